@@ -1,0 +1,147 @@
+# rgwd -- Realm Gateway daemon. One plain GNU Makefile.
+#
+#   make                 build rgwd and rgwctl (build/)
+#   make check           unit tests (cmocka), no root needed
+#   make test            install packages, unit tests under ASan/UBSan, then system tests (root)
+#   make system-check    system tests only (root: network namespaces, nftables)
+#   make SAN=1           build with ASan/UBSan (build-san/)
+#   make format | lint | install | demo | deps | clean
+
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+DESTDIR    ?=
+
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+
+# Libraries with a .pc file come from pkg-config; ldns has none on Debian 12.
+PKGS      = libnftnl libmnl sqlite3 libmicrohttpd jansson
+TEST_PKGS = cmocka
+
+WARN   = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	 -Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wformat=2 \
+	 -Wundef -Wnull-dereference -Wduplicated-cond -Wlogical-op -Wimplicit-fallthrough
+# NOWARN: suppressions, each with its reason. (none)
+NOWARN =
+
+OPT    ?= -O2 -g
+CFLAGS ?=
+CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(NOWARN) -I.
+CFLAGS += $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lldns -lpthread -lm
+
+# CI (and anyone who asks) turns warnings into errors.
+ifneq ($(filter 1 true,$(WERROR) $(CI)),)
+CFLAGS += -Werror
+endif
+
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+# Every module directory is compiled into one static library; programs with a main()
+# live at the top level (rgwd.c, rgwctl.c); fuzz targets end in _fuzz.c.
+MODDIRS  = common policy dns nat alg api
+LIB_SRCS = $(filter-out %_fuzz.c,$(wildcard $(addsuffix /*.c,$(MODDIRS))))
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/librgw.a
+PROGS    = $(BUILD)/rgwd $(patsubst %.c,$(BUILD)/%,$(filter rgwctl.c,$(wildcard *.c)))
+
+UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_HELP  = $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
+SYSTEM_TESTS = $(sort $(wildcard tests/system/t[0-9]*.sh))
+
+DEPFLAGS = -MMD -MP
+
+.PHONY: all check test system-check format lint install uninstall demo deps deps-test clean \
+	bench fuzz
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/rgwd: $(BUILD)/rgwd.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/rgwctl: $(BUILD)/rgwctl.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
+		$(UNIT_HELP) $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+# Unit tests: each binary prints its cmocka summary; the line at the end totals them.
+check: $(UNIT_BINS)
+	@RGW_BUILD=$(BUILD) tests/run-unit $(UNIT_BINS)
+
+system-check: all
+	@RGW_BUILD=$(BUILD) tests/run-system $(SYSTEM_TESTS)
+
+# The whole suite, as CI runs it: packages, unit tests under ASan/UBSan, system tests.
+test: deps deps-test
+	$(MAKE) SAN=1 check
+	$(MAKE) all
+	$(MAKE) system-check
+
+# Packages, installed with apt-get when missing (apt-get update runs once, only if needed).
+BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
+	libmicrohttpd-dev libjansson-dev
+TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
+	curl jq
+deps:
+	@tests/install-debs $(BUILD_DEBS)
+deps-test:
+	@tests/install-debs $(TEST_DEBS)
+
+format:
+	clang-format -i $(wildcard *.c *.h $(addsuffix /*.c,$(MODDIRS)) \
+		$(addsuffix /*.h,$(MODDIRS)) tests/unit/*.c tests/unit/*.h)
+
+lint:
+	@tests/install-debs cppcheck
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -D_GNU_SOURCE -I. \
+		$(wildcard *.c $(addsuffix /*.c,$(MODDIRS)))
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rgw \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/rgwd $(DESTDIR)$(SBINDIR)/rgwd
+	$(if $(wildcard rgwctl.c),install -m 0755 $(BUILD)/rgwctl $(DESTDIR)$(BINDIR)/rgwctl)
+	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
+	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
+	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
+	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/rgwd.service \
+		> $(DESTDIR)$(UNITDIR)/rgwd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl \
+		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
+		$(DESTDIR)$(UNITDIR)/rgwd.service
+
+demo: deps
+	$(MAKE) all
+	RGW_BUILD=$(BUILD) lxc-testbed/demo
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/rgwd.d $(BUILD)/rgwctl.d

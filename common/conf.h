@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* common/conf.h -- rgw.conf: the INI configuration, parsed through a schema table */
+#ifndef RGW_COMMON_CONF_H
+#define RGW_COMMON_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+/*
+ * The config file holds what the process needs to start; policy lives in SQLite.
+ * Format: "[section]" lines, "key = value" lines, '#' or ';' comments, blank lines.
+ * List values are comma-separated. Every key is described once in the schema table
+ * (conf.c: type, range, default, help), which drives parsing, defaults, --check-config,
+ * --help and the rgw.conf(5) page.
+ */
+
+#define CONF_MAX_LIST 16
+#define CONF_STR_MAX 256
+
+enum conf_type {
+	CONF_T_STR = 0,	  /* char[CONF_STR_MAX] */
+	CONF_T_INT,	  /* long, in [min, max] */
+	CONF_T_BOOL,	  /* bool: yes/no, true/false, on/off, 1/0 */
+	CONF_T_ENUM,	  /* int: index into the item's enum_names */
+	CONF_T_ADDRPORTS, /* struct conf_addrports: list of address:port */
+	CONF_T_INTLIST,	  /* struct conf_intlist: list of long in [min, max] */
+	CONF_T_STRLIST,	  /* struct conf_strlist */
+};
+
+struct conf_addrports {
+	size_t n;
+	struct addr_port v[CONF_MAX_LIST];
+};
+
+struct conf_intlist {
+	size_t n;
+	long v[CONF_MAX_LIST];
+};
+
+struct conf_strlist {
+	size_t n;
+	char v[CONF_MAX_LIST][CONF_STR_MAX];
+};
+
+enum conf_fw_policy {
+	CONF_FW_ACCEPT = 0,
+	CONF_FW_DROP,
+};
+
+/* All settings; conf_defaults() fills every field from the schema table. */
+struct conf {
+	/* [daemon] */
+	char database[CONF_STR_MAX];	/* SQLite policy store path */
+	char bundle_seed[CONF_STR_MAX]; /* bundle imported when the store is empty ("" = none) */
+
+	/* [log] */
+	int log_level;			/* enum log_level */
+	bool log_syslog;
+
+	/* [dns] */
+	bool dns_enable;
+	struct conf_addrports dns_wan;	/* authoritative WAN listeners (UDP and TCP) */
+	struct conf_addrports dns_lan;	/* LAN listeners: local names + forwarding */
+	struct conf_addrports dns_local; /* local-only listeners: out-of-zone REFUSED */
+	struct conf_addrports dns_ddns;	/* DNS UPDATE listeners */
+	struct conf_addrports dns_upstream; /* resolvers for LAN forwarding, in failover order */
+	struct conf_intlist dns_upstream_timeouts_ms; /* per-attempt timeouts */
+	long dns_edns_size;		/* advertised EDNS0 UDP payload size */
+	long dns_tcp_idle_ms;
+	long dns_tcp_max_conns;
+	long dns_tcp_max_queries;	/* per connection */
+	long dns_cookie_rotate_s;	/* server cookie secret rotation period */
+	long dns_workers;		/* extra UDP worker threads (0 = main loop only) */
+	char dns_tsig_key[CONF_STR_MAX]; /* "name:algorithm:base64secret", "" = no TSIG */
+	long dns_lan_ttl;
+
+	/* [nat] */
+	bool nat_enable;
+	char nat_table[64];		/* nftables table (family inet) owned by rgwd */
+	long nat_queue;			/* NFQUEUE number */
+	struct conf_strlist nat_wan_ifaces;
+	struct conf_strlist nat_lan_ifaces;
+	bool nat_synproxy;
+	struct conf_strlist nat_helpers; /* conntrack helpers: ftp, sip, tftp */
+	int nat_forward_policy;		 /* enum conf_fw_policy */
+	long nat_reject_memory_s;	 /* remember rejected packets this long */
+	long nat_reject_memory_max;	 /* bounded number of remembered packets */
+
+	/* [alg] */
+	bool alg_enable;
+	struct conf_addrports alg_listen; /* empty: service addresses from policy, on alg_ports */
+	struct conf_intlist alg_ports;
+	long alg_workers;		/* 0 = one per core */
+	long alg_hostname_timeout_ms;
+	long alg_connect_timeout_ms;
+	long alg_idle_timeout_ms;
+	long alg_max_conns;
+	long alg_max_conns_per_source;
+	long alg_accept_rate;		/* token bucket: new connections per second */
+	long alg_accept_burst;
+	bool alg_access_log;
+
+	/* [api] */
+	bool api_enable;
+	struct conf_addrports api_listen;
+	char api_tls_cert[CONF_STR_MAX];
+	char api_tls_key[CONF_STR_MAX];
+	long api_max_body;
+	long api_rate;			/* requests per second per client */
+	long api_rate_burst;
+
+	/* [reputation] */
+	long rep_period_s;
+	long rep_save_interval_s;
+};
+
+struct conf_item {
+	const char *section;
+	const char *key;
+	enum conf_type type;
+	long min, max;		  /* INT, INTLIST range; ADDRPORTS: default port in min */
+	const char *def;	  /* default as it would be written in the file */
+	size_t offset;		  /* offsetof(struct conf, field) */
+	size_t size;		  /* sizeof the field (STR) */
+	const char *const *enum_names; /* ENUM: NULL-terminated */
+	const char *help;
+};
+
+/* The schema table, terminated by an entry with key == NULL. */
+extern const struct conf_item conf_schema[];
+
+/* Called once per error: file, line (0 if none), message. */
+typedef void (*conf_error_cb)(const char *file, unsigned line, const char *msg, void *arg);
+
+/* Fill c with every default. */
+void conf_defaults(struct conf *c);
+/*
+ * Parse a file on top of the current values of c (call conf_defaults first).
+ * Every error is reported through err (or logged with log_warnx when err is NULL);
+ * parsing continues after an error so that all of them are reported.
+ * Returns 0, -EINVAL if any error was found, or -errno if the file cannot be read.
+ */
+int conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg);
+/* Same, from a string (tests); name is used in messages. */
+int conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err,
+		     void *arg);
+/* Write an annotated example config with every key and its default. */
+void conf_write_example(FILE *f);
+/* Write the keys as man-page (roff) paragraphs for rgw.conf(5). */
+void conf_write_man(FILE *f);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* common/util.h -- small helpers shared by every module */
+#ifndef RGW_COMMON_UTIL_H
+#define RGW_COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define UNUSED __attribute__((unused))
+
+#define RGW_VERSION "0.1.0"
+
+/* Monotonic and wall-clock time in milliseconds. */
+uint64_t util_mono_ms(void);
+uint64_t util_wall_ms(void);
+
+/* fd helpers: 0 or -errno. */
+int util_set_nonblock(int fd);
+int util_set_cloexec(int fd);
+
+/* Fill buf with cryptographically random bytes (getrandom). 0 or -errno. */
+int util_random(void *buf, size_t len);
+
+/* Constant-time comparison: true if equal. */
+bool util_ct_equal(const void *a, const void *b, size_t len);
+
+/* Copy at most size-1 bytes and terminate; returns strlen(src) (truncation if >= size). */
+size_t util_strlcpy(char *dst, const char *src, size_t size);
+
+/* Lowercase ASCII in place; returns s. */
+char *util_strlower(char *s);
+
+/* Parse a whole decimal integer in [min, max]. 0 or -EINVAL / -ERANGE. */
+int util_parse_long(const char *s, long min, long max, long *out);
+
+/* Hex encode `len` bytes into out (2*len+1 bytes). */
+void util_hex(const void *data, size_t len, char *out);
+
+/* SipHash-2-4 of data under a 16-byte key (DNS server cookies, hash tables). */
+uint64_t util_siphash24(const uint8_t key[16], const void *data, size_t len);
+
+/* SHA-256 of data into out[32] (API token hashing). */
+void util_sha256(const void *data, size_t len, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/store.h -- the SQLite policy store: schema, migrations, typed accessors */
+#ifndef RGW_POLICY_STORE_H
+#define RGW_POLICY_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+/*
+ * One connection, owned by the main loop thread. WAL mode, foreign_keys=ON,
+ * busy_timeout, schema_version table with forward migrations applied at open.
+ * Prepared statements only: no SQL is ever built from data.
+ *
+ * Errors: 0 on success, -errno style codes:
+ *   -EINVAL  constraint or validation failure (e filled when an err is passed)
+ *   -EEXIST  unique constraint (duplicate name or address)
+ *   -ENOENT  no such row
+ *   -EBUSY   database locked
+ *   -EIO     any other SQLite error (logged)
+ * Every write function that takes a struct pol_err fills it on failure.
+ */
+struct pol_store;
+
+#define POL_SCHEMA_VERSION 1
+
+/* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
+ * err is not NULL, written there. */
+struct pol_store *pol_store_open(const char *path, struct pol_err *err);
+void pol_store_close(struct pol_store *st);
+int pol_store_schema_version(struct pol_store *st);
+/* True if the store holds no policy at all (fresh database). */
+bool pol_store_is_empty(struct pol_store *st);
+
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). Nesting is not supported. */
+int pol_store_begin(struct pol_store *st);
+int pol_store_commit(struct pol_store *st);
+int pol_store_rollback(struct pol_store *st);
+
+/* Read the whole policy into a new snapshot (refcnt 1). 0 or -errno. */
+int pol_store_snapshot(struct pol_store *st, struct pol_snap **out);
+/*
+ * Replace the whole policy by snap, in one transaction: validated first
+ * (pol_snap_validate), then every policy table is cleared and refilled; ids are
+ * reassigned. Reputation state, tokens and the audit log are kept. On any failure the
+ * database is left exactly as it was. 0 or -errno with err filled.
+ */
+int pol_store_replace(struct pol_store *st, const struct pol_snap *snap, struct pol_err *err);
+
+/*
+ * Typed accessors, one family per entity. For each ENTITY in
+ *   zone, nameserver, service_addr, pool_addr, group, host, service, fw_rule, alg_route,
+ *   bracket, resolver_group, resolver_node
+ * there are:
+ *   int pol_ENTITY_get(st, int64_t id, struct pol_ENTITY *out);      0 / -ENOENT
+ *   int pol_ENTITY_insert(st, struct pol_ENTITY *row, struct pol_err *e); sets row->id
+ *   int pol_ENTITY_update(st, const struct pol_ENTITY *row, struct pol_err *e); by row->id
+ *   int pol_ENTITY_delete(st, int64_t id, struct pol_err *e);      cascades per schema
+ * Lists come from pol_store_snapshot (policy sizes are small; one read is cheaper than
+ * many queries).
+ */
+#define POL_DECLARE_ACCESSORS(ENTITY)                                                           \
+	int pol_##ENTITY##_get(struct pol_store *st, int64_t id, struct pol_##ENTITY *out);        \
+	int pol_##ENTITY##_insert(struct pol_store *st, struct pol_##ENTITY *row,                   \
+				  struct pol_err *e);                                               \
+	int pol_##ENTITY##_update(struct pol_store *st, const struct pol_##ENTITY *row,             \
+				  struct pol_err *e);                                               \
+	int pol_##ENTITY##_delete(struct pol_store *st, int64_t id, struct pol_err *e);
+
+POL_DECLARE_ACCESSORS(zone)
+POL_DECLARE_ACCESSORS(nameserver)
+POL_DECLARE_ACCESSORS(service_addr)
+POL_DECLARE_ACCESSORS(pool_addr)
+POL_DECLARE_ACCESSORS(group)
+POL_DECLARE_ACCESSORS(host)
+POL_DECLARE_ACCESSORS(service)
+POL_DECLARE_ACCESSORS(fw_rule)
+POL_DECLARE_ACCESSORS(alg_route)
+POL_DECLARE_ACCESSORS(bracket)
+POL_DECLARE_ACCESSORS(resolver_group)
+POL_DECLARE_ACCESSORS(resolver_node)
+
+/* Host group membership. */
+int pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id,
+		       struct pol_err *e);
+int pol_host_group_del(struct pol_store *st, int64_t host_id, int64_t group_id,
+		       struct pol_err *e);
+
+/* The admission policy row (always present). */
+int pol_admission_get(struct pol_store *st, struct pol_admission *out);
+int pol_admission_set(struct pol_store *st, const struct pol_admission *a, struct pol_err *e);
+
+/* Reputation state: upsert by (kind, key); list all; delete one or all. */
+int pol_reputation_save(struct pol_store *st, const struct pol_reputation *r);
+int pol_reputation_list(struct pol_store *st, struct pol_reputation **out, size_t *n);
+int pol_reputation_delete(struct pol_store *st, enum pol_rep_kind kind, const char *key);
+
+/* Audit log: append one line (ts = now). */
+int pol_audit_append(struct pol_store *st, const char *actor, const char *action,
+		     const char *resource, const char *detail);
+struct pol_audit {
+	int64_t id;
+	uint64_t ts_ms;
+	char actor[64];
+	char action[16];
+	char resource[256];
+	char *detail;		/* heap, freed by pol_audit_free */
+};
+/* Newest first, at most limit rows with id < before_id (0 = from the newest). */
+int pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
+		   size_t *n);
+void pol_audit_free(struct pol_audit *rows, size_t n);
+
+/*
+ * API tokens: the secret is never stored, only SHA-256(salt || secret).
+ * pol_token_create generates a random secret, writes "rgw_<hex>" into secret_out
+ * (at least POL_TOKEN_MAX bytes) and stores the hash. pol_token_check compares in
+ * constant time and returns 0 with *role and name filled, or -EACCES.
+ */
+#define POL_TOKEN_MAX 80
+int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
+		     char *secret_out, struct pol_err *e);
+int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role,
+		    char *name_out, size_t name_len);
+int pol_token_delete(struct pol_store *st, const char *name);
+int pol_token_count(struct pol_store *st);
+
+#endif
