@@ -52,7 +52,10 @@ struct log_rl {
 	uint32_t count;
 	uint32_t suppressed;
 };
-#define LOG_RL_INIT(interval_ms, burst) { (interval_ms), (burst), 0, 0, 0 }
+#define LOG_RL_INIT(interval_ms, burst)                                                            \
+	{                                                                                          \
+		(interval_ms), (burst), 0, 0, 0                                                    \
+	}
 
 /* Like log_msg, but subject to the limiter `rl` (zero-initialised rl: 10 messages per 5 s). */
 void log_rl(struct log_rl *rl, enum log_level level, const char *fmt, ...)
