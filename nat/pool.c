@@ -79,6 +79,8 @@ struct nat_pool {
 	nat_admit_cb admit;
 	nat_binding_cb on_end;
 	void *arg;
+	nat_deadline_cb on_deadline;
+	void *deadline_arg;
 
 	struct nat_pool_stats st;
 };
@@ -214,6 +216,13 @@ nat_pool_set_hooks(struct nat_pool *p, nat_admit_cb admit, nat_binding_cb bindin
 	p->admit = admit;
 	p->on_end = binding;
 	p->arg = arg;
+}
+
+void
+nat_pool_set_deadline_hook(struct nat_pool *p, nat_deadline_cb cb, void *arg)
+{
+	p->on_deadline = cb;
+	p->deadline_arg = arg;
 }
 
 /* ---- key hash ---- */
@@ -654,6 +663,8 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	h->pending++;
 	p->st.created++;
 	*out = b->info.public_addr;
+	if (b->heap_idx == 0 && p->on_deadline)
+		p->on_deadline(p->deadline_arg, b->info.expires_ms);
 	return 0;
 
 refuse:

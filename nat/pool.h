@@ -155,6 +155,10 @@ uint64_t nat_pool_expire(struct nat_pool *pool, uint64_t now_ms);
 /* Deadline of the earliest binding, UINT64_MAX if none. */
 uint64_t nat_pool_next_deadline(const struct nat_pool *pool);
 
+/* Called when a new binding becomes the earliest deadline (to arm a timer for it). */
+typedef void (*nat_deadline_cb)(void *arg, uint64_t deadline_ms);
+void nat_pool_set_deadline_hook(struct nat_pool *pool, nat_deadline_cb cb, void *arg);
+
 /* Read-only view for the API: calls cb for every live binding in id order until cb returns
  * non-zero (returned). Do not modify the pool from cb. */
 typedef int (*nat_binding_iter_cb)(void *arg, const struct nat_binding_info *b);
