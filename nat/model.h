@@ -31,10 +31,8 @@ int nat_model_elem(struct nat_model *m, const char *set, const struct nat_nft_el
 int nat_model_chain(struct nat_model *m, const char *name, const char *type, int hook, int prio,
 		    int policy);
 /* Append r to chain (the model takes ownership, also on error). */
-int nat_model_rule(struct nat_model *m, const char *chain, struct nftnl_rule *r,
-		   const char *desc);
-int nat_model_ct_helper(struct nat_model *m, const char *name, const char *helper,
-			uint8_t l4proto);
+int nat_model_rule(struct nat_model *m, const char *chain, struct nftnl_rule *r, const char *desc);
+int nat_model_ct_helper(struct nat_model *m, const char *name, const char *helper, uint8_t l4proto);
 
 /*
  * Append to b the commands that turn old into new (same family and table). old == NULL:

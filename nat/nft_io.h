@@ -32,20 +32,20 @@ int nat_nft_io_send(struct nat_nft_io *io, struct nat_nft_batch *b);
 
 /* Result of parsing one buffer of replies (pure; tests feed it crafted bytes). */
 struct nat_nft_replies {
-	size_t acks;		/* NLMSG_ERROR with error 0 */
-	size_t errors;		/* NLMSG_ERROR with error != 0 */
-	size_t malformed;	/* truncated or inconsistent messages */
-	size_t foreign;		/* messages for another port id or outside the batch */
-	int first_error;	/* -errno of the first error, 0 if none */
+	size_t acks;	  /* NLMSG_ERROR with error 0 */
+	size_t errors;	  /* NLMSG_ERROR with error != 0 */
+	size_t malformed; /* truncated or inconsistent messages */
+	size_t foreign;	  /* messages for another port id or outside the batch */
+	int first_error;  /* -errno of the first error, 0 if none */
 	uint32_t first_error_seq;
-	uint32_t max_seq_seen;	/* highest batch seq acked or failed */
+	uint32_t max_seq_seen; /* highest batch seq acked or failed */
 };
 
 /*
  * Parse len bytes of netlink replies for batch b sent from portid; errors are logged with
  * the description of the failing command and the kernel's extended ack message, if any.
  */
-void nat_nft_io_parse(const void *buf, size_t len, uint32_t portid,
-		      const struct nat_nft_batch *b, struct nat_nft_replies *out);
+void nat_nft_io_parse(const void *buf, size_t len, uint32_t portid, const struct nat_nft_batch *b,
+		      struct nat_nft_replies *out);
 
 #endif

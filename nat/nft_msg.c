@@ -28,7 +28,7 @@
 #include "nft_msg.h"
 
 /* One page of the multi-page batch, and room for the largest single message. */
-#define BATCH_PAGE (256 * 1024)
+#define BATCH_PAGE    (256 * 1024)
 #define BATCH_OVERRUN (UINT16_MAX + 4096)
 /* Elements per NEWSETELEM message: keeps the nest well below the 64 KiB attribute limit. */
 #define ELEMS_PER_MSG 256
@@ -88,8 +88,7 @@ nat_nft_batch_free(struct nat_nft_batch *b)
 
 /* Start a command: header in the batch buffer and its description. NULL on ENOMEM. */
 static struct nlmsghdr *
-cmd_begin(struct nat_nft_batch *b, uint16_t type, int family, uint16_t flags, const char *fmt,
-	  ...)
+cmd_begin(struct nat_nft_batch *b, uint16_t type, int family, uint16_t flags, const char *fmt, ...)
 {
 	va_list ap;
 	char *d = NULL;
@@ -197,8 +196,7 @@ nat_nft_add_chain(struct nat_nft_batch *b, int family, const char *table, const 
 		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, (uint32_t)policy);
 	}
-	nlh = cmd_begin(b, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, "add chain %s %s", table,
-			chain);
+	nlh = cmd_begin(b, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, "add chain %s %s", table, chain);
 	if (nlh == NULL) {
 		nftnl_chain_free(c);
 		return -ENOMEM;
@@ -303,8 +301,7 @@ set_udata(struct nftnl_set *s, const struct nat_nft_set_spec *sp)
 	if (sp->data_type && sp->data_type != NAT_NFT_TYPE_VERDICT)
 		nftnl_udata_put_u32(u, NFTNL_UDATA_SET_DATABYTEORDER,
 				    sp->data_type == NAT_NFT_TYPE_MARK ? 1 : 2);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u),
-			   nftnl_udata_buf_len(u));
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
 	nftnl_udata_buf_free(u);
 	return 0;
 }
@@ -340,8 +337,7 @@ nat_nft_add_set(struct nat_nft_batch *b, int family, const char *table,
 		nftnl_set_free(s);
 		return -ENOMEM;
 	}
-	nlh = cmd_begin(b, NFT_MSG_NEWSET, family, NLM_F_CREATE, "add set %s %s", table,
-			sp->name);
+	nlh = cmd_begin(b, NFT_MSG_NEWSET, family, NLM_F_CREATE, "add set %s %s", table, sp->name);
 	if (nlh == NULL) {
 		nftnl_set_free(s);
 		return -ENOMEM;
@@ -902,8 +898,7 @@ nat_nft_m_ip_prefix(struct nftnl_rule *r, bool dst, const struct prefix *p)
 		mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	for (i = 0; i < alen; i++)
 		val[i] = p->addr.u.bytes[i] & mask[i];
-	if (p->len < alen * 8 &&
-	    (rc = nat_nft_x_bitwise(r, NFT_REG_1, mask, zero, alen)))
+	if (p->len < alen * 8 && (rc = nat_nft_x_bitwise(r, NFT_REG_1, mask, zero, alen)))
 		return rc;
 	return nat_nft_x_cmp(r, NFT_REG_1, NFT_CMP_EQ, val, alen);
 }

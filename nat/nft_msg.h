@@ -22,7 +22,7 @@ struct nftnl_rule;
  */
 struct nat_nft_batch;
 
-#define NAT_NFT_NAME_MAX 32	/* table, chain, set and object names, NUL included */
+#define NAT_NFT_NAME_MAX 32 /* table, chain, set and object names, NUL included */
 
 /* nft's datatype numbers (nftables include/datatype.h, not a public header). */
 enum {
@@ -45,8 +45,7 @@ int nat_nft_del_table(struct nat_nft_batch *b, int family, const char *table);
  * (NF_ACCEPT / NF_DROP); regular chain otherwise. */
 int nat_nft_add_chain(struct nat_nft_batch *b, int family, const char *table, const char *chain,
 		      const char *type, int hook, int prio, int policy);
-int nat_nft_flush_chain(struct nat_nft_batch *b, int family, const char *table,
-			const char *chain);
+int nat_nft_flush_chain(struct nat_nft_batch *b, int family, const char *table, const char *chain);
 int nat_nft_del_chain(struct nat_nft_batch *b, int family, const char *table, const char *chain);
 /* Takes ownership of r (freed here, also on error). desc is copied. */
 int nat_nft_add_rule(struct nat_nft_batch *b, struct nftnl_rule *r, const char *desc);
@@ -76,16 +75,15 @@ struct nat_nft_elem {
 	char jump[NAT_NFT_NAME_MAX]; /* verdict maps: "jump <chain>" */
 };
 /* Add (or delete, when del) n elements in as many messages as needed. */
-int nat_nft_elems(struct nat_nft_batch *b, bool del, int family, const char *table,
-		  const char *set, const struct nat_nft_elem *e, size_t n);
+int nat_nft_elems(struct nat_nft_batch *b, bool del, int family, const char *table, const char *set,
+		  const struct nat_nft_elem *e, size_t n);
 /* Remove every element of a set. */
 int nat_nft_flush_set(struct nat_nft_batch *b, int family, const char *table, const char *set);
 
 /* Conntrack helper object (type "ftp", "sip", "tftp"), l4proto IPPROTO_TCP / IPPROTO_UDP. */
-int nat_nft_add_ct_helper(struct nat_nft_batch *b, int family, const char *table,
-			  const char *name, const char *helper, uint8_t l4proto);
-int nat_nft_del_ct_helper(struct nat_nft_batch *b, int family, const char *table,
-			  const char *name);
+int nat_nft_add_ct_helper(struct nat_nft_batch *b, int family, const char *table, const char *name,
+			  const char *helper, uint8_t l4proto);
+int nat_nft_del_ct_helper(struct nat_nft_batch *b, int family, const char *table, const char *name);
 
 /* Close the batch (BATCH_END). After this, no more commands. 0 or -ENOMEM. */
 int nat_nft_batch_finish(struct nat_nft_batch *b);
@@ -110,15 +108,13 @@ struct nftnl_rule *nat_nft_rule_new(int family, const char *table, const char *c
 /* Primitives (registers: 0 = verdict, 1 = NFT_REG_1). */
 int nat_nft_x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 int nat_nft_x_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
-int nat_nft_x_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op, const void *data,
-		  size_t len);
+int nat_nft_x_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op, const void *data, size_t len);
 int nat_nft_x_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len,
 		      uint32_t dreg);
 int nat_nft_x_bitwise(struct nftnl_rule *r, uint32_t reg, const void *mask, const void *xor_,
 		      size_t len);
 /* Lookup in a named set; dreg: 0 for a verdict map, 1 for a data map, UINT32_MAX for none. */
-int nat_nft_x_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set, uint32_t dreg,
-		     bool inv);
+int nat_nft_x_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set, uint32_t dreg, bool inv);
 int nat_nft_x_imm_data(struct nftnl_rule *r, uint32_t dreg, const void *data, size_t len);
 /* verdict NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_GOTO, NFT_RETURN; chain for jump/goto. */
 int nat_nft_x_verdict(struct nftnl_rule *r, int verdict, const char *chain);
@@ -138,10 +134,10 @@ int nat_nft_x_synproxy(struct nftnl_rule *r, uint16_t mss, uint8_t wscale);
 int nat_nft_x_notrack(struct nftnl_rule *r);
 
 /* Matchers written the way nft emits them, so that `nft list` prints them back. */
-int nat_nft_m_iifset(struct nftnl_rule *r, const char *set, bool inv);	/* iifname @set */
-int nat_nft_m_oifset(struct nftnl_rule *r, const char *set, bool inv);	/* oifname @set */
-int nat_nft_m_nfproto(struct nftnl_rule *r, uint8_t nfproto);		/* meta nfproto */
-int nat_nft_m_l4proto(struct nftnl_rule *r, uint8_t proto);		/* meta l4proto */
+int nat_nft_m_iifset(struct nftnl_rule *r, const char *set, bool inv); /* iifname @set */
+int nat_nft_m_oifset(struct nftnl_rule *r, const char *set, bool inv); /* oifname @set */
+int nat_nft_m_nfproto(struct nftnl_rule *r, uint8_t nfproto);	       /* meta nfproto */
+int nat_nft_m_l4proto(struct nftnl_rule *r, uint8_t proto);	       /* meta l4proto */
 /* ip saddr/daddr (dst = true) within prefix p (IPv4 or IPv6; nfproto check included). */
 int nat_nft_m_ip_prefix(struct nftnl_rule *r, bool dst, const struct prefix *p);
 /* ip saddr/daddr @set (IPv4) */

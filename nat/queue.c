@@ -16,8 +16,8 @@
 
 /* Packets handled per dispatch call before returning to the loop (fairness). */
 #define DISPATCH_BUDGET 1024
-#define RBUF_SIZE (256 * 1024)
-#define VBUF_SIZE (64 * 1024)
+#define RBUF_SIZE	(256 * 1024)
+#define VBUF_SIZE	(64 * 1024)
 
 struct nat_queue {
 	struct mnl_socket *nl;
@@ -237,8 +237,8 @@ handle(struct nat_queue *q, const struct nlmsghdr *nlh)
 
 		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*e) && e->error != 0) {
 			q->st.errors++;
-			log_rl(&q->rl_errors, LOG_LVL_WARN, "nat: queue %u: kernel error %s", q->num,
-			       strerror(-e->error));
+			log_rl(&q->rl_errors, LOG_LVL_WARN, "nat: queue %u: kernel error %s",
+			       q->num, strerror(-e->error));
 		}
 		return;
 	}

@@ -33,9 +33,9 @@ struct nat_queue_stats {
 	uint64_t packets;
 	uint64_t accepted;
 	uint64_t dropped;
-	uint64_t malformed;	/* messages that could not be parsed */
-	uint64_t enobufs;	/* receive overruns (packets lost in the kernel) */
-	uint64_t errors;	/* error replies to our verdicts, send failures */
+	uint64_t malformed; /* messages that could not be parsed */
+	uint64_t enobufs;   /* receive overruns (packets lost in the kernel) */
+	uint64_t errors;    /* error replies to our verdicts, send failures */
 };
 void nat_queue_get_stats(const struct nat_queue *q, struct nat_queue_stats *out);
 

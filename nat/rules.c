@@ -17,12 +17,12 @@
 #define FAM NFPROTO_INET
 
 /* Chain priorities (nft names): mangle = -150, dstnat = -100, filter = 0, srcnat = 100. */
-#define PRIO_RAW -300
-#define PRIO_ADMIT -150
+#define PRIO_RAW     -300
+#define PRIO_ADMIT   -150
 #define PRIO_VERDICT -140
-#define PRIO_DSTNAT -100
-#define PRIO_FILTER 0
-#define PRIO_SRCNAT 100
+#define PRIO_DSTNAT  -100
+#define PRIO_FILTER  0
+#define PRIO_SRCNAT  100
 
 struct ctx {
 	const struct nat_rules_cfg *cfg;
@@ -33,8 +33,7 @@ struct ctx {
 };
 
 static struct nftnl_rule *rule(struct ctx *x, const char *chain);
-static void emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc,
-		 const char *desc);
+static void emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char *desc);
 static void build_sets(struct ctx *x);
 static void build_base(struct ctx *x);
 static void build_fw(struct ctx *x);
@@ -89,8 +88,8 @@ emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char 
 }
 
 static void
-set(struct ctx *x, const char *name, uint32_t ktype, uint32_t klen, uint32_t dtype,
-    uint32_t dlen, bool interval)
+set(struct ctx *x, const char *name, uint32_t ktype, uint32_t klen, uint32_t dtype, uint32_t dlen,
+    bool interval)
 {
 	struct nat_nft_set_spec s;
 
@@ -119,8 +118,8 @@ spoof_set(struct ctx *x, const char *name, bool wan)
 	static const uint8_t bogon_len[] = { 8, 8, 3 };
 	const struct pol_snap *s = x->snap;
 	size_t n = 0, i, k;
-	struct prefix *p = calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts,
-				  sizeof(*p));
+	struct prefix *p =
+		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts, sizeof(*p));
 	struct nat_nft_elem *e;
 
 	if (p == NULL) {
@@ -343,8 +342,7 @@ build_base(struct ctx *x)
 	}
 
 	/* Refused first packets: answer, never a silent hang. Then conntrack helpers. */
-	nat_model_chain(x->m, "rgw_reject", "filter", NF_INET_PRE_ROUTING, PRIO_VERDICT,
-			NF_ACCEPT);
+	nat_model_chain(x->m, "rgw_reject", "filter", NF_INET_PRE_ROUTING, PRIO_VERDICT, NF_ACCEPT);
 	if ((r = rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
@@ -354,13 +352,16 @@ build_base(struct ctx *x)
 	if ((r = rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_UDP);
-		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
+		rc = rc ? rc
+			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
+					   NFT_REJECT_ICMPX_PORT_UNREACH);
 		emit(x, "rgw_reject", r, rc, "refused UDP: port unreachable");
 	}
 	if ((r = rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
-		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
-						NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+		rc = rc ? rc
+			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
+					   NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
 		emit(x, "rgw_reject", r, rc, "refused other: admin prohibited");
 	}
 	for (i = 0; i < c->helpers.n; i++) {
@@ -501,8 +502,9 @@ build_base(struct ctx *x)
 			rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
 			rc = rc ? rc : nat_nft_m_ip_set(r, true, "service4", false);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
-							     NF_CT_STATE_UNTRACKED_BIT);
+			rc = rc ? rc
+				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
+								NF_CT_STATE_UNTRACKED_BIT);
 			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
 			emit(x, "filter_in", r, rc, "synproxy for the service addresses");
 		}

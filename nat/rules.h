@@ -17,8 +17,8 @@
  *   0x02000000             refused: the chain rgw_reject answers with TCP RST / ICMP
  * Only the top byte is interpreted by rgwd; other bits are left alone.
  */
-#define NAT_MARK_MASK 0xff000000u
-#define NAT_MARK_HOST 0x01000000u
+#define NAT_MARK_MASK	0xff000000u
+#define NAT_MARK_HOST	0x01000000u
 #define NAT_MARK_REJECT 0x02000000u
 #define NAT_MARK_MAX_ID 0x00ffffffu
 
@@ -29,12 +29,12 @@ uint32_t nat_rules_host_mark(int64_t host_id);
 struct nat_rules_cfg {
 	char table[64];
 	uint16_t queue;
-	bool queue_native;	/* kernel has the nft queue expression (else xt NFQUEUE) */
+	bool queue_native; /* kernel has the nft queue expression (else xt NFQUEUE) */
 	struct conf_strlist wan, lan;
 	bool synproxy;
 	struct conf_strlist helpers;
-	int forward_policy;	/* enum conf_fw_policy */
-	bool alg;		/* hand web ports of admitted pool flows to the ALG */
+	int forward_policy; /* enum conf_fw_policy */
+	bool alg;	    /* hand web ports of admitted pool flows to the ALG */
 	struct conf_intlist alg_ports;
 };
 
