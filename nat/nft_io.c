@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* nat/nft_io.c -- the nfnetlink socket: send one batch, collect per-command acks and errors */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,6 +21,15 @@ struct nat_nft_io {
 };
 
 static struct log_rl rl_malformed = LOG_RL_INIT(5000, 5);
+
+/* mnl_nlmsg_ok() casts nlmsg_len to int: a length above 2^31 from a corrupt message would
+ * pass it. Compare unsigned. */
+static bool
+msg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (uint32_t)rem;
+}
 
 struct nat_nft_io *
 nat_nft_io_open(void)
@@ -101,7 +111,7 @@ nat_nft_io_parse(const void *buf, size_t len, uint32_t portid, const struct nat_
 	int rem = (int)len;
 	uint32_t first = nat_nft_batch_seq_first(b), last = nat_nft_batch_seq_last(b);
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (msg_ok(nlh, rem)) {
 		const struct nlmsgerr *err;
 		const char *what, *why;
 

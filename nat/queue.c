@@ -2,6 +2,7 @@
 /* nat/queue.c -- NFQUEUE over libmnl (nfnetlink_queue): first packets in, verdicts out */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +33,15 @@ struct nat_queue {
 	struct nat_queue_stats st;
 	struct log_rl rl_malformed, rl_enobufs, rl_errors;
 };
+
+/* mnl_nlmsg_ok() casts nlmsg_len to int: a length above 2^31 from a corrupt message would
+ * pass it. Compare unsigned. */
+static bool
+msg_ok(const struct nlmsghdr *nlh, int rem)
+{
+	return rem >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (uint32_t)rem;
+}
 
 static struct nlmsghdr *
 nfq_hdr(void *buf, uint16_t type, uint16_t num, uint32_t seq)
@@ -290,7 +300,7 @@ nat_queue_dispatch(struct nat_queue *q)
 			break;
 		nlh = (const struct nlmsghdr *)q->rbuf;
 		rem = (int)r;
-		while (mnl_nlmsg_ok(nlh, rem)) {
+		while (msg_ok(nlh, rem)) {
 			handle(q, nlh);
 			handled++;
 			nlh = mnl_nlmsg_next(nlh, &rem);
