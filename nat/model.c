@@ -46,6 +46,10 @@ struct nat_model {
 	size_t ns, caps;
 	struct mobj *objs;
 	size_t no, capo;
+	/* Name indexes (open addressing, value = array index + 1): thousands of host chains
+	 * must not make building and diffing quadratic. */
+	uint32_t *cidx, *sidx;
+	size_t cidx_cap, sidx_cap;
 };
 
 static struct mchain *chain_find(const struct nat_model *m, const char *name);
@@ -101,7 +105,66 @@ nat_model_free(struct nat_model *m)
 	free(m->chains);
 	free(m->sets);
 	free(m->objs);
+	free(m->cidx);
+	free(m->sidx);
 	free(m);
+}
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static const char *
+chain_name(const struct nat_model *m, size_t i)
+{
+	return m->chains[i].name;
+}
+
+static const char *
+set_name(const struct nat_model *m, size_t i)
+{
+	return m->sets[i].spec.name;
+}
+
+/* Slot of name in idx (its value, or the empty slot where it would go). */
+static size_t
+idx_slot(const struct nat_model *m, const uint32_t *idx, size_t cap, const char *name,
+	 const char *(*get)(const struct nat_model *, size_t))
+{
+	size_t i = name_hash(name) & (cap - 1);
+
+	while (idx[i] && strcmp(get(m, idx[i] - 1), name) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Index entry n - 1 (just appended); grows and rebuilds at half load. */
+static int
+idx_add(struct nat_model *m, uint32_t **idx, size_t *cap, size_t n,
+	const char *(*get)(const struct nat_model *, size_t))
+{
+	size_t i;
+
+	if (2 * n > *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		uint32_t *ni = calloc(nc, sizeof(*ni));
+
+		if (ni == NULL)
+			return -ENOMEM;
+		free(*idx);
+		*idx = ni;
+		*cap = nc;
+		for (i = 0; i + 1 < n; i++)
+			(*idx)[idx_slot(m, *idx, nc, get(m, i), get)] = (uint32_t)i + 1;
+	}
+	(*idx)[idx_slot(m, *idx, *cap, get(m, n - 1), get)] = (uint32_t)n;
+	return 0;
 }
 
 static struct mchain *
@@ -109,10 +172,10 @@ chain_find(const struct nat_model *m, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < m->nc; i++)
-		if (strcmp(m->chains[i].name, name) == 0)
-			return &m->chains[i];
-	return NULL;
+	if (m->cidx_cap == 0)
+		return NULL;
+	i = idx_slot(m, m->cidx, m->cidx_cap, name, chain_name);
+	return m->cidx[i] ? &m->chains[m->cidx[i] - 1] : NULL;
 }
 
 static struct mset *
@@ -120,10 +183,10 @@ set_find(const struct nat_model *m, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < m->ns; i++)
-		if (strcmp(m->sets[i].spec.name, name) == 0)
-			return &m->sets[i];
-	return NULL;
+	if (m->sidx_cap == 0)
+		return NULL;
+	i = idx_slot(m, m->sidx, m->sidx_cap, name, set_name);
+	return m->sidx[i] ? &m->sets[m->sidx[i] - 1] : NULL;
 }
 
 static const struct mobj *
@@ -151,6 +214,10 @@ nat_model_set(struct nat_model *m, const struct nat_nft_set_spec *spec)
 	s = &m->sets[m->ns++];
 	memset(s, 0, sizeof(*s));
 	s->spec = *spec;
+	if (idx_add(m, &m->sidx, &m->sidx_cap, m->ns, set_name) < 0) {
+		m->ns--;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -192,6 +259,10 @@ nat_model_chain(struct nat_model *m, const char *name, const char *type, int hoo
 		c->hook = hook;
 		c->prio = prio;
 		c->policy = policy;
+	}
+	if (idx_add(m, &m->cidx, &m->cidx_cap, m->nc, chain_name) < 0) {
+		m->nc--;
+		return -ENOMEM;
 	}
 	return 0;
 }

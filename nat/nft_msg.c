@@ -257,15 +257,23 @@ nat_nft_add_rule(struct nat_nft_batch *b, struct nftnl_rule *r, const char *desc
 int
 nat_nft_rule_bytes(const struct nftnl_rule *r, uint8_t **out, size_t *len)
 {
-	char *buf = malloc(BATCH_OVERRUN);
+	static char buf[BATCH_OVERRUN];
+	static size_t used;
 	struct nlmsghdr *nlh;
 
-	if (buf == NULL)
-		return -ENOMEM;
+	/* Rules are small: build in a scratch page, keep an exact copy. libmnl 1.0.4 does not
+	 * zero attribute padding, so every byte used so far is cleared first (the copies
+	 * are compared byte for byte). Main thread only. */
+	memset(buf, 0, used);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_INET, 0, 0);
 	nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)(uintptr_t)r);
 	*len = nlh->nlmsg_len;
-	*out = (uint8_t *)buf;
+	if (*len > used)
+		used = *len;
+	*out = malloc(*len);
+	if (*out == NULL)
+		return -ENOMEM;
+	memcpy(*out, buf, *len);
 	return 0;
 }
 

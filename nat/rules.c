@@ -30,6 +30,9 @@ struct ctx {
 	struct nat_model *m;
 	unsigned skipped;
 	int err;
+	/* Firewall rules sorted by owner (hosts first, then groups), then priority. */
+	const struct pol_fw_rule **by_owner;
+	size_t n_rules;
 };
 
 static struct nftnl_rule *rule(struct ctx *x, const char *chain);
@@ -181,37 +184,79 @@ host_by_id(const struct pol_snap *s, int64_t id)
 	return NULL;
 }
 
-static bool
-host_has_rules(const struct pol_snap *s, int64_t host_id, bool ingress)
+/* Owner key: hosts sort before groups. */
+static int
+owner_cmp(char ka, int64_t a, char kb, int64_t b)
 {
-	size_t i;
+	if (ka != kb)
+		return ka == 'h' ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
 
-	for (i = 0; i < s->n_fw_rules; i++) {
-		const struct pol_fw_rule *f = &s->fw_rules[i];
+static char
+rule_kind(const struct pol_fw_rule *f)
+{
+	return f->host_id ? 'h' : 'g';
+}
 
-		if (f->host_id != host_id)
-			continue;
-		if (f->direction == POL_DIR_ANY ||
-		    (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS))
-			return true;
+static int64_t
+rule_owner(const struct pol_fw_rule *f)
+{
+	return f->host_id ? f->host_id : f->group_id;
+}
+
+static int
+cmp_owner_prio(const void *a, const void *b)
+{
+	const struct pol_fw_rule *x = *(const struct pol_fw_rule *const *)a;
+	const struct pol_fw_rule *y = *(const struct pol_fw_rule *const *)b;
+	int c = owner_cmp(rule_kind(x), rule_owner(x), rule_kind(y), rule_owner(y));
+
+	if (c)
+		return c;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* First index of owner's rules in by_owner, and their count. */
+static size_t
+owner_rules(const struct ctx *x, char kind, int64_t id, size_t *count)
+{
+	size_t lo = 0, hi = x->n_rules, first;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pol_fw_rule *f = x->by_owner[mid];
+
+		if (owner_cmp(rule_kind(f), rule_owner(f), kind, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	first = lo;
+	while (lo < x->n_rules && rule_kind(x->by_owner[lo]) == kind &&
+	       rule_owner(x->by_owner[lo]) == id)
+		lo++;
+	*count = lo - first;
+	return first;
 }
 
 static bool
-group_has_rules(const struct pol_snap *s, int64_t group_id, bool ingress)
+dir_match(const struct pol_fw_rule *f, bool ingress)
 {
-	size_t i;
+	return f->direction == POL_DIR_ANY ||
+	       (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS);
+}
 
-	for (i = 0; i < s->n_fw_rules; i++) {
-		const struct pol_fw_rule *f = &s->fw_rules[i];
+static bool
+has_rules(const struct ctx *x, char kind, int64_t id, bool ingress)
+{
+	size_t n, i = owner_rules(x, kind, id, &n);
 
-		if (f->group_id != group_id)
-			continue;
-		if (f->direction == POL_DIR_ANY ||
-		    (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS))
+	for (; n; n--, i++)
+		if (dir_match(x->by_owner[i], ingress))
 			return true;
-	}
 	return false;
 }
 
@@ -276,12 +321,12 @@ build_sets(struct ctx *x)
 			e.data_len = 4;
 			elem(x, "host_dnat", &e);
 		}
-		if (host_has_rules(s, h->id, true)) {
+		if (has_rules(x, 'h', h->id, true)) {
 			nat_nft_elem_ipv4(&e, &h->ipv4);
 			snprintf(e.jump, sizeof(e.jump), "h%lld_in", (long long)h->id);
 			elem(x, "fw_in", &e);
 		}
-		if (host_has_rules(s, h->id, false)) {
+		if (has_rules(x, 'h', h->id, false)) {
 			nat_nft_elem_ipv4(&e, &h->ipv4);
 			snprintf(e.jump, sizeof(e.jump), "h%lld_out", (long long)h->id);
 			elem(x, "fw_out", &e);
@@ -461,7 +506,7 @@ build_base(struct ctx *x)
 
 		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
 		for (dir = 0; dir < 2; dir++) {
-			if (!group_has_rules(s, s->groups[i].id, dir == 0))
+			if (!has_rules(x, 'g', s->groups[i].id, dir == 0))
 				continue;
 			snprintf(chain, sizeof(chain), "g%lld_%s", (long long)s->groups[i].id,
 				 dir == 0 ? "in" : "out");
@@ -514,17 +559,6 @@ build_base(struct ctx *x)
 			emit(x, "filter_in", r, rc, "invalid: drop");
 		}
 	}
-}
-
-static int
-cmp_prio(const void *a, const void *b)
-{
-	const struct pol_fw_rule *x = *(const struct pol_fw_rule *const *)a;
-	const struct pol_fw_rule *y = *(const struct pol_fw_rule *const *)b;
-
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static bool
@@ -588,38 +622,20 @@ fw_rule(struct ctx *x, const char *chain, const struct pol_fw_rule *f)
 	emit(x, chain, r, rc, desc);
 }
 
-/* The chain <prefix><id>_<in|out> with the rules of owner (host or group) in priority order. */
+/* The chain <kind><id>_<in|out> with the rules of its owner, in priority order. */
 static void
 fw_chain(struct ctx *x, char kind, int64_t id, bool ingress)
 {
-	const struct pol_snap *s = x->snap;
-	const struct pol_fw_rule **v;
 	char chain[NAT_NFT_NAME_MAX];
-	size_t i, n = 0;
+	size_t n, i = owner_rules(x, kind, id, &n);
 
-	v = calloc(s->n_fw_rules + 1, sizeof(*v));
-	if (v == NULL) {
-		x->err = -ENOMEM;
+	if (!has_rules(x, kind, id, ingress))
 		return;
-	}
-	for (i = 0; i < s->n_fw_rules; i++) {
-		const struct pol_fw_rule *f = &s->fw_rules[i];
-
-		if ((kind == 'h' ? f->host_id : f->group_id) != id)
-			continue;
-		if (f->direction == POL_DIR_ANY ||
-		    (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS))
-			v[n++] = f;
-	}
-	if (n) {
-		qsort(v, n, sizeof(*v), cmp_prio);
-		snprintf(chain, sizeof(chain), "%c%lld_%s", kind, (long long)id,
-			 ingress ? "in" : "out");
-		nat_model_chain(x->m, chain, NULL, 0, 0, 0);
-		for (i = 0; i < n; i++)
-			fw_rule(x, chain, v[i]);
-	}
-	free(v);
+	snprintf(chain, sizeof(chain), "%c%lld_%s", kind, (long long)id, ingress ? "in" : "out");
+	nat_model_chain(x->m, chain, NULL, 0, 0, 0);
+	for (; n; n--, i++)
+		if (dir_match(x->by_owner[i], ingress))
+			fw_rule(x, chain, x->by_owner[i]);
 }
 
 static void
@@ -646,12 +662,21 @@ nat_rules_build(const struct nat_rules_cfg *cfg, const struct pol_snap *snap, un
 	struct ctx x = { .cfg = cfg, .snap = snap };
 
 	x.m = nat_model_new(FAM, cfg->table);
-	if (x.m == NULL)
+	x.by_owner = calloc(snap->n_fw_rules + 1, sizeof(*x.by_owner));
+	if (x.m == NULL || x.by_owner == NULL) {
+		nat_model_free(x.m);
+		free(x.by_owner);
 		return NULL;
+	}
+	for (size_t i = 0; i < snap->n_fw_rules; i++)
+		if (snap->fw_rules[i].host_id || snap->fw_rules[i].group_id)
+			x.by_owner[x.n_rules++] = &snap->fw_rules[i];
+	qsort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
 	build_sets(&x);
 	/* Per-host and group chains first: base chain rules jump to them. */
 	build_fw(&x);
 	build_base(&x);
+	free(x.by_owner);
 	if (x.err) {
 		nat_model_free(x.m);
 		return NULL;
