@@ -720,6 +720,7 @@ conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg)
 		r = -EINVAL;
 		goto out;
 	}
+	util_strlcpy(c->source, path, sizeof(c->source));
 	r = conf_load_string(c, text, path, err, arg);
 out:
 	free(text);
@@ -730,7 +731,7 @@ out:
 int
 conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 {
-	struct parser p = { .name = NULL, .err = err, .arg = arg };
+	struct parser p = { .name = c->source[0] ? c->source : "rgw.conf", .err = err, .arg = arg };
 
 	if ((c->api_tls_cert[0] != '\0') != (c->api_tls_key[0] != '\0'))
 		report(&p, "api.tls_cert and api.tls_key must be set together");

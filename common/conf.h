@@ -116,6 +116,9 @@ struct conf {
 	/* [reputation] */
 	long rep_period_s;
 	long rep_save_interval_s;
+
+	/* not a key: the path given to the last conf_load ("" after conf_defaults) */
+	char source[CONF_STR_MAX];
 };
 
 struct conf_item {
@@ -152,7 +155,8 @@ int conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg);
 int conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err,
 		     void *arg);
 /* Checks that need several keys (tls_cert without tls_key, ...), after conf_load.
- * Every problem is reported through err (file NULL, line 0; or log_warnx when err is NULL).
+ * Every problem is reported through err with file = c->source (or "rgw.conf" when empty) and
+ * line 0, or logged with log_warnx when err is NULL.
  * Returns 0 or -EINVAL. */
 int conf_validate(const struct conf *c, conf_error_cb err, void *arg);
 /* The schema entry for section.key, or NULL. */

@@ -21,6 +21,7 @@
 struct errs {
 	unsigned n;
 	unsigned line[MAX_ERRS];
+	char file[MAX_ERRS][64];
 	char msg[MAX_ERRS][512];
 };
 
@@ -29,9 +30,10 @@ collect(const char *file, unsigned line, const char *msg, void *arg)
 {
 	struct errs *e = arg;
 
-	(void)file;
+	assert_non_null(file);
 	if (e->n < MAX_ERRS) {
 		e->line[e->n] = line;
+		util_strlcpy(e->file[e->n], file, sizeof(e->file[0]));
 		util_strlcpy(e->msg[e->n], msg, sizeof(e->msg[0]));
 	}
 	e->n++;
@@ -539,6 +541,7 @@ test_example_file(void **state)
 	assert_string_equal(addr_port_ntop(&c->alg_listen.v[1], b, sizeof(b)), "127.0.0.1:18443");
 	assert_string_equal(addr_port_ntop(&c->api_listen.v[0], b, sizeof(b)), "127.0.0.1:8080");
 	assert_string_equal(c->database, "/var/lib/rgw/rgw.db");
+	assert_string_equal(c->source, "docs/examples/rgw.conf");
 	free(c);
 }
 
@@ -585,6 +588,22 @@ test_validate(void **state)
 	assert_int_equal(e.n, 1);
 	assert_non_null(strstr(e.msg[0], "tls_cert and api.tls_key"));
 	assert_int_equal(e.line[0], 0);
+	free(c);
+	/* the file name of the last conf_load is used in messages */
+	struct errs fe = { 0 };
+	char path[] = "/tmp/rgwconfvXXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "[api]\ntls_key = /k\n", 19), 19);
+	close(fd);
+	c = malloc(sizeof(*c));
+	conf_defaults(c);
+	assert_int_equal(conf_load(c, path, collect, &fe), 0);
+	assert_int_equal(conf_validate(c, collect, &fe), -EINVAL);
+	assert_int_equal(fe.n, 1);
+	assert_string_equal(fe.file[0], path);
+	unlink(path);
 	free(c);
 	e.n = 0;
 	c = parse_ok("[api]\nlisten =\n[alg]\nmax_connections = 10\n"
