@@ -59,6 +59,9 @@ UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_HELP  = $(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c))
 SYSTEM_TESTS = $(sort $(wildcard tests/system/t[0-9]*.sh))
+# Programs used by system tests (drivers, fake peers are NOT allowed: drivers only).
+SYSTEM_SRCS  = $(wildcard tests/system/*.c)
+SYSTEM_BINS  = $(SYSTEM_SRCS:tests/system/%.c=$(BUILD)/tests/sys/%)
 
 DEPFLAGS = -MMD -MP
 
@@ -87,11 +90,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
 	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
 		$(UNIT_HELP) $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
+$(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # Unit tests: each binary prints its cmocka summary; the line at the end totals them.
 check: $(UNIT_BINS)
 	@RGW_BUILD=$(BUILD) tests/run-unit $(UNIT_BINS)
 
-system-check: all
+system-check: all $(SYSTEM_BINS)
 	@RGW_BUILD=$(BUILD) tests/run-system $(SYSTEM_TESTS)
 
 # The whole suite, as CI runs it: packages, unit tests under ASan/UBSan, system tests.
