@@ -619,6 +619,72 @@ test_validate(void **state)
 	free(c);
 }
 
+static void
+test_values_with_equals_and_repeated_sections(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	/* only the first '=' separates key and value: base64 padding survives */
+	c = parse_ok("[dns]\ntsig_key = ddns:HMAC-SHA512:c2VjcmV0IQ==\n"
+		     "[alg]\nports = 443\n"
+		     "[dns]\nedns_size = 1400\n");
+	assert_string_equal(c->dns_tsig_key, "ddns:HMAC-SHA512:c2VjcmV0IQ==");
+	assert_int_equal(c->dns_edns_size, 1400);
+	free(c);
+	/* a section may be reopened, but a key still appears once */
+	expect_error("[dns]\nedns_size = 1400\n[alg]\n[dns]\nedns_size = 1400\n", 5,
+		     "duplicate key");
+	expect_error("[dns]\ntsig_key = k:hmac-sha256:c2Vj=mV0\n", 2, "not base64");
+	expect_error("[ dns ]\nedns_size = 1\n", 2, "out of range");
+}
+
+/* Deterministic mutations of a valid file: whatever the damage, no crash (ASan/UBSan in
+ * make SAN=1 check), and the result is either clean or reported. */
+static void
+test_mutations_do_not_crash(void **state)
+{
+	static const char base[] = "[daemon]\ndatabase = \"/tmp/x # y\"\n[dns]\n"
+				   "wan = 127.0.0.1:5353, [::1]:53 # c\nupstream_timeouts = 1,2\n"
+				   "[nat]\nhelpers = ftp\ntable = rgw\n[api]\nlisten = *:80\n";
+	static const char alphabet[] = "[]=#;,\"\n \t:*0123456789abcdefyesno.-";
+	struct conf *c = malloc(sizeof(*c));
+	char text[sizeof(base) + 64];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = sizeof(base) - 1;
+		struct errs e = { 0 };
+		int r;
+
+		memcpy(text, base, sizeof(base));
+		for (int m = 0; m < 4; m++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			size_t pos = (size_t)(x % len);
+			char ch = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+
+			if ((x >> 20) % 3 == 0 && len + 1 < sizeof(text)) {
+				memmove(text + pos + 1, text + pos, len - pos + 1);
+				text[pos] = ch;
+				len++;
+			} else if ((x >> 20) % 3 == 1 && len > 1) {
+				memmove(text + pos, text + pos + 1, len - pos);
+				len--;
+			} else {
+				text[pos] = ch;
+			}
+		}
+		conf_defaults(c);
+		r = conf_load_string(c, text, "m.conf", collect, &e);
+		assert_true((r == 0 && e.n == 0) || (r == -EINVAL && e.n > 0));
+		conf_validate(c, collect, &e);
+	}
+	free(c);
+}
+
 int
 main(void)
 {
@@ -635,6 +701,8 @@ main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_values_with_equals_and_repeated_sections),
+		cmocka_unit_test(test_mutations_do_not_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
