@@ -767,10 +767,109 @@ zone_at(const struct pol_snap *s, size_t i)
 	return pol_zone_to_json(s, &s->zones[i]);
 }
 
-static json_t *
-host_at(const struct pol_snap *s, size_t i)
+/* Rows of one kind ordered by (owner host id, id), to find a host's rows by bisection. */
+struct by_host {
+	const struct pol_snap *s;
+	int64_t (*key)(const struct pol_snap *s, size_t i);
+	size_t *idx;
+	size_t n;
+};
+
+static int64_t
+svc_host(const struct pol_snap *s, size_t i)
 {
-	return pol_host_to_json(s, &s->hosts[i]);
+	return s->services[i].host_id;
+}
+
+static int64_t
+fw_host(const struct pol_snap *s, size_t i)
+{
+	return s->fw_rules[i].host_id;
+}
+
+static int64_t
+hg_host(const struct pol_snap *s, size_t i)
+{
+	return s->host_groups[i].host_id;
+}
+
+static int
+by_host_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct by_host *b = ctx;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int64_t ki = b->key(b->s, i), kj = b->key(b->s, j);
+
+	if (ki != kj)
+		return ki < kj ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+static int
+by_host_init(struct by_host *b, const struct pol_snap *s, size_t n,
+	     int64_t (*key)(const struct pol_snap *, size_t))
+{
+	b->s = s;
+	b->key = key;
+	b->n = n;
+	b->idx = calloc(n + 1, sizeof(*b->idx));
+	if (b->idx == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		b->idx[i] = i;
+	qsort_r(b->idx, n, sizeof(*b->idx), by_host_cmp, b);
+	return 0;
+}
+
+/* The run of indexes whose owner is host_id. */
+static const size_t *
+by_host_range(const struct by_host *b, int64_t host_id, size_t *n)
+{
+	size_t lo = 0, hi = b->n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (b->key(b->s, b->idx[mid]) < host_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < b->n && b->key(b->s, b->idx[end]) == host_id; end++)
+		;
+	*n = end - lo;
+	return b->idx + lo;
+}
+
+static int
+export_hosts(json_t *root, const struct pol_snap *s)
+{
+	struct by_host svc = { 0 }, fw = { 0 }, hg = { 0 };
+	json_t *arr = json_array();
+	int rc = -ENOMEM;
+
+	if (arr == NULL || json_object_set_new(root, "hosts", arr) != 0)
+		return -ENOMEM;
+	if (by_host_init(&svc, s, s->n_services, svc_host) != 0 ||
+	    by_host_init(&fw, s, s->n_fw_rules, fw_host) != 0 ||
+	    by_host_init(&hg, s, s->n_host_groups, hg_host) != 0)
+		goto out;
+	for (size_t i = 0; i < s->n_hosts; i++) {
+		struct pol_bj_parts p;
+		int64_t id = s->hosts[i].id;
+
+		p.svc = by_host_range(&svc, id, &p.n_svc);
+		p.fw = by_host_range(&fw, id, &p.n_fw);
+		p.hg = by_host_range(&hg, id, &p.n_hg);
+		if (json_array_append_new(arr, pol_bj_host(s, &s->hosts[i], &p)) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(svc.idx);
+	free(fw.idx);
+	free(hg.idx);
+	return rc;
 }
 
 static json_t *
@@ -797,7 +896,7 @@ pol_bundle_export(const struct pol_snap *s)
 	    json_object_set_new(root, "service_addresses", export_addresses(s)) != 0 ||
 	    json_object_set_new(root, "pool", export_pool(s)) != 0 ||
 	    json_object_set_new(root, "groups", export_groups(s)) != 0 ||
-	    export_rows(root, "hosts", s->n_hosts, host_at, s) != 0 ||
+	    export_hosts(root, s) != 0 ||
 	    export_rows(root, "alg_routes", s->n_alg_routes, alg_at, s) != 0 ||
 	    json_object_set_new(root, "admission", export_admission(s)) != 0 ||
 	    export_rows(root, "resolver_groups", s->n_resolver_groups, rgroup_at, s) != 0) {

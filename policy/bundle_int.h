@@ -47,7 +47,16 @@ json_t *pol_bj_addr_json(const struct addr *a);			     /* null for family 0 */
 json_t *pol_bj_prefix_json(const struct prefix *p, bool plain_host); /* null for any */
 json_t *pol_bj_proto_json(uint8_t proto);
 
-/* Nameservers, groups and firewall rules of the bundle. */
+/* A host with the rows that belong to it, given as indexes into s->services, s->fw_rules
+ * and s->host_groups (in output order). */
+struct pol_bj_parts {
+	const size_t *svc, *fw, *hg;
+	size_t n_svc, n_fw, n_hg;
+};
+json_t *pol_bj_host(const struct pol_snap *s, const struct pol_host *row,
+		    const struct pol_bj_parts *p);
+
+/* Nameservers of a zone. */
 int pol_nameserver_from_json(const json_t *obj, struct pol_nameserver *row, const char *path,
 			     struct pol_err *err);
 json_t *pol_nameserver_to_json(const struct pol_nameserver *row);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -496,7 +497,7 @@ pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const 
 }
 
 json_t *
-pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
+pol_bj_host(const struct pol_snap *s, const struct pol_host *row, const struct pol_bj_parts *p)
 {
 	json_t *groups = json_array(), *svcs = json_array(), *fw = json_array();
 	json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:b, s:s, s:o, s:o, s:o}", "fqdn", row->fqdn,
@@ -507,29 +508,52 @@ pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
 
 	if (o == NULL || s == NULL)
 		return o;
-	for (size_t i = 0; i < s->n_host_groups; i++) {
-		const struct pol_group *g;
+	for (size_t i = 0; i < p->n_hg; i++) {
+		const struct pol_group *g = pol_snap_group(s, s->host_groups[p->hg[i]].group_id);
 
-		if (s->host_groups[i].host_id != row->id)
-			continue;
-		g = pol_snap_group(s, s->host_groups[i].group_id);
 		if (g != NULL && json_array_append_new(groups, json_string(g->name)) != 0)
 			goto fail;
 	}
-	for (size_t i = 0; i < s->n_services; i++) {
-		if (s->services[i].host_id == row->id &&
-		    json_array_append_new(svcs, pol_service_to_json(&s->services[i])) != 0)
+	for (size_t i = 0; i < p->n_svc; i++)
+		if (json_array_append_new(svcs, pol_service_to_json(&s->services[p->svc[i]])) != 0)
 			goto fail;
-	}
-	for (size_t i = 0; i < s->n_fw_rules; i++) {
-		if (s->fw_rules[i].host_id == row->id &&
-		    json_array_append_new(fw, pol_fw_rule_to_json(&s->fw_rules[i])) != 0)
+	for (size_t i = 0; i < p->n_fw; i++)
+		if (json_array_append_new(fw, pol_fw_rule_to_json(&s->fw_rules[p->fw[i]])) != 0)
 			goto fail;
-	}
 	return o;
 fail:
 	json_decref(o);
 	return NULL;
+}
+
+/* One host: its rows are found by a scan (the export uses sorted indexes instead). */
+json_t *
+pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
+{
+	struct pol_bj_parts p = { 0 };
+	size_t *buf = NULL;
+	json_t *o = NULL;
+
+	if (s != NULL) {
+		buf = calloc(s->n_services + s->n_fw_rules + s->n_host_groups + 1, sizeof(*buf));
+		if (buf == NULL)
+			return NULL;
+		p.svc = buf;
+		for (size_t i = 0; i < s->n_services; i++)
+			if (s->services[i].host_id == row->id)
+				buf[p.n_svc++] = i;
+		p.fw = buf + p.n_svc;
+		for (size_t i = 0; i < s->n_fw_rules; i++)
+			if (s->fw_rules[i].host_id == row->id)
+				buf[p.n_svc + p.n_fw++] = i;
+		p.hg = buf + p.n_svc + p.n_fw;
+		for (size_t i = 0; i < s->n_host_groups; i++)
+			if (s->host_groups[i].host_id == row->id)
+				buf[p.n_svc + p.n_fw + p.n_hg++] = i;
+	}
+	o = pol_bj_host(s, row, &p);
+	free(buf);
+	return o;
 }
 
 /* ---- services ---- */

@@ -41,6 +41,11 @@ struct vctx {
 	size_t n_fwd;
 };
 
+struct hgkey {
+	int64_t h, g;
+	size_t idx;
+};
+
 static int check_ids(const struct vctx *v);
 static int check_zones(struct vctx *v);
 static int check_hosts(struct vctx *v);
@@ -75,6 +80,18 @@ akey_cmp(const void *a, const void *b)
 		return c;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int
+hgkey_cmp(const void *a, const void *b)
+{
+	const struct hgkey *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if (x->g != y->g)
+		return x->g < y->g ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -326,13 +343,21 @@ check_zones(struct vctx *v)
 			 v->ns_ord[i]);
 		if (pol_check_nameserver(ns, f, v->e) != 0)
 			return -EINVAL;
-		for (size_t j = 0; j < i; j++) {
-			if (s->nameservers[j].zone_id == ns->zone_id &&
-			    strcmp(s->nameservers[j].name, ns->name) == 0)
-				return fail(v, strcat(f, ".name"), "duplicate nameserver in zone");
-		}
 	}
-	return 0;
+	/* one NS name per zone */
+	k = calloc(s->n_nameservers + 1, sizeof(*k));
+	if (k == NULL)
+		return fail(v, "zones", "out of memory");
+	for (size_t i = 0; i < s->n_nameservers; i++)
+		k[i] = (struct skey){ s->nameservers[i].name, (uint32_t)ns_parent(s, i), i };
+	if (skey_dup(k, s->n_nameservers, &a, &b)) {
+		snprintf(f, sizeof(f), "zones[%zu].nameservers[%zu].name", ns_parent(s, b),
+			 v->ns_ord[b]);
+		pol_err_set(v->e, f, "duplicate nameserver %s in the zone", s->nameservers[b].name);
+		rc = -EINVAL;
+	}
+	free(k);
+	return rc;
 }
 
 static int
@@ -435,13 +460,27 @@ check_groups(struct vctx *v)
 		snprintf(f, sizeof(f), "hosts[%zu].groups[%zu]", hi, v->hg_ord[i]);
 		if (pol_snap_group(s, hg->group_id) == NULL)
 			return fail(v, f, "references a missing group");
-		for (size_t j = 0; j < i; j++) {
-			if (s->host_groups[j].host_id == hg->host_id &&
-			    s->host_groups[j].group_id == hg->group_id)
-				return fail(v, f, "group listed twice");
+	}
+	/* a membership once: sort (host, group, position) and compare neighbours */
+	struct hgkey *hk = calloc(s->n_host_groups + 1, sizeof(*hk));
+
+	if (hk == NULL)
+		return fail(v, "hosts", "out of memory");
+	for (size_t i = 0; i < s->n_host_groups; i++)
+		hk[i] = (struct hgkey){ s->host_groups[i].host_id, s->host_groups[i].group_id, i };
+	qsort(hk, s->n_host_groups, sizeof(*hk), hgkey_cmp);
+	for (size_t i = 1; i < s->n_host_groups; i++) {
+		if (hk[i].h == hk[i - 1].h && hk[i].g == hk[i - 1].g) {
+			size_t j = hk[i].idx;
+
+			snprintf(f, sizeof(f), "hosts[%zu].groups[%zu]",
+				 host_index(s, s->host_groups[j].host_id), v->hg_ord[j]);
+			rc = fail(v, f, "group listed twice");
+			break;
 		}
 	}
-	return 0;
+	free(hk);
+	return rc;
 }
 
 static int
