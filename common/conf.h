@@ -116,18 +116,24 @@ struct conf {
 	/* [reputation] */
 	long rep_period_s;
 	long rep_save_interval_s;
+
+	/* not a key: the path given to the last conf_load ("" after conf_defaults) */
+	char source[CONF_STR_MAX];
 };
 
 struct conf_item {
 	const char *section;
 	const char *key;
 	enum conf_type type;
-	long min, max;		       /* INT, INTLIST range; ADDRPORTS: default port in min */
+	long min, max;		       /* INT, INTLIST range; ADDRPORTS: default port in min;
+				     STR: length range when max > 0 */
 	const char *def;	       /* default as it would be written in the file */
 	size_t offset;		       /* offsetof(struct conf, field) */
 	size_t size;		       /* sizeof the field (STR) */
-	const char *const *enum_names; /* ENUM: NULL-terminated */
+	const char *const *enum_names; /* ENUM: NULL-terminated; STRLIST: allowed values or NULL */
 	const char *help;
+	/* STR, STRLIST (per item): extra validation; NULL if fine, else a message. Optional. */
+	const char *(*check)(const char *value);
 };
 
 /* The schema table, terminated by an entry with key == NULL. */
@@ -148,6 +154,13 @@ int conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg);
 /* Same, from a string (tests); name is used in messages. */
 int conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err,
 		     void *arg);
+/* Checks that need several keys (tls_cert without tls_key, ...), after conf_load.
+ * Every problem is reported through err with file = c->source (or "rgw.conf" when empty) and
+ * line 0, or logged with log_warnx when err is NULL.
+ * Returns 0 or -EINVAL. */
+int conf_validate(const struct conf *c, conf_error_cb err, void *arg);
+/* The schema entry for section.key, or NULL. */
+const struct conf_item *conf_find(const char *section, const char *key);
 /* Write an annotated example config with every key and its default. */
 void conf_write_example(FILE *f);
 /* Write the keys as man-page (roff) paragraphs for rgw.conf(5). */
