@@ -419,7 +419,7 @@ build_base(struct ctx *x)
 			log_warnx("nat: unknown conntrack helper \"%s\" ignored", h);
 			continue;
 		}
-		snprintf(obj, sizeof(obj), "rgw-%s", h);
+		snprintf(obj, sizeof(obj), "rgw-%.8s", h);
 		if (nat_model_ct_helper(x->m, obj, h, l4) < 0)
 			x->err = -ENOMEM;
 		if ((r = rule(x, "rgw_reject"))) {

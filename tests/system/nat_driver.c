@@ -271,19 +271,19 @@ command(char *s)
 		out("ok");
 	} else if (strcmp(v[0], "service") == 0 && n >= 5 && snap.n_services < MAXN) {
 		const struct pol_host *h = host_by_name(v[1]);
-		struct pol_service *s = &svcs[snap.n_services];
+		struct pol_service *sv = &svcs[snap.n_services];
 
 		if (h == NULL) {
 			out("error no such host");
 			return;
 		}
-		memset(s, 0, sizeof(*s));
-		s->id = next_svc++;
-		s->host_id = h->id;
-		snprintf(s->fqdn, sizeof(s->fqdn), "%s", v[2]);
-		s->protocol = parse_proto(v[3]);
-		s->port = (uint16_t)atoi(v[4]);
-		s->binding_timeout_ms = n >= 6 ? (uint32_t)atoi(v[5]) : POL_BINDING_TIMEOUT_MS;
+		memset(sv, 0, sizeof(*sv));
+		sv->id = next_svc++;
+		sv->host_id = h->id;
+		snprintf(sv->fqdn, sizeof(sv->fqdn), "%s", v[2]);
+		sv->protocol = parse_proto(v[3]);
+		sv->port = (uint16_t)atoi(v[4]);
+		sv->binding_timeout_ms = n >= 6 ? (uint32_t)atoi(v[5]) : POL_BINDING_TIMEOUT_MS;
 		snap.n_services++;
 		out("ok");
 	} else if (strcmp(v[0], "group") == 0 && n == 2) {

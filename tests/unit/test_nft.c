@@ -523,9 +523,9 @@ test_reply_parse(void **state)
 	size_t off = 0;
 
 	(void)state;
-	nat_nft_add_table(b, NFPROTO_INET, "rgw");	      /* seq 11 */
-	nat_nft_flush_chain(b, NFPROTO_INET, "rgw", "x");     /* seq 12 */
-	nat_nft_del_set(b, NFPROTO_INET, "rgw", "gone");      /* seq 13 */
+	nat_nft_add_table(b, NFPROTO_INET, "rgw");	  /* seq 11 */
+	nat_nft_flush_chain(b, NFPROTO_INET, "rgw", "x"); /* seq 12 */
+	nat_nft_del_set(b, NFPROTO_INET, "rgw", "gone");  /* seq 13 */
 	nat_nft_batch_finish(b);
 	memset(buf, 0, sizeof(buf));
 	off += put_err(buf + off, 11, 42, 0, false);
@@ -562,7 +562,8 @@ test_queue_parse(void **state)
 	uint8_t buf[512];
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *g;
-	struct nfqnl_msg_packet_hdr ph = { .packet_id = htonl(77), .hw_protocol = htons(0x800),
+	struct nfqnl_msg_packet_hdr ph = { .packet_id = htonl(77),
+					   .hw_protocol = htons(0x800),
 					   .hook = 0 };
 	static const uint8_t pkt[20] = { 0x45 };
 	struct nat_queue_pkt p;
