@@ -13,6 +13,7 @@
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "nat/nat.h"
 #include "policy/bundle.h"
 #include "policy/policy.h"
 #include "policy/store.h"
@@ -35,6 +36,7 @@ struct rgwd {
 	struct pol_store *store;
 	struct pol_snap *snap; /* policy in force */
 	uint64_t started_ms;
+	struct nat *nat; /* pool, nftables table, NFQUEUE admission */
 };
 
 static void usage(FILE *f);
@@ -313,6 +315,14 @@ static int
 apply_policy(struct rgwd *d, struct pol_snap *snap)
 {
 	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
+	/* --- nat: the table follows the policy in one atomic batch, then the pool. */
+	if (d->nat != NULL) {
+		int rc = nat_apply(d->nat, snap);
+
+		if (rc < 0)
+			return rc;
+	}
+	/* --- end nat */
 
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
@@ -492,6 +502,13 @@ main(int argc, char **argv)
 	}
 
 	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
+	/* --- nat: pool always; table and queue when [nat] enable (replaces a stale table). */
+	d.nat = nat_new(d.loop, &d.conf);
+	if (d.nat == NULL) {
+		log_warnx("rgwd: cannot start the nat subsystem");
+		goto out;
+	}
+	/* --- end nat */
 
 	if (reload_policy(&d) < 0)
 		goto out;
@@ -503,6 +520,7 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
+	nat_free(d.nat); /* --- nat: removes the table */
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);

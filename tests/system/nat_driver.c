@@ -183,7 +183,7 @@ cmd_rule(char **v, int n)
 		out("error no such owner");
 		return;
 	}
-	r->direction = strcmp(v[3], "in") == 0	   ? POL_DIR_INGRESS
+	r->direction = strcmp(v[3], "in") == 0	  ? POL_DIR_INGRESS
 		       : strcmp(v[3], "out") == 0 ? POL_DIR_EGRESS
 						  : POL_DIR_ANY;
 	r->protocol = parse_proto(v[4]);
