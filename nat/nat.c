@@ -31,6 +31,7 @@ struct nat {
 	struct nat_model *model; /* what the kernel table holds now */
 	uint64_t timer;
 	uint64_t timer_deadline;
+	uint64_t drops_timer;
 	struct nat_stats st;
 	struct log_rl rl_bad;
 };
@@ -38,6 +39,7 @@ struct nat {
 static void on_queue(struct ev_loop *loop, int fd, int events, void *arg);
 static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_deadline(void *arg, uint64_t deadline_ms);
+static void on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void arm(struct nat *n, uint64_t deadline_ms);
 static bool probe_native_queue(struct nat *n);
 static int push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out);
@@ -128,6 +130,19 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	next = nat_pool_expire(n->pool, ev_now_ms(loop));
 	nat_rejmem_purge(n->rej, ev_now_ms(loop));
 	arm(n, next);
+}
+
+/* The kernel does not tell the queue's owner about packets it dropped: look every 2 s. */
+#define DROPS_CHECK_MS 2000
+
+static void
+on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct nat *n = arg;
+
+	(void)id;
+	(void)nat_queue_check_drops(n->queue);
+	n->drops_timer = ev_timer_add(loop, DROPS_CHECK_MS, on_drops_timer, n);
 }
 
 static void
@@ -242,6 +257,7 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 		log_warnx("nat: queue watcher: %s", strerror(-rc));
 		goto fail;
 	}
+	n->drops_timer = ev_timer_add(loop, DROPS_CHECK_MS, on_drops_timer, n);
 	log_info("nat: table inet %s created, NFQUEUE %u bound", n->cfg.table,
 		 (unsigned)n->cfg.queue);
 	return n;
@@ -283,6 +299,8 @@ nat_free(struct nat *n)
 		return;
 	if (n->timer)
 		ev_timer_del(n->loop, n->timer);
+	if (n->drops_timer)
+		ev_timer_del(n->loop, n->drops_timer);
 	if (n->queue) {
 		ev_io_del(n->loop, nat_queue_fd(n->queue));
 		nat_queue_close(n->queue);

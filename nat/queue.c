@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -14,6 +15,8 @@
 
 #include "../common/log.h"
 #include "queue.h"
+
+#define MIN_U64(a, b) ((uint64_t)(a) < (uint64_t)(b) ? (uint64_t)(a) : (uint64_t)(b))
 
 /* Packets handled per dispatch call before returning to the loop (fairness). */
 #define DISPATCH_BUDGET 1024
@@ -146,6 +149,37 @@ nat_queue_close(struct nat_queue *q)
 	free(q->rbuf);
 	free(q->vbuf);
 	free(q);
+}
+
+int
+nat_queue_check_drops(struct nat_queue *q)
+{
+	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
+	unsigned long long num, portid, total, mode, range, qd, ud;
+	char line[256];
+	int rc = 0;
+
+	if (f == NULL)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llu %llu %llu %llu %llu %llu %llu", &num, &portid, &total, &mode,
+			   &range, &qd, &ud) != 7 ||
+		    num != q->num || portid != q->portid)
+			continue;
+		if (qd > q->st.kernel_dropped || ud > q->st.user_dropped) {
+			rc = (int)MIN_U64(qd - q->st.kernel_dropped + ud - q->st.user_dropped,
+					  INT32_MAX);
+			log_rl(&q->rl_enobufs, LOG_LVL_WARN,
+			       "nat: queue %u overflow: the kernel dropped %llu first packets "
+			       "(queue full %llu, socket full %llu in total)",
+			       q->num, (unsigned long long)rc, qd, ud);
+		}
+		q->st.kernel_dropped = qd;
+		q->st.user_dropped = ud;
+		break;
+	}
+	fclose(f);
+	return rc;
 }
 
 int

@@ -33,11 +33,20 @@ struct nat_queue_stats {
 	uint64_t packets;
 	uint64_t accepted;
 	uint64_t dropped;
-	uint64_t malformed; /* messages that could not be parsed */
-	uint64_t enobufs;   /* receive overruns (packets lost in the kernel) */
-	uint64_t errors;    /* error replies to our verdicts, send failures */
+	uint64_t malformed;	 /* messages that could not be parsed */
+	uint64_t enobufs;	 /* receive overruns (packets lost in the kernel) */
+	uint64_t errors;	 /* error replies to our verdicts, send failures */
+	uint64_t kernel_dropped; /* queue full in the kernel (as of the last check) */
+	uint64_t user_dropped;	 /* could not be sent to us (socket full) */
 };
 void nat_queue_get_stats(const struct nat_queue *q, struct nat_queue_stats *out);
+
+/*
+ * Read the kernel's drop counters of this queue (/proc/net/netfilter/nfnetlink_queue) and
+ * log any increase (rate-limited): packets dropped there were never seen by the daemon
+ * (fail-closed). Returns the number of new drops, or -errno.
+ */
+int nat_queue_check_drops(struct nat_queue *q);
 
 /* One parsed NFQNL_MSG_PACKET (pure; pointers into the message). */
 struct nat_queue_pkt {

@@ -325,12 +325,13 @@ command(char *s)
 		nat_get_stats(nat, &st);
 		out("admitted=%llu refused=%llu refused_memory=%llu bad=%llu bindings=%u "
 		    "allocated=%u used=%llu expired=%llu queue_packets=%llu enobufs=%llu "
-		    "malformed=%llu rules=%llu rejmem=%zu",
+		    "malformed=%llu kernel_dropped=%llu rules=%llu rejmem=%zu",
 		    (unsigned long long)st.admitted, (unsigned long long)st.refused,
 		    (unsigned long long)st.refused_memory, (unsigned long long)st.bad_packets,
 		    st.pool.bindings, st.pool.allocated, (unsigned long long)st.pool.used,
 		    (unsigned long long)st.pool.expired, (unsigned long long)st.queue.packets,
 		    (unsigned long long)st.queue.enobufs, (unsigned long long)st.queue.malformed,
+		    (unsigned long long)(st.queue.kernel_dropped + st.queue.user_dropped),
 		    (unsigned long long)st.nft_rules, st.rejmem.entries);
 	} else if (strcmp(v[0], "quit") == 0) {
 		ev_stop(loop);

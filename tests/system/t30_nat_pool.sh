@@ -213,6 +213,22 @@ check "flood refused (counted)" test "$(sed -n 's/.*refused=\([0-9]*\).*/\1/p' <
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "admission still works after the flood" test "$(connect "$A" 5000)" = h1
 
+# --- queue overflow: the daemon is stopped while SYNs pile up; the kernel drops the excess
+# (fail-closed), the daemon reports the overrun when it resumes and keeps serving.
+kill -STOP $DPID
+ip netns exec $PUB timeout 60 python3 "$T/flood.py" 100.64.1.133 40000
+kill -CONT $DPID
+sleep 2.5
+st=$(drv stats)
+echo "# after overflow: $st"
+qdrop=$(ip netns exec $GW awk -v q=$QNUM '$1 == q { print $6 + $7 }' /proc/net/netfilter/nfnetlink_queue)
+echo "# kernel queue drops (queue full + user): ${qdrop:-?}"
+check "queue overflow seen by the daemon" \
+	test "$(sed -n 's/.*kernel_dropped=\([0-9]*\).*/\1/p' <<< "$st")" -gt 0
+check "queue overflow logged" grep -q "overflow: the kernel dropped" "$T/err"
+A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
+check "admission works after the overflow" test "$(connect "$A" 5000)" = h1
+
 # --- SIGKILL, restart: clean table
 kill -9 $DPID
 wait $DPID 2>/dev/null
