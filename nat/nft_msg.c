@@ -736,7 +736,7 @@ nat_nft_x_counter(struct nftnl_rule *r)
 }
 
 int
-nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate, uint32_t burst)
+nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate, uint32_t burst, bool over)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("limit");
 
@@ -745,7 +745,7 @@ nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate, uint32_t burst)
 		nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, burst);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, over ? NFT_LIMIT_F_INV : 0);
 	}
 	return add_expr(r, e);
 }

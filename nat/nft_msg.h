@@ -120,7 +120,8 @@ int nat_nft_x_imm_data(struct nftnl_rule *r, uint32_t dreg, const void *data, si
 int nat_nft_x_verdict(struct nftnl_rule *r, int verdict, const char *chain);
 int nat_nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 int nat_nft_x_counter(struct nftnl_rule *r);
-int nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate_per_s, uint32_t burst);
+/* limit rate [over] rate_per_s/second burst burst packets */
+int nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate_per_s, uint32_t burst, bool over);
 /* type NFT_REJECT_TCP_RST / NFT_REJECT_ICMPX_UNREACH with an icmpx code. */
 int nat_nft_x_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* NAT_T_DNAT / SNAT to the IPv4 address in sreg. */

@@ -600,8 +600,10 @@ fw_rule(struct ctx *x, const char *chain, const struct pol_fw_rule *f)
 		if (rc == 0 && f->icmp_code >= 0)
 			rc = nat_nft_m_th_byte(r, 1, (uint8_t)f->icmp_code);
 	}
+	/* accept: up to rate/s are accepted, the rest falls through; drop and reject: what
+	 * goes over rate/s is dropped or rejected (the original's hashlimit-above). */
 	if (rc == 0 && f->rate)
-		rc = nat_nft_x_limit(r, f->rate, f->burst);
+		rc = nat_nft_x_limit(r, f->rate, f->burst, f->action != POL_ACT_ACCEPT);
 	if (rc == 0) {
 		switch (f->action) {
 		case POL_ACT_ACCEPT:

@@ -47,7 +47,7 @@ check "pool addresses from the bundle in pool4" grep -q "100.64.1.131" "$T/t1"
 check "host test.gwa.demo in host_dnat" grep -q ": 192.168.0.100" "$T/t1"
 check "host firewall rules compiled (ping from the router)" \
 	grep -q "ip saddr 100.64.0.2 icmp type echo-request accept" "$T/t1"
-check "rate-limited reject rule compiled" grep -q "limit rate 5/second burst 50 packets reject" "$T/t1"
+check "rate-limited reject rule compiled (reject over the rate)" grep -q "limit rate over 5/second burst 50 packets reject" "$T/t1"
 check "group chain for prepaid2 rules" grep -q "tcp dport 443 accept" "$T/t1"
 check "conntrack helper object" grep -q 'ct helper rgw-ftp' "$T/t1"
 check "service address in the SNAT rule" grep -q "snat ip to 100.64.1.130" "$T/t1"
