@@ -371,6 +371,9 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
+	/* both the alias hook and the pool live on the main thread */
+	if (!ctx->alloc)
+		return DNS_ANS_NEED_ALLOC;
 	if (ctx->alias) {
 		uint8_t alias[DNS_NAME_MAX];
 		int a = ctx->alias(ctx->alias_arg, svc, r->q, non_spoofed, alias);
@@ -386,8 +389,6 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			return DNS_ANS_SEND;
 		}
 	}
-	if (!ctx->alloc)
-		return DNS_ANS_NEED_ALLOC;
 	struct nat_request req;
 	memset(&req, 0, sizeof(req));
 	req.host_id = h->id;
