@@ -13,6 +13,7 @@
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "dns/dns.h"
 #include "policy/bundle.h"
 #include "policy/policy.h"
 #include "policy/store.h"
@@ -34,6 +35,7 @@ struct rgwd {
 	struct ev_loop *loop;
 	struct pol_store *store;
 	struct pol_snap *snap; /* policy in force */
+	struct dns *dns;       /* NULL when [dns] enable = no */
 	uint64_t started_ms;
 };
 
@@ -51,6 +53,7 @@ static void log_policy_summary(const struct pol_snap *s);
 static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
 static char *read_file(const char *path, size_t *len);
+static void on_dns_policy_changed(void *arg);
 
 static void
 usage(FILE *f)
@@ -314,6 +317,13 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 {
 	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
 
+	/* --- dns: name index from the snapshot --- */
+	if (d->dns != NULL && dns_apply(d->dns, snap) < 0) {
+		log_warnx("rgwd: dns: cannot apply the policy");
+		return -ENOMEM;
+	}
+	/* --- end dns --- */
+
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
 	log_policy_summary(snap);
@@ -335,6 +345,14 @@ reload_policy(struct rgwd *d)
 	rc = apply_policy(d, snap);
 	pol_snap_unref(snap);
 	return rc;
+}
+
+/* DNS UPDATE changed the store: apply the new policy everywhere. */
+static void
+on_dns_policy_changed(void *arg)
+{
+	if (reload_policy(arg) < 0)
+		log_warnx("rgwd: policy changed by DNS UPDATE could not be applied");
 }
 
 static void
@@ -493,6 +511,17 @@ main(int argc, char **argv)
 
 	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
 
+	/* --- dns: listeners (the pool allocator is connected once nat exists) --- */
+	if (d.conf.dns_enable) {
+		d.dns = dns_new(d.loop, &d.conf, d.store);
+		if (d.dns == NULL) {
+			log_warnx("rgwd: dns: cannot start");
+			goto out;
+		}
+		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
+	}
+	/* --- end dns --- */
+
 	if (reload_policy(&d) < 0)
 		goto out;
 	log_info("rgwd: ready");
@@ -503,6 +532,7 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
+	dns_free(d.dns); /* dns */
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);

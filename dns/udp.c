@@ -29,8 +29,7 @@ dns_udp_open(struct dns *d, struct dns_listener *l, bool reuseport)
 	fd = socket(l->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		goto fail;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
-		goto fail;
+	/* no SO_REUSEADDR: on UDP it would let a second daemon share the port silently */
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
 		goto fail;
 	if (l->family == AF_INET6) {
@@ -201,15 +200,11 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b,
 	struct dns_db *db;
 	struct dns_cookie_secrets cookies;
 
-	if (main_thread) {
-		db = d->db;
-		cookies = d->cookies;
-	} else {
-		pthread_mutex_lock(&d->lock);
-		db = dns_db_ref(d->db);
-		cookies = d->cookies;
-		pthread_mutex_unlock(&d->lock);
-	}
+	/* a reference even on the main thread: an UPDATE in this batch may swap the index */
+	pthread_mutex_lock(&d->lock);
+	db = dns_db_ref(d->db);
+	cookies = d->cookies;
+	pthread_mutex_unlock(&d->lock);
 	if (!db)
 		goto out;
 	dns_ctx_init(d, &ctx, db, l->view, false, NULL);
@@ -308,8 +303,7 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b,
 			break;
 	}
 out:
-	if (!main_thread)
-		dns_db_unref(db);
+	dns_db_unref(db);
 }
 
 void
