@@ -18,6 +18,23 @@ static void stats_add(struct dns_stats *sum, const struct dns_stats *s);
 
 static pthread_t main_thread;
 
+/* Until rgwd connects the pool, allocations are refused (and said so, once). */
+static int
+no_allocator(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
+{
+	static bool said;
+
+	(void)arg;
+	(void)req;
+	(void)out;
+	if (!said) {
+		log_warnx("dns: no pool allocator connected: service addresses cannot be given out");
+		said = true;
+	}
+	*why = NAT_REFUSE_EXHAUSTED;
+	return -ENODEV;
+}
+
 bool
 dns_is_main_thread(const struct dns *d)
 {
@@ -39,7 +56,7 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->lan_ttl = d->lan_ttl;
 	ctx->cookies = &d->cookies;
 	ctx->now_s = (uint32_t)(util_wall_ms() / 1000);
-	ctx->alloc = d->alloc;
+	ctx->alloc = d->alloc ? d->alloc : no_allocator;
 	ctx->alloc_arg = d->alloc_arg;
 	ctx->alias = d->alias;
 	ctx->alias_arg = d->alias_arg;
@@ -344,6 +361,18 @@ dns_free(struct dns *d)
 {
 	if (!d)
 		return;
+	if (d->db) {
+		struct dns_stats s;
+		dns_get_stats(d, &s);
+		log_info("dns: stats: queries udp %" PRIu64 " tcp %" PRIu64 ", noerror %" PRIu64
+			 ", nxdomain %" PRIu64 ", refused %" PRIu64 ", formerr %" PRIu64
+			 ", truncated %" PRIu64 ", badcookie %" PRIu64 ", cookies valid %" PRIu64
+			 ", allocations %" PRIu64 " refused %" PRIu64 ", forwarded %" PRIu64
+			 ", updates %" PRIu64 " refused %" PRIu64,
+			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5], s.rcode[1],
+			 s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations, s.alloc_refused,
+			 s.forwarded, s.updates_ok, s.updates_refused);
+	}
 	dns_workers_stop(d);
 	dns_tcp_close_all(d);
 	for (size_t i = 0; i < d->n_listeners; i++) {

@@ -160,6 +160,12 @@ dns_tcp_accept(struct ev_loop *loop, int fd, int events, void *arg)
 		d->conns = c;
 		d->n_conns++;
 		DNS_STAT_INC(&d->stats, tcp_accepted);
+		if (log_get_level() >= LOG_LVL_DEBUG) {
+			char b[ADDR_STRLEN];
+			log_debug("%s: TCP connection from %s on %s listener", __func__,
+				  addr_ntop(&c->src, b, sizeof(b)),
+				  l->view == DNS_VIEW_WAN ? "WAN" : "LAN/local");
+		}
 		conn_touch(c);
 	}
 }
