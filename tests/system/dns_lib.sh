@@ -30,7 +30,8 @@ dns_bundle() {
        {"fqdn": "tcp2000.test.gwa.demo"}
      ]},
     {"fqdn": "deep.a.b.gwa.demo", "ipv4": "192.168.0.101",
-     "services": [{"fqdn": "deep.a.b.gwa.demo"}]},
+     "services": [{"fqdn": "deep.a.b.gwa.demo"},
+                  {"fqdn": "www.deep.a.b.gwa.demo", "proxy_required": true}]},
     {"fqdn": "plain.gwa.demo", "ipv4": "192.168.0.102"}
   ],
   "admission": {"dns_tcp": $tcp, "dns_cookies": $cookies}

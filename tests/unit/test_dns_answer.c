@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include "common/util.h"
 #include "dns/answer.h"
 #include "dns/cookie.h"
 #include "dns/wire.h"
@@ -40,7 +41,7 @@ add_zone(const char *name, enum pol_zone_kind kind)
 {
 	struct pol_zone *z = &snap->zones[snap->n_zones++];
 	z->id = (int64_t)snap->n_zones;
-	snprintf(z->name, sizeof(z->name), "%s", name);
+	util_strlcpy(z->name, name, sizeof(z->name));
 	z->kind = kind;
 	z->ttl = 3600;
 	snprintf(z->mname, sizeof(z->mname), "ns1.gwa.demo");
@@ -57,7 +58,7 @@ add_host(const char *fqdn, const char *v4, const char *v6)
 {
 	struct pol_host *h = &snap->hosts[snap->n_hosts++];
 	h->id = (int64_t)snap->n_hosts;
-	snprintf(h->fqdn, sizeof(h->fqdn), "%s", fqdn);
+	util_strlcpy(h->fqdn, fqdn, sizeof(h->fqdn));
 	if (v4)
 		set_addr(&h->ipv4, v4);
 	if (v6)
@@ -72,7 +73,7 @@ add_service(const struct pol_host *h, const char *fqdn, bool proxy)
 	struct pol_service *s = &snap->services[snap->n_services++];
 	s->id = (int64_t)snap->n_services;
 	s->host_id = h->id;
-	snprintf(s->fqdn, sizeof(s->fqdn), "%s", fqdn);
+	util_strlcpy(s->fqdn, fqdn, sizeof(s->fqdn));
 	s->proxy_required = proxy;
 	s->binding_timeout_ms = 2000;
 }
@@ -272,7 +273,7 @@ rdf_str(const ldns_rdf *f)
 {
 	static char buf[512];
 	char *s = ldns_rdf2str(f);
-	snprintf(buf, sizeof(buf), "%s", s);
+	util_strlcpy(buf, s, sizeof(buf));
 	free(s);
 	return buf;
 }
