@@ -148,14 +148,16 @@ demo: deps
 	$(MAKE) all
 	RGW_BUILD=$(BUILD) lxc-testbed/demo
 
-# Fuzzing (clang + libFuzzer): every tests/fuzz/<area>_*_fuzz.c, seeded from
-# tests/fuzz/corpus/<area>/ (copied, so new inputs never land in the tree).
+# Fuzzing (clang + libFuzzer): every <area>_*_fuzz.c in tests/fuzz/ or a module directory,
+# seeded from tests/fuzz/corpus/<area>/ (copied, so new inputs never land in the tree).
+# FUZZ_TIME is per target, in seconds.
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 600
-FUZZ_SRCS  = $(wildcard tests/fuzz/*_fuzz.c)
-FUZZ_BINS  = $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SRCS  = $(wildcard tests/fuzz/*_fuzz.c $(addsuffix /*_fuzz.c,$(MODDIRS)))
+FUZZ_BINS  = $(addprefix build-fuzz/,$(notdir $(FUZZ_SRCS:.c=)))
+vpath %_fuzz.c tests/fuzz $(MODDIRS)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build-fuzz/%_fuzz: %_fuzz.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fsanitize=fuzzer,address,undefined \
 		-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB_SRCS) $(LDLIBS)

@@ -6,7 +6,7 @@
 #include "answer.h"
 
 #define DNS_TTL_DEFAULT 30 /* the original's DNSRR_TTL_DEFAULT */
-#define DNS_TTL_POOL 0	   /* DNSRR_TTL_CIRCULARPOOL */
+#define DNS_TTL_POOL	0  /* DNSRR_TTL_CIRCULARPOOL */
 
 /* One response under construction. */
 struct resp {
@@ -28,8 +28,8 @@ static size_t opt_size(const struct resp *r);
 static void write_opt(struct resp *r);
 static void rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl);
 static bool rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required);
-static bool put_addr(struct resp *r, unsigned section, const uint8_t *owner,
-		     const struct addr *a, uint32_t ttl, bool required);
+static bool put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a,
+		     uint32_t ttl, bool required);
 static bool put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl);
 static bool put_ns(struct resp *r, const struct dns_apex *z);
 static void put_glue(struct resp *r, const struct dns_apex *z);
@@ -146,8 +146,8 @@ rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool requir
 }
 
 static bool
-put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a,
-	 uint32_t ttl, bool required)
+put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a, uint32_t ttl,
+	 bool required)
 {
 	size_t mark = r->w.pos;
 
@@ -351,8 +351,8 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		if (!fixed->family)
 			negative(r, z, DNS_RC_NOERROR);
 		else
-			put_addr(r, 1, NULL, fixed, svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT,
-				 true);
+			put_addr(r, 1, NULL, fixed,
+				 svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT, true);
 		return DNS_ANS_SEND;
 	}
 	if (qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) {

@@ -40,16 +40,16 @@ struct dns_answer_ctx {
 	const struct dns_db *db;
 	enum dns_view view;
 	bool tcp;
-	struct addr src;		/* the querier (resolver) */
-	uint16_t edns_size;		/* our advertised / accepted UDP payload size */
-	uint32_t lan_ttl;		/* TTL of private answers */
+	struct addr src;			  /* the querier (resolver) */
+	uint16_t edns_size;			  /* our advertised / accepted UDP payload size */
+	uint32_t lan_ttl;			  /* TTL of private answers */
 	const struct dns_cookie_secrets *cookies; /* NULL: no cookie support */
-	uint32_t now_s;			/* wall clock seconds (cookie timestamps) */
-	dns_alloc_fn alloc;		/* NULL: return DNS_ANS_NEED_ALLOC instead */
+	uint32_t now_s;				  /* wall clock seconds (cookie timestamps) */
+	dns_alloc_fn alloc;			  /* NULL: return DNS_ANS_NEED_ALLOC instead */
 	void *alloc_arg;
-	dns_alias_fn alias;		/* NULL: no alias policy */
+	dns_alias_fn alias; /* NULL: no alias policy */
 	void *alias_arg;
-	bool last_try;			/* TCP: a refusal now answers an empty NOERROR */
+	bool last_try; /* TCP: a refusal now answers an empty NOERROR */
 };
 
 enum dns_answer_res {

@@ -6,7 +6,7 @@
 #include "cookie.h"
 #include "wire.h"
 
-#define COOKIE_MAX_AGE_S 3600
+#define COOKIE_MAX_AGE_S    3600
 #define COOKIE_MAX_FUTURE_S 300
 
 int

@@ -343,8 +343,8 @@ reply(ldns_pkt *req, const uint8_t *pkt, size_t len, int rcode, struct dns *d, b
 }
 
 size_t
-dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const struct addr *src,
-		uint8_t *out, size_t cap)
+dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const struct addr *src, uint8_t *out,
+		size_t cap)
 {
 	ldns_pkt *req = NULL;
 	struct upd u;

@@ -28,7 +28,8 @@ no_allocator(void *arg, const struct nat_request *req, struct addr *out, enum na
 	(void)req;
 	(void)out;
 	if (!said) {
-		log_warnx("dns: no pool allocator connected: service addresses cannot be given out");
+		log_warnx(
+			"dns: no pool allocator connected: service addresses cannot be given out");
 		said = true;
 	}
 	*why = NAT_REFUSE_EXHAUSTED;
@@ -43,8 +44,8 @@ dns_is_main_thread(const struct dns *d)
 }
 
 void
-dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
-	     enum dns_view view, bool tcp, const struct sockaddr *peer)
+dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db, enum dns_view view,
+	     bool tcp, const struct sockaddr *peer)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->db = db;
@@ -114,13 +115,13 @@ add_listeners(struct dns *d, const struct conf_addrports *aps, enum dns_view vie
 			if (r != 0)
 				return r;
 			d->n_listeners++;
-			r = ev_io_add(d->loop, l->fd, EV_READ, tcp ? dns_tcp_accept : dns_udp_readable,
-				      l);
+			r = ev_io_add(d->loop, l->fd, EV_READ,
+				      tcp ? dns_tcp_accept : dns_udp_readable, l);
 			if (r != 0)
 				return r;
 			char buf[ADDR_PORT_STRLEN];
 			log_info("dns: %s %s listener on %s", tcp ? "TCP" : "UDP",
-				 ddns		       ? "update"
+				 ddns			? "update"
 				 : view == DNS_VIEW_WAN ? "WAN"
 				 : view == DNS_VIEW_LAN ? "LAN"
 							: "local",
@@ -315,27 +316,29 @@ int
 dns_metrics(const struct dns *d, struct buf *out)
 {
 	static const char *const rc_names[24] = {
-		[0] = "NOERROR",  [1] = "FORMERR",  [2] = "SERVFAIL", [3] = "NXDOMAIN",
-		[4] = "NOTIMP",	  [5] = "REFUSED",  [6] = "YXDOMAIN", [7] = "YXRRSET",
-		[8] = "NXRRSET",  [9] = "NOTAUTH",  [10] = "NOTZONE", [16] = "BADVERS",
+		[0] = "NOERROR",    [1] = "FORMERR", [2] = "SERVFAIL", [3] = "NXDOMAIN",
+		[4] = "NOTIMP",	    [5] = "REFUSED", [6] = "YXDOMAIN", [7] = "YXRRSET",
+		[8] = "NXRRSET",    [9] = "NOTAUTH", [10] = "NOTZONE", [16] = "BADVERS",
 		[23] = "BADCOOKIE",
 	};
 	struct dns_stats s;
 	int r = 0;
 
 	dns_get_stats(d, &s);
-	r |= buf_printf(out, "# TYPE rgw_dns_queries_total counter\n"
-			     "rgw_dns_queries_total{transport=\"udp\"} %" PRIu64 "\n"
-			     "rgw_dns_queries_total{transport=\"tcp\"} %" PRIu64 "\n",
+	r |= buf_printf(out,
+			"# TYPE rgw_dns_queries_total counter\n"
+			"rgw_dns_queries_total{transport=\"udp\"} %" PRIu64 "\n"
+			"rgw_dns_queries_total{transport=\"tcp\"} %" PRIu64 "\n",
 			s.queries_udp, s.queries_tcp);
 	r |= buf_printf(out, "# TYPE rgw_dns_responses_total counter\n");
 	for (size_t i = 0; i < ARRAY_SIZE(rc_names); i++)
 		if (rc_names[i])
 			r |= buf_printf(out, "rgw_dns_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
 					rc_names[i], s.rcode[i]);
-#define M(name, field, help)                                                                   \
-	r |= buf_printf(out, "# HELP rgw_dns_" name " " help "\n# TYPE rgw_dns_" name          \
-			     " counter\nrgw_dns_" name " %" PRIu64 "\n",                         \
+#define M(name, field, help)                                                                       \
+	r |= buf_printf(out,                                                                       \
+			"# HELP rgw_dns_" name " " help "\n# TYPE rgw_dns_" name                   \
+			" counter\nrgw_dns_" name " %" PRIu64 "\n",                                \
 			s.field)
 	M("dropped_total", dropped, "Queries not answered.");
 	M("malformed_total", malformed, "FORMERR, NOTIMP and BADVERS answers.");
@@ -369,9 +372,9 @@ dns_free(struct dns *d)
 			 ", truncated %" PRIu64 ", badcookie %" PRIu64 ", cookies valid %" PRIu64
 			 ", allocations %" PRIu64 " refused %" PRIu64 ", forwarded %" PRIu64
 			 ", updates %" PRIu64 " refused %" PRIu64,
-			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5], s.rcode[1],
-			 s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations, s.alloc_refused,
-			 s.forwarded, s.updates_ok, s.updates_refused);
+			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5],
+			 s.rcode[1], s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations,
+			 s.alloc_refused, s.forwarded, s.updates_ok, s.updates_refused);
 	}
 	dns_workers_stop(d);
 	dns_tcp_close_all(d);

@@ -28,19 +28,19 @@ struct dns;
 struct dns_stats {
 	uint64_t queries_udp;
 	uint64_t queries_tcp;
-	uint64_t rcode[24];	  /* responses sent, by (extended) rcode */
-	uint64_t dropped;	  /* queries not answered (malformed headers, refused allocs) */
-	uint64_t malformed;	  /* FORMERR / NOTIMP / BADVERS answers */
-	uint64_t tc_sent;	  /* responses with TC=1 */
+	uint64_t rcode[24]; /* responses sent, by (extended) rcode */
+	uint64_t dropped;   /* queries not answered (malformed headers, refused allocs) */
+	uint64_t malformed; /* FORMERR / NOTIMP / BADVERS answers */
+	uint64_t tc_sent;   /* responses with TC=1 */
 	uint64_t cookie_valid;
 	uint64_t cookie_bad;
 	uint64_t cookie_client_only;
 	uint64_t allocations;
 	uint64_t alloc_refused;
-	uint64_t forwarded;	  /* LAN queries sent upstream */
-	uint64_t forward_failed;  /* SERVFAIL after every upstream failed */
+	uint64_t forwarded;	 /* LAN queries sent upstream */
+	uint64_t forward_failed; /* SERVFAIL after every upstream failed */
 	uint64_t tcp_accepted;
-	uint64_t tcp_rejected;	  /* connection cap reached */
+	uint64_t tcp_rejected; /* connection cap reached */
 	uint64_t tcp_idle_closed;
 	uint64_t updates_ok;
 	uint64_t updates_refused; /* UPDATE answered with an error rcode */

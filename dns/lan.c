@@ -9,7 +9,7 @@
 #include "../common/util.h"
 #include "server.h"
 
-#define FWD_MAX_PENDING 4096
+#define FWD_MAX_PENDING	   4096
 #define FWD_TCP_TIMEOUT_MS 2000
 
 /*

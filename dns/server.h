@@ -16,13 +16,13 @@
 
 /* Internal to dns/: not part of the subsystem's interface. */
 
-#define DNS_UDP_BATCH 32
-#define DNS_UDP_QMAX 4096	/* largest UDP query we read (bigger ones are dropped) */
-#define DNS_TCP_RETRY_MS 500	/* TCP retry after a refused allocation (the original's 0.5 s) */
+#define DNS_UDP_BATCH	    32
+#define DNS_UDP_QMAX	    4096 /* largest UDP query we read (bigger ones are dropped) */
+#define DNS_TCP_RETRY_MS    500	 /* TCP retry after a refused allocation (the original's 0.5 s) */
 #define DNS_ACCEPT_PAUSE_MS 1000
 
 /* Increment a counter owned by the calling thread; readers use relaxed loads. */
-#define DNS_STAT_ADD(st, field, n) \
+#define DNS_STAT_ADD(st, field, n)                                                                 \
 	__atomic_store_n(&(st)->field, (st)->field + (n), __ATOMIC_RELAXED)
 #define DNS_STAT_INC(st, field) DNS_STAT_ADD(st, field, 1)
 
@@ -122,8 +122,8 @@ struct dns_handoff {
 /* dns.c */
 void dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 		  enum dns_view view, bool tcp, const struct sockaddr *peer);
-void dns_account(struct dns_stats *st, enum dns_answer_res res,
-		 const struct dns_answer_info *info, bool tcp);
+void dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answer_info *info,
+		 bool tcp);
 bool dns_is_main_thread(const struct dns *d);
 
 /* udp.c */

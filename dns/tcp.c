@@ -12,7 +12,7 @@
 #include "server.h"
 
 #define TCP_READ_CHUNK 16384
-#define TCP_OUT_HIGH (256 * 1024) /* stop reading while this much output is queued */
+#define TCP_OUT_HIGH   (256 * 1024) /* stop reading while this much output is queued */
 
 struct dns_tcp_conn {
 	struct dns_tcp_conn *prev, *next;

@@ -11,8 +11,8 @@
 
 static void set_reply_ctl(const struct dns_reply_to *to, struct msghdr *mh, uint8_t *ctl,
 			  size_t ctlsz);
-static void handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh,
-		    const uint8_t *pkt, size_t len);
+static void handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t *pkt,
+		    size_t len);
 
 static struct log_rl rl_send = LOG_RL_INIT(5000, 5);
 
@@ -164,8 +164,7 @@ dns_udp_reply(const struct dns_reply_to *to, const uint8_t *msg, size_t len)
 
 /* A worker cannot allocate: copy the query to the main thread's queue. */
 static void
-handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t *pkt,
-	size_t len)
+handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t *pkt, size_t len)
 {
 	struct dns_handoff *h = malloc(sizeof(*h) + len);
 
@@ -193,8 +192,8 @@ handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t 
 }
 
 void
-dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b,
-	      struct dns_stats *st, bool main_thread)
+dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, struct dns_stats *st,
+	      bool main_thread)
 {
 	struct dns_answer_ctx ctx;
 	struct dns_db *db;
@@ -240,13 +239,14 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b,
 				DNS_STAT_INC(st, dropped);
 				continue;
 			}
-			if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &ctx.src, NULL) != 0)
+			if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &ctx.src, NULL) !=
+			    0)
 				continue;
 			if (l->ddns) {
-				size_t rl = main_thread ? dns_ddns_handle(d, b->rbuf[i], len,
-									  &ctx.src, out,
-									  b->sbuf_size)
-							: 0;
+				size_t rl = main_thread
+						    ? dns_ddns_handle(d, b->rbuf[i], len, &ctx.src,
+								      out, b->sbuf_size)
+						    : 0;
 				if (rl == 0)
 					continue;
 				memset(&info, 0, sizeof(info));

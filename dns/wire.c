@@ -506,8 +506,7 @@ dns_wr_name(struct dns_wr *w, const uint8_t *name, bool compress)
 }
 
 void
-dns_wr_header(struct dns_wr *w, const uint8_t *pkt, const struct dns_query *q,
-	      bool with_question)
+dns_wr_header(struct dns_wr *w, const uint8_t *pkt, const struct dns_query *q, bool with_question)
 {
 	uint8_t h[DNS_HDR_LEN];
 	uint16_t flags = (uint16_t)(DNS_F_QR | (q->flags & (0x7800 | DNS_F_RD | DNS_F_CD)));

@@ -16,23 +16,23 @@
  * followed, so loops and huge labels are rejected. Thread-safe (no global state).
  */
 
-#define DNS_HDR_LEN 12
-#define DNS_NAME_MAX 255   /* wire form, root label included */
+#define DNS_HDR_LEN    12
+#define DNS_NAME_MAX   255 /* wire form, root label included */
 #define DNS_MAX_LABELS 128 /* a 255-byte name has at most 127 labels + root */
-#define DNS_MAX_PTRS 32
-#define DNS_UDP_MIN 512
-#define DNS_TCP_MAX 65535
+#define DNS_MAX_PTRS   32
+#define DNS_UDP_MIN    512
+#define DNS_TCP_MAX    65535
 
 /* Header flags (host order, the 16 bits after the ID). */
-#define DNS_F_QR 0x8000
-#define DNS_F_AA 0x0400
-#define DNS_F_TC 0x0200
-#define DNS_F_RD 0x0100
-#define DNS_F_RA 0x0080
-#define DNS_F_AD 0x0020
-#define DNS_F_CD 0x0010
+#define DNS_F_QR      0x8000
+#define DNS_F_AA      0x0400
+#define DNS_F_TC      0x0200
+#define DNS_F_RD      0x0100
+#define DNS_F_RA      0x0080
+#define DNS_F_AD      0x0020
+#define DNS_F_CD      0x0010
 #define DNS_OPCODE(f) (((f) >> 11) & 0xf)
-#define DNS_RCODE(f) ((f)&0xf)
+#define DNS_RCODE(f)  ((f)&0xf)
 
 enum dns_opcode {
 	DNS_OP_QUERY = 0,
@@ -73,14 +73,14 @@ enum dns_type {
 	DNS_T_ANY = 255,
 };
 
-#define DNS_C_IN 1
+#define DNS_C_IN   1
 #define DNS_C_NONE 254
-#define DNS_C_ANY 255
+#define DNS_C_ANY  255
 
 /* EDNS option codes. */
-#define DNS_OPT_ECS 8
+#define DNS_OPT_ECS    8
 #define DNS_OPT_COOKIE 10
-#define DNS_OPT_ECI 0xFF01 /* the original RGW's "Extended Client Information" */
+#define DNS_OPT_ECI    0xFF01 /* the original RGW's "Extended Client Information" */
 
 #define DNS_COOKIE_CLIENT_LEN 8
 #define DNS_COOKIE_SERVER_LEN 16 /* RFC 9018: version, reserved(3), time(4), hash(8) */
@@ -215,8 +215,8 @@ struct dns_wr {
 	bool overflow; /* a write did not fit */
 	unsigned n_names;
 	struct {
-		uint16_t off;  /* where the uncompressed name starts in buf */
-		uint8_t len;   /* its length */
+		uint16_t off; /* where the uncompressed name starts in buf */
+		uint8_t len;  /* its length */
 	} names[DNS_WR_NAMES];
 };
 

@@ -129,7 +129,8 @@ add_name(struct dns_db *db, const uint8_t *name, bool lan_only)
 	if (!n)
 		return NULL;
 	const struct dns_apex *apex = &db->zones[z];
-	for (size_t p = 1u + name[0]; p < len && len - p > apex->name_len; p += 1 + (size_t)name[p]) {
+	for (size_t p = 1u + name[0]; p < len && len - p > apex->name_len;
+	     p += 1 + (size_t)name[p]) {
 		if (!node_get_or_add(db, name + p, len - p, (uint32_t)z, lan_only, &created))
 			return NULL;
 	}

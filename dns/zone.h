@@ -48,11 +48,11 @@ struct dns_node {
 	uint32_t hash;
 	uint8_t flags;
 	bool lan_only;
-	uint32_t zone; /* index into db->zones */
-	const struct pol_host *host;	/* HOST, SERVICE */
-	const struct pol_service *svc;	/* SERVICE: effective protocol/port resolved */
+	uint32_t zone;			 /* index into db->zones */
+	const struct pol_host *host;	 /* HOST, SERVICE */
+	const struct pol_service *svc;	 /* SERVICE: effective protocol/port resolved */
 	const struct pol_host *ptr_host; /* PTR target */
-	struct addr glue4, glue6;	/* GLUE */
+	struct addr glue4, glue6;	 /* GLUE */
 	uint8_t name_len;
 	uint8_t name[]; /* lowercase wire form */
 };

@@ -410,7 +410,8 @@ test_service_answers(void **state)
 	assert_true(last_req.non_spoofed);
 	ldns_rr *srv = rr_at(ldns_pkt_answer(R.pkt), 0);
 	char *s = ldns_rr2str(srv);
-	assert_string_equal(s, "ssh.test.gwa.demo.\t0\tIN\tSRV\t10 100 22 _22._6.ssh.test.gwa.demo.\n");
+	assert_string_equal(
+		s, "ssh.test.gwa.demo.\t0\tIN\tSRV\t10 100 22 _22._6.ssh.test.gwa.demo.\n");
 	free(s);
 	ldns_rr *add = rr_at(ldns_pkt_additional(R.pkt), 0);
 	s = ldns_rr2str(add);
@@ -420,7 +421,8 @@ test_service_answers(void **state)
 	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_TXT, 0);
 	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
 	assert_string_equal(
-		s, "ssh.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_22.protocol_6.ssh.test.gwa.demo.\"\n");
+		s,
+		"ssh.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_22.protocol_6.ssh.test.gwa.demo.\"\n");
 	free(s);
 	s = ldns_rr2str(rr_at(ldns_pkt_additional(R.pkt), 0));
 	assert_string_equal(s, "ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
@@ -429,7 +431,8 @@ test_service_answers(void **state)
 	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_TXT, 0);
 	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
 	assert_string_equal(
-		s, "test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_0.protocol_0.test.gwa.demo.\"\n");
+		s,
+		"test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_0.protocol_0.test.gwa.demo.\"\n");
 	free(s);
 	/* proxy_required: the service address, no allocation */
 	int before = alloc_calls;
@@ -440,7 +443,8 @@ test_service_answers(void **state)
 	ask(DNS_VIEW_WAN, false, "www.test.gwa.demo", DNS_T_TXT, 0);
 	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
 	assert_string_equal(
-		s, "www.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_True.port_0.protocol_0.www.test.gwa.demo.\"\n");
+		s,
+		"www.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_True.port_0.protocol_0.www.test.gwa.demo.\"\n");
 	free(s);
 	/* AAAA: the host's own IPv6, no allocation */
 	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
