@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* api/reply.c -- JSON replies, the error model, ETags and If-Match */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "internal.h"
+
+static bool etag_in_list(const char *list, const char *etag);
+
+const char *
+api_error_code(int status)
+{
+	switch (status) {
+	case 400:
+		return "invalid";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not_found";
+	case 405:
+		return "method_not_allowed";
+	case 409:
+		return "conflict";
+	case 412:
+		return "precondition_failed";
+	case 413:
+		return "payload_too_large";
+	case 415:
+		return "unsupported_media_type";
+	case 428:
+		return "precondition_required";
+	case 429:
+		return "rate_limited";
+	case 503:
+		return "unavailable";
+	default:
+		return status >= 500 ? "internal" : "error";
+	}
+}
+
+void
+api_etag(const json_t *v, char out[40])
+{
+	uint8_t h[32];
+	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+	if (!text) {
+		out[0] = '\0';
+		return;
+	}
+	util_sha256(text, strlen(text), h);
+	free(text);
+	out[0] = '"';
+	util_hex(h, 16, out + 1);
+	out[33] = '"';
+	out[34] = '\0';
+}
+
+void
+api_reply_json(struct api_req *r, int status, json_t *v)
+{
+	json_decref(r->reply);
+	r->reply = v;
+	r->status = status;
+	if (!v) {
+		/* json allocation failed: never leave the client without an answer */
+		r->status = 500;
+		r->reply = json_pack("{s:s,s:s,s:n}", "error", "internal", "message",
+				     "out of memory", "field");
+	}
+}
+
+/* RFC 9110 entity-tag lists: "a", "b" or *. Weak tags compare by their opaque part. */
+static bool
+etag_in_list(const char *list, const char *etag)
+{
+	size_t elen = strlen(etag);
+	const char *p = list;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == elen && memcmp(p, etag, len) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
+void
+api_reply_entity(struct api_req *r, int status, json_t *v)
+{
+	api_reply_json(r, status, v);
+	if (r->status != status)
+		return;
+	api_etag(v, r->etag);
+	if (status == 200 && r->if_none_match && r->etag[0] &&
+	    (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) &&
+	    etag_in_list(r->if_none_match, r->etag)) {
+		json_decref(r->reply);
+		r->reply = NULL;
+		r->status = 304;
+	}
+}
+
+void
+api_reply_error(struct api_req *r, int status, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->etag[0] = '\0';
+	r->location[0] = '\0';
+	api_reply_json(r, status,
+		       json_pack("{s:s,s:s,s:s?}", "error", api_error_code(status), "message",
+				 msg, "field", field && field[0] ? field : NULL));
+}
+
+void
+api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const char *what)
+{
+	const char *field = e && e->field[0] ? e->field : NULL;
+	const char *msg = e && e->msg[0] ? e->msg : NULL;
+
+	switch (rc) {
+	case -EEXIST:
+		api_reply_error(r, 409, field, "%s: %s", what, msg ? msg : "already exists");
+		break;
+	case -ENOENT:
+		api_reply_error(r, 404, field, "%s: %s", what, msg ? msg : "not found");
+		break;
+	case -EINVAL:
+	case -ERANGE:
+		api_reply_error(r, 400, field, "%s: %s", what, msg ? msg : "invalid value");
+		break;
+	case -EBUSY:
+		r->retry_after_s = 1;
+		api_reply_error(r, 503, NULL, "%s: policy store busy, retry", what);
+		break;
+	case -ENOMEM:
+		api_reply_error(r, 503, NULL, "%s: out of memory", what);
+		break;
+	default:
+		api_reply_error(r, 500, field, "%s: %s", what,
+				msg ? msg : (rc < 0 ? strerror(-rc) : "store error"));
+		break;
+	}
+}
+
+const char *
+api_query(struct api_req *r, const char *key)
+{
+	return r->query_fn ? r->query_fn(r, key) : NULL;
+}
+
+bool
+api_if_match(struct api_req *r, const json_t *current)
+{
+	char etag[40];
+
+	if (!r->if_match)
+		return true;
+	if (!current) {
+		/* RFC 9110 13.1.1: If-Match fails when there is no current representation,
+		 * except for "*" which also fails then. */
+		api_reply_error(r, 412, NULL, "If-Match given but the resource does not exist");
+		return false;
+	}
+	api_etag(current, etag);
+	if (etag[0] && etag_in_list(r->if_match, etag))
+		return true;
+	api_reply_error(r, 412, NULL,
+			"If-Match does not match the current ETag %s: the resource changed; "
+			"fetch it again",
+			etag);
+	return false;
+}
