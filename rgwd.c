@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -35,6 +36,7 @@ struct rgwd {
 	struct pol_store *store;
 	struct pol_snap *snap; /* policy in force */
 	uint64_t started_ms;
+	struct api *api;
 };
 
 static void usage(FILE *f);
@@ -51,6 +53,7 @@ static void log_policy_summary(const struct pol_snap *s);
 static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
 static char *read_file(const char *path, size_t *len);
+static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 
 static void
 usage(FILE *f)
@@ -320,6 +323,18 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 	return 0;
 }
 
+/* The API applies every committed write through this hook before answering. */
+static int
+api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err)
+{
+	struct rgwd *d = arg;
+	int rc = apply_policy(d, snap);
+
+	if (rc < 0 && err != NULL && err->msg[0] == '\0')
+		pol_err_set(err, "", "a subsystem refused the policy (%s)", strerror(-rc));
+	return rc;
+}
+
 static int
 reload_policy(struct rgwd *d)
 {
@@ -495,6 +510,19 @@ main(int argc, char **argv)
 
 	if (reload_policy(&d) < 0)
 		goto out;
+
+	/* api: after the policy is in force, so that the first answer reflects it. */
+	if (d.conf.api_enable) {
+		static const struct api_hooks hooks = {
+			.apply = api_apply_hook,
+		};
+		if (api_token_bootstrap(d.store, stdout) < 0)
+			goto out;
+		d.api = api_new(d.loop, &d.conf, d.store, &hooks, &d);
+		if (d.api == NULL)
+			goto out;
+	}
+
 	log_info("rgwd: ready");
 	if (ev_run(d.loop) < 0) {
 		log_warn("rgwd: event loop failed");
@@ -503,6 +531,7 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
+	api_free(d.api);
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);

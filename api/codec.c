@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* api/codec.c -- JSON codecs for the rows that policy/bundle.h has no per-entity codec for */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ api_json_only_keys(const json_t *obj, const char *const *allowed, const char *pa
 		pol_err_set(e, path && path[0] ? path : "", "must be a JSON object");
 		return -EINVAL;
 	}
-	json_object_foreach((json_t *)obj, key, v)
+	json_object_foreach((json_t *)(uintptr_t)obj, key, v)
 	{
 		bool ok = false;
 		for (size_t i = 0; allowed[i]; i++)
@@ -222,7 +223,8 @@ int
 api_group_from_json(const json_t *obj, bool partial, struct pol_group *row, const char *path,
 		    struct pol_err *e)
 {
-	static const char *const keys[] = {"name", "comment", NULL};
+	/* "firewall" is the embedded rule list, written by the API after the group. */
+	static const char *const keys[] = {"name", "comment", "firewall", NULL};
 	const char *s;
 	char f[160];
 	int rc;

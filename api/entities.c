@@ -198,20 +198,7 @@ resolver_node_name(const void *row, char *buf, size_t len)
 static json_t *
 zone_to_json(const struct pol_snap *s, const void *row)
 {
-	json_t *o = pol_zone_to_json(s, row);
-	const struct pol_zone *z = row;
-	json_t *ns = json_array();
-
-	/* Nameservers are a sub-resource; the zone shows them as the bundle does. */
-	json_object_del(o, "nameservers");
-	for (size_t i = 0; ns && i < s->n_nameservers; i++)
-		if (s->nameservers[i].zone_id == z->id)
-			json_array_append_new(ns, api_nameserver_to_json(&s->nameservers[i]));
-	if (o)
-		json_object_set_new(o, "nameservers", ns);
-	else
-		json_decref(ns);
-	return o;
+	return pol_zone_to_json(s, row);
 }
 
 static int
@@ -452,7 +439,7 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 		}
 		if (rc < 0) {
 			/* Name the element: "services[2].port". */
-			char field[160];
+			char field[256];
 			snprintf(field, sizeof(field), "%s%s%s", f, e.field[0] ? "." : "",
 				 e.field);
 			util_strlcpy(e.field, field, sizeof(e.field));
@@ -542,10 +529,6 @@ resolver_group_after(struct api_req *r, const struct pol_snap *s, const json_t *
 				((const struct pol_resolver_group *)row)->id);
 }
 
-static const char *const zone_embedded[] = {"nameservers", NULL};
-static const char *const host_embedded[] = {"services", "firewall", "groups", NULL};
-static const char *const group_embedded[] = {"firewall", NULL};
-static const char *const rgroup_embedded[] = {"nodes", NULL};
 
 #define ENT_COMMON(E)                                                                           \
 	.row_size = sizeof(struct pol_##E), .count = E##_count, .at = E##_at, .id = E##_id,     \
@@ -559,7 +542,6 @@ const struct api_entity api_ent_zone = {
 	.canon = canon_dns,
 	.to_json = zone_to_json,
 	.from_json = zone_from_json,
-	.embedded = zone_embedded,
 	.after_write = zone_after,
 };
 
@@ -603,7 +585,6 @@ const struct api_entity api_ent_group = {
 	.canon = canon_plain,
 	.to_json = group_to_json,
 	.from_json = group_from_json,
-	.embedded = group_embedded,
 	.after_write = group_after,
 };
 
@@ -615,7 +596,6 @@ const struct api_entity api_ent_host = {
 	.canon = canon_dns,
 	.to_json = host_to_json,
 	.from_json = host_from_json,
-	.embedded = host_embedded,
 	.after_write = host_after,
 };
 
@@ -673,7 +653,6 @@ const struct api_entity api_ent_resolver_group = {
 	.canon = canon_plain,
 	.to_json = resolver_group_to_json,
 	.from_json = resolver_group_from_json,
-	.embedded = rgroup_embedded,
 	.after_write = resolver_group_after,
 };
 

@@ -105,7 +105,7 @@ find_target(struct api_req *r, const struct pol_snap *s, int64_t *pid)
 	return row;
 }
 
-/* The body without the keys that only the server writes ("id" and the readonly list). */
+/* The body without "id", which only the server writes. */
 static json_t *
 input_copy(struct api_req *r, const struct api_entity *ent)
 {
@@ -115,9 +115,9 @@ input_copy(struct api_req *r, const struct api_entity *ent)
 		api_reply_error(r, 503, NULL, "out of memory");
 		return NULL;
 	}
+	/* Embedded collections stay: the codecs accept (and skip) them, and some read them
+	 * (a zone's first nameserver is its default MNAME). */
 	json_object_del(o, "id");
-	for (size_t i = 0; ent->embedded && ent->embedded[i]; i++)
-		json_object_del(o, ent->embedded[i]);
 	return o;
 }
 

@@ -287,7 +287,11 @@ send_reply(struct req_ctx *x)
 
 	if (r->status != 204 && r->status != 304) {
 		if (r->reply) {
-			const char *pretty = mhd_query(r, "pretty");
+			const char *pv = NULL;
+			size_t pl = 0;
+			bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+								    "pretty", 6, &pv,
+								    &pl) == MHD_YES;
 			size_t flags = pretty ? JSON_INDENT(2) : JSON_COMPACT;
 			text = json_dumps(r->reply, flags | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 			if (text) {
@@ -306,7 +310,9 @@ send_reply(struct req_ctx *x)
 			ctype = r->ctype ? r->ctype : "text/plain; charset=utf-8";
 		}
 	}
-	resp = MHD_create_response_from_buffer(len, text ? text : (char *)"",
+	static char empty[1];
+
+	resp = MHD_create_response_from_buffer(len, text ? text : empty,
 					       text ? MHD_RESPMEM_MUST_FREE
 						    : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
@@ -495,20 +501,21 @@ api_http_start(struct api *api)
 			flags |= MHD_USE_IPv6;
 		if (tls)
 			l->d = MHD_start_daemon(
-				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_LISTEN_SOCKET,
+				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET,
 				l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api,
 				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
 				MHD_OPTION_END);
 		else
 			l->d = MHD_start_daemon(
-				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_LISTEN_SOCKET,
+				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
+				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET,
 				l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api, MHD_OPTION_END);
+				MHD_OPTION_END);
 		if (!l->d) {
 			log_warnx("api: libmicrohttpd could not start on %s", where);
 			rc = -EIO;

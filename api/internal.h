@@ -136,9 +136,6 @@ struct api_entity {
 	int (*insert)(struct pol_store *st, void *row, struct pol_err *e);
 	int (*update)(struct pol_store *st, const void *row, struct pol_err *e);
 	int (*del)(struct pol_store *st, int64_t id, struct pol_err *e);
-	/* Keys of embedded sub-collections ("services", "nodes"...): removed from the
-	 * codec's input and handled by after_write. NULL-terminated, or NULL. */
-	const char *const *embedded;
 	/* Optional: after insert/update of row, write the embedded sub-collections present
 	 * in obj (the request body), replacing the current ones. 0, or <0 with a reply set. */
 	int (*after_write)(struct api_req *r, const struct pol_snap *s, const json_t *obj,
