@@ -536,6 +536,8 @@ resolver_group_after(struct api_req *r, const struct pol_snap *s, const json_t *
 
 const struct api_entity api_ent_zone = {
 	.kind = "zone",
+	.table = "zones",
+	.sql_table = "zones",
 	ENT_COMMON(zone),
 	.name = zone_name,
 	.name_is_key = true,
@@ -547,6 +549,8 @@ const struct api_entity api_ent_zone = {
 
 const struct api_entity api_ent_nameserver = {
 	.kind = "nameserver",
+	.table = "nameservers",
+	.sql_table = "nameservers",
 	ENT_COMMON(nameserver),
 	.parent = nameserver_parent,
 	.set_parent = nameserver_set_parent,
@@ -559,6 +563,8 @@ const struct api_entity api_ent_nameserver = {
 
 const struct api_entity api_ent_service_addr = {
 	.kind = "service address",
+	.table = "service_addresses",
+	.sql_table = "service_addrs",
 	ENT_COMMON(service_addr),
 	.name = service_addr_name,
 	.name_is_key = true,
@@ -569,6 +575,8 @@ const struct api_entity api_ent_service_addr = {
 
 const struct api_entity api_ent_pool_addr = {
 	.kind = "pool address",
+	.table = "pool_addresses",
+	.sql_table = "pool_addrs",
 	ENT_COMMON(pool_addr),
 	.name = pool_addr_name,
 	.name_is_key = true,
@@ -579,6 +587,8 @@ const struct api_entity api_ent_pool_addr = {
 
 const struct api_entity api_ent_group = {
 	.kind = "group",
+	.table = "groups",
+	.sql_table = "groups",
 	ENT_COMMON(group),
 	.name = group_name,
 	.name_is_key = true,
@@ -590,6 +600,8 @@ const struct api_entity api_ent_group = {
 
 const struct api_entity api_ent_host = {
 	.kind = "host",
+	.table = "hosts",
+	.sql_table = "hosts",
 	ENT_COMMON(host),
 	.name = host_name,
 	.name_is_key = true,
@@ -601,6 +613,8 @@ const struct api_entity api_ent_host = {
 
 const struct api_entity api_ent_service = {
 	.kind = "service",
+	.table = "services",
+	.sql_table = "services",
 	ENT_COMMON(service),
 	.parent = service_parent,
 	.set_parent = service_set_parent,
@@ -613,6 +627,8 @@ const struct api_entity api_ent_service = {
 
 const struct api_entity api_ent_host_fw = {
 	.kind = "firewall rule",
+	.table = "fw_rules",
+	.sql_table = "fw_rules",
 	ENT_COMMON(fw_rule),
 	.parent = host_fw_parent,
 	.set_parent = host_fw_set_parent,
@@ -622,6 +638,8 @@ const struct api_entity api_ent_host_fw = {
 
 const struct api_entity api_ent_group_fw = {
 	.kind = "firewall rule",
+	.table = "fw_rules",
+	.sql_table = "fw_rules",
 	ENT_COMMON(fw_rule),
 	.parent = group_fw_parent,
 	.set_parent = group_fw_set_parent,
@@ -631,6 +649,8 @@ const struct api_entity api_ent_group_fw = {
 
 const struct api_entity api_ent_alg_route = {
 	.kind = "ALG route",
+	.table = "alg_routes",
+	.sql_table = "alg_routes",
 	ENT_COMMON(alg_route),
 	.name = alg_route_name,
 	.canon = canon_dns,
@@ -640,6 +660,8 @@ const struct api_entity api_ent_alg_route = {
 
 const struct api_entity api_ent_bracket = {
 	.kind = "load bracket",
+	.table = "brackets",
+	.sql_table = "brackets",
 	ENT_COMMON(bracket),
 	.to_json = bracket_to_json,
 	.from_json = bracket_from_json,
@@ -647,6 +669,8 @@ const struct api_entity api_ent_bracket = {
 
 const struct api_entity api_ent_resolver_group = {
 	.kind = "resolver group",
+	.table = "resolver_groups",
+	.sql_table = "resolver_groups",
 	ENT_COMMON(resolver_group),
 	.name = resolver_group_name,
 	.name_is_key = true,
@@ -658,6 +682,8 @@ const struct api_entity api_ent_resolver_group = {
 
 const struct api_entity api_ent_resolver_node = {
 	.kind = "resolver node",
+	.table = "resolver_nodes",
+	.sql_table = "resolver_nodes",
 	ENT_COMMON(resolver_node),
 	.parent = resolver_node_parent,
 	.set_parent = resolver_node_set_parent,
@@ -666,4 +692,11 @@ const struct api_entity api_ent_resolver_node = {
 	.canon = canon_prefix,
 	.to_json = resolver_node_to_json,
 	.from_json = resolver_node_from_json,
+};
+
+const struct api_entity *const api_entities[] = {
+	&api_ent_zone,	       &api_ent_nameserver, &api_ent_service_addr,	&api_ent_pool_addr,
+	&api_ent_group,	       &api_ent_host,	    &api_ent_service,		&api_ent_host_fw,
+	&api_ent_alg_route,    &api_ent_bracket,    &api_ent_resolver_group, &api_ent_resolver_node,
+	NULL,
 };

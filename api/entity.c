@@ -14,7 +14,7 @@
 static bool all_digits(const char *s);
 static bool find_parent(struct api_req *r, const struct pol_snap *s, int64_t *pid);
 static const void *find_target(struct api_req *r, const struct pol_snap *s, int64_t *pid);
-static json_t *input_copy(struct api_req *r, const struct api_entity *ent);
+static json_t *input_copy(struct api_req *r);
 static void reply_written(struct api_req *r, const struct api_entity *ent, int64_t id,
 			  int status, const struct pol_snap *s);
 static bool parse_count(struct api_req *r, const char *key, long def, long max, long *out);
@@ -107,7 +107,7 @@ find_target(struct api_req *r, const struct pol_snap *s, int64_t *pid)
 
 /* The body without "id", which only the server writes. */
 static json_t *
-input_copy(struct api_req *r, const struct api_entity *ent)
+input_copy(struct api_req *r)
 {
 	json_t *o = json_deep_copy(r->body);
 
@@ -234,7 +234,7 @@ api_h_create(struct api_req *r)
 
 	if (!api_txn_begin(r))
 		return;
-	if (!(s = api_snapshot(r)) || !find_parent(r, s, &pid) || !(in = input_copy(r, ent)))
+	if (!(s = api_snapshot(r)) || !find_parent(r, s, &pid) || !(in = input_copy(r)))
 		goto fail;
 	row = calloc(1, ent->row_size);
 	if (!row) {
@@ -248,11 +248,14 @@ api_h_create(struct api_req *r)
 	}
 	if (ent->set_parent)
 		ent->set_parent(row, pid);
+	r->w_ent = ent;
 	rc = ent->insert(r->api->st, row, &e);
 	if (rc < 0) {
+		api_fix_err(r, s, &e);
 		api_reply_store_err(r, rc, &e, ent->kind);
 		goto fail;
 	}
+	r->w_id = ent->id(row);
 	if (ent->after_write && ent->after_write(r, s, r->body, row) < 0)
 		goto fail;
 	if (!api_txn_commit(r, &ns))
@@ -286,7 +289,7 @@ write_existing(struct api_req *r, bool partial)
 	if (!(s = api_snapshot(r)) || !(cur = find_target(r, s, &pid)))
 		goto fail;
 	rep = api_entity_json(ent, s, cur);
-	if (!api_if_match(r, rep) || !(in = input_copy(r, ent)))
+	if (!api_if_match(r, rep) || !(in = input_copy(r)))
 		goto fail;
 	row = calloc(1, ent->row_size);
 	if (!row) {
@@ -303,8 +306,11 @@ write_existing(struct api_req *r, bool partial)
 	ent->set_id(row, ent->id(cur));
 	if (ent->set_parent)
 		ent->set_parent(row, ent->parent(cur));
+	r->w_ent = ent;
+	r->w_id = ent->id(row);
 	rc = ent->update(r->api->st, row, &e);
 	if (rc < 0) {
+		api_fix_err(r, s, &e);
 		api_reply_store_err(r, rc, &e, ent->kind);
 		goto fail;
 	}

@@ -59,6 +59,9 @@ struct api_req {
 	const char *(*query_fn)(struct api_req *r, const char *key); /* test hook */
 	enum pol_role role;
 	char actor[64]; /* token name, for the audit log */
+	/* the row being written, so that errors about it name the request's field */
+	const struct api_entity *w_ent;
+	int64_t w_id;
 	/* reply */
 	int status;
 	json_t *reply;	  /* JSON body, or NULL */
@@ -81,6 +84,10 @@ void api_reply_entity(struct api_req *r, int status, json_t *v);
 /* Reply {"error": code, "message": ..., "field": field or null}. */
 void api_reply_error(struct api_req *r, int status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Rewrite e->field from store/snapshot terms ("hosts.fqdn", "hosts[3].fqdn") to the
+ * request's terms ("fqdn") when it is about the row being written; otherwise prefix
+ * e->msg with the row's kind and name. snap may be NULL. */
+void api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e);
 /* Map a store or validation error (-EINVAL, -EEXIST, -ENOENT, -EBUSY...) to a reply. */
 void api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const char *what);
 /* The machine-readable code for an HTTP status ("invalid", "not_found", ...). */
@@ -116,7 +123,9 @@ struct pol_snap *api_snapshot(struct api_req *r);
  * natural key (name, fqdn, address, prefix) when it has one.
  */
 struct api_entity {
-	const char *kind; /* "host", in messages */
+	const char *kind;      /* "host", in messages */
+	const char *table;     /* snapshot array name in validation paths ("hosts[3].fqdn") */
+	const char *sql_table; /* store table name in constraint errors ("hosts.fqdn") */
 	size_t row_size;
 	size_t (*count)(const struct pol_snap *s);
 	const void *(*at)(const struct pol_snap *s, size_t i);
@@ -146,6 +155,9 @@ extern const struct api_entity api_ent_zone, api_ent_nameserver, api_ent_service
 	api_ent_pool_addr, api_ent_host, api_ent_service, api_ent_host_fw, api_ent_group,
 	api_ent_group_fw, api_ent_alg_route, api_ent_bracket, api_ent_resolver_group,
 	api_ent_resolver_node;
+
+/* Every entity once (fw rules as host rules), NULL-terminated. */
+extern const struct api_entity *const api_entities[];
 
 /* Find a row by key ("12" or a name) among the rows of parent_id (0: any). */
 const void *api_entity_find(const struct api_entity *ent, const struct pol_snap *s,

@@ -143,7 +143,11 @@ api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const ch
 
 	switch (rc) {
 	case -EEXIST:
-		api_reply_error(r, 409, field, "%s: %s", what, msg ? msg : "already exists");
+		if (field && (!msg || strcmp(msg, "already exists") == 0))
+			api_reply_error(r, 409, field, "a %s with this %s already exists", what,
+					field);
+		else
+			api_reply_error(r, 409, field, "%s: %s", what, msg ? msg : "already exists");
 		break;
 	case -ENOENT:
 		api_reply_error(r, 404, field, "%s: %s", what, msg ? msg : "not found");
@@ -193,4 +197,51 @@ api_if_match(struct api_req *r, const json_t *current)
 			"fetch it again",
 			etag);
 	return false;
+}
+
+void
+api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
+{
+	char table[64], rest[160], name[POL_NAME_MAX], msg[sizeof(e->msg) + 320];
+	const struct api_entity *ent = NULL;
+	size_t tl = strcspn(e->field, ".[");
+	const char *p = e->field + tl;
+
+	if (tl == 0 || tl >= sizeof(table))
+		return;
+	memcpy(table, e->field, tl);
+	table[tl] = '\0';
+	if (*p == '.') {
+		/* "hosts.fqdn": a constraint of the table being written */
+		if (r->w_ent && strcmp(r->w_ent->sql_table, table) == 0) {
+			util_strlcpy(rest, p + 1, sizeof(rest));
+			util_strlcpy(e->field, rest, sizeof(e->field));
+		}
+		return;
+	}
+	if (*p != '[' || !snap)
+		return;
+	char *end;
+	unsigned long long idx = strtoull(p + 1, &end, 10);
+	if (*end != ']')
+		return;
+	util_strlcpy(rest, end[1] == '.' ? end + 2 : "", sizeof(rest));
+	for (size_t i = 0; api_entities[i]; i++)
+		if (strcmp(api_entities[i]->table, table) == 0)
+			ent = api_entities[i];
+	if (!ent || idx >= ent->count(snap))
+		return;
+	const void *row = ent->at(snap, (size_t)idx);
+	if (r->w_ent && strcmp(r->w_ent->table, table) == 0 && ent->id(row) == r->w_id) {
+		util_strlcpy(e->field, rest, sizeof(e->field));
+		return;
+	}
+	/* Another row is affected (a delete leaving a host outside every zone): name it. */
+	const char *n = ent->name ? ent->name(row, name, sizeof(name)) : NULL;
+	if (n)
+		snprintf(msg, sizeof(msg), "%s '%s': %s", ent->kind, n, e->msg);
+	else
+		snprintf(msg, sizeof(msg), "%s %lld: %s", ent->kind, (long long)ent->id(row),
+			 e->msg);
+	util_strlcpy(e->msg, msg, sizeof(e->msg));
 }

@@ -118,6 +118,7 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 	}
 	rc = pol_snap_validate(snap, &e);
 	if (rc < 0) {
+		api_fix_err(r, snap, &e);
 		/* A delete that leaves dangling names, or a write that collides with
 		 * another row: the request conflicts with the current state. */
 		bool conflict = strcmp(r->method, "DELETE") == 0 || strstr(e.msg, "duplicate") ||
