@@ -17,11 +17,11 @@
 #include "common/util.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
-#define RESP_MAX (64u << 20)
+#define RESP_MAX    (64u << 20)
 
 enum {
 	EXIT_OK = 0,
-	EXIT_API = 1,	/* the API answered with an error */
+	EXIT_API = 1, /* the API answered with an error */
 	EXIT_USAGE = 2,
 	EXIT_CONNECT = 3, /* no answer */
 };
@@ -188,7 +188,8 @@ is_loopback(const struct sockaddr *sa)
 		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >>
 			24) == 127;
 	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+		return IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
 	return false;
 }
 
@@ -210,11 +211,10 @@ send_all(int fd, const char *p, size_t n)
 
 /* One HTTP/1.1 exchange with Connection: close; the whole response is read. */
 static int
-request(struct ctl *c, const char *method, const char *path, const char *body,
-	struct resp *out)
+request(struct ctl *c, const char *method, const char *path, const char *body, struct resp *out)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL, *ai;
-	struct timeval tv = {.tv_sec = 30};
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
+	struct timeval tv = { .tv_sec = 30 };
 	char head[2048];
 	char *buf = NULL, *hdr_end, *line;
 	size_t len = 0, cap = 0;
@@ -266,7 +266,8 @@ request(struct ctl *c, const char *method, const char *path, const char *body,
 			return -1;
 		}
 	}
-	if (send_all(fd, head, strlen(head)) < 0 || (body && send_all(fd, body, strlen(body)) < 0)) {
+	if (send_all(fd, head, strlen(head)) < 0 ||
+	    (body && send_all(fd, body, strlen(body)) < 0)) {
 		fprintf(stderr, "rgwctl: sending the request failed: %s\n", strerror(errno));
 		close(fd);
 		return -1;
@@ -340,9 +341,8 @@ check(struct ctl *c, struct resp *r, int expect)
 	if (j && json_is_string(json_object_get(j, "message"))) {
 		const char *field = json_string_value(json_object_get(j, "field"));
 		fprintf(stderr, "rgwctl: %d %s: %s%s%s\n", r->status,
-			json_string_value(json_object_get(j, "error")),
-			field ? field : "", field ? ": " : "",
-			json_string_value(json_object_get(j, "message")));
+			json_string_value(json_object_get(j, "error")), field ? field : "",
+			field ? ": " : "", json_string_value(json_object_get(j, "message")));
 	} else {
 		fprintf(stderr, "rgwctl: HTTP %d\n", r->status);
 	}
@@ -369,7 +369,7 @@ print_value(json_t *v)
 static void
 print_table(json_t *items, const char *const *cols)
 {
-	size_t i, k, ncols = 0, width[16] = {0};
+	size_t i, k, ncols = 0, width[16] = { 0 };
 	json_t *row;
 
 	while (cols[ncols] && ncols < 16)
@@ -518,19 +518,20 @@ read_input(const char *path)
 static int
 run(struct ctl *c, int argc, char **argv)
 {
-	static const char *const host_cols[] = {"id", "fqdn", "ipv4", "ipv6", "groups", NULL};
-	static const char *const svc_cols[] = {"id",   "fqdn",		 "protocol",
-					       "port", "proxy_required", NULL};
-	static const char *const group_cols[] = {"id", "name", "comment", NULL};
-	static const char *const zone_cols[] = {"id", "name", "kind", "ttl", NULL};
-	static const char *const pool_cols[] = {"id", "address", NULL};
-	static const char *const alg_cols[] = {"id", "hostname", "port", "backend", "preserve",
-					       NULL};
-	static const char *const bind_cols[] = {"public", "protocol", "port", "host",
-						"private", "expires_ms", NULL};
-	static const char *const rep_cols[] = {"kind", "key", "value", "override", NULL};
-	static const char *const audit_cols[] = {"id", "ts_ms", "actor", "action", "resource",
-						 NULL};
+	static const char *const host_cols[] = { "id", "fqdn", "ipv4", "ipv6", "groups", NULL };
+	static const char *const svc_cols[] = { "id",	"fqdn",		  "protocol",
+						"port", "proxy_required", NULL };
+	static const char *const group_cols[] = { "id", "name", "comment", NULL };
+	static const char *const zone_cols[] = { "id", "name", "kind", "ttl", NULL };
+	static const char *const pool_cols[] = { "id", "address", NULL };
+	static const char *const alg_cols[] = { "id",	   "hostname", "port",
+						"backend", "preserve", NULL };
+	static const char *const bind_cols[] = { "public",  "protocol",	  "port", "host",
+						 "private", "expires_ms", NULL };
+	static const char *const rep_cols[] = { "kind", "key", "value", "override", NULL };
+	static const char *const audit_cols[] = {
+		"id", "ts_ms", "actor", "action", "resource", NULL
+	};
 	const char *cmd = argc > 0 ? argv[0] : NULL, *sub = argc > 1 ? argv[1] : "list";
 	char path[1024];
 	int rc = EXIT_USAGE;
@@ -726,9 +727,9 @@ run(struct ctl *c, int argc, char **argv)
 	} else if (strcmp(cmd, "audit") == 0 && argc == 1) {
 		return do_req(c, "GET", "/api/v1/audit", NULL, 200, audit_cols);
 	} else if (strcmp(cmd, "raw") == 0 && (argc == 3 || argc == 4)) {
-		char *body = argc == 4 ? (strcmp(argv[3], "-") == 0 ? read_input("-")
-								  : strdup(argv[3]))
-				       : NULL;
+		char *body =
+			argc == 4 ? (strcmp(argv[3], "-") == 0 ? read_input("-") : strdup(argv[3]))
+				  : NULL;
 		struct resp r;
 		rc = request(c, argv[1], argv[2], body, &r);
 		free(body);
@@ -749,9 +750,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},      {"url", required_argument, NULL, 'u'},
-		{"token", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c;
 	const char *env;

@@ -58,7 +58,7 @@ int
 api_token_new(struct pol_store *st, const char *name, enum pol_role role, FILE *out)
 {
 	char secret[POL_TOKEN_MAX];
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	int rc;
 
 	if (!name || !name[0] || strlen(name) > 63) {

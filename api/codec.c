@@ -11,9 +11,8 @@
 static void fpath(char *out, size_t len, const char *path, const char *key);
 static int get_str(const json_t *obj, const char *key, bool required, bool partial,
 		   const char *path, struct pol_err *e, const char **out);
-static int get_addr(const json_t *obj, const char *key, int family, bool nullable,
-		    bool required, bool partial, const char *path, struct pol_err *e,
-		    struct addr *out);
+static int get_addr(const json_t *obj, const char *key, int family, bool nullable, bool required,
+		    bool partial, const char *path, struct pol_err *e, struct addr *out);
 
 static void
 fpath(char *out, size_t len, const char *path, const char *key)
@@ -76,8 +75,8 @@ get_str(const json_t *obj, const char *key, bool required, bool partial, const c
 }
 
 static int
-get_addr(const json_t *obj, const char *key, int family, bool nullable, bool required,
-	 bool partial, const char *path, struct pol_err *e, struct addr *out)
+get_addr(const json_t *obj, const char *key, int family, bool nullable, bool required, bool partial,
+	 const char *path, struct pol_err *e, struct addr *out)
 {
 	json_t *v = json_object_get(obj, key);
 	char f[160];
@@ -113,7 +112,7 @@ int
 api_nameserver_from_json(const json_t *obj, bool partial, struct pol_nameserver *row,
 			 const char *path, struct pol_err *e)
 {
-	static const char *const keys[] = {"name", "ipv4", "ipv6", NULL};
+	static const char *const keys[] = { "name", "ipv4", "ipv6", NULL };
 	const char *name;
 	char f[160];
 	int rc;
@@ -150,7 +149,7 @@ int
 api_service_addr_from_json(const json_t *obj, bool partial, struct pol_service_addr *row,
 			   const char *path, struct pol_err *e)
 {
-	static const char *const keys[] = {"address", "comment", NULL};
+	static const char *const keys[] = { "address", "comment", NULL };
 	const char *c;
 	char f[160];
 	int rc;
@@ -187,7 +186,7 @@ int
 api_pool_addr_from_json(const json_t *obj, bool partial, struct pol_pool_addr *row,
 			const char *path, struct pol_err *e)
 {
-	static const char *const keys[] = {"address", NULL};
+	static const char *const keys[] = { "address", NULL };
 	int rc;
 
 	if ((rc = api_json_only_keys(obj, keys, path, e)) < 0)
@@ -224,7 +223,7 @@ api_group_from_json(const json_t *obj, bool partial, struct pol_group *row, cons
 		    struct pol_err *e)
 {
 	/* "firewall" is the embedded rule list, written by the API after the group. */
-	static const char *const keys[] = {"name", "comment", "firewall", NULL};
+	static const char *const keys[] = { "name", "comment", "firewall", NULL };
 	const char *s;
 	char f[160];
 	int rc;
@@ -267,7 +266,7 @@ int
 api_resolver_node_from_json(const json_t *obj, bool partial, struct pol_resolver_node *row,
 			    const char *path, struct pol_err *e)
 {
-	static const char *const keys[] = {"prefix", NULL};
+	static const char *const keys[] = { "prefix", NULL };
 	const char *s;
 	char f[160];
 	int rc;

@@ -10,45 +10,45 @@
 #include "internal.h"
 
 /* Accessors that differ only by type and array. */
-#define ENT_BASE(E, ARR, N)                                                                     \
-	static size_t E##_count(const struct pol_snap *s)                                       \
-	{                                                                                       \
-		return s->N;                                                                    \
-	}                                                                                       \
-	static const void *E##_at(const struct pol_snap *s, size_t i)                           \
-	{                                                                                       \
-		return &s->ARR[i];                                                              \
-	}                                                                                       \
-	static int64_t E##_id(const void *row)                                                  \
-	{                                                                                       \
-		return ((const struct pol_##E *)row)->id;                                       \
-	}                                                                                       \
-	static void E##_set_id(void *row, int64_t id)                                           \
-	{                                                                                       \
-		((struct pol_##E *)row)->id = id;                                               \
-	}                                                                                       \
-	static int E##_insert(struct pol_store *st, void *row, struct pol_err *e)               \
-	{                                                                                       \
-		return pol_##E##_insert(st, row, e);                                            \
-	}                                                                                       \
-	static int E##_update(struct pol_store *st, const void *row, struct pol_err *e)         \
-	{                                                                                       \
-		return pol_##E##_update(st, row, e);                                            \
-	}                                                                                       \
-	static int E##_del(struct pol_store *st, int64_t id, struct pol_err *e)                 \
-	{                                                                                       \
-		return pol_##E##_delete(st, id, e);                                             \
+#define ENT_BASE(E, ARR, N)                                                                        \
+	static size_t E##_count(const struct pol_snap *s)                                          \
+	{                                                                                          \
+		return s->N;                                                                       \
+	}                                                                                          \
+	static const void *E##_at(const struct pol_snap *s, size_t i)                              \
+	{                                                                                          \
+		return &s->ARR[i];                                                                 \
+	}                                                                                          \
+	static int64_t E##_id(const void *row)                                                     \
+	{                                                                                          \
+		return ((const struct pol_##E *)row)->id;                                          \
+	}                                                                                          \
+	static void E##_set_id(void *row, int64_t id)                                              \
+	{                                                                                          \
+		((struct pol_##E *)row)->id = id;                                                  \
+	}                                                                                          \
+	static int E##_insert(struct pol_store *st, void *row, struct pol_err *e)                  \
+	{                                                                                          \
+		return pol_##E##_insert(st, row, e);                                               \
+	}                                                                                          \
+	static int E##_update(struct pol_store *st, const void *row, struct pol_err *e)            \
+	{                                                                                          \
+		return pol_##E##_update(st, row, e);                                               \
+	}                                                                                          \
+	static int E##_del(struct pol_store *st, int64_t id, struct pol_err *e)                    \
+	{                                                                                          \
+		return pol_##E##_delete(st, id, e);                                                \
 	}
 
 /* A parent link through one int64 field. */
-#define ENT_PARENT(NAME, E, FIELD)                                                              \
-	static int64_t NAME##_parent(const void *row)                                           \
-	{                                                                                       \
-		return ((const struct pol_##E *)row)->FIELD;                                    \
-	}                                                                                       \
-	static void NAME##_set_parent(void *row, int64_t pid)                                   \
-	{                                                                                       \
-		((struct pol_##E *)row)->FIELD = pid;                                           \
+#define ENT_PARENT(NAME, E, FIELD)                                                                 \
+	static int64_t NAME##_parent(const void *row)                                              \
+	{                                                                                          \
+		return ((const struct pol_##E *)row)->FIELD;                                       \
+	}                                                                                          \
+	static void NAME##_set_parent(void *row, int64_t pid)                                      \
+	{                                                                                          \
+		((struct pol_##E *)row)->FIELD = pid;                                              \
 	}
 
 ENT_BASE(zone, zones, n_zones)
@@ -400,7 +400,7 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 		 const struct api_entity *child, int64_t pid)
 {
 	json_t *arr = json_object_get(obj, key);
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	union {
 		struct pol_nameserver ns;
 		struct pol_service svc;
@@ -440,8 +440,7 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 		if (rc < 0) {
 			/* Name the element: "services[2].port". */
 			char field[256];
-			snprintf(field, sizeof(field), "%s%s%s", f, e.field[0] ? "." : "",
-				 e.field);
+			snprintf(field, sizeof(field), "%s%s%s", f, e.field[0] ? "." : "", e.field);
 			util_strlcpy(e.field, field, sizeof(e.field));
 			api_reply_store_err(r, rc, &e, key);
 			return rc;
@@ -451,11 +450,10 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 }
 
 static int
-replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *obj,
-		    int64_t host_id)
+replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *obj, int64_t host_id)
 {
 	json_t *arr = json_object_get(obj, "groups"), *v;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	size_t i;
 	int rc;
 
@@ -529,9 +527,8 @@ resolver_group_after(struct api_req *r, const struct pol_snap *s, const json_t *
 				((const struct pol_resolver_group *)row)->id);
 }
 
-
-#define ENT_COMMON(E)                                                                           \
-	.row_size = sizeof(struct pol_##E), .count = E##_count, .at = E##_at, .id = E##_id,     \
+#define ENT_COMMON(E)                                                                              \
+	.row_size = sizeof(struct pol_##E), .count = E##_count, .at = E##_at, .id = E##_id,        \
 	.set_id = E##_set_id, .insert = E##_insert, .update = E##_update, .del = E##_del
 
 const struct api_entity api_ent_zone = {
@@ -575,7 +572,7 @@ const struct api_entity api_ent_service_addr = {
 
 const struct api_entity api_ent_pool_addr = {
 	.kind = "pool address",
-	.table = "pool_addresses",
+	.table = "pool",
 	.sql_table = "pool_addrs",
 	ENT_COMMON(pool_addr),
 	.name = pool_addr_name,
@@ -695,8 +692,17 @@ const struct api_entity api_ent_resolver_node = {
 };
 
 const struct api_entity *const api_entities[] = {
-	&api_ent_zone,	       &api_ent_nameserver, &api_ent_service_addr,	&api_ent_pool_addr,
-	&api_ent_group,	       &api_ent_host,	    &api_ent_service,		&api_ent_host_fw,
-	&api_ent_alg_route,    &api_ent_bracket,    &api_ent_resolver_group, &api_ent_resolver_node,
+	&api_ent_zone,
+	&api_ent_nameserver,
+	&api_ent_service_addr,
+	&api_ent_pool_addr,
+	&api_ent_group,
+	&api_ent_host,
+	&api_ent_service,
+	&api_ent_host_fw,
+	&api_ent_alg_route,
+	&api_ent_bracket,
+	&api_ent_resolver_group,
+	&api_ent_resolver_node,
 	NULL,
 };

@@ -9,14 +9,14 @@
 #include "internal.h"
 
 #define LIST_LIMIT_DEFAULT 100
-#define LIST_LIMIT_MAX 10000
+#define LIST_LIMIT_MAX	   10000
 
 static bool all_digits(const char *s);
 static bool find_parent(struct api_req *r, const struct pol_snap *s, int64_t *pid);
 static const void *find_target(struct api_req *r, const struct pol_snap *s, int64_t *pid);
 static json_t *input_copy(struct api_req *r);
-static void reply_written(struct api_req *r, const struct api_entity *ent, int64_t id,
-			  int status, const struct pol_snap *s);
+static void reply_written(struct api_req *r, const struct api_entity *ent, int64_t id, int status,
+			  const struct pol_snap *s);
 static bool parse_count(struct api_req *r, const char *key, long def, long max, long *out);
 
 static bool
@@ -226,7 +226,7 @@ api_h_create(struct api_req *r)
 {
 	const struct api_entity *ent = r->m.route->ent;
 	struct pol_snap *s = NULL, *ns = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	json_t *in = NULL;
 	void *row = NULL;
 	int64_t pid;
@@ -277,7 +277,7 @@ write_existing(struct api_req *r, bool partial)
 {
 	const struct api_entity *ent = r->m.route->ent;
 	struct pol_snap *s = NULL, *ns = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	const void *cur;
 	json_t *in = NULL, *rep = NULL;
 	void *row = NULL;
@@ -347,7 +347,7 @@ api_h_delete(struct api_req *r)
 {
 	const struct api_entity *ent = r->m.route->ent;
 	struct pol_snap *s = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	const void *cur;
 	json_t *rep = NULL;
 	int64_t pid;

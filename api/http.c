@@ -18,9 +18,9 @@
 #include "internal.h"
 #include "ratelimit.h"
 
-#define API_CONN_LIMIT 512
+#define API_CONN_LIMIT	   512
 #define API_CONN_TIMEOUT_S 30
-#define TLS_FILE_MAX (1 << 20)
+#define TLS_FILE_MAX	   (1 << 20)
 
 struct api_listener {
 	struct api *api;
@@ -140,7 +140,7 @@ begin_request(struct req_ctx *x, const char *url, const char *method)
 	const union MHD_ConnectionInfo *ci;
 	enum api_route_result rr;
 	const char *auth, *len_s;
-	struct addr client = {0};
+	struct addr client = { 0 };
 	uint64_t retry;
 
 	api->stats.requests++;
@@ -210,7 +210,8 @@ begin_request(struct req_ctx *x, const char *url, const char *method)
 	len_s = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
 	if (len_s) {
 		long len;
-		if (util_parse_long(len_s, 0, 1L << 40, &len) < 0 || len > api->conf->api_max_body) {
+		if (util_parse_long(len_s, 0, 1L << 40, &len) < 0 ||
+		    len > api->conf->api_max_body) {
 			api_reply_error(r, 413, NULL, "request body larger than %ld bytes",
 					api->conf->api_max_body);
 			return false;
@@ -289,9 +290,9 @@ send_reply(struct req_ctx *x)
 		if (r->reply) {
 			const char *pv = NULL;
 			size_t pl = 0;
-			bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
-								    "pretty", 6, &pv,
-								    &pl) == MHD_YES;
+			bool pretty =
+				MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+							      "pretty", 6, &pv, &pl) == MHD_YES;
 			size_t flags = pretty ? JSON_INDENT(2) : JSON_COMPACT;
 			text = json_dumps(r->reply, flags | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 			if (text) {
@@ -312,9 +313,8 @@ send_reply(struct req_ctx *x)
 	}
 	static char empty[1];
 
-	resp = MHD_create_response_from_buffer(len, text ? text : empty,
-					       text ? MHD_RESPMEM_MUST_FREE
-						    : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+		len, text ? text : empty, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(text);
 		return MHD_NO;
@@ -472,8 +472,8 @@ api_http_start(struct api *api)
 			goto out;
 		}
 	}
-	api->listeners = calloc(conf->api_listen.n ? conf->api_listen.n : 1,
-				sizeof(*api->listeners));
+	api->listeners =
+		calloc(conf->api_listen.n ? conf->api_listen.n : 1, sizeof(*api->listeners));
 	if (!api->listeners) {
 		rc = -ENOMEM;
 		goto out;
@@ -502,8 +502,8 @@ api_http_start(struct api *api)
 		if (tls)
 			l->d = MHD_start_daemon(
 				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET,
-				l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
 				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
@@ -511,8 +511,8 @@ api_http_start(struct api *api)
 		else
 			l->d = MHD_start_daemon(
 				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET,
-				l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
+				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
 				MHD_OPTION_END);

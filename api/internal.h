@@ -64,10 +64,10 @@ struct api_req {
 	int64_t w_id;
 	/* reply */
 	int status;
-	json_t *reply;	  /* JSON body, or NULL */
-	struct buf text;  /* text body when reply is NULL */
+	json_t *reply;	   /* JSON body, or NULL */
+	struct buf text;   /* text body when reply is NULL */
 	const char *ctype; /* content type of text */
-	char etag[40];	  /* quoted, "" = none */
+	char etag[40];	   /* quoted, "" = none */
 	char location[512];
 	char allow[128];
 	uint32_t retry_after_s;
@@ -160,8 +160,8 @@ extern const struct api_entity api_ent_zone, api_ent_nameserver, api_ent_service
 extern const struct api_entity *const api_entities[];
 
 /* Find a row by key ("12" or a name) among the rows of parent_id (0: any). */
-const void *api_entity_find(const struct api_entity *ent, const struct pol_snap *s,
-			    const char *key, int64_t parent_id);
+const void *api_entity_find(const struct api_entity *ent, const struct pol_snap *s, const char *key,
+			    int64_t parent_id);
 /* The representation of a row: to_json plus "id". */
 json_t *api_entity_json(const struct api_entity *ent, const struct pol_snap *s, const void *row);
 

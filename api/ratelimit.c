@@ -109,8 +109,7 @@ lookup(struct api_rl *rl, const struct addr *client, uint64_t now_ms)
 }
 
 bool
-api_rl_take(struct api_rl *rl, const struct addr *client, uint64_t now_ms,
-	    uint64_t *retry_after_ms)
+api_rl_take(struct api_rl *rl, const struct addr *client, uint64_t now_ms, uint64_t *retry_after_ms)
 {
 	struct bucket *b;
 

@@ -131,8 +131,8 @@ api_reply_error(struct api_req *r, int status, const char *field, const char *fm
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
 	api_reply_json(r, status,
-		       json_pack("{s:s,s:s,s:s?}", "error", api_error_code(status), "message",
-				 msg, "field", field && field[0] ? field : NULL));
+		       json_pack("{s:s,s:s,s:s?}", "error", api_error_code(status), "message", msg,
+				 "field", field && field[0] ? field : NULL));
 }
 
 void
@@ -147,7 +147,8 @@ api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const ch
 			api_reply_error(r, 409, field, "a %s with this %s already exists", what,
 					field);
 		else
-			api_reply_error(r, 409, field, "%s: %s", what, msg ? msg : "already exists");
+			api_reply_error(r, 409, field, "%s: %s", what,
+					msg ? msg : "already exists");
 		break;
 	case -ENOENT:
 		api_reply_error(r, 404, field, "%s: %s", what, msg ? msg : "not found");
@@ -209,6 +210,11 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 
 	if (tl == 0 || tl >= sizeof(table))
 		return;
+	/* "pool": the address lists as a whole; the request wrote one "address" */
+	if (*p == '\0' && r->w_ent && strcmp(r->w_ent->table, e->field) == 0) {
+		util_strlcpy(e->field, "address", sizeof(e->field));
+		return;
+	}
 	memcpy(table, e->field, tl);
 	table[tl] = '\0';
 	if (*p == '.') {

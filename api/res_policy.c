@@ -41,7 +41,7 @@ api_h_host_groups_list(struct api_req *r)
 		g = pol_snap_group(s, s->host_groups[i].group_id);
 		if (g)
 			json_array_append_new(items, json_pack("{s:s,s:I}", "name", g->name, "id",
-								(json_int_t)g->id));
+							       (json_int_t)g->id));
 	}
 	api_reply_entity(r, 200,
 			 json_pack("{s:o*,s:I}", "items", items, "total",
@@ -53,9 +53,9 @@ out:
 void
 api_h_host_groups_add(struct api_req *r)
 {
-	static const char *const keys[] = {"group", NULL};
+	static const char *const keys[] = { "group", NULL };
 	struct pol_snap *s = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	const struct pol_host *h;
 	const struct pol_group *g;
 	json_t *v;
@@ -97,8 +97,8 @@ api_h_host_groups_add(struct api_req *r)
 	if (api_txn_commit(r, NULL)) {
 		snprintf(r->location, sizeof(r->location), "/api/v1/hosts/%s/groups/%s", h->fqdn,
 			 g->name);
-		api_reply_json(r, 201, json_pack("{s:s,s:I}", "name", g->name, "id",
-						 (json_int_t)g->id));
+		api_reply_json(r, 201,
+			       json_pack("{s:s,s:I}", "name", g->name, "id", (json_int_t)g->id));
 	}
 	goto out;
 fail:
@@ -111,7 +111,7 @@ void
 api_h_host_groups_del(struct api_req *r)
 {
 	struct pol_snap *s = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	const struct pol_host *h;
 	const struct pol_group *g;
 	bool member = false;
@@ -200,7 +200,7 @@ api_h_admission_get(struct api_req *r)
 static int
 replace_brackets(struct api_req *r, const struct pol_snap *s, const json_t *arr)
 {
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	size_t i;
 	json_t *v;
 	int rc;
@@ -246,7 +246,7 @@ admission_write(struct api_req *r, bool partial)
 {
 	struct pol_snap *s = NULL, *ns = NULL;
 	struct pol_admission a;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	json_t *cur = NULL, *in = NULL, *brackets;
 	int rc;
 
@@ -308,13 +308,13 @@ api_h_admission_patch(struct api_req *r)
 static json_t *
 reputation_json(const struct pol_reputation *rep)
 {
-	json_t *o = json_pack(
-		"{s:s,s:s,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i},s:I}", "kind",
-		pol_rep_kind_name(rep->kind), "key", rep->key, "periods", (int)rep->periods,
-		"previous", "initial", rep->prev_initial, "ok", (int)rep->prev_ok, "nok",
-		(int)rep->prev_nok, "neutral", (int)rep->prev_neutral, "current", "initial",
-		rep->cur_initial, "ok", (int)rep->cur_ok, "nok", (int)rep->cur_nok, "neutral",
-		(int)rep->cur_neutral, "updated_ms", (json_int_t)rep->updated_ms);
+	json_t *o = json_pack("{s:s,s:s,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i},s:I}", "kind",
+			      pol_rep_kind_name(rep->kind), "key", rep->key, "periods",
+			      (int)rep->periods, "previous", "initial", rep->prev_initial, "ok",
+			      (int)rep->prev_ok, "nok", (int)rep->prev_nok, "neutral",
+			      (int)rep->prev_neutral, "current", "initial", rep->cur_initial, "ok",
+			      (int)rep->cur_ok, "nok", (int)rep->cur_nok, "neutral",
+			      (int)rep->cur_neutral, "updated_ms", (json_int_t)rep->updated_ms);
 
 	if (o)
 		json_object_set_new(o, "override",
@@ -437,10 +437,10 @@ api_h_reputation_get(struct api_req *r)
 void
 api_h_reputation_put(struct api_req *r)
 {
-	static const char *const keys[] = {"override", NULL};
+	static const char *const keys[] = { "override", NULL };
 	enum pol_rep_kind kind;
 	struct pol_reputation rep;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	json_t *v;
 	bool set;
 	double value = 0;

@@ -27,8 +27,8 @@ api_h_bindings(struct api_req *r)
 		return;
 	}
 	api_reply_json(r, 200,
-		       json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(items),
-				 "items", items));
+		       json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(items), "items",
+				 items));
 }
 
 void
@@ -51,7 +51,7 @@ void
 api_h_bundle_put(struct api_req *r)
 {
 	struct pol_snap *old = NULL, *in = NULL, *ns = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	json_t *cur = NULL;
 	int rc;
 
@@ -150,11 +150,13 @@ api_h_metrics(struct api_req *r)
 
 	if (!s)
 		return;
-	buf_printf(b, "# HELP rgw_info Build information.\n# TYPE rgw_info gauge\n"
-		      "rgw_info{version=\"%s\"} 1\n",
+	buf_printf(b,
+		   "# HELP rgw_info Build information.\n# TYPE rgw_info gauge\n"
+		   "rgw_info{version=\"%s\"} 1\n",
 		   RGW_VERSION);
-	buf_printf(b, "# HELP rgw_uptime_seconds Seconds since the API started.\n"
-		      "# TYPE rgw_uptime_seconds gauge\nrgw_uptime_seconds %llu\n",
+	buf_printf(b,
+		   "# HELP rgw_uptime_seconds Seconds since the API started.\n"
+		   "# TYPE rgw_uptime_seconds gauge\nrgw_uptime_seconds %llu\n",
 		   (unsigned long long)((util_mono_ms() - r->api->started_ms) / 1000));
 	buf_printf(b, "# HELP rgw_api_requests_total API requests by status class.\n"
 		      "# TYPE rgw_api_requests_total counter\n");
@@ -179,14 +181,15 @@ api_h_metrics(struct api_req *r)
 		   (unsigned long long)st->writes, (unsigned long long)st->write_failures,
 		   (unsigned long long)st->apply_failures, (unsigned long long)st->auth_failures,
 		   (unsigned long long)st->rate_limited);
-	buf_printf(b, "# HELP rgw_policy_rows Rows per policy table.\n"
-		      "# TYPE rgw_policy_rows gauge\n"
-		      "rgw_policy_rows{table=\"zones\"} %zu\n"
-		      "rgw_policy_rows{table=\"hosts\"} %zu\n"
-		      "rgw_policy_rows{table=\"services\"} %zu\n"
-		      "rgw_policy_rows{table=\"firewall_rules\"} %zu\n"
-		      "rgw_policy_rows{table=\"pool_addresses\"} %zu\n"
-		      "rgw_policy_rows{table=\"alg_routes\"} %zu\n",
+	buf_printf(b,
+		   "# HELP rgw_policy_rows Rows per policy table.\n"
+		   "# TYPE rgw_policy_rows gauge\n"
+		   "rgw_policy_rows{table=\"zones\"} %zu\n"
+		   "rgw_policy_rows{table=\"hosts\"} %zu\n"
+		   "rgw_policy_rows{table=\"services\"} %zu\n"
+		   "rgw_policy_rows{table=\"firewall_rules\"} %zu\n"
+		   "rgw_policy_rows{table=\"pool_addresses\"} %zu\n"
+		   "rgw_policy_rows{table=\"alg_routes\"} %zu\n",
 		   s->n_zones, s->n_hosts, s->n_services, s->n_fw_rules, s->n_pool_addrs,
 		   s->n_alg_routes);
 	if (r->api->hooks.metrics)
@@ -231,13 +234,11 @@ api_h_audit(struct api_req *r)
 	}
 	items = json_array();
 	for (size_t i = 0; items && i < n; i++)
-		json_array_append_new(items,
-				      json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id",
-						(json_int_t)rows[i].id, "ts_ms",
-						(json_int_t)rows[i].ts_ms, "actor", rows[i].actor,
-						"action", rows[i].action, "resource",
-						rows[i].resource, "detail",
-						rows[i].detail ? rows[i].detail : ""));
+		json_array_append_new(
+			items, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)rows[i].id,
+					 "ts_ms", (json_int_t)rows[i].ts_ms, "actor", rows[i].actor,
+					 "action", rows[i].action, "resource", rows[i].resource,
+					 "detail", rows[i].detail ? rows[i].detail : ""));
 	pol_audit_free(rows, n);
 	api_reply_json(r, 200, json_pack("{s:o*}", "items", items));
 }

@@ -28,11 +28,11 @@ struct api_route {
 	const struct api_entity *ent;	 /* entity served, or NULL */
 	const struct api_entity *parent; /* entity of the first parameter, or NULL */
 	unsigned flags;
-	const char *summary;		 /* one line, for logs and rgwctl --help */
+	const char *summary; /* one line, for logs and rgwctl --help */
 };
 
 #define API_MAX_PARAMS 4
-#define API_PARAM_MAX 256
+#define API_PARAM_MAX  256
 
 enum api_route_result {
 	API_ROUTE_OK = 0,

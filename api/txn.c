@@ -88,7 +88,7 @@ static void
 reapply_previous(struct api_req *r)
 {
 	struct pol_snap *old = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 
 	if (pol_store_snapshot(r->api->st, &old) < 0) {
 		log_warnx("api: cannot re-read the previous policy after a failed apply");
@@ -104,7 +104,7 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 {
 	struct api *api = r->api;
 	struct pol_snap *snap = NULL;
-	struct pol_err e = {0};
+	struct pol_err e = { 0 };
 	uint64_t t0 = util_mono_ms();
 	bool applied = false;
 	int rc;
@@ -122,7 +122,8 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 		/* A delete that leaves dangling names, or a write that collides with
 		 * another row: the request conflicts with the current state. */
 		bool conflict = strcmp(r->method, "DELETE") == 0 || strstr(e.msg, "duplicate") ||
-				strstr(e.msg, "already") || strstr(e.msg, "overlap");
+				strstr(e.msg, "already") || strstr(e.msg, "overlap") ||
+				strstr(e.msg, "is also") || strstr(e.msg, "twice");
 		api_reply_error(r, conflict ? 409 : 400, e.field, "%s", e.msg);
 		goto fail;
 	}
