@@ -50,6 +50,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe);
 static void mhd_logger(void *cls, const char *fmt, va_list ap);
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s);
 static enum MHD_Result send_reply(struct req_ctx *x);
 static bool begin_request(struct req_ctx *x, const char *url, const char *method);
 static void finish_request(struct req_ctx *x);
@@ -106,6 +107,44 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
 	log_rl(&mhd_rl, LOG_LVL_INFO, "api: http: %s", msg);
+}
+
+/*
+ * %-decoding of the path and the query, in place. "%00" stays encoded: a NUL would cut the
+ * C string and "/hosts/%00" would silently become "/hosts/". Malformed escapes stay as
+ * they are.
+ */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+
+	(void)cls;
+	(void)c;
+	for (const char *r = s; *r; r++) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }
 
 /* ---- requests ---- */
@@ -502,20 +541,20 @@ api_http_start(struct api *api)
 		if (tls)
 			l->d = MHD_start_daemon(
 				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
-				MHD_OPTION_END);
+				mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
+				MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)API_CONN_LIMIT, MHD_OPTION_HTTPS_MEM_CERT, cert,
+				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 		else
 			l->d = MHD_start_daemon(
 				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, api,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-				MHD_OPTION_END);
+				mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
+				MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+				(unsigned)API_CONN_LIMIT, MHD_OPTION_END);
 		if (!l->d) {
 			log_warnx("api: libmicrohttpd could not start on %s", where);
 			rc = -EIO;
