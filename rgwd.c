@@ -54,6 +54,7 @@ static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
 static char *read_file(const char *path, size_t *len);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
+static struct pol_snap *api_snapshot_hook(void *arg);
 
 static void
 usage(FILE *f)
@@ -335,6 +336,15 @@ api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err)
 	return rc;
 }
 
+/* The API answers reads from the policy in force. */
+static struct pol_snap *
+api_snapshot_hook(void *arg)
+{
+	struct rgwd *d = arg;
+
+	return d->snap != NULL ? pol_snap_ref(d->snap) : NULL;
+}
+
 static int
 reload_policy(struct rgwd *d)
 {
@@ -515,6 +525,7 @@ main(int argc, char **argv)
 	if (d.conf.api_enable) {
 		static const struct api_hooks hooks = {
 			.apply = api_apply_hook,
+			.snapshot = api_snapshot_hook,
 		};
 		if (api_token_bootstrap(d.store, stdout) < 0)
 			goto out;

@@ -51,6 +51,8 @@ api_free(struct api *api)
 		return;
 	api_http_stop(api);
 	api_rl_free(api->rl);
+	pol_snap_unref(api->bundle_snap);
+	free(api->bundle_text);
 	free(api);
 }
 

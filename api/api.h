@@ -35,6 +35,10 @@ struct api_hooks {
 	 * data plane must be left in a state that a second apply of the previous snapshot
 	 * restores. */
 	int (*apply)(void *arg, struct pol_snap *snap, struct pol_err *err);
+	/* The policy in force (what the last successful apply received): a new reference, or
+	 * NULL. Reads (GET) are served from it, so that they cost no database round trip and
+	 * show exactly what the data plane runs; writes always read the store. */
+	struct pol_snap *(*snapshot)(void *arg);
 	/* Live bindings: a new JSON array of objects. NULL when NAT is not running. */
 	json_t *(*bindings)(void *arg);
 	/* Counters per subsystem: a new JSON object {"dns": {...}, "nat": {...}, ...}. */

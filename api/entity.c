@@ -167,7 +167,7 @@ void
 api_h_list(struct api_req *r)
 {
 	const struct api_entity *ent = r->m.route->ent;
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 	const char *name = api_query(r, "name");
 	char canon[POL_NAME_MAX], buf[POL_NAME_MAX];
 	long limit, offset;
@@ -209,7 +209,7 @@ void
 api_h_get(struct api_req *r)
 {
 	const struct api_entity *ent = r->m.route->ent;
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 	const void *row;
 	int64_t pid;
 

@@ -40,6 +40,11 @@ struct api {
 	struct api_stats stats;
 	struct api_listener *listeners;
 	size_t n_listeners;
+	/* GET /bundle cache: the serialised export of one snapshot (held by reference). */
+	struct pol_snap *bundle_snap;
+	char *bundle_text;
+	size_t bundle_len;
+	char bundle_etag[40];
 };
 
 /*
@@ -66,6 +71,8 @@ struct api_req {
 	int status;
 	json_t *reply;	   /* JSON body, or NULL */
 	struct buf text;   /* text body when reply is NULL */
+	char *raw; /* serialised JSON body (compact), preferred over reply when set */
+	size_t raw_len;
 	const char *ctype; /* content type of text */
 	char etag[40];	   /* quoted, "" = none */
 	char location[512];
@@ -75,8 +82,13 @@ struct api_req {
 
 /* --- reply helpers (api/reply.c) --- */
 
-/* Canonical ETag of a JSON value: "\"<32 hex>\"" (SHA-256 of the compact sorted dump). */
+/* Canonical ETag of a JSON value: "\"<32 hex>\"", a 128-bit keyed hash (two SipHash-2-4)
+ * of its compact dump with sorted keys; api_etag_text hashes such a dump directly. */
 void api_etag(const json_t *v, char out[40]);
+void api_etag_text(const char *text, size_t len, char out[40]);
+/* Reply with an already serialised JSON entity and its ETag (text is copied). */
+void api_reply_raw_entity(struct api_req *r, int status, const char *text, size_t len,
+			  const char *etag);
 /* Reply with JSON (steals v). */
 void api_reply_json(struct api_req *r, int status, json_t *v);
 /* Reply with JSON and its ETag (steals v); GET with a matching If-None-Match gets 304. */
@@ -114,8 +126,10 @@ void api_txn_abort(struct api_req *r);
 int api_apply(struct api *api, struct pol_snap *snap, struct pol_err *e);
 /* Append one audit line for r (method, path, summary of the body). */
 int api_audit(struct api_req *r);
-/* A snapshot of the store, or NULL with a 500/503 reply set. */
+/* A snapshot of the store, or NULL with a 500/503 reply set (writes). */
 struct pol_snap *api_snapshot(struct api_req *r);
+/* The policy to answer reads from: the one in force (hooks.snapshot) or the store's. */
+struct pol_snap *api_snapshot_read(struct api_req *r);
 
 /*
  * --- entities (api/entity.c) ---

@@ -22,7 +22,7 @@ static bool parse_rep_kind(struct api_req *r, enum pol_rep_kind *kind);
 void
 api_h_host_groups_list(struct api_req *r)
 {
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 	const struct pol_host *h;
 	json_t *items;
 
@@ -188,7 +188,7 @@ admission_json(const struct pol_snap *s)
 void
 api_h_admission_get(struct api_req *r)
 {
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 
 	if (!s)
 		return;

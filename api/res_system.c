@@ -31,14 +31,36 @@ api_h_bindings(struct api_req *r)
 				 items));
 }
 
+/*
+ * The export of a snapshot is cached with the snapshot it came from (held by reference,
+ * so the pointer cannot be reused): while the policy in force does not change, a fetch
+ * of the whole policy is a copy of ready bytes.
+ */
 void
 api_h_bundle_get(struct api_req *r)
 {
-	struct pol_snap *s = api_snapshot(r);
+	struct api *api = r->api;
+	struct pol_snap *s = api_snapshot_read(r);
 
 	if (!s)
 		return;
-	api_reply_entity(r, 200, pol_bundle_export(s));
+	if (s != api->bundle_snap) {
+		api_reply_entity(r, 200, pol_bundle_export(s));
+		if (r->status == 200 && r->raw) {
+			char *copy = strdup(r->raw);
+			if (copy) {
+				pol_snap_unref(api->bundle_snap);
+				free(api->bundle_text);
+				api->bundle_snap = pol_snap_ref(s);
+				api->bundle_text = copy;
+				api->bundle_len = r->raw_len;
+				memcpy(api->bundle_etag, r->etag, sizeof(api->bundle_etag));
+			}
+		}
+	} else {
+		api_reply_raw_entity(r, 200, api->bundle_text, api->bundle_len,
+				     api->bundle_etag);
+	}
 	pol_snap_unref(s);
 }
 
@@ -119,7 +141,7 @@ void
 api_h_status(struct api_req *r)
 {
 	const struct api_stats *st = &r->api->stats;
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 	json_t *sub = NULL, *o;
 
 	if (!s)
@@ -145,7 +167,7 @@ void
 api_h_metrics(struct api_req *r)
 {
 	const struct api_stats *st = &r->api->stats;
-	struct pol_snap *s = api_snapshot(r);
+	struct pol_snap *s = api_snapshot_read(r);
 	struct buf *b = &r->text;
 
 	if (!s)

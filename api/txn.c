@@ -26,6 +26,14 @@ api_snapshot(struct api_req *r)
 	return s;
 }
 
+struct pol_snap *
+api_snapshot_read(struct api_req *r)
+{
+	struct pol_snap *s = r->api->hooks.snapshot ? r->api->hooks.snapshot(r->api->arg) : NULL;
+
+	return s ? s : api_snapshot(r);
+}
+
 int
 api_apply(struct api *api, struct pol_snap *snap, struct pol_err *e)
 {

@@ -98,6 +98,7 @@ teardown(void **state)
 	json_decref(f->r.reply);
 	json_decref(f->r.body);
 	buf_free(&f->r.text);
+	free(f->r.raw);
 	pol_store_close(f->api.st);
 	snprintf(p, sizeof(p), "%s/rgw.db-wal", f->dir);
 	unlink(p);
@@ -120,6 +121,7 @@ run(const char *method, const char *path, const char *body)
 	json_decref(r->reply);
 	json_decref(r->body);
 	buf_free(&r->text);
+	free(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->api = &F->api;
 	r->method = method;

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/codec.h"
@@ -17,6 +18,7 @@ static void
 reset(struct api_req *r)
 {
 	json_decref(r->reply);
+	free(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->method = "GET";
 }
