@@ -328,16 +328,16 @@ send_reply(struct req_ctx *x)
 	if (r->status != 204 && r->status != 304) {
 		const char *pv = NULL;
 		size_t pl = 0;
-		bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, "pretty",
-							    6, &pv, &pl) == MHD_YES;
+		bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+							    "pretty", 6, &pv, &pl) == MHD_YES;
 		if (r->raw && !pretty) {
 			/* the bytes the ETag was computed from */
 			text = r->raw;
 			len = r->raw_len;
 			r->raw = NULL;
 			ctype = "application/json";
-		} else if (r->reply || (r->raw && (r->reply = json_loadb(r->raw, r->raw_len, 0,
-									   NULL)))) {
+		} else if (r->reply ||
+			   (r->raw && (r->reply = json_loadb(r->raw, r->raw_len, 0, NULL)))) {
 			size_t flags = pretty ? JSON_INDENT(2) : JSON_COMPACT;
 			text = json_dumps(r->reply, flags | JSON_ENCODE_ANY | JSON_SORT_KEYS);
 			if (text) {

@@ -69,9 +69,9 @@ struct api_req {
 	int64_t w_id;
 	/* reply */
 	int status;
-	json_t *reply;	   /* JSON body, or NULL */
-	struct buf text;   /* text body when reply is NULL */
-	char *raw; /* serialised JSON body (compact), preferred over reply when set */
+	json_t *reply;	 /* JSON body, or NULL */
+	struct buf text; /* text body when reply is NULL */
+	char *raw;	 /* serialised JSON body (compact), preferred over reply when set */
 	size_t raw_len;
 	const char *ctype; /* content type of text */
 	char etag[40];	   /* quoted, "" = none */

@@ -58,8 +58,7 @@ api_h_bundle_get(struct api_req *r)
 			}
 		}
 	} else {
-		api_reply_raw_entity(r, 200, api->bundle_text, api->bundle_len,
-				     api->bundle_etag);
+		api_reply_raw_entity(r, 200, api->bundle_text, api->bundle_len, api->bundle_etag);
 	}
 	pol_snap_unref(s);
 }

@@ -99,6 +99,8 @@ teardown(void **state)
 	json_decref(f->r.body);
 	buf_free(&f->r.text);
 	free(f->r.raw);
+	pol_snap_unref(f->api.bundle_snap); /* the API's bundle cache (api_free does this) */
+	free(f->api.bundle_text);
 	pol_store_close(f->api.st);
 	snprintf(p, sizeof(p), "%s/rgw.db-wal", f->dir);
 	unlink(p);
