@@ -372,7 +372,7 @@ print_table(json_t *items, const char *const *cols)
 	size_t i, k, ncols = 0, width[16] = { 0 };
 	json_t *row;
 
-	while (cols[ncols] && ncols < 16)
+	while (ncols < 16 && cols[ncols])
 		ncols++;
 	for (k = 0; k < ncols; k++)
 		width[k] = strlen(cols[k]);

@@ -39,14 +39,15 @@ struct api_hooks {
 	 * NULL. Reads (GET) are served from it, so that they cost no database round trip and
 	 * show exactly what the data plane runs; writes always read the store. */
 	struct pol_snap *(*snapshot)(void *arg);
-	/* Live bindings: a new JSON array of objects. NULL when NAT is not running. */
+	/* Live bindings: a new JSON array of objects. NULL when NAT is not running. rgwctl
+	 * shows the keys "public", "protocol", "port", "host", "private", "expires_ms". */
 	json_t *(*bindings)(void *arg);
 	/* Counters per subsystem: a new JSON object {"dns": {...}, "nat": {...}, ...}. */
 	json_t *(*status)(void *arg);
 	/* Append Prometheus text-format lines (with # HELP / # TYPE) for the subsystems. */
 	void (*metrics)(void *arg, struct buf *out);
-	/* Live reputation view: a new JSON array of objects with at least "kind" and "key";
-	 * NULL: the API lists the persisted state from the store instead. */
+	/* Live reputation view: a new JSON array of objects with at least "kind", "key",
+	 * "value" and "override"; NULL: the API lists the persisted state from the store. */
 	json_t *(*reputation)(void *arg);
 	/* Set (set = true, value in 0..1) or clear an administrative override in the live
 	 * engine. 0 or -errno. When NULL the override is written to the store only. */

@@ -8,6 +8,7 @@
 
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "../policy/reputation.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -316,10 +317,14 @@ reputation_json(const struct pol_reputation *rep)
 			      (int)rep->cur_ok, "nok", (int)rep->cur_nok, "neutral",
 			      (int)rep->cur_neutral, "updated_ms", (json_int_t)rep->updated_ms);
 
-	if (o)
+	if (o) {
+		struct pol_rep_window w;
+		pol_rep_window_from_row(&w, rep);
 		json_object_set_new(o, "override",
 				    rep->has_override ? json_real(rep->override_value)
 						      : json_null());
+		json_object_set_new(o, "value", json_real(pol_rep_window_value(&w)));
+	}
 	return o;
 }
 

@@ -188,7 +188,7 @@ expect 204 "DELETE resolver group"
 api PUT /api/v1/reputation/requestor/10.0.0.0/24 '{"override":0.9}'
 expect 200 "set a reputation override"
 api GET /api/v1/reputation/requestor/10.0.0.0/24
-jqtest '.override == 0.9' "GET reputation shows the override"
+jqtest '.override == 0.9 and .value == 0.9' "GET reputation shows the override, which pins the value"
 api GET '/api/v1/reputation?kind=requestor'
 jqtest '.items | length == 1' "list reputation by kind"
 api PUT /api/v1/reputation/requestor/10.0.0.0/24 '{"override":null}'

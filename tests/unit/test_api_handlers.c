@@ -488,6 +488,8 @@ test_reputation(void **state)
 		run("PUT", "/api/v1/reputation/requestor/10.0.0.0/24", "{\"override\":0.9}"), 200);
 	assert_int_equal(run("GET", "/api/v1/reputation/requestor/10.0.0.0/24", NULL), 200);
 	assert_true(json_number_value(json_object_get(F->r.reply, "override")) == 0.9);
+	/* an override pins the value */
+	assert_true(json_number_value(json_object_get(F->r.reply, "value")) == 0.9);
 	assert_int_equal(
 		run("PUT", "/api/v1/reputation/requestor/10.0.0.0/24", "{\"override\":1.5}"), 400);
 	assert_int_equal(run("PUT", "/api/v1/reputation/nosuchkind/x", "{\"override\":0.5}"), 404);
