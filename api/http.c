@@ -19,6 +19,7 @@
 #include "ratelimit.h"
 
 #define API_CONN_LIMIT	   512
+#define API_CONN_PER_IP	   128 /* one client cannot hold every connection */
 #define API_CONN_TIMEOUT_S 30
 #define TLS_FILE_MAX	   (1 << 20)
 
@@ -524,6 +525,13 @@ api_http_start(struct api *api)
 		rc = -ENOMEM;
 		goto out;
 	}
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
+
 	for (size_t i = 0; i < conf->api_listen.n; i++) {
 		struct api_listener *l = &api->listeners[i];
 		const union MHD_DaemonInfo *di;
@@ -545,23 +553,14 @@ api_http_start(struct api *api)
 			flags |= MHD_USE_TLS;
 		if (conf->api_listen.v[i].ss.ss_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
-		if (tls)
-			l->d = MHD_start_daemon(
-				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
-				MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)API_CONN_LIMIT, MHD_OPTION_HTTPS_MEM_CERT, cert,
-				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
-		else
-			l->d = MHD_start_daemon(
-				flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-				mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
-				MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, api, MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)API_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned)API_CONN_LIMIT, MHD_OPTION_END);
+		l->d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
+			mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
+			MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+			api, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_CONN_PER_IP,
+			MHD_OPTION_ARRAY, tls ? tls_opts : no_opts, MHD_OPTION_END);
 		if (!l->d) {
 			log_warnx("api: libmicrohttpd could not start on %s", where);
 			rc = -EIO;
