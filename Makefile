@@ -74,6 +74,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# The OpenAPI document is embedded with .incbin (api/openapi.c).
+$(BUILD)/api/openapi.o: api/openapi.json
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
