@@ -101,8 +101,8 @@ tb_unbound_flush() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Echo servers: TCP and UDP on 2000-2010. Each reply line is "<id> <line received>", where id
-# is "<fqdn>:<port>/<proto>", so a client knows which host and port it reached.
+# Echo servers: TCP and UDP on 2000-2010. Each reply line is "FQDN PORT/PROTO <line received>",
+# so that a client knows which host and port it reached.
 TB_ECHO_PORTS="2000 2001 2002 2003 2004 2005 2006 2007 2008 2009 2010"
 
 tb_echo_start() {
@@ -234,8 +234,12 @@ tb_gw_prepare() {
 	fi
 }
 
+# Ready: the process is alive, logged "rgwd: ready" since it was started (log offset
+# TB_GW_LOGPOS), and its DNS and API (when built in) answer.
 tb_gw_ready() {
+	local log=$TB_STATE/nodes/gw/rgwd.log
 	tb_daemon_alive gw rgwd || return 1
+	tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null | grep -q 'rgwd: ready' || return 1
 	if tb_rgwd_has dns; then
 		tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
 	fi
@@ -249,6 +253,7 @@ tb_gw_ready() {
 tb_gw_start() {
 	local d=$TB_STATE/nodes/gw
 	[ -x "$TB_RGWD" ] || return 0
+	TB_GW_LOGPOS=$(stat -c %s "$d/rgwd.log" 2>/dev/null || echo 0)
 	tb_daemon gw rgwd "$TB_RGWD" --config "$d/rgw.conf"
 	if ! tb_wait 15 tb_gw_ready; then
 		tb_log "gw: rgwd is not serving; last lines of $d/rgwd.log:"
