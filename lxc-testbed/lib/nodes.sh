@@ -4,7 +4,11 @@
 # sysctls; and tear all of it down again. Nothing here touches the host's own addresses,
 # routes or firewall: the bridges carry no address, and everything else lives in the nodes.
 
-tb_netns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF "$1"; }
+tb_netns_exists() {
+	local l
+	l=$(ip netns list 2>/dev/null | awk '{ print $1 }')
+	grep -qxF "$1" <<<"$l"
+}
 
 # Record an object we created, so that down removes exactly what up made.
 tb_record() { printf '%s %s\n' "$1" "$2" >>"$TB_STATE/objects"; }

@@ -239,7 +239,7 @@ tb_gw_prepare() {
 tb_gw_ready() {
 	local log=$TB_STATE/nodes/gw/rgwd.log
 	tb_daemon_alive gw rgwd || return 1
-	tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null | grep -q 'rgwd: ready' || return 1
+	[[ $(tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
 	if tb_rgwd_has dns; then
 		tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
 	fi

@@ -195,18 +195,13 @@ tb_wait() {
 # ---------------------------------------------------------------------------------------------
 # What rgwd can do: the subsystems its binary links (rgwd.c calls x_new only for the subsystems
 # that are wired, and a static library only contributes the objects that are used).
-declare -A TB_HAS_CACHE=()
+TB_RGWD_SYMS=
 tb_rgwd_has() {
-	local sub=$1
 	[ -x "$TB_RGWD" ] || return 1
-	if [ -z "${TB_HAS_CACHE[$sub]:-}" ]; then
-		if nm -g --defined-only "$TB_RGWD" 2>/dev/null | grep -Eq "[[:space:]]T ${sub}_new\$"; then
-			TB_HAS_CACHE[$sub]=yes
-		else
-			TB_HAS_CACHE[$sub]=no
-		fi
-	fi
-	[ "${TB_HAS_CACHE[$sub]}" = yes ]
+	# Read the symbol table once (grep -q on a pipe would SIGPIPE nm under pipefail).
+	[ -n "$TB_RGWD_SYMS" ] || TB_RGWD_SYMS=$(nm -g --defined-only "$TB_RGWD" 2>/dev/null |
+		awk '$2 == "T" && $3 ~ /^[a-z]+_new$/ { print $3 }' | tr '\n' ' ')
+	[[ " $TB_RGWD_SYMS " == *" ${1}_new "* ]]
 }
 
 # One line per subsystem for humans.
