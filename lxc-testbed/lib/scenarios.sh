@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # lxc-testbed/lib/scenarios.sh -- the end-to-end scenarios of issue 8 §4, one function each.
 # Each prints exactly one "PASS|FAIL|SKIP name: reason" line (and indented details), never
 # fakes a result: a scenario whose subsystem is not in rgwd yet is a SKIP that says so.
@@ -119,10 +119,10 @@ s_alg_http_https() {
 		</dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256" 2>/dev/null)
 	fp_host=$(openssl x509 -in "$TB_STATE/pki/test.gwa.demo.pem" -noout -fingerprint -sha256)
 	note "certificate seen: ${fp_seen#*=}"
-	[ -n "$fp_seen" ] && [ "$fp_seen" = "$fp_host" ] || {
+	if [ -z "$fp_seen" ] || [ "$fp_seen" != "$fp_host" ]; then
 		fail "the client did not see test.gwa.demo's own certificate (TLS not end to end?)"
 		return
-	}
+	fi
 	if tb_exec public timeout 10 curl -sS --max-time 5 -k \
 		--resolve "nosuch.gwa.demo:443:$ip" https://nosuch.gwa.demo/ </dev/null >/dev/null 2>&1; then
 		fail "an HTTPS connection for an unknown name (nosuch.gwa.demo) was served"
@@ -402,21 +402,21 @@ s_restart_and_kill() {
 	tab2=$(gw_table)
 	exp2=$(gw_export)
 	if [ -n "$exp0" ]; then
-		[ "$exp0" = "$exp1" ] && [ "$exp0" = "$exp2" ] || {
+		if [ "$exp0" != "$exp1" ] || [ "$exp0" != "$exp2" ]; then
 			fail "the policy differs after restart ($(diff <(echo "$exp0") <(echo "$exp2") |
 				head -n 4 | tr '\n' ' '))"
 			return
-		}
+		fi
 		note "policy export identical before, after SIGTERM restart and after SIGKILL restart"
 	else
 		note "rgwd --export gave nothing: policy compared through DNS only"
 	fi
 	if tb_rgwd_has nat; then
-		[ -n "$tab1" ] && [ "$tab1" = "$tab2" ] || {
+		if [ -z "$tab1" ] || [ "$tab1" != "$tab2" ]; then
 			fail "the nftables table after the SIGKILL restart differs from a fresh start's"
 			diff <(echo "$tab1") <(echo "$tab2") | head -n 10 | sed 's/^/    /'
 			return
-		}
+		fi
 		note "table inet $TB_NAME after the SIGKILL restart = after a fresh start ($(wc -l \
 			<<<"$tab2") lines)"
 	fi
