@@ -68,9 +68,17 @@ s_name_to_pool() {
 s_sfqdn_shared_address() {
 	require dns nat || return 0
 	settle
-	local a b out
-	a=$(resolve tcp2000.test200.gwa.demo)
-	b=$(resolve tcp2001.test201.gwa.demo)
+	local a b out t0 t1 both
+	# Both names resolved at once, then both flows at once: the bindings live 2 s.
+	t0=$(now)
+	both=$(tb_exec public timeout 12 bash -c '
+		dig @$1 +tries=1 +time=5 +short tcp2000.test200.gwa.demo A >"$3.a" &
+		dig @$1 +tries=1 +time=5 +short tcp2001.test201.gwa.demo A >"$3.b" &
+		wait
+		grep -E "^[0-9.]+$" "$3.a" | tail -n 1; grep -E "^[0-9.]+$" "$3.b" | tail -n 1
+		rm -f "$3.a" "$3.b"' _ "$TB_RESOLVER" x "$TB_STATE/e2e/sfqdn" </dev/null 2>/dev/null)
+	a=$(sed -n 1p <<<"$both")
+	b=$(sed -n 2p <<<"$both")
 	note "tcp2000.test200 -> ${a:-nothing}, tcp2001.test201 -> ${b:-nothing}"
 	if ! in_pool "$a" || ! in_pool "$b"; then
 		fail "SFQDNs did not resolve to pool addresses (${a:-nothing}, ${b:-nothing})"
@@ -81,7 +89,8 @@ s_sfqdn_shared_address() {
 		return
 	}
 	out=$(probe --send hello "$a:2001" "$a:2000")
-	note "${out//$'\n'/; }"
+	t1=$(now)
+	note "${out//$'\n'/; } ($(elapsed "$t0" "$t1")s after the queries)"
 	if [[ $out != *"$a:2001 open test201.gwa.demo 2001/tcp hello"* ]] ||
 		[[ $out != *"$a:2000 open test200.gwa.demo 2000/tcp hello"* ]]; then
 		fail "flows to the shared address $a did not reach their hosts: ${out//$'\n'/; }"
