@@ -67,6 +67,26 @@ EOF
 	done
 }
 
+# Can this machine run an LXC application container? (A throw-away one, no network.)
+tb_lxc_works() {
+	local d=$TB_STATE/lxc-probe rc=0
+	mkdir -p "$d/path"
+	cat >"$d/probe.conf" <<EOF
+lxc.uts.name = probe
+lxc.rootfs.path =
+lxc.mount.auto = proc:rw sys:rw
+lxc.console.path = none
+lxc.pty.max = 0
+lxc.tty.max = 0
+lxc.apparmor.profile = unconfined
+lxc.net.0.type = empty
+EOF
+	timeout 20 lxc-execute -P "$d/path" -n "$TB_NAME-probe" -f "$d/probe.conf" \
+		-o "$d/probe.log" -l WARN -- true </dev/null >/dev/null 2>&1 || rc=1
+	[ "$rc" = 0 ] && rm -rf "$d"
+	return "$rc"
+}
+
 tb_letter() {
 	local l=abcdefghij
 	printf '%s' "${l:$1:1}"
