@@ -5,7 +5,9 @@
 #   make test            install packages, unit tests under ASan/UBSan, then system tests (root)
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
-#   make format | lint | install | demo | deps | clean
+#   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
+#                        tears it down at the end, else lxc-testbed/down does)
+#   make format | lint | install | deps | clean
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -153,7 +155,7 @@ uninstall:
 
 demo: deps deps-demo
 	$(MAKE) all
-	RGW_BUILD=$(BUILD) lxc-testbed/demo
+	RGW_BUILD=$(BUILD) lxc-testbed/demo $(DEMO_FLAGS)
 
 clean:
 	rm -rf build build-san
