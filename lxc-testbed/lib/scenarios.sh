@@ -381,10 +381,11 @@ s_snat_outbound() {
 }
 
 # 11. rgwd restarted (SIGTERM) and killed (SIGKILL) comes back with its policies and a clean
-#     data plane (the same nftables table as after a fresh start), and serves again.
+#     data plane (the same nftables table as after a fresh start, no binding of the killed
+#     process admits anything), and serves again.
 s_restart_and_kill() {
 	require || return 0
-	local exp0 exp1 exp2 tab1 tab2 ip out
+	local exp0 exp1 exp2 tab1 tab2 ip out pending tk
 	exp0=$(gw_export)
 	tb_gw_stop TERM || {
 		fail "rgwd did not exit on SIGTERM within 10 s"
@@ -400,14 +401,30 @@ s_restart_and_kill() {
 	}
 	tab1=$(gw_table)
 	exp1=$(gw_export)
+	# A binding pending at the moment of the kill must not survive it.
+	pending=""
+	if tb_rgwd_has dns && tb_rgwd_has nat; then
+		settle 0
+		pending=$(resolve test.gwa.demo)
+		in_pool "$pending" || pending=""
+	fi
 	tb_gw_stop KILL || {
 		fail "rgwd survived SIGKILL?"
 		return
 	}
+	tk=$(now)
 	tb_gw_start || {
 		fail "rgwd did not come back after SIGKILL"
 		return
 	}
+	if [ -n "$pending" ]; then
+		out=$(probe "$pending:2000")
+		note "binding pending at the kill ($pending), $(elapsed "$tk" "$(now)")s later: ${out#* }"
+		[[ $out == *" refused" ]] || {
+			fail "a binding pending at the SIGKILL still admitted a flow after the restart: $out"
+			return
+		}
+	fi
 	tab2=$(gw_table)
 	exp2=$(gw_export)
 	if [ -n "$exp0" ]; then
