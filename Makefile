@@ -115,8 +115,12 @@ test: deps deps-test deps-demo
 # Packages, installed with apt-get when missing (apt-get update runs once, only if needed).
 BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
 	libmicrohttpd-dev libjansson-dev
-TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
-	curl jq
+# dig/nsupdate (bind9-dnsutils), kdig, a real resolver (unbound) and a peer authoritative
+# server (nsd) for the DNS tests; nginx, openssl and curl for the ALG and API tests; socat,
+# netcat, ping, tcpdump and conntrack to drive and observe the data plane.
+TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
+	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
+	iputils-ping tcpdump conntrack
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
