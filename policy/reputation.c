@@ -193,9 +193,9 @@ threshold(const struct pol_bracket *b, enum pol_rep_class cls)
 }
 
 bool
-pol_rep_admit(const struct pol_bracket *brackets, size_t n, double load_pct,
-	      enum pol_rep_class cls, bool has_resolver, double r_resolver, bool has_requestor,
-	      double r_requestor, int *which)
+pol_rep_admit(const struct pol_bracket *brackets, size_t n, double load_pct, enum pol_rep_class cls,
+	      bool has_resolver, double r_resolver, bool has_requestor, double r_requestor,
+	      int *which)
 {
 	double a = has_resolver ? r_resolver : 0.0, b = has_requestor ? r_requestor : 0.0;
 	size_t i;

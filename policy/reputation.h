@@ -20,13 +20,13 @@
  * the way toward the neutral 0.45 and starts a new current period from it.
  */
 
-#define POL_REP_NEUTRAL 0.45
-#define POL_REP_DUMMY_NEUTRAL 5
-#define POL_REP_OK_FACTOR 0.0
-#define POL_REP_NOK_FACTOR 0.15
+#define POL_REP_NEUTRAL	       0.45
+#define POL_REP_DUMMY_NEUTRAL  5
+#define POL_REP_OK_FACTOR      0.0
+#define POL_REP_NOK_FACTOR     0.15
 #define POL_REP_NEUTRAL_FACTOR 0.0
-#define POL_REP_WEIGHT_PREV 0.25
-#define POL_REP_WEIGHT_CUR 0.75
+#define POL_REP_WEIGHT_PREV    0.25
+#define POL_REP_WEIGHT_CUR     0.75
 
 enum pol_rep_event {
 	POL_REP_OK = 0,
@@ -42,7 +42,7 @@ struct pol_rep_counters {
 struct pol_rep_window {
 	struct pol_rep_counters prev, cur;
 	uint32_t periods;
-	bool has_override;	/* administrative override: the value is pinned */
+	bool has_override; /* administrative override: the value is pinned */
 	double override_value;
 };
 
