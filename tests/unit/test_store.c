@@ -1019,6 +1019,39 @@ test_reputation(void **state)
 	free(rows);
 }
 
+/* Another process in a long write: opening and reading still work (WAL); writes wait for
+ * busy_timeout and then fail with -EBUSY, never with a corrupt state. */
+static void
+test_concurrent_writer(void **state)
+{
+	struct fx *f = *state;
+	struct pol_store *st2;
+	struct pol_snap *snap = NULL;
+	struct pol_group g = { 0 };
+	struct pol_err e;
+	sqlite3 *db;
+	double t0;
+
+	load_example(f->st);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE; DELETE FROM hosts;", NULL, NULL, NULL),
+			 SQLITE_OK);
+	t0 = now_s();
+	st2 = pol_store_open(f->path, &e);
+	assert_non_null(st2);
+	assert_true(now_s() - t0 < 2.0);
+	assert_int_equal(pol_store_snapshot(st2, &snap), 0);
+	assert_int_equal(snap->n_hosts, 11); /* the uncommitted delete is invisible */
+	pol_snap_unref(snap);
+	snprintf(g.name, sizeof(g.name), "late");
+	assert_int_equal(pol_group_insert(st2, &g, &e), -EBUSY);
+	assert_string_equal(e.field, "database");
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(pol_group_insert(st2, &g, &e), 0);
+	pol_store_close(st2);
+}
+
 int
 main(void)
 {
@@ -1040,6 +1073,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writer, setup, teardown),
 		cmocka_unit_test(test_migrate_v0),
 		cmocka_unit_test(test_migrate_future_refused),
 		cmocka_unit_test(test_migrate_foreign_refused),
