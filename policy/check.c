@@ -97,6 +97,10 @@ pol_check_zone(const struct pol_zone *z, const char *path, struct pol_err *e)
 		return bad(e, path, "name", "not a canonical DNS name");
 	if (pol_zone_kind_name(z->kind) == NULL)
 		return bad(e, path, "kind", "must be forward, reverse or alias");
+	if (z->kind == POL_ZONE_REVERSE && !pol_name_in_zone(z->name, "in-addr.arpa") &&
+	    !pol_name_in_zone(z->name, "ip6.arpa"))
+		return bad(e, path, "name",
+			   "a reverse zone must be under in-addr.arpa or ip6.arpa");
 	if (z->ttl > 2147483647u)
 		return bad(e, path, "ttl", "must be an integer in 0..2147483647");
 	if (!pol_check_name(z->mname, false))

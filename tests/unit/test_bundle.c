@@ -291,6 +291,7 @@ static const struct bad_case bad_cases[] = {
 	  "must not exceed load_max" },
 	{ "admission.alias_ttl_ms", "0", "admission.alias_ttl_ms", "1..3600000" },
 	{ "zones[0].kind", "\"sideways\"", "zones[0].kind", "forward, reverse or alias" },
+	{ "zones[1].kind", "\"reverse\"", "zones[1].name", "in-addr.arpa or ip6.arpa" },
 	/* invalid addresses and prefixes */
 	{ "hosts[0].ipv4", "\"192.168.0.300\"", "hosts[0].ipv4", "IPv4" },
 	{ "hosts[0].ipv4", "\"2001:db8::1\"", "hosts[0].ipv4", "IPv4" },

@@ -360,12 +360,16 @@ test_zone_nameserver_crud(void **state)
 	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EINVAL);
 	assert_string_equal(e.field, "kind");
 	/* update */
-	got.kind = POL_ZONE_REVERSE;
+	got.kind = POL_ZONE_ALIAS;
 	got.serial = 2;
 	assert_int_equal(pol_zone_update(f->st, &got, &e), 0);
 	assert_int_equal(pol_zone_get(f->st, z.id, &got), 0);
-	assert_int_equal(got.kind, POL_ZONE_REVERSE);
+	assert_int_equal(got.kind, POL_ZONE_ALIAS);
 	assert_int_equal(got.serial, 2);
+	got.kind = POL_ZONE_REVERSE; /* gwa.demo is not under in-addr.arpa */
+	assert_int_equal(pol_zone_update(f->st, &got, &e), -EINVAL);
+	assert_string_equal(e.field, "name");
+	got.kind = POL_ZONE_ALIAS;
 	got.id = 999;
 	assert_int_equal(pol_zone_update(f->st, &got, &e), -ENOENT);
 	/* nameserver: foreign key to zones, cascade on delete */
