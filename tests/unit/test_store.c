@@ -439,6 +439,81 @@ test_concurrent_writer(void **state)
 	pol_store_close(st2);
 }
 
+/* Every field of every table, through the store and back, in both address families. */
+static const char rich_bundle[] =
+	"{\"version\": 1,"
+	" \"zones\": [{\"name\": \"gwa.demo\", \"ttl\": 0, \"soa\": {\"mname\": \"ns1.gwa.demo\","
+	"   \"rname\": \"hm.gwa.demo\", \"serial\": 4294967295, \"refresh\": 1, \"retry\": 2,"
+	"   \"expire\": 3, \"minimum\": 4}, \"nameservers\": [{\"name\": \"ns1.gwa.demo\","
+	"   \"ipv4\": \"100.64.1.130\", \"ipv6\": \"2001:db8::53\"}, {\"name\": \"ns2.other.net\"}]},"
+	"  {\"name\": \"8.b.d.0.1.0.0.2.ip6.arpa\", \"kind\": \"reverse\", \"nameservers\":"
+	"   [{\"name\": \"ns1.gwa.demo\"}]},"
+	"  {\"name\": \"cname.gwa.demo\", \"kind\": \"alias\", \"soa\": {\"mname\": \"ns1.gwa.demo\"}}],"
+	" \"service_addresses\": [\"100.64.1.130\", {\"address\": \"2001:db8::130\","
+	"   \"comment\": \"v6 ALG\"}],"
+	" \"pool\": [\"2001:db8:1::/126\", \"100.64.1.131\", \"100.64.1.140-100.64.1.141\"],"
+	" \"groups\": [{\"name\": \"G.1\", \"comment\": \"c\", \"firewall\": [{\"direction\": \"egress\","
+	"   \"protocol\": \"udp\", \"sport\": \"1024-65535\", \"dport\": 53, \"rate\": 10,"
+	"   \"burst\": 20, \"action\": \"drop\", \"priority\": -7, \"comment\": \"dns\"}]},"
+	"  {\"name\": \"g2\"}],"
+	" \"hosts\": [{\"fqdn\": \"v6.gwa.demo\", \"ipv6\": \"fd00::10\", \"pool_limit\": 0,"
+	"   \"dynamic\": true, \"comment\": \"ipv6 only\", \"groups\": [\"g2\", \"G.1\"],"
+	"   \"services\": [{\"fqdn\": \"v6.gwa.demo\", \"protocol\": \"any\", \"port\": 0},"
+	"    {\"fqdn\": \"sctp9.v6.gwa.demo\", \"binding_timeout_ms\": 3600000},"
+	"    {\"fqdn\": \"gre.v6.gwa.demo\", \"protocol\": 47},"
+	"    {\"fqdn\": \"x.v6.gwa.demo\", \"protocol\": \"udp\", \"port\": 5353,"
+	"     \"proxy_required\": true}],"
+	"   \"firewall\": [{\"direction\": \"ingress\", \"protocol\": \"icmpv6\", \"src\": \"2001:db8::/32\","
+	"    \"dst\": \"fd00::10/128\", \"icmp_type\": 128, \"icmp_code\": 0, \"action\": \"reject\","
+	"    \"priority\": 2147483647}, {\"protocol\": 132, \"dport\": \"1-2\", \"action\": \"accept\","
+	"    \"priority\": -2147483648}]},"
+	"  {\"fqdn\": \"gwa.demo\", \"ipv4\": \"192.168.0.1\", \"ipv6\": \"fd00::1\", \"pool_limit\": 4294967295}],"
+	" \"alg_routes\": [{\"hostname\": \"*.gwa.demo\", \"backend\": \"[fd00::10]:8443\","
+	"   \"preserve\": \"proxy-v2\"}, {\"hostname\": \"x.v6.gwa.demo\", \"port\": 443,"
+	"   \"backend\": \"192.168.0.1:443\", \"preserve\": \"transparent\"},"
+	"  {\"hostname\": \"x.v6.gwa.demo\", \"port\": 80, \"backend\": \"192.168.0.1:80\","
+	"   \"preserve\": \"proxy-v1\"}],"
+	" \"admission\": {\"dns_tcp\": true, \"dns_cname\": true, \"dns_tcpcname\": true,"
+	"   \"dns_cookies\": true, \"log_untrusted\": true, \"unknown_resolver_groups\": true,"
+	"   \"alias_ttl_ms\": 3600000, \"load_brackets\": [{\"load_min\": 12.5, \"load_max\": 12.5,"
+	"   \"fqdn_new\": 0.333, \"sfqdn_new\": 1, \"sfqdn_reuse\": 0.1, \"math\": \"avg\"},"
+	"   {\"load_min\": 0, \"load_max\": 100, \"math\": \"min\"}]},"
+	" \"resolver_groups\": [{\"name\": \"r\", \"initial_reputation\": 0, \"nodes\": [\"2001:db8:53::/48\","
+	"   \"2001:db8::1-2001:db8::6\", \"10.0.0.0/8\"]}, {\"name\": \"s\", \"sla\": true}]}";
+
+static void
+test_roundtrip_every_field(void **state)
+{
+	struct fx *f = *state;
+	struct pol_snap *s = fx_parse(rich_bundle), *back = NULL;
+	struct pol_err e;
+	char *want, *got, *again;
+
+	assert_non_null(s);
+	want = pol_bundle_export_text(s);
+	assert_int_equal(pol_store_replace(f->st, s, &e), 0);
+	assert_int_equal(pol_store_snapshot(f->st, &back), 0);
+	got = pol_bundle_export_text(back);
+	assert_string_equal(got, want);
+	/* the store's ids differ from the bundle's, the content does not */
+	assert_int_equal(back->n_pool_addrs, 7);
+	assert_int_equal(back->n_resolver_nodes, 6); /* ::1/128 ::2/127 ::4/127 ::6/128 + 2 */
+	assert_true(back->hosts[0].dynamic);
+	assert_int_equal(back->fw_rules[1].icmp_code, 0);
+	assert_int_equal(back->fw_rules[2].priority, -2147483647 - 1);
+	/* and once more through JSON: stable */
+	pol_snap_unref(s);
+	s = fx_parse(got);
+	assert_non_null(s);
+	again = pol_bundle_export_text(s);
+	assert_string_equal(again, want);
+	pol_snap_unref(s);
+	pol_snap_unref(back);
+	free(want);
+	free(got);
+	free(again);
+}
+
 int
 main(void)
 {
@@ -447,6 +522,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_replace_example, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_1000_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_every_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_invalid_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace_midway_failure_rolls_back, setup,
 						teardown),
