@@ -139,7 +139,8 @@ deps-demo:
 # Packaging (docs/packaging.md): the Debian package, the customer-edge image and its tests.
 # Not part of make test (image-test boots a VM); the package tools are installed on demand.
 PKG_DEBS = dpkg-dev debhelper fakeroot lintian adduser libcmocka-dev
-IMAGE_DEBS = debootstrap qemu-utils qemu-system-x86 dosfstools e2fsprogs fdisk util-linux \
+IMAGE_DEBS = mmdebstrap debootstrap qemu-utils qemu-system-x86 extlinux syslinux-common \
+	e2fsprogs fdisk util-linux \
 	iproute2 bind9-dnsutils curl python3
 deps-pkg:
 	@tests/install-debs $(PKG_DEBS)
