@@ -31,9 +31,9 @@ struct addr_port {
 };
 
 /* Text sizes including the NUL. */
-#define ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
-#define PREFIX_STRLEN 50	/* address + "/128" */
-#define ADDR_PORT_STRLEN 56	/* "[" address "]:65535" */
+#define ADDR_STRLEN	 46 /* INET6_ADDRSTRLEN */
+#define PREFIX_STRLEN	 50 /* address + "/128" */
+#define ADDR_PORT_STRLEN 56 /* "[" address "]:65535" */
 
 /* Parse a v4 or v6 address (no brackets, no port). 0 or -EINVAL. */
 int addr_parse(const char *s, struct addr *out);

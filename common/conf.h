@@ -19,7 +19,7 @@
  */
 
 #define CONF_MAX_LIST 16
-#define CONF_STR_MAX 256
+#define CONF_STR_MAX  256
 
 enum conf_type {
 	CONF_T_STR = 0,	  /* char[CONF_STR_MAX] */
@@ -58,30 +58,30 @@ struct conf {
 	char bundle_seed[CONF_STR_MAX]; /* bundle imported when the store is empty ("" = none) */
 
 	/* [log] */
-	int log_level;			/* enum log_level */
+	int log_level; /* enum log_level */
 	bool log_syslog;
 
 	/* [dns] */
 	bool dns_enable;
-	struct conf_addrports dns_wan;	/* authoritative WAN listeners (UDP and TCP) */
-	struct conf_addrports dns_lan;	/* LAN listeners: local names + forwarding */
-	struct conf_addrports dns_local; /* local-only listeners: out-of-zone REFUSED */
-	struct conf_addrports dns_ddns;	/* DNS UPDATE listeners */
+	struct conf_addrports dns_wan;	    /* authoritative WAN listeners (UDP and TCP) */
+	struct conf_addrports dns_lan;	    /* LAN listeners: local names + forwarding */
+	struct conf_addrports dns_local;    /* local-only listeners: out-of-zone REFUSED */
+	struct conf_addrports dns_ddns;	    /* DNS UPDATE listeners */
 	struct conf_addrports dns_upstream; /* resolvers for LAN forwarding, in failover order */
 	struct conf_intlist dns_upstream_timeouts_ms; /* per-attempt timeouts */
-	long dns_edns_size;		/* advertised EDNS0 UDP payload size */
+	long dns_edns_size;			      /* advertised EDNS0 UDP payload size */
 	long dns_tcp_idle_ms;
 	long dns_tcp_max_conns;
-	long dns_tcp_max_queries;	/* per connection */
-	long dns_cookie_rotate_s;	/* server cookie secret rotation period */
-	long dns_workers;		/* extra UDP worker threads (0 = main loop only) */
+	long dns_tcp_max_queries;	 /* per connection */
+	long dns_cookie_rotate_s;	 /* server cookie secret rotation period */
+	long dns_workers;		 /* extra UDP worker threads (0 = main loop only) */
 	char dns_tsig_key[CONF_STR_MAX]; /* "name:algorithm:base64secret", "" = no TSIG */
 	long dns_lan_ttl;
 
 	/* [nat] */
 	bool nat_enable;
-	char nat_table[64];		/* nftables table (family inet) owned by rgwd */
-	long nat_queue;			/* NFQUEUE number */
+	char nat_table[64]; /* nftables table (family inet) owned by rgwd */
+	long nat_queue;	    /* NFQUEUE number */
 	struct conf_strlist nat_wan_ifaces;
 	struct conf_strlist nat_lan_ifaces;
 	bool nat_synproxy;
@@ -94,13 +94,13 @@ struct conf {
 	bool alg_enable;
 	struct conf_addrports alg_listen; /* empty: service addresses from policy, on alg_ports */
 	struct conf_intlist alg_ports;
-	long alg_workers;		/* 0 = one per core */
+	long alg_workers; /* 0 = one per core */
 	long alg_hostname_timeout_ms;
 	long alg_connect_timeout_ms;
 	long alg_idle_timeout_ms;
 	long alg_max_conns;
 	long alg_max_conns_per_source;
-	long alg_accept_rate;		/* token bucket: new connections per second */
+	long alg_accept_rate; /* token bucket: new connections per second */
 	long alg_accept_burst;
 	bool alg_access_log;
 
@@ -110,24 +110,30 @@ struct conf {
 	char api_tls_cert[CONF_STR_MAX];
 	char api_tls_key[CONF_STR_MAX];
 	long api_max_body;
-	long api_rate;			/* requests per second per client */
+	long api_rate; /* requests per second per client */
 	long api_rate_burst;
 
 	/* [reputation] */
 	long rep_period_s;
 	long rep_save_interval_s;
+
+	/* not a key: the path given to the last conf_load ("" after conf_defaults) */
+	char source[CONF_STR_MAX];
 };
 
 struct conf_item {
 	const char *section;
 	const char *key;
 	enum conf_type type;
-	long min, max;		  /* INT, INTLIST range; ADDRPORTS: default port in min */
-	const char *def;	  /* default as it would be written in the file */
-	size_t offset;		  /* offsetof(struct conf, field) */
-	size_t size;		  /* sizeof the field (STR) */
-	const char *const *enum_names; /* ENUM: NULL-terminated */
+	long min, max;		       /* INT, INTLIST range; ADDRPORTS: default port in min;
+				     STR: length range when max > 0 */
+	const char *def;	       /* default as it would be written in the file */
+	size_t offset;		       /* offsetof(struct conf, field) */
+	size_t size;		       /* sizeof the field (STR) */
+	const char *const *enum_names; /* ENUM: NULL-terminated; STRLIST: allowed values or NULL */
 	const char *help;
+	/* STR, STRLIST (per item): extra validation; NULL if fine, else a message. Optional. */
+	const char *(*check)(const char *value);
 };
 
 /* The schema table, terminated by an entry with key == NULL. */
@@ -148,6 +154,13 @@ int conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg);
 /* Same, from a string (tests); name is used in messages. */
 int conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err,
 		     void *arg);
+/* Checks that need several keys (tls_cert without tls_key, ...), after conf_load.
+ * Every problem is reported through err with file = c->source (or "rgw.conf" when empty) and
+ * line 0, or logged with log_warnx when err is NULL.
+ * Returns 0 or -EINVAL. */
+int conf_validate(const struct conf *c, conf_error_cb err, void *arg);
+/* The schema entry for section.key, or NULL. */
+const struct conf_item *conf_find(const char *section, const char *key);
 /* Write an annotated example config with every key and its default. */
 void conf_write_example(FILE *f);
 /* Write the keys as man-page (roff) paragraphs for rgw.conf(5). */

@@ -27,7 +27,8 @@ typedef void (*ev_async_cb)(struct ev_loop *loop, void *arg);
 
 /* Returns NULL on failure (errno set). */
 struct ev_loop *ev_loop_new(void);
-/* Frees the loop; closes none of the watched fds. NULL is a no-op. */
+/* Frees the loop and its pending timers; closes none of the watched fds. Free every
+ * ev_async of the loop first. NULL is a no-op. */
 void ev_loop_free(struct ev_loop *loop);
 
 /* Watch fd for EV_READ and/or EV_WRITE (level-triggered). 0 or -errno (-EEXIST if watched). */
@@ -37,7 +38,8 @@ int ev_io_mod(struct ev_loop *loop, int fd, int events);
 /* Stop watching fd (call before close(fd)). 0 or -ENOENT. */
 int ev_io_del(struct ev_loop *loop, int fd);
 
-/* One-shot timer firing after `ms` milliseconds. Returns an id > 0, or 0 on ENOMEM.
+/* One-shot timer firing `ms` milliseconds after ev_now_ms() (the cached time). Timers with
+ * the same deadline fire in the order they were added. Returns an id > 0, or 0 on ENOMEM.
  * Re-arm from the callback for periodic work. */
 uint64_t ev_timer_add(struct ev_loop *loop, uint64_t ms, ev_timer_cb cb, void *arg);
 /* Cancel a pending timer. 0, or -ENOENT if it already fired or never existed. */

@@ -52,10 +52,17 @@ struct log_rl {
 	uint32_t count;
 	uint32_t suppressed;
 };
-#define LOG_RL_INIT(interval_ms, burst) { (interval_ms), (burst), 0, 0, 0 }
+#define LOG_RL_INIT(interval_ms, burst)                                                            \
+	{                                                                                          \
+		(interval_ms), (burst), 0, 0, 0                                                    \
+	}
 
 /* Like log_msg, but subject to the limiter `rl` (zero-initialised rl: 10 messages per 5 s). */
 void log_rl(struct log_rl *rl, enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The limiter's decision at time now_ms (monotonic ms), without logging: true if a message
+ * may be emitted; *suppressed is set to the number dropped in the window that just closed
+ * (non-zero only on the first message of a new window). Used by log_rl and by tests. */
+bool log_rl_allow(struct log_rl *rl, uint64_t now_ms, uint32_t *suppressed);
 
 #endif

@@ -9,10 +9,14 @@
 #include <stdlib.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define FREE_AND_NULL(p) do { free(p); (p) = NULL; } while (0)
+#define FREE_AND_NULL(p)                                                                           \
+	do {                                                                                       \
+		free(p);                                                                           \
+		(p) = NULL;                                                                        \
+	} while (0)
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-#define UNUSED __attribute__((unused))
+#define UNUSED	  __attribute__((unused))
 
 #define RGW_VERSION "0.1.0"
 

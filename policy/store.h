@@ -32,6 +32,9 @@ void pol_store_close(struct pol_store *st);
 int pol_store_schema_version(struct pol_store *st);
 /* True if the store holds no policy at all (fresh database). */
 bool pol_store_is_empty(struct pol_store *st);
+/* PRAGMA integrity_check and foreign_key_check: 0 if both are clean, else -EIO with e
+ * filled. For tests and tooling; reads the whole file. */
+int pol_store_integrity_check(struct pol_store *st, struct pol_err *e);
 
 /* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). Nesting is not supported. */
 int pol_store_begin(struct pol_store *st);

@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: MIT */
+/* common/conf.c -- rgw.conf: schema table, INI parser, example and man page writers */
+#include "common/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+
+#define CONF_LINE_MAX 4096
+#define CONF_FILE_MAX (1024 * 1024)
+
+struct parser {
+	struct conf *c;
+	const char *name;
+	conf_error_cb err;
+	void *arg;
+	unsigned line;
+	int errors;
+	const char *section; /* a known section, or NULL */
+	bool skip;	     /* inside an unknown section: its keys are not reported again */
+	unsigned char seen[128];
+};
+
+static const char *check_table(const char *v);
+static const char *check_ifname(const char *v);
+static const char *check_tsig(const char *v);
+static void report(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int split_value(struct parser *p, const struct conf_item *it, const char *v,
+		       char (*items)[CONF_STR_MAX], size_t *n);
+static int apply_value(struct parser *p, const struct conf_item *it, const char *v);
+static void parse_line(struct parser *p, char *s);
+static bool is_section(const char *name);
+static unsigned edit_distance(const char *a, const char *b);
+
+static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
+static const char *const fw_policies[] = { "accept", "drop", NULL };
+static const char *const nat_helpers[] = { "ftp", "sip", "tftp", NULL };
+
+#define F(field) offsetof(struct conf, field), sizeof(((struct conf *)0)->field)
+
+const struct conf_item conf_schema[] = {
+	/* [daemon] */
+	{ "daemon", "database", CONF_T_STR, 1, CONF_STR_MAX - 1, "/var/lib/rgw/rgw.db", F(database),
+	  NULL,
+	  "Path of the SQLite policy store. It is created, with its schema, "
+	  "when it does not exist.",
+	  NULL },
+	{ "daemon", "bundle_seed", CONF_T_STR, 0, 0, "", F(bundle_seed), NULL,
+	  "Policy bundle (JSON) imported at start-up when the store is empty. Empty: none.", NULL },
+	/* [log] */
+	{ "log", "level", CONF_T_ENUM, 0, 0, "info", F(log_level), log_levels,
+	  "Lowest severity logged.", NULL },
+	{ "log", "syslog", CONF_T_BOOL, 0, 0, "no", F(log_syslog), NULL,
+	  "Log to syslog (facility daemon) instead of standard error.", NULL },
+	/* [dns] */
+	{ "dns", "enable", CONF_T_BOOL, 0, 0, "yes", F(dns_enable), NULL, "Run the DNS server.",
+	  NULL },
+	{ "dns", "wan", CONF_T_ADDRPORTS, 53, 0, "", F(dns_wan), NULL,
+	  "Authoritative listeners facing the Internet (UDP and TCP). Port 53 when omitted.",
+	  NULL },
+	{ "dns", "lan", CONF_T_ADDRPORTS, 53, 0, "", F(dns_lan), NULL,
+	  "Listeners for private hosts: local names are answered, other names are forwarded "
+	  "to the upstream resolvers.",
+	  NULL },
+	{ "dns", "local", CONF_T_ADDRPORTS, 53, 0, "", F(dns_local), NULL,
+	  "Listeners answering local names only; names outside the zones get REFUSED.", NULL },
+	{ "dns", "ddns", CONF_T_ADDRPORTS, 53, 0, "", F(dns_ddns), NULL,
+	  "Listeners accepting DNS UPDATE (RFC 2136) for host registration.", NULL },
+	{ "dns", "upstream", CONF_T_ADDRPORTS, 53, 0, "", F(dns_upstream), NULL,
+	  "Recursive resolvers used for LAN forwarding, tried in this order.", NULL },
+	{ "dns", "upstream_timeouts", CONF_T_INTLIST, 10, 10000, "100,250,250",
+	  F(dns_upstream_timeouts_ms), NULL,
+	  "Timeout of each forwarding attempt in milliseconds; the number of items is the "
+	  "number of attempts.",
+	  NULL },
+	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
+	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL },
+	{ "dns", "tcp_idle_timeout", CONF_T_INT, 500, 600000, "10000", F(dns_tcp_idle_ms), NULL,
+	  "Idle DNS TCP connections are closed after this many milliseconds.", NULL },
+	{ "dns", "tcp_max_connections", CONF_T_INT, 1, 65536, "1024", F(dns_tcp_max_conns), NULL,
+	  "Maximum simultaneous DNS TCP connections; further connections wait in the backlog.",
+	  NULL },
+	{ "dns", "tcp_max_queries", CONF_T_INT, 1, 100000, "100", F(dns_tcp_max_queries), NULL,
+	  "Queries answered on one TCP connection before it is closed.", NULL },
+	{ "dns", "cookie_rotate", CONF_T_INT, 60, 86400, "3600", F(dns_cookie_rotate_s), NULL,
+	  "Seconds between rotations of the DNS server cookie secret.", NULL },
+	{ "dns", "workers", CONF_T_INT, 0, 64, "0", F(dns_workers), NULL,
+	  "Extra UDP worker threads answering from a read-only snapshot (0: main loop only).",
+	  NULL },
+	{ "dns", "tsig_key", CONF_T_STR, 0, 0, "", F(dns_tsig_key), NULL,
+	  "TSIG key required for DNS UPDATE, as name:algorithm:base64secret (algorithm "
+	  "hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1 or hmac-md5). Empty: no TSIG.",
+	  check_tsig },
+	{ "dns", "lan_ttl", CONF_T_INT, 0, 86400, "30", F(dns_lan_ttl), NULL,
+	  "TTL in seconds of answers about local hosts given to LAN clients.", NULL },
+	/* [nat] */
+	{ "nat", "enable", CONF_T_BOOL, 0, 0, "yes", F(nat_enable), NULL,
+	  "Program the data plane (nftables table and NFQUEUE admission).", NULL },
+	{ "nat", "table", CONF_T_STR, 1, 63, "rgw", F(nat_table), NULL,
+	  "Name of the nftables table (family inet) owned by rgwd; it is deleted and "
+	  "recreated at start.",
+	  check_table },
+	{ "nat", "queue", CONF_T_INT, 0, 65535, "1", F(nat_queue), NULL,
+	  "NFQUEUE number receiving new inbound flows for admission.", NULL },
+	{ "nat", "wan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_wan_ifaces), NULL,
+	  "Interfaces facing the Internet.", check_ifname },
+	{ "nat", "lan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_lan_ifaces), NULL,
+	  "Interfaces facing the private hosts.", check_ifname },
+	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
+	  "Answer inbound TCP SYNs with SYN cookies (nftables synproxy) before admission.", NULL },
+	{ "nat", "helpers", CONF_T_STRLIST, 0, 0, "", F(nat_helpers), nat_helpers,
+	  "Conntrack helpers attached to forwarded flows.", NULL },
+	{ "nat", "forward_policy", CONF_T_ENUM, 0, 0, "accept", F(nat_forward_policy), fw_policies,
+	  "Verdict for forwarded traffic that no firewall rule matches.", NULL },
+	{ "nat", "reject_memory", CONF_T_INT, 0, 3600, "20", F(nat_reject_memory_s), NULL,
+	  "Seconds a rejected inbound flow is remembered, so that its retransmissions are "
+	  "dropped without a new decision (0: off).",
+	  NULL },
+	{ "nat", "reject_memory_max", CONF_T_INT, 0, 10000000, "65536", F(nat_reject_memory_max),
+	  NULL, "Maximum number of remembered rejected flows.", NULL },
+	/* [alg] */
+	{ "alg", "enable", CONF_T_BOOL, 0, 0, "yes", F(alg_enable), NULL,
+	  "Run the application-level gateway routing TLS (SNI) and HTTP (Host) flows.", NULL },
+	{ "alg", "listen", CONF_T_ADDRPORTS, 0, 0, "", F(alg_listen), NULL,
+	  "Explicit ALG listeners, port required. Empty: the service addresses from the policy "
+	  "on the ports below.",
+	  NULL },
+	{ "alg", "ports", CONF_T_INTLIST, 1, 65535, "80,443,8080,8443", F(alg_ports), NULL,
+	  "Ports the ALG listens on at the service addresses.", NULL },
+	{ "alg", "workers", CONF_T_INT, 0, 64, "0", F(alg_workers), NULL,
+	  "ALG worker threads (0: one per core).", NULL },
+	{ "alg", "hostname_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_hostname_timeout_ms),
+	  NULL, "Milliseconds a client has to send its TLS ClientHello or HTTP request headers.",
+	  NULL },
+	{ "alg", "connect_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_connect_timeout_ms), NULL,
+	  "Milliseconds allowed to connect to the private server.", NULL },
+	{ "alg", "idle_timeout", CONF_T_INT, 1000, 86400000, "300000", F(alg_idle_timeout_ms), NULL,
+	  "Spliced connections idle for this many milliseconds are closed.", NULL },
+	{ "alg", "max_connections", CONF_T_INT, 1, 1000000, "16384", F(alg_max_conns), NULL,
+	  "Maximum simultaneous client connections over all workers.", NULL },
+	{ "alg", "max_connections_per_source", CONF_T_INT, 1, 1000000, "512",
+	  F(alg_max_conns_per_source), NULL,
+	  "Maximum simultaneous connections from one client address.", NULL },
+	{ "alg", "accept_rate", CONF_T_INT, 1, 1000000, "2000", F(alg_accept_rate), NULL,
+	  "New connections accepted per second (token bucket rate).", NULL },
+	{ "alg", "accept_burst", CONF_T_INT, 1, 1000000, "4000", F(alg_accept_burst), NULL,
+	  "Token bucket depth for new connections.", NULL },
+	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
+	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
+	/* [api] */
+	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL, "Serve the REST API.",
+	  NULL },
+	{ "api", "listen", CONF_T_ADDRPORTS, 8080, 0, "127.0.0.1:8080", F(api_listen), NULL,
+	  "REST API listeners. Port 8080 when omitted.", NULL },
+	{ "api", "tls_cert", CONF_T_STR, 0, 0, "", F(api_tls_cert), NULL,
+	  "PEM certificate for HTTPS on the API; requires tls_key. Empty: plain HTTP.", NULL },
+	{ "api", "tls_key", CONF_T_STR, 0, 0, "", F(api_tls_key), NULL,
+	  "PEM private key matching tls_cert.", NULL },
+	{ "api", "max_body", CONF_T_INT, 1024, 67108864, "1048576", F(api_max_body), NULL,
+	  "Largest request body accepted, in bytes.", NULL },
+	{ "api", "rate", CONF_T_INT, 1, 100000, "50", F(api_rate), NULL,
+	  "Requests per second allowed per client address.", NULL },
+	{ "api", "rate_burst", CONF_T_INT, 1, 100000, "100", F(api_rate_burst), NULL,
+	  "Burst of requests allowed per client address.", NULL },
+	/* [reputation] */
+	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
+	  "Seconds between reputation score updates.", NULL },
+	{ "reputation", "save_interval", CONF_T_INT, 1, 86400, "60", F(rep_save_interval_s), NULL,
+	  "Seconds between saves of the reputation state to the store.", NULL },
+	{ NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
+};
+
+#define CONF_NITEMS (ARRAY_SIZE(conf_schema) - 1)
+_Static_assert(ARRAY_SIZE(conf_schema) - 1 <= 128, "struct parser.seen is too small");
+
+static const char *
+check_table(const char *v)
+{
+	for (const char *s = v; *s; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return "only letters, digits, '_' and '-' are allowed";
+	}
+	return NULL;
+}
+
+static const char *
+check_ifname(const char *v)
+{
+	if (strlen(v) > 15)
+		return "interface names have at most 15 characters";
+	for (const char *s = v; *s; s++) {
+		if (*s == '/' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return "invalid character in interface name";
+	}
+	return NULL;
+}
+
+static const char *
+check_tsig(const char *v)
+{
+	static const char *const algs[] = { "hmac-md5",	   "hmac-sha1",	  "hmac-sha224",
+					    "hmac-sha256", "hmac-sha384", "hmac-sha512" };
+	const char *c1, *c2;
+	size_t alen, slen;
+	bool ok = false;
+
+	if (*v == '\0')
+		return NULL;
+	c1 = strchr(v, ':');
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (c1 == NULL || c2 == NULL || c1 == v)
+		return "expected name:algorithm:base64secret";
+	alen = (size_t)(c2 - c1 - 1);
+	for (size_t i = 0; i < ARRAY_SIZE(algs); i++) {
+		if (strlen(algs[i]) == alen && strncasecmp(c1 + 1, algs[i], alen) == 0)
+			ok = true;
+	}
+	if (!ok)
+		return "unknown TSIG algorithm (hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha224, "
+		       "hmac-sha1, hmac-md5)";
+	slen = strlen(c2 + 1);
+	if (slen == 0 || slen % 4 != 0)
+		return "the secret is not base64";
+	for (size_t i = 0; i < slen; i++) {
+		char ch = c2[1 + i];
+
+		if (isalnum((unsigned char)ch) || ch == '+' || ch == '/')
+			continue;
+		/* '=' only as padding at the end */
+		if (ch == '=' && i >= slen - 2 && (i == slen - 1 || c2[2 + i] == '='))
+			continue;
+		return "the secret is not base64";
+	}
+	return NULL;
+}
+
+static void
+report(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->errors++;
+	if (p->err != NULL)
+		p->err(p->name, p->line, msg, p->arg);
+	else if (p->line > 0)
+		log_warnx("%s:%u: %s", p->name ? p->name : "", p->line, msg);
+	else
+		log_warnx("%s: %s", p->name ? p->name : "config", msg);
+}
+
+/* Split a raw value into items: quotes keep their content literal (including ',', '#', ';'
+ * and spaces), unquoted surrounding whitespace is trimmed, an unquoted '#' or ';' at the
+ * start or after whitespace starts a comment. Scalars yield exactly one item. */
+static int
+split_value(struct parser *p, const struct conf_item *it, const char *v,
+	    char (*items)[CONF_STR_MAX], size_t *n)
+{
+	bool list = it->type == CONF_T_ADDRPORTS || it->type == CONF_T_INTLIST ||
+		    it->type == CONF_T_STRLIST;
+	size_t cnt = 0, len = 0, keep = 0;
+	bool any = false, inq = false, comma = false;
+	char cur[CONF_STR_MAX];
+
+	for (const char *s = v;; s++) {
+		char ch = *s;
+		bool end = ch == '\0' && !inq;
+
+		if (!inq && (ch == '#' || ch == ';') && (s == v || isspace((unsigned char)s[-1])))
+			end = true;
+		if (ch == '\0' && inq) {
+			report(p, "%s.%s: unterminated quote", it->section, it->key);
+			return -EINVAL;
+		}
+		if (end || (list && !inq && ch == ',')) {
+			cur[keep] = '\0';
+			if (list && !any && (comma || ch == ',')) {
+				report(p, "%s.%s: empty item in list", it->section, it->key);
+				return -EINVAL;
+			}
+			if (any || !list) {
+				if (cnt == CONF_MAX_LIST) {
+					report(p, "%s.%s: too many items (at most %d)", it->section,
+					       it->key, CONF_MAX_LIST);
+					return -EINVAL;
+				}
+				memcpy(items[cnt++], cur, keep + 1);
+			}
+			if (end)
+				break;
+			comma = true;
+			len = keep = 0;
+			any = false;
+			continue;
+		}
+		if (ch == '"') {
+			inq = !inq;
+			any = true;
+			continue;
+		}
+		if (!inq && isspace((unsigned char)ch) && len == 0)
+			continue;
+		if (len >= CONF_STR_MAX - 1) {
+			report(p, "%s.%s: value too long (at most %d characters)", it->section,
+			       it->key, CONF_STR_MAX - 1);
+			return -EINVAL;
+		}
+		cur[len++] = ch;
+		if (inq || !isspace((unsigned char)ch))
+			keep = len;
+		any = true;
+	}
+	*n = cnt;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int
+parse_int(struct parser *p, const struct conf_item *it, const char *s, long *out)
+{
+	int r = util_parse_long(s, it->min, it->max, out);
+
+	if (r == -ERANGE)
+		report(p, "%s.%s: %s is out of range %ld..%ld", it->section, it->key, s, it->min,
+		       it->max);
+	else if (r < 0)
+		report(p, "%s.%s: '%s' is not an integer", it->section, it->key, s);
+	return r;
+}
+
+static void
+enum_list(const char *const *names, char *out, size_t len)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; names[i] != NULL && off < len; i++)
+		off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", names[i]);
+}
+
+static int
+find_name(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i] != NULL; i++) {
+		if (strcasecmp(names[i], s) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Parse v as the value of it and store it into p->c; nothing is stored on error. */
+static int
+apply_value(struct parser *p, const struct conf_item *it, const char *v)
+{
+	char items[CONF_MAX_LIST][CONF_STR_MAX];
+	char *field = (char *)p->c + it->offset;
+	char names[128];
+	const char *why;
+	size_t n = 0;
+	int idx;
+
+	if (split_value(p, it, v, items, &n) < 0)
+		return -EINVAL;
+	switch (it->type) {
+	case CONF_T_STR: {
+		size_t l = strlen(items[0]);
+
+		if (l >= it->size ||
+		    (it->max > 0 && (l < (size_t)it->min || l > (size_t)it->max))) {
+			report(p, "%s.%s: length must be %ld..%ld characters", it->section, it->key,
+			       it->min, it->max > 0 ? it->max : (long)it->size - 1);
+			return -EINVAL;
+		}
+		if (it->check != NULL && (why = it->check(items[0])) != NULL) {
+			report(p, "%s.%s: '%s': %s", it->section, it->key, items[0], why);
+			return -EINVAL;
+		}
+		memcpy(field, items[0], l + 1);
+		return 0;
+	}
+	case CONF_T_INT: {
+		long val;
+
+		if (parse_int(p, it, items[0], &val) < 0)
+			return -EINVAL;
+		*(long *)(void *)field = val;
+		return 0;
+	}
+	case CONF_T_BOOL:
+		if (parse_bool(items[0], (bool *)field) < 0) {
+			report(p,
+			       "%s.%s: '%s' is not a boolean (yes, no, true, false, on, off, 1, 0)",
+			       it->section, it->key, items[0]);
+			return -EINVAL;
+		}
+		return 0;
+	case CONF_T_ENUM:
+		idx = find_name(it->enum_names, items[0]);
+		if (idx < 0) {
+			enum_list(it->enum_names, names, sizeof(names));
+			report(p, "%s.%s: '%s' is not one of %s", it->section, it->key, items[0],
+			       names);
+			return -EINVAL;
+		}
+		*(int *)(void *)field = idx;
+		return 0;
+	case CONF_T_ADDRPORTS: {
+		struct conf_addrports ap = { 0 };
+
+		for (size_t i = 0; i < n; i++) {
+			if (addr_port_parse(items[i], (uint16_t)it->min, &ap.v[i]) < 0) {
+				report(p, "%s.%s: bad address '%s' (expected %s)", it->section,
+				       it->key, items[i],
+				       it->min ? "address, address:port or [v6]:port"
+					       : "address:port or [v6]:port, port required");
+				return -EINVAL;
+			}
+		}
+		ap.n = n;
+		memcpy(field, &ap, sizeof(ap));
+		return 0;
+	}
+	case CONF_T_INTLIST: {
+		struct conf_intlist il = { 0 };
+
+		for (size_t i = 0; i < n; i++) {
+			if (parse_int(p, it, items[i], &il.v[i]) < 0)
+				return -EINVAL;
+		}
+		il.n = n;
+		memcpy(field, &il, sizeof(il));
+		return 0;
+	}
+	case CONF_T_STRLIST: {
+		struct conf_strlist *sl = (struct conf_strlist *)(void *)field;
+
+		for (size_t i = 0; i < n; i++) {
+			if (it->enum_names != NULL && find_name(it->enum_names, items[i]) < 0) {
+				enum_list(it->enum_names, names, sizeof(names));
+				report(p, "%s.%s: '%s' is not one of %s", it->section, it->key,
+				       items[i], names);
+				return -EINVAL;
+			}
+			if (it->check != NULL && (why = it->check(items[i])) != NULL) {
+				report(p, "%s.%s: '%s': %s", it->section, it->key, items[i], why);
+				return -EINVAL;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			util_strlcpy(sl->v[i], items[i], CONF_STR_MAX);
+			if (it->enum_names != NULL)
+				util_strlower(sl->v[i]);
+		}
+		sl->n = n;
+		return 0;
+	}
+	}
+	report(p, "%s.%s: unsupported type", it->section, it->key);
+	return -EINVAL;
+}
+
+static bool
+is_section(const char *name)
+{
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		if (strcmp(it->section, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+const struct conf_item *
+conf_find(const char *section, const char *key)
+{
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		if (strcmp(it->section, section) == 0 && strcmp(it->key, key) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+static unsigned
+edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], la = (unsigned)strlen(a), lb = (unsigned)strlen(b);
+
+	if (la >= 64 || lb >= 64)
+		return 99;
+	for (unsigned j = 0; j <= lb; j++)
+		row[j] = j;
+	for (unsigned i = 1; i <= la; i++) {
+		unsigned prev = row[0];
+
+		row[0] = i;
+		for (unsigned j = 1; j <= lb; j++) {
+			unsigned cur = row[j];
+			unsigned sub = prev + (a[i - 1] != b[j - 1]);
+
+			row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), sub);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+static void
+unknown_key(struct parser *p, const char *key)
+{
+	const struct conf_item *best = NULL;
+	unsigned bd = 3;
+
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		if (strcmp(it->key, key) == 0) {
+			report(p, "unknown key '%s' in [%s] (did you mean [%s] %s?)", key,
+			       p->section, it->section, it->key);
+			return;
+		}
+	}
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		unsigned d;
+
+		if (strcmp(it->section, p->section) != 0)
+			continue;
+		d = edit_distance(key, it->key);
+		if (d < bd) {
+			bd = d;
+			best = it;
+		}
+	}
+	if (best != NULL)
+		report(p, "unknown key '%s' in [%s] (did you mean %s?)", key, p->section,
+		       best->key);
+	else
+		report(p, "unknown key '%s' in [%s]", key, p->section);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static void
+parse_section(struct parser *p, char *s)
+{
+	char *close = strchr(s, ']'), *rest, *name;
+
+	if (close == NULL) {
+		report(p, "missing ']' in section header");
+		p->section = NULL;
+		p->skip = true;
+		return;
+	}
+	*close = '\0';
+	rest = trim(close + 1);
+	name = trim(s + 1);
+	if (*rest != '\0' && *rest != '#' && *rest != ';') {
+		report(p, "unexpected text after section header: '%s'", rest);
+	}
+	if (!is_section(name)) {
+		report(p, "unknown section [%s]", name);
+		p->section = NULL;
+		p->skip = true;
+		return;
+	}
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		if (strcmp(it->section, name) == 0) {
+			p->section = it->section;
+			break;
+		}
+	}
+	p->skip = false;
+}
+
+static void
+parse_line(struct parser *p, char *s)
+{
+	const struct conf_item *it;
+	char *eq, *key;
+
+	s = trim(s);
+	if (*s == '\0' || *s == '#' || *s == ';')
+		return;
+	if (*s == '[') {
+		parse_section(p, s);
+		return;
+	}
+	eq = strchr(s, '=');
+	if (eq == NULL) {
+		report(p, "missing '=' (expected key = value)");
+		return;
+	}
+	*eq = '\0';
+	key = trim(s);
+	if (*key == '\0') {
+		report(p, "missing key before '='");
+		return;
+	}
+	if (p->skip)
+		return;
+	if (p->section == NULL) {
+		report(p, "key '%s' outside of any section", key);
+		return;
+	}
+	it = conf_find(p->section, key);
+	if (it == NULL) {
+		unknown_key(p, key);
+		return;
+	}
+	if (p->seen[it - conf_schema]) {
+		report(p, "duplicate key '%s' in [%s]", key, p->section);
+		return;
+	}
+	p->seen[it - conf_schema] = 1;
+	apply_value(p, it, eq + 1);
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	struct parser p = { .c = c, .name = "defaults" };
+
+	memset(c, 0, sizeof(*c));
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++)
+		apply_value(&p, it, it->def);
+}
+
+int
+conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err, void *arg)
+{
+	struct parser p = { .c = c, .name = name, .err = err, .arg = arg };
+	char line[CONF_LINE_MAX + 1];
+	const char *s = text;
+
+	while (*s != '\0') {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s);
+
+		p.line++;
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (len > CONF_LINE_MAX) {
+			report(&p, "line too long (%zu characters, at most %d)", len,
+			       CONF_LINE_MAX);
+		} else {
+			memcpy(line, s, len);
+			line[len] = '\0';
+			parse_line(&p, line);
+		}
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+	return p.errors ? -EINVAL : 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	text = malloc(CONF_FILE_MAX + 1);
+	if (text == NULL) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	len = fread(text, 1, CONF_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		r = -EIO;
+		goto out;
+	}
+	if (len > CONF_FILE_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len) != NULL) {
+		struct parser p = { .c = c, .name = path, .err = err, .arg = arg };
+
+		report(&p, "the file contains a NUL byte (not a text file)");
+		r = -EINVAL;
+		goto out;
+	}
+	util_strlcpy(c->source, path, sizeof(c->source));
+	r = conf_load_string(c, text, path, err, arg);
+out:
+	free(text);
+	fclose(f);
+	return r;
+}
+
+int
+conf_validate(const struct conf *c, conf_error_cb err, void *arg)
+{
+	struct parser p = { .name = c->source[0] ? c->source : "rgw.conf", .err = err, .arg = arg };
+
+	if ((c->api_tls_cert[0] != '\0') != (c->api_tls_key[0] != '\0'))
+		report(&p, "api.tls_cert and api.tls_key must be set together");
+	if (c->api_enable && c->api_listen.n == 0)
+		report(&p, "api.enable is yes but api.listen is empty");
+	if (c->dns_enable && c->dns_upstream.n > 0 && c->dns_upstream_timeouts_ms.n == 0)
+		report(&p, "dns.upstream is set but dns.upstream_timeouts is empty");
+	if (c->alg_enable && c->alg_listen.n == 0 && c->alg_ports.n == 0)
+		report(&p, "alg.enable is yes but both alg.listen and alg.ports are empty");
+	if (c->alg_max_conns_per_source > c->alg_max_conns)
+		report(&p, "alg.max_connections_per_source (%ld) exceeds alg.max_connections (%ld)",
+		       c->alg_max_conns_per_source, c->alg_max_conns);
+	for (size_t i = 0; i < c->nat_wan_ifaces.n; i++) {
+		for (size_t j = 0; j < c->nat_lan_ifaces.n; j++) {
+			if (strcmp(c->nat_wan_ifaces.v[i], c->nat_lan_ifaces.v[j]) == 0)
+				report(&p,
+				       "interface '%s' is both in nat.wan_interfaces and "
+				       "nat.lan_interfaces",
+				       c->nat_wan_ifaces.v[i]);
+		}
+	}
+	return p.errors ? -EINVAL : 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/reputation.h -- live reputation of resolvers, requestors and hosts; PBRA admission */
+#ifndef RGW_NAT_REPUTATION_H
+#define RGW_NAT_REPUTATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../policy/reputation.h"
+#include "../policy/store.h"
+#include "pool.h"
+
+/*
+ * The evidence engine of rgw-original-behaviour.md §3 (PBRA). Entities:
+ *   - resolver groups, bootstrapped from policy (nodes, initial reputation, SLA flag); an
+ *     unknown resolver gets a group of its own when the admission policy says so;
+ *   - requestors: the ECS/ECI subnet of the query, keyed by prefix *with* its length;
+ *   - hosts: the private host's own view (bindings asked for it that expired).
+ * Evidence: a used binding is OK for its resolver group and requestor; an expired binding is
+ * NOK for the requestor when the binding was SLA-bound, otherwise for the resolver group; it
+ * is also NOK for the host. Admission: nat_rep_admit() has the nat_admit_cb signature and
+ * nat_rep_binding_end() the nat_binding_cb one, so the pool calls them directly.
+ * Loop context: main thread only.
+ */
+struct nat_rep;
+
+/* One entity as reported to the API. */
+struct nat_rep_entry {
+	enum pol_rep_kind kind;
+	char key[POL_NAME_MAX]; /* group name, requestor prefix, host fqdn */
+	double value;		/* window value, override applied */
+	bool sla;		/* resolver groups only */
+	struct pol_rep_window w;
+};
+
+struct nat_rep_stats {
+	uint64_t admitted[3]; /* per enum nat_svc_class */
+	uint64_t refused[3];
+	uint64_t events_ok, events_nok;
+	size_t n_groups, n_requestors, n_hosts;
+	size_t requestors_evicted;
+};
+
+/* max_requestors bounds the requestor table (least recently seen evicted). NULL on ENOMEM. */
+struct nat_rep *nat_rep_new(size_t max_requestors);
+void nat_rep_free(struct nat_rep *r);
+
+/* Take the resolver groups, brackets and admission flags from a policy snapshot. Groups keep
+ * their state across applies when their name is unchanged. 0 or -ENOMEM. */
+int nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap);
+
+/* nat_admit_cb: admit or refuse an allocation at load_pct for class cls. */
+bool nat_rep_admit(void *arg, const struct nat_request *req, double load_pct,
+		   enum nat_svc_class cls);
+/* nat_binding_cb: evidence from the end of a binding. */
+void nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_binding_end how);
+
+/* Is the resolver in an SLA group? (The DNS uses it to decide SLA bindings.) */
+bool nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver);
+/* Merge the group of `from` into the group of `into` (resolver cluster discovery through a
+ * CNAME alias asked from another resolver). 0, or -ENOENT if either has no group. */
+int nat_rep_merge_resolvers(struct nat_rep *r, const struct addr *into, const struct addr *from);
+
+/* Period transition of every entity (every [reputation] period seconds). */
+void nat_rep_transition(struct nat_rep *r);
+
+/* Persistence: save every entity in one transaction / restore the saved state. */
+int nat_rep_save(struct nat_rep *r, struct pol_store *st);
+int nat_rep_load(struct nat_rep *r, struct pol_store *st);
+
+/* API: iterate entities (cb returns non-zero to stop), override or reset one. */
+typedef int (*nat_rep_iter_cb)(void *arg, const struct nat_rep_entry *e);
+void nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg);
+/* Pin (has_override) or unpin (!has_override) an entity's value. 0 or -ENOENT. */
+int nat_rep_override(struct nat_rep *r, enum pol_rep_kind kind, const char *key, bool has_override,
+		     double value);
+/* Forget an entity's evidence: back to its initial reputation. 0 or -ENOENT. */
+int nat_rep_reset(struct nat_rep *r, enum pol_rep_kind kind, const char *key);
+void nat_rep_get_stats(const struct nat_rep *r, struct nat_rep_stats *out);
+
+#endif

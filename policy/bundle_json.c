@@ -1,0 +1,864 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/bundle_json.c -- JSON codecs of single policy rows (bundles and the REST API) */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../common/util.h"
+#include "bundle_int.h"
+#include "check.h"
+
+static int port_range(const json_t *obj, const char *key, const char *path,
+		      struct pol_port_range *out, struct pol_err *err);
+static int proto_value(const json_t *obj, const char *key, const char *path, bool allow_null,
+		       bool *has, uint8_t *out, struct pol_err *err);
+static int prefix_value(const json_t *obj, const char *key, const char *path, struct prefix *out,
+			struct pol_err *err);
+static json_t *port_range_json(const struct pol_port_range *r);
+
+void
+pol_bj_path(char *out, size_t len, const char *path, const char *key)
+{
+	if (path == NULL || path[0] == '\0')
+		snprintf(out, len, "%s", key != NULL ? key : "");
+	else if (key == NULL)
+		snprintf(out, len, "%s", path);
+	else
+		snprintf(out, len, "%s.%s", path, key);
+}
+
+void
+pol_bj_index(char *out, size_t len, const char *path, const char *key, size_t i)
+{
+	char p[160];
+
+	pol_bj_path(p, sizeof(p), path, key);
+	snprintf(out, len, "%s[%zu]", p, i);
+}
+
+int
+pol_bj_fail(struct pol_err *err, const char *path, const char *key, const char *fmt, ...)
+{
+	char f[160];
+	va_list ap;
+
+	pol_bj_path(f, sizeof(f), path, key);
+	if (err != NULL) {
+		util_strlcpy(err->field, f, sizeof(err->field));
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int
+pol_bj_object(const json_t *obj, const char *path, const char *const *allowed, struct pol_err *err)
+{
+	/* jansson's iterators take a non-const object; nothing is modified here */
+	union {
+		const json_t *c;
+		json_t *m;
+	} o = { obj };
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(obj))
+		return pol_bj_fail(err, path, NULL, "must be an object");
+	json_object_foreach(o.m, key, val)
+	{
+		size_t i;
+
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], key) == 0)
+				break;
+		if (allowed[i] == NULL)
+			return pol_bj_fail(err, path, key, "unknown key");
+	}
+	return 0;
+}
+
+int
+pol_bj_required(const json_t *obj, const char *key, const char *path, struct pol_err *err)
+{
+	if (json_object_get(obj, key) == NULL)
+		return pol_bj_fail(err, path, key, "is required");
+	return 0;
+}
+
+int
+pol_bj_array(const json_t *obj, const char *key, const char *path, const json_t **out,
+	     struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_array(v))
+		return pol_bj_fail(err, path, key, "must be an array");
+	*out = v;
+	return 0;
+}
+
+int
+pol_bj_int(const json_t *obj, const char *key, const char *path, long long min, long long max,
+	   long long *out, struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	long long x;
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_integer(v))
+		return pol_bj_fail(err, path, key, "must be an integer in %lld..%lld", min, max);
+	x = json_integer_value(v);
+	if (x < min || x > max)
+		return pol_bj_fail(err, path, key, "must be an integer in %lld..%lld", min, max);
+	*out = x;
+	return 0;
+}
+
+int
+pol_bj_bool(const json_t *obj, const char *key, const char *path, bool *out, struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_boolean(v))
+		return pol_bj_fail(err, path, key, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+int
+pol_bj_num(const json_t *obj, const char *key, const char *path, double min, double max,
+	   double *out, struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	double x;
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_number(v))
+		return pol_bj_fail(err, path, key, "must be a number in %g..%g", min, max);
+	x = json_number_value(v);
+	if (!isfinite(x) || x < min || x > max)
+		return pol_bj_fail(err, path, key, "must be a number in %g..%g", min, max);
+	*out = x;
+	return 0;
+}
+
+int
+pol_bj_text(const json_t *obj, const char *key, const char *path, char *buf, size_t len,
+	    struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_string(v))
+		return pol_bj_fail(err, path, key, "must be a string");
+	if (json_string_length(v) >= len)
+		return pol_bj_fail(err, path, key, "must be at most %zu characters", len - 1);
+	/* no control characters: comments end up in logs and nft comments */
+	for (const char *p = json_string_value(v); *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return pol_bj_fail(err, path, key, "must not hold control characters");
+	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+int
+pol_bj_name(const json_t *obj, const char *key, const char *path, bool wildcard, char *buf,
+	    struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	char tmp[POL_NAME_MAX];
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (!json_is_string(v))
+		return pol_bj_fail(err, path, key, "must be a DNS name (string)");
+	if (json_string_length(v) >= sizeof(tmp) ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return pol_bj_fail(err, path, key, "not a valid DNS name");
+	memcpy(tmp, json_string_value(v), json_string_length(v) + 1);
+	if (pol_name_canon(tmp, wildcard) != 0)
+		return pol_bj_fail(err, path, key,
+				   "not a valid DNS name (labels of 1..63 [a-z0-9_-], at most "
+				   "253 characters)");
+	memcpy(buf, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+int
+pol_bj_addr(const json_t *obj, const char *key, const char *path, int family, struct addr *out,
+	    struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *what = family == AF_INET	? "an IPv4 address"
+			   : family == AF_INET6 ? "an IPv6 address"
+						: "an IPv4 or IPv6 address";
+	struct addr a;
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (json_is_null(v)) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (!json_is_string(v) || addr_parse(json_string_value(v), &a) != 0 ||
+	    (family != 0 && a.family != family))
+		return pol_bj_fail(err, path, key, "must be %s or null", what);
+	*out = a;
+	return 0;
+}
+
+json_t *
+pol_bj_addr_json(const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+
+	if (a->family == 0)
+		return json_null();
+	return json_string(addr_ntop(a, buf, sizeof(buf)));
+}
+
+json_t *
+pol_bj_prefix_json(const struct prefix *p, bool plain_host)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (p->addr.family == 0)
+		return json_null();
+	if (plain_host && p->len == addr_maxlen(p->addr.family))
+		return json_string(addr_ntop(&p->addr, buf, sizeof(buf)));
+	return json_string(prefix_ntop(p, buf, sizeof(buf)));
+}
+
+json_t *
+pol_bj_proto_json(uint8_t proto)
+{
+	const char *n = pol_proto_name(proto);
+
+	return n != NULL ? json_string(n) : json_integer(proto);
+}
+
+static int
+proto_value(const json_t *obj, const char *key, const char *path, bool allow_null, bool *has,
+	    uint8_t *out, struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *msg = "must be any, icmp, icmpv6, tcp, udp, sctp or an integer in 0..255";
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (json_is_null(v) && allow_null) {
+		*has = false;
+		*out = 0;
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 || json_integer_value(v) > 255)
+			return pol_bj_fail(err, path, key, "%s", msg);
+		*out = (uint8_t)json_integer_value(v);
+	} else if (!json_is_string(v) || pol_proto_parse(json_string_value(v), out) != 0) {
+		return pol_bj_fail(err, path, key, "%s", msg);
+	}
+	*has = true;
+	return 0;
+}
+
+static int
+prefix_value(const json_t *obj, const char *key, const char *path, struct prefix *out,
+	     struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (json_is_null(v)) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (!json_is_string(v) || prefix_parse(json_string_value(v), false, out) != 0)
+		return pol_bj_fail(err, path, key,
+				   "must be an address or a prefix address/len with the host bits "
+				   "clear, or null");
+	return 0;
+}
+
+/* null: any; N: one port; "lo-hi": a range. */
+static int
+port_range(const json_t *obj, const char *key, const char *path, struct pol_port_range *out,
+	   struct pol_err *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *msg = "must be a port 1..65535, a range \"lo-hi\", or null";
+	unsigned lo, hi;
+	int n = 0;
+
+	if (v == NULL)
+		return BJ_ABSENT;
+	if (json_is_null(v)) {
+		out->lo = out->hi = 0;
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+			return pol_bj_fail(err, path, key, "%s", msg);
+		out->lo = out->hi = (uint16_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v) || sscanf(json_string_value(v), "%5u-%5u%n", &lo, &hi, &n) != 2 ||
+	    (size_t)n != json_string_length(v) || json_string_value(v)[0] < '0' ||
+	    json_string_value(v)[0] > '9' || lo < 1 || hi > 65535 || lo > hi)
+		return pol_bj_fail(err, path, key, "%s", msg);
+	out->lo = (uint16_t)lo;
+	out->hi = (uint16_t)hi;
+	return 0;
+}
+
+static json_t *
+port_range_json(const struct pol_port_range *r)
+{
+	char buf[16];
+
+	if (r->lo == 0 && r->hi == 0)
+		return json_null();
+	if (r->lo == r->hi)
+		return json_integer(r->lo);
+	snprintf(buf, sizeof(buf), "%u-%u", r->lo, r->hi);
+	return json_string(buf);
+}
+
+/* Collect the first error of a run of readers: rc < 0 stops, BJ_ABSENT is fine. */
+#define TRY(expr)                                                                                  \
+	do {                                                                                       \
+		int rc_ = (expr);                                                                  \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+	} while (0)
+
+/* ---- zones ---- */
+
+int
+pol_zone_from_json(const json_t *obj, bool partial, struct pol_zone *row, const char *path,
+		   struct pol_err *err)
+{
+	static const char *const keys[] = { "name", "kind", "ttl", "soa", "nameservers", NULL };
+	static const char *const soa_keys[] = { "mname", "rname",  "serial",  "refresh",
+						"retry", "expire", "minimum", NULL };
+	const json_t *soa = json_object_get(obj, "soa"), *v;
+	char sp[160];
+	long long x;
+	int rc;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		row->kind = POL_ZONE_FORWARD;
+		row->ttl = 3600;
+		row->serial = 1;
+		row->refresh = 3600;
+		row->retry = 600;
+		row->expire = 86400;
+		row->minimum = 60;
+		TRY(pol_bj_required(obj, "name", path, err));
+	}
+	TRY(pol_bj_name(obj, "name", path, false, row->name, err));
+	v = json_object_get(obj, "kind");
+	if (v != NULL &&
+	    (!json_is_string(v) || pol_zone_kind_parse(json_string_value(v), &row->kind) != 0))
+		return pol_bj_fail(err, path, "kind", "must be forward, reverse or alias");
+	rc = pol_bj_int(obj, "ttl", path, 0, 2147483647, &x, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		row->ttl = (uint32_t)x;
+	pol_bj_path(sp, sizeof(sp), path, "soa");
+	if (soa != NULL) {
+		TRY(pol_bj_object(soa, sp, soa_keys, err));
+		TRY(pol_bj_name(soa, "mname", sp, false, row->mname, err));
+		TRY(pol_bj_name(soa, "rname", sp, false, row->rname, err));
+#define SOA_INT(F)                                                                                 \
+	do {                                                                                       \
+		int rc_ = pol_bj_int(soa, #F, sp, 0, 4294967295LL, &x, err);                       \
+		if (rc_ < 0)                                                                       \
+			return rc_;                                                                \
+		if (rc_ == 0)                                                                      \
+			row->F = (uint32_t)x;                                                      \
+	} while (0)
+		SOA_INT(serial);
+		SOA_INT(refresh);
+		SOA_INT(retry);
+		SOA_INT(expire);
+		SOA_INT(minimum);
+#undef SOA_INT
+	}
+	if (!partial && row->mname[0] == '\0') {
+		/* default MNAME: the first nameserver */
+		const json_t *ns = json_object_get(obj, "nameservers");
+		const json_t *first = json_is_array(ns) ? json_array_get(ns, 0) : NULL;
+
+		if (first == NULL || pol_bj_name(first, "name", "", false, row->mname, NULL) != 0)
+			return pol_bj_fail(err, sp, "mname",
+					   "is required when the zone has no nameservers");
+	}
+	if (!partial && row->rname[0] == '\0') {
+		if (snprintf(row->rname, sizeof(row->rname), "hostmaster.%s", row->name) >=
+			    (int)sizeof(row->rname) ||
+		    pol_name_canon(row->rname, false) != 0)
+			return pol_bj_fail(err, sp, "rname", "is required (name too long)");
+	}
+	return pol_check_zone(row, path, err);
+}
+
+json_t *
+pol_zone_to_json(const struct pol_snap *s, const struct pol_zone *row)
+{
+	json_t *ns = json_array();
+	json_t *o = json_pack(
+		"{s:s, s:s, s:I, s:{s:s, s:s, s:I, s:I, s:I, s:I, s:I}, s:o}", "name", row->name,
+		"kind", pol_zone_kind_name(row->kind), "ttl", (json_int_t)row->ttl, "soa", "mname",
+		row->mname, "rname", row->rname, "serial", (json_int_t)row->serial, "refresh",
+		(json_int_t)row->refresh, "retry", (json_int_t)row->retry, "expire",
+		(json_int_t)row->expire, "minimum", (json_int_t)row->minimum, "nameservers", ns);
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; s != NULL && i < s->n_nameservers; i++) {
+		if (s->nameservers[i].zone_id == row->id &&
+		    json_array_append_new(ns, pol_nameserver_to_json(&s->nameservers[i])) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int
+pol_nameserver_from_json(const json_t *obj, struct pol_nameserver *row, const char *path,
+			 struct pol_err *err)
+{
+	static const char *const keys[] = { "name", "ipv4", "ipv6", NULL };
+
+	memset(row, 0, sizeof(*row));
+	TRY(pol_bj_object(obj, path, keys, err));
+	TRY(pol_bj_required(obj, "name", path, err));
+	TRY(pol_bj_name(obj, "name", path, false, row->name, err));
+	TRY(pol_bj_addr(obj, "ipv4", path, AF_INET, &row->ipv4, err));
+	TRY(pol_bj_addr(obj, "ipv6", path, AF_INET6, &row->ipv6, err));
+	return pol_check_nameserver(row, path, err);
+}
+
+json_t *
+pol_nameserver_to_json(const struct pol_nameserver *row)
+{
+	return json_pack("{s:s, s:o, s:o}", "name", row->name, "ipv4", pol_bj_addr_json(&row->ipv4),
+			 "ipv6", pol_bj_addr_json(&row->ipv6));
+}
+
+/* ---- hosts ---- */
+
+int
+pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const char *path,
+		   struct pol_err *err)
+{
+	static const char *const keys[] = { "fqdn",	"ipv4",	   "ipv6",   "pool_limit",
+					    "dynamic",	"comment", "groups", "services",
+					    "firewall", NULL };
+	long long x;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		row->pool_limit = POL_POOL_LIMIT_DEFAULT;
+		TRY(pol_bj_required(obj, "fqdn", path, err));
+	}
+	TRY(pol_bj_name(obj, "fqdn", path, false, row->fqdn, err));
+	TRY(pol_bj_addr(obj, "ipv4", path, AF_INET, &row->ipv4, err));
+	TRY(pol_bj_addr(obj, "ipv6", path, AF_INET6, &row->ipv6, err));
+	int rc = pol_bj_int(obj, "pool_limit", path, 0, 4294967295LL, &x, err);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		row->pool_limit = (uint32_t)x;
+	TRY(pol_bj_bool(obj, "dynamic", path, &row->dynamic, err));
+	TRY(pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err));
+	return pol_check_host(row, path, err);
+}
+
+json_t *
+pol_bj_host(const struct pol_snap *s, const struct pol_host *row, const struct pol_bj_parts *p)
+{
+	json_t *groups = json_array(), *svcs = json_array(), *fw = json_array();
+	json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:b, s:s, s:o, s:o, s:o}", "fqdn", row->fqdn,
+			      "ipv4", pol_bj_addr_json(&row->ipv4), "ipv6",
+			      pol_bj_addr_json(&row->ipv6), "pool_limit",
+			      (json_int_t)row->pool_limit, "dynamic", row->dynamic, "comment",
+			      row->comment, "groups", groups, "services", svcs, "firewall", fw);
+
+	if (o == NULL || s == NULL)
+		return o;
+	for (size_t i = 0; i < p->n_hg; i++) {
+		const struct pol_group *g = pol_snap_group(s, s->host_groups[p->hg[i]].group_id);
+
+		if (g != NULL && json_array_append_new(groups, json_string(g->name)) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < p->n_svc; i++)
+		if (json_array_append_new(svcs, pol_service_to_json(&s->services[p->svc[i]])) != 0)
+			goto fail;
+	for (size_t i = 0; i < p->n_fw; i++)
+		if (json_array_append_new(fw, pol_fw_rule_to_json(&s->fw_rules[p->fw[i]])) != 0)
+			goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* One host: its rows are found by a scan (the export uses sorted indexes instead). */
+json_t *
+pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
+{
+	struct pol_bj_parts p = { 0 };
+	size_t *buf = NULL;
+	json_t *o = NULL;
+
+	if (s != NULL) {
+		buf = calloc(s->n_services + s->n_fw_rules + s->n_host_groups + 1, sizeof(*buf));
+		if (buf == NULL)
+			return NULL;
+		p.svc = buf;
+		for (size_t i = 0; i < s->n_services; i++)
+			if (s->services[i].host_id == row->id)
+				buf[p.n_svc++] = i;
+		p.fw = buf + p.n_svc;
+		for (size_t i = 0; i < s->n_fw_rules; i++)
+			if (s->fw_rules[i].host_id == row->id)
+				buf[p.n_svc + p.n_fw++] = i;
+		p.hg = buf + p.n_svc + p.n_fw;
+		for (size_t i = 0; i < s->n_host_groups; i++)
+			if (s->host_groups[i].host_id == row->id)
+				buf[p.n_svc + p.n_fw + p.n_hg++] = i;
+	}
+	o = pol_bj_host(s, row, &p);
+	free(buf);
+	return o;
+}
+
+/* ---- services ---- */
+
+int
+pol_service_from_json(const json_t *obj, bool partial, struct pol_service *row, const char *path,
+		      struct pol_err *err)
+{
+	static const char *const keys[] = { "fqdn",	      "protocol",	    "port",
+					    "proxy_required", "binding_timeout_ms", NULL };
+	const json_t *v;
+	long long x;
+	int rc;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		row->binding_timeout_ms = POL_BINDING_TIMEOUT_MS;
+		TRY(pol_bj_required(obj, "fqdn", path, err));
+	}
+	TRY(pol_bj_name(obj, "fqdn", path, false, row->fqdn, err));
+	TRY(proto_value(obj, "protocol", path, true, &row->has_proto, &row->protocol, err));
+	v = json_object_get(obj, "port");
+	if (v != NULL && json_is_null(v)) {
+		row->has_port = false;
+		row->port = 0;
+	} else {
+		rc = pol_bj_int(obj, "port", path, 0, 65535, &x, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			row->has_port = true;
+			row->port = (uint16_t)x;
+		}
+	}
+	TRY(pol_bj_bool(obj, "proxy_required", path, &row->proxy_required, err));
+	rc = pol_bj_int(obj, "binding_timeout_ms", path, 1, 3600000, &x, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		row->binding_timeout_ms = (uint32_t)x;
+	pol_service_resolve(row);
+	return pol_check_service(row, path, err);
+}
+
+json_t *
+pol_service_to_json(const struct pol_service *row)
+{
+	return json_pack("{s:s, s:o, s:o, s:b, s:I}", "fqdn", row->fqdn, "protocol",
+			 row->has_proto ? pol_bj_proto_json(row->protocol) : json_null(), "port",
+			 row->has_port ? json_integer(row->port) : json_null(), "proxy_required",
+			 row->proxy_required, "binding_timeout_ms",
+			 (json_int_t)row->binding_timeout_ms);
+}
+
+/* ---- firewall rules ---- */
+
+int
+pol_fw_rule_from_json(const json_t *obj, bool partial, struct pol_fw_rule *row, const char *path,
+		      struct pol_err *err)
+{
+	static const char *const keys[] = { "direction", "protocol",  "src",	   "dst",  "sport",
+					    "dport",	 "icmp_type", "icmp_code", "rate", "burst",
+					    "action",	 "priority",  "comment",   NULL };
+	const json_t *v;
+	bool has;
+	long long x;
+	int rc;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		int64_t host = row->host_id, group = row->group_id;
+
+		memset(row, 0, sizeof(*row));
+		row->host_id = host;
+		row->group_id = group;
+		row->direction = POL_DIR_ANY;
+		row->icmp_type = -1;
+		row->icmp_code = -1;
+		TRY(pol_bj_required(obj, "action", path, err));
+	}
+	v = json_object_get(obj, "direction");
+	if (v != NULL &&
+	    (!json_is_string(v) || pol_direction_parse(json_string_value(v), &row->direction) != 0))
+		return pol_bj_fail(err, path, "direction", "must be ingress, egress or any");
+	TRY(proto_value(obj, "protocol", path, false, &has, &row->protocol, err));
+	TRY(prefix_value(obj, "src", path, &row->src, err));
+	TRY(prefix_value(obj, "dst", path, &row->dst, err));
+	TRY(port_range(obj, "sport", path, &row->sport, err));
+	TRY(port_range(obj, "dport", path, &row->dport, err));
+	v = json_object_get(obj, "icmp_type");
+	if (v != NULL && json_is_null(v))
+		row->icmp_type = -1;
+	else if ((rc = pol_bj_int(obj, "icmp_type", path, 0, 255, &x, err)) < 0)
+		return rc;
+	else if (rc == 0)
+		row->icmp_type = (int16_t)x;
+	v = json_object_get(obj, "icmp_code");
+	if (v != NULL && json_is_null(v))
+		row->icmp_code = -1;
+	else if ((rc = pol_bj_int(obj, "icmp_code", path, 0, 255, &x, err)) < 0)
+		return rc;
+	else if (rc == 0)
+		row->icmp_code = (int16_t)x;
+	if ((rc = pol_bj_int(obj, "rate", path, 0, 4294967295LL, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->rate = (uint32_t)x;
+	if ((rc = pol_bj_int(obj, "burst", path, 0, 4294967295LL, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->burst = (uint32_t)x;
+	v = json_object_get(obj, "action");
+	if (v != NULL &&
+	    (!json_is_string(v) || pol_action_parse(json_string_value(v), &row->action) != 0))
+		return pol_bj_fail(err, path, "action", "must be accept, drop or reject");
+	if ((rc = pol_bj_int(obj, "priority", path, -2147483648LL, 2147483647LL, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->priority = (int32_t)x;
+	TRY(pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err));
+	return pol_check_fw_rule(row, path, err);
+}
+
+json_t *
+pol_fw_rule_to_json(const struct pol_fw_rule *r)
+{
+	return json_pack(
+		"{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:i, s:s}", "direction",
+		pol_direction_name(r->direction), "protocol", pol_bj_proto_json(r->protocol), "src",
+		pol_bj_prefix_json(&r->src, false), "dst", pol_bj_prefix_json(&r->dst, false),
+		"sport", port_range_json(&r->sport), "dport", port_range_json(&r->dport),
+		"icmp_type", r->icmp_type >= 0 ? json_integer(r->icmp_type) : json_null(),
+		"icmp_code", r->icmp_code >= 0 ? json_integer(r->icmp_code) : json_null(), "rate",
+		(json_int_t)r->rate, "burst", (json_int_t)r->burst, "action",
+		pol_action_name(r->action), "priority", (int)r->priority, "comment", r->comment);
+}
+
+/* ---- ALG routes ---- */
+
+int
+pol_alg_route_from_json(const json_t *obj, bool partial, struct pol_alg_route *row,
+			const char *path, struct pol_err *err)
+{
+	static const char *const keys[] = { "hostname", "port", "backend", "preserve", NULL };
+	const json_t *v;
+	long long x;
+	int rc;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		TRY(pol_bj_required(obj, "hostname", path, err));
+		TRY(pol_bj_required(obj, "backend", path, err));
+	}
+	TRY(pol_bj_name(obj, "hostname", path, true, row->hostname, err));
+	if ((rc = pol_bj_int(obj, "port", path, 0, 65535, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->listen_port = (uint16_t)x;
+	v = json_object_get(obj, "backend");
+	if (v != NULL) {
+		struct addr_port ap;
+
+		if (!json_is_string(v) || addr_port_parse(json_string_value(v), 0, &ap) != 0 ||
+		    addr_port_port(&ap) == 0)
+			return pol_bj_fail(err, path, "backend",
+					   "must be \"address:port\" (\"[v6]:port\") with a port "
+					   "in 1..65535");
+		addr_port_addr(&ap, &row->backend);
+		row->backend_port = addr_port_port(&ap);
+	}
+	v = json_object_get(obj, "preserve");
+	if (v != NULL &&
+	    (!json_is_string(v) || pol_preserve_parse(json_string_value(v), &row->preserve) != 0))
+		return pol_bj_fail(err, path, "preserve",
+				   "must be none, proxy-v1, proxy-v2 or transparent");
+	return pol_check_alg_route(row, path, err);
+}
+
+json_t *
+pol_alg_route_to_json(const struct pol_alg_route *row)
+{
+	struct addr_port ap;
+	char buf[ADDR_PORT_STRLEN];
+
+	addr_to_sockaddr(&row->backend, row->backend_port, &ap);
+	return json_pack("{s:s, s:i, s:s, s:s}", "hostname", row->hostname, "port",
+			 (int)row->listen_port, "backend", addr_port_ntop(&ap, buf, sizeof(buf)),
+			 "preserve", pol_preserve_name(row->preserve));
+}
+
+/* ---- admission ---- */
+
+int
+pol_admission_from_json(const json_t *obj, bool partial, struct pol_admission *row,
+			const char *path, struct pol_err *err)
+{
+	static const char *const keys[] = {
+		"dns_tcp",	"dns_cname",	 "dns_tcpcname",
+		"dns_cookies",	"log_untrusted", "unknown_resolver_groups",
+		"alias_ttl_ms", "load_brackets", NULL
+	};
+	long long x;
+	int rc;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial)
+		pol_admission_defaults(row);
+	TRY(pol_bj_bool(obj, "dns_tcp", path, &row->dns_tcp, err));
+	TRY(pol_bj_bool(obj, "dns_cname", path, &row->dns_cname, err));
+	TRY(pol_bj_bool(obj, "dns_tcpcname", path, &row->dns_tcpcname, err));
+	TRY(pol_bj_bool(obj, "dns_cookies", path, &row->dns_cookies, err));
+	TRY(pol_bj_bool(obj, "log_untrusted", path, &row->log_untrusted, err));
+	TRY(pol_bj_bool(obj, "unknown_resolver_groups", path, &row->unknown_resolver_groups, err));
+	if ((rc = pol_bj_int(obj, "alias_ttl_ms", path, 1, 3600000, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->alias_ttl_ms = (uint32_t)x;
+	return pol_check_admission(row, path, err);
+}
+
+json_t *
+pol_admission_to_json(const struct pol_admission *row)
+{
+	return json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I}", "dns_tcp", row->dns_tcp,
+			 "dns_cname", row->dns_cname, "dns_tcpcname", row->dns_tcpcname,
+			 "dns_cookies", row->dns_cookies, "log_untrusted", row->log_untrusted,
+			 "unknown_resolver_groups", row->unknown_resolver_groups, "alias_ttl_ms",
+			 (json_int_t)row->alias_ttl_ms);
+}
+
+int
+pol_bracket_from_json(const json_t *obj, bool partial, struct pol_bracket *row, const char *path,
+		      struct pol_err *err)
+{
+	static const char *const keys[] = { "load_min",	   "load_max", "fqdn_new", "sfqdn_new",
+					    "sfqdn_reuse", "math",     NULL };
+	const json_t *v;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		int32_t pos = row->position;
+
+		pol_bracket_default(row);
+		row->position = pos;
+		TRY(pol_bj_required(obj, "load_min", path, err));
+		TRY(pol_bj_required(obj, "load_max", path, err));
+	}
+	TRY(pol_bj_num(obj, "load_min", path, 0, 100, &row->load_min, err));
+	TRY(pol_bj_num(obj, "load_max", path, 0, 100, &row->load_max, err));
+	TRY(pol_bj_num(obj, "fqdn_new", path, 0, 1, &row->fqdn_new, err));
+	TRY(pol_bj_num(obj, "sfqdn_new", path, 0, 1, &row->sfqdn_new, err));
+	TRY(pol_bj_num(obj, "sfqdn_reuse", path, 0, 1, &row->sfqdn_reuse, err));
+	v = json_object_get(obj, "math");
+	if (v != NULL &&
+	    (!json_is_string(v) || pol_math_parse(json_string_value(v), &row->math) != 0))
+		return pol_bj_fail(err, path, "math", "must be max, min or avg");
+	return pol_check_bracket(row, path, err);
+}
+
+json_t *
+pol_bracket_to_json(const struct pol_bracket *row)
+{
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:s}", "load_min", row->load_min, "load_max",
+			 row->load_max, "fqdn_new", row->fqdn_new, "sfqdn_new", row->sfqdn_new,
+			 "sfqdn_reuse", row->sfqdn_reuse, "math", pol_math_name(row->math));
+}
+
+/* ---- resolver groups ---- */
+
+int
+pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolver_group *row,
+			     const char *path, struct pol_err *err)
+{
+	static const char *const keys[] = { "name", "initial_reputation", "sla", "nodes", NULL };
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		row->initial_reputation = POL_INITIAL_REPUTATION;
+		TRY(pol_bj_required(obj, "name", path, err));
+	}
+	TRY(pol_bj_text(obj, "name", path, row->name, sizeof(row->name), err));
+	TRY(pol_bj_num(obj, "initial_reputation", path, 0, 1, &row->initial_reputation, err));
+	TRY(pol_bj_bool(obj, "sla", path, &row->sla, err));
+	return pol_check_resolver_group(row, path, err);
+}
+
+json_t *
+pol_resolver_group_to_json(const struct pol_snap *s, const struct pol_resolver_group *row)
+{
+	json_t *nodes = json_array();
+	json_t *o = json_pack("{s:s, s:f, s:b, s:o}", "name", row->name, "initial_reputation",
+			      row->initial_reputation, "sla", row->sla, "nodes", nodes);
+
+	if (o == NULL)
+		return NULL;
+	for (size_t i = 0; s != NULL && i < s->n_resolver_nodes; i++) {
+		if (s->resolver_nodes[i].group_id == row->id &&
+		    json_array_append_new(
+			    nodes, pol_bj_prefix_json(&s->resolver_nodes[i].prefix, true)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}

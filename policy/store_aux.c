@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/store_aux.c -- reputation state, audit log and API tokens in the store */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "check.h"
+#include "store_int.h"
+
+#define TOKEN_PREFIX	   "rgw_"
+#define TOKEN_SECRET_BYTES 32
+#define TOKEN_SALT_BYTES   16
+
+static const char sql_rep_save[] =
+	"INSERT INTO reputation (kind, key, periods, prev_initial, prev_ok, prev_nok, "
+	"prev_neutral, cur_initial, cur_ok, cur_nok, cur_neutral, override, updated_ms) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	"ON CONFLICT (kind, key) DO UPDATE SET periods = excluded.periods, "
+	"prev_initial = excluded.prev_initial, prev_ok = excluded.prev_ok, "
+	"prev_nok = excluded.prev_nok, prev_neutral = excluded.prev_neutral, "
+	"cur_initial = excluded.cur_initial, cur_ok = excluded.cur_ok, "
+	"cur_nok = excluded.cur_nok, cur_neutral = excluded.cur_neutral, "
+	"override = excluded.override, updated_ms = excluded.updated_ms";
+static const char sql_rep_list[] =
+	"SELECT id, kind, key, periods, prev_initial, prev_ok, prev_nok, prev_neutral, "
+	"cur_initial, cur_ok, cur_nok, cur_neutral, override, updated_ms "
+	"FROM reputation ORDER BY id";
+static const char sql_rep_del[] = "DELETE FROM reputation WHERE kind = ? AND key = ?";
+static const char sql_rep_del_kind[] = "DELETE FROM reputation WHERE kind = ?";
+static const char sql_audit_add[] =
+	"INSERT INTO audit (ts_ms, actor, action, resource, detail) VALUES (?, ?, ?, ?, ?)";
+static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail FROM audit "
+				     "WHERE id < ? ORDER BY id DESC LIMIT ?";
+static const char sql_tok_add[] =
+	"INSERT INTO api_tokens (name, role, salt, hash, created_ms) VALUES (?, ?, ?, ?, ?)";
+static const char sql_tok_all[] = "SELECT name, role, salt, hash FROM api_tokens";
+static const char sql_tok_del[] = "DELETE FROM api_tokens WHERE name = ?";
+static const char sql_tok_count[] = "SELECT count(*) FROM api_tokens";
+
+static bool
+unit_ok(double x)
+{
+	return x >= 0.0 && x <= 1.0;
+}
+
+int
+pol_reputation_save(struct pol_store *st, const struct pol_reputation *r)
+{
+	sqlite3_stmt *s;
+	const char *kind = pol_rep_kind_name(r->kind);
+
+	if (kind == NULL || r->key[0] == '\0' || !unit_ok(r->prev_initial) ||
+	    !unit_ok(r->cur_initial) || (r->has_override && !unit_ok(r->override_value)))
+		return -EINVAL;
+	s = pol_store_stmt(st, sql_rep_save);
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, kind);
+	pol_store_bind_text(s, 2, r->key);
+	sqlite3_bind_int64(s, 3, r->periods);
+	sqlite3_bind_double(s, 4, r->prev_initial);
+	sqlite3_bind_int64(s, 5, r->prev_ok);
+	sqlite3_bind_int64(s, 6, r->prev_nok);
+	sqlite3_bind_int64(s, 7, r->prev_neutral);
+	sqlite3_bind_double(s, 8, r->cur_initial);
+	sqlite3_bind_int64(s, 9, r->cur_ok);
+	sqlite3_bind_int64(s, 10, r->cur_nok);
+	sqlite3_bind_int64(s, 11, r->cur_neutral);
+	if (r->has_override)
+		sqlite3_bind_double(s, 12, r->override_value);
+	else
+		sqlite3_bind_null(s, 12);
+	sqlite3_bind_int64(s, 13, (int64_t)r->updated_ms);
+	return pol_store_step_done(st, s, "reputation", NULL);
+}
+
+int
+pol_reputation_list(struct pol_store *st, struct pol_reputation **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_rep_list);
+	struct pol_reputation *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pol_reputation *r;
+		const char *kind = (const char *)sqlite3_column_text(s, 1);
+
+		if (cnt == cap) {
+			size_t ncap = cap != 0 ? 2 * cap : 16;
+			struct pol_reputation *p = realloc(arr, ncap * sizeof(*arr));
+
+			if (p == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		r = &arr[cnt];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(s, 0);
+		if (kind == NULL || pol_rep_kind_parse(kind, &r->kind) != 0) {
+			rc = -EIO;
+			goto fail;
+		}
+		pol_store_col_text(s, 2, r->key, sizeof(r->key));
+		r->periods = (uint32_t)sqlite3_column_int64(s, 3);
+		r->prev_initial = sqlite3_column_double(s, 4);
+		r->prev_ok = (uint32_t)sqlite3_column_int64(s, 5);
+		r->prev_nok = (uint32_t)sqlite3_column_int64(s, 6);
+		r->prev_neutral = (uint32_t)sqlite3_column_int64(s, 7);
+		r->cur_initial = sqlite3_column_double(s, 8);
+		r->cur_ok = (uint32_t)sqlite3_column_int64(s, 9);
+		r->cur_nok = (uint32_t)sqlite3_column_int64(s, 10);
+		r->cur_neutral = (uint32_t)sqlite3_column_int64(s, 11);
+		r->has_override = sqlite3_column_type(s, 12) != SQLITE_NULL;
+		r->override_value = sqlite3_column_double(s, 12);
+		r->updated_ms = (uint64_t)sqlite3_column_int64(s, 13);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), "reputation", NULL);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(s);
+	free(arr);
+	return rc;
+}
+
+int
+pol_reputation_delete(struct pol_store *st, enum pol_rep_kind kind, const char *key)
+{
+	const char *k = pol_rep_kind_name(kind);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (k == NULL)
+		return -EINVAL;
+	s = pol_store_stmt(st, key != NULL ? sql_rep_del : sql_rep_del_kind);
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, k);
+	if (key != NULL)
+		pol_store_bind_text(s, 2, key);
+	rc = pol_store_step_done(st, s, "reputation", NULL);
+	if (rc == 0 && key != NULL && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int
+pol_audit_append(struct pol_store *st, const char *actor, const char *action, const char *resource,
+		 const char *detail)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_audit_add);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, (int64_t)util_wall_ms());
+	pol_store_bind_text(s, 2, actor != NULL ? actor : "");
+	pol_store_bind_text(s, 3, action != NULL ? action : "");
+	pol_store_bind_text(s, 4, resource != NULL ? resource : "");
+	if (detail != NULL)
+		pol_store_bind_text(s, 5, detail);
+	else
+		sqlite3_bind_null(s, 5);
+	return pol_store_step_done(st, s, "audit", NULL);
+}
+
+int
+pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
+	       size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_audit_list);
+	struct pol_audit *arr;
+	size_t cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	if (limit == 0)
+		return 0;
+	if (limit > 100000)
+		limit = 100000;
+	arr = calloc(limit, sizeof(*arr));
+	if (arr == NULL)
+		return -ENOMEM;
+	sqlite3_bind_int64(s, 1, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(s, 2, (int64_t)limit);
+	while (cnt < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pol_audit *a = &arr[cnt];
+		const char *d = (const char *)sqlite3_column_text(s, 5);
+
+		a->id = sqlite3_column_int64(s, 0);
+		a->ts_ms = (uint64_t)sqlite3_column_int64(s, 1);
+		pol_store_col_text(s, 2, a->actor, sizeof(a->actor));
+		pol_store_col_text(s, 3, a->action, sizeof(a->action));
+		pol_store_col_text(s, 4, a->resource, sizeof(a->resource));
+		if (d != NULL) {
+			a->detail = strdup(d);
+			if (a->detail == NULL) {
+				cnt++;
+				rc = -ENOMEM;
+				goto fail;
+			}
+		}
+		cnt++;
+	}
+	if (cnt < limit && rc != SQLITE_DONE) {
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), "audit", NULL);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(s);
+	pol_audit_free(arr, cnt);
+	return rc;
+}
+
+void
+pol_audit_free(struct pol_audit *rows, size_t n)
+{
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].detail);
+	free(rows);
+}
+
+static void
+token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out[32])
+{
+	uint8_t buf[TOKEN_SALT_BYTES + POL_TOKEN_MAX];
+	size_t len = strnlen(secret, POL_TOKEN_MAX);
+
+	memcpy(buf, salt, TOKEN_SALT_BYTES);
+	memcpy(buf + TOKEN_SALT_BYTES, secret, len);
+	util_sha256(buf, TOKEN_SALT_BYTES + len, out);
+	explicit_bzero(buf, sizeof(buf));
+}
+
+int
+pol_token_create(struct pol_store *st, const char *name, enum pol_role role, char *secret_out,
+		 struct pol_err *e)
+{
+	uint8_t raw[TOKEN_SECRET_BYTES], salt[TOKEN_SALT_BYTES], hash[32];
+	char secret[POL_TOKEN_MAX];
+	const char *r = pol_role_name(role);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!pol_check_ident(name)) {
+		pol_err_set(e, "name", "must be 1..63 characters of [A-Za-z0-9_.-]");
+		return -EINVAL;
+	}
+	if (r == NULL) {
+		pol_err_set(e, "role", "must be ro or rw");
+		return -EINVAL;
+	}
+	if (util_random(raw, sizeof(raw)) != 0 || util_random(salt, sizeof(salt)) != 0) {
+		pol_err_set(e, "secret", "no random bytes available");
+		return -EIO;
+	}
+	memcpy(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
+	util_hex(raw, sizeof(raw), secret + sizeof(TOKEN_PREFIX) - 1);
+	token_hash(salt, secret, hash);
+	s = pol_store_stmt(st, sql_tok_add);
+	if (s == NULL) {
+		rc = -EIO;
+		goto out;
+	}
+	pol_store_bind_text(s, 1, name);
+	pol_store_bind_text(s, 2, r);
+	sqlite3_bind_blob(s, 3, salt, sizeof(salt), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, hash, sizeof(hash), SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (int64_t)util_wall_ms());
+	rc = pol_store_step_done(st, s, "api_tokens", e);
+	if (rc == 0)
+		util_strlcpy(secret_out, secret, POL_TOKEN_MAX);
+out:
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
+int
+pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
+		size_t name_len)
+{
+	size_t want = sizeof(TOKEN_PREFIX) - 1 + 2 * TOKEN_SECRET_BYTES;
+	sqlite3_stmt *s;
+	bool found = false;
+	int rc;
+
+	if (secret == NULL || strnlen(secret, POL_TOKEN_MAX) != want ||
+	    strncmp(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) != 0)
+		return -EACCES;
+	s = pol_store_stmt(st, sql_tok_all);
+	if (s == NULL)
+		return -EIO;
+	/* every row is hashed and compared, whether or not one matched already */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint8_t hash[32];
+		const void *salt = sqlite3_column_blob(s, 2);
+		const void *stored = sqlite3_column_blob(s, 3);
+
+		if (sqlite3_column_bytes(s, 2) != TOKEN_SALT_BYTES ||
+		    sqlite3_column_bytes(s, 3) != 32 || salt == NULL || stored == NULL)
+			continue;
+		token_hash(salt, secret, hash);
+		if (util_ct_equal(hash, stored, sizeof(hash)) && !found) {
+			const char *r = (const char *)sqlite3_column_text(s, 1);
+
+			if (r != NULL && pol_role_parse(r, role) == 0) {
+				found = true;
+				if (name_out != NULL)
+					pol_store_col_text(s, 0, name_out, name_len);
+			}
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	return found ? 0 : -EACCES;
+}
+
+int
+pol_token_delete(struct pol_store *st, const char *name)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_del);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, name);
+	rc = pol_store_step_done(st, s, "api_tokens", NULL);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int
+pol_token_count(struct pol_store *st)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_count);
+	int n = -EIO;
+
+	if (s == NULL)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}

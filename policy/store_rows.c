@@ -1,0 +1,1104 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/store_rows.c -- typed row accessors, whole-policy snapshot and replace */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "check.h"
+#include "store_int.h"
+
+/*
+ * One descriptor per policy table. The five statements of each table are string literals
+ * assembled by the preprocessor from the column list, so no SQL is ever built at run time.
+ * bind() binds the columns as parameters 1..ncols; read() reads id (column 0) and the
+ * columns from a SELECT.
+ */
+struct ent {
+	const char *table;
+	int ncols;
+	size_t size;
+	const char *sql_get, *sql_list, *sql_insert, *sql_update, *sql_delete;
+	int (*bind)(sqlite3_stmt *s, const void *row);
+	int (*read)(sqlite3_stmt *s, void *row);
+	int (*check)(const void *row, struct pol_err *e);
+};
+
+#define ENT_SQL(T, COLS, Q)                                                                        \
+	.sql_get = "SELECT id, " COLS " FROM " T " WHERE id = ?",                                  \
+	.sql_list = "SELECT id, " COLS " FROM " T " ORDER BY id",                                  \
+	.sql_insert = "INSERT INTO " T " (" COLS ") VALUES (" Q ")",                               \
+	.sql_update = "UPDATE " T " SET (" COLS ") = (" Q ") WHERE id = ?",                        \
+	.sql_delete = "DELETE FROM " T " WHERE id = ?"
+
+static int ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out);
+static int ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e);
+static int ent_update(struct pol_store *st, const struct ent *en, const void *row,
+		      struct pol_err *e);
+static int ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_err *e);
+static int ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n);
+
+static int
+bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
+{
+	return id != 0 ? sqlite3_bind_int64(s, i, id) : sqlite3_bind_null(s, i);
+}
+
+/* An enum stored as text; a value that no longer parses means a corrupt row. */
+#define COL_ENUM(PARSE, S, I, OUT)                                                                 \
+	do {                                                                                       \
+		const char *t_ = (const char *)sqlite3_column_text((S), (I));                      \
+		if (t_ == NULL || PARSE(t_, (OUT)) != 0)                                           \
+			return -EIO;                                                               \
+	} while (0)
+
+/* ---- zones ---- */
+
+static int
+zone_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_zone *z = row;
+
+	pol_store_bind_text(s, 1, z->name);
+	pol_store_bind_text(s, 2, pol_zone_kind_name(z->kind));
+	sqlite3_bind_int64(s, 3, z->ttl);
+	pol_store_bind_text(s, 4, z->mname);
+	pol_store_bind_text(s, 5, z->rname);
+	sqlite3_bind_int64(s, 6, z->serial);
+	sqlite3_bind_int64(s, 7, z->refresh);
+	sqlite3_bind_int64(s, 8, z->retry);
+	sqlite3_bind_int64(s, 9, z->expire);
+	return sqlite3_bind_int64(s, 10, z->minimum);
+}
+
+static int
+zone_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_zone *z = row;
+
+	z->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 1, z->name, sizeof(z->name));
+	COL_ENUM(pol_zone_kind_parse, s, 2, &z->kind);
+	z->ttl = (uint32_t)sqlite3_column_int64(s, 3);
+	pol_store_col_text(s, 4, z->mname, sizeof(z->mname));
+	pol_store_col_text(s, 5, z->rname, sizeof(z->rname));
+	z->serial = (uint32_t)sqlite3_column_int64(s, 6);
+	z->refresh = (uint32_t)sqlite3_column_int64(s, 7);
+	z->retry = (uint32_t)sqlite3_column_int64(s, 8);
+	z->expire = (uint32_t)sqlite3_column_int64(s, 9);
+	z->minimum = (uint32_t)sqlite3_column_int64(s, 10);
+	return 0;
+}
+
+static int
+zone_check(const void *row, struct pol_err *e)
+{
+	return pol_check_zone(row, "", e);
+}
+
+static const struct ent ent_zone = {
+	"zones",
+	10,
+	sizeof(struct pol_zone),
+	ENT_SQL("zones", "name, kind, ttl, mname, rname, serial, refresh, retry, expire, minimum",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
+	zone_bind,
+	zone_read,
+	zone_check,
+};
+
+/* ---- nameservers ---- */
+
+static int
+nameserver_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_nameserver *ns = row;
+
+	sqlite3_bind_int64(s, 1, ns->zone_id);
+	pol_store_bind_text(s, 2, ns->name);
+	pol_store_bind_addr(s, 3, &ns->ipv4);
+	return pol_store_bind_addr(s, 4, &ns->ipv6);
+}
+
+static int
+nameserver_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_nameserver *ns = row;
+
+	ns->id = sqlite3_column_int64(s, 0);
+	ns->zone_id = sqlite3_column_int64(s, 1);
+	pol_store_col_text(s, 2, ns->name, sizeof(ns->name));
+	if (pol_store_col_addr(s, 3, &ns->ipv4) != 0 || pol_store_col_addr(s, 4, &ns->ipv6) != 0)
+		return -EIO;
+	return 0;
+}
+
+static int
+nameserver_check(const void *row, struct pol_err *e)
+{
+	return pol_check_nameserver(row, "", e);
+}
+
+static const struct ent ent_nameserver = {
+	"nameservers",
+	4,
+	sizeof(struct pol_nameserver),
+	ENT_SQL("nameservers", "zone_id, name, ipv4, ipv6", "?, ?, ?, ?"),
+	nameserver_bind,
+	nameserver_read,
+	nameserver_check,
+};
+
+/* ---- service addresses ---- */
+
+static int
+service_addr_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_service_addr *a = row;
+
+	pol_store_bind_addr(s, 1, &a->addr);
+	return pol_store_bind_text(s, 2, a->comment);
+}
+
+static int
+service_addr_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_service_addr *a = row;
+
+	a->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 2, a->comment, sizeof(a->comment));
+	return pol_store_col_addr(s, 1, &a->addr);
+}
+
+static int
+service_addr_check(const void *row, struct pol_err *e)
+{
+	const struct pol_service_addr *a = row;
+
+	return pol_check_addr(&a->addr, "", e);
+}
+
+static const struct ent ent_service_addr = {
+	"service_addrs",
+	2,
+	sizeof(struct pol_service_addr),
+	ENT_SQL("service_addrs", "addr, comment", "?, ?"),
+	service_addr_bind,
+	service_addr_read,
+	service_addr_check,
+};
+
+/* ---- pool addresses ---- */
+
+static int
+pool_addr_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_pool_addr *a = row;
+
+	return pol_store_bind_addr(s, 1, &a->addr);
+}
+
+static int
+pool_addr_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_pool_addr *a = row;
+
+	a->id = sqlite3_column_int64(s, 0);
+	return pol_store_col_addr(s, 1, &a->addr);
+}
+
+static int
+pool_addr_check(const void *row, struct pol_err *e)
+{
+	const struct pol_pool_addr *a = row;
+
+	return pol_check_addr(&a->addr, "", e);
+}
+
+static const struct ent ent_pool_addr = {
+	"pool_addrs",
+	1,
+	sizeof(struct pol_pool_addr),
+	ENT_SQL("pool_addrs", "addr", "?"),
+	pool_addr_bind,
+	pool_addr_read,
+	pool_addr_check,
+};
+
+/* ---- groups ---- */
+
+static int
+group_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_group *g = row;
+
+	pol_store_bind_text(s, 1, g->name);
+	return pol_store_bind_text(s, 2, g->comment);
+}
+
+static int
+group_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_group *g = row;
+
+	g->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 1, g->name, sizeof(g->name));
+	pol_store_col_text(s, 2, g->comment, sizeof(g->comment));
+	return 0;
+}
+
+static int
+group_check(const void *row, struct pol_err *e)
+{
+	return pol_check_group(row, "", e);
+}
+
+static const struct ent ent_group = {
+	"groups",
+	2,
+	sizeof(struct pol_group),
+	ENT_SQL("groups", "name, comment", "?, ?"),
+	group_bind,
+	group_read,
+	group_check,
+};
+
+/* ---- hosts ---- */
+
+static int
+host_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_host *h = row;
+
+	pol_store_bind_text(s, 1, h->fqdn);
+	pol_store_bind_addr(s, 2, &h->ipv4);
+	pol_store_bind_addr(s, 3, &h->ipv6);
+	sqlite3_bind_int64(s, 4, h->pool_limit);
+	sqlite3_bind_int(s, 5, h->dynamic);
+	return pol_store_bind_text(s, 6, h->comment);
+}
+
+static int
+host_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_host *h = row;
+
+	h->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 1, h->fqdn, sizeof(h->fqdn));
+	if (pol_store_col_addr(s, 2, &h->ipv4) != 0 || pol_store_col_addr(s, 3, &h->ipv6) != 0)
+		return -EIO;
+	h->pool_limit = (uint32_t)sqlite3_column_int64(s, 4);
+	h->dynamic = sqlite3_column_int(s, 5) != 0;
+	pol_store_col_text(s, 6, h->comment, sizeof(h->comment));
+	return 0;
+}
+
+static int
+host_check(const void *row, struct pol_err *e)
+{
+	return pol_check_host(row, "", e);
+}
+
+static const struct ent ent_host = {
+	"hosts",
+	6,
+	sizeof(struct pol_host),
+	ENT_SQL("hosts", "fqdn, ipv4, ipv6, pool_limit, dynamic, comment", "?, ?, ?, ?, ?, ?"),
+	host_bind,
+	host_read,
+	host_check,
+};
+
+/* ---- services ---- */
+
+static int
+service_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_service *sv = row;
+
+	sqlite3_bind_int64(s, 1, sv->host_id);
+	pol_store_bind_text(s, 2, sv->fqdn);
+	/* NULL: left to the label convention, so a rename keeps the convention */
+	if (sv->has_proto)
+		sqlite3_bind_int(s, 3, sv->protocol);
+	else
+		sqlite3_bind_null(s, 3);
+	if (sv->has_port)
+		sqlite3_bind_int(s, 4, sv->port);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int(s, 5, sv->proxy_required);
+	return sqlite3_bind_int64(s, 6, sv->binding_timeout_ms);
+}
+
+static int
+service_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_service *sv = row;
+
+	sv->id = sqlite3_column_int64(s, 0);
+	sv->host_id = sqlite3_column_int64(s, 1);
+	pol_store_col_text(s, 2, sv->fqdn, sizeof(sv->fqdn));
+	sv->has_proto = sqlite3_column_type(s, 3) != SQLITE_NULL;
+	sv->protocol = (uint8_t)sqlite3_column_int(s, 3);
+	sv->has_port = sqlite3_column_type(s, 4) != SQLITE_NULL;
+	sv->port = (uint16_t)sqlite3_column_int(s, 4);
+	sv->proxy_required = sqlite3_column_int(s, 5) != 0;
+	sv->binding_timeout_ms = (uint32_t)sqlite3_column_int64(s, 6);
+	pol_service_resolve(sv);
+	return 0;
+}
+
+static int
+service_check(const void *row, struct pol_err *e)
+{
+	return pol_check_service(row, "", e);
+}
+
+static const struct ent ent_service = {
+	"services",
+	6,
+	sizeof(struct pol_service),
+	ENT_SQL("services", "host_id, fqdn, protocol, port, proxy_required, binding_timeout_ms",
+		"?, ?, ?, ?, ?, ?"),
+	service_bind,
+	service_read,
+	service_check,
+};
+
+/* ---- firewall rules ---- */
+
+static int
+fw_rule_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_fw_rule *r = row;
+
+	bind_id_or_null(s, 1, r->host_id);
+	bind_id_or_null(s, 2, r->group_id);
+	pol_store_bind_text(s, 3, pol_direction_name(r->direction));
+	sqlite3_bind_int(s, 4, r->protocol);
+	pol_store_bind_prefix(s, 5, &r->src);
+	pol_store_bind_prefix(s, 6, &r->dst);
+	sqlite3_bind_int(s, 7, r->sport.lo);
+	sqlite3_bind_int(s, 8, r->sport.hi);
+	sqlite3_bind_int(s, 9, r->dport.lo);
+	sqlite3_bind_int(s, 10, r->dport.hi);
+	sqlite3_bind_int(s, 11, r->icmp_type);
+	sqlite3_bind_int(s, 12, r->icmp_code);
+	sqlite3_bind_int64(s, 13, r->rate);
+	sqlite3_bind_int64(s, 14, r->burst);
+	pol_store_bind_text(s, 15, pol_action_name(r->action));
+	sqlite3_bind_int(s, 16, r->priority);
+	return pol_store_bind_text(s, 17, r->comment);
+}
+
+static int
+fw_rule_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_fw_rule *r = row;
+
+	r->id = sqlite3_column_int64(s, 0);
+	r->host_id = sqlite3_column_int64(s, 1);
+	r->group_id = sqlite3_column_int64(s, 2);
+	COL_ENUM(pol_direction_parse, s, 3, &r->direction);
+	r->protocol = (uint8_t)sqlite3_column_int(s, 4);
+	if (pol_store_col_prefix(s, 5, &r->src) != 0 || pol_store_col_prefix(s, 6, &r->dst) != 0)
+		return -EIO;
+	r->sport.lo = (uint16_t)sqlite3_column_int(s, 7);
+	r->sport.hi = (uint16_t)sqlite3_column_int(s, 8);
+	r->dport.lo = (uint16_t)sqlite3_column_int(s, 9);
+	r->dport.hi = (uint16_t)sqlite3_column_int(s, 10);
+	r->icmp_type = (int16_t)sqlite3_column_int(s, 11);
+	r->icmp_code = (int16_t)sqlite3_column_int(s, 12);
+	r->rate = (uint32_t)sqlite3_column_int64(s, 13);
+	r->burst = (uint32_t)sqlite3_column_int64(s, 14);
+	COL_ENUM(pol_action_parse, s, 15, &r->action);
+	r->priority = sqlite3_column_int(s, 16);
+	pol_store_col_text(s, 17, r->comment, sizeof(r->comment));
+	return 0;
+}
+
+static int
+fw_rule_check(const void *row, struct pol_err *e)
+{
+	return pol_check_fw_rule(row, "", e);
+}
+
+static const struct ent ent_fw_rule = {
+	"fw_rules",
+	17,
+	sizeof(struct pol_fw_rule),
+	ENT_SQL("fw_rules",
+		"host_id, group_id, direction, protocol, src, dst, sport_lo, sport_hi, dport_lo, "
+		"dport_hi, icmp_type, icmp_code, rate, burst, action, priority, comment",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
+	fw_rule_bind,
+	fw_rule_read,
+	fw_rule_check,
+};
+
+/* ---- ALG routes ---- */
+
+static int
+alg_route_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_alg_route *r = row;
+
+	pol_store_bind_text(s, 1, r->hostname);
+	sqlite3_bind_int(s, 2, r->listen_port);
+	pol_store_bind_addr(s, 3, &r->backend);
+	sqlite3_bind_int(s, 4, r->backend_port);
+	return pol_store_bind_text(s, 5, pol_preserve_name(r->preserve));
+}
+
+static int
+alg_route_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_alg_route *r = row;
+
+	r->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 1, r->hostname, sizeof(r->hostname));
+	r->listen_port = (uint16_t)sqlite3_column_int(s, 2);
+	if (pol_store_col_addr(s, 3, &r->backend) != 0)
+		return -EIO;
+	r->backend_port = (uint16_t)sqlite3_column_int(s, 4);
+	COL_ENUM(pol_preserve_parse, s, 5, &r->preserve);
+	return 0;
+}
+
+static int
+alg_route_check(const void *row, struct pol_err *e)
+{
+	return pol_check_alg_route(row, "", e);
+}
+
+static const struct ent ent_alg_route = {
+	"alg_routes",
+	5,
+	sizeof(struct pol_alg_route),
+	ENT_SQL("alg_routes", "hostname, listen_port, backend, backend_port, preserve",
+		"?, ?, ?, ?, ?"),
+	alg_route_bind,
+	alg_route_read,
+	alg_route_check,
+};
+
+/* ---- load brackets ---- */
+
+static int
+bracket_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_bracket *b = row;
+
+	sqlite3_bind_int(s, 1, b->position);
+	sqlite3_bind_double(s, 2, b->load_min);
+	sqlite3_bind_double(s, 3, b->load_max);
+	sqlite3_bind_double(s, 4, b->fqdn_new);
+	sqlite3_bind_double(s, 5, b->sfqdn_new);
+	sqlite3_bind_double(s, 6, b->sfqdn_reuse);
+	return pol_store_bind_text(s, 7, pol_math_name(b->math));
+}
+
+static int
+bracket_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_bracket *b = row;
+
+	b->id = sqlite3_column_int64(s, 0);
+	b->position = sqlite3_column_int(s, 1);
+	b->load_min = sqlite3_column_double(s, 2);
+	b->load_max = sqlite3_column_double(s, 3);
+	b->fqdn_new = sqlite3_column_double(s, 4);
+	b->sfqdn_new = sqlite3_column_double(s, 5);
+	b->sfqdn_reuse = sqlite3_column_double(s, 6);
+	COL_ENUM(pol_math_parse, s, 7, &b->math);
+	return 0;
+}
+
+static int
+bracket_check(const void *row, struct pol_err *e)
+{
+	return pol_check_bracket(row, "", e);
+}
+
+static const struct ent ent_bracket = {
+	"brackets",
+	7,
+	sizeof(struct pol_bracket),
+	ENT_SQL("brackets", "position, load_min, load_max, fqdn_new, sfqdn_new, sfqdn_reuse, math",
+		"?, ?, ?, ?, ?, ?, ?"),
+	bracket_bind,
+	bracket_read,
+	bracket_check,
+};
+
+/* ---- resolver groups and nodes ---- */
+
+static int
+resolver_group_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_resolver_group *g = row;
+
+	pol_store_bind_text(s, 1, g->name);
+	sqlite3_bind_double(s, 2, g->initial_reputation);
+	return sqlite3_bind_int(s, 3, g->sla);
+}
+
+static int
+resolver_group_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_resolver_group *g = row;
+
+	g->id = sqlite3_column_int64(s, 0);
+	pol_store_col_text(s, 1, g->name, sizeof(g->name));
+	g->initial_reputation = sqlite3_column_double(s, 2);
+	g->sla = sqlite3_column_int(s, 3) != 0;
+	return 0;
+}
+
+static int
+resolver_group_check(const void *row, struct pol_err *e)
+{
+	return pol_check_resolver_group(row, "", e);
+}
+
+static const struct ent ent_resolver_group = {
+	"resolver_groups",
+	3,
+	sizeof(struct pol_resolver_group),
+	ENT_SQL("resolver_groups", "name, initial_reputation, sla", "?, ?, ?"),
+	resolver_group_bind,
+	resolver_group_read,
+	resolver_group_check,
+};
+
+static int
+resolver_node_bind(sqlite3_stmt *s, const void *row)
+{
+	const struct pol_resolver_node *n = row;
+
+	sqlite3_bind_int64(s, 1, n->group_id);
+	return pol_store_bind_prefix(s, 2, &n->prefix);
+}
+
+static int
+resolver_node_read(sqlite3_stmt *s, void *row)
+{
+	struct pol_resolver_node *n = row;
+
+	n->id = sqlite3_column_int64(s, 0);
+	n->group_id = sqlite3_column_int64(s, 1);
+	return pol_store_col_prefix(s, 2, &n->prefix);
+}
+
+static int
+resolver_node_check(const void *row, struct pol_err *e)
+{
+	return pol_check_resolver_node(row, "prefix", e);
+}
+
+static const struct ent ent_resolver_node = {
+	"resolver_nodes",
+	2,
+	sizeof(struct pol_resolver_node),
+	ENT_SQL("resolver_nodes", "group_id, prefix", "?, ?"),
+	resolver_node_bind,
+	resolver_node_read,
+	resolver_node_check,
+};
+
+/* ---- generic operations ---- */
+
+static int
+ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, en->sql_get);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, en->size);
+		rc = en->read(s, out);
+	} else if (rc == SQLITE_DONE) {
+		rc = -ENOENT;
+	} else {
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->table, NULL);
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e)
+{
+	sqlite3_stmt *s;
+	int64_t id;
+	int rc;
+
+	rc = en->check(row, e);
+	if (rc != 0)
+		return rc;
+	s = pol_store_stmt(st, en->sql_insert);
+	if (s == NULL)
+		return -EIO;
+	en->bind(s, row);
+	rc = pol_store_step_done(st, s, en->table, e);
+	if (rc != 0)
+		return rc;
+	id = sqlite3_last_insert_rowid(st->db);
+	memcpy(row, &id, sizeof(id)); /* every row struct starts with its id */
+	return 0;
+}
+
+static int
+ent_update(struct pol_store *st, const struct ent *en, const void *row, struct pol_err *e)
+{
+	sqlite3_stmt *s;
+	int64_t id;
+	int rc;
+
+	rc = en->check(row, e);
+	if (rc != 0)
+		return rc;
+	s = pol_store_stmt(st, en->sql_update);
+	if (s == NULL)
+		return -EIO;
+	memcpy(&id, row, sizeof(id));
+	en->bind(s, row);
+	sqlite3_bind_int64(s, en->ncols + 1, id);
+	rc = pol_store_step_done(st, s, en->table, e);
+	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+		pol_err_set(e, "id", "no such row in %s", en->table);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+static int
+ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_err *e)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, en->sql_delete);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = pol_store_step_done(st, s, en->table, e);
+	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+		pol_err_set(e, "id", "no such row in %s", en->table);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+/* All rows of a table, by id, into a new array (NULL when empty). */
+static int
+ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, en->sql_list);
+	char *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap != 0 ? 2 * cap : 16;
+			char *p = realloc(arr, ncap * en->size);
+
+			if (p == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		memset(arr + cnt * en->size, 0, en->size);
+		rc = en->read(s, arr + cnt * en->size);
+		if (rc != 0) {
+			log_warnx("policy: corrupt row in %s", en->table);
+			goto fail;
+		}
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->table, NULL);
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(s);
+	free(arr);
+	return rc;
+}
+
+/* ---- typed accessors ---- */
+
+#define POL_DEFINE_ACCESSORS(E)                                                                    \
+	int pol_##E##_get(struct pol_store *st, int64_t id, struct pol_##E *out)                   \
+	{                                                                                          \
+		return ent_get(st, &ent_##E, id, out);                                             \
+	}                                                                                          \
+	int pol_##E##_insert(struct pol_store *st, struct pol_##E *row, struct pol_err *e)         \
+	{                                                                                          \
+		return ent_insert(st, &ent_##E, row, e);                                           \
+	}                                                                                          \
+	int pol_##E##_update(struct pol_store *st, const struct pol_##E *row, struct pol_err *e)   \
+	{                                                                                          \
+		return ent_update(st, &ent_##E, row, e);                                           \
+	}                                                                                          \
+	int pol_##E##_delete(struct pol_store *st, int64_t id, struct pol_err *e)                  \
+	{                                                                                          \
+		return ent_delete(st, &ent_##E, id, e);                                            \
+	}
+
+POL_DEFINE_ACCESSORS(zone)
+POL_DEFINE_ACCESSORS(nameserver)
+POL_DEFINE_ACCESSORS(service_addr)
+POL_DEFINE_ACCESSORS(pool_addr)
+POL_DEFINE_ACCESSORS(group)
+POL_DEFINE_ACCESSORS(host)
+POL_DEFINE_ACCESSORS(service)
+POL_DEFINE_ACCESSORS(fw_rule)
+POL_DEFINE_ACCESSORS(alg_route)
+POL_DEFINE_ACCESSORS(bracket)
+POL_DEFINE_ACCESSORS(resolver_group)
+POL_DEFINE_ACCESSORS(resolver_node)
+
+static const char sql_hg_add[] = "INSERT INTO host_groups (host_id, group_id) VALUES (?, ?)";
+static const char sql_hg_del[] = "DELETE FROM host_groups WHERE host_id = ? AND group_id = ?";
+static const char sql_hg_list[] = "SELECT host_id, group_id FROM host_groups "
+				  "ORDER BY host_id, group_id";
+static const char sql_adm_get[] = "SELECT dns_tcp, dns_cname, dns_tcpcname, dns_cookies, "
+				  "log_untrusted, unknown_resolver_groups, alias_ttl_ms "
+				  "FROM admission WHERE id = 1";
+static const char sql_adm_set[] = "UPDATE admission SET (dns_tcp, dns_cname, dns_tcpcname, "
+				  "dns_cookies, log_untrusted, unknown_resolver_groups, "
+				  "alias_ttl_ms) = (?, ?, ?, ?, ?, ?, ?) WHERE id = 1";
+
+int
+pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_hg_add);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, host_id);
+	sqlite3_bind_int64(s, 2, group_id);
+	return pol_store_step_done(st, s, "host_groups", e);
+}
+
+int
+pol_host_group_del(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_hg_del);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, host_id);
+	sqlite3_bind_int64(s, 2, group_id);
+	rc = pol_store_step_done(st, s, "host_groups", e);
+	if (rc == 0 && sqlite3_changes(st->db) == 0) {
+		pol_err_set(e, "group", "host is not in that group");
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
+int
+pol_admission_get(struct pol_store *st, struct pol_admission *out)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_adm_get);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->dns_tcp = sqlite3_column_int(s, 0) != 0;
+		out->dns_cname = sqlite3_column_int(s, 1) != 0;
+		out->dns_tcpcname = sqlite3_column_int(s, 2) != 0;
+		out->dns_cookies = sqlite3_column_int(s, 3) != 0;
+		out->log_untrusted = sqlite3_column_int(s, 4) != 0;
+		out->unknown_resolver_groups = sqlite3_column_int(s, 5) != 0;
+		out->alias_ttl_ms = (uint32_t)sqlite3_column_int64(s, 6);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		log_warnx("policy: the admission row is missing");
+		rc = -EIO;
+	} else {
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), "admission", NULL);
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+pol_admission_set(struct pol_store *st, const struct pol_admission *a, struct pol_err *e)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	rc = pol_check_admission(a, "", e);
+	if (rc != 0)
+		return rc;
+	s = pol_store_stmt(st, sql_adm_set);
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, a->dns_tcp);
+	sqlite3_bind_int(s, 2, a->dns_cname);
+	sqlite3_bind_int(s, 3, a->dns_tcpcname);
+	sqlite3_bind_int(s, 4, a->dns_cookies);
+	sqlite3_bind_int(s, 5, a->log_untrusted);
+	sqlite3_bind_int(s, 6, a->unknown_resolver_groups);
+	sqlite3_bind_int64(s, 7, a->alias_ttl_ms);
+	return pol_store_step_done(st, s, "admission", e);
+}
+
+static int
+host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_hg_list);
+	struct pol_host_group *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap != 0 ? 2 * cap : 16;
+			struct pol_host_group *p = realloc(arr, ncap * sizeof(*arr));
+
+			if (p == NULL) {
+				sqlite3_reset(s);
+				free(arr);
+				return -ENOMEM;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		arr[cnt].host_id = sqlite3_column_int64(s, 0);
+		arr[cnt].group_id = sqlite3_column_int64(s, 1);
+		cnt++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return -EIO;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int
+pol_store_read_all(struct pol_store *st, struct pol_snap *snap)
+{
+	int rc;
+
+#define LIST(E, F) ent_list(st, &ent_##E, (void **)&snap->F, &snap->n_##F)
+	if ((rc = LIST(zone, zones)) != 0 || (rc = LIST(nameserver, nameservers)) != 0 ||
+	    (rc = LIST(service_addr, service_addrs)) != 0 ||
+	    (rc = LIST(pool_addr, pool_addrs)) != 0 || (rc = LIST(group, groups)) != 0 ||
+	    (rc = LIST(host, hosts)) != 0 || (rc = LIST(service, services)) != 0 ||
+	    (rc = LIST(fw_rule, fw_rules)) != 0 || (rc = LIST(alg_route, alg_routes)) != 0 ||
+	    (rc = LIST(bracket, brackets)) != 0 ||
+	    (rc = LIST(resolver_group, resolver_groups)) != 0 ||
+	    (rc = LIST(resolver_node, resolver_nodes)) != 0)
+		return rc;
+#undef LIST
+	rc = host_groups_list(st, &snap->host_groups, &snap->n_host_groups);
+	if (rc != 0)
+		return rc;
+	return pol_admission_get(st, &snap->admission);
+}
+
+/* New id of the row whose snapshot id is old (arrays sorted by id, validated). */
+static int64_t
+map_id(const void *base, size_t n, size_t size, const int64_t *new_ids, int64_t old)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t id;
+
+		memcpy(&id, (const char *)base + mid * size, sizeof(id));
+		if (id == old)
+			return new_ids[mid];
+		if (id < old)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Insert n rows of one table, recording their new ids; fix references with fix(). */
+static int
+insert_rows(struct pol_store *st, const struct ent *en, const void *rows, size_t n,
+	    int64_t *new_ids, void (*fix)(void *row, const void *ctx), const void *ctx,
+	    struct pol_err *e)
+{
+	union {
+		struct pol_zone z;
+		struct pol_nameserver ns;
+		struct pol_service_addr sa;
+		struct pol_pool_addr pa;
+		struct pol_group g;
+		struct pol_host h;
+		struct pol_service sv;
+		struct pol_fw_rule fw;
+		struct pol_alg_route alg;
+		struct pol_bracket b;
+		struct pol_resolver_group rg;
+		struct pol_resolver_node rn;
+	} row;
+
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		memcpy(&row, (const char *)rows + i * en->size, en->size);
+		if (fix != NULL)
+			fix(&row, ctx);
+		rc = ent_insert(st, en, &row, e);
+		if (rc != 0)
+			return rc;
+		if (new_ids != NULL)
+			memcpy(&new_ids[i], &row, sizeof(int64_t));
+	}
+	return 0;
+}
+
+struct id_maps {
+	const struct pol_snap *s;
+	int64_t *zones, *groups, *hosts, *rgroups;
+};
+
+static void
+fix_nameserver(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_nameserver *ns = row;
+
+	ns->zone_id =
+		map_id(m->s->zones, m->s->n_zones, sizeof(*m->s->zones), m->zones, ns->zone_id);
+}
+
+static void
+fix_service(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_service *sv = row;
+
+	sv->host_id =
+		map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts, sv->host_id);
+}
+
+static void
+fix_fw_rule(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_fw_rule *r = row;
+
+	if (r->host_id != 0)
+		r->host_id = map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts,
+				    r->host_id);
+	if (r->group_id != 0)
+		r->group_id = map_id(m->s->groups, m->s->n_groups, sizeof(*m->s->groups), m->groups,
+				     r->group_id);
+}
+
+static void
+fix_resolver_node(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_resolver_node *n = row;
+
+	n->group_id = map_id(m->s->resolver_groups, m->s->n_resolver_groups,
+			     sizeof(*m->s->resolver_groups), m->rgroups, n->group_id);
+}
+
+int
+pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e)
+{
+	static const char *const wipe[] = {
+		"DELETE FROM fw_rules",	       "DELETE FROM services",
+		"DELETE FROM host_groups",     "DELETE FROM hosts",
+		"DELETE FROM groups",	       "DELETE FROM nameservers",
+		"DELETE FROM zones",	       "DELETE FROM service_addrs",
+		"DELETE FROM pool_addrs",      "DELETE FROM alg_routes",
+		"DELETE FROM brackets",	       "DELETE FROM resolver_nodes",
+		"DELETE FROM resolver_groups",
+	};
+	const struct pol_snap *s = snap;
+	struct id_maps m = { .s = snap };
+	int rc = -ENOMEM;
+
+	for (size_t i = 0; i < ARRAY_SIZE(wipe); i++) {
+		sqlite3_stmt *q = pol_store_stmt(st, wipe[i]);
+
+		if (q == NULL)
+			return -EIO;
+		rc = pol_store_step_done(st, q, wipe[i] + 12, e);
+		if (rc != 0)
+			return rc;
+	}
+	m.zones = calloc(s->n_zones + 1, sizeof(int64_t));
+	m.groups = calloc(s->n_groups + 1, sizeof(int64_t));
+	m.hosts = calloc(s->n_hosts + 1, sizeof(int64_t));
+	m.rgroups = calloc(s->n_resolver_groups + 1, sizeof(int64_t));
+	if (m.zones == NULL || m.groups == NULL || m.hosts == NULL || m.rgroups == NULL) {
+		pol_err_set(e, "", "out of memory");
+		goto out;
+	}
+	rc = pol_admission_set(st, &s->admission, e);
+	if (rc != 0)
+		goto out;
+#define INS(E, F, IDS, FIX) insert_rows(st, &ent_##E, s->F, s->n_##F, IDS, FIX, &m, e)
+	if ((rc = INS(zone, zones, m.zones, NULL)) != 0 ||
+	    (rc = INS(nameserver, nameservers, NULL, fix_nameserver)) != 0 ||
+	    (rc = INS(service_addr, service_addrs, NULL, NULL)) != 0 ||
+	    (rc = INS(pool_addr, pool_addrs, NULL, NULL)) != 0 ||
+	    (rc = INS(group, groups, m.groups, NULL)) != 0 ||
+	    (rc = INS(host, hosts, m.hosts, NULL)) != 0 ||
+	    (rc = INS(service, services, NULL, fix_service)) != 0 ||
+	    (rc = INS(fw_rule, fw_rules, NULL, fix_fw_rule)) != 0 ||
+	    (rc = INS(alg_route, alg_routes, NULL, NULL)) != 0 ||
+	    (rc = INS(bracket, brackets, NULL, NULL)) != 0 ||
+	    (rc = INS(resolver_group, resolver_groups, m.rgroups, NULL)) != 0 ||
+	    (rc = INS(resolver_node, resolver_nodes, NULL, fix_resolver_node)) != 0)
+		goto out;
+#undef INS
+	for (size_t i = 0; i < s->n_host_groups; i++) {
+		int64_t h = map_id(s->hosts, s->n_hosts, sizeof(*s->hosts), m.hosts,
+				   s->host_groups[i].host_id);
+		int64_t g = map_id(s->groups, s->n_groups, sizeof(*s->groups), m.groups,
+				   s->host_groups[i].group_id);
+
+		rc = pol_host_group_add(st, h, g, e);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(m.zones);
+	free(m.groups);
+	free(m.hosts);
+	free(m.rgroups);
+	return rc;
+}

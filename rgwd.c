@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/* rgwd.c -- the Realm Gateway daemon: config -> policy store -> subsystems -> loop -> shutdown */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/ev.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "policy/bundle.h"
+#include "policy/policy.h"
+#include "policy/store.h"
+
+/* Exit codes (documented in --help and rgwd(8)). */
+enum {
+	RGWD_EXIT_OK = 0,
+	RGWD_EXIT_FAILURE = 1, /* start-up or run-time failure */
+	RGWD_EXIT_USAGE = 2,   /* bad command line */
+	RGWD_EXIT_CONFIG = 3,  /* invalid configuration file */
+	RGWD_EXIT_POLICY = 4,  /* invalid policy bundle, or the store refused it */
+};
+
+#define RGWD_DEFAULT_CONFIG "/etc/rgw/rgw.conf"
+
+struct rgwd {
+	struct conf conf;
+	const char *conf_path;
+	struct ev_loop *loop;
+	struct pol_store *store;
+	struct pol_snap *snap; /* policy in force */
+	uint64_t started_ms;
+};
+
+static void usage(FILE *f);
+static int load_config(struct rgwd *d, bool explicit_path, bool check_only);
+static void config_error(const char *file, unsigned line, const char *msg, void *arg);
+static int open_store(struct rgwd *d);
+static int import_bundle(struct rgwd *d, const char *path, const char *actor);
+static int export_bundle(struct rgwd *d, const char *path);
+static int new_token(struct rgwd *d, const char *name, const char *role);
+static int seed_store(struct rgwd *d);
+static int apply_policy(struct rgwd *d, struct pol_snap *snap);
+static int reload_policy(struct rgwd *d);
+static void log_policy_summary(const struct pol_snap *s);
+static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
+static void on_hup(struct ev_loop *loop, int signo, void *arg);
+static char *read_file(const char *path, size_t *len);
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rgwd [OPTIONS]\n"
+		"\n"
+		"rgwd is the Realm Gateway daemon: the authoritative DNS server of a customer's\n"
+		"zone that hands out public addresses from a circular pool on demand (DNAT through\n"
+		"nftables), routes web flows by TLS SNI / HTTP Host to private servers without\n"
+		"decrypting them, and keeps host, pool and firewall policy in SQLite behind a REST\n"
+		"API. It runs in the foreground and logs to stderr (or syslog); run it under systemd\n"
+		"or another supervisor.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE     configuration file (default " RGWD_DEFAULT_CONFIG ";\n"
+		"                        built-in defaults are used when the default file is absent)\n"
+		"  -C, --check-config    parse and validate the configuration, report every error\n"
+		"                        as FILE:LINE: message, and exit (0 valid, 3 invalid)\n"
+		"      --import FILE     validate the policy bundle FILE (JSON; '-' for stdin) and\n"
+		"                        replace the whole policy with it in one transaction, then exit;\n"
+		"                        on any error the database is left as it was\n"
+		"      --export [FILE]   write the policy as a bundle to FILE (default stdout) and exit\n"
+		"      --new-token NAME  create an API token called NAME, print its secret once, exit\n"
+		"      --role ro|rw      role of the token made by --new-token (default rw)\n"
+		"  -d, --debug           log at debug level (overrides [log] level)\n"
+		"      --help-config     print an example configuration with every key and exit\n"
+		"      --help-config-man print the rgw.conf(5) manual page (roff) and exit\n"
+		"  -V, --version         print the version and exit\n"
+		"  -h, --help            print this help and exit\n"
+		"\n"
+		"Signals:\n"
+		"  SIGTERM, SIGINT       clean shutdown: listeners closed, nftables table removed,\n"
+		"                        reputation state saved\n"
+		"  SIGHUP                re-read the policy from the database and apply it\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  start-up or run-time failure (database, sockets, netlink)\n"
+		"  2  bad command line\n"
+		"  3  invalid configuration\n"
+		"  4  invalid policy bundle (--import), or the store refused it\n"
+		"\n"
+		"Files:\n"
+		"  " RGWD_DEFAULT_CONFIG "     configuration (rgw.conf(5))\n"
+		"  /var/lib/rgw/rgw.db    policy store (SQLite, [daemon] database)\n"
+		"\n"
+		"See rgwd(8), rgw.conf(5), and README.md for the policy bundle format and the API.\n");
+}
+
+static void
+config_error(const char *file, unsigned line, const char *msg, void *arg)
+{
+	unsigned *count = arg;
+
+	(*count)++;
+	if (line)
+		fprintf(stderr, "%s:%u: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+/* Defaults, then the file. The default path may be absent; an explicit one may not. */
+static int
+load_config(struct rgwd *d, bool explicit_path, bool check_only)
+{
+	unsigned errors = 0;
+	int rc;
+
+	conf_defaults(&d->conf);
+	rc = conf_load(&d->conf, d->conf_path, config_error, &errors);
+	if (rc == -ENOENT && !explicit_path) {
+		if (!check_only)
+			log_info("rgwd: %s not found, using built-in defaults", d->conf_path);
+		errors = 0;
+	} else if (rc < 0 && errors == 0) {
+		fprintf(stderr, "%s: %s\n", d->conf_path, strerror(-rc));
+		return -1;
+	}
+	if (conf_validate(&d->conf, config_error, &errors) < 0 && errors == 0)
+		errors++;
+	if (errors) {
+		fprintf(stderr, "%s: %u error%s\n", d->conf_path, errors, errors == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_store(struct rgwd *d)
+{
+	struct pol_err err = { { 0 }, { 0 } };
+
+	d->store = pol_store_open(d->conf.database, &err);
+	if (d->store == NULL) {
+		log_warnx("rgwd: cannot open policy store %s: %s", d->conf.database, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *data = NULL, *tmp;
+	size_t cap = 0, n = 0, r;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			tmp = realloc(data, cap + 1);
+			if (tmp == NULL) {
+				free(data);
+				data = NULL;
+				errno = ENOMEM;
+				goto out;
+			}
+			data = tmp;
+		}
+		r = fread(data + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		FREE_AND_NULL(data);
+		errno = EIO;
+		goto out;
+	}
+	data[n] = '\0';
+	*len = n;
+out:
+	if (f != stdin)
+		fclose(f);
+	return data;
+}
+
+static int
+import_bundle(struct rgwd *d, const char *path, const char *actor)
+{
+	struct pol_err err = { { 0 }, { 0 } };
+	struct pol_snap *snap = NULL;
+	size_t len = 0;
+	char *text;
+	int rc;
+
+	text = read_file(path, &len);
+	if (text == NULL) {
+		log_warn("rgwd: cannot read bundle %s", path);
+		return RGWD_EXIT_POLICY;
+	}
+	rc = pol_bundle_parse(text, len, &snap, &err);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s%s%s\n", path, err.field, err.field[0] ? ": " : "", err.msg);
+		return RGWD_EXIT_POLICY;
+	}
+	rc = pol_store_replace(d->store, snap, &err);
+	if (rc == 0)
+		pol_audit_append(d->store, actor, "import", "bundle", path);
+	else
+		fprintf(stderr, "%s: %s%s%s\n", path, err.field, err.field[0] ? ": " : "",
+			err.msg[0] ? err.msg : strerror(-rc));
+	if (rc == 0)
+		log_policy_summary(snap);
+	pol_snap_unref(snap);
+	return rc == 0 ? RGWD_EXIT_OK : RGWD_EXIT_POLICY;
+}
+
+static int
+export_bundle(struct rgwd *d, const char *path)
+{
+	struct pol_snap *snap = NULL;
+	FILE *f = stdout;
+	char *text;
+	int rc;
+
+	rc = pol_store_snapshot(d->store, &snap);
+	if (rc < 0) {
+		log_warnx("rgwd: cannot read the policy: %s", strerror(-rc));
+		return RGWD_EXIT_FAILURE;
+	}
+	text = pol_bundle_export_text(snap);
+	pol_snap_unref(snap);
+	if (text == NULL) {
+		log_warnx("rgwd: cannot export the policy: out of memory");
+		return RGWD_EXIT_FAILURE;
+	}
+	if (path != NULL && strcmp(path, "-") != 0) {
+		f = fopen(path, "w");
+		if (f == NULL) {
+			log_warn("rgwd: cannot write %s", path);
+			free(text);
+			return RGWD_EXIT_FAILURE;
+		}
+	}
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	if (f != stdout)
+		rc |= fclose(f);
+	else
+		rc |= fflush(f);
+	free(text);
+	return rc == 0 ? RGWD_EXIT_OK : RGWD_EXIT_FAILURE;
+}
+
+static int
+new_token(struct rgwd *d, const char *name, const char *role_name)
+{
+	struct pol_err err = { { 0 }, { 0 } };
+	char secret[POL_TOKEN_MAX];
+	enum pol_role role;
+
+	if (pol_role_parse(role_name, &role) < 0) {
+		fprintf(stderr, "rgwd: --role must be ro or rw\n");
+		return RGWD_EXIT_USAGE;
+	}
+	if (pol_token_create(d->store, name, role, secret, &err) < 0) {
+		fprintf(stderr, "rgwd: cannot create token %s: %s\n", name, err.msg);
+		return RGWD_EXIT_FAILURE;
+	}
+	pol_audit_append(d->store, "rgwd", "token", name, pol_role_name(role));
+	printf("%s\n", secret);
+	fprintf(stderr, "rgwd: token '%s' (%s) created; the secret above is shown only once\n",
+		name, pol_role_name(role));
+	return RGWD_EXIT_OK;
+}
+
+/* A fresh store gets the seed bundle named in the config, if any. */
+static int
+seed_store(struct rgwd *d)
+{
+	if (!pol_store_is_empty(d->store) || d->conf.bundle_seed[0] == '\0')
+		return 0;
+	log_info("rgwd: empty policy store, importing %s", d->conf.bundle_seed);
+	return import_bundle(d, d->conf.bundle_seed, "rgwd-seed") == RGWD_EXIT_OK ? 0 : -1;
+}
+
+static void
+log_policy_summary(const struct pol_snap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_zones; i++)
+		log_info("rgwd: zone %s (%s)", s->zones[i].name,
+			 pol_zone_kind_name(s->zones[i].kind));
+	log_info("rgwd: policy: %zu hosts, %zu services, %zu pool addresses, %zu service "
+		 "addresses, %zu firewall rules, %zu ALG routes, %zu resolver groups",
+		 s->n_hosts, s->n_services, s->n_pool_addrs, s->n_service_addrs, s->n_fw_rules,
+		 s->n_alg_routes, s->n_resolver_groups);
+}
+
+/*
+ * Make snap the policy in force: every subsystem re-reads it. Takes a reference to snap
+ * on success; on failure the previous policy stays in force.
+ */
+static int
+apply_policy(struct rgwd *d, struct pol_snap *snap)
+{
+	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
+
+	pol_snap_unref(d->snap);
+	d->snap = pol_snap_ref(snap);
+	log_policy_summary(snap);
+	return 0;
+}
+
+static int
+reload_policy(struct rgwd *d)
+{
+	struct pol_snap *snap = NULL;
+	int rc;
+
+	rc = pol_store_snapshot(d->store, &snap);
+	if (rc < 0) {
+		log_warnx("rgwd: cannot read the policy: %s; keeping the current one",
+			  strerror(-rc));
+		return rc;
+	}
+	rc = apply_policy(d, snap);
+	pol_snap_unref(snap);
+	return rc;
+}
+
+static void
+on_stop_signal(struct ev_loop *loop, int signo, void *arg)
+{
+	(void)arg;
+	log_info("rgwd: %s received, shutting down", strsignal(signo));
+	ev_stop(loop);
+}
+
+static void
+on_hup(struct ev_loop *loop, int signo, void *arg)
+{
+	struct rgwd *d = arg;
+
+	(void)loop;
+	(void)signo;
+	log_info("rgwd: SIGHUP received, reloading policy");
+	if (reload_policy(d) < 0)
+		log_warnx("rgwd: reload failed; the previous policy stays in force");
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		OPT_IMPORT = 256,
+		OPT_EXPORT,
+		OPT_NEW_TOKEN,
+		OPT_ROLE,
+		OPT_HELP_CONFIG,
+		OPT_HELP_CONFIG_MAN,
+	};
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "import", required_argument, NULL, OPT_IMPORT },
+		{ "export", optional_argument, NULL, OPT_EXPORT },
+		{ "new-token", required_argument, NULL, OPT_NEW_TOKEN },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+		{ "help-config-man", no_argument, NULL, OPT_HELP_CONFIG_MAN },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rgwd d;
+	const char *import_path = NULL, *export_path = NULL, *token_name = NULL;
+	const char *role = "rw";
+	bool explicit_conf = false, check_only = false, do_export = false, debug = false;
+	int opt, rc = RGWD_EXIT_FAILURE;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = RGWD_DEFAULT_CONFIG;
+	log_init("rgwd", false, LOG_LVL_INFO);
+
+	while ((opt = getopt_long(argc, argv, "c:CdVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.conf_path = optarg;
+			explicit_conf = true;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case OPT_IMPORT:
+			import_path = optarg;
+			break;
+		case OPT_EXPORT:
+			do_export = true;
+			export_path = optarg;
+			/* accept "--export FILE" as well as "--export=FILE" */
+			if (export_path == NULL && optind < argc && argv[optind][0] != '-')
+				export_path = argv[optind++];
+			break;
+		case OPT_NEW_TOKEN:
+			token_name = optarg;
+			break;
+		case OPT_ROLE:
+			role = optarg;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case OPT_HELP_CONFIG:
+			conf_write_example(stdout);
+			return RGWD_EXIT_OK;
+		case OPT_HELP_CONFIG_MAN:
+			conf_write_man(stdout);
+			return RGWD_EXIT_OK;
+		case 'V':
+			printf("rgwd %s\n", RGW_VERSION);
+			return RGWD_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return RGWD_EXIT_OK;
+		default:
+			usage(stderr);
+			return RGWD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rgwd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return RGWD_EXIT_USAGE;
+	}
+	if ((import_path != NULL) + do_export + (token_name != NULL) + check_only > 1) {
+		fprintf(stderr, "rgwd: --check-config, --import, --export and --new-token are "
+				"mutually exclusive\n");
+		return RGWD_EXIT_USAGE;
+	}
+
+	if (load_config(&d, explicit_conf, check_only) < 0)
+		return RGWD_EXIT_CONFIG;
+	if (check_only) {
+		printf("%s: configuration is valid\n", d.conf_path);
+		return RGWD_EXIT_OK;
+	}
+	log_init("rgwd", d.conf.log_syslog, debug ? LOG_LVL_DEBUG : d.conf.log_level);
+
+	if (open_store(&d) < 0)
+		return RGWD_EXIT_FAILURE;
+
+	/* One-shot administrative commands. */
+	if (import_path != NULL || do_export || token_name != NULL) {
+		if (import_path != NULL)
+			rc = import_bundle(&d, import_path, "rgwd --import");
+		else if (do_export)
+			rc = export_bundle(&d, export_path);
+		else
+			rc = new_token(&d, token_name, role);
+		pol_store_close(d.store);
+		return rc;
+	}
+
+	/* The daemon. */
+	log_info("rgwd %s starting (config %s, database %s)", RGW_VERSION, d.conf_path,
+		 d.conf.database);
+	d.started_ms = util_mono_ms();
+	if (seed_store(&d) < 0)
+		goto out;
+	d.loop = ev_loop_new();
+	if (d.loop == NULL) {
+		log_warn("rgwd: cannot create the event loop");
+		goto out;
+	}
+	/* Signals before any thread exists, so that every thread inherits the mask. */
+	signal(SIGPIPE, SIG_IGN);
+	if (ev_signal_add(d.loop, SIGTERM, on_stop_signal, &d) < 0 ||
+	    ev_signal_add(d.loop, SIGINT, on_stop_signal, &d) < 0 ||
+	    ev_signal_add(d.loop, SIGHUP, on_hup, &d) < 0) {
+		log_warn("rgwd: cannot set up signal handling");
+		goto out;
+	}
+
+	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
+
+	if (reload_policy(&d) < 0)
+		goto out;
+	log_info("rgwd: ready");
+	if (ev_run(d.loop) < 0) {
+		log_warn("rgwd: event loop failed");
+		goto out;
+	}
+	rc = RGWD_EXIT_OK;
+out:
+	/* Subsystems stop here, in reverse order. */
+	pol_snap_unref(d.snap);
+	ev_loop_free(d.loop);
+	pol_store_close(d.store);
+	log_info("rgwd: stopped");
+	return rc;
+}

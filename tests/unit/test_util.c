@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_util.c -- util: SHA-256, SipHash-2-4, strings, integers, random */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static void
+sha_hex(const void *data, size_t len, char out[65])
+{
+	uint8_t d[32];
+
+	util_sha256(data, len, d);
+	util_hex(d, 32, out);
+}
+
+static void
+test_sha256_fips(void **state)
+{
+	char hex[65];
+	char *million;
+
+	(void)state;
+	sha_hex("abc", 3, hex);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha_hex("", 0, hex);
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	/* the 448-bit message: padding spills into a second block */
+	sha_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	assert_string_equal(hex,
+			    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	million = malloc(1000000);
+	assert_non_null(million);
+	memset(million, 'a', 1000000);
+	sha_hex(million, 1000000, hex);
+	assert_string_equal(hex,
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	free(million);
+}
+
+static void
+test_sha256_block_edges(void **state)
+{
+	/* expected values from Python hashlib over bytes (i * 7 + 3) & 255 */
+	static const struct {
+		size_t n;
+		const char *hex;
+	} v[] = {
+		{ 55, "e7313d333c272e639f790978283f9eb392e843d0f29b7016828bb1daa4aac70b" },
+		{ 56, "4324d65f3c103567f5589c710bc08f8523f929a9272e3af36fc968e52abc6c27" },
+		{ 63, "81c80242132f230c3bd41b3e63bbcff16107339549214a99614ff26664625055" },
+		{ 64, "39e3d7b6b5d075d37d053ad89b24b41bef4f3c29760c84447cab3f3be1882241" },
+		{ 65, "aacca6ff74fdbb296d165a45cecfa04e5127bc008770fbbdd48006f2d2fae95e" },
+		{ 119, "9ce7368e4daf32341631b492e80359dc9f594b48453cd0dd5bf0b19279cc177e" },
+		{ 120, "7836b787757e95e58b3ca5aec90b1b004e8deba1e50e9675af9cabf1a13a04b5" },
+		{ 1000, "1e9bc38cbf860b9ec31918b065f9b52476c549a782e0e7990bed8ce3868d2371" },
+	};
+	uint8_t data[1000];
+	char hex[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)((i * 7 + 3) & 255);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		sha_hex(data, v[i].n, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+}
+
+static void
+test_siphash_vectors(void **state)
+{
+	/* reference vectors (Aumasson, Bernstein): key 00..0f, message 00..len-1 */
+	static const uint64_t expect[] = {
+		0x726fdb47dd0e0e31ULL,
+		0x74f839c593dc67fdULL,
+		0x0d6c8009d9a94f5aULL,
+		0x85676696d7fb7e2dULL,
+	};
+	uint8_t key[16], msg[16];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		key[i] = msg[i] = (uint8_t)i;
+	for (size_t len = 0; len < ARRAY_SIZE(expect); len++)
+		assert_int_equal(util_siphash24(key, msg, len), expect[len]);
+	/* the paper's example: 15-byte message 00..0e */
+	assert_int_equal(util_siphash24(key, msg, 15), 0xa129ca6149be45e5ULL);
+	/* a different key changes the result */
+	key[0] ^= 1;
+	assert_int_not_equal(util_siphash24(key, msg, 15), 0xa129ca6149be45e5ULL);
+}
+
+static void
+test_parse_long(void **state)
+{
+	long v = 0;
+
+	(void)state;
+	assert_int_equal(util_parse_long("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(util_parse_long("-5", -10, 10, &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(util_parse_long("0", 0, 0, &v), 0);
+	assert_int_equal(util_parse_long("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(util_parse_long("-1", 0, 100, &v), -ERANGE);
+	assert_int_equal(util_parse_long("99999999999999999999999", 0, LONG_MAX, &v), -ERANGE);
+	assert_int_equal(util_parse_long("", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long(" 5", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long("5 ", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long("5x", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long("0x10", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long("-", 0, 100, &v), -EINVAL);
+	assert_int_equal(util_parse_long(NULL, 0, 100, &v), -EINVAL);
+}
+
+static void
+test_strings(void **state)
+{
+	char b[8];
+	char s[] = "HeLLo.Example.COM";
+	char hex[9];
+	const uint8_t raw[] = { 0x00, 0xab, 0x10, 0xff };
+
+	(void)state;
+	assert_int_equal(util_strlcpy(b, "abc", sizeof(b)), 3);
+	assert_string_equal(b, "abc");
+	assert_int_equal(util_strlcpy(b, "abcdefghij", sizeof(b)), 10);
+	assert_string_equal(b, "abcdefg");
+	assert_int_equal(util_strlcpy(b, "xyz", 0), 3);
+	assert_string_equal(util_strlower(s), "hello.example.com");
+	util_hex(raw, sizeof(raw), hex);
+	assert_string_equal(hex, "00ab10ff");
+	assert_true(util_ct_equal("abcd", "abcd", 4));
+	assert_false(util_ct_equal("abcd", "abce", 4));
+	assert_true(util_ct_equal("a", "b", 0));
+}
+
+static void
+test_random_and_time(void **state)
+{
+	uint8_t a[32] = { 0 }, b[32] = { 0 }, zero[32] = { 0 };
+	uint64_t t0, t1;
+
+	(void)state;
+	assert_int_equal(util_random(a, sizeof(a)), 0);
+	assert_int_equal(util_random(b, sizeof(b)), 0);
+	assert_memory_not_equal(a, b, sizeof(a));
+	assert_memory_not_equal(a, zero, sizeof(a));
+	t0 = util_mono_ms();
+	usleep(20000);
+	t1 = util_mono_ms();
+	assert_true(t1 >= t0 + 15);
+	/* after 2020-01-01 */
+	assert_true(util_wall_ms() > 1577836800000ULL);
+}
+
+static void
+test_fd_flags(void **state)
+{
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(util_set_nonblock(p[0]), 0);
+	assert_true(fcntl(p[0], F_GETFL) & O_NONBLOCK);
+	assert_int_equal(util_set_cloexec(p[0]), 0);
+	assert_true(fcntl(p[0], F_GETFD) & FD_CLOEXEC);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(util_set_nonblock(p[0]), -EBADF);
+	assert_int_equal(util_set_cloexec(p[0]), -EBADF);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_fips),	cmocka_unit_test(test_sha256_block_edges),
+		cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_strings),		cmocka_unit_test(test_random_and_time),
+		cmocka_unit_test(test_fd_flags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
