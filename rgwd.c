@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alg/alg.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -35,6 +36,7 @@ struct rgwd {
 	struct pol_store *store;
 	struct pol_snap *snap; /* policy in force */
 	uint64_t started_ms;
+	struct alg *alg; /* ALG subsystem, NULL when disabled */
 };
 
 static void usage(FILE *f);
@@ -313,6 +315,10 @@ static int
 apply_policy(struct rgwd *d, struct pol_snap *snap)
 {
 	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
+	/* --- alg: routes and listeners from the snapshot --- */
+	if (d->alg != NULL && alg_apply(d->alg, snap) < 0)
+		log_warnx("rgwd: alg: some listeners could not be opened (see above)");
+	/* --- end alg --- */
 
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
@@ -492,6 +498,13 @@ main(int argc, char **argv)
 	}
 
 	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
+	/* --- alg --- */
+	if (d.conf.alg_enable) {
+		d.alg = alg_new(d.loop, &d.conf);
+		if (d.alg == NULL)
+			goto out;
+	}
+	/* --- end alg --- */
 
 	if (reload_policy(&d) < 0)
 		goto out;
@@ -503,6 +516,7 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
+	alg_free(d.alg); /* alg */
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);
