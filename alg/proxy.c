@@ -22,6 +22,8 @@
 #define PIPE_POOL_MAX	  256	/* free pipes kept per worker */
 #define CLOSING_LINGER_MS 1000	/* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
+#define RELAY_UP	  1 /* client -> backend */
+#define RELAY_DOWN	  2 /* backend -> client */
 #define PUMP_ROUNDS	  8 /* bound the work per event so that one flow cannot starve */
 
 enum conn_state {
@@ -90,7 +92,7 @@ static void closing_read(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static void connect_done(struct alg_conn *c);
 static void replay(struct alg_conn *c);
-static void relay(struct alg_conn *c);
+static void relay(struct alg_conn *c, int dirs);
 static int pump(struct alg_conn *c, int src, int dst, int *pipe_fds, uint32_t *plen,
 		uint64_t *count, int eof_flag, int shut_flag);
 static int pipe_get(struct alg_worker *w, int out[2]);
@@ -333,6 +335,7 @@ static void
 conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 {
 	struct alg_conn *c = arg;
+	int dirs;
 
 	(void)loop;
 	switch (c->state) {
@@ -342,9 +345,14 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 	case CS_CONNECTING:
 		if (fd == c->bfd)
 			connect_done(c);
+		else /* more client bytes before the backend is ready: wait (lazily) */
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
 		break;
 	case CS_REPLAY:
-		replay(c);
+		if (fd == c->cfd)
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
+		else
+			replay(c);
 		break;
 	case CS_RELAY:
 		if (events & EV_ERROR) {
@@ -357,7 +365,15 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 				return;
 			}
 		}
-		relay(c);
+		if (events & EV_ERROR)
+			dirs = RELAY_UP | RELAY_DOWN;
+		else if (fd == c->cfd)
+			dirs = (events & EV_READ ? RELAY_UP : 0) |
+			       (events & EV_WRITE ? RELAY_DOWN : 0);
+		else
+			dirs = (events & EV_READ ? RELAY_DOWN : 0) |
+			       (events & EV_WRITE ? RELAY_UP : 0);
+		relay(c, dirs);
 		break;
 	case CS_CLOSING:
 		closing_read(c);
@@ -588,8 +604,8 @@ backend_connect(struct alg_conn *c, const struct alg_route *rt)
 	c->state = CS_CONNECTING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->connecting, c);
-	/* nothing more is read from the client until its bytes are replayed */
-	set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
+	/* Nothing more is read from the client until its bytes are replayed; its read interest
+	 * is dropped only if it actually sends more meanwhile (saves two epoll_ctl). */
 	set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_WRITE);
 	return 0;
 }
@@ -666,7 +682,7 @@ replay(struct alg_conn *c)
 	FREE_AND_NULL(c->buf);
 	c->len = c->cap = c->off = 0;
 	c->state = CS_RELAY;
-	relay(c);
+	relay(c, RELAY_UP | RELAY_DOWN);
 }
 
 /*
@@ -674,41 +690,53 @@ replay(struct alg_conn *c)
  * raw_sock_from_pipe semantics). The pipe is taken from the pool only when bytes must be
  * held and given back as soon as it is empty, so an idle connection holds none.
  * EAGAIN from socket->pipe means "socket empty" when the pipe has room, "pipe full"
- * otherwise; we never ask for more than the room left, so it is the former.
+ * otherwise; we never ask for more than the room left, so it is the former. A short read
+ * means the socket is drained and a short write that the socket buffer is full: neither is
+ * retried (the level-triggered loop reports the fd again if that was wrong), which saves
+ * one failing splice per event.
  * Returns 1 if anything moved, 0 if not, -1 on a fatal error (errno set).
  */
 static int
 pump(struct alg_conn *c, int src, int dst, int *p, uint32_t *plen, uint64_t *count, int eof_flag,
      int shut_flag)
 {
-	int moved = 0, round;
+	int moved = 0, round, src_empty = 0, dst_full = 0;
 	ssize_t n;
 
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		int progress = 0;
 
-		if (*plen > 0) {
+		if (*plen > 0 && !dst_full) {
 			n = splice(p[0], NULL, dst, NULL, *plen, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
+				if ((uint32_t)n < *plen)
+					dst_full = 1;
 				*plen -= (uint32_t)n;
 				progress = 1;
-			} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			} else if (n == -1 && errno == EAGAIN) {
+				dst_full = 1;
+			} else if (n == -1 && errno != EINTR) {
 				return -1;
 			}
 		}
-		if (!(c->flags & eof_flag) && *plen < PIPE_CAP) {
+		if (!(c->flags & eof_flag) && !src_empty && *plen < PIPE_CAP) {
+			size_t room = PIPE_CAP - *plen;
+
 			if (p[0] == -1 && pipe_get(c->w, p) < 0)
 				return -1;
-			n = splice(src, NULL, p[1], NULL, PIPE_CAP - *plen,
-				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			n = splice(src, NULL, p[1], NULL, room, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
+				if ((size_t)n < room)
+					src_empty = 1;
 				*plen += (uint32_t)n;
 				*count += (uint64_t)n;
 				progress = 1;
 			} else if (n == 0) {
 				c->flags |= (uint8_t)eof_flag;
 				progress = 1;
-			} else if (errno != EAGAIN && errno != EINTR) {
+			} else if (errno == EAGAIN) {
+				src_empty = 1;
+			} else if (errno != EINTR) {
 				return -1;
 			}
 		}
@@ -726,23 +754,22 @@ pump(struct alg_conn *c, int src, int dst, int *p, uint32_t *plen, uint64_t *cou
 	return moved;
 }
 
+/* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
 static void
-relay(struct alg_conn *c)
+relay(struct alg_conn *c, int dirs)
 {
 	struct alg_worker *w = c->w;
-	int a, b, cev, bev;
+	int a = 0, b = 0, cev, bev;
 
-	a = pump(c, c->cfd, c->bfd, c->up, &c->up_len, &c->nup, CF_CEOF, CF_BSHUT);
-	if (a < 0) {
-		stat_add(w, ALG_STAT_ERRORS, 1);
-		conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
-		return;
+	if (dirs & RELAY_UP) {
+		a = pump(c, c->cfd, c->bfd, c->up, &c->up_len, &c->nup, CF_CEOF, CF_BSHUT);
+		if (a < 0)
+			goto fail;
 	}
-	b = pump(c, c->bfd, c->cfd, c->down, &c->down_len, &c->ndown, CF_BEOF, CF_CSHUT);
-	if (b < 0) {
-		stat_add(w, ALG_STAT_ERRORS, 1);
-		conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
-		return;
+	if (dirs & RELAY_DOWN) {
+		b = pump(c, c->bfd, c->cfd, c->down, &c->down_len, &c->ndown, CF_BEOF, CF_CSHUT);
+		if (b < 0)
+			goto fail;
 	}
 	if ((c->flags & CF_BSHUT) && (c->flags & CF_CSHUT)) {
 		conn_close(c, "ok");
@@ -758,6 +785,10 @@ relay(struct alg_conn *c)
 	      (c->up_len > 0 ? EV_WRITE : 0);
 	set_interest(c, c->cfd, &c->cev, CF_CWATCH, cev);
 	set_interest(c, c->bfd, &c->bev, CF_BWATCH, bev);
+	return;
+fail:
+	stat_add(w, ALG_STAT_ERRORS, 1);
+	conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
 }
 
 void
