@@ -18,7 +18,8 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define PIPE_CAP	  65536 /* default pipe size: what one splice can hold */
+#define PIPE_MIN	  65536	     /* the kernel's default, always available */
+#define PIPE_CAP	  (c->w->pipe_cap)
 #define PIPE_POOL_MAX	  256	/* free pipes kept per worker */
 #define CLOSING_LINGER_MS 1000	/* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
@@ -159,6 +160,11 @@ pipe_get(struct alg_worker *w, int out[2])
 	}
 	if (pipe2(out, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -errno;
+	/* The byte accounting assumes w->pipe_cap of room: if a pipe cannot be enlarged (pipe
+	 * memory limits), lower the cap for good; it only ever decreases, so every pipe in the
+	 * pool has at least that much room. */
+	if (w->pipe_cap > PIPE_MIN && fcntl(out[0], F_SETPIPE_SZ, (int)ALG_PIPE_SIZE) == -1)
+		w->pipe_cap = PIPE_MIN;
 	return 0;
 }
 

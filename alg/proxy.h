@@ -15,6 +15,9 @@
 
 struct alg_conn;
 
+/* Size asked of every relay pipe: more bytes per splice, fewer wake-ups. */
+#define ALG_PIPE_SIZE (1u << 20)
+
 /* Intrusive FIFO / LRU list of connections, oldest first. */
 struct alg_conn_list {
 	struct alg_conn *head, *tail;
@@ -68,6 +71,7 @@ struct alg_worker {
 
 	int (*pipes)[2]; /* free pipes, reused between connections */
 	size_t n_pipes;
+	uint32_t pipe_cap; /* bytes every pipe of this worker can hold */
 
 	_Atomic uint64_t stats[ALG_STAT_COUNT];
 };

@@ -177,6 +177,7 @@ alg_worker_new(int id, const struct alg_settings *set)
 		return NULL;
 	w->id = id;
 	w->set = set;
+	w->pipe_cap = ALG_PIPE_SIZE;
 	pthread_mutex_init(&w->mu, NULL);
 	w->loop = ev_loop_new();
 	if (w->loop == NULL)
