@@ -109,6 +109,47 @@ def main():
             got += d
         want = hashlib.sha256(payload).hexdigest()
         print("upload %s" % ("ok" if got.decode(errors="replace").startswith(want) else "bad " + got[:80].decode(errors="replace")))
+    elif cmd == "hold":
+        # groups "src:n,src:n": open n connections from each source address, each sending a
+        # partial request; report how many the ALG kept and how many it closed at once;
+        # then complete the kept ones and count the answered
+        host = sys.argv[4]
+        conns = []
+        for g in sys.argv[3].split(","):
+            src, n = g.split(":")
+            for _ in range(int(n)):
+                s = socket.socket()
+                s.bind((src, 0))
+                s.settimeout(5)
+                try:
+                    s.connect(("127.0.0.1", port))
+                    s.sendall(b"GET / HTTP/1.1\r\n")
+                except OSError:
+                    pass
+                conns.append(s)
+                time.sleep(0.01)
+        time.sleep(0.5)
+        held, refused = [], 0
+        for s in conns:
+            s.setblocking(False)
+            try:
+                d = s.recv(1)
+                refused += 1 if d == b"" else 0
+            except BlockingIOError:
+                held.append(s)
+            except OSError:
+                refused += 1
+        served = 0
+        for s in held:
+            s.setblocking(True)
+            s.settimeout(5)
+            try:
+                s.sendall(b"Host: %s\r\nConnection: close\r\n\r\n" % host.encode())
+                if s.recv(12).startswith(b"HTTP/1.1 200"):
+                    served += 1
+            except OSError:
+                pass
+        print("held %d refused %d served %d" % (len(held), refused, served))
     else:
         sys.exit("unknown command")
 
