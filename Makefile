@@ -148,7 +148,22 @@ demo: deps
 	$(MAKE) all
 	RGW_BUILD=$(BUILD) lxc-testbed/demo
 
+# libFuzzer targets (every */*_fuzz.c), built with clang and the sanitizers; each runs
+# FUZZ_TIME seconds. Crashes are written to tests/fuzz/.
+FUZZ_SRCS = $(wildcard $(addsuffix /*_fuzz.c,$(MODDIRS)))
+FUZZ_BINS = $(FUZZ_SRCS:%.c=build-fuzz/%)
+FUZZ_TIME ?= 30
+build-fuzz/%: %.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(filter-out -Werror -Wduplicated-cond -Wlogical-op,$(CFLAGS)) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
+fuzz: $(FUZZ_BINS)
+	@mkdir -p tests/fuzz
+	@for f in $(FUZZ_BINS); do echo "== $$f"; \
+		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/ 2>&1 | tail -n 3 \
+		|| exit 1; done
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(BUILD)/rgwd.d $(BUILD)/rgwctl.d
