@@ -185,21 +185,6 @@ fuzz: $(FUZZ_BINS)
 		$$b -max_total_time=$(FUZZ_TIME) -timeout=10 build-fuzz/corpus-$$n || exit 1; \
 	done
 
-# libFuzzer targets (every */*_fuzz.c), built with clang and the sanitizers; each runs
-# FUZZ_TIME seconds. Crashes are written to tests/fuzz/.
-FUZZ_SRCS = $(wildcard $(addsuffix /*_fuzz.c,$(MODDIRS)))
-FUZZ_BINS = $(FUZZ_SRCS:%.c=build-fuzz/%)
-FUZZ_TIME ?= 30
-build-fuzz/%: %.c $(LIB_SRCS)
-	@mkdir -p $(dir $@)
-	clang $(filter-out -Werror -Wduplicated-cond -Wlogical-op,$(CFLAGS)) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS)
-fuzz: $(FUZZ_BINS)
-	@mkdir -p tests/fuzz
-	@for f in $(FUZZ_BINS); do echo "== $$f"; \
-		$$f -max_total_time=$(FUZZ_TIME) -artifact_prefix=tests/fuzz/ 2>&1 | tail -n 3 \
-		|| exit 1; done
-
 clean:
 	rm -rf build build-san build-fuzz
 
