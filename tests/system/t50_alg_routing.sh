@@ -45,7 +45,7 @@ cat > "$T/bundle.json" <<JSON
  {"hostname": "dead.alg.test", "port": 0, "backend": "127.0.0.1:1", "preserve": "none"}
 ]}
 JSON
-start_rgwd "listen = 127.0.0.1:$L80, 127.0.0.1:$L443
+start_rgwd "listen = 127.0.0.1:$L80, 127.0.0.1:$L443, [::1]:$L80
 hostname_timeout = 1000
 workers = 2" || exit 1
 
@@ -58,6 +58,8 @@ check "HTTP Host a -> backend a" [ "$($C $R80 http://a.alg.test:$L80/)" = backen
 check "HTTP Host b -> backend b" [ "$($C $R80 http://b.alg.test:$L80/)" = backend-b ]
 check "HTTP Host upper case + trailing dot" \
 	[ "$($C -H 'Host: B.ALG.TEST.' http://127.0.0.1:$L80/)" = backend-b ]
+check "HTTP over IPv6 (::1)" \
+	[ "$($C -g -H 'Host: a.alg.test' "http://[::1]:$L80/")" = backend-a ]
 check "HTTP unknown Host -> 421" \
 	[ "$($C -o /dev/null -w '%{http_code}' $R80 http://x.alg.test:$L80/)" = 421 ]
 check "HTTP/1.1 without Host -> 400" \
@@ -178,4 +180,5 @@ check "the connection open before the change finished intact" \
 
 check "daemon alive at the end" alive
 check "access log lines written" grep -q "alg: client=127.0.0.1.*outcome=ok" "$T/rgwd.log"
+check "access log shows the IPv6 client" grep -q "alg: client=\[::1\]:[0-9]* .*outcome=ok" "$T/rgwd.log"
 finish
