@@ -44,5 +44,35 @@ check "the admitted ones are served" [ "$(awk '{print $6}' <<<"$out")" = "$held"
 sleep 1.2
 check "tokens refill: served again after a second" \
 	[ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]
+
+# descriptors exhausted: accept fails with EMFILE, the worker pauses accepting for 1 s instead
+# of spinning, and serves again once descriptors are free
+kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
+rm -f "$T/policy.db"*
+start_rgwd "listen = 127.0.0.1:$L80
+hostname_timeout = 3000" || exit 1
+hard=$(awk '/Max open files/ {print $5}' /proc/$RGWD_PID/limits)
+prlimit --pid "$RGWD_PID" --nofile=64:"$hard" || nok "prlimit"
+python3 - "$L80" <<'PY' &
+import socket, sys, time
+socks = []
+for i in range(120):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.send(b"GET / HTTP/1.1\r\n")
+        socks.append(s)
+    except OSError:
+        pass
+time.sleep(2)
+PY
+hp=$!
+sleep 1
+check "daemon alive while out of descriptors" alive
+wait $hp
+prlimit --pid "$RGWD_PID" --nofile="$hard":"$hard"
+sleep 1.5
+check "serving again once descriptors are free" \
+	[ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]
+check "the EMFILE pause was logged" grep -q "pausing accept for 1 s" "$T/rgwd.log"
 check "daemon alive" alive
 finish
