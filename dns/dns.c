@@ -280,9 +280,9 @@ dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg)
 }
 
 void
-dns_set_alias_hook(struct dns *d, dns_alias_fn fn, void *arg)
+dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg)
 {
-	d->alias = fn;
+	d->alias = hooks;
 	d->alias_arg = arg;
 }
 

@@ -87,7 +87,7 @@ struct dns {
 
 	dns_alloc_fn alloc;
 	void *alloc_arg;
-	dns_alias_fn alias;
+	const struct dns_alias_hooks *alias;
 	void *alias_arg;
 	dns_policy_changed_fn changed;
 	void *changed_arg;

@@ -347,3 +347,9 @@ nat_get_stats(const struct nat *n, struct nat_stats *out)
 	if (n->queue)
 		nat_queue_get_stats(n->queue, &out->queue);
 }
+
+int
+nat_rejected_sources(const struct nat *n, struct nat_rej_source *out, size_t max, size_t *total)
+{
+	return nat_rejmem_sources(n->rej, ev_now_ms(n->loop), out, max, total);
+}

@@ -57,6 +57,9 @@ struct nat_stats {
 	uint64_t nft_rules; /* rules in the table */
 };
 void nat_get_stats(const struct nat *n, struct nat_stats *out);
+/* Rejected packets per source, busiest first (see nat_rejmem_sources). */
+int nat_rejected_sources(const struct nat *n, struct nat_rej_source *out, size_t max,
+			 size_t *total);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);
