@@ -25,8 +25,18 @@ struct dns_alias_tab {
 	struct dns_alias_stats st;
 };
 
+/* Resolver pairs already merged: the original merged a cluster once (the issuer's nodes
+ * joined the asker's group); replaying the evidence on every alias would inflate it. */
+#define MERGED_MAX 1024
+
+struct merged_pair {
+	struct addr asker, issuer;
+};
+
 struct dns_aliases {
 	struct ev_loop *loop;
+	struct merged_pair merged[MERGED_MAX];
+	size_t n_merged;
 	struct dns_alias_tab *tab;
 	uint64_t timer;	   /* 0: not armed */
 	uint64_t timer_at; /* deadline the timer is armed for */
@@ -39,6 +49,8 @@ static struct dns_alias_entry *lookup(struct dns_alias_tab *t, const uint8_t *na
 				      uint64_t now_ms);
 static void unlink_rec(struct dns_alias_tab *t, struct arec *r);
 static void arm(struct dns_aliases *a);
+static bool already_merged(const struct dns_aliases *a, const struct addr *asker,
+			   const struct addr *issuer);
 static void on_expiry(struct ev_loop *loop, uint64_t id, void *arg);
 static int hook_issue(void *arg, const struct dns_db *db, const uint8_t *target,
 		      const struct addr *src, uint32_t ttl_ms, uint8_t alias_out[DNS_NAME_MAX]);
@@ -339,6 +351,17 @@ hook_issue(void *arg, const struct dns_db *db, const uint8_t *target, const stru
 	return 1;
 }
 
+static bool
+already_merged(const struct dns_aliases *a, const struct addr *asker, const struct addr *issuer)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_merged; i++)
+		if (addr_eq(&a->merged[i].asker, asker) && addr_eq(&a->merged[i].issuer, issuer))
+			return true;
+	return false;
+}
+
 static int
 hook_resolve(void *arg, const uint8_t *name, const struct addr *src, uint16_t qtype,
 	     uint8_t target_out[DNS_NAME_MAX], struct addr *charge, struct addr *cached)
@@ -352,14 +375,18 @@ hook_resolve(void *arg, const uint8_t *name, const struct addr *src, uint16_t qt
 		return 0;
 	memcpy(target_out, e->target, dns_name_len(e->target));
 	*charge = *src;
-	if (a->has_rep && !addr_eq(&e->resolver, src)) {
+	if (a->has_rep && !addr_eq(&e->resolver, src) && !already_merged(a, src, &e->resolver)) {
 		/* Another resolver followed the alias: one cluster (the original merged the
-		 * issuer's group into the asker's). An asker with no group of its own is
+		 * issuer's group into the asker's, once). An asker with no group of its own is
 		 * charged to the issuer, whose client the alias was made for. */
-		if (a->rep.merge && a->rep.merge(a->rep.arg, src, &e->resolver) == 0)
+		if (a->rep.merge && a->n_merged < MERGED_MAX &&
+		    a->rep.merge(a->rep.arg, src, &e->resolver) == 0) {
+			a->merged[a->n_merged].asker = *src;
+			a->merged[a->n_merged++].issuer = e->resolver;
 			a->tab->st.merges++;
-		else if (a->rep.known && !a->rep.known(a->rep.arg, src))
+		} else if (a->rep.known && !a->rep.known(a->rep.arg, src)) {
 			*charge = e->resolver;
+		}
 	}
 	slot = dns_alias_cache_slot(qtype);
 	if (slot >= 0 && e->cache[slot].family) {

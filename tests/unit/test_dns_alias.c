@@ -360,6 +360,8 @@ test_answer_alias_flow(void **state)
 	ask(&r, "100.64.0.2", false, false, alias, LDNS_RR_TYPE_A);
 	answer_rdata(&r, LDNS_RR_TYPE_A, a3, sizeof(a3));
 	assert_string_equal(a3, a1);
+	/* its retransmission does not replay the evidence a second time */
+	ask(&r, "100.64.0.2", false, false, alias, LDNS_RR_TYPE_A);
 	dns_aliases_get_stats(aliases, &st);
 	assert_int_equal(st.merges, 1);
 	assert_int_equal(st.issued, 1);
