@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../common/util.h"
 #include "rejmem.h"
 
 struct rec {
@@ -264,7 +265,7 @@ nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_s
 		all[n].records = 1;
 		n++;
 	}
-	qsort(all, n, sizeof(*all), src_cmp);
+	util_sort(all, n, sizeof(*all), src_cmp);
 	for (i = 0; i < n; i++) {
 		if (k > 0 && src_cmp(&all[k - 1], &all[i]) == 0) {
 			all[k - 1].packets += all[i].packets;
@@ -273,7 +274,7 @@ nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_s
 			all[k++] = all[i];
 		}
 	}
-	qsort(all, k, sizeof(*all), busiest_cmp);
+	util_sort(all, k, sizeof(*all), busiest_cmp);
 	if (total != NULL)
 		*total = k;
 	n = k < max ? k : max;
