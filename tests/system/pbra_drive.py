@@ -6,6 +6,7 @@
 #
 #   pbra_drive.py run SERVER QNAME LEGIT_RES CLIENT ECS NOISE_RES NOISE_PCT SECONDS RATE
 #   pbra_drive.py spoof SERVER QNAME COUNT SRC...   (scapy: forged UDP queries, no replies read)
+#   pbra_drive.py cluster SERVER QNAME RES_A RES_B CLIENT ECS   (alias from A asked by B, twice)
 import json
 import random
 import socket
@@ -124,10 +125,32 @@ def spoof(args):
     print(json.dumps({"sent": count}))
 
 
+def cluster(args):
+    server, qname, res_a, res_b, client, ecs = args[:6]
+    net, plen = ecs.split("/")
+    opts = [dns.edns.ECSOption(net, int(plen))]
+    q = dns.message.make_query(qname, dns.rdatatype.A, use_edns=0, options=opts)
+    r = dns.query.tcp(q, server, timeout=2, source=res_a)
+    alias = [rd.target.to_text() for rrset in r.answer for rd in rrset
+             if rd.rdtype == dns.rdatatype.CNAME]
+    out = {"alias": alias[0] if alias else None, "addresses": [], "connected": False}
+    if alias:
+        for _ in range(2):
+            q = dns.message.make_query(alias[0], dns.rdatatype.A, use_edns=0, options=opts)
+            r = dns.query.udp(q, server, timeout=2, source=res_b)
+            out["addresses"] += [rd.address for rrset in r.answer for rd in rrset
+                                 if rd.rdtype == dns.rdatatype.A]
+        if out["addresses"]:
+            out["connected"] = connect(out["addresses"][0], client)
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "run":
         run(sys.argv[2:])
     elif sys.argv[1] == "spoof":
         spoof(sys.argv[2:])
+    elif sys.argv[1] == "cluster":
+        cluster(sys.argv[2:])
     else:
         sys.exit("usage: pbra_drive.py run|spoof ...")

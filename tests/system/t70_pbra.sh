@@ -29,6 +29,7 @@ ip -n $GW link set lan0 up
 # public side: the SLA resolver .53, the noisy resolver .66, the legitimate clients' /24
 ip -n $PUB addr add 100.64.0.10/24 dev eth0
 ip -n $PUB addr add 100.64.0.53/32 dev eth0
+ip -n $PUB addr add 100.64.0.54/32 dev eth0
 ip -n $PUB addr add 100.64.0.66/32 dev eth0
 ip -n $PUB addr add 10.10.0.5/32 dev eth0
 ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
@@ -64,7 +65,9 @@ cat >"$T/bundle.json" <<'JSON'
              "services": [{"fqdn": "test.gwa.demo"}],
              "firewall": [{"direction": "ingress", "action": "accept", "priority": 100}]}],
   "resolver_groups": [{"name": "isp", "initial_reputation": 0.9, "sla": true,
-                       "nodes": ["100.64.0.53"]}],
+                       "nodes": ["100.64.0.53"]},
+                      {"name": "isp-b", "initial_reputation": 0.9, "sla": true,
+                       "nodes": ["100.64.0.54"]}],
   "admission": {"dns_tcp": true, "dns_cname": true, "dns_tcpcname": false,
                 "dns_cookies": false, "log_untrusted": true,
                 "unknown_resolver_groups": true, "alias_ttl_ms": 5000,
@@ -138,6 +141,21 @@ check "rejected packets reported per source (status.rejected_sources)" \
 metrics >"$T/metrics.rej"
 check "metrics expose rejected packets per source" \
 	grep -q 'rgw_rejected_source_packets{source="100.64.0.66"}' "$T/metrics.rej"
+# resolver cluster discovery: the alias given to .53 is asked by .54 (and retransmitted)
+drive cluster 100.64.1.130 test.gwa.demo 100.64.0.53 100.64.0.54 10.10.0.5 10.10.0.0/24 \
+	>"$T/cluster.json" 2>"$T/cluster.err"
+echo "# cluster: $(cat "$T/cluster.json") $(head -3 "$T/cluster.err")"
+api status >"$T/st3.json"
+check "alias asked by another resolver: answered, the retransmission gets the same address" \
+	jq -e '(.addresses | length) == 2 and .addresses[0] == .addresses[1]' "$T/cluster.json"
+check "the client connects to the address given through the other resolver" \
+	jq -e '.connected' "$T/cluster.json"
+echo "# aliases: $(jq -c .subsystems.aliases "$T/st3.json")"
+check "resolver groups merged once (cluster discovery), cached answer reused" \
+	jq -e '.subsystems.aliases.merges == 1 and .subsystems.aliases.cache_hits >= 1' "$T/st3.json"
+ip netns exec $PUB dig +time=2 +tries=1 +tcp @100.64.1.130 abcdefghijklmnopqrstuvwxyz012345.cname-gwa.demo A >"$T/dig.nx" 2>&1
+check "an unknown alias is NXDOMAIN (dig)" grep -q 'status: NXDOMAIN' "$T/dig.nx"
+check "daemon still running after the alias queries" kill -0 $RP
 stop
 
 # ---------------------------------------------------------------- the experiment
