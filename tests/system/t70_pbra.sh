@@ -106,10 +106,13 @@ start() {
 	RP=$!
 	wait_for 'rgwd: ready' "$T/log.$1" 10
 }
+# stop NAME: clean shutdown; the log must hold no sanitizer report (make SAN=1 builds)
 stop() {
 	kill -TERM $RP 2>/dev/null
 	wait $RP 2>/dev/null
 	RP=
+	check "$1: clean shutdown, no sanitizer report" \
+		bash -c "grep -q 'rgwd: stopped' '$T/log.$1' && ! grep -qiE 'sanitizer|runtime error' '$T/log.$1'"
 }
 api() { ip netns exec $GW curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$APORT/api/v1/$1"; }
 metrics() { ip netns exec $GW curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$APORT/metrics"; }
@@ -156,7 +159,7 @@ check "resolver groups merged once (cluster discovery), cached answer reused" \
 ip netns exec $PUB dig +time=2 +tries=1 +tcp @100.64.1.130 abcdefghijklmnopqrstuvwxyz012345.cname-gwa.demo A >"$T/dig.nx" 2>&1
 check "an unknown alias is NXDOMAIN (dig)" grep -q 'status: NXDOMAIN' "$T/dig.nx"
 check "daemon still running after the alias queries" kill -0 $RP
-stop
+stop spoof
 
 # ---------------------------------------------------------------- the experiment
 declare -A RATE
@@ -193,7 +196,7 @@ for pct in 10 50; do
 	check "$pct % noise: aliases were issued and followed" \
 		jq -e '.subsystems.aliases.issued > 0 and .subsystems.aliases.hits > 0' "$T/st$pct.json"
 	check "$pct % noise: daemon still running" kill -0 $RP
-	stop
+	stop run$pct
 	grep -iE 'error|assert|sanitizer' "$T/log.run$pct" | head -5 | sed 's/^/# /'
 done
 echo "# legitimate success rate: ${RATE[10]} % at 10 % noise, ${RATE[50]} % at 50 % noise"
