@@ -78,7 +78,6 @@ static json_t *api_status_hook(void *arg);
 static void api_metrics_hook(void *arg, struct buf *out);
 static json_t *aliases_json(const struct dns_aliases *a);
 static json_t *rejected_json(const struct nat *n);
-static void rej_source_addr(const struct nat_rej_source *s, struct addr *a);
 static json_t *api_reputation_hook(void *arg);
 static int api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set,
 				 double value);
@@ -516,7 +515,7 @@ rejected_json(const struct nat *n)
 		return NULL;
 	}
 	for (i = 0; i < k; i++) {
-		rej_source_addr(&src[i], &a);
+		nat_rej_source_addr(&src[i], &a);
 		addr_ntop(&a, ip, sizeof(ip));
 		json_array_append_new(arr, json_pack("{s:s, s:I, s:i}", "source", ip, "packets",
 						     (json_int_t)src[i].packets, "records",
@@ -525,14 +524,6 @@ rejected_json(const struct nat *n)
 	json_object_set_new(o, "sources", json_integer((json_int_t)total));
 	json_object_set_new(o, "busiest", arr);
 	return o;
-}
-
-static void
-rej_source_addr(const struct nat_rej_source *s, struct addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->family = s->family;
-	memcpy(a->u.bytes, s->src, s->family == AF_INET ? 4 : 16);
 }
 
 static void
@@ -590,48 +581,10 @@ api_metrics_hook(void *arg, struct buf *out)
 			   "rgw_resolver_queries_total{trust=\"untrusted\"} %llu\n",
 			   (unsigned long long)rs.trusted, (unsigned long long)rs.untrusted);
 	}
-	if (d->aliases != NULL) {
-		struct dns_alias_stats as;
-
-		dns_aliases_get_stats(d->aliases, &as);
-		buf_printf(out,
-			   "# HELP rgw_dns_aliases Live one-time CNAME aliases.\n"
-			   "# TYPE rgw_dns_aliases gauge\nrgw_dns_aliases %zu\n"
-			   "# HELP rgw_dns_alias_events_total One-time CNAME alias events.\n"
-			   "# TYPE rgw_dns_alias_events_total counter\n"
-			   "rgw_dns_alias_events_total{event=\"issued\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"hit\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"miss\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"expired\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"evicted\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"cache_hit\"} %llu\n"
-			   "rgw_dns_alias_events_total{event=\"merge\"} %llu\n",
-			   as.live, (unsigned long long)as.issued, (unsigned long long)as.hits,
-			   (unsigned long long)as.misses, (unsigned long long)as.expired,
-			   (unsigned long long)as.evicted, (unsigned long long)as.cache_hits,
-			   (unsigned long long)as.merges);
-	}
-	if (d->nat != NULL) {
-		struct nat_rej_source src[10];
-		char ip[ADDR_STRLEN];
-		size_t total = 0;
-		struct addr a;
-		int k = nat_rejected_sources(d->nat, src, 10, &total);
-
-		buf_printf(
-			out,
-			"# HELP rgw_rejected_sources Sources with rejected packets remembered.\n"
-			"# TYPE rgw_rejected_sources gauge\nrgw_rejected_sources %zu\n"
-			"# HELP rgw_rejected_source_packets Rejected packets remembered, for the "
-			"ten busiest sources.\n# TYPE rgw_rejected_source_packets gauge\n",
-			total);
-		for (int j = 0; j < k; j++) {
-			rej_source_addr(&src[j], &a);
-			addr_ntop(&a, ip, sizeof(ip));
-			buf_printf(out, "rgw_rejected_source_packets{source=\"%s\"} %llu\n", ip,
-				   (unsigned long long)src[j].packets);
-		}
-	}
+	if (d->aliases != NULL)
+		dns_aliases_metrics(d->aliases, out);
+	if (d->nat != NULL)
+		nat_rejected_metrics(d->nat, out, 10);
 }
 
 static int

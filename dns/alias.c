@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buf.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "alias.h"
@@ -294,6 +295,30 @@ void
 dns_aliases_get_stats(const struct dns_aliases *a, struct dns_alias_stats *out)
 {
 	dns_alias_tab_get_stats(a->tab, out);
+}
+
+void
+dns_aliases_metrics(const struct dns_aliases *a, struct buf *out)
+{
+	struct dns_alias_stats as;
+
+	dns_alias_tab_get_stats(a->tab, &as);
+	buf_printf(out,
+		   "# HELP rgw_dns_aliases Live one-time CNAME aliases.\n"
+		   "# TYPE rgw_dns_aliases gauge\nrgw_dns_aliases %zu\n"
+		   "# HELP rgw_dns_alias_events_total One-time CNAME alias events.\n"
+		   "# TYPE rgw_dns_alias_events_total counter\n"
+		   "rgw_dns_alias_events_total{event=\"issued\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"hit\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"miss\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"expired\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"evicted\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"cache_hit\"} %llu\n"
+		   "rgw_dns_alias_events_total{event=\"merge\"} %llu\n",
+		   as.live, (unsigned long long)as.issued, (unsigned long long)as.hits,
+		   (unsigned long long)as.misses, (unsigned long long)as.expired,
+		   (unsigned long long)as.evicted, (unsigned long long)as.cache_hits,
+		   (unsigned long long)as.merges);
 }
 
 /* One timer, armed for the oldest alias; re-armed when it fires. */

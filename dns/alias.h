@@ -99,6 +99,9 @@ void dns_aliases_set_rep(struct dns_aliases *a, const struct dns_alias_rep *rep)
 /* The hooks to give to dns_set_alias_hooks() with `a` as their argument. */
 const struct dns_alias_hooks *dns_aliases_hooks(void);
 void dns_aliases_get_stats(const struct dns_aliases *a, struct dns_alias_stats *out);
+/* Write the counters in Prometheus text format (rgw_dns_aliases, rgw_dns_alias_events_total). */
+struct buf;
+void dns_aliases_metrics(const struct dns_aliases *a, struct buf *out);
 /* The table, for tests. */
 struct dns_alias_tab *dns_aliases_tab(struct dns_aliases *a);
 

@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <libnftnl/rule.h>
 
+#include "../common/buf.h"
 #include "../common/log.h"
 #include "nat.h"
 #include "nft_io.h"
@@ -352,4 +353,36 @@ int
 nat_rejected_sources(const struct nat *n, struct nat_rej_source *out, size_t max, size_t *total)
 {
 	return nat_rejmem_sources(n->rej, ev_now_ms(n->loop), out, max, total);
+}
+
+void
+nat_rej_source_addr(const struct nat_rej_source *s, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = s->family;
+	memcpy(a->u.bytes, s->src, s->family == AF_INET ? 4 : 16);
+}
+
+void
+nat_rejected_metrics(const struct nat *n, struct buf *out, size_t top)
+{
+	struct nat_rej_source src[32];
+	char ip[ADDR_STRLEN];
+	size_t total = 0;
+	struct addr a;
+	int k, j;
+
+	k = nat_rejected_sources(n, src, top < 32 ? top : 32, &total);
+	buf_printf(out,
+		   "# HELP rgw_rejected_sources Sources with rejected packets remembered.\n"
+		   "# TYPE rgw_rejected_sources gauge\nrgw_rejected_sources %zu\n"
+		   "# HELP rgw_rejected_source_packets Rejected packets remembered, for the "
+		   "busiest sources.\n# TYPE rgw_rejected_source_packets gauge\n",
+		   total);
+	for (j = 0; j < k; j++) {
+		nat_rej_source_addr(&src[j], &a);
+		addr_ntop(&a, ip, sizeof(ip));
+		buf_printf(out, "rgw_rejected_source_packets{source=\"%s\"} %llu\n", ip,
+			   (unsigned long long)src[j].packets);
+	}
 }

@@ -305,6 +305,15 @@ bindings(void)
 	return n;
 }
 
+static int
+find_isp(void *arg, const struct nat_rep_entry *e)
+{
+	if (strcmp(e->key, "isp") != 0)
+		return 0;
+	*(struct nat_rep_entry *)arg = *e;
+	return 1;
+}
+
 static void
 test_answer_alias_flow(void **state)
 {
@@ -356,6 +365,11 @@ test_answer_alias_flow(void **state)
 	nat_rep_get_stats(rep, &rs);
 	assert_int_equal(rs.untrusted, 1);
 	assert_true(rs.trusted >= 4);
+	struct nat_rep_entry isp = { 0 };
+	nat_rep_foreach(rep, find_isp, &isp);
+	assert_string_equal(isp.key, "isp");
+	assert_int_equal(isp.untrusted, 1);
+	assert_int_equal(isp.trusted, rs.trusted);
 	/* the alias asked by the backup resolver: one cluster, and the same cached address */
 	ask(&r, "100.64.0.2", false, false, alias, LDNS_RR_TYPE_A);
 	answer_rdata(&r, LDNS_RR_TYPE_A, a3, sizeof(a3));
