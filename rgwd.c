@@ -71,6 +71,7 @@ static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
+static bool alias_pending(void *arg, const struct addr *public_addr, int64_t service_id);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
 static json_t *api_bindings_hook(void *arg);
@@ -702,6 +703,14 @@ alias_note(void *arg, const struct addr *resolver, bool trusted)
 
 	nat_rep_note_query(d->rep, resolver, trusted);
 }
+
+static bool
+alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
+{
+	struct rgwd *d = arg;
+
+	return nat_pool_pending(nat_get_pool(d->nat), public_addr, service_id, ev_now_ms(d->loop));
+}
 /* --- end aliases */
 
 /* Every [reputation] period: age the evidence; every save_interval: persist it. */
@@ -911,6 +920,7 @@ main(int argc, char **argv)
 		dns_aliases_set_rep(d.aliases, &(struct dns_alias_rep){ .merge = alias_merge,
 									.known = alias_known,
 									.note = alias_note,
+									.pending = alias_pending,
 									.arg = &d });
 		dns_set_alias_hooks(d.dns, dns_aliases_hooks(), d.aliases);
 		/* --- end aliases */

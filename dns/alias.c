@@ -57,7 +57,8 @@ static int hook_issue(void *arg, const struct dns_db *db, const uint8_t *target,
 		      const struct addr *src, uint32_t ttl_ms, uint8_t alias_out[DNS_NAME_MAX]);
 static int hook_resolve(void *arg, const uint8_t *name, const struct addr *src, uint16_t qtype,
 			uint8_t target_out[DNS_NAME_MAX], struct addr *charge, struct addr *cached);
-static void hook_remember(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *addr);
+static void hook_remember(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *addr,
+			  int64_t service_id);
 static void hook_note(void *arg, const struct addr *src, bool trusted);
 
 /* FNV-1a: the labels are our own random strings, so nobody outside can aim at a chain. */
@@ -415,14 +416,21 @@ hook_resolve(void *arg, const uint8_t *name, const struct addr *src, uint16_t qt
 	}
 	slot = dns_alias_cache_slot(qtype);
 	if (slot >= 0 && e->cache[slot].family) {
-		*cached = e->cache[slot];
-		a->tab->st.cache_hits++;
+		if (a->has_rep && a->rep.pending &&
+		    !a->rep.pending(a->rep.arg, &e->cache[slot], e->cache_svc[slot])) {
+			/* used or expired: this is a new client, not a retransmission */
+			memset(&e->cache[slot], 0, sizeof(e->cache[slot]));
+		} else {
+			*cached = e->cache[slot];
+			a->tab->st.cache_hits++;
+		}
 	}
 	return 1;
 }
 
 static void
-hook_remember(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *addr)
+hook_remember(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *addr,
+	      int64_t service_id)
 {
 	struct dns_aliases *a = arg;
 	struct dns_alias_entry *e;
@@ -431,8 +439,10 @@ hook_remember(void *arg, const uint8_t *name, uint16_t qtype, const struct addr 
 	if (slot < 0)
 		return;
 	e = lookup(a->tab, name, ev_now_ms(a->loop));
-	if (e != NULL)
+	if (e != NULL) {
 		e->cache[slot] = *addr;
+		e->cache_svc[slot] = service_id;
+	}
 }
 
 static void

@@ -49,6 +49,7 @@ struct dns_alias_entry {
 	struct addr resolver;	      /* who received the CNAME */
 	uint64_t expires_ms;
 	struct addr cache[3]; /* per QTYPE: A, SRV, TXT (family 0: nothing cached) */
+	int64_t cache_svc[3]; /* the service each cached address was allocated for */
 };
 
 /* max_entries >= 1. NULL on ENOMEM. */
@@ -79,12 +80,16 @@ void dns_alias_tab_get_stats(const struct dns_alias_tab *t, struct dns_alias_sta
  * Reputation callbacks (rgwd connects them to nat/reputation). merge: the alias issued to
  * `issuer` was asked by `asker`; return 0 when their groups are now one, negative when either
  * has no group. known: does the resolver have a reputation group? note: one WAN service
- * query from resolver, trusted (TCP, valid cookie, alias follow-up) or not.
+ * query from resolver, trusted (TCP, valid cookie, alias follow-up) or not. pending: a cached
+ * address is only answered again while its binding waits for its first packet (resolvers
+ * such as unbound keep a TTL-0 CNAME for a moment and ask the alias again for a new client).
  */
 struct dns_alias_rep {
 	int (*merge)(void *arg, const struct addr *asker, const struct addr *issuer);
 	bool (*known)(void *arg, const struct addr *resolver);
 	void (*note)(void *arg, const struct addr *resolver, bool trusted);
+	/* is the binding made for service_id on public_addr still pending? (NULL: assume so) */
+	bool (*pending)(void *arg, const struct addr *public_addr, int64_t service_id);
 	void *arg;
 };
 

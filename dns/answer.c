@@ -458,7 +458,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	}
 	info->allocated = true;
 	if (al != NULL && ctx->alias->remember)
-		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool);
+		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
 	put_service_records(r, svc, &pool, DNS_TTL_POOL);
 	return DNS_ANS_SEND;
 }

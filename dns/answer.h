@@ -40,7 +40,8 @@ struct dns_db;
  *             gets the service name, *charge the resolver the allocation is charged to, and
  *             *cached the address given earlier for this QTYPE (family 0: none). 0: no such
  *             alias (NXDOMAIN).
- *   remember: the allocation made for alias name and qtype (so retransmissions get it too).
+ *   remember: the allocation made for alias name and qtype, for service_id (retransmissions
+ *             get it too, while its binding is pending).
  *   note:     with admission.log_untrusted, every WAN service query: trusted when it came over
  *             TCP, with a valid cookie or for a live alias.
  */
@@ -49,7 +50,8 @@ struct dns_alias_hooks {
 		     const struct addr *src, uint32_t ttl_ms, uint8_t alias_out[DNS_NAME_MAX]);
 	int (*resolve)(void *arg, const uint8_t *name, const struct addr *src, uint16_t qtype,
 		       uint8_t target_out[DNS_NAME_MAX], struct addr *charge, struct addr *cached);
-	void (*remember)(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *a);
+	void (*remember)(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *a,
+			 int64_t service_id);
 	void (*note)(void *arg, const struct addr *src, bool trusted);
 };
 

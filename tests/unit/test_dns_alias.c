@@ -181,6 +181,13 @@ rep_note(void *arg, const struct addr *resolver, bool trusted)
 	nat_rep_note_query(arg, resolver, trusted);
 }
 
+static bool
+pool_pending(void *arg, const struct addr *public_addr, int64_t service_id)
+{
+	(void)arg;
+	return nat_pool_pending(pool, public_addr, service_id, ev_now_ms(loop));
+}
+
 static void
 build(bool tcpcname, int ttl_ms)
 {
@@ -207,6 +214,7 @@ build(bool tcpcname, int ttl_ms)
 	dns_aliases_set_rep(aliases, &(struct dns_alias_rep){ .merge = rep_merge,
 							      .known = rep_known,
 							      .note = rep_note,
+							      .pending = pool_pending,
 							      .arg = rep });
 }
 
@@ -380,6 +388,24 @@ test_answer_alias_flow(void **state)
 	assert_int_equal(st.merges, 1);
 	assert_int_equal(st.issued, 1);
 	assert_true(st.cache_hits >= 2);
+	/* the client uses the binding; the alias asked again is a new client (unbound keeps a
+	 * TTL-0 CNAME for a moment): a new binding, never the stale address */
+	struct addr csrc, cdst;
+	struct nat_pool_hit hit;
+	set_addr(&csrc, "198.51.100.1");
+	set_addr(&cdst, a1);
+	assert_int_equal(nat_pool_lookup(pool, &csrc, &cdst, 6, 80, ev_now_ms(loop), &hit),
+			 NAT_LOOKUP_OK);
+	int before = bindings();
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	assert_true(r.info.allocated);
+	assert_int_equal(bindings(), before + 1);
+	dns_aliases_get_stats(aliases, &st);
+	uint64_t hits = st.cache_hits;
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	assert_false(r.info.allocated);
+	dns_aliases_get_stats(aliases, &st);
+	assert_int_equal(st.cache_hits, hits + 1);
 	if (r.pkt)
 		ldns_pkt_free(r.pkt);
 }
