@@ -120,7 +120,7 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 # netcat, ping, tcpdump and conntrack to drive and observe the data plane.
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
 	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
-	iputils-ping tcpdump conntrack
+	iputils-ping tcpdump conntrack python3-dnspython python3-scapy
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
