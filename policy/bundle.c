@@ -176,7 +176,9 @@ pol_bundle_parse_json(const json_t *root, struct pol_snap **out, struct pol_err 
 		goto fail;
 	/* memberships are a set: keep them in the store's order so that a parsed bundle and
 	 * the same policy read back from the store export identically */
-	qsort(c.s->host_groups, c.s->n_host_groups, sizeof(*c.s->host_groups), host_group_cmp);
+	if (c.s->n_host_groups > 1)
+		qsort(c.s->host_groups, c.s->n_host_groups, sizeof(*c.s->host_groups),
+		      host_group_cmp);
 	*out = c.s;
 	return 0;
 fail:
