@@ -148,6 +148,26 @@ test_base_parses(void **state)
 	pol_snap_unref(s);
 }
 
+/* The smallest bundle: an empty policy with every default, exported with every key. */
+static void
+test_empty_bundle(void **state)
+{
+	struct pol_snap *s = fx_parse("{\"version\": 1}");
+	json_t *j;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(s->n_hosts + s->n_zones + s->n_host_groups + s->n_pool_addrs, 0);
+	assert_int_equal(s->admission.alias_ttl_ms, 5000);
+	j = pol_bundle_export(s);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(j), 9);
+	assert_int_equal(json_array_size(json_object_get(j, "hosts")), 0);
+	assert_false(json_is_true(json_object_get(json_object_get(j, "admission"), "dns_tcp")));
+	json_decref(j);
+	pol_snap_unref(s);
+}
+
 static void
 test_example_roundtrip(void **state)
 {
@@ -471,6 +491,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base_parses),
+		cmocka_unit_test(test_empty_bundle),
 		cmocka_unit_test(test_example_roundtrip),
 		cmocka_unit_test(test_export_pool_ranges),
 		cmocka_unit_test(test_bad_input),
