@@ -125,8 +125,12 @@ test_kill_during_replace(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0)
 			child_loop(path, a, b);
-		/* anywhere in the first one or two replaces: most kills land mid-transaction */
-		usleep((useconds_t)(r % (unsigned)(1.5 * one * 1e6 + 1)) + 20000);
+		/* even rounds: within the first replace (a write of B in flight); odd rounds:
+		 * one to three replace times in, after B committed, often inside the next */
+		if (round % 2 == 0)
+			usleep((useconds_t)(r % (unsigned)(one * 1e6 + 1)) + 20000);
+		else
+			usleep((useconds_t)(one * 1e6 + r % (unsigned)(2 * one * 1e6 + 1)));
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
