@@ -48,6 +48,8 @@ if grep -q "no pool allocator" "$T/rgwd.log"; then
 else
 	check "TXT for a pool service" grep -q '"proxy_False.port_22.protocol_6.ssh.test.gwa.demo."' <<<"$out"
 	check "SRV for a pool service" bash -c "$D ssh.test.gwa.demo SRV +short | grep -q '^10 100 22 _22._6.ssh.test.gwa.demo.$'"
+	check "A over UDP from the pool, TTL 0" \
+		bash -c "$D tcp2000.test.gwa.demo A | grep -Eq '^tcp2000.test.gwa.demo.[[:space:]]+0[[:space:]]+IN[[:space:]]+A[[:space:]]+100.64.1.(13[1-9]|14[0-2])$'"
 fi
 out=$($D 100.0.168.192.in-addr.arpa PTR)
 check "WAN PTR of a private host: NXDOMAIN (no leak)" grep -q "status: NXDOMAIN" <<<"$out"
