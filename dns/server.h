@@ -124,7 +124,6 @@ void dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db
 		  enum dns_view view, bool tcp, const struct sockaddr *peer);
 void dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answer_info *info,
 		 bool tcp);
-bool dns_is_main_thread(const struct dns *d);
 
 /* udp.c */
 int dns_udp_open(struct dns *d, struct dns_listener *l, bool reuseport);
