@@ -215,7 +215,8 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 	d->cookies.has_prev = false; /* two fresh secrets; the "previous" one was never issued */
 	d->rotate_timer = ev_timer_add(loop, (uint64_t)d->rotate_s * 1000, rotate_cb, d);
 	d->batch = dns_udp_batch_new(d->edns_size > DNS_UDP_MIN ? d->edns_size : DNS_UDP_MIN);
-	if (!d->batch)
+	d->tcp_out = malloc(DNS_TCP_MAX);
+	if (!d->batch || !d->tcp_out)
 		goto fail;
 	n = 2 * (conf->dns_wan.n + conf->dns_lan.n + conf->dns_local.n + conf->dns_ddns.n);
 	d->listeners = calloc(n ? n : 1, sizeof(*d->listeners));
@@ -388,6 +389,7 @@ dns_free(struct dns *d)
 		free(h);
 	}
 	dns_udp_batch_free(d->batch);
+	free(d->tcp_out);
 	dns_db_unref(d->db);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->handoff_lock);

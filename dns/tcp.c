@@ -257,18 +257,13 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	struct dns *d = c->d;
 	struct dns_answer_ctx ctx;
 	struct dns_answer_info info;
-	uint8_t *out = malloc(DNS_TCP_MAX);
+	uint8_t *out = d->tcp_out; /* main thread only; conn_send copies what it cannot write */
 	enum dns_answer_res res;
 
-	if (!out) {
-		c->eof = true;
-		return false;
-	}
 	if (c->l->ddns) {
 		size_t rl = dns_ddns_handle(d, msg, len, &c->src, out, DNS_TCP_MAX);
 		if (rl)
 			conn_send(c, out, rl);
-		free(out);
 		return true;
 	}
 	dns_ctx_init(d, &ctx, d->db, c->l->view, true, NULL);
@@ -303,7 +298,6 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	case DNS_ANS_DROP:
 		break;
 	}
-	free(out);
 	return go_on;
 }
 
