@@ -112,6 +112,8 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 	libmicrohttpd-dev libjansson-dev
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
 	curl jq
+# dns: dig and nsupdate, kdig, a real resolver and upstream (t4x_dns_*), dnsperf and knot (bench)
+TEST_DEBS += dnsutils knot-dnsutils unbound nsd python3 dnsperf knot
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
