@@ -95,7 +95,7 @@ struct dns {
 	struct dns_listener *listeners;
 	size_t n_listeners;
 	struct dns_udp_batch *batch;
-	uint8_t *tcp_out; /* DNS_TCP_MAX bytes: TCP answers are built here */
+	uint8_t *tcp_out;	    /* DNS_TCP_MAX bytes: TCP answers are built here */
 	struct dns_tcp_conn *conns; /* doubly linked list */
 	long n_conns;
 	uint64_t conn_serial;
