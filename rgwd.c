@@ -9,11 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "common/buf.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "dns/dns.h"
+#include "nat/nat.h"
+#include "nat/reputation.h"
 #include "policy/bundle.h"
 #include "policy/policy.h"
 #include "policy/store.h"
@@ -37,6 +41,11 @@ struct rgwd {
 	struct pol_snap *snap; /* policy in force */
 	struct dns *dns;       /* NULL when [dns] enable = no */
 	uint64_t started_ms;
+	struct nat *nat;     /* pool, nftables table, NFQUEUE admission */
+	struct nat_rep *rep; /* reputation evidence and PBRA admission */
+	uint64_t rep_timer;  /* next period transition / save */
+	uint64_t rep_next_save_ms;
+	struct api *api;
 };
 
 static void usage(FILE *f);
@@ -54,6 +63,18 @@ static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
 static char *read_file(const char *path, size_t *len);
 static void on_dns_policy_changed(void *arg);
+static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
+			   enum nat_refusal *why);
+static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
+static struct pol_snap *api_snapshot_hook(void *arg);
+static json_t *api_bindings_hook(void *arg);
+static json_t *api_status_hook(void *arg);
+static void api_metrics_hook(void *arg, struct buf *out);
+static json_t *api_reputation_hook(void *arg);
+static int api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set,
+				 double value);
+static int api_rep_reset_hook(void *arg, enum pol_rep_kind kind, const char *key);
 
 static void
 usage(FILE *f)
@@ -316,6 +337,17 @@ static int
 apply_policy(struct rgwd *d, struct pol_snap *snap)
 {
 	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
+	/* --- nat: the table follows the policy in one atomic batch, then the pool. */
+	if (d->nat != NULL) {
+		int rc = nat_apply(d->nat, snap);
+
+		if (rc < 0)
+			return rc;
+	}
+	/* --- end nat */
+	/* --- reputation: resolver groups, brackets and flags of the new policy */
+	if (d->rep != NULL && nat_rep_apply(d->rep, snap) < 0)
+		return -ENOMEM;
 
 	/* --- dns: name index from the snapshot --- */
 	if (d->dns != NULL && dns_apply(d->dns, snap) < 0) {
@@ -329,6 +361,209 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 	log_policy_summary(snap);
 	return 0;
 }
+
+/* The API applies every committed write through this hook before answering. */
+static int
+api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err)
+{
+	struct rgwd *d = arg;
+	int rc = apply_policy(d, snap);
+
+	if (rc < 0 && err != NULL && err->msg[0] == '\0')
+		pol_err_set(err, "", "a subsystem refused the policy (%s)", strerror(-rc));
+	return rc;
+}
+
+/* The API answers reads from the policy in force. */
+static struct pol_snap *
+api_snapshot_hook(void *arg)
+{
+	struct rgwd *d = arg;
+
+	return d->snap != NULL ? pol_snap_ref(d->snap) : NULL;
+}
+
+/* --- api hooks: read-only views of the live subsystems --- */
+
+static int
+binding_to_json(void *arg, const struct nat_binding_info *b)
+{
+	struct rgwd *d = ((void **)arg)[0];
+	json_t *arr = ((void **)arg)[1];
+	char pub[ADDR_STRLEN], priv[ADDR_STRLEN], res[ADDR_STRLEN], req[PREFIX_STRLEN];
+	const struct pol_host *h = d->snap ? pol_snap_host(d->snap, b->host_id) : NULL;
+	uint64_t now = ev_now_ms(d->loop);
+	const char *proto = pol_proto_name(b->protocol);
+	json_t *o;
+
+	o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)b->id,
+		      "public", addr_ntop(&b->public_addr, pub, sizeof(pub)), "protocol",
+		      proto ? proto : "other", "port", b->port, "host", h ? h->fqdn : "", "private",
+		      addr_ntop(&b->private_addr, priv, sizeof(priv)), "resolver",
+		      addr_ntop(&b->resolver, res, sizeof(res)), "sla", b->sla, "expires_ms",
+		      (json_int_t)(b->expires_ms > now ? b->expires_ms - now : 0));
+	if (o != NULL && b->has_requestor)
+		json_object_set_new(o, "requestor",
+				    json_string(prefix_ntop(&b->requestor, req, sizeof(req))));
+	return o == NULL || json_array_append_new(arr, o) < 0;
+}
+
+static json_t *
+api_bindings_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	json_t *arr = json_array();
+	void *ctx[2] = { d, arr };
+
+	if (arr != NULL && d->nat != NULL)
+		nat_pool_foreach(nat_get_pool(d->nat), binding_to_json, ctx);
+	return arr;
+}
+
+static json_t *
+api_status_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	struct nat_rep_stats rs;
+	struct dns_stats ds;
+	struct nat_stats ns;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (d->nat != NULL) {
+		nat_get_stats(d->nat, &ns);
+		json_object_set_new(
+			o, "nat",
+			json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pool_size",
+				  (int)ns.pool.size, "pool_allocated", (int)ns.pool.allocated,
+				  "bindings", (int)ns.pool.bindings, "bindings_created",
+				  (json_int_t)ns.pool.created, "bindings_used",
+				  (json_int_t)ns.pool.used, "bindings_expired",
+				  (json_int_t)ns.pool.expired, "flows_admitted",
+				  (json_int_t)ns.admitted, "flows_refused", (json_int_t)ns.refused,
+				  "nft_rules", (json_int_t)ns.nft_rules));
+	}
+	if (d->dns != NULL) {
+		dns_get_stats(d->dns, &ds);
+		json_object_set_new(o, "dns",
+				    json_pack("{s:I, s:I, s:I, s:I}", "queries_udp",
+					      (json_int_t)ds.queries_udp, "queries_tcp",
+					      (json_int_t)ds.queries_tcp, "allocations",
+					      (json_int_t)ds.allocations, "allocations_refused",
+					      (json_int_t)ds.alloc_refused));
+	}
+	if (d->rep != NULL) {
+		nat_rep_get_stats(d->rep, &rs);
+		json_object_set_new(
+			o, "reputation",
+			json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:i}", "admitted",
+				  (json_int_t)(rs.admitted[0] + rs.admitted[1] + rs.admitted[2]),
+				  "refused",
+				  (json_int_t)(rs.refused[0] + rs.refused[1] + rs.refused[2]),
+				  "events_ok", (json_int_t)rs.events_ok, "events_nok",
+				  (json_int_t)rs.events_nok, "resolver_groups", (int)rs.n_groups,
+				  "requestors", (int)rs.n_requestors, "hosts", (int)rs.n_hosts));
+	}
+	return o;
+}
+
+static void
+api_metrics_hook(void *arg, struct buf *out)
+{
+	static const char *const cls[] = { "fqdn_new", "sfqdn_new", "sfqdn_reuse" };
+	struct rgwd *d = arg;
+	struct nat_rep_stats rs;
+	struct nat_stats ns;
+	size_t i;
+
+	if (d->dns != NULL)
+		dns_metrics(d->dns, out);
+	if (d->nat != NULL) {
+		nat_get_stats(d->nat, &ns);
+		buf_printf(out,
+			   "# HELP rgw_pool_addresses Circular pool addresses.\n"
+			   "# TYPE rgw_pool_addresses gauge\nrgw_pool_addresses %u\n"
+			   "# HELP rgw_pool_allocated Pool addresses holding a binding.\n"
+			   "# TYPE rgw_pool_allocated gauge\nrgw_pool_allocated %u\n"
+			   "# HELP rgw_bindings Live bindings.\n"
+			   "# TYPE rgw_bindings gauge\nrgw_bindings %u\n"
+			   "# HELP rgw_bindings_ended_total Bindings ended, by outcome.\n"
+			   "# TYPE rgw_bindings_ended_total counter\n"
+			   "rgw_bindings_ended_total{how=\"used\"} %llu\n"
+			   "rgw_bindings_ended_total{how=\"expired\"} %llu\n"
+			   "# HELP rgw_flows_total First packets to pool addresses, by verdict.\n"
+			   "# TYPE rgw_flows_total counter\n"
+			   "rgw_flows_total{verdict=\"admitted\"} %llu\n"
+			   "rgw_flows_total{verdict=\"refused\"} %llu\n",
+			   ns.pool.size, ns.pool.allocated, ns.pool.bindings,
+			   (unsigned long long)ns.pool.used, (unsigned long long)ns.pool.expired,
+			   (unsigned long long)ns.admitted, (unsigned long long)ns.refused);
+		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
+				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
+		for (i = 1; i < NAT_REFUSE_MAX; i++)
+			buf_printf(out, "rgw_allocations_refused_total{reason=\"%s\"} %llu\n",
+				   nat_refusal_name((enum nat_refusal)i),
+				   (unsigned long long)ns.pool.refused[i]);
+	}
+	if (d->rep != NULL) {
+		nat_rep_get_stats(d->rep, &rs);
+		buf_printf(out, "# HELP rgw_admission_total PBRA admission decisions, by service "
+				"class and result.\n# TYPE rgw_admission_total counter\n");
+		for (i = 0; i < 3; i++)
+			buf_printf(out,
+				   "rgw_admission_total{class=\"%s\",result=\"admitted\"} %llu\n"
+				   "rgw_admission_total{class=\"%s\",result=\"refused\"} %llu\n",
+				   cls[i], (unsigned long long)rs.admitted[i], cls[i],
+				   (unsigned long long)rs.refused[i]);
+	}
+}
+
+static int
+rep_to_json(void *arg, const struct nat_rep_entry *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:f, s:b, s:i, s:i, s:i}", "kind",
+			      pol_rep_kind_name(e->kind), "key", e->key, "value", e->value, "sla",
+			      e->sla, "ok", (int)(e->w.prev.ok + e->w.cur.ok), "nok",
+			      (int)(e->w.prev.nok + e->w.cur.nok), "periods", (int)e->w.periods);
+
+	if (o == NULL)
+		return 1;
+	json_object_set_new(o, "override",
+			    e->w.has_override ? json_real(e->w.override_value) : json_null());
+	return json_array_append_new(arg, o) < 0;
+}
+
+static json_t *
+api_reputation_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	json_t *arr;
+
+	if (d->rep == NULL)
+		return NULL;
+	arr = json_array();
+	if (arr != NULL)
+		nat_rep_foreach(d->rep, rep_to_json, arr);
+	return arr;
+}
+
+static int
+api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set, double value)
+{
+	struct rgwd *d = arg;
+
+	return d->rep ? nat_rep_override(d->rep, kind, key, set, value) : -ENOENT;
+}
+
+static int
+api_rep_reset_hook(void *arg, enum pol_rep_kind kind, const char *key)
+{
+	struct rgwd *d = arg;
+
+	return d->rep ? nat_rep_reset(d->rep, kind, key) : -ENOENT;
+}
+/* --- end api hooks --- */
 
 static int
 reload_policy(struct rgwd *d)
@@ -353,6 +588,37 @@ on_dns_policy_changed(void *arg)
 {
 	if (reload_policy(arg) < 0)
 		log_warnx("rgwd: policy changed by DNS UPDATE could not be applied");
+}
+
+/*
+ * The DNS asks the pool for a binding. A binding is restricted to the requestor's subnet
+ * (SLA binding) when the resolver belongs to an SLA group and named the requestor.
+ */
+static int
+alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
+{
+	struct rgwd *d = arg;
+	struct nat_request r = *req;
+
+	r.sla = r.has_requestor && nat_rep_resolver_sla(d->rep, &r.resolver);
+	return nat_request(d->nat, &r, out, why);
+}
+
+/* Every [reputation] period: age the evidence; every save_interval: persist it. */
+static void
+on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+
+	(void)id;
+	nat_rep_transition(d->rep);
+	if (ev_now_ms(loop) >= d->rep_next_save_ms) {
+		if (nat_rep_save(d->rep, d->store) < 0)
+			log_warnx("rgwd: cannot save the reputation state");
+		d->rep_next_save_ms =
+			ev_now_ms(loop) + (uint64_t)d->conf.rep_save_interval_s * 1000;
+	}
+	d->rep_timer = ev_timer_add(loop, (uint64_t)d->conf.rep_period_s * 1000, on_rep_timer, d);
 }
 
 static void
@@ -510,8 +776,24 @@ main(int argc, char **argv)
 	}
 
 	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
+	/* --- nat: pool always; table and queue when [nat] enable (replaces a stale table). */
+	d.nat = nat_new(d.loop, &d.conf);
+	if (d.nat == NULL) {
+		log_warnx("rgwd: cannot start the nat subsystem");
+		goto out;
+	}
+	/* --- end nat */
+	/* --- reputation: restored from the store, fed by the pool, aged every period */
+	d.rep = nat_rep_new((size_t)d.conf.nat_reject_memory_max);
+	if (d.rep == NULL) {
+		log_warnx("rgwd: cannot start the reputation engine");
+		goto out;
+	}
+	nat_set_hooks(d.nat, nat_rep_admit, nat_rep_binding_end, d.rep);
+	d.rep_next_save_ms = util_mono_ms() + (uint64_t)d.conf.rep_save_interval_s * 1000;
+	d.rep_timer = ev_timer_add(d.loop, (uint64_t)d.conf.rep_period_s * 1000, on_rep_timer, &d);
 
-	/* --- dns: listeners (the pool allocator is connected once nat exists) --- */
+	/* --- dns: listeners, answering from the pool --- */
 	if (d.conf.dns_enable) {
 		d.dns = dns_new(d.loop, &d.conf, d.store);
 		if (d.dns == NULL) {
@@ -519,11 +801,34 @@ main(int argc, char **argv)
 			goto out;
 		}
 		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
+		dns_set_allocator(d.dns, alloc_from_pool, &d);
 	}
 	/* --- end dns --- */
 
 	if (reload_policy(&d) < 0)
 		goto out;
+	if (nat_rep_load(d.rep, d.store) < 0)
+		log_warnx("rgwd: cannot restore the reputation state; starting from policy");
+
+	/* api: after the policy is in force, so that the first answer reflects it. */
+	if (d.conf.api_enable) {
+		static const struct api_hooks hooks = {
+			.apply = api_apply_hook,
+			.snapshot = api_snapshot_hook,
+			.bindings = api_bindings_hook,
+			.status = api_status_hook,
+			.metrics = api_metrics_hook,
+			.reputation = api_reputation_hook,
+			.reputation_override = api_rep_override_hook,
+			.reputation_reset = api_rep_reset_hook,
+		};
+		if (api_token_bootstrap(d.store, stdout) < 0)
+			goto out;
+		d.api = api_new(d.loop, &d.conf, d.store, &hooks, &d);
+		if (d.api == NULL)
+			goto out;
+	}
+
 	log_info("rgwd: ready");
 	if (ev_run(d.loop) < 0) {
 		log_warn("rgwd: event loop failed");
@@ -532,7 +837,14 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
+	api_free(d.api);
 	dns_free(d.dns); /* dns */
+	nat_free(d.nat); /* --- nat: removes the table */
+	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)
+		log_warnx("rgwd: cannot save the reputation state");
+	if (d.rep_timer)
+		ev_timer_del(d.loop, d.rep_timer);
+	nat_rep_free(d.rep);
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);
