@@ -315,6 +315,7 @@ conn_process(struct dns_tcp_conn *c)
 		}
 		if (c->in.len < 2 + mlen)
 			break;
+		conn_touch(c); /* a complete message: the idle clock restarts */
 		bool go_on = conn_answer(c, c->in.data + 2, mlen, false);
 		if (!go_on && c->retry_timer)
 			break; /* keep the message for the retry */
@@ -412,8 +413,9 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 			}
 			ssize_t n = read(fd, c->in.data + c->in.len, TCP_READ_CHUNK);
 			if (n > 0) {
+				/* no conn_touch here: a client trickling bytes must still finish a
+				 * message within the idle timeout (slowloris) */
 				c->in.len += (size_t)n;
-				conn_touch(c);
 				if ((size_t)n < TCP_READ_CHUNK)
 					break;
 				continue;

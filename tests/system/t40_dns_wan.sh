@@ -79,6 +79,8 @@ check "kdig pipelined TCP: four answers on one connection" \
 check "20 pipelined queries in one segment, answered in order" python3 "$PROBE" "$P" pipeline 20
 check "partial TCP writes (byte by byte, two queries)" python3 "$PROBE" "$P" bytewise
 check "silent TCP client closed at the idle timeout" python3 "$PROBE" "$P" silent 1
+check "trickling TCP client (a byte every 0.3 s) closed at the idle timeout" \
+	python3 "$PROBE" "$P" trickle 1
 check "garbage over TCP: connection closed" python3 "$PROBE" "$P" garbage
 python3 "$PROBE" "$P" udpjunk
 check "still serving after junk datagrams" bash -c "$D gwa.demo SOA +short | grep -q hostmaster"
