@@ -469,6 +469,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	enum dns_answer_res res = DNS_ANS_SEND;
 
 	memset(info, 0, sizeof(*info));
+	memset(&r, 0, sizeof(r));
 	enum dns_qerr qe = dns_query_parse(pkt, len, false, &q);
 	if (qe == DNS_QERR_DROP)
 		return DNS_ANS_DROP;
