@@ -121,6 +121,8 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
 	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
 	iputils-ping tcpdump conntrack
+# dns bench (tests/bench/dns): dnsperf, and Knot as a peer
+TEST_DEBS += dnsperf knot
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
