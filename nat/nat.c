@@ -338,6 +338,12 @@ nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *a
 	nat_pool_set_hooks(n->pool, admit, binding, arg);
 }
 
+int
+nat_check_drops(struct nat *n)
+{
+	return n->queue ? nat_queue_check_drops(n->queue) : 0;
+}
+
 void
 nat_get_stats(const struct nat *n, struct nat_stats *out)
 {

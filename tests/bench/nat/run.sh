@@ -10,6 +10,7 @@ BENCH="$TOP/$BUILD/tests/sys/nat_bench"
 HOSTS=${HOSTS:-1000}
 RULES=${RULES:-4}
 N=${N:-30000}
+RATE=${RATE:-50000}
 [ "$(id -u)" = 0 ] || { echo "needs root"; exit 1; }
 [ -x "$BENCH" ] || { echo "build first: make $BUILD/tests/sys/nat_bench"; exit 1; }
 P=rgwnb$$
@@ -41,7 +42,7 @@ peer=$(echo "$t1 - $t0" | bc -l)
 printf 'peer_nft_f_s=%.4f\nratio_ours_over_nft=%.2f\n' "$peer" "$(echo "$ours / $peer" | bc -l)"
 ip netns del ${P}g
 
-echo "== NFQUEUE admissions: $N bindings, one SYN each"
+echo "== NFQUEUE admissions: $N bindings, one SYN each, offered at up to $RATE/s"
 ip netns add ${P}p
 ip netns add ${P}g
 ip -n ${P}g link add wan0 type veth peer name eth0 netns ${P}p
@@ -58,10 +59,10 @@ ip netns exec ${P}g sysctl -qw net.netfilter.nf_conntrack_max=262144 2>/dev/null
 mkfifo "$T/fifo"
 ip netns exec ${P}g timeout 120 "$BENCH" queue rgwbench 77 wan0 "$N" > "$T/queue" &
 QP=$!
-for i in $(seq 100); do grep -q ready "$T/queue" && break; sleep 0.1; done
+for i in $(seq 100); do grep -qs ready "$T/queue" && break; sleep 0.1; done
 cat > "$T/flood.py" <<'PY'
 import socket, struct, sys, time
-n = int(sys.argv[1]); src = socket.inet_aton("100.64.0.10")
+n = int(sys.argv[1]); rate = float(sys.argv[2]); src = socket.inet_aton("100.64.0.10")
 def csum(b):
     t = sum(struct.unpack("!%dH" % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
     return (~t) & 0xffff
@@ -74,12 +75,17 @@ for i in range(n):
     pkts.append((ip + tcp, d))
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 t0 = time.monotonic()
-for p, d in pkts:
+for i, (p, d) in enumerate(pkts):
     s.sendto(p, (d, 0))
+    if i % 200 == 199:
+        # paced: an unpaced burst only measures the kernel queue length
+        ahead = t0 + (i + 1) / rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
 t1 = time.monotonic()
 print("offered_pps=%.0f" % (n / (t1 - t0)))
 PY
-ip netns exec ${P}p timeout 120 python3 "$T/flood.py" "$N" | tee "$T/offered"
+ip netns exec ${P}p timeout 120 python3 "$T/flood.py" "$N" "$RATE" | tee "$T/offered"
 wait $QP
 cat "$T/queue"
 adm=$(sed -n 's/admissions_per_s=//p' "$T/queue")
