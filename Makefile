@@ -111,7 +111,8 @@ test: deps deps-test
 BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
 	libmicrohttpd-dev libjansson-dev
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
-	curl jq
+	curl jq \
+	socat iputils-ping python3 bc dnsutils
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
