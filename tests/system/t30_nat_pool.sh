@@ -47,6 +47,9 @@ srv $PRIV 192.168.0.100 2000 h1-2000
 srv $PRIV 192.168.0.101 2001 h2-2001
 srv $PRIV 192.168.0.101 5000 h2
 srv $PRIV 192.168.0.100 22 h1-ssh
+ip netns exec $PRIV socat UDP-RECVFROM:5353,bind=192.168.0.101,fork SYSTEM:'echo h2-udp' \
+	>/dev/null 2>&1 &
+pids+=($!)
 ip netns exec $PRIV socat TCP-LISTEN:6000,bind=192.168.0.100,reuseaddr,fork EXEC:cat \
 	>/dev/null 2>&1 &
 pids+=($!)
@@ -99,7 +102,8 @@ for c in "pool 100.64.1.131" "pool 100.64.1.132" "pool 100.64.1.133" "svcaddr 10
 	"service h1.gwa.demo h1.gwa.demo any 0" "service h1.gwa.demo tcp2000.h1.gwa.demo tcp 2000" \
 	"service h1.gwa.demo ssh.h1.gwa.demo tcp 22" "service h2.gwa.demo tcp2001.h2.gwa.demo tcp 2001" \
 	"service h2.gwa.demo tcp.h2.gwa.demo tcp 0" "service h2.gwa.demo h2.gwa.demo any 0" \
-	"service h3.gwa.demo h3.gwa.demo any 0" "service h1.gwa.demo long.h1.gwa.demo tcp 6000 30000"; do
+	"service h3.gwa.demo h3.gwa.demo any 0" "service h1.gwa.demo long.h1.gwa.demo tcp 6000 30000" \
+	"service h2.gwa.demo udp5353.h2.gwa.demo udp 5353"; do
 	drv "$c" > /dev/null
 done
 check "policy applied" test "$(drv apply)" = ok
@@ -126,6 +130,13 @@ B=$(addr_of "$(drv req h2.gwa.demo tcp2001.h2.gwa.demo 100.64.0.53)")
 check "tcp/2000 and tcp/2001 share one address" test -n "$A" -a "$A" = "$B"
 check "port 2001 reaches h2" test "$(connect "$B" 2001)" = h2-2001
 check "port 2000 reaches h1" test "$(connect "$A" 2000)" = h1-2000
+
+# --- UDP: admitted to the host's port; refused UDP gets port unreachable
+udp() { echo ping | ip netns exec $PUB timeout 5 socat -T2 - UDP:"$1":"$2" 2>"$T/cerr"; }
+A=$(addr_of "$(drv req h2.gwa.demo udp5353.h2.gwa.demo 100.64.0.53)")
+check "UDP first packet admitted to h2:5353" test "$(udp "$A" 5353)" = h2-udp
+udp 100.64.1.133 5353 > /dev/null
+check "UDP without binding gets ICMP port unreachable" grep -qi refused "$T/cerr"
 
 # --- tcp/* and tcp/22 do not share
 C=$(addr_of "$(drv req h2.gwa.demo tcp.h2.gwa.demo 100.64.0.53)")
