@@ -42,6 +42,7 @@ static void on_deadline(void *arg, uint64_t deadline_ms);
 static void on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void arm(struct nat *n, uint64_t deadline_ms);
 static bool probe_native_queue(struct nat *n);
+static void check_synproxy_sysctl(void);
 static int push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out);
 
 static int
@@ -151,6 +152,25 @@ on_deadline(void *arg, uint64_t deadline_ms)
 	arm(arg, deadline_ms);
 }
 
+/* The synproxy only sees the client's ACK if conntrack does not pick up mid-stream
+ * connections: tell the operator (rgwd does not change system settings). */
+static void
+check_synproxy_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", "re");
+	int v = -1;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v != 0)
+		log_warnx("nat: synproxy needs net.netfilter.nf_conntrack_tcp_loose = 0 "
+			  "(it is %d): handshakes through the synproxy will fail",
+			  v);
+}
+
 /* Does the kernel have the nft queue expression? One throw-away batch tells. */
 static bool
 probe_native_queue(struct nat *n)
@@ -241,6 +261,8 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 	n->io = nat_nft_io_open();
 	if (n->io == NULL)
 		goto fail;
+	if (conf->nat_synproxy)
+		check_synproxy_sysctl();
 	n->cfg.queue_native = probe_native_queue(n);
 	if (!n->cfg.queue_native)
 		log_info("nat: kernel without nft queue: using the xtables NFQUEUE target");

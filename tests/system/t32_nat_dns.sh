@@ -28,6 +28,8 @@ ip -n $GW addr add 192.168.0.1/24 dev lan0
 ip -n $PRIV addr add 192.168.0.100/24 dev eth0
 ip -n $PRIV route add default via 192.168.0.1
 ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1
+# synproxy needs strict TCP tracking (rgwd warns when it is not)
+ip netns exec $GW sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 
 for spec in "5000 h1" "2000 h1-2000"; do
 	set -- $spec
@@ -66,6 +68,7 @@ table = rgw
 queue = $QNUM
 wan_interfaces = wan0
 lan_interfaces = lan0
+synproxy = yes
 [alg]
 enable = no
 [api]
@@ -96,6 +99,14 @@ check "tcp/2000 flow reaches the host's port 2000" test "$(connect "$A" 2000)" =
 A=$(q test.gwa.demo)
 sleep 2.3
 check "an unused binding expires and then refuses" refused "$A" 5000
+# synproxy in front of the service address: a local listener there is reached through it
+ip netns exec $GW socat TCP-LISTEN:8081,bind=100.64.1.130,reuseaddr,fork SYSTEM:'echo svc' \
+	>/dev/null 2>&1 &
+pids+=($!)
+sleep 0.3
+check "service address reachable through the synproxy" test "$(connect 100.64.1.130 8081)" = svc
+ip netns exec $GW nft list chain inet rgw filter_in > "$T/fin" 2>&1
+check "synproxy rule in place" grep -q "synproxy mss 1460 wscale 7" "$T/fin"
 kill -TERM $RP
 wait $RP 2>/dev/null
 check "table removed at shutdown" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null"
