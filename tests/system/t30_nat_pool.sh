@@ -53,6 +53,10 @@ pids+=($!)
 ip netns exec $PRIV socat TCP-LISTEN:6000,bind=192.168.0.100,reuseaddr,fork EXEC:cat \
 	>/dev/null 2>&1 &
 pids+=($!)
+# Stand-in for the ALG listener on the service address (in the gateway).
+ip netns exec $GW socat TCP-LISTEN:8080,bind=100.64.1.130,reuseaddr,fork SYSTEM:'echo alg' \
+	>/dev/null 2>&1 &
+pids+=($!)
 ip netns exec $PUB socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' \
 	>/dev/null 2>&1 &
 pids+=($!)
@@ -62,7 +66,7 @@ start_driver() {
 	rm -f "$T/in"
 	mkfifo "$T/in"
 	: > "$T/out"
-	ip netns exec $GW "$DRIVER" $TABLE $QNUM wan0 lan0 ftp < "$T/in" > "$T/out" \
+	ip netns exec $GW env NAT_ALG=1 "$DRIVER" $TABLE $QNUM wan0 lan0 ftp < "$T/in" > "$T/out" \
 		2>> "$T/err" &
 	DPID=$!
 	pids+=($DPID)
@@ -115,6 +119,10 @@ A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "binding answered with the lowest pool address" test "$A" = 100.64.1.131
 check "first flow admitted and DNATed to h1" test "$(connect "$A" 5000)" = h1
 check "second flow to the same address refused with a reset" refused "$A" 5000
+
+# --- web ports of admitted flows go to the ALG on the service address
+A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
+check "admitted flow to a web port is handed to the ALG listener" test "$(connect "$A" 8080)" = alg
 
 # --- expired binding
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
