@@ -223,6 +223,19 @@ push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out)
 	rc = nat_model_diff(n->model, m, b);
 	if (rc == 0)
 		rc = nat_nft_io_send(n->io, b);
+	if ((rc == -ENOBUFS || rc == -EPROTO) && n->model != NULL) {
+		/* Acks were lost: whether the kernel committed is unknown, so the next diff
+		 * could be wrong. Rebuild the whole table (one batch, flows unaffected). */
+		log_warnx("nat: outcome of the last batch unknown (%s): rebuilding table %s",
+			  strerror(-rc), n->cfg.table);
+		nat_model_free(n->model);
+		n->model = NULL;
+		nat_nft_batch_free(b);
+		b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		rc = b ? nat_model_diff(NULL, m, b) : -ENOMEM;
+		if (rc == 0)
+			rc = nat_nft_io_send(n->io, b);
+	}
 	if (rc == 0)
 		log_debug("%s: table %s: %zu commands, %zu rules", __func__, n->cfg.table,
 			  nat_nft_batch_ncmds(b), nat_model_nrules(m));
