@@ -112,7 +112,7 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 	libmicrohttpd-dev libjansson-dev
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
 	curl jq \
-	socat iputils-ping python3 bc dnsutils
+	socat iputils-ping python3 bc dnsutils conntrack
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:

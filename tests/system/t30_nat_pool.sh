@@ -47,6 +47,9 @@ srv $PRIV 192.168.0.100 2000 h1-2000
 srv $PRIV 192.168.0.101 2001 h2-2001
 srv $PRIV 192.168.0.101 5000 h2
 srv $PRIV 192.168.0.100 22 h1-ssh
+ip netns exec $PRIV socat TCP-LISTEN:21,bind=192.168.0.100,reuseaddr,fork \
+	SYSTEM:'echo 220 ready; sleep 2' >/dev/null 2>&1 &
+pids+=($!)
 ip netns exec $PRIV socat UDP-RECVFROM:5353,bind=192.168.0.101,fork SYSTEM:'echo h2-udp' \
 	>/dev/null 2>&1 &
 pids+=($!)
@@ -107,7 +110,7 @@ for c in "pool 100.64.1.131" "pool 100.64.1.132" "pool 100.64.1.133" "svcaddr 10
 	"service h1.gwa.demo ssh.h1.gwa.demo tcp 22" "service h2.gwa.demo tcp2001.h2.gwa.demo tcp 2001" \
 	"service h2.gwa.demo tcp.h2.gwa.demo tcp 0" "service h2.gwa.demo h2.gwa.demo any 0" \
 	"service h3.gwa.demo h3.gwa.demo any 0" "service h1.gwa.demo long.h1.gwa.demo tcp 6000 30000" \
-	"service h2.gwa.demo udp5353.h2.gwa.demo udp 5353"; do
+	"service h2.gwa.demo udp5353.h2.gwa.demo udp 5353" "service h1.gwa.demo ftp.h1.gwa.demo tcp 21"; do
 	drv "$c" > /dev/null
 done
 check "policy applied" test "$(drv apply)" = ok
@@ -123,6 +126,16 @@ check "second flow to the same address refused with a reset" refused "$A" 5000
 # --- web ports of admitted flows go to the ALG on the service address
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "admitted flow to a web port is handed to the ALG listener" test "$(connect "$A" 8080)" = alg
+
+# --- conntrack helper (ftp) attached to a flow admitted through the pool
+A=$(addr_of "$(drv req h1.gwa.demo ftp.h1.gwa.demo 100.64.0.53)")
+connect "$A" 21 > "$T/ftp.out" &
+CP=$!
+sleep 0.7
+ip netns exec $GW conntrack -L -p tcp --dport 21 > "$T/ct" 2>/dev/null
+wait $CP
+check "ftp flow admitted" grep -q "220 ready" "$T/ftp.out"
+check "conntrack helper ftp attached to the admitted flow" grep -q "helper=ftp" "$T/ct"
 
 # --- expired binding
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
