@@ -89,7 +89,7 @@ drv() {
 addr_of() { sed -n 's/^addr //p' <<< "$1"; }
 # connect ADDR PORT: prints what the server said (empty on failure); status of socat
 connect() {
-	ip netns exec $PUB timeout 6 socat -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
 		2>"$T/cerr"
 }
 # refused ADDR PORT: the connection fails quickly with a reset (not a silent hang)
@@ -153,7 +153,7 @@ check "port 2001 reaches h2" test "$(connect "$B" 2001)" = h2-2001
 check "port 2000 reaches h1" test "$(connect "$A" 2000)" = h1-2000
 
 # --- UDP: admitted to the host's port; refused UDP gets port unreachable
-udp() { echo ping | ip netns exec $PUB timeout 5 socat -T2 - UDP:"$1":"$2" 2>"$T/cerr"; }
+udp() { echo ping | ip netns exec $PUB timeout 5 socat -t 4 -T3 - UDP:"$1":"$2" 2>"$T/cerr"; }
 A=$(addr_of "$(drv req h2.gwa.demo udp5353.h2.gwa.demo 100.64.0.53)")
 check "UDP first packet admitted to h2:5353" test "$(udp "$A" 5353)" = h2-udp
 udp 100.64.1.133 5353 > /dev/null
@@ -181,7 +181,7 @@ A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53 100.64.0.0/24 sla)")
 check "SLA binding admits a source inside the subnet" test "$(connect "$A" 5000)" = h1
 
 # --- outbound SNAT
-out=$(ip netns exec $PRIV timeout 5 socat -T3 - TCP:100.64.0.10:7000,connect-timeout=3 </dev/null 2>/dev/null)
+out=$(ip netns exec $PRIV timeout 5 socat -t 4 -T3 - TCP:100.64.0.10:7000,connect-timeout=3 </dev/null 2>/dev/null)
 check "LAN -> WAN is SNATed to the service address" test "$out" = 100.64.1.130
 
 # --- firewall rule: drop ingress ICMP to h1

@@ -81,7 +81,7 @@ check "rgwd (dns + nat) ready in the gateway namespace" wait_for 'rgwd: ready' "
 
 q() { ip netns exec $PUB dig +time=2 +tries=1 @100.64.0.1 "$1" A +short 2>/dev/null | tail -n 1; }
 connect() {
-	ip netns exec $PUB timeout 6 socat -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
 		2>"$T/cerr"
 }
 refused() {
