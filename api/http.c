@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/* api/http.c -- libmicrohttpd in external-epoll mode on the main loop: requests to handlers */
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "internal.h"
+#include "ratelimit.h"
+
+#define API_CONN_LIMIT	   512
+#define API_CONN_PER_IP	   128 /* one client cannot hold every connection */
+#define API_CONN_TIMEOUT_S 30
+#define TLS_FILE_MAX	   (1 << 20)
+
+struct api_listener {
+	struct api *api;
+	struct MHD_Daemon *d;
+	int lfd;
+	int epfd;
+	uint64_t timer;
+};
+
+/* Per-connection request state; MHD hands it back on every callback. */
+struct req_ctx {
+	struct api_req r;
+	struct buf body;
+	bool too_big;
+	bool answered;
+};
+
+static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
+static struct log_rl req_rl = LOG_RL_INIT(5000, 10);
+
+static void run_listener(struct api_listener *l);
+static void on_epoll(struct ev_loop *loop, int fd, int events, void *arg);
+static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls);
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe);
+static void mhd_logger(void *cls, const char *fmt, va_list ap);
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s);
+static enum MHD_Result send_reply(struct req_ctx *x);
+static bool begin_request(struct req_ctx *x, const char *url, const char *method);
+static void finish_request(struct req_ctx *x);
+static const char *mhd_query(struct api_req *r, const char *key);
+static int open_listener(const struct addr_port *ap);
+static char *read_file(const char *path);
+
+/* ---- event loop glue ---- */
+
+/* Let MHD do its work, then wake up again when it needs us (timeouts, buffered data). */
+static void
+run_listener(struct api_listener *l)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+
+	MHD_run(l->d);
+	if (l->timer) {
+		ev_timer_del(l->api->loop, l->timer);
+		l->timer = 0;
+	}
+	if (MHD_get_timeout(l->d, &to) == MHD_YES)
+		l->timer = ev_timer_add(l->api->loop, to, on_timer, l);
+}
+
+static void
+on_epoll(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	(void)loop;
+	(void)fd;
+	(void)events;
+	run_listener(arg);
+}
+
+static void
+on_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct api_listener *l = arg;
+
+	(void)loop;
+	if (l->timer == id)
+		l->timer = 0;
+	run_listener(l);
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_rl(&mhd_rl, LOG_LVL_INFO, "api: http: %s", msg);
+}
+
+/*
+ * %-decoding of the path and the query, in place. "%00" stays encoded: a NUL would cut the
+ * C string and "/hosts/%00" would silently become "/hosts/". Malformed escapes stay as
+ * they are.
+ */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+
+	(void)cls;
+	(void)c;
+	for (const char *r = s; *r; r++) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/* ---- requests ---- */
+
+static const char *
+mhd_query(struct api_req *r, const char *key)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static bool
+is_json_type(const char *ct, bool patch)
+{
+	size_t n;
+
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	return patch && n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0;
+}
+
+/* Headers are in: route, rate limit, authentication, body checks. False if answered. */
+static bool
+begin_request(struct req_ctx *x, const char *url, const char *method)
+{
+	struct api_req *r = &x->r;
+	struct api *api = r->api;
+	const union MHD_ConnectionInfo *ci;
+	enum api_route_result rr;
+	const char *auth, *len_s;
+	struct addr client = { 0 };
+	uint64_t retry;
+
+	api->stats.requests++;
+	r->method = method;
+	r->query_fn = mhd_query;
+	r->if_match = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-Match");
+	r->if_none_match = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr)
+		addr_from_sockaddr(ci->client_addr, &client, NULL);
+
+	if (!api_rl_take(api->rl, &client, util_mono_ms(), &retry)) {
+		api->stats.rate_limited++;
+		r->retry_after_s = (uint32_t)((retry + 999) / 1000);
+		if (r->retry_after_s == 0)
+			r->retry_after_s = 1;
+		api_reply_error(r, 429, NULL, "too many requests: retry after %u s",
+				r->retry_after_s);
+		return false;
+	}
+	if (util_strlcpy(r->path, url, sizeof(r->path)) >= sizeof(r->path)) {
+		api_reply_error(r, 400, NULL, "path too long");
+		return false;
+	}
+	rr = api_route_match(api_routes, api_n_routes, method, r->path, &r->m, r->allow,
+			     sizeof(r->allow));
+	if (rr == API_ROUTE_NOT_FOUND) {
+		api_reply_error(r, 404, NULL, "no such resource");
+		return false;
+	}
+	if (rr == API_ROUTE_INVALID) {
+		api_reply_error(r, 400, NULL, "invalid path");
+		return false;
+	}
+	if (rr == API_ROUTE_BAD_METHOD) {
+		api_reply_error(r, 405, NULL, "method %s not allowed here (allowed: %s)", method,
+				r->allow);
+		return false;
+	}
+
+	if (!(r->m.route->flags & API_R_PUBLIC)) {
+		char name[64] = "";
+		enum pol_role role;
+		auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+		if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+			api->stats.auth_failures++;
+			api_reply_error(r, 401, NULL, "a bearer token is required");
+			return false;
+		}
+		auth += 7;
+		while (*auth == ' ')
+			auth++;
+		if (strlen(auth) >= POL_TOKEN_MAX ||
+		    pol_token_check(api->st, auth, &role, name, sizeof(name)) < 0) {
+			api->stats.auth_failures++;
+			api_reply_error(r, 401, NULL, "invalid token");
+			return false;
+		}
+		r->role = role;
+		util_strlcpy(r->actor, name, sizeof(r->actor));
+		if ((r->m.route->flags & API_R_WRITE) && role != POL_ROLE_RW) {
+			api_reply_error(r, 403, NULL, "token '%s' is read-only", name);
+			return false;
+		}
+	}
+
+	len_s = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+	if (len_s) {
+		long len;
+		if (util_parse_long(len_s, 0, 1L << 40, &len) < 0 ||
+		    len > api->conf->api_max_body) {
+			api_reply_error(r, 413, NULL, "request body larger than %ld bytes",
+					api->conf->api_max_body);
+			return false;
+		}
+	}
+	if ((r->m.route->flags & API_R_WRITE) && !(r->m.route->flags & API_R_NOBODY) &&
+	    !is_json_type(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type"),
+			  strcmp(method, "PATCH") == 0)) {
+		api_reply_error(r, 415, NULL, "Content-Type must be application/json");
+		return false;
+	}
+	return true;
+}
+
+/* The body is in: parse it and run the handler. */
+static void
+finish_request(struct req_ctx *x)
+{
+	struct api_req *r = &x->r;
+	const struct api_route *rt = r->m.route;
+	json_error_t jerr;
+
+	if (x->too_big) {
+		api_reply_error(r, 413, NULL, "request body larger than %ld bytes",
+				r->api->conf->api_max_body);
+		return;
+	}
+	if ((rt->flags & API_R_WRITE) && !(rt->flags & API_R_NOBODY)) {
+		if (x->body.len == 0) {
+			api_reply_error(r, 400, NULL, "a JSON body is required");
+			return;
+		}
+		r->body = json_loadb((const char *)x->body.data, x->body.len,
+				     JSON_REJECT_DUPLICATES, &jerr);
+		if (!r->body) {
+			api_reply_error(r, 400, NULL, "invalid JSON at line %d column %d: %s",
+					jerr.line, jerr.column, jerr.text);
+			return;
+		}
+		if (!json_is_object(r->body)) {
+			api_reply_error(r, 400, NULL, "the body must be a JSON object");
+			return;
+		}
+	}
+	r->status = 0;
+	rt->fn(r);
+	if (r->status == 0)
+		api_reply_error(r, 500, NULL, "handler gave no answer");
+}
+
+static enum MHD_Result
+add_header(struct MHD_Response *resp, const char *name, const char *value)
+{
+	return MHD_add_response_header(resp, name, value);
+}
+
+static enum MHD_Result
+send_reply(struct req_ctx *x)
+{
+	struct api_req *r = &x->r;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char *text = NULL;
+	size_t len = 0;
+	const char *ctype = NULL;
+
+	x->answered = true;
+	if (r->status / 100 >= 1 && r->status / 100 <= 5)
+		r->api->stats.by_class[r->status / 100]++;
+	if (r->status >= 500)
+		log_rl(&req_rl, LOG_LVL_WARN, "api: %s %s: %d", r->method, r->path, r->status);
+	else
+		log_debug("%s: %s %s: %d", __func__, r->method, r->path, r->status);
+
+	if (r->status != 204 && r->status != 304) {
+		const char *pv = NULL;
+		size_t pl = 0;
+		bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
+							    "pretty", 6, &pv, &pl) == MHD_YES;
+		if (r->raw && !pretty) {
+			/* the bytes the ETag was computed from */
+			text = r->raw;
+			len = r->raw_len;
+			r->raw = NULL;
+			ctype = "application/json";
+		} else if (r->reply ||
+			   (r->raw && (r->reply = json_loadb(r->raw, r->raw_len, 0, NULL)))) {
+			size_t flags = pretty ? JSON_INDENT(2) : JSON_COMPACT;
+			text = json_dumps(r->reply, flags | JSON_ENCODE_ANY | JSON_SORT_KEYS);
+			if (text) {
+				len = strlen(text);
+				/* newline-terminated like any text reply */
+				char *t2 = realloc(text, len + 2);
+				if (t2) {
+					text = t2;
+					text[len++] = '\n';
+					text[len] = '\0';
+				}
+			}
+			ctype = "application/json";
+		} else if (r->text.len) {
+			text = (char *)buf_steal(&r->text, &len);
+			ctype = r->ctype ? r->ctype : "text/plain; charset=utf-8";
+		}
+	}
+	static char empty[1];
+
+	resp = MHD_create_response_from_buffer(
+		len, text ? text : empty, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	if (ctype)
+		add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	add_header(resp, "X-Content-Type-Options", "nosniff");
+	if (r->etag[0])
+		add_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (r->location[0])
+		add_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+	if (r->status == 405 && r->allow[0])
+		add_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->status == 401)
+		add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"rgw\"");
+	if (r->retry_after_s) {
+		char ra[16];
+		snprintf(ra, sizeof(ra), "%u", r->retry_after_s);
+		add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
+	ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct req_ctx *x = *con_cls;
+
+	(void)version;
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return MHD_NO;
+		x->r.api = cls;
+		x->r.conn = c;
+		*con_cls = x;
+		if (!begin_request(x, url, method))
+			return send_reply(x); /* early answer: MHD closes after it */
+		return MHD_YES;
+	}
+	if (x->answered) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!x->too_big) {
+			if (x->body.len + *upload_size > (size_t)x->r.api->conf->api_max_body) {
+				x->too_big = true;
+				buf_free(&x->body);
+			} else if (buf_append(&x->body, upload, *upload_size) < 0) {
+				return MHD_NO;
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	finish_request(x);
+	return send_reply(x);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct req_ctx *x = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!x)
+		return;
+	json_decref(x->r.body);
+	json_decref(x->r.reply);
+	free(x->r.raw);
+	buf_free(&x->r.text);
+	buf_free(&x->body);
+	free(x);
+	*con_cls = NULL;
+}
+
+/* ---- listeners ---- */
+
+static int
+open_listener(const struct addr_port *ap)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&ap->ss;
+	int fd, one = 1, err;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1)
+		goto fail;
+	if (sa->sa_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+		goto fail;
+	if (bind(fd, sa, ap->len) == -1 || listen(fd, 128) == -1)
+		goto fail;
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	return -err;
+}
+
+static char *
+read_file(const char *path)
+{
+	struct stat sb;
+	char *data = NULL;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || sb.st_size <= 0 || sb.st_size > TLS_FILE_MAX)
+		goto out;
+	data = calloc(1, (size_t)sb.st_size + 1);
+	if (!data)
+		goto out;
+	n = read(fd, data, (size_t)sb.st_size);
+	if (n != sb.st_size)
+		FREE_AND_NULL(data);
+out:
+	close(fd);
+	return data;
+}
+
+int
+api_http_start(struct api *api)
+{
+	const struct conf *conf = api->conf;
+	char *cert = NULL, *key = NULL;
+	bool tls = conf->api_tls_cert[0] || conf->api_tls_key[0];
+	int rc = 0;
+
+	if (tls) {
+		if (!conf->api_tls_cert[0] || !conf->api_tls_key[0]) {
+			log_warnx("api: api_tls_cert and api_tls_key must be set together");
+			return -EINVAL;
+		}
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_warnx("api: libmicrohttpd was built without TLS support");
+			return -ENOTSUP;
+		}
+		cert = read_file(conf->api_tls_cert);
+		key = read_file(conf->api_tls_key);
+		if (!cert || !key) {
+			log_warnx("api: cannot read TLS certificate %s or key %s",
+				  conf->api_tls_cert, conf->api_tls_key);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	api->listeners =
+		calloc(conf->api_listen.n ? conf->api_listen.n : 1, sizeof(*api->listeners));
+	if (!api->listeners) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
+
+	for (size_t i = 0; i < conf->api_listen.n; i++) {
+		struct api_listener *l = &api->listeners[i];
+		const union MHD_DaemonInfo *di;
+		char where[ADDR_PORT_STRLEN];
+		unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+		addr_port_ntop(&conf->api_listen.v[i], where, sizeof(where));
+		l->api = api;
+		l->epfd = -1;
+		l->lfd = open_listener(&conf->api_listen.v[i]);
+		if (l->lfd < 0) {
+			errno = -l->lfd;
+			log_warn("api: cannot listen on %s", where);
+			rc = l->lfd;
+			goto out;
+		}
+		api->n_listeners++;
+		if (tls)
+			flags |= MHD_USE_TLS;
+		if (conf->api_listen.v[i].ss.ss_family == AF_INET6)
+			flags |= MHD_USE_IPv6;
+		l->d = MHD_start_daemon(
+			flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
+			mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
+			MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+			api, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_CONN_PER_IP,
+			MHD_OPTION_ARRAY, tls ? tls_opts : no_opts, MHD_OPTION_END);
+		if (!l->d) {
+			log_warnx("api: libmicrohttpd could not start on %s", where);
+			rc = -EIO;
+			goto out;
+		}
+		di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+		l->epfd = di ? di->epoll_fd : -1;
+		if (l->epfd < 0 || (rc = ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l)) < 0) {
+			log_warnx("api: cannot watch the libmicrohttpd epoll fd on %s", where);
+			l->epfd = -1;
+			rc = rc < 0 ? rc : -EIO;
+			goto out;
+		}
+		log_info("api: listening on %s%s", where, tls ? " (HTTPS)" : "");
+		run_listener(l);
+	}
+out:
+	free(cert);
+	free(key);
+	return rc;
+}
+
+void
+api_http_stop(struct api *api)
+{
+	for (size_t i = 0; i < api->n_listeners; i++) {
+		struct api_listener *l = &api->listeners[i];
+		if (l->timer)
+			ev_timer_del(api->loop, l->timer);
+		if (l->epfd >= 0)
+			ev_io_del(api->loop, l->epfd);
+		/* MHD closes the listening socket it was given. */
+		if (l->d)
+			MHD_stop_daemon(l->d);
+		else if (l->lfd >= 0)
+			close(l->lfd);
+	}
+	FREE_AND_NULL(api->listeners);
+	api->n_listeners = 0;
+}

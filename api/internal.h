@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* api/internal.h -- types shared by the api/ files: request, reply helpers, entity table */
+#ifndef RGW_API_INTERNAL_H
+#define RGW_API_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+#include "../policy/policy.h"
+#include "../policy/store.h"
+#include "api.h"
+#include "router.h"
+
+struct MHD_Connection;
+
+/* Counters exported by /metrics and /api/v1/status. */
+struct api_stats {
+	uint64_t requests;
+	uint64_t by_class[6]; /* 1xx..5xx by status / 100 (index 0 unused) */
+	uint64_t writes;
+	uint64_t write_failures;
+	uint64_t apply_failures;
+	uint64_t auth_failures;
+	uint64_t rate_limited;
+	uint64_t last_write_us;	 /* duration of the last successful write, commit to apply */
+	uint64_t write_us_total; /* sum over successful writes */
+};
+
+struct api {
+	struct ev_loop *loop;
+	const struct conf *conf;
+	struct pol_store *st;
+	struct api_hooks hooks;
+	void *arg;
+	struct api_rl *rl;
+	uint64_t started_ms; /* monotonic */
+	uint64_t started_wall_ms;
+	struct api_stats stats;
+	struct api_listener *listeners;
+	size_t n_listeners;
+	/* GET /bundle cache: the serialised export of one snapshot (held by reference). */
+	struct pol_snap *bundle_snap;
+	char *bundle_text;
+	size_t bundle_len;
+	char bundle_etag[40];
+};
+
+/*
+ * One HTTP request, from the first header callback to the response. Handlers read the
+ * parameters and the body and fill in the reply with the api_reply_* helpers.
+ */
+struct api_req {
+	struct api *api;
+	struct MHD_Connection *conn; /* NULL when driven by a unit test */
+	const char *method;
+	char path[2048];
+	struct api_match m;
+	/* request */
+	json_t *body; /* parsed body (POST/PUT/PATCH) */
+	const char *if_match;
+	const char *if_none_match;
+	const char *(*query_fn)(struct api_req *r, const char *key); /* test hook */
+	enum pol_role role;
+	char actor[64]; /* token name, for the audit log */
+	/* the row being written, so that errors about it name the request's field */
+	const struct api_entity *w_ent;
+	int64_t w_id;
+	/* reply */
+	int status;
+	json_t *reply;	 /* JSON body, or NULL */
+	struct buf text; /* text body when reply is NULL */
+	char *raw;	 /* serialised JSON body (compact), preferred over reply when set */
+	size_t raw_len;
+	const char *ctype; /* content type of text */
+	char etag[40];	   /* quoted, "" = none */
+	char location[512];
+	char allow[128];
+	uint32_t retry_after_s;
+};
+
+/* --- reply helpers (api/reply.c) --- */
+
+/* Canonical ETag of a JSON value: "\"<32 hex>\"", a 128-bit keyed hash (two SipHash-2-4)
+ * of its compact dump with sorted keys; api_etag_text hashes such a dump directly. */
+void api_etag(const json_t *v, char out[40]);
+void api_etag_text(const char *text, size_t len, char out[40]);
+/* Reply with an already serialised JSON entity and its ETag (text is copied). */
+void api_reply_raw_entity(struct api_req *r, int status, const char *text, size_t len,
+			  const char *etag);
+/* Reply with JSON (steals v). */
+void api_reply_json(struct api_req *r, int status, json_t *v);
+/* Reply with JSON and its ETag (steals v); GET with a matching If-None-Match gets 304. */
+void api_reply_entity(struct api_req *r, int status, json_t *v);
+/* Reply {"error": code, "message": ..., "field": field or null}. */
+void api_reply_error(struct api_req *r, int status, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Rewrite e->field from store/snapshot terms ("hosts.fqdn", "hosts[3].fqdn") to the
+ * request's terms ("fqdn") when it is about the row being written; otherwise prefix
+ * e->msg with the row's kind and name. snap may be NULL. */
+void api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e);
+/* Map a store or validation error (-EINVAL, -EEXIST, -ENOENT, -EBUSY...) to a reply. */
+void api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const char *what);
+/* The machine-readable code for an HTTP status ("invalid", "not_found", ...). */
+const char *api_error_code(int status);
+/* Query parameter or NULL. */
+const char *api_query(struct api_req *r, const char *key);
+/* If-Match check against the current representation: true if the write may proceed,
+ * otherwise a 412 reply has been set. Absent If-Match always proceeds; "*" matches any. */
+bool api_if_match(struct api_req *r, const json_t *current);
+
+/* --- write transactions (api/txn.c) --- */
+
+/* BEGIN; false with a reply set on failure. */
+bool api_txn_begin(struct api_req *r);
+/*
+ * Finish a write: snapshot, cross-row validation, audit line, apply to the data plane,
+ * COMMIT. On any failure: ROLLBACK, previous snapshot re-applied, error reply set, false.
+ * On success *snap_out (if not NULL) holds the new snapshot (caller unrefs).
+ */
+bool api_txn_commit(struct api_req *r, struct pol_snap **snap_out);
+/* ROLLBACK after an error reply was set by the handler. */
+void api_txn_abort(struct api_req *r);
+/* Apply a snapshot after a store replace (bundle PUT); 0 or -errno with e. */
+int api_apply(struct api *api, struct pol_snap *snap, struct pol_err *e);
+/* Append one audit line for r (method, path, summary of the body). */
+int api_audit(struct api_req *r);
+/* A snapshot of the store, or NULL with a 500/503 reply set (writes). */
+struct pol_snap *api_snapshot(struct api_req *r);
+/* The policy to answer reads from: the one in force (hooks.snapshot) or the store's. */
+struct pol_snap *api_snapshot_read(struct api_req *r);
+
+/*
+ * --- entities (api/entity.c) ---
+ * Generic CRUD over one policy table. A row is addressed by its numeric id or by its
+ * natural key (name, fqdn, address, prefix) when it has one.
+ */
+struct api_entity {
+	const char *kind;      /* "host", in messages */
+	const char *table;     /* snapshot array name in validation paths ("hosts[3].fqdn") */
+	const char *sql_table; /* store table name in constraint errors ("hosts.fqdn") */
+	size_t row_size;
+	size_t (*count)(const struct pol_snap *s);
+	const void *(*at)(const struct pol_snap *s, size_t i);
+	int64_t (*id)(const void *row);
+	void (*set_id)(void *row, int64_t id);
+	/* Parent id (host, group, zone, resolver group), NULL for top-level tables. */
+	int64_t (*parent)(const void *row);
+	void (*set_parent)(void *row, int64_t pid);
+	/* Natural key of a row as text (NULL: none), and canonicalisation of a key given
+	 * in a path or a filter (0 or -EINVAL). */
+	const char *(*name)(const void *row, char *buf, size_t len);
+	int (*canon)(const char *in, char *out, size_t len);
+	bool name_is_key; /* the natural key is unique and addresses a row in paths */
+	json_t *(*to_json)(const struct pol_snap *s, const void *row);
+	int (*from_json)(const struct pol_snap *s, const json_t *obj, bool partial, void *row,
+			 struct pol_err *e);
+	int (*insert)(struct pol_store *st, void *row, struct pol_err *e);
+	int (*update)(struct pol_store *st, const void *row, struct pol_err *e);
+	int (*del)(struct pol_store *st, int64_t id, struct pol_err *e);
+	/* Optional: after insert/update of row, write the embedded sub-collections present
+	 * in obj (the request body), replacing the current ones. 0, or <0 with a reply set. */
+	int (*after_write)(struct api_req *r, const struct pol_snap *s, const json_t *obj,
+			   const void *row);
+};
+
+extern const struct api_entity api_ent_zone, api_ent_nameserver, api_ent_service_addr,
+	api_ent_pool_addr, api_ent_host, api_ent_service, api_ent_host_fw, api_ent_group,
+	api_ent_group_fw, api_ent_alg_route, api_ent_bracket, api_ent_resolver_group,
+	api_ent_resolver_node;
+
+/* Every entity once (fw rules as host rules), NULL-terminated. */
+extern const struct api_entity *const api_entities[];
+
+/* Find a row by key ("12" or a name) among the rows of parent_id (0: any). */
+const void *api_entity_find(const struct api_entity *ent, const struct pol_snap *s, const char *key,
+			    int64_t parent_id);
+/* The representation of a row: to_json plus "id". */
+json_t *api_entity_json(const struct api_entity *ent, const struct pol_snap *s, const void *row);
+
+/* Generic handlers (route->ent, route->parent). */
+void api_h_list(struct api_req *r);
+void api_h_get(struct api_req *r);
+void api_h_create(struct api_req *r);
+void api_h_replace(struct api_req *r);
+void api_h_patch(struct api_req *r);
+void api_h_delete(struct api_req *r);
+
+/* Specific handlers (api/res_*.c). */
+void api_h_host_groups_list(struct api_req *r);
+void api_h_host_groups_add(struct api_req *r);
+void api_h_host_groups_del(struct api_req *r);
+void api_h_admission_get(struct api_req *r);
+void api_h_admission_put(struct api_req *r);
+void api_h_admission_patch(struct api_req *r);
+void api_h_reputation_list(struct api_req *r);
+void api_h_reputation_get(struct api_req *r);
+void api_h_reputation_put(struct api_req *r);
+void api_h_reputation_del(struct api_req *r);
+void api_h_bindings(struct api_req *r);
+void api_h_bundle_get(struct api_req *r);
+void api_h_bundle_put(struct api_req *r);
+void api_h_status(struct api_req *r);
+void api_h_metrics(struct api_req *r);
+void api_h_openapi(struct api_req *r);
+void api_h_audit(struct api_req *r);
+
+/* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
+int api_http_start(struct api *api);
+void api_http_stop(struct api *api);
+
+/* The OpenAPI document (api/openapi.json, embedded at build time), NUL-terminated. */
+const char *api_openapi_text(void);
+
+#endif

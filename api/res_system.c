@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* api/res_system.c -- bundle export/replace, bindings, status, metrics, OpenAPI, audit */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "../policy/bundle.h"
+#include "internal.h"
+
+static json_t *policy_counts(const struct pol_snap *s);
+
+void
+api_h_bindings(struct api_req *r)
+{
+	json_t *items;
+
+	if (!r->api->hooks.bindings) {
+		api_reply_error(r, 503, NULL, "NAT is not running: no live bindings");
+		return;
+	}
+	items = r->api->hooks.bindings(r->api->arg);
+	if (!items) {
+		api_reply_error(r, 503, NULL, "NAT is not running: no live bindings");
+		return;
+	}
+	api_reply_json(r, 200,
+		       json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(items), "items",
+				 items));
+}
+
+/*
+ * The export of a snapshot is cached with the snapshot it came from (held by reference,
+ * so the pointer cannot be reused): while the policy in force does not change, a fetch
+ * of the whole policy is a copy of ready bytes.
+ */
+void
+api_h_bundle_get(struct api_req *r)
+{
+	struct api *api = r->api;
+	struct pol_snap *s = api_snapshot_read(r);
+
+	if (!s)
+		return;
+	if (s != api->bundle_snap) {
+		api_reply_entity(r, 200, pol_bundle_export(s));
+		if (r->status == 200 && r->raw) {
+			char *copy = strdup(r->raw);
+			if (copy) {
+				pol_snap_unref(api->bundle_snap);
+				free(api->bundle_text);
+				api->bundle_snap = pol_snap_ref(s);
+				api->bundle_text = copy;
+				api->bundle_len = r->raw_len;
+				memcpy(api->bundle_etag, r->etag, sizeof(api->bundle_etag));
+			}
+		}
+	} else {
+		api_reply_raw_entity(r, 200, api->bundle_text, api->bundle_len, api->bundle_etag);
+	}
+	pol_snap_unref(s);
+}
+
+/*
+ * PUT /bundle: the whole policy, replaced atomically by pol_store_replace (its own
+ * transaction), then applied. When apply fails, the old policy is written back and
+ * applied again.
+ */
+void
+api_h_bundle_put(struct api_req *r)
+{
+	struct pol_snap *old = NULL, *in = NULL, *ns = NULL;
+	struct pol_err e = { 0 };
+	json_t *cur = NULL;
+	int rc;
+
+	if (!(old = api_snapshot(r)))
+		return;
+	cur = pol_bundle_export(old);
+	if (!api_if_match(r, cur))
+		goto out;
+	rc = pol_bundle_parse_json(r->body, &in, &e);
+	if (rc < 0) {
+		api_reply_store_err(r, rc, &e, "invalid bundle");
+		goto out;
+	}
+	rc = pol_store_replace(r->api->st, in, &e);
+	if (rc < 0) {
+		api_reply_store_err(r, rc, &e, "invalid bundle");
+		r->api->stats.write_failures++;
+		goto out;
+	}
+	if (!(ns = api_snapshot(r)))
+		goto restore;
+	rc = api_apply(r->api, ns, &e);
+	if (rc < 0) {
+		api_reply_error(r, 500, e.field[0] ? e.field : NULL,
+				"applying the policy to the data plane failed: %s",
+				e.msg[0] ? e.msg : strerror(-rc));
+		goto restore;
+	}
+	if (api_audit(r) < 0)
+		log_warnx("api: audit line for the bundle replace could not be written");
+	r->api->stats.writes++;
+	api_reply_entity(r, 200, pol_bundle_export(ns));
+	goto out;
+restore:
+	r->api->stats.write_failures++;
+	if (pol_store_replace(r->api->st, old, &e) < 0) {
+		log_warnx("api: restoring the previous bundle failed: %s: %s", e.field, e.msg);
+	} else {
+		struct pol_snap *back = NULL;
+		if (pol_store_snapshot(r->api->st, &back) == 0 && api_apply(r->api, back, &e) < 0)
+			log_warnx("api: re-applying the previous bundle failed: %s", e.msg);
+		pol_snap_unref(back);
+	}
+out:
+	json_decref(cur);
+	pol_snap_unref(old);
+	pol_snap_unref(in);
+	pol_snap_unref(ns);
+}
+
+static json_t *
+policy_counts(const struct pol_snap *s)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "generation",
+			 (json_int_t)s->generation, "zones", (json_int_t)s->n_zones,
+			 "service_addresses", (json_int_t)s->n_service_addrs, "pool_addresses",
+			 (json_int_t)s->n_pool_addrs, "groups", (json_int_t)s->n_groups, "hosts",
+			 (json_int_t)s->n_hosts, "services", (json_int_t)s->n_services,
+			 "firewall_rules", (json_int_t)s->n_fw_rules, "alg_routes",
+			 (json_int_t)s->n_alg_routes, "load_brackets", (json_int_t)s->n_brackets,
+			 "resolver_groups", (json_int_t)s->n_resolver_groups);
+}
+
+void
+api_h_status(struct api_req *r)
+{
+	const struct api_stats *st = &r->api->stats;
+	struct pol_snap *s = api_snapshot_read(r);
+	json_t *sub = NULL, *o;
+
+	if (!s)
+		return;
+	if (r->api->hooks.status)
+		sub = r->api->hooks.status(r->api->arg);
+	o = json_pack("{s:s,s:I,s:I,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}", "version",
+		      RGW_VERSION, "uptime_s",
+		      (json_int_t)((util_mono_ms() - r->api->started_ms) / 1000), "started_ms",
+		      (json_int_t)r->api->started_wall_ms, "policy", policy_counts(s), "api",
+		      "requests", (json_int_t)st->requests, "writes", (json_int_t)st->writes,
+		      "write_failures", (json_int_t)st->write_failures, "apply_failures",
+		      (json_int_t)st->apply_failures, "auth_failures",
+		      (json_int_t)st->auth_failures, "rate_limited", (json_int_t)st->rate_limited,
+		      "last_write_us", (json_int_t)st->last_write_us, "schema_version",
+		      (json_int_t)pol_store_schema_version(r->api->st), "subsystems",
+		      sub ? sub : json_object());
+	api_reply_json(r, 200, o);
+	pol_snap_unref(s);
+}
+
+void
+api_h_metrics(struct api_req *r)
+{
+	const struct api_stats *st = &r->api->stats;
+	struct pol_snap *s = api_snapshot_read(r);
+	struct buf *b = &r->text;
+
+	if (!s)
+		return;
+	buf_printf(b,
+		   "# HELP rgw_info Build information.\n# TYPE rgw_info gauge\n"
+		   "rgw_info{version=\"%s\"} 1\n",
+		   RGW_VERSION);
+	buf_printf(b,
+		   "# HELP rgw_uptime_seconds Seconds since the API started.\n"
+		   "# TYPE rgw_uptime_seconds gauge\nrgw_uptime_seconds %llu\n",
+		   (unsigned long long)((util_mono_ms() - r->api->started_ms) / 1000));
+	buf_printf(b, "# HELP rgw_api_requests_total API requests by status class.\n"
+		      "# TYPE rgw_api_requests_total counter\n");
+	for (int c = 1; c <= 5; c++)
+		buf_printf(b, "rgw_api_requests_total{code=\"%dxx\"} %llu\n", c,
+			   (unsigned long long)st->by_class[c]);
+	buf_printf(b,
+		   "# HELP rgw_api_writes_total Policy writes committed and applied.\n"
+		   "# TYPE rgw_api_writes_total counter\nrgw_api_writes_total %llu\n"
+		   "# HELP rgw_api_write_failures_total Policy writes rolled back.\n"
+		   "# TYPE rgw_api_write_failures_total counter\n"
+		   "rgw_api_write_failures_total %llu\n"
+		   "# HELP rgw_api_apply_failures_total Data-plane apply failures.\n"
+		   "# TYPE rgw_api_apply_failures_total counter\n"
+		   "rgw_api_apply_failures_total %llu\n"
+		   "# HELP rgw_api_auth_failures_total Requests refused with 401.\n"
+		   "# TYPE rgw_api_auth_failures_total counter\n"
+		   "rgw_api_auth_failures_total %llu\n"
+		   "# HELP rgw_api_rate_limited_total Requests refused with 429.\n"
+		   "# TYPE rgw_api_rate_limited_total counter\n"
+		   "rgw_api_rate_limited_total %llu\n",
+		   (unsigned long long)st->writes, (unsigned long long)st->write_failures,
+		   (unsigned long long)st->apply_failures, (unsigned long long)st->auth_failures,
+		   (unsigned long long)st->rate_limited);
+	buf_printf(b,
+		   "# HELP rgw_policy_rows Rows per policy table.\n"
+		   "# TYPE rgw_policy_rows gauge\n"
+		   "rgw_policy_rows{table=\"zones\"} %zu\n"
+		   "rgw_policy_rows{table=\"hosts\"} %zu\n"
+		   "rgw_policy_rows{table=\"services\"} %zu\n"
+		   "rgw_policy_rows{table=\"firewall_rules\"} %zu\n"
+		   "rgw_policy_rows{table=\"pool_addresses\"} %zu\n"
+		   "rgw_policy_rows{table=\"alg_routes\"} %zu\n",
+		   s->n_zones, s->n_hosts, s->n_services, s->n_fw_rules, s->n_pool_addrs,
+		   s->n_alg_routes);
+	if (r->api->hooks.metrics)
+		r->api->hooks.metrics(r->api->arg, b);
+	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	r->status = 200;
+	pol_snap_unref(s);
+}
+
+void
+api_h_openapi(struct api_req *r)
+{
+	const char *doc = api_openapi_text();
+
+	buf_append_str(&r->text, doc);
+	r->ctype = "application/json";
+	r->status = 200;
+}
+
+void
+api_h_audit(struct api_req *r)
+{
+	const char *before_s = api_query(r, "before"), *limit_s = api_query(r, "limit");
+	long before = 0, limit = 100;
+	struct pol_audit *rows = NULL;
+	size_t n = 0;
+	json_t *items;
+	int rc;
+
+	if (before_s && util_parse_long(before_s, 0, (1L << 62), &before) < 0) {
+		api_reply_error(r, 400, "before", "must be an audit id");
+		return;
+	}
+	if (limit_s && util_parse_long(limit_s, 1, 1000, &limit) < 0) {
+		api_reply_error(r, 400, "limit", "must be an integer in 1..1000");
+		return;
+	}
+	rc = pol_audit_list(r->api->st, before, (size_t)limit, &rows, &n);
+	if (rc < 0) {
+		api_reply_store_err(r, rc, NULL, "audit log");
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++)
+		json_array_append_new(
+			items, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)rows[i].id,
+					 "ts_ms", (json_int_t)rows[i].ts_ms, "actor", rows[i].actor,
+					 "action", rows[i].action, "resource", rows[i].resource,
+					 "detail", rows[i].detail ? rows[i].detail : ""));
+	pol_audit_free(rows, n);
+	api_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+}

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_api_handlers.c -- resource handlers against a real store, without sockets */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/internal.h"
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "policy/bundle.h"
+
+struct fixture {
+	char dir[64];
+	char db[128];
+	struct conf conf;
+	struct api api;
+	int applies;
+	int fail_apply; /* make the next N applies fail */
+	uint64_t applied_generation;
+	struct api_req r;
+	char query[512];
+};
+
+static struct fixture *F;
+
+static int
+apply_hook(void *arg, struct pol_snap *snap, struct pol_err *e)
+{
+	struct fixture *f = arg;
+
+	f->applies++;
+	if (f->fail_apply > 0) {
+		f->fail_apply--;
+		pol_err_set(e, "", "injected failure");
+		return -EIO;
+	}
+	f->applied_generation = snap->generation;
+	return 0;
+}
+
+static const char *
+query(struct api_req *r, const char *key)
+{
+	static char val[256];
+	size_t kl = strlen(key);
+	const char *p = F->query;
+
+	(void)r;
+	while (*p) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > kl && strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			snprintf(val, sizeof(val), "%.*s", (int)(len - kl - 1), p + kl + 1);
+			return val;
+		}
+		p += len + (amp ? 1 : 0);
+	}
+	return NULL;
+}
+
+static int
+setup(void **state)
+{
+	static const struct api_hooks hooks = { .apply = apply_hook };
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct pol_err e = { 0 };
+
+	strcpy(f->dir, "/tmp/rgwapiXXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/rgw.db", f->dir);
+	conf_defaults(&f->conf);
+	f->api.conf = &f->conf;
+	f->api.st = pol_store_open(f->db, &e);
+	assert_non_null(f->api.st);
+	f->api.hooks = hooks;
+	f->api.arg = f;
+	F = f;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[192];
+
+	json_decref(f->r.reply);
+	json_decref(f->r.body);
+	buf_free(&f->r.text);
+	free(f->r.raw);
+	pol_snap_unref(f->api.bundle_snap); /* the API's bundle cache (api_free does this) */
+	free(f->api.bundle_text);
+	pol_store_close(f->api.st);
+	snprintf(p, sizeof(p), "%s/rgw.db-wal", f->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/rgw.db-shm", f->dir);
+	unlink(p);
+	unlink(f->db);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Run one request; returns the status. The reply stays in F->r.reply. */
+static int
+run(const char *method, const char *path, const char *body)
+{
+	struct api_req *r = &F->r;
+	const char *q = strchr(path, '?');
+	enum api_route_result rr;
+
+	json_decref(r->reply);
+	json_decref(r->body);
+	buf_free(&r->text);
+	free(r->raw);
+	memset(r, 0, sizeof(*r));
+	r->api = &F->api;
+	r->method = method;
+	r->query_fn = query;
+	r->role = POL_ROLE_RW;
+	strcpy(r->actor, "unit");
+	snprintf(r->path, sizeof(r->path), "%.*s", (int)(q ? q - path : (long)strlen(path)), path);
+	snprintf(F->query, sizeof(F->query), "%s", q ? q + 1 : "");
+	if (body) {
+		json_error_t jerr;
+		r->body = json_loads(body, JSON_REJECT_DUPLICATES, &jerr);
+		if (!r->body)
+			fail_msg("test body does not parse: %s", jerr.text);
+	}
+	rr = api_route_match(api_routes, api_n_routes, method, r->path, &r->m, r->allow,
+			     sizeof(r->allow));
+	if (rr != API_ROUTE_OK)
+		return rr == API_ROUTE_BAD_METHOD ? 405 : 404;
+	r->m.route->fn(r);
+	return r->status;
+}
+
+static const char *
+reply_str(const char *key)
+{
+	return json_string_value(json_object_get(F->r.reply, key));
+}
+
+static char *
+export_text(void)
+{
+	struct pol_snap *s = NULL;
+	char *t;
+
+	assert_int_equal(pol_store_snapshot(F->api.st, &s), 0);
+	t = pol_bundle_export_text(s);
+	pol_snap_unref(s);
+	return t;
+}
+
+#define ZONE                                                                                       \
+	"{\"name\":\"gwa.demo\",\"nameservers\":[{\"name\":\"ns1.gwa.demo\",\"ipv4\":\"100.64.1.130\"}]}"
+
+static void
+seed(void)
+{
+	assert_int_equal(run("POST", "/api/v1/zones", ZONE), 201);
+	assert_int_equal(
+		run("POST", "/api/v1/hosts",
+		    "{\"fqdn\":\"test.gwa.demo\",\"ipv4\":\"192.168.0.100\","
+		    "\"services\":[{\"fqdn\":\"www.test.gwa.demo\",\"proxy_required\":true},"
+		    "{\"fqdn\":\"ssh.test.gwa.demo\",\"protocol\":\"tcp\",\"port\":22}]}"),
+		201);
+}
+
+static void
+test_host_crud(void **state)
+{
+	char etag[40];
+
+	(void)state;
+	seed();
+	assert_string_equal(F->r.location, "/api/v1/hosts/test.gwa.demo");
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "services")), 2);
+	assert_true(F->applies >= 2);
+
+	assert_int_equal(run("GET", "/api/v1/hosts/TEST.gwa.demo.", NULL), 200);
+	assert_string_equal(reply_str("ipv4"), "192.168.0.100");
+	strcpy(etag, F->r.etag);
+	assert_int_equal(strlen(etag), 34);
+
+	assert_int_equal(run("GET", "/api/v1/hosts?name=test.gwa.demo", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 1);
+	assert_int_equal(run("GET", "/api/v1/hosts?name=other.gwa.demo", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 0);
+
+	assert_int_equal(run("PATCH", "/api/v1/hosts/test.gwa.demo", "{\"comment\":\"lab\"}"), 200);
+	assert_string_equal(reply_str("comment"), "lab");
+	assert_string_equal(reply_str("ipv4"), "192.168.0.100");
+	assert_string_not_equal(F->r.etag, etag);
+
+	/* PUT replaces: the comment goes back to its default */
+	assert_int_equal(run("PUT", "/api/v1/hosts/test.gwa.demo",
+			     "{\"fqdn\":\"test.gwa.demo\",\"ipv4\":\"192.168.0.101\"}"),
+			 200);
+	assert_string_equal(reply_str("comment"), "");
+	assert_string_equal(reply_str("ipv4"), "192.168.0.101");
+
+	assert_int_equal(run("DELETE", "/api/v1/hosts/test.gwa.demo", NULL), 204);
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 404);
+	assert_string_equal(reply_str("error"), "not_found");
+}
+
+static void
+test_validation_names_field(void **state)
+{
+	char *before, *after;
+
+	(void)state;
+	seed();
+	before = export_text();
+	assert_int_equal(run("POST", "/api/v1/hosts", "{\"fqdn\":12}"), 400);
+	assert_string_equal(reply_str("field"), "fqdn");
+	assert_int_equal(run("POST", "/api/v1/hosts", "{\"fqdn\":\"a.gwa.demo\",\"x\":1}"), 400);
+	assert_string_equal(reply_str("field"), "x");
+	assert_int_equal(
+		run("POST", "/api/v1/hosts", "{\"fqdn\":\"a.gwa.demo\",\"ipv4\":\"1.2.3\"}"), 400);
+	assert_string_equal(reply_str("field"), "ipv4");
+	assert_int_equal(
+		run("POST", "/api/v1/hosts", "{\"fqdn\":\"a.elsewhere\",\"ipv4\":\"192.168.0.3\"}"),
+		400);
+	assert_string_equal(reply_str("field"), "fqdn");
+	/* an embedded service names its element */
+	assert_int_equal(
+		run("POST", "/api/v1/hosts",
+		    "{\"fqdn\":\"b.gwa.demo\",\"ipv4\":\"192.168.0.4\",\"services\":[{\"fqdn\":\"b.gwa.demo\"},"
+		    "{\"fqdn\":\"c.b.gwa.demo\",\"port\":70000}]}"),
+		400);
+	assert_string_equal(reply_str("field"), "services[1].port");
+	assert_int_equal(
+		run("POST", "/api/v1/hosts", "{\"fqdn\":\"x'; DROP TABLE hosts;--.gwa.demo\"}"),
+		400);
+	assert_int_equal(run("POST", "/api/v1/hosts/test.gwa.demo/services",
+			     "{\"fqdn\":\"a.test.gwa.demo\",\"protocol\":\"tcp\",\"port\":\"22\"}"),
+			 400);
+	assert_string_equal(reply_str("field"), "port");
+	after = export_text();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+static void
+test_conflicts(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(run("POST", "/api/v1/hosts",
+			     "{\"fqdn\":\"test.gwa.demo\",\"ipv4\":\"192.168.0.7\"}"),
+			 409);
+	assert_string_equal(reply_str("error"), "conflict");
+	assert_string_equal(reply_str("field"), "fqdn");
+	assert_int_equal(run("POST", "/api/v1/hosts",
+			     "{\"fqdn\":\"t2.gwa.demo\",\"ipv4\":\"192.168.0.100\"}"),
+			 409);
+	assert_string_equal(reply_str("field"), "ipv4");
+	/* a zone still holding hosts cannot go */
+	assert_int_equal(run("DELETE", "/api/v1/zones/gwa.demo", NULL), 409);
+	assert_non_null(strstr(reply_str("message"), "test.gwa.demo"));
+	assert_int_equal(run("GET", "/api/v1/zones/gwa.demo", NULL), 200);
+}
+
+static void
+test_if_match(void **state)
+{
+	char etag[40], other[48];
+
+	(void)state;
+	seed();
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 200);
+	strcpy(etag, F->r.etag);
+	/* writer A wins with the right ETag */
+	F->r.if_match = NULL;
+	json_decref(F->r.reply);
+	F->r.reply = NULL;
+	{
+		struct api_req *r = &F->r;
+		int st;
+		run("GET", "/api/v1/hosts/test.gwa.demo", NULL);
+		r->method = "PATCH";
+		r->if_match = etag;
+		r->body = json_loads("{\"comment\":\"A\"}", 0, NULL);
+		api_route_match(api_routes, api_n_routes, "PATCH", r->path, &r->m, NULL, 0);
+		json_decref(r->reply);
+		r->reply = NULL;
+		r->m.route->fn(r);
+		st = r->status;
+		assert_int_equal(st, 200);
+		/* writer B, holding the same (now stale) ETag, is refused */
+		json_decref(r->body);
+		r->body = json_loads("{\"comment\":\"B\"}", 0, NULL);
+		r->etag[0] = '\0';
+		r->if_match = etag;
+		r->m.route->fn(r);
+		assert_int_equal(r->status, 412);
+		assert_string_equal(reply_str("error"), "precondition_failed");
+		/* "*" and lists are accepted */
+		snprintf(other, sizeof(other), "\"x\", *");
+		r->if_match = other;
+		r->m.route->fn(r);
+		assert_int_equal(r->status, 200);
+	}
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 200);
+	assert_string_equal(reply_str("comment"), "B");
+}
+
+static void
+test_apply_failure_rolls_back(void **state)
+{
+	char *before, *after;
+	int applies;
+
+	(void)state;
+	seed();
+	before = export_text();
+	applies = F->applies;
+	F->fail_apply = 1;
+	assert_int_equal(run("POST", "/api/v1/hosts",
+			     "{\"fqdn\":\"new.gwa.demo\",\"ipv4\":\"192.168.0.9\"}"),
+			 500);
+	assert_non_null(strstr(reply_str("message"), "injected failure"));
+	/* the failed apply, then the previous policy applied again */
+	assert_int_equal(F->applies, applies + 2);
+	after = export_text();
+	assert_string_equal(before, after);
+	assert_int_equal(run("GET", "/api/v1/hosts/new.gwa.demo", NULL), 404);
+	assert_int_equal(F->api.stats.apply_failures, 1);
+	free(before);
+	free(after);
+}
+
+static void
+test_audit_lines(void **state)
+{
+	struct pol_audit *rows = NULL;
+	size_t n = 0;
+
+	(void)state;
+	seed();
+	assert_int_equal(run("PATCH", "/api/v1/hosts/test.gwa.demo", "{\"comment\":\"c\"}"), 200);
+	assert_int_equal(pol_audit_list(F->api.st, 0, 10, &rows, &n), 0);
+	assert_true(n >= 3);
+	assert_string_equal(rows[0].actor, "unit");
+	assert_string_equal(rows[0].action, "PATCH");
+	assert_string_equal(rows[0].resource, "/api/v1/hosts/test.gwa.demo");
+	assert_non_null(strstr(rows[0].detail, "\"comment\""));
+	pol_audit_free(rows, n);
+	/* failed writes leave no audit line */
+	assert_int_equal(run("POST", "/api/v1/hosts", "{\"fqdn\":1}"), 400);
+	assert_int_equal(pol_audit_list(F->api.st, 0, 10, &rows, &n), 0);
+	assert_string_equal(rows[0].action, "PATCH");
+	pol_audit_free(rows, n);
+}
+
+static void
+test_sub_resources(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo/services", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 2);
+	assert_int_equal(run("POST", "/api/v1/hosts/test.gwa.demo/services",
+			     "{\"fqdn\":\"udp5000.test.gwa.demo\"}"),
+			 201);
+	assert_string_equal(F->r.location,
+			    "/api/v1/hosts/test.gwa.demo/services/udp5000.test.gwa.demo");
+	assert_int_equal(
+		run("DELETE", "/api/v1/hosts/test.gwa.demo/services/ssh.test.gwa.demo", NULL), 204);
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo/services", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 2);
+	/* firewall rules */
+	assert_int_equal(run("POST", "/api/v1/hosts/test.gwa.demo/firewall",
+			     "{\"direction\":\"ingress\",\"protocol\":\"icmp\",\"action\":"
+			     "\"accept\",\"priority\":10}"),
+			 201);
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo/firewall?limit=1", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 1);
+	/* groups and membership */
+	assert_int_equal(run("POST", "/api/v1/groups", "{\"name\":\"postpaid\"}"), 201);
+	assert_int_equal(run("POST", "/api/v1/groups/postpaid/firewall",
+			     "{\"direction\":\"ingress\",\"action\":\"drop\"}"),
+			 201);
+	assert_int_equal(
+		run("POST", "/api/v1/hosts/test.gwa.demo/groups", "{\"group\":\"postpaid\"}"), 201);
+	assert_int_equal(
+		run("POST", "/api/v1/hosts/test.gwa.demo/groups", "{\"group\":\"postpaid\"}"), 409);
+	assert_int_equal(
+		run("POST", "/api/v1/hosts/test.gwa.demo/groups", "{\"group\":\"nosuch\"}"), 400);
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 200);
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(F->r.reply, "groups"), 0)),
+		"postpaid");
+	assert_int_equal(run("DELETE", "/api/v1/hosts/test.gwa.demo/groups/postpaid", NULL), 204);
+	assert_int_equal(run("DELETE", "/api/v1/hosts/test.gwa.demo/groups/postpaid", NULL), 404);
+	/* sub-resource of a missing parent */
+	assert_int_equal(run("GET", "/api/v1/hosts/none.gwa.demo/services", NULL), 404);
+}
+
+static void
+test_other_entities(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(run("POST", "/api/v1/service-addresses",
+			     "{\"address\":\"100.64.1.130\",\"comment\":\"alg\"}"),
+			 201);
+	assert_string_equal(F->r.location, "/api/v1/service-addresses/100.64.1.130");
+	assert_int_equal(run("POST", "/api/v1/pool-addresses", "{\"address\":\"100.64.1.131\"}"),
+			 201);
+	assert_int_equal(run("POST", "/api/v1/pool-addresses", "{\"address\":\"100.64.1.130\"}"),
+			 409);
+	assert_string_equal(reply_str("field"), "address");
+	assert_int_equal(run("DELETE", "/api/v1/pool-addresses/100.64.1.131", NULL), 204);
+	assert_int_equal(run("POST", "/api/v1/alg-routes",
+			     "{\"hostname\":\"www.test.gwa.demo\",\"port\":443,"
+			     "\"backend\":\"192.168.0.100:443\"}"),
+			 201);
+	assert_int_equal(run("GET", "/api/v1/alg-routes?name=www.test.gwa.demo", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 1);
+	assert_int_equal(run("POST", "/api/v1/resolver-groups",
+			     "{\"name\":\"public\",\"initial_reputation\":1.0,\"sla\":true,"
+			     "\"nodes\":[\"100.64.0.1\"]}"),
+			 201);
+	assert_int_equal(
+		run("POST", "/api/v1/resolver-groups/public/nodes", "{\"prefix\":\"10.1.0.0/16\"}"),
+		201);
+	assert_int_equal(run("GET", "/api/v1/resolver-groups/public/nodes/10.1.0.0/16", NULL), 200);
+	assert_int_equal(run("DELETE", "/api/v1/resolver-groups/public/nodes/10.1.0.0/16", NULL),
+			 204);
+	assert_int_equal(run("GET", "/api/v1/resolver-groups/public/nodes", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 1);
+	assert_int_equal(run("POST", "/api/v1/zones/gwa.demo/nameservers",
+			     "{\"name\":\"ns2.gwa.demo\",\"ipv4\":\"100.64.1.129\"}"),
+			 201);
+	assert_int_equal(run("GET", "/api/v1/zones/gwa.demo", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "nameservers")), 2);
+}
+
+static void
+test_admission(void **state)
+{
+	json_t *b;
+
+	(void)state;
+	assert_int_equal(run("GET", "/api/v1/admission", NULL), 200);
+	assert_false(json_is_true(json_object_get(F->r.reply, "dns_tcp")));
+	assert_int_equal(run("PATCH", "/api/v1/admission", "{\"dns_tcp\":true}"), 200);
+	assert_true(json_is_true(json_object_get(F->r.reply, "dns_tcp")));
+	assert_int_equal(run("PUT", "/api/v1/admission",
+			     "{\"dns_cname\":true,\"load_brackets\":["
+			     "{\"load_min\":0,\"load_max\":50,\"fqdn_new\":0.1},"
+			     "{\"load_min\":50,\"load_max\":100,\"fqdn_new\":0.5}]}"),
+			 200);
+	/* PUT replaced: dns_tcp back to its default */
+	assert_false(json_is_true(json_object_get(F->r.reply, "dns_tcp")));
+	b = json_object_get(F->r.reply, "load_brackets");
+	assert_int_equal(json_array_size(b), 2);
+	assert_true(json_number_value(json_object_get(json_array_get(b, 1), "load_min")) == 50);
+	assert_int_equal(run("PATCH", "/api/v1/admission", "{\"alias_ttl_ms\":0}"), 400);
+	assert_string_equal(reply_str("field"), "alias_ttl_ms");
+	assert_int_equal(run("GET", "/api/v1/admission/brackets", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 2);
+}
+
+static void
+test_reputation(void **state)
+{
+	(void)state;
+	assert_int_equal(run("GET", "/api/v1/reputation", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 0);
+	assert_int_equal(
+		run("PUT", "/api/v1/reputation/requestor/10.0.0.0/24", "{\"override\":0.9}"), 200);
+	assert_int_equal(run("GET", "/api/v1/reputation/requestor/10.0.0.0/24", NULL), 200);
+	assert_true(json_number_value(json_object_get(F->r.reply, "override")) == 0.9);
+	/* an override pins the value */
+	assert_true(json_number_value(json_object_get(F->r.reply, "value")) == 0.9);
+	assert_int_equal(
+		run("PUT", "/api/v1/reputation/requestor/10.0.0.0/24", "{\"override\":1.5}"), 400);
+	assert_int_equal(run("PUT", "/api/v1/reputation/nosuchkind/x", "{\"override\":0.5}"), 404);
+	assert_int_equal(run("GET", "/api/v1/reputation?kind=requestor", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 1);
+	assert_int_equal(run("DELETE", "/api/v1/reputation/requestor/10.0.0.0/24", NULL), 204);
+	assert_int_equal(run("DELETE", "/api/v1/reputation/requestor/10.0.0.0/24", NULL), 404);
+}
+
+static void
+test_bundle_and_system(void **state)
+{
+	char *text;
+	json_t *bundle;
+
+	(void)state;
+	seed();
+	assert_int_equal(run("GET", "/api/v1/bundle", NULL), 200);
+	bundle = json_incref(F->r.reply);
+	text = json_dumps(bundle, 0);
+	/* a bad bundle changes nothing */
+	assert_int_equal(run("PUT", "/api/v1/bundle", "{\"version\":1,\"hosts\":[{\"fqdn\":3}]}"),
+			 400);
+	assert_non_null(strstr(reply_str("field"), "hosts[0].fqdn"));
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 200);
+	/* an empty policy, then the export back */
+	assert_int_equal(run("PUT", "/api/v1/bundle", "{\"version\":1}"), 200);
+	assert_int_equal(run("GET", "/api/v1/hosts", NULL), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 0);
+	assert_int_equal(run("PUT", "/api/v1/bundle", text), 200);
+	assert_true(json_equal(F->r.reply, bundle));
+	free(text);
+	json_decref(bundle);
+	/* apply failure on a bundle restores the old bundle */
+	F->fail_apply = 1;
+	assert_int_equal(run("PUT", "/api/v1/bundle", "{\"version\":1}"), 500);
+	assert_int_equal(run("GET", "/api/v1/hosts/test.gwa.demo", NULL), 200);
+
+	assert_int_equal(run("GET", "/api/v1/status", NULL), 200);
+	assert_string_equal(reply_str("version"), RGW_VERSION);
+	assert_int_equal(run("GET", "/metrics", NULL), 200);
+	assert_non_null(strstr((const char *)F->r.text.data, "rgw_api_writes_total"));
+	assert_int_equal(run("GET", "/api/v1/openapi.json", NULL), 200);
+	assert_int_equal(run("GET", "/api/v1/bindings", NULL), 503);
+	assert_int_equal(run("GET", "/api/v1/audit?limit=2", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_host_crud, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validation_names_field, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_if_match, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sub_resources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_entities, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_and_system, setup, teardown),
+	};
+
+	log_init("test", false, LOG_LVL_ERR);
+	return cmocka_run_group_tests_name("api_handlers", tests, NULL, NULL);
+}
