@@ -528,6 +528,13 @@ build_base(struct ctx *x)
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
 		emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
 	}
+	/* The private realm is reached through the pool (or a host's own ingress accept
+	 * rules above), never by routing to it directly, whatever forward_policy says. */
+	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
+	}
 
 	/* Optional SYN proxy in front of the service addresses (the ALG listens there). */
 	if (c->synproxy) {

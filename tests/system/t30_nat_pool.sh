@@ -180,6 +180,12 @@ check "SLA binding refuses a source outside the subnet" refused "$A" 5000
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53 100.64.0.0/24 sla)")
 check "SLA binding admits a source inside the subnet" test "$(connect "$A" 5000)" = h1
 
+# --- the private realm is not reachable by routing to it directly
+ip -n $PUB route add 192.168.0.0/24 via 100.64.0.1
+out=$(ip netns exec $PUB timeout 4 socat -T2 - TCP:192.168.0.100:5000,connect-timeout=2 </dev/null 2>/dev/null)
+check "direct WAN -> private flow (no binding) dropped" test -z "$out"
+ip -n $PUB route del 192.168.0.0/24 via 100.64.0.1
+
 # --- outbound SNAT
 out=$(ip netns exec $PRIV timeout 5 socat -t 4 -T3 - TCP:100.64.0.10:7000,connect-timeout=3 </dev/null 2>/dev/null)
 check "LAN -> WAN is SNATed to the service address" test "$out" = 100.64.1.130
