@@ -108,6 +108,9 @@ check "service address reachable through the synproxy" test "$(connect 100.64.1.
 ip netns exec $GW nft list chain inet rgw filter_in > "$T/fin" 2>&1
 check "synproxy rule in place" grep -q "synproxy mss 1460 wscale 7" "$T/fin"
 kill -TERM $RP
-wait $RP 2>/dev/null
+wait $RP
+rc=$?
+check "clean exit status after SIGTERM" test "$rc" = 0
+check "no sanitizer report in the log" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/log'"
 check "table removed at shutdown" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null"
 summary
