@@ -282,5 +282,6 @@ echo quit >&3
 wait_for bye "$T/out" 10
 exec 3>&-
 check "clean shutdown" grep -q bye "$T/out"
+check "no sanitizer report from the driver" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/err'"
 check "table gone after clean shutdown" bash -c "! ip netns exec $GW nft list table inet $TABLE 2>/dev/null"
 summary
