@@ -8,6 +8,7 @@
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_synproxy.h>
@@ -32,6 +33,23 @@ nat_nft_rule_new(int family, const char *table, const char *chain)
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)family);
 	return r;
+}
+
+int
+nat_nft_rule_comment(struct nftnl_rule *r, const char *text)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(256);
+
+	if (u == NULL)
+		return -ENOMEM;
+	if (!nftnl_udata_put_strz(u, NFTNL_UDATA_RULE_COMMENT, text)) {
+		nftnl_udata_buf_free(u);
+		return -EINVAL;
+	}
+	nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u),
+			    nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+	return 0;
 }
 
 static int

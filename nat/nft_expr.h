@@ -21,6 +21,9 @@ struct nftnl_rule;
  * error the rule is left as it was (the caller frees it). */
 struct nftnl_rule *nat_nft_rule_new(int family, const char *table, const char *chain);
 
+/* Attach a comment (shown by `nft list` at the end of the rule). 0 or -ENOMEM. */
+int nat_nft_rule_comment(struct nftnl_rule *r, const char *text);
+
 /* Primitives (registers: 0 = verdict, 1 = NFT_REG_1). */
 int nat_nft_x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 int nat_nft_x_meta_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
