@@ -50,8 +50,13 @@ srv $PRIV 192.168.0.100 22 h1-ssh
 ip netns exec $PRIV socat TCP-LISTEN:21,bind=192.168.0.100,reuseaddr,fork \
 	SYSTEM:'echo 220 ready; sleep 2' >/dev/null 2>&1 &
 pids+=($!)
-ip netns exec $PRIV socat UDP-RECVFROM:5353,bind=192.168.0.101,fork SYSTEM:'echo h2-udp' \
-	>/dev/null 2>&1 &
+ip netns exec $PRIV python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.0.101", 5353))
+while True:
+    d, peer = s.recvfrom(2048)
+    s.sendto(b"h2-udp\n", peer)' >/dev/null 2>&1 &
 pids+=($!)
 ip netns exec $PRIV socat TCP-LISTEN:6000,bind=192.168.0.100,reuseaddr,fork EXEC:cat \
 	>/dev/null 2>&1 &
@@ -155,7 +160,9 @@ check "port 2000 reaches h1" test "$(connect "$A" 2000)" = h1-2000
 # --- UDP: admitted to the host's port; refused UDP gets port unreachable
 udp() { echo ping | ip netns exec $PUB timeout 5 socat -t 4 -T3 - UDP:"$1":"$2" 2>"$T/cerr"; }
 A=$(addr_of "$(drv req h2.gwa.demo udp5353.h2.gwa.demo 100.64.0.53)")
-check "UDP first packet admitted to h2:5353" test "$(udp "$A" 5353)" = h2-udp
+out=$(udp "$A" 5353)
+check "UDP first packet admitted to h2:5353" test "$out" = h2-udp
+[ "$out" = h2-udp ] || echo "# udp to $A: '$out' $(cat "$T/cerr") / $(drv stats)"
 udp 100.64.1.133 5353 > /dev/null
 check "UDP without binding gets ICMP port unreachable" grep -qi refused "$T/cerr"
 
