@@ -275,9 +275,13 @@ A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "admission works after the overflow" test "$(connect "$A" 5000)" = h1
 
 # --- SIGKILL, restart: clean table
+A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 kill -9 $DPID
 wait $DPID 2>/dev/null
 exec 3>&-
+out=$(ip netns exec $PUB timeout 4 socat -T2 - TCP:"$A":5000,connect-timeout=2 </dev/null 2>"$T/cerr")
+check "daemon gone: nothing admitted, no reset either (fail-closed queue)" \
+	bash -c "[ -z '$out' ] && ! grep -qi refused '$T/cerr'"
 check "table left behind after SIGKILL" bash -c "ip netns exec $GW nft list table inet $TABLE >/dev/null 2>&1"
 check "restart after SIGKILL" start_driver
 ip netns exec $GW nft list table inet $TABLE > "$T/ruleset3" 2>/dev/null
