@@ -14,6 +14,9 @@
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "dns/dns.h"
+#include "nat/nat.h"
+#include "nat/reputation.h"
 #include "policy/bundle.h"
 #include "policy/policy.h"
 #include "policy/store.h"
@@ -35,8 +38,13 @@ struct rgwd {
 	struct ev_loop *loop;
 	struct pol_store *store;
 	struct pol_snap *snap; /* policy in force */
+	struct dns *dns;       /* NULL when [dns] enable = no */
 	uint64_t started_ms;
-	struct api *api;
+	struct nat *nat; /* pool, nftables table, NFQUEUE admission */
+	struct nat_rep *rep;   /* reputation evidence and PBRA admission */
+	uint64_t rep_timer;    /* next period transition / save */
+	uint64_t rep_next_save_ms;
+	struct api *api; /* REST API, NULL when [api] enable = no */
 };
 
 static void usage(FILE *f);
@@ -53,6 +61,10 @@ static void log_policy_summary(const struct pol_snap *s);
 static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
 static char *read_file(const char *path, size_t *len);
+static void on_dns_policy_changed(void *arg);
+static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
+			   enum nat_refusal *why);
+static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
 
@@ -317,6 +329,24 @@ static int
 apply_policy(struct rgwd *d, struct pol_snap *snap)
 {
 	/* Subsystems apply here, in data-plane order: nat, dns, alg. */
+	/* --- nat: the table follows the policy in one atomic batch, then the pool. */
+	if (d->nat != NULL) {
+		int rc = nat_apply(d->nat, snap);
+
+		if (rc < 0)
+			return rc;
+	}
+	/* --- end nat */
+	/* --- reputation: resolver groups, brackets and flags of the new policy */
+	if (d->rep != NULL && nat_rep_apply(d->rep, snap) < 0)
+		return -ENOMEM;
+
+	/* --- dns: name index from the snapshot --- */
+	if (d->dns != NULL && dns_apply(d->dns, snap) < 0) {
+		log_warnx("rgwd: dns: cannot apply the policy");
+		return -ENOMEM;
+	}
+	/* --- end dns --- */
 
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
@@ -360,6 +390,45 @@ reload_policy(struct rgwd *d)
 	rc = apply_policy(d, snap);
 	pol_snap_unref(snap);
 	return rc;
+}
+
+/* DNS UPDATE changed the store: apply the new policy everywhere. */
+static void
+on_dns_policy_changed(void *arg)
+{
+	if (reload_policy(arg) < 0)
+		log_warnx("rgwd: policy changed by DNS UPDATE could not be applied");
+}
+
+/*
+ * The DNS asks the pool for a binding. A binding is restricted to the requestor's subnet
+ * (SLA binding) when the resolver belongs to an SLA group and named the requestor.
+ */
+static int
+alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
+		enum nat_refusal *why)
+{
+	struct rgwd *d = arg;
+	struct nat_request r = *req;
+
+	r.sla = r.has_requestor && nat_rep_resolver_sla(d->rep, &r.resolver);
+	return nat_request(d->nat, &r, out, why);
+}
+
+/* Every [reputation] period: age the evidence; every save_interval: persist it. */
+static void
+on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+
+	(void)id;
+	nat_rep_transition(d->rep);
+	if (ev_now_ms(loop) >= d->rep_next_save_ms) {
+		if (nat_rep_save(d->rep, d->store) < 0)
+			log_warnx("rgwd: cannot save the reputation state");
+		d->rep_next_save_ms = ev_now_ms(loop) + (uint64_t)d->conf.rep_save_interval_s * 1000;
+	}
+	d->rep_timer = ev_timer_add(loop, (uint64_t)d->conf.rep_period_s * 1000, on_rep_timer, d);
 }
 
 static void
@@ -517,11 +586,41 @@ main(int argc, char **argv)
 	}
 
 	/* Subsystems start here, in data-plane order: nat, dns, alg, api. */
+	/* --- nat: pool always; table and queue when [nat] enable (replaces a stale table). */
+	d.nat = nat_new(d.loop, &d.conf);
+	if (d.nat == NULL) {
+		log_warnx("rgwd: cannot start the nat subsystem");
+		goto out;
+	}
+	/* --- end nat */
+	/* --- reputation: restored from the store, fed by the pool, aged every period */
+	d.rep = nat_rep_new((size_t)d.conf.nat_reject_memory_max);
+	if (d.rep == NULL) {
+		log_warnx("rgwd: cannot start the reputation engine");
+		goto out;
+	}
+	nat_set_hooks(d.nat, nat_rep_admit, nat_rep_binding_end, d.rep);
+	d.rep_next_save_ms = util_mono_ms() + (uint64_t)d.conf.rep_save_interval_s * 1000;
+	d.rep_timer = ev_timer_add(d.loop, (uint64_t)d.conf.rep_period_s * 1000, on_rep_timer, &d);
+
+	/* --- dns: listeners, answering from the pool --- */
+	if (d.conf.dns_enable) {
+		d.dns = dns_new(d.loop, &d.conf, d.store);
+		if (d.dns == NULL) {
+			log_warnx("rgwd: dns: cannot start");
+			goto out;
+		}
+		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
+		dns_set_allocator(d.dns, alloc_from_pool, &d);
+	}
+	/* --- end dns --- */
 
 	if (reload_policy(&d) < 0)
 		goto out;
+	if (nat_rep_load(d.rep, d.store) < 0)
+		log_warnx("rgwd: cannot restore the reputation state; starting from policy");
 
-	/* api: after the policy is in force, so that the first answer reflects it. */
+	/* --- api: after the policy is in force, so that the first answer reflects it */
 	if (d.conf.api_enable) {
 		static const struct api_hooks hooks = {
 			.apply = api_apply_hook,
@@ -533,6 +632,7 @@ main(int argc, char **argv)
 		if (d.api == NULL)
 			goto out;
 	}
+	/* --- end api */
 
 	log_info("rgwd: ready");
 	if (ev_run(d.loop) < 0) {
@@ -542,7 +642,14 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
-	api_free(d.api);
+	api_free(d.api); /* api */
+	dns_free(d.dns); /* dns */
+	nat_free(d.nat); /* --- nat: removes the table */
+	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)
+		log_warnx("rgwd: cannot save the reputation state");
+	if (d.rep_timer)
+		ev_timer_del(d.loop, d.rep_timer);
+	nat_rep_free(d.rep);
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);
 	pol_store_close(d.store);

@@ -106,23 +106,29 @@ const struct conf_item conf_schema[] = {
 	  "recreated at start.",
 	  check_table },
 	{ "nat", "queue", CONF_T_INT, 0, 65535, "1", F(nat_queue), NULL,
-	  "NFQUEUE number receiving new inbound flows for admission.", NULL },
+	  "NFQUEUE number receiving the first packet of new inbound flows to pool addresses; "
+	  "fail-closed: without rgwd nothing is admitted.", NULL },
 	{ "nat", "wan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_wan_ifaces), NULL,
-	  "Interfaces facing the Internet.", check_ifname },
+	  "Interfaces facing the Internet. Empty: new flows to pool addresses are admitted from "
+	  "any interface, and WAN anti-spoofing is off.", check_ifname },
 	{ "nat", "lan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_lan_ifaces), NULL,
-	  "Interfaces facing the private hosts.", check_ifname },
+	  "Interfaces facing the private hosts. Empty: no source NAT of LAN traffic and no LAN "
+	  "anti-spoofing.", check_ifname },
 	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
-	  "Answer inbound TCP SYNs with SYN cookies (nftables synproxy) before admission.", NULL },
+	  "Put an nftables synproxy (SYN cookies) in front of the service addresses, where the "
+	  "ALG listens. Pool addresses are not covered: admission needs the client's own SYN.", NULL },
 	{ "nat", "helpers", CONF_T_STRLIST, 0, 0, "", F(nat_helpers), nat_helpers,
-	  "Conntrack helpers attached to forwarded flows.", NULL },
+	  "Conntrack helpers attached to flows admitted through the pool: ftp (tcp/21), "
+	  "sip (udp/5060), tftp (udp/69).", NULL },
 	{ "nat", "forward_policy", CONF_T_ENUM, 0, 0, "accept", F(nat_forward_policy), fw_policies,
 	  "Verdict for forwarded traffic that no firewall rule matches.", NULL },
 	{ "nat", "reject_memory", CONF_T_INT, 0, 3600, "20", F(nat_reject_memory_s), NULL,
-	  "Seconds a rejected inbound flow is remembered, so that its retransmissions are "
-	  "dropped without a new decision (0: off).",
+	  "Seconds a refused first packet is remembered, so that an identical packet (a "
+	  "retransmission) is refused again at once without a binding lookup (0: off).",
 	  NULL },
 	{ "nat", "reject_memory_max", CONF_T_INT, 0, 10000000, "65536", F(nat_reject_memory_max),
-	  NULL, "Maximum number of remembered rejected flows.", NULL },
+	  NULL, "Maximum number of remembered refused packets; the least recently seen is forgotten "
+	  "first (0: off).", NULL },
 	/* [alg] */
 	{ "alg", "enable", CONF_T_BOOL, 0, 0, "yes", F(alg_enable), NULL,
 	  "Run the application-level gateway routing TLS (SNI) and HTTP (Host) flows.", NULL },

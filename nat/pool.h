@@ -23,10 +23,10 @@ struct nat_pool;
 
 enum nat_refusal {
 	NAT_REFUSE_NONE = 0,
-	NAT_REFUSE_NO_HOST,	/* unknown host or service, or host without IPv4 */
-	NAT_REFUSE_HOST_LIMIT,	/* per-host pending limit reached */
-	NAT_REFUSE_ADMISSION,	/* the admission hook (reputation) said no */
-	NAT_REFUSE_EXHAUSTED,	/* no free address and none shareable */
+	NAT_REFUSE_NO_HOST,    /* unknown host or service, or host without IPv4 */
+	NAT_REFUSE_HOST_LIMIT, /* per-host pending limit reached */
+	NAT_REFUSE_ADMISSION,  /* the admission hook (reputation) said no */
+	NAT_REFUSE_EXHAUSTED,  /* no free address and none shareable */
 };
 
 /* Service class used by admission (rgw-original-behaviour.md §3.7). */
@@ -39,20 +39,20 @@ enum nat_svc_class {
 struct nat_request {
 	int64_t host_id;
 	int64_t service_id;
-	struct addr resolver;	/* source address of the DNS query */
-	bool has_requestor;	/* ECS / ECI subnet present */
+	struct addr resolver; /* source address of the DNS query */
+	bool has_requestor;   /* ECS / ECI subnet present */
 	struct prefix requestor;
-	bool sla;		/* restrict the binding to the requestor subnet */
-	bool non_spoofed;	/* query came over TCP or with a valid DNS cookie */
-	void *user;		/* opaque, handed back in events (reputation context) */
+	bool sla;	  /* restrict the binding to the requestor subnet */
+	bool non_spoofed; /* query came over TCP or with a valid DNS cookie */
+	void *user;	  /* opaque, handed back in events (reputation context) */
 };
 
 /* A live binding as seen by events and the read-only API view. */
 struct nat_binding_info {
 	uint64_t id;
 	struct addr public_addr;
-	uint8_t protocol;	/* 0 = any */
-	uint16_t port;		/* 0 = any */
+	uint8_t protocol; /* 0 = any */
+	uint16_t port;	  /* 0 = any */
 	int64_t host_id;
 	int64_t service_id;
 	struct addr private_addr;
@@ -66,9 +66,9 @@ struct nat_binding_info {
 };
 
 enum nat_binding_end {
-	NAT_BINDING_USED = 0,	/* a legitimate first flow was admitted */
-	NAT_BINDING_EXPIRED,	/* timed out unused */
-	NAT_BINDING_REMOVED,	/* host or pool address removed by policy */
+	NAT_BINDING_USED = 0, /* a legitimate first flow was admitted */
+	NAT_BINDING_EXPIRED,  /* timed out unused */
+	NAT_BINDING_REMOVED,  /* host or pool address removed by policy */
 };
 
 /* Reports the end of each binding (reputation evidence). */
@@ -78,5 +78,100 @@ typedef void (*nat_binding_cb)(void *arg, const struct nat_binding_info *b,
  * NULL hook: always admit. */
 typedef bool (*nat_admit_cb)(void *arg, const struct nat_request *req, double load_pct,
 			     enum nat_svc_class cls);
+
+/* Result of a first-packet lookup. */
+enum nat_lookup {
+	NAT_LOOKUP_OK = 0,     /* binding consumed (USED event fired); hit is filled */
+	NAT_LOOKUP_NO_BINDING, /* no live binding for (dst, dport, proto) with wildcards */
+	NAT_LOOKUP_SLA,	       /* binding found but the source is outside the SLA subnet */
+};
+
+/* What an admitted first packet is translated to. */
+struct nat_pool_hit {
+	int64_t host_id;
+	int64_t service_id;
+	struct addr private_addr;
+};
+
+/* Refusal counters are indexed by enum nat_refusal. */
+#define NAT_REFUSE_MAX (NAT_REFUSE_EXHAUSTED + 1)
+
+struct nat_pool_stats {
+	uint32_t size;	    /* pool addresses (IPv4) */
+	uint32_t allocated; /* addresses holding at least one binding */
+	uint32_t bindings;  /* live bindings */
+	uint64_t created;
+	uint64_t used;
+	uint64_t expired;
+	uint64_t removed;
+	uint64_t refused[NAT_REFUSE_MAX];
+	uint64_t lookup_miss; /* first packets with no binding */
+	uint64_t lookup_sla;  /* first packets refused by the SLA subnet check */
+};
+
+/* A new, empty pool (no addresses, no hosts). NULL on ENOMEM. */
+struct nat_pool *nat_pool_new(void);
+/* Frees every binding without firing callbacks. NULL is a no-op. */
+void nat_pool_free(struct nat_pool *pool);
+
+/* Install the hooks (either may be NULL). arg is passed to both. */
+void nat_pool_set_hooks(struct nat_pool *pool, nat_admit_cb admit, nat_binding_cb binding,
+			void *arg);
+
+/*
+ * Load service addresses, pool addresses (IPv4; others are ignored), hosts and services from
+ * snap (not kept: everything needed is copied). Live bindings whose host, service, private
+ * address and pool address still exist are kept; the others end with NAT_BINDING_REMOVED.
+ * 0 or -ENOMEM (on -ENOMEM the pool is unchanged).
+ */
+int nat_pool_apply(struct nat_pool *pool, const struct pol_snap *snap, uint64_t now_ms);
+
+/*
+ * Ask for a binding for req at now_ms. On success returns 0 and fills *out with the public
+ * address to answer. For a proxy_required service the first service address is returned and
+ * no binding is made (the DNS answers it; the ALG routes). On refusal returns -EAGAIN and
+ * sets *why (never NAT_REFUSE_NONE). -ENOMEM on allocation failure. req->user is stored and
+ * handed back in events.
+ */
+int nat_pool_request(struct nat_pool *pool, const struct nat_request *req, uint64_t now_ms,
+		     struct addr *out, enum nat_refusal *why);
+
+/*
+ * First-packet lookup: (dst, dport, proto), (dst, dport, any), (dst, any, proto),
+ * (dst, any, any); a binding that has expired at now_ms ends (EXPIRED) and counts as a miss.
+ * The SLA check compares src with the requestor subnet. On NAT_LOOKUP_OK the binding is
+ * consumed (USED event fired, address released if no other binding holds it).
+ */
+enum nat_lookup nat_pool_lookup(struct nat_pool *pool, const struct addr *src,
+				const struct addr *dst, uint8_t proto, uint16_t dport,
+				uint64_t now_ms, struct nat_pool_hit *hit);
+
+/* True if dst is one of the pool addresses. */
+bool nat_pool_is_pool_addr(const struct nat_pool *pool, const struct addr *dst);
+
+/* End every binding that expired at now_ms (EXPIRED events). Returns the next deadline
+ * in ms (UINT64_MAX when no binding is pending). */
+uint64_t nat_pool_expire(struct nat_pool *pool, uint64_t now_ms);
+/* Deadline of the earliest binding, UINT64_MAX if none. */
+uint64_t nat_pool_next_deadline(const struct nat_pool *pool);
+
+/* Called when a new binding becomes the earliest deadline (to arm a timer for it). */
+typedef void (*nat_deadline_cb)(void *arg, uint64_t deadline_ms);
+void nat_pool_set_deadline_hook(struct nat_pool *pool, nat_deadline_cb cb, void *arg);
+
+/* Read-only view for the API: calls cb for every live binding in id order until cb returns
+ * non-zero (returned). Do not modify the pool from cb. */
+typedef int (*nat_binding_iter_cb)(void *arg, const struct nat_binding_info *b);
+int nat_pool_foreach(const struct nat_pool *pool, nat_binding_iter_cb cb, void *arg);
+
+void nat_pool_get_stats(const struct nat_pool *pool, struct nat_pool_stats *out);
+
+/* First service address of the family (0 on success, -ENOENT if none). */
+int nat_pool_service_addr(const struct nat_pool *pool, int family, struct addr *out);
+
+/* Names for logs and the API: "none", "no-host", "host-limit", "admission", "exhausted";
+ * "used", "expired", "removed". */
+const char *nat_refusal_name(enum nat_refusal r);
+const char *nat_binding_end_name(enum nat_binding_end e);
 
 #endif

@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/* dns/answer.c -- query wire + context -> response wire (pure, no I/O) */
+#include <stdio.h>
+#include <string.h>
+
+#include "answer.h"
+
+#define DNS_TTL_DEFAULT 30 /* the original's DNSRR_TTL_DEFAULT */
+#define DNS_TTL_POOL	0  /* DNSRR_TTL_CIRCULARPOOL */
+
+/* One response under construction. */
+struct resp {
+	struct dns_wr w;
+	const struct dns_answer_ctx *ctx;
+	const uint8_t *pkt;
+	const struct dns_query *q;
+	uint16_t count[4];
+	uint16_t rcode; /* extended */
+	bool tc;
+	size_t full_limit; /* limit including the space reserved for OPT */
+	uint8_t server_cookie[DNS_COOKIE_SERVER_LEN];
+	bool send_cookie;
+};
+
+static void resp_start(struct resp *r, bool with_question);
+static size_t resp_finish(struct resp *r);
+static size_t opt_size(const struct resp *r);
+static void write_opt(struct resp *r);
+static void rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl);
+static bool rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required);
+static bool put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a,
+		     uint32_t ttl, bool required);
+static bool put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl);
+static bool put_ns(struct resp *r, const struct dns_apex *z);
+static void put_glue(struct resp *r, const struct dns_apex *z);
+static void negative(struct resp *r, const struct dns_apex *z, uint8_t rcode);
+static enum dns_answer_res answer_service(struct resp *r, const struct dns_node *n,
+					  const struct dns_apex *z, struct dns_answer_info *info);
+static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node *n,
+					   const struct dns_apex *z);
+static bool resolver_sla(const struct dns_db *db, const struct addr *src);
+
+static void
+resp_start(struct resp *r, bool with_question)
+{
+	dns_wr_header(&r->w, r->pkt, r->q, with_question);
+	memset(r->count, 0, sizeof(r->count));
+	r->count[0] = with_question ? 1 : 0;
+	r->rcode = DNS_RC_NOERROR;
+	r->tc = false;
+	if (r->ctx->view != DNS_VIEW_WAN)
+		dns_wr_set_flags(&r->w, DNS_F_RA, 0);
+}
+
+static size_t
+opt_size(const struct resp *r)
+{
+	size_t n = 11;
+
+	if (!r->q->has_opt)
+		return 0;
+	if (r->send_cookie)
+		n += 4 + DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN;
+	if (r->q->has_ecs)
+		n += 4 + 4 + ((size_t)r->q->ecs.len + 7) / 8;
+	return n;
+}
+
+static void
+write_opt(struct resp *r)
+{
+	const struct dns_query *q = r->q;
+	struct dns_wr *w = &r->w;
+
+	if (!q->has_opt)
+		return;
+	uint8_t root = 0;
+	dns_wr_bytes(w, &root, 1);
+	dns_wr_u16(w, DNS_T_OPT);
+	dns_wr_u16(w, r->ctx->edns_size < DNS_UDP_MIN ? DNS_UDP_MIN : r->ctx->edns_size);
+	dns_wr_u32(w, ((uint32_t)(r->rcode >> 4) << 24) | (q->edns_do ? 0x8000u : 0));
+	size_t slot = dns_wr_len_slot(w);
+	if (r->send_cookie) {
+		dns_wr_u16(w, DNS_OPT_COOKIE);
+		dns_wr_u16(w, DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN);
+		dns_wr_bytes(w, q->cookie, DNS_COOKIE_CLIENT_LEN);
+		dns_wr_bytes(w, r->server_cookie, DNS_COOKIE_SERVER_LEN);
+	}
+	if (q->has_ecs) {
+		/* echo with scope 0: our answers do not depend on the client subnet for caching */
+		size_t alen = ((size_t)q->ecs.len + 7) / 8;
+		dns_wr_u16(w, DNS_OPT_ECS);
+		dns_wr_u16(w, (uint16_t)(4 + alen));
+		dns_wr_u16(w, q->ecs_family_code);
+		uint8_t pl[2] = { q->ecs.len, 0 };
+		dns_wr_bytes(w, pl, 2);
+		dns_wr_bytes(w, q->ecs.addr.u.bytes, alen);
+	}
+	dns_wr_patch_len(w, slot);
+	r->count[3]++;
+}
+
+static size_t
+resp_finish(struct resp *r)
+{
+	r->w.limit = r->full_limit;
+	write_opt(r);
+	if (r->w.overflow)
+		return 0;
+	for (unsigned s = 0; s < 4; s++)
+		dns_wr_set_count(&r->w, s, r->count[s]);
+	dns_wr_set_rcode(&r->w, (uint8_t)(r->rcode & 0xf));
+	if (r->tc)
+		dns_wr_set_flags(&r->w, DNS_F_TC, 0);
+	return r->w.pos;
+}
+
+/* Owner NULL: pointer to the question name (keeps the client's 0x20 spelling). */
+static void
+rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl)
+{
+	if (owner)
+		dns_wr_name(w, owner, true);
+	else
+		dns_wr_ptr(w, DNS_HDR_LEN);
+	dns_wr_u16(w, type);
+	dns_wr_u16(w, DNS_C_IN);
+	dns_wr_u32(w, ttl);
+}
+
+/*
+ * Close an RRset written from mark. If it did not fit: rewind; a required RRset sets TC (the
+ * answer is incomplete), an optional one (additional data) is dropped silently.
+ */
+static bool
+rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required)
+{
+	if (r->w.overflow) {
+		dns_wr_rewind(&r->w, mark);
+		if (required)
+			r->tc = true;
+		return false;
+	}
+	r->count[section] = (uint16_t)(r->count[section] + n);
+	return true;
+}
+
+static bool
+put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a, uint32_t ttl,
+	 bool required)
+{
+	size_t mark = r->w.pos;
+
+	if (a->family == AF_INET) {
+		rr_head(&r->w, owner, DNS_T_A, ttl);
+		dns_wr_u16(&r->w, 4);
+		dns_wr_bytes(&r->w, a->u.bytes, 4);
+	} else {
+		rr_head(&r->w, owner, DNS_T_AAAA, ttl);
+		dns_wr_u16(&r->w, 16);
+		dns_wr_bytes(&r->w, a->u.bytes, 16);
+	}
+	return rrset_end(r, mark, section, 1, required);
+}
+
+static bool
+put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl)
+{
+	size_t mark = r->w.pos;
+
+	rr_head(&r->w, z->name, DNS_T_SOA, ttl);
+	size_t slot = dns_wr_len_slot(&r->w);
+	dns_wr_name(&r->w, z->mname, true);
+	dns_wr_name(&r->w, z->rname, true);
+	dns_wr_u32(&r->w, z->serial);
+	dns_wr_u32(&r->w, z->refresh);
+	dns_wr_u32(&r->w, z->retry);
+	dns_wr_u32(&r->w, z->expire);
+	dns_wr_u32(&r->w, z->minimum);
+	dns_wr_patch_len(&r->w, slot);
+	return rrset_end(r, mark, section, 1, true);
+}
+
+static bool
+put_ns(struct resp *r, const struct dns_apex *z)
+{
+	size_t mark = r->w.pos;
+	const struct dns_db *db = r->ctx->db;
+
+	for (size_t i = 0; i < z->n_ns; i++) {
+		rr_head(&r->w, z->name, DNS_T_NS, z->ttl);
+		size_t slot = dns_wr_len_slot(&r->w);
+		dns_wr_name(&r->w, db->ns_names[z->ns_first + i], true);
+		dns_wr_patch_len(&r->w, slot);
+	}
+	return rrset_end(r, mark, 1, (uint16_t)z->n_ns, true);
+}
+
+/* Addresses of in-zone name servers: optional additional data (no TC when dropped). */
+static void
+put_glue(struct resp *r, const struct dns_apex *z)
+{
+	const struct dns_db *db = r->ctx->db;
+
+	for (size_t i = 0; i < z->n_ns; i++) {
+		const struct dns_node *enc;
+		const uint8_t *nsn = db->ns_names[z->ns_first + i];
+		const struct dns_node *n = dns_db_find(db, nsn, true, &enc);
+		if (!n || !(n->flags & DNS_NODE_GLUE))
+			continue;
+		if (n->glue4.family && !put_addr(r, 3, nsn, &n->glue4, z->ttl, false))
+			return;
+		if (n->glue6.family && !put_addr(r, 3, nsn, &n->glue6, z->ttl, false))
+			return;
+	}
+}
+
+/* NXDOMAIN or NODATA: SOA in the authority section (RFC 2308). */
+static void
+negative(struct resp *r, const struct dns_apex *z, uint8_t rcode)
+{
+	r->rcode = rcode;
+	put_soa(r, z, 2, z->neg_ttl);
+}
+
+size_t
+dns_service_txt(const struct pol_service *svc, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "proxy_%s.port_%u.protocol_%u.%s.",
+			 svc->proxy_required ? "True" : "False", svc->port, svc->protocol,
+			 svc->fqdn);
+	if (n < 0)
+		return 0;
+	return (size_t)n < outsz ? (size_t)n : outsz - 1;
+}
+
+/* Is the resolver in a resolver group with SLA bindings? (allocations only: linear is fine) */
+static bool
+resolver_sla(const struct dns_db *db, const struct addr *src)
+{
+	const struct pol_snap *s = db->snap;
+
+	for (size_t i = 0; i < s->n_resolver_nodes; i++) {
+		const struct pol_resolver_node *rn = &s->resolver_nodes[i];
+		if (rn->prefix.addr.family == src->family && prefix_contains(&rn->prefix, src)) {
+			const struct pol_resolver_group *g =
+				pol_snap_resolver_group(s, rn->group_id);
+			return g && g->sla;
+		}
+	}
+	return false;
+}
+
+/* A / SRV / TXT for a service, given its public address. */
+static void
+put_service_records(struct resp *r, const struct pol_service *svc, const struct addr *a,
+		    uint32_t ttl)
+{
+	uint16_t qt = r->q->qtype;
+	struct dns_wr *w = &r->w;
+	size_t mark = w->pos;
+
+	if (qt == DNS_T_A) {
+		put_addr(r, 1, NULL, a, ttl, true);
+		return;
+	}
+	if (qt == DNS_T_SRV) {
+		/* target _<port>._<proto>.<fqdn>, written without compression (RFC 2782) */
+		char t[POL_NAME_MAX + 32];
+		uint8_t target[DNS_NAME_MAX];
+		snprintf(t, sizeof(t), "_%u._%u.%s", svc->port, svc->protocol, svc->fqdn);
+		if (dns_name_from_str(t, target, sizeof(target)) < 0) {
+			r->rcode = DNS_RC_NOERROR; /* name too long: nothing sensible to say */
+			return;
+		}
+		rr_head(w, NULL, DNS_T_SRV, ttl);
+		size_t slot = dns_wr_len_slot(w);
+		dns_wr_u16(w, 10);
+		dns_wr_u16(w, 100);
+		dns_wr_u16(w, svc->port);
+		size_t tpos = w->pos;
+		dns_wr_name(w, target, false);
+		dns_wr_patch_len(w, slot);
+		if (!rrset_end(r, mark, 1, 1, true))
+			return;
+		/* let the additional A point to the target */
+		if (tpos < 0x3fff && w->n_names < DNS_WR_NAMES) {
+			w->names[w->n_names].off = (uint16_t)tpos;
+			w->names[w->n_names].len = (uint8_t)dns_name_len(target);
+			w->n_names++;
+		}
+		put_addr(r, 3, target, a, ttl, false);
+		return;
+	}
+	/* TXT, split in 255-byte character-strings if ever longer */
+	char txt[POL_NAME_MAX + 64];
+	size_t tl = dns_service_txt(svc, txt, sizeof(txt));
+	rr_head(w, NULL, DNS_T_TXT, ttl);
+	size_t slot = dns_wr_len_slot(w);
+	for (size_t p = 0; p < tl || p == 0; p += 255) {
+		uint8_t cl = (uint8_t)(tl - p > 255 ? 255 : tl - p);
+		dns_wr_bytes(w, &cl, 1);
+		dns_wr_bytes(w, txt + p, cl);
+		if (tl == 0)
+			break;
+	}
+	dns_wr_patch_len(w, slot);
+	if (!rrset_end(r, mark, 1, 1, true))
+		return;
+	put_addr(r, 3, NULL, a, ttl, false);
+}
+
+static enum dns_answer_res
+answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *z,
+	       struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_service *svc = n->svc;
+	const struct pol_host *h = n->host;
+	const struct pol_admission *adm = &ctx->db->admission;
+	uint16_t qt = r->q->qtype;
+	bool cookie_ok = adm->dns_cookies && info->cookie == DNS_COOKIE_VALID;
+	bool non_spoofed = ctx->tcp || cookie_ok;
+
+	if (!svc) {
+		/* The zone's own host (the gateway, "self" in the original) answers its address;
+		 * any other host name that is not a service has no public address. */
+		if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_A && h->ipv4.family)
+			put_addr(r, 1, NULL, &h->ipv4, DNS_TTL_DEFAULT, true);
+		else if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_AAAA && h->ipv6.family)
+			put_addr(r, 1, NULL, &h->ipv6, DNS_TTL_DEFAULT, true);
+		else
+			negative(r, z, DNS_RC_NOERROR);
+		return DNS_ANS_SEND;
+	}
+	/* Anti-spoofing (rgw-original-behaviour.md 3.5), for every QTYPE as in the original. */
+	if (!ctx->tcp && (adm->dns_tcp || adm->dns_tcpcname) && !cookie_ok) {
+		if (adm->dns_cookies && ctx->cookies &&
+		    (info->cookie == DNS_COOKIE_CLIENT_ONLY || info->cookie == DNS_COOKIE_BAD)) {
+			/* the client speaks cookies: one UDP round trip instead of TCP */
+			r->rcode = DNS_RC_BADCOOKIE;
+		} else {
+			r->tc = true;
+		}
+		return DNS_ANS_SEND;
+	}
+	const struct addr *fixed = NULL;
+	struct addr pool;
+	if (qt == DNS_T_AAAA) {
+		fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
+		if (!fixed->family)
+			negative(r, z, DNS_RC_NOERROR);
+		else
+			put_addr(r, 1, NULL, fixed,
+				 svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT, true);
+		return DNS_ANS_SEND;
+	}
+	if (qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) {
+		negative(r, z, DNS_RC_NOERROR);
+		return DNS_ANS_SEND;
+	}
+	if (svc->proxy_required) {
+		if (!ctx->db->svc_addr4.family) {
+			negative(r, z, DNS_RC_NOERROR);
+			return DNS_ANS_SEND;
+		}
+		put_service_records(r, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
+		return DNS_ANS_SEND;
+	}
+	if (!h->ipv4.family) {
+		negative(r, z, DNS_RC_NOERROR);
+		return DNS_ANS_SEND;
+	}
+	/* both the alias hook and the pool live on the main thread */
+	if (!ctx->alloc)
+		return DNS_ANS_NEED_ALLOC;
+	if (ctx->alias) {
+		uint8_t alias[DNS_NAME_MAX];
+		int a = ctx->alias(ctx->alias_arg, svc, r->q, non_spoofed, alias);
+		if (a < 0)
+			return DNS_ANS_DROP;
+		if (a == 1) {
+			size_t mark = r->w.pos;
+			rr_head(&r->w, NULL, DNS_T_CNAME, 0);
+			size_t slot = dns_wr_len_slot(&r->w);
+			dns_wr_name(&r->w, alias, true);
+			dns_wr_patch_len(&r->w, slot);
+			rrset_end(r, mark, 1, 1, true);
+			return DNS_ANS_SEND;
+		}
+	}
+	struct nat_request req;
+	memset(&req, 0, sizeof(req));
+	req.host_id = h->id;
+	req.service_id = svc->id;
+	req.resolver = ctx->src;
+	if (r->q->has_eci) {
+		req.has_requestor = true;
+		req.requestor.addr = r->q->eci;
+		req.requestor.len = (uint8_t)addr_maxlen(r->q->eci.family);
+	} else if (r->q->has_ecs) {
+		req.has_requestor = true;
+		req.requestor = r->q->ecs;
+	}
+	req.sla = req.has_requestor && resolver_sla(ctx->db, &ctx->src);
+	req.non_spoofed = non_spoofed;
+	enum nat_refusal why = NAT_REFUSE_NONE;
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
+		info->alloc_refused = true;
+		info->why = why;
+		if (!ctx->tcp)
+			return DNS_ANS_DROP; /* the resolver retransmits */
+		if (!ctx->last_try)
+			return DNS_ANS_RETRY;
+		/* empty NOERROR without SOA: nothing for a resolver to cache negatively */
+		return DNS_ANS_SEND;
+	}
+	info->allocated = true;
+	put_service_records(r, svc, &pool, DNS_TTL_POOL);
+	return DNS_ANS_SEND;
+}
+
+/* LAN / local view: private addresses, PTR; no allocation, no anti-spoofing. */
+static enum dns_answer_res
+answer_lan_host(struct resp *r, const struct dns_node *n, const struct dns_apex *z)
+{
+	uint16_t qt = r->q->qtype;
+	uint32_t ttl = r->ctx->lan_ttl;
+	const struct pol_host *h = n->host;
+
+	if (qt == DNS_T_A && h->ipv4.family)
+		put_addr(r, 1, NULL, &h->ipv4, ttl, true);
+	else if (qt == DNS_T_AAAA && h->ipv6.family)
+		put_addr(r, 1, NULL, &h->ipv6, ttl, true);
+	else if (qt == DNS_T_ANY && (h->ipv4.family || h->ipv6.family)) {
+		if (h->ipv4.family)
+			put_addr(r, 1, NULL, &h->ipv4, ttl, true);
+		if (h->ipv6.family && !r->tc)
+			put_addr(r, 1, NULL, &h->ipv6, ttl, true);
+	} else
+		negative(r, z, DNS_RC_NOERROR);
+	return DNS_ANS_SEND;
+}
+
+size_t
+dns_answer_error(const uint8_t *pkt, const struct dns_query *q, uint8_t rcode, bool ra,
+		 uint8_t *out, size_t cap)
+{
+	struct dns_wr w;
+
+	if (q->question_end <= DNS_HDR_LEN || cap < DNS_HDR_LEN)
+		return 0;
+	dns_wr_init(&w, out, cap, cap);
+	dns_wr_header(&w, pkt, q, true);
+	if (w.overflow)
+		return 0;
+	dns_wr_set_rcode(&w, rcode);
+	if (ra)
+		dns_wr_set_flags(&w, DNS_F_RA, 0);
+	return w.pos;
+}
+
+enum dns_answer_res
+dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uint8_t *out,
+	   size_t cap, struct dns_answer_info *info)
+{
+	struct dns_query q;
+	struct resp r;
+	enum dns_answer_res res = DNS_ANS_SEND;
+
+	memset(info, 0, sizeof(*info));
+	enum dns_qerr qe = dns_query_parse(pkt, len, false, &q);
+	if (qe == DNS_QERR_DROP)
+		return DNS_ANS_DROP;
+	info->qtype = q.qtype;
+	r.ctx = ctx;
+	r.pkt = pkt;
+	r.q = &q;
+	r.send_cookie = false;
+
+	/* size budget (Knot prepare_answer): 512, or the EDNS size capped by ours; TCP 65535 */
+	size_t limit = DNS_UDP_MIN;
+	if (ctx->tcp)
+		limit = DNS_TCP_MAX;
+	else if (q.has_opt && qe == DNS_QERR_NONE)
+		limit = q.edns_udp_size < ctx->edns_size ? q.edns_udp_size : ctx->edns_size;
+	if (limit < DNS_UDP_MIN)
+		limit = DNS_UDP_MIN;
+	if (limit > cap)
+		limit = cap;
+
+	if (q.has_cookie && ctx->cookies) {
+		const struct dns_cookie_secrets *cs = ctx->cookies;
+		info->cookie = dns_cookie_check(cs, q.cookie, q.cookie_len, &ctx->src, ctx->now_s);
+		dns_cookie_make(cs->cur, q.cookie, &ctx->src, ctx->now_s, r.server_cookie);
+		r.send_cookie = true;
+	}
+	r.full_limit = limit;
+	size_t reserve = opt_size(&r);
+	dns_wr_init(&r.w, out, cap, limit > reserve ? limit - reserve : 0);
+
+	if (qe != DNS_QERR_NONE) {
+		info->formerr_like = true;
+		if (qe == DNS_QERR_FORMERR_NOQ) {
+			q.has_opt = false; /* the additional section was never reached */
+			r.send_cookie = false;
+			resp_start(&r, false);
+			r.rcode = DNS_RC_FORMERR;
+		} else {
+			resp_start(&r, true);
+			r.rcode = qe == DNS_QERR_NOTIMP	   ? DNS_RC_NOTIMP
+				  : qe == DNS_QERR_BADVERS ? DNS_RC_BADVERS
+							   : DNS_RC_FORMERR;
+			if (qe == DNS_QERR_FORMERR)
+				q.has_ecs = false;
+		}
+		goto done;
+	}
+	resp_start(&r, true);
+	if (q.qclass != DNS_C_IN || q.qtype == DNS_T_AXFR || q.qtype == DNS_T_IXFR) {
+		r.rcode = DNS_RC_REFUSED;
+		goto done;
+	}
+	if (q.qtype == DNS_T_OPT || q.qtype == DNS_T_TSIG) {
+		r.rcode = DNS_RC_FORMERR;
+		info->formerr_like = true;
+		goto done;
+	}
+
+	const struct dns_node *enc;
+	const struct dns_node *n = dns_db_find(ctx->db, q.qname, ctx->view == DNS_VIEW_WAN, &enc);
+	if (!enc) {
+		if (ctx->view == DNS_VIEW_LAN)
+			return DNS_ANS_FORWARD;
+		r.rcode = DNS_RC_REFUSED; /* not an open resolver */
+		goto done;
+	}
+	const struct dns_apex *z = &ctx->db->zones[enc->zone];
+	dns_wr_set_flags(&r.w, DNS_F_AA, 0);
+	if (!n) {
+		negative(&r, z, DNS_RC_NXDOMAIN);
+		goto done;
+	}
+	uint16_t qt = q.qtype;
+	bool apex = n->flags & DNS_NODE_APEX;
+	if (apex && (qt == DNS_T_SOA || qt == DNS_T_NS || qt == DNS_T_ANY)) {
+		if (qt != DNS_T_NS)
+			put_soa(&r, z, 1, z->ttl);
+		if (qt != DNS_T_SOA && !r.tc)
+			put_ns(&r, z);
+		if (qt == DNS_T_NS && !r.tc)
+			put_glue(&r, z);
+		if (r.count[1] == 0 && !r.tc)
+			negative(&r, z, DNS_RC_NOERROR);
+		goto done;
+	}
+	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST)) {
+		if (ctx->view == DNS_VIEW_WAN)
+			res = answer_service(&r, n, z, info);
+		else if (qt == DNS_T_PTR && (n->flags & DNS_NODE_PTR))
+			goto ptr;
+		else
+			res = answer_lan_host(&r, n, z);
+		goto done;
+	}
+	if ((n->flags & DNS_NODE_GLUE) && (qt == DNS_T_A || qt == DNS_T_AAAA)) {
+		const struct addr *a = qt == DNS_T_A ? &n->glue4 : &n->glue6;
+		if (a->family)
+			put_addr(&r, 1, NULL, a, z->ttl, true);
+		else
+			negative(&r, z, DNS_RC_NOERROR);
+		goto done;
+	}
+ptr:
+	if ((n->flags & DNS_NODE_PTR) && qt == DNS_T_PTR) {
+		uint8_t target[DNS_NAME_MAX];
+		if (dns_name_from_str(n->ptr_host->fqdn, target, sizeof(target)) > 0) {
+			size_t mark = r.w.pos;
+			rr_head(&r.w, NULL, DNS_T_PTR, ctx->lan_ttl);
+			size_t slot = dns_wr_len_slot(&r.w);
+			dns_wr_name(&r.w, target, true);
+			dns_wr_patch_len(&r.w, slot);
+			rrset_end(&r, mark, 1, 1, true);
+			goto done;
+		}
+	}
+	negative(&r, z, DNS_RC_NOERROR); /* empty non-terminal or no data of that type */
+done:
+	if (res != DNS_ANS_SEND)
+		return res;
+	info->len = resp_finish(&r);
+	info->rcode = r.rcode;
+	info->tc = r.tc;
+	return info->len ? DNS_ANS_SEND : DNS_ANS_DROP;
+}

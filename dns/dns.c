@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* dns/dns.c -- the DNS subsystem: listeners, policy apply, cookie secrets, statistics */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "server.h"
+
+static int add_listeners(struct dns *d, const struct conf_addrports *aps, enum dns_view view,
+			 bool ddns, bool reuseport);
+static void rotate_cb(struct ev_loop *loop, uint64_t id, void *arg);
+static void handoff_cb(struct ev_loop *loop, void *arg);
+static int parse_tsig(struct dns *d, const char *spec);
+static void stats_add(struct dns_stats *sum, const struct dns_stats *s);
+
+static pthread_t main_thread;
+
+/* Until rgwd connects the pool, allocations are refused (and said so, once). */
+static int
+no_allocator(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
+{
+	static bool said;
+
+	(void)arg;
+	(void)req;
+	(void)out;
+	if (!said) {
+		log_warnx(
+			"dns: no pool allocator connected: service addresses cannot be given out");
+		said = true;
+	}
+	*why = NAT_REFUSE_EXHAUSTED;
+	return -ENODEV;
+}
+
+bool
+dns_is_main_thread(const struct dns *d)
+{
+	(void)d;
+	return pthread_equal(pthread_self(), main_thread);
+}
+
+void
+dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db, enum dns_view view,
+	     bool tcp, const struct sockaddr *peer)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->db = db;
+	ctx->view = view;
+	ctx->tcp = tcp;
+	if (peer)
+		addr_from_sockaddr(peer, &ctx->src, NULL);
+	ctx->edns_size = d->edns_size;
+	ctx->lan_ttl = d->lan_ttl;
+	ctx->cookies = &d->cookies;
+	ctx->now_s = (uint32_t)(util_wall_ms() / 1000);
+	ctx->alloc = d->alloc ? d->alloc : no_allocator;
+	ctx->alloc_arg = d->alloc_arg;
+	ctx->alias = d->alias;
+	ctx->alias_arg = d->alias_arg;
+}
+
+void
+dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answer_info *info,
+	    bool tcp)
+{
+	(void)tcp;
+	switch (info->cookie) {
+	case DNS_COOKIE_VALID:
+		DNS_STAT_INC(st, cookie_valid);
+		break;
+	case DNS_COOKIE_BAD:
+		DNS_STAT_INC(st, cookie_bad);
+		break;
+	case DNS_COOKIE_CLIENT_ONLY:
+		DNS_STAT_INC(st, cookie_client_only);
+		break;
+	case DNS_COOKIE_NONE:
+		break;
+	}
+	if (info->allocated)
+		DNS_STAT_INC(st, allocations);
+	if (info->alloc_refused)
+		DNS_STAT_INC(st, alloc_refused);
+	if (res == DNS_ANS_DROP) {
+		DNS_STAT_INC(st, dropped);
+		return;
+	}
+	if (res != DNS_ANS_SEND)
+		return;
+	if (info->rcode < ARRAY_SIZE(st->rcode))
+		DNS_STAT_INC(st, rcode[info->rcode]);
+	if (info->tc)
+		DNS_STAT_INC(st, tc_sent);
+	if (info->formerr_like)
+		DNS_STAT_INC(st, malformed);
+}
+
+static int
+add_listeners(struct dns *d, const struct conf_addrports *aps, enum dns_view view, bool ddns,
+	      bool reuseport)
+{
+	for (size_t i = 0; i < aps->n; i++) {
+		for (int tcp = 0; tcp < 2; tcp++) {
+			struct dns_listener *l = &d->listeners[d->n_listeners];
+			memset(l, 0, sizeof(*l));
+			l->fd = -1;
+			l->ap = aps->v[i];
+			l->view = view;
+			l->ddns = ddns;
+			int r = tcp ? dns_tcp_open(d, l) : dns_udp_open(d, l, reuseport);
+			if (r != 0)
+				return r;
+			d->n_listeners++;
+			r = ev_io_add(d->loop, l->fd, EV_READ,
+				      tcp ? dns_tcp_accept : dns_udp_readable, l);
+			if (r != 0)
+				return r;
+			char buf[ADDR_PORT_STRLEN];
+			log_info("dns: %s %s listener on %s", tcp ? "TCP" : "UDP",
+				 ddns			? "update"
+				 : view == DNS_VIEW_WAN ? "WAN"
+				 : view == DNS_VIEW_LAN ? "LAN"
+							: "local",
+				 addr_port_ntop(&l->ap, buf, sizeof(buf)));
+		}
+	}
+	return 0;
+}
+
+/* "name:algorithm:secret" (conf.c checks the syntax). */
+static int
+parse_tsig(struct dns *d, const char *spec)
+{
+	const char *a = strchr(spec, ':');
+	const char *b = a ? strchr(a + 1, ':') : NULL;
+
+	if (!a || !b || a == spec || b == a + 1 || !b[1])
+		return -EINVAL;
+	if ((size_t)(a - spec) >= sizeof(d->tsig_name) ||
+	    (size_t)(b - a - 1) >= sizeof(d->tsig_alg) || strlen(b + 1) >= sizeof(d->tsig_secret))
+		return -EINVAL;
+	memcpy(d->tsig_name, spec, (size_t)(a - spec));
+	memcpy(d->tsig_alg, a + 1, (size_t)(b - a - 1));
+	util_strlcpy(d->tsig_secret, b + 1, sizeof(d->tsig_secret));
+	return 0;
+}
+
+static void
+rotate_cb(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct dns *d = arg;
+	struct dns_cookie_secrets s = d->cookies;
+
+	(void)id;
+	if (dns_cookie_rotate(&s) == 0) {
+		pthread_mutex_lock(&d->lock);
+		d->cookies = s;
+		pthread_mutex_unlock(&d->lock);
+		log_debug("%s: cookie secret rotated", __func__);
+	}
+	d->rotate_timer = ev_timer_add(loop, (uint64_t)d->rotate_s * 1000, rotate_cb, d);
+}
+
+/* Queries from workers that need the pool: answer them here, where the pool lives. */
+static void
+handoff_cb(struct ev_loop *loop, void *arg)
+{
+	struct dns *d = arg;
+	struct dns_handoff *list;
+	uint8_t *out = d->batch->sbuf;
+
+	(void)loop;
+	pthread_mutex_lock(&d->handoff_lock);
+	list = d->handoff_head;
+	d->handoff_head = d->handoff_tail = NULL;
+	d->handoff_len = 0;
+	pthread_mutex_unlock(&d->handoff_lock);
+	while (list) {
+		struct dns_handoff *h = list;
+		struct dns_answer_ctx ctx;
+		struct dns_answer_info info;
+		list = h->next;
+		dns_ctx_init(d, &ctx, d->db, h->to.l->view, false,
+			     (const struct sockaddr *)&h->to.peer);
+		if (d->db) {
+			enum dns_answer_res res =
+				dns_answer(&ctx, h->pkt, h->len, out, d->batch->sbuf_size, &info);
+			dns_account(&d->stats, res, &info, false);
+			if (res == DNS_ANS_SEND)
+				dns_udp_reply(&h->to, out, info.len);
+		}
+		free(h);
+	}
+}
+
+struct dns *
+dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
+{
+	struct dns *d = calloc(1, sizeof(*d));
+	size_t n;
+
+	if (!d)
+		return NULL;
+	main_thread = pthread_self();
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->handoff_lock, NULL);
+	d->loop = loop;
+	d->store = store;
+	d->edns_size = (uint16_t)conf->dns_edns_size;
+	d->lan_ttl = (uint32_t)conf->dns_lan_ttl;
+	d->tcp_idle_ms = (uint64_t)conf->dns_tcp_idle_ms;
+	d->tcp_max_conns = conf->dns_tcp_max_conns;
+	d->tcp_max_queries = conf->dns_tcp_max_queries;
+	d->rotate_s = conf->dns_cookie_rotate_s;
+	if (conf->dns_tsig_key[0] && parse_tsig(d, conf->dns_tsig_key) != 0) {
+		log_warnx("dns: tsig_key: expected name:algorithm:secret");
+		goto fail;
+	}
+	if (dns_cookie_rotate(&d->cookies) != 0 || dns_cookie_rotate(&d->cookies) != 0)
+		goto fail;
+	d->cookies.has_prev = false; /* two fresh secrets; the "previous" one was never issued */
+	d->rotate_timer = ev_timer_add(loop, (uint64_t)d->rotate_s * 1000, rotate_cb, d);
+	d->batch = dns_udp_batch_new(d->edns_size > DNS_UDP_MIN ? d->edns_size : DNS_UDP_MIN);
+	if (!d->batch)
+		goto fail;
+	n = 2 * (conf->dns_wan.n + conf->dns_lan.n + conf->dns_local.n + conf->dns_ddns.n);
+	d->listeners = calloc(n ? n : 1, sizeof(*d->listeners));
+	if (!d->listeners)
+		goto fail;
+	bool reuse = conf->dns_workers > 0;
+	if (add_listeners(d, &conf->dns_wan, DNS_VIEW_WAN, false, reuse) != 0 ||
+	    add_listeners(d, &conf->dns_lan, DNS_VIEW_LAN, false, false) != 0 ||
+	    add_listeners(d, &conf->dns_local, DNS_VIEW_LOCAL, false, false) != 0 ||
+	    add_listeners(d, &conf->dns_ddns, DNS_VIEW_LOCAL, true, false) != 0)
+		goto fail;
+	if (conf->dns_lan.n) {
+		d->fwd = dns_fwd_new(d, conf);
+		if (!d->fwd)
+			goto fail;
+	}
+	d->handoff = ev_async_new(loop, handoff_cb, d);
+	if (!d->handoff)
+		goto fail;
+	if (conf->dns_workers > 0 && conf->dns_wan.n > 0 &&
+	    dns_workers_start(d, (size_t)conf->dns_workers) != 0)
+		goto fail;
+	return d;
+fail:
+	dns_free(d);
+	return NULL;
+}
+
+int
+dns_apply(struct dns *d, struct pol_snap *snap)
+{
+	struct dns_db *db = dns_db_build(snap);
+	struct dns_db *old;
+
+	if (!db)
+		return -ENOMEM;
+	pthread_mutex_lock(&d->lock);
+	old = d->db;
+	d->db = db;
+	pthread_mutex_unlock(&d->lock);
+	dns_db_unref(old);
+	log_info("dns: serving %zu zones, %zu names (%zu services)", db->n_zones, db->n_nodes,
+		 db->n_svcs);
+	return 0;
+}
+
+void
+dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg)
+{
+	d->alloc = fn;
+	d->alloc_arg = arg;
+}
+
+void
+dns_set_alias_hook(struct dns *d, dns_alias_fn fn, void *arg)
+{
+	d->alias = fn;
+	d->alias_arg = arg;
+}
+
+void
+dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg)
+{
+	d->changed = fn;
+	d->changed_arg = arg;
+}
+
+static void
+stats_add(struct dns_stats *sum, const struct dns_stats *s)
+{
+	const uint64_t *src = (const uint64_t *)s;
+	uint64_t *dst = (uint64_t *)sum;
+
+	/* struct dns_stats is only uint64_t counters */
+	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+void
+dns_get_stats(const struct dns *d, struct dns_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	stats_add(out, &d->stats);
+	dns_workers_stats(d, out);
+}
+
+int
+dns_metrics(const struct dns *d, struct buf *out)
+{
+	static const char *const rc_names[24] = {
+		[0] = "NOERROR",    [1] = "FORMERR", [2] = "SERVFAIL", [3] = "NXDOMAIN",
+		[4] = "NOTIMP",	    [5] = "REFUSED", [6] = "YXDOMAIN", [7] = "YXRRSET",
+		[8] = "NXRRSET",    [9] = "NOTAUTH", [10] = "NOTZONE", [16] = "BADVERS",
+		[23] = "BADCOOKIE",
+	};
+	struct dns_stats s;
+	int r = 0;
+
+	dns_get_stats(d, &s);
+	r |= buf_printf(out,
+			"# TYPE rgw_dns_queries_total counter\n"
+			"rgw_dns_queries_total{transport=\"udp\"} %" PRIu64 "\n"
+			"rgw_dns_queries_total{transport=\"tcp\"} %" PRIu64 "\n",
+			s.queries_udp, s.queries_tcp);
+	r |= buf_printf(out, "# TYPE rgw_dns_responses_total counter\n");
+	for (size_t i = 0; i < ARRAY_SIZE(rc_names); i++)
+		if (rc_names[i])
+			r |= buf_printf(out, "rgw_dns_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
+					rc_names[i], s.rcode[i]);
+#define M(name, field, help)                                                                       \
+	r |= buf_printf(out,                                                                       \
+			"# HELP rgw_dns_" name " " help "\n# TYPE rgw_dns_" name                   \
+			" counter\nrgw_dns_" name " %" PRIu64 "\n",                                \
+			s.field)
+	M("dropped_total", dropped, "Queries not answered.");
+	M("malformed_total", malformed, "FORMERR, NOTIMP and BADVERS answers.");
+	M("truncated_total", tc_sent, "Responses sent with TC=1.");
+	M("cookies_valid_total", cookie_valid, "Queries with a valid server cookie.");
+	M("cookies_bad_total", cookie_bad, "Queries with an invalid server cookie.");
+	M("cookies_client_only_total", cookie_client_only, "Queries with a client cookie only.");
+	M("allocations_total", allocations, "Circular pool addresses given out.");
+	M("allocations_refused_total", alloc_refused, "Allocations refused by the pool.");
+	M("forwarded_total", forwarded, "LAN queries forwarded upstream.");
+	M("forward_failed_total", forward_failed, "Forwarded queries answered SERVFAIL.");
+	M("tcp_accepted_total", tcp_accepted, "TCP connections accepted.");
+	M("tcp_capped_total", tcp_rejected, "Times the TCP connection cap paused accepting.");
+	M("tcp_idle_closed_total", tcp_idle_closed, "TCP connections closed when idle.");
+	M("updates_ok_total", updates_ok, "DNS UPDATE messages applied.");
+	M("updates_refused_total", updates_refused, "DNS UPDATE messages refused.");
+#undef M
+	return r ? -ENOMEM : 0;
+}
+
+void
+dns_free(struct dns *d)
+{
+	if (!d)
+		return;
+	if (d->db) {
+		struct dns_stats s;
+		dns_get_stats(d, &s);
+		log_info("dns: stats: queries udp %" PRIu64 " tcp %" PRIu64 ", noerror %" PRIu64
+			 ", nxdomain %" PRIu64 ", refused %" PRIu64 ", formerr %" PRIu64
+			 ", truncated %" PRIu64 ", badcookie %" PRIu64 ", cookies valid %" PRIu64
+			 ", allocations %" PRIu64 " refused %" PRIu64 ", forwarded %" PRIu64
+			 ", updates %" PRIu64 " refused %" PRIu64,
+			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5],
+			 s.rcode[1], s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations,
+			 s.alloc_refused, s.forwarded, s.updates_ok, s.updates_refused);
+	}
+	dns_workers_stop(d);
+	dns_tcp_close_all(d);
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		struct dns_listener *l = &d->listeners[i];
+		if (l->pause_timer)
+			ev_timer_del(d->loop, l->pause_timer);
+		ev_io_del(d->loop, l->fd);
+		close(l->fd);
+	}
+	free(d->listeners);
+	dns_fwd_free(d->fwd);
+	if (d->rotate_timer)
+		ev_timer_del(d->loop, d->rotate_timer);
+	ev_async_free(d->handoff);
+	while (d->handoff_head) {
+		struct dns_handoff *h = d->handoff_head;
+		d->handoff_head = h->next;
+		free(h);
+	}
+	dns_udp_batch_free(d->batch);
+	dns_db_unref(d->db);
+	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->handoff_lock);
+	free(d);
+}

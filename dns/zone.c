@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/* dns/zone.c -- in-memory name index built from a policy snapshot */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "zone.h"
+
+static uint32_t name_hash(const uint8_t *name, size_t len);
+static struct dns_node *table_get(const struct dns_db *db, const uint8_t *name, size_t len,
+				  uint32_t h);
+static int table_grow(struct dns_db *db);
+static struct dns_node *node_get_or_add(struct dns_db *db, const uint8_t *name, size_t len,
+					uint32_t zone, bool lan_only, bool *created);
+static long deepest_zone(const struct dns_db *db, const uint8_t *name);
+static struct dns_node *add_name(struct dns_db *db, const uint8_t *name, bool lan_only);
+static int reverse_name(const struct addr *a, uint8_t *out);
+static void db_free(struct dns_db *db);
+
+static uint32_t
+name_hash(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= name[i];
+		h *= 16777619u;
+	}
+	return h ? h : 1;
+}
+
+static struct dns_node *
+table_get(const struct dns_db *db, const uint8_t *name, size_t len, uint32_t h)
+{
+	size_t mask = db->table_size - 1;
+
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct dns_node *n = db->table[i];
+		if (!n)
+			return NULL;
+		if (n->hash == h && n->name_len == len && memcmp(n->name, name, len) == 0)
+			return n;
+	}
+}
+
+static int
+table_grow(struct dns_db *db)
+{
+	size_t nsize = db->table_size ? db->table_size * 2 : 64;
+	struct dns_node **nt = calloc(nsize, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (size_t i = 0; i < db->table_size; i++) {
+		struct dns_node *n = db->table[i];
+		if (!n)
+			continue;
+		size_t j = n->hash & (nsize - 1);
+		while (nt[j])
+			j = (j + 1) & (nsize - 1);
+		nt[j] = n;
+	}
+	free(db->table);
+	db->table = nt;
+	db->table_size = nsize;
+	return 0;
+}
+
+static struct dns_node *
+node_get_or_add(struct dns_db *db, const uint8_t *name, size_t len, uint32_t zone, bool lan_only,
+		bool *created)
+{
+	uint32_t h = name_hash(name, len);
+	struct dns_node *n = table_get(db, name, len, h);
+
+	*created = false;
+	if (n) {
+		if (!lan_only)
+			n->lan_only = false;
+		return n;
+	}
+	/* keep the load factor under 1/2 */
+	if ((db->n_nodes + 1) * 2 > db->table_size && table_grow(db) != 0)
+		return NULL;
+	n = calloc(1, sizeof(*n) + len);
+	if (!n)
+		return NULL;
+	n->hash = h;
+	n->zone = zone;
+	n->lan_only = lan_only;
+	n->name_len = (uint8_t)len;
+	memcpy(n->name, name, len);
+	size_t mask = db->table_size - 1, i = h & mask;
+	while (db->table[i])
+		i = (i + 1) & mask;
+	db->table[i] = n;
+	db->n_nodes++;
+	*created = true;
+	return n;
+}
+
+/* Index of the deepest zone whose apex is name or an ancestor of it, or -1. */
+static long
+deepest_zone(const struct dns_db *db, const uint8_t *name)
+{
+	for (size_t p = 0;; p += 1 + (size_t)name[p]) {
+		size_t len = dns_name_len(name + p);
+		struct dns_node *n = table_get(db, name + p, len, name_hash(name + p, len));
+		if (n && (n->flags & DNS_NODE_APEX))
+			return (long)n->zone;
+		if (name[p] == 0)
+			return -1;
+	}
+}
+
+/* Add name and the empty non-terminals between it and its zone apex. */
+static struct dns_node *
+add_name(struct dns_db *db, const uint8_t *name, bool lan_only)
+{
+	long z = deepest_zone(db, name);
+	bool created;
+
+	if (z < 0)
+		return NULL;
+	size_t len = dns_name_len(name);
+	struct dns_node *n = node_get_or_add(db, name, len, (uint32_t)z, lan_only, &created);
+	if (!n)
+		return NULL;
+	const struct dns_apex *apex = &db->zones[z];
+	for (size_t p = 1u + name[0]; p < len && len - p > apex->name_len;
+	     p += 1 + (size_t)name[p]) {
+		if (!node_get_or_add(db, name + p, len - p, (uint32_t)z, lan_only, &created))
+			return NULL;
+	}
+	return n;
+}
+
+/* d.c.b.a.in-addr.arpa or the ip6.arpa nibble name; returns the wire length or -EINVAL. */
+static int
+reverse_name(const struct addr *a, uint8_t *out)
+{
+	char s[128];
+	size_t w = 0;
+
+	if (a->family == AF_INET) {
+		const uint8_t *b = a->u.bytes;
+		snprintf(s, sizeof(s), "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+	} else if (a->family == AF_INET6) {
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 15; i >= 0; i--) {
+			s[w++] = hex[a->u.bytes[i] & 0xf];
+			s[w++] = '.';
+			s[w++] = hex[a->u.bytes[i] >> 4];
+			s[w++] = '.';
+		}
+		memcpy(s + w, "ip6.arpa", 9);
+	} else {
+		return -EINVAL;
+	}
+	return dns_name_from_str(s, out, DNS_NAME_MAX);
+}
+
+struct dns_db *
+dns_db_build(struct pol_snap *snap)
+{
+	struct dns_db *db = calloc(1, sizeof(*db));
+	uint8_t name[DNS_NAME_MAX];
+	bool created;
+
+	if (!db)
+		goto nomem;
+	db->refcnt = 1;
+	db->snap = pol_snap_ref(snap);
+	db->admission = snap->admission;
+	if (table_grow(db) != 0)
+		goto nomem;
+	db->zones = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*db->zones));
+	db->ns_names = calloc(snap->n_nameservers ? snap->n_nameservers : 1, sizeof(*db->ns_names));
+	db->svcs = calloc(snap->n_services ? snap->n_services : 1, sizeof(*db->svcs));
+	if (!db->zones || !db->ns_names || !db->svcs)
+		goto nomem;
+
+	for (size_t i = 0; i < snap->n_service_addrs; i++) {
+		const struct addr *a = &snap->service_addrs[i].addr;
+		if (a->family == AF_INET && !db->svc_addr4.family)
+			db->svc_addr4 = *a;
+		if (a->family == AF_INET6 && !db->svc_addr6.family)
+			db->svc_addr6 = *a;
+	}
+
+	/* Zones first, so that every later name finds its deepest zone. */
+	for (size_t i = 0; i < snap->n_zones; i++) {
+		const struct pol_zone *pz = &snap->zones[i];
+		struct dns_apex *z = &db->zones[db->n_zones];
+		int l = dns_name_from_str(pz->name, z->name, sizeof(z->name));
+		if (l < 0) {
+			log_warnx("dns: zone \"%s\": bad name, skipped", pz->name);
+			continue;
+		}
+		z->name_len = (size_t)l;
+		z->nlabels = dns_name_labels(z->name, NULL);
+		z->kind = pz->kind;
+		z->ttl = pz->ttl;
+		z->neg_ttl = pz->minimum < pz->ttl ? pz->minimum : pz->ttl;
+		if (dns_name_from_str(pz->mname[0] ? pz->mname : pz->name, z->mname,
+				      sizeof(z->mname)) < 0 ||
+		    dns_name_from_str(pz->rname[0] ? pz->rname : pz->name, z->rname,
+				      sizeof(z->rname)) < 0) {
+			log_warnx("dns: zone \"%s\": bad SOA names, skipped", pz->name);
+			continue;
+		}
+		z->serial = pz->serial;
+		z->refresh = pz->refresh;
+		z->retry = pz->retry;
+		z->expire = pz->expire;
+		z->minimum = pz->minimum;
+		z->ns_first = db->n_ns_names;
+		for (size_t k = 0; k < snap->n_nameservers; k++) {
+			const struct pol_nameserver *ns = &snap->nameservers[k];
+			if (ns->zone_id != pz->id)
+				continue;
+			if (dns_name_from_str(ns->name, db->ns_names[db->n_ns_names],
+					      DNS_NAME_MAX) < 0)
+				continue;
+			db->n_ns_names++;
+		}
+		z->n_ns = db->n_ns_names - z->ns_first;
+		struct dns_node *n = node_get_or_add(db, z->name, z->name_len,
+						     (uint32_t)db->n_zones, false, &created);
+		if (!n)
+			goto nomem;
+		if (!created && (n->flags & DNS_NODE_APEX)) {
+			log_warnx("dns: zone \"%s\" listed twice, skipped", pz->name);
+			continue;
+		}
+		n->flags |= DNS_NODE_APEX;
+		n->zone = (uint32_t)db->n_zones;
+		db->n_zones++;
+	}
+
+	/* Glue for in-zone name servers. */
+	for (size_t k = 0; k < snap->n_nameservers; k++) {
+		const struct pol_nameserver *ns = &snap->nameservers[k];
+		if (!ns->ipv4.family && !ns->ipv6.family)
+			continue;
+		if (dns_name_from_str(ns->name, name, sizeof(name)) < 0)
+			continue;
+		struct dns_node *n = add_name(db, name, false);
+		if (!n)
+			continue;
+		n->flags |= DNS_NODE_GLUE;
+		if (ns->ipv4.family)
+			n->glue4 = ns->ipv4;
+		if (ns->ipv6.family)
+			n->glue6 = ns->ipv6;
+	}
+
+	for (size_t i = 0; i < snap->n_hosts; i++) {
+		const struct pol_host *h = &snap->hosts[i];
+		if (dns_name_from_str(h->fqdn, name, sizeof(name)) < 0)
+			continue;
+		struct dns_node *n = add_name(db, name, false);
+		if (!n) {
+			log_warnx("dns: host \"%s\" is in no zone; not served", h->fqdn);
+			continue;
+		}
+		n->flags |= DNS_NODE_HOST;
+		n->host = h;
+		const struct addr *addrs[2] = { &h->ipv4, &h->ipv6 };
+		for (int k = 0; k < 2; k++) {
+			if (reverse_name(addrs[k], name) < 0)
+				continue;
+			/* reverse names of private hosts are served on the LAN side only */
+			n = add_name(db, name, true);
+			if (!n)
+				continue; /* no reverse zone for it: not ours */
+			n->flags |= DNS_NODE_PTR;
+			n->ptr_host = h;
+		}
+	}
+
+	for (size_t i = 0; i < snap->n_services; i++) {
+		struct pol_service *s = &db->svcs[db->n_svcs];
+		*s = snap->services[i];
+		pol_service_resolve(s);
+		const struct pol_host *h = pol_snap_host(snap, s->host_id);
+		if (!h || dns_name_from_str(s->fqdn, name, sizeof(name)) < 0)
+			continue;
+		struct dns_node *n = add_name(db, name, false);
+		if (!n) {
+			log_warnx("dns: service \"%s\" is in no zone; not served", s->fqdn);
+			continue;
+		}
+		if (n->flags & DNS_NODE_SERVICE) {
+			log_warnx("dns: service \"%s\" defined twice; first kept", s->fqdn);
+			continue;
+		}
+		n->flags |= DNS_NODE_SERVICE;
+		n->svc = s;
+		n->host = h;
+		db->n_svcs++;
+	}
+	log_debug("%s: %zu zones, %zu names, %zu services", __func__, db->n_zones, db->n_nodes,
+		  db->n_svcs);
+	return db;
+nomem:
+	log_warnx("dns: out of memory building the name index");
+	db_free(db);
+	return NULL;
+}
+
+static void
+db_free(struct dns_db *db)
+{
+	if (!db)
+		return;
+	for (size_t i = 0; i < db->table_size; i++)
+		free(db->table[i]);
+	free(db->table);
+	free(db->zones);
+	free(db->ns_names);
+	free(db->svcs);
+	pol_snap_unref(db->snap);
+	free(db);
+}
+
+struct dns_db *
+dns_db_ref(struct dns_db *db)
+{
+	if (db)
+		__atomic_add_fetch(&db->refcnt, 1, __ATOMIC_RELAXED);
+	return db;
+}
+
+void
+dns_db_unref(struct dns_db *db)
+{
+	if (db && __atomic_sub_fetch(&db->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+		db_free(db);
+}
+
+const struct dns_node *
+dns_db_find(const struct dns_db *db, const uint8_t *name, bool wan,
+	    const struct dns_node **encloser)
+{
+	size_t len = dns_name_len(name);
+	const struct dns_node *exact = NULL;
+
+	*encloser = NULL;
+	for (size_t p = 0; p < len; p += 1 + (size_t)name[p]) {
+		const struct dns_node *n =
+			table_get(db, name + p, len - p, name_hash(name + p, len - p));
+		if (n && !(wan && n->lan_only)) {
+			if (p == 0)
+				exact = n;
+			*encloser = n;
+			return exact;
+		}
+		if (name[p] == 0)
+			break;
+	}
+	return NULL;
+}

@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/nat.c -- the NAT subsystem: circular pool, nftables table, NFQUEUE admission */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/netfilter.h>
+#include <libnftnl/rule.h>
+
+#include "../common/log.h"
+#include "nat.h"
+#include "nft_io.h"
+#include "packet.h"
+#include "rules.h"
+
+/* Headers of the first packet are all we look at: IPv6 + TCP with options fit in 128. */
+#define QUEUE_COPY_RANGE 128
+#define QUEUE_MAXLEN	 8192
+
+struct nat {
+	struct ev_loop *loop;
+	const struct conf *conf;
+	struct nat_rules_cfg cfg;
+	struct nat_pool *pool;
+	struct nat_rejmem *rej;
+	struct nat_nft_io *io;
+	struct nat_queue *queue;
+	struct nat_model *model; /* what the kernel table holds now */
+	uint64_t timer;
+	uint64_t timer_deadline;
+	uint64_t drops_timer;
+	struct nat_stats st;
+	struct log_rl rl_bad;
+};
+
+static void on_queue(struct ev_loop *loop, int fd, int events, void *arg);
+static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void on_deadline(void *arg, uint64_t deadline_ms);
+static void on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void arm(struct nat *n, uint64_t deadline_ms);
+static bool probe_native_queue(struct nat *n);
+static int push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out);
+
+static int
+queue_cb(void *arg, const uint8_t *pkt, size_t len, uint32_t *mark)
+{
+	return nat_packet_verdict(arg, pkt, len, mark);
+}
+
+int
+nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mark)
+{
+	uint64_t now = ev_now_ms(n->loop);
+	struct nat_rej_key key;
+	struct nat_pool_hit hit;
+	struct nat_pkt p;
+	enum nat_pkt_result pr = nat_pkt_parse(data, len, &p);
+
+	if (pr != NAT_PKT_OK) {
+		n->st.bad_packets++;
+		log_rl(&n->rl_bad, LOG_LVL_WARN, "nat: unparseable first packet (%zu bytes, %s)",
+		       len, pr == NAT_PKT_NEED_MORE ? "truncated" : "malformed");
+		return NF_DROP;
+	}
+	nat_pkt_rej_key(&p, &key);
+	/* The table only queues SYNs for TCP; anything else is refused outright. */
+	if (p.proto == 6 && !nat_pkt_is_syn(&p))
+		goto refuse;
+	if (nat_rejmem_check(n->rej, &key, now)) {
+		n->st.refused_memory++;
+		goto refuse_known;
+	}
+	if (nat_pool_lookup(n->pool, &p.src, &p.dst, p.proto, p.dport, now, &hit) ==
+	    NAT_LOOKUP_OK) {
+		uint32_t m = nat_rules_host_mark(hit.host_id);
+
+		if (m != 0) {
+			*mark = (*mark & ~NAT_MARK_MASK) | m;
+			n->st.admitted++;
+			return NF_ACCEPT;
+		}
+	}
+refuse:
+	(void)nat_rejmem_record(n->rej, &key, now);
+refuse_known:
+	*mark = (*mark & ~NAT_MARK_MASK) | NAT_MARK_REJECT;
+	n->st.refused++;
+	return NF_ACCEPT;
+}
+
+static void
+on_queue(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct nat *n = arg;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	if (nat_queue_dispatch(n->queue) < 0)
+		log_rl(&n->rl_bad, LOG_LVL_WARN, "nat: queue read failed");
+}
+
+static void
+arm(struct nat *n, uint64_t deadline)
+{
+	uint64_t now = ev_now_ms(n->loop);
+
+	if (n->timer && n->timer_deadline <= deadline)
+		return;
+	if (n->timer)
+		ev_timer_del(n->loop, n->timer);
+	n->timer = 0;
+	if (deadline == UINT64_MAX)
+		return;
+	n->timer = ev_timer_add(n->loop, deadline > now ? deadline - now : 0, on_timer, n);
+	n->timer_deadline = deadline;
+}
+
+static void
+on_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct nat *n = arg;
+	uint64_t next;
+
+	(void)id;
+	n->timer = 0;
+	next = nat_pool_expire(n->pool, ev_now_ms(loop));
+	nat_rejmem_purge(n->rej, ev_now_ms(loop));
+	arm(n, next);
+}
+
+/* The kernel does not tell the queue's owner about packets it dropped: look every 2 s. */
+#define DROPS_CHECK_MS 2000
+
+static void
+on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct nat *n = arg;
+
+	(void)id;
+	(void)nat_queue_check_drops(n->queue);
+	n->drops_timer = ev_timer_add(loop, DROPS_CHECK_MS, on_drops_timer, n);
+}
+
+static void
+on_deadline(void *arg, uint64_t deadline_ms)
+{
+	arm(arg, deadline_ms);
+}
+
+/* Does the kernel have the nft queue expression? One throw-away batch tells. */
+static bool
+probe_native_queue(struct nat *n)
+{
+	struct nat_nft_batch *b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+	struct nftnl_rule *r;
+	char table[64];
+	bool ok = false;
+
+	if (b == NULL)
+		return false;
+	snprintf(table, sizeof(table), "%s_probe%d", n->cfg.table, (int)getpid());
+	if (nat_nft_add_table(b, NFPROTO_INET, table) == 0 &&
+	    nat_nft_add_chain(b, NFPROTO_INET, table, "q", NULL, 0, 0, 0) == 0 &&
+	    (r = nat_nft_rule_new(NFPROTO_INET, table, "q")) != NULL) {
+		if (nat_nft_x_queue(r, n->cfg.queue, true) == 0 &&
+		    nat_nft_add_rule(b, r, "probe: native queue") == 0 &&
+		    nat_nft_del_table(b, NFPROTO_INET, table) == 0) {
+			/* A refusal here is expected on kernels without nft_queue: stay quiet. */
+			enum log_level lvl = log_get_level();
+
+			log_set_level(LOG_LVL_ERR);
+			ok = nat_nft_io_send(n->io, b) == 0;
+			log_set_level(lvl);
+		} else {
+			nftnl_rule_free(r);
+		}
+	}
+	nat_nft_batch_free(b);
+	return ok;
+}
+
+/* Build the table for snap and move the kernel to it. On success *out is the new model. */
+static int
+push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out)
+{
+	struct nat_nft_batch *b;
+	struct nat_model *m;
+	unsigned skipped = 0;
+	int rc;
+
+	m = nat_rules_build(&n->cfg, snap, &skipped);
+	if (m == NULL)
+		return -ENOMEM;
+	b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+	if (b == NULL) {
+		nat_model_free(m);
+		return -ENOMEM;
+	}
+	rc = nat_model_diff(n->model, m, b);
+	if (rc == 0)
+		rc = nat_nft_io_send(n->io, b);
+	if (rc == 0)
+		log_debug("%s: table %s: %zu commands, %zu rules", __func__, n->cfg.table,
+			  nat_nft_batch_ncmds(b), nat_model_nrules(m));
+	nat_nft_batch_free(b);
+	if (rc < 0) {
+		nat_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+struct nat *
+nat_new(struct ev_loop *loop, const struct conf *conf)
+{
+	struct nat *n = calloc(1, sizeof(*n));
+	struct pol_snap empty;
+	int rc;
+
+	if (n == NULL)
+		return NULL;
+	n->loop = loop;
+	n->conf = conf;
+	n->rl_bad = (struct log_rl)LOG_RL_INIT(5000, 5);
+	nat_rules_cfg_from_conf(&n->cfg, conf);
+	n->pool = nat_pool_new();
+	n->rej = nat_rejmem_new((size_t)conf->nat_reject_memory_max,
+				(uint64_t)conf->nat_reject_memory_s * 1000);
+	if (n->pool == NULL || n->rej == NULL)
+		goto fail;
+	nat_pool_set_deadline_hook(n->pool, on_deadline, n);
+	if (!conf->nat_enable) {
+		log_info("nat: data plane disabled ([nat] enable = no): pool only");
+		return n;
+	}
+	n->io = nat_nft_io_open();
+	if (n->io == NULL)
+		goto fail;
+	n->cfg.queue_native = probe_native_queue(n);
+	if (!n->cfg.queue_native)
+		log_info("nat: kernel without nft queue: using the xtables NFQUEUE target");
+	/* Start from nothing: the old table (if any) goes in the same transaction. */
+	memset(&empty, 0, sizeof(empty));
+	if ((rc = push_model(n, &empty, &n->model)) < 0) {
+		log_warnx("nat: cannot create table inet %s: %s", n->cfg.table, strerror(-rc));
+		goto fail;
+	}
+	n->queue = nat_queue_open(n->cfg.queue, QUEUE_COPY_RANGE, QUEUE_MAXLEN, queue_cb, n);
+	if (n->queue == NULL)
+		goto fail;
+	if ((rc = ev_io_add(loop, nat_queue_fd(n->queue), EV_READ, on_queue, n)) < 0) {
+		log_warnx("nat: queue watcher: %s", strerror(-rc));
+		goto fail;
+	}
+	n->drops_timer = ev_timer_add(loop, DROPS_CHECK_MS, on_drops_timer, n);
+	log_info("nat: table inet %s created, NFQUEUE %u bound", n->cfg.table,
+		 (unsigned)n->cfg.queue);
+	return n;
+fail:
+	nat_free(n);
+	return NULL;
+}
+
+int
+nat_apply(struct nat *n, const struct pol_snap *snap)
+{
+	struct nat_model *m = NULL;
+	int rc;
+
+	if (n->io) {
+		n->st.applies++;
+		if ((rc = push_model(n, snap, &m)) < 0) {
+			n->st.apply_errors++;
+			log_warnx("nat: policy generation %llu not applied to table %s: %s",
+				  (unsigned long long)snap->generation, n->cfg.table,
+				  strerror(-rc));
+			return rc;
+		}
+		nat_model_free(n->model);
+		n->model = m;
+		n->st.nft_rules = nat_model_nrules(m);
+	}
+	rc = nat_pool_apply(n->pool, snap, ev_now_ms(n->loop));
+	if (rc < 0)
+		return rc;
+	arm(n, nat_pool_next_deadline(n->pool));
+	return 0;
+}
+
+void
+nat_free(struct nat *n)
+{
+	if (n == NULL)
+		return;
+	if (n->timer)
+		ev_timer_del(n->loop, n->timer);
+	if (n->drops_timer)
+		ev_timer_del(n->loop, n->drops_timer);
+	if (n->queue) {
+		ev_io_del(n->loop, nat_queue_fd(n->queue));
+		nat_queue_close(n->queue);
+	}
+	if (n->io && n->model) {
+		struct nat_nft_batch *b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+
+		if (b && nat_nft_del_table(b, NFPROTO_INET, n->cfg.table) == 0 &&
+		    nat_nft_io_send(n->io, b) == 0)
+			log_info("nat: table inet %s removed", n->cfg.table);
+		nat_nft_batch_free(b);
+	}
+	nat_model_free(n->model);
+	nat_nft_io_close(n->io);
+	nat_rejmem_free(n->rej);
+	nat_pool_free(n->pool);
+	free(n);
+}
+
+struct nat_pool *
+nat_get_pool(struct nat *n)
+{
+	return n->pool;
+}
+
+int
+nat_request(struct nat *n, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
+{
+	return nat_pool_request(n->pool, req, ev_now_ms(n->loop), out, why);
+}
+
+void
+nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg)
+{
+	nat_pool_set_hooks(n->pool, admit, binding, arg);
+}
+
+void
+nat_get_stats(const struct nat *n, struct nat_stats *out)
+{
+	*out = n->st;
+	nat_pool_get_stats(n->pool, &out->pool);
+	nat_rejmem_get_stats(n->rej, &out->rejmem);
+	if (n->queue)
+		nat_queue_get_stats(n->queue, &out->queue);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/nat.h -- the NAT subsystem: circular pool, nftables table, NFQUEUE admission */
+#ifndef RGW_NAT_NAT_H
+#define RGW_NAT_NAT_H
+
+#include <stdint.h>
+
+#include "../common/conf.h"
+#include "../common/ev.h"
+#include "../policy/policy.h"
+#include "pool.h"
+#include "queue.h"
+#include "rejmem.h"
+
+/*
+ * Owns the pool (source of truth), its projection in nftables (one table, name from
+ * conf.nat_table) and the NFQUEUE that admits first packets. With conf.nat_enable false the
+ * pool still works (DNS answers on loopback tests) and no netlink socket is opened.
+ * Main loop thread only.
+ */
+struct nat;
+
+/*
+ * Create the subsystem: pool, and when nat_enable, the table (deleted and recreated in one
+ * batch: a table left by a killed daemon is replaced), the queue and the expiry timer. The
+ * table starts with the empty policy; call nat_apply() with the policy in force.
+ * NULL on failure (logged). conf must outlive the subsystem.
+ */
+struct nat *nat_new(struct ev_loop *loop, const struct conf *conf);
+/*
+ * Apply a policy snapshot: the table is moved to it in one atomic batch that touches only
+ * what changed (conntrack state is untouched: established flows keep running), then the pool
+ * takes the new hosts, services and addresses. On failure nothing changes. 0 or -errno.
+ */
+int nat_apply(struct nat *n, const struct pol_snap *snap);
+/* Remove the table (clean shutdown), close sockets, free everything. NULL is a no-op. */
+void nat_free(struct nat *n);
+
+/* The pool, for the DNS (nat_pool_request) and the API (nat_pool_foreach). */
+struct nat_pool *nat_get_pool(struct nat *n);
+/* Request a binding at the loop's current time (see nat_pool_request). */
+int nat_request(struct nat *n, const struct nat_request *req, struct addr *out,
+		enum nat_refusal *why);
+/* Reputation hooks (forwarded to the pool). */
+void nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg);
+
+struct nat_stats {
+	struct nat_pool_stats pool;
+	struct nat_queue_stats queue;
+	struct nat_rejmem_stats rejmem;
+	uint64_t admitted;	 /* first packets DNATed */
+	uint64_t refused;	 /* first packets answered with a reset / unreachable */
+	uint64_t refused_memory; /* ... of which from the rejected-packet memory */
+	uint64_t bad_packets;	 /* unparseable first packets (dropped) */
+	uint64_t applies;	 /* policy applies sent to nftables */
+	uint64_t apply_errors;
+	uint64_t nft_rules; /* rules in the table */
+};
+void nat_get_stats(const struct nat *n, struct nat_stats *out);
+
+/* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
+int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);
+
+#endif

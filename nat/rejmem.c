@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/rejmem.c -- bounded memory of rejected first packets (hash + LRU list) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "rejmem.h"
+
+struct rec {
+	struct nat_rej_key key;
+	uint64_t expires_ms;
+	uint32_t count;
+	struct rec *hnext;
+	struct rec *prev, *next; /* LRU: head = oldest */
+};
+
+struct nat_rejmem {
+	struct rec **buckets;
+	size_t n_buckets; /* power of two, >= max_entries */
+	size_t n;
+	size_t max;
+	uint64_t ttl_ms;
+	uint64_t seed;
+	struct rec *head, *tail;
+	uint64_t hits, evictions;
+};
+
+static uint64_t key_hash(const struct nat_rejmem *m, const struct nat_rej_key *k);
+static struct rec *find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket);
+static void drop(struct nat_rejmem *m, struct rec *r);
+static void lru_unlink(struct nat_rejmem *m, struct rec *r);
+static void lru_append(struct nat_rejmem *m, struct rec *r);
+
+/* Keyed hash (seeded at start) so that remote senders cannot aim at one bucket. */
+static uint64_t
+key_hash(const struct nat_rejmem *m, const struct nat_rej_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = m->seed ^ 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h ^= w;
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+struct nat_rejmem *
+nat_rejmem_new(size_t max_entries, uint64_t ttl_ms)
+{
+	struct nat_rejmem *m = calloc(1, sizeof(*m));
+	size_t nb = 16;
+
+	if (m == NULL)
+		return NULL;
+	while (nb < max_entries)
+		nb *= 2;
+	m->buckets = calloc(nb, sizeof(*m->buckets));
+	if (m->buckets == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->n_buckets = nb;
+	m->max = max_entries;
+	m->ttl_ms = ttl_ms;
+	if (getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK) != sizeof(m->seed))
+		m->seed = (uint64_t)(uintptr_t)m;
+	return m;
+}
+
+void
+nat_rejmem_free(struct nat_rejmem *m)
+{
+	struct rec *r, *n;
+
+	if (m == NULL)
+		return;
+	for (r = m->head; r != NULL; r = n) {
+		n = r->next;
+		free(r);
+	}
+	free(m->buckets);
+	free(m);
+}
+
+static struct rec *
+find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket)
+{
+	size_t b = key_hash(m, k) & (m->n_buckets - 1);
+	struct rec *r;
+
+	*bucket = b;
+	for (r = m->buckets[b]; r != NULL; r = r->hnext)
+		if (memcmp(&r->key, k, sizeof(*k)) == 0)
+			return r;
+	return NULL;
+}
+
+static void
+lru_unlink(struct nat_rejmem *m, struct rec *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		m->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		m->tail = r->prev;
+	r->prev = r->next = NULL;
+}
+
+static void
+lru_append(struct nat_rejmem *m, struct rec *r)
+{
+	r->prev = m->tail;
+	r->next = NULL;
+	if (m->tail)
+		m->tail->next = r;
+	else
+		m->head = r;
+	m->tail = r;
+}
+
+static void
+drop(struct nat_rejmem *m, struct rec *r)
+{
+	struct rec **pp = &m->buckets[key_hash(m, &r->key) & (m->n_buckets - 1)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == r) {
+			*pp = r->hnext;
+			break;
+		}
+	}
+	lru_unlink(m, r);
+	m->n--;
+	free(r);
+}
+
+void
+nat_rejmem_purge(struct nat_rejmem *m, uint64_t now_ms)
+{
+	while (m->head && m->head->expires_ms <= now_ms)
+		drop(m, m->head);
+}
+
+bool
+nat_rejmem_check(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t now_ms)
+{
+	struct rec *r;
+	size_t b;
+
+	if (m->max == 0)
+		return false;
+	nat_rejmem_purge(m, now_ms);
+	r = find(m, key, &b);
+	if (r == NULL)
+		return false;
+	r->count++;
+	r->expires_ms = now_ms + m->ttl_ms;
+	lru_unlink(m, r);
+	lru_append(m, r);
+	m->hits++;
+	return true;
+}
+
+int
+nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t now_ms)
+{
+	struct rec *r;
+	size_t b;
+
+	if (m->max == 0)
+		return 0;
+	nat_rejmem_purge(m, now_ms);
+	r = find(m, key, &b);
+	if (r != NULL) {
+		r->count++;
+		r->expires_ms = now_ms + m->ttl_ms;
+		lru_unlink(m, r);
+		lru_append(m, r);
+		return 0;
+	}
+	if (m->n >= m->max) {
+		drop(m, m->head);
+		m->evictions++;
+		b = key_hash(m, key) & (m->n_buckets - 1);
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -ENOMEM;
+	r->key = *key;
+	r->count = 1;
+	r->expires_ms = now_ms + m->ttl_ms;
+	r->hnext = m->buckets[b];
+	m->buckets[b] = r;
+	lru_append(m, r);
+	m->n++;
+	return 0;
+}
+
+void
+nat_rejmem_get_stats(const struct nat_rejmem *m, struct nat_rejmem_stats *out)
+{
+	out->entries = m->n;
+	out->max_entries = m->max;
+	out->hits = m->hits;
+	out->evictions = m->evictions;
+}

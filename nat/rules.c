@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/rules.c -- compile config + policy into the desired nft table (a model) */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/rule.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "../common/log.h"
+#include "rules.h"
+
+#define FAM NFPROTO_INET
+
+/* Chain priorities (nft names): mangle = -150, dstnat = -100, filter = 0, srcnat = 100. */
+#define PRIO_RAW     -300
+#define PRIO_ADMIT   -150
+#define PRIO_VERDICT -140
+#define PRIO_DSTNAT  -100
+#define PRIO_FILTER  0
+#define PRIO_SRCNAT  100
+
+struct ctx {
+	const struct nat_rules_cfg *cfg;
+	const struct pol_snap *snap;
+	struct nat_model *m;
+	unsigned skipped;
+	int err;
+	/* Firewall rules sorted by owner (hosts first, then groups), then priority. */
+	const struct pol_fw_rule **by_owner;
+	size_t n_rules;
+};
+
+static struct nftnl_rule *rule(struct ctx *x, const char *chain);
+static void emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char *desc);
+static void build_sets(struct ctx *x);
+static void build_base(struct ctx *x);
+static void build_fw(struct ctx *x);
+
+uint32_t
+nat_rules_host_mark(int64_t host_id)
+{
+	if (host_id <= 0 || host_id > NAT_MARK_MAX_ID)
+		return 0;
+	return NAT_MARK_HOST | (uint32_t)host_id;
+}
+
+void
+nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->table, sizeof(cfg->table), "%s", c->nat_table);
+	cfg->queue = (uint16_t)c->nat_queue;
+	cfg->wan = c->nat_wan_ifaces;
+	cfg->lan = c->nat_lan_ifaces;
+	cfg->synproxy = c->nat_synproxy;
+	cfg->helpers = c->nat_helpers;
+	cfg->forward_policy = c->nat_forward_policy;
+	cfg->alg = c->alg_enable;
+	cfg->alg_ports = c->alg_ports;
+}
+
+static struct nftnl_rule *
+rule(struct ctx *x, const char *chain)
+{
+	struct nftnl_rule *r = nat_nft_rule_new(FAM, x->cfg->table, chain);
+
+	if (r == NULL)
+		x->err = -ENOMEM;
+	return r;
+}
+
+/* Hand r to the model, or drop it if building it failed. */
+static void
+emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char *desc)
+{
+	if (r == NULL)
+		return;
+	if (rc < 0) {
+		nftnl_rule_free(r);
+		x->err = rc;
+		return;
+	}
+	rc = nat_model_rule(x->m, chain, r, desc);
+	if (rc < 0)
+		x->err = rc;
+}
+
+static void
+set(struct ctx *x, const char *name, uint32_t ktype, uint32_t klen, uint32_t dtype, uint32_t dlen,
+    bool interval)
+{
+	struct nat_nft_set_spec s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	s.key_type = ktype;
+	s.key_len = klen;
+	s.data_type = dtype;
+	s.data_len = dlen;
+	s.interval = interval;
+	if (nat_model_set(x->m, &s) < 0)
+		x->err = -ENOMEM;
+}
+
+static void
+elem(struct ctx *x, const char *setname, const struct nat_nft_elem *e)
+{
+	if (nat_model_elem(x->m, setname, e) < 0)
+		x->err = -ENOMEM;
+}
+
+static void
+spoof_set(struct ctx *x, const char *name, bool wan)
+{
+	static const char *const bogons[] = { "0.0.0.0", "127.0.0.0", "224.0.0.0" };
+	static const uint8_t bogon_len[] = { 8, 8, 3 };
+	const struct pol_snap *s = x->snap;
+	size_t n = 0, i, k;
+	struct prefix *p =
+		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts, sizeof(*p));
+	struct nat_nft_elem *e;
+
+	if (p == NULL) {
+		x->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		p[n].addr.family = AF_INET;
+		inet_pton(AF_INET, bogons[i], &p[n].addr.u.v4);
+		p[n++].len = bogon_len[i];
+	}
+	/* Nobody outside may claim to be us; nobody inside may claim a public address of ours;
+	 * from the WAN, nobody may claim to be one of the private hosts. */
+	for (i = 0; i < s->n_pool_addrs; i++)
+		if (s->pool_addrs[i].addr.family == AF_INET) {
+			p[n].addr = s->pool_addrs[i].addr;
+			p[n++].len = 32;
+		}
+	for (i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == AF_INET) {
+			p[n].addr = s->service_addrs[i].addr;
+			p[n++].len = 32;
+		}
+	if (wan)
+		for (i = 0; i < s->n_hosts; i++)
+			if (s->hosts[i].ipv4.family == AF_INET) {
+				p[n].addr = s->hosts[i].ipv4;
+				p[n++].len = 32;
+			}
+	e = calloc(2 * n + 1, sizeof(*e));
+	if (e == NULL) {
+		free(p);
+		x->err = -ENOMEM;
+		return;
+	}
+	k = nat_nft_elems_ipv4_intervals(p, n, e);
+	for (i = 0; i < k; i++)
+		elem(x, name, &e[i]);
+	free(e);
+	free(p);
+}
+
+/* Snapshot arrays are sorted by id. */
+static const struct pol_host *
+host_by_id(const struct pol_snap *s, int64_t id)
+{
+	size_t lo = 0, hi = s->n_hosts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->hosts[mid].id == id)
+			return &s->hosts[mid];
+		if (s->hosts[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Owner key: hosts sort before groups. */
+static int
+owner_cmp(char ka, int64_t a, char kb, int64_t b)
+{
+	if (ka != kb)
+		return ka == 'h' ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static char
+rule_kind(const struct pol_fw_rule *f)
+{
+	return f->host_id ? 'h' : 'g';
+}
+
+static int64_t
+rule_owner(const struct pol_fw_rule *f)
+{
+	return f->host_id ? f->host_id : f->group_id;
+}
+
+static int
+cmp_owner_prio(const void *a, const void *b)
+{
+	const struct pol_fw_rule *x = *(const struct pol_fw_rule *const *)a;
+	const struct pol_fw_rule *y = *(const struct pol_fw_rule *const *)b;
+	int c = owner_cmp(rule_kind(x), rule_owner(x), rule_kind(y), rule_owner(y));
+
+	if (c)
+		return c;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* First index of owner's rules in by_owner, and their count. */
+static size_t
+owner_rules(const struct ctx *x, char kind, int64_t id, size_t *count)
+{
+	size_t lo = 0, hi = x->n_rules, first;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pol_fw_rule *f = x->by_owner[mid];
+
+		if (owner_cmp(rule_kind(f), rule_owner(f), kind, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < x->n_rules && rule_kind(x->by_owner[lo]) == kind &&
+	       rule_owner(x->by_owner[lo]) == id)
+		lo++;
+	*count = lo - first;
+	return first;
+}
+
+static bool
+dir_match(const struct pol_fw_rule *f, bool ingress)
+{
+	return f->direction == POL_DIR_ANY ||
+	       (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS);
+}
+
+static bool
+has_rules(const struct ctx *x, char kind, int64_t id, bool ingress)
+{
+	size_t n, i = owner_rules(x, kind, id, &n);
+
+	for (; n; n--, i++)
+		if (dir_match(x->by_owner[i], ingress))
+			return true;
+	return false;
+}
+
+static void
+build_sets(struct ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	const struct pol_snap *s = x->snap;
+	struct nat_nft_elem e;
+	char name[NAT_NFT_NAME_MAX];
+	size_t i, j;
+
+	set(x, "wan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	for (i = 0; i < c->wan.n; i++) {
+		nat_nft_elem_ifname(&e, c->wan.v[i]);
+		elem(x, "wan_ifs", &e);
+	}
+	set(x, "lan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	for (i = 0; i < c->lan.n; i++) {
+		nat_nft_elem_ifname(&e, c->lan.v[i]);
+		elem(x, "lan_ifs", &e);
+	}
+	set(x, "pool4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	for (i = 0; i < s->n_pool_addrs; i++)
+		if (s->pool_addrs[i].addr.family == AF_INET) {
+			nat_nft_elem_ipv4(&e, &s->pool_addrs[i].addr);
+			elem(x, "pool4", &e);
+		}
+	set(x, "service4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	for (i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == AF_INET) {
+			nat_nft_elem_ipv4(&e, &s->service_addrs[i].addr);
+			elem(x, "service4", &e);
+		}
+	set(x, "web_ports", NAT_NFT_TYPE_INET_SERVICE, 2, 0, 0, false);
+	for (i = 0; i < c->alg_ports.n; i++) {
+		nat_nft_elem_port(&e, (uint16_t)c->alg_ports.v[i]);
+		elem(x, "web_ports", &e);
+	}
+	set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	spoof_set(x, "spoof_wan4", true);
+	set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	spoof_set(x, "spoof_lan4", false);
+
+	set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
+	set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
+	set(x, "fw_out", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
+	for (i = 0; i < s->n_hosts; i++) {
+		const struct pol_host *h = &s->hosts[i];
+		uint32_t mark = nat_rules_host_mark(h->id);
+
+		if (h->ipv4.family != AF_INET)
+			continue;
+		if (mark == 0) {
+			log_warnx("nat: host %s: id %lld too large for a mark, not reachable "
+				  "through the pool",
+				  h->fqdn, (long long)h->id);
+			x->skipped++;
+		} else {
+			nat_nft_elem_mark(&e, mark);
+			memcpy(e.data, &h->ipv4.u.v4, 4);
+			e.data_len = 4;
+			elem(x, "host_dnat", &e);
+		}
+		if (has_rules(x, 'h', h->id, true)) {
+			nat_nft_elem_ipv4(&e, &h->ipv4);
+			snprintf(e.jump, sizeof(e.jump), "h%lld_in", (long long)h->id);
+			elem(x, "fw_in", &e);
+		}
+		if (has_rules(x, 'h', h->id, false)) {
+			nat_nft_elem_ipv4(&e, &h->ipv4);
+			snprintf(e.jump, sizeof(e.jump), "h%lld_out", (long long)h->id);
+			elem(x, "fw_out", &e);
+		}
+	}
+	/* One set per group: the IPv4 addresses of its members. */
+	for (i = 0; i < s->n_groups; i++) {
+		snprintf(name, sizeof(name), "g%lld", (long long)s->groups[i].id);
+		set(x, name, NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+		for (j = 0; j < s->n_host_groups; j++) {
+			const struct pol_host *h;
+
+			if (s->host_groups[j].group_id != s->groups[i].id)
+				continue;
+			h = host_by_id(s, s->host_groups[j].host_id);
+			if (h == NULL || h->ipv4.family != AF_INET)
+				continue;
+			nat_nft_elem_ipv4(&e, &h->ipv4);
+			elem(x, name, &e);
+		}
+	}
+}
+
+static void
+build_base(struct ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	const struct pol_snap *s = x->snap;
+	struct nftnl_rule *r;
+	struct addr svc = { 0 };
+	bool wan_any = c->wan.n == 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == AF_INET) {
+			svc = s->service_addrs[i].addr;
+			break;
+		}
+
+	/* Admission: new WAN flows to pool addresses go to the daemon. */
+	nat_model_chain(x->m, "pre_admit", "filter", NF_INET_PRE_ROUTING, PRIO_ADMIT, NF_ACCEPT);
+	if ((r = rule(x, "pre_admit"))) {
+		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
+		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		rc = rc ? rc : nat_nft_m_tcpflags(r, 0x17, 0x02, false);
+		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_TCP_RST, 0);
+		emit(x, "pre_admit", r, rc, "new TCP to the pool that is not a SYN: reset");
+	}
+	if ((r = rule(x, "pre_admit"))) {
+		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
+		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
+		emit(x, "pre_admit", r, rc, "new flows to the pool: NFQUEUE (fail-closed)");
+	}
+
+	/* Refused first packets: answer, never a silent hang. Then conntrack helpers. */
+	nat_model_chain(x->m, "rgw_reject", "filter", NF_INET_PRE_ROUTING, PRIO_VERDICT, NF_ACCEPT);
+	if ((r = rule(x, "rgw_reject"))) {
+		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_TCP_RST, 0);
+		emit(x, "rgw_reject", r, rc, "refused TCP: reset");
+	}
+	if ((r = rule(x, "rgw_reject"))) {
+		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_UDP);
+		rc = rc ? rc
+			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
+					   NFT_REJECT_ICMPX_PORT_UNREACH);
+		emit(x, "rgw_reject", r, rc, "refused UDP: port unreachable");
+	}
+	if ((r = rule(x, "rgw_reject"))) {
+		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
+		rc = rc ? rc
+			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
+					   NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+		emit(x, "rgw_reject", r, rc, "refused other: admin prohibited");
+	}
+	for (i = 0; i < c->helpers.n; i++) {
+		const char *h = c->helpers.v[i];
+		uint8_t l4 = strcmp(h, "ftp") == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+		uint16_t port = strcmp(h, "ftp") == 0 ? 21 : strcmp(h, "sip") == 0 ? 5060 : 69;
+		char obj[NAT_NFT_NAME_MAX];
+
+		if (strcmp(h, "ftp") && strcmp(h, "sip") && strcmp(h, "tftp")) {
+			log_warnx("nat: unknown conntrack helper \"%s\" ignored", h);
+			continue;
+		}
+		snprintf(obj, sizeof(obj), "rgw-%.8s", h);
+		if (nat_model_ct_helper(x->m, obj, h, l4) < 0)
+			x->err = -ENOMEM;
+		if ((r = rule(x, "rgw_reject"))) {
+			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+			rc = rc ? rc : nat_nft_m_l4proto(r, l4);
+			rc = rc ? rc : nat_nft_m_port(r, true, port, port);
+			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
+			emit(x, "rgw_reject", r, rc, "conntrack helper for admitted flows");
+		}
+	}
+
+	/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark. */
+	nat_model_chain(x->m, "nat_pre", "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT);
+	if (c->alg && svc.family == AF_INET && c->alg_ports.n && (r = rule(x, "nat_pre"))) {
+		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
+		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
+		emit(x, "nat_pre", r, rc, "admitted web flows to the ALG");
+	}
+	if ((r = rule(x, "nat_pre"))) {
+		rc = nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
+		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
+		emit(x, "nat_pre", r, rc, "admitted flows to the host of the mark");
+	}
+
+	/* SNAT of LAN -> WAN. */
+	nat_model_chain(x->m, "nat_post", "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT, NF_ACCEPT);
+	if (c->lan.n && (r = rule(x, "nat_post"))) {
+		rc = nat_nft_m_iifset(r, "lan_ifs", false);
+		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
+		if (svc.family == AF_INET) {
+			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+			rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_SNAT, NFPROTO_IPV4, NFT_REG_1);
+		} else {
+			rc = rc ? rc : nat_nft_x_masq(r);
+		}
+		emit(x, "nat_post", r, rc, "LAN to WAN: source NAT");
+	}
+
+	/* Forward filter. */
+	nat_model_chain(x->m, "filter_fwd", "filter", NF_INET_FORWARD, PRIO_FILTER,
+			c->forward_policy == CONF_FW_DROP ? NF_DROP : NF_ACCEPT);
+	if ((r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+						   NF_CT_STATE_BIT(IP_CT_RELATED));
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
+		emit(x, "filter_fwd", r, rc, "established, related: accept");
+	}
+	if ((r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "invalid: drop");
+	}
+	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_wan4", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "spoofed WAN source: drop");
+	}
+	if (c->lan.n && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "lan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_lan4", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
+	}
+	if ((r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
+		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
+		emit(x, "filter_fwd", r, rc, "per-host ingress rules");
+	}
+	if ((r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
+		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_out", NFT_REG_VERDICT, false);
+		emit(x, "filter_fwd", r, rc, "per-host egress rules");
+	}
+	for (i = 0; i < s->n_groups; i++) {
+		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
+		int dir;
+
+		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
+		for (dir = 0; dir < 2; dir++) {
+			if (!has_rules(x, 'g', s->groups[i].id, dir == 0))
+				continue;
+			snprintf(chain, sizeof(chain), "g%lld_%s", (long long)s->groups[i].id,
+				 dir == 0 ? "in" : "out");
+			if ((r = rule(x, "filter_fwd"))) {
+				rc = nat_nft_m_ip_set(r, dir == 0, setname, false);
+				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+				emit(x, "filter_fwd", r, rc, "group rules");
+			}
+		}
+	}
+	if ((r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_ct_status(r, IPS_DST_NAT);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
+		emit(x, "filter_fwd", r, rc, "flows admitted by rgwd: accept");
+	}
+	if (c->lan.n && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "lan_ifs", false);
+		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
+		emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
+	}
+
+	/* Optional SYN proxy in front of the service addresses (the ALG listens there). */
+	if (c->synproxy) {
+		nat_model_chain(x->m, "pre_raw", "filter", NF_INET_PRE_ROUTING, PRIO_RAW,
+				NF_ACCEPT);
+		if ((r = rule(x, "pre_raw"))) {
+			rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+			rc = rc ? rc : nat_nft_m_ip_set(r, true, "service4", false);
+			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+			rc = rc ? rc : nat_nft_m_tcpflags(r, 0x12, 0x02, true);
+			rc = rc ? rc : nat_nft_x_notrack(r);
+			emit(x, "pre_raw", r, rc, "synproxy: do not track the handshake");
+		}
+		nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER,
+				NF_ACCEPT);
+		if ((r = rule(x, "filter_in"))) {
+			rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+			rc = rc ? rc : nat_nft_m_ip_set(r, true, "service4", false);
+			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+			rc = rc ? rc
+				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
+								NF_CT_STATE_UNTRACKED_BIT);
+			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
+			emit(x, "filter_in", r, rc, "synproxy for the service addresses");
+		}
+		if ((r = rule(x, "filter_in"))) {
+			rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
+			rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+			emit(x, "filter_in", r, rc, "invalid: drop");
+		}
+	}
+}
+
+static bool
+has_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+/* One firewall rule into chain. */
+static void
+fw_rule(struct ctx *x, const char *chain, const struct pol_fw_rule *f)
+{
+	struct nftnl_rule *r = rule(x, chain);
+	char desc[64];
+	int rc = 0;
+
+	if (r == NULL)
+		return;
+	snprintf(desc, sizeof(desc), "firewall rule %lld", (long long)f->id);
+	if ((f->sport.lo || f->sport.hi || f->dport.lo || f->dport.hi) && !has_ports(f->protocol)) {
+		log_warnx("nat: %s: ports need tcp, udp or sctp; rule skipped", desc);
+		x->skipped++;
+		nftnl_rule_free(r);
+		return;
+	}
+	if (f->protocol)
+		rc = nat_nft_m_l4proto(r, f->protocol);
+	if (rc == 0 && f->src.addr.family)
+		rc = nat_nft_m_ip_prefix(r, false, &f->src);
+	if (rc == 0 && f->dst.addr.family)
+		rc = nat_nft_m_ip_prefix(r, true, &f->dst);
+	if (rc == 0 && (f->sport.lo || f->sport.hi))
+		rc = nat_nft_m_port(r, false, f->sport.lo, f->sport.hi ? f->sport.hi : f->sport.lo);
+	if (rc == 0 && (f->dport.lo || f->dport.hi))
+		rc = nat_nft_m_port(r, true, f->dport.lo, f->dport.hi ? f->dport.hi : f->dport.lo);
+	if (rc == 0 && (f->protocol == IPPROTO_ICMP || f->protocol == IPPROTO_ICMPV6)) {
+		if (f->icmp_type >= 0)
+			rc = nat_nft_m_th_byte(r, 0, (uint8_t)f->icmp_type);
+		if (rc == 0 && f->icmp_code >= 0)
+			rc = nat_nft_m_th_byte(r, 1, (uint8_t)f->icmp_code);
+	}
+	/* accept: up to rate/s are accepted, the rest falls through; drop and reject: what
+	 * goes over rate/s is dropped or rejected (the original's hashlimit-above). */
+	if (rc == 0 && f->rate)
+		rc = nat_nft_x_limit(r, f->rate, f->burst, f->action != POL_ACT_ACCEPT);
+	if (rc == 0) {
+		switch (f->action) {
+		case POL_ACT_ACCEPT:
+			rc = nat_nft_x_verdict(r, NF_ACCEPT, NULL);
+			break;
+		case POL_ACT_DROP:
+			rc = nat_nft_x_verdict(r, NF_DROP, NULL);
+			break;
+		case POL_ACT_REJECT:
+			if (f->protocol == IPPROTO_TCP)
+				rc = nat_nft_x_reject(r, NFT_REJECT_TCP_RST, 0);
+			else
+				rc = nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
+						      NFT_REJECT_ICMPX_PORT_UNREACH);
+			break;
+		}
+	}
+	emit(x, chain, r, rc, desc);
+}
+
+/* The chain <kind><id>_<in|out> with the rules of its owner, in priority order. */
+static void
+fw_chain(struct ctx *x, char kind, int64_t id, bool ingress)
+{
+	char chain[NAT_NFT_NAME_MAX];
+	size_t n, i = owner_rules(x, kind, id, &n);
+
+	if (!has_rules(x, kind, id, ingress))
+		return;
+	snprintf(chain, sizeof(chain), "%c%lld_%s", kind, (long long)id, ingress ? "in" : "out");
+	nat_model_chain(x->m, chain, NULL, 0, 0, 0);
+	for (; n; n--, i++)
+		if (dir_match(x->by_owner[i], ingress))
+			fw_rule(x, chain, x->by_owner[i]);
+}
+
+static void
+build_fw(struct ctx *x)
+{
+	const struct pol_snap *s = x->snap;
+	size_t i;
+
+	for (i = 0; i < s->n_hosts; i++) {
+		if (s->hosts[i].ipv4.family != AF_INET)
+			continue;
+		fw_chain(x, 'h', s->hosts[i].id, true);
+		fw_chain(x, 'h', s->hosts[i].id, false);
+	}
+	for (i = 0; i < s->n_groups; i++) {
+		fw_chain(x, 'g', s->groups[i].id, true);
+		fw_chain(x, 'g', s->groups[i].id, false);
+	}
+}
+
+struct nat_model *
+nat_rules_build(const struct nat_rules_cfg *cfg, const struct pol_snap *snap, unsigned *skipped)
+{
+	struct ctx x = { .cfg = cfg, .snap = snap };
+
+	x.m = nat_model_new(FAM, cfg->table);
+	x.by_owner = calloc(snap->n_fw_rules + 1, sizeof(*x.by_owner));
+	if (x.m == NULL || x.by_owner == NULL) {
+		nat_model_free(x.m);
+		free(x.by_owner);
+		return NULL;
+	}
+	for (size_t i = 0; i < snap->n_fw_rules; i++)
+		if (snap->fw_rules[i].host_id || snap->fw_rules[i].group_id)
+			x.by_owner[x.n_rules++] = &snap->fw_rules[i];
+	qsort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
+	build_sets(&x);
+	/* Per-host and group chains first: base chain rules jump to them. */
+	build_fw(&x);
+	build_base(&x);
+	free(x.by_owner);
+	if (x.err) {
+		nat_model_free(x.m);
+		return NULL;
+	}
+	if (skipped)
+		*skipped = x.skipped;
+	return x.m;
+}

@@ -1,0 +1,942 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_dns_answer.c -- golden answers of dns/answer.c at 512, 1232 and 65535 */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <ldns/ldns.h>
+
+#include "common/util.h"
+#include "dns/answer.h"
+#include "dns/cookie.h"
+#include "dns/wire.h"
+#include "dns/zone.h"
+
+/* ---------------------------------------------------------------- test policy */
+
+static struct pol_snap *snap;
+static struct dns_db *db;
+static struct dns_cookie_secrets secrets;
+static int alloc_calls;
+static bool alloc_refuse;
+static struct nat_request last_req;
+
+static void
+set_addr(struct addr *a, const char *s)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->u.v4) == 1)
+		a->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, &a->u.v6) == 1)
+		a->family = AF_INET6;
+}
+
+static void
+add_zone(const char *name, enum pol_zone_kind kind)
+{
+	struct pol_zone *z = &snap->zones[snap->n_zones++];
+	z->id = (int64_t)snap->n_zones;
+	util_strlcpy(z->name, name, sizeof(z->name));
+	z->kind = kind;
+	z->ttl = 3600;
+	snprintf(z->mname, sizeof(z->mname), "ns1.gwa.demo");
+	snprintf(z->rname, sizeof(z->rname), "hostmaster.gwa.demo");
+	z->serial = 2026112201;
+	z->refresh = 7200;
+	z->retry = 900;
+	z->expire = 1209600;
+	z->minimum = 60;
+}
+
+static struct pol_host *
+add_host(const char *fqdn, const char *v4, const char *v6)
+{
+	struct pol_host *h = &snap->hosts[snap->n_hosts++];
+	h->id = (int64_t)snap->n_hosts;
+	util_strlcpy(h->fqdn, fqdn, sizeof(h->fqdn));
+	if (v4)
+		set_addr(&h->ipv4, v4);
+	if (v6)
+		set_addr(&h->ipv6, v6);
+	h->pool_limit = 100;
+	return h;
+}
+
+static void
+add_service(const struct pol_host *h, const char *fqdn, bool proxy)
+{
+	struct pol_service *s = &snap->services[snap->n_services++];
+	s->id = (int64_t)snap->n_services;
+	s->host_id = h->id;
+	util_strlcpy(s->fqdn, fqdn, sizeof(s->fqdn));
+	s->proxy_required = proxy;
+	s->binding_timeout_ms = 2000;
+}
+
+static void
+build_policy(bool dns_tcp, bool dns_cookies)
+{
+	dns_db_unref(db);
+	pol_snap_unref(snap);
+	snap = pol_snap_new();
+	snap->zones = calloc(4, sizeof(*snap->zones));
+	snap->nameservers = calloc(2, sizeof(*snap->nameservers));
+	snap->service_addrs = calloc(2, sizeof(*snap->service_addrs));
+	snap->hosts = calloc(8, sizeof(*snap->hosts));
+	snap->services = calloc(16, sizeof(*snap->services));
+	add_zone("gwa.demo", POL_ZONE_FORWARD);
+	add_zone("168.192.in-addr.arpa", POL_ZONE_REVERSE);
+	struct pol_nameserver *ns = &snap->nameservers[snap->n_nameservers++];
+	ns->id = 1;
+	ns->zone_id = 1;
+	snprintf(ns->name, sizeof(ns->name), "ns1.gwa.demo");
+	set_addr(&ns->ipv4, "100.64.1.130");
+	ns = &snap->nameservers[snap->n_nameservers++];
+	ns->id = 2;
+	ns->zone_id = 2;
+	snprintf(ns->name, sizeof(ns->name), "ns1.gwa.demo");
+	snap->service_addrs[0].id = 1;
+	set_addr(&snap->service_addrs[0].addr, "100.64.1.130");
+	snap->n_service_addrs = 1;
+	struct pol_host *self = add_host("gwa.demo", "100.64.1.130", NULL);
+	(void)self;
+	struct pol_host *t = add_host("test.gwa.demo", "192.168.0.100", "2001:db8::100");
+	add_service(t, "test.gwa.demo", false);
+	add_service(t, "www.test.gwa.demo", true);
+	add_service(t, "ssh.test.gwa.demo", false);
+	add_service(t, "tcp2000.test.gwa.demo", false);
+	struct pol_host *deep = add_host("deep.a.b.gwa.demo", "192.168.0.101", NULL);
+	add_service(deep, "deep.a.b.gwa.demo", false);
+	add_host("plain.gwa.demo", "192.168.0.102", NULL);
+	snap->admission.dns_tcp = dns_tcp;
+	snap->admission.dns_cookies = dns_cookies;
+	db = dns_db_build(snap);
+	assert_non_null(db);
+}
+
+static int
+test_alloc(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
+{
+	(void)arg;
+	alloc_calls++;
+	last_req = *req;
+	if (alloc_refuse) {
+		*why = NAT_REFUSE_EXHAUSTED;
+		return -EAGAIN;
+	}
+	set_addr(out, "100.64.1.131");
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(&secrets, 0, sizeof(secrets));
+	assert_int_equal(dns_cookie_rotate(&secrets), 0);
+	build_policy(false, false);
+	alloc_calls = 0;
+	alloc_refuse = false;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	dns_db_unref(db);
+	db = NULL;
+	pol_snap_unref(snap);
+	snap = NULL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- query building */
+
+struct qopt {
+	uint16_t code;
+	uint16_t len;
+	const uint8_t *data;
+};
+
+/* Build a query: name as written (case kept), EDNS when bufsize > 0 (version ver). */
+static size_t
+mkquery(uint8_t *out, const char *name, uint16_t type, uint16_t bufsize, uint8_t ver,
+	const struct qopt *opts, size_t nopts)
+{
+	size_t p = 0;
+	dns_put16(out, 0x1234);
+	dns_put16(out + 2, DNS_F_RD);
+	dns_put16(out + 4, 1);
+	dns_put16(out + 6, 0);
+	dns_put16(out + 8, 0);
+	dns_put16(out + 10, bufsize ? 1 : 0);
+	p = 12;
+	/* keep the case: copy labels by hand */
+	const char *s = name;
+	while (*s) {
+		const char *e = strchr(s, '.');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		out[p++] = (uint8_t)l;
+		memcpy(out + p, s, l);
+		p += l;
+		s += l;
+		if (*s == '.')
+			s++;
+	}
+	out[p++] = 0;
+	dns_put16(out + p, type);
+	dns_put16(out + p + 2, DNS_C_IN);
+	p += 4;
+	if (bufsize) {
+		out[p++] = 0;
+		dns_put16(out + p, DNS_T_OPT);
+		dns_put16(out + p + 2, bufsize);
+		dns_put32(out + p + 4, (uint32_t)ver << 16);
+		size_t slot = p + 8;
+		p += 10;
+		size_t start = p;
+		for (size_t i = 0; i < nopts; i++) {
+			dns_put16(out + p, opts[i].code);
+			dns_put16(out + p + 2, opts[i].len);
+			memcpy(out + p + 4, opts[i].data, opts[i].len);
+			p += 4 + opts[i].len;
+		}
+		dns_put16(out + slot, (uint16_t)(p - start));
+	}
+	return p;
+}
+
+struct result {
+	enum dns_answer_res res;
+	struct dns_answer_info info;
+	uint8_t wire[65535];
+	ldns_pkt *pkt;
+};
+
+static struct result R;
+
+static void
+ctx_init(struct dns_answer_ctx *c, enum dns_view view, bool tcp)
+{
+	memset(c, 0, sizeof(*c));
+	c->db = db;
+	c->view = view;
+	c->tcp = tcp;
+	set_addr(&c->src, "198.51.100.7");
+	c->edns_size = 1232;
+	c->lan_ttl = 30;
+	c->cookies = &secrets;
+	c->now_s = 1800000000u;
+	c->alloc = test_alloc;
+}
+
+static void
+run(const struct dns_answer_ctx *c, const uint8_t *q, size_t qlen, size_t cap)
+{
+	if (R.pkt)
+		ldns_pkt_free(R.pkt);
+	R.pkt = NULL;
+	R.res = dns_answer(c, q, qlen, R.wire, cap, &R.info);
+	if (R.res == DNS_ANS_SEND) {
+		assert_true(R.info.len >= 12);
+		assert_int_equal(ldns_wire2pkt(&R.pkt, R.wire, R.info.len), LDNS_STATUS_OK);
+		assert_int_equal(dns_get16(R.wire), 0x1234);
+		assert_true(ldns_pkt_qr(R.pkt));
+	}
+}
+
+static void
+ask(enum dns_view view, bool tcp, const char *name, uint16_t type, uint16_t bufsize)
+{
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+	ctx_init(&c, view, tcp);
+	size_t n = mkquery(q, name, type, bufsize, 0, NULL, 0);
+	run(&c, q, n, tcp ? 65535 : 65535);
+}
+
+static ldns_rr *
+rr_at(ldns_rr_list *l, size_t i)
+{
+	assert_true(i < ldns_rr_list_rr_count(l));
+	return ldns_rr_list_rr(l, i);
+}
+
+static char *
+rdf_str(const ldns_rdf *f)
+{
+	static char buf[512];
+	char *s = ldns_rdf2str(f);
+	util_strlcpy(buf, s, sizeof(buf));
+	free(s);
+	return buf;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static const uint16_t sizes[] = { 512, 1232, 65535 };
+
+static void
+test_apex_soa_ns(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		ask(DNS_VIEW_WAN, false, "gwa.demo", DNS_T_SOA, sizes[i]);
+		assert_int_equal(R.res, DNS_ANS_SEND);
+		assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+		assert_true(ldns_pkt_aa(R.pkt));
+		assert_false(ldns_pkt_ra(R.pkt));
+		assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+		ldns_rr *soa = rr_at(ldns_pkt_answer(R.pkt), 0);
+		assert_int_equal(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+		assert_int_equal(ldns_rr_ttl(soa), 3600);
+		assert_string_equal(rdf_str(ldns_rr_rdf(soa, 0)), "ns1.gwa.demo.");
+		assert_string_equal(rdf_str(ldns_rr_rdf(soa, 1)), "hostmaster.gwa.demo.");
+		assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)), 2026112201);
+		assert_int_equal(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)), 60);
+		assert_true(ldns_pkt_edns(R.pkt));
+		assert_int_equal(ldns_pkt_edns_udp_size(R.pkt), 1232);
+	}
+	ask(DNS_VIEW_WAN, false, "gwa.demo", DNS_T_NS, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	ldns_rr *ns = rr_at(ldns_pkt_answer(R.pkt), 0);
+	assert_int_equal(ldns_rr_get_type(ns), LDNS_RR_TYPE_NS);
+	assert_string_equal(rdf_str(ldns_rr_rdf(ns, 0)), "ns1.gwa.demo.");
+	assert_int_equal(ldns_pkt_arcount(R.pkt), 1); /* glue */
+	assert_false(ldns_pkt_edns(R.pkt));
+	/* the glue name itself */
+	ask(DNS_VIEW_WAN, false, "ns1.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "100.64.1.130");
+	/* ANY at the apex: SOA + NS */
+	ask(DNS_VIEW_WAN, true, "gwa.demo", DNS_T_ANY, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 2);
+	/* the apex host ("self") answers its own address */
+	ask(DNS_VIEW_WAN, false, "gwa.demo", DNS_T_A, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	assert_int_equal(ldns_rr_ttl(rr_at(ldns_pkt_answer(R.pkt), 0)), 30);
+	/* the reverse zone apex answers SOA on the WAN too */
+	ask(DNS_VIEW_WAN, false, "168.192.in-addr.arpa", DNS_T_SOA, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+}
+
+static void
+assert_negative(ldns_pkt_rcode rc)
+{
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), rc);
+	assert_true(ldns_pkt_aa(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 0);
+	assert_int_equal(ldns_pkt_nscount(R.pkt), 1);
+	ldns_rr *soa = rr_at(ldns_pkt_authority(R.pkt), 0);
+	assert_int_equal(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+	assert_int_equal(ldns_rr_ttl(soa), 60); /* min(ttl, minimum) */
+}
+
+static void
+test_nxdomain_nodata_ent(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		ask(DNS_VIEW_WAN, false, "nope.gwa.demo", DNS_T_A, sizes[i]);
+		assert_negative(LDNS_RCODE_NXDOMAIN);
+		/* label boundary: xgwa.demo is not in gwa.demo -> REFUSED */
+		ask(DNS_VIEW_WAN, false, "xgwa.demo", DNS_T_A, sizes[i]);
+		assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_REFUSED);
+		assert_false(ldns_pkt_aa(R.pkt));
+		/* empty non-terminals: b.gwa.demo and a.b.gwa.demo exist without data */
+		ask(DNS_VIEW_WAN, false, "b.gwa.demo", DNS_T_A, sizes[i]);
+		assert_negative(LDNS_RCODE_NOERROR);
+		ask(DNS_VIEW_WAN, false, "a.b.gwa.demo", DNS_T_NS, sizes[i]);
+		assert_negative(LDNS_RCODE_NOERROR);
+		/* below an existing name */
+		ask(DNS_VIEW_WAN, false, "x.deep.a.b.gwa.demo", DNS_T_A, sizes[i]);
+		assert_negative(LDNS_RCODE_NXDOMAIN);
+		/* NODATA for a type a service does not have */
+		ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_MX, sizes[i]);
+		assert_negative(LDNS_RCODE_NOERROR);
+		/* a host that is not a service: exists, no public data */
+		ask(DNS_VIEW_WAN, false, "plain.gwa.demo", DNS_T_A, sizes[i]);
+		assert_negative(LDNS_RCODE_NOERROR);
+		/* reverse names of private hosts are not visible from the WAN */
+		ask(DNS_VIEW_WAN, false, "100.0.168.192.in-addr.arpa", DNS_T_PTR, sizes[i]);
+		assert_negative(LDNS_RCODE_NXDOMAIN);
+		ask(DNS_VIEW_WAN, false, "0.168.192.in-addr.arpa", DNS_T_PTR, sizes[i]);
+		assert_negative(LDNS_RCODE_NXDOMAIN);
+	}
+	assert_int_equal(alloc_calls, 0);
+}
+
+static void
+test_0x20_case(void **state)
+{
+	(void)state;
+	ask(DNS_VIEW_WAN, false, "TcP2000.TeSt.GwA.dEmO", DNS_T_A, 1232);
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	char *owner = ldns_rdf2str(ldns_rr_owner(rr_at(ldns_pkt_answer(R.pkt), 0)));
+	assert_string_equal(owner, "TcP2000.TeSt.GwA.dEmO.");
+	free(owner);
+	ask(DNS_VIEW_WAN, false, "NoPe.GWA.DEMO", DNS_T_A, 0);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	owner = ldns_rdf2str(ldns_rr_owner(rr_at(ldns_pkt_question(R.pkt), 0)));
+	assert_string_equal(owner, "NoPe.GWA.DEMO.");
+	free(owner);
+}
+
+static void
+test_service_answers(void **state)
+{
+	(void)state;
+	/* A with allocation, TTL 0 */
+	ask(DNS_VIEW_WAN, false, "tcp2000.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(alloc_calls, 1);
+	assert_int_equal(last_req.host_id, 2);
+	assert_int_equal(last_req.service_id, 4);
+	assert_false(last_req.non_spoofed);
+	ldns_rr *a = rr_at(ldns_pkt_answer(R.pkt), 0);
+	assert_int_equal(ldns_rr_ttl(a), 0);
+	assert_string_equal(rdf_str(ldns_rr_rdf(a, 0)), "100.64.1.131");
+	assert_true(R.info.allocated);
+	/* SRV: 10 100 port _port._proto.fqdn + additional A */
+	ask(DNS_VIEW_WAN, true, "ssh.test.gwa.demo", DNS_T_SRV, 0);
+	assert_true(last_req.non_spoofed);
+	ldns_rr *srv = rr_at(ldns_pkt_answer(R.pkt), 0);
+	char *s = ldns_rr2str(srv);
+	assert_string_equal(
+		s, "ssh.test.gwa.demo.\t0\tIN\tSRV\t10 100 22 _22._6.ssh.test.gwa.demo.\n");
+	free(s);
+	ldns_rr *add = rr_at(ldns_pkt_additional(R.pkt), 0);
+	s = ldns_rr2str(add);
+	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
+	free(s);
+	/* TXT, byte-compatible with the original */
+	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_TXT, 0);
+	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
+	assert_string_equal(
+		s,
+		"ssh.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_22.protocol_6.ssh.test.gwa.demo.\"\n");
+	free(s);
+	s = ldns_rr2str(rr_at(ldns_pkt_additional(R.pkt), 0));
+	assert_string_equal(s, "ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
+	free(s);
+	/* FQDN service: any protocol, any port */
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_TXT, 0);
+	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
+	assert_string_equal(
+		s,
+		"test.gwa.demo.\t0\tIN\tTXT\t\"proxy_False.port_0.protocol_0.test.gwa.demo.\"\n");
+	free(s);
+	/* proxy_required: the service address, no allocation */
+	int before = alloc_calls;
+	ask(DNS_VIEW_WAN, false, "www.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(alloc_calls, before);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "100.64.1.130");
+	ask(DNS_VIEW_WAN, false, "www.test.gwa.demo", DNS_T_TXT, 0);
+	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
+	assert_string_equal(
+		s,
+		"www.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_True.port_0.protocol_0.www.test.gwa.demo.\"\n");
+	free(s);
+	/* AAAA: the host's own IPv6, no allocation */
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_int_equal(alloc_calls, before);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "2001:db8::100");
+	/* AAAA for a host without IPv6: NODATA */
+	ask(DNS_VIEW_WAN, false, "deep.a.b.gwa.demo", DNS_T_AAAA, 0);
+	assert_negative(LDNS_RCODE_NOERROR);
+}
+
+static void
+test_alloc_refused(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+	size_t n = mkquery(q, "ssh.test.gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	alloc_refuse = true;
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	run(&c, q, n, 512);
+	assert_int_equal(R.res, DNS_ANS_DROP); /* UDP: the resolver retries */
+	assert_true(R.info.alloc_refused);
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_RETRY);
+	c.last_try = true;
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 0);
+	assert_int_equal(ldns_pkt_nscount(R.pkt), 0);
+	/* no allocator on this thread: hand over */
+	alloc_refuse = false;
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	c.alloc = NULL;
+	run(&c, q, n, 512);
+	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+}
+
+static void
+test_edns(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[1024];
+	size_t n;
+
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	/* BADVERS */
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 1, NULL, 0);
+	run(&c, q, n, 512);
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_int_equal(R.info.rcode, DNS_RC_BADVERS);
+	assert_true(ldns_pkt_edns(R.pkt));
+	assert_int_equal(ldns_pkt_edns_extended_rcode(R.pkt), 1);
+	assert_int_equal(ldns_pkt_edns_version(R.pkt), 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 0);
+	/* unknown options are ignored */
+	uint8_t junk[5] = { 1, 2, 3, 4, 5 };
+	struct qopt o = { 65000, 5, junk };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 4096, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	/* ECS: good, echoed with scope 0; used as the requestor */
+	uint8_t ecs[7] = { 0, 1, 24, 0, 203, 0, 113 };
+	o = (struct qopt){ DNS_OPT_ECS, 7, ecs };
+	n = mkquery(q, "tcp2000.test.gwa.demo", DNS_T_A, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_true(last_req.has_requestor);
+	assert_int_equal(last_req.requestor.len, 24);
+	assert_int_equal(last_req.requestor.addr.u.bytes[2], 113);
+	/* ECS with bits set beyond the prefix: FORMERR */
+	uint8_t ecs_bad[7] = { 0, 1, 23, 0, 203, 0, 113 };
+	o = (struct qopt){ DNS_OPT_ECS, 7, ecs_bad };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* ECS with a wrong address length / prefix too long / unknown family */
+	uint8_t ecs_len[8] = { 0, 1, 24, 0, 203, 0, 113, 1 };
+	o = (struct qopt){ DNS_OPT_ECS, 8, ecs_len };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	uint8_t ecs_pl[8] = { 0, 1, 33, 0, 1, 2, 3, 4 };
+	o = (struct qopt){ DNS_OPT_ECS, 8, ecs_pl };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	uint8_t ecs_fam[4] = { 0, 9, 0, 0 };
+	o = (struct qopt){ DNS_OPT_ECS, 4, ecs_fam };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* ECS prefix 0: valid, no address bytes */
+	uint8_t ecs0[4] = { 0, 1, 0, 0 };
+	o = (struct qopt){ DNS_OPT_ECS, 4, ecs0 };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	/* ECI (the original's 0xFF01) wins over ECS */
+	uint8_t eci[10] = { 0, 1, 198, 18, 0, 100, 0, 17, 0, 0 };
+	struct qopt two[2] = { { DNS_OPT_ECS, 7, ecs }, { DNS_OPT_ECI, 10, eci } };
+	n = mkquery(q, "tcp2000.test.gwa.demo", DNS_T_A, 1232, 0, two, 2);
+	run(&c, q, n, 65535);
+	assert_true(last_req.has_requestor);
+	assert_int_equal(last_req.requestor.len, 32);
+	assert_int_equal(last_req.requestor.addr.u.bytes[0], 198);
+	/* a malformed ECI is ignored (private option), not FORMERR */
+	o = (struct qopt){ DNS_OPT_ECI, 3, eci };
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	/* option length past the OPT rdata: FORMERR */
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
+	dns_put16(q + n - 3 - 2, 40);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* tiny EDNS size is raised to 512 */
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 100, 0, NULL, 0);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+}
+
+static void
+test_truncation(void **state)
+{
+	(void)state;
+	/* a long name close to 255 bytes makes SRV + additional not fit in 512 */
+	char name[300];
+	snprintf(name, sizeof(name), "%s.%s.%s.%s.gwa.demo",
+		 "a123456789012345678901234567890123456789012345678901234567890",
+		 "b123456789012345678901234567890123456789012345678901234567890",
+		 "c123456789012345678901234567890123456789012345678901234567890",
+		 "d1234567890123456789012345678901234567890123456789");
+	struct pol_host *h = &snap->hosts[snap->n_hosts - 1];
+	add_service(h, name, false);
+	dns_db_unref(db);
+	db = dns_db_build(snap);
+	struct dns_answer_ctx c;
+	uint8_t q[1024];
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	size_t n = mkquery(q, name, DNS_T_SRV, 0, 0, NULL, 0);
+	run(&c, q, n, 65535);
+	/* question ~260 + SRV with an uncompressed ~265-byte target > 512: TC, empty answer */
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 0);
+	assert_true(R.info.len <= 512);
+	/* at 1232 the SRV fits; the additional A (pointer to the target) too */
+	n = mkquery(q, name, DNS_T_SRV, 1232, 0, NULL, 0);
+	run(&c, q, n, 65535);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	/* TXT: the text exceeds 255 bytes and is split into two character-strings */
+	n = mkquery(q, name, DNS_T_TXT, 1232, 0, NULL, 0);
+	run(&c, q, n, 65535);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	assert_int_equal(ldns_rr_rd_count(rr_at(ldns_pkt_answer(R.pkt), 0)), 2);
+	/* over TCP everything fits */
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	n = mkquery(q, name, DNS_T_SRV, 0, 0, NULL, 0);
+	run(&c, q, n, 65535);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	assert_int_equal(ldns_pkt_arcount(R.pkt), 1);
+	/* the output buffer is never overrun: a 512-byte buffer for a UDP answer */
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	n = mkquery(q, name, DNS_T_SRV, 4096, 0, NULL, 0);
+	run(&c, q, n, 512);
+	assert_true(R.info.len <= 512);
+	assert_true(ldns_pkt_tc(R.pkt));
+}
+
+static void
+test_refused_formerr(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[1024];
+	size_t n;
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	/* out of zone */
+	n = mkquery(q, "example.com", DNS_T_A, 0, 0, NULL, 0);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_REFUSED);
+	/* a response is never answered */
+	q[2] |= 0x80;
+	run(&c, q, n, 512);
+	assert_int_equal(R.res, DNS_ANS_DROP);
+	/* short packet */
+	run(&c, q, 11, 512);
+	assert_int_equal(R.res, DNS_ANS_DROP);
+	/* QDCOUNT 2 -> FORMERR without question */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	dns_put16(q + 4, 2);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	assert_int_equal(ldns_pkt_qdcount(R.pkt), 0);
+	/* QDCOUNT 0 */
+	dns_put16(q + 4, 0);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* ANCOUNT != 0 */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	dns_put16(q + 6, 1);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	assert_int_equal(ldns_pkt_qdcount(R.pkt), 1);
+	/* ARCOUNT claims a record that is not there */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	dns_put16(q + 10, 1);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* trailing garbage */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	q[n++] = 0xAA;
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* opcode NOTIFY / STATUS -> NOTIMP */
+	n = mkquery(q, "gwa.demo", DNS_T_SOA, 0, 0, NULL, 0);
+	q[2] = (uint8_t)(q[2] | (2 << 3));
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOTIMPL);
+	/* class CH -> REFUSED; AXFR -> REFUSED */
+	n = mkquery(q, "version.bind", DNS_T_TXT, 0, 0, NULL, 0);
+	dns_put16(q + n - 2, 3);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_REFUSED);
+	n = mkquery(q, "gwa.demo", DNS_T_AXFR, 0, 0, NULL, 0);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_REFUSED);
+	/* compression pointer in the question: FORMERR, no question echoed */
+	uint8_t cq[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1 };
+	run(&c, cq, sizeof(cq), 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	assert_int_equal(ldns_pkt_qdcount(R.pkt), 0);
+	/* a label longer than 63 (0x40 label type) */
+	uint8_t lq[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0x40, 'a', 0, 0, 1, 0, 1 };
+	run(&c, lq, sizeof(lq), 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* two OPT records */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 1232, 0, NULL, 0);
+	memcpy(q + n, q + n - 11, 11);
+	n += 11;
+	dns_put16(q + 10, 2);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* compression loop in an additional record's owner */
+	n = mkquery(q, "gwa.demo", DNS_T_A, 0, 0, NULL, 0);
+	size_t at = n;
+	q[n++] = 0xc0;
+	q[n++] = (uint8_t)at; /* points to itself */
+	memset(q + n, 0, 10);
+	n += 10;
+	dns_put16(q + 10, 1);
+	run(&c, q, n, 512);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+}
+
+static void
+test_every_prefix(void **state)
+{
+	(void)state;
+	/* every strict prefix of a good query is malformed: never a crash, never an answer
+	 * that claims success */
+	struct dns_answer_ctx c;
+	uint8_t q[1024];
+	uint8_t ecs[7] = { 0, 1, 24, 0, 203, 0, 113 };
+	struct qopt o = { DNS_OPT_ECS, 7, ecs };
+	size_t n = mkquery(q, "ssh.test.gwa.demo", DNS_T_SRV, 1232, 0, &o, 1);
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *p = malloc(i ? i : 1);
+		memcpy(p, q, i);
+		run(&c, p, i, 1232);
+		if (i < 12)
+			assert_int_equal(R.res, DNS_ANS_DROP);
+		else
+			assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+		free(p);
+	}
+}
+
+static size_t
+cookie_query(uint8_t *q, const char *name, const uint8_t *cookie, uint16_t clen)
+{
+	struct qopt o = { DNS_OPT_COOKIE, clen, cookie };
+	return mkquery(q, name, DNS_T_A, 1232, 0, &o, 1);
+}
+
+static const uint8_t *
+resp_cookie(size_t *len)
+{
+	ldns_rdf *opt = ldns_pkt_edns_data(R.pkt);
+	assert_non_null(opt);
+	const uint8_t *d = ldns_rdf_data(opt);
+	size_t n = ldns_rdf_size(opt);
+	for (size_t p = 0; p + 4 <= n;) {
+		uint16_t code = dns_get16(d + p), l = dns_get16(d + p + 2);
+		if (code == DNS_OPT_COOKIE) {
+			*len = l;
+			return d + p + 4;
+		}
+		p += 4 + l;
+	}
+	fail_msg("no cookie in the response");
+	return NULL;
+}
+
+static void
+test_cookies(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[1024], ck[40];
+	size_t n, clen;
+	const uint8_t client[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	build_policy(true, true);
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	/* client-only cookie: BADCOOKIE with a fresh server cookie (no allocation) */
+	n = cookie_query(q, "ssh.test.gwa.demo", client, 8);
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_CLIENT_ONLY);
+	assert_int_equal(R.info.rcode, DNS_RC_BADCOOKIE);
+	assert_int_equal(alloc_calls, 0);
+	const uint8_t *rc = resp_cookie(&clen);
+	assert_int_equal(clen, 24);
+	assert_memory_equal(rc, client, 8);
+	assert_int_equal(rc[8], 1); /* version */
+	memcpy(ck, rc, 24);
+	/* the same cookie comes back: valid, treated like TCP, allocation */
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 24);
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_VALID);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(alloc_calls, 1);
+	assert_true(last_req.non_spoofed);
+	/* after one rotation the old secret is still accepted, after two it is not */
+	assert_int_equal(dns_cookie_rotate(&secrets), 0);
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_VALID);
+	assert_int_equal(dns_cookie_rotate(&secrets), 0);
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_BAD);
+	assert_int_equal(R.info.rcode, DNS_RC_BADCOOKIE);
+	/* another client address: bad */
+	n = cookie_query(q, "ssh.test.gwa.demo", client, 8);
+	run(&c, q, n, 1232);
+	memcpy(ck, resp_cookie(&clen), 24);
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 24);
+	set_addr(&c.src, "198.51.100.8");
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_BAD);
+	/* too old (more than an hour) */
+	set_addr(&c.src, "198.51.100.7");
+	c.now_s += 3601;
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_BAD);
+	c.now_s -= 3601;
+	/* tampered hash */
+	ck[23] ^= 1;
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 24);
+	run(&c, q, n, 1232);
+	assert_int_equal(R.info.cookie, DNS_COOKIE_BAD);
+	/* bad cookie lengths: FORMERR */
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 7);
+	run(&c, q, n, 1232);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 12);
+	run(&c, q, n, 1232);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* no cookie at all under dns_tcp: TC=1, empty */
+	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_A, 1232);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 0);
+	/* over TCP: answered */
+	ask(DNS_VIEW_WAN, true, "ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	/* names that are not services are never truncated */
+	ask(DNS_VIEW_WAN, false, "gwa.demo", DNS_T_SOA, 0);
+	assert_false(ldns_pkt_tc(R.pkt));
+	/* dns_tcp without dns_cookies: even a valid cookie gets TC */
+	build_policy(true, false);
+	ctx_init(&c, DNS_VIEW_WAN, false);
+	n = cookie_query(q, "ssh.test.gwa.demo", client, 8);
+	run(&c, q, n, 1232);
+	assert_true(ldns_pkt_tc(R.pkt));
+	memcpy(ck, resp_cookie(&clen), 24);
+	n = cookie_query(q, "ssh.test.gwa.demo", ck, 24);
+	run(&c, q, n, 1232);
+	assert_true(ldns_pkt_tc(R.pkt));
+}
+
+static void
+test_lan_view(void **state)
+{
+	(void)state;
+	ask(DNS_VIEW_LAN, false, "www.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_true(ldns_pkt_ra(R.pkt));
+	assert_true(ldns_pkt_aa(R.pkt));
+	ldns_rr *a = rr_at(ldns_pkt_answer(R.pkt), 0);
+	assert_int_equal(ldns_rr_ttl(a), 30);
+	assert_string_equal(rdf_str(ldns_rr_rdf(a, 0)), "192.168.0.100");
+	assert_int_equal(alloc_calls, 0);
+	ask(DNS_VIEW_LAN, false, "plain.gwa.demo", DNS_T_A, 0);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "192.168.0.102");
+	ask(DNS_VIEW_LAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "2001:db8::100");
+	ask(DNS_VIEW_LAN, false, "100.0.168.192.in-addr.arpa", DNS_T_PTR, 0);
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "test.gwa.demo.");
+	ask(DNS_VIEW_LAN, false, "0.168.192.in-addr.arpa", DNS_T_PTR, 0);
+	assert_negative(LDNS_RCODE_NOERROR); /* empty non-terminal on the LAN side */
+	ask(DNS_VIEW_LAN, false, "nope.gwa.demo", DNS_T_A, 0);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	ask(DNS_VIEW_LAN, false, "ssh.test.gwa.demo", DNS_T_SRV, 0);
+	assert_negative(LDNS_RCODE_NOERROR);
+	/* out of zone: forward (LAN), REFUSED with RA (local) */
+	ask(DNS_VIEW_LAN, false, "example.com", DNS_T_A, 0);
+	assert_int_equal(R.res, DNS_ANS_FORWARD);
+	ask(DNS_VIEW_LOCAL, false, "example.com", DNS_T_A, 0);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_REFUSED);
+	assert_true(ldns_pkt_ra(R.pkt));
+	/* dns_tcp does not apply on the LAN */
+	build_policy(true, false);
+	ask(DNS_VIEW_LAN, false, "ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
+}
+
+static void
+test_wire_names(void **state)
+{
+	(void)state;
+	uint8_t w[DNS_NAME_MAX];
+	char s[1100];
+	assert_int_equal(dns_name_from_str("GwA.Demo.", w, sizeof(w)), 10);
+	assert_int_equal(dns_name_to_str(w, s, sizeof(s)), 0);
+	assert_string_equal(s, "gwa.demo");
+	assert_int_equal(dns_name_from_str("", w, sizeof(w)), 1);
+	assert_int_equal(dns_name_from_str("a..b", w, sizeof(w)), -EINVAL);
+	char big[300];
+	memset(big, 'a', 64);
+	big[64] = 0;
+	assert_int_equal(dns_name_from_str(big, w, sizeof(w)), -EINVAL);
+	/* 4 x 63 + dots = 255 chars -> 257 wire bytes: too long */
+	memset(big, 'a', 255);
+	big[63] = big[127] = big[191] = '.';
+	big[255] = 0;
+	assert_int_equal(dns_name_from_str(big, w, sizeof(w)), -EINVAL);
+	/* forward pointer and pointer chains */
+	uint8_t pkt[] = { 1, 'a', 0xc0, 4, 1, 'b', 0 };
+	size_t off = 0, len;
+	assert_int_equal(dns_name_unpack(pkt, sizeof(pkt), &off, w, &len), DNS_PARSE_INVALID);
+	uint8_t pkt2[] = { 1, 'b', 0, 1, 'a', 0xc0, 0 };
+	off = 3;
+	assert_int_equal(dns_name_unpack(pkt2, sizeof(pkt2), &off, w, &len), DNS_PARSE_OK);
+	assert_int_equal(off, 7);
+	assert_int_equal(len, 5);
+	assert_int_equal(dns_name_to_str(w, s, sizeof(s)), 0);
+	assert_string_equal(s, "a.b");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apex_soa_ns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nxdomain_nodata_ent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_0x20_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_service_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_formerr, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cookies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_view, setup, teardown),
+		cmocka_unit_test(test_wire_names),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (R.pkt)
+		ldns_pkt_free(R.pkt);
+	return rc;
+}
