@@ -220,7 +220,7 @@ op("PUT", V1 + "/reputation/{kind}/{key+}", "set or clear an administrative over
    "Reputation", "ReputationOverride", tag="reputation", write=True)
 op("DELETE", V1 + "/reputation/{kind}/{key+}", "reset the reputation of an entity",
    status=204, tag="reputation", write=True)
-op("GET", V1 + "/bindings", "list live circular-pool bindings (503 when NAT is off)", "List",
+op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
    tag="system", etag=False)
 op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
 op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",
