@@ -5,7 +5,9 @@
 #   make test            install packages, unit tests under ASan/UBSan, then system tests (root)
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
-#   make format | lint | install | demo | deps | clean
+#   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
+#                        tears it down at the end, else lxc-testbed/down does)
+#   make format | lint | install | deps | clean
 
 PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
@@ -65,7 +67,7 @@ SYSTEM_BINS  = $(SYSTEM_SRCS:tests/system/%.c=$(BUILD)/tests/sys/%)
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all check test system-check format lint install uninstall demo deps deps-test clean \
+.PHONY: all check test system-check format lint install uninstall demo deps deps-test deps-demo clean \
 	bench fuzz
 
 all: $(PROGS)
@@ -105,7 +107,7 @@ system-check: all $(SYSTEM_BINS)
 	@RGW_BUILD=$(BUILD) tests/run-system $(SYSTEM_TESTS)
 
 # The whole suite, as CI runs it: packages, unit tests under ASan/UBSan, system tests.
-test: deps deps-test
+test: deps deps-test deps-demo
 	$(MAKE) SAN=1 check
 	$(MAKE) all
 	$(MAKE) system-check
@@ -113,12 +115,23 @@ test: deps deps-test
 # Packages, installed with apt-get when missing (apt-get update runs once, only if needed).
 BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
 	libmicrohttpd-dev libjansson-dev
-TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 \
-	curl jq
+# dig/nsupdate (bind9-dnsutils), kdig, a real resolver (unbound) and a peer authoritative
+# server (nsd) for the DNS tests; nginx, openssl and curl for the ALG and API tests; socat,
+# netcat, ping, tcpdump and conntrack to drive and observe the data plane.
+TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
+	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
+	iputils-ping tcpdump conntrack
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
 	@tests/install-debs $(TEST_DEBS)
+# The LXC testbed (make demo, tests/system/t90_testbed.sh): containers, a recursive resolver,
+# web and echo servers, and the clients the scenarios use. binutils: nm tells which
+# subsystems rgwd links.
+DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping iproute2 \
+	nftables conntrack tcpdump python3 python3-scapy procps util-linux binutils
+deps-demo:
+	@tests/install-debs $(DEMO_DEBS)
 
 format:
 	clang-format -i $(wildcard *.c *.h $(addsuffix /*.c,$(MODDIRS)) \
@@ -147,9 +160,9 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 
-demo: deps
+demo: deps deps-demo
 	$(MAKE) all
-	RGW_BUILD=$(BUILD) lxc-testbed/demo
+	RGW_BUILD=$(BUILD) lxc-testbed/demo $(DEMO_FLAGS)
 
 # Fuzzing (clang + libFuzzer): every <area>_*_fuzz.c in tests/fuzz/ or a module directory,
 # seeded from tests/fuzz/corpus/<area>/ (copied, so new inputs never land in the tree).

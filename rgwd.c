@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "common/buf.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -40,11 +41,11 @@ struct rgwd {
 	struct pol_snap *snap; /* policy in force */
 	struct dns *dns;       /* NULL when [dns] enable = no */
 	uint64_t started_ms;
-	struct nat *nat; /* pool, nftables table, NFQUEUE admission */
-	struct nat_rep *rep;   /* reputation evidence and PBRA admission */
-	uint64_t rep_timer;    /* next period transition / save */
+	struct nat *nat;     /* pool, nftables table, NFQUEUE admission */
+	struct nat_rep *rep; /* reputation evidence and PBRA admission */
+	uint64_t rep_timer;  /* next period transition / save */
 	uint64_t rep_next_save_ms;
-	struct api *api; /* REST API, NULL when [api] enable = no */
+	struct api *api;
 };
 
 static void usage(FILE *f);
@@ -67,6 +68,13 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
+static json_t *api_bindings_hook(void *arg);
+static json_t *api_status_hook(void *arg);
+static void api_metrics_hook(void *arg, struct buf *out);
+static json_t *api_reputation_hook(void *arg);
+static int api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set,
+				 double value);
+static int api_rep_reset_hook(void *arg, enum pol_rep_kind kind, const char *key);
 
 static void
 usage(FILE *f)
@@ -375,6 +383,188 @@ api_snapshot_hook(void *arg)
 	return d->snap != NULL ? pol_snap_ref(d->snap) : NULL;
 }
 
+/* --- api hooks: read-only views of the live subsystems --- */
+
+static int
+binding_to_json(void *arg, const struct nat_binding_info *b)
+{
+	struct rgwd *d = ((void **)arg)[0];
+	json_t *arr = ((void **)arg)[1];
+	char pub[ADDR_STRLEN], priv[ADDR_STRLEN], res[ADDR_STRLEN], req[PREFIX_STRLEN];
+	const struct pol_host *h = d->snap ? pol_snap_host(d->snap, b->host_id) : NULL;
+	uint64_t now = ev_now_ms(d->loop);
+	const char *proto = pol_proto_name(b->protocol);
+	json_t *o;
+
+	o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)b->id,
+		      "public", addr_ntop(&b->public_addr, pub, sizeof(pub)), "protocol",
+		      proto ? proto : "other", "port", b->port, "host", h ? h->fqdn : "", "private",
+		      addr_ntop(&b->private_addr, priv, sizeof(priv)), "resolver",
+		      addr_ntop(&b->resolver, res, sizeof(res)), "sla", b->sla, "expires_ms",
+		      (json_int_t)(b->expires_ms > now ? b->expires_ms - now : 0));
+	if (o != NULL && b->has_requestor)
+		json_object_set_new(o, "requestor",
+				    json_string(prefix_ntop(&b->requestor, req, sizeof(req))));
+	return o == NULL || json_array_append_new(arr, o) < 0;
+}
+
+static json_t *
+api_bindings_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	json_t *arr = json_array();
+	void *ctx[2] = { d, arr };
+
+	if (arr != NULL && d->nat != NULL)
+		nat_pool_foreach(nat_get_pool(d->nat), binding_to_json, ctx);
+	return arr;
+}
+
+static json_t *
+api_status_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	struct nat_rep_stats rs;
+	struct dns_stats ds;
+	struct nat_stats ns;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (d->nat != NULL) {
+		nat_get_stats(d->nat, &ns);
+		json_object_set_new(
+			o, "nat",
+			json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pool_size",
+				  (int)ns.pool.size, "pool_allocated", (int)ns.pool.allocated,
+				  "bindings", (int)ns.pool.bindings, "bindings_created",
+				  (json_int_t)ns.pool.created, "bindings_used",
+				  (json_int_t)ns.pool.used, "bindings_expired",
+				  (json_int_t)ns.pool.expired, "flows_admitted",
+				  (json_int_t)ns.admitted, "flows_refused", (json_int_t)ns.refused,
+				  "nft_rules", (json_int_t)ns.nft_rules));
+	}
+	if (d->dns != NULL) {
+		dns_get_stats(d->dns, &ds);
+		json_object_set_new(o, "dns",
+				    json_pack("{s:I, s:I, s:I, s:I}", "queries_udp",
+					      (json_int_t)ds.queries_udp, "queries_tcp",
+					      (json_int_t)ds.queries_tcp, "allocations",
+					      (json_int_t)ds.allocations, "allocations_refused",
+					      (json_int_t)ds.alloc_refused));
+	}
+	if (d->rep != NULL) {
+		nat_rep_get_stats(d->rep, &rs);
+		json_object_set_new(
+			o, "reputation",
+			json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:i}", "admitted",
+				  (json_int_t)(rs.admitted[0] + rs.admitted[1] + rs.admitted[2]),
+				  "refused",
+				  (json_int_t)(rs.refused[0] + rs.refused[1] + rs.refused[2]),
+				  "events_ok", (json_int_t)rs.events_ok, "events_nok",
+				  (json_int_t)rs.events_nok, "resolver_groups", (int)rs.n_groups,
+				  "requestors", (int)rs.n_requestors, "hosts", (int)rs.n_hosts));
+	}
+	return o;
+}
+
+static void
+api_metrics_hook(void *arg, struct buf *out)
+{
+	static const char *const cls[] = { "fqdn_new", "sfqdn_new", "sfqdn_reuse" };
+	struct rgwd *d = arg;
+	struct nat_rep_stats rs;
+	struct nat_stats ns;
+	size_t i;
+
+	if (d->dns != NULL)
+		dns_metrics(d->dns, out);
+	if (d->nat != NULL) {
+		nat_get_stats(d->nat, &ns);
+		buf_printf(out,
+			   "# HELP rgw_pool_addresses Circular pool addresses.\n"
+			   "# TYPE rgw_pool_addresses gauge\nrgw_pool_addresses %u\n"
+			   "# HELP rgw_pool_allocated Pool addresses holding a binding.\n"
+			   "# TYPE rgw_pool_allocated gauge\nrgw_pool_allocated %u\n"
+			   "# HELP rgw_bindings Live bindings.\n"
+			   "# TYPE rgw_bindings gauge\nrgw_bindings %u\n"
+			   "# HELP rgw_bindings_ended_total Bindings ended, by outcome.\n"
+			   "# TYPE rgw_bindings_ended_total counter\n"
+			   "rgw_bindings_ended_total{how=\"used\"} %llu\n"
+			   "rgw_bindings_ended_total{how=\"expired\"} %llu\n"
+			   "# HELP rgw_flows_total First packets to pool addresses, by verdict.\n"
+			   "# TYPE rgw_flows_total counter\n"
+			   "rgw_flows_total{verdict=\"admitted\"} %llu\n"
+			   "rgw_flows_total{verdict=\"refused\"} %llu\n",
+			   ns.pool.size, ns.pool.allocated, ns.pool.bindings,
+			   (unsigned long long)ns.pool.used, (unsigned long long)ns.pool.expired,
+			   (unsigned long long)ns.admitted, (unsigned long long)ns.refused);
+		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
+				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
+		for (i = 1; i < NAT_REFUSE_MAX; i++)
+			buf_printf(out, "rgw_allocations_refused_total{reason=\"%s\"} %llu\n",
+				   nat_refusal_name((enum nat_refusal)i),
+				   (unsigned long long)ns.pool.refused[i]);
+	}
+	if (d->rep != NULL) {
+		nat_rep_get_stats(d->rep, &rs);
+		buf_printf(out, "# HELP rgw_admission_total PBRA admission decisions, by service "
+				"class and result.\n# TYPE rgw_admission_total counter\n");
+		for (i = 0; i < 3; i++)
+			buf_printf(out,
+				   "rgw_admission_total{class=\"%s\",result=\"admitted\"} %llu\n"
+				   "rgw_admission_total{class=\"%s\",result=\"refused\"} %llu\n",
+				   cls[i], (unsigned long long)rs.admitted[i], cls[i],
+				   (unsigned long long)rs.refused[i]);
+	}
+}
+
+static int
+rep_to_json(void *arg, const struct nat_rep_entry *e)
+{
+	json_t *o = json_pack("{s:s, s:s, s:f, s:b, s:i, s:i, s:i}", "kind",
+			      pol_rep_kind_name(e->kind), "key", e->key, "value", e->value, "sla",
+			      e->sla, "ok", (int)(e->w.prev.ok + e->w.cur.ok), "nok",
+			      (int)(e->w.prev.nok + e->w.cur.nok), "periods", (int)e->w.periods);
+
+	if (o == NULL)
+		return 1;
+	json_object_set_new(o, "override",
+			    e->w.has_override ? json_real(e->w.override_value) : json_null());
+	return json_array_append_new(arg, o) < 0;
+}
+
+static json_t *
+api_reputation_hook(void *arg)
+{
+	struct rgwd *d = arg;
+	json_t *arr;
+
+	if (d->rep == NULL)
+		return NULL;
+	arr = json_array();
+	if (arr != NULL)
+		nat_rep_foreach(d->rep, rep_to_json, arr);
+	return arr;
+}
+
+static int
+api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set, double value)
+{
+	struct rgwd *d = arg;
+
+	return d->rep ? nat_rep_override(d->rep, kind, key, set, value) : -ENOENT;
+}
+
+static int
+api_rep_reset_hook(void *arg, enum pol_rep_kind kind, const char *key)
+{
+	struct rgwd *d = arg;
+
+	return d->rep ? nat_rep_reset(d->rep, kind, key) : -ENOENT;
+}
+/* --- end api hooks --- */
+
 static int
 reload_policy(struct rgwd *d)
 {
@@ -405,8 +595,7 @@ on_dns_policy_changed(void *arg)
  * (SLA binding) when the resolver belongs to an SLA group and named the requestor.
  */
 static int
-alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
-		enum nat_refusal *why)
+alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
 {
 	struct rgwd *d = arg;
 	struct nat_request r = *req;
@@ -426,7 +615,8 @@ on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	if (ev_now_ms(loop) >= d->rep_next_save_ms) {
 		if (nat_rep_save(d->rep, d->store) < 0)
 			log_warnx("rgwd: cannot save the reputation state");
-		d->rep_next_save_ms = ev_now_ms(loop) + (uint64_t)d->conf.rep_save_interval_s * 1000;
+		d->rep_next_save_ms =
+			ev_now_ms(loop) + (uint64_t)d->conf.rep_save_interval_s * 1000;
 	}
 	d->rep_timer = ev_timer_add(loop, (uint64_t)d->conf.rep_period_s * 1000, on_rep_timer, d);
 }
@@ -620,11 +810,17 @@ main(int argc, char **argv)
 	if (nat_rep_load(d.rep, d.store) < 0)
 		log_warnx("rgwd: cannot restore the reputation state; starting from policy");
 
-	/* --- api: after the policy is in force, so that the first answer reflects it */
+	/* api: after the policy is in force, so that the first answer reflects it. */
 	if (d.conf.api_enable) {
 		static const struct api_hooks hooks = {
 			.apply = api_apply_hook,
 			.snapshot = api_snapshot_hook,
+			.bindings = api_bindings_hook,
+			.status = api_status_hook,
+			.metrics = api_metrics_hook,
+			.reputation = api_reputation_hook,
+			.reputation_override = api_rep_override_hook,
+			.reputation_reset = api_rep_reset_hook,
 		};
 		if (api_token_bootstrap(d.store, stdout) < 0)
 			goto out;
@@ -632,7 +828,6 @@ main(int argc, char **argv)
 		if (d.api == NULL)
 			goto out;
 	}
-	/* --- end api */
 
 	log_info("rgwd: ready");
 	if (ev_run(d.loop) < 0) {
@@ -642,7 +837,7 @@ main(int argc, char **argv)
 	rc = RGWD_EXIT_OK;
 out:
 	/* Subsystems stop here, in reverse order. */
-	api_free(d.api); /* api */
+	api_free(d.api);
 	dns_free(d.dns); /* dns */
 	nat_free(d.nat); /* --- nat: removes the table */
 	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)

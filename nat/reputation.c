@@ -304,7 +304,8 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 			if (strcmp(r->hosts[j].fqdn, h->fqdn) == 0)
 				h->w = r->hosts[j].w;
 	}
-	qsort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
+	if (snap->n_hosts)
+		qsort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
 	if (snap->n_brackets) {
 		brackets = calloc(snap->n_brackets, sizeof(*brackets));
 		if (brackets == NULL)
@@ -618,7 +619,19 @@ nat_rep_override(struct nat_rep *r, enum pol_rep_kind kind, const char *key, boo
 {
 	double initial;
 	struct pol_rep_window *w = entity(r, kind, key, &initial);
+	struct pmap_node *n = NULL;
+	struct prefix p;
 
+	/* An operator may pin a requestor or a resolver before it is ever seen. */
+	if (w == NULL && has_override && kind == POL_REP_REQUESTOR &&
+	    prefix_parse(key, false, &p) == 0)
+		n = pmap_get(&r->requestors, &p, POL_REP_NEUTRAL);
+	else if (w == NULL && has_override && kind == POL_REP_RESOLVER_GROUP &&
+		 strncmp(key, "resolver:", 9) == 0 && prefix_parse(key + 9, false, &p) == 0 &&
+		 p.len == addr_maxlen(p.addr.family))
+		n = pmap_get(&r->auto_groups, &p, POL_REP_NEUTRAL);
+	if (n != NULL)
+		w = &n->w;
 	if (w == NULL)
 		return -ENOENT;
 	w->has_override = has_override;

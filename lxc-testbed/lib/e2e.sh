@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# lxc-testbed/lib/e2e.sh -- helpers of the end-to-end scenarios: results, requirements, name
+# resolution through the public resolver, probes, and checks observed inside the gateway.
+
+E2E_RESULTS=${E2E_RESULTS:-$TB_STATE/e2e/results}
+E2E_CUR=${E2E_CUR:-}
+
+# result PASS|FAIL|SKIP reason -- one line per scenario, also recorded for the totals.
+result() {
+	local kind=$1
+	shift
+	printf '%s %s: %s\n' "$kind" "$E2E_CUR" "$*"
+	printf '%s %s\n' "$kind" "$E2E_CUR" >>"$E2E_RESULTS"
+}
+pass() { result PASS "$@"; }
+fail() { result FAIL "$@"; }
+skip() { result SKIP "$@"; }
+# Detail lines, indented under the scenario.
+note() { printf '    %s\n' "$*"; }
+
+# require SUBSYSTEM... -- SKIP (and return 1) when rgwd lacks one of them; FAIL when rgwd
+# should be serving but is not.
+require() {
+	local s
+	if [ ! -x "$TB_RGWD" ]; then
+		skip "rgwd is not built ($TB_RGWD missing)"
+		return 1
+	fi
+	for s in "$@"; do
+		case $s in
+		rgwctl)
+			if [ ! -x "$TB_RGWCTL" ]; then
+				skip "rgwctl is not built yet"
+				return 1
+			fi
+			;;
+		*)
+			if ! tb_rgwd_has "$s"; then
+				skip "rgwd has no ${s^^} subsystem yet"
+				return 1
+			fi
+			;;
+		esac
+	done
+	if ! tb_daemon_alive gw rgwd; then
+		fail "rgwd is not running on gw (see $TB_STATE/nodes/gw/rgwd.log)"
+		return 1
+	fi
+	return 0
+}
+
+in_pool() {
+	local a=$1
+	[[ $a =~ ^100\.64\.1\.([0-9]+)$ ]] || return 1
+	((BASH_REMATCH[1] >= 131 && BASH_REMATCH[1] <= 142))
+}
+
+# resolve NAME -- through the router's recursive resolver, from the public client, as any
+# Internet client would (UDP first; the resolver follows TC to TCP and CNAMEs). Prints the
+# last IPv4 address of the answer, or nothing.
+resolve() {
+	tb_exec public timeout 12 dig "@$TB_RESOLVER" +tries=1 +time=5 +short "$1" A </dev/null \
+		2>/dev/null | grep -E '^[0-9]+(\.[0-9]+){3}$' | tail -n 1
+}
+
+# probe [--src A] [--send TEXT] [--timeout S] ADDR:PORT... from the public client.
+probe() { tb_exec public timeout 20 "$TB_PY" "$TB_DIR/lib/probe.py" "$@" </dev/null 2>&1; }
+
+# udp_echo ADDR PORT [SRC] -- one datagram "hello" from the public client; prints the reply.
+udp_echo() {
+	local bind=""
+	[ -z "${3:-}" ] || bind=",bind=$3"
+	echo hello | tb_exec public timeout 6 socat -T 3 - "UDP4:$1:$2$bind" 2>/dev/null
+}
+
+# The table rgwd owns in gw, as nft prints it without counters (stateless).
+gw_table() { tb_exec gw timeout 10 nft -s list table inet "$TB_NAME" </dev/null 2>/dev/null; }
+
+# The whole policy, as rgwd exports it (reads the database; works while rgwd runs).
+gw_export() {
+	tb_exec gw timeout 20 "$TB_RGWD" --config "$TB_STATE/nodes/gw/rgw.conf" --export \
+		</dev/null 2>/dev/null
+}
+
+# conntrack entries of gw (the table of the gateway's namespace).
+gw_conntrack() { tb_exec gw timeout 10 conntrack -L "$@" </dev/null 2>/dev/null; }
+
+# Let bindings handed out by an earlier step expire (2 s binding timeout) and make the
+# resolver forget the gateway's answers and its infrastructure state.
+settle() {
+	sleep "${1:-2.5}"
+	tb_unbound_flush
+}
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }

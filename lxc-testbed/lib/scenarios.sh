@@ -1,0 +1,466 @@
+# shellcheck shell=bash disable=SC2034
+# lxc-testbed/lib/scenarios.sh -- the end-to-end scenarios of issue 8 §4, one function each.
+# Each prints exactly one "PASS|FAIL|SKIP name: reason" line (and indented details), never
+# fakes a result: a scenario whose subsystem is not in rgwd yet is a SKIP that says so.
+
+E2E_SCENARIOS=(
+	name_to_pool
+	sfqdn_shared_address
+	alg_http_https
+	second_flow_refused
+	port_scan
+	spoofed_dns
+	slowloris_availability
+	api_host_add
+	ddns_register
+	snat_outbound
+	restart_and_kill
+)
+
+# 1. A name resolved through the public resolver gives a pool address; TCP, UDP and ICMP to it
+#    reach the right private host (each flow needs its own resolution: one binding, one flow).
+s_name_to_pool() {
+	require dns nat || return 0
+	settle 0
+	local ip out
+	ip=$(resolve test.gwa.demo)
+	in_pool "$ip" || {
+		fail "test.gwa.demo resolved to '${ip:-nothing}', not a pool address"
+		return
+	}
+	out=$(probe --send hello "$ip:2000")
+	note "tcp: test.gwa.demo -> $ip: $out"
+	[[ $out == *" open test.gwa.demo 2000/tcp hello" ]] || {
+		fail "TCP to $ip:2000 did not reach test.gwa.demo: $out"
+		return
+	}
+	ip=$(resolve test.gwa.demo)
+	in_pool "$ip" || {
+		fail "second resolution gave '${ip:-nothing}'"
+		return
+	}
+	out=$(udp_echo "$ip" 2000)
+	note "udp: test.gwa.demo -> $ip: ${out:-no reply}"
+	[ "$out" = "test.gwa.demo 2000/udp hello" ] || {
+		fail "UDP to $ip:2000 did not reach test.gwa.demo: '${out:-no reply}'"
+		return
+	}
+	ip=$(resolve test.gwa.demo)
+	in_pool "$ip" || {
+		fail "third resolution gave '${ip:-nothing}'"
+		return
+	}
+	if ! tb_exec public timeout 5 ping -n -c 1 -W 3 "$ip" </dev/null >/dev/null 2>&1; then
+		fail "ICMP echo to $ip got no reply"
+		return
+	fi
+	out=$(gw_conntrack -p icmp -d "$ip")
+	note "icmp: test.gwa.demo -> $ip: $(printf '%s' "$out" | head -n 1)"
+	[[ $out == *"src=192.168.0.100 "* ]] || {
+		fail "the ICMP echo to $ip was not translated to 192.168.0.100 (conntrack: ${out:-empty})"
+		return
+	}
+	pass "TCP, UDP and ICMP to pool addresses of test.gwa.demo reached 192.168.0.100"
+}
+
+# 2. Two SFQDNs of two hosts (tcp2000.test200, tcp2001.test201) pending at the same time share
+#    one pool address; each flow reaches its own host by destination port.
+s_sfqdn_shared_address() {
+	require dns nat || return 0
+	settle
+	local a b out t0 t1 both
+	# Both names resolved at once, then both flows at once: the bindings live 2 s.
+	t0=$(now)
+	both=$(tb_exec public timeout 12 bash -c '
+		dig @$1 +tries=1 +time=5 +short tcp2000.test200.gwa.demo A >"$3.a" &
+		dig @$1 +tries=1 +time=5 +short tcp2001.test201.gwa.demo A >"$3.b" &
+		wait
+		grep -E "^[0-9.]+$" "$3.a" | tail -n 1; grep -E "^[0-9.]+$" "$3.b" | tail -n 1
+		rm -f "$3.a" "$3.b"' _ "$TB_RESOLVER" x "$TB_STATE/e2e/sfqdn" </dev/null 2>/dev/null)
+	a=$(sed -n 1p <<<"$both")
+	b=$(sed -n 2p <<<"$both")
+	note "tcp2000.test200 -> ${a:-nothing}, tcp2001.test201 -> ${b:-nothing}"
+	if ! in_pool "$a" || ! in_pool "$b"; then
+		fail "SFQDNs did not resolve to pool addresses (${a:-nothing}, ${b:-nothing})"
+		return
+	fi
+	[ "$a" = "$b" ] || {
+		fail "the two pending SFQDN bindings got different addresses ($a, $b)"
+		return
+	}
+	out=$(probe --send hello "$a:2001" "$a:2000")
+	t1=$(now)
+	note "${out//$'\n'/; } ($(elapsed "$t0" "$t1")s after the queries)"
+	if [[ $out != *"$a:2001 open test201.gwa.demo 2001/tcp hello"* ]] ||
+		[[ $out != *"$a:2000 open test200.gwa.demo 2000/tcp hello"* ]]; then
+		fail "flows to the shared address $a did not reach their hosts: ${out//$'\n'/; }"
+		return
+	fi
+	pass "tcp2000.test200 and tcp2001.test201 shared $a; port 2000 reached test200, 2001 test201"
+}
+
+# 3. HTTP (Host) and HTTPS (SNI) through the ALG on the service address, TLS end to end: the
+#    client sees the private server's own certificate. Unknown names are turned away.
+s_alg_http_https() {
+	require dns alg || return 0
+	settle 0
+	local ip out fp_seen fp_host code ca=$TB_STATE/pki/ca.pem
+	ip=$(resolve www.test.gwa.demo)
+	[ "$ip" = "$TB_GW_WAN" ] || {
+		fail "www.test.gwa.demo resolved to '${ip:-nothing}', not the service address $TB_GW_WAN"
+		return
+	}
+	out=$(tb_exec public timeout 10 curl -sS --max-time 8 http://www.test.gwa.demo/whoami \
+		</dev/null 2>&1)
+	note "http://www.test.gwa.demo/whoami -> $out"
+	[ "$out" = test.gwa.demo ] || {
+		fail "HTTP by Host did not reach test.gwa.demo: $out"
+		return
+	}
+	out=$(tb_exec public timeout 10 curl -sS --max-time 8 --cacert "$ca" \
+		https://www.test.gwa.demo/whoami </dev/null 2>&1)
+	note "https://www.test.gwa.demo/whoami -> $out"
+	[ "$out" = test.gwa.demo ] || {
+		fail "HTTPS by SNI did not reach test.gwa.demo: $out"
+		return
+	}
+	fp_seen=$(tb_sh public "openssl s_client -connect $ip:443 -servername www.test.gwa.demo \
+		</dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256" 2>/dev/null)
+	fp_host=$(openssl x509 -in "$TB_STATE/pki/test.gwa.demo.pem" -noout -fingerprint -sha256)
+	note "certificate seen: ${fp_seen#*=}"
+	if [ -z "$fp_seen" ] || [ "$fp_seen" != "$fp_host" ]; then
+		fail "the client did not see test.gwa.demo's own certificate (TLS not end to end?)"
+		return
+	fi
+	if tb_exec public timeout 10 curl -sS --max-time 5 -k \
+		--resolve "nosuch.gwa.demo:443:$ip" https://nosuch.gwa.demo/ </dev/null >/dev/null 2>&1; then
+		fail "an HTTPS connection for an unknown name (nosuch.gwa.demo) was served"
+		return
+	fi
+	code=$(tb_exec public timeout 10 curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+		-H 'Host: nosuch.gwa.demo' "http://$ip/" </dev/null 2>/dev/null)
+	note "unknown name: TLS refused, HTTP status $code"
+	case $code in
+	421 | 404) ;;
+	*)
+		fail "HTTP for an unknown Host got status '$code', expected 421 or 404"
+		return
+		;;
+	esac
+	pass "HTTP by Host and HTTPS by SNI reached test.gwa.demo with its own certificate"
+}
+
+# 4. After the first flow used a freshly answered pool address, a second unsolicited flow to
+#    it (another client, or the same client to another port) is refused.
+s_second_flow_refused() {
+	require dns nat || return 0
+	settle
+	local ip out
+	ip=$(resolve test.gwa.demo)
+	in_pool "$ip" || {
+		fail "test.gwa.demo resolved to '${ip:-nothing}'"
+		return
+	}
+	out=$(probe --src 100.64.0.100 --send hello "$ip:2000")
+	[[ $out == *" open test.gwa.demo 2000/tcp hello" ]] || {
+		fail "the legitimate first flow failed: $out"
+		return
+	}
+	out=$(probe --src 100.64.0.105 "$ip:2000")
+	note "other client 100.64.0.105 -> $out"
+	[[ $out == *" refused" ]] || {
+		fail "a second flow from another client was not refused: $out"
+		return
+	}
+	out=$(probe --src 100.64.0.100 "$ip:2001")
+	note "same client, another port -> $out"
+	[[ $out == *" refused" ]] || {
+		fail "a second flow from the same client was not refused: $out"
+		return
+	}
+	pass "first flow to $ip admitted; second flows refused with RST"
+}
+
+# 5. A port scan of the whole pool without DNS gets RSTs everywhere and admits nothing.
+s_port_scan() {
+	require nat || return 0
+	settle
+	local targets=() a p out n_ref n_all adm
+	for a in $(seq 131 142); do
+		for p in 22 80 443 2000 2001 8080; do targets+=("100.64.1.$a:$p"); done
+	done
+	out=$(probe --src 100.64.0.106 --timeout 3 "${targets[@]}")
+	n_all=${#targets[@]}
+	n_ref=$(grep -c ' refused$' <<<"$out" || true)
+	note "$n_ref of $n_all probes refused; others: $(grep -v ' refused$' <<<"$out" | head -n 3 |
+		tr '\n' ';')"
+	adm=$(gw_conntrack -s 100.64.0.106 | grep -c 'src=192\.168\.' || true)
+	if [ "$n_ref" != "$n_all" ]; then
+		fail "$((n_all - n_ref)) of $n_all scan probes were not answered with RST"
+	elif [ "$adm" != 0 ]; then
+		fail "$adm scan flows were admitted to private hosts (conntrack)"
+	else
+		pass "$n_all probes of 12 pool addresses: all RST, no admission"
+	fi
+}
+
+# 6. Spoofed UDP DNS queries (raw packets with forged resolver addresses, sent from the
+#    router's side) never obtain a pool address.
+s_spoofed_dns() {
+	require dns nat || return 0
+	settle
+	local out ctl pa
+	out=$(tb_exec router timeout 60 "$TB_PY" "$TB_DIR/lib/spoof_dns.py" --iface eth1 \
+		--server "$TB_GW_WAN" --sources 100.64.0.1,1.1.1.1,1.1.1.2,100.64.0.100 \
+		--names test.gwa.demo,tcp2000.test200.gwa.demo,test201.gwa.demo,udp2000.test202.gwa.demo \
+		--count 80 --pool-prefix 100.64.1. --pool-range 131-142 --wait 3 </dev/null 2>&1)
+	note "spoofed: $out"
+	[[ $out =~ pool-answers\ ([0-9]+) ]] || {
+		fail "spoof_dns.py failed: $out"
+		return
+	}
+	pa=${BASH_REMATCH[1]}
+	# Control: the same name through the real resolver (which follows TC) gets an address.
+	settle 0
+	ctl=$(resolve test.gwa.demo)
+	note "control through the resolver: ${ctl:-nothing}"
+	if [ "$pa" != 0 ]; then
+		fail "$pa spoofed queries obtained a pool address"
+	elif ! in_pool "$ctl"; then
+		fail "control query through the resolver got no pool address ('${ctl:-nothing}')"
+	else
+		pass "80 spoofed queries obtained no address (${out#sent 80 }); the resolver's did"
+	fi
+}
+
+# 7. Slowloris-style and silent connections to the ALG are closed at the hostname deadline
+#    while 100 clients download a 1 MiB file each without error.
+s_slowloris_availability() {
+	require dns alg || return 0
+	settle 0
+	local ip sl_out dl_out ok want deadline=2.0 lim pid d=$TB_STATE/e2e
+	ip=$(resolve www.test.gwa.demo)
+	[ "$ip" = "$TB_GW_WAN" ] || {
+		fail "www.test.gwa.demo resolved to '${ip:-nothing}'"
+		return
+	}
+	want=$(cat "$TB_STATE/www/1m.sha256")
+	tb_exec public timeout 30 "$TB_PY" "$TB_DIR/lib/slowloris.py" --target "$ip" \
+		--src 100.64.0.101 --slow 50 --silent 50 --duration 8 </dev/null >"$d/slowloris.out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	dl_out=$(tb_exec public timeout 60 bash -c 'seq 100 | xargs -P 100 -I{} sh -c \
+		"curl -sS --max-time 40 --interface 100.64.0.100 --cacert $1 \
+		--resolve www.test.gwa.demo:443:$2 https://www.test.gwa.demo/1m.bin | sha256sum"' \
+		_ "$TB_STATE/pki/ca.pem" "$ip" </dev/null 2>&1)
+	ok=$(grep -c "^$want " <<<"$dl_out" || true)
+	wait "$pid" || true
+	sl_out=$(cat "$d/slowloris.out")
+	note "downloads: $ok of 100 complete and intact"
+	note "attackers: $sl_out"
+	lim=$(awk -v d="$deadline" 'BEGIN { print d + 1.5 }')
+	if [ "$ok" != 100 ]; then
+		fail "only $ok of 100 downloads completed intact: $(grep -v "^$want " <<<"$dl_out" |
+			head -n 2 | tr '\n' ';')"
+		return
+	fi
+	if ! [[ $sl_out =~ ^slow\ ([0-9]+)\ closed\ ([0-9]+)\ max\ ([0-9.]+)\ silent\ ([0-9]+)\ closed\ ([0-9]+)\ max\ ([0-9.]+)\ open\ ([0-9]+)\ failed\ ([0-9]+) ]]; then
+		fail "slowloris.py failed: $sl_out"
+		return
+	fi
+	local r=("${BASH_REMATCH[@]}")
+	if [ "${r[1]}" = 0 ] || [ "${r[4]}" = 0 ]; then
+		fail "no attacking connection could be opened: $sl_out"
+	elif [ "${r[1]}" != "${r[2]}" ] || [ "${r[4]}" != "${r[5]}" ]; then
+		fail "attacking connections still open after 8 s: $sl_out"
+	elif awk -v a="${r[3]}" -v b="${r[6]}" -v l="$lim" 'BEGIN { exit !(a > l || b > l) }'; then
+		fail "attacking connections closed later than ${lim}s: $sl_out"
+	else
+		pass "100/100 downloads intact; ${r[2]} slow and ${r[5]} silent connections closed by ${r[3]}s/${r[6]}s"
+	fi
+}
+
+# 8. A host added through the REST API answers DNS and receives traffic within a second.
+s_api_host_add() {
+	require api dns nat || return 0
+	settle 0
+	local tok out t0 t1 t2 ip code dt
+	tok=$(tb_token)
+	[ -n "$tok" ] || {
+		fail "no API token (rgwd --new-token failed at up)"
+		return
+	}
+	tb_api DELETE /api/v1/hosts/apihost.gwa.demo >/dev/null 2>&1 || true
+	t0=$(now)
+	out=$(tb_api POST /api/v1/hosts '{"fqdn": "apihost.gwa.demo", "ipv4": "192.168.0.60",
+		"services": [{"fqdn": "apihost.gwa.demo"}]}')
+	t1=$(now)
+	code=${out##*HTTP }
+	note "POST /api/v1/hosts -> $code in $(elapsed "$t0" "$t1")s"
+	case $code in
+	200 | 201) ;;
+	*)
+		fail "POST /api/v1/hosts answered $code: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+		return
+		;;
+	esac
+	ip=""
+	while [ -z "$ip" ] && awk -v a="$t1" -v b="$(now)" 'BEGIN { exit !(b - a < 1.0) }'; do
+		ip=$(resolve apihost.gwa.demo)
+		in_pool "$ip" || ip=""
+	done
+	t2=$(now)
+	dt=$(elapsed "$t1" "$t2")
+	if [ -z "$ip" ]; then
+		fail "apihost.gwa.demo did not resolve to a pool address within 1 s of the POST"
+	else
+		out=$(probe --send hello "$ip:2000")
+		note "apihost.gwa.demo -> $ip after ${dt}s: $out"
+		if [[ $out == *" open apihost.gwa.demo 2000/tcp hello" ]]; then
+			pass "host added by REST answered DNS ${dt}s after the POST returned and got traffic"
+		else
+			fail "traffic to $ip did not reach apihost.gwa.demo: $out"
+		fi
+	fi
+	tb_api DELETE /api/v1/hosts/apihost.gwa.demo >/dev/null 2>&1 || true
+}
+
+# 9. A LAN host registered by DNS UPDATE (nsupdate) becomes reachable by name.
+s_ddns_register() {
+	require dns nat || return 0
+	settle 0
+	local out ip lan
+	out=$(tb_exec ddnshost timeout 15 nsupdate -t 5 </dev/null 2>&1 <<EOF
+server $TB_GW_LAN $TB_DDNS_PORT
+zone gwa.demo
+update delete ddnshost.gwa.demo A
+update add ddnshost.gwa.demo 300 A 192.168.0.50
+send
+EOF
+	) || {
+		fail "nsupdate from 192.168.0.50 failed: $(tr '\n' ' ' <<<"$out")"
+		return
+	}
+	lan=$(tb_exec ddnshost timeout 8 dig +short +tries=1 +time=3 "@$TB_GW_LAN" \
+		ddnshost.gwa.demo A </dev/null 2>/dev/null | tail -n 1)
+	ip=$(resolve ddnshost.gwa.demo)
+	note "LAN view: ${lan:-nothing}; public view: ${ip:-nothing}"
+	if ! in_pool "$ip"; then
+		fail "ddnshost.gwa.demo resolved to '${ip:-nothing}' from the public side"
+	else
+		out=$(probe --send hello "$ip:2000")
+		note "$out"
+		if [[ $out == *" open ddnshost.gwa.demo 2000/tcp hello" ]]; then
+			pass "registered by DNS UPDATE, ddnshost.gwa.demo -> $ip reached 192.168.0.50"
+		else
+			fail "traffic to $ip did not reach ddnshost: $out"
+		fi
+	fi
+	tb_exec ddnshost timeout 15 nsupdate -t 5 </dev/null >/dev/null 2>&1 <<EOF || true
+server $TB_GW_LAN $TB_DDNS_PORT
+zone gwa.demo
+update delete ddnshost.gwa.demo A
+send
+EOF
+}
+
+# 10. A private host reaches the public segment through SNAT.
+s_snat_outbound() {
+	require nat || return 0
+	local out peer
+	out=$(tb_exec test timeout 8 socat -T 4 - TCP4:100.64.0.100:3000 </dev/null 2>&1)
+	peer=${out#peer }
+	note "192.168.0.100 -> 100.64.0.100:3000: listener saw '${out:-nothing}'"
+	if [[ $out != peer\ * ]]; then
+		fail "192.168.0.100 could not reach the public listener: ${out:-no answer}"
+	elif [ "$peer" = "$TB_GW_WAN" ] || in_pool "$peer"; then
+		pass "the public listener saw $peer (SNAT of 192.168.0.100)"
+	else
+		fail "the public listener saw $peer, not a gateway address"
+	fi
+}
+
+# 11. rgwd restarted (SIGTERM) and killed (SIGKILL) comes back with its policies and a clean
+#     data plane (the same nftables table as after a fresh start, no binding of the killed
+#     process admits anything), and serves again.
+s_restart_and_kill() {
+	require || return 0
+	local exp0 exp1 exp2 tab1 tab2 ip out pending tk
+	exp0=$(gw_export)
+	tb_gw_stop TERM || {
+		fail "rgwd did not exit on SIGTERM within 10 s"
+		return
+	}
+	if tb_rgwd_has nat && gw_table >/dev/null; then
+		fail "rgwd left its table inet $TB_NAME behind after a clean shutdown"
+		return
+	fi
+	tb_gw_start || {
+		fail "rgwd did not come back after SIGTERM"
+		return
+	}
+	tab1=$(gw_table)
+	exp1=$(gw_export)
+	# A binding pending at the moment of the kill must not survive it.
+	pending=""
+	if tb_rgwd_has dns && tb_rgwd_has nat; then
+		settle 0
+		pending=$(resolve test.gwa.demo)
+		in_pool "$pending" || pending=""
+	fi
+	tb_gw_stop KILL || {
+		fail "rgwd survived SIGKILL?"
+		return
+	}
+	tk=$(now)
+	tb_gw_start || {
+		fail "rgwd did not come back after SIGKILL"
+		return
+	}
+	if [ -n "$pending" ]; then
+		out=$(probe "$pending:2000")
+		note "binding pending at the kill ($pending), $(elapsed "$tk" "$(now)")s later: ${out#* }"
+		[[ $out == *" refused" ]] || {
+			fail "a binding pending at the SIGKILL still admitted a flow after the restart: $out"
+			return
+		}
+	fi
+	tab2=$(gw_table)
+	exp2=$(gw_export)
+	if [ -n "$exp0" ]; then
+		if [ "$exp0" != "$exp1" ] || [ "$exp0" != "$exp2" ]; then
+			fail "the policy differs after restart ($(diff <(echo "$exp0") <(echo "$exp2") |
+				head -n 4 | tr '\n' ' '))"
+			return
+		fi
+		note "policy export identical before, after SIGTERM restart and after SIGKILL restart"
+	else
+		note "rgwd --export gave nothing: policy compared through DNS only"
+	fi
+	if tb_rgwd_has nat; then
+		if [ -z "$tab1" ] || [ "$tab1" != "$tab2" ]; then
+			fail "the nftables table after the SIGKILL restart differs from a fresh start's"
+			diff <(echo "$tab1") <(echo "$tab2") | head -n 10 | sed 's/^/    /'
+			return
+		fi
+		note "table inet $TB_NAME after the SIGKILL restart = after a fresh start ($(wc -l \
+			<<<"$tab2") lines)"
+	fi
+	if tb_rgwd_has dns && tb_rgwd_has nat; then
+		settle 0
+		ip=$(resolve test.gwa.demo)
+		out=$(probe --send hello "$ip:2000")
+		[[ $out == *" open test.gwa.demo 2000/tcp hello" ]] || {
+			fail "after the restarts test.gwa.demo -> '${ip:-nothing}' did not work: $out"
+			return
+		}
+		note "after the restarts: test.gwa.demo -> $ip reached test.gwa.demo"
+	elif tb_rgwd_has dns; then
+		out=$(tb_exec router dig +short +time=2 +tries=1 "@$TB_GW_WAN" gwa.demo SOA </dev/null)
+		[ -n "$out" ] || {
+			fail "after the restarts the gateway does not answer for gwa.demo"
+			return
+		}
+	fi
+	pass "clean restart and SIGKILL restart: same policy, clean data plane, serving"
+}

@@ -1,0 +1,282 @@
+# shellcheck shell=bash
+# lxc-testbed/lib/services.sh -- the real servers of each node role: certificates (openssl),
+# unbound on the router, nginx and socat echo servers on private hosts, a peer-printing
+# listener on the public client, and rgwd (from the build tree) on the gateway.
+# Every configuration file is written under $TB_STATE; nothing is written anywhere else.
+
+# ---------------------------------------------------------------------------------------------
+# PKI: one testbed CA; each private host gets its own key and certificate for FQDN, www.FQDN.
+tb_pki_init() {
+	local p=$TB_STATE/pki
+	mkdir -p "$p"
+	[ -s "$p/ca.pem" ] && return 0
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=rgw testbed CA ($TB_NAME)" -days 30 -keyout "$p/ca.key" -out "$p/ca.pem" \
+		>/dev/null 2>&1 || tb_die "openssl: cannot create the testbed CA"
+}
+
+tb_pki_host() {
+	local fqdn=$1 serial=$2 p=$TB_STATE/pki
+	[ -s "$p/$fqdn.pem" ] && return 0
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=$fqdn" -keyout "$p/$fqdn.key" -out "$p/$fqdn.csr" >/dev/null 2>&1 ||
+		tb_die "openssl: cannot create a key for $fqdn"
+	printf 'subjectAltName=DNS:%s,DNS:www.%s\nextendedKeyUsage=serverAuth\n' "$fqdn" "$fqdn" \
+		>"$p/$fqdn.ext"
+	openssl x509 -req -in "$p/$fqdn.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -set_serial "$serial" \
+		-days 30 -extfile "$p/$fqdn.ext" -out "$p/$fqdn.pem" >/dev/null 2>&1 ||
+		tb_die "openssl: cannot sign the certificate of $fqdn"
+	rm -f "$p/$fqdn.csr"
+}
+
+# Content served by every nginx: a 1 MiB file (the availability test downloads it).
+tb_www_init() {
+	local w=$TB_STATE/www
+	mkdir -p "$w"
+	if [ ! -s "$w/1m.bin" ]; then
+		head -c 1048576 /dev/urandom >"$w/1m.bin"
+		sha256sum "$w/1m.bin" | cut -d' ' -f1 >"$w/1m.sha256"
+	fi
+	printf 'rgw testbed %s\n' "$TB_NAME" >"$w/index.html"
+}
+
+# ---------------------------------------------------------------------------------------------
+# router: unbound, a real recursive resolver, with the gateway's zones delegated (stub zones)
+# to the gateway's service address.
+tb_router_start() {
+	local n=$1 d=$TB_STATE/nodes/$1
+	cat >"$d/unbound.conf" <<EOF
+# unbound on the testbed router (written by lxc-testbed/up)
+server:
+	username: ""
+	chroot: ""
+	directory: "$d"
+	pidfile: "$d/unbound.pid"
+	logfile: "$d/unbound.log"
+	use-syslog: no
+	verbosity: 1
+	num-threads: 1
+	interface: $TB_RESOLVER
+	interface: 127.0.0.1
+	port: 53
+	do-ip6: no
+	access-control: 100.64.0.0/16 allow
+	access-control: 127.0.0.0/8 allow
+	module-config: "iterator"
+	qname-minimisation: yes
+	# The gateway answers TTL 0; negative answers are not kept either, so a name added by
+	# the REST API or DNS UPDATE is seen at once.
+	cache-max-negative-ttl: 1
+	# Queries the gateway deliberately leaves unanswered (spoofing tests, refused
+	# allocations) must not make unbound give up on it.
+	infra-keep-probing: yes
+	infra-host-ttl: 5
+	tcp-upstream: no
+stub-zone:
+	name: "gwa.demo"
+	stub-addr: $TB_GW_WAN
+stub-zone:
+	name: "cname-gwa.demo"
+	stub-addr: $TB_GW_WAN
+remote-control:
+	control-enable: yes
+	control-interface: "$d/unbound.ctl"
+	control-use-cert: no
+EOF
+	unbound-checkconf "$d/unbound.conf" >"$d/unbound-checkconf.log" 2>&1 ||
+		tb_die "unbound configuration rejected: $(cat "$d/unbound-checkconf.log")"
+	tb_daemon "$n" unbound unbound -d -c "$d/unbound.conf"
+	tb_wait 10 tb_exec "$n" dig +time=1 +tries=1 @127.0.0.1 version.bind CH TXT ||
+		tb_die "unbound did not start on $n (see $d/unbound.log)"
+}
+
+# Forget what unbound learnt about the gateway (infra and cache), between scenarios.
+tb_unbound_flush() {
+	local d=$TB_STATE/nodes/router
+	tb_exec router unbound-control -c "$d/unbound.conf" flush_infra all >/dev/null 2>&1 || true
+	tb_exec router unbound-control -c "$d/unbound.conf" flush_zone gwa.demo >/dev/null 2>&1 || true
+	tb_exec router unbound-control -c "$d/unbound.conf" flush_zone cname-gwa.demo \
+		>/dev/null 2>&1 || true
+	tb_exec router unbound-control -c "$d/unbound.conf" flush_requestlist >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Echo servers: TCP and UDP on 2000-2010. Each reply line is "FQDN PORT/PROTO <line received>",
+# so that a client knows which host and port it reached.
+TB_ECHO_PORTS="2000 2001 2002 2003 2004 2005 2006 2007 2008 2009 2010"
+
+tb_echo_start() {
+	local n=$1 id=$2 p
+	for p in $TB_ECHO_PORTS; do
+		tb_daemon "$n" "echo-tcp$p" socat -T 30 "TCP4-LISTEN:$p,reuseaddr,fork" \
+			"EXEC:$TB_DIR/lib/echo-reply $id $p/tcp"
+		tb_daemon "$n" "echo-udp$p" socat -T 5 "UDP4-RECVFROM:$p,fork" \
+			"EXEC:$TB_DIR/lib/echo-reply $id $p/udp"
+	done
+}
+
+# nginx: HTTP on 80/8080 and HTTPS on 443/8443 with the host's own certificate.
+tb_nginx_start() {
+	local n=$1 fqdn=$2 d=$TB_STATE/nodes/$1 p=$TB_STATE/pki
+	mkdir -p "$d/nginx-tmp"
+	cat >"$d/nginx.conf" <<EOF
+# nginx on testbed host $fqdn (written by lxc-testbed/up)
+user root;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log $d/nginx-access.log;
+	client_body_temp_path $d/nginx-tmp/body;
+	proxy_temp_path $d/nginx-tmp/proxy;
+	fastcgi_temp_path $d/nginx-tmp/fastcgi;
+	uwsgi_temp_path $d/nginx-tmp/uwsgi;
+	scgi_temp_path $d/nginx-tmp/scgi;
+	default_type application/octet-stream;
+	sendfile on;
+	keepalive_timeout 10;
+	server {
+		listen 80;
+		listen 8080;
+		listen 443 ssl;
+		listen 8443 ssl;
+		server_name $fqdn www.$fqdn;
+		ssl_certificate $p/$fqdn.pem;
+		ssl_certificate_key $p/$fqdn.key;
+		root $TB_STATE/www;
+		location = /whoami {
+			default_type text/plain;
+			return 200 "$fqdn\n";
+		}
+	}
+}
+EOF
+	tb_daemon "$n" nginx nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
+}
+
+# The public client's listener for the SNAT scenario: prints the peer address it sees.
+tb_client_start() {
+	local n=$1 a
+	a=$(tb_node_addr "$n")
+	# shellcheck disable=SC2016
+	tb_daemon "$n" peer socat -T 5 "TCP4-LISTEN:3000,bind=$a,reuseaddr,fork" \
+		'SYSTEM:echo "peer $SOCAT_PEERADDR"'
+}
+
+# ---------------------------------------------------------------------------------------------
+# gateway: rgwd from the build tree, its own configuration and database, the example policy.
+tb_rgw_conf() {
+	local d=$TB_STATE/nodes/gw
+	cat <<EOF
+# rgw.conf of the testbed gateway (written by lxc-testbed/up)
+[daemon]
+database = $d/rgw.db
+
+[log]
+level = info
+
+[dns]
+wan = $TB_GW_WAN:53
+lan = $TB_GW_LAN:53
+local = 127.0.0.1:53
+ddns = $TB_GW_LAN:$TB_DDNS_PORT
+upstream = $TB_RESOLVER:53
+
+[nat]
+table = $TB_NAME
+queue = 1
+wan_interfaces = wan0
+lan_interfaces = lan0
+
+[alg]
+hostname_timeout = 2000
+
+[api]
+listen = ${TB_API_URL#http://}
+EOF
+}
+
+# Write the config, import the policy, create an API token. Prints nothing on success.
+tb_gw_prepare() {
+	local d=$TB_STATE/nodes/gw out
+	mkdir -p "$d"
+	tb_rgw_conf >"$d/rgw.conf"
+	rm -f "$d/rgw.db" "$d/rgw.db-wal" "$d/rgw.db-shm" "$d/api-token"
+	[ -x "$TB_RGWD" ] || return 0
+	if ! out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --check-config 2>&1 \
+		</dev/null); then
+		printf '%s\n' "$out" >"$d/check-config.log"
+		tb_log "gw: rgwd --check-config failed (see $d/check-config.log):"
+		tb_log "$out"
+		return 1
+	fi
+	if [ -r "$TB_BUNDLE" ]; then
+		if ! out=$(tb_exec gw timeout 60 "$TB_RGWD" --config "$d/rgw.conf" --import "$TB_BUNDLE" \
+			2>&1 </dev/null); then
+			printf '%s\n' "$out" >"$d/import.log"
+			tb_log "gw: rgwd --import $TB_BUNDLE failed:"
+			tb_log "$out"
+			return 1
+		fi
+	else
+		tb_log "gw: no policy bundle at $TB_BUNDLE: rgwd starts with an empty policy"
+	fi
+	if tb_rgwd_has api; then
+		# The secret is printed once; it is the last word of the output.
+		if out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --new-token testbed \
+			--role rw 2>/dev/null </dev/null); then
+			printf '%s\n' "$out" | awk 'NF { w = $NF } END { print w }' >"$d/api-token"
+			chmod 600 "$d/api-token"
+		else
+			tb_log "gw: rgwd --new-token failed: REST scenarios will fail"
+		fi
+	fi
+}
+
+# Ready: the process is alive, logged "rgwd: ready" since it was started (log offset
+# TB_GW_LOGPOS), and its DNS and API (when built in) answer.
+tb_gw_ready() {
+	local log=$TB_STATE/nodes/gw/rgwd.log
+	tb_daemon_alive gw rgwd || return 1
+	[[ $(tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
+	if tb_rgwd_has dns; then
+		tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
+	fi
+	if tb_rgwd_has api; then
+		tb_exec gw curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status" || return 1
+	fi
+	return 0
+}
+
+# Start rgwd and wait until it serves. Returns non-zero (with the log tail) if it does not.
+tb_gw_start() {
+	local d=$TB_STATE/nodes/gw
+	[ -x "$TB_RGWD" ] || return 0
+	TB_GW_LOGPOS=$(stat -c %s "$d/rgwd.log" 2>/dev/null || echo 0)
+	tb_daemon gw rgwd "$TB_RGWD" --config "$d/rgw.conf"
+	if ! tb_wait 15 tb_gw_ready; then
+		tb_log "gw: rgwd is not serving; last lines of $d/rgwd.log:"
+		tail -n 20 "$d/rgwd.log" >&2 2>/dev/null || true
+		return 1
+	fi
+}
+
+tb_gw_stop() { tb_daemon_kill gw rgwd "${1:-TERM}"; }
+
+# ---------------------------------------------------------------------------------------------
+# Start the servers of one node according to its role.
+tb_node_services() {
+	local n=$1
+	case ${TB_ROLE[$n]} in
+	router) tb_router_start "$n" ;;
+	client) tb_client_start "$n" ;;
+	gateway) ;; # rgwd is started last, once every host answers
+	private)
+		tb_nginx_start "$n" "${TB_FQDN[$n]}"
+		tb_echo_start "$n" "${TB_FQDN[$n]}"
+		;;
+	lanhost) tb_echo_start "$n" "${TB_FQDN[$n]}" ;;
+	*) tb_die "node $n: unknown role ${TB_ROLE[$n]}" ;;
+	esac
+}
