@@ -334,13 +334,51 @@ reputation_json(const struct pol_reputation *rep)
 	return o;
 }
 
+/*
+ * Kind and key from the path; the key is checked and rewritten in its canonical form so
+ * that "10.0.0.0/24", a host "Test.GWA.demo." and the engine's names compare equal:
+ *   requestor       an address or a prefix (host bits clear)
+ *   host            a DNS name
+ *   resolver_group  a group name, or "resolver:ADDRESS" (groups the engine makes itself)
+ */
 static bool
 parse_rep_kind(struct api_req *r, enum pol_rep_kind *kind)
 {
+	char *key = r->m.params[1], canon[API_PARAM_MAX];
+	struct prefix p;
+	struct addr a;
+	bool ok = false;
+
 	if (pol_rep_kind_parse(r->m.params[0], kind) < 0) {
 		api_reply_error(r, 404, NULL, "no reputation kind '%s'", r->m.params[0]);
 		return false;
 	}
+	switch (*kind) {
+	case POL_REP_REQUESTOR:
+		ok = prefix_parse(key, false, &p) == 0;
+		if (ok)
+			prefix_ntop(&p, canon, sizeof(canon));
+		break;
+	case POL_REP_HOST:
+		ok = util_strlcpy(canon, key, sizeof(canon)) < sizeof(canon) &&
+		     pol_name_canon(canon, false) == 0;
+		break;
+	case POL_REP_RESOLVER_GROUP:
+		if (strncmp(key, "resolver:", 9) == 0 && addr_parse(key + 9, &a) == 0) {
+			char t[ADDR_STRLEN];
+			snprintf(canon, sizeof(canon), "resolver:%s", addr_ntop(&a, t, sizeof(t)));
+			ok = true;
+		} else {
+			ok = api_group_name_ok(key);
+			util_strlcpy(canon, key, sizeof(canon));
+		}
+		break;
+	}
+	if (!ok) {
+		api_reply_error(r, 400, "key", "not a valid %s key: '%s'", r->m.params[0], key);
+		return false;
+	}
+	util_strlcpy(key, canon, API_PARAM_MAX);
 	return true;
 }
 

@@ -84,7 +84,7 @@ expect 200 "comment restored"
 # --- path traversal strings
 for p in '/api/v1/hosts/../../../etc/passwd' '/api/v1/../v1/hosts' '/api/v1/hosts/%2e%2e/%2e%2e/etc' \
 	'/api/v1/hosts/..%2f..%2fetc%2fpasswd' '/api/v1/reputation/host/../../bundle' '/api/v1/hosts//test.gwa.demo' \
-	'/../../etc/passwd' '/api/v1/hosts/%00'; do
+	'/../../etc/passwd' '/api/v1/hosts/%00' '/api/v1/zones/%9bwa.demo' '/api/v1/hosts/%c3%28'; do
 	code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$URL$p")
 	case "$code" in 400 | 404) ok "path traversal refused ($code): $p" ;; *) fail "path traversal $p: $code $(head -c 200 "$T/body")" ;; esac
 done
