@@ -159,9 +159,9 @@ const struct conf_item conf_schema[] = {
 	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
 	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
 	/* [api] */
-	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL, "Serve the REST API (docs/api.md); at the first start, with no token in the store, an "
-	  "rw token 'admin' is created and printed once.",
-	  NULL },
+	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL,
+	  "Serve the REST API (docs/api.md); at the first start, with no token in the store, an "
+	  "rw token 'admin' is created and printed once.", NULL },
 	{ "api", "listen", CONF_T_ADDRPORTS, 8080, 0, "127.0.0.1:8080", F(api_listen), NULL,
 	  "REST API listeners (address:port list, IPv6 as [::1]:8080). Port 8080 when omitted. "
 	  "Keep plain HTTP on loopback or a management network.", NULL },
