@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # t64_api_effect -- a write through the REST API is in force when its answer arrives: rgwd
 # with DNS and NAT in a network namespace; right after each 2xx (no sleep, no retry) the DNS
-# answers (dig) and the nftables table (nft list) already show the change. Root needed.
+# answers (dig), the nftables table (nft list) and the ALG's routing already show the
+# change. Root needed.
 . "$(dirname "$0")/lib.sh"
 BUNDLE="$TOP/docs/examples/gwa.demo.json"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 
 GW=rgwapi$$
 QNUM=$((2000 + ($$ + 7) % 30000))
-at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; ip netns del $GW"
+at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; [ -n \"\${BP_PID:-}\" ] && kill -9 \$BP_PID; ip netns del $GW"
 ip netns add $GW || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $GW link add wan0 type veth peer name lan0
 ip -n $GW link set lo up
 WANP=5301
 LANP=5302
 APIP=8080
+ALGP=8081
+BACKP=8082
 
 cat > "$T/rgw.conf" <<CONF
 [daemon]
@@ -25,7 +28,9 @@ enable = yes
 wan = 127.0.0.1:$WANP
 lan = 127.0.0.1:$LANP
 [alg]
-enable = no
+enable = yes
+listen = 127.0.0.1:$ALGP
+workers = 2
 [nat]
 enable = yes
 table = rgw
@@ -108,6 +113,30 @@ check "DELETE host answered 204" test "$CODE" = 204
 in_ns dig +time=1 +tries=1 @127.0.0.1 -p $LANP new.gwa.demo A > "$T/dig3"
 check "LAN view: NXDOMAIN at once" grep -q 'status: NXDOMAIN' "$T/dig3"
 check "the host is gone from the table at once" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null | grep -q '192.168.0.151'"
+
+# --- ALG: a route added through the API routes the very next connection
+ip netns exec $GW python3 -c 'import http.server as h, sys
+class H(h.BaseHTTPRequestHandler):
+    def do_GET(s):
+        s.send_response(200); s.send_header("Content-Length", "12"); s.end_headers()
+        s.wfile.write(b"backend-api\n")
+    def log_message(s, *a): pass
+h.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' $BACKP > /dev/null 2>&1 &
+BP_PID=$!
+for _ in $(seq 50); do
+	in_ns curl -s -m 1 -o /dev/null "http://127.0.0.1:$BACKP/" && break
+	sleep 0.1
+done
+alg_get() { in_ns curl -s -m 5 -H "Host: $1" "http://127.0.0.1:$ALGP/"; }
+check "the backend answers directly" test "$(in_ns curl -s -m 5 http://127.0.0.1:$BACKP/)" = backend-api
+check "before: the ALG does not route api.gwa.demo" test "$(alg_get api.gwa.demo)" != backend-api
+api POST /api/v1/alg-routes "{\"hostname\":\"api.gwa.demo\",\"backend\":\"127.0.0.1:$BACKP\"}"
+check "POST ALG route answered 201" test "$CODE" = 201
+route=$(printf '%s' "$BODY" | jq -r .id)
+check "the next connection is routed by Host to the new backend" test "$(alg_get api.gwa.demo)" = backend-api
+api DELETE "/api/v1/alg-routes/$route"
+check "DELETE ALG route answered 204" test "$CODE" = 204
+check "the next connection is no longer routed" test "$(alg_get api.gwa.demo)" != backend-api
 
 # --- a refused write changes neither DNS nor the table
 table > "$T/t4"
