@@ -58,6 +58,9 @@ server:
 	num-threads: 1
 	interface: $TB_RESOLVER
 	interface: 127.0.0.1
+	# Queries to the gateway leave from the resolver's public address (not from the router's
+	# WAN-side 100.64.1.1): that is the address the gateway's resolver groups know.
+	outgoing-interface: $TB_RESOLVER
 	port: 53
 	do-ip6: no
 	access-control: 100.64.0.0/16 allow
