@@ -147,6 +147,7 @@ http {
 		server_name $fqdn www.$fqdn;
 		ssl_certificate $p/$fqdn.pem;
 		ssl_certificate_key $p/$fqdn.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
 		root $TB_STATE/www;
 		location = /whoami {
 			default_type text/plain;
