@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/scenarios.sh -- the end-to-end scenarios of issue 8 §4, one function each.
 # Each prints exactly one "PASS|FAIL|SKIP name: reason" line (and indented details), never
 # fakes a result: a scenario whose subsystem is not in rgwd yet is a SKIP that says so.

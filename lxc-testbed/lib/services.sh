@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/services.sh -- the real servers of each node role: certificates (openssl),
 # unbound on the router, nginx and socat echo servers on private hosts, a peer-printing
 # listener on the public client, and rgwd (from the build tree) on the gateway.

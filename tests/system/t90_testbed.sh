@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # t90_testbed -- the LXC testbed end to end: lxc-testbed/up, run-e2e (every scenario of
 # issue 8), down (always, via the trap), then the narrated demo with --down. A testbed
 # instance of its own (name rgwtb<pid>, state in its temp dir), so that it never meets a
