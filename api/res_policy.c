@@ -174,7 +174,7 @@ admission_json(const struct pol_snap *s)
 	}
 	for (size_t i = 0; i < s->n_brackets; i++)
 		v[i] = &s->brackets[i];
-	qsort(v, s->n_brackets, sizeof(*v), bracket_cmp);
+	util_sort(v, s->n_brackets, sizeof(*v), bracket_cmp);
 	for (size_t i = 0; i < s->n_brackets; i++) {
 		json_t *b = pol_bracket_to_json(v[i]);
 		if (b)

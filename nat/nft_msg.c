@@ -25,6 +25,7 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <linux/netfilter/x_tables.h>
 
+#include "../common/util.h"
 #include "nft_msg.h"
 
 /* One page of the multi-page batch, and room for the largest single message. */
@@ -1076,7 +1077,7 @@ nat_nft_elems_ipv4_intervals(const struct prefix *p, size_t n, struct nat_nft_el
 		r[m].hi = (uint64_t)ip + ((uint64_t)1 << (32 - len));
 		m++;
 	}
-	qsort(r, m, sizeof(*r), cmp_range);
+	util_sort(r, m, sizeof(*r), cmp_range);
 	/* Merge overlapping and adjacent ranges: the kernel wants disjoint intervals. */
 	if (m > 1) {
 		size_t j = 0;

@@ -815,7 +815,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 			continue;
 		addrs[n++].ip = ip_of(&snap->pool_addrs[i].addr);
 	}
-	qsort(addrs, n, sizeof(*addrs), cmp_paddr);
+	util_sort(addrs, n, sizeof(*addrs), cmp_paddr);
 	/* Drop duplicates so that the free bitmap and the binary search agree. */
 	if (n > 1) {
 		size_t j = 1;
@@ -832,7 +832,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 		hosts[i].ipv4 = snap->hosts[i].ipv4;
 		hosts[i].limit = snap->hosts[i].pool_limit;
 	}
-	qsort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
+	util_sort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
 	for (i = 0; i < snap->n_services; i++) {
 		const struct pol_service *s = &snap->services[i];
 
@@ -843,7 +843,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 		svcs[i].proxy_required = s->proxy_required;
 		svcs[i].timeout_ms = s->binding_timeout_ms;
 	}
-	qsort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
+	util_sort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
 
 	/* Swap in the new tables; keep the old ones to decide which bindings survive. */
 	old = *p;

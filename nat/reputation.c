@@ -304,8 +304,7 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 			if (strcmp(r->hosts[j].fqdn, h->fqdn) == 0)
 				h->w = r->hosts[j].w;
 	}
-	if (snap->n_hosts)
-		qsort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
+	util_sort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
 	if (snap->n_brackets) {
 		brackets = calloc(snap->n_brackets, sizeof(*brackets));
 		if (brackets == NULL)

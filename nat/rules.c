@@ -12,6 +12,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "../common/log.h"
+#include "../common/util.h"
 #include "rules.h"
 
 #define FAM NFPROTO_INET
@@ -673,7 +674,7 @@ nat_rules_build(const struct nat_rules_cfg *cfg, const struct pol_snap *snap, un
 	for (size_t i = 0; i < snap->n_fw_rules; i++)
 		if (snap->fw_rules[i].host_id || snap->fw_rules[i].group_id)
 			x.by_owner[x.n_rules++] = &snap->fw_rules[i];
-	qsort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
+	util_sort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
 	build_sets(&x);
 	/* Per-host and group chains first: base chain rules jump to them. */
 	build_fw(&x);

@@ -97,6 +97,10 @@ pol_check_zone(const struct pol_zone *z, const char *path, struct pol_err *e)
 		return bad(e, path, "name", "not a canonical DNS name");
 	if (pol_zone_kind_name(z->kind) == NULL)
 		return bad(e, path, "kind", "must be forward, reverse or alias");
+	if (z->kind == POL_ZONE_REVERSE && !pol_name_in_zone(z->name, "in-addr.arpa") &&
+	    !pol_name_in_zone(z->name, "ip6.arpa"))
+		return bad(e, path, "name",
+			   "a reverse zone must be under in-addr.arpa or ip6.arpa");
 	if (z->ttl > 2147483647u)
 		return bad(e, path, "ttl", "must be an integer in 0..2147483647");
 	if (!pol_check_name(z->mname, false))
@@ -143,12 +147,18 @@ pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e)
 int
 pol_check_service(const struct pol_service *sv, const char *path, struct pol_err *e)
 {
+	struct pol_service eff;
+
 	if (!pol_check_name(sv->fqdn, false))
 		return bad(e, path, "fqdn", "not a canonical DNS name");
 	if (sv->binding_timeout_ms < 1 || sv->binding_timeout_ms > 3600000)
 		return bad(e, path, "binding_timeout_ms", "must be an integer in 1..3600000");
-	if (sv->has_port && sv->port != 0 && sv->has_proto && sv->protocol != POL_PROTO_TCP &&
-	    sv->protocol != POL_PROTO_UDP && sv->protocol != POL_PROTO_SCTP)
+	/* on the effective values: "icmp.h.gwa.demo" with port 80 is as wrong as icmp/80;
+	 * protocol any with a port is allowed (the original's half-specified services) */
+	eff = *sv;
+	pol_service_resolve(&eff);
+	if (eff.port != 0 && eff.protocol != POL_PROTO_ANY && eff.protocol != POL_PROTO_TCP &&
+	    eff.protocol != POL_PROTO_UDP && eff.protocol != POL_PROTO_SCTP)
 		return bad(e, path, "port", "a port needs protocol tcp, udp or sctp");
 	return 0;
 }

@@ -296,8 +296,15 @@ store_migrate(struct pol_store *st, struct pol_err *e)
 {
 	int version, rc;
 
-	/* Taking the write lock first means two processes opening a fresh database at the
-	 * same time migrate it once. */
+	/* The common case, an up-to-date database, needs no write lock: a daemon can open
+	 * the store while `rgwd --import` holds the lock for a long import. */
+	rc = store_read_version(st, &version, e);
+	if (rc != 0)
+		return rc;
+	if (version == POL_SCHEMA_VERSION)
+		return 0;
+	/* Otherwise take the write lock and look again, so that two processes opening an
+	 * old database at the same time migrate it once. */
 	rc = store_exec(st, "BEGIN IMMEDIATE", e);
 	if (rc != 0)
 		return rc;

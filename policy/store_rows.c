@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* policy/store_rows.c -- typed row accessors, whole-policy snapshot and replace */
+/* policy/store_rows.c -- per-table descriptors and the typed row accessors */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +10,10 @@
 #include "store_int.h"
 
 /*
- * One descriptor per policy table. The five statements of each table are string literals
- * assembled by the preprocessor from the column list, so no SQL is ever built at run time.
- * bind() binds the columns as parameters 1..ncols; read() reads id (column 0) and the
- * columns from a SELECT.
+ * One descriptor per policy table (struct ent, store_int.h). The five statements of each
+ * table are string literals assembled by the preprocessor from the column list, so no SQL
+ * is ever built at run time.
  */
-struct ent {
-	const char *table;
-	int ncols;
-	size_t size;
-	const char *sql_get, *sql_list, *sql_insert, *sql_update, *sql_delete;
-	int (*bind)(sqlite3_stmt *s, const void *row);
-	int (*read)(sqlite3_stmt *s, void *row);
-	int (*check)(const void *row, struct pol_err *e);
-};
 
 #define ENT_SQL(T, COLS, Q)                                                                        \
 	.sql_get = "SELECT id, " COLS " FROM " T " WHERE id = ?",                                  \
@@ -33,11 +23,9 @@ struct ent {
 	.sql_delete = "DELETE FROM " T " WHERE id = ?"
 
 static int ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out);
-static int ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e);
 static int ent_update(struct pol_store *st, const struct ent *en, const void *row,
 		      struct pol_err *e);
 static int ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_err *e);
-static int ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n);
 
 static int
 bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
@@ -97,7 +85,7 @@ zone_check(const void *row, struct pol_err *e)
 	return pol_check_zone(row, "", e);
 }
 
-static const struct ent ent_zone = {
+const struct ent pol_ent_zone = {
 	"zones",
 	10,
 	sizeof(struct pol_zone),
@@ -140,7 +128,7 @@ nameserver_check(const void *row, struct pol_err *e)
 	return pol_check_nameserver(row, "", e);
 }
 
-static const struct ent ent_nameserver = {
+const struct ent pol_ent_nameserver = {
 	"nameservers",
 	4,
 	sizeof(struct pol_nameserver),
@@ -179,7 +167,7 @@ service_addr_check(const void *row, struct pol_err *e)
 	return pol_check_addr(&a->addr, "", e);
 }
 
-static const struct ent ent_service_addr = {
+const struct ent pol_ent_service_addr = {
 	"service_addrs",
 	2,
 	sizeof(struct pol_service_addr),
@@ -216,7 +204,7 @@ pool_addr_check(const void *row, struct pol_err *e)
 	return pol_check_addr(&a->addr, "", e);
 }
 
-static const struct ent ent_pool_addr = {
+const struct ent pol_ent_pool_addr = {
 	"pool_addrs",
 	1,
 	sizeof(struct pol_pool_addr),
@@ -254,7 +242,7 @@ group_check(const void *row, struct pol_err *e)
 	return pol_check_group(row, "", e);
 }
 
-static const struct ent ent_group = {
+const struct ent pol_ent_group = {
 	"groups",
 	2,
 	sizeof(struct pol_group),
@@ -300,7 +288,7 @@ host_check(const void *row, struct pol_err *e)
 	return pol_check_host(row, "", e);
 }
 
-static const struct ent ent_host = {
+const struct ent pol_ent_host = {
 	"hosts",
 	6,
 	sizeof(struct pol_host),
@@ -356,7 +344,7 @@ service_check(const void *row, struct pol_err *e)
 	return pol_check_service(row, "", e);
 }
 
-static const struct ent ent_service = {
+const struct ent pol_ent_service = {
 	"services",
 	6,
 	sizeof(struct pol_service),
@@ -425,7 +413,7 @@ fw_rule_check(const void *row, struct pol_err *e)
 	return pol_check_fw_rule(row, "", e);
 }
 
-static const struct ent ent_fw_rule = {
+const struct ent pol_ent_fw_rule = {
 	"fw_rules",
 	17,
 	sizeof(struct pol_fw_rule),
@@ -473,7 +461,7 @@ alg_route_check(const void *row, struct pol_err *e)
 	return pol_check_alg_route(row, "", e);
 }
 
-static const struct ent ent_alg_route = {
+const struct ent pol_ent_alg_route = {
 	"alg_routes",
 	5,
 	sizeof(struct pol_alg_route),
@@ -522,7 +510,7 @@ bracket_check(const void *row, struct pol_err *e)
 	return pol_check_bracket(row, "", e);
 }
 
-static const struct ent ent_bracket = {
+const struct ent pol_ent_bracket = {
 	"brackets",
 	7,
 	sizeof(struct pol_bracket),
@@ -563,7 +551,7 @@ resolver_group_check(const void *row, struct pol_err *e)
 	return pol_check_resolver_group(row, "", e);
 }
 
-static const struct ent ent_resolver_group = {
+const struct ent pol_ent_resolver_group = {
 	"resolver_groups",
 	3,
 	sizeof(struct pol_resolver_group),
@@ -598,7 +586,7 @@ resolver_node_check(const void *row, struct pol_err *e)
 	return pol_check_resolver_node(row, "prefix", e);
 }
 
-static const struct ent ent_resolver_node = {
+const struct ent pol_ent_resolver_node = {
 	"resolver_nodes",
 	2,
 	sizeof(struct pol_resolver_node),
@@ -632,8 +620,8 @@ ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out)
 	return rc;
 }
 
-static int
-ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e)
+int
+pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e)
 {
 	sqlite3_stmt *s;
 	int64_t id;
@@ -696,8 +684,8 @@ ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_er
 }
 
 /* All rows of a table, by id, into a new array (NULL when empty). */
-static int
-ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
+int
+pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, en->sql_list);
 	char *arr = NULL;
@@ -747,19 +735,19 @@ fail:
 #define POL_DEFINE_ACCESSORS(E)                                                                    \
 	int pol_##E##_get(struct pol_store *st, int64_t id, struct pol_##E *out)                   \
 	{                                                                                          \
-		return ent_get(st, &ent_##E, id, out);                                             \
+		return ent_get(st, &pol_ent_##E, id, out);                                         \
 	}                                                                                          \
 	int pol_##E##_insert(struct pol_store *st, struct pol_##E *row, struct pol_err *e)         \
 	{                                                                                          \
-		return ent_insert(st, &ent_##E, row, e);                                           \
+		return pol_ent_insert(st, &pol_ent_##E, row, e);                                   \
 	}                                                                                          \
 	int pol_##E##_update(struct pol_store *st, const struct pol_##E *row, struct pol_err *e)   \
 	{                                                                                          \
-		return ent_update(st, &ent_##E, row, e);                                           \
+		return ent_update(st, &pol_ent_##E, row, e);                                       \
 	}                                                                                          \
 	int pol_##E##_delete(struct pol_store *st, int64_t id, struct pol_err *e)                  \
 	{                                                                                          \
-		return ent_delete(st, &ent_##E, id, e);                                            \
+		return ent_delete(st, &pol_ent_##E, id, e);                                        \
 	}
 
 POL_DEFINE_ACCESSORS(zone)
@@ -777,8 +765,6 @@ POL_DEFINE_ACCESSORS(resolver_node)
 
 static const char sql_hg_add[] = "INSERT INTO host_groups (host_id, group_id) VALUES (?, ?)";
 static const char sql_hg_del[] = "DELETE FROM host_groups WHERE host_id = ? AND group_id = ?";
-static const char sql_hg_list[] = "SELECT host_id, group_id FROM host_groups "
-				  "ORDER BY host_id, group_id";
 static const char sql_adm_get[] = "SELECT dns_tcp, dns_cname, dns_tcpcname, dns_cookies, "
 				  "log_untrusted, unknown_resolver_groups, alias_ttl_ms "
 				  "FROM admission WHERE id = 1";
@@ -864,241 +850,4 @@ pol_admission_set(struct pol_store *st, const struct pol_admission *a, struct po
 	sqlite3_bind_int(s, 6, a->unknown_resolver_groups);
 	sqlite3_bind_int64(s, 7, a->alias_ttl_ms);
 	return pol_store_step_done(st, s, "admission", e);
-}
-
-static int
-host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
-{
-	sqlite3_stmt *s = pol_store_stmt(st, sql_hg_list);
-	struct pol_host_group *arr = NULL;
-	size_t cap = 0, cnt = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap != 0 ? 2 * cap : 16;
-			struct pol_host_group *p = realloc(arr, ncap * sizeof(*arr));
-
-			if (p == NULL) {
-				sqlite3_reset(s);
-				free(arr);
-				return -ENOMEM;
-			}
-			arr = p;
-			cap = ncap;
-		}
-		arr[cnt].host_id = sqlite3_column_int64(s, 0);
-		arr[cnt].group_id = sqlite3_column_int64(s, 1);
-		cnt++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		free(arr);
-		return -EIO;
-	}
-	*out = arr;
-	*n = cnt;
-	return 0;
-}
-
-int
-pol_store_read_all(struct pol_store *st, struct pol_snap *snap)
-{
-	int rc;
-
-#define LIST(E, F) ent_list(st, &ent_##E, (void **)&snap->F, &snap->n_##F)
-	if ((rc = LIST(zone, zones)) != 0 || (rc = LIST(nameserver, nameservers)) != 0 ||
-	    (rc = LIST(service_addr, service_addrs)) != 0 ||
-	    (rc = LIST(pool_addr, pool_addrs)) != 0 || (rc = LIST(group, groups)) != 0 ||
-	    (rc = LIST(host, hosts)) != 0 || (rc = LIST(service, services)) != 0 ||
-	    (rc = LIST(fw_rule, fw_rules)) != 0 || (rc = LIST(alg_route, alg_routes)) != 0 ||
-	    (rc = LIST(bracket, brackets)) != 0 ||
-	    (rc = LIST(resolver_group, resolver_groups)) != 0 ||
-	    (rc = LIST(resolver_node, resolver_nodes)) != 0)
-		return rc;
-#undef LIST
-	rc = host_groups_list(st, &snap->host_groups, &snap->n_host_groups);
-	if (rc != 0)
-		return rc;
-	return pol_admission_get(st, &snap->admission);
-}
-
-/* New id of the row whose snapshot id is old (arrays sorted by id, validated). */
-static int64_t
-map_id(const void *base, size_t n, size_t size, const int64_t *new_ids, int64_t old)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t id;
-
-		memcpy(&id, (const char *)base + mid * size, sizeof(id));
-		if (id == old)
-			return new_ids[mid];
-		if (id < old)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
-}
-
-/* Insert n rows of one table, recording their new ids; fix references with fix(). */
-static int
-insert_rows(struct pol_store *st, const struct ent *en, const void *rows, size_t n,
-	    int64_t *new_ids, void (*fix)(void *row, const void *ctx), const void *ctx,
-	    struct pol_err *e)
-{
-	union {
-		struct pol_zone z;
-		struct pol_nameserver ns;
-		struct pol_service_addr sa;
-		struct pol_pool_addr pa;
-		struct pol_group g;
-		struct pol_host h;
-		struct pol_service sv;
-		struct pol_fw_rule fw;
-		struct pol_alg_route alg;
-		struct pol_bracket b;
-		struct pol_resolver_group rg;
-		struct pol_resolver_node rn;
-	} row;
-
-	for (size_t i = 0; i < n; i++) {
-		int rc;
-
-		memcpy(&row, (const char *)rows + i * en->size, en->size);
-		if (fix != NULL)
-			fix(&row, ctx);
-		rc = ent_insert(st, en, &row, e);
-		if (rc != 0)
-			return rc;
-		if (new_ids != NULL)
-			memcpy(&new_ids[i], &row, sizeof(int64_t));
-	}
-	return 0;
-}
-
-struct id_maps {
-	const struct pol_snap *s;
-	int64_t *zones, *groups, *hosts, *rgroups;
-};
-
-static void
-fix_nameserver(void *row, const void *ctx)
-{
-	const struct id_maps *m = ctx;
-	struct pol_nameserver *ns = row;
-
-	ns->zone_id =
-		map_id(m->s->zones, m->s->n_zones, sizeof(*m->s->zones), m->zones, ns->zone_id);
-}
-
-static void
-fix_service(void *row, const void *ctx)
-{
-	const struct id_maps *m = ctx;
-	struct pol_service *sv = row;
-
-	sv->host_id =
-		map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts, sv->host_id);
-}
-
-static void
-fix_fw_rule(void *row, const void *ctx)
-{
-	const struct id_maps *m = ctx;
-	struct pol_fw_rule *r = row;
-
-	if (r->host_id != 0)
-		r->host_id = map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts,
-				    r->host_id);
-	if (r->group_id != 0)
-		r->group_id = map_id(m->s->groups, m->s->n_groups, sizeof(*m->s->groups), m->groups,
-				     r->group_id);
-}
-
-static void
-fix_resolver_node(void *row, const void *ctx)
-{
-	const struct id_maps *m = ctx;
-	struct pol_resolver_node *n = row;
-
-	n->group_id = map_id(m->s->resolver_groups, m->s->n_resolver_groups,
-			     sizeof(*m->s->resolver_groups), m->rgroups, n->group_id);
-}
-
-int
-pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e)
-{
-	static const char *const wipe[] = {
-		"DELETE FROM fw_rules",	       "DELETE FROM services",
-		"DELETE FROM host_groups",     "DELETE FROM hosts",
-		"DELETE FROM groups",	       "DELETE FROM nameservers",
-		"DELETE FROM zones",	       "DELETE FROM service_addrs",
-		"DELETE FROM pool_addrs",      "DELETE FROM alg_routes",
-		"DELETE FROM brackets",	       "DELETE FROM resolver_nodes",
-		"DELETE FROM resolver_groups",
-	};
-	const struct pol_snap *s = snap;
-	struct id_maps m = { .s = snap };
-	int rc = -ENOMEM;
-
-	for (size_t i = 0; i < ARRAY_SIZE(wipe); i++) {
-		sqlite3_stmt *q = pol_store_stmt(st, wipe[i]);
-
-		if (q == NULL)
-			return -EIO;
-		rc = pol_store_step_done(st, q, wipe[i] + 12, e);
-		if (rc != 0)
-			return rc;
-	}
-	m.zones = calloc(s->n_zones + 1, sizeof(int64_t));
-	m.groups = calloc(s->n_groups + 1, sizeof(int64_t));
-	m.hosts = calloc(s->n_hosts + 1, sizeof(int64_t));
-	m.rgroups = calloc(s->n_resolver_groups + 1, sizeof(int64_t));
-	if (m.zones == NULL || m.groups == NULL || m.hosts == NULL || m.rgroups == NULL) {
-		pol_err_set(e, "", "out of memory");
-		goto out;
-	}
-	rc = pol_admission_set(st, &s->admission, e);
-	if (rc != 0)
-		goto out;
-#define INS(E, F, IDS, FIX) insert_rows(st, &ent_##E, s->F, s->n_##F, IDS, FIX, &m, e)
-	if ((rc = INS(zone, zones, m.zones, NULL)) != 0 ||
-	    (rc = INS(nameserver, nameservers, NULL, fix_nameserver)) != 0 ||
-	    (rc = INS(service_addr, service_addrs, NULL, NULL)) != 0 ||
-	    (rc = INS(pool_addr, pool_addrs, NULL, NULL)) != 0 ||
-	    (rc = INS(group, groups, m.groups, NULL)) != 0 ||
-	    (rc = INS(host, hosts, m.hosts, NULL)) != 0 ||
-	    (rc = INS(service, services, NULL, fix_service)) != 0 ||
-	    (rc = INS(fw_rule, fw_rules, NULL, fix_fw_rule)) != 0 ||
-	    (rc = INS(alg_route, alg_routes, NULL, NULL)) != 0 ||
-	    (rc = INS(bracket, brackets, NULL, NULL)) != 0 ||
-	    (rc = INS(resolver_group, resolver_groups, m.rgroups, NULL)) != 0 ||
-	    (rc = INS(resolver_node, resolver_nodes, NULL, fix_resolver_node)) != 0)
-		goto out;
-#undef INS
-	for (size_t i = 0; i < s->n_host_groups; i++) {
-		int64_t h = map_id(s->hosts, s->n_hosts, sizeof(*s->hosts), m.hosts,
-				   s->host_groups[i].host_id);
-		int64_t g = map_id(s->groups, s->n_groups, sizeof(*s->groups), m.groups,
-				   s->host_groups[i].group_id);
-
-		rc = pol_host_group_add(st, h, g, e);
-		if (rc != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	free(m.zones);
-	free(m.groups);
-	free(m.hosts);
-	free(m.rgroups);
-	return rc;
 }

@@ -4,6 +4,7 @@
 #define RGW_TESTS_POLICY_FIXTURE_H
 
 #include <dirent.h>
+#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,5 +109,138 @@ fx_parse(const char *text)
 		fprintf(stderr, "parse failed: %s: %s\n", e.field, e.msg);
 	return s;
 }
+
+/* ---- store fixtures (need <cmocka.h> and <sqlite3.h> included first) ---- */
+#ifdef RGW_FIXTURE_STORE
+struct fx {
+	char *dir;
+	char path[512];
+	struct pol_store *st;
+};
+
+static inline int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct pol_err e = { { 0 }, { 0 } };
+
+	if (f == NULL || (f->dir = fx_tmpdir()) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/policy.db", f->dir);
+	f->st = pol_store_open(f->path, &e);
+	if (f->st == NULL) {
+		fprintf(stderr, "open: %s: %s\n", e.field, e.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static inline int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	pol_store_close(f->st);
+	fx_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Raw SQL on the database file through a second connection (test inspection only). */
+static inline int
+raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static inline long long
+raw_count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			n = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static inline void
+load_example(struct pol_store *st)
+{
+	char *text = fx_example();
+	struct pol_snap *s;
+	struct pol_err e = { { 0 }, { 0 } };
+
+	assert_non_null(text);
+	s = fx_parse(text);
+	assert_non_null(s);
+	if (pol_store_replace(st, s, &e) != 0)
+		fail_msg("replace: %s: %s", e.field, e.msg);
+	pol_snap_unref(s);
+	free(text);
+}
+
+/* Concatenated bytes of the database file and its WAL. */
+static inline char *
+db_bytes(const char *path, size_t *len)
+{
+	char wal[600];
+	size_t n1 = 0, n2 = 0;
+	char *a = fx_read_file(path, &n1), *b, *out;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	b = fx_read_file(wal, &n2);
+	out = malloc(n1 + n2 + 1);
+	assert_non_null(out);
+	if (a != NULL)
+		memcpy(out, a, n1);
+	if (b != NULL)
+		memcpy(out + n1, b, n2);
+	free(a);
+	free(b);
+	*len = n1 + n2;
+	return out;
+}
+
+static inline void
+assert_db_unchanged(struct fx *f, const char *want_text, const char *want_bytes, size_t want_len)
+{
+	char *text = fx_store_text(f->st), *bytes;
+	size_t len;
+
+	assert_non_null(text);
+	assert_string_equal(text, want_text);
+	free(text);
+	bytes = db_bytes(f->path, &len);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(bytes, want_bytes, len);
+	free(bytes);
+}
+
+static inline double
+now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+#endif
 
 #endif

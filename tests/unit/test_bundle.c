@@ -263,6 +263,10 @@ static const struct bad_case bad_cases[] = {
 	{ "hosts[0].services[2].protocol", "\"quic\"", "hosts[0].services[2].protocol", "tcp" },
 	{ "hosts[0].services[1].binding_timeout_ms", "0", "hosts[0].services[1].binding_timeout_ms",
 	  "1..3600000" },
+	{ "hosts[0].services[2].protocol", "\"icmp\"", "hosts[0].services[2].port",
+	  "a port needs protocol" },
+	{ "hosts[0].services[1]", "{\"fqdn\": \"icmp.test.gwa.demo\", \"port\": 7}",
+	  "hosts[0].services[1].port", "a port needs protocol" },
 	{ "hosts[0].firewall[0].dport", "70000", "hosts[0].firewall[0].dport", "1..65535" },
 	{ "hosts[0].firewall[0].dport", "\"90-80\"", "hosts[0].firewall[0].dport", "range" },
 	{ "hosts[0].firewall[0].icmp_type", "300", "hosts[0].firewall[0].icmp_type", "0..255" },
@@ -287,6 +291,7 @@ static const struct bad_case bad_cases[] = {
 	  "must not exceed load_max" },
 	{ "admission.alias_ttl_ms", "0", "admission.alias_ttl_ms", "1..3600000" },
 	{ "zones[0].kind", "\"sideways\"", "zones[0].kind", "forward, reverse or alias" },
+	{ "zones[1].kind", "\"reverse\"", "zones[1].name", "in-addr.arpa or ip6.arpa" },
 	/* invalid addresses and prefixes */
 	{ "hosts[0].ipv4", "\"192.168.0.300\"", "hosts[0].ipv4", "IPv4" },
 	{ "hosts[0].ipv4", "\"2001:db8::1\"", "hosts[0].ipv4", "IPv4" },

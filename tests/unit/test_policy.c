@@ -302,7 +302,7 @@ test_validate_handmade(void **state)
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "hosts[1].id");
 	h[1].id = 9;
-	z.kind = POL_ZONE_REVERSE; /* no forward zone left for the hosts */
+	z.kind = POL_ZONE_ALIAS; /* no forward zone left for the hosts */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "hosts[0].fqdn");
 	z.kind = POL_ZONE_FORWARD;

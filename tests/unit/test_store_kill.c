@@ -121,8 +121,8 @@ test_kill_during_replace(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0)
 			child_loop(path, a, b);
-		/* anywhere within the first few replaces, including mid-transaction */
-		usleep((useconds_t)(r % (unsigned)(3 * one * 1e6 + 1)) + 20000);
+		/* anywhere in the first one or two replaces: most kills land mid-transaction */
+		usleep((useconds_t)(r % (unsigned)(1.5 * one * 1e6 + 1)) + 20000);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

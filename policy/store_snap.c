@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/store_snap.c -- the whole policy at once: snapshot (read) and replace (write) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "store_int.h"
+
+static const char sql_hg_list[] = "SELECT host_id, group_id FROM host_groups "
+				  "ORDER BY host_id, group_id";
+
+static int
+host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_hg_list);
+	struct pol_host_group *arr = NULL;
+	size_t cap = 0, cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			size_t ncap = cap != 0 ? 2 * cap : 16;
+			struct pol_host_group *p = realloc(arr, ncap * sizeof(*arr));
+
+			if (p == NULL) {
+				sqlite3_reset(s);
+				free(arr);
+				return -ENOMEM;
+			}
+			arr = p;
+			cap = ncap;
+		}
+		arr[cnt].host_id = sqlite3_column_int64(s, 0);
+		arr[cnt].group_id = sqlite3_column_int64(s, 1);
+		cnt++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(arr);
+		return -EIO;
+	}
+	*out = arr;
+	*n = cnt;
+	return 0;
+}
+
+int
+pol_store_read_all(struct pol_store *st, struct pol_snap *snap)
+{
+	int rc;
+
+#define LIST(E, F) pol_ent_list(st, &pol_ent_##E, (void **)&snap->F, &snap->n_##F)
+	if ((rc = LIST(zone, zones)) != 0 || (rc = LIST(nameserver, nameservers)) != 0 ||
+	    (rc = LIST(service_addr, service_addrs)) != 0 ||
+	    (rc = LIST(pool_addr, pool_addrs)) != 0 || (rc = LIST(group, groups)) != 0 ||
+	    (rc = LIST(host, hosts)) != 0 || (rc = LIST(service, services)) != 0 ||
+	    (rc = LIST(fw_rule, fw_rules)) != 0 || (rc = LIST(alg_route, alg_routes)) != 0 ||
+	    (rc = LIST(bracket, brackets)) != 0 ||
+	    (rc = LIST(resolver_group, resolver_groups)) != 0 ||
+	    (rc = LIST(resolver_node, resolver_nodes)) != 0)
+		return rc;
+#undef LIST
+	rc = host_groups_list(st, &snap->host_groups, &snap->n_host_groups);
+	if (rc != 0)
+		return rc;
+	return pol_admission_get(st, &snap->admission);
+}
+
+/* New id of the row whose snapshot id is old (arrays sorted by id, validated). */
+static int64_t
+map_id(const void *base, size_t n, size_t size, const int64_t *new_ids, int64_t old)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t id;
+
+		memcpy(&id, (const char *)base + mid * size, sizeof(id));
+		if (id == old)
+			return new_ids[mid];
+		if (id < old)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Insert n rows of one table, recording their new ids; fix references with fix(). */
+static int
+insert_rows(struct pol_store *st, const struct ent *en, const void *rows, size_t n,
+	    int64_t *new_ids, void (*fix)(void *row, const void *ctx), const void *ctx,
+	    struct pol_err *e)
+{
+	union {
+		struct pol_zone z;
+		struct pol_nameserver ns;
+		struct pol_service_addr sa;
+		struct pol_pool_addr pa;
+		struct pol_group g;
+		struct pol_host h;
+		struct pol_service sv;
+		struct pol_fw_rule fw;
+		struct pol_alg_route alg;
+		struct pol_bracket b;
+		struct pol_resolver_group rg;
+		struct pol_resolver_node rn;
+	} row;
+
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+
+		memcpy(&row, (const char *)rows + i * en->size, en->size);
+		if (fix != NULL)
+			fix(&row, ctx);
+		rc = pol_ent_insert(st, en, &row, e);
+		if (rc != 0)
+			return rc;
+		if (new_ids != NULL)
+			memcpy(&new_ids[i], &row, sizeof(int64_t));
+	}
+	return 0;
+}
+
+struct id_maps {
+	const struct pol_snap *s;
+	int64_t *zones, *groups, *hosts, *rgroups;
+};
+
+static void
+fix_nameserver(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_nameserver *ns = row;
+
+	ns->zone_id =
+		map_id(m->s->zones, m->s->n_zones, sizeof(*m->s->zones), m->zones, ns->zone_id);
+}
+
+static void
+fix_service(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_service *sv = row;
+
+	sv->host_id =
+		map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts, sv->host_id);
+}
+
+static void
+fix_fw_rule(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_fw_rule *r = row;
+
+	if (r->host_id != 0)
+		r->host_id = map_id(m->s->hosts, m->s->n_hosts, sizeof(*m->s->hosts), m->hosts,
+				    r->host_id);
+	if (r->group_id != 0)
+		r->group_id = map_id(m->s->groups, m->s->n_groups, sizeof(*m->s->groups), m->groups,
+				     r->group_id);
+}
+
+static void
+fix_resolver_node(void *row, const void *ctx)
+{
+	const struct id_maps *m = ctx;
+	struct pol_resolver_node *n = row;
+
+	n->group_id = map_id(m->s->resolver_groups, m->s->n_resolver_groups,
+			     sizeof(*m->s->resolver_groups), m->rgroups, n->group_id);
+}
+
+int
+pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e)
+{
+	static const char *const wipe[] = {
+		"DELETE FROM fw_rules",	       "DELETE FROM services",
+		"DELETE FROM host_groups",     "DELETE FROM hosts",
+		"DELETE FROM groups",	       "DELETE FROM nameservers",
+		"DELETE FROM zones",	       "DELETE FROM service_addrs",
+		"DELETE FROM pool_addrs",      "DELETE FROM alg_routes",
+		"DELETE FROM brackets",	       "DELETE FROM resolver_nodes",
+		"DELETE FROM resolver_groups",
+	};
+	const struct pol_snap *s = snap;
+	struct id_maps m = { .s = snap };
+	int rc = -ENOMEM;
+
+	for (size_t i = 0; i < ARRAY_SIZE(wipe); i++) {
+		sqlite3_stmt *q = pol_store_stmt(st, wipe[i]);
+
+		if (q == NULL)
+			return -EIO;
+		rc = pol_store_step_done(st, q, wipe[i] + 12, e);
+		if (rc != 0)
+			return rc;
+	}
+	m.zones = calloc(s->n_zones + 1, sizeof(int64_t));
+	m.groups = calloc(s->n_groups + 1, sizeof(int64_t));
+	m.hosts = calloc(s->n_hosts + 1, sizeof(int64_t));
+	m.rgroups = calloc(s->n_resolver_groups + 1, sizeof(int64_t));
+	if (m.zones == NULL || m.groups == NULL || m.hosts == NULL || m.rgroups == NULL) {
+		pol_err_set(e, "", "out of memory");
+		goto out;
+	}
+	rc = pol_admission_set(st, &s->admission, e);
+	if (rc != 0)
+		goto out;
+#define INS(E, F, IDS, FIX) insert_rows(st, &pol_ent_##E, s->F, s->n_##F, IDS, FIX, &m, e)
+	if ((rc = INS(zone, zones, m.zones, NULL)) != 0 ||
+	    (rc = INS(nameserver, nameservers, NULL, fix_nameserver)) != 0 ||
+	    (rc = INS(service_addr, service_addrs, NULL, NULL)) != 0 ||
+	    (rc = INS(pool_addr, pool_addrs, NULL, NULL)) != 0 ||
+	    (rc = INS(group, groups, m.groups, NULL)) != 0 ||
+	    (rc = INS(host, hosts, m.hosts, NULL)) != 0 ||
+	    (rc = INS(service, services, NULL, fix_service)) != 0 ||
+	    (rc = INS(fw_rule, fw_rules, NULL, fix_fw_rule)) != 0 ||
+	    (rc = INS(alg_route, alg_routes, NULL, NULL)) != 0 ||
+	    (rc = INS(bracket, brackets, NULL, NULL)) != 0 ||
+	    (rc = INS(resolver_group, resolver_groups, m.rgroups, NULL)) != 0 ||
+	    (rc = INS(resolver_node, resolver_nodes, NULL, fix_resolver_node)) != 0)
+		goto out;
+#undef INS
+	for (size_t i = 0; i < s->n_host_groups; i++) {
+		int64_t h = map_id(s->hosts, s->n_hosts, sizeof(*s->hosts), m.hosts,
+				   s->host_groups[i].host_id);
+		int64_t g = map_id(s->groups, s->n_groups, sizeof(*s->groups), m.groups,
+				   s->host_groups[i].group_id);
+
+		rc = pol_host_group_add(st, h, g, e);
+		if (rc != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(m.zones);
+	free(m.groups);
+	free(m.hosts);
+	free(m.rgroups);
+	return rc;
+}

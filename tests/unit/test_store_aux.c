@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_store_aux.c -- API tokens, audit log and reputation state in the store */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#define RGW_FIXTURE_STORE
+#include "policy_fixture.h"
+
+/* Tokens: the secret is shown once and never stored; only the exact secret passes. */
+static void
+test_tokens(void **state)
+{
+	struct fx *f = *state;
+	char ro[POL_TOKEN_MAX], rw[POL_TOKEN_MAX], dup[POL_TOKEN_MAX], name[64],
+		miss[POL_TOKEN_MAX];
+	enum pol_role role;
+	struct pol_err e;
+	char *bytes;
+	size_t len;
+
+	assert_int_equal(pol_token_create(f->st, "reader", POL_ROLE_RO, ro, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, rw, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, dup, &e), -EEXIST);
+	assert_int_equal(pol_token_create(f->st, "bad name", POL_ROLE_RW, dup, &e), -EINVAL);
+	assert_int_equal(pol_token_count(f->st), 2);
+	assert_int_equal(strlen(ro), 4 + 64);
+	assert_int_equal(strncmp(ro, "rgw_", 4), 0);
+	assert_string_not_equal(ro, rw);
+
+	assert_int_equal(pol_token_check(f->st, ro, &role, name, sizeof(name)), 0);
+	assert_int_equal(role, POL_ROLE_RO);
+	assert_string_equal(name, "reader");
+	assert_int_equal(pol_token_check(f->st, rw, &role, name, sizeof(name)), 0);
+	assert_int_equal(role, POL_ROLE_RW);
+	assert_string_equal(name, "admin");
+	/* near misses */
+	snprintf(miss, sizeof(miss), "%s", ro);
+	miss[strlen(miss) - 1] = miss[strlen(miss) - 1] == '0' ? '1' : '0';
+	assert_int_equal(pol_token_check(f->st, miss, &role, name, sizeof(name)), -EACCES);
+	snprintf(miss, sizeof(miss), "%.*s", (int)strlen(ro) - 1, ro);
+	assert_int_equal(pol_token_check(f->st, miss, &role, name, sizeof(name)), -EACCES);
+	snprintf(miss, sizeof(miss), "%sa", ro);
+	assert_int_equal(pol_token_check(f->st, miss, &role, name, sizeof(name)), -EACCES);
+	snprintf(miss, sizeof(miss), "RGW_%s", ro + 4);
+	assert_int_equal(pol_token_check(f->st, miss, &role, name, sizeof(name)), -EACCES);
+	assert_int_equal(pol_token_check(f->st, "", &role, name, sizeof(name)), -EACCES);
+	assert_int_equal(pol_token_check(f->st, NULL, &role, name, sizeof(name)), -EACCES);
+
+	/* the table (and the whole file) holds no secret, in text or in binary */
+	assert_int_equal(raw_count(f->path, "SELECT count(*) FROM api_tokens WHERE "
+					    "length(hash) = 32 AND length(salt) = 16"),
+			 2);
+	bytes = db_bytes(f->path, &len);
+	assert_null(memmem(bytes, len, ro + 4, 64));
+	assert_null(memmem(bytes, len, rw + 4, 64));
+	for (int k = 0; k < 2; k++) {
+		const char *hex = (k == 0 ? ro : rw) + 4;
+		uint8_t raw[32];
+
+		for (int i = 0; i < 32; i++) {
+			unsigned v;
+
+			sscanf(hex + 2 * i, "%2x", &v);
+			raw[i] = (uint8_t)v;
+		}
+		assert_null(memmem(bytes, len, raw, sizeof(raw)));
+	}
+	free(bytes);
+
+	assert_int_equal(pol_token_delete(f->st, "reader"), 0);
+	assert_int_equal(pol_token_delete(f->st, "reader"), -ENOENT);
+	assert_int_equal(pol_token_check(f->st, ro, &role, name, sizeof(name)), -EACCES);
+	assert_int_equal(pol_token_count(f->st), 1);
+}
+
+static void
+test_audit(void **state)
+{
+	struct fx *f = *state;
+	struct pol_audit *rows;
+	size_t n;
+
+	for (int i = 0; i < 5; i++) {
+		char res[32];
+
+		snprintf(res, sizeof(res), "hosts/%d", i);
+		assert_int_equal(pol_audit_append(f->st, "admin", "update", res,
+						  i == 2 ? NULL : "{\"x\": 1}"),
+				 0);
+	}
+	assert_int_equal(pol_audit_list(f->st, 0, 3, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].resource, "hosts/4");
+	assert_string_equal(rows[2].resource, "hosts/2");
+	assert_null(rows[2].detail);
+	assert_string_equal(rows[0].detail, "{\"x\": 1}");
+	assert_string_equal(rows[0].actor, "admin");
+	assert_true(rows[0].ts_ms > 1600000000000ull);
+	assert_true(rows[0].id > rows[1].id);
+	{
+		int64_t next = rows[2].id;
+
+		pol_audit_free(rows, n);
+		assert_int_equal(pol_audit_list(f->st, next, 10, &rows, &n), 0);
+	}
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].resource, "hosts/1");
+	assert_string_equal(rows[1].resource, "hosts/0");
+	pol_audit_free(rows, n);
+	/* a policy replace keeps the audit log */
+	load_example(f->st);
+	assert_int_equal(pol_audit_list(f->st, 0, 100, &rows, &n), 0);
+	assert_int_equal(n, 5);
+	pol_audit_free(rows, n);
+}
+
+static void
+test_reputation(void **state)
+{
+	struct fx *f = *state;
+	struct pol_reputation r = { 0 }, *rows;
+	size_t n;
+
+	r.kind = POL_REP_RESOLVER_GROUP;
+	snprintf(r.key, sizeof(r.key), "public");
+	r.periods = 3;
+	r.prev_initial = 0.45;
+	r.prev_ok = 10;
+	r.prev_nok = 2;
+	r.prev_neutral = 5;
+	r.cur_initial = 0.6;
+	r.cur_ok = 4294967295u;
+	r.updated_ms = 1700000000123ull;
+	assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	r.kind = POL_REP_REQUESTOR;
+	snprintf(r.key, sizeof(r.key), "192.0.2.0/24");
+	r.has_override = true;
+	r.override_value = 0.1;
+	assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	/* upsert by (kind, key) */
+	r.cur_nok = 7;
+	assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	r.override_value = 2;
+	assert_int_equal(pol_reputation_save(f->st, &r), -EINVAL);
+	assert_int_equal(pol_reputation_list(f->st, &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].kind, POL_REP_RESOLVER_GROUP);
+	assert_string_equal(rows[0].key, "public");
+	assert_int_equal(rows[0].cur_ok, 4294967295u);
+	assert_int_equal(rows[0].prev_nok, 2);
+	assert_true(rows[0].prev_initial == 0.45);
+	assert_false(rows[0].has_override);
+	assert_int_equal(rows[0].updated_ms, 1700000000123ull);
+	assert_int_equal(rows[1].cur_nok, 7);
+	assert_true(rows[1].has_override);
+	assert_true(rows[1].override_value == 0.1);
+	free(rows);
+	/* kept across a policy replace */
+	load_example(f->st);
+	assert_int_equal(pol_reputation_list(f->st, &rows, &n), 0);
+	assert_int_equal(n, 2);
+	free(rows);
+	assert_int_equal(pol_reputation_delete(f->st, POL_REP_REQUESTOR, "192.0.2.0/24"), 0);
+	assert_int_equal(pol_reputation_delete(f->st, POL_REP_REQUESTOR, "192.0.2.0/24"), -ENOENT);
+	assert_int_equal(pol_reputation_delete(f->st, POL_REP_RESOLVER_GROUP, NULL), 0);
+	assert_int_equal(pol_reputation_list(f->st, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	free(rows);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
