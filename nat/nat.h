@@ -66,6 +66,9 @@ struct buf;
 void nat_rejected_metrics(const struct nat *n, struct buf *out, size_t top);
 /* A rejected-packet source as an address. */
 void nat_rej_source_addr(const struct nat_rej_source *s, struct addr *a);
+/* Refresh (and log) the kernel's queue drop counters now; they are also read every 2 s.
+ * Returns new drops or -errno. */
+int nat_check_drops(struct nat *n);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);
