@@ -7,6 +7,7 @@
 #   pbra_drive.py run SERVER QNAME LEGIT_RES CLIENT ECS NOISE_RES NOISE_PCT SECONDS RATE
 #   pbra_drive.py spoof SERVER QNAME COUNT SRC...   (scapy: forged UDP queries, no replies read)
 #   pbra_drive.py cluster SERVER QNAME RES_A RES_B CLIENT ECS   (alias from A asked by B, twice)
+#   pbra_drive.py badopt SERVER QNAME SRC   (ECS/ECI with wrong lengths or families; rcodes)
 import json
 import random
 import socket
@@ -20,6 +21,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 import dns.exception
+import dns.rcode
 
 
 def resolve(server, qname, src, ecs):
@@ -145,6 +147,34 @@ def cluster(args):
     print(json.dumps(out))
 
 
+def badopt(args):
+    """Queries for the service and for its alias with broken ECS / ECI options: every one
+    must get an answer (FORMERR or other), none may crash the daemon."""
+    server, qname, src = args[:3]
+    bad = [
+        dns.edns.GenericOption(8, bytes([0, 1, 40, 0, 10, 0, 0, 0, 0, 0])),  # srclen 40 > 32
+        dns.edns.GenericOption(8, bytes([0, 1, 24, 0, 10])),  # address shorter than srclen
+        dns.edns.GenericOption(8, bytes([0, 9, 8, 0, 10])),  # unknown family
+        dns.edns.GenericOption(8, bytes([0, 1])),  # truncated
+        dns.edns.GenericOption(0xFF01, bytes([0, 9, 1, 2, 3, 4, 0, 17, 0, 1])),  # ECI family 9
+        dns.edns.GenericOption(0xFF01, bytes([0, 1, 1, 2])),  # ECI too short
+    ]
+    q = dns.message.make_query(qname, dns.rdatatype.A)
+    r = dns.query.tcp(q, server, timeout=2, source=src)
+    names = [qname] + [rd.target.to_text() for rrset in r.answer for rd in rrset
+                       if rd.rdtype == dns.rdatatype.CNAME]
+    out = []
+    for name in names:
+        for opt in bad:
+            q = dns.message.make_query(name, dns.rdatatype.A, use_edns=0, options=[opt])
+            try:
+                r = dns.query.tcp(q, server, timeout=2, source=src)
+                out.append(dns.rcode.to_text(r.rcode()))
+            except (dns.exception.DNSException, OSError) as e:
+                out.append("no answer: " + type(e).__name__)
+    print(json.dumps({"names": len(names), "rcodes": out}))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "run":
         run(sys.argv[2:])
@@ -152,5 +182,7 @@ if __name__ == "__main__":
         spoof(sys.argv[2:])
     elif sys.argv[1] == "cluster":
         cluster(sys.argv[2:])
+    elif sys.argv[1] == "badopt":
+        badopt(sys.argv[2:])
     else:
         sys.exit("usage: pbra_drive.py run|spoof ...")

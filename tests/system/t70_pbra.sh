@@ -158,6 +158,11 @@ check "resolver groups merged once (cluster discovery), cached answer reused" \
 	jq -e '.subsystems.aliases.merges == 1 and .subsystems.aliases.cache_hits >= 1' "$T/st3.json"
 ip netns exec $PUB dig +time=2 +tries=1 +tcp @100.64.1.130 abcdefghijklmnopqrstuvwxyz012345.cname-gwa.demo A >"$T/dig.nx" 2>&1
 check "an unknown alias is NXDOMAIN (dig)" grep -q 'status: NXDOMAIN' "$T/dig.nx"
+# ECS / ECI with wrong lengths, prefix lengths or families, for a service and for its alias
+drive badopt 100.64.1.130 test.gwa.demo 100.64.0.53 >"$T/badopt.json" 2>"$T/badopt.err"
+echo "# bad options: $(cat "$T/badopt.json") $(head -3 "$T/badopt.err")"
+check "bad ECS/ECI options, for a service and for its alias: every query answered" \
+	jq -e '.names == 2 and (.rcodes | length) == 12 and all(.rcodes[]; startswith("no answer") | not)' "$T/badopt.json"
 check "daemon still running after the alias queries" kill -0 $RP
 stop spoof
 
