@@ -469,6 +469,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	enum dns_answer_res res = DNS_ANS_SEND;
 
 	memset(info, 0, sizeof(*info));
+	memset(&r, 0, sizeof(r));
 	enum dns_qerr qe = dns_query_parse(pkt, len, false, &q);
 	if (qe == DNS_QERR_DROP)
 		return DNS_ANS_DROP;
@@ -499,6 +500,11 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	size_t reserve = opt_size(&r);
 	dns_wr_init(&r.w, out, cap, limit > reserve ? limit - reserve : 0);
 
+	if (qe == DNS_QERR_COOKIE_ONLY) {
+		/* the client asks for a server cookie: NOERROR, no question, the cookie in OPT */
+		resp_start(&r, false);
+		goto done;
+	}
 	if (qe != DNS_QERR_NONE) {
 		info->formerr_like = true;
 		if (qe == DNS_QERR_FORMERR_NOQ) {
