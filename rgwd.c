@@ -555,6 +555,8 @@ api_metrics_hook(void *arg, struct buf *out)
 
 	if (d->dns != NULL)
 		dns_metrics(d->dns, out);
+	if (d->alg != NULL)
+		alg_metrics(d->alg, out); /* alg */
 	if (d->nat != NULL) {
 		nat_get_stats(d->nat, &ns);
 		buf_printf(out,
@@ -582,16 +584,8 @@ api_metrics_hook(void *arg, struct buf *out)
 				   nat_refusal_name((enum nat_refusal)i),
 				   (unsigned long long)ns.pool.refused[i]);
 	}
-	if (d->alg != NULL) {
-		uint64_t as[ALG_STAT_COUNT];
-
-		alg_stats(d->alg, as);
-		buf_printf(out, "# HELP rgw_alg ALG connection counters (active is a gauge).\n"
-				"# TYPE rgw_alg untyped\n");
-		for (i = 0; i < ALG_STAT_COUNT; i++)
-			buf_printf(out, "rgw_alg{counter=\"%s\"} %llu\n",
-				   alg_stat_name((enum alg_stat)i), (unsigned long long)as[i]);
-	}
+	if (d->alg != NULL)
+		alg_metrics(d->alg, out);
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);
 		buf_printf(out, "# HELP rgw_admission_total PBRA admission decisions, by service "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alg/worker.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -296,6 +297,25 @@ alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT])
 	for (i = 0; i < alg->n_workers; i++)
 		for (s = 0; s < ALG_STAT_COUNT; s++)
 			out[s] += atomic_load_explicit(&alg->w[i]->stats[s], memory_order_relaxed);
+}
+
+void
+alg_metrics(const struct alg *alg, struct buf *out)
+{
+	uint64_t v[ALG_STAT_COUNT];
+	size_t s;
+
+	alg_stats(alg, v);
+	for (s = 0; s < ALG_STAT_COUNT; s++) {
+		if (s == ALG_STAT_ACTIVE)
+			continue;
+		buf_printf(out, "# TYPE rgw_alg_%s_total counter\nrgw_alg_%s_total %llu\n",
+			   stat_names[s], stat_names[s], (unsigned long long)v[s]);
+	}
+	buf_printf(out,
+		   "# HELP rgw_alg_active Open ALG client connections.\n"
+		   "# TYPE rgw_alg_active gauge\nrgw_alg_active %llu\n",
+		   (unsigned long long)v[ALG_STAT_ACTIVE]);
 }
 
 void

@@ -58,6 +58,10 @@ int alg_apply(struct alg *alg, const struct pol_snap *snap);
 /* Sum of the workers' counters into out[ALG_STAT_COUNT]. Any thread. */
 void alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT]);
 
+struct buf;
+/* Append the counters in Prometheus text format (rgw_alg_*_total, rgw_alg_active). Any thread. */
+void alg_metrics(const struct alg *alg, struct buf *out);
+
 /* Stop the workers (open connections are closed), join them and free. NULL is a no-op. */
 void alg_free(struct alg *alg);
 

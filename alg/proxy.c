@@ -18,10 +18,10 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define PIPE_MIN	  65536	     /* the kernel's default, always available */
+#define PIPE_MIN	  65536 /* the kernel's default, always available */
 #define PIPE_CAP	  (c->w->pipe_cap)
-#define PIPE_POOL_MAX	  256	/* free pipes kept per worker */
-#define CLOSING_LINGER_MS 1000	/* drain a refused client this long before closing */
+#define PIPE_POOL_MAX	  256  /* free pipes kept per worker */
+#define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
 #define RELAY_UP	  1 /* client -> backend */
 #define RELAY_DOWN	  2 /* backend -> client */
@@ -91,7 +91,7 @@ static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static void closing_read(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
-static void connect_done(struct alg_conn *c);
+static void connect_done(struct alg_conn *c, int events);
 static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
 static int pump(struct alg_conn *c, int src, int dst, int *pipe_fds, uint32_t *plen,
@@ -350,7 +350,7 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 		break;
 	case CS_CONNECTING:
 		if (fd == c->bfd)
-			connect_done(c);
+			connect_done(c, events);
 		else /* more client bytes before the backend is ready: wait (lazily) */
 			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
 		break;
@@ -361,7 +361,9 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 			replay(c);
 		break;
 	case CS_RELAY:
-		if (events & EV_ERROR) {
+		/* A hang-up with readable data is an EOF the pump will see; only a bare error
+		 * needs SO_ERROR. */
+		if ((events & EV_ERROR) && !(events & (EV_READ | EV_WRITE))) {
 			int err = 0;
 			socklen_t el = sizeof(err);
 
@@ -617,13 +619,14 @@ backend_connect(struct alg_conn *c, const struct alg_route *rt)
 }
 
 static void
-connect_done(struct alg_conn *c)
+connect_done(struct alg_conn *c, int events)
 {
 	struct alg_worker *w = c->w;
 	int err = 0;
 	socklen_t el = sizeof(err);
 
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
+	/* writable without EPOLLERR/EPOLLHUP: connected, no need to ask */
+	if ((events & EV_ERROR) && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
 		err = errno;
 	if (err != 0) {
 		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
@@ -753,8 +756,15 @@ pump(struct alg_conn *c, int src, int dst, int *p, uint32_t *plen, uint64_t *cou
 	if (*plen == 0 && p[0] != -1)
 		pipe_put(c->w, p);
 	if ((c->flags & eof_flag) && *plen == 0 && !(c->flags & shut_flag)) {
-		/* half-close: the peer learns that no more bytes will come */
-		shutdown(dst, SHUT_WR);
+		/* Half-close: the peer learns that no more bytes will come. When the other
+		 * direction is already finished the connection closes right after, and close()
+		 * sends the FIN: skip the syscall. */
+		int other_done = eof_flag == CF_CEOF
+					 ? (c->flags & CF_BEOF) && (c->flags & CF_CSHUT)
+					 : (c->flags & CF_CEOF) && (c->flags & CF_BSHUT);
+
+		if (!other_done)
+			shutdown(dst, SHUT_WR);
 		c->flags |= (uint8_t)shut_flag;
 	}
 	return moved;

@@ -11,10 +11,12 @@ PIDS=""
 PASS=0
 FAIL=0
 
+NETNS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
 	[ -n "$KEEP" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -67,7 +69,7 @@ http {
 $(cat "$T/nginx.body")
 }
 NGX
-	nginx -p "$T/nginx" -c "$T/nginx.conf" &
+	${NGINX_NS:+ip netns exec "$NGINX_NS"} nginx -p "$T/nginx" -c "$T/nginx.conf" &
 	NGINX_PID=$!
 	PIDS="$PIDS $NGINX_PID"
 	for _ in $(seq 50); do
@@ -95,7 +97,7 @@ $1
 CONF
 	"$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" > "$T/import.log" 2>&1 ||
 		{ cat "$T/import.log"; return 1; }
-	"$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
+	${RGWD_NS:+ip netns exec "$RGWD_NS"} "$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
 	RGWD_PID=$!
 	PIDS="$PIDS $RGWD_PID"
 	for _ in $(seq 50); do
