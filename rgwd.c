@@ -15,6 +15,7 @@
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/util.h"
 #include "dns/alias.h"
 #include "dns/dns.h"
@@ -756,6 +757,8 @@ on_stop_signal(struct ev_loop *loop, int signo, void *arg)
 {
 	(void)arg;
 	log_info("rgwd: %s received, shutting down", strsignal(signo));
+	/* --- notify: the service manager sees the stop as ours, not a crash */
+	notify_send("STOPPING=1");
 	ev_stop(loop);
 }
 
@@ -767,8 +770,14 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	log_info("rgwd: SIGHUP received, reloading policy");
-	if (reload_policy(d) < 0)
+	/* --- notify: systemctl reload returns once READY=1 follows RELOADING=1 */
+	notify_send("RELOADING=1\nSTATUS=reloading policy");
+	if (reload_policy(d) < 0) {
 		log_warnx("rgwd: reload failed; the previous policy stays in force");
+		notify_send("READY=1\nSTATUS=reload failed; previous policy in force");
+	} else {
+		notify_send("READY=1\nSTATUS=serving");
+	}
 }
 
 int
@@ -980,6 +989,9 @@ main(int argc, char **argv)
 	}
 
 	log_info("rgwd: ready");
+	/* --- notify: DNS listeners are open and the policy is applied (Type=notify) */
+	if (notify_sendf("READY=1\nSTATUS=serving\nMAINPID=%d", (int)getpid()) < 0)
+		log_warnx("rgwd: cannot notify the service manager ($NOTIFY_SOCKET)");
 	if (ev_run(d.loop) < 0) {
 		log_warn("rgwd: event loop failed");
 		goto out;
