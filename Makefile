@@ -153,12 +153,13 @@ install: all
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
 	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
+	$(if $(wildcard rgwctl.c),install -D -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1)
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/rgwd.service \
 		> $(DESTDIR)$(UNITDIR)/rgwd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl \
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 

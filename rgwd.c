@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alg/alg.h"
 #include "api/api.h"
 #include "common/buf.h"
 #include "common/conf.h"
@@ -46,6 +47,7 @@ struct rgwd {
 	uint64_t rep_timer;  /* next period transition / save */
 	uint64_t rep_next_save_ms;
 	struct api *api;
+	struct alg *alg; /* ALG subsystem, NULL when disabled */
 };
 
 static void usage(FILE *f);
@@ -355,6 +357,10 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 		return -ENOMEM;
 	}
 	/* --- end dns --- */
+	/* --- alg: routes and listeners from the snapshot --- */
+	if (d->alg != NULL && alg_apply(d->alg, snap) < 0)
+		log_warnx("rgwd: alg: some listeners could not be opened (see above)");
+	/* --- end alg --- */
 
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
@@ -453,6 +459,17 @@ api_status_hook(void *arg)
 					      (json_int_t)ds.allocations, "allocations_refused",
 					      (json_int_t)ds.alloc_refused));
 	}
+	if (d->alg != NULL) {
+		uint64_t as[ALG_STAT_COUNT];
+		json_t *a = json_object();
+		size_t i;
+
+		alg_stats(d->alg, as);
+		for (i = 0; a != NULL && i < ALG_STAT_COUNT; i++)
+			json_object_set_new(a, alg_stat_name((enum alg_stat)i),
+					    json_integer((json_int_t)as[i]));
+		json_object_set_new(o, "alg", a);
+	}
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);
 		json_object_set_new(
@@ -505,6 +522,16 @@ api_metrics_hook(void *arg, struct buf *out)
 			buf_printf(out, "rgw_allocations_refused_total{reason=\"%s\"} %llu\n",
 				   nat_refusal_name((enum nat_refusal)i),
 				   (unsigned long long)ns.pool.refused[i]);
+	}
+	if (d->alg != NULL) {
+		uint64_t as[ALG_STAT_COUNT];
+
+		alg_stats(d->alg, as);
+		buf_printf(out, "# HELP rgw_alg ALG connection counters (active is a gauge).\n"
+				"# TYPE rgw_alg untyped\n");
+		for (i = 0; i < ALG_STAT_COUNT; i++)
+			buf_printf(out, "rgw_alg{counter=\"%s\"} %llu\n",
+				   alg_stat_name((enum alg_stat)i), (unsigned long long)as[i]);
 	}
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);
@@ -804,6 +831,13 @@ main(int argc, char **argv)
 		dns_set_allocator(d.dns, alloc_from_pool, &d);
 	}
 	/* --- end dns --- */
+	/* --- alg --- */
+	if (d.conf.alg_enable) {
+		d.alg = alg_new(d.loop, &d.conf);
+		if (d.alg == NULL)
+			goto out;
+	}
+	/* --- end alg --- */
 
 	if (reload_policy(&d) < 0)
 		goto out;
@@ -838,6 +872,7 @@ main(int argc, char **argv)
 out:
 	/* Subsystems stop here, in reverse order. */
 	api_free(d.api);
+	alg_free(d.alg); /* alg */
 	dns_free(d.dns); /* dns */
 	nat_free(d.nat); /* --- nat: removes the table */
 	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)

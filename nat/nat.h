@@ -57,6 +57,9 @@ struct nat_stats {
 	uint64_t nft_rules; /* rules in the table */
 };
 void nat_get_stats(const struct nat *n, struct nat_stats *out);
+/* Refresh (and log) the kernel's queue drop counters now; they are also read every 2 s.
+ * Returns new drops or -errno. */
+int nat_check_drops(struct nat *n);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/services.sh -- the real servers of each node role: certificates (openssl),
 # unbound on the router, nginx and socat echo servers on private hosts, a peer-printing
 # listener on the public client, and rgwd (from the build tree) on the gateway.
@@ -58,6 +59,9 @@ server:
 	num-threads: 1
 	interface: $TB_RESOLVER
 	interface: 127.0.0.1
+	# Queries to the gateway leave from the resolver's public address (not from the router's
+	# WAN-side 100.64.1.1): that is the address the gateway's resolver groups know.
+	outgoing-interface: $TB_RESOLVER
 	port: 53
 	do-ip6: no
 	access-control: 100.64.0.0/16 allow
@@ -144,6 +148,7 @@ http {
 		server_name $fqdn www.$fqdn;
 		ssl_certificate $p/$fqdn.pem;
 		ssl_certificate_key $p/$fqdn.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
 		root $TB_STATE/www;
 		location = /whoami {
 			default_type text/plain;
