@@ -7,6 +7,9 @@
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
 #                        tears it down at the end, else lxc-testbed/down does)
+#   make deb             Debian package (build/deb/rgwd_<version>_<arch>.deb) + lintian
+#   make image           customer-edge gateway disk image (build/image/, root, debootstrap)
+#   make image-test      boot the image under qemu, check DNS and a LAN server (root)
 #   make format | lint | install | deps | clean
 
 PREFIX     ?= /usr/local
@@ -68,7 +71,7 @@ SYSTEM_BINS  = $(SYSTEM_SRCS:tests/system/%.c=$(BUILD)/tests/sys/%)
 DEPFLAGS = -MMD -MP
 
 .PHONY: all check test system-check format lint install uninstall demo deps deps-test deps-demo clean \
-	bench fuzz
+	bench fuzz deb deps-pkg image image-test upgrade-test
 
 all: $(PROGS)
 
@@ -121,6 +124,10 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
 	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
 	iputils-ping tcpdump conntrack
+# dns bench (tests/bench/dns): dnsperf, and Knot as a peer
+TEST_DEBS += dnsperf knot
+# t70_pbra: a dnspython client and scapy (spoofed queries)
+TEST_DEBS += python3-dnspython python3-scapy
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
@@ -132,6 +139,31 @@ DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping ipr
 	nftables conntrack tcpdump python3 python3-scapy procps util-linux binutils
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
+
+# Packaging (docs/packaging.md): the Debian package, the customer-edge image and its tests.
+# Not part of make test (image-test boots a VM); the package tools are installed on demand.
+PKG_DEBS = dpkg-dev debhelper fakeroot lintian adduser libcmocka-dev
+IMAGE_DEBS = mmdebstrap debootstrap qemu-utils qemu-system-x86 extlinux syslinux-common \
+	e2fsprogs fdisk util-linux \
+	iproute2 bind9-dnsutils curl python3
+deps-pkg:
+	@tests/install-debs $(PKG_DEBS)
+
+# dpkg-buildpackage runs in a copy of the tracked (and new, unignored) files, so that the
+# worktree stays clean; the .deb, .buildinfo and .changes land in build/deb/.
+deb: deps deps-pkg
+	@tools/build-deb build/deb
+
+# The package built from an older commit, upgraded to this one (root: a throwaway chroot).
+upgrade-test: deb
+	timeout -k 10 900 tests/pkg/upgrade-test build/deb
+
+image: deb
+	@tests/install-debs $(IMAGE_DEBS)
+	tools/build-image build/deb build/image
+
+image-test: image
+	timeout -k 10 1200 tests/pkg/image-test build/image
 
 format:
 	clang-format -i $(wildcard *.c *.h $(addsuffix /*.c,$(MODDIRS)) \
@@ -145,18 +177,20 @@ lint:
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/rgw \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/rgwd $(DESTDIR)$(SBINDIR)/rgwd
 	$(if $(wildcard rgwctl.c),install -m 0755 $(BUILD)/rgwctl $(DESTDIR)$(BINDIR)/rgwctl)
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
 	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
+	install -D -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/rgwd.service \
 		> $(DESTDIR)$(UNITDIR)/rgwd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl \
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 

@@ -15,7 +15,9 @@
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
+#include "common/notify.h"
 #include "common/util.h"
+#include "dns/alias.h"
 #include "dns/dns.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
@@ -39,8 +41,9 @@ struct rgwd {
 	const char *conf_path;
 	struct ev_loop *loop;
 	struct pol_store *store;
-	struct pol_snap *snap; /* policy in force */
-	struct dns *dns;       /* NULL when [dns] enable = no */
+	struct pol_snap *snap;	     /* policy in force */
+	struct dns *dns;	     /* NULL when [dns] enable = no */
+	struct dns_aliases *aliases; /* one-time CNAME aliases (with dns) */
 	uint64_t started_ms;
 	struct nat *nat;     /* pool, nftables table, NFQUEUE admission */
 	struct nat_rep *rep; /* reputation evidence and PBRA admission */
@@ -68,11 +71,17 @@ static void on_dns_policy_changed(void *arg);
 static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
 			   enum nat_refusal *why);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
+static bool alias_known(void *arg, const struct addr *resolver);
+static void alias_note(void *arg, const struct addr *resolver, bool trusted);
+static bool alias_pending(void *arg, const struct addr *public_addr, int64_t service_id);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
 static json_t *api_bindings_hook(void *arg);
 static json_t *api_status_hook(void *arg);
 static void api_metrics_hook(void *arg, struct buf *out);
+static json_t *aliases_json(const struct dns_aliases *a);
+static json_t *rejected_json(const struct nat *n);
 static json_t *api_reputation_hook(void *arg);
 static int api_rep_override_hook(void *arg, enum pol_rep_kind kind, const char *key, bool set,
 				 double value);
@@ -459,6 +468,17 @@ api_status_hook(void *arg)
 					      (json_int_t)ds.allocations, "allocations_refused",
 					      (json_int_t)ds.alloc_refused));
 	}
+	if (d->alg != NULL) {
+		uint64_t as[ALG_STAT_COUNT];
+		json_t *a = json_object();
+		size_t i;
+
+		alg_stats(d->alg, as);
+		for (i = 0; a != NULL && i < ALG_STAT_COUNT; i++)
+			json_object_set_new(a, alg_stat_name((enum alg_stat)i),
+					    json_integer((json_int_t)as[i]));
+		json_object_set_new(o, "alg", a);
+	}
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);
 		json_object_set_new(
@@ -470,7 +490,58 @@ api_status_hook(void *arg)
 				  "events_ok", (json_int_t)rs.events_ok, "events_nok",
 				  (json_int_t)rs.events_nok, "resolver_groups", (int)rs.n_groups,
 				  "requestors", (int)rs.n_requestors, "hosts", (int)rs.n_hosts));
+		json_object_set_new(json_object_get(o, "reputation"), "queries_trusted",
+				    json_integer((json_int_t)rs.trusted));
+		json_object_set_new(json_object_get(o, "reputation"), "queries_untrusted",
+				    json_integer((json_int_t)rs.untrusted));
 	}
+	if (d->aliases != NULL)
+		json_object_set_new(o, "aliases", aliases_json(d->aliases));
+	if (d->nat != NULL)
+		json_object_set_new(o, "rejected_sources", rejected_json(d->nat));
+	return o;
+}
+
+/* Alias table counters for /status. */
+static json_t *
+aliases_json(const struct dns_aliases *a)
+{
+	struct dns_alias_stats st;
+
+	dns_aliases_get_stats(a, &st);
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "live", (int)st.live, "issued",
+			 (json_int_t)st.issued, "hits", (json_int_t)st.hits, "misses",
+			 (json_int_t)st.misses, "expired", (json_int_t)st.expired, "evicted",
+			 (json_int_t)st.evicted, "cache_hits", (json_int_t)st.cache_hits, "merges",
+			 (json_int_t)st.merges);
+}
+
+/* Rejected packets per source (the busiest RGWD_REJ_SOURCES) for /status. */
+#define RGWD_REJ_SOURCES 32
+static json_t *
+rejected_json(const struct nat *n)
+{
+	struct nat_rej_source src[RGWD_REJ_SOURCES];
+	size_t total = 0;
+	int k = nat_rejected_sources(n, src, RGWD_REJ_SOURCES, &total), i;
+	json_t *o = json_object(), *arr = json_array();
+	char ip[ADDR_STRLEN];
+	struct addr a;
+
+	if (o == NULL || arr == NULL) {
+		json_decref(o);
+		json_decref(arr);
+		return NULL;
+	}
+	for (i = 0; i < k; i++) {
+		nat_rej_source_addr(&src[i], &a);
+		addr_ntop(&a, ip, sizeof(ip));
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:i}", "source", ip, "packets",
+						     (json_int_t)src[i].packets, "records",
+						     (int)src[i].records));
+	}
+	json_object_set_new(o, "sources", json_integer((json_int_t)total));
+	json_object_set_new(o, "busiest", arr);
 	return o;
 }
 
@@ -514,6 +585,8 @@ api_metrics_hook(void *arg, struct buf *out)
 				   nat_refusal_name((enum nat_refusal)i),
 				   (unsigned long long)ns.pool.refused[i]);
 	}
+	if (d->alg != NULL)
+		alg_metrics(d->alg, out);
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);
 		buf_printf(out, "# HELP rgw_admission_total PBRA admission decisions, by service "
@@ -524,7 +597,17 @@ api_metrics_hook(void *arg, struct buf *out)
 				   "rgw_admission_total{class=\"%s\",result=\"refused\"} %llu\n",
 				   cls[i], (unsigned long long)rs.admitted[i], cls[i],
 				   (unsigned long long)rs.refused[i]);
+		buf_printf(out,
+			   "# HELP rgw_resolver_queries_total WAN service queries by trust "
+			   "(admission.log_untrusted).\n# TYPE rgw_resolver_queries_total counter\n"
+			   "rgw_resolver_queries_total{trust=\"trusted\"} %llu\n"
+			   "rgw_resolver_queries_total{trust=\"untrusted\"} %llu\n",
+			   (unsigned long long)rs.trusted, (unsigned long long)rs.untrusted);
 	}
+	if (d->aliases != NULL)
+		dns_aliases_metrics(d->aliases, out);
+	if (d->nat != NULL)
+		nat_rejected_metrics(d->nat, out, 10);
 }
 
 static int
@@ -539,6 +622,10 @@ rep_to_json(void *arg, const struct nat_rep_entry *e)
 		return 1;
 	json_object_set_new(o, "override",
 			    e->w.has_override ? json_real(e->w.override_value) : json_null());
+	if (e->kind == POL_REP_RESOLVER_GROUP) {
+		json_object_set_new(o, "trusted", json_integer((json_int_t)e->trusted));
+		json_object_set_new(o, "untrusted", json_integer((json_int_t)e->untrusted));
+	}
 	return json_array_append_new(arg, o) < 0;
 }
 
@@ -612,6 +699,42 @@ alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum
 	return nat_request(d->nat, &r, out, why);
 }
 
+/* --- aliases: one-time CNAME aliases and resolver evidence, fed to the reputation engine */
+#define RGWD_ALIAS_MAX 65536 /* live aliases (each costs ~600 bytes) */
+
+static int
+alias_merge(void *arg, const struct addr *asker, const struct addr *issuer)
+{
+	struct rgwd *d = arg;
+
+	return nat_rep_merge_resolvers(d->rep, asker, issuer);
+}
+
+static bool
+alias_known(void *arg, const struct addr *resolver)
+{
+	struct rgwd *d = arg;
+
+	return nat_rep_resolver_known(d->rep, resolver);
+}
+
+static void
+alias_note(void *arg, const struct addr *resolver, bool trusted)
+{
+	struct rgwd *d = arg;
+
+	nat_rep_note_query(d->rep, resolver, trusted);
+}
+
+static bool
+alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
+{
+	struct rgwd *d = arg;
+
+	return nat_pool_pending(nat_get_pool(d->nat), public_addr, service_id, ev_now_ms(d->loop));
+}
+/* --- end aliases */
+
 /* Every [reputation] period: age the evidence; every save_interval: persist it. */
 static void
 on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
@@ -634,6 +757,8 @@ on_stop_signal(struct ev_loop *loop, int signo, void *arg)
 {
 	(void)arg;
 	log_info("rgwd: %s received, shutting down", strsignal(signo));
+	/* --- notify: the service manager sees the stop as ours, not a crash */
+	notify_send("STOPPING=1");
 	ev_stop(loop);
 }
 
@@ -645,8 +770,14 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 	(void)loop;
 	(void)signo;
 	log_info("rgwd: SIGHUP received, reloading policy");
-	if (reload_policy(d) < 0)
+	/* --- notify: systemctl reload returns once READY=1 follows RELOADING=1 */
+	notify_send("RELOADING=1\nSTATUS=reloading policy");
+	if (reload_policy(d) < 0) {
 		log_warnx("rgwd: reload failed; the previous policy stays in force");
+		notify_send("READY=1\nSTATUS=reload failed; previous policy in force");
+	} else {
+		notify_send("READY=1\nSTATUS=serving");
+	}
 }
 
 int
@@ -810,6 +941,19 @@ main(int argc, char **argv)
 		}
 		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
 		dns_set_allocator(d.dns, alloc_from_pool, &d);
+		/* --- aliases: after the allocator, fed to the reputation engine */
+		d.aliases = dns_aliases_new(d.loop, RGWD_ALIAS_MAX);
+		if (d.aliases == NULL) {
+			log_warnx("rgwd: cannot create the alias table");
+			goto out;
+		}
+		dns_aliases_set_rep(d.aliases, &(struct dns_alias_rep){ .merge = alias_merge,
+									.known = alias_known,
+									.note = alias_note,
+									.pending = alias_pending,
+									.arg = &d });
+		dns_set_alias_hooks(d.dns, dns_aliases_hooks(), d.aliases);
+		/* --- end aliases */
 	}
 	/* --- end dns --- */
 	/* --- alg --- */
@@ -845,6 +989,9 @@ main(int argc, char **argv)
 	}
 
 	log_info("rgwd: ready");
+	/* --- notify: DNS listeners are open and the policy is applied (Type=notify) */
+	if (notify_sendf("READY=1\nSTATUS=serving\nMAINPID=%d", (int)getpid()) < 0)
+		log_warnx("rgwd: cannot notify the service manager ($NOTIFY_SOCKET)");
 	if (ev_run(d.loop) < 0) {
 		log_warn("rgwd: event loop failed");
 		goto out;
@@ -855,6 +1002,7 @@ out:
 	api_free(d.api);
 	alg_free(d.alg); /* alg */
 	dns_free(d.dns); /* dns */
+	dns_aliases_free(d.aliases);
 	nat_free(d.nat); /* --- nat: removes the table */
 	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");

@@ -437,6 +437,19 @@ svc_find(const struct nat_pool *p, int64_t id)
 }
 
 bool
+nat_pool_pending(const struct nat_pool *p, const struct addr *dst, int64_t service_id,
+		 uint64_t now_ms)
+{
+	const struct psvc *s = svc_find(p, service_id);
+	const struct binding *b;
+
+	if (s == NULL || dst->family != AF_INET)
+		return false;
+	b = key_find(p, ip_of(dst), s->port, s->proto);
+	return b != NULL && b->info.service_id == service_id && b->info.expires_ms > now_ms;
+}
+
+bool
 nat_pool_is_pool_addr(const struct nat_pool *p, const struct addr *dst)
 {
 	return dst->family == AF_INET && addr_index(p, ip_of(dst)) >= 0;

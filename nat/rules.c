@@ -384,6 +384,14 @@ build_base(struct ctx *x)
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
+		if (rc == 0 && !c->queue_native) {
+			/* nft cannot print the xtables target in an inet table: say what it is. */
+			char text[96];
+
+			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
+				 (unsigned)c->queue);
+			rc = nat_nft_rule_comment(r, text);
+		}
 		emit(x, "pre_admit", r, rc, "new flows to the pool: NFQUEUE (fail-closed)");
 	}
 
@@ -528,6 +536,13 @@ build_base(struct ctx *x)
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
 		emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
+	}
+	/* The private realm is reached through the pool (or a host's own ingress accept
+	 * rules above), never by routing to it directly, whatever forward_policy says. */
+	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
 	}
 
 	/* Optional SYN proxy in front of the service addresses (the ALG listens there). */
