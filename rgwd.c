@@ -556,8 +556,6 @@ api_metrics_hook(void *arg, struct buf *out)
 
 	if (d->dns != NULL)
 		dns_metrics(d->dns, out);
-	if (d->alg != NULL)
-		alg_metrics(d->alg, out); /* alg */
 	if (d->nat != NULL) {
 		nat_get_stats(d->nat, &ns);
 		buf_printf(out,
