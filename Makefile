@@ -124,6 +124,10 @@ BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-
 TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python3 \
 	bind9-dnsutils knot-dnsutils unbound nsd nginx openssl socat netcat-openbsd \
 	iputils-ping tcpdump conntrack
+# dns bench (tests/bench/dns): dnsperf, and Knot as a peer
+TEST_DEBS += dnsperf knot
+# t70_pbra: a dnspython client and scapy (spoofed queries)
+TEST_DEBS += python3-dnspython python3-scapy
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
@@ -180,15 +184,14 @@ install: all
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
 	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
-	install -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1
+	install -D -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/rgwd.service \
 		> $(DESTDIR)$(UNITDIR)/rgwd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl \
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
-		$(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 
 demo: deps deps-demo

@@ -79,6 +79,9 @@ usage(FILE *f)
 	      "  reputation reset KIND KEY\n"
 	      "  export                            the whole policy as a bundle, to stdout\n"
 	      "  import FILE                       replace the whole policy by FILE ('-': stdin)\n"
+	      "  token add NAME [--role ro|rw]     create an API token (default ro); its secret is\n"
+	      "                                    printed once\n"
+	      "  token del NAME                    revoke a token at once\n"
 	      "  status                            version, uptime and counters\n"
 	      "  audit                             the newest audit log lines\n"
 	      "  raw METHOD PATH [BODY]            any request; BODY '-' reads stdin\n"
@@ -722,6 +725,24 @@ run(struct ctl *c, int argc, char **argv)
 			fwrite(r.body, 1, r.len, stdout);
 		free(r.body);
 		return rc;
+	} else if (strcmp(cmd, "token") == 0 && argc >= 3) {
+		if (strcmp(sub, "add") == 0 && (argc == 3 || argc == 5)) {
+			json_t *b = json_pack("{s:s}", "name", argv[2]);
+			if (argc == 5) {
+				if (strcmp(argv[3], "--role") != 0) {
+					json_decref(b);
+					return EXIT_USAGE;
+				}
+				json_object_set_new(b, "role", json_string(argv[4]));
+			}
+			return do_req(c, "POST", "/api/v1/tokens", b, 201, NULL);
+		}
+		if (strcmp(sub, "del") == 0 && argc == 3) {
+			char *k = urlenc(argv[2]);
+			snprintf(path, sizeof(path), "/api/v1/tokens/%s", k);
+			free(k);
+			return do_req(c, "DELETE", path, NULL, 204, NULL);
+		}
 	} else if (strcmp(cmd, "status") == 0 && argc == 1) {
 		return do_req(c, "GET", "/api/v1/status", NULL, 200, NULL);
 	} else if (strcmp(cmd, "audit") == 0 && argc == 1) {

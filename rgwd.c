@@ -9,13 +9,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alg/alg.h"
 #include "api/api.h"
+#include "api/views.h"
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/notify.h"
 #include "common/util.h"
+#include "dns/alias.h"
 #include "dns/dns.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
@@ -39,14 +42,17 @@ struct rgwd {
 	const char *conf_path;
 	struct ev_loop *loop;
 	struct pol_store *store;
-	struct pol_snap *snap; /* policy in force */
-	struct dns *dns;       /* NULL when [dns] enable = no */
+	struct pol_snap *snap;	     /* policy in force */
+	struct dns *dns;	     /* NULL when [dns] enable = no */
+	struct dns_aliases *aliases; /* one-time CNAME aliases (with dns) */
+	struct api_views views;	     /* what the API shows of the subsystems above */
 	uint64_t started_ms;
 	struct nat *nat;     /* pool, nftables table, NFQUEUE admission */
 	struct nat_rep *rep; /* reputation evidence and PBRA admission */
 	uint64_t rep_timer;  /* next period transition / save */
 	uint64_t rep_next_save_ms;
 	struct api *api;
+	struct alg *alg; /* ALG subsystem, NULL when disabled */
 };
 
 static void usage(FILE *f);
@@ -67,6 +73,10 @@ static void on_dns_policy_changed(void *arg);
 static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
 			   enum nat_refusal *why);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
+static bool alias_known(void *arg, const struct addr *resolver);
+static void alias_note(void *arg, const struct addr *resolver, bool trusted);
+static bool alias_pending(void *arg, const struct addr *public_addr, int64_t service_id);
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
 static json_t *api_bindings_hook(void *arg);
@@ -356,6 +366,10 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 		return -ENOMEM;
 	}
 	/* --- end dns --- */
+	/* --- alg: routes and listeners from the snapshot --- */
+	if (d->alg != NULL && alg_apply(d->alg, snap) < 0)
+		log_warnx("rgwd: alg: some listeners could not be opened (see above)");
+	/* --- end alg --- */
 
 	pol_snap_unref(d->snap);
 	d->snap = pol_snap_ref(snap);
@@ -384,169 +398,29 @@ api_snapshot_hook(void *arg)
 	return d->snap != NULL ? pol_snap_ref(d->snap) : NULL;
 }
 
-/* --- api hooks: read-only views of the live subsystems --- */
-
-static int
-binding_to_json(void *arg, const struct nat_binding_info *b)
-{
-	struct rgwd *d = ((void **)arg)[0];
-	json_t *arr = ((void **)arg)[1];
-	char pub[ADDR_STRLEN], priv[ADDR_STRLEN], res[ADDR_STRLEN], req[PREFIX_STRLEN];
-	const struct pol_host *h = d->snap ? pol_snap_host(d->snap, b->host_id) : NULL;
-	uint64_t now = ev_now_ms(d->loop);
-	const char *proto = pol_proto_name(b->protocol);
-	json_t *o;
-
-	o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)b->id,
-		      "public", addr_ntop(&b->public_addr, pub, sizeof(pub)), "protocol",
-		      proto ? proto : "other", "port", b->port, "host", h ? h->fqdn : "", "private",
-		      addr_ntop(&b->private_addr, priv, sizeof(priv)), "resolver",
-		      addr_ntop(&b->resolver, res, sizeof(res)), "sla", b->sla, "expires_ms",
-		      (json_int_t)(b->expires_ms > now ? b->expires_ms - now : 0));
-	if (o != NULL && b->has_requestor)
-		json_object_set_new(o, "requestor",
-				    json_string(prefix_ntop(&b->requestor, req, sizeof(req))));
-	return o == NULL || json_array_append_new(arr, o) < 0;
-}
-
+/* --- api hooks: read-only views of the live subsystems (api/views.c) --- */
 static json_t *
 api_bindings_hook(void *arg)
 {
-	struct rgwd *d = arg;
-	json_t *arr = json_array();
-	void *ctx[2] = { d, arr };
-
-	if (arr != NULL && d->nat != NULL)
-		nat_pool_foreach(nat_get_pool(d->nat), binding_to_json, ctx);
-	return arr;
+	return api_views_bindings(&((struct rgwd *)arg)->views);
 }
 
 static json_t *
 api_status_hook(void *arg)
 {
-	struct rgwd *d = arg;
-	struct nat_rep_stats rs;
-	struct dns_stats ds;
-	struct nat_stats ns;
-	json_t *o = json_object();
-
-	if (o == NULL)
-		return NULL;
-	if (d->nat != NULL) {
-		nat_get_stats(d->nat, &ns);
-		json_object_set_new(
-			o, "nat",
-			json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pool_size",
-				  (int)ns.pool.size, "pool_allocated", (int)ns.pool.allocated,
-				  "bindings", (int)ns.pool.bindings, "bindings_created",
-				  (json_int_t)ns.pool.created, "bindings_used",
-				  (json_int_t)ns.pool.used, "bindings_expired",
-				  (json_int_t)ns.pool.expired, "flows_admitted",
-				  (json_int_t)ns.admitted, "flows_refused", (json_int_t)ns.refused,
-				  "nft_rules", (json_int_t)ns.nft_rules));
-	}
-	if (d->dns != NULL) {
-		dns_get_stats(d->dns, &ds);
-		json_object_set_new(o, "dns",
-				    json_pack("{s:I, s:I, s:I, s:I}", "queries_udp",
-					      (json_int_t)ds.queries_udp, "queries_tcp",
-					      (json_int_t)ds.queries_tcp, "allocations",
-					      (json_int_t)ds.allocations, "allocations_refused",
-					      (json_int_t)ds.alloc_refused));
-	}
-	if (d->rep != NULL) {
-		nat_rep_get_stats(d->rep, &rs);
-		json_object_set_new(
-			o, "reputation",
-			json_pack("{s:I, s:I, s:I, s:I, s:i, s:i, s:i}", "admitted",
-				  (json_int_t)(rs.admitted[0] + rs.admitted[1] + rs.admitted[2]),
-				  "refused",
-				  (json_int_t)(rs.refused[0] + rs.refused[1] + rs.refused[2]),
-				  "events_ok", (json_int_t)rs.events_ok, "events_nok",
-				  (json_int_t)rs.events_nok, "resolver_groups", (int)rs.n_groups,
-				  "requestors", (int)rs.n_requestors, "hosts", (int)rs.n_hosts));
-	}
-	return o;
+	return api_views_status(&((struct rgwd *)arg)->views);
 }
 
 static void
 api_metrics_hook(void *arg, struct buf *out)
 {
-	static const char *const cls[] = { "fqdn_new", "sfqdn_new", "sfqdn_reuse" };
-	struct rgwd *d = arg;
-	struct nat_rep_stats rs;
-	struct nat_stats ns;
-	size_t i;
-
-	if (d->dns != NULL)
-		dns_metrics(d->dns, out);
-	if (d->nat != NULL) {
-		nat_get_stats(d->nat, &ns);
-		buf_printf(out,
-			   "# HELP rgw_pool_addresses Circular pool addresses.\n"
-			   "# TYPE rgw_pool_addresses gauge\nrgw_pool_addresses %u\n"
-			   "# HELP rgw_pool_allocated Pool addresses holding a binding.\n"
-			   "# TYPE rgw_pool_allocated gauge\nrgw_pool_allocated %u\n"
-			   "# HELP rgw_bindings Live bindings.\n"
-			   "# TYPE rgw_bindings gauge\nrgw_bindings %u\n"
-			   "# HELP rgw_bindings_ended_total Bindings ended, by outcome.\n"
-			   "# TYPE rgw_bindings_ended_total counter\n"
-			   "rgw_bindings_ended_total{how=\"used\"} %llu\n"
-			   "rgw_bindings_ended_total{how=\"expired\"} %llu\n"
-			   "# HELP rgw_flows_total First packets to pool addresses, by verdict.\n"
-			   "# TYPE rgw_flows_total counter\n"
-			   "rgw_flows_total{verdict=\"admitted\"} %llu\n"
-			   "rgw_flows_total{verdict=\"refused\"} %llu\n",
-			   ns.pool.size, ns.pool.allocated, ns.pool.bindings,
-			   (unsigned long long)ns.pool.used, (unsigned long long)ns.pool.expired,
-			   (unsigned long long)ns.admitted, (unsigned long long)ns.refused);
-		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
-				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
-		for (i = 1; i < NAT_REFUSE_MAX; i++)
-			buf_printf(out, "rgw_allocations_refused_total{reason=\"%s\"} %llu\n",
-				   nat_refusal_name((enum nat_refusal)i),
-				   (unsigned long long)ns.pool.refused[i]);
-	}
-	if (d->rep != NULL) {
-		nat_rep_get_stats(d->rep, &rs);
-		buf_printf(out, "# HELP rgw_admission_total PBRA admission decisions, by service "
-				"class and result.\n# TYPE rgw_admission_total counter\n");
-		for (i = 0; i < 3; i++)
-			buf_printf(out,
-				   "rgw_admission_total{class=\"%s\",result=\"admitted\"} %llu\n"
-				   "rgw_admission_total{class=\"%s\",result=\"refused\"} %llu\n",
-				   cls[i], (unsigned long long)rs.admitted[i], cls[i],
-				   (unsigned long long)rs.refused[i]);
-	}
-}
-
-static int
-rep_to_json(void *arg, const struct nat_rep_entry *e)
-{
-	json_t *o = json_pack("{s:s, s:s, s:f, s:b, s:i, s:i, s:i}", "kind",
-			      pol_rep_kind_name(e->kind), "key", e->key, "value", e->value, "sla",
-			      e->sla, "ok", (int)(e->w.prev.ok + e->w.cur.ok), "nok",
-			      (int)(e->w.prev.nok + e->w.cur.nok), "periods", (int)e->w.periods);
-
-	if (o == NULL)
-		return 1;
-	json_object_set_new(o, "override",
-			    e->w.has_override ? json_real(e->w.override_value) : json_null());
-	return json_array_append_new(arg, o) < 0;
+	api_views_metrics(&((struct rgwd *)arg)->views, out);
 }
 
 static json_t *
 api_reputation_hook(void *arg)
 {
-	struct rgwd *d = arg;
-	json_t *arr;
-
-	if (d->rep == NULL)
-		return NULL;
-	arr = json_array();
-	if (arr != NULL)
-		nat_rep_foreach(d->rep, rep_to_json, arr);
-	return arr;
+	return api_views_reputation(&((struct rgwd *)arg)->views);
 }
 
 static int
@@ -604,6 +478,42 @@ alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum
 	r.sla = r.has_requestor && nat_rep_resolver_sla(d->rep, &r.resolver);
 	return nat_request(d->nat, &r, out, why);
 }
+
+/* --- aliases: one-time CNAME aliases and resolver evidence, fed to the reputation engine */
+#define RGWD_ALIAS_MAX 65536 /* live aliases (each costs ~600 bytes) */
+
+static int
+alias_merge(void *arg, const struct addr *asker, const struct addr *issuer)
+{
+	struct rgwd *d = arg;
+
+	return nat_rep_merge_resolvers(d->rep, asker, issuer);
+}
+
+static bool
+alias_known(void *arg, const struct addr *resolver)
+{
+	struct rgwd *d = arg;
+
+	return nat_rep_resolver_known(d->rep, resolver);
+}
+
+static void
+alias_note(void *arg, const struct addr *resolver, bool trusted)
+{
+	struct rgwd *d = arg;
+
+	nat_rep_note_query(d->rep, resolver, trusted);
+}
+
+static bool
+alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
+{
+	struct rgwd *d = arg;
+
+	return nat_pool_pending(nat_get_pool(d->nat), public_addr, service_id, ev_now_ms(d->loop));
+}
+/* --- end aliases */
 
 /* Every [reputation] period: age the evidence; every save_interval: persist it. */
 static void
@@ -811,8 +721,28 @@ main(int argc, char **argv)
 		}
 		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
 		dns_set_allocator(d.dns, alloc_from_pool, &d);
+		/* --- aliases: after the allocator, fed to the reputation engine */
+		d.aliases = dns_aliases_new(d.loop, RGWD_ALIAS_MAX);
+		if (d.aliases == NULL) {
+			log_warnx("rgwd: cannot create the alias table");
+			goto out;
+		}
+		dns_aliases_set_rep(d.aliases, &(struct dns_alias_rep){ .merge = alias_merge,
+									.known = alias_known,
+									.note = alias_note,
+									.pending = alias_pending,
+									.arg = &d });
+		dns_set_alias_hooks(d.dns, dns_aliases_hooks(), d.aliases);
+		/* --- end aliases */
 	}
 	/* --- end dns --- */
+	/* --- alg --- */
+	if (d.conf.alg_enable) {
+		d.alg = alg_new(d.loop, &d.conf);
+		if (d.alg == NULL)
+			goto out;
+	}
+	/* --- end alg --- */
 
 	if (reload_policy(&d) < 0)
 		goto out;
@@ -833,6 +763,13 @@ main(int argc, char **argv)
 		};
 		if (api_token_bootstrap(d.store, stdout) < 0)
 			goto out;
+		d.views = (struct api_views){ .loop = d.loop,
+					      .snap = &d.snap,
+					      .nat = d.nat,
+					      .dns = d.dns,
+					      .alg = d.alg,
+					      .rep = d.rep,
+					      .aliases = d.aliases };
 		d.api = api_new(d.loop, &d.conf, d.store, &hooks, &d);
 		if (d.api == NULL)
 			goto out;
@@ -850,7 +787,9 @@ main(int argc, char **argv)
 out:
 	/* Subsystems stop here, in reverse order. */
 	api_free(d.api);
+	alg_free(d.alg); /* alg */
 	dns_free(d.dns); /* dns */
+	dns_aliases_free(d.aliases);
 	nat_free(d.nat); /* --- nat: removes the table */
 	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");

@@ -11,6 +11,7 @@
 #include "../common/conf.h"
 #include "../common/ev.h"
 #include "../policy/policy.h"
+#include "../policy/reputation.h"
 #include "../policy/store.h"
 
 /*
@@ -46,8 +47,8 @@ struct api_hooks {
 	json_t *(*status)(void *arg);
 	/* Append Prometheus text-format lines (with # HELP / # TYPE) for the subsystems. */
 	void (*metrics)(void *arg, struct buf *out);
-	/* Live reputation view: a new JSON array of objects with at least "kind", "key",
-	 * "value" and "override"; NULL: the API lists the persisted state from the store. */
+	/* Live reputation view: a new JSON array of api_reputation_json() objects; NULL: the
+	 * API lists the persisted state from the store. */
 	json_t *(*reputation)(void *arg);
 	/* Set (set = true, value in 0..1) or clear an administrative override in the live
 	 * engine. 0 or -errno. When NULL the override is written to the store only. */
@@ -66,6 +67,12 @@ struct api *api_new(struct ev_loop *loop, const struct conf *conf, struct pol_st
 		    const struct api_hooks *hooks, void *arg);
 /* Close the listeners and every connection. NULL is a no-op. */
 void api_free(struct api *api);
+
+/* The API's representation of one reputation entity (for the live reputation hook, so that
+ * live and persisted entries have one shape): kind, key, value, override, periods,
+ * previous and current counters. A new object, or NULL on ENOMEM. */
+json_t *api_reputation_json(enum pol_rep_kind kind, const char *key,
+			    const struct pol_rep_window *w);
 
 /*
  * Create a token NAME with role (`rgwd --new-token NAME [--role ro|rw]`) and print

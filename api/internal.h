@@ -205,6 +205,8 @@ void api_h_status(struct api_req *r);
 void api_h_metrics(struct api_req *r);
 void api_h_openapi(struct api_req *r);
 void api_h_audit(struct api_req *r);
+void api_h_token_create(struct api_req *r);
+void api_h_token_delete(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);

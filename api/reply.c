@@ -82,7 +82,7 @@ api_reply_json(struct api_req *r, int status, json_t *v)
 	r->status = status;
 	if (!v) {
 		/* json allocation failed: never leave the client without an answer */
-		r->status = 500;
+		r->status = 503;
 		r->reply = json_pack("{s:s,s:s,s:n}", "error", "internal", "message",
 				     "out of memory", "field");
 	}
@@ -168,21 +168,69 @@ api_reply_raw_entity(struct api_req *r, int status, const char *text, size_t len
 	r->raw_len = len;
 }
 
+/*
+ * Messages echo what the client sent (a path segment, a name): JSON strings must be valid
+ * UTF-8, so every byte that does not start a valid sequence (or is a control character)
+ * becomes '?'. In place; truncation in vsnprintf may have cut a sequence, which this also
+ * repairs.
+ */
+static void
+utf8_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = 0;
+		uint32_t cp = 0;
+		if (*p < 0x20 || *p == 0x7f) {
+			*p++ = '?';
+			continue;
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *p & 0x07;
+		}
+		size_t i = 1;
+		for (; n && i <= n && (p[i] & 0xc0) == 0x80; i++)
+			cp = cp << 6 | (p[i] & 0x3f);
+		/* reject truncated, overlong, surrogate and out-of-range sequences */
+		if (n == 0 || i != n + 1 || (n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
 void
 api_reply_error(struct api_req *r, int status, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], fld[160];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_clean(msg);
+	util_strlcpy(fld, field ? field : "", sizeof(fld));
+	utf8_clean(fld);
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
 	FREE_AND_NULL(r->raw);
 	api_reply_json(r, status,
 		       json_pack("{s:s,s:s,s:s?}", "error", api_error_code(status), "message", msg,
-				 "field", field && field[0] ? field : NULL));
+				 "field", fld[0] ? fld : NULL));
 }
 
 void

@@ -174,7 +174,7 @@ admission_json(const struct pol_snap *s)
 	}
 	for (size_t i = 0; i < s->n_brackets; i++)
 		v[i] = &s->brackets[i];
-	qsort(v, s->n_brackets, sizeof(*v), bracket_cmp);
+	util_sort(v, s->n_brackets, sizeof(*v), bracket_cmp);
 	for (size_t i = 0; i < s->n_brackets; i++) {
 		json_t *b = pol_bracket_to_json(v[i]);
 		if (b)
@@ -306,66 +306,114 @@ api_h_admission_patch(struct api_req *r)
 
 /* ---- /reputation ---- */
 
-static json_t *
-reputation_json(const struct pol_reputation *rep)
+json_t *
+api_reputation_json(enum pol_rep_kind kind, const char *key, const struct pol_rep_window *w)
 {
-	json_t *o = json_pack("{s:s,s:s,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i},s:I}", "kind",
-			      pol_rep_kind_name(rep->kind), "key", rep->key, "periods",
-			      (int)rep->periods, "previous", "initial", rep->prev_initial, "ok",
-			      (int)rep->prev_ok, "nok", (int)rep->prev_nok, "neutral",
-			      (int)rep->prev_neutral, "current", "initial", rep->cur_initial, "ok",
-			      (int)rep->cur_ok, "nok", (int)rep->cur_nok, "neutral",
-			      (int)rep->cur_neutral, "updated_ms", (json_int_t)rep->updated_ms);
+	json_t *o =
+		json_pack("{s:s,s:s,s:f,s:o,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i}}", "kind",
+			  pol_rep_kind_name(kind), "key", key, "value", pol_rep_window_value(w),
+			  "override", w->has_override ? json_real(w->override_value) : json_null(),
+			  "periods", (int)w->periods, "previous", "initial", w->prev.initial, "ok",
+			  (int)w->prev.ok, "nok", (int)w->prev.nok, "neutral", (int)w->prev.neutral,
+			  "current", "initial", w->cur.initial, "ok", (int)w->cur.ok, "nok",
+			  (int)w->cur.nok, "neutral", (int)w->cur.neutral);
 
-	if (o) {
-		struct pol_rep_window w;
-		pol_rep_window_from_row(&w, rep);
-		json_object_set_new(o, "override",
-				    rep->has_override ? json_real(rep->override_value)
-						      : json_null());
-		json_object_set_new(o, "value", json_real(pol_rep_window_value(&w)));
-	}
 	return o;
 }
 
+static json_t *
+reputation_json(const struct pol_reputation *rep)
+{
+	struct pol_rep_window w;
+	json_t *o;
+
+	pol_rep_window_from_row(&w, rep);
+	o = api_reputation_json(rep->kind, rep->key, &w);
+	if (o)
+		json_object_set_new(o, "updated_ms", json_integer((json_int_t)rep->updated_ms));
+	return o;
+}
+
+/*
+ * Kind and key from the path; the key is checked and rewritten in its canonical form so
+ * that "10.0.0.0/24", a host "Test.GWA.demo." and the engine's names compare equal:
+ *   requestor       an address or a prefix (host bits clear)
+ *   host            a DNS name
+ *   resolver_group  a group name, or "resolver:ADDRESS" (groups the engine makes itself)
+ */
 static bool
 parse_rep_kind(struct api_req *r, enum pol_rep_kind *kind)
 {
+	char *key = r->m.params[1], canon[API_PARAM_MAX];
+	struct prefix p;
+	struct addr a;
+	bool ok = false;
+
 	if (pol_rep_kind_parse(r->m.params[0], kind) < 0) {
 		api_reply_error(r, 404, NULL, "no reputation kind '%s'", r->m.params[0]);
 		return false;
 	}
+	switch (*kind) {
+	case POL_REP_REQUESTOR:
+		ok = prefix_parse(key, false, &p) == 0;
+		if (ok)
+			prefix_ntop(&p, canon, sizeof(canon));
+		break;
+	case POL_REP_HOST:
+		ok = util_strlcpy(canon, key, sizeof(canon)) < sizeof(canon) &&
+		     pol_name_canon(canon, false) == 0;
+		break;
+	case POL_REP_RESOLVER_GROUP:
+		if (strncmp(key, "resolver:", 9) == 0 && addr_parse(key + 9, &a) == 0) {
+			char t[ADDR_STRLEN];
+			snprintf(canon, sizeof(canon), "resolver:%s", addr_ntop(&a, t, sizeof(t)));
+			ok = true;
+		} else {
+			ok = api_group_name_ok(key);
+			util_strlcpy(canon, key, sizeof(canon));
+		}
+		break;
+	}
+	if (!ok) {
+		api_reply_error(r, 400, "key", "not a valid %s key: '%s'", r->m.params[0], key);
+		return false;
+	}
+	util_strlcpy(key, canon, API_PARAM_MAX);
 	return true;
 }
 
+static bool
+live_has(json_t *live, const char *kind, const char *key)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(live, i, v)
+	{
+		const char *k = json_string_value(json_object_get(v, "kind"));
+		const char *e = json_string_value(json_object_get(v, "key"));
+		if (k && e && strcmp(k, kind) == 0 && strcmp(e, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The live engine's entities ("live": true), then the persisted rows it does not hold
+ * ("live": false: state saved earlier, or an override set for an entity not seen yet).
+ */
 void
 api_h_reputation_list(struct api_req *r)
 {
 	const char *kind_s = api_query(r, "kind");
 	struct pol_reputation *rows = NULL;
 	enum pol_rep_kind kind = POL_REP_RESOLVER_GROUP;
-	json_t *items, *live = NULL;
-	size_t n = 0;
+	json_t *items, *live = NULL, *v;
+	size_t n = 0, i;
 	int rc;
 
 	if (kind_s && pol_rep_kind_parse(kind_s, &kind) < 0) {
 		api_reply_error(r, 400, "kind", "unknown reputation kind '%s'", kind_s);
-		return;
-	}
-	if (r->api->hooks.reputation)
-		live = r->api->hooks.reputation(r->api->arg);
-	if (live) {
-		items = json_array();
-		size_t i;
-		json_t *v;
-		json_array_foreach(live, i, v)
-		{
-			const char *k = json_string_value(json_object_get(v, "kind"));
-			if (!kind_s || (k && strcmp(k, pol_rep_kind_name(kind)) == 0))
-				json_array_append(items, v);
-		}
-		json_decref(live);
-		api_reply_entity(r, 200, json_pack("{s:o*,s:b}", "items", items, "live", 1));
 		return;
 	}
 	rc = pol_reputation_list(r->api->st, &rows, &n);
@@ -373,12 +421,32 @@ api_h_reputation_list(struct api_req *r)
 		api_reply_store_err(r, rc, NULL, "reputation");
 		return;
 	}
+	if (r->api->hooks.reputation)
+		live = r->api->hooks.reputation(r->api->arg);
 	items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		if (!kind_s || rows[i].kind == kind)
-			json_array_append_new(items, reputation_json(&rows[i]));
+	json_array_foreach(live, i, v)
+	{
+		const char *k = json_string_value(json_object_get(v, "kind"));
+		if (!kind_s || (k && strcmp(k, pol_rep_kind_name(kind)) == 0)) {
+			json_object_set_new(v, "live", json_true());
+			json_array_append(items, v);
+		}
+	}
+	for (i = 0; items && i < n; i++) {
+		json_t *o;
+		if ((kind_s && rows[i].kind != kind) ||
+		    (live && live_has(live, pol_rep_kind_name(rows[i].kind), rows[i].key)))
+			continue;
+		o = reputation_json(&rows[i]);
+		if (o)
+			json_object_set_new(o, "live", json_false());
+		json_array_append_new(items, o);
+	}
 	free(rows);
-	api_reply_entity(r, 200, json_pack("{s:o*,s:b}", "items", items, "live", 0));
+	json_decref(live);
+	api_reply_entity(r, 200,
+			 json_pack("{s:o*,s:I}", "items", items, "total",
+				   (json_int_t)(items ? json_array_size(items) : 0)));
 }
 
 /* The persisted row of (kind, key), or -ENOENT. */
@@ -421,6 +489,7 @@ api_h_reputation_get(struct api_req *r)
 			const char *key = json_string_value(json_object_get(v, "key"));
 			if (k && key && strcmp(k, pol_rep_kind_name(kind)) == 0 &&
 			    strcmp(key, r->m.params[1]) == 0) {
+				json_object_set_new(v, "live", json_true());
 				api_reply_entity(r, 200, json_incref(v));
 				json_decref(live);
 				return;
@@ -434,8 +503,12 @@ api_h_reputation_get(struct api_req *r)
 				r->m.params[1]);
 	else if (rc < 0)
 		api_reply_store_err(r, rc, NULL, "reputation");
-	else
-		api_reply_entity(r, 200, reputation_json(&rep));
+	else {
+		json_t *o = reputation_json(&rep);
+		if (o)
+			json_object_set_new(o, "live", json_false());
+		api_reply_entity(r, 200, o);
+	}
 }
 
 /* PUT {"override": 0..1 | null}: set or clear the administrative override. */

@@ -8,6 +8,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "codec.h"
 #include "internal.h"
 
 static json_t *policy_counts(const struct pol_snap *s);
@@ -262,4 +263,80 @@ api_h_audit(struct api_req *r)
 					 "detail", rows[i].detail ? rows[i].detail : ""));
 	pol_audit_free(rows, n);
 	api_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+}
+
+/*
+ * POST /tokens {"name": ..., "role": "ro"|"rw"}: a new token; the secret is in this answer
+ * only (the store keeps its salted hash). Needs an rw token.
+ */
+void
+api_h_token_create(struct api_req *r)
+{
+	static const char *const keys[] = { "name", "role", NULL };
+	char secret[POL_TOKEN_MAX];
+	struct pol_err e = { 0 };
+	enum pol_role role = POL_ROLE_RO;
+	const char *name, *role_s;
+	json_t *v;
+	int rc;
+
+	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+		api_reply_error(r, 400, e.field, "%s", e.msg);
+		return;
+	}
+	name = json_string_value(json_object_get(r->body, "name"));
+	if (!name) {
+		api_reply_error(r, 400, "name", "required: a string");
+		return;
+	}
+	v = json_object_get(r->body, "role");
+	role_s = json_string_value(v);
+	if (v && (!role_s || pol_role_parse(role_s, &role) < 0)) {
+		api_reply_error(r, 400, "role", "must be ro or rw");
+		return;
+	}
+	if (!api_txn_begin(r))
+		return;
+	rc = pol_token_create(r->api->st, name, role, secret, &e);
+	if (rc == 0)
+		rc = api_audit(r);
+	if (rc == 0)
+		rc = pol_store_commit(r->api->st);
+	if (rc < 0) {
+		api_reply_store_err(r, rc, &e, "token");
+		api_txn_abort(r);
+		explicit_bzero(secret, sizeof(secret));
+		return;
+	}
+	r->api->stats.writes++;
+	snprintf(r->location, sizeof(r->location), "/api/v1/tokens/%s", name);
+	api_reply_json(r, 201,
+		       json_pack("{s:s,s:s,s:s}", "name", name, "role", pol_role_name(role),
+				 "secret", secret));
+	explicit_bzero(secret, sizeof(secret));
+}
+
+/* DELETE /tokens/{name}: revoke at once (a token may revoke itself). */
+void
+api_h_token_delete(struct api_req *r)
+{
+	int rc;
+
+	if (!api_txn_begin(r))
+		return;
+	rc = pol_token_delete(r->api->st, r->m.params[0]);
+	if (rc == 0)
+		rc = api_audit(r);
+	if (rc == 0)
+		rc = pol_store_commit(r->api->st);
+	if (rc < 0) {
+		if (rc == -ENOENT)
+			api_reply_error(r, 404, NULL, "no token '%s'", r->m.params[0]);
+		else
+			api_reply_store_err(r, rc, NULL, "token");
+		api_txn_abort(r);
+		return;
+	}
+	r->api->stats.writes++;
+	r->status = 204;
 }

@@ -159,20 +159,25 @@ const struct conf_item conf_schema[] = {
 	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
 	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
 	/* [api] */
-	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL, "Serve the REST API.",
-	  NULL },
+	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL,
+	  "Serve the REST API (docs/api.md); at the first start, with no token in the store, an "
+	  "rw token 'admin' is created and printed once.", NULL },
 	{ "api", "listen", CONF_T_ADDRPORTS, 8080, 0, "127.0.0.1:8080", F(api_listen), NULL,
-	  "REST API listeners. Port 8080 when omitted.", NULL },
+	  "REST API listeners (address:port list, IPv6 as [::1]:8080). Port 8080 when omitted. "
+	  "Keep plain HTTP on loopback or a management network.", NULL },
 	{ "api", "tls_cert", CONF_T_STR, 0, 0, "", F(api_tls_cert), NULL,
-	  "PEM certificate for HTTPS on the API; requires tls_key. Empty: plain HTTP.", NULL },
+	  "PEM certificate for HTTPS on the API (read at start); requires tls_key. Empty: plain "
+	  "HTTP.", NULL },
 	{ "api", "tls_key", CONF_T_STR, 0, 0, "", F(api_tls_key), NULL,
 	  "PEM private key matching tls_cert.", NULL },
 	{ "api", "max_body", CONF_T_INT, 1024, 67108864, "1048576", F(api_max_body), NULL,
-	  "Largest request body accepted, in bytes.", NULL },
+	  "Largest request body accepted, in bytes; larger requests get 413 (checked on "
+	  "Content-Length before reading). A whole-bundle PUT must fit.", NULL },
 	{ "api", "rate", CONF_T_INT, 1, 100000, "50", F(api_rate), NULL,
-	  "Requests per second allowed per client address.", NULL },
+	  "Requests per second allowed per client address (token bucket, checked before "
+	  "authentication); above it: 429 with Retry-After.", NULL },
 	{ "api", "rate_burst", CONF_T_INT, 1, 100000, "100", F(api_rate_burst), NULL,
-	  "Burst of requests allowed per client address.", NULL },
+	  "Burst of requests allowed per client address (bucket size).", NULL },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
 	  "Seconds between reputation score updates.", NULL },

@@ -20,6 +20,15 @@
 
 #define RGW_VERSION "0.1.0"
 
+/* qsort that accepts (NULL, 0): qsort's base is declared non-null even for an empty array,
+ * and UBSan rightly reports empty policy tables passed to it. */
+static inline void
+util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 /* Monotonic and wall-clock time in milliseconds. */
 uint64_t util_mono_ms(void);
 uint64_t util_wall_ms(void);

@@ -34,8 +34,19 @@ static bool put_soa(struct resp *r, const struct dns_apex *z, unsigned section, 
 static bool put_ns(struct resp *r, const struct dns_apex *z);
 static void put_glue(struct resp *r, const struct dns_apex *z);
 static void negative(struct resp *r, const struct dns_apex *z, uint8_t rcode);
+/* A query for a live one-time alias (issue 7): the service it stands for, and what the
+ * alias table knows. */
+struct alias_hit {
+	struct addr charge; /* resolver charged with the allocation */
+	struct addr cached; /* address already given for this QTYPE */
+};
+
+static bool spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed);
 static enum dns_answer_res answer_service(struct resp *r, const struct dns_node *n,
-					  const struct dns_apex *z, struct dns_answer_info *info);
+					  const struct dns_apex *z, struct dns_answer_info *info,
+					  const struct alias_hit *al);
+static enum dns_answer_res answer_alias(struct resp *r, const struct dns_apex *z,
+					struct dns_answer_info *info);
 static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node *n,
 					   const struct dns_apex *z);
 static bool resolver_sla(const struct dns_db *db, const struct addr *src);
@@ -310,9 +321,33 @@ put_service_records(struct resp *r, const struct pol_service *svc, const struct 
 	put_addr(r, 3, NULL, a, ttl, false);
 }
 
+/*
+ * Anti-spoofing (rgw-original-behaviour.md 3.5): a UDP query without a valid cookie gets TC
+ * (or BADCOOKIE when the client speaks cookies) when tc_needed. True when it answered.
+ */
+static bool
+spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_admission *adm = &ctx->db->admission;
+	bool cookie_ok = adm->dns_cookies && info->cookie == DNS_COOKIE_VALID;
+
+	if (ctx->tcp || !tc_needed || cookie_ok)
+		return false;
+	if (adm->dns_cookies && ctx->cookies &&
+	    (info->cookie == DNS_COOKIE_CLIENT_ONLY || info->cookie == DNS_COOKIE_BAD)) {
+		/* the client speaks cookies: one UDP round trip instead of TCP */
+		r->rcode = DNS_RC_BADCOOKIE;
+	} else {
+		r->tc = true;
+	}
+	return true;
+}
+
+/* al: the query is for a live one-time alias of this service (NULL otherwise). */
 static enum dns_answer_res
 answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *z,
-	       struct dns_answer_info *info)
+	       struct dns_answer_info *info, const struct alias_hit *al)
 {
 	const struct dns_answer_ctx *ctx = r->ctx;
 	const struct pol_service *svc = n->svc;
@@ -320,7 +355,8 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	const struct pol_admission *adm = &ctx->db->admission;
 	uint16_t qt = r->q->qtype;
 	bool cookie_ok = adm->dns_cookies && info->cookie == DNS_COOKIE_VALID;
-	bool non_spoofed = ctx->tcp || cookie_ok;
+	/* an alias follow-up proves that the asker received our CNAME: as good as a cookie */
+	bool non_spoofed = ctx->tcp || cookie_ok || al != NULL;
 
 	if (!svc) {
 		/* The zone's own host (the gateway, "self" in the original) answers its address;
@@ -333,17 +369,16 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
-	/* Anti-spoofing (rgw-original-behaviour.md 3.5), for every QTYPE as in the original. */
-	if (!ctx->tcp && (adm->dns_tcp || adm->dns_tcpcname) && !cookie_ok) {
-		if (adm->dns_cookies && ctx->cookies &&
-		    (info->cookie == DNS_COOKIE_CLIENT_ONLY || info->cookie == DNS_COOKIE_BAD)) {
-			/* the client speaks cookies: one UDP round trip instead of TCP */
-			r->rcode = DNS_RC_BADCOOKIE;
-		} else {
-			r->tc = true;
-		}
-		return DNS_ANS_SEND;
+	/* trusted / untrusted counters (issue 7): on the main thread, before the TC policy */
+	if (adm->log_untrusted && ctx->alias && ctx->alias->note && !ctx->last_try) {
+		if (!ctx->alloc)
+			return DNS_ANS_NEED_ALLOC;
+		ctx->alias->note(ctx->alias_arg, &ctx->src, non_spoofed);
 	}
+	/* Anti-spoofing for every QTYPE as in the original; alias follow-ups may use UDP
+	 * unless dns_tcpcname. */
+	if (spoof_guard(r, info, al ? adm->dns_tcpcname : adm->dns_tcp || adm->dns_tcpcname))
+		return DNS_ANS_SEND;
 	const struct addr *fixed = NULL;
 	struct addr pool;
 	if (qt == DNS_T_AAAA) {
@@ -374,9 +409,15 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	/* both the alias hook and the pool live on the main thread */
 	if (!ctx->alloc)
 		return DNS_ANS_NEED_ALLOC;
-	if (ctx->alias) {
+	if (al != NULL && al->cached.family) {
+		/* a retransmission of the alias query: the same address */
+		put_service_records(r, svc, &al->cached, DNS_TTL_POOL);
+		return DNS_ANS_SEND;
+	}
+	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL) {
 		uint8_t alias[DNS_NAME_MAX];
-		int a = ctx->alias(ctx->alias_arg, svc, r->q, non_spoofed, alias);
+		int a = ctx->alias->issue(ctx->alias_arg, ctx->db, n->name, &ctx->src,
+					  adm->alias_ttl_ms, alias);
 		if (a < 0)
 			return DNS_ANS_DROP;
 		if (a == 1) {
@@ -393,7 +434,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	memset(&req, 0, sizeof(req));
 	req.host_id = h->id;
 	req.service_id = svc->id;
-	req.resolver = ctx->src;
+	req.resolver = al ? al->charge : ctx->src;
 	if (r->q->has_eci) {
 		req.has_requestor = true;
 		req.requestor.addr = r->q->eci;
@@ -402,7 +443,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		req.has_requestor = true;
 		req.requestor = r->q->ecs;
 	}
-	req.sla = req.has_requestor && resolver_sla(ctx->db, &ctx->src);
+	req.sla = req.has_requestor && resolver_sla(ctx->db, &req.resolver);
 	req.non_spoofed = non_spoofed;
 	enum nat_refusal why = NAT_REFUSE_NONE;
 	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
@@ -416,8 +457,42 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		return DNS_ANS_SEND;
 	}
 	info->allocated = true;
+	if (al != NULL && ctx->alias->remember)
+		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
 	put_service_records(r, svc, &pool, DNS_TTL_POOL);
 	return DNS_ANS_SEND;
+}
+
+/*
+ * A WAN query for a name in an alias zone: a live one-time alias answers for its service
+ * (allocation, cached per QTYPE); anything else is NXDOMAIN -- the original crashed on
+ * expired aliases and on aliases asked from unknown resolvers.
+ */
+static enum dns_answer_res
+answer_alias(struct resp *r, const struct dns_apex *z, struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	uint8_t target[DNS_NAME_MAX];
+	const struct dns_node *n, *enc;
+	struct alias_hit al;
+
+	if (!ctx->alloc)
+		return DNS_ANS_NEED_ALLOC; /* the alias table lives on the main thread */
+	if (spoof_guard(r, info, ctx->db->admission.dns_tcpcname))
+		return DNS_ANS_SEND;
+	memset(&al, 0, sizeof(al));
+	if (ctx->alias->resolve(ctx->alias_arg, r->q->qname, &ctx->src, r->q->qtype, target,
+				&al.charge, &al.cached) != 1) {
+		negative(r, z, DNS_RC_NXDOMAIN);
+		return DNS_ANS_SEND;
+	}
+	n = dns_db_find(ctx->db, target, true, &enc);
+	if (n == NULL || n->svc == NULL || !(n->flags & DNS_NODE_SERVICE)) {
+		/* the service left the policy while its alias lived */
+		negative(r, z, DNS_RC_NXDOMAIN);
+		return DNS_ANS_SEND;
+	}
+	return answer_service(r, n, z, info, &al);
 }
 
 /* LAN / local view: private addresses, PTR; no allocation, no anti-spoofing. */
@@ -469,6 +544,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	enum dns_answer_res res = DNS_ANS_SEND;
 
 	memset(info, 0, sizeof(*info));
+	memset(&r, 0, sizeof(r));
 	enum dns_qerr qe = dns_query_parse(pkt, len, false, &q);
 	if (qe == DNS_QERR_DROP)
 		return DNS_ANS_DROP;
@@ -499,6 +575,11 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	size_t reserve = opt_size(&r);
 	dns_wr_init(&r.w, out, cap, limit > reserve ? limit - reserve : 0);
 
+	if (qe == DNS_QERR_COOKIE_ONLY) {
+		/* the client asks for a server cookie: NOERROR, no question, the cookie in OPT */
+		resp_start(&r, false);
+		goto done;
+	}
 	if (qe != DNS_QERR_NONE) {
 		info->formerr_like = true;
 		if (qe == DNS_QERR_FORMERR_NOQ) {
@@ -538,7 +619,11 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	const struct dns_apex *z = &ctx->db->zones[enc->zone];
 	dns_wr_set_flags(&r.w, DNS_F_AA, 0);
 	if (!n) {
-		negative(&r, z, DNS_RC_NXDOMAIN);
+		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
+		    ctx->alias->resolve)
+			res = answer_alias(&r, z, info);
+		else
+			negative(&r, z, DNS_RC_NXDOMAIN);
 		goto done;
 	}
 	uint16_t qt = q.qtype;
@@ -556,7 +641,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	}
 	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST)) {
 		if (ctx->view == DNS_VIEW_WAN)
-			res = answer_service(&r, n, z, info);
+			res = answer_service(&r, n, z, info, NULL);
 		else if (qt == DNS_T_PTR && (n->flags & DNS_NODE_PTR))
 			goto ptr;
 		else

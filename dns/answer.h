@@ -27,14 +27,33 @@ enum dns_view {
 typedef int (*dns_alloc_fn)(void *arg, const struct nat_request *req, struct addr *out,
 			    enum nat_refusal *why);
 
+struct dns_db;
+
 /*
- * Hook before allocation, for the one-time CNAME aliases of issue 7. Called for WAN queries for
- * a service after the TC / cookie policy passed and before any allocation. Return 0 to go on
- * with the allocation, 1 after writing an alias name (lowercase wire form) to alias_out: the
- * answer is then "qname 0 IN CNAME alias"; a negative value drops the query.
+ * The one-time CNAME aliases of issue 7 and the trusted/untrusted counters (implemented by
+ * dns/alias.c; every hook runs on the main thread, so a worker hands such queries over).
+ *   issue:    a WAN query for the service named target (lowercase wire form) from src, after
+ *             the TC / cookie policy passed, with admission.dns_cname on. 1 after writing an
+ *             alias under one of db's alias zones to alias_out (the answer is then
+ *             "qname 0 IN CNAME alias"); 0 to answer directly; negative drops the query.
+ *   resolve:  a WAN query for a name in an alias zone. 1 when the alias is live: target_out
+ *             gets the service name, *charge the resolver the allocation is charged to, and
+ *             *cached the address given earlier for this QTYPE (family 0: none). 0: no such
+ *             alias (NXDOMAIN).
+ *   remember: the allocation made for alias name and qtype, for service_id (retransmissions
+ *             get it too, while its binding is pending).
+ *   note:     with admission.log_untrusted, every WAN service query: trusted when it came over
+ *             TCP, with a valid cookie or for a live alias.
  */
-typedef int (*dns_alias_fn)(void *arg, const struct pol_service *svc, const struct dns_query *q,
-			    bool non_spoofed, uint8_t alias_out[DNS_NAME_MAX]);
+struct dns_alias_hooks {
+	int (*issue)(void *arg, const struct dns_db *db, const uint8_t *target,
+		     const struct addr *src, uint32_t ttl_ms, uint8_t alias_out[DNS_NAME_MAX]);
+	int (*resolve)(void *arg, const uint8_t *name, const struct addr *src, uint16_t qtype,
+		       uint8_t target_out[DNS_NAME_MAX], struct addr *charge, struct addr *cached);
+	void (*remember)(void *arg, const uint8_t *name, uint16_t qtype, const struct addr *a,
+			 int64_t service_id);
+	void (*note)(void *arg, const struct addr *src, bool trusted);
+};
 
 struct dns_answer_ctx {
 	const struct dns_db *db;
@@ -47,7 +66,7 @@ struct dns_answer_ctx {
 	uint32_t now_s;				  /* wall clock seconds (cookie timestamps) */
 	dns_alloc_fn alloc;			  /* NULL: return DNS_ANS_NEED_ALLOC instead */
 	void *alloc_arg;
-	dns_alias_fn alias; /* NULL: no alias policy */
+	const struct dns_alias_hooks *alias; /* NULL: no aliases, no trusted counters */
 	void *alias_arg;
 	bool last_try; /* TCP: a refusal now answers an empty NOERROR */
 };

@@ -319,7 +319,7 @@ reply(ldns_pkt *req, const uint8_t *pkt, size_t len, int rcode, struct dns *d, b
 		return 0;
 	ldns_pkt_set_id(p, len >= 2 ? dns_get16(pkt) : 0);
 	ldns_pkt_set_qr(p, true);
-	ldns_pkt_set_opcode(p, req ? ldns_pkt_get_opcode(req) : LDNS_PACKET_UPDATE);
+	ldns_pkt_set_opcode(p, (ldns_pkt_opcode)DNS_OPCODE(dns_get16(pkt + 2)));
 	ldns_pkt_set_rcode(p, (uint8_t)rcode);
 	if (req && ldns_pkt_qdcount(req) == 1) {
 		ldns_rr *z = ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(req), 0));

@@ -16,8 +16,6 @@ static void handoff_cb(struct ev_loop *loop, void *arg);
 static int parse_tsig(struct dns *d, const char *spec);
 static void stats_add(struct dns_stats *sum, const struct dns_stats *s);
 
-static pthread_t main_thread;
-
 /* Until rgwd connects the pool, allocations are refused (and said so, once). */
 static int
 no_allocator(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
@@ -34,13 +32,6 @@ no_allocator(void *arg, const struct nat_request *req, struct addr *out, enum na
 	}
 	*why = NAT_REFUSE_EXHAUSTED;
 	return -ENODEV;
-}
-
-bool
-dns_is_main_thread(const struct dns *d)
-{
-	(void)d;
-	return pthread_equal(pthread_self(), main_thread);
 }
 
 void
@@ -205,7 +196,6 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 
 	if (!d)
 		return NULL;
-	main_thread = pthread_self();
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->handoff_lock, NULL);
 	d->loop = loop;
@@ -225,7 +215,8 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 	d->cookies.has_prev = false; /* two fresh secrets; the "previous" one was never issued */
 	d->rotate_timer = ev_timer_add(loop, (uint64_t)d->rotate_s * 1000, rotate_cb, d);
 	d->batch = dns_udp_batch_new(d->edns_size > DNS_UDP_MIN ? d->edns_size : DNS_UDP_MIN);
-	if (!d->batch)
+	d->tcp_out = malloc(DNS_TCP_MAX);
+	if (!d->batch || !d->tcp_out)
 		goto fail;
 	n = 2 * (conf->dns_wan.n + conf->dns_lan.n + conf->dns_local.n + conf->dns_ddns.n);
 	d->listeners = calloc(n ? n : 1, sizeof(*d->listeners));
@@ -280,9 +271,9 @@ dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg)
 }
 
 void
-dns_set_alias_hook(struct dns *d, dns_alias_fn fn, void *arg)
+dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg)
 {
-	d->alias = fn;
+	d->alias = hooks;
 	d->alias_arg = arg;
 }
 
@@ -371,10 +362,12 @@ dns_free(struct dns *d)
 			 ", nxdomain %" PRIu64 ", refused %" PRIu64 ", formerr %" PRIu64
 			 ", truncated %" PRIu64 ", badcookie %" PRIu64 ", cookies valid %" PRIu64
 			 ", allocations %" PRIu64 " refused %" PRIu64 ", forwarded %" PRIu64
-			 ", updates %" PRIu64 " refused %" PRIu64,
+			 ", updates %" PRIu64 " refused %" PRIu64 ", tcp accepted %" PRIu64
+			 " capped %" PRIu64 " idle-closed %" PRIu64,
 			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5],
 			 s.rcode[1], s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations,
-			 s.alloc_refused, s.forwarded, s.updates_ok, s.updates_refused);
+			 s.alloc_refused, s.forwarded, s.updates_ok, s.updates_refused,
+			 s.tcp_accepted, s.tcp_rejected, s.tcp_idle_closed);
 	}
 	dns_workers_stop(d);
 	dns_tcp_close_all(d);
@@ -396,6 +389,7 @@ dns_free(struct dns *d)
 		free(h);
 	}
 	dns_udp_batch_free(d->batch);
+	free(d->tcp_out);
 	dns_db_unref(d->db);
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->handoff_lock);

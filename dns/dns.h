@@ -53,7 +53,8 @@ struct dns *dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_st
 /* Apply a policy snapshot (a reference is taken). 0 or -ENOMEM (old index kept). */
 int dns_apply(struct dns *d, struct pol_snap *snap);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
-void dns_set_alias_hook(struct dns *d, dns_alias_fn fn, void *arg);
+/* The one-time CNAME aliases and trusted/untrusted counters (dns/alias.c); NULL hooks: none. */
+void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg);
 void dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg);
 /* Sum of the counters of every thread (relaxed reads). */
 void dns_get_stats(const struct dns *d, struct dns_stats *out);

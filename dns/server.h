@@ -87,7 +87,7 @@ struct dns {
 
 	dns_alloc_fn alloc;
 	void *alloc_arg;
-	dns_alias_fn alias;
+	const struct dns_alias_hooks *alias;
 	void *alias_arg;
 	dns_policy_changed_fn changed;
 	void *changed_arg;
@@ -95,6 +95,7 @@ struct dns {
 	struct dns_listener *listeners;
 	size_t n_listeners;
 	struct dns_udp_batch *batch;
+	uint8_t *tcp_out;	    /* DNS_TCP_MAX bytes: TCP answers are built here */
 	struct dns_tcp_conn *conns; /* doubly linked list */
 	long n_conns;
 	uint64_t conn_serial;
@@ -124,7 +125,6 @@ void dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db
 		  enum dns_view view, bool tcp, const struct sockaddr *peer);
 void dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answer_info *info,
 		 bool tcp);
-bool dns_is_main_thread(const struct dns *d);
 
 /* udp.c */
 int dns_udp_open(struct dns *d, struct dns_listener *l, bool reuseport);

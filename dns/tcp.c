@@ -257,18 +257,13 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	struct dns *d = c->d;
 	struct dns_answer_ctx ctx;
 	struct dns_answer_info info;
-	uint8_t *out = malloc(DNS_TCP_MAX);
+	uint8_t *out = d->tcp_out; /* main thread only; conn_send copies what it cannot write */
 	enum dns_answer_res res;
 
-	if (!out) {
-		c->eof = true;
-		return false;
-	}
 	if (c->l->ddns) {
 		size_t rl = dns_ddns_handle(d, msg, len, &c->src, out, DNS_TCP_MAX);
 		if (rl)
 			conn_send(c, out, rl);
-		free(out);
 		return true;
 	}
 	dns_ctx_init(d, &ctx, d->db, c->l->view, true, NULL);
@@ -303,7 +298,6 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	case DNS_ANS_DROP:
 		break;
 	}
-	free(out);
 	return go_on;
 }
 
@@ -321,6 +315,7 @@ conn_process(struct dns_tcp_conn *c)
 		}
 		if (c->in.len < 2 + mlen)
 			break;
+		conn_touch(c); /* a complete message: the idle clock restarts */
 		bool go_on = conn_answer(c, c->in.data + 2, mlen, false);
 		if (!go_on && c->retry_timer)
 			break; /* keep the message for the retry */
@@ -418,8 +413,9 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 			}
 			ssize_t n = read(fd, c->in.data + c->in.len, TCP_READ_CHUNK);
 			if (n > 0) {
+				/* no conn_touch here: a client trickling bytes must still finish a
+				 * message within the idle timeout (slowloris) */
 				c->in.len += (size_t)n;
-				conn_touch(c);
 				if ((size_t)n < TCP_READ_CHUNK)
 					break;
 				continue;

@@ -12,6 +12,8 @@ static enum dns_parse name_walk(const uint8_t *pkt, size_t len, size_t *off, uin
 static enum dns_qerr parse_opt(const uint8_t *rd, size_t rdlen, struct dns_query *q);
 static bool parse_ecs(const uint8_t *p, size_t n, struct dns_query *q);
 static void parse_eci(const uint8_t *p, size_t n, struct dns_query *q);
+static enum dns_qerr parse_additional(const uint8_t *pkt, size_t len, size_t off,
+				      struct dns_query *q);
 
 static int
 lower(int c)
@@ -284,62 +286,10 @@ parse_opt(const uint8_t *rd, size_t rdlen, struct dns_query *q)
 	return DNS_QERR_NONE;
 }
 
-enum dns_qerr
-dns_query_parse(const uint8_t *pkt, size_t len, bool allow_update, struct dns_query *q)
+/* The additional section from off to the end: OPT (once, root owner), TSIG (last). */
+static enum dns_qerr
+parse_additional(const uint8_t *pkt, size_t len, size_t off, struct dns_query *q)
 {
-	size_t off = DNS_HDR_LEN;
-	enum dns_qerr late = DNS_QERR_NONE;
-
-	memset(q, 0, offsetof(struct dns_query, qname));
-	q->qname_len = 0;
-	q->question_end = 0;
-	q->has_opt = q->has_cookie = q->has_ecs = q->has_eci = q->has_tsig = false;
-	q->edns_udp_size = 0;
-	q->edns_version = 0;
-	q->edns_do = false;
-	q->cookie_len = 0;
-	if (len < DNS_HDR_LEN)
-		return DNS_QERR_DROP;
-	q->id = dns_get16(pkt);
-	q->flags = dns_get16(pkt + 2);
-	q->qdcount = dns_get16(pkt + 4);
-	q->ancount = dns_get16(pkt + 6);
-	q->nscount = dns_get16(pkt + 8);
-	q->arcount = dns_get16(pkt + 10);
-	if (q->flags & DNS_F_QR)
-		return DNS_QERR_DROP;
-	unsigned op = DNS_OPCODE(q->flags);
-	if (op != DNS_OP_QUERY && !(op == DNS_OP_UPDATE && allow_update))
-		late = DNS_QERR_NOTIMP;
-	if (q->qdcount != 1)
-		return late ? late : DNS_QERR_FORMERR_NOQ;
-	/* The question name is never compressed in a sane query (nothing to point back to). */
-	for (size_t p = off;;) {
-		if (p >= len)
-			return DNS_QERR_FORMERR_NOQ;
-		uint8_t c = pkt[p];
-		if (c & 0xc0)
-			return DNS_QERR_FORMERR_NOQ;
-		if (c == 0)
-			break;
-		p += 1 + (size_t)c;
-	}
-	if (dns_name_unpack(pkt, len, &off, q->qname_orig, &q->qname_len) != DNS_PARSE_OK)
-		return DNS_QERR_FORMERR_NOQ;
-	if (len - off < 4)
-		return DNS_QERR_FORMERR_NOQ;
-	memcpy(q->qname, q->qname_orig, q->qname_len);
-	dns_name_lower(q->qname);
-	q->qtype = dns_get16(pkt + off);
-	q->qclass = dns_get16(pkt + off + 2);
-	off += 4;
-	q->question_end = off;
-	if (late)
-		return late;
-	if (op == DNS_OP_UPDATE)
-		return DNS_QERR_NONE; /* the DDNS code parses the other sections */
-	if (q->ancount != 0 || q->nscount != 0)
-		return DNS_QERR_FORMERR;
 	for (unsigned i = 0; i < q->arcount; i++) {
 		size_t owner = off;
 		uint8_t name[DNS_NAME_MAX];
@@ -374,6 +324,76 @@ dns_query_parse(const uint8_t *pkt, size_t len, bool allow_update, struct dns_qu
 	}
 	if (off != len)
 		return DNS_QERR_FORMERR; /* trailing garbage */
+	return DNS_QERR_NONE;
+}
+
+enum dns_qerr
+dns_query_parse(const uint8_t *pkt, size_t len, bool allow_update, struct dns_query *q)
+{
+	size_t off = DNS_HDR_LEN;
+	enum dns_qerr late = DNS_QERR_NONE;
+
+	memset(q, 0, offsetof(struct dns_query, qname));
+	q->qname_len = 0;
+	q->question_end = 0;
+	q->has_opt = q->has_cookie = q->has_ecs = q->has_eci = q->has_tsig = false;
+	q->edns_udp_size = 0;
+	q->edns_version = 0;
+	q->edns_do = false;
+	q->cookie_len = 0;
+	if (len < DNS_HDR_LEN)
+		return DNS_QERR_DROP;
+	q->id = dns_get16(pkt);
+	q->flags = dns_get16(pkt + 2);
+	q->qdcount = dns_get16(pkt + 4);
+	q->ancount = dns_get16(pkt + 6);
+	q->nscount = dns_get16(pkt + 8);
+	q->arcount = dns_get16(pkt + 10);
+	if (q->flags & DNS_F_QR)
+		return DNS_QERR_DROP;
+	unsigned op = DNS_OPCODE(q->flags);
+	if (op != DNS_OP_QUERY && !(op == DNS_OP_UPDATE && allow_update))
+		late = DNS_QERR_NOTIMP;
+	if (q->qdcount == 0 && !late && q->ancount == 0 && q->nscount == 0 && q->arcount > 0) {
+		/* RFC 7873 5.4: a query without a question that only carries a COOKIE */
+		enum dns_qerr e = parse_additional(pkt, len, off, q);
+		if (e == DNS_QERR_NONE && q->has_cookie && !(q->has_opt && q->edns_version > 0))
+			return DNS_QERR_COOKIE_ONLY;
+		q->has_opt = q->has_cookie = q->has_ecs = q->has_eci = false;
+		return DNS_QERR_FORMERR_NOQ;
+	}
+	if (q->qdcount != 1)
+		return late ? late : DNS_QERR_FORMERR_NOQ;
+	/* The question name is never compressed in a sane query (nothing to point back to). */
+	for (size_t p = off;;) {
+		if (p >= len)
+			return DNS_QERR_FORMERR_NOQ;
+		uint8_t c = pkt[p];
+		if (c & 0xc0)
+			return DNS_QERR_FORMERR_NOQ;
+		if (c == 0)
+			break;
+		p += 1 + (size_t)c;
+	}
+	if (dns_name_unpack(pkt, len, &off, q->qname_orig, &q->qname_len) != DNS_PARSE_OK)
+		return DNS_QERR_FORMERR_NOQ;
+	if (len - off < 4)
+		return DNS_QERR_FORMERR_NOQ;
+	memcpy(q->qname, q->qname_orig, q->qname_len);
+	dns_name_lower(q->qname);
+	q->qtype = dns_get16(pkt + off);
+	q->qclass = dns_get16(pkt + off + 2);
+	off += 4;
+	q->question_end = off;
+	if (late)
+		return late;
+	if (op == DNS_OP_UPDATE)
+		return DNS_QERR_NONE; /* the DDNS code parses the other sections */
+	if (q->ancount != 0 || q->nscount != 0)
+		return DNS_QERR_FORMERR;
+	enum dns_qerr e = parse_additional(pkt, len, off, q);
+	if (e != DNS_QERR_NONE)
+		return e;
 	if (q->has_opt && q->edns_version > 0)
 		return DNS_QERR_BADVERS;
 	return DNS_QERR_NONE;

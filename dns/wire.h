@@ -188,6 +188,7 @@ enum dns_qerr {
 	DNS_QERR_FORMERR_NOQ, /* answer FORMERR without a question */
 	DNS_QERR_NOTIMP,      /* opcode we do not serve */
 	DNS_QERR_BADVERS,     /* EDNS version > 0 */
+	DNS_QERR_COOKIE_ONLY, /* no question, only a COOKIE option (RFC 7873 5.4) */
 };
 
 /*

@@ -6,6 +6,7 @@
 
 #include <libnftnl/rule.h>
 
+#include "../common/util.h"
 #include "model.h"
 
 struct mrule {
@@ -356,7 +357,7 @@ set_sort(const struct mset *cs)
 
 	/* Sorting does not change what the set means; it makes the diff a merge walk. */
 	if (!s->spec.interval && !s->sorted && s->n > 1) {
-		qsort(s->e, s->n, sizeof(*s->e), elem_cmp);
+		util_sort(s->e, s->n, sizeof(*s->e), elem_cmp);
 		s->sorted = true;
 	}
 }

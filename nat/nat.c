@@ -10,6 +10,7 @@
 #include <linux/netfilter.h>
 #include <libnftnl/rule.h>
 
+#include "../common/buf.h"
 #include "../common/log.h"
 #include "nat.h"
 #include "nft_io.h"
@@ -42,6 +43,7 @@ static void on_deadline(void *arg, uint64_t deadline_ms);
 static void on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void arm(struct nat *n, uint64_t deadline_ms);
 static bool probe_native_queue(struct nat *n);
+static void check_synproxy_sysctl(void);
 static int push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out);
 
 static int
@@ -151,6 +153,25 @@ on_deadline(void *arg, uint64_t deadline_ms)
 	arm(arg, deadline_ms);
 }
 
+/* The synproxy only sees the client's ACK if conntrack does not pick up mid-stream
+ * connections: tell the operator (rgwd does not change system settings). */
+static void
+check_synproxy_sysctl(void)
+{
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_tcp_loose", "re");
+	int v = -1;
+
+	if (f == NULL)
+		return;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	if (v != 0)
+		log_warnx("nat: synproxy needs net.netfilter.nf_conntrack_tcp_loose = 0 "
+			  "(it is %d): handshakes through the synproxy will fail",
+			  v);
+}
+
 /* Does the kernel have the nft queue expression? One throw-away batch tells. */
 static bool
 probe_native_queue(struct nat *n)
@@ -203,6 +224,19 @@ push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out)
 	rc = nat_model_diff(n->model, m, b);
 	if (rc == 0)
 		rc = nat_nft_io_send(n->io, b);
+	if ((rc == -ENOBUFS || rc == -EPROTO) && n->model != NULL) {
+		/* Acks were lost: whether the kernel committed is unknown, so the next diff
+		 * could be wrong. Rebuild the whole table (one batch, flows unaffected). */
+		log_warnx("nat: outcome of the last batch unknown (%s): rebuilding table %s",
+			  strerror(-rc), n->cfg.table);
+		nat_model_free(n->model);
+		n->model = NULL;
+		nat_nft_batch_free(b);
+		b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		rc = b ? nat_model_diff(NULL, m, b) : -ENOMEM;
+		if (rc == 0)
+			rc = nat_nft_io_send(n->io, b);
+	}
 	if (rc == 0)
 		log_debug("%s: table %s: %zu commands, %zu rules", __func__, n->cfg.table,
 			  nat_nft_batch_ncmds(b), nat_model_nrules(m));
@@ -241,6 +275,8 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 	n->io = nat_nft_io_open();
 	if (n->io == NULL)
 		goto fail;
+	if (conf->nat_synproxy)
+		check_synproxy_sysctl();
 	n->cfg.queue_native = probe_native_queue(n);
 	if (!n->cfg.queue_native)
 		log_info("nat: kernel without nft queue: using the xtables NFQUEUE target");
@@ -338,6 +374,12 @@ nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *a
 	nat_pool_set_hooks(n->pool, admit, binding, arg);
 }
 
+int
+nat_check_drops(struct nat *n)
+{
+	return n->queue ? nat_queue_check_drops(n->queue) : 0;
+}
+
 void
 nat_get_stats(const struct nat *n, struct nat_stats *out)
 {
@@ -346,4 +388,42 @@ nat_get_stats(const struct nat *n, struct nat_stats *out)
 	nat_rejmem_get_stats(n->rej, &out->rejmem);
 	if (n->queue)
 		nat_queue_get_stats(n->queue, &out->queue);
+}
+
+int
+nat_rejected_sources(const struct nat *n, struct nat_rej_source *out, size_t max, size_t *total)
+{
+	return nat_rejmem_sources(n->rej, ev_now_ms(n->loop), out, max, total);
+}
+
+void
+nat_rej_source_addr(const struct nat_rej_source *s, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = s->family;
+	memcpy(a->u.bytes, s->src, s->family == AF_INET ? 4 : 16);
+}
+
+void
+nat_rejected_metrics(const struct nat *n, struct buf *out, size_t top)
+{
+	struct nat_rej_source src[32];
+	char ip[ADDR_STRLEN];
+	size_t total = 0;
+	struct addr a;
+	int k, j;
+
+	k = nat_rejected_sources(n, src, top < 32 ? top : 32, &total);
+	buf_printf(out,
+		   "# HELP rgw_rejected_sources Sources with rejected packets remembered.\n"
+		   "# TYPE rgw_rejected_sources gauge\nrgw_rejected_sources %zu\n"
+		   "# HELP rgw_rejected_source_packets Rejected packets remembered, for the "
+		   "busiest sources.\n# TYPE rgw_rejected_source_packets gauge\n",
+		   total);
+	for (j = 0; j < k; j++) {
+		nat_rej_source_addr(&src[j], &a);
+		addr_ntop(&a, ip, sizeof(ip));
+		buf_printf(out, "rgw_rejected_source_packets{source=\"%s\"} %llu\n", ip,
+			   (unsigned long long)src[j].packets);
+	}
 }

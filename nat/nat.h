@@ -57,6 +57,18 @@ struct nat_stats {
 	uint64_t nft_rules; /* rules in the table */
 };
 void nat_get_stats(const struct nat *n, struct nat_stats *out);
+/* Rejected packets per source, busiest first (see nat_rejmem_sources). */
+int nat_rejected_sources(const struct nat *n, struct nat_rej_source *out, size_t max,
+			 size_t *total);
+/* Prometheus text: rgw_rejected_sources and rgw_rejected_source_packets{source} for the
+ * `top` busiest sources (at most 32; label cardinality stays bounded). */
+struct buf;
+void nat_rejected_metrics(const struct nat *n, struct buf *out, size_t top);
+/* A rejected-packet source as an address. */
+void nat_rej_source_addr(const struct nat_rej_source *s, struct addr *a);
+/* Refresh (and log) the kernel's queue drop counters now; they are also read every 2 s.
+ * Returns new drops or -errno. */
+int nat_check_drops(struct nat *n);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);

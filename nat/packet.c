@@ -53,6 +53,13 @@ parse_l4(const uint8_t *l4, size_t len, struct nat_pkt *out)
 			return NAT_PKT_NEED_MORE;
 		out->icmp_type = l4[0];
 		out->icmp_code = l4[1];
+		/* Echo (ICMP 8/0, ICMPv6 128/129): id and sequence follow the checksum. */
+		if ((out->icmp_type == 8 || out->icmp_type == 0 || out->icmp_type == 128 ||
+		     out->icmp_type == 129) &&
+		    len >= 8) {
+			out->icmp_id = rd16(l4 + 4);
+			out->icmp_seq = rd16(l4 + 6);
+		}
 		return NAT_PKT_OK;
 	default:
 		return NAT_PKT_OK;
@@ -139,6 +146,7 @@ nat_pkt_rej_key(const struct nat_pkt *p, struct nat_rej_key *k)
 	case 1:
 	case 58:
 		k->k1 = (uint32_t)p->icmp_type << 8 | p->icmp_code;
+		k->k2 = (uint32_t)p->icmp_id << 16 | p->icmp_seq;
 		break;
 	case 6:
 		k->k1 = (uint32_t)p->sport << 16 | p->dport;

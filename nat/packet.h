@@ -33,6 +33,7 @@ struct nat_pkt {
 	uint8_t proto;	       /* IP protocol / IPv6 next header */
 	uint16_t sport, dport; /* host order; 0 when the protocol has no ports */
 	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id, icmp_seq; /* echo request / reply only */
 	uint8_t tcp_flags;
 	uint32_t tcp_seq, tcp_ack;
 	uint32_t sctp_vtag;
@@ -50,7 +51,7 @@ bool nat_pkt_is_syn(const struct nat_pkt *p);
 
 /*
  * Key of the rejected-packet memory (rgw-original-behaviour.md §3.10): (src, dst) plus
- * ICMP (type, code); TCP (sport, dport, seq, ack), so that only exact SYN retransmissions
+ * ICMP (type, code, and for echo the id and sequence: only a retransmission matches); TCP (sport, dport, seq, ack), so that only exact SYN retransmissions
  * match; UDP/SCTP (sport, dport); the protocol otherwise. Padding is zeroed: compare and
  * hash it as bytes.
  */

@@ -437,6 +437,19 @@ svc_find(const struct nat_pool *p, int64_t id)
 }
 
 bool
+nat_pool_pending(const struct nat_pool *p, const struct addr *dst, int64_t service_id,
+		 uint64_t now_ms)
+{
+	const struct psvc *s = svc_find(p, service_id);
+	const struct binding *b;
+
+	if (s == NULL || dst->family != AF_INET)
+		return false;
+	b = key_find(p, ip_of(dst), s->port, s->proto);
+	return b != NULL && b->info.service_id == service_id && b->info.expires_ms > now_ms;
+}
+
+bool
 nat_pool_is_pool_addr(const struct nat_pool *p, const struct addr *dst)
 {
 	return dst->family == AF_INET && addr_index(p, ip_of(dst)) >= 0;
@@ -815,7 +828,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 			continue;
 		addrs[n++].ip = ip_of(&snap->pool_addrs[i].addr);
 	}
-	qsort(addrs, n, sizeof(*addrs), cmp_paddr);
+	util_sort(addrs, n, sizeof(*addrs), cmp_paddr);
 	/* Drop duplicates so that the free bitmap and the binary search agree. */
 	if (n > 1) {
 		size_t j = 1;
@@ -832,7 +845,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 		hosts[i].ipv4 = snap->hosts[i].ipv4;
 		hosts[i].limit = snap->hosts[i].pool_limit;
 	}
-	qsort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
+	util_sort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
 	for (i = 0; i < snap->n_services; i++) {
 		const struct pol_service *s = &snap->services[i];
 
@@ -843,7 +856,7 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 		svcs[i].proxy_required = s->proxy_required;
 		svcs[i].timeout_ms = s->binding_timeout_ms;
 	}
-	qsort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
+	util_sort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
 
 	/* Swap in the new tables; keep the old ones to decide which bindings survive. */
 	old = *p;

@@ -146,6 +146,11 @@ enum nat_lookup nat_pool_lookup(struct nat_pool *pool, const struct addr *src,
 				const struct addr *dst, uint8_t proto, uint16_t dport,
 				uint64_t now_ms, struct nat_pool_hit *hit);
 
+/* True if a binding for service_id is pending (not used, not expired at now_ms) on the pool
+ * address dst. (The DNS alias cache answers a retransmission only while it is.) */
+bool nat_pool_pending(const struct nat_pool *pool, const struct addr *dst, int64_t service_id,
+		      uint64_t now_ms);
+
 /* True if dst is one of the pool addresses. */
 bool nat_pool_is_pool_addr(const struct nat_pool *pool, const struct addr *dst);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../common/util.h"
 #include "rejmem.h"
 
 struct rec {
@@ -31,6 +32,8 @@ static struct rec *find(const struct nat_rejmem *m, const struct nat_rej_key *k,
 static void drop(struct nat_rejmem *m, struct rec *r);
 static void lru_unlink(struct nat_rejmem *m, struct rec *r);
 static void lru_append(struct nat_rejmem *m, struct rec *r);
+static int src_cmp(const void *a, const void *b);
+static int busiest_cmp(const void *a, const void *b);
 
 /* Keyed hash (seeded at start) so that remote senders cannot aim at one bucket. */
 static uint64_t
@@ -216,4 +219,67 @@ nat_rejmem_get_stats(const struct nat_rejmem *m, struct nat_rejmem_stats *out)
 	out->max_entries = m->max;
 	out->hits = m->hits;
 	out->evictions = m->evictions;
+}
+
+static int
+src_cmp(const void *a, const void *b)
+{
+	const struct nat_rej_source *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->src, y->src, sizeof(x->src));
+}
+
+static int
+busiest_cmp(const void *a, const void *b)
+{
+	const struct nat_rej_source *x = a, *y = b;
+
+	if (x->packets != y->packets)
+		return x->packets > y->packets ? -1 : 1;
+	return src_cmp(a, b);
+}
+
+int
+nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_source *out,
+		   size_t max, size_t *total)
+{
+	struct nat_rej_source *all;
+	const struct rec *r;
+	size_t n = 0, k = 0, i;
+
+	if (total != NULL)
+		*total = 0;
+	if (m->n == 0)
+		return 0;
+	all = calloc(m->n, sizeof(*all));
+	if (all == NULL)
+		return -ENOMEM;
+	for (r = m->head; r != NULL; r = r->next) {
+		if (r->expires_ms <= now_ms)
+			continue;
+		all[n].family = r->key.family;
+		memcpy(all[n].src, r->key.src, sizeof(all[n].src));
+		all[n].packets = r->count;
+		all[n].records = 1;
+		n++;
+	}
+	util_sort(all, n, sizeof(*all), src_cmp);
+	for (i = 0; i < n; i++) {
+		if (k > 0 && src_cmp(&all[k - 1], &all[i]) == 0) {
+			all[k - 1].packets += all[i].packets;
+			all[k - 1].records += all[i].records;
+		} else {
+			all[k++] = all[i];
+		}
+	}
+	util_sort(all, k, sizeof(*all), busiest_cmp);
+	if (total != NULL)
+		*total = k;
+	n = k < max ? k : max;
+	if (n)
+		memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return (int)n;
 }

@@ -38,4 +38,20 @@ struct nat_rejmem_stats {
 };
 void nat_rejmem_get_stats(const struct nat_rejmem *m, struct nat_rejmem_stats *out);
 
+/* Rejected packets per source (issue 7): live records aggregated by source address. */
+struct nat_rej_source {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t src[16];
+	uint64_t packets; /* rejections counted by the live records of this source */
+	uint32_t records; /* distinct rejected packets (destination, ports...) remembered */
+};
+/*
+ * Fill out[0..max) with the sources that have live records at now_ms, most packets first
+ * (ties: lower address first). Returns how many were written; *total (may be NULL) gets the
+ * number of distinct sources. O(n log n) in the records: for the API, not the data path.
+ * -ENOMEM on allocation failure.
+ */
+int nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_source *out,
+		       size_t max, size_t *total);
+
 #endif

@@ -18,6 +18,7 @@
 struct pmap_node {
 	struct prefix key;
 	struct pol_rep_window w;
+	uint64_t trusted, untrusted;
 	struct pmap_node *hnext;	 /* hash chain */
 	struct pmap_node *lprev, *lnext; /* LRU: head = most recent */
 };
@@ -35,6 +36,7 @@ struct rep_group {
 	bool sla;
 	double initial;
 	struct pol_rep_window w;
+	uint64_t trusted, untrusted;
 	struct prefix *nodes;
 	size_t n_nodes;
 	bool seen; /* apply bookkeeping */
@@ -274,9 +276,12 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 		/* A group that keeps its name keeps its evidence; a changed initial value
 		 * restarts it. */
 		for (j = 0; j < r->n_groups; j++)
-			if (strcmp(r->groups[j].name, g->name) == 0 &&
-			    r->groups[j].initial == g->initial)
-				g->w = r->groups[j].w;
+			if (strcmp(r->groups[j].name, g->name) == 0) {
+				g->trusted = r->groups[j].trusted;
+				g->untrusted = r->groups[j].untrusted;
+				if (r->groups[j].initial == g->initial)
+					g->w = r->groups[j].w;
+			}
 		for (k = 0; k < snap->n_resolver_nodes; k++)
 			if (snap->resolver_nodes[k].group_id == pg->id)
 				n++;
@@ -304,8 +309,7 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 			if (strcmp(r->hosts[j].fqdn, h->fqdn) == 0)
 				h->w = r->hosts[j].w;
 	}
-	if (snap->n_hosts)
-		qsort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
+	util_sort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
 	if (snap->n_brackets) {
 		brackets = calloc(snap->n_brackets, sizeof(*brackets));
 		if (brackets == NULL)
@@ -495,6 +499,46 @@ nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver)
 	return g != NULL && g->sla;
 }
 
+bool
+nat_rep_resolver_known(struct nat_rep *r, const struct addr *resolver)
+{
+	bool sla;
+
+	return resolver_window(r, resolver, false, &sla) != NULL;
+}
+
+void
+nat_rep_note_query(struct nat_rep *r, const struct addr *resolver, bool trusted)
+{
+	struct rep_group *g = resolver->family ? group_for(r, resolver) : NULL;
+	struct pmap_node *n = NULL;
+	struct prefix key;
+
+	if (trusted)
+		r->stats.trusted++;
+	else
+		r->stats.untrusted++;
+	if (g != NULL) {
+		if (trusted)
+			g->trusted++;
+		else
+			g->untrusted++;
+		return;
+	}
+	if (resolver->family == 0)
+		return;
+	key.addr = *resolver;
+	key.len = (uint8_t)addr_maxlen(resolver->family);
+	n = r->unknown_groups ? pmap_get(&r->auto_groups, &key, POL_REP_NEUTRAL)
+			      : pmap_find(&r->auto_groups, &key);
+	if (n == NULL)
+		return;
+	if (trusted)
+		n->trusted++;
+	else
+		n->untrusted++;
+}
+
 int
 nat_rep_merge_resolvers(struct nat_rep *r, const struct addr *into, const struct addr *from)
 {
@@ -543,6 +587,8 @@ nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg)
 		util_strlcpy(e.key, r->groups[i].name, sizeof(e.key));
 		e.sla = r->groups[i].sla;
 		e.w = r->groups[i].w;
+		e.trusted = r->groups[i].trusted;
+		e.untrusted = r->groups[i].untrusted;
 		e.value = pol_rep_window_value(&e.w);
 		if (cb(arg, &e))
 			return;
@@ -554,6 +600,8 @@ nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg)
 		memcpy(e.key, "resolver:", 9);
 		addr_ntop(&n->key.addr, e.key + 9, sizeof(e.key) - 9);
 		e.w = n->w;
+		e.trusted = n->trusted;
+		e.untrusted = n->untrusted;
 		e.value = pol_rep_window_value(&e.w);
 		if (cb(arg, &e))
 			return;

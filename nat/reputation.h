@@ -32,12 +32,14 @@ struct nat_rep_entry {
 	double value;		/* window value, override applied */
 	bool sla;		/* resolver groups only */
 	struct pol_rep_window w;
+	uint64_t trusted, untrusted; /* resolver groups, admission.log_untrusted: queries seen */
 };
 
 struct nat_rep_stats {
 	uint64_t admitted[3]; /* per enum nat_svc_class */
 	uint64_t refused[3];
 	uint64_t events_ok, events_nok;
+	uint64_t trusted, untrusted; /* WAN service queries (admission.log_untrusted) */
 	size_t n_groups, n_requestors, n_hosts;
 	size_t requestors_evicted;
 };
@@ -58,6 +60,12 @@ void nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_b
 
 /* Is the resolver in an SLA group? (The DNS uses it to decide SLA bindings.) */
 bool nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver);
+/* Does the resolver have a group (policy group, or an auto group already created)? */
+bool nat_rep_resolver_known(struct nat_rep *r, const struct addr *resolver);
+/* One WAN service query from resolver (admission.log_untrusted): trusted when it came over
+ * TCP, with a valid cookie or for a live alias. Counters only, as the original: the value is
+ * not changed. Counted on the resolver's group (created when unknown_resolver_groups). */
+void nat_rep_note_query(struct nat_rep *r, const struct addr *resolver, bool trusted);
 /* Merge the group of `from` into the group of `into` (resolver cluster discovery through a
  * CNAME alias asked from another resolver). 0, or -ENOENT if either has no group. */
 int nat_rep_merge_resolvers(struct nat_rep *r, const struct addr *into, const struct addr *from);

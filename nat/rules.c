@@ -12,6 +12,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "../common/log.h"
+#include "../common/util.h"
 #include "rules.h"
 
 #define FAM NFPROTO_INET
@@ -383,6 +384,14 @@ build_base(struct ctx *x)
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
+		if (rc == 0 && !c->queue_native) {
+			/* nft cannot print the xtables target in an inet table: say what it is. */
+			char text[96];
+
+			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
+				 (unsigned)c->queue);
+			rc = nat_nft_rule_comment(r, text);
+		}
 		emit(x, "pre_admit", r, rc, "new flows to the pool: NFQUEUE (fail-closed)");
 	}
 
@@ -527,6 +536,13 @@ build_base(struct ctx *x)
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
 		emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
+	}
+	/* The private realm is reached through the pool (or a host's own ingress accept
+	 * rules above), never by routing to it directly, whatever forward_policy says. */
+	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
 	}
 
 	/* Optional SYN proxy in front of the service addresses (the ALG listens there). */
@@ -673,7 +689,7 @@ nat_rules_build(const struct nat_rules_cfg *cfg, const struct pol_snap *snap, un
 	for (size_t i = 0; i < snap->n_fw_rules; i++)
 		if (snap->fw_rules[i].host_id || snap->fw_rules[i].group_id)
 			x.by_owner[x.n_rules++] = &snap->fw_rules[i];
-	qsort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
+	util_sort(x.by_owner, x.n_rules, sizeof(*x.by_owner), cmp_owner_prio);
 	build_sets(&x);
 	/* Per-host and group chains first: base chain rules jump to them. */
 	build_fw(&x);

@@ -176,7 +176,7 @@ pol_bundle_parse_json(const json_t *root, struct pol_snap **out, struct pol_err 
 		goto fail;
 	/* memberships are a set: keep them in the store's order so that a parsed bundle and
 	 * the same policy read back from the store export identically */
-	qsort(c.s->host_groups, c.s->n_host_groups, sizeof(*c.s->host_groups), host_group_cmp);
+	util_sort(c.s->host_groups, c.s->n_host_groups, sizeof(*c.s->host_groups), host_group_cmp);
 	*out = c.s;
 	return 0;
 fail:
@@ -642,7 +642,7 @@ export_pool(const struct pol_snap *s)
 		goto fail;
 	for (size_t i = 0; i < s->n_pool_addrs; i++)
 		a[i] = s->pool_addrs[i].addr;
-	qsort(a, s->n_pool_addrs, sizeof(*a), addr_sort_cmp);
+	util_sort(a, s->n_pool_addrs, sizeof(*a), addr_sort_cmp);
 	for (size_t i = 0; i < s->n_pool_addrs;) {
 		size_t j = i;
 
@@ -699,7 +699,7 @@ export_admission(const struct pol_snap *s)
 	}
 	for (size_t i = 0; i < s->n_brackets; i++)
 		order[i] = &s->brackets[i];
-	qsort(order, s->n_brackets, sizeof(*order), bracket_order);
+	util_sort(order, s->n_brackets, sizeof(*order), bracket_order);
 	for (size_t i = 0; i < s->n_brackets; i++)
 		if (json_array_append_new(arr, pol_bracket_to_json(order[i])) != 0)
 			goto fail;

@@ -99,7 +99,7 @@ hgkey_cmp(const void *a, const void *b)
 static bool
 skey_dup(struct skey *k, size_t n, size_t *first, size_t *second)
 {
-	qsort(k, n, sizeof(*k), skey_cmp);
+	util_sort(k, n, sizeof(*k), skey_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(k[i - 1].s, k[i].s) == 0 && k[i - 1].n == k[i].n) {
 			*first = k[i - 1].idx;
@@ -321,7 +321,7 @@ check_zones(struct vctx *v)
 		if (s->zones[i].kind == POL_ZONE_FORWARD)
 			v->fwd_zones[v->n_fwd++] = s->zones[i].name;
 	}
-	qsort(v->fwd_zones, v->n_fwd, sizeof(*v->fwd_zones), str_cmp_ptr);
+	util_sort(v->fwd_zones, v->n_fwd, sizeof(*v->fwd_zones), str_cmp_ptr);
 	if (skey_dup(k, s->n_zones, &a, &b)) {
 		snprintf(f, sizeof(f), "zones[%zu].name", b);
 		pol_err_set(v->e, f, "duplicate zone %s (also zones[%zu])", s->zones[b].name, a);
@@ -404,7 +404,7 @@ check_hosts(struct vctx *v)
 		if (s->hosts[i].ipv6.family != 0)
 			ak[n++] = (struct akey){ s->hosts[i].ipv6, 0, 6, i };
 	}
-	qsort(ak, n, sizeof(*ak), akey_cmp);
+	util_sort(ak, n, sizeof(*ak), akey_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (addr_eq(&ak[i - 1].a, &ak[i].a)) {
 			char t[ADDR_STRLEN];
@@ -468,7 +468,7 @@ check_groups(struct vctx *v)
 		return fail(v, "hosts", "out of memory");
 	for (size_t i = 0; i < s->n_host_groups; i++)
 		hk[i] = (struct hgkey){ s->host_groups[i].host_id, s->host_groups[i].group_id, i };
-	qsort(hk, s->n_host_groups, sizeof(*hk), hgkey_cmp);
+	util_sort(hk, s->n_host_groups, sizeof(*hk), hgkey_cmp);
 	for (size_t i = 1; i < s->n_host_groups; i++) {
 		if (hk[i].h == hk[i - 1].h && hk[i].g == hk[i - 1].g) {
 			size_t j = hk[i].idx;
@@ -528,7 +528,7 @@ check_services(struct vctx *v)
 	/* a service may carry its own host's name, never another host's */
 	for (size_t i = 0; i < s->n_hosts; i++)
 		hk[i] = (struct skey){ s->hosts[i].fqdn, 0, i };
-	qsort(hk, s->n_hosts, sizeof(*hk), skey_cmp);
+	util_sort(hk, s->n_hosts, sizeof(*hk), skey_cmp);
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct skey key = { s->services[i].fqdn, 0, 0 };
 		size_t lo = 0, hi = s->n_hosts;
@@ -626,7 +626,7 @@ check_addresses(struct vctx *v)
 		}
 		k[s->n_service_addrs + i] = (struct akey){ *a, 0, 1, i };
 	}
-	qsort(k, n, sizeof(*k), akey_cmp);
+	util_sort(k, n, sizeof(*k), akey_cmp);
 	for (size_t i = 1; i < n; i++) {
 		const struct akey *x = &k[i - 1], *y = &k[i];
 
@@ -750,7 +750,7 @@ check_resolvers(struct vctx *v)
 		}
 		ak[i] = (struct akey){ nd->prefix.addr, nd->prefix.len, 0, i };
 	}
-	qsort(ak, s->n_resolver_nodes, sizeof(*ak), akey_cmp);
+	util_sort(ak, s->n_resolver_nodes, sizeof(*ak), akey_cmp);
 	for (size_t i = 1; i < s->n_resolver_nodes; i++) {
 		if (addr_eq(&ak[i - 1].a, &ak[i].a) && ak[i - 1].len == ak[i].len) {
 			const struct pol_resolver_node *nd = &s->resolver_nodes[ak[i].idx];

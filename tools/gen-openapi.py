@@ -93,6 +93,11 @@ SCHEMAS = {
                        {"type": "number", "nullable": True}}, ["kind", "key"], extra=True),
     "ReputationOverride": obj({"override": {"type": "number", "nullable": True,
                                             "minimum": 0, "maximum": 1}}, ["override"]),
+    "TokenRequest": obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"],
+                                               "default": "ro"}}, ["name"]),
+    "Token": obj({"name": S, "role": S, "secret": {"type": "string", "description":
+                  "shown in this answer only; the store keeps a salted hash"}},
+                 ["name", "role", "secret"]),
     "Bundle": {"type": "object", "description":
                "The whole policy (docs/policy.md, \"Policy bundles\")."},
     "Status": {"type": "object"},
@@ -106,6 +111,7 @@ PARAM_DESC = {
     "group": "group id or name", "route": "route id", "bracket": "bracket id",
     "rgroup": "resolver group id or name", "node": "node id or prefix (may contain '/')",
     "kind": "resolver_group, requestor or host", "key": "entity key (may contain '/')",
+    "token": "token name",
 }
 
 paths = {}
@@ -220,7 +226,7 @@ op("PUT", V1 + "/reputation/{kind}/{key+}", "set or clear an administrative over
    "Reputation", "ReputationOverride", tag="reputation", write=True)
 op("DELETE", V1 + "/reputation/{kind}/{key+}", "reset the reputation of an entity",
    status=204, tag="reputation", write=True)
-op("GET", V1 + "/bindings", "list live circular-pool bindings (503 when NAT is off)", "List",
+op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
    tag="system", etag=False)
 op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
 op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",
@@ -229,6 +235,10 @@ op("GET", V1 + "/status", "version, uptime and counters per subsystem", "Status"
    tag="system", etag=False)
 op("GET", V1 + "/audit", "read the audit log, newest first", "AuditList", tag="system",
    etag=False)
+op("POST", V1 + "/tokens", "create an API token (the secret is in the answer only)", "Token",
+   "TokenRequest", 201, tag="system", write=True)
+op("DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204, tag="system",
+   write=True)
 op("GET", V1 + "/openapi.json", "this document", "Bundle", tag="system", public=True,
    etag=False)
 op("GET", "/metrics", "Prometheus text-format metrics", "text", tag="system",

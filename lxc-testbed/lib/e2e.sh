@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/e2e.sh -- helpers of the end-to-end scenarios: results, requirements, name
 # resolution through the public resolver, probes, and checks observed inside the gateway.
 

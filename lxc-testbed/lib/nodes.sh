@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/nodes.sh -- render the topology: bridges, nodes (LXC application containers
 # sharing the host's root file system, or network namespaces), interfaces, addresses, routes,
 # sysctls; and tear all of it down again. Nothing here touches the host's own addresses,

@@ -1,4 +1,5 @@
 # shellcheck shell=bash disable=SC2034
+# SPDX-License-Identifier: MIT
 # lxc-testbed/lib/tb.sh -- shared functions of the testbed commands: names, state, topology,
 # nodes (LXC application containers or network namespaces), running commands inside nodes.
 # Sourced by up, down, run-e2e, shell and demo; defines functions and variables only.

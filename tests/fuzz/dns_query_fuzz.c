@@ -35,9 +35,9 @@ static struct dns_db *
 build(bool strict)
 {
 	struct pol_snap *s = pol_snap_new();
-	static const char *const svc[] = { "test.gwa.demo", "www.test.gwa.demo", "ssh.test.gwa.demo",
-					   "tcp2000.test.gwa.demo", "udp53.test.gwa.demo",
-					   "icmp.test.gwa.demo" };
+	static const char *const svc[] = { "test.gwa.demo",	  "www.test.gwa.demo",
+					   "ssh.test.gwa.demo",	  "tcp2000.test.gwa.demo",
+					   "udp53.test.gwa.demo", "icmp.test.gwa.demo" };
 
 	s->zones = calloc(3, sizeof(*s->zones));
 	s->nameservers = calloc(1, sizeof(*s->nameservers));

@@ -32,7 +32,9 @@ dns_bundle() {
     {"fqdn": "deep.a.b.gwa.demo", "ipv4": "192.168.0.101",
      "services": [{"fqdn": "deep.a.b.gwa.demo"},
                   {"fqdn": "www.deep.a.b.gwa.demo", "proxy_required": true}]},
-    {"fqdn": "plain.gwa.demo", "ipv4": "192.168.0.102"}
+    {"fqdn": "plain.gwa.demo", "ipv4": "192.168.0.102"},
+    {"fqdn": "limited.gwa.demo", "ipv4": "192.168.0.103", "pool_limit": 1,
+     "services": [{"fqdn": "limited.gwa.demo"}]}
   ],
   "admission": {"dns_tcp": $tcp, "dns_cookies": $cookies}
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # tests/system/dns_probe.py -- raw-socket DNS probes for the system tests (a driver, not a peer).
-# usage: dns_probe.py PORT bytewise|silent|garbage|udpjunk|pipeline [args]
+# usage: dns_probe.py PORT bytewise|silent|trickle|garbage|udpjunk|pipeline [args]
 # Prints one result line; exit status 0 when the expectation holds.
 import os, random, socket, struct, sys, time
 
@@ -68,6 +68,30 @@ elif cmd == "silent":
     dt = time.time() - t
     print("silent client closed after %.2f s (%r)" % (dt, r))
     sys.exit(0 if r == b"" and dt <= limit + 1 else 1)
+elif cmd == "trickle":
+    # one byte every 0.3 s: the message never completes within the idle timeout (arg: max s)
+    limit = float(sys.argv[3])
+    s = socket.create_connection((HOST, PORT))
+    m = query("gwa.demo", 6, 3)
+    data = struct.pack("!H", len(m)) + m
+    t = time.time()
+    closed = False
+    for b in data:
+        try:
+            s.send(bytes([b]))
+        except OSError:
+            closed = True
+            break
+        s.settimeout(0.3)
+        try:
+            if s.recv(10) == b"":
+                closed = True
+                break
+        except socket.timeout:
+            pass
+    dt = time.time() - t
+    print("trickling client closed=%s after %.2f s" % (closed, dt))
+    sys.exit(0 if closed and dt <= limit + 1 else 1)
 elif cmd == "garbage":
     # a length prefix too short for a DNS header: closed without an answer
     s = socket.create_connection((HOST, PORT))

@@ -47,7 +47,22 @@ srv $PRIV 192.168.0.100 2000 h1-2000
 srv $PRIV 192.168.0.101 2001 h2-2001
 srv $PRIV 192.168.0.101 5000 h2
 srv $PRIV 192.168.0.100 22 h1-ssh
+ip netns exec $PRIV socat TCP-LISTEN:21,bind=192.168.0.100,reuseaddr,fork \
+	SYSTEM:'echo 220 ready; sleep 2' >/dev/null 2>&1 &
+pids+=($!)
+ip netns exec $PRIV python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.0.101", 5353))
+while True:
+    d, peer = s.recvfrom(2048)
+    s.sendto(b"h2-udp\n", peer)' >/dev/null 2>&1 &
+pids+=($!)
 ip netns exec $PRIV socat TCP-LISTEN:6000,bind=192.168.0.100,reuseaddr,fork EXEC:cat \
+	>/dev/null 2>&1 &
+pids+=($!)
+# Stand-in for the ALG listener on the service address (in the gateway).
+ip netns exec $GW socat TCP-LISTEN:8080,bind=100.64.1.130,reuseaddr,fork SYSTEM:'echo alg' \
 	>/dev/null 2>&1 &
 pids+=($!)
 ip netns exec $PUB socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR' \
@@ -59,7 +74,7 @@ start_driver() {
 	rm -f "$T/in"
 	mkfifo "$T/in"
 	: > "$T/out"
-	ip netns exec $GW "$DRIVER" $TABLE $QNUM wan0 lan0 ftp < "$T/in" > "$T/out" \
+	ip netns exec $GW env NAT_ALG=1 "$DRIVER" $TABLE $QNUM wan0 lan0 ftp < "$T/in" > "$T/out" \
 		2>> "$T/err" &
 	DPID=$!
 	pids+=($DPID)
@@ -79,7 +94,7 @@ drv() {
 addr_of() { sed -n 's/^addr //p' <<< "$1"; }
 # connect ADDR PORT: prints what the server said (empty on failure); status of socat
 connect() {
-	ip netns exec $PUB timeout 6 socat -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
 		2>"$T/cerr"
 }
 # refused ADDR PORT: the connection fails quickly with a reset (not a silent hang)
@@ -99,7 +114,8 @@ for c in "pool 100.64.1.131" "pool 100.64.1.132" "pool 100.64.1.133" "svcaddr 10
 	"service h1.gwa.demo h1.gwa.demo any 0" "service h1.gwa.demo tcp2000.h1.gwa.demo tcp 2000" \
 	"service h1.gwa.demo ssh.h1.gwa.demo tcp 22" "service h2.gwa.demo tcp2001.h2.gwa.demo tcp 2001" \
 	"service h2.gwa.demo tcp.h2.gwa.demo tcp 0" "service h2.gwa.demo h2.gwa.demo any 0" \
-	"service h3.gwa.demo h3.gwa.demo any 0" "service h1.gwa.demo long.h1.gwa.demo tcp 6000 30000"; do
+	"service h3.gwa.demo h3.gwa.demo any 0" "service h1.gwa.demo long.h1.gwa.demo tcp 6000 30000" \
+	"service h2.gwa.demo udp5353.h2.gwa.demo udp 5353" "service h1.gwa.demo ftp.h1.gwa.demo tcp 21"; do
 	drv "$c" > /dev/null
 done
 check "policy applied" test "$(drv apply)" = ok
@@ -111,6 +127,20 @@ A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "binding answered with the lowest pool address" test "$A" = 100.64.1.131
 check "first flow admitted and DNATed to h1" test "$(connect "$A" 5000)" = h1
 check "second flow to the same address refused with a reset" refused "$A" 5000
+
+# --- web ports of admitted flows go to the ALG on the service address
+A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
+check "admitted flow to a web port is handed to the ALG listener" test "$(connect "$A" 8080)" = alg
+
+# --- conntrack helper (ftp) attached to a flow admitted through the pool
+A=$(addr_of "$(drv req h1.gwa.demo ftp.h1.gwa.demo 100.64.0.53)")
+connect "$A" 21 > "$T/ftp.out" &
+CP=$!
+sleep 0.7
+ip netns exec $GW conntrack -L -p tcp --dport 21 > "$T/ct" 2>/dev/null
+wait $CP
+check "ftp flow admitted" grep -q "220 ready" "$T/ftp.out"
+check "conntrack helper ftp attached to the admitted flow" grep -q "helper=ftp" "$T/ct"
 
 # --- expired binding
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
@@ -126,6 +156,15 @@ B=$(addr_of "$(drv req h2.gwa.demo tcp2001.h2.gwa.demo 100.64.0.53)")
 check "tcp/2000 and tcp/2001 share one address" test -n "$A" -a "$A" = "$B"
 check "port 2001 reaches h2" test "$(connect "$B" 2001)" = h2-2001
 check "port 2000 reaches h1" test "$(connect "$A" 2000)" = h1-2000
+
+# --- UDP: admitted to the host's port; refused UDP gets port unreachable
+udp() { echo ping | ip netns exec $PUB timeout 5 socat -t 4 -T3 - UDP:"$1":"$2" 2>"$T/cerr"; }
+A=$(addr_of "$(drv req h2.gwa.demo udp5353.h2.gwa.demo 100.64.0.53)")
+out=$(udp "$A" 5353)
+check "UDP first packet admitted to h2:5353" test "$out" = h2-udp
+[ "$out" = h2-udp ] || echo "# udp to $A: '$out' $(cat "$T/cerr") / $(drv stats)"
+udp 100.64.1.133 5353 > /dev/null
+check "UDP without binding gets ICMP port unreachable" grep -qi refused "$T/cerr"
 
 # --- tcp/* and tcp/22 do not share
 C=$(addr_of "$(drv req h2.gwa.demo tcp.h2.gwa.demo 100.64.0.53)")
@@ -148,8 +187,14 @@ check "SLA binding refuses a source outside the subnet" refused "$A" 5000
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53 100.64.0.0/24 sla)")
 check "SLA binding admits a source inside the subnet" test "$(connect "$A" 5000)" = h1
 
+# --- the private realm is not reachable by routing to it directly
+ip -n $PUB route add 192.168.0.0/24 via 100.64.0.1
+out=$(ip netns exec $PUB timeout 4 socat -T2 - TCP:192.168.0.100:5000,connect-timeout=2 </dev/null 2>/dev/null)
+check "direct WAN -> private flow (no binding) dropped" test -z "$out"
+ip -n $PUB route del 192.168.0.0/24 via 100.64.0.1
+
 # --- outbound SNAT
-out=$(ip netns exec $PRIV timeout 5 socat -T3 - TCP:100.64.0.10:7000,connect-timeout=3 </dev/null 2>/dev/null)
+out=$(ip netns exec $PRIV timeout 5 socat -t 4 -T3 - TCP:100.64.0.10:7000,connect-timeout=3 </dev/null 2>/dev/null)
 check "LAN -> WAN is SNATed to the service address" test "$out" = 100.64.1.130
 
 # --- firewall rule: drop ingress ICMP to h1
@@ -230,9 +275,13 @@ A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 check "admission works after the overflow" test "$(connect "$A" 5000)" = h1
 
 # --- SIGKILL, restart: clean table
+A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53)")
 kill -9 $DPID
 wait $DPID 2>/dev/null
 exec 3>&-
+out=$(ip netns exec $PUB timeout 4 socat -T2 - TCP:"$A":5000,connect-timeout=2 </dev/null 2>"$T/cerr")
+check "daemon gone: nothing admitted, no reset either (fail-closed queue)" \
+	bash -c "[ -z '$out' ] && ! grep -qi refused '$T/cerr'"
 check "table left behind after SIGKILL" bash -c "ip netns exec $GW nft list table inet $TABLE >/dev/null 2>&1"
 check "restart after SIGKILL" start_driver
 ip netns exec $GW nft list table inet $TABLE > "$T/ruleset3" 2>/dev/null
@@ -244,5 +293,6 @@ echo quit >&3
 wait_for bye "$T/out" 10
 exec 3>&-
 check "clean shutdown" grep -q bye "$T/out"
+check "no sanitizer report from the driver" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/err'"
 check "table gone after clean shutdown" bash -c "! ip netns exec $GW nft list table inet $TABLE 2>/dev/null"
 summary

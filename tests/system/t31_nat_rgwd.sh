@@ -76,8 +76,11 @@ check "restarted table has one pre_admit chain" test "$(grep -c 'chain pre_admit
 
 cat "$T/log.restart" | grep -iv "info" | sed "s/^/# /"
 kill -TERM $RP
-wait $RP 2>/dev/null
+wait $RP
+rc=$?
 RP=
+check "clean exit status after SIGTERM" test "$rc" = 0
+check "no sanitizer report in the log" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/log'"
 check "clean shutdown logged" grep -q "table inet rgw removed" "$T/log"
 check "table gone after SIGTERM" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null"
 summary

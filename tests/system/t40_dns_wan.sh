@@ -48,6 +48,18 @@ if grep -q "no pool allocator" "$T/rgwd.log"; then
 else
 	check "TXT for a pool service" grep -q '"proxy_False.port_22.protocol_6.ssh.test.gwa.demo."' <<<"$out"
 	check "SRV for a pool service" bash -c "$D ssh.test.gwa.demo SRV +short | grep -q '^10 100 22 _22._6.ssh.test.gwa.demo.$'"
+	check "A over UDP from the pool, TTL 0" \
+		bash -c "$D tcp2000.test.gwa.demo A | grep -Eq '^tcp2000.test.gwa.demo.[[:space:]]+0[[:space:]]+IN[[:space:]]+A[[:space:]]+100.64.1.(13[1-9]|14[0-2])$'"
+	# pool_limit 1: the first query holds the host's only binding for 2 s
+	check "first allocation for a host with pool_limit 1" \
+		bash -c "$D limited.gwa.demo A +short | grep -Eq '^100.64.1.'"
+	check "refused allocation over UDP: no answer (the resolver retries)" \
+		bash -c "dig +time=1 +tries=1 @127.0.0.1 -p $P limited.gwa.demo A | grep -q 'timed out'"
+	t0=$(date +%s%N)
+	out=$(dig +time=3 +tries=1 +tcp @127.0.0.1 -p $P limited.gwa.demo A)
+	dt=$((($(date +%s%N) - t0) / 1000000))
+	check "refused allocation over TCP: empty NOERROR after the 0.5 s retry (${dt} ms)" \
+		bash -c 'grep -q "status: NOERROR" <<<"$1" && grep -q "ANSWER: 0, AUTHORITY: 0" <<<"$1" && [ "$2" -ge 450 ]' _ "$out" "$dt"
 fi
 out=$($D 100.0.168.192.in-addr.arpa PTR)
 check "WAN PTR of a private host: NXDOMAIN (no leak)" grep -q "status: NXDOMAIN" <<<"$out"
@@ -67,6 +79,8 @@ check "kdig pipelined TCP: four answers on one connection" \
 check "20 pipelined queries in one segment, answered in order" python3 "$PROBE" "$P" pipeline 20
 check "partial TCP writes (byte by byte, two queries)" python3 "$PROBE" "$P" bytewise
 check "silent TCP client closed at the idle timeout" python3 "$PROBE" "$P" silent 1
+check "trickling TCP client (a byte every 0.3 s) closed at the idle timeout" \
+	python3 "$PROBE" "$P" trickle 1
 check "garbage over TCP: connection closed" python3 "$PROBE" "$P" garbage
 python3 "$PROBE" "$P" udpjunk
 check "still serving after junk datagrams" bash -c "$D gwa.demo SOA +short | grep -q hostmaster"

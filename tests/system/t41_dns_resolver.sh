@@ -56,6 +56,13 @@ check "strict QNAME minimisation through empty non-terminals (b, a.b)" \
 check "TC from rgwd made unbound retry over TCP" grep -q "TCP connection from 127.0.0.1" "$T/rgwd.log"
 out=$($R WWW.test.GWA.demo A)
 check "service name through the resolver" grep -q "100.64.1.130" <<<"$out"
+if grep -q "no pool allocator" "$T/rgwd.log"; then
+	echo "skipped (no allocator): pool answer through the resolver"
+else
+	out=$($R deep.a.b.gwa.demo A)
+	check "pool service through the resolver (TC, then TCP)" \
+		grep -Eq '^deep.a.b.gwa.demo.[[:space:]]+0[[:space:]]+IN[[:space:]]+A[[:space:]]+100.64.1.' <<<"$out"
+fi
 out=$($R nope.gwa.demo A)
 check "NXDOMAIN through the resolver" grep -q "status: NXDOMAIN" <<<"$out"
 out=$($R a.b.gwa.demo A)

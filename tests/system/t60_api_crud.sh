@@ -16,6 +16,19 @@ printf '%s' "$BODY" > "$T/api-export.json"
 "$RGWD" -c "$T/rgw.conf" --export > "$T/cli-export.json" 2>/dev/null
 check "API export equals rgwd --export" test "$(jq -S -c . "$T/api-export.json")" = "$(jq -S -c . "$T/cli-export.json")"
 
+# --- the cached export follows every write
+api GET /api/v1/bundle
+e1=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK" "$URL/api/v1/bundle" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+api PATCH /api/v1/hosts/test200.gwa.demo '{"comment":"cache check"}'
+expect 200 "PATCH between two exports"
+api GET /api/v1/bundle
+jqtest '.hosts[] | select(.fqdn == "test200.gwa.demo") | .comment == "cache check"' "the next export shows the write"
+e2=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK" "$URL/api/v1/bundle" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+check "... under a new ETag" test -n "$e1" -a -n "$e2" -a "$e1" != "$e2"
+api PATCH /api/v1/hosts/test200.gwa.demo '{"comment":""}'
+e3=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK" "$URL/api/v1/bundle" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+check "same content, same ETag (canonical)" test "$e1" = "$e3"
+
 # --- zones and nameservers
 api POST /api/v1/zones '{"name":"lab.demo","nameservers":[{"name":"ns1.lab.demo","ipv4":"100.64.1.130"}]}'
 expect 201 "POST zone"

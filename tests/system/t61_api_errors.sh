@@ -84,7 +84,7 @@ expect 200 "comment restored"
 # --- path traversal strings
 for p in '/api/v1/hosts/../../../etc/passwd' '/api/v1/../v1/hosts' '/api/v1/hosts/%2e%2e/%2e%2e/etc' \
 	'/api/v1/hosts/..%2f..%2fetc%2fpasswd' '/api/v1/reputation/host/../../bundle' '/api/v1/hosts//test.gwa.demo' \
-	'/../../etc/passwd' '/api/v1/hosts/%00'; do
+	'/../../etc/passwd' '/api/v1/hosts/%00' '/api/v1/zones/%9bwa.demo' '/api/v1/hosts/%c3%28'; do
 	code=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $TOK" "$URL$p")
 	case "$code" in 400 | 404) ok "path traversal refused ($code): $p" ;; *) fail "path traversal $p: $code $(head -c 200 "$T/body")" ;; esac
 done
@@ -111,6 +111,23 @@ AUTH=$RO api DELETE /api/v1/hosts/test.gwa.demo
 expect 403 "read-only token may not delete: 403"
 AUTH=$RO api PUT /api/v1/bundle '{"version":1}'
 expect 403 "read-only token may not replace the bundle: 403"
+AUTH=$RO api POST /api/v1/tokens '{"name":"escalate","role":"rw"}'
+expect 403 "read-only token may not mint tokens: 403"
+
+# --- token life cycle through the API: create, use, revoke
+api POST /api/v1/tokens '{"name":"robot","role":"rw"}'
+expect 201 "rw token creates a token"
+robot=$(printf '%s' "$BODY" | jq -r .secret)
+AUTH=$robot api GET /api/v1/status
+expect 200 "the new token works at once"
+check "the secret is not in the audit log" sh -c "! curl -s -H 'Authorization: Bearer $TOK' '$URL/api/v1/audit?limit=1000' | grep -q '$robot'"
+AUTH=$robot api DELETE /api/v1/tokens/robot
+expect 204 "a token may revoke itself"
+AUTH=$robot api GET /api/v1/status
+expect 401 "a revoked token is refused at once"
+RGW_API_URL=$URL RGW_API_TOKEN=$TOK "$RGWCTL" token add robot2 --role ro > "$T/tok2" 2>&1
+check "rgwctl token add prints the secret" grep -q 'rgw_' "$T/tok2"
+check "rgwctl token del" sh -c "RGW_API_URL=$URL RGW_API_TOKEN=$TOK '$RGWCTL' token del robot2 > /dev/null"
 
 # --- 404 / 405
 api GET /api/v1/nothing

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # t90_testbed -- the LXC testbed end to end: lxc-testbed/up, run-e2e (every scenario of
 # issue 8), down (always, via the trap), then the narrated demo with --down. A testbed
 # instance of its own (name rgwtb<pid>, state in its temp dir), so that it never meets a
@@ -40,10 +41,21 @@ if [ "$rc" = 0 ]; then
 	fi
 fi
 
-timeout 60 "$TB/down" >"$T/down.log" 2>&1
+RGWTB_KEEP_LOGS="$T/logs" timeout 60 "$TB/down" >"$T/down.log" 2>&1
 rc=$?
 sed 's/^/  down: /' "$T/down.log"
 check "lxc-testbed/down removes everything" test "$rc" = 0
+# rgwd ran through every scenario and a clean shutdown: with a SAN=1 build (RGW_BUILD=build-san)
+# ASan, UBSan and LeakSanitizer report into its log.
+if [ -f "$T/logs/gw/rgwd.log" ]; then
+	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' \
+		"$T/logs/gw/rgwd.log" >"$T/san.txt"; then
+		head -n 20 "$T/san.txt"
+		fail "rgwd's log holds sanitizer or crash reports"
+	else
+		ok "rgwd's log holds no sanitizer or crash report"
+	fi
+fi
 left=$(ip -o link show 2>/dev/null | grep -c "$RGWTB_NAME-" || true)
 check "no link of the testbed is left" test "$left" = 0
 timeout 60 "$TB/down" >/dev/null 2>&1

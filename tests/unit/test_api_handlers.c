@@ -538,6 +538,35 @@ test_bundle_and_system(void **state)
 	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 2);
 }
 
+static void
+test_tokens(void **state)
+{
+	char secret[POL_TOKEN_MAX], name[64];
+	enum pol_role role;
+
+	(void)state;
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"robot\",\"role\":\"rw\"}"),
+			 201);
+	assert_string_equal(F->r.location, "/api/v1/tokens/robot");
+	assert_string_equal(reply_str("role"), "rw");
+	snprintf(secret, sizeof(secret), "%s", reply_str("secret"));
+	assert_int_equal(pol_token_check(F->api.st, secret, &role, name, sizeof(name)), 0);
+	assert_string_equal(name, "robot");
+	assert_int_equal(role, POL_ROLE_RW);
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"robot\"}"), 409);
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"bad name\"}"), 400);
+	assert_string_equal(reply_str("field"), "name");
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"x\",\"role\":\"admin\"}"), 400);
+	assert_string_equal(reply_str("field"), "role");
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"x\",\"secret\":\"s\"}"), 400);
+	/* default role: read-only */
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"viewer\"}"), 201);
+	assert_string_equal(reply_str("role"), "ro");
+	assert_int_equal(run("DELETE", "/api/v1/tokens/robot", NULL), 204);
+	assert_int_equal(pol_token_check(F->api.st, secret, &role, name, sizeof(name)), -EACCES);
+	assert_int_equal(run("DELETE", "/api/v1/tokens/robot", NULL), 404);
+}
+
 int
 main(void)
 {
@@ -553,6 +582,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bundle_and_system, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	};
 
 	log_init("test", false, LOG_LVL_ERR);

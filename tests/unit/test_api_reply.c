@@ -48,6 +48,25 @@ test_error_shape(void **state)
 	reset(&r);
 }
 
+/* Messages echo client bytes: they must stay valid UTF-8 (else jansson refuses them). */
+static void
+test_error_utf8(void **state)
+{
+	struct api_req r = { 0 };
+	const char *m;
+
+	(void)state;
+	reset(&r);
+	api_reply_error(&r, 404, "a\x9b", "no zone '%s'",
+			"\x9bwa.demo\xc3\x28\x01 \xc3\xa9t\xc3\xa9");
+	assert_int_equal(r.status, 404);
+	m = json_string_value(json_object_get(r.reply, "message"));
+	assert_non_null(m);
+	assert_string_equal(m, "no zone '?wa.demo?(? \xc3\xa9t\xc3\xa9'");
+	assert_string_equal(json_string_value(json_object_get(r.reply, "field")), "a?");
+	reset(&r);
+}
+
 static void
 test_store_errors_map(void **state)
 {
@@ -199,9 +218,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_shape),	  cmocka_unit_test(test_store_errors_map),
-		cmocka_unit_test(test_etag_canonical),	  cmocka_unit_test(test_if_match),
-		cmocka_unit_test(test_if_none_match_304), cmocka_unit_test(test_codecs),
+		cmocka_unit_test(test_error_shape),	 cmocka_unit_test(test_error_utf8),
+		cmocka_unit_test(test_store_errors_map), cmocka_unit_test(test_etag_canonical),
+		cmocka_unit_test(test_if_match),	 cmocka_unit_test(test_if_none_match_304),
+		cmocka_unit_test(test_codecs),
 	};
 
 	return cmocka_run_group_tests_name("api_reply", tests, NULL, NULL);

@@ -148,6 +148,26 @@ test_base_parses(void **state)
 	pol_snap_unref(s);
 }
 
+/* The smallest bundle: an empty policy with every default, exported with every key. */
+static void
+test_empty_bundle(void **state)
+{
+	struct pol_snap *s = fx_parse("{\"version\": 1}");
+	json_t *j;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(s->n_hosts + s->n_zones + s->n_host_groups + s->n_pool_addrs, 0);
+	assert_int_equal(s->admission.alias_ttl_ms, 5000);
+	j = pol_bundle_export(s);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(j), 9);
+	assert_int_equal(json_array_size(json_object_get(j, "hosts")), 0);
+	assert_false(json_is_true(json_object_get(json_object_get(j, "admission"), "dns_tcp")));
+	json_decref(j);
+	pol_snap_unref(s);
+}
+
 static void
 test_example_roundtrip(void **state)
 {
@@ -374,6 +394,62 @@ test_bad_input(void **state)
 	       sizeof(bad_cases) / sizeof(bad_cases[0]));
 }
 
+/* Every bad case through the import path (parse, then replace if it parsed) into a store
+ * holding the base bundle: the export and the bytes of the database file never change. */
+static void
+test_bad_input_store_untouched(void **state)
+{
+	char *dir = fx_tmpdir(), path[512], wal[520];
+	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_store *st;
+	struct pol_snap *base = fx_parse(base_bundle);
+	char *before, *db0, *wal0;
+	size_t n_db0 = 0, n_wal0 = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_non_null(base);
+	snprintf(path, sizeof(path), "%s/bad.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	st = pol_store_open(path, &e);
+	assert_non_null(st);
+	assert_int_equal(pol_store_replace(st, base, &e), 0);
+	before = fx_store_text(st);
+	db0 = fx_read_file(path, &n_db0);
+	wal0 = fx_read_file(wal, &n_wal0);
+	assert_non_null(db0);
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		char *text = c->path != NULL ? mutate(c->path, c->value) : strdup(c->value);
+		struct pol_snap *s = NULL;
+		char *after, *db1, *wal1;
+		size_t n_db1 = 0, n_wal1 = 0;
+		int rc = pol_bundle_parse(text, strlen(text), &s, &e);
+
+		if (rc == 0)
+			rc = pol_store_replace(st, s, &e);
+		assert_int_not_equal(rc, 0);
+		after = fx_store_text(st);
+		db1 = fx_read_file(path, &n_db1);
+		wal1 = fx_read_file(wal, &n_wal1);
+		if (strcmp(after, before) != 0 || n_db1 != n_db0 || n_wal1 != n_wal0 ||
+		    memcmp(db1, db0, n_db0) != 0 ||
+		    (n_wal0 != 0 && memcmp(wal1, wal0, n_wal0) != 0))
+			fail_msg("case %zu changed the database", i);
+		free(after);
+		free(db1);
+		free(wal1);
+		pol_snap_unref(s);
+		free(text);
+	}
+	free(before);
+	free(db0);
+	free(wal0);
+	pol_store_close(st);
+	pol_snap_unref(base);
+	fx_rmdir(dir);
+}
+
 /* Values that must be accepted, with their canonical form. */
 static void
 test_canonical_forms(void **state)
@@ -414,8 +490,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base_parses),	   cmocka_unit_test(test_example_roundtrip),
-		cmocka_unit_test(test_export_pool_ranges), cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_base_parses),
+		cmocka_unit_test(test_empty_bundle),
+		cmocka_unit_test(test_example_roundtrip),
+		cmocka_unit_test(test_export_pool_ranges),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_bad_input_store_untouched),
 		cmocka_unit_test(test_canonical_forms),
 	};
 

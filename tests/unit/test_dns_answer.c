@@ -85,12 +85,14 @@ build_policy(bool dns_tcp, bool dns_cookies)
 	pol_snap_unref(snap);
 	snap = pol_snap_new();
 	snap->zones = calloc(4, sizeof(*snap->zones));
+	/* (zones: gwa.demo, 168.192.in-addr.arpa, 8.b.d.0.1.0.0.2.ip6.arpa) */
 	snap->nameservers = calloc(2, sizeof(*snap->nameservers));
 	snap->service_addrs = calloc(2, sizeof(*snap->service_addrs));
 	snap->hosts = calloc(8, sizeof(*snap->hosts));
 	snap->services = calloc(16, sizeof(*snap->services));
 	add_zone("gwa.demo", POL_ZONE_FORWARD);
 	add_zone("168.192.in-addr.arpa", POL_ZONE_REVERSE);
+	add_zone("8.b.d.0.1.0.0.2.ip6.arpa", POL_ZONE_REVERSE);
 	struct pol_nameserver *ns = &snap->nameservers[snap->n_nameservers++];
 	ns->id = 1;
 	ns->zone_id = 1;
@@ -821,6 +823,26 @@ test_cookies(void **state)
 	n = cookie_query(q, "ssh.test.gwa.demo", ck, 12);
 	run(&c, q, n, 1232);
 	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_FORMERR);
+	/* RFC 7873 5.4: no question, only a cookie: NOERROR with a server cookie */
+	n = cookie_query(q, "x", client, 8);
+	n = 12;
+	dns_put16(q + 4, 0);
+	dns_put16(q + 10, 1);
+	q[n++] = 0;
+	dns_put16(q + n, DNS_T_OPT);
+	dns_put16(q + n + 2, 1232);
+	dns_put32(q + n + 4, 0);
+	dns_put16(q + n + 8, 12);
+	dns_put16(q + n + 10, DNS_OPT_COOKIE);
+	dns_put16(q + n + 12, 8);
+	memcpy(q + n + 14, client, 8);
+	n += 22;
+	run(&c, q, n, 1232);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_qdcount(R.pkt), 0);
+	rc = resp_cookie(&clen);
+	assert_int_equal(clen, 24);
+	assert_memory_equal(rc, client, 8);
 	/* no cookie at all under dns_tcp: TC=1, empty */
 	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_A, 1232);
 	assert_true(ldns_pkt_tc(R.pkt));
@@ -866,6 +888,15 @@ test_lan_view(void **state)
 	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
 	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
 			    "test.gwa.demo.");
+	ask(DNS_VIEW_LAN, false,
+	    "0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", DNS_T_PTR,
+	    0);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "test.gwa.demo.");
+	ask(DNS_VIEW_WAN, false,
+	    "0.0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", DNS_T_PTR,
+	    0);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
 	ask(DNS_VIEW_LAN, false, "0.168.192.in-addr.arpa", DNS_T_PTR, 0);
 	assert_negative(LDNS_RCODE_NOERROR); /* empty non-terminal on the LAN side */
 	ask(DNS_VIEW_LAN, false, "nope.gwa.demo", DNS_T_A, 0);

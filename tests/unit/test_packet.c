@@ -204,6 +204,34 @@ test_rej_key(void **state)
 }
 
 static void
+test_icmp_echo_key(void **state)
+{
+	uint8_t pkt[sizeof(icmp_echo)];
+	struct nat_rej_key a, b;
+	struct nat_pkt p;
+
+	(void)state;
+	memcpy(pkt, icmp_echo, sizeof(pkt));
+	pkt[24] = 0x12; /* id 0x1234 */
+	pkt[25] = 0x34;
+	pkt[27] = 1; /* seq 1 */
+	assert_int_equal(nat_pkt_parse(pkt, sizeof(pkt), &p), NAT_PKT_OK);
+	assert_int_equal(p.icmp_id, 0x1234);
+	assert_int_equal(p.icmp_seq, 1);
+	nat_pkt_rej_key(&p, &a);
+	nat_pkt_rej_key(&p, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* The next ping (seq 2) is a new request, not a retransmission. */
+	pkt[27] = 2;
+	assert_int_equal(nat_pkt_parse(pkt, sizeof(pkt), &p), NAT_PKT_OK);
+	nat_pkt_rej_key(&p, &b);
+	assert_memory_not_equal(&a, &b, sizeof(a));
+	/* Cut before the id: still parsed, id and seq 0. */
+	assert_int_equal(nat_pkt_parse(pkt, 24, &p), NAT_PKT_OK);
+	assert_int_equal(p.icmp_id, 0);
+}
+
+static void
 mkkey(struct nat_rej_key *k, uint32_t i)
 {
 	memset(k, 0, sizeof(*k));
@@ -259,10 +287,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp_syn),	    cmocka_unit_test(test_tcp_not_syn),
-		cmocka_unit_test(test_udp_options), cmocka_unit_test(test_icmp_sctp_v6),
-		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_rej_key),
-		cmocka_unit_test(test_rejmem),
+		cmocka_unit_test(test_tcp_syn),	      cmocka_unit_test(test_tcp_not_syn),
+		cmocka_unit_test(test_udp_options),   cmocka_unit_test(test_icmp_sctp_v6),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_rej_key),
+		cmocka_unit_test(test_icmp_echo_key), cmocka_unit_test(test_rejmem),
 	};
 
 	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);

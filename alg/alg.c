@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/* alg/alg.c -- the ALG subsystem: workers, listener set and routes from policy */
+#include "alg.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "alg/worker.h"
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define LISTEN_BACKLOG 4096
+
+/* One listening address: a socket per worker, all bound with SO_REUSEPORT. */
+struct alg_listener {
+	struct addr_port ap;
+	uint16_t port;
+	int *fds; /* per worker */
+	bool keep;
+};
+
+struct alg {
+	struct alg_settings set;
+	struct conf_addrports listen;
+	struct conf_intlist ports;
+	struct alg_worker **w;
+	size_t n_workers;
+	struct alg_listener *ls;
+	size_t n_ls;
+};
+
+static void raise_nofile(long max_conns);
+static int open_listener(const struct addr_port *ap);
+static int add_listener(struct alg *alg, const struct addr_port *ap);
+static bool same_ap(const struct addr_port *a, const struct addr_port *b);
+static void want(struct alg *alg, const struct addr_port *ap, int *rc);
+
+static const char *const stat_names[ALG_STAT_COUNT] = {
+	[ALG_STAT_ACCEPTED] = "accepted",
+	[ALG_STAT_REFUSED_CAP] = "refused_cap",
+	[ALG_STAT_REFUSED_SOURCE] = "refused_source",
+	[ALG_STAT_REFUSED_RATE] = "refused_rate",
+	[ALG_STAT_ROUTED] = "routed",
+	[ALG_STAT_UNKNOWN_NAME] = "unknown_name",
+	[ALG_STAT_NO_NAME] = "no_name",
+	[ALG_STAT_INVALID] = "invalid",
+	[ALG_STAT_HOSTNAME_TIMEOUT] = "hostname_timeout",
+	[ALG_STAT_CONNECT_FAILED] = "connect_failed",
+	[ALG_STAT_IDLE_TIMEOUT] = "idle_timeout",
+	[ALG_STAT_ERRORS] = "errors",
+	[ALG_STAT_BYTES_UP] = "bytes_up",
+	[ALG_STAT_BYTES_DOWN] = "bytes_down",
+	[ALG_STAT_ACTIVE] = "active",
+};
+
+const char *
+alg_stat_name(enum alg_stat s)
+{
+	return (unsigned)s < ALG_STAT_COUNT ? stat_names[s] : "?";
+}
+
+/* Each relayed connection holds two sockets and, while bytes are in flight, two pipes. */
+static void
+raise_nofile(long max_conns)
+{
+	struct rlimit rl, nrl;
+	rlim_t need = (rlim_t)max_conns * 3 + 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	nrl.rlim_cur = need;
+	nrl.rlim_max = rl.rlim_max > need ? rl.rlim_max : need;
+	if (setrlimit(RLIMIT_NOFILE, &nrl) == 0)
+		return;
+	nrl.rlim_cur = rl.rlim_max;
+	nrl.rlim_max = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &nrl) == 0 && nrl.rlim_cur < need)
+		log_warnx("alg: open files limited to %llu; %ld connections need about %llu",
+			  (unsigned long long)nrl.rlim_cur, max_conns, (unsigned long long)need);
+}
+
+struct alg *
+alg_new(struct ev_loop *loop, const struct conf *conf)
+{
+	struct alg *alg;
+	long n = conf->alg_workers;
+	size_t i;
+
+	(void)loop;
+	alg = calloc(1, sizeof(*alg));
+	if (alg == NULL)
+		return NULL;
+	alg->set.hostname_timeout_ms = (uint64_t)conf->alg_hostname_timeout_ms;
+	alg->set.connect_timeout_ms = (uint64_t)conf->alg_connect_timeout_ms;
+	alg->set.idle_timeout_ms = (uint64_t)conf->alg_idle_timeout_ms;
+	alg->set.access_log = conf->alg_access_log;
+	alg->set.limit = alg_limit_new(conf->alg_max_conns, conf->alg_max_conns_per_source,
+				       conf->alg_accept_rate, conf->alg_accept_burst);
+	alg->listen = conf->alg_listen;
+	alg->ports = conf->alg_ports;
+	if (alg->set.limit == NULL)
+		goto fail;
+	raise_nofile(conf->alg_max_conns);
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	alg->w = calloc((size_t)n, sizeof(*alg->w));
+	if (alg->w == NULL)
+		goto fail;
+	for (i = 0; i < (size_t)n; i++) {
+		alg->w[i] = alg_worker_new((int)i, &alg->set);
+		if (alg->w[i] == NULL)
+			goto fail;
+		alg->n_workers++;
+		if (alg_worker_start(alg->w[i]) < 0)
+			goto fail;
+	}
+	log_info("alg: %zu workers, hostname timeout %ld ms, max %ld connections (%ld per source)",
+		 alg->n_workers, conf->alg_hostname_timeout_ms, conf->alg_max_conns,
+		 conf->alg_max_conns_per_source);
+	return alg;
+fail:
+	log_warn("alg: cannot start");
+	alg_free(alg);
+	return NULL;
+}
+
+static int
+open_listener(const struct addr_port *ap)
+{
+	int fd, one = 1, saved;
+	int fam = ap->ss.ss_family;
+
+	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1)
+		goto fail;
+	if (fam == AF_INET6) {
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
+	} else {
+		/* a service address may be configured on an interface after rgwd starts */
+		(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	}
+	if (bind(fd, (const struct sockaddr *)&ap->ss, ap->len) == -1)
+		goto fail;
+	if (listen(fd, LISTEN_BACKLOG) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	return -saved;
+}
+
+static bool
+same_ap(const struct addr_port *a, const struct addr_port *b)
+{
+	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
+}
+
+static int
+add_listener(struct alg *alg, const struct addr_port *ap)
+{
+	struct alg_listener *nls, *l;
+	char buf[ADDR_PORT_STRLEN];
+	size_t i;
+	int rc;
+
+	nls = realloc(alg->ls, (alg->n_ls + 1) * sizeof(*nls));
+	if (nls == NULL)
+		return -ENOMEM;
+	alg->ls = nls;
+	l = &alg->ls[alg->n_ls];
+	memset(l, 0, sizeof(*l));
+	l->ap = *ap;
+	l->port = addr_port_port(ap);
+	l->keep = true;
+	l->fds = calloc(alg->n_workers, sizeof(int));
+	if (l->fds == NULL)
+		return -ENOMEM;
+	for (i = 0; i < alg->n_workers; i++)
+		l->fds[i] = -1;
+	for (i = 0; i < alg->n_workers; i++) {
+		rc = open_listener(ap);
+		if (rc < 0)
+			goto fail;
+		l->fds[i] = rc;
+	}
+	for (i = 0; i < alg->n_workers; i++) {
+		struct alg_lsock *s = calloc(1, sizeof(*s));
+
+		if (s == NULL) {
+			close(l->fds[i]);
+			l->fds[i] = -1;
+			continue;
+		}
+		s->fd = l->fds[i];
+		s->port = l->port;
+		alg_worker_post(alg->w[i], NULL, s, -1);
+	}
+	alg->n_ls++;
+	log_info("alg: listening on %s", addr_port_ntop(ap, buf, sizeof(buf)));
+	return 0;
+fail:
+	log_warnx("alg: cannot listen on %s: %s", addr_port_ntop(ap, buf, sizeof(buf)),
+		  strerror(-rc));
+	for (i = 0; i < alg->n_workers; i++)
+		if (l->fds[i] != -1)
+			close(l->fds[i]);
+	free(l->fds);
+	return rc;
+}
+
+static void
+want(struct alg *alg, const struct addr_port *ap, int *rc)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < alg->n_ls; i++) {
+		if (same_ap(&alg->ls[i].ap, ap)) {
+			alg->ls[i].keep = true;
+			return;
+		}
+	}
+	r = add_listener(alg, ap);
+	if (r < 0 && *rc == 0)
+		*rc = r;
+}
+
+int
+alg_apply(struct alg *alg, const struct pol_snap *snap)
+{
+	struct alg_routes *routes;
+	struct addr_port ap;
+	size_t i, j, n_before = alg->n_ls;
+	int rc = 0;
+
+	routes = alg_routes_build(snap);
+	if (routes == NULL)
+		return -ENOMEM;
+	for (i = 0; i < alg->n_workers; i++)
+		alg_worker_post(alg->w[i], alg_routes_ref(routes), NULL, -1);
+	log_info("alg: %zu routes", alg_routes_count(routes));
+	alg_routes_unref(routes);
+
+	for (i = 0; i < alg->n_ls; i++)
+		alg->ls[i].keep = false;
+	if (alg->listen.n > 0) {
+		for (i = 0; i < alg->listen.n; i++)
+			want(alg, &alg->listen.v[i], &rc);
+	} else {
+		for (i = 0; i < snap->n_service_addrs; i++)
+			for (j = 0; j < alg->ports.n; j++) {
+				addr_to_sockaddr(&snap->service_addrs[i].addr,
+						 (uint16_t)alg->ports.v[j], &ap);
+				want(alg, &ap, &rc);
+			}
+	}
+	/* listeners no longer wanted (only among those that existed before this call) */
+	for (i = 0; i < n_before && i < alg->n_ls;) {
+		struct alg_listener *l = &alg->ls[i];
+		char buf[ADDR_PORT_STRLEN];
+
+		if (l->keep) {
+			i++;
+			continue;
+		}
+		log_info("alg: closing listener %s", addr_port_ntop(&l->ap, buf, sizeof(buf)));
+		for (j = 0; j < alg->n_workers; j++)
+			if (l->fds[j] != -1)
+				alg_worker_post(alg->w[j], NULL, NULL, l->fds[j]);
+		free(l->fds);
+		alg->ls[i] = alg->ls[--alg->n_ls];
+		if (n_before > alg->n_ls)
+			n_before = alg->n_ls;
+	}
+	return rc;
+}
+
+void
+alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT])
+{
+	size_t i, s;
+
+	memset(out, 0, sizeof(uint64_t) * ALG_STAT_COUNT);
+	for (i = 0; i < alg->n_workers; i++)
+		for (s = 0; s < ALG_STAT_COUNT; s++)
+			out[s] += atomic_load_explicit(&alg->w[i]->stats[s], memory_order_relaxed);
+}
+
+void
+alg_metrics(const struct alg *alg, struct buf *out)
+{
+	uint64_t v[ALG_STAT_COUNT];
+	size_t s;
+
+	alg_stats(alg, v);
+	for (s = 0; s < ALG_STAT_COUNT; s++) {
+		if (s == ALG_STAT_ACTIVE)
+			continue;
+		buf_printf(out, "# TYPE rgw_alg_%s_total counter\nrgw_alg_%s_total %llu\n",
+			   stat_names[s], stat_names[s], (unsigned long long)v[s]);
+	}
+	buf_printf(out,
+		   "# HELP rgw_alg_active Open ALG client connections.\n"
+		   "# TYPE rgw_alg_active gauge\nrgw_alg_active %llu\n",
+		   (unsigned long long)v[ALG_STAT_ACTIVE]);
+}
+
+void
+alg_free(struct alg *alg)
+{
+	size_t i;
+
+	if (alg == NULL)
+		return;
+	/* workers close their own listener sockets and connections */
+	for (i = 0; i < alg->n_workers; i++)
+		alg_worker_free(alg->w[i]);
+	free(alg->w);
+	for (i = 0; i < alg->n_ls; i++)
+		free(alg->ls[i].fds);
+	free(alg->ls);
+	alg_limit_free(alg->set.limit);
+	free(alg);
+}

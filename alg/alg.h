@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* alg/alg.h -- the SNI / Host application-level gateway subsystem */
+#ifndef RGW_ALG_ALG_H
+#define RGW_ALG_ALG_H
+
+#include <stdint.h>
+
+#include "common/conf.h"
+#include "common/ev.h"
+#include "policy/policy.h"
+
+/*
+ * The ALG runs in conf->alg_workers threads (0: one per core), each with its own event loop
+ * and its own SO_REUSEPORT listeners. The main thread owns struct alg: it creates the
+ * listening sockets, builds routing snapshots from policy and hands both to the workers.
+ */
+struct alg;
+
+/* Counters, summed over the workers by alg_stats(). */
+enum alg_stat {
+	ALG_STAT_ACCEPTED = 0,	   /* connections admitted */
+	ALG_STAT_REFUSED_CAP,	   /* closed at accept: global connection cap */
+	ALG_STAT_REFUSED_SOURCE,   /* closed at accept: per-source cap */
+	ALG_STAT_REFUSED_RATE,	   /* closed at accept: token bucket empty */
+	ALG_STAT_ROUTED,	   /* connected to a backend */
+	ALG_STAT_UNKNOWN_NAME,	   /* valid name without a route: alert 112 / 421 */
+	ALG_STAT_NO_NAME,	   /* no SNI, no Host, IP literal */
+	ALG_STAT_INVALID,	   /* malformed ClientHello or request, or too big */
+	ALG_STAT_HOSTNAME_TIMEOUT, /* nothing or not enough received before the deadline */
+	ALG_STAT_CONNECT_FAILED,   /* backend refused or unreachable, or connect timeout */
+	ALG_STAT_IDLE_TIMEOUT,
+	ALG_STAT_ERRORS,     /* resets and socket errors while relaying */
+	ALG_STAT_BYTES_UP,   /* client -> backend, replayed bytes included */
+	ALG_STAT_BYTES_DOWN, /* backend -> client */
+	ALG_STAT_ACTIVE,     /* gauge: open client connections */
+	ALG_STAT_COUNT	     /* number of counters, not a counter */
+};
+
+/* Prometheus-style name without prefix ("accepted", "refused_cap", ...). */
+const char *alg_stat_name(enum alg_stat s);
+
+/*
+ * Create the subsystem and start its worker threads (no listeners until alg_apply).
+ * loop is the main loop (kept for future use by the caller's thread only); conf is copied.
+ * Raises RLIMIT_NOFILE toward what alg_max_conns needs when allowed. Main thread.
+ * NULL on failure (logged).
+ */
+struct alg *alg_new(struct ev_loop *loop, const struct conf *conf);
+
+/*
+ * Apply a policy snapshot: new routes for new connections (open connections keep their
+ * backend), and the listener set: conf alg_listen when set, else every service address on
+ * every alg_ports port, IPv4 and IPv6. New addresses get listeners, removed ones are closed.
+ * Main thread. 0, or -errno if a listener could not be created (the others stay; logged).
+ */
+int alg_apply(struct alg *alg, const struct pol_snap *snap);
+
+/* Sum of the workers' counters into out[ALG_STAT_COUNT]. Any thread. */
+void alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT]);
+
+struct buf;
+/* Append the counters in Prometheus text format (rgw_alg_*_total, rgw_alg_active). Any thread. */
+void alg_metrics(const struct alg *alg, struct buf *out);
+
+/* Stop the workers (open connections are closed), join them and free. NULL is a no-op. */
+void alg_free(struct alg *alg);
+
+#endif

@@ -1,0 +1,849 @@
+/* SPDX-License-Identifier: MIT */
+/* alg/proxy.c -- per-connection state machine: hostname, backend connect, replay, splice */
+#include "proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "alg/http_host.h"
+#include "alg/pp.h"
+#include "alg/sni.h"
+#include "common/log.h"
+#include "common/util.h"
+
+#define PIPE_MIN	  65536 /* the kernel's default, always available */
+#define PIPE_CAP	  (c->w->pipe_cap)
+#define PIPE_POOL_MAX	  256  /* free pipes kept per worker */
+#define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
+#define ACCEPT_BATCH	  64
+#define RELAY_UP	  1 /* client -> backend */
+#define RELAY_DOWN	  2 /* backend -> client */
+#define PUMP_ROUNDS	  8 /* bound the work per event so that one flow cannot starve */
+
+enum conn_state {
+	CS_HELLO = 0,  /* reading until a hostname is found */
+	CS_CONNECTING, /* non-blocking connect to the backend in progress */
+	CS_REPLAY,     /* writing the PROXY header and the buffered bytes to the backend */
+	CS_RELAY,      /* splicing both ways */
+	CS_CLOSING,    /* refusal sent, draining the client until EOF or the linger time */
+};
+
+enum conn_proto {
+	CP_NONE = 0,
+	CP_TLS,
+	CP_HTTP,
+};
+
+enum {
+	CF_CEOF = 1 << 0,   /* read EOF from the client */
+	CF_BEOF = 1 << 1,   /* read EOF from the backend */
+	CF_CSHUT = 1 << 2,  /* shut down our write side toward the client */
+	CF_BSHUT = 1 << 3,  /* ... toward the backend */
+	CF_CWATCH = 1 << 4, /* cfd is in the loop */
+	CF_BWATCH = 1 << 5, /* bfd is in the loop */
+};
+
+/* Refusal reasons: what the client is told before the close. */
+enum refusal {
+	RF_UNKNOWN = 0, /* valid name, no route */
+	RF_NO_NAME,
+	RF_INVALID,
+	RF_TOO_BIG,
+	RF_BACKEND, /* backend refused or unreachable */
+	RF_TIMEOUT, /* backend connect timeout */
+};
+
+struct alg_conn {
+	struct alg_conn *prev, *next;
+	struct alg_conn_list *list;
+	struct alg_worker *w;
+	int cfd, bfd;
+	int up[2], down[2];	   /* pipes client->backend, backend->client; -1: none */
+	uint32_t up_len, down_len; /* bytes sitting in each pipe */
+	uint8_t *buf;		   /* hello bytes, then the replay */
+	uint32_t len, cap, off;
+	uint8_t state, proto, preserve, flags;
+	uint8_t cev, bev; /* interest registered for cfd / bfd */
+	uint16_t lport, cport, bport;
+	struct addr caddr, baddr;
+	uint64_t t_start, t_last;
+	uint64_t nup, ndown;
+	char *name;
+	const char *outcome;
+};
+
+static void list_push(struct alg_conn_list *l, struct alg_conn *c);
+static void list_del(struct alg_conn *c);
+static void list_move(struct alg_conn_list *l, struct alg_conn *c);
+static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
+static void conn_close(struct alg_conn *c, const char *outcome);
+static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
+static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
+static void hello_read(struct alg_conn *c);
+static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
+static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
+static void closing_read(struct alg_conn *c);
+static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
+static void connect_done(struct alg_conn *c, int events);
+static void replay(struct alg_conn *c);
+static void relay(struct alg_conn *c, int dirs);
+static int pump(struct alg_conn *c, int src, int dst, int *pipe_fds, uint32_t *plen,
+		uint64_t *count, int eof_flag, int shut_flag);
+static int pipe_get(struct alg_worker *w, int out[2]);
+static void pipe_put(struct alg_worker *w, int p[2]);
+static void access_log(const struct alg_conn *c);
+
+static void
+list_push(struct alg_conn_list *l, struct alg_conn *c)
+{
+	c->list = l;
+	c->next = NULL;
+	c->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+	l->n++;
+}
+
+static void
+list_del(struct alg_conn *c)
+{
+	struct alg_conn_list *l = c->list;
+
+	if (l == NULL)
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	l->n--;
+	c->list = NULL;
+	c->prev = c->next = NULL;
+}
+
+static void
+list_move(struct alg_conn_list *l, struct alg_conn *c)
+{
+	if (c->list == l && l->tail == c)
+		return;
+	list_del(c);
+	list_push(l, c);
+}
+
+static void
+stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n)
+{
+	atomic_fetch_add_explicit(&w->stats[s], n, memory_order_relaxed);
+}
+
+static int
+pipe_get(struct alg_worker *w, int out[2])
+{
+	if (w->n_pipes > 0) {
+		w->n_pipes--;
+		out[0] = w->pipes[w->n_pipes][0];
+		out[1] = w->pipes[w->n_pipes][1];
+		return 0;
+	}
+	if (pipe2(out, O_NONBLOCK | O_CLOEXEC) == -1)
+		return -errno;
+	/* The byte accounting assumes w->pipe_cap of room: if a pipe cannot be enlarged (pipe
+	 * memory limits), lower the cap for good; it only ever decreases, so every pipe in the
+	 * pool has at least that much room. */
+	if (w->pipe_cap > PIPE_MIN && fcntl(out[0], F_SETPIPE_SZ, (int)ALG_PIPE_SIZE) == -1)
+		w->pipe_cap = PIPE_MIN;
+	return 0;
+}
+
+/* Only empty pipes come back: the caller tracks the bytes inside. */
+static void
+pipe_put(struct alg_worker *w, int p[2])
+{
+	if (w->pipes == NULL)
+		w->pipes = calloc(PIPE_POOL_MAX, sizeof(*w->pipes));
+	if (w->pipes != NULL && w->n_pipes < PIPE_POOL_MAX) {
+		w->pipes[w->n_pipes][0] = p[0];
+		w->pipes[w->n_pipes][1] = p[1];
+		w->n_pipes++;
+	} else {
+		close(p[0]);
+		close(p[1]);
+	}
+	p[0] = p[1] = -1;
+}
+
+static void
+access_log(const struct alg_conn *c)
+{
+	char ca[ADDR_STRLEN], ba[ADDR_STRLEN];
+	uint64_t now = ev_now_ms(c->w->loop);
+
+	addr_ntop(&c->caddr, ca, sizeof(ca));
+	if (c->baddr.family != 0)
+		addr_ntop(&c->baddr, ba, sizeof(ba));
+	else
+		strcpy(ba, "-");
+	log_info("alg: client=%s%s%s:%u port=%u proto=%s name=%s backend=%s%s%s:%u up=%llu "
+		 "down=%llu ms=%llu outcome=%s",
+		 c->caddr.family == AF_INET6 ? "[" : "", ca, c->caddr.family == AF_INET6 ? "]" : "",
+		 c->cport, c->lport,
+		 c->proto == CP_TLS ? "tls" : (c->proto == CP_HTTP ? "http" : "-"),
+		 c->name != NULL ? c->name : "-", c->baddr.family == AF_INET6 ? "[" : "", ba,
+		 c->baddr.family == AF_INET6 ? "]" : "", c->bport, (unsigned long long)c->nup,
+		 (unsigned long long)c->ndown, (unsigned long long)(now - c->t_start),
+		 c->outcome != NULL ? c->outcome : "?");
+}
+
+static void
+conn_close(struct alg_conn *c, const char *outcome)
+{
+	struct alg_worker *w = c->w;
+
+	if (c->outcome == NULL)
+		c->outcome = outcome;
+	if (w->set->access_log)
+		access_log(c);
+	list_del(c);
+	if (c->flags & CF_CWATCH)
+		ev_io_del(w->loop, c->cfd);
+	if (c->flags & CF_BWATCH)
+		ev_io_del(w->loop, c->bfd);
+	close(c->cfd);
+	if (c->bfd != -1)
+		close(c->bfd);
+	/* a pipe with bytes still inside cannot be reused */
+	if (c->up[0] != -1) {
+		if (c->up_len == 0) {
+			pipe_put(w, c->up);
+		} else {
+			close(c->up[0]);
+			close(c->up[1]);
+		}
+	}
+	if (c->down[0] != -1) {
+		if (c->down_len == 0) {
+			pipe_put(w, c->down);
+		} else {
+			close(c->down[0]);
+			close(c->down[1]);
+		}
+	}
+	stat_add(w, ALG_STAT_BYTES_UP, c->nup);
+	stat_add(w, ALG_STAT_BYTES_DOWN, c->ndown);
+	atomic_fetch_sub_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
+	alg_limit_release(w->set->limit, &c->caddr);
+	free(c->buf);
+	free(c->name);
+	free(c);
+}
+
+/* Register, change or drop the interest of one side; an fd with no interest leaves the loop
+ * so that a hung-up peer cannot wake us in a loop. */
+static void
+set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev)
+{
+	if ((c->flags & flag) && *cur == ev)
+		return;
+	if (ev == 0) {
+		if (c->flags & flag)
+			ev_io_del(c->w->loop, fd);
+		c->flags &= (uint8_t)~flag;
+	} else if (c->flags & flag) {
+		if (ev_io_mod(c->w->loop, fd, ev) < 0)
+			log_debug("%s: ev_io_mod: %d", __func__, fd);
+	} else {
+		if (ev_io_add(c->w->loop, fd, ev, conn_io, c) == 0)
+			c->flags |= (uint8_t)flag;
+	}
+	*cur = (uint8_t)ev;
+}
+
+void
+alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
+{
+	static struct log_rl rl_emfile = LOG_RL_INIT(60000, 1);
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct alg_conn *c;
+	struct addr a;
+	uint16_t port;
+	int fd, i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		sl = sizeof(ss);
+		fd = accept4(ls->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				log_rl(&rl_emfile, LOG_LVL_WARN,
+				       "alg: accept: %s; pausing accept for 1 s", strerror(errno));
+				alg_worker_pause_accept(w);
+			}
+			return; /* EAGAIN, or a connection that died in the queue */
+		}
+		if (addr_from_sockaddr((struct sockaddr *)&ss, &a, &port) < 0) {
+			close(fd);
+			continue;
+		}
+		switch (alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop))) {
+		case ALG_ADMIT_OK:
+			break;
+		case ALG_ADMIT_GLOBAL_CAP:
+			stat_add(w, ALG_STAT_REFUSED_CAP, 1);
+			close(fd);
+			continue;
+		case ALG_ADMIT_SOURCE_CAP:
+			stat_add(w, ALG_STAT_REFUSED_SOURCE, 1);
+			close(fd);
+			continue;
+		case ALG_ADMIT_RATE:
+			stat_add(w, ALG_STAT_REFUSED_RATE, 1);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			alg_limit_release(w->set->limit, &a);
+			close(fd);
+			continue;
+		}
+		c->w = w;
+		c->cfd = fd;
+		c->bfd = -1;
+		c->up[0] = c->up[1] = c->down[0] = c->down[1] = -1;
+		c->caddr = a;
+		c->cport = port;
+		c->lport = ls->port;
+		c->t_start = c->t_last = ev_now_ms(w->loop);
+		stat_add(w, ALG_STAT_ACCEPTED, 1);
+		atomic_fetch_add_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
+		list_push(&w->hello, c);
+		set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+		/* The ClientHello often arrives with the handshake's last ACK: try now. */
+		hello_read(c);
+	}
+}
+
+static void
+conn_io(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct alg_conn *c = arg;
+	int dirs;
+
+	(void)loop;
+	switch (c->state) {
+	case CS_HELLO:
+		hello_read(c);
+		break;
+	case CS_CONNECTING:
+		if (fd == c->bfd)
+			connect_done(c, events);
+		else /* more client bytes before the backend is ready: wait (lazily) */
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
+		break;
+	case CS_REPLAY:
+		if (fd == c->cfd)
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
+		else
+			replay(c);
+		break;
+	case CS_RELAY:
+		/* A hang-up with readable data is an EOF the pump will see; only a bare error
+		 * needs SO_ERROR. */
+		if ((events & EV_ERROR) && !(events & (EV_READ | EV_WRITE))) {
+			int err = 0;
+			socklen_t el = sizeof(err);
+
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err != 0) {
+				stat_add(c->w, ALG_STAT_ERRORS, 1);
+				conn_close(c, fd == c->cfd ? "client-reset" : "backend-reset");
+				return;
+			}
+		}
+		if (events & EV_ERROR)
+			dirs = RELAY_UP | RELAY_DOWN;
+		else if (fd == c->cfd)
+			dirs = (events & EV_READ ? RELAY_UP : 0) |
+			       (events & EV_WRITE ? RELAY_DOWN : 0);
+		else
+			dirs = (events & EV_READ ? RELAY_DOWN : 0) |
+			       (events & EV_WRITE ? RELAY_UP : 0);
+		relay(c, dirs);
+		break;
+	case CS_CLOSING:
+		closing_read(c);
+		break;
+	}
+}
+
+static void
+hello_read(struct alg_conn *c)
+{
+	uint8_t tmp[ALG_PARSE_MAX];
+	char name[ALG_NAME_MAX];
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	ssize_t n;
+	enum alg_parse res;
+
+	if (c->buf != NULL && c->len >= ALG_PARSE_MAX) {
+		hello_done(c, ALG_PARSE_TOO_BIG, "");
+		return;
+	}
+	if (c->buf == NULL) {
+		/* Nothing stored until the first bytes arrive: an idle new connection costs
+		 * only its struct. */
+		n = recv(c->cfd, tmp, sizeof(tmp), 0);
+		if (n > 0) {
+			data = tmp;
+			len = (size_t)n;
+		}
+	} else {
+		if (c->cap - c->len < 1024 && c->cap < ALG_PARSE_MAX) {
+			uint32_t ncap = MIN(c->cap * 2, ALG_PARSE_MAX);
+			uint8_t *nb = realloc(c->buf, ncap);
+
+			if (nb == NULL) {
+				conn_close(c, "no-memory");
+				return;
+			}
+			c->buf = nb;
+			c->cap = ncap;
+		}
+		n = recv(c->cfd, c->buf + c->len, c->cap - c->len, 0);
+		if (n > 0) {
+			c->len += (uint32_t)n;
+			data = c->buf;
+			len = c->len;
+		}
+	}
+	if (n == 0) {
+		stat_add(c->w, ALG_STAT_HOSTNAME_TIMEOUT, 1);
+		conn_close(c, "client-eof");
+		return;
+	}
+	if (n == -1 || data == NULL) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		stat_add(c->w, ALG_STAT_ERRORS, 1);
+		conn_close(c, "client-error");
+		return;
+	}
+	c->t_last = ev_now_ms(c->w->loop);
+	if (c->proto == CP_NONE)
+		c->proto = data[0] == 0x16 ? CP_TLS : CP_HTTP;
+	if (c->proto == CP_TLS)
+		res = alg_sni_parse(data, len, name);
+	else
+		res = alg_http_host_parse(data, len, name);
+	if (res == ALG_PARSE_NEED_MORE && len >= ALG_PARSE_MAX)
+		res = ALG_PARSE_TOO_BIG;
+	if (data == tmp) {
+		/* keep the bytes for the replay: exactly what is needed once a name is found */
+		uint32_t cap = res == ALG_PARSE_NEED_MORE ? 2048 : (uint32_t)len;
+
+		while (cap < len + 1024 && res == ALG_PARSE_NEED_MORE)
+			cap *= 2;
+		cap = MIN(cap, ALG_PARSE_MAX);
+		c->buf = malloc(cap);
+		if (c->buf == NULL) {
+			conn_close(c, "no-memory");
+			return;
+		}
+		memcpy(c->buf, tmp, len);
+		c->len = (uint32_t)len;
+		c->cap = cap;
+	}
+	if (res != ALG_PARSE_NEED_MORE)
+		hello_done(c, res, name);
+}
+
+static void
+hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
+{
+	struct alg_worker *w = c->w;
+	const struct alg_route *rt;
+
+	if (res == ALG_PARSE_FOUND && w->set->access_log)
+		c->name = strdup(name);
+	switch (res) {
+	case ALG_PARSE_FOUND:
+		break;
+	case ALG_PARSE_NO_NAME:
+		stat_add(w, ALG_STAT_NO_NAME, 1);
+		refuse(c, RF_NO_NAME, "no-name");
+		return;
+	case ALG_PARSE_TOO_BIG:
+		stat_add(w, ALG_STAT_INVALID, 1);
+		refuse(c, RF_TOO_BIG, "too-big");
+		return;
+	case ALG_PARSE_INVALID:
+	case ALG_PARSE_NEED_MORE:
+		stat_add(w, ALG_STAT_INVALID, 1);
+		refuse(c, RF_INVALID, "invalid");
+		return;
+	}
+	rt = w->routes != NULL ? alg_routes_lookup(w->routes, name, c->lport) : NULL;
+	if (rt == NULL) {
+		stat_add(w, ALG_STAT_UNKNOWN_NAME, 1);
+		refuse(c, RF_UNKNOWN, "unknown-name");
+		return;
+	}
+	if (backend_connect(c, rt) < 0) {
+		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
+		refuse(c, RF_BACKEND, "connect-failed");
+	}
+}
+
+/* Tell the client why, then drain it until it closes (closing at once with unread bytes
+ * would reset the connection and could destroy the response before it is read). */
+static void
+refuse(struct alg_conn *c, enum refusal why, const char *outcome)
+{
+	static const char *const http[] = {
+		[RF_UNKNOWN] = "HTTP/1.1 421 Misdirected Request\r\n",
+		[RF_NO_NAME] = "HTTP/1.1 421 Misdirected Request\r\n",
+		[RF_INVALID] = "HTTP/1.1 400 Bad Request\r\n",
+		[RF_TOO_BIG] = "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+		[RF_BACKEND] = "HTTP/1.1 502 Bad Gateway\r\n",
+		[RF_TIMEOUT] = "HTTP/1.1 504 Gateway Timeout\r\n",
+	};
+	static const uint8_t alert[] = {
+		[RF_UNKNOWN] = ALG_TLS_ALERT_UNRECOGNIZED_NAME,
+		[RF_NO_NAME] = ALG_TLS_ALERT_UNRECOGNIZED_NAME,
+		[RF_INVALID] = ALG_TLS_ALERT_HANDSHAKE_FAILURE,
+		[RF_TOO_BIG] = ALG_TLS_ALERT_HANDSHAKE_FAILURE,
+		[RF_BACKEND] = ALG_TLS_ALERT_INTERNAL_ERROR,
+		[RF_TIMEOUT] = ALG_TLS_ALERT_INTERNAL_ERROR,
+	};
+	struct alg_worker *w = c->w;
+	char msg[160];
+	uint8_t rec[7];
+	size_t n;
+
+	c->outcome = outcome;
+	if (c->proto == CP_TLS) {
+		n = alg_tls_alert((enum alg_tls_alert)alert[why], rec);
+		(void)send(c->cfd, rec, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} else if (c->proto == CP_HTTP) {
+		int len = snprintf(msg, sizeof(msg),
+				   "%sContent-Length: 0\r\nConnection: close\r\n\r\n", http[why]);
+
+		(void)send(c->cfd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	shutdown(c->cfd, SHUT_WR);
+	if (c->bfd != -1) {
+		if (c->flags & CF_BWATCH)
+			ev_io_del(w->loop, c->bfd);
+		c->flags &= (uint8_t)~CF_BWATCH;
+		close(c->bfd);
+		c->bfd = -1;
+	}
+	FREE_AND_NULL(c->buf);
+	c->len = c->cap = c->off = 0;
+	c->state = CS_CLOSING;
+	c->t_last = ev_now_ms(w->loop);
+	list_move(&w->closing, c);
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+}
+
+static void
+closing_read(struct alg_conn *c)
+{
+	uint8_t sink[4096];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		ssize_t n = recv(c->cfd, sink, sizeof(sink), 0);
+
+		if (n > 0)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		conn_close(c, NULL);
+		return;
+	}
+}
+
+static int
+backend_connect(struct alg_conn *c, const struct alg_route *rt)
+{
+	struct alg_worker *w = c->w;
+	struct addr_port ap;
+	int fd, one = 1;
+
+	c->baddr = rt->backend;
+	c->bport = rt->backend_port != 0 ? rt->backend_port : c->lport;
+	c->preserve = (uint8_t)rt->preserve;
+	addr_to_sockaddr(&c->baddr, c->bport, &ap);
+	fd = socket(c->baddr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -errno;
+	c->bfd = fd;
+	if (rt->preserve == POL_PRESERVE_TRANSPARENT) {
+		struct addr_port src;
+		int lvl = c->caddr.family == AF_INET6 ? SOL_IPV6 : SOL_IP;
+		int opt = c->caddr.family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT;
+
+		if (c->caddr.family != c->baddr.family ||
+		    setsockopt(fd, lvl, opt, &one, sizeof(one)) == -1)
+			return -EINVAL;
+		/* the kernel picks the port at connect time, as for the client itself */
+		(void)setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		addr_to_sockaddr(&c->caddr, 0, &src);
+		if (bind(fd, (struct sockaddr *)&src.ss, src.len) == -1)
+			return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&ap.ss, ap.len) == -1 && errno != EINPROGRESS)
+		return -errno;
+	c->state = CS_CONNECTING;
+	c->t_last = ev_now_ms(w->loop);
+	list_move(&w->connecting, c);
+	/* Nothing more is read from the client until its bytes are replayed; its read interest
+	 * is dropped only if it actually sends more meanwhile (saves two epoll_ctl). */
+	set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_WRITE);
+	return 0;
+}
+
+static void
+connect_done(struct alg_conn *c, int events)
+{
+	struct alg_worker *w = c->w;
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	/* writable without EPOLLERR/EPOLLHUP: connected, no need to ask */
+	if ((events & EV_ERROR) && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
+		err = errno;
+	if (err != 0) {
+		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
+		refuse(c, RF_BACKEND, "connect-failed");
+		return;
+	}
+	stat_add(w, ALG_STAT_ROUTED, 1);
+	if (c->preserve == POL_PRESERVE_PROXY_V1 || c->preserve == POL_PRESERVE_PROXY_V2) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct addr dst;
+		uint16_t dport;
+		uint8_t hdr[ALG_PP_MAX];
+		size_t n = 0;
+		uint8_t *nb;
+
+		if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    addr_from_sockaddr((struct sockaddr *)&ss, &dst, &dport) == 0)
+			n = alg_pp_header(c->preserve == POL_PRESERVE_PROXY_V1 ? 1 : 2, &c->caddr,
+					  c->cport, &dst, dport, hdr);
+		nb = n > 0 ? malloc(c->len + n) : NULL;
+		if (nb == NULL) {
+			stat_add(w, ALG_STAT_ERRORS, 1);
+			refuse(c, RF_BACKEND, "proxy-header");
+			return;
+		}
+		memcpy(nb, hdr, n);
+		memcpy(nb + n, c->buf, c->len);
+		free(c->buf);
+		c->buf = nb;
+		c->len += (uint32_t)n;
+		c->cap = c->len;
+	}
+	c->state = CS_REPLAY;
+	c->t_last = ev_now_ms(w->loop);
+	list_move(&w->relay, c);
+	replay(c);
+}
+
+/* relayd's rule: the bytes read while looking for the name go first, then splice. */
+static void
+replay(struct alg_conn *c)
+{
+	while (c->off < c->len) {
+		ssize_t n = send(c->bfd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			c->off += (uint32_t)n;
+			c->nup += (uint64_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_WRITE);
+			return;
+		}
+		stat_add(c->w, ALG_STAT_ERRORS, 1);
+		conn_close(c, "backend-error");
+		return;
+	}
+	FREE_AND_NULL(c->buf);
+	c->len = c->cap = c->off = 0;
+	c->state = CS_RELAY;
+	relay(c, RELAY_UP | RELAY_DOWN);
+}
+
+/*
+ * Move what can be moved from src to dst through the pipe (HAProxy raw_sock_to_pipe /
+ * raw_sock_from_pipe semantics). The pipe is taken from the pool only when bytes must be
+ * held and given back as soon as it is empty, so an idle connection holds none.
+ * EAGAIN from socket->pipe means "socket empty" when the pipe has room, "pipe full"
+ * otherwise; we never ask for more than the room left, so it is the former. A short read
+ * means the socket is drained and a short write that the socket buffer is full: neither is
+ * retried (the level-triggered loop reports the fd again if that was wrong), which saves
+ * one failing splice per event.
+ * Returns 1 if anything moved, 0 if not, -1 on a fatal error (errno set).
+ */
+static int
+pump(struct alg_conn *c, int src, int dst, int *p, uint32_t *plen, uint64_t *count, int eof_flag,
+     int shut_flag)
+{
+	int moved = 0, round, src_empty = 0, dst_full = 0;
+	ssize_t n;
+
+	for (round = 0; round < PUMP_ROUNDS; round++) {
+		int progress = 0;
+
+		if (*plen > 0 && !dst_full) {
+			n = splice(p[0], NULL, dst, NULL, *plen, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				if ((uint32_t)n < *plen)
+					dst_full = 1;
+				*plen -= (uint32_t)n;
+				progress = 1;
+			} else if (n == -1 && errno == EAGAIN) {
+				dst_full = 1;
+			} else if (n == -1 && errno != EINTR) {
+				return -1;
+			}
+		}
+		if (!(c->flags & eof_flag) && !src_empty && *plen < PIPE_CAP) {
+			size_t room = PIPE_CAP - *plen;
+
+			if (p[0] == -1 && pipe_get(c->w, p) < 0)
+				return -1;
+			n = splice(src, NULL, p[1], NULL, room, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				if ((size_t)n < room)
+					src_empty = 1;
+				*plen += (uint32_t)n;
+				*count += (uint64_t)n;
+				progress = 1;
+			} else if (n == 0) {
+				c->flags |= (uint8_t)eof_flag;
+				progress = 1;
+			} else if (errno == EAGAIN) {
+				src_empty = 1;
+			} else if (errno != EINTR) {
+				return -1;
+			}
+		}
+		if (!progress)
+			break;
+		moved = 1;
+	}
+	if (*plen == 0 && p[0] != -1)
+		pipe_put(c->w, p);
+	if ((c->flags & eof_flag) && *plen == 0 && !(c->flags & shut_flag)) {
+		/* Half-close: the peer learns that no more bytes will come. When the other
+		 * direction is already finished the connection closes right after, and close()
+		 * sends the FIN: skip the syscall. */
+		int other_done = eof_flag == CF_CEOF
+					 ? (c->flags & CF_BEOF) && (c->flags & CF_CSHUT)
+					 : (c->flags & CF_CEOF) && (c->flags & CF_BSHUT);
+
+		if (!other_done)
+			shutdown(dst, SHUT_WR);
+		c->flags |= (uint8_t)shut_flag;
+	}
+	return moved;
+}
+
+/* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
+static void
+relay(struct alg_conn *c, int dirs)
+{
+	struct alg_worker *w = c->w;
+	int a = 0, b = 0, cev, bev;
+
+	if (dirs & RELAY_UP) {
+		a = pump(c, c->cfd, c->bfd, c->up, &c->up_len, &c->nup, CF_CEOF, CF_BSHUT);
+		if (a < 0)
+			goto fail;
+	}
+	if (dirs & RELAY_DOWN) {
+		b = pump(c, c->bfd, c->cfd, c->down, &c->down_len, &c->ndown, CF_BEOF, CF_CSHUT);
+		if (b < 0)
+			goto fail;
+	}
+	if ((c->flags & CF_BSHUT) && (c->flags & CF_CSHUT)) {
+		conn_close(c, "ok");
+		return;
+	}
+	if (a > 0 || b > 0) {
+		c->t_last = ev_now_ms(w->loop);
+		list_move(&w->relay, c);
+	}
+	cev = (!(c->flags & CF_CEOF) && c->up_len < PIPE_CAP ? EV_READ : 0) |
+	      (c->down_len > 0 ? EV_WRITE : 0);
+	bev = (!(c->flags & CF_BEOF) && c->down_len < PIPE_CAP ? EV_READ : 0) |
+	      (c->up_len > 0 ? EV_WRITE : 0);
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, cev);
+	set_interest(c, c->bfd, &c->bev, CF_BWATCH, bev);
+	return;
+fail:
+	stat_add(w, ALG_STAT_ERRORS, 1);
+	conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
+}
+
+void
+alg_proxy_tick(struct alg_worker *w)
+{
+	uint64_t now = ev_now_ms(w->loop);
+	const struct alg_settings *s = w->set;
+	struct alg_conn *c;
+
+	while ((c = w->hello.head) != NULL && now - c->t_start >= s->hostname_timeout_ms) {
+		/* silent, slow or nameless: no backend connection was ever made */
+		stat_add(w, ALG_STAT_HOSTNAME_TIMEOUT, 1);
+		conn_close(c, "hostname-timeout");
+	}
+	while ((c = w->connecting.head) != NULL && now - c->t_last >= s->connect_timeout_ms) {
+		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
+		refuse(c, RF_TIMEOUT, "connect-timeout");
+	}
+	while ((c = w->relay.head) != NULL && now - c->t_last >= s->idle_timeout_ms) {
+		stat_add(w, ALG_STAT_IDLE_TIMEOUT, 1);
+		conn_close(c, "idle-timeout");
+	}
+	while ((c = w->closing.head) != NULL && now - c->t_last >= CLOSING_LINGER_MS)
+		conn_close(c, NULL);
+}
+
+void
+alg_proxy_close_all(struct alg_worker *w)
+{
+	struct alg_conn_list *lists[] = { &w->hello, &w->connecting, &w->relay, &w->closing };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		while (lists[i]->head != NULL)
+			conn_close(lists[i]->head, "shutdown");
+	for (i = 0; i < w->n_pipes; i++) {
+		close(w->pipes[i][0]);
+		close(w->pipes[i][1]);
+	}
+	w->n_pipes = 0;
+	FREE_AND_NULL(w->pipes);
+}

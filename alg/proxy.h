@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* alg/proxy.h -- ALG worker state and the per-connection relay (internal to alg/) */
+#ifndef RGW_ALG_PROXY_H
+#define RGW_ALG_PROXY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alg/alg.h"
+#include "alg/limit.h"
+#include "alg/routes.h"
+#include "common/ev.h"
+
+struct alg_conn;
+
+/* Size asked of every relay pipe: more bytes per splice, fewer wake-ups. */
+#define ALG_PIPE_SIZE (1u << 20)
+
+/* Intrusive FIFO / LRU list of connections, oldest first. */
+struct alg_conn_list {
+	struct alg_conn *head, *tail;
+	size_t n;
+};
+
+/* Settings shared read-only by every worker. */
+struct alg_settings {
+	uint64_t hostname_timeout_ms;
+	uint64_t connect_timeout_ms;
+	uint64_t idle_timeout_ms;
+	bool access_log;
+	struct alg_limit *limit;
+};
+
+/* A listening socket owned by one worker. */
+struct alg_lsock {
+	struct alg_worker *w;
+	int fd;
+	uint16_t port;
+	bool watched;
+};
+
+struct alg_worker {
+	int id;
+	pthread_t thread;
+	bool started;
+	struct ev_loop *loop;
+	struct ev_async *async;
+	const struct alg_settings *set;
+	struct alg_routes *routes; /* the worker's reference: read without locks */
+
+	/* mailbox from the main thread, under mu */
+	pthread_mutex_t mu;
+	struct alg_routes *mb_routes;
+	struct alg_lsock **mb_add;
+	size_t mb_n_add;
+	int *mb_del;
+	size_t mb_n_del;
+	bool mb_stop;
+
+	struct alg_lsock **ls;
+	size_t n_ls;
+	bool accept_paused;
+	uint64_t tick_id;
+
+	struct alg_conn_list hello;	 /* waiting for the hostname, by accept time */
+	struct alg_conn_list connecting; /* backend connect in progress, by start time */
+	struct alg_conn_list relay;	 /* replay and relay, least recently active first */
+	struct alg_conn_list closing;	 /* refused: response sent, draining, by time */
+
+	int (*pipes)[2]; /* free pipes, reused between connections */
+	size_t n_pipes;
+	uint32_t pipe_cap; /* bytes every pipe of this worker can hold */
+
+	_Atomic uint64_t stats[ALG_STAT_COUNT];
+};
+
+/* Accept what is pending on ls (listener callback). Worker thread. */
+void alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls);
+/* Enforce the deadlines (called from the worker's periodic tick). Worker thread. */
+void alg_proxy_tick(struct alg_worker *w);
+/* Close every connection and free the pipe pool (worker shutdown). Worker thread. */
+void alg_proxy_close_all(struct alg_worker *w);
+/* Pause / resume accepting on every listener of w (EMFILE back-off). Worker thread. */
+void alg_worker_pause_accept(struct alg_worker *w);
+
+#endif

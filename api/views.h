@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* api/views.h -- read-only JSON and Prometheus views of the live subsystems, for the API */
+#ifndef RGW_API_VIEWS_H
+#define RGW_API_VIEWS_H
+
+#include <jansson.h>
+
+#include "../policy/policy.h"
+
+struct alg;
+struct buf;
+struct dns;
+struct dns_aliases;
+struct ev_loop;
+struct nat;
+struct nat_rep;
+
+/*
+ * The subsystems running in rgwd, as the API's read-only hooks see them. Any pointer may be
+ * NULL (subsystem disabled); snap points at rgwd's "policy in force" pointer. Filled by
+ * rgwd.c once the subsystems exist. Main loop thread only.
+ */
+struct api_views {
+	struct ev_loop *loop;
+	struct pol_snap **snap;
+	struct nat *nat;
+	struct dns *dns;
+	struct alg *alg;
+	struct nat_rep *rep;
+	struct dns_aliases *aliases;
+};
+
+/* Live bindings: a new JSON array (empty without NAT). NULL on ENOMEM. */
+json_t *api_views_bindings(const struct api_views *v);
+/* Counters per subsystem: a new JSON object {"nat": {...}, "dns": {...}, ...}. */
+json_t *api_views_status(const struct api_views *v);
+/* Prometheus text-format lines of every subsystem, appended to out. */
+void api_views_metrics(const struct api_views *v, struct buf *out);
+/* Live reputation entries: a new JSON array, or NULL without the engine. */
+json_t *api_views_reputation(const struct api_views *v);
+
+#endif

@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: MIT
+# tests/system/alg_lib.sh -- shared set-up for the ALG system tests (sourced, not run)
+# Everything lives in a temp dir named after the area and $$; processes are killed by PID.
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${RGW_BUILD:-build}
+RGWD=$ROOT/$BUILD/rgwd
+CLIENT=$ROOT/tests/system/alg_client.py
+T=$(mktemp -d "/tmp/rgwalg$$.XXXX")
+PIDS=""
+PASS=0
+FAIL=0
+
+NETNS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
+	[ -n "$KEEP" ] || rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
+nok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
+check() { # check "description" command...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else nok "$d"; fi
+}
+not() { ! "$@"; }
+finish() {
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" = 0 ]
+}
+
+# N free TCP ports on loopback (bound then released; random, so parallel runs do not clash)
+free_ports() {
+	python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
+}
+
+# self-signed certificate for a name: $T/<name>.crt / .key
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$1" \
+		-addext "subjectAltName=DNS:$1" -keyout "$T/$1.key" -out "$T/$1.crt" \
+		>/dev/null 2>&1
+}
+
+# start nginx with the http{} body in $T/nginx.body, running as root from $T
+start_nginx() {
+	mkdir -p "$T/nginx"
+	cat > "$T/nginx.conf" <<NGX
+user root;
+worker_processes 1;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+	access_log $T/nginx/access.log;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	keepalive_timeout 5;
+$(cat "$T/nginx.body")
+}
+NGX
+	${NGINX_NS:+ip netns exec "$NGINX_NS"} nginx -p "$T/nginx" -c "$T/nginx.conf" &
+	NGINX_PID=$!
+	PIDS="$PIDS $NGINX_PID"
+	for _ in $(seq 50); do
+		[ -s "$T/nginx.pid" ] && return 0
+		sleep 0.1
+	done
+	echo "nginx did not start"; cat "$T/nginx/error.log"; return 1
+}
+
+# write $T/rgw.conf with an [alg] section body given as $1, import $T/bundle.json, start rgwd
+start_rgwd() {
+	cat > "$T/rgw.conf" <<CONF
+[daemon]
+database = $T/policy.db
+[log]
+level = info
+[dns]
+enable = no
+[nat]
+enable = no
+[api]
+enable = no
+[alg]
+$1
+CONF
+	"$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" > "$T/import.log" 2>&1 ||
+		{ cat "$T/import.log"; return 1; }
+	${RGWD_NS:+ip netns exec "$RGWD_NS"} "$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
+	RGWD_PID=$!
+	PIDS="$PIDS $RGWD_PID"
+	for _ in $(seq 50); do
+		grep -q "rgwd: ready" "$T/rgwd.log" && return 0
+		sleep 0.1
+	done
+	echo "rgwd did not start"; cat "$T/rgwd.log"; return 1
+}
+
+alive() { kill -0 "$RGWD_PID" 2>/dev/null; }

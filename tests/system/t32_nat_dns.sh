@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# t32_nat_dns -- end to end with real clients: rgwd (DNS + nat) in a gateway namespace between a
+# public and a private namespace; dig asks for a name, the answered pool address admits exactly
+# one flow to the private host (socat), a second flow and an unused binding are refused.
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
+
+P=rgwnate$$
+PUB=${P}p
+GW=${P}g
+PRIV=${P}h
+QNUM=$((3000 + $$ % 30000))
+pids=()
+at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
+ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
+ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
+for ns in $PUB $GW $PRIV; do ip -n $ns link set lo up; done
+ip -n $PUB link set eth0 up
+ip -n $PRIV link set eth0 up
+ip -n $GW link set wan0 up
+ip -n $GW link set lan0 up
+ip -n $PUB addr add 100.64.0.10/24 dev eth0
+ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
+ip -n $GW addr add 100.64.0.1/24 dev wan0
+ip -n $GW addr add 100.64.1.130/32 dev wan0
+ip -n $GW addr add 192.168.0.1/24 dev lan0
+ip -n $PRIV addr add 192.168.0.100/24 dev eth0
+ip -n $PRIV route add default via 192.168.0.1
+ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1
+# synproxy needs strict TCP tracking (rgwd warns when it is not)
+ip netns exec $GW sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
+
+for spec in "5000 h1" "2000 h1-2000"; do
+	set -- $spec
+	ip netns exec $PRIV socat TCP-LISTEN:$1,bind=192.168.0.100,reuseaddr,fork \
+		SYSTEM:"echo $2" >/dev/null 2>&1 &
+	pids+=($!)
+done
+
+cat > "$T/bundle.json" <<'JSON'
+{
+  "version": 1,
+  "zones": [
+    {"name": "gwa.demo", "kind": "forward", "ttl": 3600,
+     "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
+             "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+     "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "100.64.0.1"}]}
+  ],
+  "service_addresses": ["100.64.1.130"],
+  "pool": ["100.64.1.131-100.64.1.134"],
+  "hosts": [
+    {"fqdn": "test.gwa.demo", "ipv4": "192.168.0.100",
+     "services": [{"fqdn": "test.gwa.demo"}, {"fqdn": "tcp2000.test.gwa.demo"}]}
+  ],
+  "admission": {"dns_tcp": false, "dns_cookies": false}
+}
+JSON
+cat > "$T/rgw.conf" <<CONF
+[daemon]
+database = $T/rgw.db
+bundle_seed = $T/bundle.json
+[dns]
+wan = 100.64.0.1:53
+[nat]
+enable = yes
+table = rgw
+queue = $QNUM
+wan_interfaces = wan0
+lan_interfaces = lan0
+synproxy = yes
+[alg]
+enable = no
+[api]
+enable = no
+CONF
+ip netns exec $GW "$RGWD" -c "$T/rgw.conf" > "$T/log" 2>&1 &
+RP=$!
+pids+=($RP)
+check "rgwd (dns + nat) ready in the gateway namespace" wait_for 'rgwd: ready' "$T/log" 10
+
+q() { ip netns exec $PUB dig +time=2 +tries=1 @100.64.0.1 "$1" A +short 2>/dev/null | tail -n 1; }
+connect() {
+	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+		2>"$T/cerr"
+}
+refused() {
+	connect "$1" "$2" >/dev/null && return 1
+	grep -qi refused "$T/cerr"
+}
+
+A=$(q test.gwa.demo)
+check "dig answers a pool address ($A)" bash -c "[[ '$A' == 100.64.1.13[1-4] ]]"
+check "the first flow to it reaches the private host" test "$(connect "$A" 5000)" = h1
+check "a second flow to the same address is reset" refused "$A" 5000
+A=$(q tcp2000.test.gwa.demo)
+check "tcp2000 service answered ($A)" bash -c "[[ '$A' == 100.64.1.13[1-4] ]]"
+check "tcp/2000 flow reaches the host's port 2000" test "$(connect "$A" 2000)" = h1-2000
+A=$(q test.gwa.demo)
+sleep 2.3
+check "an unused binding expires and then refuses" refused "$A" 5000
+# synproxy in front of the service address: a local listener there is reached through it
+ip netns exec $GW socat TCP-LISTEN:8081,bind=100.64.1.130,reuseaddr,fork SYSTEM:'echo svc' \
+	>/dev/null 2>&1 &
+pids+=($!)
+sleep 0.3
+check "service address reachable through the synproxy" test "$(connect 100.64.1.130 8081)" = svc
+ip netns exec $GW nft list chain inet rgw filter_in > "$T/fin" 2>&1
+check "synproxy rule in place" grep -q "synproxy mss 1460 wscale 7" "$T/fin"
+kill -TERM $RP
+wait $RP
+rc=$?
+check "clean exit status after SIGTERM" test "$rc" = 0
+check "no sanitizer report in the log" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/log'"
+check "table removed at shutdown" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null"
+summary

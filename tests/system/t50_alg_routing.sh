@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/system/t50_alg_routing.sh -- ALG end to end on loopback: rgwd in front of real nginx
+# backends (HTTP and HTTPS), real clients (curl, openssl s_client) and raw sockets.
+. "$(dirname "$0")/alg_lib.sh"
+
+read -r L80 L443 HA HB SA SB PP1 PP2 UP SC <<<"$(free_ports 10)"
+for n in a.alg.test b.alg.test c.alg.test; do make_cert $n; done
+head -c 1048576 /dev/urandom > "$T/1m.bin"
+head -c 104857600 /dev/urandom > "$T/100m.bin"
+
+cat > "$T/nginx.body" <<NGX
+	server { listen 127.0.0.1:$HA; location / { return 200 "backend-a\n"; } }
+	server { listen 127.0.0.1:$HB; location / { return 200 "backend-b\n"; } }
+	server { listen 127.0.0.1:$SA ssl; ssl_certificate $T/a.alg.test.crt;
+		ssl_certificate_key $T/a.alg.test.key; root $T;
+		location = / { return 200 "tls-a\n"; } }
+	server { listen 127.0.0.1:$SB ssl; ssl_certificate $T/b.alg.test.crt;
+		ssl_certificate_key $T/b.alg.test.key; root $T;
+		location = / { return 200 "tls-b\n"; } }
+	server { listen 127.0.0.1:$SC ssl; ssl_certificate $T/c.alg.test.crt;
+		ssl_certificate_key $T/c.alg.test.key; root $T;
+		location = / { return 200 "tls-c\n"; } }
+	server { listen 127.0.0.1:$PP1 proxy_protocol;
+		location / { return 200 "pp \$proxy_protocol_addr \$proxy_protocol_port\n"; } }
+	server { listen 127.0.0.1:$PP2 proxy_protocol;
+		location / { return 200 "pp \$proxy_protocol_addr \$proxy_protocol_port\n"; } }
+NGX
+start_nginx || exit 1
+
+# upload backend: reads everything until the ALG propagates the client's half-close, then
+# answers with the sha256 of what it read
+socat TCP-LISTEN:$UP,bind=127.0.0.1,reuseaddr,fork SYSTEM:'sha256sum' &
+PIDS="$PIDS $!"
+
+cat > "$T/bundle.json" <<JSON
+{"version": 1, "alg_routes": [
+ {"hostname": "a.alg.test", "port": $L80, "backend": "127.0.0.1:$HA", "preserve": "none"},
+ {"hostname": "b.alg.test", "port": $L80, "backend": "127.0.0.1:$HB", "preserve": "none"},
+ {"hostname": "a.alg.test", "port": $L443, "backend": "127.0.0.1:$SA", "preserve": "none"},
+ {"hostname": "b.alg.test", "port": $L443, "backend": "127.0.0.1:$SB", "preserve": "none"},
+ {"hostname": "pp1.alg.test", "port": 0, "backend": "127.0.0.1:$PP1", "preserve": "proxy-v1"},
+ {"hostname": "pp2.alg.test", "port": 0, "backend": "127.0.0.1:$PP2", "preserve": "proxy-v2"},
+ {"hostname": "up.alg.test", "port": 0, "backend": "127.0.0.1:$UP", "preserve": "none"},
+ {"hostname": "dead.alg.test", "port": 0, "backend": "127.0.0.1:1", "preserve": "none"}
+]}
+JSON
+start_rgwd "listen = 127.0.0.1:$L80, 127.0.0.1:$L443, [::1]:$L80
+hostname_timeout = 1000
+workers = 2" || exit 1
+
+R80="--resolve a.alg.test:$L80:127.0.0.1 --resolve b.alg.test:$L80:127.0.0.1 --resolve x.alg.test:$L80:127.0.0.1"
+R443="--resolve a.alg.test:$L443:127.0.0.1 --resolve b.alg.test:$L443:127.0.0.1 --resolve x.alg.test:$L443:127.0.0.1"
+C="curl -s --max-time 10"
+
+# --- routing by Host and by SNI
+check "HTTP Host a -> backend a" [ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
+check "HTTP Host b -> backend b" [ "$($C $R80 http://b.alg.test:$L80/)" = backend-b ]
+check "HTTP Host upper case + trailing dot" \
+	[ "$($C -H 'Host: B.ALG.TEST.' http://127.0.0.1:$L80/)" = backend-b ]
+check "HTTP over IPv6 (::1)" \
+	[ "$($C -g -H 'Host: a.alg.test' "http://[::1]:$L80/")" = backend-a ]
+check "HTTP unknown Host -> 421" \
+	[ "$($C -o /dev/null -w '%{http_code}' $R80 http://x.alg.test:$L80/)" = 421 ]
+check "HTTP/1.1 without Host -> 400" \
+	[ "$(printf 'GET / HTTP/1.1\r\n\r\n' | timeout 5 nc -q 3 127.0.0.1 $L80 | head -c 12)" = "HTTP/1.1 400" ]
+check "HTTP/1.0 without Host -> 421" \
+	[ "$(printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 nc -q 3 127.0.0.1 $L80 | head -c 12)" = "HTTP/1.1 421" ]
+check "HTTPS SNI a, backend certificate verified end to end" \
+	[ "$($C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/)" = tls-a ]
+check "HTTPS SNI b, backend certificate verified end to end" \
+	[ "$($C --cacert $T/b.alg.test.crt $R443 https://b.alg.test:$L443/)" = tls-b ]
+check "HTTPS: a's certificate does not verify b (the client really sees the backend)" \
+	not $C --cacert $T/a.alg.test.crt $R443 https://b.alg.test:$L443/
+out=$(timeout 5 openssl s_client -connect 127.0.0.1:$L443 -servername x.alg.test </dev/null 2>&1)
+check "openssl s_client unknown SNI -> alert unrecognized_name (112)" \
+	grep -qi "unrecognized name\|alert number 112" <<<"$out"
+out=$(timeout 5 openssl s_client -connect 127.0.0.1:$L443 -noservername </dev/null 2>&1)
+check "openssl s_client without SNI -> alert, no backend" \
+	grep -qi "alert" <<<"$out"
+out=$(timeout 5 openssl s_client -connect 127.0.0.1:$L443 -servername a.alg.test </dev/null 2>&1)
+check "openssl s_client SNI a sees subject CN=a.alg.test" grep -q "CN = a.alg.test" <<<"$out"
+check "unreachable backend -> 502" \
+	[ "$($C -o /dev/null -w '%{http_code}' -H 'Host: dead.alg.test' http://127.0.0.1:$L80/)" = 502 ]
+
+# --- raw ClientHellos: 1-byte TCP writes, split over records, SNI last
+check "ClientHello 1 byte at a time, one record, SNI first" \
+	[ "$(python3 $CLIENT dribble-tls $L443 a.alg.test 16384 first)" = "reply 16" ]
+check "ClientHello 1 byte at a time over 7-byte records, SNI last" \
+	[ "$(python3 $CLIENT dribble-tls $L443 b.alg.test 7 last)" = "reply 16" ]
+check "ClientHello in 1-byte records (one per TCP write), SNI last" \
+	[ "$(python3 $CLIENT dribble-tls $L443 a.alg.test 1 last 6)" = "reply 16" ]
+check "raw ClientHello without SNI -> alert 112" \
+	[ "$(python3 $CLIENT send-tls $L443 -)" = "reply 150270" ]
+check "raw ClientHello unknown name -> alert 112" \
+	[ "$(python3 $CLIENT send-tls $L443 nope.alg.test)" = "reply 150270" ]
+check "ClientHello with a bad extensions length -> alert handshake_failure" \
+	[ "$(python3 $CLIENT raw $L443 16030100310100002d0303$(printf '%064d' 0)0000020013010100ffff0000000900070000046161)" = "reply 15030300020228" ]
+
+# --- transfers
+check "1 MiB over HTTPS intact" \
+	[ "$($C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin | sha256sum)" = "$(sha256sum < $T/1m.bin)" ]
+check "100 MiB over HTTPS intact" \
+	[ "$($C --max-time 60 --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/100m.bin | sha256sum)" = "$(sha256sum < $T/100m.bin)" ]
+check "1 MiB upload intact, client half-close reaches the backend" \
+	[ "$(python3 $CLIENT upload $L80 up.alg.test 1048576)" = "upload ok" ]
+check "100 MiB upload intact with half-close" \
+	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
+
+# --- 100 parallel clients, 1 MiB each
+want=$(sha256sum < $T/1m.bin)
+for i in $(seq 100); do
+	( r=$($C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin | sha256sum)
+	  [ "$r" = "$want" ] && echo ok > "$T/par.$i" ) &
+done
+wait_n=0
+while [ "$(jobs -r | wc -l)" -gt 2 ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n+1)); done
+sleep 0.5
+check "100 parallel HTTPS clients x 1 MiB, all intact" [ "$(ls $T/par.* 2>/dev/null | wc -l)" = 100 ]
+
+# --- PROXY protocol seen by nginx
+check "PROXY v1 header: nginx sees the client address" \
+	grep -q "^pp 127.0.0.1 [0-9]" <<<"$($C -H 'Host: pp1.alg.test' http://127.0.0.1:$L80/)"
+check "PROXY v2 header: nginx sees the client address" \
+	grep -q "^pp 127.0.0.1 [0-9]" <<<"$($C -H 'Host: pp2.alg.test' http://127.0.0.1:$L80/)"
+
+# --- deadlines: silent and slowloris clients closed, others unaffected
+before=$(grep -c . "$T/nginx/access.log")
+python3 $CLIENT silent $L443 > "$T/silent.out" &
+sp=$!
+python3 $CLIENT silent $L80 "GET / HTTP/1.1
+Host: a.alg.test
+X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
+sl=$!
+sleep 0.3
+check "other clients served while slow clients wait" \
+	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
+wait $sp $sl
+s=$(awk '{print $2}' "$T/silent.out"); l=$(awk '{print $2}' "$T/slow.out")
+check "silent client closed at the 1 s deadline ($s s)" \
+	awk -v t="$s" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
+check "slowloris client closed at the 1 s deadline ($l s)" \
+	awk -v t="$l" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
+after=$(grep -c . "$T/nginx/access.log")
+check "no backend request from the silent/slow clients" [ "$after" = "$((before + 1))" ]
+
+# --- garbage never crashes the daemon
+python3 $CLIENT raw $L443 "$(head -c 3000 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
+python3 $CLIENT raw $L80 "$(head -c 3000 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
+python3 -c 'import sys,struct; body=b"\x03\x03"+b"\0"*32+b"\0\0\x02\x13\x01\x01\x00"+struct.pack("!H",20000)+b"\0\x15"+struct.pack("!H",19996)+b"\0"*19996
+msg=b"\x01"+struct.pack("!I",len(body))[1:]+body
+out=b""
+for i in range(0,len(msg),16000): out+=b"\x16\x03\x01"+struct.pack("!H",len(msg[i:i+16000]))+msg[i:i+16000]
+sys.stdout.buffer.write(out)' > "$T/huge.bin"
+check "ClientHello > 16 KiB -> handshake_failure alert" \
+	[ "$(python3 $CLIENT raw $L443 - < $T/huge.bin)" = "reply 15030300020228" ]
+for i in $(seq 200); do
+	head -c $((RANDOM % 600 + 1)) /dev/urandom | timeout 2 nc -q 0 127.0.0.1 $L443 >/dev/null 2>&1 &
+	printf '\x16\x03\x01\xff\xff' | timeout 2 nc -q 0 127.0.0.1 $L443 >/dev/null 2>&1 &
+done
+wait_n=0
+while [ "$(jobs -r | wc -l)" -gt 3 ] && [ $wait_n -lt 100 ]; do sleep 0.1; wait_n=$((wait_n+1)); done
+check "daemon alive after garbage" alive
+check "still routing after garbage" [ "$($C $R80 http://b.alg.test:$L80/)" = backend-b ]
+
+# --- a route change applies to new connections; an open one keeps its backend
+$C --limit-rate 20M --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/100m.bin 2>/dev/null \
+	| sha256sum > "$T/long.sum" &
+lp=$!
+sleep 1
+sed -i "s/\"127.0.0.1:$SA\"/\"127.0.0.1:$SC\"/" "$T/bundle.json"
+"$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" >> "$T/import.log" 2>&1
+kill -HUP "$RGWD_PID"
+sleep 0.5
+check "after the policy change, new connections for a go to the new backend" \
+	[ "$($C -k $R443 https://a.alg.test:$L443/)" = tls-c ]
+wait $lp
+check "the connection open before the change finished intact" \
+	[ "$(cat $T/long.sum)" = "$(sha256sum < $T/100m.bin)" ]
+
+check "daemon alive at the end" alive
+check "access log lines written" grep -q "alg: client=127.0.0.1.*outcome=ok" "$T/rgwd.log"
+check "access log shows the IPv6 client" grep -q "alg: client=\[::1\]:[0-9]* .*outcome=ok" "$T/rgwd.log"
+finish

@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/system/t51_alg_limits.sh -- ALG admission: per-source cap, global cap, token bucket;
+# refused connections are closed at once while admitted ones keep working.
+. "$(dirname "$0")/alg_lib.sh"
+
+read -r L80 HA <<<"$(free_ports 2)"
+cat > "$T/nginx.body" <<NGX
+	server { listen 127.0.0.1:$HA; location / { return 200 "backend-a\n"; } }
+NGX
+start_nginx || exit 1
+cat > "$T/bundle.json" <<JSON
+{"version": 1, "alg_routes": [
+ {"hostname": "a.alg.test", "port": 0, "backend": "127.0.0.1:$HA", "preserve": "none"}]}
+JSON
+
+# caps: 5 per source, 8 in all (sources 127.0.0.1 and 127.0.0.2 are both loopback)
+start_rgwd "listen = 127.0.0.1:$L80
+hostname_timeout = 5000
+workers = 2
+max_connections = 8
+max_connections_per_source = 5" || exit 1
+out=$(python3 $CLIENT hold $L80 127.0.0.1:6,127.0.0.2:4 a.alg.test)
+echo "# caps: $out"
+check "per-source cap 5 and global cap 8 hold (8 kept, 2 refused at once)" \
+	[ "$(awk '{print $2, $4}' <<<"$out")" = "8 2" ]
+check "the admitted connections are all served" [ "$(awk '{print $6}' <<<"$out")" = 8 ]
+sleep 0.5
+check "slots are released: a new client is served" \
+	[ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]
+kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
+
+# token bucket: 5 per second, burst 5
+rm -f "$T/policy.db"*
+start_rgwd "listen = 127.0.0.1:$L80
+hostname_timeout = 5000
+accept_rate = 5
+accept_burst = 5" || exit 1
+out=$(python3 $CLIENT hold $L80 127.0.0.3:20 a.alg.test)
+echo "# rate: $out"
+held=$(awk '{print $2}' <<<"$out")
+check "token bucket: a burst of 20 gets 5..7 through ($held)" [ "$held" -ge 5 -a "$held" -le 7 ]
+check "the admitted ones are served" [ "$(awk '{print $6}' <<<"$out")" = "$held" ]
+sleep 1.2
+check "tokens refill: served again after a second" \
+	[ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]
+
+# descriptors exhausted: accept fails with EMFILE, the worker pauses accepting for 1 s instead
+# of spinning, and serves again once descriptors are free
+kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
+rm -f "$T/policy.db"*
+start_rgwd "listen = 127.0.0.1:$L80
+hostname_timeout = 3000" || exit 1
+hard=$(awk '/Max open files/ {print $5}' /proc/$RGWD_PID/limits)
+prlimit --pid "$RGWD_PID" --nofile=64:"$hard" || nok "prlimit"
+python3 - "$L80" <<'PY' &
+import socket, sys, time
+socks = []
+for i in range(120):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.send(b"GET / HTTP/1.1\r\n")
+        socks.append(s)
+    except OSError:
+        pass
+time.sleep(2)
+PY
+hp=$!
+sleep 1
+check "daemon alive while out of descriptors" alive
+wait $hp
+prlimit --pid "$RGWD_PID" --nofile="$hard":"$hard"
+sleep 1.5
+check "serving again once descriptors are free" \
+	[ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]
+check "the EMFILE pause was logged" grep -q "pausing accept for 1 s" "$T/rgwd.log"
+check "daemon alive" alive
+finish
