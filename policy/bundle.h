@@ -51,9 +51,8 @@ json_t *pol_admission_to_json(const struct pol_admission *row);
 int pol_bracket_from_json(const json_t *obj, bool partial, struct pol_bracket *row,
 			  const char *path, struct pol_err *err);
 json_t *pol_bracket_to_json(const struct pol_bracket *row);
-int pol_resolver_group_from_json(const json_t *obj, bool partial,
-				 struct pol_resolver_group *row, const char *path,
-				 struct pol_err *err);
+int pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolver_group *row,
+				 const char *path, struct pol_err *err);
 json_t *pol_resolver_group_to_json(const struct pol_snap *s, const struct pol_resolver_group *row);
 
 #endif

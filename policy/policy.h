@@ -13,23 +13,36 @@
  * swaps in a new one.
  */
 struct pol_snap {
-	int refcnt;		/* atomic */
-	uint64_t generation;	/* increases with every snapshot taken from a store */
+	int refcnt;	     /* atomic */
+	uint64_t generation; /* increases with every snapshot taken from a store */
 
-	struct pol_zone *zones;			size_t n_zones;
-	struct pol_nameserver *nameservers;	size_t n_nameservers;
-	struct pol_service_addr *service_addrs;	size_t n_service_addrs;
-	struct pol_pool_addr *pool_addrs;	size_t n_pool_addrs;
-	struct pol_group *groups;		size_t n_groups;
-	struct pol_host *hosts;			size_t n_hosts;
-	struct pol_host_group *host_groups;	size_t n_host_groups;
-	struct pol_service *services;		size_t n_services;
-	struct pol_fw_rule *fw_rules;		size_t n_fw_rules;
-	struct pol_alg_route *alg_routes;	size_t n_alg_routes;
+	struct pol_zone *zones;
+	size_t n_zones;
+	struct pol_nameserver *nameservers;
+	size_t n_nameservers;
+	struct pol_service_addr *service_addrs;
+	size_t n_service_addrs;
+	struct pol_pool_addr *pool_addrs;
+	size_t n_pool_addrs;
+	struct pol_group *groups;
+	size_t n_groups;
+	struct pol_host *hosts;
+	size_t n_hosts;
+	struct pol_host_group *host_groups;
+	size_t n_host_groups;
+	struct pol_service *services;
+	size_t n_services;
+	struct pol_fw_rule *fw_rules;
+	size_t n_fw_rules;
+	struct pol_alg_route *alg_routes;
+	size_t n_alg_routes;
 	struct pol_admission admission;
-	struct pol_bracket *brackets;		size_t n_brackets;
-	struct pol_resolver_group *resolver_groups; size_t n_resolver_groups;
-	struct pol_resolver_node *resolver_nodes;   size_t n_resolver_nodes;
+	struct pol_bracket *brackets;
+	size_t n_brackets;
+	struct pol_resolver_group *resolver_groups;
+	size_t n_resolver_groups;
+	struct pol_resolver_node *resolver_nodes;
+	size_t n_resolver_nodes;
 };
 
 /* An empty snapshot with admission defaults (refcnt 1). NULL on ENOMEM. */
@@ -78,7 +91,7 @@ int pol_name_canon(char *name, bool allow_wildcard);
 bool pol_name_in_zone(const char *name, const char *zone);
 
 /* Names of enum values as written in bundles and the API; parse returns 0 or -EINVAL. */
-const char *pol_proto_name(uint8_t proto);	/* "any", "icmp", "tcp", "udp", "sctp", or NULL */
+const char *pol_proto_name(uint8_t proto);	  /* "any", "icmp", "tcp", "udp", "sctp", or NULL */
 int pol_proto_parse(const char *s, uint8_t *out); /* names or a number 0..255 */
 const char *pol_zone_kind_name(enum pol_zone_kind k);
 int pol_zone_kind_parse(const char *s, enum pol_zone_kind *out);

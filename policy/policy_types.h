@@ -15,13 +15,13 @@
  * "not stored yet". References between rows are by id.
  */
 
-#define POL_NAME_MAX 256	/* DNS name in presentation form, NUL included */
-#define POL_TEXT_MAX 256	/* comments */
+#define POL_NAME_MAX 256 /* DNS name in presentation form, NUL included */
+#define POL_TEXT_MAX 256 /* comments */
 
 enum pol_zone_kind {
 	POL_ZONE_FORWARD = 0,
 	POL_ZONE_REVERSE,
-	POL_ZONE_ALIAS,		/* holds the one-time CNAME aliases (cname-gwa.demo) */
+	POL_ZONE_ALIAS, /* holds the one-time CNAME aliases (cname-gwa.demo) */
 };
 
 enum pol_proto {
@@ -34,8 +34,8 @@ enum pol_proto {
 };
 
 enum pol_direction {
-	POL_DIR_INGRESS = 0,	/* toward the host */
-	POL_DIR_EGRESS,		/* from the host */
+	POL_DIR_INGRESS = 0, /* toward the host */
+	POL_DIR_EGRESS,	     /* from the host */
 	POL_DIR_ANY,
 };
 
@@ -62,7 +62,7 @@ struct pol_zone {
 	int64_t id;
 	char name[POL_NAME_MAX];
 	enum pol_zone_kind kind;
-	uint32_t ttl;		/* TTL of SOA and NS records */
+	uint32_t ttl; /* TTL of SOA and NS records */
 	char mname[POL_NAME_MAX];
 	char rname[POL_NAME_MAX]; /* "hostmaster.gwa.demo" */
 	uint32_t serial, refresh, retry, expire, minimum;
@@ -73,7 +73,7 @@ struct pol_nameserver {
 	int64_t id;
 	int64_t zone_id;
 	char name[POL_NAME_MAX];
-	struct addr ipv4;	/* family 0: none */
+	struct addr ipv4; /* family 0: none */
 	struct addr ipv6;
 };
 
@@ -99,10 +99,10 @@ struct pol_group {
 struct pol_host {
 	int64_t id;
 	char fqdn[POL_NAME_MAX];
-	struct addr ipv4;	/* family 0: none */
-	struct addr ipv6;	/* family 0: none */
-	uint32_t pool_limit;	/* max pending circular pool bindings */
-	bool dynamic;		/* registered by DNS UPDATE rather than by the operator */
+	struct addr ipv4;    /* family 0: none */
+	struct addr ipv6;    /* family 0: none */
+	uint32_t pool_limit; /* max pending circular pool bindings */
+	bool dynamic;	     /* registered by DNS UPDATE rather than by the operator */
 	char comment[POL_TEXT_MAX];
 };
 
@@ -123,9 +123,9 @@ struct pol_service {
 	char fqdn[POL_NAME_MAX];
 	bool has_proto;
 	bool has_port;
-	uint8_t protocol;	/* enum pol_proto (effective value once loaded) */
-	uint16_t port;		/* 0 = any (effective value once loaded) */
-	bool proxy_required;	/* answer the service address: the ALG routes by SNI/Host */
+	uint8_t protocol;	     /* enum pol_proto (effective value once loaded) */
+	uint16_t port;		     /* 0 = any (effective value once loaded) */
+	bool proxy_required;	     /* answer the service address: the ALG routes by SNI/Host */
 	uint32_t binding_timeout_ms; /* default 2000 */
 };
 
@@ -137,20 +137,20 @@ struct pol_port_range {
 /* A firewall rule attached to a host or to a group (exactly one of the two ids is set). */
 struct pol_fw_rule {
 	int64_t id;
-	int64_t host_id;	/* 0 if attached to a group */
-	int64_t group_id;	/* 0 if attached to a host */
+	int64_t host_id;  /* 0 if attached to a group */
+	int64_t group_id; /* 0 if attached to a host */
 	enum pol_direction direction;
-	uint8_t protocol;	/* enum pol_proto, 0 = any */
-	struct prefix src;	/* addr.family 0: any */
+	uint8_t protocol;  /* enum pol_proto, 0 = any */
+	struct prefix src; /* addr.family 0: any */
 	struct prefix dst;
 	struct pol_port_range sport;
 	struct pol_port_range dport;
-	int16_t icmp_type;	/* -1: any */
-	int16_t icmp_code;	/* -1: any */
-	uint32_t rate;		/* packets per second matched before the action, 0 = no limit */
+	int16_t icmp_type; /* -1: any */
+	int16_t icmp_code; /* -1: any */
+	uint32_t rate;	   /* packets per second matched before the action, 0 = no limit */
 	uint32_t burst;
 	enum pol_action action;
-	int32_t priority;	/* ascending order of evaluation */
+	int32_t priority; /* ascending order of evaluation */
 	char comment[POL_TEXT_MAX];
 };
 
@@ -167,21 +167,21 @@ struct pol_alg_route {
 /* One load bracket of the admission policy (reputation-based admission, PBRA). */
 struct pol_bracket {
 	int64_t id;
-	int32_t position;	/* evaluation order */
-	double load_min, load_max; /* percent of the pool allocated, inclusive */
+	int32_t position;			 /* evaluation order */
+	double load_min, load_max;		 /* percent of the pool allocated, inclusive */
 	double fqdn_new, sfqdn_new, sfqdn_reuse; /* reputation thresholds 0..1 */
 	enum pol_math math;
 };
 
 /* The admission policy: DNS anti-spoofing flags and the PBRA switches (one row). */
 struct pol_admission {
-	bool dns_tcp;		/* UDP queries get TC=1 (alias follow-ups excepted) */
-	bool dns_cname;		/* answer with a one-time CNAME alias */
-	bool dns_tcpcname;	/* UDP always gets TC, even for aliases */
-	bool dns_cookies;	/* a valid server cookie counts as TCP */
-	bool log_untrusted;	/* count trusted/untrusted resolver events */
+	bool dns_tcp;		      /* UDP queries get TC=1 (alias follow-ups excepted) */
+	bool dns_cname;		      /* answer with a one-time CNAME alias */
+	bool dns_tcpcname;	      /* UDP always gets TC, even for aliases */
+	bool dns_cookies;	      /* a valid server cookie counts as TCP */
+	bool log_untrusted;	      /* count trusted/untrusted resolver events */
 	bool unknown_resolver_groups; /* unknown resolvers get a group of their own */
-	uint32_t alias_ttl_ms;	/* one-time alias lifetime, default 5000 */
+	uint32_t alias_ttl_ms;	      /* one-time alias lifetime, default 5000 */
 };
 
 struct pol_resolver_group {
@@ -194,7 +194,7 @@ struct pol_resolver_group {
 struct pol_resolver_node {
 	int64_t id;
 	int64_t group_id;
-	struct prefix prefix;	/* a resolver address (full length) or a subnet */
+	struct prefix prefix; /* a resolver address (full length) or a subnet */
 };
 
 /* Persisted reputation of one entity (see the reputation module for the model). */
@@ -207,7 +207,7 @@ enum pol_rep_kind {
 struct pol_reputation {
 	int64_t id;
 	enum pol_rep_kind kind;
-	char key[POL_NAME_MAX];	/* group name, requestor prefix, or host fqdn */
+	char key[POL_NAME_MAX]; /* group name, requestor prefix, or host fqdn */
 	uint32_t periods;
 	double prev_initial;
 	uint32_t prev_ok, prev_nok, prev_neutral;
@@ -215,7 +215,7 @@ struct pol_reputation {
 	uint32_t cur_ok, cur_nok, cur_neutral;
 	bool has_override;
 	double override_value;
-	uint64_t updated_ms;	/* wall clock */
+	uint64_t updated_ms; /* wall clock */
 };
 
 enum pol_role {

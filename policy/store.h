@@ -63,12 +63,12 @@ int pol_store_replace(struct pol_store *st, const struct pol_snap *snap, struct 
  * Lists come from pol_store_snapshot (policy sizes are small; one read is cheaper than
  * many queries).
  */
-#define POL_DECLARE_ACCESSORS(ENTITY)                                                           \
+#define POL_DECLARE_ACCESSORS(ENTITY)                                                              \
 	int pol_##ENTITY##_get(struct pol_store *st, int64_t id, struct pol_##ENTITY *out);        \
-	int pol_##ENTITY##_insert(struct pol_store *st, struct pol_##ENTITY *row,                   \
-				  struct pol_err *e);                                               \
-	int pol_##ENTITY##_update(struct pol_store *st, const struct pol_##ENTITY *row,             \
-				  struct pol_err *e);                                               \
+	int pol_##ENTITY##_insert(struct pol_store *st, struct pol_##ENTITY *row,                  \
+				  struct pol_err *e);                                              \
+	int pol_##ENTITY##_update(struct pol_store *st, const struct pol_##ENTITY *row,            \
+				  struct pol_err *e);                                              \
 	int pol_##ENTITY##_delete(struct pol_store *st, int64_t id, struct pol_err *e);
 
 POL_DECLARE_ACCESSORS(zone)
@@ -85,10 +85,8 @@ POL_DECLARE_ACCESSORS(resolver_group)
 POL_DECLARE_ACCESSORS(resolver_node)
 
 /* Host group membership. */
-int pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id,
-		       struct pol_err *e);
-int pol_host_group_del(struct pol_store *st, int64_t host_id, int64_t group_id,
-		       struct pol_err *e);
+int pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e);
+int pol_host_group_del(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e);
 
 /* The admission policy row (always present). */
 int pol_admission_get(struct pol_store *st, struct pol_admission *out);
@@ -108,7 +106,7 @@ struct pol_audit {
 	char actor[64];
 	char action[16];
 	char resource[256];
-	char *detail;		/* heap, freed by pol_audit_free */
+	char *detail; /* heap, freed by pol_audit_free */
 };
 /* Newest first, at most limit rows with id < before_id (0 = from the newest). */
 int pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
@@ -122,10 +120,10 @@ void pol_audit_free(struct pol_audit *rows, size_t n);
  * constant time and returns 0 with *role and name filled, or -EACCES.
  */
 #define POL_TOKEN_MAX 80
-int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
-		     char *secret_out, struct pol_err *e);
-int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role,
-		    char *name_out, size_t name_len);
+int pol_token_create(struct pol_store *st, const char *name, enum pol_role role, char *secret_out,
+		     struct pol_err *e);
+int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
+		    size_t name_len);
 int pol_token_delete(struct pol_store *st, const char *name);
 int pol_token_count(struct pol_store *st);
 
