@@ -54,6 +54,7 @@ static const char *const stat_names[ALG_STAT_COUNT] = {
 	[ALG_STAT_CONNECT_FAILED] = "connect_failed",
 	[ALG_STAT_IDLE_TIMEOUT] = "idle_timeout",
 	[ALG_STAT_ERRORS] = "errors",
+	[ALG_STAT_SPLICE_FALLBACK] = "splice_fallbacks",
 	[ALG_STAT_BYTES_UP] = "bytes_up",
 	[ALG_STAT_BYTES_DOWN] = "bytes_down",
 	[ALG_STAT_ACTIVE] = "active",
@@ -100,6 +101,7 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.connect_timeout_ms = (uint64_t)conf->alg_connect_timeout_ms;
 	alg->set.idle_timeout_ms = (uint64_t)conf->alg_idle_timeout_ms;
 	alg->set.access_log = conf->alg_access_log;
+	alg->set.splice = conf->alg_splice;
 	alg->set.limit = alg_limit_new(conf->alg_max_conns, conf->alg_max_conns_per_source,
 				       conf->alg_accept_rate, conf->alg_accept_burst);
 	alg->listen = conf->alg_listen;

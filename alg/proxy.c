@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* alg/proxy.c -- per-connection state machine: hostname, backend connect, replay, splice */
+/* alg/proxy.c -- per-connection state machine: hostname, backend connect, replay, relay */
 #include "proxy.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -14,22 +13,19 @@
 
 #include "alg/http_host.h"
 #include "alg/pp.h"
+#include "alg/relay.h"
 #include "alg/sni.h"
 #include "common/log.h"
 #include "common/util.h"
 
-#define PIPE_MIN	  65536 /* the kernel's default, always available */
-#define PIPE_CAP	  (c->w->pipe_cap)
-#define PIPE_POOL_MAX	  256  /* free pipes kept per worker */
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
 #define RELAY_UP	  1 /* client -> backend */
 #define RELAY_DOWN	  2 /* backend -> client */
-#define PUMP_ROUNDS	  8 /* bound the work per event so that one flow cannot starve */
 
 enum conn_state {
 	CS_HELLO = 0,  /* reading until a hostname is found */
-	CS_CONNECTING, /* non-blocking connect to the backend in progress */
+	CS_CONNECTING, /* backend connect in progress: its first write waits for it */
 	CS_REPLAY,     /* writing the PROXY header and the buffered bytes to the backend */
 	CS_RELAY,      /* splicing both ways */
 	CS_CLOSING,    /* refusal sent, draining the client until EOF or the linger time */
@@ -42,12 +38,8 @@ enum conn_proto {
 };
 
 enum {
-	CF_CEOF = 1 << 0,   /* read EOF from the client */
-	CF_BEOF = 1 << 1,   /* read EOF from the backend */
-	CF_CSHUT = 1 << 2,  /* shut down our write side toward the client */
-	CF_BSHUT = 1 << 3,  /* ... toward the backend */
-	CF_CWATCH = 1 << 4, /* cfd is in the loop */
-	CF_BWATCH = 1 << 5, /* bfd is in the loop */
+	CF_CWATCH = 1 << 0, /* cfd is in the loop */
+	CF_BWATCH = 1 << 1, /* bfd is in the loop */
 };
 
 /* Refusal reasons: what the client is told before the close. */
@@ -65,16 +57,14 @@ struct alg_conn {
 	struct alg_conn_list *list;
 	struct alg_worker *w;
 	int cfd, bfd;
-	int up[2], down[2];	   /* pipes client->backend, backend->client; -1: none */
-	uint32_t up_len, down_len; /* bytes sitting in each pipe */
-	uint8_t *buf;		   /* hello bytes, then the replay */
+	struct alg_dir up, down; /* client -> backend, backend -> client */
+	uint8_t *buf;		 /* hello bytes, then the replay */
 	uint32_t len, cap, off;
 	uint8_t state, proto, preserve, flags;
 	uint8_t cev, bev; /* interest registered for cfd / bfd */
 	uint16_t lport, cport, bport;
 	struct addr caddr, baddr;
 	uint64_t t_start, t_last;
-	uint64_t nup, ndown;
 	char *name;
 	const char *outcome;
 };
@@ -91,13 +81,10 @@ static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static void closing_read(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
-static void connect_done(struct alg_conn *c, int events);
+static int add_proxy_header(struct alg_conn *c);
 static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
-static int pump(struct alg_conn *c, int src, int dst, int *pipe_fds, uint32_t *plen,
-		uint64_t *count, int eof_flag, int shut_flag);
-static int pipe_get(struct alg_worker *w, int out[2]);
-static void pipe_put(struct alg_worker *w, int p[2]);
+static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
 
 static void
@@ -149,42 +136,6 @@ stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n)
 	atomic_fetch_add_explicit(&w->stats[s], n, memory_order_relaxed);
 }
 
-static int
-pipe_get(struct alg_worker *w, int out[2])
-{
-	if (w->n_pipes > 0) {
-		w->n_pipes--;
-		out[0] = w->pipes[w->n_pipes][0];
-		out[1] = w->pipes[w->n_pipes][1];
-		return 0;
-	}
-	if (pipe2(out, O_NONBLOCK | O_CLOEXEC) == -1)
-		return -errno;
-	/* The byte accounting assumes w->pipe_cap of room: if a pipe cannot be enlarged (pipe
-	 * memory limits), lower the cap for good; it only ever decreases, so every pipe in the
-	 * pool has at least that much room. */
-	if (w->pipe_cap > PIPE_MIN && fcntl(out[0], F_SETPIPE_SZ, (int)ALG_PIPE_SIZE) == -1)
-		w->pipe_cap = PIPE_MIN;
-	return 0;
-}
-
-/* Only empty pipes come back: the caller tracks the bytes inside. */
-static void
-pipe_put(struct alg_worker *w, int p[2])
-{
-	if (w->pipes == NULL)
-		w->pipes = calloc(PIPE_POOL_MAX, sizeof(*w->pipes));
-	if (w->pipes != NULL && w->n_pipes < PIPE_POOL_MAX) {
-		w->pipes[w->n_pipes][0] = p[0];
-		w->pipes[w->n_pipes][1] = p[1];
-		w->n_pipes++;
-	} else {
-		close(p[0]);
-		close(p[1]);
-	}
-	p[0] = p[1] = -1;
-}
-
 static void
 access_log(const struct alg_conn *c)
 {
@@ -202,8 +153,8 @@ access_log(const struct alg_conn *c)
 		 c->cport, c->lport,
 		 c->proto == CP_TLS ? "tls" : (c->proto == CP_HTTP ? "http" : "-"),
 		 c->name != NULL ? c->name : "-", c->baddr.family == AF_INET6 ? "[" : "", ba,
-		 c->baddr.family == AF_INET6 ? "]" : "", c->bport, (unsigned long long)c->nup,
-		 (unsigned long long)c->ndown, (unsigned long long)(now - c->t_start),
+		 c->baddr.family == AF_INET6 ? "]" : "", c->bport, (unsigned long long)c->up.count,
+		 (unsigned long long)c->down.count, (unsigned long long)(now - c->t_start),
 		 c->outcome != NULL ? c->outcome : "?");
 }
 
@@ -217,32 +168,14 @@ conn_close(struct alg_conn *c, const char *outcome)
 	if (w->set->access_log)
 		access_log(c);
 	list_del(c);
-	if (c->flags & CF_CWATCH)
-		ev_io_del(w->loop, c->cfd);
-	if (c->flags & CF_BWATCH)
-		ev_io_del(w->loop, c->bfd);
-	close(c->cfd);
+	/* close(2) takes the sockets out of the epoll set: no EPOLL_CTL_DEL */
+	ev_io_close(w->loop, c->cfd);
 	if (c->bfd != -1)
-		close(c->bfd);
-	/* a pipe with bytes still inside cannot be reused */
-	if (c->up[0] != -1) {
-		if (c->up_len == 0) {
-			pipe_put(w, c->up);
-		} else {
-			close(c->up[0]);
-			close(c->up[1]);
-		}
-	}
-	if (c->down[0] != -1) {
-		if (c->down_len == 0) {
-			pipe_put(w, c->down);
-		} else {
-			close(c->down[0]);
-			close(c->down[1]);
-		}
-	}
-	stat_add(w, ALG_STAT_BYTES_UP, c->nup);
-	stat_add(w, ALG_STAT_BYTES_DOWN, c->ndown);
+		ev_io_close(w->loop, c->bfd);
+	alg_dir_release(w, &c->up);
+	alg_dir_release(w, &c->down);
+	stat_add(w, ALG_STAT_BYTES_UP, c->up.count);
+	stat_add(w, ALG_STAT_BYTES_DOWN, c->down.count);
 	atomic_fetch_sub_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
 	alg_limit_release(w->set->limit, &c->caddr);
 	free(c->buf);
@@ -323,7 +256,8 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 		c->w = w;
 		c->cfd = fd;
 		c->bfd = -1;
-		c->up[0] = c->up[1] = c->down[0] = c->down[1] = -1;
+		alg_dir_init(w, &c->up);
+		alg_dir_init(w, &c->down);
 		c->caddr = a;
 		c->cport = port;
 		c->lport = ls->port;
@@ -349,16 +283,12 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 		hello_read(c);
 		break;
 	case CS_CONNECTING:
-		if (fd == c->bfd)
-			connect_done(c, events);
-		else /* more client bytes before the backend is ready: wait (lazily) */
-			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
-		break;
 	case CS_REPLAY:
-		if (fd == c->cfd)
-			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
-		else
+		/* an error on the backend socket comes back from the next write */
+		if (fd == c->bfd)
 			replay(c);
+		else /* more client bytes before the replay is done: wait (lazily) */
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
 		break;
 	case CS_RELAY:
 		/* A hang-up with readable data is an EOF the pump will see; only a bare error
@@ -612,70 +542,68 @@ backend_connect(struct alg_conn *c, const struct alg_route *rt)
 	c->state = CS_CONNECTING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->connecting, c);
-	/* Nothing more is read from the client until its bytes are replayed; its read interest
-	 * is dropped only if it actually sends more meanwhile (saves two epoll_ctl). */
-	set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_WRITE);
+	if (add_proxy_header(c) < 0) {
+		stat_add(w, ALG_STAT_ERRORS, 1);
+		refuse(c, RF_BACKEND, "proxy-header");
+		return 0;
+	}
+	/* Write at once instead of waiting to be told that the connection is up: a write on a
+	 * connecting socket fails with EAGAIN and costs one syscall, while a backend that
+	 * answered the SYN already (on the same host or a fast LAN it often has, before connect
+	 * returns) saves a wake-up. The connection counts as made at the first byte written;
+	 * until then a failure is a connect failure. Nothing more is read from the client
+	 * meanwhile: its read interest is dropped only if it sends more (saves two epoll_ctl). */
+	replay(c);
 	return 0;
 }
 
-static void
-connect_done(struct alg_conn *c, int events)
+/* Put the PROXY protocol header in front of the bytes to replay, if the route asks for it. */
+static int
+add_proxy_header(struct alg_conn *c)
 {
-	struct alg_worker *w = c->w;
-	int err = 0;
-	socklen_t el = sizeof(err);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct addr dst;
+	uint16_t dport;
+	uint8_t hdr[ALG_PP_MAX];
+	size_t n = 0;
+	uint8_t *nb;
 
-	/* writable without EPOLLERR/EPOLLHUP: connected, no need to ask */
-	if ((events & EV_ERROR) && getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) == -1)
-		err = errno;
-	if (err != 0) {
-		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
-		refuse(c, RF_BACKEND, "connect-failed");
-		return;
-	}
-	stat_add(w, ALG_STAT_ROUTED, 1);
-	if (c->preserve == POL_PRESERVE_PROXY_V1 || c->preserve == POL_PRESERVE_PROXY_V2) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		struct addr dst;
-		uint16_t dport;
-		uint8_t hdr[ALG_PP_MAX];
-		size_t n = 0;
-		uint8_t *nb;
-
-		if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) == 0 &&
-		    addr_from_sockaddr((struct sockaddr *)&ss, &dst, &dport) == 0)
-			n = alg_pp_header(c->preserve == POL_PRESERVE_PROXY_V1 ? 1 : 2, &c->caddr,
-					  c->cport, &dst, dport, hdr);
-		nb = n > 0 ? malloc(c->len + n) : NULL;
-		if (nb == NULL) {
-			stat_add(w, ALG_STAT_ERRORS, 1);
-			refuse(c, RF_BACKEND, "proxy-header");
-			return;
-		}
-		memcpy(nb, hdr, n);
-		memcpy(nb + n, c->buf, c->len);
-		free(c->buf);
-		c->buf = nb;
-		c->len += (uint32_t)n;
-		c->cap = c->len;
-	}
-	c->state = CS_REPLAY;
-	c->t_last = ev_now_ms(w->loop);
-	list_move(&w->relay, c);
-	replay(c);
+	if (c->preserve != POL_PRESERVE_PROXY_V1 && c->preserve != POL_PRESERVE_PROXY_V2)
+		return 0;
+	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    addr_from_sockaddr((struct sockaddr *)&ss, &dst, &dport) == 0)
+		n = alg_pp_header(c->preserve == POL_PRESERVE_PROXY_V1 ? 1 : 2, &c->caddr, c->cport,
+				  &dst, dport, hdr);
+	nb = n > 0 ? malloc(c->len + n) : NULL;
+	if (nb == NULL)
+		return -ENOMEM;
+	memcpy(nb, hdr, n);
+	memcpy(nb + n, c->buf, c->len);
+	free(c->buf);
+	c->buf = nb;
+	c->len += (uint32_t)n;
+	c->cap = c->len;
+	return 0;
 }
 
-/* relayd's rule: the bytes read while looking for the name go first, then splice. */
+/* relayd's rule: the bytes read while looking for the name go first, then the relay. */
 static void
 replay(struct alg_conn *c)
 {
+	struct alg_worker *w = c->w;
+
 	while (c->off < c->len) {
 		ssize_t n = send(c->bfd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
 
 		if (n > 0) {
+			if (c->state == CS_CONNECTING) {
+				stat_add(w, ALG_STAT_ROUTED, 1);
+				c->state = CS_REPLAY;
+				list_move(&w->relay, c);
+			}
 			c->off += (uint32_t)n;
-			c->nup += (uint64_t)n;
+			c->up.count += (uint64_t)n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -684,90 +612,36 @@ replay(struct alg_conn *c)
 			set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_WRITE);
 			return;
 		}
-		stat_add(c->w, ALG_STAT_ERRORS, 1);
+		if (c->state == CS_CONNECTING) {
+			stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
+			refuse(c, RF_BACKEND, "connect-failed");
+			return;
+		}
+		stat_add(w, ALG_STAT_ERRORS, 1);
 		conn_close(c, "backend-error");
 		return;
 	}
 	FREE_AND_NULL(c->buf);
 	c->len = c->cap = c->off = 0;
 	c->state = CS_RELAY;
-	relay(c, RELAY_UP | RELAY_DOWN);
+	c->t_last = ev_now_ms(w->loop);
+	/* No speculative relay: the backend has not answered yet and a client that sent more
+	 * is reported by the loop; both directions start by waiting for bytes. */
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+	set_interest(c, c->bfd, &c->bev, CF_BWATCH, EV_READ);
 }
 
-/*
- * Move what can be moved from src to dst through the pipe (HAProxy raw_sock_to_pipe /
- * raw_sock_from_pipe semantics). The pipe is taken from the pool only when bytes must be
- * held and given back as soon as it is empty, so an idle connection holds none.
- * EAGAIN from socket->pipe means "socket empty" when the pipe has room, "pipe full"
- * otherwise; we never ask for more than the room left, so it is the former. A short read
- * means the socket is drained and a short write that the socket buffer is full: neither is
- * retried (the level-triggered loop reports the fd again if that was wrong), which saves
- * one failing splice per event.
- * Returns 1 if anything moved, 0 if not, -1 on a fatal error (errno set).
- */
-static int
-pump(struct alg_conn *c, int src, int dst, int *p, uint32_t *plen, uint64_t *count, int eof_flag,
-     int shut_flag)
+/* Once a direction has reached EOF and delivered everything, the destination learns that no
+ * more bytes will come. When the other direction is finished too the connection closes right
+ * after, and close() sends the FIN: skip the syscall. */
+static void
+half_close(struct alg_dir *d, int dst, const struct alg_dir *o)
 {
-	int moved = 0, round, src_empty = 0, dst_full = 0;
-	ssize_t n;
-
-	for (round = 0; round < PUMP_ROUNDS; round++) {
-		int progress = 0;
-
-		if (*plen > 0 && !dst_full) {
-			n = splice(p[0], NULL, dst, NULL, *plen, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				if ((uint32_t)n < *plen)
-					dst_full = 1;
-				*plen -= (uint32_t)n;
-				progress = 1;
-			} else if (n == -1 && errno == EAGAIN) {
-				dst_full = 1;
-			} else if (n == -1 && errno != EINTR) {
-				return -1;
-			}
-		}
-		if (!(c->flags & eof_flag) && !src_empty && *plen < PIPE_CAP) {
-			size_t room = PIPE_CAP - *plen;
-
-			if (p[0] == -1 && pipe_get(c->w, p) < 0)
-				return -1;
-			n = splice(src, NULL, p[1], NULL, room, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				if ((size_t)n < room)
-					src_empty = 1;
-				*plen += (uint32_t)n;
-				*count += (uint64_t)n;
-				progress = 1;
-			} else if (n == 0) {
-				c->flags |= (uint8_t)eof_flag;
-				progress = 1;
-			} else if (errno == EAGAIN) {
-				src_empty = 1;
-			} else if (errno != EINTR) {
-				return -1;
-			}
-		}
-		if (!progress)
-			break;
-		moved = 1;
-	}
-	if (*plen == 0 && p[0] != -1)
-		pipe_put(c->w, p);
-	if ((c->flags & eof_flag) && *plen == 0 && !(c->flags & shut_flag)) {
-		/* Half-close: the peer learns that no more bytes will come. When the other
-		 * direction is already finished the connection closes right after, and close()
-		 * sends the FIN: skip the syscall. */
-		int other_done = eof_flag == CF_CEOF
-					 ? (c->flags & CF_BEOF) && (c->flags & CF_CSHUT)
-					 : (c->flags & CF_CEOF) && (c->flags & CF_BSHUT);
-
-		if (!other_done)
-			shutdown(dst, SHUT_WR);
-		c->flags |= (uint8_t)shut_flag;
-	}
-	return moved;
+	if (!d->eof || d->len > 0 || d->shut)
+		return;
+	if (!(o->eof && o->shut))
+		shutdown(dst, SHUT_WR);
+	d->shut = true;
 }
 
 /* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
@@ -778,16 +652,18 @@ relay(struct alg_conn *c, int dirs)
 	int a = 0, b = 0, cev, bev;
 
 	if (dirs & RELAY_UP) {
-		a = pump(c, c->cfd, c->bfd, c->up, &c->up_len, &c->nup, CF_CEOF, CF_BSHUT);
+		a = alg_dir_pump(w, c->cfd, c->bfd, &c->up);
 		if (a < 0)
 			goto fail;
+		half_close(&c->up, c->bfd, &c->down);
 	}
 	if (dirs & RELAY_DOWN) {
-		b = pump(c, c->bfd, c->cfd, c->down, &c->down_len, &c->ndown, CF_BEOF, CF_CSHUT);
+		b = alg_dir_pump(w, c->bfd, c->cfd, &c->down);
 		if (b < 0)
 			goto fail;
+		half_close(&c->down, c->cfd, &c->up);
 	}
-	if ((c->flags & CF_BSHUT) && (c->flags & CF_CSHUT)) {
+	if (c->up.shut && c->down.shut) {
 		conn_close(c, "ok");
 		return;
 	}
@@ -795,10 +671,10 @@ relay(struct alg_conn *c, int dirs)
 		c->t_last = ev_now_ms(w->loop);
 		list_move(&w->relay, c);
 	}
-	cev = (!(c->flags & CF_CEOF) && c->up_len < PIPE_CAP ? EV_READ : 0) |
-	      (c->down_len > 0 ? EV_WRITE : 0);
-	bev = (!(c->flags & CF_BEOF) && c->down_len < PIPE_CAP ? EV_READ : 0) |
-	      (c->up_len > 0 ? EV_WRITE : 0);
+	cev = (!c->up.eof && alg_dir_room(w, &c->up) > 0 ? EV_READ : 0) |
+	      (c->down.len > 0 ? EV_WRITE : 0);
+	bev = (!c->down.eof && alg_dir_room(w, &c->down) > 0 ? EV_READ : 0) |
+	      (c->up.len > 0 ? EV_WRITE : 0);
 	set_interest(c, c->cfd, &c->cev, CF_CWATCH, cev);
 	set_interest(c, c->bfd, &c->bev, CF_BWATCH, bev);
 	return;
@@ -840,10 +716,5 @@ alg_proxy_close_all(struct alg_worker *w)
 	for (i = 0; i < ARRAY_SIZE(lists); i++)
 		while (lists[i]->head != NULL)
 			conn_close(lists[i]->head, "shutdown");
-	for (i = 0; i < w->n_pipes; i++) {
-		close(w->pipes[i][0]);
-		close(w->pipes[i][1]);
-	}
-	w->n_pipes = 0;
-	FREE_AND_NULL(w->pipes);
+	alg_relay_pool_free(w);
 }

@@ -30,6 +30,7 @@ struct alg_settings {
 	uint64_t connect_timeout_ms;
 	uint64_t idle_timeout_ms;
 	bool access_log;
+	bool splice; /* relay with splice(2); false: userspace buffers */
 	struct alg_limit *limit;
 };
 
@@ -72,6 +73,9 @@ struct alg_worker {
 	int (*pipes)[2]; /* free pipes, reused between connections */
 	size_t n_pipes;
 	uint32_t pipe_cap; /* bytes every pipe of this worker can hold */
+	uint8_t **bufs;	   /* free relay buffers (splice fallback) */
+	size_t n_bufs;
+	bool no_splice; /* relay through buffers: configured, or splice was refused */
 
 	_Atomic uint64_t stats[ALG_STAT_COUNT];
 };

@@ -178,6 +178,7 @@ alg_worker_new(int id, const struct alg_settings *set)
 	w->id = id;
 	w->set = set;
 	w->pipe_cap = ALG_PIPE_SIZE;
+	w->no_splice = !set->splice;
 	pthread_mutex_init(&w->mu, NULL);
 	w->loop = ev_loop_new();
 	if (w->loop == NULL)

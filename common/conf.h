@@ -103,6 +103,7 @@ struct conf {
 	long alg_accept_rate; /* token bucket: new connections per second */
 	long alg_accept_burst;
 	bool alg_access_log;
+	bool alg_splice;
 
 	/* [api] */
 	bool api_enable;

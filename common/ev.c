@@ -203,6 +203,18 @@ ev_io_del(struct ev_loop *loop, int fd)
 	return 0;
 }
 
+int
+ev_io_close(struct ev_loop *loop, int fd)
+{
+	if (fd >= 0 && fd < loop->io_cap && loop->io[fd].active) {
+		/* the generation check in ev_run_once drops events already fetched for fd */
+		loop->io[fd].active = false;
+		loop->io[fd].cb = NULL;
+		loop->io[fd].arg = NULL;
+	}
+	return close(fd) == -1 ? -errno : 0;
+}
+
 static bool
 heap_less(const struct ev_loop *loop, size_t i, size_t j)
 {

@@ -37,6 +37,10 @@ int ev_io_add(struct ev_loop *loop, int fd, int events, ev_io_cb cb, void *arg);
 int ev_io_mod(struct ev_loop *loop, int fd, int events);
 /* Stop watching fd (call before close(fd)). 0 or -ENOENT. */
 int ev_io_del(struct ev_loop *loop, int fd);
+/* Stop watching fd and close it, without the EPOLL_CTL_DEL: close(2) takes it out of the
+ * epoll set, provided the process holds no duplicate of fd (no dup, no fork). Events already
+ * fetched for fd are dropped. Returns close(2)'s result (0 or -errno). */
+int ev_io_close(struct ev_loop *loop, int fd);
 
 /* One-shot timer firing `ms` milliseconds after ev_now_ms() (the cached time). Timers with
  * the same deadline fire in the order they were added. Returns an id > 0, or 0 on ENOMEM.

@@ -12,6 +12,7 @@ PASS=0
 FAIL=0
 
 NETNS=""
+RGWD_WRAP=${RGWD_WRAP:-}
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.2
@@ -97,7 +98,8 @@ $1
 CONF
 	"$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" > "$T/import.log" 2>&1 ||
 		{ cat "$T/import.log"; return 1; }
-	${RGWD_NS:+ip netns exec "$RGWD_NS"} "$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
+	# RGWD_WRAP: a command that runs rgwd (e.g. the seccomp wrapper build/tests/sys/nosplice)
+	${RGWD_NS:+ip netns exec "$RGWD_NS"} $RGWD_WRAP "$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
 	RGWD_PID=$!
 	PIDS="$PIDS $RGWD_PID"
 	for _ in $(seq 50); do
