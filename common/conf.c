@@ -98,6 +98,11 @@ const struct conf_item conf_schema[] = {
 	  check_tsig },
 	{ "dns", "lan_ttl", CONF_T_INT, 0, 86400, "30", F(dns_lan_ttl), NULL,
 	  "TTL in seconds of answers about local hosts given to LAN clients.", NULL },
+	{ "dns", "qmin_release", CONF_T_BOOL, 0, 0, "yes", F(dns_qmin_release), NULL,
+	  "Release, without reputation evidence, the unused pool binding made for a name when "
+	  "the same resolver then asks for a name below it over TCP or with a valid cookie: "
+	  "the first query was a QNAME minimisation step (RFC 9156).",
+	  NULL },
 	/* [nat] */
 	{ "nat", "enable", CONF_T_BOOL, 0, 0, "yes", F(nat_enable), NULL,
 	  "Program the data plane (nftables table and NFQUEUE admission).", NULL },
@@ -107,19 +112,24 @@ const struct conf_item conf_schema[] = {
 	  check_table },
 	{ "nat", "queue", CONF_T_INT, 0, 65535, "1", F(nat_queue), NULL,
 	  "NFQUEUE number receiving the first packet of new inbound flows to pool addresses; "
-	  "fail-closed: without rgwd nothing is admitted.", NULL },
+	  "fail-closed: without rgwd nothing is admitted.",
+	  NULL },
 	{ "nat", "wan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_wan_ifaces), NULL,
 	  "Interfaces facing the Internet. Empty: new flows to pool addresses are admitted from "
-	  "any interface, and WAN anti-spoofing is off.", check_ifname },
+	  "any interface, and WAN anti-spoofing is off.",
+	  check_ifname },
 	{ "nat", "lan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_lan_ifaces), NULL,
 	  "Interfaces facing the private hosts. Empty: no source NAT of LAN traffic and no LAN "
-	  "anti-spoofing.", check_ifname },
+	  "anti-spoofing.",
+	  check_ifname },
 	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
 	  "Put an nftables synproxy (SYN cookies) in front of the service addresses, where the "
-	  "ALG listens. Pool addresses are not covered: admission needs the client's own SYN.", NULL },
+	  "ALG listens. Pool addresses are not covered: admission needs the client's own SYN.",
+	  NULL },
 	{ "nat", "helpers", CONF_T_STRLIST, 0, 0, "", F(nat_helpers), nat_helpers,
 	  "Conntrack helpers attached to flows admitted through the pool: ftp (tcp/21), "
-	  "sip (udp/5060), tftp (udp/69).", NULL },
+	  "sip (udp/5060), tftp (udp/69).",
+	  NULL },
 	{ "nat", "forward_policy", CONF_T_ENUM, 0, 0, "accept", F(nat_forward_policy), fw_policies,
 	  "Verdict for forwarded traffic that no firewall rule matches.", NULL },
 	{ "nat", "reject_memory", CONF_T_INT, 0, 3600, "20", F(nat_reject_memory_s), NULL,
@@ -127,8 +137,10 @@ const struct conf_item conf_schema[] = {
 	  "retransmission) is refused again at once without a binding lookup (0: off).",
 	  NULL },
 	{ "nat", "reject_memory_max", CONF_T_INT, 0, 10000000, "65536", F(nat_reject_memory_max),
-	  NULL, "Maximum number of remembered refused packets; the least recently seen is forgotten "
-	  "first (0: off).", NULL },
+	  NULL,
+	  "Maximum number of remembered refused packets; the least recently seen is forgotten "
+	  "first (0: off).",
+	  NULL },
 	/* [alg] */
 	{ "alg", "enable", CONF_T_BOOL, 0, 0, "yes", F(alg_enable), NULL,
 	  "Run the application-level gateway routing TLS (SNI) and HTTP (Host) flows.", NULL },
@@ -161,21 +173,26 @@ const struct conf_item conf_schema[] = {
 	/* [api] */
 	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL,
 	  "Serve the REST API (docs/api.md); at the first start, with no token in the store, an "
-	  "rw token 'admin' is created and printed once.", NULL },
+	  "rw token 'admin' is created and printed once.",
+	  NULL },
 	{ "api", "listen", CONF_T_ADDRPORTS, 8080, 0, "127.0.0.1:8080", F(api_listen), NULL,
 	  "REST API listeners (address:port list, IPv6 as [::1]:8080). Port 8080 when omitted. "
-	  "Keep plain HTTP on loopback or a management network.", NULL },
+	  "Keep plain HTTP on loopback or a management network.",
+	  NULL },
 	{ "api", "tls_cert", CONF_T_STR, 0, 0, "", F(api_tls_cert), NULL,
 	  "PEM certificate for HTTPS on the API (read at start); requires tls_key. Empty: plain "
-	  "HTTP.", NULL },
+	  "HTTP.",
+	  NULL },
 	{ "api", "tls_key", CONF_T_STR, 0, 0, "", F(api_tls_key), NULL,
 	  "PEM private key matching tls_cert.", NULL },
 	{ "api", "max_body", CONF_T_INT, 1024, 67108864, "1048576", F(api_max_body), NULL,
 	  "Largest request body accepted, in bytes; larger requests get 413 (checked on "
-	  "Content-Length before reading). A whole-bundle PUT must fit.", NULL },
+	  "Content-Length before reading). A whole-bundle PUT must fit.",
+	  NULL },
 	{ "api", "rate", CONF_T_INT, 1, 100000, "50", F(api_rate), NULL,
 	  "Requests per second allowed per client address (token bucket, checked before "
-	  "authentication); above it: 429 with Retry-After.", NULL },
+	  "authentication); above it: 429 with Retry-After.",
+	  NULL },
 	{ "api", "rate_burst", CONF_T_INT, 1, 100000, "100", F(api_rate_burst), NULL,
 	  "Burst of requests allowed per client address (bucket size).", NULL },
 	/* [reputation] */
