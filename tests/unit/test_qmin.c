@@ -665,6 +665,31 @@ test_pool_release_requestor(void **state)
 	assert_int_equal(release(f, "198.51.100.7", "203.0.113.0/24", 1, 600), 1);
 }
 
+/* On a full pool the step no longer starves the name that was asked. */
+static void
+test_pool_release_one_address(void **state)
+{
+	struct pfix *f = *state;
+	struct nat_request r;
+	enum nat_refusal why;
+	struct addr out;
+
+	f->snap.n_pool_addrs = 1;
+	assert_int_equal(nat_pool_apply(f->p, &f->snap, 0), 0);
+	request(f, 1, "198.51.100.7", NULL, 100);
+	memset(&r, 0, sizeof(r));
+	r.host_id = 2;
+	r.service_id = 2;
+	r.resolver = ip("198.51.100.7");
+	/* without the release: the descendant is refused (the defect) */
+	assert_int_equal(nat_pool_request(f->p, &r, 200, &out, &why), -EAGAIN);
+	assert_int_equal(why, NAT_REFUSE_EXHAUSTED);
+	/* with it: the descendant gets the only address */
+	assert_int_equal(release(f, "198.51.100.7", NULL, 1, 200), 1);
+	assert_int_equal(nat_pool_request(f->p, &r, 200, &out, &why), 0);
+	assert_true(addr_is(&out, "100.64.1.131"));
+}
+
 /* The reputation engine takes a release as no evidence; an expiry stays a NOK. */
 static void
 test_release_is_no_evidence(void **state)
@@ -703,6 +728,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pool_release_only_newest_alive_unused,
 						setup_pool, teardown_pool),
 		cmocka_unit_test_setup_teardown(test_pool_release_requestor, setup_pool,
+						teardown_pool),
+		cmocka_unit_test_setup_teardown(test_pool_release_one_address, setup_pool,
 						teardown_pool),
 		cmocka_unit_test_setup_teardown(test_release_is_no_evidence, setup_pool,
 						teardown_pool),
