@@ -5,8 +5,10 @@
 # (TC, then TCP) before "www.test.gwa.demo A": the first binding must be released at once,
 # with no reputation evidence, leaving ONE live binding, which a client then uses. Without
 # minimisation nothing changes. Raw TCP queries with dig show the rules: same source releases,
-# a different source or a name the zone does not know does not, UDP never does; and with
-# [dns] qmin_release = no the defect is back (two bindings). Root needed.
+# a different source or a name the zone does not know does not, plain UDP never does; with
+# [dns] qmin_release = no the defect is back (two bindings); with DNS cookies and a UDP worker
+# thread, a valid cookie releases over UDP and the same cookie replayed from another source
+# does not. Root needed.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 command -v unbound >/dev/null || { echo "unbound missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -65,7 +67,7 @@ cat >"$T/bundle.json" <<'JSON'
 }
 JSON
 
-# start NAME QMIN_RELEASE: rgwd in the gateway namespace, debug log in $T/log.NAME
+# start NAME QMIN_RELEASE [WORKERS]: rgwd in the gateway namespace, debug log in $T/log.NAME
 start() {
 	cat >"$T/rgw.conf" <<CONF
 [daemon]
@@ -74,6 +76,7 @@ bundle_seed = $T/bundle.json
 [dns]
 wan = 100.64.1.130:53
 qmin_release = $2
+workers = ${3:-0}
 [nat]
 enable = yes
 table = $TABLE
@@ -228,4 +231,24 @@ sleep 2.3
 check "qmin_release = no: the unused ancestor binding expired (NOK, $(rep_nok))" \
 	test "$(rep_nok)" -ge 1
 stop off
+
+# ---- 5. UDP with DNS cookies, a UDP worker thread: a valid cookie proves the source
+sed -i 's/"dns_cookies": false/"dns_cookies": true/' "$T/bundle.json"
+start cookies yes 1 || { fail "rgwd starts (cookies, 1 worker)"; summary; }
+raw 100.64.0.53 test.gwa.demo +notcp +badcookie >"$T/c1"
+CK=$(sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p' "$T/c1" | head -1)
+check "cookies: test.gwa.demo A over UDP with a valid cookie allocates ($(bhosts))" \
+	test "$(bhosts)" = "test.gwa.demo"
+check "cookies: dig learnt the server cookie (${CK:0:16}...)" test ${#CK} = 48
+raw 100.64.0.54 www.test.gwa.demo +notcp +ignore +nobadcookie +cookie="$CK" >"$T/c2"
+check "cookies: the cookie replayed from another source is BADCOOKIE" \
+	grep -q "status: BADCOOKIE" "$T/c2"
+check "cookies: ... and releases nothing ($(bhosts))" test "$(bhosts)" = "test.gwa.demo"
+raw 100.64.0.53 www.test.gwa.demo +notcp +ignore +nobadcookie +cookie="$CK" >"$T/c3"
+check "cookies: same source, valid cookie, UDP: answered without TC" \
+	bash -c "grep -q 'status: NOERROR' '$T/c3' && ! grep -Eq 'flags:.* tc' '$T/c3'"
+check "cookies: the ancestor's binding was released ($(bhosts))" \
+	test "$(bhosts)" = "www.test.gwa.demo"
+check "cookies: released count 1" test "$(metric "$RELEASED")" = 1
+stop cookies
 summary
