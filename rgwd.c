@@ -72,6 +72,8 @@ static char *read_file(const char *path, size_t *len);
 static void on_dns_policy_changed(void *arg);
 static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
 			   enum nat_refusal *why);
+static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
+			     const int64_t *service_ids, size_t n);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
@@ -479,6 +481,22 @@ alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum
 	return nat_request(d->nat, &r, out, why);
 }
 
+/* --- qmin: a QNAME minimisation step gives its unused binding back (no reputation evidence) */
+static unsigned
+qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
+	     const int64_t *service_ids, size_t n)
+{
+	struct rgwd *d = arg;
+	unsigned released = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		released +=
+			(unsigned)nat_release_unused(d->nat, resolver, requestor, service_ids[i]);
+	return released;
+}
+/* --- end qmin */
+
 /* --- aliases: one-time CNAME aliases and resolver evidence, fed to the reputation engine */
 #define RGWD_ALIAS_MAX 65536 /* live aliases (each costs ~600 bytes) */
 
@@ -721,6 +739,9 @@ main(int argc, char **argv)
 		}
 		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
 		dns_set_allocator(d.dns, alloc_from_pool, &d);
+		/* --- qmin */
+		if (d.conf.dns_qmin_release)
+			dns_set_qmin_hook(d.dns, qmin_release, &d);
 		/* --- aliases: after the allocator, fed to the reputation engine */
 		d.aliases = dns_aliases_new(d.loop, RGWD_ALIAS_MAX);
 		if (d.aliases == NULL) {

@@ -72,12 +72,13 @@ api_views_status(const struct api_views *d)
 		nat_get_stats(d->nat, &ns);
 		json_object_set_new(
 			o, "nat",
-			json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "pool_size",
+			json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "pool_size",
 				  (int)ns.pool.size, "pool_allocated", (int)ns.pool.allocated,
 				  "bindings", (int)ns.pool.bindings, "bindings_created",
 				  (json_int_t)ns.pool.created, "bindings_used",
 				  (json_int_t)ns.pool.used, "bindings_expired",
-				  (json_int_t)ns.pool.expired, "flows_admitted",
+				  (json_int_t)ns.pool.expired, "bindings_released_qmin",
+				  (json_int_t)ns.pool.released, "flows_admitted",
 				  (json_int_t)ns.admitted, "flows_refused", (json_int_t)ns.refused,
 				  "nft_rules", (json_int_t)ns.nft_rules));
 	}
@@ -190,13 +191,15 @@ api_views_metrics(const struct api_views *d, struct buf *out)
 			   "# TYPE rgw_bindings_ended_total counter\n"
 			   "rgw_bindings_ended_total{how=\"used\"} %llu\n"
 			   "rgw_bindings_ended_total{how=\"expired\"} %llu\n"
+			   "rgw_bindings_ended_total{how=\"released_qmin\"} %llu\n"
 			   "# HELP rgw_flows_total First packets to pool addresses, by verdict.\n"
 			   "# TYPE rgw_flows_total counter\n"
 			   "rgw_flows_total{verdict=\"admitted\"} %llu\n"
 			   "rgw_flows_total{verdict=\"refused\"} %llu\n",
 			   ns.pool.size, ns.pool.allocated, ns.pool.bindings,
 			   (unsigned long long)ns.pool.used, (unsigned long long)ns.pool.expired,
-			   (unsigned long long)ns.admitted, (unsigned long long)ns.refused);
+			   (unsigned long long)ns.pool.released, (unsigned long long)ns.admitted,
+			   (unsigned long long)ns.refused);
 		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
 				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
 		for (i = 1; i < NAT_REFUSE_MAX; i++)

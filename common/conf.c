@@ -98,6 +98,11 @@ const struct conf_item conf_schema[] = {
 	  check_tsig },
 	{ "dns", "lan_ttl", CONF_T_INT, 0, 86400, "30", F(dns_lan_ttl), NULL,
 	  "TTL in seconds of answers about local hosts given to LAN clients.", NULL },
+	{ "dns", "qmin_release", CONF_T_BOOL, 0, 0, "yes", F(dns_qmin_release), NULL,
+	  "Release, without reputation evidence, the unused pool binding made for a name when "
+	  "the same resolver then asks for a name below it over TCP or with a valid cookie: "
+	  "the first query was a QNAME minimisation step (RFC 9156).",
+	  NULL },
 	/* [nat] */
 	{ "nat", "enable", CONF_T_BOOL, 0, 0, "yes", F(nat_enable), NULL,
 	  "Program the data plane (nftables table and NFQUEUE admission).", NULL },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "answer.h"
+#include "qmin.h"
 
 #define DNS_TTL_DEFAULT 30 /* the original's DNSRR_TTL_DEFAULT */
 #define DNS_TTL_POOL	0  /* DNSRR_TTL_CIRCULARPOOL */
@@ -50,6 +51,8 @@ static enum dns_answer_res answer_alias(struct resp *r, const struct dns_apex *z
 static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node *n,
 					   const struct dns_apex *z);
 static bool resolver_sla(const struct dns_db *db, const struct addr *src);
+static bool query_requestor(const struct dns_query *q, struct prefix *out);
+static bool qmin_step(struct resp *r, struct dns_answer_info *info);
 
 static void
 resp_start(struct resp *r, bool with_question)
@@ -262,6 +265,55 @@ resolver_sla(const struct dns_db *db, const struct addr *src)
 	return false;
 }
 
+/* The requestor named by the query: ECI (a whole address) before ECS (a subnet). */
+static bool
+query_requestor(const struct dns_query *q, struct prefix *out)
+{
+	if (q->has_eci) {
+		out->addr = q->eci;
+		out->len = (uint8_t)addr_maxlen(q->eci.family);
+		return true;
+	}
+	if (q->has_ecs) {
+		*out = q->ecs;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * QNAME minimisation (RFC 9156): the resolver that now asks for this name asked for its
+ * ancestors first, one label at a time, with QTYPE A; an ancestor answered from the pool holds
+ * an address that nobody will use. Release it (dns_qmin_fn) when the query proves its source
+ * (TCP or a valid cookie: a spoofed UDP query must not free someone else's binding), the name
+ * exists in the zone (a made-up name below a host does not), and this is not the TCP retry of
+ * a refused allocation (the first try already did it). False when the main thread must run
+ * the query (a worker has no pool).
+ */
+static bool
+qmin_step(struct resp *r, struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_admission *adm = &ctx->db->admission;
+	int64_t ids[DNS_QMIN_MAX];
+	struct prefix rq;
+	size_t n;
+
+	if (ctx->view != DNS_VIEW_WAN || ctx->qmin == NULL || ctx->last_try)
+		return true;
+	if (!ctx->tcp && !(adm->dns_cookies && info->cookie == DNS_COOKIE_VALID))
+		return true;
+	n = dns_qmin_ancestors(ctx->db, r->q->qname, ids, DNS_QMIN_MAX);
+	if (n == 0)
+		return true;
+	if (!ctx->alloc)
+		return false;
+	memset(&rq, 0, sizeof(rq));
+	info->qmin_released = ctx->qmin(ctx->qmin_arg, &ctx->src,
+					query_requestor(r->q, &rq) ? &rq : NULL, ids, n);
+	return true;
+}
+
 /* A / SRV / TXT for a service, given its public address. */
 static void
 put_service_records(struct resp *r, const struct pol_service *svc, const struct addr *a,
@@ -435,14 +487,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	req.host_id = h->id;
 	req.service_id = svc->id;
 	req.resolver = al ? al->charge : ctx->src;
-	if (r->q->has_eci) {
-		req.has_requestor = true;
-		req.requestor.addr = r->q->eci;
-		req.requestor.len = (uint8_t)addr_maxlen(r->q->eci.family);
-	} else if (r->q->has_ecs) {
-		req.has_requestor = true;
-		req.requestor = r->q->ecs;
-	}
+	req.has_requestor = query_requestor(r->q, &req.requestor);
 	req.sla = req.has_requestor && resolver_sla(ctx->db, &req.resolver);
 	req.non_spoofed = non_spoofed;
 	enum nat_refusal why = NAT_REFUSE_NONE;
@@ -618,6 +663,8 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	}
 	const struct dns_apex *z = &ctx->db->zones[enc->zone];
 	dns_wr_set_flags(&r.w, DNS_F_AA, 0);
+	if (n && !qmin_step(&r, info))
+		return DNS_ANS_NEED_ALLOC;
 	if (!n) {
 		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
 		    ctx->alias->resolve)

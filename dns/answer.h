@@ -27,6 +27,18 @@ enum dns_view {
 typedef int (*dns_alloc_fn)(void *arg, const struct nat_request *req, struct addr *out,
 			    enum nat_refusal *why);
 
+/*
+ * QNAME minimisation (dns/qmin.h): a WAN query that cannot be spoofed (TCP, or a valid server
+ * cookie) from resolver for a name the zone knows, below the pooled services service_ids[0..n)
+ * (nearest first). Release, for each, the newest unused binding that resolver asked for
+ * (requestor: the query's ECS/ECI subnet, NULL when none). Returns the number released. Called
+ * on the thread that owns the pool (the main loop), before the query's own allocation, so that
+ * the released address can serve it.
+ */
+typedef unsigned (*dns_qmin_fn)(void *arg, const struct addr *resolver,
+				const struct prefix *requestor, const int64_t *service_ids,
+				size_t n);
+
 struct dns_db;
 
 /*
@@ -68,7 +80,9 @@ struct dns_answer_ctx {
 	void *alloc_arg;
 	const struct dns_alias_hooks *alias; /* NULL: no aliases, no trusted counters */
 	void *alias_arg;
-	bool last_try; /* TCP: a refusal now answers an empty NOERROR */
+	bool last_try;	  /* TCP: a refusal now answers an empty NOERROR */
+	dns_qmin_fn qmin; /* NULL: QNAME minimisation steps keep their bindings */
+	void *qmin_arg;
 };
 
 enum dns_answer_res {
@@ -89,6 +103,7 @@ struct dns_answer_info {
 	bool allocated;
 	bool alloc_refused;
 	enum nat_refusal why;
+	unsigned qmin_released; /* bindings released by this query (QNAME minimisation) */
 };
 
 /*

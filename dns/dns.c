@@ -52,6 +52,8 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->alloc_arg = d->alloc_arg;
 	ctx->alias = d->alias;
 	ctx->alias_arg = d->alias_arg;
+	ctx->qmin = d->qmin;
+	ctx->qmin_arg = d->qmin_arg;
 }
 
 void
@@ -275,6 +277,13 @@ dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *ar
 {
 	d->alias = hooks;
 	d->alias_arg = arg;
+}
+
+void
+dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg)
+{
+	d->qmin = fn;
+	d->qmin_arg = arg;
 }
 
 void

@@ -18,6 +18,7 @@
  *   dns_apply()          build the name index from a policy snapshot and swap it in
  *   dns_set_allocator()  connect the circular pool (until then service A/SRV/TXT queries that
  *                        need a pool address are dropped on UDP and answered empty on TCP)
+ *   dns_set_qmin_hook()  let QNAME minimisation steps give their unused bindings back
  *   dns_free()           close listeners, stop workers, free everything
  * The store is used only by DNS UPDATE (hosts registered with dynamic = true); after a
  * successful update the policy-changed callback runs (rgwd re-applies the policy everywhere);
@@ -55,6 +56,9 @@ int dns_apply(struct dns *d, struct pol_snap *snap);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
 /* The one-time CNAME aliases and trusted/untrusted counters (dns/alias.c); NULL hooks: none. */
 void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg);
+/* QNAME minimisation steps release their unused bindings through fn (answer.h, dns_qmin_fn;
+ * main thread). NULL: they keep them. */
+void dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg);
 void dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg);
 /* Sum of the counters of every thread (relaxed reads). */
 void dns_get_stats(const struct dns *d, struct dns_stats *out);

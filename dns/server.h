@@ -89,6 +89,8 @@ struct dns {
 	void *alloc_arg;
 	const struct dns_alias_hooks *alias;
 	void *alias_arg;
+	dns_qmin_fn qmin;
+	void *qmin_arg;
 	dns_policy_changed_fn changed;
 	void *changed_arg;
 

@@ -177,6 +177,19 @@ dns_name_eq(const uint8_t *a, const uint8_t *b)
 	return la == dns_name_len(b) && memcase_eq(a, b, la);
 }
 
+bool
+dns_name_is_below(const uint8_t *name, const uint8_t *ancestor)
+{
+	size_t ln = dns_name_len(name), la = dns_name_len(ancestor), p = 0;
+
+	if (ln <= la)
+		return false;
+	/* Compare on label boundaries only: "xtest.zone" is not below "test.zone". */
+	while (name[p] && ln - p > la)
+		p += 1 + (size_t)name[p];
+	return ln - p == la && memcase_eq(name + p, ancestor, la);
+}
+
 unsigned
 dns_name_labels(const uint8_t *name, uint8_t *off)
 {

@@ -143,6 +143,9 @@ void dns_name_lower(uint8_t *name);
 size_t dns_name_len(const uint8_t *name);
 /* Case-insensitive equality of two uncompressed names. */
 bool dns_name_eq(const uint8_t *a, const uint8_t *b);
+/* True when name is strictly below ancestor (a proper subdomain: at least one more label),
+ * case-insensitively. Every name is below the root; no name is below itself. */
+bool dns_name_is_below(const uint8_t *name, const uint8_t *ancestor);
 /* Number of labels (root excluded); fills off[] with the offset of each label when not NULL. */
 unsigned dns_name_labels(const uint8_t *name, uint8_t *off);
 

@@ -368,6 +368,24 @@ nat_request(struct nat *n, const struct nat_request *req, struct addr *out, enum
 	return nat_pool_request(n->pool, req, ev_now_ms(n->loop), out, why);
 }
 
+int
+nat_release_unused(struct nat *n, const struct addr *resolver, const struct prefix *requestor,
+		   int64_t service_id)
+{
+	uint64_t now = ev_now_ms(n->loop);
+	struct nat_binding_info b;
+	char pub[ADDR_STRLEN], res[ADDR_STRLEN];
+
+	if (nat_pool_release_unused(n->pool, resolver, requestor, service_id, now, &b) != 1)
+		return 0;
+	log_debug("%s: binding %llu (%s, service %lld) released unused after %llu ms: resolver "
+		  "%s asked a name below it (QNAME minimisation)",
+		  __func__, (unsigned long long)b.id, addr_ntop(&b.public_addr, pub, sizeof(pub)),
+		  (long long)b.service_id, (unsigned long long)(now - b.created_ms),
+		  addr_ntop(resolver, res, sizeof(res)));
+	return 1;
+}
+
 void
 nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg)
 {

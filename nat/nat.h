@@ -41,6 +41,10 @@ struct nat_pool *nat_get_pool(struct nat *n);
 /* Request a binding at the loop's current time (see nat_pool_request). */
 int nat_request(struct nat *n, const struct nat_request *req, struct addr *out,
 		enum nat_refusal *why);
+/* Release an unused binding at the loop's current time (see nat_pool_release_unused);
+ * logged at debug level. 1 released, 0 none. */
+int nat_release_unused(struct nat *n, const struct addr *resolver, const struct prefix *requestor,
+		       int64_t service_id);
 /* Reputation hooks (forwarded to the pool). */
 void nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg);
 

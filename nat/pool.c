@@ -101,6 +101,8 @@ static const struct psvc *svc_find(const struct nat_pool *p, int64_t id);
 static bool can_share(const struct paddr *a, uint8_t proto, uint16_t port);
 static ssize_t find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port);
 static ssize_t find_free(const struct nat_pool *p);
+static bool release_match(const struct binding *b, const struct addr *resolver,
+			  const struct prefix *requestor, int64_t service_id, uint64_t now_ms);
 
 static inline uint32_t
 ip_of(const struct addr *a)
@@ -168,6 +170,8 @@ nat_binding_end_name(enum nat_binding_end e)
 		return "expired";
 	case NAT_BINDING_REMOVED:
 		return "removed";
+	case NAT_BINDING_RELEASED:
+		return "released";
 	}
 	return "unknown";
 }
@@ -573,6 +577,9 @@ binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how)
 	case NAT_BINDING_REMOVED:
 		p->st.removed++;
 		break;
+	case NAT_BINDING_RELEASED:
+		p->st.released++;
+		break;
 	}
 	if (p->on_end)
 		p->on_end(p->arg, &b->info, how);
@@ -723,6 +730,53 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 miss:
 	p->st.lookup_miss++;
 	return NAT_LOOKUP_NO_BINDING;
+}
+
+static bool
+prefix_eq(const struct prefix *a, const struct prefix *b)
+{
+	return a->len == b->len && addr_eq(&a->addr, &b->addr);
+}
+
+/* The release decision for one binding (nat_pool_release_unused). */
+static bool
+release_match(const struct binding *b, const struct addr *resolver, const struct prefix *requestor,
+	      int64_t service_id, uint64_t now_ms)
+{
+	if (b->info.service_id != service_id || b->info.expires_ms <= now_ms)
+		return false;
+	if (!addr_eq(&b->info.resolver, resolver))
+		return false;
+	if (requestor != NULL && b->info.has_requestor && !prefix_eq(requestor, &b->info.requestor))
+		return false;
+	return true;
+}
+
+int
+nat_pool_release_unused(struct nat_pool *p, const struct addr *resolver,
+			const struct prefix *requestor, int64_t service_id, uint64_t now_ms,
+			struct nat_binding_info *released)
+{
+	const struct psvc *s = svc_find(p, service_id);
+	uint64_t life;
+	struct binding *b;
+
+	if (s == NULL || s->proxy_required || resolver->family == 0)
+		return 0;
+	life = s->timeout_ms ? s->timeout_ms : POL_BINDING_TIMEOUT_MS;
+	/* Newest first; bindings of this service older than its life have expired, so the
+	 * walk stops there (it covers only what was created within one binding life). */
+	for (b = p->ilast; b != NULL; b = b->iprev) {
+		if (b->info.created_ms + life <= now_ms)
+			break;
+		if (release_match(b, resolver, requestor, service_id, now_ms)) {
+			if (released != NULL)
+				*released = b->info;
+			binding_end(p, b, NAT_BINDING_RELEASED);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 uint64_t

@@ -69,6 +69,7 @@ enum nat_binding_end {
 	NAT_BINDING_USED = 0, /* a legitimate first flow was admitted */
 	NAT_BINDING_EXPIRED,  /* timed out unused */
 	NAT_BINDING_REMOVED,  /* host or pool address removed by policy */
+	NAT_BINDING_RELEASED, /* released unused: a QNAME minimisation step (no evidence) */
 };
 
 /* Reports the end of each binding (reputation evidence). */
@@ -104,6 +105,7 @@ struct nat_pool_stats {
 	uint64_t used;
 	uint64_t expired;
 	uint64_t removed;
+	uint64_t released; /* released by nat_pool_release_unused (QNAME minimisation) */
 	uint64_t refused[NAT_REFUSE_MAX];
 	uint64_t lookup_miss; /* first packets with no binding */
 	uint64_t lookup_sla;  /* first packets refused by the SLA subnet check */
@@ -151,6 +153,21 @@ enum nat_lookup nat_pool_lookup(struct nat_pool *pool, const struct addr *src,
 bool nat_pool_pending(const struct nat_pool *pool, const struct addr *dst, int64_t service_id,
 		      uint64_t now_ms);
 
+/*
+ * QNAME minimisation (RFC 9156): release the newest live binding of service_id that was
+ * requested by resolver (the very same address) at now_ms. When requestor is not NULL and the
+ * binding has a requestor too, the two prefixes must be equal (a resolver asking for two
+ * different clients is two different steps). A live binding is unused by construction: the
+ * first admitted packet ends it. The binding ends with NAT_BINDING_RELEASED (the binding hook
+ * sees it; the reputation engine takes it as no evidence at all) and its address goes back to
+ * the pool when no other binding holds it. Returns 1 if a binding was released, 0 if none
+ * matched (*released, when not NULL, gets a copy of the binding as it was). Only the newest
+ * matching binding goes: an older one belongs to an earlier question.
+ */
+int nat_pool_release_unused(struct nat_pool *pool, const struct addr *resolver,
+			    const struct prefix *requestor, int64_t service_id, uint64_t now_ms,
+			    struct nat_binding_info *released);
+
 /* True if dst is one of the pool addresses. */
 bool nat_pool_is_pool_addr(const struct nat_pool *pool, const struct addr *dst);
 
@@ -175,7 +192,7 @@ void nat_pool_get_stats(const struct nat_pool *pool, struct nat_pool_stats *out)
 int nat_pool_service_addr(const struct nat_pool *pool, int family, struct addr *out);
 
 /* Names for logs and the API: "none", "no-host", "host-limit", "admission", "exhausted";
- * "used", "expired", "removed". */
+ * "used", "expired", "removed", "released". */
 const char *nat_refusal_name(enum nat_refusal r);
 const char *nat_binding_end_name(enum nat_binding_end e);
 

@@ -460,7 +460,8 @@ nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_bindin
 	struct rep_host *h;
 	bool sla;
 
-	if (how == NAT_BINDING_REMOVED)
+	/* Removed by policy, or released unused by a QNAME minimisation step: no evidence. */
+	if (how == NAT_BINDING_REMOVED || how == NAT_BINDING_RELEASED)
 		return;
 	gw = resolver_window(r, &b->resolver, r->unknown_groups, &sla);
 	if (b->has_requestor) {

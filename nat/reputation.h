@@ -19,8 +19,10 @@
  *   - hosts: the private host's own view (bindings asked for it that expired).
  * Evidence: a used binding is OK for its resolver group and requestor; an expired binding is
  * NOK for the requestor when the binding was SLA-bound, otherwise for the resolver group; it
- * is also NOK for the host. Admission: nat_rep_admit() has the nat_admit_cb signature and
- * nat_rep_binding_end() the nat_binding_cb one, so the pool calls them directly.
+ * is also NOK for the host. A binding removed by policy or released unused by a QNAME
+ * minimisation step (nat_pool_release_unused) is no evidence at all. Admission:
+ * nat_rep_admit() has the nat_admit_cb signature and nat_rep_binding_end() the
+ * nat_binding_cb one, so the pool calls them directly.
  * Loop context: main thread only.
  */
 struct nat_rep;
