@@ -523,6 +523,7 @@ backend_connect(struct alg_conn *c, const struct alg_route *rt)
 	if (fd == -1)
 		return -errno;
 	c->bfd = fd;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* see open_listener */
 	if (rt->preserve == POL_PRESERVE_TRANSPARENT) {
 		struct addr_port src;
 		int lvl = c->caddr.family == AF_INET6 ? SOL_IPV6 : SOL_IP;

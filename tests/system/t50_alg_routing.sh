@@ -168,6 +168,35 @@ $C --limit-rate 20M --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/10
 	| sha256sum > "$T/long.sum" &
 lp=$!
 sleep 1
+# both relayed sockets forward segments at once (TCP_NODELAY), seen on the daemon's own fds
+# (pidfd_getfd: a copy of each socket, closed right away)
+check "relayed sockets have TCP_NODELAY (client side and backend side)" \
+	[ "$(/usr/bin/python3 - "$RGWD_PID" "$L443" "$SA" <<'PY'
+import ctypes, os, socket, sys
+pid, lport, bport = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+libc = ctypes.CDLL(None, use_errno=True)
+pfd = os.pidfd_open(pid)
+seen = set()
+for fd in os.listdir("/proc/%d/fd" % pid):
+    if not os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("socket:"):
+        continue
+    mine = libc.syscall(438, pfd, int(fd), 0)  # pidfd_getfd
+    if mine < 0:
+        continue
+    s = socket.socket(fileno=mine)
+    try:
+        if s.type == socket.SOCK_STREAM and s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0:
+            local, peer = s.getsockname()[1], s.getpeername()[1]
+            if socket.TCP_NODELAY and s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+                if local == lport: seen.add("client")
+                if peer == bport: seen.add("backend")
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(" ".join(sorted(seen)))
+PY
+)" = "backend client" ]
 sed -i "s/\"127.0.0.1:$SA\"/\"127.0.0.1:$SC\"/" "$T/bundle.json"
 "$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" >> "$T/import.log" 2>&1
 kill -HUP "$RGWD_PID"
