@@ -110,3 +110,24 @@ CONF
 }
 
 alive() { kill -0 "$RGWD_PID" 2>/dev/null; }
+
+# upload backend on 127.0.0.1:$1: reads everything until the ALG propagates the client's
+# half-close, then answers with the sha256 of what it read (alg_client.py upload checks it)
+start_upload_backend() {
+	socat TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork SYSTEM:'sha256sum' &
+	PIDS="$PIDS $!"
+}
+
+# parallel_sha N SUM COMMAND...: run COMMAND N times at once; print how many outputs hash to
+# SUM (COMMAND bounds its own time, e.g. curl --max-time)
+parallel_sha() {
+	local n=$1 sum=$2 i pids=""
+	shift 2
+	rm -f "$T"/par.*
+	for i in $(seq "$n"); do
+		( [ "$("$@" | sha256sum)" = "$sum" ] && echo ok > "$T/par.$i" ) &
+		pids="$pids $!"
+	done
+	wait $pids
+	ls "$T"/par.* 2>/dev/null | wc -l
+}

@@ -28,10 +28,7 @@ cat > "$T/nginx.body" <<NGX
 NGX
 start_nginx || exit 1
 
-# upload backend: reads everything until the ALG propagates the client's half-close, then
-# answers with the sha256 of what it read
-socat TCP-LISTEN:$UP,bind=127.0.0.1,reuseaddr,fork SYSTEM:'sha256sum' &
-PIDS="$PIDS $!"
+start_upload_backend "$UP"
 
 cat > "$T/bundle.json" <<JSON
 {"version": 1, "alg_routes": [
@@ -108,15 +105,8 @@ check "100 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
 
 # --- 100 parallel clients, 1 MiB each
-want=$(sha256sum < $T/1m.bin)
-for i in $(seq 100); do
-	( r=$($C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin | sha256sum)
-	  [ "$r" = "$want" ] && echo ok > "$T/par.$i" ) &
-done
-wait_n=0
-while [ "$(jobs -r | wc -l)" -gt 2 ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n+1)); done
-sleep 0.5
-check "100 parallel HTTPS clients x 1 MiB, all intact" [ "$(ls $T/par.* 2>/dev/null | wc -l)" = 100 ]
+check "100 parallel HTTPS clients x 1 MiB, all intact" \
+	[ "$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" $C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin)" = 100 ]
 
 # --- PROXY protocol seen by nginx
 check "PROXY v1 header: nginx sees the client address" \

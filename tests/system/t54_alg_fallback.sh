@@ -19,9 +19,7 @@ cat > "$T/nginx.body" <<NGX
 		location = / { return 200 "tls-a\n"; } }
 NGX
 start_nginx || exit 1
-# upload backend: answers with the sha256 of what it read once the client's half-close arrives
-socat TCP-LISTEN:$UP,bind=127.0.0.1,reuseaddr,fork SYSTEM:'sha256sum' &
-PIDS="$PIDS $!"
+start_upload_backend "$UP"
 cat > "$T/bundle.json" <<JSON
 {"version": 1, "alg_routes": [
  {"hostname": "a.alg.test", "port": $L443, "backend": "127.0.0.1:$SA", "preserve": "none"},
@@ -57,13 +55,8 @@ workers = 2"
 # --- 1. splice refused with EINVAL by a seccomp filter
 RGWD_WRAP="$NOSPLICE EINVAL" start_rgwd "$CONF" || exit 1
 transfers "seccomp EINVAL"
-rm -f "$T"/par.*
-for i in $(seq 30); do
-	( [ "$($C https://a.alg.test:$L443/1m.bin | sha256sum)" = "$SUM1" ] && echo ok > "$T/par.$i" ) &
-done
-wait_n=0
-while [ "$(jobs -r | wc -l)" -gt 2 ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n+1)); done
-check "seccomp EINVAL: 30 parallel 1 MiB downloads intact" [ "$(ls $T/par.* 2>/dev/null | wc -l)" = 30 ]
+check "seccomp EINVAL: 30 parallel 1 MiB downloads intact" \
+	[ "$(parallel_sha 30 "$SUM1" $C https://a.alg.test:$L443/1m.bin)" = 30 ]
 check "seccomp EINVAL: the fallback is logged" \
 	grep -q "splice(2) refused (Invalid argument): relaying through userspace buffers" "$T/rgwd.log"
 check "seccomp EINVAL: access log counts the bytes (100 MiB upload)" \
@@ -130,15 +123,9 @@ check "pipes: baseline download with splice" \
 base=$(ls /proc/$RGWD_PID/fd | wc -l)
 lim=$((base + 2 * N))
 prlimit --pid "$RGWD_PID" --nofile=$lim:$lim
-rm -f "$T"/par.*
-for i in $(seq $N); do
-	( [ "$(curl -s --max-time 60 --limit-rate 8M -H 'Host: dl.alg.test' \
-		http://127.0.0.1:$L80/ | sha256sum)" = "$SUM32" ] && echo ok > "$T/par.$i" ) &
-done
-wait_n=0
-while [ "$(jobs -r | wc -l)" -gt 2 ] && [ $wait_n -lt 600 ]; do sleep 0.1; wait_n=$((wait_n+1)); done
 check "pipes: $N slow parallel 32 MiB downloads intact under a $lim-fd limit" \
-	[ "$(ls $T/par.* 2>/dev/null | wc -l)" = $N ]
+	[ "$(parallel_sha $N "$SUM32" curl -s --max-time 60 --limit-rate 8M -H 'Host: dl.alg.test' \
+		http://127.0.0.1:$L80/)" = $N ]
 check "pipes: connections without a pipe fell back to buffers (logged)" \
 	grep -q "no pipe for splice (Too many open files): relaying through buffers" "$T/rgwd.log"
 check "pipes: daemon alive" alive
