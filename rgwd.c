@@ -179,7 +179,7 @@ load_config(struct rgwd *d, bool explicit_path, bool check_only)
 static int
 open_store(struct rgwd *d)
 {
-	struct pol_err err = { { 0 }, { 0 } };
+	struct pol_err err = { 0 };
 
 	d->store = pol_store_open(d->conf.database, &err);
 	if (d->store == NULL) {
@@ -231,7 +231,7 @@ out:
 static int
 import_bundle(struct rgwd *d, const char *path, const char *actor)
 {
-	struct pol_err err = { { 0 }, { 0 } };
+	struct pol_err err = { 0 };
 	struct pol_snap *snap = NULL;
 	size_t len = 0;
 	char *text;
@@ -299,7 +299,7 @@ export_bundle(struct rgwd *d, const char *path)
 static int
 new_token(struct rgwd *d, const char *name, const char *role_name)
 {
-	struct pol_err err = { { 0 }, { 0 } };
+	struct pol_err err = { 0 };
 	char secret[POL_TOKEN_MAX];
 	enum pol_role role;
 

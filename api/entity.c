@@ -363,7 +363,7 @@ api_h_delete(struct api_req *r)
 	rc = ent->del(r->api->st, ent->id(cur), &e);
 	if (rc < 0) {
 		/* A row still referenced by others is a conflict, not bad input. */
-		if (rc == -EINVAL)
+		if (rc == -EINVAL && api_err_status(&e, false) == 409)
 			api_reply_error(r, 409, e.field, "%s '%s' is still referenced: %s",
 					ent->kind, r->m.params[r->m.n_params - 1], e.msg);
 		else

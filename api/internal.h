@@ -98,9 +98,17 @@ void api_reply_error(struct api_req *r, int status, const char *field, const cha
 	__attribute__((format(printf, 4, 5)));
 /* Rewrite e->field from store/snapshot terms ("hosts.fqdn", "hosts[3].fqdn") to the
  * request's terms ("fqdn") when it is about the row being written; otherwise prefix
- * e->msg with the row's kind and name. snap may be NULL. */
-void api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e);
-/* Map a store or validation error (-EINVAL, -EEXIST, -ENOENT, -EBUSY...) to a reply. */
+ * e->msg with the row's kind and name. snap may be NULL. Returns true when e is about a
+ * row this request wrote (the written row, or the parent named in the path of a
+ * sub-resource write; when the row cannot be told, true for any write), false when it is
+ * about another row (always for a DELETE, which writes no row). */
+bool api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e);
+/* HTTP status for a refused write from e->kind: CONFLICT 409; DANGLING 400 when own (the
+ * request wrote the row that refers to nothing), 409 otherwise (a delete or change left
+ * other rows referring to nothing); INVALID 400. */
+int api_err_status(const struct pol_err *e, bool own);
+/* Map a store or validation error (-EINVAL, -EEXIST, -ENOENT, -EBUSY...) to a reply;
+ * -EINVAL by api_err_status(e, true). */
 void api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const char *what);
 /* The machine-readable code for an HTTP status ("invalid", "not_found", ...). */
 const char *api_error_code(int status);

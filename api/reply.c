@@ -10,6 +10,8 @@
 #include "internal.h"
 
 static bool etag_in_list(const char *list, const char *etag);
+static bool written_parent(const struct api_req *r, const struct pol_snap *snap,
+			   const struct api_entity *ent, const void *row);
 
 const char *
 api_error_code(int status)
@@ -253,7 +255,9 @@ api_reply_store_err(struct api_req *r, int rc, const struct pol_err *e, const ch
 		break;
 	case -EINVAL:
 	case -ERANGE:
-		api_reply_error(r, 400, field, "%s: %s", what, msg ? msg : "invalid value");
+		/* the store reports on the row being written: only a collision is a conflict */
+		api_reply_error(r, e ? api_err_status(e, true) : 400, field, "%s: %s", what,
+				msg ? msg : "invalid value");
 		break;
 	case -EBUSY:
 		r->retry_after_s = 1;
@@ -298,20 +302,22 @@ api_if_match(struct api_req *r, const json_t *current)
 	return false;
 }
 
-void
+bool
 api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 {
 	char table[64], rest[160], name[POL_NAME_MAX], msg[sizeof(e->msg) + 320];
 	const struct api_entity *ent = NULL;
 	size_t tl = strcspn(e->field, ".[");
 	const char *p = e->field + tl;
+	/* when the row cannot be told, a write is taken to be about what it wrote */
+	bool unknown = r->w_ent != NULL;
 
 	if (tl == 0 || tl >= sizeof(table))
-		return;
+		return unknown;
 	/* "pool": the address lists as a whole; the request wrote one "address" */
 	if (*p == '\0' && r->w_ent && strcmp(r->w_ent->table, e->field) == 0) {
 		util_strlcpy(e->field, "address", sizeof(e->field));
-		return;
+		return true;
 	}
 	memcpy(table, e->field, tl);
 	table[tl] = '\0';
@@ -320,25 +326,26 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 		if (r->w_ent && strcmp(r->w_ent->sql_table, table) == 0) {
 			util_strlcpy(rest, p + 1, sizeof(rest));
 			util_strlcpy(e->field, rest, sizeof(e->field));
+			return true;
 		}
-		return;
+		return false;
 	}
 	if (*p != '[' || !snap)
-		return;
+		return unknown;
 	char *end;
 	unsigned long long idx = strtoull(p + 1, &end, 10);
 	if (*end != ']')
-		return;
+		return unknown;
 	util_strlcpy(rest, end[1] == '.' ? end + 2 : "", sizeof(rest));
 	for (size_t i = 0; api_entities[i]; i++)
 		if (strcmp(api_entities[i]->table, table) == 0)
 			ent = api_entities[i];
 	if (!ent || idx >= ent->count(snap))
-		return;
+		return unknown;
 	const void *row = ent->at(snap, (size_t)idx);
 	if (r->w_ent && strcmp(r->w_ent->table, table) == 0 && ent->id(row) == r->w_id) {
 		util_strlcpy(e->field, rest, sizeof(e->field));
-		return;
+		return true;
 	}
 	/* Another row is affected (a delete leaving a host outside every zone): name it. */
 	const char *n = ent->name ? ent->name(row, name, sizeof(name)) : NULL;
@@ -348,4 +355,34 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 		snprintf(msg, sizeof(msg), "%s %lld: %s", ent->kind, (long long)ent->id(row),
 			 e->msg);
 	util_strlcpy(e->msg, msg, sizeof(e->msg));
+	return r->w_ent && written_parent(r, snap, ent, row);
+}
+
+/* True if row is the parent named in the path of a sub-resource write
+ * (POST /hosts/{fqdn}/services: the validator reports the service under its host). */
+static bool
+written_parent(const struct api_req *r, const struct pol_snap *snap, const struct api_entity *ent,
+	       const void *row)
+{
+	const struct api_entity *pe = r->m.route ? r->m.route->parent : NULL;
+	const void *parent;
+
+	if (pe == NULL || pe != ent || r->m.n_params < 1)
+		return false;
+	parent = api_entity_find(pe, snap, r->m.params[0], 0);
+	return parent != NULL && pe->id(parent) == ent->id(row);
+}
+
+int
+api_err_status(const struct pol_err *e, bool own)
+{
+	switch (e->kind) {
+	case POL_ERR_CONFLICT:
+		return 409;
+	case POL_ERR_DANGLING:
+		return own ? 400 : 409;
+	case POL_ERR_INVALID:
+		break;
+	}
+	return 400;
 }

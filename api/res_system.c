@@ -84,6 +84,10 @@ api_h_bundle_put(struct api_req *r)
 		goto out;
 	rc = pol_bundle_parse_json(r->body, &in, &e);
 	if (rc < 0) {
+		/* Every row of a bundle is the request's own: two of them colliding, or
+		 * one naming a group the bundle lacks, is a bad bundle (400), not a
+		 * conflict with the policy it replaces. */
+		e.kind = POL_ERR_INVALID;
 		api_reply_store_err(r, rc, &e, "invalid bundle");
 		goto out;
 	}

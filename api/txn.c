@@ -125,14 +125,17 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 		goto fail;
 	}
 	rc = pol_snap_validate(snap, &e);
+	if (rc == -ENOMEM) {
+		api_reply_store_err(r, rc, NULL, "validating the new policy");
+		goto fail;
+	}
 	if (rc < 0) {
-		api_fix_err(r, snap, &e);
-		/* A delete that leaves dangling names, or a write that collides with
-		 * another row: the request conflicts with the current state. */
-		bool conflict = strcmp(r->method, "DELETE") == 0 || strstr(e.msg, "duplicate") ||
-				strstr(e.msg, "already") || strstr(e.msg, "overlap") ||
-				strstr(e.msg, "is also") || strstr(e.msg, "twice");
-		api_reply_error(r, conflict ? 409 : 400, e.field, "%s", e.msg);
+		/* A write that collides with another row, or a delete or change that leaves
+		 * other rows referring to nothing, conflicts with the current state (409);
+		 * a row that is wrong in itself is bad input (400). */
+		bool own = api_fix_err(r, snap, &e);
+
+		api_reply_error(r, api_err_status(&e, own), e.field, "%s", e.msg);
 		goto fail;
 	}
 	rc = api_audit(r);

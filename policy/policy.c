@@ -18,6 +18,8 @@ struct enum_name {
 static const char *enum_to_name(const struct enum_name *t, size_t n, int v);
 static int enum_from_name(const struct enum_name *t, size_t n, const char *s, int *out);
 static void snap_free(struct pol_snap *s);
+static void err_vset(struct pol_err *e, enum pol_err_kind kind, const char *field, const char *fmt,
+		     va_list ap);
 
 /* Generation counter shared by every snapshot built in this process. */
 static uint64_t snap_generation;
@@ -351,6 +353,14 @@ POL_ENUM_CODEC(role, enum pol_role, { POL_ROLE_RO, "ro" }, { POL_ROLE_RW, "rw" }
 POL_ENUM_CODEC(rep_kind, enum pol_rep_kind, { POL_REP_RESOLVER_GROUP, "resolver_group" },
 	       { POL_REP_REQUESTOR, "requestor" }, { POL_REP_HOST, "host" })
 
+static void
+err_vset(struct pol_err *e, enum pol_err_kind kind, const char *field, const char *fmt, va_list ap)
+{
+	util_strlcpy(e->field, field != NULL ? field : "", sizeof(e->field));
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	e->kind = kind;
+}
+
 void
 pol_err_set(struct pol_err *e, const char *field, const char *fmt, ...)
 {
@@ -358,8 +368,33 @@ pol_err_set(struct pol_err *e, const char *field, const char *fmt, ...)
 
 	if (e == NULL)
 		return;
-	util_strlcpy(e->field, field != NULL ? field : "", sizeof(e->field));
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vset(e, POL_ERR_INVALID, field, fmt, ap);
 	va_end(ap);
+}
+
+void
+pol_err_setk(struct pol_err *e, enum pol_err_kind kind, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	err_vset(e, kind, field, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+pol_err_kind_name(enum pol_err_kind kind)
+{
+	switch (kind) {
+	case POL_ERR_INVALID:
+		return "invalid";
+	case POL_ERR_CONFLICT:
+		return "conflict";
+	case POL_ERR_DANGLING:
+		return "dangling";
+	}
+	return "?";
 }

@@ -109,20 +109,48 @@ const char *pol_rep_kind_name(enum pol_rep_kind k);
 int pol_rep_kind_parse(const char *s, enum pol_rep_kind *out);
 
 /*
- * Validation error: where (a JSON-pointer-like path such as "hosts[3].services[0].port")
- * and why. Filled by the bundle reader, the snapshot validator and the store.
+ * What kind of failure a pol_err reports, for callers that must tell "bad input" from
+ * "conflicts with other rows" (the API's 400 versus 409) without reading the message.
+ *   INVALID  a row's own content is wrong (a bad value, a missing field, a malformed bundle).
+ *   CONFLICT the row collides with another row: a duplicate name, address, route, group
+ *            membership or token (validator or SQLite unique constraint), a pool address that
+ *            is also a service address, a service named like another host.
+ *   DANGLING a row refers to something the policy does not hold: a missing row (a reference
+ *            or foreign key to nothing) or, for a name, no enclosing forward zone. Whoever
+ *            introduced it decides: a write of that row is bad input, a delete or change of
+ *            the row it depended on (a zone still holding hosts) is a conflict.
+ */
+enum pol_err_kind {
+	POL_ERR_INVALID = 0,
+	POL_ERR_CONFLICT,
+	POL_ERR_DANGLING,
+};
+
+/*
+ * Validation error: where (a JSON-pointer-like path such as "hosts[3].services[0].port"),
+ * why, and what kind of failure. Filled by the bundle reader, the snapshot validator and
+ * the store. A zeroed pol_err is empty and of kind INVALID.
  */
 struct pol_err {
 	char field[160];
 	char msg[256];
+	enum pol_err_kind kind;
 };
+/* Fill e (NULL is a no-op) with kind POL_ERR_INVALID. */
 void pol_err_set(struct pol_err *e, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Fill e (NULL is a no-op) with the given kind. */
+void pol_err_setk(struct pol_err *e, enum pol_err_kind kind, const char *field, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+/* "invalid", "conflict", "dangling" (for logs and tests); "?" for other values. */
+const char *pol_err_kind_name(enum pol_err_kind kind);
 
 /*
  * Cross-row validation of a complete snapshot: unique names and addresses, references
  * that resolve (host ids, group ids, zone ids), service names inside a forward zone,
- * bracket ranges, pool and service addresses disjoint. 0, or -EINVAL with e filled.
+ * bracket ranges, pool and service addresses disjoint. 0, or -EINVAL with e filled (its kind
+ * says whether a row is bad in itself, collides with another, or needs a missing one), or
+ * -ENOMEM.
  */
 int pol_snap_validate(const struct pol_snap *s, struct pol_err *e);
 

@@ -406,8 +406,8 @@ pol_store_integrity_check(struct pol_store *st, struct pol_err *e)
 	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK)
 		return -EIO;
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		pol_err_set(e, "database", "foreign key violation in %s",
-			    (const char *)sqlite3_column_text(s, 0));
+		pol_err_setk(e, POL_ERR_DANGLING, "database", "foreign key violation in %s",
+			     (const char *)sqlite3_column_text(s, 0));
 		rc = -EIO;
 	}
 	sqlite3_finalize(s);
@@ -540,7 +540,7 @@ pol_store_err(struct pol_store *st, int rc, const char *table, struct pol_err *e
 	switch (rc) {
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		pol_err_set(e, what, "already exists");
+		pol_err_setk(e, POL_ERR_CONFLICT, what, "already exists");
 		return -EEXIST;
 	case SQLITE_CONSTRAINT_CHECK:
 		snprintf(field, sizeof(field), "%s.%s", table, what);
@@ -550,7 +550,7 @@ pol_store_err(struct pol_store *st, int rc, const char *table, struct pol_err *e
 		pol_err_set(e, what, "required");
 		return -EINVAL;
 	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		pol_err_set(e, table, "references a missing row");
+		pol_err_setk(e, POL_ERR_DANGLING, table, "references a missing row");
 		return -EINVAL;
 	default:
 		break;

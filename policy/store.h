@@ -14,8 +14,10 @@
  * Prepared statements only: no SQL is ever built from data.
  *
  * Errors: 0 on success, -errno style codes:
- *   -EINVAL  constraint or validation failure (e filled when an err is passed)
- *   -EEXIST  unique constraint (duplicate name or address)
+ *   -EINVAL  constraint or validation failure (e filled when an err is passed; a foreign
+ *            key to a missing row has e->kind POL_ERR_DANGLING, a validation failure the
+ *            validator's kind, anything else POL_ERR_INVALID)
+ *   -EEXIST  unique constraint (duplicate name or address; e->kind POL_ERR_CONFLICT)
  *   -ENOENT  no such row
  *   -EBUSY   database locked
  *   -EIO     any other SQLite error (logged)

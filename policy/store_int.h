@@ -27,7 +27,8 @@ sqlite3_stmt *pol_store_stmt(struct pol_store *st, const char *sql);
 /*
  * Map the connection's last error to -EEXIST / -EINVAL / -EBUSY / -EIO and fill e:
  * the field is taken from SQLite's message ("hosts.fqdn") or, for CHECK constraints (named
- * after their column), prefixed with table.
+ * after their column), prefixed with table. Kind: CONFLICT for a unique constraint, DANGLING
+ * for a foreign key, INVALID otherwise.
  */
 int pol_store_err(struct pol_store *st, int rc, const char *table, struct pol_err *e);
 /* Run one statement that returns no rows; 0 or mapped error. Resets it. */

@@ -155,6 +155,29 @@ fail(struct vctx *v, const char *field, const char *msg)
 	return -EINVAL;
 }
 
+static int
+nomem(struct vctx *v, const char *field)
+{
+	pol_err_set(v->e, field, "out of memory");
+	return -ENOMEM;
+}
+
+/* The row collides with another row. */
+static int
+conflict(struct vctx *v, const char *field, const char *msg)
+{
+	pol_err_setk(v->e, POL_ERR_CONFLICT, field, "%s", msg);
+	return -EINVAL;
+}
+
+/* The row needs another row (or an enclosing forward zone) that the policy does not hold. */
+static int
+dangling(struct vctx *v, const char *field, const char *msg)
+{
+	pol_err_setk(v->e, POL_ERR_DANGLING, field, "%s", msg);
+	return -EINVAL;
+}
+
 /* Ordinals of child rows under their parent, in id order (the bundle nesting). */
 static int
 ordinals(size_t n_child, size_t n_parent, size_t (*parent_of)(const struct pol_snap *, size_t),
@@ -324,7 +347,8 @@ check_zones(struct vctx *v)
 	util_sort(v->fwd_zones, v->n_fwd, sizeof(*v->fwd_zones), str_cmp_ptr);
 	if (skey_dup(k, s->n_zones, &a, &b)) {
 		snprintf(f, sizeof(f), "zones[%zu].name", b);
-		pol_err_set(v->e, f, "duplicate zone %s (also zones[%zu])", s->zones[b].name, a);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f, "duplicate zone %s (also zones[%zu])",
+			     s->zones[b].name, a);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -337,7 +361,7 @@ check_zones(struct vctx *v)
 
 		if (z == NULL) {
 			snprintf(f, sizeof(f), "nameservers[%zu].zone", i);
-			return fail(v, f, "references a missing zone");
+			return dangling(v, f, "references a missing zone");
 		}
 		snprintf(f, sizeof(f), "zones[%zu].nameservers[%zu]", (size_t)(z - s->zones),
 			 v->ns_ord[i]);
@@ -347,13 +371,14 @@ check_zones(struct vctx *v)
 	/* one NS name per zone */
 	k = calloc(s->n_nameservers + 1, sizeof(*k));
 	if (k == NULL)
-		return fail(v, "zones", "out of memory");
+		return nomem(v, "zones");
 	for (size_t i = 0; i < s->n_nameservers; i++)
 		k[i] = (struct skey){ s->nameservers[i].name, (uint32_t)ns_parent(s, i), i };
 	if (skey_dup(k, s->n_nameservers, &a, &b)) {
 		snprintf(f, sizeof(f), "zones[%zu].nameservers[%zu].name", ns_parent(s, b),
 			 v->ns_ord[b]);
-		pol_err_set(v->e, f, "duplicate nameserver %s in the zone", s->nameservers[b].name);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f, "duplicate nameserver %s in the zone",
+			     s->nameservers[b].name);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -376,16 +401,17 @@ check_hosts(struct vctx *v)
 		if (pol_check_host(h, f, v->e) != 0)
 			return -EINVAL;
 		if (!in_forward_zone(v, h->fqdn))
-			return fail(v, strcat(f, ".fqdn"), "not inside any forward zone");
+			return dangling(v, strcat(f, ".fqdn"), "not inside any forward zone");
 	}
 	k = calloc(s->n_hosts + 1, sizeof(*k));
 	if (k == NULL)
-		return fail(v, "hosts", "out of memory");
+		return nomem(v, "hosts");
 	for (size_t i = 0; i < s->n_hosts; i++)
 		k[i] = (struct skey){ s->hosts[i].fqdn, 0, i };
 	if (skey_dup(k, s->n_hosts, &a, &b)) {
 		snprintf(f, sizeof(f), "hosts[%zu].fqdn", b);
-		pol_err_set(v->e, f, "duplicate host %s (also hosts[%zu])", s->hosts[b].fqdn, a);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f, "duplicate host %s (also hosts[%zu])",
+			     s->hosts[b].fqdn, a);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -397,7 +423,7 @@ check_hosts(struct vctx *v)
 	size_t n = 0;
 
 	if (ak == NULL)
-		return fail(v, "hosts", "out of memory");
+		return nomem(v, "hosts");
 	for (size_t i = 0; i < s->n_hosts; i++) {
 		if (s->hosts[i].ipv4.family != 0)
 			ak[n++] = (struct akey){ s->hosts[i].ipv4, 0, 4, i };
@@ -411,8 +437,9 @@ check_hosts(struct vctx *v)
 
 			snprintf(f, sizeof(f), "hosts[%zu].%s", ak[i].idx,
 				 ak[i].tag == 4 ? "ipv4" : "ipv6");
-			pol_err_set(v->e, f, "duplicate address %s (also hosts[%zu])",
-				    addr_ntop(&ak[i].a, t, sizeof(t)), ak[i - 1].idx);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, f,
+				     "duplicate address %s (also hosts[%zu])",
+				     addr_ntop(&ak[i].a, t, sizeof(t)), ak[i - 1].idx);
 			rc = -EINVAL;
 			break;
 		}
@@ -437,12 +464,13 @@ check_groups(struct vctx *v)
 	}
 	k = calloc(s->n_groups + 1, sizeof(*k));
 	if (k == NULL)
-		return fail(v, "groups", "out of memory");
+		return nomem(v, "groups");
 	for (size_t i = 0; i < s->n_groups; i++)
 		k[i] = (struct skey){ s->groups[i].name, 0, i };
 	if (skey_dup(k, s->n_groups, &a, &b)) {
 		snprintf(f, sizeof(f), "groups[%zu].name", b);
-		pol_err_set(v->e, f, "duplicate group %s (also groups[%zu])", s->groups[b].name, a);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f, "duplicate group %s (also groups[%zu])",
+			     s->groups[b].name, a);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -455,17 +483,17 @@ check_groups(struct vctx *v)
 
 		if (hi == SIZE_MAX) {
 			snprintf(f, sizeof(f), "host_groups[%zu].host", i);
-			return fail(v, f, "references a missing host");
+			return dangling(v, f, "references a missing host");
 		}
 		snprintf(f, sizeof(f), "hosts[%zu].groups[%zu]", hi, v->hg_ord[i]);
 		if (pol_snap_group(s, hg->group_id) == NULL)
-			return fail(v, f, "references a missing group");
+			return dangling(v, f, "references a missing group");
 	}
 	/* a membership once: sort (host, group, position) and compare neighbours */
 	struct hgkey *hk = calloc(s->n_host_groups + 1, sizeof(*hk));
 
 	if (hk == NULL)
-		return fail(v, "hosts", "out of memory");
+		return nomem(v, "hosts");
 	for (size_t i = 0; i < s->n_host_groups; i++)
 		hk[i] = (struct hgkey){ s->host_groups[i].host_id, s->host_groups[i].group_id, i };
 	util_sort(hk, s->n_host_groups, sizeof(*hk), hgkey_cmp);
@@ -475,7 +503,7 @@ check_groups(struct vctx *v)
 
 			snprintf(f, sizeof(f), "hosts[%zu].groups[%zu]",
 				 host_index(s, s->host_groups[j].host_id), v->hg_ord[j]);
-			rc = fail(v, f, "group listed twice");
+			rc = conflict(v, f, "group listed twice");
 			break;
 		}
 	}
@@ -498,20 +526,20 @@ check_services(struct vctx *v)
 
 		if (hi == SIZE_MAX) {
 			snprintf(f, sizeof(f), "services[%zu].host", i);
-			return fail(v, f, "references a missing host");
+			return dangling(v, f, "references a missing host");
 		}
 		snprintf(f, sizeof(f), "hosts[%zu].services[%zu]", hi, v->svc_ord[i]);
 		if (pol_check_service(sv, f, v->e) != 0)
 			return -EINVAL;
 		if (!in_forward_zone(v, sv->fqdn))
-			return fail(v, strcat(f, ".fqdn"), "not inside any forward zone");
+			return dangling(v, strcat(f, ".fqdn"), "not inside any forward zone");
 	}
 	k = calloc(s->n_services + 1, sizeof(*k));
 	hk = calloc(s->n_hosts + 1, sizeof(*hk));
 	if (k == NULL || hk == NULL) {
 		free(k);
 		free(hk);
-		return fail(v, "services", "out of memory");
+		return nomem(v, "services");
 	}
 	for (size_t i = 0; i < s->n_services; i++)
 		k[i] = (struct skey){ s->services[i].fqdn, 0, i };
@@ -520,8 +548,9 @@ check_services(struct vctx *v)
 		size_t ha = host_index(s, s->services[a].host_id);
 
 		snprintf(f, sizeof(f), "hosts[%zu].services[%zu].fqdn", hb, v->svc_ord[b]);
-		pol_err_set(v->e, f, "duplicate service %s (also hosts[%zu].services[%zu])",
-			    s->services[b].fqdn, ha, v->svc_ord[a]);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f,
+			     "duplicate service %s (also hosts[%zu].services[%zu])",
+			     s->services[b].fqdn, ha, v->svc_ord[a]);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -550,7 +579,8 @@ check_services(struct vctx *v)
 		    s->hosts[hk[lo].idx].id != s->services[i].host_id) {
 			snprintf(f, sizeof(f), "hosts[%zu].services[%zu].fqdn",
 				 host_index(s, s->services[i].host_id), v->svc_ord[i]);
-			pol_err_set(v->e, f, "%s is the name of hosts[%zu]", key.s, hk[lo].idx);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, f, "%s is the name of hosts[%zu]",
+				     key.s, hk[lo].idx);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -578,7 +608,7 @@ check_fw_rules(struct vctx *v)
 
 			if (hi == SIZE_MAX) {
 				snprintf(f, sizeof(f), "fw_rules[%zu].host", i);
-				return fail(v, f, "references a missing host");
+				return dangling(v, f, "references a missing host");
 			}
 			snprintf(f, sizeof(f), "hosts[%zu].firewall[%zu]", hi, v->fw_ord[i]);
 		} else {
@@ -586,7 +616,7 @@ check_fw_rules(struct vctx *v)
 
 			if (gi == SIZE_MAX) {
 				snprintf(f, sizeof(f), "fw_rules[%zu].group", i);
-				return fail(v, f, "references a missing group");
+				return dangling(v, f, "references a missing group");
 			}
 			snprintf(f, sizeof(f), "groups[%zu].firewall[%zu]", gi, v->fw_ord[i]);
 		}
@@ -606,7 +636,7 @@ check_addresses(struct vctx *v)
 	int rc = 0;
 
 	if (k == NULL)
-		return fail(v, "pool", "out of memory");
+		return nomem(v, "pool");
 	for (size_t i = 0; i < s->n_service_addrs; i++) {
 		const struct addr *a = &s->service_addrs[i].addr;
 
@@ -634,13 +664,16 @@ check_addresses(struct vctx *v)
 			continue;
 		addr_ntop(&y->a, t, sizeof(t));
 		if (x->tag != y->tag && y->tag == 1)
-			pol_err_set(v->e, "pool", "%s is also a service address", t);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, "pool", "%s is also a service address",
+				     t);
 		else if (x->tag != y->tag)
-			pol_err_set(v->e, "service_addresses", "%s is also a pool address", t);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, "service_addresses",
+				     "%s is also a pool address", t);
 		else if (y->tag == 1)
-			pol_err_set(v->e, "pool", "duplicate address %s", t);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, "pool", "duplicate address %s", t);
 		else
-			pol_err_set(v->e, "service_addresses", "duplicate address %s", t);
+			pol_err_setk(v->e, POL_ERR_CONFLICT, "service_addresses",
+				     "duplicate address %s", t);
 		rc = -EINVAL;
 		break;
 	}
@@ -667,13 +700,14 @@ check_alg(struct vctx *v)
 	}
 	k = calloc(s->n_alg_routes + 1, sizeof(*k));
 	if (k == NULL)
-		return fail(v, "alg_routes", "out of memory");
+		return nomem(v, "alg_routes");
 	for (size_t i = 0; i < s->n_alg_routes; i++)
 		k[i] = (struct skey){ s->alg_routes[i].hostname, s->alg_routes[i].listen_port, i };
 	if (skey_dup(k, s->n_alg_routes, &a, &b)) {
 		snprintf(f, sizeof(f), "alg_routes[%zu]", b);
-		pol_err_set(v->e, f, "duplicate route %s port %u (also alg_routes[%zu])",
-			    s->alg_routes[b].hostname, s->alg_routes[b].listen_port, a);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f,
+			     "duplicate route %s port %u (also alg_routes[%zu])",
+			     s->alg_routes[b].hostname, s->alg_routes[b].listen_port, a);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -717,13 +751,14 @@ check_resolvers(struct vctx *v)
 	}
 	k = calloc(s->n_resolver_groups + 1, sizeof(*k));
 	if (k == NULL)
-		return fail(v, "resolver_groups", "out of memory");
+		return nomem(v, "resolver_groups");
 	for (size_t i = 0; i < s->n_resolver_groups; i++)
 		k[i] = (struct skey){ s->resolver_groups[i].name, 0, i };
 	if (skey_dup(k, s->n_resolver_groups, &a, &b)) {
 		snprintf(f, sizeof(f), "resolver_groups[%zu].name", b);
-		pol_err_set(v->e, f, "duplicate resolver group %s (also resolver_groups[%zu])",
-			    s->resolver_groups[b].name, a);
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f,
+			     "duplicate resolver group %s (also resolver_groups[%zu])",
+			     s->resolver_groups[b].name, a);
 		rc = -EINVAL;
 	}
 	free(k);
@@ -732,14 +767,14 @@ check_resolvers(struct vctx *v)
 
 	ak = calloc(s->n_resolver_nodes + 1, sizeof(*ak));
 	if (ak == NULL)
-		return fail(v, "resolver_groups", "out of memory");
+		return nomem(v, "resolver_groups");
 	for (size_t i = 0; i < s->n_resolver_nodes; i++) {
 		const struct pol_resolver_node *nd = &s->resolver_nodes[i];
 		const struct pol_resolver_group *g = pol_snap_resolver_group(s, nd->group_id);
 
 		if (g == NULL) {
 			snprintf(f, sizeof(f), "resolver_nodes[%zu].group", i);
-			rc = fail(v, f, "references a missing resolver group");
+			rc = dangling(v, f, "references a missing resolver group");
 			goto out;
 		}
 		snprintf(f, sizeof(f), "resolver_groups[%zu].nodes[%zu]",
@@ -760,8 +795,8 @@ check_resolvers(struct vctx *v)
 
 			snprintf(f, sizeof(f), "resolver_groups[%zu].nodes[%zu]",
 				 (size_t)(g - s->resolver_groups), v->node_ord[ak[i].idx]);
-			pol_err_set(v->e, f, "duplicate resolver node %s",
-				    prefix_ntop(&nd->prefix, t, sizeof(t)));
+			pol_err_setk(v->e, POL_ERR_CONFLICT, f, "duplicate resolver node %s",
+				     prefix_ntop(&nd->prefix, t, sizeof(t)));
 			rc = -EINVAL;
 			break;
 		}

@@ -153,6 +153,25 @@ api POST /api/v1/pool-addresses '{"address":"100.64.1.130"}'
 expect 409 "pool address equal to the service address: 409"
 api DELETE /api/v1/zones/gwa.demo
 expect 409 "zone still holding hosts: 409"
+jqtest '.error == "conflict" and (.message | test("test.gwa.demo"))' "... naming a host left outside every zone"
+# 409 versus 400 comes from the validator's error kind, not from words in its message
+api POST /api/v1/hosts/test.gwa.demo/services '{"fqdn":"test200.gwa.demo"}'
+expect 409 "service named like another host's service: 409"
+api PATCH /api/v1/hosts/test200.gwa.demo '{"fqdn":"www.test.gwa.demo"}'
+expect 409 "host renamed to another host's service name: 409 (no conflict keyword in the message)"
+jqtest '.error == "conflict" and (.message | test("is the name of hosts\\["))' "... the validator's message unchanged"
+api PATCH /api/v1/zones/gwa.demo '{"kind":"alias"}'
+expect 409 "zone change that strands its hosts: 409"
+api POST /api/v1/hosts '{"fqdn":"a.elsewhere.example","ipv4":"192.168.0.3"}'
+expect 400 "host outside every forward zone: 400"
+jqtest '.field == "fqdn"' "... naming fqdn"
+api POST /api/v1/hosts/test.gwa.demo/services '{"fqdn":"www.elsewhere.example"}'
+expect 400 "service outside every forward zone under its host: 400"
+api PATCH /api/v1/zones/gwa.demo '{"kind":"reverse"}'
+expect 400 "bad zone kind for its name: 400"
+api PUT /api/v1/bundle '{"version":1,"groups":[{"name":"g"},{"name":"g"}]}'
+expect 400 "bundle with two groups of one name: 400 (its own content)"
+jqtest '.field == "groups[1].name"' "... naming groups[1].name"
 
 # --- 412
 api PATCH /api/v1/hosts/test.gwa.demo '{"comment":"a"}' -H 'If-Match: "0123"'

@@ -103,7 +103,7 @@ static inline struct pol_snap *
 fx_parse(const char *text)
 {
 	struct pol_snap *s = NULL;
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 
 	if (pol_bundle_parse(text, strlen(text), &s, &e) != 0)
 		fprintf(stderr, "parse failed: %s: %s\n", e.field, e.msg);
@@ -122,7 +122,7 @@ static inline int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 
 	if (f == NULL || (f->dir = fx_tmpdir()) == NULL)
 		return -1;
@@ -185,7 +185,7 @@ load_example(struct pol_store *st)
 {
 	char *text = fx_example();
 	struct pol_snap *s;
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 
 	assert_non_null(text);
 	s = fx_parse(text);

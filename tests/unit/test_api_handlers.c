@@ -276,6 +276,100 @@ test_conflicts(void **state)
 	assert_int_equal(run("GET", "/api/v1/zones/gwa.demo", NULL), 200);
 }
 
+/*
+ * 409 versus 400 follows the validator's error kind, not its wording: each case is one the
+ * old keyword list ("duplicate", "already", "is also", "twice", every DELETE) got wrong or
+ * one that a rewording would have flipped. The database never changes.
+ */
+static void
+test_status_from_kind(void **state)
+{
+	char *before, *after;
+
+	(void)state;
+	seed();
+	assert_int_equal(
+		run("POST", "/api/v1/hosts", "{\"fqdn\":\"t2.gwa.demo\",\"ipv4\":\"192.168.0.2\"}"),
+		201);
+	before = export_text();
+	/* a service carrying another host's name collides with that host (no keyword) */
+	assert_int_equal(
+		run("POST", "/api/v1/hosts/test.gwa.demo/services", "{\"fqdn\":\"t2.gwa.demo\"}"),
+		409);
+	assert_string_equal(reply_str("error"), "conflict");
+	assert_non_null(strstr(reply_str("message"), "is the name of hosts["));
+	/* ... also when embedded in a new host, or when the host takes a service's name */
+	assert_int_equal(run("POST", "/api/v1/hosts",
+			     "{\"fqdn\":\"t3.gwa.demo\",\"ipv4\":\"192.168.0.3\","
+			     "\"services\":[{\"fqdn\":\"test.gwa.demo\"}]}"),
+			 409);
+	assert_int_equal(
+		run("PATCH", "/api/v1/hosts/t2.gwa.demo", "{\"fqdn\":\"www.test.gwa.demo\"}"), 409);
+	/* a name of its own outside every forward zone is bad input: for a host, a service
+	 * embedded in one, a service under its host's path */
+	assert_int_equal(run("POST", "/api/v1/hosts",
+			     "{\"fqdn\":\"t4.elsewhere\",\"ipv4\":\"192.168.0.4\"}"),
+			 400);
+	assert_string_equal(reply_str("error"), "invalid");
+	assert_int_equal(run("PATCH", "/api/v1/hosts/t2.gwa.demo",
+			     "{\"services\":[{\"fqdn\":\"www.t2.elsewhere\"}]}"),
+			 400);
+	assert_int_equal(
+		run("POST", "/api/v1/hosts/test.gwa.demo/services", "{\"fqdn\":\"x.elsewhere\"}"),
+		400);
+	assert_non_null(strstr(reply_str("message"), "not inside any forward zone"));
+	/* a zone change that leaves the hosts outside every forward zone conflicts with them,
+	 * as its delete does */
+	assert_int_equal(run("PATCH", "/api/v1/zones/gwa.demo", "{\"kind\":\"alias\"}"), 409);
+	assert_non_null(strstr(reply_str("message"), "not inside any forward zone"));
+	assert_int_equal(run("DELETE", "/api/v1/zones/gwa.demo", NULL), 409);
+	assert_string_equal(reply_str("error"), "conflict");
+	/* a bad value in a zone write stays 400 */
+	assert_int_equal(run("PATCH", "/api/v1/zones/gwa.demo", "{\"kind\":\"reverse\"}"), 400);
+	/* two group memberships of one host collide (store unique key) */
+	after = export_text();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(run("POST", "/api/v1/groups", "{\"name\":\"g1\"}"), 201);
+	before = export_text();
+	assert_int_equal(run("PATCH", "/api/v1/hosts/t2.gwa.demo", "{\"groups\":[\"g1\",\"g1\"]}"),
+			 409);
+	after = export_text();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+/* A bundle is the request's own content throughout: its inner duplicates are bad input. */
+static void
+test_bundle_duplicates_invalid(void **state)
+{
+	(void)state;
+	assert_int_equal(run("PUT", "/api/v1/bundle",
+			     "{\"version\":1,\"groups\":[{\"name\":\"g\"},{\"name\":\"g\"}]}"),
+			 400);
+	assert_string_equal(reply_str("error"), "invalid");
+	assert_string_equal(reply_str("field"), "groups[1].name");
+	assert_non_null(strstr(reply_str("message"), "duplicate group"));
+}
+
+static void
+test_err_status(void **state)
+{
+	struct pol_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(api_err_status(&e, true), 400);
+	assert_int_equal(api_err_status(&e, false), 400);
+	e.kind = POL_ERR_CONFLICT;
+	assert_int_equal(api_err_status(&e, true), 409);
+	assert_int_equal(api_err_status(&e, false), 409);
+	e.kind = POL_ERR_DANGLING;
+	assert_int_equal(api_err_status(&e, true), 400);
+	assert_int_equal(api_err_status(&e, false), 409);
+}
+
 static void
 test_if_match(void **state)
 {
@@ -574,6 +668,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_host_crud, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_validation_names_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_from_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bundle_duplicates_invalid, setup, teardown),
+		cmocka_unit_test(test_err_status),
 		cmocka_unit_test_setup_teardown(test_if_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),

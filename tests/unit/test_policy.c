@@ -237,10 +237,21 @@ test_snap_basics(void **state)
 	assert_true(b.load_min == 0 && b.load_max == 100);
 	assert_true(b.fqdn_new == 0 && b.sfqdn_new == 0 && b.sfqdn_reuse == 0);
 	assert_int_equal(b.math, POL_MATH_MAX);
+	pol_err_setk(&e, POL_ERR_CONFLICT, "c", "dup %d", 2);
+	assert_string_equal(e.field, "c");
+	assert_string_equal(e.msg, "dup 2");
+	assert_int_equal(e.kind, POL_ERR_CONFLICT);
+	/* pol_err_set always means INVALID, even over an earlier kind */
 	pol_err_set(&e, "a.b", "%s %d", "x", 5);
 	assert_string_equal(e.field, "a.b");
 	assert_string_equal(e.msg, "x 5");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	pol_err_set(NULL, "a", "b");
+	pol_err_setk(NULL, POL_ERR_DANGLING, "a", "b");
+	assert_string_equal(pol_err_kind_name(POL_ERR_INVALID), "invalid");
+	assert_string_equal(pol_err_kind_name(POL_ERR_CONFLICT), "conflict");
+	assert_string_equal(pol_err_kind_name(POL_ERR_DANGLING), "dangling");
+	assert_string_equal(pol_err_kind_name((enum pol_err_kind)7), "?");
 }
 
 /* Snapshots built by hand (as the REST API does) go through the same validator. */
@@ -283,14 +294,17 @@ test_validate_handmade(void **state)
 	r.group_id = 3; /* both owners */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "fw_rules[0]");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	r.group_id = 0;
 	r.host_id = 7; /* missing host */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "fw_rules[0].host");
+	assert_int_equal(e.kind, POL_ERR_DANGLING);
 	r.host_id = 9;
 	r.icmp_type = 8; /* icmp type without icmp */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "hosts[1].firewall[0].icmp_type");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	r.protocol = POL_PROTO_ICMPV6;
 	assert_int_equal(pol_snap_validate(s, &e), 0);
 	r.rate = 0;
@@ -301,18 +315,22 @@ test_validate_handmade(void **state)
 	h[1].id = 4; /* ids out of order */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "hosts[1].id");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	h[1].id = 9;
 	z.kind = POL_ZONE_ALIAS; /* no forward zone left for the hosts */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "hosts[0].fqdn");
+	assert_int_equal(e.kind, POL_ERR_DANGLING);
 	z.kind = POL_ZONE_FORWARD;
 	n.prefix.addr.u.bytes[3] = 1; /* host bits set */
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "resolver_groups[0].nodes[0]");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	n.prefix.addr.u.bytes[3] = 0;
 	n.group_id = 2;
 	assert_int_equal(pol_snap_validate(s, &e), -EINVAL);
 	assert_string_equal(e.field, "resolver_nodes[0].group");
+	assert_int_equal(e.kind, POL_ERR_DANGLING);
 	n.group_id = 1;
 	assert_int_equal(pol_snap_validate(s, &e), 0);
 	/* the arrays belong to this test: detach before freeing the snapshot */

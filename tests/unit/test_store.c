@@ -95,7 +95,7 @@ big_bundle(int n_hosts)
 				 "pool", "100.64.0.0/24", "groups", "name", "g1");
 	json_t *hosts = json_array();
 	struct pol_snap *s = NULL;
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 	char buf[128], ip[32];
 
 	for (int h = 0; h < n_hosts; h++) {
@@ -131,7 +131,7 @@ test_replace_1000_hosts(void **state)
 {
 	struct fx *f = *state;
 	struct pol_snap *s = big_bundle(1000), *back = NULL;
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 	double t0, t1, t2;
 
 	assert_non_null(s);
@@ -156,7 +156,7 @@ test_migrate_v0(void **state)
 {
 	char *dir = fx_tmpdir();
 	char path[512];
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 	struct pol_store *st;
 
 	(void)state;
@@ -185,7 +185,7 @@ test_migrate_future_refused(void **state)
 {
 	char *dir = fx_tmpdir();
 	char path[512];
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 
 	(void)state;
 	assert_non_null(dir);
@@ -212,7 +212,7 @@ test_migrate_foreign_refused(void **state)
 {
 	char *dir = fx_tmpdir();
 	char path[512];
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 
 	(void)state;
 	assert_non_null(dir);
@@ -364,7 +364,7 @@ test_bad_bundle_import_untouched(void **state)
 	bytes = db_bytes(f->path, &len);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct pol_snap *s = NULL;
-		struct pol_err e = { { 0 }, { 0 } };
+		struct pol_err e = { 0 };
 		int rc = pol_bundle_parse(bad[i], strlen(bad[i]), &s, &e);
 
 		if (rc == 0)

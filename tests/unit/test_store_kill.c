@@ -29,7 +29,7 @@ make_bundle(int n_hosts, int variant)
 			  variant ? "g-b" : "g-a");
 	json_t *hosts = json_array();
 	struct pol_snap *s = NULL;
-	struct pol_err e = { { 0 }, { 0 } };
+	struct pol_err e = { 0 };
 	char buf[128], ip[32];
 
 	for (int h = 0; h < n_hosts; h++) {

@@ -41,10 +41,12 @@ test_zone_nameserver_crud(void **state)
 	z2 = z;
 	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EEXIST);
 	assert_string_equal(e.field, "zones.name");
-	/* row checks name the field */
+	assert_int_equal(e.kind, POL_ERR_CONFLICT);
+	/* row checks name the field; bad content, whatever the error before */
 	snprintf(z2.name, sizeof(z2.name), "Not Canonical");
 	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EINVAL);
 	assert_string_equal(e.field, "name");
+	assert_int_equal(e.kind, POL_ERR_INVALID);
 	snprintf(z2.name, sizeof(z2.name), "other.demo");
 	z2.kind = (enum pol_zone_kind)7;
 	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EINVAL);
@@ -68,6 +70,7 @@ test_zone_nameserver_crud(void **state)
 	addr_of("100.64.1.130", &ns.ipv4);
 	assert_int_equal(pol_nameserver_insert(f->st, &ns, &e), -EINVAL);
 	assert_string_equal(e.field, "nameservers");
+	assert_int_equal(e.kind, POL_ERR_DANGLING);
 	ns.zone_id = z.id;
 	assert_int_equal(pol_nameserver_insert(f->st, &ns, &e), 0);
 	assert_int_equal(pol_nameserver_get(f->st, ns.id, &nsg), 0);
@@ -113,6 +116,7 @@ test_host_service_fw_crud(void **state)
 	snprintf(h2.fqdn, sizeof(h2.fqdn), "other.gwa.demo");
 	assert_int_equal(pol_host_insert(f->st, &h2, &e), -EEXIST);
 	assert_string_equal(e.field, "hosts.ipv4");
+	assert_int_equal(e.kind, POL_ERR_CONFLICT);
 	h2 = h;
 	addr_of("192.168.0.101", &h2.ipv4);
 	assert_int_equal(pol_host_insert(f->st, &h2, &e), -EEXIST);
@@ -125,7 +129,9 @@ test_host_service_fw_crud(void **state)
 
 	assert_int_equal(pol_host_group_add(f->st, h.id, g.id, &e), 0);
 	assert_int_equal(pol_host_group_add(f->st, h.id, g.id, &e), -EEXIST);
+	assert_int_equal(e.kind, POL_ERR_CONFLICT);
 	assert_int_equal(pol_host_group_add(f->st, h.id, 999, &e), -EINVAL);
+	assert_int_equal(e.kind, POL_ERR_DANGLING);
 
 	sv.host_id = h.id;
 	snprintf(sv.fqdn, sizeof(sv.fqdn), "udp5000.test.gwa.demo");
