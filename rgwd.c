@@ -498,7 +498,6 @@ qmin_release(void *arg, const struct addr *resolver, const struct prefix *reques
 /* --- end qmin */
 
 /* --- aliases: one-time CNAME aliases and resolver evidence, fed to the reputation engine */
-#define RGWD_ALIAS_MAX 65536 /* live aliases (each costs ~600 bytes) */
 
 static int
 alias_merge(void *arg, const struct addr *asker, const struct addr *issuer)
@@ -743,7 +742,7 @@ main(int argc, char **argv)
 		if (d.conf.dns_qmin_release)
 			dns_set_qmin_hook(d.dns, qmin_release, &d);
 		/* --- aliases: after the allocator, fed to the reputation engine */
-		d.aliases = dns_aliases_new(d.loop, RGWD_ALIAS_MAX);
+		d.aliases = dns_aliases_new(d.loop, (size_t)d.conf.dns_alias_max);
 		if (d.aliases == NULL) {
 			log_warnx("rgwd: cannot create the alias table");
 			goto out;

@@ -132,11 +132,11 @@ aliases_json(const struct dns_aliases *a)
 	struct dns_alias_stats st;
 
 	dns_aliases_get_stats(a, &st);
-	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "live", (int)st.live, "issued",
-			 (json_int_t)st.issued, "hits", (json_int_t)st.hits, "misses",
-			 (json_int_t)st.misses, "expired", (json_int_t)st.expired, "evicted",
-			 (json_int_t)st.evicted, "cache_hits", (json_int_t)st.cache_hits, "merges",
-			 (json_int_t)st.merges);
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "live", (int)st.live,
+			 "max", (json_int_t)st.max, "issued", (json_int_t)st.issued, "hits",
+			 (json_int_t)st.hits, "misses", (json_int_t)st.misses, "expired",
+			 (json_int_t)st.expired, "evicted", (json_int_t)st.evicted, "cache_hits",
+			 (json_int_t)st.cache_hits, "merges", (json_int_t)st.merges);
 }
 
 /* Rejected packets per source (the busiest REJ_SOURCES) for /status. */

@@ -103,6 +103,11 @@ const struct conf_item conf_schema[] = {
 	  "the same resolver then asks for a name below it over TCP or with a valid cookie: "
 	  "the first query was a QNAME minimisation step (RFC 9156).",
 	  NULL },
+	{ "dns", "alias_max", CONF_T_INT, 16, 10000000, "65536", F(dns_alias_max), NULL,
+	  "Most live one-time CNAME aliases (admission dns_cname; about 600 bytes each). When "
+	  "the table is full the oldest alias is dropped early (rgw_dns_alias_events_total"
+	  "{event=\"evicted\"}); a resolver that follows it then gets NXDOMAIN.",
+	  NULL },
 	/* [nat] */
 	{ "nat", "enable", CONF_T_BOOL, 0, 0, "yes", F(nat_enable), NULL,
 	  "Program the data plane (nftables table and NFQUEUE admission).", NULL },

@@ -77,7 +77,9 @@ struct conf {
 	long dns_workers;		 /* extra UDP worker threads (0 = main loop only) */
 	char dns_tsig_key[CONF_STR_MAX]; /* "name:algorithm:base64secret", "" = no TSIG */
 	long dns_lan_ttl;
-	bool dns_qmin_release; /* QNAME minimisation steps give their unused bindings back */
+	bool dns_qmin_release;
+	long dns_alias_max;
+		/* live one-time CNAME aliases */ /* QNAME minimisation steps give their unused bindings back */
 
 	/* [nat] */
 	bool nat_enable;

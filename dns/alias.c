@@ -245,6 +245,7 @@ dns_alias_tab_get_stats(const struct dns_alias_tab *t, struct dns_alias_stats *o
 {
 	*out = t->st;
 	out->live = t->n;
+	out->max = t->max;
 }
 
 /* ------------------------------------------------------------------ live aliases */

@@ -40,6 +40,7 @@ struct dns_alias_stats {
 	uint64_t cache_hits; /* answers from the per-QTYPE cache (retransmissions) */
 	uint64_t merges;     /* alias asked from another resolver: resolver groups merged */
 	size_t live;
+	size_t max; /* table size: the oldest alias goes when a new one would exceed it */
 };
 
 /* One live alias, as returned by dns_alias_tab_find (valid until the next table call). */

@@ -85,6 +85,7 @@ database = $T/rgw.db
 bundle_seed = $T/bundle.json
 [dns]
 wan = 100.64.1.130:53
+alias_max = 100000
 [nat]
 enable = yes
 table = $TABLE
@@ -154,6 +155,7 @@ check "alias asked by another resolver: answered, the retransmission gets the sa
 check "the client connects to the address given through the other resolver" \
 	jq -e '.connected' "$T/cluster.json"
 echo "# aliases: $(jq -c .subsystems.aliases "$T/st3.json")"
+check "alias table sized by [dns] alias_max (100000)" jq -e '.subsystems.aliases.max == 100000' "$T/st3.json"
 check "resolver groups merged once (cluster discovery), cached answer reused" \
 	jq -e '.subsystems.aliases.merges == 1 and .subsystems.aliases.cache_hits >= 1' "$T/st3.json"
 ip netns exec $PUB dig +time=2 +tries=1 +tcp @100.64.1.130 abcdefghijklmnopqrstuvwxyz012345.cname-gwa.demo A >"$T/dig.nx" 2>&1
