@@ -164,7 +164,7 @@ const struct conf_item conf_schema[] = {
 	  "Milliseconds allowed to connect to the private server.", NULL },
 	{ "alg", "idle_timeout", CONF_T_INT, 1000, 86400000, "300000", F(alg_idle_timeout_ms), NULL,
 	  "Spliced connections idle for this many milliseconds are closed.", NULL },
-	{ "alg", "max_connections", CONF_T_INT, 1, 1000000, "16384", F(alg_max_conns), NULL,
+	{ "alg", "max_connections", CONF_T_INT, 1, 1000000, "10000", F(alg_max_conns), NULL,
 	  "Maximum simultaneous client connections over all workers.", NULL },
 	{ "alg", "max_connections_per_source", CONF_T_INT, 1, 1000000, "512",
 	  F(alg_max_conns_per_source), NULL,

@@ -130,7 +130,7 @@ test_defaults(void **state)
 	assert_int_equal(c->alg_hostname_timeout_ms, 2000);
 	assert_int_equal(c->alg_connect_timeout_ms, 2000);
 	assert_int_equal(c->alg_idle_timeout_ms, 300000);
-	assert_int_equal(c->alg_max_conns, 16384);
+	assert_int_equal(c->alg_max_conns, 10000);
 	assert_int_equal(c->alg_max_conns_per_source, 512);
 	assert_int_equal(c->alg_accept_rate, 2000);
 	assert_int_equal(c->alg_accept_burst, 4000);
