@@ -102,6 +102,7 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.connect_timeout_ms = (uint64_t)conf->alg_connect_timeout_ms;
 	alg->set.idle_timeout_ms = (uint64_t)conf->alg_idle_timeout_ms;
 	alg->set.access_log = conf->alg_access_log;
+	alg->set.access_log_ok = conf->alg_access_log_ok;
 	alg->set.splice = conf->alg_splice;
 	alg->set.limit = alg_limit_new(conf->alg_max_conns, conf->alg_max_conns_per_source,
 				       conf->alg_accept_rate, conf->alg_accept_burst);

@@ -165,7 +165,8 @@ conn_close(struct alg_conn *c, const char *outcome)
 
 	if (c->outcome == NULL)
 		c->outcome = outcome;
-	if (w->set->access_log)
+	if (w->set->access_log &&
+	    (w->set->access_log_ok || c->outcome == NULL || strcmp(c->outcome, "ok") != 0))
 		access_log(c);
 	list_del(c);
 	/* close(2) takes the sockets out of the epoll set: no EPOLL_CTL_DEL */

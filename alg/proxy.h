@@ -30,7 +30,8 @@ struct alg_settings {
 	uint64_t connect_timeout_ms;
 	uint64_t idle_timeout_ms;
 	bool access_log;
-	bool splice; /* relay with splice(2); false: userspace buffers */
+	bool access_log_ok; /* also the connections that ended ok */
+	bool splice;	    /* relay with splice(2); false: userspace buffers */
 	struct alg_limit *limit;
 };
 

@@ -175,6 +175,10 @@ const struct conf_item conf_schema[] = {
 	  "Token bucket depth for new connections.", NULL },
 	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
 	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
+	{ "alg", "access_log_ok", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log_ok), NULL,
+	  "With access_log: also log the connections that ended normally (outcome ok). 'no' "
+	  "keeps only refusals, timeouts, resets and errors, for busy gateways.",
+	  NULL },
 	{ "alg", "splice", CONF_T_BOOL, 0, 0, "yes", F(alg_splice), NULL,
 	  "Relay bytes with splice(2) through pipes, without copying them to userspace. 'no' "
 	  "relays through 64 KiB userspace buffers instead; rgwd also falls back to buffers by "

@@ -79,7 +79,7 @@ struct conf {
 	long dns_lan_ttl;
 	bool dns_qmin_release;
 	long dns_alias_max;
-		/* live one-time CNAME aliases */ /* QNAME minimisation steps give their unused bindings back */
+	/* live one-time CNAME aliases */ /* QNAME minimisation steps give their unused bindings back */
 
 	/* [nat] */
 	bool nat_enable;
@@ -106,6 +106,7 @@ struct conf {
 	long alg_accept_rate; /* token bucket: new connections per second */
 	long alg_accept_burst;
 	bool alg_access_log;
+	bool alg_access_log_ok; /* also the connections that ended ok */
 	bool alg_splice;
 
 	/* [api] */

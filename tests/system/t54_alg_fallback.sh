@@ -65,13 +65,19 @@ check "seccomp EINVAL: daemon alive" alive
 stop_rgwd
 
 # --- 2. splice refused with ENOSYS (a kernel or sandbox without it)
-RGWD_WRAP="$NOSPLICE ENOSYS" start_rgwd "$CONF" || exit 1
+# (and the access log limited to what did not end ok)
+RGWD_WRAP="$NOSPLICE ENOSYS" start_rgwd "$CONF
+access_log_ok = no" || exit 1
 check "seccomp ENOSYS: 100 MiB download intact" \
 	[ "$($C https://a.alg.test:$L443/100m.bin | sha256sum)" = "$SUM100" ]
 check "seccomp ENOSYS: 1 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 1048576)" = "upload ok" ]
 check "seccomp ENOSYS: the fallback is logged" \
 	grep -q "splice(2) refused (Function not implemented)" "$T/rgwd.log"
+timeout 5 openssl s_client -connect 127.0.0.1:$L443 -servername nope.alg.test </dev/null >/dev/null 2>&1
+check "access_log_ok = no: a refused connection is logged" \
+	grep -q "alg: client=127.0.0.1:[0-9]* port=$L443 proto=tls name=nope.alg.test .*outcome=unknown-name" "$T/rgwd.log"
+check "access_log_ok = no: connections that ended ok are not" not grep -q "outcome=ok" "$T/rgwd.log"
 stop_rgwd
 
 # --- 3. splice = no: buffers from the start; under the same filter, any splice call would
