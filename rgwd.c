@@ -47,9 +47,10 @@ struct rgwd {
 	struct dns_aliases *aliases; /* one-time CNAME aliases (with dns) */
 	struct api_views views;	     /* what the API shows of the subsystems above */
 	uint64_t started_ms;
-	struct nat *nat;     /* pool, nftables table, NFQUEUE admission */
-	struct nat_rep *rep; /* reputation evidence and PBRA admission */
-	uint64_t rep_timer;  /* next period transition / save */
+	struct nat *nat;      /* pool, nftables table, NFQUEUE admission */
+	struct nat_rep *rep;  /* reputation evidence and PBRA admission */
+	uint64_t rep_timer;   /* next period transition / save */
+	uint64_t audit_timer; /* daily audit-log pruning */
 	uint64_t rep_next_save_ms;
 	struct api *api;
 	struct alg *alg; /* ALG subsystem, NULL when disabled */
@@ -75,6 +76,7 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
 			     const int64_t *service_ids, size_t n);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
@@ -532,6 +534,26 @@ alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
 }
 /* --- end aliases */
 
+/* --- audit retention: [api] audit_retention days, pruned at start-up and once a day */
+#define RGWD_DAY_MS (24ull * 3600 * 1000)
+
+static void
+on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+	uint64_t keep = (uint64_t)d->conf.api_audit_retention_days * RGWD_DAY_MS;
+	uint64_t now = util_wall_ms(), removed = 0;
+
+	(void)id;
+	if (pol_audit_prune(d->store, now > keep ? now - keep : 0, &removed) < 0)
+		log_warnx("rgwd: cannot prune the audit log");
+	else if (removed > 0)
+		log_info("rgwd: audit log: removed %llu lines older than %ld days",
+			 (unsigned long long)removed, d->conf.api_audit_retention_days);
+	d->audit_timer = ev_timer_add(loop, RGWD_DAY_MS, on_audit_timer, d);
+}
+/* --- end audit retention */
+
 /* Every [reputation] period: age the evidence; every save_interval: persist it. */
 static void
 on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
@@ -728,6 +750,9 @@ main(int argc, char **argv)
 	nat_set_hooks(d.nat, nat_rep_admit, nat_rep_binding_end, d.rep);
 	d.rep_next_save_ms = util_mono_ms() + (uint64_t)d.conf.rep_save_interval_s * 1000;
 	d.rep_timer = ev_timer_add(d.loop, (uint64_t)d.conf.rep_period_s * 1000, on_rep_timer, &d);
+	/* --- audit retention */
+	if (d.conf.api_audit_retention_days > 0)
+		on_audit_timer(d.loop, 0, &d);
 
 	/* --- dns: listeners, answering from the pool --- */
 	if (d.conf.dns_enable) {
@@ -815,6 +840,8 @@ out:
 		log_warnx("rgwd: cannot save the reputation state");
 	if (d.rep_timer)
 		ev_timer_del(d.loop, d.rep_timer);
+	if (d.audit_timer)
+		ev_timer_del(d.loop, d.audit_timer);
 	nat_rep_free(d.rep);
 	pol_snap_unref(d.snap);
 	ev_loop_free(d.loop);

@@ -209,6 +209,10 @@ const struct conf_item conf_schema[] = {
 	  NULL },
 	{ "api", "rate_burst", CONF_T_INT, 1, 100000, "100", F(api_rate_burst), NULL,
 	  "Burst of requests allowed per client address (bucket size).", NULL },
+	{ "api", "audit_retention", CONF_T_INT, 0, 36500, "0", F(api_audit_retention_days), NULL,
+	  "Days an audit-log line is kept: older lines are deleted at start-up and then once a "
+	  "day. 0 keeps them forever.",
+	  NULL },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
 	  "Seconds between reputation score updates.", NULL },

@@ -117,6 +117,7 @@ struct conf {
 	long api_max_body;
 	long api_rate; /* requests per second per client */
 	long api_rate_burst;
+	long api_audit_retention_days; /* 0 = keep the audit log forever */
 
 	/* [reputation] */
 	long rep_period_s;

@@ -114,6 +114,9 @@ struct pol_audit {
 int pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
 		   size_t *n);
 void pol_audit_free(struct pol_audit *rows, size_t n);
+/* Delete the audit lines written before before_ms (wall clock, ms since the epoch); *removed
+ * (may be NULL) gets their count. 0 or -errno. */
+int pol_audit_prune(struct pol_store *st, uint64_t before_ms, uint64_t *removed);
 
 /*
  * API tokens: the secret is never stored, only SHA-256(salt || secret).

@@ -31,6 +31,7 @@ static const char sql_rep_del[] = "DELETE FROM reputation WHERE kind = ? AND key
 static const char sql_rep_del_kind[] = "DELETE FROM reputation WHERE kind = ?";
 static const char sql_audit_add[] =
 	"INSERT INTO audit (ts_ms, actor, action, resource, detail) VALUES (?, ?, ?, ?, ?)";
+static const char sql_audit_prune[] = "DELETE FROM audit WHERE ts_ms < ?";
 static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail FROM audit "
 				     "WHERE id < ? ORDER BY id DESC LIMIT ?";
 static const char sql_tok_add[] =
@@ -177,6 +178,23 @@ pol_audit_append(struct pol_store *st, const char *actor, const char *action, co
 	else
 		sqlite3_bind_null(s, 5);
 	return pol_store_step_done(st, s, "audit", NULL);
+}
+
+int
+pol_audit_prune(struct pol_store *st, uint64_t before_ms, uint64_t *removed)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_audit_prune);
+	int rc;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before_ms > INT64_MAX ? INT64_MAX : (int64_t)before_ms);
+	rc = pol_store_step_done(st, s, "audit", NULL);
+	if (rc == 0 && removed != NULL)
+		*removed = (uint64_t)sqlite3_changes(st->db);
+	return rc;
 }
 
 int

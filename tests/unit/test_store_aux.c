@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #define RGW_FIXTURE_STORE
+#include "common/util.h"
 #include "policy_fixture.h"
 
 /* Tokens: the secret is shown once and never stored; only the exact secret passes. */
@@ -120,6 +121,36 @@ test_audit(void **state)
 	pol_audit_free(rows, n);
 }
 
+/* Retention: only lines written before the cut go; the count is reported. */
+static void
+test_audit_prune(void **state)
+{
+	struct fx *f = *state;
+	struct pol_audit *rows;
+	uint64_t removed = 99, cut;
+	size_t n;
+
+	assert_int_equal(pol_audit_append(f->st, "admin", "create", "hosts/old", NULL), 0);
+	assert_int_equal(pol_audit_append(f->st, "admin", "update", "hosts/old", NULL), 0);
+	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);
+	cut = rows[0].ts_ms + 1; /* after both */
+	pol_audit_free(rows, n);
+	/* nothing before the first line */
+	assert_int_equal(pol_audit_prune(f->st, 1, &removed), 0);
+	assert_int_equal(removed, 0);
+	/* a line written after the cut survives: wait until the wall clock has passed it */
+	while (util_wall_ms() <= cut)
+		;
+	assert_int_equal(pol_audit_append(f->st, "admin", "delete", "hosts/new", NULL), 0);
+	assert_int_equal(pol_audit_prune(f->st, cut, &removed), 0);
+	assert_int_equal(removed, 2);
+	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].resource, "hosts/new");
+	pol_audit_free(rows, n);
+	assert_int_equal(pol_audit_prune(f->st, cut, NULL), 0);
+}
+
 static void
 test_reputation(void **state)
 {
@@ -180,6 +211,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
 	};
 
