@@ -477,10 +477,8 @@ refuse(struct alg_conn *c, enum refusal why, const char *outcome)
 	}
 	shutdown(c->cfd, SHUT_WR);
 	if (c->bfd != -1) {
-		if (c->flags & CF_BWATCH)
-			ev_io_del(w->loop, c->bfd);
+		ev_io_close(w->loop, c->bfd);
 		c->flags &= (uint8_t)~CF_BWATCH;
-		close(c->bfd);
 		c->bfd = -1;
 	}
 	FREE_AND_NULL(c->buf);

@@ -56,3 +56,29 @@ wait_for() {
 	done
 	return 1
 }
+
+# gw_topology PUB GW PRIV: three namespaces, public -- gateway -- private, as the PBRA tests
+# use them: PUB eth0 100.64.0.10/24 (route to 100.64.1.0/24 via the gateway), GW wan0
+# 100.64.0.1/24 + 100.64.1.130/32 and lan0 192.168.0.1/24 (forwarding on), PRIV eth0
+# 192.168.0.100/24 (default via the gateway). The caller adds its own extra addresses and
+# registers the cleanup. Returns non-zero when the namespaces cannot be made.
+gw_topology() {
+	local pub=$1 gw=$2 priv=$3 ns
+	ip netns add "$pub" && ip netns add "$gw" && ip netns add "$priv" || return 1
+	ip -n "$gw" link add wan0 type veth peer name eth0 netns "$pub"
+	ip -n "$gw" link add lan0 type veth peer name eth0 netns "$priv"
+	for ns in "$pub" "$gw" "$priv"; do
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set eth0 up 2>/dev/null
+	done
+	ip -n "$gw" link set wan0 up
+	ip -n "$gw" link set lan0 up
+	ip -n "$pub" addr add 100.64.0.10/24 dev eth0
+	ip -n "$pub" route add 100.64.1.0/24 via 100.64.0.1
+	ip -n "$gw" addr add 100.64.0.1/24 dev wan0
+	ip -n "$gw" addr add 100.64.1.130/32 dev wan0
+	ip -n "$gw" addr add 192.168.0.1/24 dev lan0
+	ip -n "$priv" addr add 192.168.0.100/24 dev eth0
+	ip -n "$priv" route add default via 192.168.0.1
+	ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
+}

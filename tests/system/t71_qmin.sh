@@ -23,24 +23,11 @@ RP=
 UB=
 SP=
 at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$UB\" ] && kill \$UB; [ -n \"\$SP\" ] && kill \$SP; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
-for ns in $PUB $GW $PRIV; do ip -n $ns link set lo up; ip -n $ns link set eth0 up 2>/dev/null; done
-ip -n $GW link set wan0 up
-ip -n $GW link set lan0 up
+gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public side: a client .10, the resolver .53, another source .54
-ip -n $PUB addr add 100.64.0.10/24 dev eth0
 ip -n $PUB addr add 100.64.0.53/32 dev eth0
 ip -n $PUB addr add 100.64.0.54/32 dev eth0
-ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
-ip -n $GW addr add 100.64.0.1/24 dev wan0
-ip -n $GW addr add 100.64.1.130/32 dev wan0
-ip -n $GW addr add 192.168.0.1/24 dev lan0
-ip -n $PRIV addr add 192.168.0.100/24 dev eth0
 ip -n $PRIV addr add 192.168.0.101/24 dev eth0
-ip -n $PRIV route add default via 192.168.0.1
-ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1
 ip netns exec $PRIV timeout 300 socat TCP-LISTEN:80,bind=192.168.0.101,reuseaddr,fork \
 	SYSTEM:'echo www-ok' >/dev/null 2>&1 &
 SP=$!
