@@ -51,6 +51,7 @@ static int check(struct ctl *c, struct resp *r, int expect);
 static int cmd_list(struct ctl *c, const char *path, const char *const *cols);
 static void print_table(json_t *items, const char *const *cols);
 static char *urlenc(const char *s);
+static void put_body(const struct resp *r);
 
 static void
 usage(FILE *f)
@@ -408,13 +409,23 @@ print_table(json_t *items, const char *const *cols)
 	}
 }
 
+/* A response body as it came, ending with a newline so that the shell prompt or the next
+ * command's output starts on a line of its own. */
+static void
+put_body(const struct resp *r)
+{
+	fwrite(r->body, 1, r->len, stdout);
+	if (r->len > 0 && r->body[r->len - 1] != '\n')
+		fputc('\n', stdout);
+}
+
 static int
 show_json(struct ctl *c, struct resp *r, const char *const *cols)
 {
 	json_t *j = json_loadb(r->body, r->len, 0, NULL);
 
 	if (c->json || !j) {
-		fwrite(r->body, 1, r->len, stdout);
+		put_body(r);
 		json_decref(j);
 		return EXIT_OK;
 	}
@@ -722,7 +733,7 @@ run(struct ctl *c, int argc, char **argv)
 		if (rc == 0 && !c->json)
 			printf("imported %s\n", argv[1]);
 		else if (rc == 0)
-			fwrite(r.body, 1, r.len, stdout);
+			put_body(&r);
 		free(r.body);
 		return rc;
 	} else if (strcmp(cmd, "token") == 0 && argc >= 3) {
@@ -756,7 +767,7 @@ run(struct ctl *c, int argc, char **argv)
 		free(body);
 		if (rc < 0)
 			return EXIT_CONNECT;
-		fwrite(r.body, 1, r.len, stdout);
+		put_body(&r);
 		rc = r.status >= 200 && r.status < 300 ? EXIT_OK : EXIT_API;
 		if (rc)
 			fprintf(stderr, "rgwctl: HTTP %d\n", r.status);
