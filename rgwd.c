@@ -49,9 +49,9 @@ struct rgwd {
 	uint64_t started_ms;
 	struct nat *nat;      /* pool, nftables table, NFQUEUE admission */
 	struct nat_rep *rep;  /* reputation evidence and PBRA admission */
-	uint64_t rep_timer;   /* next period transition / save */
+	uint64_t rep_timer;   /* next period transition */
+	uint64_t save_timer;  /* next save of the reputation state */
 	uint64_t audit_timer; /* daily audit-log pruning */
-	uint64_t rep_next_save_ms;
 	struct api *api;
 	struct alg *alg; /* ALG subsystem, NULL when disabled */
 };
@@ -76,6 +76,8 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
 			     const int64_t *service_ids, size_t n);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void on_save_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void rep_save_soon(struct rgwd *d);
 static void on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
@@ -360,9 +362,16 @@ apply_policy(struct rgwd *d, struct pol_snap *snap)
 			return rc;
 	}
 	/* --- end nat */
-	/* --- reputation: resolver groups, brackets and flags of the new policy */
-	if (d->rep != NULL && nat_rep_apply(d->rep, snap) < 0)
-		return -ENOMEM;
+	/* --- reputation: resolver groups, brackets and flags of the new policy; a group whose
+	 * initial_reputation changed restarts, and the store must not keep its old evidence */
+	if (d->rep != NULL) {
+		int restarted = nat_rep_apply(d->rep, snap);
+
+		if (restarted < 0)
+			return -ENOMEM;
+		if (restarted > 0)
+			rep_save_soon(d);
+	}
 
 	/* --- dns: name index from the snapshot --- */
 	if (d->dns != NULL && dns_apply(d->dns, snap) < 0) {
@@ -554,7 +563,7 @@ on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg)
 }
 /* --- end audit retention */
 
-/* Every [reputation] period: age the evidence; every save_interval: persist it. */
+/* Every [reputation] period: age the evidence. */
 static void
 on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
 {
@@ -562,13 +571,32 @@ on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	nat_rep_transition(d->rep);
-	if (ev_now_ms(loop) >= d->rep_next_save_ms) {
-		if (nat_rep_save(d->rep, d->store) < 0)
-			log_warnx("rgwd: cannot save the reputation state");
-		d->rep_next_save_ms =
-			ev_now_ms(loop) + (uint64_t)d->conf.rep_save_interval_s * 1000;
-	}
 	d->rep_timer = ev_timer_add(loop, (uint64_t)d->conf.rep_period_s * 1000, on_rep_timer, d);
+}
+
+/* Every [reputation] save_interval, on its own timer whatever the period: persist the
+ * evidence, so that a crash loses at most one interval of it. */
+static void
+on_save_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+
+	(void)id;
+	if (nat_rep_save(d->rep, d->store) < 0)
+		log_warnx("rgwd: cannot save the reputation state");
+	d->save_timer =
+		ev_timer_add(loop, (uint64_t)d->conf.rep_save_interval_s * 1000, on_save_timer, d);
+}
+
+/* Save at the next loop turn: a policy apply may run inside the API's write transaction,
+ * and the save needs its own. */
+static void
+rep_save_soon(struct rgwd *d)
+{
+	if (d->save_timer == 0)
+		return; /* not started yet: the load that follows start-up applies the policy */
+	ev_timer_del(d->loop, d->save_timer);
+	d->save_timer = ev_timer_add(d->loop, 0, on_save_timer, d);
 }
 
 static void
@@ -748,7 +776,6 @@ main(int argc, char **argv)
 		goto out;
 	}
 	nat_set_hooks(d.nat, nat_rep_admit, nat_rep_binding_end, d.rep);
-	d.rep_next_save_ms = util_mono_ms() + (uint64_t)d.conf.rep_save_interval_s * 1000;
 	d.rep_timer = ev_timer_add(d.loop, (uint64_t)d.conf.rep_period_s * 1000, on_rep_timer, &d);
 	/* --- audit retention */
 	if (d.conf.api_audit_retention_days > 0)
@@ -793,6 +820,8 @@ main(int argc, char **argv)
 		goto out;
 	if (nat_rep_load(d.rep, d.store) < 0)
 		log_warnx("rgwd: cannot restore the reputation state; starting from policy");
+	d.save_timer = ev_timer_add(d.loop, (uint64_t)d.conf.rep_save_interval_s * 1000,
+				    on_save_timer, &d);
 
 	/* api: after the policy is in force, so that the first answer reflects it. */
 	if (d.conf.api_enable) {
@@ -836,10 +865,14 @@ out:
 	dns_free(d.dns); /* dns */
 	dns_aliases_free(d.aliases);
 	nat_free(d.nat); /* --- nat: removes the table */
-	if (d.rep != NULL && d.store != NULL && nat_rep_save(d.rep, d.store) < 0)
+	/* Only once the saved state was restored (save_timer is armed then): an engine that
+	 * never loaded it would overwrite the stored evidence with fresh windows. */
+	if (d.save_timer != 0 && nat_rep_save(d.rep, d.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
 	if (d.rep_timer)
 		ev_timer_del(d.loop, d.rep_timer);
+	if (d.save_timer)
+		ev_timer_del(d.loop, d.save_timer);
 	if (d.audit_timer)
 		ev_timer_del(d.loop, d.audit_timer);
 	nat_rep_free(d.rep);

@@ -15,7 +15,8 @@
 static json_t *admission_json(const struct pol_snap *s);
 static void admission_write(struct api_req *r, bool partial);
 static int replace_brackets(struct api_req *r, const struct pol_snap *s, const json_t *arr);
-static json_t *reputation_json(const struct pol_reputation *rep);
+static json_t *reputation_json(struct api_req *r, const struct pol_reputation *rep);
+static double row_prior(struct api_req *r, const struct pol_reputation *rep);
 static bool parse_rep_kind(struct api_req *r, enum pol_rep_kind *kind);
 
 /* ---- /hosts/{host}/groups ---- */
@@ -309,25 +310,48 @@ api_h_admission_patch(struct api_req *r)
 json_t *
 api_reputation_json(enum pol_rep_kind kind, const char *key, const struct pol_rep_window *w)
 {
-	json_t *o =
-		json_pack("{s:s,s:s,s:f,s:o,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i}}", "kind",
-			  pol_rep_kind_name(kind), "key", key, "value", pol_rep_window_value(w),
-			  "override", w->has_override ? json_real(w->override_value) : json_null(),
-			  "periods", (int)w->periods, "previous", "initial", w->prev.initial, "ok",
-			  (int)w->prev.ok, "nok", (int)w->prev.nok, "neutral", (int)w->prev.neutral,
-			  "current", "initial", w->cur.initial, "ok", (int)w->cur.ok, "nok",
-			  (int)w->cur.nok, "neutral", (int)w->cur.neutral);
+	json_t *o = json_pack(
+		"{s:s,s:s,s:f,s:f,s:o,s:i,s:{s:f,s:i,s:i,s:i},s:{s:f,s:i,s:i,s:i}}", "kind",
+		pol_rep_kind_name(kind), "key", key, "value", pol_rep_window_value(w), "prior",
+		w->prior, "override", w->has_override ? json_real(w->override_value) : json_null(),
+		"periods", (int)w->periods, "previous", "initial", w->prev.initial, "ok",
+		(int)w->prev.ok, "nok", (int)w->prev.nok, "neutral", (int)w->prev.neutral,
+		"current", "initial", w->cur.initial, "ok", (int)w->cur.ok, "nok", (int)w->cur.nok,
+		"neutral", (int)w->cur.neutral);
 
 	return o;
 }
 
+/*
+ * The prior of a persisted row, as the engine would restore it: the initial_reputation of
+ * the resolver group of that name in the policy in force, else neutral (learned entities).
+ */
+static double
+row_prior(struct api_req *r, const struct pol_reputation *rep)
+{
+	struct pol_snap *s = NULL;
+	double prior = POL_REP_NEUTRAL;
+
+	if (rep->kind != POL_REP_RESOLVER_GROUP)
+		return prior;
+	if (r->api->hooks.snapshot)
+		s = r->api->hooks.snapshot(r->api->arg);
+	else if (pol_store_snapshot(r->api->st, &s) < 0)
+		return prior;
+	for (size_t i = 0; s != NULL && i < s->n_resolver_groups; i++)
+		if (strcmp(s->resolver_groups[i].name, rep->key) == 0)
+			prior = s->resolver_groups[i].initial_reputation;
+	pol_snap_unref(s);
+	return prior;
+}
+
 static json_t *
-reputation_json(const struct pol_reputation *rep)
+reputation_json(struct api_req *r, const struct pol_reputation *rep)
 {
 	struct pol_rep_window w;
 	json_t *o;
 
-	pol_rep_window_from_row(&w, rep);
+	pol_rep_window_from_row(&w, rep, row_prior(r, rep));
 	o = api_reputation_json(rep->kind, rep->key, &w);
 	if (o)
 		json_object_set_new(o, "updated_ms", json_integer((json_int_t)rep->updated_ms));
@@ -437,7 +461,7 @@ api_h_reputation_list(struct api_req *r)
 		if ((kind_s && rows[i].kind != kind) ||
 		    (live && live_has(live, pol_rep_kind_name(rows[i].kind), rows[i].key)))
 			continue;
-		o = reputation_json(&rows[i]);
+		o = reputation_json(r, &rows[i]);
 		if (o)
 			json_object_set_new(o, "live", json_false());
 		json_array_append_new(items, o);
@@ -504,7 +528,7 @@ api_h_reputation_get(struct api_req *r)
 	else if (rc < 0)
 		api_reply_store_err(r, rc, NULL, "reputation");
 	else {
-		json_t *o = reputation_json(&rep);
+		json_t *o = reputation_json(r, &rep);
 		if (o)
 			json_object_set_new(o, "live", json_false());
 		api_reply_entity(r, 200, o);
@@ -579,7 +603,7 @@ api_h_reputation_put(struct api_req *r)
 		return;
 	}
 	r->api->stats.writes++;
-	api_reply_entity(r, 200, reputation_json(&rep));
+	api_reply_entity(r, 200, reputation_json(r, &rep));
 }
 
 /* DELETE: forget the entity (persisted state and live evidence). */

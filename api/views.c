@@ -117,6 +117,10 @@ api_views_status(const struct api_views *d)
 				    json_integer((json_int_t)rs.trusted));
 		json_object_set_new(json_object_get(o, "reputation"), "queries_untrusted",
 				    json_integer((json_int_t)rs.untrusted));
+		json_object_set_new(json_object_get(o, "reputation"), "saves",
+				    json_integer((json_int_t)rs.saves));
+		json_object_set_new(json_object_get(o, "reputation"), "last_save_ms",
+				    json_integer((json_int_t)rs.last_save_ms));
 	}
 	if (d->aliases != NULL)
 		json_object_set_new(o, "aliases", aliases_json(d->aliases));
@@ -235,10 +239,11 @@ api_views_metrics(const struct api_views *d, struct buf *out)
 static int
 rep_to_json(void *arg, const struct nat_rep_entry *e)
 {
-	json_t *o = json_pack("{s:s, s:s, s:f, s:b, s:i, s:i, s:i}", "kind",
-			      pol_rep_kind_name(e->kind), "key", e->key, "value", e->value, "sla",
-			      e->sla, "ok", (int)(e->w.prev.ok + e->w.cur.ok), "nok",
-			      (int)(e->w.prev.nok + e->w.cur.nok), "periods", (int)e->w.periods);
+	json_t *o =
+		json_pack("{s:s, s:s, s:f, s:f, s:b, s:i, s:i, s:i}", "kind",
+			  pol_rep_kind_name(e->kind), "key", e->key, "value", e->value, "prior",
+			  e->w.prior, "sla", e->sla, "ok", (int)(e->w.prev.ok + e->w.cur.ok), "nok",
+			  (int)(e->w.prev.nok + e->w.cur.nok), "periods", (int)e->w.periods);
 
 	if (o == NULL)
 		return 1;

@@ -215,9 +215,13 @@ const struct conf_item conf_schema[] = {
 	  NULL },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
-	  "Seconds between reputation score updates.", NULL },
+	  "Seconds between reputation period transitions: evidence fades one third of the way "
+	  "back to each entity's prior.",
+	  NULL },
 	{ "reputation", "save_interval", CONF_T_INT, 1, 86400, "60", F(rep_save_interval_s), NULL,
-	  "Seconds between saves of the reputation state to the store.", NULL },
+	  "Seconds between saves of the reputation state to the store (and at shutdown): a "
+	  "crash loses at most this much evidence.",
+	  NULL },
 	{ NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
 };
 

@@ -258,6 +258,7 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 	struct rep_host *hosts = NULL;
 	struct pol_bracket *brackets = NULL;
 	size_t i, j, k;
+	int restarted = 0;
 
 	if (snap->n_resolver_groups) {
 		groups = calloc(snap->n_resolver_groups, sizeof(*groups));
@@ -274,13 +275,16 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 		g->initial = pg->initial_reputation;
 		pol_rep_window_init(&g->w, g->initial);
 		/* A group that keeps its name keeps its evidence; a changed initial value
-		 * restarts it. */
+		 * restarts it from the new prior (evidence gathered toward the old one would
+		 * take periods to fade to the new one). */
 		for (j = 0; j < r->n_groups; j++)
 			if (strcmp(r->groups[j].name, g->name) == 0) {
 				g->trusted = r->groups[j].trusted;
 				g->untrusted = r->groups[j].untrusted;
 				if (r->groups[j].initial == g->initial)
 					g->w = r->groups[j].w;
+				else
+					restarted++;
 			}
 		for (k = 0; k < snap->n_resolver_nodes; k++)
 			if (snap->resolver_nodes[k].group_id == pg->id)
@@ -328,7 +332,7 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 	r->n_brackets = snap->n_brackets;
 	r->unknown_groups = snap->admission.unknown_resolver_groups;
 	recompute_max(r);
-	return 0;
+	return restarted;
 fail:
 	if (groups)
 		free_groups(groups, snap->n_resolver_groups);
@@ -737,7 +741,12 @@ nat_rep_save(struct nat_rep *r, struct pol_store *st)
 		pol_store_rollback(st);
 		return c.rc;
 	}
-	return pol_store_commit(st);
+	rc = pol_store_commit(st);
+	if (rc == 0) {
+		r->stats.saves++;
+		r->stats.last_save_ms = c.now;
+	}
+	return rc;
 }
 
 int
@@ -766,9 +775,11 @@ nat_rep_load(struct nat_rep *r, struct pol_store *st)
 			n = pmap_get(&r->auto_groups, &p, POL_REP_NEUTRAL);
 			w = n ? &n->w : NULL;
 		}
-		/* State of entities that left the policy is dropped. */
+		/* State of entities that left the policy is dropped. The prior comes from the
+		 * policy in force: entity() gave a group's initial_reputation, the others are
+		 * learned and start neutral. */
 		if (w != NULL)
-			pol_rep_window_from_row(w, &rows[i]);
+			pol_rep_window_from_row(w, &rows[i], initial);
 	}
 	free(rows);
 	recompute_max(r);

@@ -44,6 +44,8 @@ struct nat_rep_stats {
 	uint64_t trusted, untrusted; /* WAN service queries (admission.log_untrusted) */
 	size_t n_groups, n_requestors, n_hosts;
 	size_t requestors_evicted;
+	uint64_t saves;	       /* completed nat_rep_save() calls */
+	uint64_t last_save_ms; /* wall clock of the last one, 0: none yet */
 };
 
 /* max_requestors bounds the requestor table (least recently seen evicted). NULL on ENOMEM. */
@@ -51,7 +53,9 @@ struct nat_rep *nat_rep_new(size_t max_requestors);
 void nat_rep_free(struct nat_rep *r);
 
 /* Take the resolver groups, brackets and admission flags from a policy snapshot. Groups keep
- * their state across applies when their name is unchanged. 0 or -ENOMEM. */
+ * their state across applies when their name and initial_reputation are unchanged; a group
+ * whose initial_reputation changed restarts from the new value (its prior). Returns the
+ * number of groups restarted (the caller may want to persist soon), or -ENOMEM. */
 int nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap);
 
 /* nat_admit_cb: admit or refuse an allocation at load_pct for class cls. */
@@ -75,7 +79,9 @@ int nat_rep_merge_resolvers(struct nat_rep *r, const struct addr *into, const st
 /* Period transition of every entity (every [reputation] period seconds). */
 void nat_rep_transition(struct nat_rep *r);
 
-/* Persistence: save every entity in one transaction / restore the saved state. */
+/* Persistence: save every entity in one transaction / restore the saved state. A restored
+ * entity fades toward the prior of the policy in force (the prior is not stored). The store
+ * must not be inside a transaction. */
 int nat_rep_save(struct nat_rep *r, struct pol_store *st);
 int nat_rep_load(struct nat_rep *r, struct pol_store *st);
 
@@ -85,7 +91,8 @@ void nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg);
 /* Pin (has_override) or unpin (!has_override) an entity's value. 0 or -ENOENT. */
 int nat_rep_override(struct nat_rep *r, enum pol_rep_kind kind, const char *key, bool has_override,
 		     double value);
-/* Forget an entity's evidence: back to its initial reputation. 0 or -ENOENT. */
+/* Forget an entity's evidence: back to its initial reputation (its prior), override
+ * cleared. 0 or -ENOENT. */
 int nat_rep_reset(struct nat_rep *r, enum pol_rep_kind kind, const char *key);
 void nat_rep_get_stats(const struct nat_rep *r, struct nat_rep_stats *out);
 

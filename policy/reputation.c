@@ -7,6 +7,7 @@
 #include "reputation.h"
 
 static double clamp01(double v);
+static double window_raw(const struct pol_rep_window *w);
 static double math_apply(enum pol_math m, double a, double b);
 static double threshold(const struct pol_bracket *b, enum pol_rep_class cls);
 
@@ -44,11 +45,27 @@ pol_rep_counters_value(const struct pol_rep_counters *c)
 }
 
 void
-pol_rep_window_init(struct pol_rep_window *w, double initial)
+pol_rep_window_init(struct pol_rep_window *w, double prior)
 {
 	memset(w, 0, sizeof(*w));
-	pol_rep_counters_init(&w->prev, initial);
-	pol_rep_counters_init(&w->cur, initial);
+	w->prior = clamp01(prior);
+	pol_rep_counters_init(&w->prev, w->prior);
+	pol_rep_counters_init(&w->cur, w->prior);
+}
+
+/*
+ * 0.25 * previous + 0.75 * current, computed as prior + weighted deviations: the same number,
+ * but two periods on the same side of the prior give a value on that side even after
+ * rounding, and two periods at the prior give the prior exactly (0.25 * 0.9 + 0.75 * 0.9 need
+ * not be 0.9).
+ */
+static double
+window_raw(const struct pol_rep_window *w)
+{
+	double p = w->prior;
+
+	return clamp01(p + POL_REP_WEIGHT_PREV * (pol_rep_counters_value(&w->prev) - p) +
+		       POL_REP_WEIGHT_CUR * (pol_rep_counters_value(&w->cur) - p));
 }
 
 double
@@ -56,8 +73,7 @@ pol_rep_window_value(const struct pol_rep_window *w)
 {
 	if (w->has_override)
 		return clamp01(w->override_value);
-	return clamp01(POL_REP_WEIGHT_PREV * pol_rep_counters_value(&w->prev) +
-		       POL_REP_WEIGHT_CUR * pol_rep_counters_value(&w->cur));
+	return window_raw(w);
 }
 
 void
@@ -84,17 +100,12 @@ pol_rep_window_event(struct pol_rep_window *w, enum pol_rep_event ev)
 void
 pol_rep_window_transition(struct pol_rep_window *w)
 {
-	double r = POL_REP_WEIGHT_PREV * pol_rep_counters_value(&w->prev) +
-		   POL_REP_WEIGHT_CUR * pol_rep_counters_value(&w->cur);
+	double d = window_raw(w) - w->prior;
 
-	r = clamp01(r);
-	/* Evidence fades: one third of the way back to neutral per period. */
-	if (r < POL_REP_NEUTRAL)
-		r += (POL_REP_NEUTRAL - r) / 3.0;
-	else
-		r -= (r - POL_REP_NEUTRAL) / 3.0;
+	/* Evidence fades: one third of the way back to the prior per period. d - d / 3 keeps
+	 * the sign of d, so the new period starts on the side of the prior the evidence put it. */
 	w->prev = w->cur;
-	pol_rep_counters_init(&w->cur, r);
+	pol_rep_counters_init(&w->cur, w->prior + (d - d / 3.0));
 	if (w->periods < UINT32_MAX)
 		w->periods++;
 }
@@ -140,15 +151,19 @@ pol_rep_window_to_row(const struct pol_rep_window *w, struct pol_reputation *row
 }
 
 void
-pol_rep_window_from_row(struct pol_rep_window *w, const struct pol_reputation *row)
+pol_rep_window_from_row(struct pol_rep_window *w, const struct pol_reputation *row, double prior)
 {
 	memset(w, 0, sizeof(*w));
+	w->prior = clamp01(prior);
 	w->periods = row->periods;
-	w->prev.initial = clamp01(row->prev_initial);
+	/* Before its first transition a window's periods both start from the prior, by
+	 * construction; a stored value that differs was written under another prior (or by an
+	 * override of an entity not seen yet) and is not evidence. */
+	w->prev.initial = row->periods ? clamp01(row->prev_initial) : w->prior;
 	w->prev.ok = row->prev_ok;
 	w->prev.nok = row->prev_nok;
 	w->prev.neutral = row->prev_neutral;
-	w->cur.initial = clamp01(row->cur_initial);
+	w->cur.initial = row->periods ? clamp01(row->cur_initial) : w->prior;
 	w->cur.ok = row->cur_ok;
 	w->cur.nok = row->cur_nok;
 	w->cur.neutral = row->cur_neutral;

@@ -17,7 +17,17 @@
  *
  * Window (uStateDNSGroup / uStateDNSHost): value = 0.25 * previous + 0.75 * current.
  * A period transition (every [reputation] period seconds) ages the window value one third of
- * the way toward the neutral 0.45 and starts a new current period from it.
+ * the way toward the window's prior and starts a new current period from it. The prior is the
+ * entity's configured starting value: a resolver group's initial_reputation, the neutral 0.45
+ * for learned entities (requestors, auto groups, hosts). The original aged toward 0.45 for
+ * everyone, so a resolver group configured above neutral lost standing with a perfect record.
+ *
+ * Guarantees (exact, in floating point: every step works on the deviation from the prior,
+ * whose sign rounding cannot flip):
+ *   - a window that only ever saw OK and neutral events is never below its prior;
+ *   - one that only ever saw NOK and neutral events is never above it;
+ *   - an idle window converges to its prior (deviation x ~0.73 per period), and a window
+ *     that is at its prior stays exactly there.
  */
 
 #define POL_REP_NEUTRAL	       0.45
@@ -41,6 +51,7 @@ struct pol_rep_counters {
 
 struct pol_rep_window {
 	struct pol_rep_counters prev, cur;
+	double prior; /* where evidence fades to (not persisted: it comes from policy) */
 	uint32_t periods;
 	bool has_override; /* administrative override: the value is pinned */
 	double override_value;
@@ -50,20 +61,27 @@ struct pol_rep_window {
 void pol_rep_counters_init(struct pol_rep_counters *c, double initial);
 double pol_rep_counters_value(const struct pol_rep_counters *c);
 
-void pol_rep_window_init(struct pol_rep_window *w, double initial);
+/* A fresh window: both periods start from prior (clamped to [0, 1]), which is also where
+ * its evidence will fade to. */
+void pol_rep_window_init(struct pol_rep_window *w, double prior);
 /* The window value in [0, 1] (the override when set). */
 double pol_rep_window_value(const struct pol_rep_window *w);
 void pol_rep_window_event(struct pol_rep_window *w, enum pol_rep_event ev);
-/* End of a period: previous <- current, current <- new counters from the aged value. */
+/* End of a period: previous <- current, current <- new counters whose initial value is the
+ * window value aged one third of the way toward the prior. The override is not involved. */
 void pol_rep_window_transition(struct pol_rep_window *w);
-/* Merge src into dst (resolver cluster discovery): both brought to the larger period count,
- * then the counters of src replayed into dst (its dummy neutral events included, as the
- * original does). */
+/* Merge src into dst (resolver cluster discovery): both brought to the larger period count
+ * (each aged toward its own prior), then the counters of src replayed into dst (its dummy
+ * neutral events included, as the original does). dst keeps its prior and override. */
 void pol_rep_window_merge(struct pol_rep_window *dst, const struct pol_rep_window *src);
 
-/* Conversion to and from the persisted row (kind and key are the caller's). */
+/* Conversion to and from the persisted row (kind and key are the caller's). The prior is not
+ * stored: from_row takes it from the caller (the entity's current policy). A row that never
+ * transitioned (periods 0) starts both periods from that prior, whatever its stored initial
+ * values say (an override saved before any evidence, or a prior changed since). */
 void pol_rep_window_to_row(const struct pol_rep_window *w, struct pol_reputation *row);
-void pol_rep_window_from_row(struct pol_rep_window *w, const struct pol_reputation *row);
+void pol_rep_window_from_row(struct pol_rep_window *w, const struct pol_reputation *row,
+			     double prior);
 
 /* Service classes of §3.7 (same order as nat_svc_class). */
 enum pol_rep_class {

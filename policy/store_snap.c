@@ -9,6 +9,12 @@
 
 static const char sql_hg_list[] = "SELECT host_id, group_id FROM host_groups "
 				  "ORDER BY host_id, group_id";
+static const char sql_rep_forget_prior[] =
+	"DELETE FROM reputation WHERE kind = 'resolver_group' AND key = ?1 AND EXISTS "
+	"(SELECT 1 FROM resolver_groups WHERE name = ?1 AND initial_reputation <> ?2)";
+
+static int forget_changed_priors(struct pol_store *st, const struct pol_snap *snap,
+				 struct pol_err *e);
 
 static int
 host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
@@ -177,6 +183,30 @@ fix_resolver_node(void *row, const void *ctx)
 			     sizeof(*m->s->resolver_groups), m->rgroups, n->group_id);
 }
 
+/*
+ * The saved evidence of a resolver group whose initial_reputation the new policy changes is
+ * forgotten, as the live engine restarts such a group (nat_rep_apply): restored under the
+ * new prior it would describe a group that no longer exists. Matters when the daemon is not
+ * running (rgwd --import); the live engine saves its restarted state right after an apply.
+ */
+static int
+forget_changed_priors(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e)
+{
+	for (size_t i = 0; i < snap->n_resolver_groups; i++) {
+		sqlite3_stmt *q = pol_store_stmt(st, sql_rep_forget_prior);
+		int rc;
+
+		if (q == NULL)
+			return -EIO;
+		sqlite3_bind_text(q, 1, snap->resolver_groups[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_double(q, 2, snap->resolver_groups[i].initial_reputation);
+		rc = pol_store_step_done(st, q, "reputation", e);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int
 pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e)
 {
@@ -191,8 +221,11 @@ pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct po
 	};
 	const struct pol_snap *s = snap;
 	struct id_maps m = { .s = snap };
-	int rc = -ENOMEM;
+	int rc = forget_changed_priors(st, snap, e);
 
+	if (rc != 0)
+		return rc;
+	rc = -ENOMEM;
 	for (size_t i = 0; i < ARRAY_SIZE(wipe); i++) {
 		sqlite3_stmt *q = pol_store_stmt(st, wipe[i]);
 

@@ -90,7 +90,12 @@ SCHEMAS = {
                           "nodes": {"type": "array", "items": S}}, ["name"], extra=True),
     "ResolverNode": obj({"id": ID, "prefix": S}, ["prefix"]),
     "Reputation": obj({"kind": {"type": "string"}, "key": S, "override":
-                       {"type": "number", "nullable": True}}, ["kind", "key"], extra=True),
+                       {"type": "number", "nullable": True},
+                       "value": {"type": "number", "minimum": 0, "maximum": 1},
+                       "prior": {"type": "number", "minimum": 0, "maximum": 1, "description":
+                                 "where evidence fades to: a resolver group's "
+                                 "initial_reputation, 0.45 for learned entities"}},
+                      ["kind", "key"], extra=True),
     "ReputationOverride": obj({"override": {"type": "number", "nullable": True,
                                             "minimum": 0, "maximum": 1}}, ["override"]),
     "TokenRequest": obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"],

@@ -56,6 +56,16 @@ wait_for() {
 	done
 	return 1
 }
+# poll SECONDS command...: run the command every 0.2 s until it succeeds (0) or the deadline
+# passes (1). For conditions the daemon reaches in its own time: never a fixed sleep.
+poll() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
 
 # gw_topology PUB GW PRIV: three namespaces, public -- gateway -- private, as the PBRA tests
 # use them: PUB eth0 100.64.0.10/24 (route to 100.64.1.0/24 via the gateway), GW wan0

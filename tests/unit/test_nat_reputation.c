@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "nat/reputation.h"
+#include "policy_fixture.h"
 
 struct found {
 	const char *key;
 	double value;
 	bool hit;
+	struct nat_rep_entry e;
 };
 
 static int
@@ -29,15 +32,26 @@ find_cb(void *arg, const struct nat_rep_entry *e)
 	if (strcmp(e->key, f->key) == 0) {
 		f->value = e->value;
 		f->hit = true;
+		f->e = *e;
 		return 1;
 	}
 	return 0;
 }
 
+static struct pol_rep_window
+window_of(struct nat_rep *r, const char *key)
+{
+	struct found f = { .key = key, .value = -1 };
+
+	nat_rep_foreach(r, find_cb, &f);
+	assert_true(f.hit);
+	return f.e.w;
+}
+
 static double
 value_of(struct nat_rep *r, const char *key)
 {
-	struct found f = { key, -1, false };
+	struct found f = { .key = key, .value = -1 };
 
 	nat_rep_foreach(r, find_cb, &f);
 	assert_true(f.hit);
@@ -236,6 +250,284 @@ test_transition_and_apply_keep_state(void **state)
 	pol_snap_unref(s);
 }
 
+/*
+ * An SLA group configured at 0.9 whose bindings are used (and whose requestors' unused SLA
+ * bindings blame the requestor): at no phase of the period is it below 0.9, and an idle
+ * group stays exactly at its configured value. With evidence fading toward the neutral 0.45
+ * the first was 0.85 and the second 0.7875 right after a transition.
+ */
+static void
+test_sla_group_holds_prior_at_every_phase(void **state)
+{
+	struct pol_snap *s = make_snap(false);
+	struct nat_rep *r = nat_rep_new(100);
+	struct nat_binding_info b;
+	int p, i;
+
+	(void)state;
+	s->resolver_groups[0].initial_reputation = 0.9;
+	s->resolver_groups[1].initial_reputation = 0.7;
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	for (p = 0; p < 40; p++) {
+		for (i = 0; i < 5; i++) {
+			binding(&b, "100.64.0.1", "10.10.0.0/24", true);
+			nat_rep_binding_end(r, &b, i == 4 ? NAT_BINDING_EXPIRED : NAT_BINDING_USED);
+			assert_true(value_of(r, "sla") >= 0.9);
+		}
+		nat_rep_transition(r);
+		assert_true(value_of(r, "sla") >= 0.9);
+		assert_true(value_of(r, "other") == 0.7); /* idle: exactly its prior */
+		assert_true(window_of(r, "other").prior == 0.7);
+	}
+	/* the requestor is learned: neutral prior; blamed for 1 in 5, credited for 4 */
+	assert_true(window_of(r, "10.10.0.0/24").prior == POL_REP_NEUTRAL);
+	/* the host's view: only NOKs, below neutral, returning to it when idle */
+	assert_true(value_of(r, "test.gwa.demo") < POL_REP_NEUTRAL);
+	for (p = 0; p < 200; p++)
+		nat_rep_transition(r);
+	assert_true(fabs(value_of(r, "test.gwa.demo") - POL_REP_NEUTRAL) < 1e-9);
+	assert_true(fabs(value_of(r, "sla") - 0.9) < 1e-9 && value_of(r, "sla") >= 0.9);
+	nat_rep_free(r);
+	pol_snap_unref(s);
+}
+
+/* A changed initial_reputation restarts the group from the new prior; an unchanged one
+ * keeps the evidence. nat_rep_apply says how many restarted. */
+static void
+test_apply_changed_initial_restarts(void **state)
+{
+	struct pol_snap *s = make_snap(false);
+	struct nat_rep *r = nat_rep_new(100);
+	struct nat_binding_info b;
+	double before;
+	int i;
+
+	(void)state;
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	binding(&b, "1.1.4.1", NULL, false);
+	for (i = 0; i < 4; i++)
+		nat_rep_binding_end(r, &b, NAT_BINDING_EXPIRED);
+	nat_rep_transition(r);
+	before = value_of(r, "other");
+	assert_true(before < 0.45);
+	s->resolver_groups[0].sla = false; /* not the initial value: kept */
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	assert_true(value_of(r, "other") == before);
+	s->resolver_groups[1].initial_reputation = 0.8;
+	assert_int_equal(nat_rep_apply(r, s), 1);
+	assert_true(value_of(r, "other") == 0.8);
+	assert_int_equal(window_of(r, "other").periods, 0);
+	for (i = 0; i < 10; i++)
+		nat_rep_transition(r);
+	assert_true(value_of(r, "other") == 0.8);
+	nat_rep_free(r);
+	pol_snap_unref(s);
+}
+
+/* Reset returns to the entity's prior: the configured value for a group, neutral for a
+ * learned entity. */
+static void
+test_reset_returns_to_prior(void **state)
+{
+	struct pol_snap *s = make_snap(true);
+	struct nat_rep *r = nat_rep_new(100);
+	struct nat_binding_info b;
+	int i;
+
+	(void)state;
+	s->resolver_groups[0].initial_reputation = 0.9;
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	binding(&b, "100.64.0.1", NULL, false); /* no requestor: the group is blamed */
+	for (i = 0; i < 6; i++)
+		nat_rep_binding_end(r, &b, NAT_BINDING_EXPIRED);
+	binding(&b, "203.0.113.9", NULL, false);
+	nat_rep_binding_end(r, &b, NAT_BINDING_USED);
+	nat_rep_transition(r);
+	assert_true(value_of(r, "sla") < 0.9);
+	assert_true(value_of(r, "resolver:203.0.113.9") > 0.45);
+	assert_int_equal(nat_rep_reset(r, POL_REP_RESOLVER_GROUP, "sla"), 0);
+	assert_int_equal(nat_rep_reset(r, POL_REP_RESOLVER_GROUP, "resolver:203.0.113.9"), 0);
+	assert_true(value_of(r, "sla") == 0.9);
+	assert_true(value_of(r, "resolver:203.0.113.9") == 0.45);
+	nat_rep_transition(r);
+	assert_true(value_of(r, "sla") == 0.9);
+	assert_true(value_of(r, "resolver:203.0.113.9") == 0.45);
+	nat_rep_free(r);
+	pol_snap_unref(s);
+}
+
+/* Cluster discovery: the asker's group absorbs the issuer's evidence and keeps its own
+ * prior (an auto group fades to neutral, not to the SLA group's 0.9). */
+static void
+test_merge_keeps_target_prior(void **state)
+{
+	struct pol_snap *s = make_snap(true);
+	struct nat_rep *r = nat_rep_new(100);
+	struct nat_binding_info b;
+	struct addr into, from;
+	int i;
+
+	(void)state;
+	s->resolver_groups[0].initial_reputation = 0.9;
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	binding(&b, "100.64.0.1", "10.10.0.0/24", true);
+	nat_rep_binding_end(r, &b, NAT_BINDING_USED);
+	nat_rep_transition(r);
+	assert_int_equal(addr_parse("203.0.113.7", &into), 0);
+	assert_int_equal(addr_parse("100.64.0.1", &from), 0);
+	assert_int_equal(nat_rep_merge_resolvers(r, &into, &from), 0);
+	assert_true(window_of(r, "resolver:203.0.113.7").prior == 0.45);
+	assert_int_equal(window_of(r, "resolver:203.0.113.7").periods, 1);
+	assert_true(value_of(r, "resolver:203.0.113.7") > 0.45);
+	assert_true(window_of(r, "sla").prior == 0.9);
+	for (i = 0; i < 200; i++)
+		nat_rep_transition(r);
+	assert_true(fabs(value_of(r, "resolver:203.0.113.7") - 0.45) < 1e-9);
+	assert_true(fabs(value_of(r, "sla") - 0.9) < 1e-9);
+	nat_rep_free(r);
+	pol_snap_unref(s);
+}
+
+struct cmp_ctx {
+	struct nat_rep *other;
+	int n;
+};
+
+static int
+same_cb(void *arg, const struct nat_rep_entry *e)
+{
+	struct cmp_ctx *c = arg;
+	struct pol_rep_window w = window_of(c->other, e->key);
+
+	if (memcmp(&w, &e->w, sizeof(w)) != 0)
+		fail_msg("%s: restored window differs", e->key);
+	c->n++;
+	return 0;
+}
+
+/* Every entity of a identical to its namesake in b (prior included); count of a's. */
+static int
+assert_same(struct nat_rep *a, struct nat_rep *b)
+{
+	struct cmp_ctx c = { b, 0 };
+
+	nat_rep_foreach(a, same_cb, &c);
+	return c.n;
+}
+
+/*
+ * Save and load: every kind of entity comes back identical, prior included (the prior is
+ * not stored: groups take it from the policy, learned entities are neutral), and keeps
+ * ageing in step with the engine that saved it. A row that never transitioned (an override
+ * written for a group before any evidence) starts from the group's prior.
+ */
+static void
+test_save_load_keeps_prior(void **state)
+{
+	struct pol_snap *s = make_snap(true);
+	struct nat_rep *a = nat_rep_new(100), *b = nat_rep_new(100), *c = nat_rep_new(100);
+	struct pol_reputation row;
+	struct nat_binding_info bi;
+	struct pol_err e = { 0 };
+	struct pol_store *st;
+	char *dir = fx_tmpdir(), path[512];
+	int i;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/rep.db", dir);
+	st = pol_store_open(path, &e);
+	assert_non_null(st);
+	s->resolver_groups[0].initial_reputation = 0.9;
+	assert_int_equal(nat_rep_apply(a, s), 0);
+	for (i = 0; i < 3; i++) {
+		binding(&bi, "100.64.0.1", "10.10.0.0/24", true);
+		nat_rep_binding_end(a, &bi, NAT_BINDING_USED);
+		binding(&bi, "1.1.4.2", NULL, false);
+		nat_rep_binding_end(a, &bi, NAT_BINDING_EXPIRED);
+		binding(&bi, "203.0.113.9", "10.20.0.0/24", false);
+		nat_rep_binding_end(a, &bi, NAT_BINDING_EXPIRED);
+		nat_rep_transition(a);
+	}
+	assert_int_equal(nat_rep_override(a, POL_REP_REQUESTOR, "10.30.0.0/24", true, 0.2), 0);
+	assert_int_equal(nat_rep_save(a, st), 0);
+	assert_int_equal(nat_rep_apply(b, s), 0);
+	assert_int_equal(nat_rep_load(b, st), 0);
+	/* sla, other, auto group, 3 requestors, host */
+	assert_int_equal(assert_same(a, b), 7);
+	assert_int_equal(assert_same(b, a), 7);
+	assert_true(window_of(b, "sla").prior == 0.9);
+	assert_true(window_of(b, "resolver:203.0.113.9").prior == 0.45);
+	for (i = 0; i < 30; i++) {
+		nat_rep_transition(a);
+		nat_rep_transition(b);
+	}
+	assert_int_equal(assert_same(a, b), 7);
+	assert_true(value_of(b, "sla") >= 0.9);
+
+	/* an override row written before any evidence (as PUT /reputation does for an entity
+	 * it does not know yet): stored initials are neutral, the group's prior is 0.9 */
+	memset(&row, 0, sizeof(row));
+	row.kind = POL_REP_RESOLVER_GROUP;
+	util_strlcpy(row.key, "sla", sizeof(row.key));
+	row.prev_initial = row.cur_initial = 0.45;
+	row.prev_neutral = row.cur_neutral = 5;
+	row.has_override = true;
+	row.override_value = 0.5;
+	assert_int_equal(pol_reputation_save(st, &row), 0);
+	assert_int_equal(nat_rep_apply(c, s), 0);
+	assert_int_equal(nat_rep_load(c, st), 0);
+	assert_true(value_of(c, "sla") == 0.5);
+	assert_int_equal(nat_rep_override(c, POL_REP_RESOLVER_GROUP, "sla", false, 0), 0);
+	assert_true(value_of(c, "sla") == 0.9);
+	nat_rep_transition(c);
+	assert_true(value_of(c, "sla") == 0.9);
+
+	nat_rep_free(a);
+	nat_rep_free(b);
+	nat_rep_free(c);
+	pol_store_close(st);
+	fx_rmdir(dir);
+	pol_snap_unref(s);
+}
+
+/* The save counters the status shows: how many saves completed, and when the last did. */
+static void
+test_save_counts(void **state)
+{
+	struct pol_snap *s = make_snap(false);
+	struct nat_rep *r = nat_rep_new(100);
+	struct nat_rep_stats st0, st1;
+	struct pol_err e = { 0 };
+	struct pol_store *st;
+	char *dir = fx_tmpdir(), path[512];
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/rep.db", dir);
+	st = pol_store_open(path, &e);
+	assert_non_null(st);
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	nat_rep_get_stats(r, &st0);
+	assert_int_equal(st0.saves, 0);
+	assert_int_equal(st0.last_save_ms, 0);
+	assert_int_equal(nat_rep_save(r, st), 0);
+	assert_int_equal(nat_rep_save(r, st), 0);
+	nat_rep_get_stats(r, &st1);
+	assert_int_equal(st1.saves, 2);
+	assert_true(st1.last_save_ms > 1600000000000ull);
+	/* a failed save does not count: inside someone else's transaction */
+	assert_int_equal(pol_store_begin(st), 0);
+	assert_true(nat_rep_save(r, st) < 0);
+	pol_store_rollback(st);
+	nat_rep_get_stats(r, &st1);
+	assert_int_equal(st1.saves, 2);
+	nat_rep_free(r);
+	pol_store_close(st);
+	fx_rmdir(dir);
+	pol_snap_unref(s);
+}
+
 int
 main(void)
 {
@@ -246,6 +538,12 @@ main(void)
 		cmocka_unit_test(test_requestors_bounded),
 		cmocka_unit_test(test_admission_under_load),
 		cmocka_unit_test(test_transition_and_apply_keep_state),
+		cmocka_unit_test(test_sla_group_holds_prior_at_every_phase),
+		cmocka_unit_test(test_apply_changed_initial_restarts),
+		cmocka_unit_test(test_reset_returns_to_prior),
+		cmocka_unit_test(test_merge_keeps_target_prior),
+		cmocka_unit_test(test_save_load_keeps_prior),
+		cmocka_unit_test(test_save_counts),
 	};
 
 	return cmocka_run_group_tests_name("nat_reputation", tests, NULL, NULL);

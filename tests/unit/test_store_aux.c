@@ -205,6 +205,57 @@ test_reputation(void **state)
 	free(rows);
 }
 
+/*
+ * Replacing the policy forgets the saved evidence of a resolver group whose
+ * initial_reputation changes (the engine restarts such a group from the new value); groups
+ * that keep theirs, and other kinds, keep their state.
+ */
+static void
+test_reputation_prior_change(void **state)
+{
+	static const char *const keep[] = { "trusted-resolver", "router", "10.0.0.0/24" };
+	struct fx *f = *state;
+	struct pol_reputation r = { 0 }, *rows;
+	struct pol_snap *s;
+	struct pol_err e = { 0 };
+	size_t n, i;
+
+	load_example(f->st);
+	r.prev_initial = r.cur_initial = 0.5;
+	r.periods = 2;
+	r.cur_ok = 3;
+	r.kind = POL_REP_RESOLVER_GROUP;
+	for (i = 0; i < 2; i++) {
+		snprintf(r.key, sizeof(r.key), "%s", keep[i]);
+		assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	}
+	snprintf(r.key, sizeof(r.key), "distrusted-resolver");
+	assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	r.kind = POL_REP_REQUESTOR;
+	snprintf(r.key, sizeof(r.key), "%s", keep[2]);
+	assert_int_equal(pol_reputation_save(f->st, &r), 0);
+	/* the same policy again: nothing forgotten */
+	assert_int_equal(pol_store_snapshot(f->st, &s), 0);
+	assert_int_equal(pol_store_replace(f->st, s, &e), 0);
+	assert_int_equal(pol_reputation_list(f->st, &rows, &n), 0);
+	assert_int_equal(n, 4);
+	free(rows);
+	/* distrusted-resolver 0 -> 0.3: its evidence goes; router only changes its SLA flag */
+	for (i = 0; i < s->n_resolver_groups; i++) {
+		if (strcmp(s->resolver_groups[i].name, "distrusted-resolver") == 0)
+			s->resolver_groups[i].initial_reputation = 0.3;
+		if (strcmp(s->resolver_groups[i].name, "router") == 0)
+			s->resolver_groups[i].sla = false;
+	}
+	assert_int_equal(pol_store_replace(f->st, s, &e), 0);
+	pol_snap_unref(s);
+	assert_int_equal(pol_reputation_list(f->st, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		assert_string_equal(rows[i].key, keep[i]);
+	free(rows);
+}
+
 int
 main(void)
 {
@@ -213,6 +264,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reputation_prior_change, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
