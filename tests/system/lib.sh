@@ -1,6 +1,7 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
-# summary (prints "N passed, N failed" and exits non-zero on failure), free_port.
+# summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
+# wait_until, gw_topology.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -64,6 +65,18 @@ poll() {
 	while ! "$@"; do
 		[ "$SECONDS" -lt "$end" ] || return 1
 		sleep 0.2
+	done
+}
+# wait_until SECONDS command...: run the command every 0.1 s (output discarded) until it
+# succeeds; non-zero when it still fails at the deadline. Waiting for a condition is always
+# this, never a fixed sleep: the condition may come late on a loaded machine.
+wait_until() {
+	local end
+	end=$(($(date +%s%N) + ${1%.*} * 1000000000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.1
 	done
 }
 
