@@ -1,6 +1,6 @@
 # tests/system/dns_lib.sh -- helpers for the DNS system tests (sourced after lib.sh).
 # Provides: dns_bundle FILE TCP COOKIES, dns_conf FILE (extra [dns] lines on stdin),
-# dns_start CONF (sets RGWD_PID, log in $T/rgwd.log), dns_stop, dig_q, has_allocator.
+# dns_start CONF (sets RGWD_PID, log in $T/rgwd.log), dns_stop, dig_q.
 
 # A small policy: one forward zone with glue, a reverse zone, hosts with services,
 # an empty non-terminal chain (deep.a.b), a host without services.
