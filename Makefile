@@ -102,6 +102,13 @@ $(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# The store's SIGKILL test (random kills for up to two minutes) is a cmocka program of the
+# system tier, run by tests/system/t16_store_kill.sh, so that make check stays quick.
+$(BUILD)/tests/sys/store_kill: tests/system/store_kill.c tests/unit/policy_fixture.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
+		$(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
 # Unit tests: each binary prints its cmocka summary; the line at the end totals them.
 check: $(UNIT_BINS)
 	@RGW_BUILD=$(BUILD) tests/run-unit $(UNIT_BINS)
