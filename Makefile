@@ -140,10 +140,9 @@ deps:
 deps-test:
 	@tests/install-debs $(TEST_DEBS)
 # The LXC testbed (make demo, tests/system/t90_testbed.sh): containers, a recursive resolver,
-# web and echo servers, and the clients the scenarios use. binutils: nm tells which
-# subsystems rgwd links.
+# web and echo servers, and the clients the scenarios use (jq reads rgwd's status).
 DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping iproute2 \
-	nftables conntrack tcpdump python3 python3-scapy procps util-linux binutils
+	nftables conntrack tcpdump python3 python3-scapy procps util-linux jq
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
 
