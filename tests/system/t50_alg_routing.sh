@@ -105,8 +105,10 @@ check "100 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
 
 # --- 100 parallel clients, 1 MiB each
-check "100 parallel HTTPS clients x 1 MiB, all intact" \
-	[ "$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" $C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin)" = 100 ]
+# (each client's bound is generous: 100 TLS handshakes at once on a loaded 2-core machine)
+n=$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" curl -s --max-time 120 --cacert $T/a.alg.test.crt \
+	$R443 https://a.alg.test:$L443/1m.bin)
+check "100 parallel HTTPS clients x 1 MiB, all intact ($n)" [ "$n" = 100 ]
 
 # --- PROXY protocol seen by nginx
 check "PROXY v1 header: nginx sees the client address" \
@@ -122,7 +124,8 @@ python3 $CLIENT silent $L80 "GET / HTTP/1.1
 Host: a.alg.test
 X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
 sl=$!
-sleep 0.3
+held2() { [ "$(ss -Htn state established "( dport = :$L443 or dport = :$L80 )" | wc -l)" -ge 2 ]; }
+check "the silent and the slow client are connected" wait_until 10 held2
 check "other clients served while slow clients wait" \
 	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
 wait $sp $sl
@@ -157,7 +160,8 @@ check "still routing after garbage" [ "$($C $R80 http://b.alg.test:$L80/)" = bac
 $C --limit-rate 20M --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/100m.bin 2>/dev/null \
 	| sha256sum > "$T/long.sum" &
 lp=$!
-sleep 1
+relayed() { ss -Htn state established "( dport = :$SA )" | grep -q .; }
+check "the long download is relayed to backend a" wait_until 10 relayed
 # both relayed sockets forward segments at once (TCP_NODELAY), seen on the daemon's own fds
 # (pidfd_getfd: a copy of each socket, closed right away)
 check "relayed sockets have TCP_NODELAY (client side and backend side)" \
@@ -189,8 +193,7 @@ PY
 )" = "backend client" ]
 sed -i "s/\"127.0.0.1:$SA\"/\"127.0.0.1:$SC\"/" "$T/bundle.json"
 "$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" >> "$T/import.log" 2>&1
-kill -HUP "$RGWD_PID"
-sleep 0.5
+check "SIGHUP: the changed policy is in force (logged)" reload_rgwd
 check "after the policy change, new connections for a go to the new backend" \
 	[ "$($C -k $R443 https://a.alg.test:$L443/)" = tls-c ]
 wait $lp
