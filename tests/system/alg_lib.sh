@@ -111,16 +111,14 @@ CONF
 
 alive() { kill -0 "$RGWD_PID" 2>/dev/null; }
 
-# wait_until SECONDS command...: run the command every 0.1 s (output discarded) until it
-# succeeds; non-zero when it still fails at the deadline (as in lib.sh: a condition is polled
-# for, never slept out)
-wait_until() {
-	local end
-	end=$(($(date +%s%N) + ${1%.*} * 1000000000))
+# poll SECONDS command...: run the command every 0.2 s until it succeeds (0) or the deadline
+# passes (1), as lib.sh's poll: a condition is polled for, never slept out
+poll() {
+	local end=$((SECONDS + $1))
 	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
 	done
 }
 more_than() { [ "$(grep -c -- "$2" "$3" 2>/dev/null)" -gt "$1" ]; }
@@ -129,7 +127,7 @@ reload_rgwd() {
 	local n
 	n=$(grep -c 'rgwd: policy:' "$T/rgwd.log")
 	kill -HUP "$RGWD_PID"
-	wait_until 10 more_than "$n" 'rgwd: policy:' "$T/rgwd.log"
+	poll 10 more_than "$n" 'rgwd: policy:' "$T/rgwd.log"
 }
 
 # upload backend on 127.0.0.1:$1: reads everything until the ALG propagates the client's

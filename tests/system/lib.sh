@@ -1,7 +1,7 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
-# more_than, wait_until, gw_topology.
+# poll, more_than, gw_topology.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -69,18 +69,6 @@ poll() {
 }
 # more_than N "pattern" file: the pattern occurs on more than N lines of the file
 more_than() { [ "$(grep -c -- "$2" "$3" 2>/dev/null)" -gt "$1" ]; }
-# wait_until SECONDS command...: run the command every 0.1 s (output discarded) until it
-# succeeds; non-zero when it still fails at the deadline. Waiting for a condition is always
-# this, never a fixed sleep: the condition may come late on a loaded machine.
-wait_until() {
-	local end
-	end=$(($(date +%s%N) + ${1%.*} * 1000000000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s%N)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
 
 # gw_topology PUB GW PRIV: three namespaces, public -- gateway -- private, as the PBRA tests
 # use them: PUB eth0 100.64.0.10/24 (route to 100.64.1.0/24 via the gateway), GW wan0

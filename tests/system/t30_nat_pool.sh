@@ -141,7 +141,7 @@ connect "$A" 21 > "$T/ftp.out" &
 CP=$!
 # the entry (and its helper) stays in the table after the flow ends: polled, no race
 ct_ftp() { ip netns exec $GW conntrack -L -p tcp --dport 21 2>/dev/null | grep -q "helper=ftp"; }
-check "conntrack helper ftp attached to the admitted flow" wait_until 10 ct_ftp
+check "conntrack helper ftp attached to the admitted flow" poll 10 ct_ftp
 wait $CP
 check "ftp flow admitted" grep -q "220 ready" "$T/ftp.out"
 
@@ -149,7 +149,7 @@ check "ftp flow admitted" grep -q "220 ready" "$T/ftp.out"
 E0=$(stat_of expired)
 A=$(addr_of "$(drv req h1.gwa.demo short.h1.gwa.demo 100.64.0.53)")
 check "a 300 ms binding nobody uses expires (expired count above $E0)" \
-	wait_until 10 expired_above "$E0"
+	poll 10 expired_above "$E0"
 check "expired binding refuses" refused "$A" 5000
 
 # --- SYN to a pool address with no binding
@@ -177,14 +177,14 @@ D=$(addr_of "$(drv req h1.gwa.demo ssh.h1.gwa.demo 100.64.0.53)")
 check "tcp/any and tcp/22 get different addresses" test -n "$C" -a -n "$D" -a "$C" != "$D"
 check "tcp/22 binding reaches h1:22" test "$(connect "$D" 22)" = h1-ssh
 check "tcp/any binding reaches h2:5000" test "$(connect "$C" 5000)" = h2
-check "no binding left pending" wait_until 10 no_binding
+check "no binding left pending" poll 10 no_binding
 
 # --- per-host limit (h3: 2)
 drv req h3.gwa.demo h3.gwa.demo 100.64.0.53 > /dev/null
 drv req h3.gwa.demo h3.gwa.demo 100.64.0.53 > /dev/null
 check "per-host limit refuses the third pending binding" \
 	test "$(drv req h3.gwa.demo h3.gwa.demo 100.64.0.53)" = "refused host-limit"
-check "h3's two pending bindings expire (2 s)" wait_until 10 no_binding
+check "h3's two pending bindings expire (2 s)" poll 10 no_binding
 
 # --- SLA binding
 A=$(addr_of "$(drv req h1.gwa.demo h1.gwa.demo 100.64.0.53 100.64.99.0/24 sla)")
@@ -226,7 +226,7 @@ print((a + b).decode().replace("\n", " ").strip())
 PY
 ip netns exec $PUB timeout 20 python3 "$T/long.py" "$A" "$T/go" "$T/long.up" > "$T/long.out" 2>&1 &
 LP=$!
-check "long flow established before the policy change" wait_until 10 test -e "$T/long.up"
+check "long flow established before the policy change" poll 10 test -e "$T/long.up"
 drv "rule host h2.gwa.demo in tcp 10.0.0.0/8 - 1000-2000 - reject 5" > /dev/null
 drv "group web" > /dev/null
 drv "member h1.gwa.demo web" > /dev/null

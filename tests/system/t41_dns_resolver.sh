@@ -44,7 +44,8 @@ CONF
 timeout 300 unbound -d -c "$T/unbound/unbound.conf" >"$T/unbound/stdout" 2>&1 &
 UB=$!
 at_exit "kill $UB"
-wait_until 10 dig +time=1 +tries=1 @127.0.0.1 -p "$UP" . NS ||
+unbound_up() { dig +time=1 +tries=1 @127.0.0.1 -p "$UP" . NS >/dev/null 2>&1; }
+poll 10 unbound_up ||
 	echo "# unbound does not answer yet; the checks below will say what fails"
 
 R="dig +time=5 +tries=1 @127.0.0.1 -p $UP"

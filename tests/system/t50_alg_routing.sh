@@ -125,7 +125,7 @@ Host: a.alg.test
 X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
 sl=$!
 held2() { [ "$(ss -Htn state established "( dport = :$L443 or dport = :$L80 )" | wc -l)" -ge 2 ]; }
-check "the silent and the slow client are connected" wait_until 10 held2
+check "the silent and the slow client are connected" poll 10 held2
 check "other clients served while slow clients wait" \
 	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
 wait $sp $sl
@@ -161,7 +161,7 @@ $C --limit-rate 20M --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/10
 	| sha256sum > "$T/long.sum" &
 lp=$!
 relayed() { ss -Htn state established "( dport = :$SA )" | grep -q .; }
-check "the long download is relayed to backend a" wait_until 10 relayed
+check "the long download is relayed to backend a" poll 10 relayed
 # both relayed sockets forward segments at once (TCP_NODELAY), seen on the daemon's own fds
 # (pidfd_getfd: a copy of each socket, closed right away)
 check "relayed sockets have TCP_NODELAY (client side and backend side)" \

@@ -232,7 +232,7 @@ check "429 body is the JSON error" sh -c "jq -e '.error == \"rate_limited\"' '$T
 passes() {
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK" "$URL/api/v1/status")" = 200 ]
 }
-check "after waiting, requests pass again" wait_until 10 passes
+check "after waiting, requests pass again" poll 10 passes
 AUTH=wrong api GET /api/v1/status
 for i in $(seq 1 10); do AUTH=wrong api GET /api/v1/status; done
 check "failed logins are rate limited too" test "$CODE" = 429
