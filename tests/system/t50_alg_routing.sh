@@ -43,7 +43,7 @@ cat > "$T/bundle.json" <<JSON
 ]}
 JSON
 start_rgwd "listen = 127.0.0.1:$L80, 127.0.0.1:$L443, [::1]:$L80
-hostname_timeout = 1000
+hostname_timeout = 3000
 workers = 2" || exit 1
 
 R80="--resolve a.alg.test:$L80:127.0.0.1 --resolve b.alg.test:$L80:127.0.0.1 --resolve x.alg.test:$L80:127.0.0.1"
@@ -105,7 +105,8 @@ check "100 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
 
 # --- 100 parallel clients, 1 MiB each
-# (each client's bound is generous: 100 TLS handshakes at once on a loaded 2-core machine)
+# (bounds a loaded 2-core machine meets: 100 curl processes may take more than a second to send
+# their ClientHello, hence the 3 s hostname_timeout of this daemon, and long to finish)
 n=$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" curl -s --max-time 120 --cacert $T/a.alg.test.crt \
 	$R443 https://a.alg.test:$L443/1m.bin)
 check "100 parallel HTTPS clients x 1 MiB, all intact ($n)" [ "$n" = 100 ]
@@ -116,26 +117,41 @@ check "PROXY v1 header: nginx sees the client address" \
 check "PROXY v2 header: nginx sees the client address" \
 	grep -q "^pp 127.0.0.1 [0-9]" <<<"$($C -H 'Host: pp2.alg.test' http://127.0.0.1:$L80/)"
 
-# --- deadlines: silent and slowloris clients closed, others unaffected
-before=$(grep -c . "$T/nginx/access.log")
-python3 $CLIENT silent $L443 > "$T/silent.out" &
-sp=$!
-python3 $CLIENT silent $L80 "GET / HTTP/1.1
-Host: a.alg.test
-X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
-sl=$!
+# --- deadlines: silent and slowloris clients closed, others unaffected. Another client must
+# be served while both are held (seen established before and after its request); they are
+# held for the 3 s deadline only, so on a loaded machine that moment can be missed: then the
+# pair is started again (three attempts), never judged from a request made after they closed.
 held2() { [ "$(ss -Htn state established "( dport = :$L443 or dport = :$L80 )" | wc -l)" -ge 2 ]; }
-check "the silent and the slow client are connected" poll 10 held2
-check "other clients served while slow clients wait" \
-	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
-wait $sp $sl
+served=0
+served_meanwhile() {
+	held2 || return 1
+	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ] || return 1
+	served=$((served + 1))
+	held2
+}
+before=$(grep -c . "$T/nginx/access.log")
+meanwhile=
+for attempt in 1 2 3; do
+	python3 $CLIENT silent $L443 > "$T/silent.out" &
+	sp=$!
+	python3 $CLIENT silent $L80 "GET / HTTP/1.1
+Host: a.alg.test
+X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
+	sl=$!
+	poll 5 served_meanwhile && meanwhile=$attempt
+	wait $sp $sl
+	[ -z "$meanwhile" ] || break
+done
+check "another client served while a silent and a slow client were held (attempt ${meanwhile:-none})" \
+	[ -n "$meanwhile" ]
 s=$(awk '{print $2}' "$T/silent.out"); l=$(awk '{print $2}' "$T/slow.out")
-check "silent client closed at the 1 s deadline ($s s)" \
-	awk -v t="$s" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
-check "slowloris client closed at the 1 s deadline ($l s)" \
-	awk -v t="$l" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
+check "silent client closed at the 3 s deadline ($s s)" \
+	awk -v t="$s" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
+check "slowloris client closed at the 3 s deadline ($l s)" \
+	awk -v t="$l" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
 after=$(grep -c . "$T/nginx/access.log")
-check "no backend request from the silent/slow clients" [ "$after" = "$((before + 1))" ]
+check "no backend request from the silent/slow clients ($served served meanwhile)" \
+	[ "$after" = "$((before + served))" ]
 
 # --- garbage never crashes the daemon
 python3 $CLIENT raw $L443 "$(head -c 3000 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
