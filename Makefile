@@ -102,6 +102,13 @@ $(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# The store's SIGKILL test (random kills for up to two minutes) is a cmocka program of the
+# system tier, run by tests/system/t16_store_kill.sh, so that make check stays quick.
+$(BUILD)/tests/sys/store_kill: tests/system/store_kill.c tests/unit/policy_fixture.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
+		$(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
 # Unit tests: each binary prints its cmocka summary; the line at the end totals them.
 check: $(UNIT_BINS)
 	@RGW_BUILD=$(BUILD) tests/run-unit $(UNIT_BINS)
@@ -133,10 +140,9 @@ deps:
 deps-test:
 	@tests/install-debs $(TEST_DEBS)
 # The LXC testbed (make demo, tests/system/t90_testbed.sh): containers, a recursive resolver,
-# web and echo servers, and the clients the scenarios use. binutils: nm tells which
-# subsystems rgwd links.
+# web and echo servers, and the clients the scenarios use (jq reads rgwd's status).
 DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping iproute2 \
-	nftables conntrack tcpdump python3 python3-scapy procps util-linux binutils
+	nftables conntrack tcpdump python3 python3-scapy procps util-linux jq
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
 

@@ -6,7 +6,7 @@
 E2E_RESULTS=${E2E_RESULTS:-$TB_STATE/e2e/results}
 E2E_CUR=${E2E_CUR:-}
 
-# result PASS|FAIL|SKIP reason -- one line per scenario, also recorded for the totals.
+# result PASS|FAIL reason -- one line per scenario, also recorded for the totals.
 result() {
 	local kind=$1
 	shift
@@ -15,34 +15,20 @@ result() {
 }
 pass() { result PASS "$@"; }
 fail() { result FAIL "$@"; }
-skip() { result SKIP "$@"; }
 # Detail lines, indented under the scenario.
 note() { printf '    %s\n' "$*"; }
 
-# require SUBSYSTEM... -- SKIP (and return 1) when rgwd lacks one of them; FAIL when rgwd
-# should be serving but is not.
+# require -- FAIL (and return 1) unless rgwd and rgwctl are built and rgwd is serving on gw.
+# Every scenario needs them: there is no scenario that can be skipped.
 require() {
-	local s
 	if [ ! -x "$TB_RGWD" ]; then
-		skip "rgwd is not built ($TB_RGWD missing)"
+		fail "rgwd is not built ($TB_RGWD missing)"
 		return 1
 	fi
-	for s in "$@"; do
-		case $s in
-		rgwctl)
-			if [ ! -x "$TB_RGWCTL" ]; then
-				skip "rgwctl is not built yet"
-				return 1
-			fi
-			;;
-		*)
-			if ! tb_rgwd_has "$s"; then
-				skip "rgwd has no ${s^^} subsystem yet"
-				return 1
-			fi
-			;;
-		esac
-	done
+	if [ ! -x "$TB_RGWCTL" ]; then
+		fail "rgwctl is not built ($TB_RGWCTL missing)"
+		return 1
+	fi
 	if ! tb_daemon_alive gw rgwd; then
 		fail "rgwd is not running on gw (see $TB_STATE/nodes/gw/rgwd.log)"
 		return 1
@@ -86,10 +72,21 @@ gw_export() {
 # conntrack entries of gw (the table of the gateway's namespace).
 gw_conntrack() { tb_exec gw timeout 10 conntrack -L "$@" </dev/null 2>/dev/null; }
 
-# Let bindings handed out by an earlier step expire (2 s binding timeout) and make the
-# resolver forget the gateway's answers and its infrastructure state.
+# Live bindings in rgwd (from its status), or nothing if the API does not answer.
+gw_bindings() {
+	tb_rgwctl --json status 2>/dev/null | jq -er '.subsystems.nat.bindings' 2>/dev/null
+}
+gw_no_binding() { [ "$(gw_bindings)" = 0 ]; }
+
+# settle [any] -- wait (up to 10 s) until every binding handed out by an earlier step has
+# ended (2 s binding timeout), unless "any" is given; then make the resolver forget the
+# gateway's answers and its infrastructure state. A binding still live at the deadline is
+# the scenario's FAIL (returns 1).
 settle() {
-	sleep "${1:-2.5}"
+	if [ "${1:-}" != any ] && ! tb_wait 10 gw_no_binding; then
+		fail "bindings still live 10 s after the last step (rgwd status: $(gw_bindings || echo 'no answer'))"
+		return 1
+	fi
 	tb_unbound_flush
 }
 

@@ -233,31 +233,24 @@ tb_gw_prepare() {
 	else
 		tb_log "gw: no policy bundle at $TB_BUNDLE: rgwd starts with an empty policy"
 	fi
-	if tb_rgwd_has api; then
-		# The secret is printed once; it is the last word of the output.
-		if out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --new-token testbed \
-			--role rw 2>/dev/null </dev/null); then
-			printf '%s\n' "$out" | awk 'NF { w = $NF } END { print w }' >"$d/api-token"
-			chmod 600 "$d/api-token"
-		else
-			tb_log "gw: rgwd --new-token failed: REST scenarios will fail"
-		fi
+	# The secret is printed once; it is the last word of the output.
+	if ! out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --new-token testbed \
+		--role rw 2>/dev/null </dev/null); then
+		tb_log "gw: rgwd --new-token failed"
+		return 1
 	fi
+	printf '%s\n' "$out" | awk 'NF { w = $NF } END { print w }' >"$d/api-token"
+	chmod 600 "$d/api-token"
 }
 
 # Ready: the process is alive, logged "rgwd: ready" since it was started (log offset
-# TB_GW_LOGPOS), and its DNS and API (when built in) answer.
+# TB_GW_LOGPOS), and its DNS and API answer.
 tb_gw_ready() {
 	local log=$TB_STATE/nodes/gw/rgwd.log
 	tb_daemon_alive gw rgwd || return 1
 	[[ $(tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
-	if tb_rgwd_has dns; then
-		tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
-	fi
-	if tb_rgwd_has api; then
-		tb_exec gw curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status" || return 1
-	fi
-	return 0
+	tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
+	tb_exec gw curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status"
 }
 
 # Start rgwd and wait until it serves. Returns non-zero (with the log tail) if it does not.

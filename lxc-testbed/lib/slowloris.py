@@ -4,7 +4,7 @@
 # the server closes each of them.
 #
 #   slowloris.py --target ADDR --src ADDR [--slow 50] [--silent 50] [--duration 8]
-#                [--interval 0.3] [--slow-port 80] [--silent-port 443]
+#                [--interval 0.3] [--slow-port 80] [--silent-port 443] [--ready FILE]
 #
 # "slow" connections dribble a never-ending HTTP request header one byte at a time; "silent"
 # ones send nothing. Prints one line:
@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--interval", type=float, default=0.3)
     ap.add_argument("--slow-port", type=int, default=80)
     ap.add_argument("--silent-port", type=int, default=443)
+    ap.add_argument("--ready", default=None, help="file created once every connection is open")
     a = ap.parse_args()
 
     sel = selectors.DefaultSelector()
@@ -51,6 +52,8 @@ def main():
             c = {"kind": kind, "sock": s, "t0": time.monotonic(), "sent": 0, "closed": None}
             conns[s.fileno()] = c
             sel.register(s, selectors.EVENT_READ, c)
+    if a.ready:
+        open(a.ready, "w").close()
 
     end = time.monotonic() + a.duration
     next_drip = time.monotonic()

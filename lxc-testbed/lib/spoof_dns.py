@@ -8,12 +8,14 @@
 #   spoof_dns.py --iface eth1 --server 100.64.1.130 --sources A,B --names N1,N2 \
 #                --count 60 --pool-prefix 100.64.1. --pool-range 131-142 [--wait 3]
 #
-# Prints one line: "sent S replies R tc T pool-answers P answers A" and exits 0; the caller
+# Waits for the replies (until each query has one, --wait seconds at most). Prints one line:
+# "sent S replies R tc T pool-answers P answers A" and exits 0; the caller
 # decides. P counts replies that carry an A record inside the pool: spoofed queries must never
 # obtain one.
 import argparse
 import random
 import sys
+import threading
 import time
 
 from scapy.all import DNS, DNSQR, IP, UDP, AsyncSniffer, conf, send  # noqa: E402
@@ -37,9 +39,22 @@ def main():
     pool = {f"{a.pool_prefix}{i}" for i in range(lo, hi + 1)}
 
     flt = f"udp and src host {a.server} and src port 53"
-    sniffer = AsyncSniffer(iface=a.iface, filter=flt, store=True)
+    started = threading.Event()
+    sent = set()  # (forged source, source port, DNS id) of every query
+    answered = set()
+
+    def count(pkt):
+        if IP in pkt and UDP in pkt and DNS in pkt:
+            key = (pkt[IP].dst, pkt[UDP].dport, pkt[DNS].id)
+            if key in sent:
+                answered.add(key)
+
+    sniffer = AsyncSniffer(iface=a.iface, filter=flt, store=True, prn=count,
+                           started_callback=started.set)
     sniffer.start()
-    time.sleep(0.5)
+    if not started.wait(10):
+        print("sniffer did not start")
+        return 1
     pkts = []
     for i in range(a.count):
         src = sources[i % len(sources)]
@@ -48,8 +63,12 @@ def main():
              UDP(sport=random.randint(1024, 65535), dport=53) /
              DNS(id=random.randint(0, 65535), rd=0, qd=DNSQR(qname=name, qtype="A")))
         pkts.append(q)
+        sent.add((src, q[UDP].sport, q[DNS].id))
     send(pkts, iface=a.iface, inter=0.01)
-    time.sleep(a.wait)
+    # stop once every query has its reply, or after --wait seconds
+    end = time.monotonic() + a.wait
+    while len(answered) < len(sent) and time.monotonic() < end:
+        time.sleep(0.05)
     got = sniffer.stop() or []
 
     replies = tc = pool_answers = answers = 0

@@ -194,30 +194,7 @@ tb_wait() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# What rgwd can do: the subsystems its binary links (rgwd.c calls x_new only for the subsystems
-# that are wired, and a static library only contributes the objects that are used).
-TB_RGWD_SYMS=
-tb_rgwd_has() {
-	[ -x "$TB_RGWD" ] || return 1
-	# Read the symbol table once (grep -q on a pipe would SIGPIPE nm under pipefail).
-	[ -n "$TB_RGWD_SYMS" ] || TB_RGWD_SYMS=$(nm -g --defined-only "$TB_RGWD" 2>/dev/null |
-		awk '$2 == "T" && $3 ~ /^[a-z]+_new$/ { print $3 }' | tr '\n' ' ')
-	[[ " $TB_RGWD_SYMS " == *" ${1}_new "* ]]
-}
-
-# One line per subsystem for humans.
-tb_rgwd_capabilities() {
-	local s
-	if [ ! -x "$TB_RGWD" ]; then
-		echo "rgwd: not built ($TB_RGWD missing)"
-		return
-	fi
-	for s in dns nat alg api; do
-		if tb_rgwd_has "$s"; then echo "rgwd: $s subsystem present"; else echo "rgwd: no $s subsystem yet"; fi
-	done
-	if [ -x "$TB_RGWCTL" ]; then echo "rgwctl: present"; else echo "rgwctl: not built yet"; fi
-}
-
+# The REST API of rgwd in gw (the token is made at up).
 tb_token() { cat "$TB_STATE/nodes/gw/api-token" 2>/dev/null; }
 
 # tb_api METHOD PATH [JSON] -- REST call from inside gw; prints body, then "HTTP <code>" on the

@@ -111,6 +111,25 @@ CONF
 
 alive() { kill -0 "$RGWD_PID" 2>/dev/null; }
 
+# poll SECONDS command...: run the command every 0.2 s until it succeeds (0) or the deadline
+# passes (1), as lib.sh's poll: a condition is polled for, never slept out
+poll() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+more_than() { [ "$(grep -c -- "$2" "$3" 2>/dev/null)" -gt "$1" ]; }
+# reload_rgwd: SIGHUP, then wait until rgwd logs the policy it put in force
+reload_rgwd() {
+	local n
+	n=$(grep -c 'rgwd: policy:' "$T/rgwd.log")
+	kill -HUP "$RGWD_PID"
+	poll 10 more_than "$n" 'rgwd: policy:' "$T/rgwd.log"
+}
+
 # upload backend on 127.0.0.1:$1: reads everything until the ALG propagates the client's
 # half-close, then answers with the sha256 of what it read (alg_client.py upload checks it)
 start_upload_backend() {

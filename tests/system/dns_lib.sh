@@ -1,9 +1,10 @@
 # tests/system/dns_lib.sh -- helpers for the DNS system tests (sourced after lib.sh).
 # Provides: dns_bundle FILE TCP COOKIES, dns_conf FILE (extra [dns] lines on stdin),
-# dns_start CONF (sets RGWD_PID, log in $T/rgwd.log), dns_stop, dig_q, has_allocator.
+# dns_start CONF (sets RGWD_PID, log in $T/rgwd.log), dns_stop, dig_q.
 
 # A small policy: one forward zone with glue, a reverse zone, hosts with services,
-# an empty non-terminal chain (deep.a.b), a host without services.
+# an empty non-terminal chain (deep.a.b), a host without services, a host at pool_limit 1
+# whose binding lasts a minute (the refusals checked while it is held never race its expiry).
 dns_bundle() {
 	local f=$1 tcp=${2:-false} cookies=${3:-false}
 	cat >"$f" <<JSON
@@ -34,7 +35,7 @@ dns_bundle() {
                   {"fqdn": "www.deep.a.b.gwa.demo", "proxy_required": true}]},
     {"fqdn": "plain.gwa.demo", "ipv4": "192.168.0.102"},
     {"fqdn": "limited.gwa.demo", "ipv4": "192.168.0.103", "pool_limit": 1,
-     "services": [{"fqdn": "limited.gwa.demo"}]}
+     "services": [{"fqdn": "limited.gwa.demo", "binding_timeout_ms": 60000}]}
   ],
   "admission": {"dns_tcp": $tcp, "dns_cookies": $cookies}
 }

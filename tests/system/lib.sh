@@ -1,6 +1,7 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
-# summary (prints "N passed, N failed" and exits non-zero on failure), free_port.
+# summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
+# poll, more_than, gw_topology.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -66,6 +67,8 @@ poll() {
 		sleep 0.2
 	done
 }
+# more_than N "pattern" file: the pattern occurs on more than N lines of the file
+more_than() { [ "$(grep -c -- "$2" "$3" 2>/dev/null)" -gt "$1" ]; }
 
 # gw_topology PUB GW PRIV: three namespaces, public -- gateway -- private, as the PBRA tests
 # use them: PUB eth0 100.64.0.10/24 (route to 100.64.1.0/24 via the gateway), GW wan0

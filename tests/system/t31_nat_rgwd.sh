@@ -56,8 +56,9 @@ check "service address in the SNAT rule" grep -q "snat ip to 100.64.1.130" "$T/t
 "$RGWD" -c "$T/rgw.conf" --export "$T/b.json" 2>/dev/null
 jq '(.hosts[] | select(.fqdn == "test.gwa.demo") | .firewall) = []' "$T/b.json" > "$T/b2.json"
 check "import of the changed policy" "$RGWD" -c "$T/rgw.conf" --import "$T/b2.json"
+n=$(grep -c 'rgwd: policy:' "$T/log")
 kill -HUP $RP
-sleep 1
+check "SIGHUP: the reloaded policy is in force (logged)" poll 10 more_than "$n" 'rgwd: policy:' "$T/log"
 table > "$T/t2"
 check "after SIGHUP the host's rules are gone" \
 	bash -c "! grep -q 'ip saddr 100.64.0.2 icmp type echo-request accept' '$T/t2'"

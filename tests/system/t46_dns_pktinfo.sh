@@ -6,7 +6,7 @@
 . "$(dirname "$0")/dns_lib.sh"
 
 if [ "$(id -u)" != 0 ]; then
-	echo "skipped (not root): network namespace needed"
+	fail "must run as root (network namespace): a system test that cannot run fails"
 	summary
 fi
 NS=rgwdns$$p

@@ -43,7 +43,7 @@ cat > "$T/bundle.json" <<JSON
 ]}
 JSON
 start_rgwd "listen = 127.0.0.1:$L80, 127.0.0.1:$L443, [::1]:$L80
-hostname_timeout = 1000
+hostname_timeout = 3000
 workers = 2" || exit 1
 
 R80="--resolve a.alg.test:$L80:127.0.0.1 --resolve b.alg.test:$L80:127.0.0.1 --resolve x.alg.test:$L80:127.0.0.1"
@@ -105,8 +105,11 @@ check "100 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
 
 # --- 100 parallel clients, 1 MiB each
-check "100 parallel HTTPS clients x 1 MiB, all intact" \
-	[ "$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" $C --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/1m.bin)" = 100 ]
+# (bounds a loaded 2-core machine meets: 100 curl processes may take more than a second to send
+# their ClientHello, hence the 3 s hostname_timeout of this daemon, and long to finish)
+n=$(parallel_sha 100 "$(sha256sum < $T/1m.bin)" curl -s --max-time 120 --cacert $T/a.alg.test.crt \
+	$R443 https://a.alg.test:$L443/1m.bin)
+check "100 parallel HTTPS clients x 1 MiB, all intact ($n)" [ "$n" = 100 ]
 
 # --- PROXY protocol seen by nginx
 check "PROXY v1 header: nginx sees the client address" \
@@ -114,25 +117,43 @@ check "PROXY v1 header: nginx sees the client address" \
 check "PROXY v2 header: nginx sees the client address" \
 	grep -q "^pp 127.0.0.1 [0-9]" <<<"$($C -H 'Host: pp2.alg.test' http://127.0.0.1:$L80/)"
 
-# --- deadlines: silent and slowloris clients closed, others unaffected
+# --- deadlines: silent and slowloris clients closed, others unaffected. Another client must
+# be served while both are held (seen established before and after its request); they are
+# held for the 3 s deadline only, so on a loaded machine that moment can be missed: then the
+# pair is started again (three attempts), never judged from a request made after they closed.
+held2() { [ "$(ss -Htn state established "( dport = :$L443 or dport = :$L80 )" | wc -l)" -ge 2 ]; }
+served=0
+served_meanwhile() {
+	held2 || return 1
+	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ] || return 1
+	served=$((served + 1))
+	held2
+}
 before=$(grep -c . "$T/nginx/access.log")
-python3 $CLIENT silent $L443 > "$T/silent.out" &
-sp=$!
-python3 $CLIENT silent $L80 "GET / HTTP/1.1
+meanwhile=
+for attempt in 1 2 3; do
+	python3 $CLIENT silent $L443 > "$T/silent.out" &
+	sp=$!
+	python3 $CLIENT silent $L80 "GET / HTTP/1.1
 Host: a.alg.test
-X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
-sl=$!
-sleep 0.3
-check "other clients served while slow clients wait" \
-	[ "$($C $R80 http://a.alg.test:$L80/)" = backend-a ]
-wait $sp $sl
+X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" > "$T/slow.out" &
+	sl=$!
+	# (python may take seconds to start on a loaded machine: the window opens when both
+	# clients are connected, and closes at the deadline)
+	poll 30 served_meanwhile && meanwhile=$attempt
+	wait $sp $sl
+	[ -z "$meanwhile" ] || break
+done
+check "another client served while a silent and a slow client were held (attempt ${meanwhile:-none})" \
+	[ -n "$meanwhile" ]
 s=$(awk '{print $2}' "$T/silent.out"); l=$(awk '{print $2}' "$T/slow.out")
-check "silent client closed at the 1 s deadline ($s s)" \
-	awk -v t="$s" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
-check "slowloris client closed at the 1 s deadline ($l s)" \
-	awk -v t="$l" 'BEGIN { exit !(t >= 0.9 && t < 2.5) }'
+check "silent client closed at the 3 s deadline ($s s)" \
+	awk -v t="$s" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
+check "slowloris client closed at the 3 s deadline ($l s)" \
+	awk -v t="$l" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
 after=$(grep -c . "$T/nginx/access.log")
-check "no backend request from the silent/slow clients" [ "$after" = "$((before + 1))" ]
+check "no backend request from the silent/slow clients ($served served meanwhile)" \
+	[ "$after" = "$((before + served))" ]
 
 # --- garbage never crashes the daemon
 python3 $CLIENT raw $L443 "$(head -c 3000 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/dev/null
@@ -157,7 +178,8 @@ check "still routing after garbage" [ "$($C $R80 http://b.alg.test:$L80/)" = bac
 $C --limit-rate 20M --cacert $T/a.alg.test.crt $R443 https://a.alg.test:$L443/100m.bin 2>/dev/null \
 	| sha256sum > "$T/long.sum" &
 lp=$!
-sleep 1
+relayed() { ss -Htn state established "( dport = :$SA )" | grep -q .; }
+check "the long download is relayed to backend a" poll 10 relayed
 # both relayed sockets forward segments at once (TCP_NODELAY), seen on the daemon's own fds
 # (pidfd_getfd: a copy of each socket, closed right away)
 check "relayed sockets have TCP_NODELAY (client side and backend side)" \
@@ -189,8 +211,7 @@ PY
 )" = "backend client" ]
 sed -i "s/\"127.0.0.1:$SA\"/\"127.0.0.1:$SC\"/" "$T/bundle.json"
 "$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" >> "$T/import.log" 2>&1
-kill -HUP "$RGWD_PID"
-sleep 0.5
+check "SIGHUP: the changed policy is in force (logged)" reload_rgwd
 check "after the policy change, new connections for a go to the new backend" \
 	[ "$($C -k $R443 https://a.alg.test:$L443/)" = tls-c ]
 wait $lp

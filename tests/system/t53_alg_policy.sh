@@ -40,8 +40,7 @@ check "no listener on an address that is not a service address" \
 # policy change: the service address moves from 127.0.0.1 to 127.0.0.3
 bundle '"127.0.0.3"'
 "$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" >> "$T/import.log" 2>&1
-kill -HUP "$RGWD_PID"
-sleep 0.5
+check "SIGHUP: the changed policy is in force (logged)" reload_rgwd
 check "new service address gets a listener live" \
 	[ "$($C -H 'Host: www.h.alg.test' http://127.0.0.3:$P/)" = "www-backend $P" ]
 check "removed service address: listener closed" \

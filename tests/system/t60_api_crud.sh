@@ -212,7 +212,7 @@ expect 204 "reset reputation"
 # --- read-only views
 api GET /api/v1/bindings
 expect 200 "bindings: the pool runs even with [nat] enable = no"
-jqtest '.items | type == "array"' "bindings are a list"
+jqtest '.items == []' "bindings: an empty list (no DNS here, so nothing was bound; t64 checks a live one)"
 api GET /api/v1/status
 jqtest '.version != null and .policy.hosts == 12 and .api.writes > 10' "status counters"
 AUTH=$RO api GET /metrics

@@ -88,7 +88,8 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $PORT)); s.listen(1); time.sleep(8)" &
 holder=$!
 at_exit "kill -9 $holder"
-sleep 0.5
+held() { ss -Hltn "sport = :$PORT" | grep -q .; }
+check "another process listens on 127.0.0.1:$PORT" poll 10 held
 timeout 10 "$RGWD" -c "$T/rgw.conf" > /dev/null 2> "$T/busy.log"
 check "port in use: start-up fails" test $? != 0
 check "... naming the address" grep -q "cannot listen on 127.0.0.1:$PORT" "$T/busy.log"

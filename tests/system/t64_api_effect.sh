@@ -58,6 +58,8 @@ api() {
 lan() { in_ns dig +short +time=1 +tries=1 @127.0.0.1 -p $LANP "$@"; }
 wan() { in_ns dig +short +tcp +time=1 +tries=1 @127.0.0.1 -p $WANP "$@"; }
 table() { in_ns nft list table inet rgw 2>/dev/null; }
+# jqt FILTER [jq args] <<<JSON: true when the filter holds
+jqt() { jq -e "$@" >/dev/null; }
 
 check "before: new.gwa.demo unknown on the LAN view" test -z "$(lan new.gwa.demo A)"
 check "before: 192.168.0.150 not in the table" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null | grep -q '192.168.0.150'"
@@ -146,9 +148,27 @@ check "no DNS answer for the refused host" test -z "$(lan bad.gwa.demo A)"
 table > "$T/t5"
 check "the table is unchanged by the refused write" cmp -s "$T/t4" "$T/t5"
 
-# --- bindings: a WAN query made one
+# --- bindings: a WAN query makes one, listed with what it binds; deleting its host ends it.
+# The service holds its binding 10 minutes, so the listing cannot miss it on a slow machine.
+api POST /api/v1/hosts '{"fqdn":"bind.gwa.demo","ipv4":"192.168.0.160","services":[{"fqdn":"bind.gwa.demo","binding_timeout_ms":600000}]}'
+check "POST host with a 10-minute binding answered 201" test "$CODE" = 201
+BA=$(wan bind.gwa.demo A | tail -n 1)
+check "WAN answers a pool address for bind.gwa.demo ($BA)" \
+	grep -qE '^100\.64\.1\.1(3[1-9]|4[0-2])$' <<<"$BA"
 api GET /api/v1/bindings
-check "the live binding from the WAN query is listed (or has expired)" sh -c "printf '%s' '$BODY' | jq -e '.items | type == \"array\"' > /dev/null"
+check "GET bindings answered 200" test "$CODE" = 200
+B=$(printf '%s' "$BODY" | jq -c --arg a "$BA" '[.items[] | select(.public == $a)]')
+check "exactly one live binding for $BA: $B" test "$(jq length <<<"$B")" = 1
+check "... of host bind.gwa.demo, to 192.168.0.160, asked by 127.0.0.1" \
+	jqt '.[0] | .host == "bind.gwa.demo" and .private == "192.168.0.160" and
+		.resolver == "127.0.0.1" and .protocol == "any" and .port == 0 and .sla == false' <<<"$B"
+check "... expiring within its 10 minutes" \
+	jqt '.[0].expires_ms > 0 and .[0].expires_ms <= 600000 and (.[0].id | type) == "number"' <<<"$B"
+api DELETE /api/v1/hosts/bind.gwa.demo
+check "DELETE bind.gwa.demo answered 204" test "$CODE" = 204
+api GET /api/v1/bindings
+check "its binding is gone with it" \
+	jqt --arg a "$BA" '[.items[] | select(.public == $a or .host == "bind.gwa.demo")] | length == 0' <<<"$BODY"
 
 kill -TERM $RP
 wait $RP

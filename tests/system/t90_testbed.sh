@@ -3,9 +3,9 @@
 # t90_testbed -- the LXC testbed end to end: lxc-testbed/up, run-e2e (every scenario of
 # issue 8), down (always, via the trap), then the narrated demo with --down. A testbed
 # instance of its own (name rgwtb<pid>, state in its temp dir), so that it never meets a
-# demo someone left running. Scenarios whose rgwd subsystem is not built yet are SKIPs and
-# do not fail the test; scenario FAILs do. Step budgets (90+330+60+60+90 s) stay under the
-# 600 s that tests/run-system allows.
+# demo someone left running. Every scenario must pass: a scenario that could not run is a
+# failure, and so is a run that reports fewer passes than there are scenarios. Step budgets
+# (90+330+60+60+90 s) stay under the 600 s that tests/run-system allows.
 . "$(dirname "$0")/lib.sh"
 TB="$TOP/lxc-testbed"
 
@@ -26,6 +26,7 @@ sed 's/^/  up: /' "$T/up.log"
 check "lxc-testbed/up brings the testbed up" test "$rc" = 0
 
 if [ "$rc" = 0 ]; then
+	n_scen=$("$TB/run-e2e" --list | wc -l)
 	timeout 330 "$TB/run-e2e" >"$T/e2e.log" 2>&1
 	rc=$?
 	cat "$T/e2e.log"
@@ -38,6 +39,7 @@ if [ "$rc" = 0 ]; then
 		PASSED=$((PASSED + p))
 		FAILED=$((FAILED + f))
 		[ "$rc" = 0 ] || [ "$f" != 0 ] || fail "run-e2e exited $rc with no failed scenario"
+		check "run-e2e: all $n_scen scenarios passed ($p)" test "$p" = "$n_scen" -a "$rc" = 0
 	fi
 fi
 
@@ -65,6 +67,8 @@ NO_COLOR=1 timeout 90 "$TB/demo" --down >"$T/demo.log" 2>&1
 rc=$?
 sed 's/^/  demo: /' "$T/demo.log"
 check "lxc-testbed/demo --down runs from start to teardown" test "$rc" = 0
+check "every demo step ran (no FAILED, no skipped step)" \
+	bash -c "! grep -qiE 'FAILED|skipped' '$T/demo.log' && grep -q 'The binding expired' '$T/demo.log'"
 left=$(ip -o link show 2>/dev/null | grep -c "$RGWTB_NAME-" || true)
 check "nothing is left after the demo" test "$left" = 0
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -146,23 +147,48 @@ test_strings(void **state)
 	assert_true(util_ct_equal("a", "b", 0));
 }
 
+/* CLOCK in milliseconds, read directly (what util_mono_ms and util_wall_ms must match) */
+static uint64_t
+clock_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	assert_int_equal(clock_gettime(clk, &ts), 0);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void
 test_random_and_time(void **state)
 {
 	uint8_t a[32] = { 0 }, b[32] = { 0 }, zero[32] = { 0 };
-	uint64_t t0, t1;
+	uint64_t t0, t1, m;
 
 	(void)state;
 	assert_int_equal(util_random(a, sizeof(a)), 0);
 	assert_int_equal(util_random(b, sizeof(b)), 0);
 	assert_memory_not_equal(a, b, sizeof(a));
 	assert_memory_not_equal(a, zero, sizeof(a));
-	t0 = util_mono_ms();
-	usleep(20000);
-	t1 = util_mono_ms();
-	assert_true(t1 >= t0 + 15);
+	/* each clock read between two direct reads of the clock it names: no sleep, no timing
+	 * luck (the wall clock may be stepped between the reads: then read again) */
+	t0 = clock_ms(CLOCK_MONOTONIC);
+	m = util_mono_ms();
+	t1 = clock_ms(CLOCK_MONOTONIC);
+	assert_true(t0 <= m && m <= t1);
+	for (int i = 0; i < 1000; i++) {
+		t0 = util_mono_ms();
+		assert_true(t0 >= m);
+		m = t0;
+	}
+	for (int tries = 0; tries < 3; tries++) {
+		t0 = clock_ms(CLOCK_REALTIME);
+		m = util_wall_ms();
+		t1 = clock_ms(CLOCK_REALTIME);
+		if (t0 <= t1)
+			break;
+	}
+	assert_true(t0 <= m && m <= t1);
 	/* after 2020-01-01 */
-	assert_true(util_wall_ms() > 1577836800000ULL);
+	assert_true(m > 1577836800000ULL);
 }
 
 static void

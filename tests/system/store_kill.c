@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/unit/test_store_kill.c -- SIGKILL in the middle of policy replaces keeps the store whole */
+/* tests/system/store_kill.c -- SIGKILL in the middle of policy replaces keeps the store whole */
+/*
+ * A cmocka program of the system tier (tests/system/t16_store_kill.sh runs it): random SIGKILLs
+ * for up to KILL_BUDGET_S seconds are too slow for make check.
+ */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "policy_fixture.h"
+#include "tests/unit/policy_fixture.h"
 
 #define KILL_HOSTS	5000
 #define KILL_ROUNDS	8
