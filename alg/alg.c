@@ -17,6 +17,7 @@
 #include "common/util.h"
 
 #define LISTEN_BACKLOG 4096
+#define DEFER_ACCEPT_S 1 /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
 
 /* One listening address: a socket per worker, all bound with SO_REUSEPORT. */
 struct alg_listener {
@@ -162,7 +163,7 @@ fail:
 static int
 open_listener(const struct addr_port *ap)
 {
-	int fd, one = 1, saved;
+	int fd, one = 1, defer = DEFER_ACCEPT_S, saved;
 	int fam = ap->ss.ss_family;
 
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -175,6 +176,11 @@ open_listener(const struct addr_port *ap)
 	 * and a second Nagle here would hold a small segment for the peer's delayed ACK (~40 ms).
 	 * Accepted sockets inherit the option (Linux), which saves a syscall per connection. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Accept when the first bytes (ClientHello, request head) are there, not at the
+	 * handshake's last ACK: one wake-up and one failing recv less per connection. A client
+	 * that sends nothing stays in the kernel's SYN queue, costing us nothing, until the first
+	 * SYN-ACK retransmission (~1 s); then it is accepted and alg.hostname_timeout applies. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	if (fam == AF_INET6) {
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
