@@ -161,7 +161,10 @@ const struct conf_item conf_schema[] = {
 	  "1, 4: 3, 8: 7). More workers than free CPUs cost more CPU per connection.",
 	  NULL },
 	{ "alg", "hostname_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_hostname_timeout_ms),
-	  NULL, "Milliseconds a client has to send its TLS ClientHello or HTTP request headers.",
+	  NULL,
+	  "Milliseconds a client has to send its TLS ClientHello or HTTP request headers once "
+	  "accepted. A client that sends nothing at all is accepted only about 1 s after it "
+	  "connected (TCP_DEFER_ACCEPT: until then the kernel holds it).",
 	  NULL },
 	{ "alg", "connect_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_connect_timeout_ms), NULL,
 	  "Milliseconds allowed to connect to the private server.", NULL },
