@@ -71,7 +71,7 @@ SYSTEM_BINS  = $(SYSTEM_SRCS:tests/system/%.c=$(BUILD)/tests/sys/%)
 DEPFLAGS = -MMD -MP
 
 .PHONY: all check test system-check format lint install uninstall demo deps deps-test deps-demo clean \
-	bench fuzz deb deps-pkg image image-test upgrade-test
+	bench fuzz deb deps-pkg deps-bench image image-test upgrade-test
 
 all: $(PROGS)
 
@@ -135,10 +135,15 @@ TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python
 TEST_DEBS += dnsperf knot
 # t70_pbra: a dnspython client and scapy (spoofed queries)
 TEST_DEBS += python3-dnspython python3-scapy
+# The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
+# nginx stream and sniproxy.
+BENCH_DEBS = wrk haproxy sniproxy nginx libnginx-mod-stream openssl curl python3
 deps:
 	@tests/install-debs $(BUILD_DEBS)
 deps-test:
 	@tests/install-debs $(TEST_DEBS)
+deps-bench:
+	@tests/install-debs $(BENCH_DEBS)
 # The LXC testbed (make demo, tests/system/t90_testbed.sh): containers, a recursive resolver,
 # web and echo servers, and the clients the scenarios use (jq reads rgwd's status).
 DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping iproute2 \

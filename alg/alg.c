@@ -17,6 +17,7 @@
 #include "common/util.h"
 
 #define LISTEN_BACKLOG 4096
+#define DEFER_ACCEPT_S 1 /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
 
 /* One listening address: a socket per worker, all bound with SO_REUSEPORT. */
 struct alg_listener {
@@ -87,11 +88,19 @@ raise_nofile(long max_conns)
 			  (unsigned long long)nrl.rlim_cur, max_conns, (unsigned long long)need);
 }
 
+long
+alg_default_workers(long ncpu, long dns_workers)
+{
+	long n = ncpu - 1 - MAX(dns_workers, 0);
+
+	return MIN(MAX(n, 1), ALG_WORKERS_MAX);
+}
+
 struct alg *
 alg_new(struct ev_loop *loop, const struct conf *conf)
 {
 	struct alg *alg;
-	long n = conf->alg_workers;
+	long n = conf->alg_workers, ncpu = 0;
 	size_t i;
 
 	(void)loop;
@@ -111,10 +120,12 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	if (alg->set.limit == NULL)
 		goto fail;
 	raise_nofile(conf->alg_max_conns);
-	if (n <= 0)
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n <= 0)
-		n = 1;
+	if (n <= 0) {
+		/* More workers than free CPUs cost more CPU per connection, not less (docs/alg.md,
+		 * "How many workers"). */
+		ncpu = util_ncpu();
+		n = alg_default_workers(ncpu, conf->dns_enable ? conf->dns_workers : 0);
+	}
 	alg->w = calloc((size_t)n, sizeof(*alg->w));
 	if (alg->w == NULL)
 		goto fail;
@@ -126,9 +137,22 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 		if (alg_worker_start(alg->w[i]) < 0)
 			goto fail;
 	}
-	log_info("alg: %zu workers, hostname timeout %ld ms, max %ld connections (%ld per source)",
-		 alg->n_workers, conf->alg_hostname_timeout_ms, conf->alg_max_conns,
-		 conf->alg_max_conns_per_source);
+	if (ncpu > 0)
+		log_info(
+			"alg: %zu worker%s (workers = 0: %ld usable CPU%s less 1 for the main thread "
+			"and the kernel%s%s, at least 1), hostname timeout %ld ms, max %ld "
+			"connections (%ld per source)",
+			alg->n_workers, alg->n_workers == 1 ? "" : "s", ncpu, ncpu == 1 ? "" : "s",
+			conf->dns_enable && conf->dns_workers > 0 ? " and 1 per DNS worker" : "",
+			ncpu - 1 > ALG_WORKERS_MAX ? ", at most 64" : "",
+			conf->alg_hostname_timeout_ms, conf->alg_max_conns,
+			conf->alg_max_conns_per_source);
+	else
+		log_info("alg: %zu worker%s (workers = %ld), hostname timeout %ld ms, max %ld "
+			 "connections (%ld per source)",
+			 alg->n_workers, alg->n_workers == 1 ? "" : "s", conf->alg_workers,
+			 conf->alg_hostname_timeout_ms, conf->alg_max_conns,
+			 conf->alg_max_conns_per_source);
 	return alg;
 fail:
 	log_warn("alg: cannot start");
@@ -139,7 +163,7 @@ fail:
 static int
 open_listener(const struct addr_port *ap)
 {
-	int fd, one = 1, saved;
+	int fd, one = 1, defer = DEFER_ACCEPT_S, saved;
 	int fam = ap->ss.ss_family;
 
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -152,6 +176,11 @@ open_listener(const struct addr_port *ap)
 	 * and a second Nagle here would hold a small segment for the peer's delayed ACK (~40 ms).
 	 * Accepted sockets inherit the option (Linux), which saves a syscall per connection. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Accept when the first bytes (ClientHello, request head) are there, not at the
+	 * handshake's last ACK: one wake-up and one failing recv less per connection. A client
+	 * that sends nothing stays in the kernel's SYN queue, costing us nothing, until the first
+	 * SYN-ACK retransmission (~1 s); then it is accepted and alg.hostname_timeout applies. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	if (fam == AF_INET6) {
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
@@ -296,6 +325,12 @@ alg_apply(struct alg *alg, const struct pol_snap *snap)
 	return rc;
 }
 
+size_t
+alg_workers(const struct alg *alg)
+{
+	return alg->n_workers;
+}
+
 void
 alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT])
 {
@@ -322,8 +357,10 @@ alg_metrics(const struct alg *alg, struct buf *out)
 	}
 	buf_printf(out,
 		   "# HELP rgw_alg_active Open ALG client connections.\n"
-		   "# TYPE rgw_alg_active gauge\nrgw_alg_active %llu\n",
-		   (unsigned long long)v[ALG_STAT_ACTIVE]);
+		   "# TYPE rgw_alg_active gauge\nrgw_alg_active %llu\n"
+		   "# HELP rgw_alg_workers ALG worker threads.\n"
+		   "# TYPE rgw_alg_workers gauge\nrgw_alg_workers %zu\n",
+		   (unsigned long long)v[ALG_STAT_ACTIVE], alg->n_workers);
 }
 
 void

@@ -10,8 +10,8 @@
 #include "policy/policy.h"
 
 /*
- * The ALG runs in conf->alg_workers threads (0: one per core), each with its own event loop
- * and its own SO_REUSEPORT listeners. The main thread owns struct alg: it creates the
+ * The ALG runs in conf->alg_workers threads (0: alg_default_workers() of the usable CPUs),
+ * each with its own event loop and its own SO_REUSEPORT listeners. The main thread owns struct alg: it creates the
  * listening sockets, builds routing snapshots from policy and hands both to the workers.
  */
 struct alg;
@@ -37,6 +37,18 @@ enum alg_stat {
 	ALG_STAT_COUNT		  /* number of counters, not a counter */
 };
 
+/* The most worker threads (the maximum of the [alg] workers key). */
+#define ALG_WORKERS_MAX 64
+
+/*
+ * Worker threads for [alg] workers = 0, given the CPUs the process may run on (util_ncpu())
+ * and the extra DNS worker threads that will run ([dns] workers when DNS is on, else 0): one
+ * CPU is left to the main thread (DNS, NAT verdicts, the API) and the kernel's network work
+ * (softirq, TCP), one more per DNS worker; at least 1, at most ALG_WORKERS_MAX. Pure.
+ * 1 CPU -> 1, 2 -> 1, 4 -> 3, 8 -> 7, 16 -> 15 (docs/alg.md, "How many workers").
+ */
+long alg_default_workers(long ncpu, long dns_workers);
+
 /* Prometheus-style name without prefix ("accepted", "refused_cap", ...). */
 const char *alg_stat_name(enum alg_stat s);
 
@@ -56,11 +68,15 @@ struct alg *alg_new(struct ev_loop *loop, const struct conf *conf);
  */
 int alg_apply(struct alg *alg, const struct pol_snap *snap);
 
+/* Number of worker threads running. Any thread. */
+size_t alg_workers(const struct alg *alg);
+
 /* Sum of the workers' counters into out[ALG_STAT_COUNT]. Any thread. */
 void alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT]);
 
 struct buf;
-/* Append the counters in Prometheus text format (rgw_alg_*_total, rgw_alg_active). Any thread. */
+/* Append the counters in Prometheus text format (rgw_alg_*_total, rgw_alg_active, rgw_alg_workers).
+ * Any thread. */
 void alg_metrics(const struct alg *alg, struct buf *out);
 
 /* Stop the workers (open connections are closed), join them and free. NULL is a no-op. */

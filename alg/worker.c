@@ -3,6 +3,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -158,7 +159,11 @@ static void *
 worker_main(void *arg)
 {
 	struct alg_worker *w = arg;
+	char name[16];
 
+	/* "rgwd-alg0"...: what top -H, ps -L and /proc/PID/task/TID/comm show */
+	snprintf(name, sizeof(name), "rgwd-alg%d", w->id);
+	(void)pthread_setname_np(pthread_self(), name);
 	w->tick_id = ev_timer_add(w->loop, TICK_MS, tick_cb, w);
 	if (ev_run(w->loop) < 0)
 		log_warn("alg: worker %d: event loop failed", w->id);

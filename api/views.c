@@ -100,6 +100,9 @@ api_views_status(const struct api_views *d)
 		for (i = 0; a != NULL && i < ALG_STAT_COUNT; i++)
 			json_object_set_new(a, alg_stat_name((enum alg_stat)i),
 					    json_integer((json_int_t)as[i]));
+		if (a != NULL)
+			json_object_set_new(a, "workers",
+					    json_integer((json_int_t)alg_workers(d->alg)));
 		json_object_set_new(o, "alg", a);
 	}
 	if (d->rep != NULL) {

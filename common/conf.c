@@ -156,9 +156,15 @@ const struct conf_item conf_schema[] = {
 	{ "alg", "ports", CONF_T_INTLIST, 1, 65535, "80,443,8080,8443", F(alg_ports), NULL,
 	  "Ports the ALG listens on at the service addresses.", NULL },
 	{ "alg", "workers", CONF_T_INT, 0, 64, "0", F(alg_workers), NULL,
-	  "ALG worker threads (0: one per core).", NULL },
+	  "ALG worker threads. 0: one per usable CPU (the process's CPU affinity) minus one "
+	  "left to the main thread and the kernel, minus the DNS workers; at least 1 (2 CPUs: "
+	  "1, 4: 3, 8: 7). More workers than free CPUs cost more CPU per connection.",
+	  NULL },
 	{ "alg", "hostname_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_hostname_timeout_ms),
-	  NULL, "Milliseconds a client has to send its TLS ClientHello or HTTP request headers.",
+	  NULL,
+	  "Milliseconds a client has to send its TLS ClientHello or HTTP request headers once "
+	  "accepted. A client that sends nothing at all is accepted only about 1 s after it "
+	  "connected (TCP_DEFER_ACCEPT: until then the kernel holds it).",
 	  NULL },
 	{ "alg", "connect_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_connect_timeout_ms), NULL,
 	  "Milliseconds allowed to connect to the private server.", NULL },

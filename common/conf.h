@@ -97,7 +97,7 @@ struct conf {
 	bool alg_enable;
 	struct conf_addrports alg_listen; /* empty: service addresses from policy, on alg_ports */
 	struct conf_intlist alg_ports;
-	long alg_workers; /* 0 = one per core */
+	long alg_workers; /* 0 = alg_default_workers() of the usable CPUs */
 	long alg_hostname_timeout_ms;
 	long alg_connect_timeout_ms;
 	long alg_idle_timeout_ms;

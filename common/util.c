@@ -5,9 +5,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint32_t rotr32(uint32_t x, unsigned n);
 static void sha256_block(uint32_t h[8], const uint8_t *p);
@@ -19,6 +21,33 @@ util_mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long
+util_ncpu(void)
+{
+	long n = 0;
+	int max;
+
+	/* the mask may be wider than cpu_set_t's 1024 bits on big machines: grow until it fits */
+	for (max = 1024; max <= 1 << 16; max *= 2) {
+		cpu_set_t *set = CPU_ALLOC((size_t)max);
+		size_t sz = CPU_ALLOC_SIZE((size_t)max);
+		int rc, err;
+
+		if (set == NULL)
+			break;
+		rc = sched_getaffinity(0, sz, set);
+		err = errno;
+		if (rc == 0)
+			n = CPU_COUNT_S(sz, set);
+		CPU_FREE(set);
+		if (rc == 0 || err != EINVAL)
+			break;
+	}
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
 }
 
 uint64_t

@@ -33,6 +33,13 @@ util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void
 uint64_t util_mono_ms(void);
 uint64_t util_wall_ms(void);
 
+/*
+ * CPUs this process may run on: its affinity mask (sched_getaffinity: taskset, systemd's
+ * CPUAffinity=, a container's cpuset), not the machine's total; the online CPUs if the mask
+ * cannot be read. Always >= 1. Any thread.
+ */
+long util_ncpu(void);
+
 /* fd helpers: 0 or -errno. */
 int util_set_nonblock(int fd);
 int util_set_cloexec(int fd);

@@ -121,6 +121,9 @@ check "PROXY v2 header: nginx sees the client address" \
 # be served while both are held (seen established before and after its request); they are
 # held for the 3 s deadline only, so on a loaded machine that moment can be missed: then the
 # pair is started again (three attempts), never judged from a request made after they closed.
+# The silent client is held by the kernel first (TCP_DEFER_ACCEPT, SYN-RECV on our side, while
+# the client sees an established connection) until the first SYN-ACK retransmission (~1 s),
+# then accepted: it is closed at ~1 s + the deadline, never before 3.9 s.
 held2() { [ "$(ss -Htn state established "( dport = :$L443 or dport = :$L80 )" | wc -l)" -ge 2 ]; }
 served=0
 served_meanwhile() {
@@ -147,8 +150,8 @@ done
 check "another client served while a silent and a slow client were held (attempt ${meanwhile:-none})" \
 	[ -n "$meanwhile" ]
 s=$(awk '{print $2}' "$T/silent.out"); l=$(awk '{print $2}' "$T/slow.out")
-check "silent client closed at the 3 s deadline ($s s)" \
-	awk -v t="$s" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
+check "silent client closed at the deferred accept (~1 s) + the 3 s deadline ($s s)" \
+	awk -v t="$s" 'BEGIN { exit !(t >= 3.9 && t < 5.5) }'
 check "slowloris client closed at the 3 s deadline ($l s)" \
 	awk -v t="$l" 'BEGIN { exit !(t >= 2.9 && t < 4.5) }'
 after=$(grep -c . "$T/nginx/access.log")

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/unit/test_alg_routes.c -- ALG routing snapshot, PROXY headers, admission limits */
+/* tests/unit/test_alg_routes.c -- ALG routing snapshot, PROXY headers, admission limits,
+ * worker count */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sched.h>
 
+#include "alg/alg.h"
 #include "alg/limit.h"
 #include "alg/pp.h"
 #include "alg/routes.h"
@@ -161,6 +164,80 @@ test_limits(void **state)
 	alg_limit_free(NULL);
 }
 
+/* [alg] workers = 0: one CPU left to the main thread and the kernel, one per DNS worker. */
+static void
+test_default_workers(void **state)
+{
+	static const struct {
+		long ncpu, dns, want;
+	} v[] = {
+		{ 1, 0, 1 },   { 2, 0, 1 },    { 3, 0, 2 }, { 4, 0, 3 },   { 8, 0, 7 },
+		{ 16, 0, 15 }, { 4, 2, 1 },    { 8, 2, 5 }, { 2, 4, 1 },   { 64, 0, 63 },
+		{ 65, 0, 64 }, { 256, 0, 64 }, { 0, 0, 1 }, { -1, -1, 1 }, { 8, -3, 7 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		long got = alg_default_workers(v[i].ncpu, v[i].dns);
+
+		if (got != v[i].want)
+			fail_msg("ncpu %ld dns %ld: %ld workers, want %ld", v[i].ncpu, v[i].dns,
+				 got, v[i].want);
+	}
+}
+
+/* alg_new starts what alg_default_workers says for the CPUs of its affinity mask, counts DNS
+ * workers only when DNS runs, and an explicit count wins. */
+static void
+test_alg_new_workers(void **state)
+{
+	struct conf c;
+	struct alg *a;
+	cpu_set_t all, one;
+	int first = -1, i;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(c.alg_workers, 0);
+	a = alg_new(NULL, &c);
+	assert_non_null(a);
+	assert_int_equal(alg_workers(a), alg_default_workers(util_ncpu(), 0));
+	alg_free(a);
+
+	c.dns_enable = true;
+	c.dns_workers = 1;
+	a = alg_new(NULL, &c);
+	assert_non_null(a);
+	assert_int_equal(alg_workers(a), alg_default_workers(util_ncpu(), 1));
+	alg_free(a);
+	c.dns_enable = false;
+	a = alg_new(NULL, &c);
+	assert_non_null(a);
+	assert_int_equal(alg_workers(a), alg_default_workers(util_ncpu(), 0));
+	alg_free(a);
+
+	/* one usable CPU: one worker, whatever the machine has */
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	for (i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &all))
+			first = i;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	a = alg_new(NULL, &c);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_non_null(a);
+	assert_int_equal(alg_workers(a), 1);
+	alg_free(a);
+
+	c.alg_workers = 3;
+	a = alg_new(NULL, &c);
+	assert_non_null(a);
+	assert_int_equal(alg_workers(a), 3);
+	alg_free(a);
+}
+
 int
 main(void)
 {
@@ -168,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_routes_build_lookup),
 		cmocka_unit_test(test_pp_headers),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_default_workers),
+		cmocka_unit_test(test_alg_new_workers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <string.h>
 #include <time.h>
@@ -191,6 +192,29 @@ test_random_and_time(void **state)
 	assert_true(m > 1577836800000ULL);
 }
 
+/* util_ncpu counts the CPUs the process may run on, not the machine's: a mask narrowed to one
+ * CPU (what taskset or CPUAffinity= do) gives 1. */
+static void
+test_ncpu_affinity(void **state)
+{
+	cpu_set_t all, one;
+	int first = -1, i;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(util_ncpu(), CPU_COUNT(&all));
+	for (i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &all))
+			first = i;
+	assert_true(first >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(util_ncpu(), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(util_ncpu(), CPU_COUNT(&all));
+}
+
 static void
 test_fd_flags(void **state)
 {
@@ -215,7 +239,7 @@ main(void)
 		cmocka_unit_test(test_sha256_fips),	cmocka_unit_test(test_sha256_block_edges),
 		cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_strings),		cmocka_unit_test(test_random_and_time),
-		cmocka_unit_test(test_fd_flags),
+		cmocka_unit_test(test_fd_flags),	cmocka_unit_test(test_ncpu_affinity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
