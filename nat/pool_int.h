@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/pool_int.h -- the pool's internals, shared by nat/pool.c, pool_index.c and pool_apply.c */
+#ifndef RGW_NAT_POOL_INT_H
+#define RGW_NAT_POOL_INT_H
+
+#include <arpa/inet.h>
+#include <sys/types.h>
+
+#include "pool.h"
+#include "window.h"
+
+/*
+ * Layout:
+ * - pool addresses: array sorted by numeric IPv4 value, with a "free" bitmap so that the
+ *   lowest free address is found a word at a time;
+ * - hosts and services: arrays sorted by id (copied from the snapshot), binary search;
+ * - bindings: a chained hash on the unique key (address, port, protocol), a doubly linked
+ *   list per pool address (sharing checks), a min-heap on the deadline (expiry), a list in
+ *   creation (= id) order for the API view, and a chained hash on (resolver entity, service)
+ *   holding each pair's newest live binding (cache windows, nat/window.h).
+ * Not for use outside nat/pool*.c.
+ */
+
+struct binding {
+	struct nat_binding_info info;
+	uint32_t ip; /* public address, host order */
+	size_t heap_idx;
+	struct binding *hnext; /* key hash chain */
+	struct binding *anext; /* same pool address */
+	struct binding *aprev;
+	struct binding *inext; /* id order */
+	struct binding *iprev;
+	struct binding *pnext; /* pair hash chain, while in_pair */
+	bool in_pair;
+	uint64_t win_key;      /* resolver entity (nat_window_key) */
+	struct addr first_src; /* source of the first admitted flow */
+	bool many_sources;     /* a later flow came from another source */
+	uint64_t first_flow_ms;
+};
+
+struct paddr {
+	uint32_t ip; /* host order */
+	uint32_t n;  /* live bindings on this address */
+	struct binding *head;
+};
+
+struct phost {
+	int64_t id;
+	struct addr ipv4;
+	uint32_t limit;
+	uint32_t pending;
+};
+
+struct psvc {
+	int64_t id;
+	int64_t host_id;
+	uint8_t proto;
+	uint16_t port;
+	bool proxy_required;
+	uint32_t timeout_ms;
+};
+
+struct nat_pool {
+	struct paddr *addrs;
+	size_t n_addrs;
+	uint64_t *free_bits; /* bit i set: addrs[i] has no binding */
+	uint32_t allocated;
+
+	struct addr *svc_addrs;
+	size_t n_svc_addrs;
+
+	struct phost *hosts;
+	size_t n_hosts;
+	struct psvc *svcs;
+	size_t n_svcs;
+
+	struct binding **buckets;
+	size_t n_buckets; /* power of two */
+	size_t n_bindings;
+
+	struct binding **pairs;
+	size_t n_pair_buckets; /* power of two */
+	size_t n_pairs;
+
+	struct binding **heap;
+	size_t heap_cap;
+
+	struct binding *ifirst, *ilast;
+	uint64_t next_id;
+
+	struct nat_window *win;
+
+	nat_admit_cb admit;
+	nat_binding_cb on_end;
+	void *arg;
+	nat_deadline_cb on_deadline;
+	void *deadline_arg;
+
+	struct nat_pool_stats st;
+};
+
+static inline uint32_t
+nat_pool_ip_of(const struct addr *a)
+{
+	return ntohl(a->u.v4.s_addr);
+}
+
+static inline void
+nat_pool_set_free(struct nat_pool *p, size_t i, bool f)
+{
+	if (f)
+		p->free_bits[i / 64] |= (uint64_t)1 << (i % 64);
+	else
+		p->free_bits[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* Unique key hash (address, port, protocol). insert: 0 or -ENOMEM (grows the table). */
+struct binding *nat_pool_key_find(const struct nat_pool *p, uint32_t ip, uint16_t port,
+				  uint8_t proto);
+int nat_pool_key_insert(struct nat_pool *p, struct binding *b);
+void nat_pool_key_remove(struct nat_pool *p, struct binding *b);
+
+/* (entity, service) -> newest live binding. set replaces the pair's entry (0 or -ENOMEM). */
+struct binding *nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id);
+int nat_pool_pair_set(struct nat_pool *p, struct binding *b);
+void nat_pool_pair_remove(struct nat_pool *p, struct binding *b);
+
+/* Deadline heap. push after key_insert (n_bindings counts b); remove after key_remove; fix
+ * after changing b->info.expires_ms. */
+int nat_pool_heap_push(struct nat_pool *p, struct binding *b);
+void nat_pool_heap_remove(struct nat_pool *p, struct binding *b);
+void nat_pool_heap_fix(struct nat_pool *p, struct binding *b);
+
+/* Sorted-array lookups: index of a pool address (-1), host and service by id (NULL). */
+ssize_t nat_pool_addr_index(const struct nat_pool *p, uint32_t ip);
+struct phost *nat_pool_host_find(const struct nat_pool *p, int64_t id);
+const struct psvc *nat_pool_svc_find(const struct nat_pool *p, int64_t id);
+
+/* Address choice (rgw-original-behaviour.md §2.6): the lowest allocated address that can take
+ * (proto, port), the lowest free one; -1 if none. */
+ssize_t nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port);
+ssize_t nat_pool_find_free(const struct nat_pool *p);
+
+/* The per-address and id-order lists. */
+void nat_pool_addr_link(struct nat_pool *p, size_t idx, struct binding *b);
+void nat_pool_addr_unlink(struct nat_pool *p, struct binding *b);
+void nat_pool_id_unlink(struct nat_pool *p, struct binding *b);
+
+#endif
