@@ -147,7 +147,8 @@ test_table_bounded(void **state)
 	"   \"nodes\": [\"100.64.0.1\"]},"                                                             \
 	"  {\"name\": \"isp-backup\", \"initial_reputation\": 0.6, \"nodes\": [\"100.64.0.2\"]}],"     \
 	" \"admission\": {\"dns_tcp\": true, \"dns_cname\": true, \"dns_tcpcname\": %s,"               \
-	"   \"dns_cookies\": false, \"log_untrusted\": true, \"alias_ttl_ms\": %d}}"
+	"   \"dns_cookies\": false, \"log_untrusted\": true, \"alias_ttl_ms\": %d,"                    \
+	"   \"cache_window_ms\": 0}}"
 
 static struct pol_snap *snap;
 static struct dns_db *db;
@@ -296,6 +297,21 @@ answer_rdata(const struct reply *r, ldns_rr_type type, char *out, size_t outsz)
 	free(s);
 }
 
+/* The rdata of answer RR i (of any count), checking its type. */
+static void
+answer_rr(const struct reply *r, size_t i, ldns_rr_type type, char *out, size_t outsz)
+{
+	ldns_rr_list *an = ldns_pkt_answer(r->pkt);
+
+	out[0] = 0;
+	assert_true(ldns_rr_list_rr_count(an) > i);
+	ldns_rr *rr = ldns_rr_list_rr(an, i);
+	assert_int_equal(ldns_rr_get_type(rr), type);
+	char *str = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+	snprintf(out, outsz, "%s", str);
+	free(str);
+}
+
 static int
 count_bindings(void *arg, const struct nat_binding_info *b)
 {
@@ -326,7 +342,7 @@ static void
 test_answer_alias_flow(void **state)
 {
 	struct reply r = { 0 };
-	char alias[300], a1[64], a2[64], a3[64];
+	char alias[300], a0[64], a1[64], a2[64], a3[64];
 	struct dns_alias_stats st;
 	struct nat_rep_stats rs;
 
@@ -336,24 +352,33 @@ test_answer_alias_flow(void **state)
 	ask(&r, "100.64.0.1", false, false, "test.gwa.demo", LDNS_RR_TYPE_A);
 	assert_int_equal(r.res, DNS_ANS_SEND);
 	assert_true(ldns_pkt_tc(r.pkt));
-	/* TCP: a one-time CNAME, TTL 0, nothing allocated yet */
+	/* TCP: a one-time CNAME, TTL 0, and the alias's address with it (the alias is ours:
+	 * RFC 1034 4.3.2), allocated now */
 	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
 	assert_true(ldns_pkt_aa(r.pkt));
-	answer_rdata(&r, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
+	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
 	assert_int_equal(strlen(alias), 33 + strlen("cname-gwa.demo."));
 	assert_string_equal(alias + 33, "cname-gwa.demo.");
 	assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 0)), 0);
-	assert_int_equal(bindings(), 0);
+	answer_rr(&r, 1, LDNS_RR_TYPE_A, a0, sizeof(a0));
+	assert_string_equal(a0, "100.64.1.131");
+	char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 1)));
+	assert_string_equal(owner, alias);
+	free(owner);
+	assert_true(r.info.allocated);
+	assert_int_equal(bindings(), 1);
 	/* a worker hands the alias query to the main thread */
 	ask(&r, "100.64.0.1", false, true, alias, LDNS_RR_TYPE_A);
 	assert_int_equal(r.res, DNS_ANS_NEED_ALLOC);
-	/* the alias over UDP: not truncated, a pool address */
+	/* the alias over UDP: not truncated, the address the CNAME carried, no new binding (a
+	 * resolver that dropped the out-of-zone record asks it) */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
 	assert_false(ldns_pkt_tc(r.pkt));
 	answer_rdata(&r, LDNS_RR_TYPE_A, a1, sizeof(a1));
-	assert_string_equal(a1, "100.64.1.131");
-	assert_true(r.info.allocated);
+	assert_string_equal(a1, a0);
+	assert_false(r.info.allocated);
 	assert_int_equal(bindings(), 1);
 	/* retransmission: the same address, no second binding */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
@@ -441,7 +466,7 @@ test_answer_alias_misses(void **state)
 	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 1);
 
 	ask(&r, "100.64.0.1", true, false, "ssh.test.gwa.demo", LDNS_RR_TYPE_A);
-	answer_rdata(&r, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
 	/* dns_tcpcname: even the alias follow-up needs TCP */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
 	assert_true(ldns_pkt_tc(r.pkt));
