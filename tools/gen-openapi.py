@@ -244,6 +244,8 @@ op("DELETE", V1 + "/reputation/{kind}/{key+}", "reset the reputation of an entit
    status=204, tag="reputation", write=True)
 op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
    tag="system", etag=False)
+op("GET", V1 + "/cache-windows", "list the resolver cache windows", "List",
+   tag="system", etag=False)
 op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
 op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",
    tag="system", write=True)
