@@ -55,8 +55,10 @@ static bool query_requestor(const struct dns_query *q, struct prefix *out);
 static bool qmin_step(struct resp *r, struct dns_answer_info *info);
 static void service_request(const struct resp *r, const struct dns_node *n,
 			    const struct addr *resolver, bool non_spoofed, struct nat_request *req);
-static void chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
+static bool chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 			struct dns_answer_info *info);
+static enum dns_answer_res refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info,
+				   enum nat_refusal why);
 
 static void
 resp_start(struct resp *r, bool with_question)
@@ -492,8 +494,12 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			size_t slot = dns_wr_len_slot(&r->w);
 			dns_wr_name(&r->w, alias, true);
 			dns_wr_patch_len(&r->w, slot);
-			if (rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok))
-				chase_alias(r, n, alias, info);
+			if (rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
+			    !chase_alias(r, n, alias, info)) {
+				dns_wr_rewind(&r->w, mark);
+				r->count[1]--;
+				return refused(ctx, info, info->why);
+			}
 			return DNS_ANS_SEND;
 		}
 	}
@@ -501,20 +507,27 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	struct addr pool;
 	service_request(r, n, al ? &al->charge : &ctx->src, non_spoofed, &req);
 	enum nat_refusal why = NAT_REFUSE_NONE;
-	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
-		info->alloc_refused = true;
-		info->why = why;
-		if (!ctx->tcp)
-			return DNS_ANS_DROP; /* the resolver retransmits */
-		if (!ctx->last_try)
-			return DNS_ANS_RETRY;
-		/* empty NOERROR without SOA: nothing for a resolver to cache negatively */
-		return DNS_ANS_SEND;
-	}
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
+		return refused(ctx, info, why);
 	info->allocated = true;
 	if (al != NULL && ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
 	put_service_records(r, NULL, svc, &pool, DNS_TTL_POOL);
+	return DNS_ANS_SEND;
+}
+
+/* The pool refused the allocation of a query (rgw-original-behaviour.md §2.7). */
+static enum dns_answer_res
+refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info, enum nat_refusal why)
+{
+	info->alloc_refused = true;
+	info->why = why;
+	if (!ctx->tcp)
+		return DNS_ANS_DROP; /* the resolver retransmits */
+	if (!ctx->last_try)
+		return DNS_ANS_RETRY;
+	/* empty NOERROR without SOA: nothing for a resolver to cache negatively (the caller
+	 * sends the response as it stands: the question only) */
 	return DNS_ANS_SEND;
 }
 
@@ -544,9 +557,10 @@ service_request(const struct resp *r, const struct dns_node *n, const struct add
  * the same address). A forwarder that passes answers on as they are (Knot Resolver's
  * policy.STUB) then hands its client an address. Only for a question that proved its source
  * (TCP or a valid cookie): over plain UDP the alias is what makes the resolver prove it. A
- * refusal leaves the bare CNAME: the alias's own query tries again.
+ * refusal is the query's refusal (false, info->why set): a bare CNAME would sit in such a
+ * forwarder's cache as an answer without an address.
  */
-static void
+static bool
 chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 	    struct dns_answer_info *info)
 {
@@ -556,12 +570,15 @@ chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 	struct addr pool;
 
 	service_request(r, n, &ctx->src, true, &req);
-	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
-		return;
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
+		info->why = why;
+		return false;
+	}
 	info->allocated = true;
 	if (ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, alias, r->q->qtype, &pool, n->svc->id);
 	put_service_records(r, alias, n->svc, &pool, DNS_TTL_POOL);
+	return true;
 }
 
 /*

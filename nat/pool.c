@@ -13,6 +13,8 @@
 /* Entities and (entity, service) pairs the window learner follows at most. */
 #define POOL_WIN_ENTITIES 4096
 #define POOL_WIN_PAIRS	  16384
+/* Above this load a learning resolver's new question gets its live window binding again. */
+#define POOL_LEARN_LOAD_PCT 50.0
 
 static bool prefix_has(const struct prefix *pf, const struct addr *a);
 static uint32_t grace_of(const struct psvc *s);
@@ -24,6 +26,9 @@ static int reanswer(struct nat_pool *p, struct binding *b, const struct nat_requ
 		    struct addr *out);
 static void supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now);
 static int mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint64_t now);
+static void ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now);
+static void ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto,
+			uint16_t dport, uint64_t now);
 static bool release_match(const struct binding *b, const struct addr *resolver,
 			  const struct prefix *requestor, int64_t service_id, uint64_t now_ms);
 
@@ -215,6 +220,8 @@ binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how, uin
 				: 0;
 	e.answers = b->info.answers;
 	nat_window_ended(p->win, b->win_key, b->info.service_id, b->info.id, &e, now);
+	if (how == NAT_BINDING_USED && b->info.window_ms == 0)
+		ghost_add(p, b, now);
 	nat_pool_key_remove(p, b);
 	nat_pool_heap_remove(p, b);
 	nat_pool_addr_unlink(p, b);
@@ -269,7 +276,7 @@ reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
 	b->info.answers++;
 	b->info.answered_ms = now;
 	b->info.no_evidence = true;
-	if (b->info.window_ms > 0) {
+	if (b->info.flow_limit > 1) {
 		uint32_t n = nat_window_flows(p->win);
 
 		b->info.flow_limit =
@@ -290,13 +297,13 @@ reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
  * The same entity got a newer answer for the service: it holds that one now. The old binding
  * stays open a moment for the client that may have got it just before (a resolver that
  * refreshes on a hit hands the old answer to the very client whose question caused the
- * refresh): its connect grace when unused, NAT_WIN_PROMPT_MS once a flow used it.
+ * refresh): its connect grace when unused, NAT_WIN_BURST_MS once a flow used it.
  */
 static void
 supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now)
 {
-	uint64_t until = now + (old->info.flows > 0 && grace > NAT_WIN_PROMPT_MS ? NAT_WIN_PROMPT_MS
-										 : grace);
+	uint64_t until =
+		now + (old->info.flows > 0 && grace > NAT_WIN_BURST_MS ? NAT_WIN_BURST_MS : grace);
 
 	if (until < old->info.expires_ms) {
 		p->st.superseded++;
@@ -361,11 +368,16 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	if (req->kind != NAT_REQ_ADDRESS)
 		(void)mark_step(p, key, s->id, now_ms);
 	old = nat_pool_pair_find(p, key, s->id);
+	load = p->n_addrs ? 100.0 * p->allocated / (double)p->n_addrs : 100.0;
 	if (old != NULL && old->info.expires_ms > now_ms) {
 		if (req->kind == NAT_REQ_SRV_TARGET && old->info.kind == NAT_REQ_SERVICE_INFO &&
 		    old->info.flows == 0)
 			return reanswer(p, old, req, &d, grace, now_ms, out);
-		if (d.coalesce && d.window_ms > 0 && old->info.window_ms > 0)
+		/* a caching resolver asks again: the same binding; a learning one too once half
+		 * the pool is taken (learning costs addresses; what the binding admits is no
+		 * evidence then) */
+		if (old->info.window_ms > 0 && d.window_ms > 0 &&
+		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
 			return reanswer(p, old, req, &d, grace, now_ms, out);
 	}
 	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
@@ -380,7 +392,6 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 		cls = NAT_CLASS_SFQDN_REUSE;
 	else
 		cls = NAT_CLASS_SFQDN_NEW;
-	load = p->n_addrs ? 100.0 * p->allocated / (double)p->n_addrs : 100.0;
 	if (p->admit && !p->admit(p->arg, req, load, cls)) {
 		*why = NAT_REFUSE_ADMISSION;
 		goto refuse;
@@ -415,7 +426,8 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	b->info.user = req->user;
 	b->info.kind = req->kind;
 	b->info.window_ms = d.window_ms;
-	b->info.flow_limit = d.window_ms > 0 ? nat_window_flows(p->win) : 1;
+	b->burst_ms = d.burst_ms;
+	b->info.flow_limit = d.window_ms > 0 || d.burst_ms > 0 ? nat_window_flows(p->win) : 1;
 	b->info.answers = 1;
 	b->info.answered_ms = now_ms;
 	b->info.expires_ms = now_ms + d.window_ms + grace;
@@ -494,21 +506,74 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 			b->first_flow_ms = now_ms;
 		} else {
 			p->st.window_flows++;
-			b->many_sources |= new_source;
+			b->many_sources |=
+				new_source && now_ms > b->first_flow_ms + NAT_WIN_BURST_MS;
 		}
 		nat_window_flow(p->win, b->win_key, b->info.service_id, b->info.id,
-				b->info.answered_ms, b->info.flows, new_source,
-				b->info.window_ms > 0, now_ms);
+				b->info.answered_ms, b->info.answers, b->info.flows, new_source,
+				b->first_flow_ms, b->info.window_ms > 0, now_ms);
 		hit->host_id = b->info.host_id;
 		hit->service_id = b->info.service_id;
 		hit->private_addr = b->info.private_addr;
-		if (b->info.window_ms == 0)
+		if (b->info.window_ms == 0 && b->burst_ms == 0)
 			binding_end(p, b, NAT_BINDING_USED, now_ms);
+		else if (b->info.window_ms == 0 && b->info.flows == 1 &&
+			 now_ms + b->burst_ms < b->info.expires_ms)
+			/* the other clients of a merged question come at once, or not at all */
+			set_deadline(p, b, now_ms + b->burst_ms);
 		return NAT_LOOKUP_OK;
 	}
+	ghost_check(p, src, ip, proto, dport, now_ms);
 miss:
 	p->st.lookup_miss++;
 	return NAT_LOOKUP_NO_BINDING;
+}
+
+/* Remember a one-flow binding that its first flow just ended (learning entities only). */
+static void
+ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now)
+{
+	struct nat_win_decision d;
+	const struct psvc *s;
+	struct ghost *g;
+
+	if (b->win_key == 0)
+		return;
+	nat_window_decide(p->win, b->win_key, now, &d);
+	if (d.state == NAT_WIN_PINNED || d.state == NAT_WIN_OFF)
+		return;
+	g = &p->ghosts[p->next_ghost];
+	p->next_ghost = (p->next_ghost + 1) % NAT_POOL_GHOSTS;
+	g->ip = b->ip;
+	g->port = b->info.port;
+	g->proto = b->info.protocol;
+	g->key = b->win_key;
+	g->answered_ms = b->info.answered_ms;
+	g->first_flow_ms = b->first_flow_ms;
+	s = nat_pool_svc_find(p, b->info.service_id);
+	g->until_ms = b->info.answered_ms + (s != NULL ? grace_of(s) : POL_BINDING_TIMEOUT_MS);
+	g->src = b->first_src;
+}
+
+/* A refused first packet: another source for a one-flow binding just spent? */
+static void
+ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto, uint16_t dport,
+	    uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < NAT_POOL_GHOSTS; i++) {
+		struct ghost *g = &p->ghosts[i];
+
+		if (g->key == 0 || g->ip != ip || g->until_ms <= now)
+			continue;
+		if ((g->port != 0 && g->port != dport) || (g->proto != 0 && g->proto != proto))
+			continue;
+		if (addr_eq(&g->src, src) || now <= g->first_flow_ms + NAT_WIN_BURST_MS)
+			continue;
+		nat_window_missed(p->win, g->key, g->answered_ms, now);
+		g->key = 0; /* one sample per answer */
+	}
 }
 
 static bool

@@ -34,9 +34,25 @@ struct binding {
 	bool in_pair;
 	uint64_t win_key;      /* resolver entity (nat_window_key) */
 	struct addr first_src; /* source of the first admitted flow */
-	bool many_sources;     /* a later flow came from another source */
+	bool many_sources;     /* a flow came from another source after the first one's burst */
+	uint32_t burst_ms;     /* no window: further flows this long after the first */
 	uint64_t first_flow_ms;
 };
+
+/* A one-flow binding that its first flow ended, remembered for its connect grace: a later flow
+ * from another source to its address is a cache's client (window evidence, nat/window.h). */
+struct ghost {
+	uint32_t ip;
+	uint16_t port;
+	uint8_t proto;
+	uint64_t key;
+	uint64_t answered_ms;
+	uint64_t first_flow_ms;
+	uint64_t until_ms;
+	struct addr src;
+};
+
+#define NAT_POOL_GHOSTS 64
 
 struct paddr {
 	uint32_t ip; /* host order */
@@ -89,6 +105,8 @@ struct nat_pool {
 	uint64_t next_id;
 
 	struct nat_window *win;
+	struct ghost ghosts[NAT_POOL_GHOSTS];
+	unsigned next_ghost;
 
 	nat_admit_cb admit;
 	nat_binding_cb on_end;

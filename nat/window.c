@@ -442,6 +442,7 @@ judge(const struct nat_window *w, const struct evidence *ev, const struct group 
 		p25 = clean[n_clean / 4];
 	}
 	d->coalesce = false;
+	d->burst_ms = 0;
 	if (g != NULL && g->pinned) {
 		d->state = NAT_WIN_PINNED;
 		d->window_ms = g->pin_ms;
@@ -458,6 +459,7 @@ judge(const struct nat_window *w, const struct evidence *ev, const struct group 
 		d->window_ms = p25 < NAT_WIN_STRICT_BELOW_MS ? 0
 			       : p25 < w->default_ms	     ? p25
 							     : w->default_ms;
+		d->burst_ms = d->window_ms == 0 ? NAT_WIN_BURST_MS : 0;
 	} else {
 		d->state = NAT_WIN_LEARNING;
 		d->window_ms = w->default_ms;
@@ -529,8 +531,8 @@ nat_window_answered(struct nat_window *w, uint64_t key, int64_t service_id, uint
 
 void
 nat_window_flow(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t id,
-		uint64_t answered_ms, uint32_t flow_no, bool new_source, bool windowed,
-		uint64_t now)
+		uint64_t answered_ms, uint32_t answers, uint32_t flow_no, bool new_source,
+		uint64_t first_ms, bool windowed, uint64_t now)
 {
 	uint64_t age = now > answered_ms ? now - answered_ms : 0;
 	struct slot *s;
@@ -540,12 +542,15 @@ nat_window_flow(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t
 	s = (struct slot *)lru_find(&w->slots, key, service_id);
 	if (s != NULL && s->superseded_id == id && now >= s->superseded_at) {
 		/* a newer answer was given, yet this one is still served: a cache (Knot
-		 * Resolver refreshes an expiring record on a hit and serves the old one) */
+		 * Resolver refreshes an expiring record on a hit and serves the old one) --
+		 * unless it is the same burst */
 		s->superseded_dirty = true;
-		sample(w, key, S_CACHED, age, now);
+		if (now > s->superseded_at + NAT_WIN_BURST_MS)
+			sample(w, key, S_CACHED, age, now);
 		return;
 	}
-	if ((flow_no > 1 && new_source) || (flow_no == 1 && windowed && age > NAT_WIN_PROMPT_MS))
+	if ((flow_no > 1 && new_source && answers == 1 && now > first_ms + NAT_WIN_BURST_MS) ||
+	    (flow_no == 1 && windowed && age > NAT_WIN_PROMPT_MS))
 		sample(w, key, S_CACHED, age, now);
 }
 
@@ -570,6 +575,13 @@ nat_window_ended(struct nat_window *w, uint64_t key, int64_t service_id, uint64_
 			sample(w, key, S_CLEAN, s->reask_ms, now);
 		s->superseded_id = 0;
 	}
+}
+
+void
+nat_window_missed(struct nat_window *w, uint64_t key, uint64_t answered_ms, uint64_t now)
+{
+	if (key != 0)
+		sample(w, key, S_CACHED, now > answered_ms ? now - answered_ms : 0, now);
 }
 
 void

@@ -18,10 +18,13 @@
  * module decides that window per resolver entity -- a resolver group of the policy, or one
  * resolver address -- from what the pool observes, and keeps the evidence:
  *
- *   cached (a): an answer was used by a second source, used for the first time more than
- *               NAT_WIN_PROMPT_MS after it was given (windowed bindings only), or used after
- *               the same entity had been given a newer answer for the same service. A cache
- *               held it for a ms (or a stranger used it).
+ *   cached (a): an answer was used by a second source more than NAT_WIN_BURST_MS after its
+ *               first flow (admitted, or refused because its one-flow binding had ended), used for the first time more than NAT_WIN_PROMPT_MS after it was
+ *               given (windowed bindings only), or used more than NAT_WIN_BURST_MS after the
+ *               same entity had been given a newer answer for the same service. A cache held
+ *               it for a ms (or a stranger used it). Flows within NAT_WIN_BURST_MS of each
+ *               other are one burst: a resolver that merges identical questions in flight
+ *               (BIND, unbound) hands one answer to every client waiting for it at once.
  *   clean (x):  the entity asked again for a service x ms after an answer that exactly one
  *               source used promptly, and nobody used that answer after the new question: its
  *               cache did not hold our answer for x ms.
@@ -33,8 +36,9 @@
  *     gets the same binding again (coalescing);
  *   - at least NAT_WIN_MIN_CLEAN recent clean samples and no cached one: the window is lowered
  *     to their 25th percentile (a resolver farm's one fast re-ask does not decide), and to 0
- *     below NAT_WIN_STRICT_BELOW_MS: one flow per binding, as for a resolver that passes TTL 0
- *     on (unbound, BIND);
+ *     below NAT_WIN_STRICT_BELOW_MS, as for a resolver that passes TTL 0 on (unbound, BIND):
+ *     the binding then ends NAT_WIN_BURST_MS after its first flow (burst_ms), so that the
+ *     clients of one merged question get in and nobody later does;
  *   - otherwise (learning): the configured window, without coalescing, so that the next
  *     question's flows show whether the previous answer is still served.
  * Time is passed in explicitly (monotonic ms). Loop context: main thread only.
@@ -44,6 +48,7 @@
 #define NAT_WIN_PROMPT_MS	1000
 #define NAT_WIN_STRICT_BELOW_MS 500
 #define NAT_WIN_EVIDENCE_MS	300000
+#define NAT_WIN_BURST_MS	250
 
 struct nat_window;
 
@@ -56,7 +61,8 @@ enum nat_win_state {
 };
 
 struct nat_win_decision {
-	uint32_t window_ms; /* 0: one flow per binding */
+	uint32_t window_ms; /* 0: no window (burst_ms says how the binding ends) */
+	uint32_t burst_ms;  /* window 0: further flows this long after the first; 0: one flow */
 	bool coalesce;	    /* a new question within the window gets the live binding again */
 	enum nat_win_state state;
 };
@@ -64,7 +70,7 @@ struct nat_win_decision {
 /* How a binding ended, as the learner needs it. */
 struct nat_win_end {
 	uint32_t flows;	      /* flows admitted */
-	bool one_source;      /* all of them from one source address */
+	bool one_source;      /* one source address (others only within the first flow's burst) */
 	uint32_t first_delay; /* ms from the (first) answer to the first flow */
 	uint32_t answers;     /* answers that handed the binding out (1 + coalesced) */
 };
@@ -103,18 +109,22 @@ uint32_t nat_window_flows(const struct nat_window *w);
  *             existing binding answered again. Returns the id of the entity's previous live
  *             binding for that service that this answer supersedes (0 if none); the pool
  *             closes it soon (a resolver now holds the new answer).
- *   flow:     an admitted flow on binding id (answered at answered_ms; its flow_no-th flow,
- *             from a source not seen on it before when new_source); windowed: the binding
- *             admits more than one flow.
+ *   flow:     an admitted flow on binding id (answered at answered_ms, answers times; its
+ *             flow_no-th flow, from a source not seen on it before when new_source; the first
+ *             came at first_ms); windowed: the binding has a cache window. Several sources on
+ *             a binding answered several times are no evidence: our answers explain them.
  *   ended:    binding id ended at now.
  */
 uint64_t nat_window_answered(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t id,
 			     bool coalesced, uint64_t now);
 void nat_window_flow(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t id,
-		     uint64_t answered_ms, uint32_t flow_no, bool new_source, bool windowed,
-		     uint64_t now);
+		     uint64_t answered_ms, uint32_t answers, uint32_t flow_no, bool new_source,
+		     uint64_t first_ms, bool windowed, uint64_t now);
 void nat_window_ended(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t id,
 		      const struct nat_win_end *e, uint64_t now);
+/* A flow from another source was refused at now for the address of a one-flow binding of key
+ * that its first flow ended (the answer was given at answered_ms): a cache served it. */
+void nat_window_missed(struct nat_window *w, uint64_t key, uint64_t answered_ms, uint64_t now);
 
 /* API view: cb for every entity (groups first) until it returns non-zero. */
 typedef int (*nat_win_iter_cb)(void *arg, const struct nat_win_entry *e);
