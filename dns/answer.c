@@ -495,7 +495,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			dns_wr_name(&r->w, alias, true);
 			dns_wr_patch_len(&r->w, slot);
 			if (rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
-			    !chase_alias(r, n, alias, info)) {
+			    (r->q->flags & DNS_F_RD) && !chase_alias(r, n, alias, info)) {
 				dns_wr_rewind(&r->w, mark);
 				r->count[1]--;
 				return refused(ctx, info, info->why);
@@ -553,12 +553,13 @@ service_request(const struct resp *r, const struct dns_node *n, const struct add
 /*
  * RFC 1034 §4.3.2: an authoritative server that holds the CNAME's target goes on with it. The
  * alias is ours, so the answer also carries the alias's records, allocated now and remembered
- * for the alias (a recursive resolver that drops them as out of zone asks the alias and gets
- * the same address). A forwarder that passes answers on as they are (Knot Resolver's
- * policy.STUB) then hands its client an address. Only for a question that proved its source
- * (TCP or a valid cookie): over plain UDP the alias is what makes the resolver prove it. A
- * refusal is the query's refusal (false, info->why set): a bare CNAME would sit in such a
- * forwarder's cache as an answer without an address.
+ * for the alias (asked for the alias, the same address). Only for a question that asked for
+ * recursion (RD: a forwarder, such as Knot Resolver's policy.STUB or policy.FORWARD, which
+ * passes the answer on and does not follow the CNAME itself; iterating resolvers -- unbound,
+ * BIND, PowerDNS Recursor -- ask with RD clear and follow the alias, as the original expects)
+ * and proved its source (TCP or a valid cookie: over plain UDP the alias is what makes the
+ * resolver prove it). A refusal is the query's refusal (false, info->why set): a bare CNAME
+ * would sit in the forwarder's cache as an answer without an address.
  */
 static bool
 chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,

@@ -264,8 +264,9 @@ set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline)
 /*
  * A live binding answered again: the window learner coalesced the question, or it is the
  * target of the same resolver's SRV answer. Every answer may bring a client with it: the
- * flow budget grows by window_flows, and the window runs from this answer. A binding
- * answered more than once that nobody uses is a resolver refreshing its cache: no evidence.
+ * flow budget grows by window_flows, and the window runs from this answer. A binding answered
+ * several times that nobody uses in the end is one NOK (the resolver asked, nobody came); a
+ * cache that refreshes on a hit (Knot Resolver) refreshes because a client came.
  */
 static int
 reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
@@ -275,7 +276,6 @@ reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
 
 	b->info.answers++;
 	b->info.answered_ms = now;
-	b->info.no_evidence = true;
 	if (b->info.flow_limit > 1) {
 		uint32_t n = nat_window_flows(p->win);
 

@@ -157,10 +157,17 @@ static struct nat_rep *rep;
 static struct ev_loop *loop;
 static struct dns_aliases *aliases;
 
+/* When set, the pool refuses every allocation (exhausted). */
+static bool refuse_all;
+
 static int
 pool_alloc(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
 {
 	(void)arg;
+	if (refuse_all) {
+		*why = NAT_REFUSE_EXHAUSTED;
+		return -EAGAIN;
+	}
 	return nat_pool_request(pool, req, ev_now_ms(loop), out, why);
 }
 
@@ -239,6 +246,9 @@ struct reply {
 	ldns_pkt *pkt;
 };
 
+/* Queries ask for recursion (RD) while set: what a forwarder sends. */
+static bool ask_rd;
+
 static size_t
 mkquery(uint8_t *out, const char *name, uint16_t type)
 {
@@ -249,6 +259,8 @@ mkquery(uint8_t *out, const char *name, uint16_t type)
 	nl = dns_name_len(qn);
 	memset(out, 0, 12);
 	dns_put16(out, 0x4242);
+	if (ask_rd)
+		out[2] |= 0x01; /* RD: a forwarder's question */
 	dns_put16(out + 4, 1);
 	memcpy(out + 12, qn, nl);
 	dns_put16(out + 12 + nl, type);
@@ -342,7 +354,7 @@ static void
 test_answer_alias_flow(void **state)
 {
 	struct reply r = { 0 };
-	char alias[300], a0[64], a1[64], a2[64], a3[64];
+	char alias[300], a1[64], a2[64], a3[64];
 	struct dns_alias_stats st;
 	struct nat_rep_stats rs;
 
@@ -352,33 +364,24 @@ test_answer_alias_flow(void **state)
 	ask(&r, "100.64.0.1", false, false, "test.gwa.demo", LDNS_RR_TYPE_A);
 	assert_int_equal(r.res, DNS_ANS_SEND);
 	assert_true(ldns_pkt_tc(r.pkt));
-	/* TCP: a one-time CNAME, TTL 0, and the alias's address with it (the alias is ours:
-	 * RFC 1034 4.3.2), allocated now */
+	/* TCP: a one-time CNAME, TTL 0, nothing allocated yet */
 	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
 	assert_true(ldns_pkt_aa(r.pkt));
-	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
-	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	answer_rdata(&r, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
 	assert_int_equal(strlen(alias), 33 + strlen("cname-gwa.demo."));
 	assert_string_equal(alias + 33, "cname-gwa.demo.");
 	assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 0)), 0);
-	answer_rr(&r, 1, LDNS_RR_TYPE_A, a0, sizeof(a0));
-	assert_string_equal(a0, "100.64.1.131");
-	char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 1)));
-	assert_string_equal(owner, alias);
-	free(owner);
-	assert_true(r.info.allocated);
-	assert_int_equal(bindings(), 1);
+	assert_int_equal(bindings(), 0);
 	/* a worker hands the alias query to the main thread */
 	ask(&r, "100.64.0.1", false, true, alias, LDNS_RR_TYPE_A);
 	assert_int_equal(r.res, DNS_ANS_NEED_ALLOC);
-	/* the alias over UDP: not truncated, the address the CNAME carried, no new binding (a
-	 * resolver that dropped the out-of-zone record asks it) */
+	/* the alias over UDP: not truncated, a pool address */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
 	assert_false(ldns_pkt_tc(r.pkt));
 	answer_rdata(&r, LDNS_RR_TYPE_A, a1, sizeof(a1));
-	assert_string_equal(a1, a0);
-	assert_false(r.info.allocated);
+	assert_string_equal(a1, "100.64.1.131");
+	assert_true(r.info.allocated);
 	assert_int_equal(bindings(), 1);
 	/* retransmission: the same address, no second binding */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
@@ -466,7 +469,7 @@ test_answer_alias_misses(void **state)
 	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 1);
 
 	ask(&r, "100.64.0.1", true, false, "ssh.test.gwa.demo", LDNS_RR_TYPE_A);
-	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	answer_rdata(&r, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
 	/* dns_tcpcname: even the alias follow-up needs TCP */
 	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
 	assert_true(ldns_pkt_tc(r.pkt));
@@ -573,6 +576,62 @@ test_rejected_sources(void **state)
 	nat_rejmem_free(m);
 }
 
+/* A forwarder (RD set) does not follow the CNAME to our alias: over TCP or with a cookie the
+ * answer carries the alias's address (RFC 1034 4.3.2), allocated now; the alias asked later
+ * gets the same one. Over plain UDP, and for iterating resolvers (RD clear), the bare CNAME. A
+ * refused chase is the query's refusal, never a bare CNAME. */
+static void
+test_answer_alias_forwarder(void **state)
+{
+	struct reply r = { 0 };
+	char alias[300], a0[64], a1[64];
+
+	(void)state;
+	build(false, 5000);
+	ask_rd = true;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
+	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	answer_rr(&r, 1, LDNS_RR_TYPE_A, a0, sizeof(a0));
+	assert_string_equal(a0, "100.64.1.131");
+	char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 1)));
+	assert_string_equal(owner, alias);
+	free(owner);
+	assert_true(r.info.allocated);
+	assert_int_equal(bindings(), 1);
+	/* the alias, asked anyway: the same address, no second binding */
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	answer_rdata(&r, LDNS_RR_TYPE_A, a1, sizeof(a1));
+	assert_string_equal(a1, a0);
+	assert_false(r.info.allocated);
+	assert_int_equal(bindings(), 1);
+	/* SRV through a forwarder: the alias's SRV and its target's address */
+	ask(&r, "100.64.0.1", true, false, "ssh.test.gwa.demo", LDNS_RR_TYPE_SRV);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
+	answer_rr(&r, 1, LDNS_RR_TYPE_SRV, a1, sizeof(a1));
+	assert_string_equal(a1, "10");
+	/* RD over plain UDP (dns_tcp is on: TC first) -- nothing chased */
+	int before = bindings();
+	ask(&r, "100.64.0.1", false, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_true(ldns_pkt_tc(r.pkt));
+	assert_int_equal(bindings(), before);
+	/* an iterating resolver's question (RD clear) over TCP: the bare CNAME */
+	ask_rd = false;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 1);
+	assert_int_equal(bindings(), before);
+	/* the pool refuses the chase: the query's refusal (TCP: try again), not a bare CNAME */
+	ask_rd = true;
+	refuse_all = true;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(r.res, DNS_ANS_RETRY);
+	assert_true(r.info.alloc_refused);
+	refuse_all = false;
+	ask_rd = false;
+	if (r.pkt)
+		ldns_pkt_free(r.pkt);
+}
+
 int
 main(void)
 {
@@ -582,6 +641,7 @@ main(void)
 		cmocka_unit_test_teardown(test_answer_alias_flow, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_misses, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_charge, teardown),
+		cmocka_unit_test_teardown(test_answer_alias_forwarder, teardown),
 		cmocka_unit_test(test_rejected_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

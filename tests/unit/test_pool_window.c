@@ -208,13 +208,13 @@ test_coalescing(void **state)
 	assert_string_not_equal(ntop(&a), ntop(&c));
 	nat_pool_expire(f->p, 11000);
 	assert_int_equal(f->used, 1);
-	/* a binding answered twice and never used is a resolver refreshing: idle */
+	/* a binding answered twice and never used: one NOK, not two */
 	assert_int_equal(ask(f, "192.0.2.53", 2, NAT_REQ_ADDRESS, 12000, &a), 0);
 	assert_int_equal(ask(f, "192.0.2.53", 2, NAT_REQ_ADDRESS, 13000, &b), 0);
 	assert_string_equal(ntop(&a), ntop(&b));
 	nat_pool_expire(f->p, 13000 + 7000);
-	assert_int_equal(f->idle, 1);
-	assert_int_equal(f->expired, 1); /* 192.0.2.99's, unused: evidence as before */
+	assert_int_equal(f->idle, 0);
+	assert_int_equal(f->expired, 2); /* that one and 192.0.2.99's */
 }
 
 /* A pass-through resolver: answers used once, promptly, asked again: after four clean
