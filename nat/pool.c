@@ -29,6 +29,7 @@ static int mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint6
 static void ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now);
 static void ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto,
 			uint16_t dport, uint64_t now);
+static void hits_confirm(struct nat_pool *p, uint64_t now);
 static bool release_match(const struct binding *b, const struct addr *resolver,
 			  const struct prefix *requestor, int64_t service_id, uint64_t now_ms);
 
@@ -555,13 +556,23 @@ ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now)
 	g->src = b->first_src;
 }
 
-/* A refused first packet: another source for a one-flow binding just spent? */
+/*
+ * A refused first packet: another source for a one-flow binding just spent? Then a candidate
+ * (hits_confirm decides); and a source refused on another address is a scanner, not a cache's
+ * client: its candidates go.
+ */
 static void
 ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto, uint16_t dport,
 	    uint64_t now)
 {
+	struct ghost_hit *h;
 	size_t i;
 
+	for (i = 0; i < NAT_POOL_HITS; i++) {
+		h = &p->hits[i];
+		if (h->key != 0 && h->ip != ip && addr_eq(&h->src, src))
+			h->key = 0;
+	}
 	for (i = 0; i < NAT_POOL_GHOSTS; i++) {
 		struct ghost *g = &p->ghosts[i];
 
@@ -571,8 +582,30 @@ ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t pro
 			continue;
 		if (addr_eq(&g->src, src) || now <= g->first_flow_ms + NAT_WIN_BURST_MS)
 			continue;
-		nat_window_missed(p->win, g->key, g->answered_ms, now);
-		g->key = 0; /* one sample per answer */
+		h = &p->hits[p->next_hit];
+		p->next_hit = (p->next_hit + 1) % NAT_POOL_HITS;
+		h->key = g->key;
+		h->answered_ms = g->answered_ms;
+		h->at_ms = now;
+		h->ip = ip;
+		h->src = *src;
+		g->key = 0; /* one candidate per answer */
+	}
+}
+
+/* Candidates whose source was refused nowhere else for a while become window evidence. */
+static void
+hits_confirm(struct nat_pool *p, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < NAT_POOL_HITS; i++) {
+		struct ghost_hit *h = &p->hits[i];
+
+		if (h->key == 0 || h->at_ms + NAT_POOL_HIT_CONFIRM_MS > now)
+			continue;
+		nat_window_missed(p->win, h->key, h->answered_ms, h->at_ms);
+		h->key = 0;
 	}
 }
 
@@ -637,6 +670,7 @@ nat_pool_expire(struct nat_pool *p, uint64_t now_ms)
 {
 	while (p->n_bindings && p->heap[0]->info.expires_ms <= now_ms)
 		binding_end(p, p->heap[0], NAT_BINDING_EXPIRED, now_ms);
+	hits_confirm(p, now_ms);
 	return nat_pool_next_deadline(p);
 }
 

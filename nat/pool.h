@@ -211,6 +211,11 @@ int nat_pool_release_unused(struct nat_pool *pool, const struct addr *resolver,
 int nat_pool_note_step(struct nat_pool *pool, const struct addr *resolver, int64_t service_id,
 		       uint64_t now_ms);
 
+/* A flow refused at the address of a one-flow binding that its first flow just spent, from
+ * another source, is window evidence (a cache served the answer twice) once that source has
+ * been refused on no other address for this long (a scanner is). */
+#define NAT_POOL_HIT_CONFIRM_MS 1000
+
 /* The cache-window learner (API view, tests). */
 struct nat_window *nat_pool_window(struct nat_pool *pool);
 

@@ -54,6 +54,19 @@ struct ghost {
 
 #define NAT_POOL_GHOSTS 64
 
+/* A refused flow that hit a ghost: evidence once its source has been refused nowhere else for
+ * NAT_POOL_HIT_CONFIRM_MS (a scanner is refused on many addresses; a cache's client only
+ * tries the address it was given). */
+struct ghost_hit {
+	uint64_t key; /* 0: free slot */
+	uint64_t answered_ms;
+	uint64_t at_ms;
+	uint32_t ip;
+	struct addr src;
+};
+
+#define NAT_POOL_HITS 16
+
 struct paddr {
 	uint32_t ip; /* host order */
 	uint32_t n;  /* live bindings on this address */
@@ -107,6 +120,8 @@ struct nat_pool {
 	struct nat_window *win;
 	struct ghost ghosts[NAT_POOL_GHOSTS];
 	unsigned next_ghost;
+	struct ghost_hit hits[NAT_POOL_HITS];
+	unsigned next_hit;
 
 	nat_admit_cb admit;
 	nat_binding_cb on_end;

@@ -104,6 +104,12 @@ mx_unsolicited() {
 		  stranger_admitted: $open, stranger_counted: $counted}'
 }
 
+# The cache window learnt for resolver node $1 ({state, window_ms}).
+mx_window() {
+	mx_json raw GET /api/v1/cache-windows |
+		jq -c --arg g "res-$1" '.items[] | select(.entity == $g) | {state, window_ms}'
+}
+
 # One resolver: the clients, the counters, SRV, the unsolicited checks, reputation, window.
 mx_one() {
 	local n=$1 a d=$MX_DIR before after sum srv un rep win t0
@@ -120,12 +126,14 @@ mx_one() {
 	[ -n "$sum" ] || sum='{"count": 0, "ok": 0}'
 	tb_wait 20 mx_none_of "$a" || true
 	after=$(mx_nat)
+	win=$(mx_window "$n")
 	srv=$(mx_srv "$a") && srv="ok: $srv" || srv="FAILED: $srv"
 	un=$(mx_unsolicited "$a")
 	tb_wait 20 mx_none_of "$a" || true
 	rep=$(tb_api GET "/api/v1/reputation/resolver_group/res-$n" | sed '$d' | jq -c '.value // null')
-	win=$(mx_json raw GET /api/v1/cache-windows |
-		jq -c --arg g "res-$n" '.items[] | select(.entity == $g) | {state, window_ms}')
+	# what the stranger did to the window learnt from the clients (docs/nat.md, threat 4)
+	win=$(jq -c --argjson after "$(mx_window "$n")" '. + {after_strangers: $after.state}' \
+		<<<"${win:-null}")
 	jq -cn --arg n "$n" --arg a "$a" --argjson s "$sum" --argjson b "$before" \
 		--argjson e "$after" --arg srv "$srv" --argjson u "$un" --argjson rep "${rep:-null}" \
 		--argjson w "${win:-null}" --argjson secs "$((SECONDS - t0))" \
@@ -142,12 +150,12 @@ mx_one() {
 # The table, one line per resolver.
 mx_table() {
 	local n
-	printf '%-8s %8s %7s %7s %25s %12s %9s %10s %10s %18s\n' resolver success p50_ms p95_ms \
-		"bindings created/used/exp" "idle/reansw" "win-flows" unresolved strangers \
-		"reputation (prior)"
+	printf '%-8s %-13s %8s %7s %7s %25s %12s %9s %10s %10s %18s\n' resolver window success \
+		p50_ms p95_ms "bindings created/used/exp" "idle/reansw" "win-flows" unresolved \
+		strangers "reputation (prior)"
 	for n in "${MX_RESOLVERS[@]}"; do
 		[ -s "$MX_DIR/$n.row" ] || continue
-		jq -r --arg p "$MX_PRIOR" '[.resolver,
+		jq -r --arg p "$MX_PRIOR" '[.resolver, "\(.window.state // "?") \(.window.window_ms // "")",
 		  "\(.clients.ok)/\(.clients.count)",
 		  (.clients.resolve_p50_ms // "-" | tostring),
 		  (.clients.resolve_p95_ms // "-" | tostring),
@@ -157,8 +165,8 @@ mx_table() {
 		  "\(.unsolicited.stranger_admitted)/\(.unsolicited.stranger_tried)<=\(.unsolicited.stranger_bound)",
 		  "\(if .reputation then (.reputation * 100 | round / 100) else "-" end) (\($p))"]
 		  | @tsv' "$MX_DIR/$n.row" |
-			awk -F'\t' '{ printf "%-8s %8s %7s %7s %25s %12s %9s %10s %10s %18s\n",
-				$1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
+			awk -F'\t' '{ printf "%-8s %-13s %8s %7s %7s %25s %12s %9s %10s %10s %18s\n",
+				$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }'
 	done
 }
 
@@ -172,8 +180,9 @@ mx_check() {
 	}
 	ok=$(jq '.clients.ok' "$r")
 	count=$(jq '.clients.count' "$r")
-	note "$(jq -r '"window \(.window.state // "?") \(.window.window_ms // "?") ms; SRV \(.srv);
-    legitimate flow before the strangers: \(.unsolicited.legit)"' "$r")"
+	note "$(jq -r '"window learnt from the clients: \(.window.state // "?") \(.window.window_ms //
+    "?") ms (after the strangers: \(.window.after_strangers // "?")); SRV \(.srv); legitimate
+    flow before the strangers: \(.unsolicited.legit)"' "$r")"
 	[ "$count" -ge "$MX_COUNT" ] || why+=("only $count of $MX_COUNT resolutions ran")
 	[ $((ok * 100)) -ge $((count * 99)) ] || why+=("success $ok/$count below 99 %")
 	[ "$(jq '.unsolicited.unresolved_admitted' "$r")" = 0 ] ||

@@ -247,9 +247,24 @@ test_pass_through_burst_and_ghost(void **state)
 	assert_int_equal(flow(f, "198.51.100.1", &a, t + 5), NAT_LOOKUP_OK);
 	assert_int_equal(flow(f, "198.51.100.2", &a, t + 100), NAT_LOOKUP_OK);
 	nat_pool_expire(f->p, t + 5 + NAT_WIN_BURST_MS);
+	/* a scanner: refused there and on another address; no evidence */
+	struct addr other = v4("100.64.1.138");
+	assert_int_equal(flow(f, "203.0.113.66", &a, t + 400), NAT_LOOKUP_NO_BINDING);
+	assert_int_equal(flow(f, "203.0.113.66", &other, t + 410), NAT_LOOKUP_NO_BINDING);
+	nat_pool_expire(f->p, t + 400 + NAT_POOL_HIT_CONFIRM_MS);
+	assert_int_equal(decision(f, "192.0.2.53", t + 1500).state, NAT_WIN_LOWERED);
+	/* the next answer, and a source refused on that address only, 400 ms after the answer:
+	 * a cache's client -- once confirmed */
+	t += 2000;
+	assert_int_equal(ask(f, "192.0.2.53", 1, NAT_REQ_ADDRESS, t, &a), 0);
+	assert_int_equal(flow(f, "198.51.100.1", &a, t + 5), NAT_LOOKUP_OK);
+	nat_pool_expire(f->p, t + 5 + NAT_WIN_BURST_MS);
 	assert_int_equal(flow(f, "198.51.100.3", &a, t + 400), NAT_LOOKUP_NO_BINDING);
-	/* that refused source came 400 ms after the answer: a cache's client (or a stranger) */
-	assert_int_equal(decision(f, "192.0.2.53", t + 400).state, NAT_WIN_CACHING);
+	assert_int_equal(flow(f, "198.51.100.3", &a, t + 450), NAT_LOOKUP_NO_BINDING);
+	nat_pool_expire(f->p, t + 1000);
+	assert_int_equal(decision(f, "192.0.2.53", t + 1000).state, NAT_WIN_LOWERED);
+	nat_pool_expire(f->p, t + 400 + NAT_POOL_HIT_CONFIRM_MS);
+	assert_int_equal(decision(f, "192.0.2.53", t + 1400).state, NAT_WIN_CACHING);
 }
 
 /* Windows off (admission cache_window_ms 0): one flow per binding, as without windows. */
