@@ -568,10 +568,12 @@ ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t pro
 	struct ghost_hit *h;
 	size_t i;
 
-	for (i = 0; i < NAT_POOL_HITS; i++) {
+	for (i = 0; p->n_hits > 0 && i < NAT_POOL_HITS; i++) {
 		h = &p->hits[i];
-		if (h->key != 0 && h->ip != ip && addr_eq(&h->src, src))
+		if (h->key != 0 && h->ip != ip && addr_eq(&h->src, src)) {
 			h->key = 0;
+			p->n_hits--;
+		}
 	}
 	for (i = 0; i < NAT_POOL_GHOSTS; i++) {
 		struct ghost *g = &p->ghosts[i];
@@ -584,6 +586,8 @@ ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t pro
 			continue;
 		h = &p->hits[p->next_hit];
 		p->next_hit = (p->next_hit + 1) % NAT_POOL_HITS;
+		if (h->key == 0)
+			p->n_hits++;
 		h->key = g->key;
 		h->answered_ms = g->answered_ms;
 		h->at_ms = now;
@@ -599,13 +603,14 @@ hits_confirm(struct nat_pool *p, uint64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < NAT_POOL_HITS; i++) {
+	for (i = 0; p->n_hits > 0 && i < NAT_POOL_HITS; i++) {
 		struct ghost_hit *h = &p->hits[i];
 
 		if (h->key == 0 || h->at_ms + NAT_POOL_HIT_CONFIRM_MS > now)
 			continue;
 		nat_window_missed(p->win, h->key, h->answered_ms, h->at_ms);
 		h->key = 0;
+		p->n_hits--;
 	}
 }
 

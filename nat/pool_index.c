@@ -6,7 +6,6 @@
 
 #include "pool_int.h"
 
-static uint32_t key_hash(uint32_t ip, uint16_t port, uint8_t proto);
 static size_t pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id);
 static void heap_swap(struct nat_pool *p, size_t i, size_t j);
 static void heap_up(struct nat_pool *p, size_t i);
@@ -14,30 +13,6 @@ static void heap_down(struct nat_pool *p, size_t i);
 static bool can_share(const struct paddr *a, uint8_t sproto, uint16_t sport);
 
 /* ---- key hash ---- */
-
-static uint32_t
-key_hash(uint32_t ip, uint16_t port, uint8_t proto)
-{
-	uint64_t k = ((uint64_t)ip << 32) | ((uint64_t)port << 8) | proto;
-
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
-struct binding *
-nat_pool_key_find(const struct nat_pool *p, uint32_t ip, uint16_t port, uint8_t proto)
-{
-	struct binding *b = p->buckets[key_hash(ip, port, proto) & (p->n_buckets - 1)];
-
-	for (; b != NULL; b = b->hnext)
-		if (b->ip == ip && b->info.port == port && b->info.protocol == proto)
-			return b;
-	return NULL;
-}
 
 int
 nat_pool_key_insert(struct nat_pool *p, struct binding *b)
@@ -55,7 +30,8 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 
 			for (; x != NULL; x = nx) {
 				size_t h =
-					key_hash(x->ip, x->info.port, x->info.protocol) & (nb - 1);
+					nat_pool_key_hash(x->ip, x->info.port, x->info.protocol) &
+					(nb - 1);
 
 				nx = x->hnext;
 				x->hnext = nt[h];
@@ -66,7 +42,7 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 		p->buckets = nt;
 		p->n_buckets = nb;
 	}
-	i = key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
+	i = nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
 	b->hnext = p->buckets[i];
 	p->buckets[i] = b;
 	p->n_bindings++;
@@ -76,8 +52,8 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 void
 nat_pool_key_remove(struct nat_pool *p, struct binding *b)
 {
-	struct binding **pp =
-		&p->buckets[key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1)];
+	struct binding **pp = &p->buckets[nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) &
+					  (p->n_buckets - 1)];
 
 	for (; *pp != NULL; pp = &(*pp)->hnext) {
 		if (*pp == b) {
@@ -261,60 +237,6 @@ nat_pool_heap_remove(struct nat_pool *p, struct binding *b)
 }
 
 /* ---- sorted-array lookups and address choice ---- */
-
-ssize_t
-nat_pool_addr_index(const struct nat_pool *p, uint32_t ip)
-{
-	size_t lo = 0, hi = p->n_addrs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->addrs[mid].ip == ip)
-			return (ssize_t)mid;
-		if (p->addrs[mid].ip < ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-struct phost *
-nat_pool_host_find(const struct nat_pool *p, int64_t id)
-{
-	size_t lo = 0, hi = p->n_hosts;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->hosts[mid].id == id)
-			return &p->hosts[mid];
-		if (p->hosts[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-const struct psvc *
-nat_pool_svc_find(const struct nat_pool *p, int64_t id)
-{
-	size_t lo = 0, hi = p->n_svcs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->svcs[mid].id == id)
-			return &p->svcs[mid];
-		if (p->svcs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
 
 /* rgw-original-behaviour.md §2.6: may a binding S=(port, proto) join address a? */
 static bool

@@ -122,6 +122,7 @@ struct nat_pool {
 	unsigned next_ghost;
 	struct ghost_hit hits[NAT_POOL_HITS];
 	unsigned next_hit;
+	unsigned n_hits; /* candidates pending */
 
 	nat_admit_cb admit;
 	nat_binding_cb on_end;
@@ -147,9 +148,32 @@ nat_pool_set_free(struct nat_pool *p, size_t i, bool f)
 		p->free_bits[i / 64] &= ~((uint64_t)1 << (i % 64));
 }
 
-/* Unique key hash (address, port, protocol). insert: 0 or -ENOMEM (grows the table). */
-struct binding *nat_pool_key_find(const struct nat_pool *p, uint32_t ip, uint16_t port,
-				  uint8_t proto);
+/* Unique key hash (address, port, protocol); on the packet path, hence inline. insert: 0 or
+ * -ENOMEM (grows the table). */
+static inline uint32_t
+nat_pool_key_hash(uint32_t ip, uint16_t port, uint8_t proto)
+{
+	uint64_t k = ((uint64_t)ip << 32) | ((uint64_t)port << 8) | proto;
+
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+static inline struct binding *
+nat_pool_key_find(const struct nat_pool *p, uint32_t ip, uint16_t port, uint8_t proto)
+{
+	struct binding *b = p->buckets[nat_pool_key_hash(ip, port, proto) & (p->n_buckets - 1)];
+
+	for (; b != NULL; b = b->hnext)
+		if (b->ip == ip && b->info.port == port && b->info.protocol == proto)
+			return b;
+	return NULL;
+}
+
 int nat_pool_key_insert(struct nat_pool *p, struct binding *b);
 void nat_pool_key_remove(struct nat_pool *p, struct binding *b);
 
@@ -165,9 +189,59 @@ void nat_pool_heap_remove(struct nat_pool *p, struct binding *b);
 void nat_pool_heap_fix(struct nat_pool *p, struct binding *b);
 
 /* Sorted-array lookups: index of a pool address (-1), host and service by id (NULL). */
-ssize_t nat_pool_addr_index(const struct nat_pool *p, uint32_t ip);
-struct phost *nat_pool_host_find(const struct nat_pool *p, int64_t id);
-const struct psvc *nat_pool_svc_find(const struct nat_pool *p, int64_t id);
+static inline ssize_t
+nat_pool_addr_index(const struct nat_pool *p, uint32_t ip)
+{
+	size_t lo = 0, hi = p->n_addrs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->addrs[mid].ip == ip)
+			return (ssize_t)mid;
+		if (p->addrs[mid].ip < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static inline struct phost *
+nat_pool_host_find(const struct nat_pool *p, int64_t id)
+{
+	size_t lo = 0, hi = p->n_hosts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->hosts[mid].id == id)
+			return &p->hosts[mid];
+		if (p->hosts[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static inline const struct psvc *
+nat_pool_svc_find(const struct nat_pool *p, int64_t id)
+{
+	size_t lo = 0, hi = p->n_svcs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->svcs[mid].id == id)
+			return &p->svcs[mid];
+		if (p->svcs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 /* Address choice (rgw-original-behaviour.md §2.6): the lowest allocated address that can take
  * (proto, port), the lowest free one; -1 if none. */

@@ -88,6 +88,15 @@ static int lru_init(struct lru *l, size_t max, size_t size);
 static void lru_fini(struct lru *l);
 static struct lnode *lru_find(struct lru *l, uint64_t k1, int64_t k2);
 static struct lnode *lru_get(struct lru *l, uint64_t k1, int64_t k2, bool *created);
+static size_t lru_bucket(const struct lru *l, uint64_t k1, int64_t k2);
+static void lru_unlink(struct lru *l, struct lnode *n);
+static void lru_push(struct lru *l, struct lnode *n);
+static void lru_remove(struct lru *l, struct lnode *victim);
+static void free_groups(struct group *g, size_t n);
+static struct group *group_of(struct nat_window *w, const struct addr *resolver);
+static int cmp_u32(const void *a, const void *b);
+static void sample(struct nat_window *w, uint64_t key, enum sample_kind kind, uint64_t ms,
+		   uint64_t now);
 static struct evidence *evidence_of(struct nat_window *w, uint64_t key, struct group **g);
 static void add_sample(struct evidence *ev, enum sample_kind kind, uint64_t ms, uint64_t now);
 static void judge(const struct nat_window *w, const struct evidence *ev, const struct group *g,
@@ -477,8 +486,8 @@ judge(const struct nat_window *w, const struct evidence *ev, const struct group 
 void
 nat_window_decide(struct nat_window *w, uint64_t key, uint64_t now, struct nat_win_decision *out)
 {
-	struct group *g;
-	struct evidence *ev = evidence_of(w, key, &g);
+	struct group *g = NULL;
+	struct evidence *ev = key != 0 ? evidence_of(w, key, &g) : NULL;
 
 	judge(w, ev, g, now, out, NULL);
 }
