@@ -202,6 +202,6 @@ mx_check() {
 			IFS=';'
 			echo "${why[*]}"
 		)"
-		grep -v '"outcome": "ok"' "$MX_DIR/$n.clients" | head -n 5 | sed 's/^/    /'
+		awk '!/"outcome": "ok"/ && n++ < 5 { print "    " $0 }' "$MX_DIR/$n.clients"
 	fi
 }
