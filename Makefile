@@ -148,6 +148,10 @@ deps-bench:
 # web and echo servers, and the clients the scenarios use (jq reads rgwd's status).
 DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping iproute2 \
 	nftables conntrack tcpdump python3 python3-scapy procps util-linux jq
+# The resolver matrix (lxc-testbed/lib/resolvers.sh): BIND, Knot Resolver and PowerDNS Recursor
+# beside unbound, with the root trust anchor they read (dns-root-data) and dnspython for the
+# clients that drive them.
+DEMO_DEBS += bind9 bind9-utils knot-resolver pdns-recursor dns-root-data python3-dnspython
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "policy/policy.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 #define RESP_MAX    (64u << 20)
@@ -75,6 +76,8 @@ usage(FILE *f)
 	      "  alg list | alg add HOSTNAME BACKEND:PORT [--port N] | alg del ID\n"
 	      "  admission                         the admission policy and its load brackets\n"
 	      "  bindings                          live circular-pool bindings\n"
+	      "  windows                           resolver cache windows (learnt or pinned)\n"
+	      "  window GROUP MS|learn             pin a resolver group's cache window, or learn it\n"
 	      "  reputation [--kind KIND]          reputation per resolver group, requestor, host\n"
 	      "  reputation override KIND KEY VALUE|clear\n"
 	      "  reputation reset KIND KEY\n"
@@ -540,8 +543,11 @@ run(struct ctl *c, int argc, char **argv)
 	static const char *const pool_cols[] = { "id", "address", NULL };
 	static const char *const alg_cols[] = { "id",	   "hostname", "port",
 						"backend", "preserve", NULL };
-	static const char *const bind_cols[] = { "public",  "protocol",	  "port", "host",
-						 "private", "expires_ms", NULL };
+	static const char *const bind_cols[] = { "public",    "protocol",   "port",
+						 "host",      "private",    "flows",
+						 "window_ms", "expires_ms", NULL };
+	static const char *const win_cols[] = { "entity", "state",  "window_ms",
+						"clean",  "cached", NULL };
 	static const char *const rep_cols[] = { "kind", "key", "value", "override", NULL };
 	static const char *const audit_cols[] = {
 		"id", "ts_ms", "actor", "action", "resource", NULL
@@ -754,6 +760,24 @@ run(struct ctl *c, int argc, char **argv)
 			free(k);
 			return do_req(c, "DELETE", path, NULL, 204, NULL);
 		}
+	} else if (strcmp(cmd, "windows") == 0 && argc == 1) {
+		return do_req(c, "GET", "/api/v1/cache-windows", NULL, 200, win_cols);
+	} else if (strcmp(cmd, "window") == 0 && argc == 3) {
+		long ms;
+		char *k = urlenc(argv[1]);
+		json_t *b;
+
+		if (strcmp(argv[2], "learn") == 0)
+			b = json_pack("{s:n}", "cache_window_ms");
+		else if (util_parse_long(argv[2], 0, POL_CACHE_WINDOW_MAX_MS, &ms) == 0)
+			b = json_pack("{s:I}", "cache_window_ms", (json_int_t)ms);
+		else {
+			free(k);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "/api/v1/resolver-groups/%s", k);
+		free(k);
+		return do_req(c, "PATCH", path, b, 200, NULL);
 	} else if (strcmp(cmd, "status") == 0 && argc == 1) {
 		return do_req(c, "GET", "/api/v1/status", NULL, 200, NULL);
 	} else if (strcmp(cmd, "audit") == 0 && argc == 1) {

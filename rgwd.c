@@ -75,6 +75,7 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 			   enum nat_refusal *why);
 static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
 			     const int64_t *service_ids, size_t n);
+static void qmin_step_note(void *arg, const struct addr *resolver, int64_t service_id);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_save_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void rep_save_soon(struct rgwd *d);
@@ -86,6 +87,7 @@ static bool alias_pending(void *arg, const struct addr *public_addr, int64_t ser
 static int api_apply_hook(void *arg, struct pol_snap *snap, struct pol_err *err);
 static struct pol_snap *api_snapshot_hook(void *arg);
 static json_t *api_bindings_hook(void *arg);
+static json_t *api_windows_hook(void *arg);
 static json_t *api_status_hook(void *arg);
 static void api_metrics_hook(void *arg, struct buf *out);
 static json_t *api_reputation_hook(void *arg);
@@ -419,6 +421,12 @@ api_bindings_hook(void *arg)
 }
 
 static json_t *
+api_windows_hook(void *arg)
+{
+	return api_views_windows(&((struct rgwd *)arg)->views);
+}
+
+static json_t *
 api_status_hook(void *arg)
 {
 	return api_views_status(&((struct rgwd *)arg)->views);
@@ -505,6 +513,15 @@ qmin_release(void *arg, const struct addr *resolver, const struct prefix *reques
 		released +=
 			(unsigned)nat_release_unused(d->nat, resolver, requestor, service_ids[i]);
 	return released;
+}
+
+/* Another QTYPE right after an A for the same pooled name: the A was a step (no evidence). */
+static void
+qmin_step_note(void *arg, const struct addr *resolver, int64_t service_id)
+{
+	struct rgwd *d = arg;
+
+	(void)nat_note_step(d->nat, resolver, service_id);
 }
 /* --- end qmin */
 
@@ -791,8 +808,10 @@ main(int argc, char **argv)
 		dns_set_policy_changed(d.dns, on_dns_policy_changed, &d);
 		dns_set_allocator(d.dns, alloc_from_pool, &d);
 		/* --- qmin */
-		if (d.conf.dns_qmin_release)
+		if (d.conf.dns_qmin_release) {
 			dns_set_qmin_hook(d.dns, qmin_release, &d);
+			dns_set_step_hook(d.dns, qmin_step_note, &d);
+		}
 		/* --- aliases: after the allocator, fed to the reputation engine */
 		d.aliases = dns_aliases_new(d.loop, (size_t)d.conf.dns_alias_max);
 		if (d.aliases == NULL) {
@@ -829,6 +848,7 @@ main(int argc, char **argv)
 			.apply = api_apply_hook,
 			.snapshot = api_snapshot_hook,
 			.bindings = api_bindings_hook,
+			.windows = api_windows_hook,
 			.status = api_status_hook,
 			.metrics = api_metrics_hook,
 			.reputation = api_reputation_hook,

@@ -43,6 +43,10 @@ struct api_hooks {
 	/* Live bindings: a new JSON array of objects. NULL when NAT is not running. rgwctl
 	 * shows the keys "public", "protocol", "port", "host", "private", "expires_ms". */
 	json_t *(*bindings)(void *arg);
+	/* Resolver cache windows (nat/window.h): a new JSON array, one object per resolver
+	 * entity; NULL when NAT is not running. rgwctl shows "entity", "state", "window_ms",
+	 * "clean", "cached". */
+	json_t *(*windows)(void *arg);
 	/* Counters per subsystem: a new JSON object {"dns": {...}, "nat": {...}, ...}. */
 	json_t *(*status)(void *arg);
 	/* Append Prometheus text-format lines (with # HELP / # TYPE) for the subsystems. */

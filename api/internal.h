@@ -207,6 +207,7 @@ void api_h_reputation_get(struct api_req *r);
 void api_h_reputation_put(struct api_req *r);
 void api_h_reputation_del(struct api_req *r);
 void api_h_bindings(struct api_req *r);
+void api_h_windows(struct api_req *r);
 void api_h_bundle_get(struct api_req *r);
 void api_h_bundle_put(struct api_req *r);
 void api_h_status(struct api_req *r);

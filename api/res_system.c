@@ -32,6 +32,20 @@ api_h_bindings(struct api_req *r)
 				 items));
 }
 
+void
+api_h_windows(struct api_req *r)
+{
+	json_t *items = r->api->hooks.windows ? r->api->hooks.windows(r->api->arg) : NULL;
+
+	if (!items) {
+		api_reply_error(r, 503, NULL, "NAT is not running: no cache windows");
+		return;
+	}
+	api_reply_json(r, 200,
+		       json_pack("{s:I,s:o}", "total", (json_int_t)json_array_size(items), "items",
+				 items));
+}
+
 /*
  * The export of a snapshot is cached with the snapshot it came from (held by reference,
  * so the pointer cannot be reused): while the policy in force does not change, a fetch

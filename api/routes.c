@@ -71,6 +71,8 @@ const struct api_route api_routes[] = {
 	{ "DELETE", V1 "/reputation/{kind}/{key+}", api_h_reputation_del, NULL, NULL, WN,
 	  "reset the reputation of an entity" },
 	{ "GET", V1 "/bindings", api_h_bindings, NULL, NULL, 0, "list live bindings" },
+	{ "GET", V1 "/cache-windows", api_h_windows, NULL, NULL, 0,
+	  "list the resolver cache windows" },
 	{ "GET", V1 "/bundle", api_h_bundle_get, NULL, NULL, 0, "export the whole policy" },
 	{ "PUT", V1 "/bundle", api_h_bundle_put, NULL, NULL, W,
 	  "replace the whole policy atomically" },

@@ -11,6 +11,7 @@
 #include "../dns/dns.h"
 #include "../nat/nat.h"
 #include "../nat/reputation.h"
+#include "../nat/window.h"
 #include "views.h"
 
 struct binding_ctx {
@@ -35,12 +36,17 @@ binding_to_json(void *arg, const struct nat_binding_info *b)
 	const char *proto = pol_proto_name(b->protocol);
 	json_t *o;
 
-	o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:I}", "id", (json_int_t)b->id,
-		      "public", addr_ntop(&b->public_addr, pub, sizeof(pub)), "protocol",
+	o = json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:I, s:I, s:I, "
+		      "s:b}",
+		      "id", (json_int_t)b->id, "public",
+		      addr_ntop(&b->public_addr, pub, sizeof(pub)), "protocol",
 		      proto ? proto : "other", "port", b->port, "host", h ? h->fqdn : "", "private",
 		      addr_ntop(&b->private_addr, priv, sizeof(priv)), "resolver",
 		      addr_ntop(&b->resolver, res, sizeof(res)), "sla", b->sla, "expires_ms",
-		      (json_int_t)(b->expires_ms > now ? b->expires_ms - now : 0));
+		      (json_int_t)(b->expires_ms > now ? b->expires_ms - now : 0), "answered",
+		      nat_req_kind_name(b->kind), "window_ms", (json_int_t)b->window_ms, "flows",
+		      (json_int_t)b->flows, "flow_limit", (json_int_t)b->flow_limit, "answers",
+		      (json_int_t)b->answers, "no_evidence", b->no_evidence);
 	if (o != NULL && b->has_requestor)
 		json_object_set_new(o, "requestor",
 				    json_string(prefix_ntop(&b->requestor, req, sizeof(req))));
@@ -55,6 +61,29 @@ api_views_bindings(const struct api_views *d)
 
 	if (arr != NULL && d->nat != NULL)
 		nat_pool_foreach(nat_get_pool(d->nat), binding_to_json, &ctx);
+	return arr;
+}
+
+static int
+window_to_json(void *arg, const struct nat_win_entry *e)
+{
+	json_t *o = json_pack(
+		"{s:s, s:s, s:I, s:b, s:i, s:i, s:I, s:I}", "entity", e->name, "state",
+		nat_win_state_name(e->d.state), "window_ms", (json_int_t)e->d.window_ms, "coalesce",
+		e->d.coalesce, "clean", (int)e->clean, "cached", (int)e->cached, "clean_p25_ms",
+		(json_int_t)e->clean_p25_ms, "cached_max_ms", (json_int_t)e->cached_max_ms);
+
+	return o == NULL || json_array_append_new(arg, o) < 0;
+}
+
+json_t *
+api_views_windows(const struct api_views *d)
+{
+	json_t *arr = json_array();
+
+	if (arr != NULL && d->nat != NULL)
+		nat_window_foreach(nat_pool_window(nat_get_pool(d->nat)), ev_now_ms(d->loop),
+				   window_to_json, arr);
 	return arr;
 }
 
@@ -81,6 +110,15 @@ api_views_status(const struct api_views *d)
 				  (json_int_t)ns.pool.released, "flows_admitted",
 				  (json_int_t)ns.admitted, "flows_refused", (json_int_t)ns.refused,
 				  "nft_rules", (json_int_t)ns.nft_rules));
+		json_object_update_new(
+			json_object_get(o, "nat"),
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "bindings_idle",
+				  (json_int_t)ns.pool.idle, "window_flows",
+				  (json_int_t)ns.pool.window_flows, "window_spent",
+				  (json_int_t)ns.pool.window_spent, "bindings_coalesced",
+				  (json_int_t)ns.pool.coalesced, "bindings_superseded",
+				  (json_int_t)ns.pool.superseded, "srv_targets",
+				  (json_int_t)ns.pool.srv_targets));
 	}
 	if (d->dns != NULL) {
 		dns_get_stats(d->dns, &ds);
@@ -199,14 +237,37 @@ api_views_metrics(const struct api_views *d, struct buf *out)
 			   "rgw_bindings_ended_total{how=\"used\"} %llu\n"
 			   "rgw_bindings_ended_total{how=\"expired\"} %llu\n"
 			   "rgw_bindings_ended_total{how=\"released_qmin\"} %llu\n"
+			   "rgw_bindings_ended_total{how=\"idle\"} %llu\n"
 			   "# HELP rgw_flows_total First packets to pool addresses, by verdict.\n"
 			   "# TYPE rgw_flows_total counter\n"
 			   "rgw_flows_total{verdict=\"admitted\"} %llu\n"
 			   "rgw_flows_total{verdict=\"refused\"} %llu\n",
 			   ns.pool.size, ns.pool.allocated, ns.pool.bindings,
 			   (unsigned long long)ns.pool.used, (unsigned long long)ns.pool.expired,
-			   (unsigned long long)ns.pool.released, (unsigned long long)ns.admitted,
-			   (unsigned long long)ns.refused);
+			   (unsigned long long)ns.pool.released, (unsigned long long)ns.pool.idle,
+			   (unsigned long long)ns.admitted, (unsigned long long)ns.refused);
+		buf_printf(
+			out,
+			"# HELP rgw_window_flows_total Flows a binding admitted after its first "
+			"one (inside a resolver cache window).\n"
+			"# TYPE rgw_window_flows_total counter\nrgw_window_flows_total %llu\n"
+			"# HELP rgw_window_spent_total Flows refused: the window binding had "
+			"admitted all it may.\n"
+			"# TYPE rgw_window_spent_total counter\nrgw_window_spent_total %llu\n"
+			"# HELP rgw_bindings_reanswered_total Answers that handed out a live "
+			"binding again, by reason.\n"
+			"# TYPE rgw_bindings_reanswered_total counter\n"
+			"rgw_bindings_reanswered_total{reason=\"cache_window\"} %llu\n"
+			"rgw_bindings_reanswered_total{reason=\"srv_target\"} %llu\n"
+			"# HELP rgw_bindings_superseded_total Bindings closed early: a newer answer "
+			"to the same resolver replaced them.\n"
+			"# TYPE rgw_bindings_superseded_total counter\n"
+			"rgw_bindings_superseded_total %llu\n",
+			(unsigned long long)ns.pool.window_flows,
+			(unsigned long long)ns.pool.window_spent,
+			(unsigned long long)ns.pool.coalesced,
+			(unsigned long long)ns.pool.srv_targets,
+			(unsigned long long)ns.pool.superseded);
 		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
 				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
 		for (i = 1; i < NAT_REFUSE_MAX; i++)

@@ -32,6 +32,8 @@ struct api_views {
 
 /* Live bindings: a new JSON array (empty without NAT). NULL on ENOMEM. */
 json_t *api_views_bindings(const struct api_views *v);
+/* Resolver cache windows: a new JSON array (empty without NAT). NULL on ENOMEM. */
+json_t *api_views_windows(const struct api_views *v);
 /* Counters per subsystem: a new JSON object {"nat": {...}, "dns": {...}, ...}. */
 json_t *api_views_status(const struct api_views *v);
 /* Prometheus text-format lines of every subsystem, appended to out. */

@@ -53,6 +53,12 @@ static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node
 static bool resolver_sla(const struct dns_db *db, const struct addr *src);
 static bool query_requestor(const struct dns_query *q, struct prefix *out);
 static bool qmin_step(struct resp *r, struct dns_answer_info *info);
+static void service_request(const struct resp *r, const struct dns_node *n,
+			    const struct addr *resolver, bool non_spoofed, struct nat_request *req);
+static bool chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
+			struct dns_answer_info *info);
+static enum dns_answer_res refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info,
+				   enum nat_refusal why);
 
 static void
 resp_start(struct resp *r, bool with_question)
@@ -314,17 +320,17 @@ qmin_step(struct resp *r, struct dns_answer_info *info)
 	return true;
 }
 
-/* A / SRV / TXT for a service, given its public address. */
+/* A / SRV / TXT for a service, given its public address. owner NULL: the question name. */
 static void
-put_service_records(struct resp *r, const struct pol_service *svc, const struct addr *a,
-		    uint32_t ttl)
+put_service_records(struct resp *r, const uint8_t *owner, const struct pol_service *svc,
+		    const struct addr *a, uint32_t ttl)
 {
 	uint16_t qt = r->q->qtype;
 	struct dns_wr *w = &r->w;
 	size_t mark = w->pos;
 
 	if (qt == DNS_T_A) {
-		put_addr(r, 1, NULL, a, ttl, true);
+		put_addr(r, 1, owner, a, ttl, true);
 		return;
 	}
 	if (qt == DNS_T_SRV) {
@@ -336,7 +342,7 @@ put_service_records(struct resp *r, const struct pol_service *svc, const struct 
 			r->rcode = DNS_RC_NOERROR; /* name too long: nothing sensible to say */
 			return;
 		}
-		rr_head(w, NULL, DNS_T_SRV, ttl);
+		rr_head(w, owner, DNS_T_SRV, ttl);
 		size_t slot = dns_wr_len_slot(w);
 		dns_wr_u16(w, 10);
 		dns_wr_u16(w, 100);
@@ -358,7 +364,7 @@ put_service_records(struct resp *r, const struct pol_service *svc, const struct 
 	/* TXT, split in 255-byte character-strings if ever longer */
 	char txt[POL_NAME_MAX + 64];
 	size_t tl = dns_service_txt(svc, txt, sizeof(txt));
-	rr_head(w, NULL, DNS_T_TXT, ttl);
+	rr_head(w, owner, DNS_T_TXT, ttl);
 	size_t slot = dns_wr_len_slot(w);
 	for (size_t p = 0; p < tl || p == 0; p += 255) {
 		uint8_t cl = (uint8_t)(tl - p > 255 ? 255 : tl - p);
@@ -370,7 +376,7 @@ put_service_records(struct resp *r, const struct pol_service *svc, const struct 
 	dns_wr_patch_len(w, slot);
 	if (!rrset_end(r, mark, 1, 1, true))
 		return;
-	put_addr(r, 3, NULL, a, ttl, false);
+	put_addr(r, 3, owner, a, ttl, false);
 }
 
 /*
@@ -431,10 +437,19 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	 * unless dns_tcpcname. */
 	if (spoof_guard(r, info, al ? adm->dns_tcpcname : adm->dns_tcp || adm->dns_tcpcname))
 		return DNS_ANS_SEND;
-	const struct addr *fixed = NULL;
-	struct addr pool;
+	/* The target of this service's SRV answer: an address name with the same admission. */
+	bool target = (n->flags & (DNS_NODE_SRV_TARGET | DNS_NODE_SERVICE)) == DNS_NODE_SRV_TARGET;
+	bool pooled = !svc->proxy_required && h->ipv4.family;
+	if (pooled && qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT && non_spoofed &&
+	    ctx->step != NULL) {
+		/* another QTYPE for a pooled name: an A asked just before was a step (unbound asks
+		 * A before AAAA under QNAME minimisation); the pool lives on the main thread */
+		if (!ctx->alloc)
+			return DNS_ANS_NEED_ALLOC;
+		ctx->step(ctx->step_arg, al ? &al->charge : &ctx->src, svc->id);
+	}
 	if (qt == DNS_T_AAAA) {
-		fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
+		const struct addr *fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
 		if (!fixed->family)
 			negative(r, z, DNS_RC_NOERROR);
 		else
@@ -442,7 +457,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 				 svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT, true);
 		return DNS_ANS_SEND;
 	}
-	if (qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) {
+	if ((qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) || (target && qt != DNS_T_A)) {
 		negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
@@ -451,7 +466,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			negative(r, z, DNS_RC_NOERROR);
 			return DNS_ANS_SEND;
 		}
-		put_service_records(r, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
+		put_service_records(r, NULL, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
 	if (!h->ipv4.family) {
@@ -463,10 +478,11 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		return DNS_ANS_NEED_ALLOC;
 	if (al != NULL && al->cached.family) {
 		/* a retransmission of the alias query: the same address */
-		put_service_records(r, svc, &al->cached, DNS_TTL_POOL);
+		put_service_records(r, NULL, svc, &al->cached, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
-	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL) {
+	/* An SRV target is asked after the SRV answer went through the alias: no second one. */
+	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL && !target) {
 		uint8_t alias[DNS_NAME_MAX];
 		int a = ctx->alias->issue(ctx->alias_arg, ctx->db, n->name, &ctx->src,
 					  adm->alias_ttl_ms, alias);
@@ -478,34 +494,92 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			size_t slot = dns_wr_len_slot(&r->w);
 			dns_wr_name(&r->w, alias, true);
 			dns_wr_patch_len(&r->w, slot);
-			rrset_end(r, mark, 1, 1, true);
+			if (rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
+			    (r->q->flags & DNS_F_RD) && !chase_alias(r, n, alias, info)) {
+				dns_wr_rewind(&r->w, mark);
+				r->count[1]--;
+				return refused(ctx, info, info->why);
+			}
 			return DNS_ANS_SEND;
 		}
 	}
 	struct nat_request req;
-	memset(&req, 0, sizeof(req));
-	req.host_id = h->id;
-	req.service_id = svc->id;
-	req.resolver = al ? al->charge : ctx->src;
-	req.has_requestor = query_requestor(r->q, &req.requestor);
-	req.sla = req.has_requestor && resolver_sla(ctx->db, &req.resolver);
-	req.non_spoofed = non_spoofed;
+	struct addr pool;
+	service_request(r, n, al ? &al->charge : &ctx->src, non_spoofed, &req);
 	enum nat_refusal why = NAT_REFUSE_NONE;
-	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
-		info->alloc_refused = true;
-		info->why = why;
-		if (!ctx->tcp)
-			return DNS_ANS_DROP; /* the resolver retransmits */
-		if (!ctx->last_try)
-			return DNS_ANS_RETRY;
-		/* empty NOERROR without SOA: nothing for a resolver to cache negatively */
-		return DNS_ANS_SEND;
-	}
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
+		return refused(ctx, info, why);
 	info->allocated = true;
 	if (al != NULL && ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
-	put_service_records(r, svc, &pool, DNS_TTL_POOL);
+	put_service_records(r, NULL, svc, &pool, DNS_TTL_POOL);
 	return DNS_ANS_SEND;
+}
+
+/* The pool refused the allocation of a query (rgw-original-behaviour.md §2.7). */
+static enum dns_answer_res
+refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info, enum nat_refusal why)
+{
+	info->alloc_refused = true;
+	info->why = why;
+	if (!ctx->tcp)
+		return DNS_ANS_DROP; /* the resolver retransmits */
+	if (!ctx->last_try)
+		return DNS_ANS_RETRY;
+	/* empty NOERROR without SOA: nothing for a resolver to cache negatively (the caller
+	 * sends the response as it stands: the question only) */
+	return DNS_ANS_SEND;
+}
+
+/* The allocation request for a query on service node n, charged to resolver. */
+static void
+service_request(const struct resp *r, const struct dns_node *n, const struct addr *resolver,
+		bool non_spoofed, struct nat_request *req)
+{
+	uint16_t qt = r->q->qtype;
+
+	memset(req, 0, sizeof(*req));
+	req->kind = qt == DNS_T_SRV || qt == DNS_T_TXT ? NAT_REQ_SERVICE_INFO
+		    : (n->flags & DNS_NODE_SERVICE)    ? NAT_REQ_ADDRESS
+						       : NAT_REQ_SRV_TARGET;
+	req->host_id = n->host->id;
+	req->service_id = n->svc->id;
+	req->resolver = *resolver;
+	req->has_requestor = query_requestor(r->q, &req->requestor);
+	req->sla = req->has_requestor && resolver_sla(r->ctx->db, &req->resolver);
+	req->non_spoofed = non_spoofed;
+}
+
+/*
+ * RFC 1034 §4.3.2: an authoritative server that holds the CNAME's target goes on with it. The
+ * alias is ours, so the answer also carries the alias's records, allocated now and remembered
+ * for the alias (asked for the alias, the same address). Only for a question that asked for
+ * recursion (RD: a forwarder, such as Knot Resolver's policy.STUB or policy.FORWARD, which
+ * passes the answer on and does not follow the CNAME itself; iterating resolvers -- unbound,
+ * BIND, PowerDNS Recursor -- ask with RD clear and follow the alias, as the original expects)
+ * and proved its source (TCP or a valid cookie: over plain UDP the alias is what makes the
+ * resolver prove it). A refusal is the query's refusal (false, info->why set): a bare CNAME
+ * would sit in the forwarder's cache as an answer without an address.
+ */
+static bool
+chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
+	    struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	enum nat_refusal why = NAT_REFUSE_NONE;
+	struct nat_request req;
+	struct addr pool;
+
+	service_request(r, n, &ctx->src, true, &req);
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
+		info->why = why;
+		return false;
+	}
+	info->allocated = true;
+	if (ctx->alias->remember)
+		ctx->alias->remember(ctx->alias_arg, alias, r->q->qtype, &pool, n->svc->id);
+	put_service_records(r, alias, n->svc, &pool, DNS_TTL_POOL);
+	return true;
 }
 
 /*
@@ -686,7 +760,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 			negative(&r, z, DNS_RC_NOERROR);
 		goto done;
 	}
-	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST)) {
+	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST | DNS_NODE_SRV_TARGET)) {
 		if (ctx->view == DNS_VIEW_WAN)
 			res = answer_service(&r, n, z, info, NULL);
 		else if (qt == DNS_T_PTR && (n->flags & DNS_NODE_PTR))

@@ -39,6 +39,13 @@ typedef unsigned (*dns_qmin_fn)(void *arg, const struct addr *resolver,
 				const struct prefix *requestor, const int64_t *service_ids,
 				size_t n);
 
+/*
+ * A WAN query that proved its source (TCP, valid cookie, live alias) asked for a pooled
+ * service a QTYPE other than A, SRV or TXT (AAAA...): an A binding made for the same resolver
+ * just before was a step (nat_pool_note_step). Main loop thread.
+ */
+typedef void (*dns_step_fn)(void *arg, const struct addr *resolver, int64_t service_id);
+
 struct dns_db;
 
 /*
@@ -83,6 +90,8 @@ struct dns_answer_ctx {
 	bool last_try;	  /* TCP: a refusal now answers an empty NOERROR */
 	dns_qmin_fn qmin; /* NULL: QNAME minimisation steps keep their bindings */
 	void *qmin_arg;
+	dns_step_fn step; /* NULL: no step notes */
+	void *step_arg;
 };
 
 enum dns_answer_res {

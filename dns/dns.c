@@ -54,6 +54,8 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->alias_arg = d->alias_arg;
 	ctx->qmin = d->qmin;
 	ctx->qmin_arg = d->qmin_arg;
+	ctx->step = d->step;
+	ctx->step_arg = d->step_arg;
 }
 
 void
@@ -284,6 +286,13 @@ dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg)
 {
 	d->qmin = fn;
 	d->qmin_arg = arg;
+}
+
+void
+dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg)
+{
+	d->step = fn;
+	d->step_arg = arg;
 }
 
 void

@@ -19,6 +19,7 @@
  *   dns_set_allocator()  connect the circular pool (until then service A/SRV/TXT queries that
  *                        need a pool address are dropped on UDP and answered empty on TCP)
  *   dns_set_qmin_hook()  let QNAME minimisation steps give their unused bindings back
+ *   dns_set_step_hook()  tell the pool that an A just before another QTYPE was a step
  *   dns_free()           close listeners, stop workers, free everything
  * The store is used only by DNS UPDATE (hosts registered with dynamic = true); after a
  * successful update the policy-changed callback runs (rgwd re-applies the policy everywhere);
@@ -59,6 +60,9 @@ void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, voi
 /* QNAME minimisation steps release their unused bindings through fn (answer.h, dns_qmin_fn;
  * main thread). NULL: they keep them. */
 void dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg);
+/* A pooled name asked another QTYPE than A/SRV/TXT over a proven transport: fn (answer.h,
+ * dns_step_fn; main thread) marks the A just before as a step. NULL: no marks. */
+void dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg);
 void dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg);
 /* Sum of the counters of every thread (relaxed reads). */
 void dns_get_stats(const struct dns *d, struct dns_stats *out);

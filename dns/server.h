@@ -91,6 +91,8 @@ struct dns {
 	void *alias_arg;
 	dns_qmin_fn qmin;
 	void *qmin_arg;
+	dns_step_fn step;
+	void *step_arg;
 	dns_policy_changed_fn changed;
 	void *changed_arg;
 

@@ -18,6 +18,8 @@ static long deepest_zone(const struct dns_db *db, const uint8_t *name);
 static struct dns_node *add_name(struct dns_db *db, const uint8_t *name, bool lan_only);
 static int reverse_name(const struct addr *a, uint8_t *out);
 static void db_free(struct dns_db *db);
+static void add_srv_target(struct dns_db *db, const struct pol_service *s,
+			   const struct pol_host *h);
 
 static uint32_t
 name_hash(const uint8_t *name, size_t len)
@@ -301,6 +303,7 @@ dns_db_build(struct pol_snap *snap)
 		n->svc = s;
 		n->host = h;
 		db->n_svcs++;
+		add_srv_target(db, s, h);
 	}
 	log_debug("%s: %zu zones, %zu names, %zu services", __func__, db->n_zones, db->n_nodes,
 		  db->n_svcs);
@@ -309,6 +312,27 @@ nomem:
 	log_warnx("dns: out of memory building the name index");
 	db_free(db);
 	return NULL;
+}
+
+/* The SRV answer of a service names the target _<port>._<proto>.<fqdn> (rgw-original-
+ * behaviour.md §1.6): a resolver or client that asks for its address must get one, with the
+ * service's admission (answer.c), so the target is a name of its own. */
+static void
+add_srv_target(struct dns_db *db, const struct pol_service *s, const struct pol_host *h)
+{
+	char t[POL_NAME_MAX + 32];
+	uint8_t name[DNS_NAME_MAX];
+	struct dns_node *n;
+
+	snprintf(t, sizeof(t), "_%u._%u.%s", s->port, s->protocol, s->fqdn);
+	if (dns_name_from_str(t, name, sizeof(name)) < 0)
+		return;
+	n = add_name(db, name, false);
+	if (n == NULL || (n->flags & ~DNS_NODE_SRV_TARGET) != 0)
+		return; /* out of memory, or the name is something else already */
+	n->flags |= DNS_NODE_SRV_TARGET;
+	n->svc = s;
+	n->host = h;
 }
 
 static void

@@ -24,11 +24,12 @@
  */
 
 enum {
-	DNS_NODE_APEX = 1 << 0,	   /* zone apex: SOA, NS */
-	DNS_NODE_HOST = 1 << 1,	   /* a host's fqdn */
-	DNS_NODE_SERVICE = 1 << 2, /* a service name (SFQDN) */
-	DNS_NODE_GLUE = 1 << 3,	   /* in-zone name server with addresses */
-	DNS_NODE_PTR = 1 << 4,	   /* reverse name of a host address */
+	DNS_NODE_APEX = 1 << 0,	      /* zone apex: SOA, NS */
+	DNS_NODE_HOST = 1 << 1,	      /* a host's fqdn */
+	DNS_NODE_SERVICE = 1 << 2,    /* a service name (SFQDN) */
+	DNS_NODE_GLUE = 1 << 3,	      /* in-zone name server with addresses */
+	DNS_NODE_PTR = 1 << 4,	      /* reverse name of a host address */
+	DNS_NODE_SRV_TARGET = 1 << 5, /* the target _<port>._<proto>.<fqdn> of a service's SRV */
 };
 
 struct dns_apex {
@@ -50,7 +51,7 @@ struct dns_node {
 	bool lan_only;
 	uint32_t zone;			 /* index into db->zones */
 	const struct pol_host *host;	 /* HOST, SERVICE */
-	const struct pol_service *svc;	 /* SERVICE: effective protocol/port resolved */
+	const struct pol_service *svc;	 /* SERVICE, SRV_TARGET: effective protocol/port */
 	const struct pol_host *ptr_host; /* PTR target */
 	struct addr glue4, glue6;	 /* GLUE */
 	uint8_t name_len;

@@ -386,6 +386,12 @@ nat_release_unused(struct nat *n, const struct addr *resolver, const struct pref
 	return 1;
 }
 
+int
+nat_note_step(struct nat *n, const struct addr *resolver, int64_t service_id)
+{
+	return nat_pool_note_step(n->pool, resolver, service_id, ev_now_ms(n->loop));
+}
+
 void
 nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg)
 {

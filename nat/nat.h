@@ -45,6 +45,8 @@ int nat_request(struct nat *n, const struct nat_request *req, struct addr *out,
  * logged at debug level. 1 released, 0 none. */
 int nat_release_unused(struct nat *n, const struct addr *resolver, const struct prefix *requestor,
 		       int64_t service_id);
+/* nat_pool_note_step at the loop's current time. */
+int nat_note_step(struct nat *n, const struct addr *resolver, int64_t service_id);
 /* Reputation hooks (forwarded to the pool). */
 void nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg);
 

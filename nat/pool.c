@@ -1,123 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /* nat/pool.c -- circular address pool and bindings (pure logic, no I/O) */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/util.h"
-#include "pool.h"
+#include "pool_int.h"
 
-/*
- * Layout:
- * - pool addresses: array sorted by numeric IPv4 value, with a "free" bitmap so that the
- *   lowest free address is found a word at a time;
- * - hosts and services: arrays sorted by id (copied from the snapshot), binary search;
- * - bindings: a chained hash on the unique key (address, port, protocol), a doubly linked
- *   list per pool address (sharing checks), a min-heap on the deadline (expiry), and a list
- *   in creation (= id) order for the API view.
- */
+/* Index structures: nat/pool_index.c; policy apply: nat/pool_apply.c; cache windows:
+ * nat/window.c (this file asks it for each answer's window and reports what it sees). */
 
-struct binding {
-	struct nat_binding_info info;
-	uint32_t ip; /* public address, host order */
-	size_t heap_idx;
-	struct binding *hnext; /* key hash chain */
-	struct binding *anext; /* same pool address */
-	struct binding *aprev;
-	struct binding *inext; /* id order */
-	struct binding *iprev;
-	bool dead;
-};
+/* Entities and (entity, service) pairs the window learner follows at most. */
+#define POOL_WIN_ENTITIES 4096
+#define POOL_WIN_PAIRS	  16384
+/* Above this load a learning resolver's new question gets its live window binding again. */
+#define POOL_LEARN_LOAD_PCT 50.0
 
-struct paddr {
-	uint32_t ip; /* host order */
-	uint32_t n;  /* live bindings on this address */
-	struct binding *head;
-};
-
-struct phost {
-	int64_t id;
-	struct addr ipv4;
-	uint32_t limit;
-	uint32_t pending;
-};
-
-struct psvc {
-	int64_t id;
-	int64_t host_id;
-	uint8_t proto;
-	uint16_t port;
-	bool proxy_required;
-	uint32_t timeout_ms;
-};
-
-struct nat_pool {
-	struct paddr *addrs;
-	size_t n_addrs;
-	uint64_t *free_bits; /* bit i set: addrs[i] has no binding */
-	uint32_t allocated;
-
-	struct addr *svc_addrs;
-	size_t n_svc_addrs;
-
-	struct phost *hosts;
-	size_t n_hosts;
-	struct psvc *svcs;
-	size_t n_svcs;
-
-	struct binding **buckets;
-	size_t n_buckets; /* power of two */
-	size_t n_bindings;
-
-	struct binding **heap;
-	size_t heap_cap;
-
-	struct binding *ifirst, *ilast;
-	uint64_t next_id;
-
-	nat_admit_cb admit;
-	nat_binding_cb on_end;
-	void *arg;
-	nat_deadline_cb on_deadline;
-	void *deadline_arg;
-
-	struct nat_pool_stats st;
-};
-
-static uint32_t key_hash(uint32_t ip, uint16_t port, uint8_t proto);
-static struct binding *key_find(const struct nat_pool *p, uint32_t ip, uint16_t port,
-				uint8_t proto);
-static int key_insert(struct nat_pool *p, struct binding *b);
-static void key_remove(struct nat_pool *p, struct binding *b);
-static void heap_up(struct nat_pool *p, size_t i);
-static void heap_down(struct nat_pool *p, size_t i);
-static int heap_push(struct nat_pool *p, struct binding *b);
-static void heap_remove(struct nat_pool *p, struct binding *b);
-static void binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how);
-static ssize_t addr_index(const struct nat_pool *p, uint32_t ip);
-static struct phost *host_find(const struct nat_pool *p, int64_t id);
-static const struct psvc *svc_find(const struct nat_pool *p, int64_t id);
-static bool can_share(const struct paddr *a, uint8_t proto, uint16_t port);
-static ssize_t find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port);
-static ssize_t find_free(const struct nat_pool *p);
+static bool prefix_has(const struct prefix *pf, const struct addr *a);
+static uint32_t grace_of(const struct psvc *s);
+static void binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how,
+			uint64_t now);
+static void set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline);
+static int reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
+		    const struct nat_win_decision *d, uint32_t grace, uint64_t now,
+		    struct addr *out);
+static void supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now);
+static int mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint64_t now);
+static void ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now);
+static void ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto,
+			uint16_t dport, uint64_t now);
+static void hits_confirm(struct nat_pool *p, uint64_t now);
 static bool release_match(const struct binding *b, const struct addr *resolver,
 			  const struct prefix *requestor, int64_t service_id, uint64_t now_ms);
-
-static inline uint32_t
-ip_of(const struct addr *a)
-{
-	return ntohl(a->u.v4.s_addr);
-}
-
-static inline void
-set_free(struct nat_pool *p, size_t i, bool f)
-{
-	if (f)
-		p->free_bits[i / 64] |= (uint64_t)1 << (i % 64);
-	else
-		p->free_bits[i / 64] &= ~((uint64_t)1 << (i % 64));
-}
 
 static bool
 prefix_has(const struct prefix *pf, const struct addr *a)
@@ -172,6 +86,22 @@ nat_binding_end_name(enum nat_binding_end e)
 		return "removed";
 	case NAT_BINDING_RELEASED:
 		return "released";
+	case NAT_BINDING_IDLE:
+		return "idle";
+	}
+	return "unknown";
+}
+
+const char *
+nat_req_kind_name(enum nat_req_kind k)
+{
+	switch (k) {
+	case NAT_REQ_ADDRESS:
+		return "address";
+	case NAT_REQ_SERVICE_INFO:
+		return "service-info";
+	case NAT_REQ_SRV_TARGET:
+		return "srv-target";
 	}
 	return "unknown";
 }
@@ -190,6 +120,12 @@ nat_pool_new(void)
 		return NULL;
 	}
 	p->next_id = 1;
+	p->win = nat_window_new(POOL_WIN_ENTITIES, POOL_WIN_PAIRS);
+	if (p->win == NULL) {
+		free(p->buckets);
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -210,8 +146,16 @@ nat_pool_free(struct nat_pool *p)
 	free(p->hosts);
 	free(p->svcs);
 	free(p->buckets);
+	free(p->pairs);
 	free(p->heap);
+	nat_window_free(p->win);
 	free(p);
+}
+
+struct nat_window *
+nat_pool_window(struct nat_pool *p)
+{
+	return p->win;
 }
 
 void
@@ -229,342 +173,61 @@ nat_pool_set_deadline_hook(struct nat_pool *p, nat_deadline_cb cb, void *arg)
 	p->deadline_arg = arg;
 }
 
-/* ---- key hash ---- */
-
+/* The connect grace of a service: how long after an answer its client may connect. */
 static uint32_t
-key_hash(uint32_t ip, uint16_t port, uint8_t proto)
+grace_of(const struct psvc *s)
 {
-	uint64_t k = ((uint64_t)ip << 32) | ((uint64_t)port << 8) | proto;
-
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return (uint32_t)k;
-}
-
-static struct binding *
-key_find(const struct nat_pool *p, uint32_t ip, uint16_t port, uint8_t proto)
-{
-	struct binding *b = p->buckets[key_hash(ip, port, proto) & (p->n_buckets - 1)];
-
-	for (; b != NULL; b = b->hnext)
-		if (b->ip == ip && b->info.port == port && b->info.protocol == proto)
-			return b;
-	return NULL;
-}
-
-static int
-key_insert(struct nat_pool *p, struct binding *b)
-{
-	size_t i;
-
-	if (p->n_bindings + 1 > p->n_buckets) {
-		size_t nb = p->n_buckets * 2;
-		struct binding **nt = calloc(nb, sizeof(*nt));
-
-		if (nt == NULL)
-			return -ENOMEM;
-		for (i = 0; i < p->n_buckets; i++) {
-			struct binding *x = p->buckets[i], *nx;
-
-			for (; x != NULL; x = nx) {
-				size_t h =
-					key_hash(x->ip, x->info.port, x->info.protocol) & (nb - 1);
-
-				nx = x->hnext;
-				x->hnext = nt[h];
-				nt[h] = x;
-			}
-		}
-		free(p->buckets);
-		p->buckets = nt;
-		p->n_buckets = nb;
-	}
-	i = key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
-	b->hnext = p->buckets[i];
-	p->buckets[i] = b;
-	p->n_bindings++;
-	return 0;
-}
-
-static void
-key_remove(struct nat_pool *p, struct binding *b)
-{
-	struct binding **pp =
-		&p->buckets[key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == b) {
-			*pp = b->hnext;
-			p->n_bindings--;
-			return;
-		}
-	}
-}
-
-/* ---- deadline heap ---- */
-
-static void
-heap_swap(struct nat_pool *p, size_t i, size_t j)
-{
-	struct binding *t = p->heap[i];
-
-	p->heap[i] = p->heap[j];
-	p->heap[j] = t;
-	p->heap[i]->heap_idx = i;
-	p->heap[j]->heap_idx = j;
-}
-
-static void
-heap_up(struct nat_pool *p, size_t i)
-{
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (p->heap[parent]->info.expires_ms <= p->heap[i]->info.expires_ms)
-			break;
-		heap_swap(p, i, parent);
-		i = parent;
-	}
-}
-
-static void
-heap_down(struct nat_pool *p, size_t i)
-{
-	size_t n = p->n_bindings;
-
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < n && p->heap[l]->info.expires_ms < p->heap[m]->info.expires_ms)
-			m = l;
-		if (r < n && p->heap[r]->info.expires_ms < p->heap[m]->info.expires_ms)
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(p, i, m);
-		i = m;
-	}
-}
-
-/* Called after key_insert: n_bindings already counts b. */
-static int
-heap_push(struct nat_pool *p, struct binding *b)
-{
-	size_t i = p->n_bindings - 1;
-
-	if (p->n_bindings > p->heap_cap) {
-		size_t nc = p->heap_cap ? p->heap_cap * 2 : 256;
-		struct binding **nh = realloc(p->heap, nc * sizeof(*nh));
-
-		if (nh == NULL)
-			return -ENOMEM;
-		p->heap = nh;
-		p->heap_cap = nc;
-	}
-	p->heap[i] = b;
-	b->heap_idx = i;
-	heap_up(p, i);
-	return 0;
-}
-
-/* Called after key_remove: n_bindings no longer counts b; the last slot is heap[n]. */
-static void
-heap_remove(struct nat_pool *p, struct binding *b)
-{
-	size_t i = b->heap_idx, last = p->n_bindings;
-
-	if (i != last) {
-		p->heap[i] = p->heap[last];
-		p->heap[i]->heap_idx = i;
-		heap_down(p, i);
-		heap_up(p, i);
-	}
-}
-
-/* ---- lookups ---- */
-
-static ssize_t
-addr_index(const struct nat_pool *p, uint32_t ip)
-{
-	size_t lo = 0, hi = p->n_addrs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->addrs[mid].ip == ip)
-			return (ssize_t)mid;
-		if (p->addrs[mid].ip < ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static struct phost *
-host_find(const struct nat_pool *p, int64_t id)
-{
-	size_t lo = 0, hi = p->n_hosts;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->hosts[mid].id == id)
-			return &p->hosts[mid];
-		if (p->hosts[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static const struct psvc *
-svc_find(const struct nat_pool *p, int64_t id)
-{
-	size_t lo = 0, hi = p->n_svcs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->svcs[mid].id == id)
-			return &p->svcs[mid];
-		if (p->svcs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return s->timeout_ms ? s->timeout_ms : POL_BINDING_TIMEOUT_MS;
 }
 
 bool
 nat_pool_pending(const struct nat_pool *p, const struct addr *dst, int64_t service_id,
 		 uint64_t now_ms)
 {
-	const struct psvc *s = svc_find(p, service_id);
+	const struct psvc *s = nat_pool_svc_find(p, service_id);
 	const struct binding *b;
 
 	if (s == NULL || dst->family != AF_INET)
 		return false;
-	b = key_find(p, ip_of(dst), s->port, s->proto);
-	return b != NULL && b->info.service_id == service_id && b->info.expires_ms > now_ms;
+	b = nat_pool_key_find(p, nat_pool_ip_of(dst), s->port, s->proto);
+	return b != NULL && b->info.service_id == service_id && b->info.expires_ms > now_ms &&
+	       b->info.flows < b->info.flow_limit;
 }
 
 bool
 nat_pool_is_pool_addr(const struct nat_pool *p, const struct addr *dst)
 {
-	return dst->family == AF_INET && addr_index(p, ip_of(dst)) >= 0;
-}
-
-/* rgw-original-behaviour.md §2.6: may a binding S=(port, proto) join address a? */
-static bool
-can_share(const struct paddr *a, uint8_t sproto, uint16_t sport)
-{
-	const struct binding *c;
-
-	if (sport == 0 && sproto == 0)
-		return false;
-	for (c = a->head; c != NULL; c = c->anext) {
-		uint16_t cport = c->info.port;
-		uint8_t cproto = c->info.protocol;
-
-		if (cport == 0 && cproto == 0)
-			return false;
-		if (cport == sport && cproto == sproto)
-			return false;
-		if (cport == sport && (cproto == 0 || sproto == 0))
-			return false;
-		if (cproto == sproto && (cport == 0 || sport == 0))
-			return false;
-	}
-	return true;
-}
-
-/* Lowest allocated address that can take S, or -1. */
-static ssize_t
-find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port)
-{
-	size_t w, nw = (p->n_addrs + 63) / 64;
-
-	if (port == 0 && proto == 0)
-		return -1;
-	for (w = 0; w < nw; w++) {
-		uint64_t used = ~p->free_bits[w];
-
-		if (w == nw - 1 && p->n_addrs % 64)
-			used &= ((uint64_t)1 << (p->n_addrs % 64)) - 1;
-		while (used) {
-			size_t i = w * 64 + (size_t)__builtin_ctzll(used);
-
-			used &= used - 1;
-			if (can_share(&p->addrs[i], proto, port))
-				return (ssize_t)i;
-		}
-	}
-	return -1;
-}
-
-static ssize_t
-find_free(const struct nat_pool *p)
-{
-	size_t w, nw = (p->n_addrs + 63) / 64;
-
-	for (w = 0; w < nw; w++)
-		if (p->free_bits[w])
-			return (ssize_t)(w * 64 + (size_t)__builtin_ctzll(p->free_bits[w]));
-	return -1;
+	return dst->family == AF_INET && nat_pool_addr_index(p, nat_pool_ip_of(dst)) >= 0;
 }
 
 /* ---- life cycle ---- */
 
 static void
-addr_unlink(struct nat_pool *p, struct binding *b)
+binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how, uint64_t now)
 {
-	ssize_t i = addr_index(p, b->ip);
-	struct paddr *a;
+	struct phost *h = nat_pool_host_find(p, b->info.host_id);
+	struct nat_win_end e;
 
-	if (i < 0)
-		return;
-	a = &p->addrs[i];
-	if (b->aprev)
-		b->aprev->anext = b->anext;
-	else
-		a->head = b->anext;
-	if (b->anext)
-		b->anext->aprev = b->aprev;
-	b->anext = b->aprev = NULL;
-	if (--a->n == 0) {
-		set_free(p, (size_t)i, true);
-		p->allocated--;
-	}
-}
-
-static void
-id_unlink(struct nat_pool *p, struct binding *b)
-{
-	if (b->iprev)
-		b->iprev->inext = b->inext;
-	else
-		p->ifirst = b->inext;
-	if (b->inext)
-		b->inext->iprev = b->iprev;
-	else
-		p->ilast = b->iprev;
-	b->inext = b->iprev = NULL;
-}
-
-static void
-binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how)
-{
-	struct phost *h = host_find(p, b->info.host_id);
-
-	key_remove(p, b);
-	heap_remove(p, b);
-	addr_unlink(p, b);
-	id_unlink(p, b);
+	/* A window binding ends at its deadline: used if it admitted a flow, else idle when
+	 * an unused end is no evidence (nat_binding_info.no_evidence). */
+	if (how == NAT_BINDING_EXPIRED && b->info.flows > 0)
+		how = NAT_BINDING_USED;
+	else if (how == NAT_BINDING_EXPIRED && b->info.no_evidence)
+		how = NAT_BINDING_IDLE;
+	e.flows = b->info.flows;
+	e.one_source = !b->many_sources;
+	e.first_delay = b->info.flows > 0 && b->first_flow_ms > b->info.created_ms
+				? (uint32_t)(b->first_flow_ms - b->info.created_ms)
+				: 0;
+	e.answers = b->info.answers;
+	nat_window_ended(p->win, b->win_key, b->info.service_id, b->info.id, &e, now);
+	if (how == NAT_BINDING_USED && b->info.window_ms == 0)
+		ghost_add(p, b, now);
+	nat_pool_key_remove(p, b);
+	nat_pool_heap_remove(p, b);
+	nat_pool_addr_unlink(p, b);
+	nat_pool_id_unlink(p, b);
+	nat_pool_pair_remove(p, b);
 	if (h != NULL && h->pending > 0)
 		h->pending--;
 	switch (how) {
@@ -580,23 +243,108 @@ binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how)
 	case NAT_BINDING_RELEASED:
 		p->st.released++;
 		break;
+	case NAT_BINDING_IDLE:
+		p->st.idle++;
+		break;
 	}
 	if (p->on_end)
 		p->on_end(p->arg, &b->info, how);
 	free(b);
 }
 
+/* Move b's deadline and re-arm the timer if it became the earliest. */
+static void
+set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline)
+{
+	b->info.expires_ms = deadline;
+	nat_pool_heap_fix(p, b);
+	if (b->heap_idx == 0 && p->on_deadline)
+		p->on_deadline(p->deadline_arg, b->info.expires_ms);
+}
+
+/*
+ * A live binding answered again: the window learner coalesced the question, or it is the
+ * target of the same resolver's SRV answer. Every answer may bring a client with it: the
+ * flow budget grows by window_flows, and the window runs from this answer. A binding answered
+ * several times that nobody uses in the end is one NOK (the resolver asked, nobody came); a
+ * cache that refreshes on a hit (Knot Resolver) refreshes because a client came.
+ */
+static int
+reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
+	 const struct nat_win_decision *d, uint32_t grace, uint64_t now, struct addr *out)
+{
+	uint64_t until = now + (b->info.window_ms ? d->window_ms : 0) + grace;
+
+	b->info.answers++;
+	b->info.answered_ms = now;
+	if (b->info.flow_limit > 1) {
+		uint32_t n = nat_window_flows(p->win);
+
+		b->info.flow_limit =
+			b->info.flow_limit > UINT32_MAX - n ? UINT32_MAX : b->info.flow_limit + n;
+	}
+	if (req->kind == NAT_REQ_SRV_TARGET)
+		p->st.srv_targets++;
+	else
+		p->st.coalesced++;
+	if (until > b->info.expires_ms)
+		set_deadline(p, b, until);
+	(void)nat_window_answered(p->win, b->win_key, b->info.service_id, b->info.id, true, now);
+	*out = b->info.public_addr;
+	return 0;
+}
+
+/*
+ * The same entity got a newer answer for the service: it holds that one now. The old binding
+ * stays open a moment for the client that may have got it just before (a resolver that
+ * refreshes on a hit hands the old answer to the very client whose question caused the
+ * refresh): its connect grace when unused, NAT_WIN_BURST_MS once a flow used it.
+ */
+static void
+supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now)
+{
+	uint64_t until =
+		now + (old->info.flows > 0 && grace > NAT_WIN_BURST_MS ? NAT_WIN_BURST_MS : grace);
+
+	if (until < old->info.expires_ms) {
+		p->st.superseded++;
+		set_deadline(p, old, until);
+	}
+}
+
+/* nat_pool_note_step on an entity key. */
+static int
+mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint64_t now)
+{
+	struct binding *b = nat_pool_pair_find(p, key, service_id);
+
+	if (b == NULL || b->info.flows > 0 || b->info.kind != NAT_REQ_ADDRESS ||
+	    b->info.no_evidence || b->info.created_ms + NAT_POOL_STEP_MS <= now)
+		return 0;
+	b->info.no_evidence = true;
+	return 1;
+}
+
+int
+nat_pool_note_step(struct nat_pool *p, const struct addr *resolver, int64_t service_id,
+		   uint64_t now_ms)
+{
+	return mark_step(p, nat_window_key(p->win, resolver), service_id, now_ms);
+}
+
 int
 nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now_ms,
 		 struct addr *out, enum nat_refusal *why)
 {
-	const struct psvc *s = svc_find(p, req->service_id);
-	struct phost *h = host_find(p, req->host_id);
+	const struct psvc *s = nat_pool_svc_find(p, req->service_id);
+	struct phost *h = nat_pool_host_find(p, req->host_id);
+	struct binding *b, *old;
+	struct nat_win_decision d;
 	enum nat_svc_class cls;
-	struct binding *b;
 	ssize_t reuse, idx;
+	uint32_t limit, grace;
+	uint64_t key, prev;
 	double load;
-	uint32_t limit;
 
 	*why = NAT_REFUSE_NONE;
 	if (s == NULL || h == NULL || s->host_id != h->id) {
@@ -615,24 +363,44 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	}
 	/* Bindings past their deadline must not hold addresses or host slots. */
 	nat_pool_expire(p, now_ms);
+	grace = grace_of(s);
+	key = nat_window_key(p->win, &req->resolver);
+	nat_window_decide(p->win, key, now_ms, &d);
+	if (req->kind != NAT_REQ_ADDRESS)
+		(void)mark_step(p, key, s->id, now_ms);
+	old = nat_pool_pair_find(p, key, s->id);
+	load = p->n_addrs ? 100.0 * p->allocated / (double)p->n_addrs : 100.0;
+	if (old != NULL && old->info.expires_ms > now_ms) {
+		if (req->kind == NAT_REQ_SRV_TARGET && old->info.kind == NAT_REQ_SERVICE_INFO &&
+		    old->info.flows == 0)
+			return reanswer(p, old, req, &d, grace, now_ms, out);
+		/* a caching resolver asks again: the same binding; a learning one too once half
+		 * the pool is taken (learning costs addresses; what the binding admits is no
+		 * evidence then) */
+		if (old->info.window_ms > 0 && d.window_ms > 0 &&
+		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
+			return reanswer(p, old, req, &d, grace, now_ms, out);
+	}
 	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
 	if (h->pending >= limit) {
 		*why = NAT_REFUSE_HOST_LIMIT;
 		goto refuse;
 	}
-	reuse = find_reuse(p, s->proto, s->port);
+	reuse = nat_pool_find_reuse(p, s->proto, s->port);
 	if (s->port == 0 && s->proto == 0)
 		cls = NAT_CLASS_FQDN_NEW;
 	else if (s->port != 0 && s->proto != 0 && reuse >= 0)
 		cls = NAT_CLASS_SFQDN_REUSE;
 	else
 		cls = NAT_CLASS_SFQDN_NEW;
-	load = p->n_addrs ? 100.0 * p->allocated / (double)p->n_addrs : 100.0;
 	if (p->admit && !p->admit(p->arg, req, load, cls)) {
 		*why = NAT_REFUSE_ADMISSION;
 		goto refuse;
 	}
-	idx = reuse >= 0 ? reuse : find_free(p);
+	idx = reuse >= 0 ? reuse : nat_pool_find_free(p);
+	if (idx < 0 && old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
+		/* no address left: the live window binding serves the question (learning) */
+		return reanswer(p, old, req, &d, grace, now_ms, out);
 	if (idx < 0) {
 		*why = NAT_REFUSE_EXHAUSTED;
 		goto refuse;
@@ -642,6 +410,7 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	if (b == NULL)
 		return -ENOMEM;
 	b->ip = p->addrs[idx].ip;
+	b->win_key = key;
 	b->info.id = p->next_id++;
 	b->info.public_addr.family = AF_INET;
 	b->info.public_addr.u.v4.s_addr = htonl(b->ip);
@@ -655,25 +424,26 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	b->info.requestor = req->requestor;
 	b->info.sla = req->sla && req->has_requestor;
 	b->info.created_ms = now_ms;
-	b->info.expires_ms = now_ms + (s->timeout_ms ? s->timeout_ms : POL_BINDING_TIMEOUT_MS);
 	b->info.user = req->user;
-	if (key_insert(p, b) < 0) {
+	b->info.kind = req->kind;
+	b->info.window_ms = d.window_ms;
+	b->burst_ms = d.burst_ms;
+	b->info.flow_limit = d.window_ms > 0 || d.burst_ms > 0 ? nat_window_flows(p->win) : 1;
+	b->info.answers = 1;
+	b->info.answered_ms = now_ms;
+	b->info.expires_ms = now_ms + d.window_ms + grace;
+	/* An SRV/TXT answer carries the address as additional data: nobody has to use it. */
+	b->info.no_evidence = req->kind == NAT_REQ_SERVICE_INFO;
+	if (nat_pool_key_insert(p, b) < 0) {
 		free(b);
 		return -ENOMEM;
 	}
-	if (heap_push(p, b) < 0) {
-		key_remove(p, b);
+	if (nat_pool_heap_push(p, b) < 0) {
+		nat_pool_key_remove(p, b);
 		free(b);
 		return -ENOMEM;
 	}
-	if (p->addrs[idx].n++ == 0) {
-		set_free(p, (size_t)idx, false);
-		p->allocated++;
-	}
-	b->anext = p->addrs[idx].head;
-	if (b->anext)
-		b->anext->aprev = b;
-	p->addrs[idx].head = b;
+	nat_pool_addr_link(p, (size_t)idx, b);
 	b->iprev = p->ilast;
 	if (p->ilast)
 		p->ilast->inext = b;
@@ -682,6 +452,11 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	p->ilast = b;
 	h->pending++;
 	p->st.created++;
+	/* the pair index is an optimisation of the window logic: without memory, no window */
+	(void)nat_pool_pair_set(p, b);
+	prev = nat_window_answered(p->win, key, s->id, b->info.id, false, now_ms);
+	if (prev != 0 && old != NULL && old->info.id == prev && old->info.expires_ms > now_ms)
+		supersede(p, old, grace, now_ms);
 	*out = b->info.public_addr;
 	if (b->heap_idx == 0 && p->on_deadline)
 		p->on_deadline(p->deadline_arg, b->info.expires_ms);
@@ -702,34 +477,141 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 
 	if (dst->family != AF_INET)
 		goto miss;
-	ip = ip_of(dst);
+	ip = nat_pool_ip_of(dst);
 	for (i = 0; i < ARRAY_SIZE(wild); i++) {
 		uint16_t port = wild[i][0] ? dport : 0;
 		uint8_t pr = wild[i][1] ? proto : 0;
 		struct binding *b;
+		bool new_source;
 
 		if ((wild[i][0] && dport == 0) || (wild[i][1] && proto == 0))
 			continue;
-		b = key_find(p, ip, port, pr);
+		b = nat_pool_key_find(p, ip, port, pr);
 		if (b == NULL)
 			continue;
 		if (b->info.expires_ms <= now_ms) {
-			binding_end(p, b, NAT_BINDING_EXPIRED);
+			binding_end(p, b, NAT_BINDING_EXPIRED, now_ms);
 			continue;
 		}
 		if (b->info.sla && !prefix_has(&b->info.requestor, src)) {
 			p->st.lookup_sla++;
 			return NAT_LOOKUP_SLA;
 		}
+		if (b->info.flows >= b->info.flow_limit) {
+			p->st.window_spent++;
+			return NAT_LOOKUP_SPENT;
+		}
+		new_source = b->info.flows == 0 || !addr_eq(&b->first_src, src);
+		if (b->info.flows++ == 0) {
+			b->first_src = *src;
+			b->first_flow_ms = now_ms;
+		} else {
+			p->st.window_flows++;
+			b->many_sources |=
+				new_source && now_ms > b->first_flow_ms + NAT_WIN_BURST_MS;
+		}
+		nat_window_flow(p->win, b->win_key, b->info.service_id, b->info.id,
+				b->info.answered_ms, b->info.answers, b->info.flows, new_source,
+				b->first_flow_ms, b->info.window_ms > 0, now_ms);
 		hit->host_id = b->info.host_id;
 		hit->service_id = b->info.service_id;
 		hit->private_addr = b->info.private_addr;
-		binding_end(p, b, NAT_BINDING_USED);
+		if (b->info.window_ms == 0 && b->burst_ms == 0)
+			binding_end(p, b, NAT_BINDING_USED, now_ms);
+		else if (b->info.window_ms == 0 && b->info.flows == 1 &&
+			 now_ms + b->burst_ms < b->info.expires_ms)
+			/* the other clients of a merged question come at once, or not at all */
+			set_deadline(p, b, now_ms + b->burst_ms);
 		return NAT_LOOKUP_OK;
 	}
+	ghost_check(p, src, ip, proto, dport, now_ms);
 miss:
 	p->st.lookup_miss++;
 	return NAT_LOOKUP_NO_BINDING;
+}
+
+/* Remember a one-flow binding that its first flow just ended (learning entities only). */
+static void
+ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now)
+{
+	struct nat_win_decision d;
+	const struct psvc *s;
+	struct ghost *g;
+
+	if (b->win_key == 0)
+		return;
+	nat_window_decide(p->win, b->win_key, now, &d);
+	if (d.state == NAT_WIN_PINNED || d.state == NAT_WIN_OFF)
+		return;
+	g = &p->ghosts[p->next_ghost];
+	p->next_ghost = (p->next_ghost + 1) % NAT_POOL_GHOSTS;
+	g->ip = b->ip;
+	g->port = b->info.port;
+	g->proto = b->info.protocol;
+	g->key = b->win_key;
+	g->answered_ms = b->info.answered_ms;
+	g->first_flow_ms = b->first_flow_ms;
+	s = nat_pool_svc_find(p, b->info.service_id);
+	g->until_ms = b->info.answered_ms + (s != NULL ? grace_of(s) : POL_BINDING_TIMEOUT_MS);
+	g->src = b->first_src;
+}
+
+/*
+ * A refused first packet: another source for a one-flow binding just spent? Then a candidate
+ * (hits_confirm decides); and a source refused on another address is a scanner, not a cache's
+ * client: its candidates go.
+ */
+static void
+ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto, uint16_t dport,
+	    uint64_t now)
+{
+	struct ghost_hit *h;
+	size_t i;
+
+	for (i = 0; p->n_hits > 0 && i < NAT_POOL_HITS; i++) {
+		h = &p->hits[i];
+		if (h->key != 0 && h->ip != ip && addr_eq(&h->src, src)) {
+			h->key = 0;
+			p->n_hits--;
+		}
+	}
+	for (i = 0; i < NAT_POOL_GHOSTS; i++) {
+		struct ghost *g = &p->ghosts[i];
+
+		if (g->key == 0 || g->ip != ip || g->until_ms <= now)
+			continue;
+		if ((g->port != 0 && g->port != dport) || (g->proto != 0 && g->proto != proto))
+			continue;
+		if (addr_eq(&g->src, src) || now <= g->first_flow_ms + NAT_WIN_BURST_MS)
+			continue;
+		h = &p->hits[p->next_hit];
+		p->next_hit = (p->next_hit + 1) % NAT_POOL_HITS;
+		if (h->key == 0)
+			p->n_hits++;
+		h->key = g->key;
+		h->answered_ms = g->answered_ms;
+		h->at_ms = now;
+		h->ip = ip;
+		h->src = *src;
+		g->key = 0; /* one candidate per answer */
+	}
+}
+
+/* Candidates whose source was refused nowhere else for a while become window evidence. */
+static void
+hits_confirm(struct nat_pool *p, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; p->n_hits > 0 && i < NAT_POOL_HITS; i++) {
+		struct ghost_hit *h = &p->hits[i];
+
+		if (h->key == 0 || h->at_ms + NAT_POOL_HIT_CONFIRM_MS > now)
+			continue;
+		nat_window_missed(p->win, h->key, h->answered_ms, h->at_ms);
+		h->key = 0;
+		p->n_hits--;
+	}
 }
 
 static bool
@@ -738,12 +620,15 @@ prefix_eq(const struct prefix *a, const struct prefix *b)
 	return a->len == b->len && addr_eq(&a->addr, &b->addr);
 }
 
-/* The release decision for one binding (nat_pool_release_unused). */
+/* The release decision for one binding (nat_pool_release_unused): only an A answer (what a
+ * minimisation step asks) that is still just the answer to that one question. */
 static bool
 release_match(const struct binding *b, const struct addr *resolver, const struct prefix *requestor,
 	      int64_t service_id, uint64_t now_ms)
 {
 	if (b->info.service_id != service_id || b->info.expires_ms <= now_ms)
+		return false;
+	if (b->info.flows > 0 || b->info.answers > 1 || b->info.kind != NAT_REQ_ADDRESS)
 		return false;
 	if (!addr_eq(&b->info.resolver, resolver))
 		return false;
@@ -757,22 +642,22 @@ nat_pool_release_unused(struct nat_pool *p, const struct addr *resolver,
 			const struct prefix *requestor, int64_t service_id, uint64_t now_ms,
 			struct nat_binding_info *released)
 {
-	const struct psvc *s = svc_find(p, service_id);
+	const struct psvc *s = nat_pool_svc_find(p, service_id);
 	uint64_t life;
 	struct binding *b;
 
 	if (s == NULL || s->proxy_required || resolver->family == 0)
 		return 0;
-	life = s->timeout_ms ? s->timeout_ms : POL_BINDING_TIMEOUT_MS;
-	/* Newest first; bindings of this service older than its life have expired, so the
-	 * walk stops there (it covers only what was created within one binding life). */
+	life = grace_of(s);
+	/* Newest first; the walk stops at bindings older than one binding timeout (a
+	 * minimisation step is followed by the name below it within milliseconds). */
 	for (b = p->ilast; b != NULL; b = b->iprev) {
 		if (b->info.created_ms + life <= now_ms)
 			break;
 		if (release_match(b, resolver, requestor, service_id, now_ms)) {
 			if (released != NULL)
 				*released = b->info;
-			binding_end(p, b, NAT_BINDING_RELEASED);
+			binding_end(p, b, NAT_BINDING_RELEASED, now_ms);
 			return 1;
 		}
 	}
@@ -789,7 +674,8 @@ uint64_t
 nat_pool_expire(struct nat_pool *p, uint64_t now_ms)
 {
 	while (p->n_bindings && p->heap[0]->info.expires_ms <= now_ms)
-		binding_end(p, p->heap[0], NAT_BINDING_EXPIRED);
+		binding_end(p, p->heap[0], NAT_BINDING_EXPIRED, now_ms);
+	hits_confirm(p, now_ms);
 	return nat_pool_next_deadline(p);
 }
 
@@ -826,156 +712,4 @@ nat_pool_service_addr(const struct nat_pool *p, int family, struct addr *out)
 		}
 	}
 	return -ENOENT;
-}
-
-/* ---- policy apply ---- */
-
-static int
-cmp_paddr(const void *a, const void *b)
-{
-	uint32_t x = ((const struct paddr *)a)->ip, y = ((const struct paddr *)b)->ip;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmp_host(const void *a, const void *b)
-{
-	int64_t x = ((const struct phost *)a)->id, y = ((const struct phost *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
-static int
-cmp_svc(const void *a, const void *b)
-{
-	int64_t x = ((const struct psvc *)a)->id, y = ((const struct psvc *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
-int
-nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
-{
-	struct paddr *addrs = NULL;
-	uint64_t *bits = NULL;
-	struct addr *sa = NULL;
-	struct phost *hosts = NULL;
-	struct psvc *svcs = NULL;
-	struct binding *b, *next, *dead = NULL;
-	size_t i, n = 0, nw;
-	struct nat_pool old;
-
-	/* Bindings past their deadline end as EXPIRED, not as REMOVED. */
-	nat_pool_expire(p, now_ms);
-	addrs = calloc(snap->n_pool_addrs + 1, sizeof(*addrs));
-	nw = (snap->n_pool_addrs + 63) / 64 + 1;
-	bits = calloc(nw, sizeof(*bits));
-	sa = calloc(snap->n_service_addrs + 1, sizeof(*sa));
-	hosts = calloc(snap->n_hosts + 1, sizeof(*hosts));
-	svcs = calloc(snap->n_services + 1, sizeof(*svcs));
-	if (!addrs || !bits || !sa || !hosts || !svcs)
-		goto nomem;
-
-	for (i = 0; i < snap->n_pool_addrs; i++) {
-		if (snap->pool_addrs[i].addr.family != AF_INET)
-			continue;
-		addrs[n++].ip = ip_of(&snap->pool_addrs[i].addr);
-	}
-	util_sort(addrs, n, sizeof(*addrs), cmp_paddr);
-	/* Drop duplicates so that the free bitmap and the binary search agree. */
-	if (n > 1) {
-		size_t j = 1;
-
-		for (i = 1; i < n; i++)
-			if (addrs[i].ip != addrs[j - 1].ip)
-				addrs[j++] = addrs[i];
-		n = j;
-	}
-	for (i = 0; i < snap->n_service_addrs; i++)
-		sa[i] = snap->service_addrs[i].addr;
-	for (i = 0; i < snap->n_hosts; i++) {
-		hosts[i].id = snap->hosts[i].id;
-		hosts[i].ipv4 = snap->hosts[i].ipv4;
-		hosts[i].limit = snap->hosts[i].pool_limit;
-	}
-	util_sort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
-	for (i = 0; i < snap->n_services; i++) {
-		const struct pol_service *s = &snap->services[i];
-
-		svcs[i].id = s->id;
-		svcs[i].host_id = s->host_id;
-		svcs[i].proto = s->protocol;
-		svcs[i].port = s->port;
-		svcs[i].proxy_required = s->proxy_required;
-		svcs[i].timeout_ms = s->binding_timeout_ms;
-	}
-	util_sort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
-
-	/* Swap in the new tables; keep the old ones to decide which bindings survive. */
-	old = *p;
-	p->addrs = addrs;
-	p->n_addrs = n;
-	p->free_bits = bits;
-	p->svc_addrs = sa;
-	p->n_svc_addrs = snap->n_service_addrs;
-	p->hosts = hosts;
-	p->n_hosts = snap->n_hosts;
-	p->svcs = svcs;
-	p->n_svcs = snap->n_services;
-	p->allocated = 0;
-	for (i = 0; i < n; i++)
-		set_free(p, i, true);
-
-	for (b = p->ifirst; b != NULL; b = next) {
-		const struct psvc *s = svc_find(p, b->info.service_id);
-		struct phost *h = host_find(p, b->info.host_id);
-		ssize_t ai = addr_index(p, b->ip);
-		bool keep = s && h && ai >= 0 && s->host_id == h->id && !s->proxy_required &&
-			    s->proto == b->info.protocol && s->port == b->info.port &&
-			    h->ipv4.family == AF_INET &&
-			    h->ipv4.u.v4.s_addr == b->info.private_addr.u.v4.s_addr;
-
-		next = b->inext;
-		b->anext = b->aprev = NULL;
-		if (!keep) {
-			key_remove(p, b);
-			heap_remove(p, b);
-			id_unlink(p, b);
-			b->inext = dead;
-			dead = b;
-			continue;
-		}
-		b->anext = p->addrs[ai].head;
-		if (b->anext)
-			b->anext->aprev = b;
-		p->addrs[ai].head = b;
-		if (p->addrs[ai].n++ == 0) {
-			set_free(p, (size_t)ai, false);
-			p->allocated++;
-		}
-		h->pending++;
-	}
-	free(old.addrs);
-	free(old.free_bits);
-	free(old.svc_addrs);
-	free(old.hosts);
-	free(old.svcs);
-
-	for (b = dead; b != NULL; b = next) {
-		next = b->inext;
-		p->st.removed++;
-		if (p->on_end)
-			p->on_end(p->arg, &b->info, NAT_BINDING_REMOVED);
-		free(b);
-	}
-	return 0;
-
-nomem:
-	free(addrs);
-	free(bits);
-	free(sa);
-	free(hosts);
-	free(svcs);
-	return -ENOMEM;
 }

@@ -12,9 +12,13 @@
 
 /*
  * The userspace pool is the source of truth; nftables is its projection.
- * A binding reserves (pool address, protocol, port) for (private host, service) until the
- * first admitted flow uses it or its timeout expires, optionally restricted to the requestor
- * subnet (SLA binding). Address sharing between SFQDN bindings follows
+ * A binding reserves (pool address, protocol, port) for (private host, service), optionally
+ * restricted to the requestor subnet (SLA binding). Without a cache window it admits one flow:
+ * the first admitted flow ends it, or its timeout does. With the cache window W of the
+ * resolver it was answered to (nat/window.h) it stays open W + its timeout after the answer
+ * and admits up to window_flows flows per answer; a new question of the same resolver entity
+ * for the same service within that time gets the same binding again (coalescing) when the
+ * window module says so. Address sharing between SFQDN bindings follows
  * rgw-original-behaviour.md §2.6 (lowest address first). Time is passed in explicitly
  * (monotonic ms) so that the logic is testable without clocks.
  * Loop context: main thread only.
@@ -36,7 +40,15 @@ enum nat_svc_class {
 	NAT_CLASS_SFQDN_REUSE,
 };
 
+/* What the DNS answered with the binding's address. */
+enum nat_req_kind {
+	NAT_REQ_ADDRESS = 0,  /* A: a client is expected to connect */
+	NAT_REQ_SERVICE_INFO, /* SRV / TXT: the address rides as additional data */
+	NAT_REQ_SRV_TARGET,   /* A for an SRV answer's target (_<port>._<proto>.<fqdn>) */
+};
+
 struct nat_request {
+	enum nat_req_kind kind;
 	int64_t host_id;
 	int64_t service_id;
 	struct addr resolver; /* source address of the DNS query */
@@ -63,6 +75,13 @@ struct nat_binding_info {
 	uint64_t created_ms;
 	uint64_t expires_ms;
 	void *user;
+	enum nat_req_kind kind; /* of the first answer */
+	uint32_t window_ms;	/* cache window at creation; 0: one flow */
+	uint32_t flows;		/* flows admitted */
+	uint32_t flow_limit;	/* flows it may admit (grows with every answer) */
+	uint32_t answers;	/* DNS answers that handed it out */
+	uint64_t answered_ms;	/* the last of them */
+	bool no_evidence;	/* ending unused is no evidence (IDLE, not EXPIRED) */
 };
 
 enum nat_binding_end {
@@ -70,6 +89,8 @@ enum nat_binding_end {
 	NAT_BINDING_EXPIRED,  /* timed out unused */
 	NAT_BINDING_REMOVED,  /* host or pool address removed by policy */
 	NAT_BINDING_RELEASED, /* released unused: a QNAME minimisation step (no evidence) */
+	NAT_BINDING_IDLE,     /* ended unused, no evidence: an SRV/TXT answer, a resolver's cache
+			       * refresh, or a step followed by another QTYPE (no_evidence) */
 };
 
 /* Reports the end of each binding (reputation evidence). */
@@ -85,6 +106,7 @@ enum nat_lookup {
 	NAT_LOOKUP_OK = 0,     /* binding consumed (USED event fired); hit is filled */
 	NAT_LOOKUP_NO_BINDING, /* no live binding for (dst, dport, proto) with wildcards */
 	NAT_LOOKUP_SLA,	       /* binding found but the source is outside the SLA subnet */
+	NAT_LOOKUP_SPENT,      /* a window binding that admitted all the flows it may */
 };
 
 /* What an admitted first packet is translated to. */
@@ -107,8 +129,14 @@ struct nat_pool_stats {
 	uint64_t removed;
 	uint64_t released; /* released by nat_pool_release_unused (QNAME minimisation) */
 	uint64_t refused[NAT_REFUSE_MAX];
-	uint64_t lookup_miss; /* first packets with no binding */
-	uint64_t lookup_sla;  /* first packets refused by the SLA subnet check */
+	uint64_t lookup_miss;  /* first packets with no binding */
+	uint64_t lookup_sla;   /* first packets refused by the SLA subnet check */
+	uint64_t idle;	       /* ended unused without evidence (NAT_BINDING_IDLE) */
+	uint64_t window_flows; /* flows admitted by a binding after its first one */
+	uint64_t window_spent; /* flows refused: the window binding admitted all it may */
+	uint64_t coalesced;    /* answers that handed out a live window binding again */
+	uint64_t superseded;   /* bindings closed early: a newer answer replaced them */
+	uint64_t srv_targets;  /* SRV target queries answered from the SRV's binding */
 };
 
 /* A new, empty pool (no addresses, no hosts). NULL on ENOMEM. */
@@ -133,16 +161,21 @@ int nat_pool_apply(struct nat_pool *pool, const struct pol_snap *snap, uint64_t 
  * address to answer. For a proxy_required service the first service address is returned and
  * no binding is made (the DNS answers it; the ALG routes). On refusal returns -EAGAIN and
  * sets *why (never NAT_REFUSE_NONE). -ENOMEM on allocation failure. req->user is stored and
- * handed back in events.
+ * handed back in events. Every answer is reported to the window learner; a question the
+ * learner coalesces gets the live binding's address (no admission check: it was admitted);
+ * NAT_REQ_SRV_TARGET gets the address of the same resolver's live unused SRV/TXT binding of
+ * the service, else a new binding.
  */
 int nat_pool_request(struct nat_pool *pool, const struct nat_request *req, uint64_t now_ms,
 		     struct addr *out, enum nat_refusal *why);
 
 /*
  * First-packet lookup: (dst, dport, proto), (dst, dport, any), (dst, any, proto),
- * (dst, any, any); a binding that has expired at now_ms ends (EXPIRED) and counts as a miss.
- * The SLA check compares src with the requestor subnet. On NAT_LOOKUP_OK the binding is
- * consumed (USED event fired, address released if no other binding holds it).
+ * (dst, any, any); a binding that has expired at now_ms ends and counts as a miss. The SLA
+ * check compares src with the requestor subnet. On NAT_LOOKUP_OK a binding without a window is
+ * consumed (USED event fired, address released if no other binding holds it); a window
+ * binding counts the flow and stays until its deadline (USED then). NAT_LOOKUP_SPENT: a
+ * window binding that admitted flow_limit flows.
  */
 enum nat_lookup nat_pool_lookup(struct nat_pool *pool, const struct addr *src,
 				const struct addr *dst, uint8_t proto, uint16_t dport,
@@ -168,6 +201,24 @@ int nat_pool_release_unused(struct nat_pool *pool, const struct addr *resolver,
 			    const struct prefix *requestor, int64_t service_id, uint64_t now_ms,
 			    struct nat_binding_info *released);
 
+/*
+ * The resolver asked, for the same service, another QTYPE than A (AAAA, SRV, TXT...): the
+ * newest binding of its entity for the service, if unused and made less than
+ * NAT_POOL_STEP_MS ago, was a step on the way (unbound asks A before AAAA or SRV under QNAME
+ * minimisation): ending unused, it is no evidence. Returns 1 when a binding was marked.
+ */
+#define NAT_POOL_STEP_MS 1000
+int nat_pool_note_step(struct nat_pool *pool, const struct addr *resolver, int64_t service_id,
+		       uint64_t now_ms);
+
+/* A flow refused at the address of a one-flow binding that its first flow just spent, from
+ * another source, is window evidence (a cache served the answer twice) once that source has
+ * been refused on no other address for this long (a scanner is). */
+#define NAT_POOL_HIT_CONFIRM_MS 1000
+
+/* The cache-window learner (API view, tests). */
+struct nat_window *nat_pool_window(struct nat_pool *pool);
+
 /* True if dst is one of the pool addresses. */
 bool nat_pool_is_pool_addr(const struct nat_pool *pool, const struct addr *dst);
 
@@ -192,8 +243,10 @@ void nat_pool_get_stats(const struct nat_pool *pool, struct nat_pool_stats *out)
 int nat_pool_service_addr(const struct nat_pool *pool, int family, struct addr *out);
 
 /* Names for logs and the API: "none", "no-host", "host-limit", "admission", "exhausted";
- * "used", "expired", "removed", "released". */
+ * "used", "expired", "removed", "released", "idle"; "address", "service-info",
+ * "srv-target". */
 const char *nat_refusal_name(enum nat_refusal r);
 const char *nat_binding_end_name(enum nat_binding_end e);
+const char *nat_req_kind_name(enum nat_req_kind k);
 
 #endif

@@ -464,8 +464,9 @@ nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_bindin
 	struct rep_host *h;
 	bool sla;
 
-	/* Removed by policy, or released unused by a QNAME minimisation step: no evidence. */
-	if (how == NAT_BINDING_REMOVED || how == NAT_BINDING_RELEASED)
+	/* Removed by policy, released unused by a QNAME minimisation step, or ended unused
+	 * where nobody had to use it (NAT_BINDING_IDLE): no evidence. */
+	if (how == NAT_BINDING_REMOVED || how == NAT_BINDING_RELEASED || how == NAT_BINDING_IDLE)
 		return;
 	gw = resolver_window(r, &b->resolver, r->unknown_groups, &sla);
 	if (b->has_requestor) {

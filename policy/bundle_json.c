@@ -752,11 +752,17 @@ int
 pol_admission_from_json(const json_t *obj, bool partial, struct pol_admission *row,
 			const char *path, struct pol_err *err)
 {
-	static const char *const keys[] = {
-		"dns_tcp",	"dns_cname",	 "dns_tcpcname",
-		"dns_cookies",	"log_untrusted", "unknown_resolver_groups",
-		"alias_ttl_ms", "load_brackets", NULL
-	};
+	static const char *const keys[] = { "dns_tcp",
+					    "dns_cname",
+					    "dns_tcpcname",
+					    "dns_cookies",
+					    "log_untrusted",
+					    "unknown_resolver_groups",
+					    "alias_ttl_ms",
+					    "load_brackets",
+					    "cache_window_ms",
+					    "window_flows",
+					    NULL };
 	long long x;
 	int rc;
 
@@ -773,17 +779,28 @@ pol_admission_from_json(const json_t *obj, bool partial, struct pol_admission *r
 		return rc;
 	if (rc == 0)
 		row->alias_ttl_ms = (uint32_t)x;
+	if ((rc = pol_bj_int(obj, "cache_window_ms", path, 0, POL_CACHE_WINDOW_MAX_MS, &x, err)) <
+	    0)
+		return rc;
+	if (rc == 0)
+		row->cache_window_ms = (uint32_t)x;
+	if ((rc = pol_bj_int(obj, "window_flows", path, 1, POL_WINDOW_FLOWS_MAX, &x, err)) < 0)
+		return rc;
+	if (rc == 0)
+		row->window_flows = (uint32_t)x;
 	return pol_check_admission(row, path, err);
 }
 
 json_t *
 pol_admission_to_json(const struct pol_admission *row)
 {
-	return json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I}", "dns_tcp", row->dns_tcp,
+	return json_pack("{s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I}", "dns_tcp", row->dns_tcp,
 			 "dns_cname", row->dns_cname, "dns_tcpcname", row->dns_tcpcname,
 			 "dns_cookies", row->dns_cookies, "log_untrusted", row->log_untrusted,
 			 "unknown_resolver_groups", row->unknown_resolver_groups, "alias_ttl_ms",
-			 (json_int_t)row->alias_ttl_ms);
+			 (json_int_t)row->alias_ttl_ms, "cache_window_ms",
+			 (json_int_t)row->cache_window_ms, "window_flows",
+			 (json_int_t)row->window_flows);
 }
 
 int
@@ -829,7 +846,11 @@ int
 pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolver_group *row,
 			     const char *path, struct pol_err *err)
 {
-	static const char *const keys[] = { "name", "initial_reputation", "sla", "nodes", NULL };
+	static const char *const keys[] = { "name",  "initial_reputation", "sla",
+					    "nodes", "cache_window_ms",	   NULL };
+	const json_t *v;
+	long long x;
+	int rc;
 
 	TRY(pol_bj_object(obj, path, keys, err));
 	if (!partial) {
@@ -840,6 +861,20 @@ pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolve
 	TRY(pol_bj_text(obj, "name", path, row->name, sizeof(row->name), err));
 	TRY(pol_bj_num(obj, "initial_reputation", path, 0, 1, &row->initial_reputation, err));
 	TRY(pol_bj_bool(obj, "sla", path, &row->sla, err));
+	/* null (or absent when creating): the window is learned */
+	v = json_object_get(obj, "cache_window_ms");
+	if (v != NULL && json_is_null(v)) {
+		row->has_cache_window = false;
+		row->cache_window_ms = 0;
+	} else {
+		rc = pol_bj_int(obj, "cache_window_ms", path, 0, POL_CACHE_WINDOW_MAX_MS, &x, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			row->has_cache_window = true;
+			row->cache_window_ms = (uint32_t)x;
+		}
+	}
 	return pol_check_resolver_group(row, path, err);
 }
 
@@ -847,8 +882,11 @@ json_t *
 pol_resolver_group_to_json(const struct pol_snap *s, const struct pol_resolver_group *row)
 {
 	json_t *nodes = json_array();
-	json_t *o = json_pack("{s:s, s:f, s:b, s:o}", "name", row->name, "initial_reputation",
-			      row->initial_reputation, "sla", row->sla, "nodes", nodes);
+	json_t *o = json_pack("{s:s, s:f, s:b, s:o, s:o}", "name", row->name, "initial_reputation",
+			      row->initial_reputation, "sla", row->sla, "nodes", nodes,
+			      "cache_window_ms",
+			      row->has_cache_window ? json_integer((json_int_t)row->cache_window_ms)
+						    : json_null());
 
 	if (o == NULL)
 		return NULL;

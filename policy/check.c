@@ -243,6 +243,10 @@ pol_check_admission(const struct pol_admission *a, const char *path, struct pol_
 {
 	if (a->alias_ttl_ms < 1 || a->alias_ttl_ms > 3600000)
 		return bad(e, path, "alias_ttl_ms", "must be an integer in 1..3600000");
+	if (a->cache_window_ms > POL_CACHE_WINDOW_MAX_MS)
+		return bad(e, path, "cache_window_ms", "must be an integer in 0..60000");
+	if (a->window_flows < 1 || a->window_flows > POL_WINDOW_FLOWS_MAX)
+		return bad(e, path, "window_flows", "must be an integer in 1..1000");
 	return 0;
 }
 
@@ -253,6 +257,8 @@ pol_check_resolver_group(const struct pol_resolver_group *g, const char *path, s
 		return bad(e, path, "name", "must be 1..63 characters of [A-Za-z0-9_.-]");
 	if (!unit_ok(g->initial_reputation))
 		return bad(e, path, "initial_reputation", "must be a number in 0..1");
+	if (g->has_cache_window && g->cache_window_ms > POL_CACHE_WINDOW_MAX_MS)
+		return bad(e, path, "cache_window_ms", "must be null or an integer in 0..60000");
 	return 0;
 }
 

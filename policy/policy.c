@@ -134,6 +134,8 @@ pol_admission_defaults(struct pol_admission *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->alias_ttl_ms = 5000;
+	a->cache_window_ms = POL_CACHE_WINDOW_DEFAULT_MS;
+	a->window_flows = POL_WINDOW_FLOWS_DEFAULT;
 }
 
 void

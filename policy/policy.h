@@ -67,7 +67,13 @@ void pol_bracket_default(struct pol_bracket *b);
 /* Default binding timeout and pool limit. */
 #define POL_BINDING_TIMEOUT_MS 2000
 #define POL_POOL_LIMIT_DEFAULT 100
-#define POL_INITIAL_REPUTATION 0.45
+/* Resolver cache windows (admission.cache_window_ms, window_flows; resolver groups'
+ * cache_window_ms): the default covers the 1-5 s TTL clamps of common resolvers. */
+#define POL_CACHE_WINDOW_DEFAULT_MS 5000
+#define POL_CACHE_WINDOW_MAX_MS	    60000
+#define POL_WINDOW_FLOWS_DEFAULT    8
+#define POL_WINDOW_FLOWS_MAX	    1000
+#define POL_INITIAL_REPUTATION	    0.45
 
 /*
  * Label convention for service names: look at the first label of fqdn.

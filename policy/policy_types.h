@@ -182,6 +182,11 @@ struct pol_admission {
 	bool log_untrusted;	      /* count trusted/untrusted resolver events */
 	bool unknown_resolver_groups; /* unknown resolvers get a group of their own */
 	uint32_t alias_ttl_ms;	      /* one-time alias lifetime, default 5000 */
+	/* Resolver cache windows (nat/window.h): how long an answer may be served from a
+	 * resolver's cache (0: no windows, one flow per binding), and how many flows a binding
+	 * admits per answer within its window. */
+	uint32_t cache_window_ms; /* default POL_CACHE_WINDOW_DEFAULT_MS */
+	uint32_t window_flows;	  /* default POL_WINDOW_FLOWS_DEFAULT */
 };
 
 struct pol_resolver_group {
@@ -189,6 +194,8 @@ struct pol_resolver_group {
 	char name[64];
 	double initial_reputation; /* 0..1, default 0.45 */
 	bool sla;
+	bool has_cache_window;	  /* false: the window is learned from the group's behaviour */
+	uint32_t cache_window_ms; /* with has_cache_window: this window, no learning */
 };
 
 struct pol_resolver_node {

@@ -187,6 +187,15 @@ static const char *const migrations[] = {
 	" salt BLOB NOT NULL CONSTRAINT salt CHECK (length(salt) = 16),"
 	" hash BLOB NOT NULL CONSTRAINT hash CHECK (length(hash) = 32),"
 	" created_ms INTEGER NOT NULL);",
+
+	/* v1 -> v2: resolver cache windows (nat/window.h). Existing databases get the
+	 * defaults; NULL on a group means "learned". */
+	"ALTER TABLE admission ADD COLUMN cache_window_ms INTEGER NOT NULL DEFAULT 5000"
+	"  CONSTRAINT cache_window_ms CHECK (cache_window_ms BETWEEN 0 AND 60000);"
+	"ALTER TABLE admission ADD COLUMN window_flows INTEGER NOT NULL DEFAULT 8"
+	"  CONSTRAINT window_flows CHECK (window_flows BETWEEN 1 AND 1000);"
+	"ALTER TABLE resolver_groups ADD COLUMN cache_window_ms INTEGER"
+	"  CONSTRAINT cache_window_ms CHECK (cache_window_ms BETWEEN 0 AND 60000);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,

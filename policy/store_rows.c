@@ -530,7 +530,9 @@ resolver_group_bind(sqlite3_stmt *s, const void *row)
 
 	pol_store_bind_text(s, 1, g->name);
 	sqlite3_bind_double(s, 2, g->initial_reputation);
-	return sqlite3_bind_int(s, 3, g->sla);
+	sqlite3_bind_int(s, 3, g->sla);
+	return g->has_cache_window ? sqlite3_bind_int64(s, 4, g->cache_window_ms)
+				   : sqlite3_bind_null(s, 4);
 }
 
 static int
@@ -542,6 +544,8 @@ resolver_group_read(sqlite3_stmt *s, void *row)
 	pol_store_col_text(s, 1, g->name, sizeof(g->name));
 	g->initial_reputation = sqlite3_column_double(s, 2);
 	g->sla = sqlite3_column_int(s, 3) != 0;
+	g->has_cache_window = sqlite3_column_type(s, 4) != SQLITE_NULL;
+	g->cache_window_ms = g->has_cache_window ? (uint32_t)sqlite3_column_int64(s, 4) : 0;
 	return 0;
 }
 
@@ -553,9 +557,9 @@ resolver_group_check(const void *row, struct pol_err *e)
 
 const struct ent pol_ent_resolver_group = {
 	"resolver_groups",
-	3,
+	4,
 	sizeof(struct pol_resolver_group),
-	ENT_SQL("resolver_groups", "name, initial_reputation, sla", "?, ?, ?"),
+	ENT_SQL("resolver_groups", "name, initial_reputation, sla, cache_window_ms", "?, ?, ?, ?"),
 	resolver_group_bind,
 	resolver_group_read,
 	resolver_group_check,
@@ -766,11 +770,12 @@ POL_DEFINE_ACCESSORS(resolver_node)
 static const char sql_hg_add[] = "INSERT INTO host_groups (host_id, group_id) VALUES (?, ?)";
 static const char sql_hg_del[] = "DELETE FROM host_groups WHERE host_id = ? AND group_id = ?";
 static const char sql_adm_get[] = "SELECT dns_tcp, dns_cname, dns_tcpcname, dns_cookies, "
-				  "log_untrusted, unknown_resolver_groups, alias_ttl_ms "
-				  "FROM admission WHERE id = 1";
+				  "log_untrusted, unknown_resolver_groups, alias_ttl_ms, "
+				  "cache_window_ms, window_flows FROM admission WHERE id = 1";
 static const char sql_adm_set[] = "UPDATE admission SET (dns_tcp, dns_cname, dns_tcpcname, "
 				  "dns_cookies, log_untrusted, unknown_resolver_groups, "
-				  "alias_ttl_ms) = (?, ?, ?, ?, ?, ?, ?) WHERE id = 1";
+				  "alias_ttl_ms, cache_window_ms, window_flows) = "
+				  "(?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = 1";
 
 int
 pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e)
@@ -819,6 +824,8 @@ pol_admission_get(struct pol_store *st, struct pol_admission *out)
 		out->log_untrusted = sqlite3_column_int(s, 4) != 0;
 		out->unknown_resolver_groups = sqlite3_column_int(s, 5) != 0;
 		out->alias_ttl_ms = (uint32_t)sqlite3_column_int64(s, 6);
+		out->cache_window_ms = (uint32_t)sqlite3_column_int64(s, 7);
+		out->window_flows = (uint32_t)sqlite3_column_int64(s, 8);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		log_warnx("policy: the admission row is missing");
@@ -849,5 +856,7 @@ pol_admission_set(struct pol_store *st, const struct pol_admission *a, struct po
 	sqlite3_bind_int(s, 5, a->log_untrusted);
 	sqlite3_bind_int(s, 6, a->unknown_resolver_groups);
 	sqlite3_bind_int64(s, 7, a->alias_ttl_ms);
+	sqlite3_bind_int64(s, 8, a->cache_window_ms);
+	sqlite3_bind_int64(s, 9, a->window_flows);
 	return pol_store_step_done(st, s, "admission", e);
 }

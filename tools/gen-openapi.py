@@ -80,6 +80,12 @@ SCHEMAS = {
                     ["hostname", "backend"], extra=True),
     "Admission": obj({"dns_tcp": B, "dns_cname": B, "dns_tcpcname": B, "dns_cookies": B,
                       "log_untrusted": B, "unknown_resolver_groups": B, "alias_ttl_ms": I,
+                      "cache_window_ms": {"type": "integer", "minimum": 0, "maximum": 60000,
+                                          "description": "how long a resolver may serve an "
+                                          "answer from its cache (0: one flow per binding)"},
+                      "window_flows": {"type": "integer", "minimum": 1, "maximum": 1000,
+                                       "description": "flows a binding admits per answer "
+                                       "within a cache window"},
                       "load_brackets": {"type": "array", "items": ref("LoadBracket")}},
                      extra=True),
     "LoadBracket": obj({"id": ID, "load_min": N, "load_max": N, "fqdn_new": N,
@@ -87,7 +93,12 @@ SCHEMAS = {
                         "math": {"type": "string", "enum": ["max", "min", "avg"]}},
                        extra=True),
     "ResolverGroup": obj({"id": ID, "name": S, "initial_reputation": N, "sla": B,
-                          "nodes": {"type": "array", "items": S}}, ["name"], extra=True),
+                          "nodes": {"type": "array", "items": S},
+                          "cache_window_ms": {"type": "integer", "nullable": True,
+                                              "minimum": 0, "maximum": 60000,
+                                              "description": "the group's cache window; null: "
+                                              "learned from its behaviour"}},
+                         ["name"], extra=True),
     "ResolverNode": obj({"id": ID, "prefix": S}, ["prefix"]),
     "Reputation": obj({"kind": {"type": "string"}, "key": S, "override":
                        {"type": "number", "nullable": True},
@@ -232,6 +243,8 @@ op("PUT", V1 + "/reputation/{kind}/{key+}", "set or clear an administrative over
 op("DELETE", V1 + "/reputation/{kind}/{key+}", "reset the reputation of an entity",
    status=204, tag="reputation", write=True)
 op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
+   tag="system", etag=False)
+op("GET", V1 + "/cache-windows", "list the resolver cache windows", "List",
    tag="system", etag=False)
 op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
 op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",

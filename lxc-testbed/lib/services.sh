@@ -281,6 +281,11 @@ tb_node_services() {
 		tb_echo_start "$n" "${TB_FQDN[$n]}"
 		;;
 	lanhost) tb_echo_start "$n" "${TB_FQDN[$n]}" ;;
+	resolver) tb_resolver_start "$n" "${TB_FQDN[$n]}" ;;
 	*) tb_die "node $n: unknown role ${TB_ROLE[$n]}" ;;
 	esac
 }
+
+# The resolvers of the resolver matrix.
+# shellcheck source=resolvers.sh
+. "$TB_DIR/lib/resolvers.sh"

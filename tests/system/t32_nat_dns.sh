@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # t32_nat_dns -- end to end with real clients: rgwd (DNS + nat) in a gateway namespace between a
 # public and a private namespace; dig asks for a name, the answered pool address admits exactly
-# one flow to the private host (socat), a second flow and an unused binding are refused.
+# one flow to the private host (socat), a second flow and an unused binding are refused
+# (resolver cache windows off: admission cache_window_ms 0; the windows have the resolver
+# matrix, lxc-testbed/run-matrix, and the unit tests).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -55,7 +57,7 @@ cat > "$T/bundle.json" <<'JSON'
      "services": [{"fqdn": "test.gwa.demo"}, {"fqdn": "tcp2000.test.gwa.demo"},
                   {"fqdn": "short.test.gwa.demo", "binding_timeout_ms": 300}]}
   ],
-  "admission": {"dns_tcp": false, "dns_cookies": false}
+  "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}
 }
 JSON
 cat > "$T/rgw.conf" <<CONF

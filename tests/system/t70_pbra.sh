@@ -11,7 +11,8 @@
 # transitions happen during a run): the SLA group only ever gets OKs (its unused SLA bindings
 # blame the requestor), so the model keeps it at or above its configured 0.9; the idle SLA group
 # stays exactly at 0.9 once periods have passed; the noisy group only gets NOKs and stays below
-# the neutral 0.45 it started from. Conditions are awaited by polling with a deadline.
+# the neutral 0.45 it started from. Conditions are awaited by polling with a deadline. The
+# paper's clients ask the gateway themselves: resolver cache windows are off (cache_window_ms 0).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 DRIVE="$TOP/tests/system/pbra_drive.py"
@@ -63,6 +64,7 @@ cat >"$T/bundle.json" <<'JSON'
   "admission": {"dns_tcp": true, "dns_cname": true, "dns_tcpcname": false,
                 "dns_cookies": false, "log_untrusted": true,
                 "unknown_resolver_groups": true, "alias_ttl_ms": 5000,
+                "cache_window_ms": 0,
                 "load_brackets": [
                   {"load_min": 0, "load_max": 40, "fqdn_new": 0.2, "sfqdn_new": 0.2,
                    "sfqdn_reuse": 0.1, "math": "max"},

@@ -8,7 +8,8 @@
 # a different source or a name the zone does not know does not, plain UDP never does; with
 # [dns] qmin_release = no the defect is back (two bindings); with DNS cookies and a UDP worker
 # thread, a valid cookie releases over UDP and the same cookie replayed from another source
-# does not. Root needed.
+# does not. Resolver cache windows are off (admission cache_window_ms 0): this is about the
+# bindings of one-flow semantics. Root needed.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 command -v unbound >/dev/null || { echo "unbound missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -50,7 +51,7 @@ cat >"$T/bundle.json" <<'JSON'
              "services": [{"fqdn": "www.test.gwa.demo", "binding_timeout_ms": 10000}],
              "firewall": [{"direction": "ingress", "action": "accept", "priority": 100}]}],
   "admission": {"dns_tcp": true, "dns_cname": false, "dns_cookies": false,
-                "unknown_resolver_groups": true}
+                "unknown_resolver_groups": true, "cache_window_ms": 0}
 }
 JSON
 

@@ -539,6 +539,18 @@ test_other_entities(void **state)
 			 204);
 	assert_int_equal(run("GET", "/api/v1/resolver-groups/public/nodes", NULL), 200);
 	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 1);
+	/* a group's cache window: learned (null) by default, pinned, unpinned */
+	assert_int_equal(run("GET", "/api/v1/resolver-groups/public", NULL), 200);
+	assert_true(json_is_null(json_object_get(F->r.reply, "cache_window_ms")));
+	assert_int_equal(
+		run("PATCH", "/api/v1/resolver-groups/public", "{\"cache_window_ms\":1000}"), 200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "cache_window_ms")), 1000);
+	assert_int_equal(
+		run("PATCH", "/api/v1/resolver-groups/public", "{\"cache_window_ms\":null}"), 200);
+	assert_true(json_is_null(json_object_get(F->r.reply, "cache_window_ms")));
+	assert_int_equal(
+		run("PATCH", "/api/v1/resolver-groups/public", "{\"cache_window_ms\":60001}"), 400);
+	assert_string_equal(reply_str("field"), "cache_window_ms");
 	assert_int_equal(run("POST", "/api/v1/zones/gwa.demo/nameservers",
 			     "{\"name\":\"ns2.gwa.demo\",\"ipv4\":\"100.64.1.129\"}"),
 			 201);
@@ -568,6 +580,14 @@ test_admission(void **state)
 	assert_true(json_number_value(json_object_get(json_array_get(b, 1), "load_min")) == 50);
 	assert_int_equal(run("PATCH", "/api/v1/admission", "{\"alias_ttl_ms\":0}"), 400);
 	assert_string_equal(reply_str("field"), "alias_ttl_ms");
+	/* resolver cache windows: a change, a refusal */
+	assert_int_equal(
+		run("PATCH", "/api/v1/admission", "{\"cache_window_ms\":1500,\"window_flows\":3}"),
+		200);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "cache_window_ms")), 1500);
+	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "window_flows")), 3);
+	assert_int_equal(run("PATCH", "/api/v1/admission", "{\"window_flows\":0}"), 400);
+	assert_string_equal(reply_str("field"), "window_flows");
 	assert_int_equal(run("GET", "/api/v1/admission/brackets", NULL), 200);
 	assert_int_equal(json_integer_value(json_object_get(F->r.reply, "total")), 2);
 }

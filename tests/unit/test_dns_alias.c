@@ -147,7 +147,8 @@ test_table_bounded(void **state)
 	"   \"nodes\": [\"100.64.0.1\"]},"                                                             \
 	"  {\"name\": \"isp-backup\", \"initial_reputation\": 0.6, \"nodes\": [\"100.64.0.2\"]}],"     \
 	" \"admission\": {\"dns_tcp\": true, \"dns_cname\": true, \"dns_tcpcname\": %s,"               \
-	"   \"dns_cookies\": false, \"log_untrusted\": true, \"alias_ttl_ms\": %d}}"
+	"   \"dns_cookies\": false, \"log_untrusted\": true, \"alias_ttl_ms\": %d,"                    \
+	"   \"cache_window_ms\": 0}}"
 
 static struct pol_snap *snap;
 static struct dns_db *db;
@@ -156,10 +157,17 @@ static struct nat_rep *rep;
 static struct ev_loop *loop;
 static struct dns_aliases *aliases;
 
+/* When set, the pool refuses every allocation (exhausted). */
+static bool refuse_all;
+
 static int
 pool_alloc(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
 {
 	(void)arg;
+	if (refuse_all) {
+		*why = NAT_REFUSE_EXHAUSTED;
+		return -EAGAIN;
+	}
 	return nat_pool_request(pool, req, ev_now_ms(loop), out, why);
 }
 
@@ -238,6 +246,9 @@ struct reply {
 	ldns_pkt *pkt;
 };
 
+/* Queries ask for recursion (RD) while set: what a forwarder sends. */
+static bool ask_rd;
+
 static size_t
 mkquery(uint8_t *out, const char *name, uint16_t type)
 {
@@ -248,6 +259,8 @@ mkquery(uint8_t *out, const char *name, uint16_t type)
 	nl = dns_name_len(qn);
 	memset(out, 0, 12);
 	dns_put16(out, 0x4242);
+	if (ask_rd)
+		out[2] |= 0x01; /* RD: a forwarder's question */
 	dns_put16(out + 4, 1);
 	memcpy(out + 12, qn, nl);
 	dns_put16(out + 12 + nl, type);
@@ -294,6 +307,21 @@ answer_rdata(const struct reply *r, ldns_rr_type type, char *out, size_t outsz)
 	char *s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 	snprintf(out, outsz, "%s", s);
 	free(s);
+}
+
+/* The rdata of answer RR i (of any count), checking its type. */
+static void
+answer_rr(const struct reply *r, size_t i, ldns_rr_type type, char *out, size_t outsz)
+{
+	ldns_rr_list *an = ldns_pkt_answer(r->pkt);
+
+	out[0] = 0;
+	assert_true(ldns_rr_list_rr_count(an) > i);
+	ldns_rr *rr = ldns_rr_list_rr(an, i);
+	assert_int_equal(ldns_rr_get_type(rr), type);
+	char *str = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+	snprintf(out, outsz, "%s", str);
+	free(str);
 }
 
 static int
@@ -548,6 +576,62 @@ test_rejected_sources(void **state)
 	nat_rejmem_free(m);
 }
 
+/* A forwarder (RD set) does not follow the CNAME to our alias: over TCP or with a cookie the
+ * answer carries the alias's address (RFC 1034 4.3.2), allocated now; the alias asked later
+ * gets the same one. Over plain UDP, and for iterating resolvers (RD clear), the bare CNAME. A
+ * refused chase is the query's refusal, never a bare CNAME. */
+static void
+test_answer_alias_forwarder(void **state)
+{
+	struct reply r = { 0 };
+	char alias[300], a0[64], a1[64];
+
+	(void)state;
+	build(false, 5000);
+	ask_rd = true;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
+	answer_rr(&r, 0, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	answer_rr(&r, 1, LDNS_RR_TYPE_A, a0, sizeof(a0));
+	assert_string_equal(a0, "100.64.1.131");
+	char *owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(r.pkt), 1)));
+	assert_string_equal(owner, alias);
+	free(owner);
+	assert_true(r.info.allocated);
+	assert_int_equal(bindings(), 1);
+	/* the alias, asked anyway: the same address, no second binding */
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	answer_rdata(&r, LDNS_RR_TYPE_A, a1, sizeof(a1));
+	assert_string_equal(a1, a0);
+	assert_false(r.info.allocated);
+	assert_int_equal(bindings(), 1);
+	/* SRV through a forwarder: the alias's SRV and its target's address */
+	ask(&r, "100.64.0.1", true, false, "ssh.test.gwa.demo", LDNS_RR_TYPE_SRV);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 2);
+	answer_rr(&r, 1, LDNS_RR_TYPE_SRV, a1, sizeof(a1));
+	assert_string_equal(a1, "10");
+	/* RD over plain UDP (dns_tcp is on: TC first) -- nothing chased */
+	int before = bindings();
+	ask(&r, "100.64.0.1", false, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_true(ldns_pkt_tc(r.pkt));
+	assert_int_equal(bindings(), before);
+	/* an iterating resolver's question (RD clear) over TCP: the bare CNAME */
+	ask_rd = false;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(ldns_rr_list_rr_count(ldns_pkt_answer(r.pkt)), 1);
+	assert_int_equal(bindings(), before);
+	/* the pool refuses the chase: the query's refusal (TCP: try again), not a bare CNAME */
+	ask_rd = true;
+	refuse_all = true;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	assert_int_equal(r.res, DNS_ANS_RETRY);
+	assert_true(r.info.alloc_refused);
+	refuse_all = false;
+	ask_rd = false;
+	if (r.pkt)
+		ldns_pkt_free(r.pkt);
+}
+
 int
 main(void)
 {
@@ -557,6 +641,7 @@ main(void)
 		cmocka_unit_test_teardown(test_answer_alias_flow, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_misses, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_charge, teardown),
+		cmocka_unit_test_teardown(test_answer_alias_forwarder, teardown),
 		cmocka_unit_test(test_rejected_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -458,6 +458,60 @@ test_service_answers(void **state)
 	assert_negative(LDNS_RCODE_NOERROR);
 }
 
+/* The SRV answer's target _<port>._<proto>.<fqdn> resolves: A with the service's admission
+ * (an SRV-target request), AAAA as the service, nothing else; its parent is an empty
+ * non-terminal (minimising resolvers walk through it). The kind of each request tells the
+ * pool what the address was answered for. */
+static void
+test_srv_target(void **state)
+{
+	(void)state;
+	ask(DNS_VIEW_WAN, true, "ssh.test.gwa.demo", DNS_T_SRV, 0);
+	assert_int_equal(last_req.kind, NAT_REQ_SERVICE_INFO);
+	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_TXT, 0);
+	assert_int_equal(last_req.kind, NAT_REQ_SERVICE_INFO);
+	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(last_req.kind, NAT_REQ_ADDRESS);
+	int before = alloc_calls;
+	ask(DNS_VIEW_WAN, true, "_22._6.ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(alloc_calls, before + 1);
+	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
+	assert_int_equal(last_req.service_id, 3);
+	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
+	assert_true(ldns_pkt_aa(R.pkt));
+	char *s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
+	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
+	free(s);
+	/* the 0x20 spelling of a target is kept */
+	ask(DNS_VIEW_WAN, true, "_22._6.SsH.tEst.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
+	/* AAAA of the target: the host's IPv6 (test.gwa.demo has one), no allocation */
+	before = alloc_calls;
+	ask(DNS_VIEW_WAN, true, "_22._6.ssh.test.gwa.demo", DNS_T_AAAA, 0);
+	assert_int_equal(alloc_calls, before);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "2001:db8::100");
+	/* the target has address records only */
+	ask(DNS_VIEW_WAN, true, "_22._6.ssh.test.gwa.demo", DNS_T_SRV, 0);
+	assert_int_equal(alloc_calls, before);
+	assert_negative(LDNS_RCODE_NOERROR);
+	/* the label between is an empty non-terminal; a wrong port is no name */
+	ask(DNS_VIEW_WAN, true, "_6.ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_negative(LDNS_RCODE_NOERROR);
+	assert_int_equal(alloc_calls, before);
+	ask(DNS_VIEW_WAN, true, "_23._6.ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	/* an FQDN service's target */
+	ask(DNS_VIEW_WAN, true, "_0._0.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
+	/* the LAN view answers the private address */
+	before = alloc_calls;
+	ask(DNS_VIEW_LAN, false, "_22._6.ssh.test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(alloc_calls, before);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "192.168.0.100");
+}
+
 static void
 test_alloc_refused(void **state)
 {
@@ -957,6 +1011,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nxdomain_nodata_ent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_0x20_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_srv_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),

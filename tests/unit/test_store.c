@@ -180,6 +180,55 @@ test_migrate_v0(void **state)
 	fx_rmdir(dir);
 }
 
+/* A version-1 database (before resolver cache windows) gets the window columns with their
+ * defaults, keeps its rows, and a group's window stays "learned". */
+static void
+test_migrate_v1(void **state)
+{
+	char *dir = fx_tmpdir();
+	char path[512];
+	struct pol_err e = { 0 };
+	struct pol_snap *s = NULL;
+	struct pol_store *st;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(path, sizeof(path), "%s/v1.db", dir);
+	st = pol_store_open(path, &e);
+	assert_non_null(st);
+	pol_store_close(st);
+	/* back to version 1 as it shipped: no window columns */
+	assert_int_equal(raw_exec(path,
+				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
+				  "ALTER TABLE admission DROP COLUMN window_flows;"
+				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
+				  "UPDATE schema_version SET version = 1;"
+				  "UPDATE admission SET alias_ttl_ms = 7000;"
+				  "INSERT INTO resolver_groups (name, initial_reputation, sla)"
+				  " VALUES ('isp', 0.9, 1);"),
+			 0);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('admission')"
+					 " WHERE name = 'cache_window_ms'"),
+			 0);
+	st = pol_store_open(path, &e);
+	assert_non_null(st);
+	assert_int_equal(pol_store_schema_version(st), 2);
+	assert_int_equal(pol_store_snapshot(st, &s), 0);
+	assert_int_equal(s->admission.alias_ttl_ms, 7000);
+	assert_int_equal(s->admission.cache_window_ms, POL_CACHE_WINDOW_DEFAULT_MS);
+	assert_int_equal(s->admission.window_flows, POL_WINDOW_FLOWS_DEFAULT);
+	assert_int_equal(s->n_resolver_groups, 1);
+	assert_string_equal(s->resolver_groups[0].name, "isp");
+	assert_false(s->resolver_groups[0].has_cache_window);
+	pol_snap_unref(s);
+	/* the new columns refuse what the API refuses */
+	assert_int_not_equal(raw_exec(path, "UPDATE admission SET cache_window_ms = 60001"), 0);
+	assert_int_not_equal(raw_exec(path, "UPDATE admission SET window_flows = 0"), 0);
+	assert_int_not_equal(raw_exec(path, "UPDATE resolver_groups SET cache_window_ms = -1"), 0);
+	pol_store_close(st);
+	fx_rmdir(dir);
+}
+
 static void
 test_migrate_future_refused(void **state)
 {
@@ -475,11 +524,13 @@ static const char rich_bundle[] =
 	"   \"preserve\": \"proxy-v1\"}],"
 	" \"admission\": {\"dns_tcp\": true, \"dns_cname\": true, \"dns_tcpcname\": true,"
 	"   \"dns_cookies\": true, \"log_untrusted\": true, \"unknown_resolver_groups\": true,"
-	"   \"alias_ttl_ms\": 3600000, \"load_brackets\": [{\"load_min\": 12.5, \"load_max\": 12.5,"
+	"   \"alias_ttl_ms\": 3600000, \"cache_window_ms\": 60000, \"window_flows\": 1000,"
+	"   \"load_brackets\": [{\"load_min\": 12.5, \"load_max\": 12.5,"
 	"   \"fqdn_new\": 0.333, \"sfqdn_new\": 1, \"sfqdn_reuse\": 0.1, \"math\": \"avg\"},"
 	"   {\"load_min\": 0, \"load_max\": 100, \"math\": \"min\"}]},"
 	" \"resolver_groups\": [{\"name\": \"r\", \"initial_reputation\": 0, \"nodes\": [\"2001:db8:53::/48\","
-	"   \"2001:db8::1-2001:db8::6\", \"10.0.0.0/8\"]}, {\"name\": \"s\", \"sla\": true}]}";
+	"   \"2001:db8::1-2001:db8::6\", \"10.0.0.0/8\"], \"cache_window_ms\": 0},"
+	"  {\"name\": \"s\", \"sla\": true}, {\"name\": \"t\", \"cache_window_ms\": 60000}]}";
 
 static void
 test_roundtrip_every_field(void **state)
@@ -501,6 +552,12 @@ test_roundtrip_every_field(void **state)
 	assert_true(back->hosts[0].dynamic);
 	assert_int_equal(back->fw_rules[1].icmp_code, 0);
 	assert_int_equal(back->fw_rules[2].priority, -2147483647 - 1);
+	assert_int_equal(back->admission.cache_window_ms, 60000);
+	assert_int_equal(back->admission.window_flows, 1000);
+	assert_true(back->resolver_groups[0].has_cache_window);
+	assert_int_equal(back->resolver_groups[0].cache_window_ms, 0);
+	assert_false(back->resolver_groups[1].has_cache_window);
+	assert_int_equal(back->resolver_groups[2].cache_window_ms, 60000);
 	/* and once more through JSON: stable */
 	pol_snap_unref(s);
 	s = fx_parse(got);
@@ -530,6 +587,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replace_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writer, setup, teardown),
 		cmocka_unit_test(test_migrate_v0),
+		cmocka_unit_test(test_migrate_v1),
 		cmocka_unit_test(test_migrate_future_refused),
 		cmocka_unit_test(test_migrate_foreign_refused),
 	};

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/pool_index.c -- the pool's indexes: key hash, pair hash, deadline heap, address lists */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_int.h"
+
+static size_t pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id);
+static void heap_swap(struct nat_pool *p, size_t i, size_t j);
+static void heap_up(struct nat_pool *p, size_t i);
+static void heap_down(struct nat_pool *p, size_t i);
+static bool can_share(const struct paddr *a, uint8_t sproto, uint16_t sport);
+
+/* ---- key hash ---- */
+
+int
+nat_pool_key_insert(struct nat_pool *p, struct binding *b)
+{
+	size_t i;
+
+	if (p->n_bindings + 1 > p->n_buckets) {
+		size_t nb = p->n_buckets * 2;
+		struct binding **nt = calloc(nb, sizeof(*nt));
+
+		if (nt == NULL)
+			return -ENOMEM;
+		for (i = 0; i < p->n_buckets; i++) {
+			struct binding *x = p->buckets[i], *nx;
+
+			for (; x != NULL; x = nx) {
+				size_t h =
+					nat_pool_key_hash(x->ip, x->info.port, x->info.protocol) &
+					(nb - 1);
+
+				nx = x->hnext;
+				x->hnext = nt[h];
+				nt[h] = x;
+			}
+		}
+		free(p->buckets);
+		p->buckets = nt;
+		p->n_buckets = nb;
+	}
+	i = nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
+	b->hnext = p->buckets[i];
+	p->buckets[i] = b;
+	p->n_bindings++;
+	return 0;
+}
+
+void
+nat_pool_key_remove(struct nat_pool *p, struct binding *b)
+{
+	struct binding **pp = &p->buckets[nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) &
+					  (p->n_buckets - 1)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext) {
+		if (*pp == b) {
+			*pp = b->hnext;
+			p->n_bindings--;
+			return;
+		}
+	}
+}
+
+/* ---- (entity, service) pairs: the newest live binding of each ---- */
+
+static size_t
+pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ (uint64_t)service_id * 0xc2b2ae3d27d4eb4fULL;
+
+	return (size_t)(h ^ (h >> 31)) & (p->n_pair_buckets - 1);
+}
+
+struct binding *
+nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id)
+{
+	struct binding *b;
+
+	if (p->n_pair_buckets == 0 || key == 0)
+		return NULL;
+	for (b = p->pairs[pair_bucket(p, key, service_id)]; b != NULL; b = b->pnext)
+		if (b->win_key == key && b->info.service_id == service_id)
+			return b;
+	return NULL;
+}
+
+void
+nat_pool_pair_remove(struct nat_pool *p, struct binding *b)
+{
+	struct binding **pp;
+
+	if (!b->in_pair)
+		return;
+	for (pp = &p->pairs[pair_bucket(p, b->win_key, b->info.service_id)]; *pp != NULL;
+	     pp = &(*pp)->pnext) {
+		if (*pp == b) {
+			*pp = b->pnext;
+			b->pnext = NULL;
+			b->in_pair = false;
+			p->n_pairs--;
+			return;
+		}
+	}
+}
+
+int
+nat_pool_pair_set(struct nat_pool *p, struct binding *b)
+{
+	struct binding *old;
+	size_t i;
+
+	if (b->win_key == 0)
+		return 0;
+	if (p->n_pairs + 1 > p->n_pair_buckets) {
+		size_t nb = p->n_pair_buckets ? p->n_pair_buckets * 2 : 256;
+		struct binding **nt = calloc(nb, sizeof(*nt));
+		struct binding **ot = p->pairs;
+		size_t on = p->n_pair_buckets;
+
+		if (nt == NULL)
+			return -ENOMEM;
+		p->pairs = nt;
+		p->n_pair_buckets = nb;
+		for (i = 0; i < on; i++) {
+			struct binding *x = ot[i], *nx;
+
+			for (; x != NULL; x = nx) {
+				size_t j = pair_bucket(p, x->win_key, x->info.service_id);
+
+				nx = x->pnext;
+				x->pnext = nt[j];
+				nt[j] = x;
+			}
+		}
+		free(ot);
+	}
+	old = nat_pool_pair_find(p, b->win_key, b->info.service_id);
+	if (old != NULL)
+		nat_pool_pair_remove(p, old);
+	i = pair_bucket(p, b->win_key, b->info.service_id);
+	b->pnext = p->pairs[i];
+	p->pairs[i] = b;
+	b->in_pair = true;
+	p->n_pairs++;
+	return 0;
+}
+
+/* ---- deadline heap ---- */
+
+static void
+heap_swap(struct nat_pool *p, size_t i, size_t j)
+{
+	struct binding *t = p->heap[i];
+
+	p->heap[i] = p->heap[j];
+	p->heap[j] = t;
+	p->heap[i]->heap_idx = i;
+	p->heap[j]->heap_idx = j;
+}
+
+static void
+heap_up(struct nat_pool *p, size_t i)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (p->heap[parent]->info.expires_ms <= p->heap[i]->info.expires_ms)
+			break;
+		heap_swap(p, i, parent);
+		i = parent;
+	}
+}
+
+static void
+heap_down(struct nat_pool *p, size_t i)
+{
+	size_t n = p->n_bindings;
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < n && p->heap[l]->info.expires_ms < p->heap[m]->info.expires_ms)
+			m = l;
+		if (r < n && p->heap[r]->info.expires_ms < p->heap[m]->info.expires_ms)
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(p, i, m);
+		i = m;
+	}
+}
+
+/* Called after key_insert: n_bindings already counts b. */
+int
+nat_pool_heap_push(struct nat_pool *p, struct binding *b)
+{
+	size_t i = p->n_bindings - 1;
+
+	if (p->n_bindings > p->heap_cap) {
+		size_t nc = p->heap_cap ? p->heap_cap * 2 : 256;
+		struct binding **nh = realloc(p->heap, nc * sizeof(*nh));
+
+		if (nh == NULL)
+			return -ENOMEM;
+		p->heap = nh;
+		p->heap_cap = nc;
+	}
+	p->heap[i] = b;
+	b->heap_idx = i;
+	heap_up(p, i);
+	return 0;
+}
+
+/* After b's deadline changed. */
+void
+nat_pool_heap_fix(struct nat_pool *p, struct binding *b)
+{
+	heap_down(p, b->heap_idx);
+	heap_up(p, b->heap_idx);
+}
+
+/* Called after key_remove: n_bindings no longer counts b; the last slot is heap[n]. */
+void
+nat_pool_heap_remove(struct nat_pool *p, struct binding *b)
+{
+	size_t i = b->heap_idx, last = p->n_bindings;
+
+	if (i != last) {
+		p->heap[i] = p->heap[last];
+		p->heap[i]->heap_idx = i;
+		heap_down(p, i);
+		heap_up(p, i);
+	}
+}
+
+/* ---- sorted-array lookups and address choice ---- */
+
+/* rgw-original-behaviour.md §2.6: may a binding S=(port, proto) join address a? */
+static bool
+can_share(const struct paddr *a, uint8_t sproto, uint16_t sport)
+{
+	const struct binding *c;
+
+	if (sport == 0 && sproto == 0)
+		return false;
+	for (c = a->head; c != NULL; c = c->anext) {
+		uint16_t cport = c->info.port;
+		uint8_t cproto = c->info.protocol;
+
+		if (cport == 0 && cproto == 0)
+			return false;
+		if (cport == sport && cproto == sproto)
+			return false;
+		if (cport == sport && (cproto == 0 || sproto == 0))
+			return false;
+		if (cproto == sproto && (cport == 0 || sport == 0))
+			return false;
+	}
+	return true;
+}
+
+/* Lowest allocated address that can take S, or -1. */
+ssize_t
+nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port)
+{
+	size_t w, nw = (p->n_addrs + 63) / 64;
+
+	if (port == 0 && proto == 0)
+		return -1;
+	for (w = 0; w < nw; w++) {
+		uint64_t used = ~p->free_bits[w];
+
+		if (w == nw - 1 && p->n_addrs % 64)
+			used &= ((uint64_t)1 << (p->n_addrs % 64)) - 1;
+		while (used) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(used);
+
+			used &= used - 1;
+			if (can_share(&p->addrs[i], proto, port))
+				return (ssize_t)i;
+		}
+	}
+	return -1;
+}
+
+ssize_t
+nat_pool_find_free(const struct nat_pool *p)
+{
+	size_t w, nw = (p->n_addrs + 63) / 64;
+
+	for (w = 0; w < nw; w++)
+		if (p->free_bits[w])
+			return (ssize_t)(w * 64 + (size_t)__builtin_ctzll(p->free_bits[w]));
+	return -1;
+}
+
+/* ---- per-address and id-order lists ---- */
+
+void
+nat_pool_addr_link(struct nat_pool *p, size_t idx, struct binding *b)
+{
+	struct paddr *a = &p->addrs[idx];
+
+	if (a->n++ == 0) {
+		nat_pool_set_free(p, idx, false);
+		p->allocated++;
+	}
+	b->aprev = NULL;
+	b->anext = a->head;
+	if (b->anext)
+		b->anext->aprev = b;
+	a->head = b;
+}
+
+void
+nat_pool_addr_unlink(struct nat_pool *p, struct binding *b)
+{
+	ssize_t i = nat_pool_addr_index(p, b->ip);
+	struct paddr *a;
+
+	if (i < 0)
+		return;
+	a = &p->addrs[i];
+	if (b->aprev)
+		b->aprev->anext = b->anext;
+	else
+		a->head = b->anext;
+	if (b->anext)
+		b->anext->aprev = b->aprev;
+	b->anext = b->aprev = NULL;
+	if (--a->n == 0) {
+		nat_pool_set_free(p, (size_t)i, true);
+		p->allocated--;
+	}
+}
+
+void
+nat_pool_id_unlink(struct nat_pool *p, struct binding *b)
+{
+	if (b->iprev)
+		b->iprev->inext = b->inext;
+	else
+		p->ifirst = b->inext;
+	if (b->inext)
+		b->inext->iprev = b->iprev;
+	else
+		p->ilast = b->iprev;
+	b->inext = b->iprev = NULL;
+}
