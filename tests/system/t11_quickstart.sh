@@ -37,7 +37,8 @@ rc=$?
 sed 's/^/  out: /' "$T/out"
 check "the quick start runs to its end as nobody (exit $rc)" test "$rc" = 0
 check "www.test.gwa.demo answers the ALG's service address" grep -qx '100.64.1.130' "$T/out"
-check "the alias answers a circular pool address" grep -qxE '100\.64\.1\.(13[1-9]|14[0-2])' "$T/out"
+check "test.gwa.demo answers a one-time CNAME alias" grep -qE '^[a-z0-9]{32}\.cname-gwa\.demo\.$' "$T/out"
+check "... and the circular pool address it stands for" grep -qxE '100\.64\.1\.(13[1-9]|14[0-2])' "$T/out"
 check "rgwctl bindings shows the binding it holds" \
 	grep -qE '^100\.64\.1\.1[34][0-9] +any +0 +test\.gwa\.demo +192\.168\.0\.100' "$T/out"
 check "rgwctl host list lists the example hosts" grep -qE '^1 +test\.gwa\.demo +192\.168\.0\.100' "$T/out"
