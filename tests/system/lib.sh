@@ -48,10 +48,14 @@ for _ in range(50):
         s.close()
 PY
 }
+# Deadlines below are multiplied by RGW_SLOW (default 4): on a loaded 2-core machine starting
+# python3 alone can take seconds. A deadline only bounds how long a failure takes to report; a
+# passing condition returns as soon as it holds.
+RGW_SLOW=${RGW_SLOW:-4}
 # wait_for "pattern" file [seconds]
 wait_for() {
 	local i
-	for ((i = 0; i < ${3:-5} * 10; i++)); do
+	for ((i = 0; i < ${3:-5} * 10 * RGW_SLOW; i++)); do
 		grep -q -- "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -60,7 +64,7 @@ wait_for() {
 # poll SECONDS command...: run the command every 0.2 s until it succeeds (0) or the deadline
 # passes (1). For conditions the daemon reaches in its own time: never a fixed sleep.
 poll() {
-	local end=$((SECONDS + $1))
+	local end=$((SECONDS + $1 * RGW_SLOW))
 	shift
 	while ! "$@"; do
 		[ "$SECONDS" -lt "$end" ] || return 1
