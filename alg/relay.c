@@ -32,7 +32,8 @@ alg_dir_init(struct alg_worker *w, struct alg_dir *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->p[0] = d->p[1] = -1;
-	d->buffered = w->no_splice;
+	d->buffered = true; /* splice once the direction carries bulk: see ALG_SPLICE_AFTER */
+	(void)w;
 }
 
 uint32_t
@@ -180,6 +181,7 @@ to_buffers(struct alg_worker *w, struct alg_dir *d, int err, bool pipe_failed)
 	d->buffered = true;
 	atomic_fetch_add_explicit(&w->stats[ALG_STAT_SPLICE_FALLBACK], 1, memory_order_relaxed);
 	if (pipe_failed) {
+		d->pipeless = true;
 		log_rl(&rl_pipe, LOG_LVL_WARN,
 		       "alg: no pipe for splice (%s): relaying through buffers", strerror(err));
 	} else if (!w->no_splice) {
@@ -234,6 +236,14 @@ alg_dir_pump(struct alg_worker *w, int src, int dst, struct alg_dir *d)
 	for (round = 0; round < PUMP_ROUNDS; round++) {
 		int progress = 0;
 		uint32_t room;
+
+		/* Bulk: from now on through a pipe, once the buffer has emptied (order kept). */
+		if (d->buffered && d->len == 0 && d->count >= ALG_SPLICE_AFTER && !w->no_splice &&
+		    !d->pipeless) {
+			if (d->buf != NULL)
+				buf_put(w, d);
+			d->buffered = false;
+		}
 
 		if (d->len > 0 && !dst_full) {
 			n = move_out(d, dst);

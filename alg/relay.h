@@ -8,14 +8,22 @@
 
 struct alg_worker;
 
-/* Size of a fallback relay buffer (one per direction while bytes are held). */
+/* Size of a relay buffer (one per direction while bytes are held). */
 #define ALG_BUF_SIZE (64u * 1024u)
 
 /*
+ * A direction relays through a buffer until it has carried this many bytes, then through a
+ * pipe with splice(2). A TLS handshake and a small answer are a few short records each way:
+ * recv/send costs the same number of syscalls as splice in and out, without a pipe's page
+ * references. A bulk transfer passes the mark at once.
+ */
+#define ALG_SPLICE_AFTER ALG_BUF_SIZE
+
+/*
  * One direction of a relayed connection (client -> backend, or back). Bytes read from the
- * source wait in a pipe (splice) or, where splice cannot be used, in a userspace buffer. Both
- * are taken from the worker's pool only while bytes are held, so an idle connection holds
- * neither.
+ * source wait in a userspace buffer for the first ALG_SPLICE_AFTER bytes, then in a pipe
+ * (splice), unless splice cannot be used. Both are taken from the worker's pool only while
+ * bytes are held, so an idle connection holds neither.
  */
 struct alg_dir {
 	int p[2];	/* pipe (splice mode); -1: none */
@@ -23,12 +31,13 @@ struct alg_dir {
 	uint32_t len;	/* bytes held, in the pipe or the buffer */
 	uint32_t off;	/* buffer: where the held bytes start */
 	uint64_t count; /* bytes read from the source */
-	bool buffered;	/* this direction relays through buf, not p */
+	bool buffered;	/* this direction relays through buf, not p (for now, or for good) */
 	bool eof;	/* read EOF from the source */
 	bool shut;	/* shut down our write side toward the destination */
+	bool pipeless;	/* no pipe could be had: buffers for good */
 };
 
-/* An empty direction (no pipe, no buffer, splice mode unless the worker cannot splice). */
+/* An empty direction (no pipe, no buffer; buffers until ALG_SPLICE_AFTER bytes). */
 void alg_dir_init(struct alg_worker *w, struct alg_dir *d);
 
 /*

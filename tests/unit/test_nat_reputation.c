@@ -74,8 +74,11 @@ make_snap(bool unknown_groups)
 	assert_non_null(s);
 	s->resolver_groups = calloc(2, sizeof(*s->resolver_groups));
 	s->n_resolver_groups = 2;
-	s->resolver_groups[0] = (struct pol_resolver_group){ .id = 1, .name = "sla", .initial_reputation = 1.0, .sla = true };
-	s->resolver_groups[1] = (struct pol_resolver_group){ .id = 2, .name = "other", .initial_reputation = 0.45 };
+	s->resolver_groups[0] = (struct pol_resolver_group){
+		.id = 1, .name = "sla", .initial_reputation = 1.0, .sla = true
+	};
+	s->resolver_groups[1] =
+		(struct pol_resolver_group){ .id = 2, .name = "other", .initial_reputation = 0.45 };
 	s->resolver_nodes = calloc(2, sizeof(*s->resolver_nodes));
 	s->n_resolver_nodes = 2;
 	s->resolver_nodes[0].id = 1;
