@@ -2,7 +2,9 @@
 #
 #   make                 build rgwd and rgwctl (build/)
 #   make check           unit tests (cmocka), no root needed
-#   make test            install packages, unit tests under ASan/UBSan, then system tests (root)
+#   make test            install packages, static checks, unit tests under ASan/UBSan, then
+#                        system tests (root)
+#   make static-check    cppcheck (lint), clang-format dry run, api/openapi.json up to date
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
@@ -70,7 +72,7 @@ SYSTEM_BINS  = $(SYSTEM_SRCS:tests/system/%.c=$(BUILD)/tests/sys/%)
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all check test system-check format lint install uninstall demo deps deps-test deps-demo clean \
+.PHONY: all check test system-check format format-check openapi-check static-check lint install uninstall demo deps deps-test deps-demo clean \
 	bench fuzz deb deps-pkg deps-bench image image-test upgrade-test
 
 all: $(PROGS)
@@ -118,6 +120,7 @@ system-check: all $(SYSTEM_BINS)
 
 # The whole suite, as CI runs it: packages, unit tests under ASan/UBSan, system tests.
 test: deps deps-test deps-demo
+	$(MAKE) static-check
 	$(MAKE) SAN=1 check
 	$(MAKE) all
 	$(MAKE) system-check
@@ -180,9 +183,27 @@ image: deb
 image-test: image
 	timeout -k 10 1200 tests/pkg/image-test build/image
 
+FORMAT_SRCS = $(wildcard *.c *.h $(addsuffix /*.c,$(MODDIRS)) $(addsuffix /*.h,$(MODDIRS)) \
+	tests/unit/*.c tests/unit/*.h)
+
 format:
-	clang-format -i $(wildcard *.c *.h $(addsuffix /*.c,$(MODDIRS)) \
-		$(addsuffix /*.h,$(MODDIRS)) tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(FORMAT_SRCS)
+
+# What CI checks before building: cppcheck, the house format (clang-format dry run), and
+# api/openapi.json exactly as tools/gen-openapi.py writes it.
+static-check: lint format-check openapi-check
+
+format-check:
+	@tests/install-debs clang-format
+	@clang-format --dry-run --Werror $(FORMAT_SRCS) || \
+		{ echo "format-check: run make format"; exit 1; }
+	@echo "format-check: $(words $(FORMAT_SRCS)) files formatted"
+
+openapi-check:
+	@python3 tools/gen-openapi.py | cmp -s - api/openapi.json || \
+		{ echo "openapi-check: api/openapi.json is not what tools/gen-openapi.py writes:" \
+			"python3 tools/gen-openapi.py > api/openapi.json"; exit 1; }
+	@echo "openapi-check: api/openapi.json matches tools/gen-openapi.py"
 
 lint:
 	@tests/install-debs cppcheck
