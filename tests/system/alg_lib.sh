@@ -34,13 +34,8 @@ finish() {
 	[ "$FAIL" = 0 ]
 }
 
-# N free TCP ports on loopback (bound then released; random, so parallel runs do not clash)
-free_ports() {
-	python3 -c 'import socket,sys
-ss=[socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1",0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
-}
+# N free TCP+UDP ports on loopback, random and below the ephemeral range (free_ports.py)
+free_ports() { python3 "$(dirname "${BASH_SOURCE[0]}")/free_ports.py" "$1"; }
 
 # self-signed certificate for a name: $T/<name>.crt / .key
 make_cert() {

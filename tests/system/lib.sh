@@ -35,19 +35,8 @@ summary() {
 	[ "$FAILED" = 0 ]
 	exit $?
 }
-# A free TCP+UDP port on 127.0.0.1 (best effort).
-free_port() {
-	python3 - <<'PY'
-import socket
-for _ in range(50):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); u.close(); s.close(); print(p); break
-    except OSError:
-        s.close()
-PY
-}
+# A free TCP+UDP port on 127.0.0.1, below the ephemeral range (see free_ports.py).
+free_port() { python3 "$(dirname "${BASH_SOURCE[0]}")/free_ports.py" 1; }
 # Deadlines below are multiplied by RGW_SLOW (default 4): on a loaded 2-core machine starting
 # python3 alone can take seconds. A deadline only bounds how long a failure takes to report; a
 # passing condition returns as soon as it holds.
