@@ -12,7 +12,7 @@ TB="$TOP/lxc-testbed"
 export RGW_BUILD="$BUILD"
 export RGWTB_NAME="rgwtb$(($$ % 100000))"
 export RGWTB_STATE="$T/tb"
-at_exit "timeout 120 '$TB/down'"
+at_exit "timeout 150 '$TB/down'"
 
 if ! command -v lxc-execute >/dev/null && ! command -v ip >/dev/null; then
 	echo "t90: neither lxc nor iproute2: cannot build the testbed"
@@ -20,14 +20,14 @@ if ! command -v lxc-execute >/dev/null && ! command -v ip >/dev/null; then
 	summary
 fi
 
-timeout 90 "$TB/up" >"$T/up.log" 2>&1
+timeout 240 "$TB/up" >"$T/up.log" 2>&1
 rc=$?
 sed 's/^/  up: /' "$T/up.log"
 check "lxc-testbed/up brings the testbed up" test "$rc" = 0
 
 if [ "$rc" = 0 ]; then
 	n_scen=$("$TB/run-e2e" --list | wc -l)
-	timeout 330 "$TB/run-e2e" >"$T/e2e.log" 2>&1
+	timeout 600 "$TB/run-e2e" >"$T/e2e.log" 2>&1
 	rc=$?
 	cat "$T/e2e.log"
 	line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$T/e2e.log" | tail -n 1)
@@ -43,7 +43,7 @@ if [ "$rc" = 0 ]; then
 	fi
 fi
 
-RGWTB_KEEP_LOGS="$T/logs" timeout 60 "$TB/down" >"$T/down.log" 2>&1
+RGWTB_KEEP_LOGS="$T/logs" timeout 150 "$TB/down" >"$T/down.log" 2>&1
 rc=$?
 sed 's/^/  down: /' "$T/down.log"
 check "lxc-testbed/down removes everything" test "$rc" = 0
@@ -60,10 +60,10 @@ if [ -f "$T/logs/gw/rgwd.log" ]; then
 fi
 left=$(ip -o link show 2>/dev/null | grep -c "$RGWTB_NAME-" || true)
 check "no link of the testbed is left" test "$left" = 0
-timeout 60 "$TB/down" >/dev/null 2>&1
+timeout 150 "$TB/down" >/dev/null 2>&1
 check "lxc-testbed/down is idempotent" test $? = 0
 
-NO_COLOR=1 timeout 90 "$TB/demo" --down >"$T/demo.log" 2>&1
+NO_COLOR=1 timeout 400 "$TB/demo" --down >"$T/demo.log" 2>&1
 rc=$?
 sed 's/^/  demo: /' "$T/demo.log"
 check "lxc-testbed/demo --down runs from start to teardown" test "$rc" = 0
