@@ -9,11 +9,17 @@
 #   api_client.py effect URL TOKEN N DNSPORT
 #                                          N host creations, each timed until the name
 #                                          answers in DNS (A query over UDP to 127.0.0.1)
+#   api_client.py fw-effect URL TOKEN N HOST TABLE
+#                                          N firewall rules added to HOST, each timed until
+#                                          `nft monitor` shows it in the table TABLE (root,
+#                                          run inside the daemon's network namespace)
 # Prints "p50 X p99 Y" in milliseconds.
 import http.client
 import json
+import selectors
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -87,4 +93,48 @@ elif mode in ("write", "effect"):
         times.append((time.perf_counter() - t0) * 1000)
     for i in range(n):
         req("DELETE", "/api/v1/hosts/bench%d.gwa.demo" % i, expect=204)
+elif mode == "fw-effect":
+    fqdn, table = sys.argv[5], sys.argv[6]
+    # The kernel reports every committed rule to `nft monitor` as it happens: the rule is in
+    # the table when its line arrives. One untimed rule first, to know the monitor listens.
+    mon = subprocess.Popen(["nft", "monitor", "rules"], stdout=subprocess.PIPE)
+    sel = selectors.DefaultSelector()
+    sel.register(mon.stdout, selectors.EVENT_READ)
+    pending = b""
+
+    def seen(port, t0):
+        global pending
+        want = ("add rule inet %s " % table).encode()
+        tag = ("dport %d " % port).encode()
+        while True:
+            lines = pending.split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                if line.startswith(want) and tag in line:
+                    return True
+            left = 5 - (time.perf_counter() - t0)
+            if left <= 0 or not sel.select(left):
+                return False
+            chunk = mon.stdout.read1(65536)
+            if not chunk:
+                return False
+            pending += chunk
+
+    ids = []
+    try:
+        for i in range(-1, n):
+            port = 30000 + i + 1
+            t0 = time.perf_counter()
+            r = json.loads(req("POST", "/api/v1/hosts/%s/firewall" % fqdn,
+                               {"direction": "ingress", "protocol": "tcp", "dport": port,
+                                "action": "accept", "priority": 5000 + i + 1}, 201))
+            ids.append(r["id"])
+            if not seen(port, t0):
+                sys.exit("rule dport %d never showed in table %s" % (port, table))
+            if i >= 0:
+                times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        mon.kill()
+    for rid in ids:
+        req("DELETE", "/api/v1/hosts/%s/firewall/%d" % (fqdn, rid), expect=204)
 print("p50 %.3f p99 %.3f" % (pct(times, 50), pct(times, 99)))
