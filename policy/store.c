@@ -196,6 +196,10 @@ static const char *const migrations[] = {
 	"  CONSTRAINT window_flows CHECK (window_flows BETWEEN 1 AND 1000);"
 	"ALTER TABLE resolver_groups ADD COLUMN cache_window_ms INTEGER"
 	"  CONSTRAINT cache_window_ms CHECK (cache_window_ms BETWEEN 0 AND 60000);",
+
+	/* v2 -> v3: every policy change records the ETags of the policy before and after */
+	"ALTER TABLE audit ADD COLUMN etag_before TEXT;"
+	"ALTER TABLE audit ADD COLUMN etag_after TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,
@@ -481,6 +485,22 @@ pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
 fail:
 	pol_snap_unref(snap);
 	return rc;
+}
+
+int
+pol_store_data_version(struct pol_store *st, int64_t *out)
+{
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *s = pol_store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 int

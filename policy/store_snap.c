@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/store_snap.c -- the whole policy at once: snapshot (read) and replace (write) */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,9 @@ host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
 	*n = 0;
 	if (s == NULL)
 		return -EIO;
+	pol_store_digest_table(st, "host_groups");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		pol_store_digest_row(st, s);
 		if (cnt == cap) {
 			size_t ncap = cap != 0 ? 2 * cap : 16;
 			struct pol_host_group *p = realloc(arr, ncap * sizeof(*arr));
@@ -55,11 +58,111 @@ host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
 	return 0;
 }
 
+/*
+ * The policy's ETag is a keyed 128-bit digest (two SipHash-2-4 chains) of every column of
+ * every policy row, exactly as the store returns them, table by table in id order. It costs
+ * one pass over bytes already in hand, where hashing an export would cost a JSON rendering
+ * of the whole policy on every write. Columns are framed (type, length) so that no two
+ * different stores give the same byte stream.
+ */
+struct store_digest {
+	uint64_t h1, h2;
+	size_t n;
+	uint8_t buf[8 + 512]; /* the chain value, then pending bytes */
+};
+
+static void
+digest_flush(struct store_digest *d)
+{
+	static const uint8_t k1[16] = { 0x72, 0x67, 0x77, 0x2d, 0x70, 0x6f, 0x6c, 0x69,
+					0x63, 0x79, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x31 };
+	static const uint8_t k2[16] = { 0x72, 0x67, 0x77, 0x2d, 0x70, 0x6f, 0x6c, 0x69,
+					0x63, 0x79, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x32 };
+
+	memcpy(d->buf, &d->h1, 8);
+	d->h1 = util_siphash24(k1, d->buf, 8 + d->n);
+	memcpy(d->buf, &d->h2, 8);
+	d->h2 = util_siphash24(k2, d->buf, 8 + d->n);
+	d->n = 0;
+}
+
+static void
+digest_add(struct store_digest *d, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len > 0) {
+		size_t k = sizeof(d->buf) - 8 - d->n;
+
+		if (k > len)
+			k = len;
+		memcpy(d->buf + 8 + d->n, b, k);
+		d->n += k;
+		b += k;
+		len -= k;
+		if (d->n == sizeof(d->buf) - 8)
+			digest_flush(d);
+	}
+}
+
+void
+pol_store_digest_table(struct pol_store *st, const char *table)
+{
+	if (st->digest != NULL)
+		digest_add(st->digest, table, strlen(table) + 1);
+}
+
+void
+pol_store_digest_row(struct pol_store *st, sqlite3_stmt *s)
+{
+	struct store_digest *d = st->digest;
+	int n = sqlite3_column_count(s);
+
+	if (d == NULL)
+		return;
+	for (int i = 0; i < n; i++) {
+		uint8_t type = (uint8_t)sqlite3_column_type(s, i);
+		int64_t v;
+		double f;
+		uint32_t len;
+
+		digest_add(d, &type, 1);
+		switch (type) {
+		case SQLITE_INTEGER:
+			v = sqlite3_column_int64(s, i);
+			digest_add(d, &v, sizeof(v));
+			break;
+		case SQLITE_FLOAT:
+			f = sqlite3_column_double(s, i);
+			digest_add(d, &f, sizeof(f));
+			break;
+		case SQLITE_TEXT:
+		case SQLITE_BLOB:
+			/* text first, then its length in bytes (sqlite3 rule for column_bytes) */
+			if (type == SQLITE_TEXT)
+				(void)sqlite3_column_text(s, i);
+			else
+				(void)sqlite3_column_blob(s, i);
+			len = (uint32_t)sqlite3_column_bytes(s, i);
+			digest_add(d, &len, sizeof(len));
+			digest_add(d,
+				   type == SQLITE_TEXT ? (const void *)sqlite3_column_text(s, i)
+						       : sqlite3_column_blob(s, i),
+				   len);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 int
 pol_store_read_all(struct pol_store *st, struct pol_snap *snap)
 {
+	struct store_digest d = { .h1 = 0, .h2 = 0, .n = 0 };
 	int rc;
 
+	st->digest = &d;
 #define LIST(E, F) pol_ent_list(st, &pol_ent_##E, (void **)&snap->F, &snap->n_##F)
 	if ((rc = LIST(zone, zones)) != 0 || (rc = LIST(nameserver, nameservers)) != 0 ||
 	    (rc = LIST(service_addr, service_addrs)) != 0 ||
@@ -69,12 +172,19 @@ pol_store_read_all(struct pol_store *st, struct pol_snap *snap)
 	    (rc = LIST(bracket, brackets)) != 0 ||
 	    (rc = LIST(resolver_group, resolver_groups)) != 0 ||
 	    (rc = LIST(resolver_node, resolver_nodes)) != 0)
-		return rc;
+		goto out;
 #undef LIST
 	rc = host_groups_list(st, &snap->host_groups, &snap->n_host_groups);
-	if (rc != 0)
-		return rc;
-	return pol_admission_get(st, &snap->admission);
+	if (rc == 0)
+		rc = pol_admission_get(st, &snap->admission);
+	if (rc == 0) {
+		digest_flush(&d);
+		snprintf(snap->etag, sizeof(snap->etag), "\"%016llx%016llx\"",
+			 (unsigned long long)d.h1, (unsigned long long)d.h2);
+	}
+out:
+	st->digest = NULL;
+	return rc;
 }
 
 /* New id of the row whose snapshot id is old (arrays sorted by id, validated). */

@@ -14,6 +14,7 @@
 
 #include "common/conf.h"
 #include "common/ev.h"
+#include "commit.h"
 #include "common/util.h"
 #include "dns/server.h"
 #include "policy/bundle.h"
@@ -40,13 +41,14 @@ static char dbpath[128];
 static struct pol_store *st;
 static struct ev_loop *loop;
 static struct dns *d;
+static struct policy_parts parts; /* the committer: store and dns */
 static uint8_t out[65535];
 
 static void
 start(const char *tsig)
 {
 	struct pol_err err;
-	struct pol_snap *s = NULL, *cur = NULL;
+	struct pol_snap *s = NULL;
 	struct conf c;
 
 	snprintf(dir, sizeof(dir), "/tmp/rgwdnsupd.XXXXXX");
@@ -57,15 +59,17 @@ start(const char *tsig)
 	assert_int_equal(pol_bundle_parse(bundle, strlen(bundle), &s, &err), 0);
 	assert_int_equal(pol_store_replace(st, s, &err), 0);
 	pol_snap_unref(s);
-	assert_int_equal(pol_store_snapshot(st, &cur), 0);
 	conf_defaults(&c);
 	util_strlcpy(c.dns_tsig_key, tsig ? tsig : "", sizeof(c.dns_tsig_key));
 	loop = ev_loop_new();
 	assert_non_null(loop);
 	d = dns_new(loop, &c, st);
 	assert_non_null(d);
-	assert_int_equal(dns_apply(d, cur), 0);
-	pol_snap_unref(cur);
+	memset(&parts, 0, sizeof(parts));
+	parts.store = st;
+	parts.dns = d;
+	dns_set_committer(d, policy_commit, &parts);
+	assert_int_equal(policy_reload(&parts, &(struct pol_change){ .actor = "unit" }, &err), 0);
 }
 
 static int
@@ -91,6 +95,7 @@ teardown(void **state)
 
 	(void)state;
 	dns_free(d);
+	pol_snap_unref(parts.snap);
 	ev_loop_free(loop);
 	pol_store_close(st);
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
