@@ -110,8 +110,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(WIRE) $(LIB)
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 # test_commit fails allocations on purpose (tests/unit/test_commit.c): every malloc, calloc
-# and realloc of rgwd's own code goes through its wrappers.
-$(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+# and realloc of rgwd's own code, and its sqlite3_exec, go through its wrappers.
+$(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=sqlite3_exec
 
 $(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
 	@mkdir -p $(dir $@)
