@@ -253,19 +253,19 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 }
 
 /*
- * Another process committed to the store (`rgwd --import`, another rgwd's admin command):
- * when the policy it holds is not the one in force, put it in force like a SIGHUP would.
+ * Another process committed to the store (`rgwd --import`): when the policy it holds is not
+ * the one in force, put it in force like a SIGHUP would. If it cannot be, the previous policy
+ * stays in force and the audit log says so (its ETags are those of the policy in force).
  */
 static void
 on_store_timer(struct ev_loop *loop, uint64_t id, void *arg)
 {
-	struct pol_change c = { .actor = "rgwd",
-				.action = "reload",
-				.resource = "policy",
-				.detail = "changed by another process" };
+	struct pol_change c = { .actor = "rgwd", .action = "reload", .resource = "policy" };
 	struct rgwd *d = arg;
+	const char *now = d->pol.snap != NULL ? d->pol.snap->etag : NULL;
 	struct pol_snap *s = NULL;
 	struct pol_err e = { 0 };
+	char why[sizeof(e.field) + sizeof(e.msg) + 96];
 	int64_t v = d->data_version;
 
 	(void)id;
@@ -273,10 +273,18 @@ on_store_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	if (pol_store_data_version(d->pol.store, &v) < 0 || v == d->data_version)
 		return;
 	d->data_version = v;
-	if (pol_store_snapshot(d->pol.store, &s) == 0 &&
-	    (d->pol.snap == NULL || strcmp(s->etag, d->pol.snap->etag) != 0)) {
-		log_info("rgwd: the policy store was changed by another process");
-		(void)policy_reload(&d->pol, &c, &e);
+	if (pol_store_snapshot(d->pol.store, &s) < 0 || (now && strcmp(s->etag, now) == 0)) {
+		pol_snap_unref(s);
+		return;
+	}
+	log_info("rgwd: the policy store was changed by another process");
+	c.detail = "changed by another process";
+	if (policy_reload(&d->pol, &c, &e) < 0) {
+		snprintf(why, sizeof(why), "policy %s written by another process not in force: %s%s%s",
+			 s->etag, e.field, e.field[0] ? ": " : "", e.msg);
+		c.action = "refuse";
+		c.detail = why;
+		(void)pol_audit_append(d->pol.store, &c, now, now);
 	}
 	pol_snap_unref(s);
 }
