@@ -418,6 +418,19 @@ fail:
 	return NULL;
 }
 
+int
+nat_apply(struct nat *n, const struct pol_snap *snap)
+{
+	struct nat_plan *pl;
+	int rc = nat_prepare(n, snap, &pl, NULL);
+
+	if (rc == 0 && (rc = nat_send(n, pl, NULL)) < 0)
+		nat_abort(n, pl);
+	else if (rc == 0)
+		nat_commit(n, pl);
+	return rc;
+}
+
 void
 nat_free(struct nat *n)
 {

@@ -52,6 +52,9 @@ int nat_prepare(const struct nat *n, const struct pol_snap *snap, struct nat_pla
 int nat_send(struct nat *n, struct nat_plan *pl, struct pol_err *e);
 void nat_commit(struct nat *n, struct nat_plan *pl);
 void nat_abort(struct nat *n, struct nat_plan *pl);
+/* The three steps at once, for programs that drive nat alone (test drivers, benches); rgwd
+ * goes through policy_commit. 0 or -errno (nothing changed). */
+int nat_apply(struct nat *n, const struct pol_snap *snap);
 /* Remove the table (clean shutdown), close sockets, free everything. NULL is a no-op. */
 void nat_free(struct nat *n);
 
