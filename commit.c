@@ -97,12 +97,12 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	/* The kernel is the one party outside this process: one nftables transaction. */
 	if (rc == 0 && pl.nat != NULL)
 		rc = nat_send(p->nat, pl.nat, e);
-	if (rc == 0)
-		rc = pol_audit_append(p->store, c, p->snap != NULL ? p->snap->etag : NULL,
-				      snap->etag);
+	if (rc == 0 && (rc = pol_audit_append(p->store, c, p->snap != NULL ? p->snap->etag : NULL,
+					      snap->etag)) < 0)
+		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-rc));
 	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
 	if (rc == 0 && (rc = pol_store_commit(p->store)) < 0)
-		pol_err_set(e, "database", "commit failed: %s", strerror(-rc));
+		pol_err_set(e, "database", "COMMIT failed: %s", strerror(-rc));
 	if (rc < 0) {
 		p->failures++;
 		goto fail;
