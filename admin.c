@@ -285,7 +285,7 @@ export_bundle(struct pol_store *st, const char *path)
 	char *text;
 	int rc;
 
-	rc = pol_store_snapshot(st, &snap);
+	rc = pol_store_snapshot_rows(st, &snap);
 	if (rc < 0) {
 		log_warnx("rgwd: cannot read the policy: %s", strerror(-rc));
 		return RGWD_EXIT_FAILURE;

@@ -138,9 +138,11 @@ bool api_txn_commit(struct api_req *r, struct pol_snap **snap_out);
 void api_txn_abort(struct api_req *r);
 /* Append one audit line for a write that is not a policy change (tokens, reputation). */
 int api_audit(struct api_req *r);
-/* A snapshot of the store, or NULL with a 500/503 reply set (writes). */
+/* A snapshot of the store without its ETag (writes look rows up in it), or NULL with a
+ * 500/503 reply set. */
 struct pol_snap *api_snapshot(struct api_req *r);
-/* The policy to answer reads from: the one in force (hooks.snapshot) or the store's. */
+/* The policy to answer reads from, with its ETag: the one in force (*api_views.snap) or the
+ * store's; NULL with a 500/503 reply set. */
 struct pol_snap *api_snapshot_read(struct api_req *r);
 
 /*

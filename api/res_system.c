@@ -92,7 +92,8 @@ api_h_bundle_put(struct api_req *r)
 
 	if (!api_txn_begin(r))
 		return;
-	if (!(old = api_snapshot(r)) || !api_if_match_etag(r, old->etag))
+	/* If-Match compares with the representation GET gives: the policy in force */
+	if (!(old = api_snapshot_read(r)) || !api_if_match_etag(r, old->etag))
 		goto fail;
 	rc = pol_bundle_parse_json(r->body, &in, &e);
 	if (rc < 0) {

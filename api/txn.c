@@ -18,7 +18,7 @@ struct pol_snap *
 api_snapshot(struct api_req *r)
 {
 	struct pol_snap *s = NULL;
-	int rc = pol_store_snapshot(r->api->st, &s);
+	int rc = pol_store_snapshot_rows(r->api->st, &s);
 
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "reading the policy");
@@ -32,9 +32,15 @@ api_snapshot_read(struct api_req *r)
 {
 	const struct api_views *v = &r->api->v;
 
+	struct pol_snap *s = NULL;
+	int rc;
+
 	if (v->snap != NULL && *v->snap != NULL)
 		return pol_snap_ref(*v->snap);
-	return api_snapshot(r);
+	rc = pol_store_snapshot(r->api->st, &s);
+	if (rc < 0)
+		api_reply_store_err(r, rc, NULL, "reading the policy");
+	return s;
 }
 
 /* Who wrote what, for the audit line: detail holds AUDIT_DETAIL_MAX + 8 bytes. */

@@ -109,7 +109,7 @@ static int
 refresh(struct upd *u)
 {
 	struct pol_snap *s = NULL;
-	int r = pol_store_snapshot(u->d->store, &s);
+	int r = pol_store_snapshot_rows(u->d->store, &s);
 
 	if (r != 0)
 		return r;

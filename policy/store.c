@@ -12,6 +12,7 @@
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);
 static int store_migrate(struct pol_store *st, struct pol_err *e);
+static int snapshot(struct pol_store *st, struct pol_snap **out, bool with_etag);
 
 /*
  * Schema migrations: entry i brings a database from version i to version i + 1, in one
@@ -462,8 +463,8 @@ pol_store_rollback(struct pol_store *st)
 	return store_exec(st, "ROLLBACK", NULL);
 }
 
-int
-pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
+static int
+snapshot(struct pol_store *st, struct pol_snap **out, bool with_etag)
 {
 	struct pol_snap *snap = pol_snap_new();
 	bool own_tx = !st->in_tx;
@@ -475,7 +476,7 @@ pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
 	/* one read transaction: the snapshot is consistent even with another writer */
 	if (own_tx && (rc = store_exec(st, "BEGIN", NULL)) != 0)
 		goto fail;
-	rc = pol_store_read_all(st, snap);
+	rc = pol_store_read_all(st, snap, with_etag);
 	if (own_tx)
 		sqlite3_exec(st->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (rc != 0)
@@ -485,6 +486,18 @@ pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
 fail:
 	pol_snap_unref(snap);
 	return rc;
+}
+
+int
+pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
+{
+	return snapshot(st, out, true);
+}
+
+int
+pol_store_snapshot_rows(struct pol_store *st, struct pol_snap **out)
+{
+	return snapshot(st, out, false);
 }
 
 int

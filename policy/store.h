@@ -46,6 +46,8 @@ int pol_store_rollback(struct pol_store *st);
 /* Read the whole policy into a new snapshot (refcnt 1) with its ETag (snap->etag). Inside a
  * transaction, what the transaction sees. 0 or -errno. */
 int pol_store_snapshot(struct pol_store *st, struct pol_snap **out);
+/* The same without the ETag (snap->etag is ""): for readers that only look rows up. */
+int pol_store_snapshot_rows(struct pol_store *st, struct pol_snap **out);
 /* SQLite's data_version: it changes when another connection (another process) commits a
  * write to the database, never for this connection's own writes. 0 or -EIO. */
 int pol_store_data_version(struct pol_store *st, int64_t *out);

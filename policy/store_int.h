@@ -14,14 +14,11 @@ struct store_stmt {
 	sqlite3_stmt *stmt;
 };
 
-struct store_digest;
-
 struct pol_store {
 	sqlite3 *db;
 	bool in_tx;
 	size_t n_stmts;
 	struct store_stmt stmts[STORE_STMT_MAX];
-	struct store_digest *digest; /* set while pol_store_read_all hashes what it reads */
 };
 
 /* A cached prepared statement for sql (compared by address), reset and unbound. NULL on
@@ -71,12 +68,8 @@ int pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct
 /* Every row of a table by id into a new array (NULL when empty). 0 or -errno. */
 int pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n);
 
-/* Snapshot and replace, implemented in store_snap.c. read_all also computes snap->etag. */
-int pol_store_read_all(struct pol_store *st, struct pol_snap *snap);
-/* While read_all runs: add the start of table `table` / the current row of s (every column,
- * as stored) to the policy's digest. No-ops otherwise. */
-void pol_store_digest_table(struct pol_store *st, const char *table);
-void pol_store_digest_row(struct pol_store *st, sqlite3_stmt *s);
+/* Snapshot and replace, implemented in store_snap.c; read_all computes snap->etag when asked. */
+int pol_store_read_all(struct pol_store *st, struct pol_snap *snap, bool with_etag);
 int pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e);
 
 #endif

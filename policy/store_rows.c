@@ -700,9 +700,7 @@ pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
 	*n = 0;
 	if (s == NULL)
 		return -EIO;
-	pol_store_digest_table(st, en->table);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		pol_store_digest_row(st, s);
 		if (cnt == cap) {
 			size_t ncap = cap != 0 ? 2 * cap : 16;
 			char *p = realloc(arr, ncap * en->size);
@@ -817,10 +815,8 @@ pol_admission_get(struct pol_store *st, struct pol_admission *out)
 
 	if (s == NULL)
 		return -EIO;
-	pol_store_digest_table(st, "admission");
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		pol_store_digest_row(st, s);
 		out->dns_tcp = sqlite3_column_int(s, 0) != 0;
 		out->dns_cname = sqlite3_column_int(s, 1) != 0;
 		out->dns_tcpcname = sqlite3_column_int(s, 2) != 0;
