@@ -96,13 +96,13 @@ elif mode in ("write", "effect"):
 elif mode == "fw-effect":
     fqdn, table = sys.argv[5], sys.argv[6]
     # The kernel reports every committed rule to `nft monitor` as it happens: the rule is in
-    # the table when its line arrives. One untimed rule first, to know the monitor listens.
+    # the table when its line arrives.
     mon = subprocess.Popen(["nft", "monitor", "rules"], stdout=subprocess.PIPE)
     sel = selectors.DefaultSelector()
     sel.register(mon.stdout, selectors.EVENT_READ)
     pending = b""
 
-    def seen(port, t0):
+    def seen(port, t0, limit):
         global pending
         want = ("add rule inet %s " % table).encode()
         tag = ("dport %d " % port).encode()
@@ -112,7 +112,7 @@ elif mode == "fw-effect":
             for line in lines:
                 if line.startswith(want) and tag in line:
                     return True
-            left = 5 - (time.perf_counter() - t0)
+            left = limit - (time.perf_counter() - t0)
             if left <= 0 or not sel.select(left):
                 return False
             chunk = mon.stdout.read1(65536)
@@ -120,19 +120,28 @@ elif mode == "fw-effect":
                 return False
             pending += chunk
 
+    def add(port, prio):
+        r = json.loads(req("POST", "/api/v1/hosts/%s/firewall" % fqdn,
+                           {"direction": "ingress", "protocol": "tcp", "dport": port,
+                            "action": "accept", "priority": prio}, 201))
+        ids.append(r["id"])
+
     ids = []
     try:
-        for i in range(-1, n):
-            port = 30000 + i + 1
+        # untimed rules until one shows: from then on the monitor listens
+        for w in range(60):
             t0 = time.perf_counter()
-            r = json.loads(req("POST", "/api/v1/hosts/%s/firewall" % fqdn,
-                               {"direction": "ingress", "protocol": "tcp", "dport": port,
-                                "action": "accept", "priority": 5000 + i + 1}, 201))
-            ids.append(r["id"])
-            if not seen(port, t0):
-                sys.exit("rule dport %d never showed in table %s" % (port, table))
-            if i >= 0:
-                times.append((time.perf_counter() - t0) * 1000)
+            add(29000 + w, 4000 + w)
+            if seen(29000 + w, t0, 1):
+                break
+        else:
+            sys.exit("nft monitor never reported a rule of table %s" % table)
+        for i in range(n):
+            t0 = time.perf_counter()
+            add(30000 + i, 5000 + i)
+            if not seen(30000 + i, t0, 10):
+                sys.exit("rule dport %d never showed in table %s" % (30000 + i, table))
+            times.append((time.perf_counter() - t0) * 1000)
     finally:
         mon.kill()
     for rid in ids:
