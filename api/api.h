@@ -38,9 +38,9 @@ struct api *api_new(struct ev_loop *loop, const struct conf *conf, struct pol_st
 /* Close the listeners and every connection. NULL is a no-op. */
 void api_free(struct api *api);
 
-/* The API's representation of one reputation entity (for the live reputation hook, so that
- * live and persisted entries have one shape): kind, key, value, override, periods,
- * previous and current counters. A new object, or NULL on ENOMEM. */
+/* The API's representation of one reputation entity (live and persisted entries have one
+ * shape): kind, key, value, override, periods, previous and current counters. A new object,
+ * or NULL on ENOMEM. */
 json_t *api_reputation_json(enum pol_rep_kind kind, const char *key,
 			    const struct pol_rep_window *w);
 
