@@ -278,7 +278,7 @@ fix_resolver_node(void *row, const void *ctx)
 
 /*
  * The saved evidence of a resolver group whose initial_reputation the new policy changes is
- * forgotten, as the live engine restarts such a group (nat_rep_apply): restored under the
+ * forgotten, as the live engine restarts such a group (nat_rep_commit): restored under the
  * new prior it would describe a group that no longer exists. Matters when the daemon is not
  * running (rgwd --import); the live engine saves its restarted state right after an apply.
  */
