@@ -280,8 +280,9 @@ on_store_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	log_info("rgwd: the policy store was changed by another process");
 	c.detail = "changed by another process";
 	if (policy_reload(&d->pol, &c, &e) < 0) {
-		snprintf(why, sizeof(why), "policy %s written by another process not in force: %s%s%s",
-			 s->etag, e.field, e.field[0] ? ": " : "", e.msg);
+		snprintf(why, sizeof(why),
+			 "policy %s written by another process not in force: %s%s%s", s->etag,
+			 e.field, e.field[0] ? ": " : "", e.msg);
 		c.action = "refuse";
 		c.detail = why;
 		(void)pol_audit_append(d->pol.store, &c, now, now);
