@@ -150,7 +150,7 @@ policy_reload(struct policy_parts *p, const struct pol_change *c, struct pol_err
 static void
 log_summary(const struct pol_snap *s, const struct pol_change *c)
 {
-	log_info("rgwd: policy %s in force (%s %s %s): %zu zones, %zu hosts, %zu services, "
+	log_info("rgwd: policy: %s in force (%s %s %s): %zu zones, %zu hosts, %zu services, "
 		 "%zu pool addresses, %zu service addresses, %zu firewall rules, %zu ALG routes, "
 		 "%zu resolver groups",
 		 s->etag, c->actor ? c->actor : "-", c->action ? c->action : "-",
