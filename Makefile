@@ -55,12 +55,17 @@ BUILD   ?= build
 endif
 
 # Every module directory is compiled into one static library; programs with a main()
-# live at the top level (rgwd.c, rgwctl.c); fuzz targets end in _fuzz.c.
-MODDIRS  = common policy dns nat alg api
-LIB_SRCS = $(filter-out %_fuzz.c,$(wildcard $(addsuffix /*.c,$(MODDIRS))))
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
-LIB      = $(BUILD)/librgw.a
-PROGS    = $(BUILD)/rgwd $(patsubst %.c,$(BUILD)/%,$(filter rgwctl.c,$(wildcard *.c)))
+# live at the top level (rgwd.c, rgwctl.c); fuzz targets end in _fuzz.c. The other top-level
+# files wire the subsystems together for rgwd (commit.c: the policy commit; admin.c: the
+# command line): a second library, linked into rgwd and the unit tests.
+MODDIRS   = common policy dns nat alg api
+LIB_SRCS  = $(filter-out %_fuzz.c,$(wildcard $(addsuffix /*.c,$(MODDIRS))))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB       = $(BUILD)/librgw.a
+WIRE_SRCS = $(filter-out rgwd.c rgwctl.c,$(wildcard *.c))
+WIRE_OBJS = $(WIRE_SRCS:%.c=$(BUILD)/%.o)
+WIRE      = $(BUILD)/librgwd.a
+PROGS     = $(BUILD)/rgwd $(patsubst %.c,$(BUILD)/%,$(filter rgwctl.c,$(wildcard *.c)))
 
 UNIT_SRCS  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -89,16 +94,26 @@ $(LIB): $(LIB_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/rgwd: $(BUILD)/rgwd.o $(LIB)
+$(WIRE): $(WIRE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/rgwd: $(BUILD)/rgwd.o $(WIRE) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/rgwctl: $(BUILD)/rgwctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(WIRE) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) -o $@ $< \
-		$(UNIT_HELP) $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS)) $(LDFLAGS) $(TEST_LDFLAGS) \
+		-o $@ $< $(UNIT_HELP) $(WIRE) $(LIB) $(LDLIBS) \
+		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+
+# test_commit fails allocations on purpose (tests/unit/test_commit.c): every malloc, calloc
+# and realloc of rgwd's own code, and its sqlite3_exec, go through its wrappers.
+$(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=sqlite3_exec
 
 $(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -243,10 +258,11 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/*_fuzz.c $(addsuffix /*_fuzz.c,$(MODDIRS)))
 FUZZ_BINS  = $(addprefix build-fuzz/,$(notdir $(FUZZ_SRCS:.c=)))
 vpath %_fuzz.c tests/fuzz $(MODDIRS)
 
-build-fuzz/%_fuzz: %_fuzz.c $(LIB_SRCS)
+build-fuzz/%_fuzz: %_fuzz.c $(LIB_SRCS) $(WIRE_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB_SRCS) $(LDLIBS)
+		-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB_SRCS) \
+		$(WIRE_SRCS) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 	@for b in $(FUZZ_BINS); do n=$$(basename $$b); a=$${n%%_*}; \
@@ -258,4 +274,4 @@ fuzz: $(FUZZ_BINS)
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/rgwd.d $(BUILD)/rgwctl.d
+-include $(LIB_OBJS:.o=.d) $(WIRE_OBJS:.o=.d) $(BUILD)/rgwd.d $(BUILD)/rgwctl.d

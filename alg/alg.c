@@ -23,8 +23,17 @@
 struct alg_listener {
 	struct addr_port ap;
 	uint16_t port;
-	int *fds; /* per worker */
-	bool keep;
+	int *fds;   /* per worker (the workers own the sockets) */
+	bool fresh; /* in a plan: opened for it (else carried over from the set in force) */
+};
+
+/* A policy change, built by alg_prepare: routes and listener set, one post per worker. */
+struct alg_plan {
+	struct alg_listener *ls; /* the listener set of the new policy */
+	size_t n_ls;
+	bool *kept; /* per listener in force: still wanted */
+	struct alg_post **posts;
+	size_t n_routes;
 };
 
 struct alg {
@@ -39,9 +48,9 @@ struct alg {
 
 static void raise_nofile(long max_conns);
 static int open_listener(const struct addr_port *ap);
-static int add_listener(struct alg *alg, const struct addr_port *ap);
 static bool same_ap(const struct addr_port *a, const struct addr_port *b);
-static void want(struct alg *alg, const struct addr_port *ap, int *rc);
+static int want(const struct alg *alg, struct alg_plan *pl, const struct addr_port *ap,
+		struct pol_err *e);
 
 static const char *const stat_names[ALG_STAT_COUNT] = {
 	[ALG_STAT_ACCEPTED] = "accepted",
@@ -205,123 +214,138 @@ same_ap(const struct addr_port *a, const struct addr_port *b)
 	return a->len == b->len && memcmp(&a->ss, &b->ss, a->len) == 0;
 }
 
+/*
+ * Add ap to the plan's listener set: carried over when it is in force, else opened now, one
+ * socket per worker, handed to the workers' posts (so that an address that cannot be bound
+ * fails the plan before anything changed).
+ */
 static int
-add_listener(struct alg *alg, const struct addr_port *ap)
+want(const struct alg *alg, struct alg_plan *pl, const struct addr_port *ap, struct pol_err *e)
 {
-	struct alg_listener *nls, *l;
+	struct alg_listener *l = &pl->ls[pl->n_ls];
 	char buf[ADDR_PORT_STRLEN];
 	size_t i;
-	int rc;
+	int fd;
 
-	nls = realloc(alg->ls, (alg->n_ls + 1) * sizeof(*nls));
-	if (nls == NULL)
-		return -ENOMEM;
-	alg->ls = nls;
-	l = &alg->ls[alg->n_ls];
+	for (i = 0; i < pl->n_ls; i++)
+		if (same_ap(&pl->ls[i].ap, ap))
+			return 0;
+	for (i = 0; i < alg->n_ls; i++) {
+		if (same_ap(&alg->ls[i].ap, ap)) {
+			*l = alg->ls[i];
+			l->fresh = false;
+			pl->kept[i] = true;
+			pl->n_ls++;
+			return 0;
+		}
+	}
 	memset(l, 0, sizeof(*l));
 	l->ap = *ap;
 	l->port = addr_port_port(ap);
-	l->keep = true;
+	l->fresh = true;
 	l->fds = calloc(alg->n_workers, sizeof(int));
 	if (l->fds == NULL)
-		return -ENOMEM;
-	for (i = 0; i < alg->n_workers; i++)
-		l->fds[i] = -1;
-	for (i = 0; i < alg->n_workers; i++) {
-		rc = open_listener(ap);
-		if (rc < 0)
-			goto fail;
-		l->fds[i] = rc;
-	}
+		goto nomem;
+	pl->n_ls++;
 	for (i = 0; i < alg->n_workers; i++) {
 		struct alg_lsock *s = calloc(1, sizeof(*s));
 
-		if (s == NULL) {
-			close(l->fds[i]);
-			l->fds[i] = -1;
-			continue;
+		if (s == NULL)
+			goto nomem;
+		fd = open_listener(ap);
+		if (fd < 0) {
+			free(s);
+			pol_err_setk(e, POL_ERR_APPLY, "alg", "cannot listen on %s: %s",
+				     addr_port_ntop(ap, buf, sizeof(buf)), strerror(-fd));
+			log_warnx("alg: cannot listen on %s: %s", buf, strerror(-fd));
+			return fd;
 		}
-		s->fd = l->fds[i];
+		s->fd = l->fds[i] = fd;
 		s->port = l->port;
-		alg_worker_post(alg->w[i], NULL, s, -1);
+		s->next = pl->posts[i]->add;
+		pl->posts[i]->add = s;
 	}
-	alg->n_ls++;
-	log_info("alg: listening on %s", addr_port_ntop(ap, buf, sizeof(buf)));
 	return 0;
-fail:
-	log_warnx("alg: cannot listen on %s: %s", addr_port_ntop(ap, buf, sizeof(buf)),
-		  strerror(-rc));
-	for (i = 0; i < alg->n_workers; i++)
-		if (l->fds[i] != -1)
-			close(l->fds[i]);
-	free(l->fds);
-	return rc;
+nomem:
+	pol_err_setk(e, POL_ERR_APPLY, "alg", "out of memory");
+	return -ENOMEM;
 }
 
-static void
-want(struct alg *alg, const struct addr_port *ap, int *rc)
+void
+alg_abort(struct alg_plan *pl)
 {
 	size_t i;
-	int r;
 
-	for (i = 0; i < alg->n_ls; i++) {
-		if (same_ap(&alg->ls[i].ap, ap)) {
-			alg->ls[i].keep = true;
-			return;
-		}
-	}
-	r = add_listener(alg, ap);
-	if (r < 0 && *rc == 0)
-		*rc = r;
+	if (pl == NULL)
+		return;
+	/* the new sockets are in the posts, which close them */
+	for (i = 0; pl->posts != NULL && pl->posts[i] != NULL; i++)
+		alg_post_free(pl->posts[i]);
+	for (i = 0; i < pl->n_ls; i++)
+		if (pl->ls[i].fresh)
+			free(pl->ls[i].fds);
+	free(pl->posts);
+	free(pl->ls);
+	free(pl->kept);
+	free(pl);
 }
 
 int
-alg_apply(struct alg *alg, const struct pol_snap *snap)
+alg_prepare(const struct alg *alg, const struct pol_snap *snap, struct alg_plan **out,
+	    struct pol_err *e)
 {
-	struct alg_routes *routes;
+	struct alg_plan *pl = calloc(1, sizeof(*pl));
+	size_t i, j, n_want = alg->listen.n ? alg->listen.n : snap->n_service_addrs * alg->ports.n;
+	struct alg_routes *routes = NULL;
 	struct addr_port ap;
-	size_t i, j, n_before = alg->n_ls;
-	int rc = 0;
+	int rc = -ENOMEM;
 
+	*out = NULL;
+	if (pl == NULL)
+		goto nomem;
+	pl->ls = calloc(n_want + 1, sizeof(*pl->ls));
+	pl->kept = calloc(alg->n_ls + 1, sizeof(*pl->kept));
+	pl->posts = calloc(alg->n_workers + 1, sizeof(*pl->posts));
 	routes = alg_routes_build(snap);
-	if (routes == NULL)
-		return -ENOMEM;
-	for (i = 0; i < alg->n_workers; i++)
-		alg_worker_post(alg->w[i], alg_routes_ref(routes), NULL, -1);
-	log_info("alg: %zu routes", alg_routes_count(routes));
-	alg_routes_unref(routes);
-
-	for (i = 0; i < alg->n_ls; i++)
-		alg->ls[i].keep = false;
+	if (pl->ls == NULL || pl->kept == NULL || pl->posts == NULL || routes == NULL)
+		goto nomem;
+	pl->n_routes = alg_routes_count(routes);
+	for (i = 0; i < alg->n_workers; i++) {
+		pl->posts[i] = calloc(1, sizeof(*pl->posts[i]));
+		if (pl->posts[i] == NULL)
+			goto nomem;
+		pl->posts[i]->routes = alg_routes_ref(routes);
+		pl->posts[i]->del = calloc(alg->n_ls + 1, sizeof(int));
+		if (pl->posts[i]->del == NULL)
+			goto nomem;
+	}
 	if (alg->listen.n > 0) {
 		for (i = 0; i < alg->listen.n; i++)
-			want(alg, &alg->listen.v[i], &rc);
+			if ((rc = want(alg, pl, &alg->listen.v[i], e)) < 0)
+				goto fail;
 	} else {
 		for (i = 0; i < snap->n_service_addrs; i++)
 			for (j = 0; j < alg->ports.n; j++) {
 				addr_to_sockaddr(&snap->service_addrs[i].addr,
 						 (uint16_t)alg->ports.v[j], &ap);
-				want(alg, &ap, &rc);
+				if ((rc = want(alg, pl, &ap, e)) < 0)
+					goto fail;
 			}
 	}
-	/* listeners no longer wanted (only among those that existed before this call) */
-	for (i = 0; i < n_before && i < alg->n_ls;) {
-		struct alg_listener *l = &alg->ls[i];
-		char buf[ADDR_PORT_STRLEN];
-
-		if (l->keep) {
-			i++;
-			continue;
-		}
-		log_info("alg: closing listener %s", addr_port_ntop(&l->ap, buf, sizeof(buf)));
-		for (j = 0; j < alg->n_workers; j++)
-			if (l->fds[j] != -1)
-				alg_worker_post(alg->w[j], NULL, NULL, l->fds[j]);
-		free(l->fds);
-		alg->ls[i] = alg->ls[--alg->n_ls];
-		if (n_before > alg->n_ls)
-			n_before = alg->n_ls;
-	}
+	/* listeners in force that the policy no longer wants: each worker closes its own */
+	for (i = 0; i < alg->n_ls; i++)
+		for (j = 0; !pl->kept[i] && j < alg->n_workers; j++)
+			if (alg->ls[i].fds[j] != -1)
+				pl->posts[j]->del[pl->posts[j]->n_del++] = alg->ls[i].fds[j];
+	alg_routes_unref(routes);
+	*out = pl;
+	return 0;
+nomem:
+	pol_err_setk(e, POL_ERR_APPLY, "alg", "out of memory");
+	rc = -ENOMEM;
+fail:
+	alg_routes_unref(routes);
+	alg_abort(pl);
 	return rc;
 }
 
@@ -329,6 +353,34 @@ size_t
 alg_workers(const struct alg *alg)
 {
 	return alg->n_workers;
+}
+
+void
+alg_commit(struct alg *alg, struct alg_plan *pl)
+{
+	char buf[ADDR_PORT_STRLEN];
+	size_t i;
+
+	for (i = 0; i < alg->n_workers; i++)
+		alg_worker_post(alg->w[i], pl->posts[i]);
+	for (i = 0; i < alg->n_ls; i++) {
+		if (pl->kept[i])
+			continue;
+		log_info("alg: closing listener %s",
+			 addr_port_ntop(&alg->ls[i].ap, buf, sizeof(buf)));
+		free(alg->ls[i].fds);
+	}
+	for (i = 0; i < pl->n_ls; i++)
+		if (pl->ls[i].fresh)
+			log_info("alg: listening on %s",
+				 addr_port_ntop(&pl->ls[i].ap, buf, sizeof(buf)));
+	free(alg->ls);
+	alg->ls = pl->ls;
+	alg->n_ls = pl->n_ls;
+	log_info("alg: %zu routes", pl->n_routes);
+	free(pl->posts);
+	free(pl->kept);
+	free(pl);
 }
 
 void

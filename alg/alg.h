@@ -53,7 +53,7 @@ long alg_default_workers(long ncpu, long dns_workers);
 const char *alg_stat_name(enum alg_stat s);
 
 /*
- * Create the subsystem and start its worker threads (no listeners until alg_apply).
+ * Create the subsystem and start its worker threads (no listeners until alg_commit).
  * loop is the main loop (kept for future use by the caller's thread only); conf is copied.
  * Raises RLIMIT_NOFILE toward what alg_max_conns needs when allowed. Main thread.
  * NULL on failure (logged).
@@ -61,12 +61,24 @@ const char *alg_stat_name(enum alg_stat s);
 struct alg *alg_new(struct ev_loop *loop, const struct conf *conf);
 
 /*
- * Apply a policy snapshot: new routes for new connections (open connections keep their
- * backend), and the listener set: conf alg_listen when set, else every service address on
- * every alg_ports port, IPv4 and IPv6. New addresses get listeners, removed ones are closed.
- * Main thread. 0, or -errno if a listener could not be created (the others stay; logged).
+ * A policy change, in the steps of policy_commit (commit.c): the routes of snap for new
+ * connections (open connections keep their backend) and the listener set: conf alg_listen
+ * when set, else every service address on every alg_ports port, IPv4 and IPv6.
+ *   alg_prepare  build the routes and open the listeners the set gains, one socket per
+ *                worker (IP_FREEBIND: the address need not be configured yet). Nothing is
+ *                handed to the workers yet. It reads snap, the configuration and the set in
+ *                force, which only alg_commit changes: any thread, while no alg_commit runs.
+ *                0, or -errno with e filled (kind APPLY): an address that cannot be bound
+ *                (in use by another socket, no permission) fails the whole change.
+ *   alg_commit   hand the workers the new routes, the new sockets and the listeners to
+ *                close; consumes pl. Cannot fail. Main thread.
+ *   alg_abort    close what the plan opened and drop it (NULL is a no-op).
  */
-int alg_apply(struct alg *alg, const struct pol_snap *snap);
+struct alg_plan;
+int alg_prepare(const struct alg *alg, const struct pol_snap *snap, struct alg_plan **pl,
+		struct pol_err *e);
+void alg_commit(struct alg *alg, struct alg_plan *pl);
+void alg_abort(struct alg_plan *pl);
 
 /* Number of worker threads running. Any thread. */
 size_t alg_workers(const struct alg *alg);

@@ -37,11 +37,14 @@ struct alg_settings {
 
 /* A listening socket owned by one worker. */
 struct alg_lsock {
+	struct alg_lsock *next; /* the worker's listeners, or a post's new ones */
 	struct alg_worker *w;
 	int fd;
 	uint16_t port;
 	bool watched;
 };
+
+struct alg_post;
 
 struct alg_worker {
 	int id;
@@ -54,15 +57,10 @@ struct alg_worker {
 
 	/* mailbox from the main thread, under mu */
 	pthread_mutex_t mu;
-	struct alg_routes *mb_routes;
-	struct alg_lsock **mb_add;
-	size_t mb_n_add;
-	int *mb_del;
-	size_t mb_n_del;
+	struct alg_post *mb_posts; /* newest first */
 	bool mb_stop;
 
-	struct alg_lsock **ls;
-	size_t n_ls;
+	struct alg_lsock *ls; /* listeners, a list through next */
 	bool accept_paused;
 	uint64_t tick_id;
 

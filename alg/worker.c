@@ -36,11 +36,9 @@ listener_cb(struct ev_loop *loop, int fd, int events, void *arg)
 static void
 watch_listeners(struct alg_worker *w, bool on)
 {
-	size_t i;
+	struct alg_lsock *ls;
 
-	for (i = 0; i < w->n_ls; i++) {
-		struct alg_lsock *ls = w->ls[i];
-
+	for (ls = w->ls; ls != NULL; ls = ls->next) {
 		if (on && !ls->watched) {
 			if (ev_io_add(w->loop, ls->fd, EV_READ, listener_cb, ls) == 0)
 				ls->watched = true;
@@ -78,67 +76,75 @@ resume_cb(struct ev_loop *loop, uint64_t id, void *arg)
 static void
 drop_listener(struct alg_worker *w, int fd)
 {
-	size_t i;
+	struct alg_lsock **pp, *ls;
 
-	for (i = 0; i < w->n_ls; i++) {
-		struct alg_lsock *ls = w->ls[i];
-
+	for (pp = &w->ls; (ls = *pp) != NULL; pp = &ls->next) {
 		if (ls->fd != fd)
 			continue;
 		if (ls->watched)
 			ev_io_del(w->loop, ls->fd);
 		close(ls->fd);
+		*pp = ls->next;
 		free(ls);
-		w->ls[i] = w->ls[--w->n_ls];
 		return;
 	}
+}
+
+void
+alg_post_free(struct alg_post *p)
+{
+	struct alg_lsock *ls;
+
+	if (p == NULL)
+		return;
+	alg_routes_unref(p->routes);
+	while ((ls = p->add) != NULL) {
+		p->add = ls->next;
+		close(ls->fd);
+		free(ls);
+	}
+	free(p->del);
+	free(p);
 }
 
 static void
 mailbox_cb(struct ev_loop *loop, void *arg)
 {
 	struct alg_worker *w = arg;
-	struct alg_routes *routes;
-	struct alg_lsock **add;
-	int *del;
-	size_t n_add, n_del, i;
+	struct alg_post *list, *p, *fifo = NULL;
+	struct alg_lsock *ls;
 	bool stop;
 
 	pthread_mutex_lock(&w->mu);
-	routes = w->mb_routes;
-	w->mb_routes = NULL;
-	add = w->mb_add;
-	n_add = w->mb_n_add;
-	w->mb_add = NULL;
-	w->mb_n_add = 0;
-	del = w->mb_del;
-	n_del = w->mb_n_del;
-	w->mb_del = NULL;
-	w->mb_n_del = 0;
+	list = w->mb_posts;
+	w->mb_posts = NULL;
 	stop = w->mb_stop;
 	pthread_mutex_unlock(&w->mu);
 
-	if (routes != NULL) {
-		/* new connections route with the new snapshot; open ones keep their backend */
-		alg_routes_unref(w->routes);
-		w->routes = routes;
+	/* the mailbox is newest first: apply the oldest post first */
+	while ((p = list) != NULL) {
+		list = p->next;
+		p->next = fifo;
+		fifo = p;
 	}
-	for (i = 0; i < n_del; i++)
-		drop_listener(w, del[i]);
-	free(del);
-	for (i = 0; i < n_add; i++) {
-		struct alg_lsock **nls = realloc(w->ls, (w->n_ls + 1) * sizeof(*nls));
-
-		if (nls == NULL) {
-			close(add[i]->fd);
-			free(add[i]);
-			continue;
+	while ((p = fifo) != NULL) {
+		fifo = p->next;
+		if (p->routes != NULL) {
+			/* new connections route with the new snapshot; open ones keep theirs */
+			alg_routes_unref(w->routes);
+			w->routes = p->routes;
+			p->routes = NULL;
 		}
-		w->ls = nls;
-		add[i]->w = w;
-		w->ls[w->n_ls++] = add[i];
+		for (size_t i = 0; i < p->n_del; i++)
+			drop_listener(w, p->del[i]);
+		while ((ls = p->add) != NULL) {
+			p->add = ls->next;
+			ls->w = w;
+			ls->next = w->ls;
+			w->ls = ls;
+		}
+		alg_post_free(p);
 	}
-	free(add);
 	if (!w->accept_paused)
 		watch_listeners(w, true);
 	if (stop)
@@ -168,8 +174,8 @@ worker_main(void *arg)
 	if (ev_run(w->loop) < 0)
 		log_warn("alg: worker %d: event loop failed", w->id);
 	alg_proxy_close_all(w);
-	while (w->n_ls > 0)
-		drop_listener(w, w->ls[0]->fd);
+	while (w->ls != NULL)
+		drop_listener(w, w->ls->fd);
 	return NULL;
 }
 
@@ -211,32 +217,11 @@ alg_worker_start(struct alg_worker *w)
 }
 
 void
-alg_worker_post(struct alg_worker *w, struct alg_routes *routes, struct alg_lsock *add, int del_fd)
+alg_worker_post(struct alg_worker *w, struct alg_post *p)
 {
 	pthread_mutex_lock(&w->mu);
-	if (routes != NULL) {
-		alg_routes_unref(w->mb_routes);
-		w->mb_routes = routes;
-	}
-	if (add != NULL) {
-		struct alg_lsock **n = realloc(w->mb_add, (w->mb_n_add + 1) * sizeof(*n));
-
-		if (n != NULL) {
-			w->mb_add = n;
-			w->mb_add[w->mb_n_add++] = add;
-		} else {
-			close(add->fd);
-			free(add);
-		}
-	}
-	if (del_fd >= 0) {
-		int *n = realloc(w->mb_del, (w->mb_n_del + 1) * sizeof(*n));
-
-		if (n != NULL) {
-			w->mb_del = n;
-			w->mb_del[w->mb_n_del++] = del_fd;
-		}
-	}
+	p->next = w->mb_posts;
+	w->mb_posts = p;
 	pthread_mutex_unlock(&w->mu);
 	ev_async_send(w->async);
 }
@@ -244,7 +229,7 @@ alg_worker_post(struct alg_worker *w, struct alg_routes *routes, struct alg_lsoc
 void
 alg_worker_free(struct alg_worker *w)
 {
-	size_t i;
+	struct alg_post *p;
 
 	if (w == NULL)
 		return;
@@ -256,16 +241,12 @@ alg_worker_free(struct alg_worker *w)
 		pthread_join(w->thread, NULL);
 	}
 	/* whatever the worker never picked up */
-	alg_routes_unref(w->mb_routes);
-	for (i = 0; i < w->mb_n_add; i++) {
-		close(w->mb_add[i]->fd);
-		free(w->mb_add[i]);
+	while ((p = w->mb_posts) != NULL) {
+		w->mb_posts = p->next;
+		alg_post_free(p);
 	}
-	free(w->mb_add);
-	free(w->mb_del);
-	while (w->n_ls > 0)
-		drop_listener(w, w->ls[0]->fd);
-	free(w->ls);
+	while (w->ls != NULL)
+		drop_listener(w, w->ls->fd);
 	alg_proxy_close_all(w);
 	alg_routes_unref(w->routes);
 	ev_async_free(w->async);

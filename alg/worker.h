@@ -10,12 +10,23 @@ struct alg_worker *alg_worker_new(int id, const struct alg_settings *set);
 /* Start its thread. 0 or -errno. Main thread. */
 int alg_worker_start(struct alg_worker *w);
 /*
- * Hand the worker, through its mailbox, any of: a routing snapshot (the caller's reference is
- * transferred), a new listener (ownership transferred), an fd of one of its listeners to close
- * (del_fd >= 0). Main thread; the worker applies them in its own thread.
+ * One change for a worker, built whole beforehand (alg_prepare) so that handing it over
+ * cannot fail: a routing snapshot (a reference, or NULL), new listeners (a list through
+ * alg_lsock.next, sockets included) and the fds of the worker's listeners to close.
  */
-void alg_worker_post(struct alg_worker *w, struct alg_routes *routes, struct alg_lsock *add,
-		     int del_fd);
+struct alg_post {
+	struct alg_post *next;
+	struct alg_routes *routes;
+	struct alg_lsock *add;
+	int *del;
+	size_t n_del;
+};
+/* Hand p to the worker's mailbox (ownership transferred); the worker applies the posts in
+ * order, in its own thread. Cannot fail. Main thread. */
+void alg_worker_post(struct alg_worker *w, struct alg_post *p);
+/* Free a post that was not handed over: drops its routes reference, closes and frees its new
+ * listeners. NULL is a no-op. */
+void alg_post_free(struct alg_post *p);
 /* Stop the thread, close everything it owns, free. NULL is a no-op. Main thread. */
 void alg_worker_free(struct alg_worker *w);
 

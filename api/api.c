@@ -14,7 +14,7 @@
 
 struct api *
 api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,
-	const struct api_hooks *hooks, void *arg)
+	const struct api_views *views)
 {
 	struct api *api = calloc(1, sizeof(*api));
 
@@ -25,9 +25,8 @@ api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,
 	api->loop = loop;
 	api->conf = conf;
 	api->st = st;
-	if (hooks)
-		api->hooks = *hooks;
-	api->arg = arg;
+	if (views)
+		api->v = *views;
 	api->started_ms = util_mono_ms();
 	api->started_wall_ms = util_wall_ms();
 	api->rl = api_rl_new((uint32_t)conf->api_rate, (uint32_t)conf->api_rate_burst,

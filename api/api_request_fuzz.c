@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/internal.h"
+#include "commit.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "policy/bundle.h"
@@ -27,6 +28,7 @@ static const char seed[] =
 
 static struct api api;
 static struct conf conf;
+static struct policy_parts parts; /* the committer, without subsystems */
 
 static void
 setup(void)
@@ -44,6 +46,10 @@ setup(void)
 	    pol_store_replace(api.st, s, &e) < 0)
 		abort();
 	pol_snap_unref(s);
+	parts.store = api.st;
+	api.v = (struct api_views){ .snap = &parts.snap,
+				    .commit = policy_commit,
+				    .commit_arg = &parts };
 }
 
 int

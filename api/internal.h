@@ -24,7 +24,7 @@ struct api_stats {
 	uint64_t apply_failures;
 	uint64_t auth_failures;
 	uint64_t rate_limited;
-	uint64_t last_write_us;	 /* duration of the last successful write, commit to apply */
+	uint64_t last_write_us;	 /* duration of the last successful write, commit included */
 	uint64_t write_us_total; /* sum over successful writes */
 };
 
@@ -32,8 +32,7 @@ struct api {
 	struct ev_loop *loop;
 	const struct conf *conf;
 	struct pol_store *st;
-	struct api_hooks hooks;
-	void *arg;
+	struct api_views v;
 	struct api_rl *rl;
 	uint64_t started_ms; /* monotonic */
 	uint64_t started_wall_ms;
@@ -93,6 +92,8 @@ void api_reply_raw_entity(struct api_req *r, int status, const char *text, size_
 void api_reply_json(struct api_req *r, int status, json_t *v);
 /* Reply with JSON and its ETag (steals v); GET with a matching If-None-Match gets 304. */
 void api_reply_entity(struct api_req *r, int status, json_t *v);
+/* Same with a given ETag (the policy's, for the bundle); NULL or "": computed from v. */
+void api_reply_entity_etag(struct api_req *r, int status, json_t *v, const char *etag);
 /* Reply {"error": code, "message": ..., "field": field or null}. */
 void api_reply_error(struct api_req *r, int status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -117,26 +118,31 @@ const char *api_query(struct api_req *r, const char *key);
 /* If-Match check against the current representation: true if the write may proceed,
  * otherwise a 412 reply has been set. Absent If-Match always proceeds; "*" matches any. */
 bool api_if_match(struct api_req *r, const json_t *current);
+/* Same against a known ETag (the policy's for the bundle). */
+bool api_if_match_etag(struct api_req *r, const char *etag);
 
 /* --- write transactions (api/txn.c) --- */
 
 /* BEGIN; false with a reply set on failure. */
 bool api_txn_begin(struct api_req *r);
 /*
- * Finish a write: snapshot, cross-row validation, audit line, apply to the data plane,
- * COMMIT. On any failure: ROLLBACK, previous snapshot re-applied, error reply set, false.
- * On success *snap_out (if not NULL) holds the new snapshot (caller unrefs).
+ * Finish a policy write: the committer (api_views.commit) validates the whole policy, puts it
+ * in force everywhere, writes the audit line (token name, method, path, a summary of the
+ * body, ETags before and after) and commits. On failure nothing changed (the transaction is
+ * rolled back), the error reply is set (400/409 for a policy the validator refused, 500 for
+ * one the data plane could not take, 503 when busy or out of memory) and false is returned.
+ * On success *snap_out (if not NULL) holds the new policy in force (caller unrefs).
  */
 bool api_txn_commit(struct api_req *r, struct pol_snap **snap_out);
 /* ROLLBACK after an error reply was set by the handler. */
 void api_txn_abort(struct api_req *r);
-/* Apply a snapshot after a store replace (bundle PUT); 0 or -errno with e. */
-int api_apply(struct api *api, struct pol_snap *snap, struct pol_err *e);
-/* Append one audit line for r (method, path, summary of the body). */
+/* Append one audit line for a write that is not a policy change (tokens, reputation). */
 int api_audit(struct api_req *r);
-/* A snapshot of the store, or NULL with a 500/503 reply set (writes). */
+/* A snapshot of the store without its ETag (writes look rows up in it), or NULL with a
+ * 500/503 reply set. */
 struct pol_snap *api_snapshot(struct api_req *r);
-/* The policy to answer reads from: the one in force (hooks.snapshot) or the store's. */
+/* The policy to answer reads from, with its ETag: the one in force (*api_views.snap) or the
+ * store's; NULL with a 500/503 reply set. */
 struct pol_snap *api_snapshot_read(struct api_req *r);
 
 /*

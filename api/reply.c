@@ -129,6 +129,12 @@ not_modified(struct api_req *r, int status)
 void
 api_reply_entity(struct api_req *r, int status, json_t *v)
 {
+	api_reply_entity_etag(r, status, v, NULL);
+}
+
+void
+api_reply_entity_etag(struct api_req *r, int status, json_t *v, const char *etag)
+{
 	api_reply_json(r, status, v);
 	if (r->status != status)
 		return;
@@ -139,7 +145,10 @@ api_reply_entity(struct api_req *r, int status, json_t *v)
 		return;
 	}
 	r->raw_len = strlen(r->raw);
-	api_etag_text(r->raw, r->raw_len, r->etag);
+	if (etag != NULL && etag[0] != '\0')
+		util_strlcpy(r->etag, etag, sizeof(r->etag));
+	else
+		api_etag_text(r->raw, r->raw_len, r->etag);
 	if (not_modified(r, status)) {
 		json_decref(r->reply);
 		r->reply = NULL;
@@ -293,6 +302,14 @@ api_if_match(struct api_req *r, const json_t *current)
 		return false;
 	}
 	api_etag(current, etag);
+	return api_if_match_etag(r, etag);
+}
+
+bool
+api_if_match_etag(struct api_req *r, const char *etag)
+{
+	if (!r->if_match)
+		return true;
 	if (etag[0] && etag_in_list(r->if_match, etag))
 		return true;
 	api_reply_error(r, 412, NULL,
@@ -383,6 +400,8 @@ api_err_status(const struct pol_err *e, bool own)
 		return own ? 400 : 409;
 	case POL_ERR_INVALID:
 		break;
+	case POL_ERR_APPLY:
+		return 500;
 	}
 	return 400;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/util.h"
+#include "../nat/reputation.h"
 #include "../policy/bundle.h"
 #include "../policy/reputation.h"
 #include "codec.h"
@@ -334,8 +335,8 @@ row_prior(struct api_req *r, const struct pol_reputation *rep)
 
 	if (rep->kind != POL_REP_RESOLVER_GROUP)
 		return prior;
-	if (r->api->hooks.snapshot)
-		s = r->api->hooks.snapshot(r->api->arg);
+	if (r->api->v.snap != NULL && *r->api->v.snap != NULL)
+		s = pol_snap_ref(*r->api->v.snap);
 	else if (pol_store_snapshot(r->api->st, &s) < 0)
 		return prior;
 	for (size_t i = 0; s != NULL && i < s->n_resolver_groups; i++)
@@ -445,8 +446,7 @@ api_h_reputation_list(struct api_req *r)
 		api_reply_store_err(r, rc, NULL, "reputation");
 		return;
 	}
-	if (r->api->hooks.reputation)
-		live = r->api->hooks.reputation(r->api->arg);
+	live = api_views_reputation(&r->api->v);
 	items = json_array();
 	json_array_foreach(live, i, v)
 	{
@@ -504,8 +504,8 @@ api_h_reputation_get(struct api_req *r)
 
 	if (!parse_rep_kind(r, &kind))
 		return;
-	if (r->api->hooks.reputation) {
-		json_t *live = r->api->hooks.reputation(r->api->arg), *v;
+	if (r->api->v.rep) {
+		json_t *live = api_views_reputation(&r->api->v), *v;
 		size_t i;
 		json_array_foreach(live, i, v)
 		{
@@ -589,8 +589,8 @@ api_h_reputation_put(struct api_req *r)
 	}
 	if (rc == 0)
 		rc = api_audit(r);
-	if (rc == 0 && r->api->hooks.reputation_override)
-		rc = r->api->hooks.reputation_override(r->api->arg, kind, rep.key, set, value);
+	if (rc == 0 && r->api->v.rep)
+		rc = nat_rep_override(r->api->v.rep, kind, rep.key, set, value);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "reputation override");
 		api_txn_abort(r);
@@ -621,8 +621,8 @@ api_h_reputation_del(struct api_req *r)
 	if (rc == 0)
 		rc = pol_reputation_delete(r->api->st, kind, r->m.params[1]);
 	if (rc == 0 || rc == -ENOENT) {
-		if (r->api->hooks.reputation_reset) {
-			int lrc = r->api->hooks.reputation_reset(r->api->arg, kind, r->m.params[1]);
+		if (r->api->v.rep) {
+			int lrc = nat_rep_reset(r->api->v.rep, kind, r->m.params[1]);
 			if (lrc == 0)
 				live_found = true;
 			else if (lrc != -ENOENT)

@@ -18,11 +18,11 @@ api_h_bindings(struct api_req *r)
 {
 	json_t *items;
 
-	if (!r->api->hooks.bindings) {
+	if (!r->api->v.nat) {
 		api_reply_error(r, 503, NULL, "NAT is not running: no live bindings");
 		return;
 	}
-	items = r->api->hooks.bindings(r->api->arg);
+	items = api_views_bindings(&r->api->v);
 	if (!items) {
 		api_reply_error(r, 503, NULL, "NAT is not running: no live bindings");
 		return;
@@ -35,7 +35,7 @@ api_h_bindings(struct api_req *r)
 void
 api_h_windows(struct api_req *r)
 {
-	json_t *items = r->api->hooks.windows ? r->api->hooks.windows(r->api->arg) : NULL;
+	json_t *items = r->api->v.nat ? api_views_windows(&r->api->v) : NULL;
 
 	if (!items) {
 		api_reply_error(r, 503, NULL, "NAT is not running: no cache windows");
@@ -60,7 +60,7 @@ api_h_bundle_get(struct api_req *r)
 	if (!s)
 		return;
 	if (s != api->bundle_snap) {
-		api_reply_entity(r, 200, pol_bundle_export(s));
+		api_reply_entity_etag(r, 200, pol_bundle_export(s), s->etag);
 		if (r->status == 200 && r->raw) {
 			char *copy = strdup(r->raw);
 			if (copy) {
@@ -79,23 +79,22 @@ api_h_bundle_get(struct api_req *r)
 }
 
 /*
- * PUT /bundle: the whole policy, replaced atomically by pol_store_replace (its own
- * transaction), then applied. When apply fails, the old policy is written back and
- * applied again.
+ * PUT /bundle: the whole policy replaced in the write transaction (pol_store_replace, a
+ * savepoint inside it), then put in force by the committer like any other write. The ETag is
+ * the policy's (pol_snap.etag): If-Match compares with the policy the store holds.
  */
 void
 api_h_bundle_put(struct api_req *r)
 {
 	struct pol_snap *old = NULL, *in = NULL, *ns = NULL;
 	struct pol_err e = { 0 };
-	json_t *cur = NULL;
 	int rc;
 
-	if (!(old = api_snapshot(r)))
+	if (!api_txn_begin(r))
 		return;
-	cur = pol_bundle_export(old);
-	if (!api_if_match(r, cur))
-		goto out;
+	/* If-Match compares with the representation GET gives: the policy in force */
+	if (!(old = api_snapshot_read(r)) || !api_if_match_etag(r, old->etag))
+		goto fail;
 	rc = pol_bundle_parse_json(r->body, &in, &e);
 	if (rc < 0) {
 		/* Every row of a bundle is the request's own: two of them colliding, or
@@ -103,40 +102,19 @@ api_h_bundle_put(struct api_req *r)
 		 * conflict with the policy it replaces. */
 		e.kind = POL_ERR_INVALID;
 		api_reply_store_err(r, rc, &e, "invalid bundle");
-		goto out;
+		goto fail;
 	}
 	rc = pol_store_replace(r->api->st, in, &e);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, &e, "invalid bundle");
-		r->api->stats.write_failures++;
-		goto out;
+		goto fail;
 	}
-	if (!(ns = api_snapshot(r)))
-		goto restore;
-	rc = api_apply(r->api, ns, &e);
-	if (rc < 0) {
-		api_reply_error(r, 500, e.field[0] ? e.field : NULL,
-				"applying the policy to the data plane failed: %s",
-				e.msg[0] ? e.msg : strerror(-rc));
-		goto restore;
-	}
-	if (api_audit(r) < 0)
-		log_warnx("api: audit line for the bundle replace could not be written");
-	r->api->stats.writes++;
-	api_reply_entity(r, 200, pol_bundle_export(ns));
+	if (api_txn_commit(r, &ns))
+		api_reply_entity_etag(r, 200, pol_bundle_export(ns), ns->etag);
 	goto out;
-restore:
-	r->api->stats.write_failures++;
-	if (pol_store_replace(r->api->st, old, &e) < 0) {
-		log_warnx("api: restoring the previous bundle failed: %s: %s", e.field, e.msg);
-	} else {
-		struct pol_snap *back = NULL;
-		if (pol_store_snapshot(r->api->st, &back) == 0 && api_apply(r->api, back, &e) < 0)
-			log_warnx("api: re-applying the previous bundle failed: %s", e.msg);
-		pol_snap_unref(back);
-	}
+fail:
+	api_txn_abort(r);
 out:
-	json_decref(cur);
 	pol_snap_unref(old);
 	pol_snap_unref(in);
 	pol_snap_unref(ns);
@@ -145,8 +123,8 @@ out:
 static json_t *
 policy_counts(const struct pol_snap *s)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "generation",
-			 (json_int_t)s->generation, "zones", (json_int_t)s->n_zones,
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "etag", s->etag,
+			 "generation", (json_int_t)s->generation, "zones", (json_int_t)s->n_zones,
 			 "service_addresses", (json_int_t)s->n_service_addrs, "pool_addresses",
 			 (json_int_t)s->n_pool_addrs, "groups", (json_int_t)s->n_groups, "hosts",
 			 (json_int_t)s->n_hosts, "services", (json_int_t)s->n_services,
@@ -164,8 +142,7 @@ api_h_status(struct api_req *r)
 
 	if (!s)
 		return;
-	if (r->api->hooks.status)
-		sub = r->api->hooks.status(r->api->arg);
+	sub = api_views_status(&r->api->v);
 	o = json_pack("{s:s,s:I,s:I,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}", "version",
 		      RGW_VERSION, "uptime_s",
 		      (json_int_t)((util_mono_ms() - r->api->started_ms) / 1000), "started_ms",
@@ -232,8 +209,7 @@ api_h_metrics(struct api_req *r)
 		   "rgw_policy_rows{table=\"alg_routes\"} %zu\n",
 		   s->n_zones, s->n_hosts, s->n_services, s->n_fw_rules, s->n_pool_addrs,
 		   s->n_alg_routes);
-	if (r->api->hooks.metrics)
-		r->api->hooks.metrics(r->api->arg, b);
+	api_views_metrics(&r->api->v, b);
 	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	r->status = 200;
 	pol_snap_unref(s);
@@ -275,10 +251,14 @@ api_h_audit(struct api_req *r)
 	items = json_array();
 	for (size_t i = 0; items && i < n; i++)
 		json_array_append_new(
-			items, json_pack("{s:I,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)rows[i].id,
-					 "ts_ms", (json_int_t)rows[i].ts_ms, "actor", rows[i].actor,
-					 "action", rows[i].action, "resource", rows[i].resource,
-					 "detail", rows[i].detail ? rows[i].detail : ""));
+			items,
+			json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "id",
+				  (json_int_t)rows[i].id, "ts_ms", (json_int_t)rows[i].ts_ms,
+				  "actor", rows[i].actor, "action", rows[i].action, "resource",
+				  rows[i].resource, "detail", rows[i].detail ? rows[i].detail : "",
+				  "etag_before",
+				  rows[i].etag_before[0] ? rows[i].etag_before : NULL, "etag_after",
+				  rows[i].etag_after[0] ? rows[i].etag_after : NULL));
 	pol_audit_free(rows, n);
 	api_reply_json(r, 200, json_pack("{s:o*}", "items", items));
 }

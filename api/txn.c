@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* api/txn.c -- write transactions: validate, audit, apply to the data plane, commit */
+/* api/txn.c -- write transactions: rows written by a handler, put in force by the committer */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +11,14 @@
 /* Audit lines keep a summary of the body, not arbitrarily large documents. */
 #define AUDIT_DETAIL_MAX 1024
 
-static void reapply_previous(struct api_req *r);
+static void change_of(struct api_req *r, struct pol_change *c, char *detail, char *resource,
+		      size_t resource_len);
 
 struct pol_snap *
 api_snapshot(struct api_req *r)
 {
 	struct pol_snap *s = NULL;
-	int rc = pol_store_snapshot(r->api->st, &s);
+	int rc = pol_store_snapshot_rows(r->api->st, &s);
 
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "reading the policy");
@@ -29,30 +30,24 @@ api_snapshot(struct api_req *r)
 struct pol_snap *
 api_snapshot_read(struct api_req *r)
 {
-	struct pol_snap *s = r->api->hooks.snapshot ? r->api->hooks.snapshot(r->api->arg) : NULL;
+	const struct api_views *v = &r->api->v;
 
-	return s ? s : api_snapshot(r);
-}
-
-int
-api_apply(struct api *api, struct pol_snap *snap, struct pol_err *e)
-{
+	struct pol_snap *s = NULL;
 	int rc;
 
-	if (!api->hooks.apply)
-		return 0;
-	rc = api->hooks.apply(api->arg, snap, e);
+	if (v->snap != NULL && *v->snap != NULL)
+		return pol_snap_ref(*v->snap);
+	rc = pol_store_snapshot(r->api->st, &s);
 	if (rc < 0)
-		api->stats.apply_failures++;
-	return rc;
+		api_reply_store_err(r, rc, NULL, "reading the policy");
+	return s;
 }
 
-int
-api_audit(struct api_req *r)
+/* Who wrote what, for the audit line: detail holds AUDIT_DETAIL_MAX + 8 bytes. */
+static void
+change_of(struct api_req *r, struct pol_change *c, char *detail, char *resource,
+	  size_t resource_len)
 {
-	char detail[AUDIT_DETAIL_MAX + 8];
-	char resource[256];
-
 	detail[0] = '\0';
 	if (r->body) {
 		char *text = json_dumps(r->body, JSON_COMPACT | JSON_SORT_KEYS);
@@ -64,9 +59,22 @@ api_audit(struct api_req *r)
 			free(text);
 		}
 	}
-	util_strlcpy(resource, r->path, sizeof(resource));
-	return pol_audit_append(r->api->st, r->actor[0] ? r->actor : "-", r->method, resource,
-				detail);
+	util_strlcpy(resource, r->path, resource_len);
+	c->actor = r->actor[0] ? r->actor : "-";
+	c->action = r->method;
+	c->resource = resource;
+	c->detail = detail;
+}
+
+int
+api_audit(struct api_req *r)
+{
+	char detail[AUDIT_DETAIL_MAX + 8];
+	char resource[256];
+	struct pol_change c;
+
+	change_of(r, &c, detail, resource, sizeof(resource));
+	return pol_audit_append(r->api->st, &c, NULL, NULL);
 }
 
 bool
@@ -91,83 +99,55 @@ api_txn_abort(struct api_req *r)
 	r->api->stats.write_failures++;
 }
 
-/* After a failed apply the data plane may be half-way: put the committed policy back. */
-static void
-reapply_previous(struct api_req *r)
-{
-	struct pol_snap *old = NULL;
-	struct pol_err e = { 0 };
-
-	if (pol_store_snapshot(r->api->st, &old) < 0) {
-		log_warnx("api: cannot re-read the previous policy after a failed apply");
-		return;
-	}
-	if (api_apply(r->api, old, &e) < 0)
-		log_warnx("api: re-applying the previous policy failed: %s: %s", e.field, e.msg);
-	pol_snap_unref(old);
-}
-
 bool
 api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 {
 	struct api *api = r->api;
+	char detail[AUDIT_DETAIL_MAX + 8];
+	char resource[256];
 	struct pol_snap *snap = NULL;
+	struct pol_change c;
 	struct pol_err e = { 0 };
-	uint64_t t0 = util_mono_ms();
-	bool applied = false;
+	uint64_t t0 = util_mono_us();
 	int rc;
 
 	if (snap_out)
 		*snap_out = NULL;
-	rc = pol_store_snapshot(api->st, &snap);
-	if (rc < 0) {
-		api_reply_store_err(r, rc, NULL, "reading the new policy");
-		goto fail;
+	if (api->v.commit == NULL) {
+		api_reply_error(r, 503, NULL, "no committer: policy writes are disabled");
+		api_txn_abort(r);
+		return false;
 	}
-	rc = pol_snap_validate(snap, &e);
-	if (rc == -ENOMEM) {
-		api_reply_store_err(r, rc, NULL, "validating the new policy");
-		goto fail;
+	change_of(r, &c, detail, resource, sizeof(resource));
+	rc = api->v.commit(api->v.commit_arg, &c, &snap, &e);
+	if (rc == 0) {
+		api->stats.writes++;
+		api->stats.last_write_us = util_mono_us() - t0;
+		api->stats.write_us_total += api->stats.last_write_us;
+		if (snap_out)
+			*snap_out = snap;
+		else
+			pol_snap_unref(snap);
+		return true;
 	}
-	if (rc < 0) {
+	api->stats.write_failures++;
+	if (e.kind == POL_ERR_APPLY && rc != -ENOMEM) {
+		api->stats.apply_failures++;
+		api_reply_error(r, 500, NULL,
+				"applying the policy to the data plane failed: %s%s%s", e.field,
+				e.field[0] ? ": " : "", e.msg);
+	} else if (rc == -EINVAL) {
 		/* A write that collides with another row, or a delete or change that leaves
 		 * other rows referring to nothing, conflicts with the current state (409);
 		 * a row that is wrong in itself is bad input (400). */
 		bool own = api_fix_err(r, snap, &e);
 
 		api_reply_error(r, api_err_status(&e, own), e.field, "%s", e.msg);
-		goto fail;
+	} else {
+		if (e.kind == POL_ERR_APPLY)
+			api->stats.apply_failures++;
+		api_reply_store_err(r, rc, &e, "committing the policy");
 	}
-	rc = api_audit(r);
-	if (rc < 0) {
-		api_reply_store_err(r, rc, NULL, "writing the audit log");
-		goto fail;
-	}
-	applied = true;
-	rc = api_apply(api, snap, &e);
-	if (rc < 0) {
-		api_reply_error(r, 500, e.field[0] ? e.field : NULL,
-				"applying the policy to the data plane failed: %s",
-				e.msg[0] ? e.msg : strerror(-rc));
-		goto fail;
-	}
-	rc = pol_store_commit(api->st);
-	if (rc < 0) {
-		api_reply_store_err(r, rc, NULL, "commit");
-		goto fail;
-	}
-	api->stats.writes++;
-	api->stats.last_write_us = (util_mono_ms() - t0) * 1000;
-	api->stats.write_us_total += api->stats.last_write_us;
-	if (snap_out)
-		*snap_out = snap;
-	else
-		pol_snap_unref(snap);
-	return true;
-fail:
 	pol_snap_unref(snap);
-	api_txn_abort(r);
-	if (applied)
-		reapply_previous(r);
 	return false;
 }

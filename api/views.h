@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "../policy/policy.h"
+#include "../policy/store.h"
 
 struct alg;
 struct buf;
@@ -16,18 +17,22 @@ struct nat;
 struct nat_rep;
 
 /*
- * The subsystems running in rgwd, as the API's read-only hooks see them. Any pointer may be
- * NULL (subsystem disabled); snap points at rgwd's "policy in force" pointer. Filled by
- * rgwd.c once the subsystems exist. Main loop thread only.
+ * What the API sees of rgwd: the live subsystems (any pointer may be NULL: subsystem
+ * disabled; reputation overrides and resets then reach the store only), the policy in force
+ * (snap points at rgwd's pointer to it; NULL or *snap NULL: reads go to the store) and the
+ * committer every policy write goes through (NULL: writes are refused). Filled by rgwd.c
+ * once the subsystems exist. Main loop thread only.
  */
 struct api_views {
 	struct ev_loop *loop;
-	struct pol_snap **snap;
+	struct pol_snap *const *snap;
 	struct nat *nat;
 	struct dns *dns;
 	struct alg *alg;
 	struct nat_rep *rep;
 	struct dns_aliases *aliases;
+	pol_commit_fn commit;
+	void *commit_arg;
 };
 
 /* Live bindings: a new JSON array (empty without NAT). NULL on ENOMEM. */

@@ -51,6 +51,15 @@ util_ncpu(void)
 }
 
 uint64_t
+util_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
 util_wall_ms(void)
 {
 	struct timespec ts;

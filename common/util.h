@@ -29,8 +29,9 @@ util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void
 		qsort(base, n, size, cmp);
 }
 
-/* Monotonic and wall-clock time in milliseconds. */
+/* Monotonic and wall-clock time in milliseconds; monotonic in microseconds. */
 uint64_t util_mono_ms(void);
+uint64_t util_mono_us(void);
 uint64_t util_wall_ms(void);
 
 /*

@@ -2,6 +2,8 @@
 /* dns/ddns.c -- DNS UPDATE (RFC 2136, optional TSIG): host registration into the policy store */
 #include <errno.h>
 #include <ldns/ldns.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,10 @@
  * reverse names follow from the hosts. Hosts made this way are stored with dynamic = true and
  * get the original's default services (the host name and www.<host> through the ALG). Hosts
  * defined by the operator (dynamic = false) are never changed or removed by an UPDATE: REFUSED.
- * The whole message is one store transaction.
+ * The whole message is one store transaction, put in force by the committer like any other
+ * policy write: the resulting policy is validated whole (a name that collides with another
+ * host's service, an address that is one of the gateway's own: REFUSED), applied to every
+ * subsystem and audited under the TSIG key's name, before the answer goes out.
  */
 
 struct upd {
@@ -26,6 +31,7 @@ struct upd {
 	const struct dns_apex *apex;
 	int rcode;
 	bool changed;
+	char what[512]; /* the changes, for the audit line and the log */
 };
 
 static size_t reply(ldns_pkt *req, const uint8_t *pkt, size_t len, int rcode, struct dns *d,
@@ -39,8 +45,26 @@ static int refresh(struct upd *u);
 static int host_register(struct upd *u, const char *fqdn, const struct addr *ip);
 static int host_remove(struct upd *u, const char *fqdn, const struct addr *only_ip);
 static const struct pol_host *host_by_v4(const struct pol_snap *s, const struct addr *ip);
+static void note(struct upd *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int commit(struct upd *u, const ldns_rr *tsig, const struct addr *src);
 
 static struct log_rl rl_upd = LOG_RL_INIT(5000, 10);
+
+/* Append one change to u->what ("register a.example 192.0.2.1; remove b.example"). */
+static void
+note(struct upd *u, const char *fmt, ...)
+{
+	size_t n = strlen(u->what);
+	va_list ap;
+
+	if (n > 0 && n + 2 < sizeof(u->what)) {
+		memcpy(u->what + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(u->what + n, sizeof(u->what) - n, fmt, ap);
+	va_end(ap);
+}
 
 static bool
 in_zone(const uint8_t *name, const uint8_t *zone)
@@ -85,7 +109,7 @@ static int
 refresh(struct upd *u)
 {
 	struct pol_snap *s = NULL;
-	int r = pol_store_snapshot(u->d->store, &s);
+	int r = pol_store_snapshot_rows(u->d->store, &s);
 
 	if (r != 0)
 		return r;
@@ -205,7 +229,7 @@ host_remove(struct upd *u, const char *fqdn, const struct addr *only_ip)
 		log_warnx("dns: update: cannot remove %s: %s", fqdn, e.msg);
 		return DNS_RC_SERVFAIL;
 	}
-	log_info("dns: update: host %s removed", fqdn);
+	note(u, "remove %s", fqdn);
 	u->changed = true;
 	return refresh(u) ? DNS_RC_SERVFAIL : 0;
 }
@@ -265,7 +289,7 @@ host_register(struct upd *u, const char *fqdn, const struct addr *ip)
 				goto fail;
 		}
 	}
-	log_info("dns: update: host %s -> %s", fqdn, addr_ntop(ip, ab, sizeof(ab)));
+	note(u, "register %s %s", fqdn, addr_ntop(ip, ab, sizeof(ab)));
 	u->changed = true;
 	return refresh(u) ? DNS_RC_SERVFAIL : 0;
 fail:
@@ -340,6 +364,44 @@ reply(ldns_pkt *req, const uint8_t *pkt, size_t len, int rcode, struct dns *d, b
 	free(wire);
 	ldns_pkt_free(p);
 	return n;
+}
+
+/*
+ * Put the update's transaction in force through the committer, which validates the whole
+ * policy, applies it everywhere and writes the audit line, or rolls everything back. An
+ * UPDATE the policy refuses (a collision, an address that is the gateway's own) is REFUSED;
+ * one the data plane or the store could not take is SERVFAIL.
+ */
+static int
+commit(struct upd *u, const ldns_rr *tsig, const struct addr *src)
+{
+	char zone[POL_NAME_MAX * 4], actor[sizeof(u->d->tsig_name)], detail[sizeof(u->what) + 64];
+	char ab[ADDR_STRLEN];
+	struct pol_err e = { 0 };
+	struct pol_change c = {
+		.actor = actor, .action = "UPDATE", .resource = zone, .detail = detail
+	};
+	int rc;
+
+	if (u->d->commit == NULL) {
+		pol_store_rollback(u->d->store);
+		return DNS_RC_REFUSED;
+	}
+	if (dns_name_to_str(u->zone, zone, sizeof(zone)) != 0)
+		zone[0] = '\0';
+	/* who: the TSIG key that signed the message (verified by now) */
+	util_strlcpy(actor, tsig != NULL ? u->d->tsig_name : "ddns", sizeof(actor));
+	snprintf(detail, sizeof(detail), "from %s: %s", addr_ntop(src, ab, sizeof(ab)), u->what);
+	rc = u->d->commit(u->d->commit_arg, &c, NULL, &e);
+	if (rc == 0) {
+		log_info("dns: update %s", detail);
+		return 0;
+	}
+	log_rl(&rl_upd, LOG_LVL_WARN, "dns: update %s refused: %s%s%s", detail, e.field,
+	       e.field[0] ? ": " : "", e.msg);
+	if (rc == -EINVAL && e.kind != POL_ERR_APPLY)
+		return DNS_RC_REFUSED;
+	return DNS_RC_SERVFAIL;
 }
 
 size_t
@@ -431,12 +493,10 @@ dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const struct addr
 	rc = refresh(&u) ? DNS_RC_SERVFAIL : 0;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(up) && !rc; i++)
 		rc = apply_rr(&u, ldns_rr_list_rr(up, i));
-	if (rc || pol_store_commit(d->store) != 0) {
-		pol_store_rollback(d->store);
-		if (!rc)
-			rc = DNS_RC_SERVFAIL;
-		u.changed = false;
-	}
+	if (rc || !u.changed)
+		pol_store_rollback(d->store); /* nothing to put in force */
+	else
+		rc = commit(&u, tsig, src);
 out:
 	if (rc) {
 		char ab[ADDR_STRLEN];
@@ -447,18 +507,6 @@ out:
 		DNS_STAT_INC(&d->stats, updates_ok);
 	}
 	n = reply(req, pkt, len, rc, d, sign && rc != DNS_RC_NOTAUTH, out, cap);
-	if (u.changed) {
-		/* answers change at once: rgwd re-applies everywhere, or we do it ourselves */
-		if (d->changed) {
-			d->changed(d->changed_arg);
-		} else if (u.snap) {
-			struct pol_snap *s = NULL;
-			if (pol_store_snapshot(d->store, &s) == 0) {
-				dns_apply(d, s);
-				pol_snap_unref(s);
-			}
-		}
-	}
 	pol_snap_unref(u.snap);
 	if (req)
 		ldns_pkt_free(req); /* deep free */

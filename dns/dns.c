@@ -250,13 +250,27 @@ fail:
 }
 
 int
-dns_apply(struct dns *d, struct pol_snap *snap)
+dns_prepare(struct pol_snap *snap, struct dns_db **db, struct pol_err *e)
 {
-	struct dns_db *db = dns_db_build(snap);
+	*db = dns_db_build(snap);
+	if (*db == NULL) {
+		pol_err_setk(e, POL_ERR_APPLY, "dns", "cannot build the name index: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+dns_abort(struct dns_db *db)
+{
+	dns_db_unref(db);
+}
+
+void
+dns_commit(struct dns *d, struct dns_db *db)
+{
 	struct dns_db *old;
 
-	if (!db)
-		return -ENOMEM;
 	pthread_mutex_lock(&d->lock);
 	old = d->db;
 	d->db = db;
@@ -264,7 +278,6 @@ dns_apply(struct dns *d, struct pol_snap *snap)
 	dns_db_unref(old);
 	log_info("dns: serving %zu zones, %zu names (%zu services)", db->n_zones, db->n_nodes,
 		 db->n_svcs);
-	return 0;
 }
 
 void
@@ -296,10 +309,10 @@ dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg)
 }
 
 void
-dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg)
+dns_set_committer(struct dns *d, pol_commit_fn fn, void *arg)
 {
-	d->changed = fn;
-	d->changed_arg = arg;
+	d->commit = fn;
+	d->commit_arg = arg;
 }
 
 static void

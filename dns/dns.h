@@ -15,15 +15,18 @@
  * Lifecycle (main loop thread only, except where noted):
  *   dns_new()            open every listener of conf (UDP+TCP on dns_wan, dns_lan, dns_local;
  *                        UDP+TCP on dns_ddns) and start the worker threads (conf.dns_workers)
- *   dns_apply()          build the name index from a policy snapshot and swap it in
+ *   dns_prepare(), dns_commit(), dns_abort()
+ *                        a policy change: build the name index of a snapshot, swap it in
  *   dns_set_allocator()  connect the circular pool (until then service A/SRV/TXT queries that
  *                        need a pool address are dropped on UDP and answered empty on TCP)
  *   dns_set_qmin_hook()  let QNAME minimisation steps give their unused bindings back
  *   dns_set_step_hook()  tell the pool that an A just before another QTYPE was a step
+ *   dns_set_committer()  how DNS UPDATE puts a change in force
  *   dns_free()           close listeners, stop workers, free everything
- * The store is used only by DNS UPDATE (hosts registered with dynamic = true); after a
- * successful update the policy-changed callback runs (rgwd re-applies the policy everywhere);
- * without one, dns re-reads the store and applies the new snapshot to itself.
+ * The store is used only by DNS UPDATE (hosts registered with dynamic = true): an UPDATE
+ * writes its rows inside a store transaction and hands it to the committer, which validates
+ * the whole policy, puts it in force everywhere and audits it, or refuses it; only then is
+ * the UPDATE answered. Without a committer every UPDATE that changes something is REFUSED.
  */
 struct dns;
 
@@ -48,12 +51,20 @@ struct dns_stats {
 	uint64_t updates_refused; /* UPDATE answered with an error rcode */
 };
 
-typedef void (*dns_policy_changed_fn)(void *arg);
-
 /* NULL on failure (logged): a listener could not be opened, or ENOMEM. */
 struct dns *dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store);
-/* Apply a policy snapshot (a reference is taken). 0 or -ENOMEM (old index kept). */
-int dns_apply(struct dns *d, struct pol_snap *snap);
+/*
+ * A policy change, in the steps of policy_commit (commit.c):
+ *   dns_prepare  build the name index of snap (dns_db_build: it takes a reference on snap).
+ *                Reads only snap, so it may run on any thread. 0, or -ENOMEM with e filled
+ *                (kind APPLY).
+ *   dns_commit   swap it in: the next query is answered from it (worker threads finish a
+ *                batch on the old one); consumes db. Cannot fail. Main thread.
+ *   dns_abort    drop a prepared index (NULL is a no-op).
+ */
+int dns_prepare(struct pol_snap *snap, struct dns_db **db, struct pol_err *e);
+void dns_commit(struct dns *d, struct dns_db *db);
+void dns_abort(struct dns_db *db);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
 /* The one-time CNAME aliases and trusted/untrusted counters (dns/alias.c); NULL hooks: none. */
 void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg);
@@ -63,7 +74,9 @@ void dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg);
 /* A pooled name asked another QTYPE than A/SRV/TXT over a proven transport: fn (answer.h,
  * dns_step_fn; main thread) marks the A just before as a step. NULL: no marks. */
 void dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg);
-void dns_set_policy_changed(struct dns *d, dns_policy_changed_fn fn, void *arg);
+/* DNS UPDATE writes through fn (pol_commit_fn, policy/store.h); the audit line names the TSIG
+ * key of the message ("ddns" when unsigned). */
+void dns_set_committer(struct dns *d, pol_commit_fn fn, void *arg);
 /* Sum of the counters of every thread (relaxed reads). */
 void dns_get_stats(const struct dns *d, struct dns_stats *out);
 /* Write the counters in Prometheus text format (names rgw_dns_*). 0 or -ENOMEM. */

@@ -93,8 +93,8 @@ struct dns {
 	void *qmin_arg;
 	dns_step_fn step;
 	void *step_arg;
-	dns_policy_changed_fn changed;
-	void *changed_arg;
+	pol_commit_fn commit; /* DNS UPDATE puts its changes in force through it */
+	void *commit_arg;
 
 	struct dns_listener *listeners;
 	size_t n_listeners;

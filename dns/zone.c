@@ -15,11 +15,10 @@ static int table_grow(struct dns_db *db);
 static struct dns_node *node_get_or_add(struct dns_db *db, const uint8_t *name, size_t len,
 					uint32_t zone, bool lan_only, bool *created);
 static long deepest_zone(const struct dns_db *db, const uint8_t *name);
-static struct dns_node *add_name(struct dns_db *db, const uint8_t *name, bool lan_only);
+static int add_name(struct dns_db *db, const uint8_t *name, bool lan_only, struct dns_node **out);
 static int reverse_name(const struct addr *a, uint8_t *out);
 static void db_free(struct dns_db *db);
-static void add_srv_target(struct dns_db *db, const struct pol_service *s,
-			   const struct pol_host *h);
+static int add_srv_target(struct dns_db *db, const struct pol_service *s, const struct pol_host *h);
 
 static uint32_t
 name_hash(const uint8_t *name, size_t len)
@@ -117,26 +116,31 @@ deepest_zone(const struct dns_db *db, const uint8_t *name)
 	}
 }
 
-/* Add name and the empty non-terminals between it and its zone apex. */
-static struct dns_node *
-add_name(struct dns_db *db, const uint8_t *name, bool lan_only)
+/*
+ * Add name and the empty non-terminals between it and its zone apex. 0 with *out the node,
+ * or NULL when the name is in no zone; -ENOMEM (the index would miss names: not served).
+ */
+static int
+add_name(struct dns_db *db, const uint8_t *name, bool lan_only, struct dns_node **out)
 {
 	long z = deepest_zone(db, name);
 	bool created;
 
+	*out = NULL;
 	if (z < 0)
-		return NULL;
+		return 0;
 	size_t len = dns_name_len(name);
 	struct dns_node *n = node_get_or_add(db, name, len, (uint32_t)z, lan_only, &created);
 	if (!n)
-		return NULL;
+		return -ENOMEM;
 	const struct dns_apex *apex = &db->zones[z];
 	for (size_t p = 1u + name[0]; p < len && len - p > apex->name_len;
 	     p += 1 + (size_t)name[p]) {
 		if (!node_get_or_add(db, name + p, len - p, (uint32_t)z, lan_only, &created))
-			return NULL;
+			return -ENOMEM;
 	}
-	return n;
+	*out = n;
+	return 0;
 }
 
 /* d.c.b.a.in-addr.arpa or the ip6.arpa nibble name; returns the wire length or -EINVAL. */
@@ -249,7 +253,9 @@ dns_db_build(struct pol_snap *snap)
 			continue;
 		if (dns_name_from_str(ns->name, name, sizeof(name)) < 0)
 			continue;
-		struct dns_node *n = add_name(db, name, false);
+		struct dns_node *n;
+		if (add_name(db, name, false, &n) < 0)
+			goto nomem;
 		if (!n)
 			continue;
 		n->flags |= DNS_NODE_GLUE;
@@ -263,7 +269,9 @@ dns_db_build(struct pol_snap *snap)
 		const struct pol_host *h = &snap->hosts[i];
 		if (dns_name_from_str(h->fqdn, name, sizeof(name)) < 0)
 			continue;
-		struct dns_node *n = add_name(db, name, false);
+		struct dns_node *n;
+		if (add_name(db, name, false, &n) < 0)
+			goto nomem;
 		if (!n) {
 			log_warnx("dns: host \"%s\" is in no zone; not served", h->fqdn);
 			continue;
@@ -275,7 +283,8 @@ dns_db_build(struct pol_snap *snap)
 			if (reverse_name(addrs[k], name) < 0)
 				continue;
 			/* reverse names of private hosts are served on the LAN side only */
-			n = add_name(db, name, true);
+			if (add_name(db, name, true, &n) < 0)
+				goto nomem;
 			if (!n)
 				continue; /* no reverse zone for it: not ours */
 			n->flags |= DNS_NODE_PTR;
@@ -290,7 +299,9 @@ dns_db_build(struct pol_snap *snap)
 		const struct pol_host *h = pol_snap_host(snap, s->host_id);
 		if (!h || dns_name_from_str(s->fqdn, name, sizeof(name)) < 0)
 			continue;
-		struct dns_node *n = add_name(db, name, false);
+		struct dns_node *n;
+		if (add_name(db, name, false, &n) < 0)
+			goto nomem;
 		if (!n) {
 			log_warnx("dns: service \"%s\" is in no zone; not served", s->fqdn);
 			continue;
@@ -303,7 +314,8 @@ dns_db_build(struct pol_snap *snap)
 		n->svc = s;
 		n->host = h;
 		db->n_svcs++;
-		add_srv_target(db, s, h);
+		if (add_srv_target(db, s, h) < 0)
+			goto nomem;
 	}
 	log_debug("%s: %zu zones, %zu names, %zu services", __func__, db->n_zones, db->n_nodes,
 		  db->n_svcs);
@@ -316,8 +328,8 @@ nomem:
 
 /* The SRV answer of a service names the target _<port>._<proto>.<fqdn> (rgw-original-
  * behaviour.md §1.6): a resolver or client that asks for its address must get one, with the
- * service's admission (answer.c), so the target is a name of its own. */
-static void
+ * service's admission (answer.c), so the target is a name of its own. 0, or -ENOMEM. */
+static int
 add_srv_target(struct dns_db *db, const struct pol_service *s, const struct pol_host *h)
 {
 	char t[POL_NAME_MAX + 32];
@@ -326,13 +338,15 @@ add_srv_target(struct dns_db *db, const struct pol_service *s, const struct pol_
 
 	snprintf(t, sizeof(t), "_%u._%u.%s", s->port, s->protocol, s->fqdn);
 	if (dns_name_from_str(t, name, sizeof(name)) < 0)
-		return;
-	n = add_name(db, name, false);
+		return 0;
+	if (add_name(db, name, false, &n) < 0)
+		return -ENOMEM;
 	if (n == NULL || (n->flags & ~DNS_NODE_SRV_TARGET) != 0)
-		return; /* out of memory, or the name is something else already */
+		return 0; /* in no zone, or the name is something else already */
 	n->flags |= DNS_NODE_SRV_TARGET;
 	n->svc = s;
 	n->host = h;
+	return 0;
 }
 
 static void

@@ -30,6 +30,7 @@ struct nat {
 	struct nat_nft_io *io;
 	struct nat_queue *queue;
 	struct nat_model *model; /* what the kernel table holds now */
+	bool stale; /* the table may differ from model: the next batch recreates it whole */
 	uint64_t timer;
 	uint64_t timer_deadline;
 	uint64_t drops_timer;
@@ -44,7 +45,18 @@ static void on_drops_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void arm(struct nat *n, uint64_t deadline_ms);
 static bool probe_native_queue(struct nat *n);
 static void check_synproxy_sysctl(void);
-static int push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out);
+static int send_batch(struct nat *n, struct nat_plan *pl);
+static void revert(struct nat *n, struct nat_plan *pl);
+static void plan_free(struct nat_plan *pl);
+
+/* A policy change for nat, built by nat_prepare and then committed or aborted. */
+struct nat_plan {
+	struct nat_model *model;     /* the table of the new policy (NULL without nftables) */
+	struct nat_nft_batch *batch; /* the commands that move the kernel from n->model to it */
+	struct nat_pool_plan *pool;
+	uint64_t generation;
+	bool sent; /* the kernel holds the new table */
+};
 
 static int
 queue_cb(void *arg, const uint8_t *pkt, size_t len, uint32_t *mark)
@@ -204,55 +216,157 @@ probe_native_queue(struct nat *n)
 	return ok;
 }
 
-/* Build the table for snap and move the kernel to it. On success *out is the new model. */
+/*
+ * Send the plan's batch. When acks were lost, whether the kernel committed is unknown and the
+ * next diff could be wrong: rebuild the whole table from the plan's model in a second batch
+ * (one transaction: flows are not disturbed).
+ */
 static int
-push_model(struct nat *n, const struct pol_snap *snap, struct nat_model **out)
+send_batch(struct nat *n, struct nat_plan *pl)
 {
-	struct nat_nft_batch *b;
-	struct nat_model *m;
-	unsigned skipped = 0;
-	int rc;
+	int rc = nat_nft_io_send(n->io, pl->batch);
 
-	m = nat_rules_build(&n->cfg, snap, &skipped);
-	if (m == NULL)
-		return -ENOMEM;
-	b = nat_nft_batch_new(nat_nft_io_seq(n->io));
-	if (b == NULL) {
-		nat_model_free(m);
-		return -ENOMEM;
-	}
-	rc = nat_model_diff(n->model, m, b);
-	if (rc == 0)
-		rc = nat_nft_io_send(n->io, b);
-	if ((rc == -ENOBUFS || rc == -EPROTO) && n->model != NULL) {
-		/* Acks were lost: whether the kernel committed is unknown, so the next diff
-		 * could be wrong. Rebuild the whole table (one batch, flows unaffected). */
+	if (rc == -ENOBUFS || rc == -EPROTO) {
 		log_warnx("nat: outcome of the last batch unknown (%s): rebuilding table %s",
 			  strerror(-rc), n->cfg.table);
-		nat_model_free(n->model);
-		n->model = NULL;
-		nat_nft_batch_free(b);
-		b = nat_nft_batch_new(nat_nft_io_seq(n->io));
-		rc = b ? nat_model_diff(NULL, m, b) : -ENOMEM;
+		n->stale = true;
+		nat_nft_batch_free(pl->batch);
+		pl->batch = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		rc = pl->batch ? nat_model_diff(NULL, pl->model, pl->batch) : -ENOMEM;
 		if (rc == 0)
-			rc = nat_nft_io_send(n->io, b);
+			rc = nat_nft_io_send(n->io, pl->batch);
+		if (rc == 0)
+			n->stale = false;
 	}
-	if (rc == 0)
-		log_debug("%s: table %s: %zu commands, %zu rules", __func__, n->cfg.table,
-			  nat_nft_batch_ncmds(b), nat_model_nrules(m));
-	nat_nft_batch_free(b);
+	return rc;
+}
+
+int
+nat_prepare(const struct nat *n, const struct pol_snap *snap, struct nat_plan **out,
+	    struct pol_err *e)
+{
+	struct nat_plan *pl = calloc(1, sizeof(*pl));
+	unsigned skipped = 0;
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (pl == NULL)
+		goto fail;
+	pl->generation = snap->generation;
+	if (n->io != NULL) {
+		pl->model = nat_rules_build(&n->cfg, snap, &skipped);
+		pl->batch = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		if (pl->model == NULL || pl->batch == NULL)
+			goto fail;
+		rc = nat_model_diff(n->stale ? NULL : n->model, pl->model, pl->batch);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = nat_pool_prepare(snap, &pl->pool);
+	if (rc < 0)
+		goto fail;
+	*out = pl;
+	return 0;
+fail:
+	pol_err_setk(e, POL_ERR_APPLY, "nat", "cannot build the table and the pool: %s",
+		     strerror(-rc));
+	plan_free(pl);
+	return rc;
+}
+
+int
+nat_send(struct nat *n, struct nat_plan *pl, struct pol_err *e)
+{
+	int rc;
+
+	if (n->io == NULL)
+		return 0;
+	n->st.applies++;
+	rc = send_batch(n, pl);
 	if (rc < 0) {
-		nat_model_free(m);
+		n->st.apply_errors++;
+		log_warnx("nat: policy generation %llu not applied to table %s: %s",
+			  (unsigned long long)pl->generation, n->cfg.table, strerror(-rc));
+		pol_err_setk(e, POL_ERR_APPLY, "nat", "the kernel refused the nftables batch: %s",
+			     nat_nft_io_last_error(n->io)[0] ? nat_nft_io_last_error(n->io)
+							     : strerror(-rc));
 		return rc;
 	}
-	*out = m;
+	log_debug("%s: table %s: %zu commands, %zu rules", __func__, n->cfg.table,
+		  nat_nft_batch_ncmds(pl->batch), nat_model_nrules(pl->model));
+	pl->sent = true;
 	return 0;
+}
+
+void
+nat_commit(struct nat *n, struct nat_plan *pl)
+{
+	if (pl->model != NULL) {
+		nat_model_free(n->model);
+		n->model = pl->model;
+		n->st.nft_rules = nat_model_nrules(pl->model);
+	}
+	nat_pool_commit(n->pool, pl->pool, ev_now_ms(n->loop));
+	arm(n, nat_pool_next_deadline(n->pool));
+	nat_nft_batch_free(pl->batch);
+	free(pl);
+}
+
+/*
+ * The kernel took the plan but the change is called off (the store could not commit): move
+ * the table back to n->model, the table in force. If even that fails, the next batch
+ * recreates the table whole.
+ */
+static void
+revert(struct nat *n, struct nat_plan *pl)
+{
+	int rc;
+
+	nat_nft_batch_free(pl->batch);
+	pl->batch = nat_nft_batch_new(nat_nft_io_seq(n->io));
+	rc = pl->batch ? nat_model_diff(pl->model, n->model, pl->batch) : -ENOMEM;
+	if (rc == 0)
+		rc = nat_nft_io_send(n->io, pl->batch);
+	if (rc < 0) {
+		nat_nft_batch_free(pl->batch);
+		pl->batch = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		rc = pl->batch ? nat_model_diff(NULL, n->model, pl->batch) : -ENOMEM;
+		if (rc == 0)
+			rc = nat_nft_io_send(n->io, pl->batch);
+	}
+	n->stale = rc < 0;
+	if (rc < 0)
+		log_warnx("nat: cannot put table %s back to the policy in force (%s); it is "
+			  "recreated with the next policy change",
+			  n->cfg.table, strerror(-rc));
+	else
+		log_info("nat: table %s is back to the policy in force", n->cfg.table);
+}
+
+static void
+plan_free(struct nat_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	nat_model_free(pl->model);
+	nat_nft_batch_free(pl->batch);
+	nat_pool_plan_free(pl->pool);
+	free(pl);
+}
+
+void
+nat_abort(struct nat *n, struct nat_plan *pl)
+{
+	if (pl != NULL && pl->sent)
+		revert(n, pl);
+	plan_free(pl);
 }
 
 struct nat *
 nat_new(struct ev_loop *loop, const struct conf *conf)
 {
 	struct nat *n = calloc(1, sizeof(*n));
+	struct nat_plan *pl = NULL;
 	struct pol_snap empty;
 	int rc;
 
@@ -282,10 +396,12 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 		log_info("nat: kernel without nft queue: using the xtables NFQUEUE target");
 	/* Start from nothing: the old table (if any) goes in the same transaction. */
 	memset(&empty, 0, sizeof(empty));
-	if ((rc = push_model(n, &empty, &n->model)) < 0) {
+	if ((rc = nat_prepare(n, &empty, &pl, NULL)) < 0 || (rc = nat_send(n, pl, NULL)) < 0) {
 		log_warnx("nat: cannot create table inet %s: %s", n->cfg.table, strerror(-rc));
+		nat_abort(n, pl);
 		goto fail;
 	}
+	nat_commit(n, pl);
 	n->queue = nat_queue_open(n->cfg.queue, QUEUE_COPY_RANGE, QUEUE_MAXLEN, queue_cb, n);
 	if (n->queue == NULL)
 		goto fail;
@@ -305,27 +421,14 @@ fail:
 int
 nat_apply(struct nat *n, const struct pol_snap *snap)
 {
-	struct nat_model *m = NULL;
-	int rc;
+	struct nat_plan *pl;
+	int rc = nat_prepare(n, snap, &pl, NULL);
 
-	if (n->io) {
-		n->st.applies++;
-		if ((rc = push_model(n, snap, &m)) < 0) {
-			n->st.apply_errors++;
-			log_warnx("nat: policy generation %llu not applied to table %s: %s",
-				  (unsigned long long)snap->generation, n->cfg.table,
-				  strerror(-rc));
-			return rc;
-		}
-		nat_model_free(n->model);
-		n->model = m;
-		n->st.nft_rules = nat_model_nrules(m);
-	}
-	rc = nat_pool_apply(n->pool, snap, ev_now_ms(n->loop));
-	if (rc < 0)
-		return rc;
-	arm(n, nat_pool_next_deadline(n->pool));
-	return 0;
+	if (rc == 0 && (rc = nat_send(n, pl, NULL)) < 0)
+		nat_abort(n, pl);
+	else if (rc == 0)
+		nat_commit(n, pl);
+	return rc;
 }
 
 void

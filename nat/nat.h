@@ -23,15 +23,37 @@ struct nat;
 /*
  * Create the subsystem: pool, and when nat_enable, the table (deleted and recreated in one
  * batch: a table left by a killed daemon is replaced), the queue and the expiry timer. The
- * table starts with the empty policy; call nat_apply() with the policy in force.
+ * table starts with the empty policy; policy_commit (commit.c) brings the policy in force.
  * NULL on failure (logged). conf must outlive the subsystem.
  */
 struct nat *nat_new(struct ev_loop *loop, const struct conf *conf);
+
 /*
- * Apply a policy snapshot: the table is moved to it in one atomic batch that touches only
- * what changed (conntrack state is untouched: established flows keep running), then the pool
- * takes the new hosts, services and addresses. On failure nothing changes. 0 or -errno.
+ * A policy change, in the steps of policy_commit (commit.c):
+ *   nat_prepare  build the table of snap (a model), the batch that moves the kernel from the
+ *                table in force to it (only what changed: conntrack state is untouched and
+ *                established flows keep running) and the pool's new tables. Touches nothing:
+ *                it reads snap, the configuration and the model in force, which only
+ *                nat_commit and nat_abort change, so it may run on any thread while no
+ *                commit or abort of n runs. 0, or -ENOMEM with e filled (kind APPLY).
+ *   nat_send     the one step that leaves the process: send the batch, one nftables
+ *                transaction (all or nothing). 0, or -errno with e filled (kind APPLY, the
+ *                refused command and the kernel's reason); then nothing changed. Main thread.
+ *   nat_commit   the new model becomes the one in force, the pool swaps its tables (ending
+ *                the bindings the policy removed); consumes pl. Cannot fail. Main thread.
+ *   nat_abort    drop pl; when it was sent, the table is moved back to the policy in force
+ *                first (if even that fails, logged, the next batch recreates the table
+ *                whole). NULL is a no-op. Main thread.
+ * Without nftables ([nat] enable = no) only the pool takes part.
  */
+struct nat_plan;
+int nat_prepare(const struct nat *n, const struct pol_snap *snap, struct nat_plan **pl,
+		struct pol_err *e);
+int nat_send(struct nat *n, struct nat_plan *pl, struct pol_err *e);
+void nat_commit(struct nat *n, struct nat_plan *pl);
+void nat_abort(struct nat *n, struct nat_plan *pl);
+/* The three steps at once, for programs that drive nat alone (test drivers, benches); rgwd
+ * goes through policy_commit. 0 or -errno (nothing changed). */
 int nat_apply(struct nat *n, const struct pol_snap *snap);
 /* Remove the table (clean shutdown), close sockets, free everything. NULL is a no-op. */
 void nat_free(struct nat *n);

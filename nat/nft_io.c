@@ -2,6 +2,7 @@
 /* nat/nft_io.c -- the nfnetlink socket: send one batch, collect per-command acks and errors */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@ struct nat_nft_io {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
+	char last_error[256];
 };
 
 static struct log_rl rl_malformed = LOG_RL_INIT(5000, 5);
@@ -77,6 +79,12 @@ uint32_t
 nat_nft_io_seq(const struct nat_nft_io *io)
 {
 	return io->seq;
+}
+
+const char *
+nat_nft_io_last_error(const struct nat_nft_io *io)
+{
+	return io->last_error;
 }
 
 static const char *
@@ -143,12 +151,15 @@ nat_nft_io_parse(const void *buf, size_t len, uint32_t portid, const struct nat_
 			goto next;
 		}
 		out->errors++;
+		what = nat_nft_batch_describe(b, nlh->nlmsg_seq);
+		why = extack_msg(nlh);
 		if (out->first_error == 0) {
 			out->first_error = err->error < 0 ? err->error : -EPROTO;
 			out->first_error_seq = nlh->nlmsg_seq;
+			snprintf(out->first_error_msg, sizeof(out->first_error_msg),
+				 "\"%s\": %s%s%s", what ? what : "(unknown command)",
+				 strerror(-out->first_error), why ? ": " : "", why ? why : "");
 		}
-		what = nat_nft_batch_describe(b, nlh->nlmsg_seq);
-		why = extack_msg(nlh);
 		log_warnx("nat: nftables refused \"%s\": %s%s%s", what ? what : "(unknown command)",
 			  strerror(err->error < 0 ? -err->error : EPROTO), why ? ": " : "",
 			  why ? why : "");
@@ -174,6 +185,7 @@ nat_nft_io_send(struct nat_nft_io *io, struct nat_nft_batch *b)
 	int n, fd = mnl_socket_get_fd(io->nl), rc = 0;
 	ssize_t r;
 
+	io->last_error[0] = '\0';
 	if (nat_nft_batch_finish(b) < 0)
 		return -ENOMEM;
 	expected = nat_nft_batch_ncmds(b);
@@ -218,9 +230,10 @@ nat_nft_io_send(struct nat_nft_io *io, struct nat_nft_batch *b)
 		if (rep.acks + rep.errors >= expected)
 			break;
 	}
-	if (rep.first_error)
+	if (rep.first_error) {
 		rc = rep.first_error;
-	else if (rc == 0 && rep.acks + rep.errors < expected) {
+		memcpy(io->last_error, rep.first_error_msg, sizeof(io->last_error));
+	} else if (rc == 0 && rep.acks + rep.errors < expected) {
 		log_warnx("nat: netlink: %zu of %zu acks missing", expected - rep.acks - rep.errors,
 			  expected);
 		rc = -EPROTO;

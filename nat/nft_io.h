@@ -29,6 +29,9 @@ uint32_t nat_nft_io_seq(const struct nat_nft_io *io);
  * logged). -ETIMEDOUT... never: replies missing after the drain give -EPROTO.
  */
 int nat_nft_io_send(struct nat_nft_io *io, struct nat_nft_batch *b);
+/* What the kernel refused in the last failed send ("\"delete chain ...\": Device or resource
+ * busy"), "" after a success. */
+const char *nat_nft_io_last_error(const struct nat_nft_io *io);
 
 /* Result of parsing one buffer of replies (pure; tests feed it crafted bytes). */
 struct nat_nft_replies {
@@ -38,7 +41,8 @@ struct nat_nft_replies {
 	size_t foreign;	  /* messages for another port id or outside the batch */
 	int first_error;  /* -errno of the first error, 0 if none */
 	uint32_t first_error_seq;
-	uint32_t max_seq_seen; /* highest batch seq acked or failed */
+	char first_error_msg[256]; /* the failing command and the kernel's reason, "" if none */
+	uint32_t max_seq_seen;	   /* highest batch seq acked or failed */
 };
 
 /*

@@ -149,11 +149,20 @@ void nat_pool_set_hooks(struct nat_pool *pool, nat_admit_cb admit, nat_binding_c
 			void *arg);
 
 /*
- * Load service addresses, pool addresses (IPv4; others are ignored), hosts and services from
- * snap (not kept: everything needed is copied). Live bindings whose host, service, private
+ * A policy change in two steps. nat_pool_prepare builds the pool's tables for snap (service
+ * addresses, pool addresses (IPv4; others are ignored), hosts, services and the resolver
+ * cache windows' groups and settings, copied: snap is
+ * not kept) without touching any pool: 0 or -ENOMEM. It reads only snap, so it may run on any
+ * thread. nat_pool_commit (main thread, cannot fail) ends the bindings expired at now_ms,
+ * swaps the tables in and re-homes the live bindings: those whose host, service, private
  * address and pool address still exist are kept; the others end with NAT_BINDING_REMOVED.
- * 0 or -ENOMEM (on -ENOMEM the pool is unchanged).
+ * It consumes pl; nat_pool_plan_free drops a plan that is not committed (NULL is a no-op).
+ * nat_pool_apply does both (0 or -ENOMEM, the pool unchanged on failure).
  */
+struct nat_pool_plan;
+int nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **pl);
+void nat_pool_commit(struct nat_pool *pool, struct nat_pool_plan *pl, uint64_t now_ms);
+void nat_pool_plan_free(struct nat_pool_plan *pl);
 int nat_pool_apply(struct nat_pool *pool, const struct pol_snap *snap, uint64_t now_ms);
 
 /*

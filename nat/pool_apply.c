@@ -35,77 +35,122 @@ cmp_svc(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int
-nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
-{
-	struct paddr *addrs = NULL;
-	uint64_t *bits = NULL;
-	struct addr *sa = NULL;
-	struct phost *hosts = NULL;
-	struct psvc *svcs = NULL;
-	struct binding *b, *next, *dead = NULL;
-	size_t i, n = 0, nw;
-	struct nat_pool old;
+/* The pool's tables for a new policy, built aside so that the swap cannot fail. */
+struct nat_pool_plan {
+	struct paddr *addrs;
+	size_t n_addrs;
+	uint64_t *free_bits;
+	struct addr *svc_addrs;
+	size_t n_svc_addrs;
+	struct phost *hosts;
+	size_t n_hosts;
+	struct psvc *svcs;
+	size_t n_svcs;
+	struct nat_window_plan *win;
+};
 
-	/* Bindings past their deadline end as EXPIRED, not as REMOVED. */
-	nat_pool_expire(p, now_ms);
-	addrs = calloc(snap->n_pool_addrs + 1, sizeof(*addrs));
+void
+nat_pool_plan_free(struct nat_pool_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	free(pl->addrs);
+	free(pl->free_bits);
+	free(pl->svc_addrs);
+	free(pl->hosts);
+	free(pl->svcs);
+	nat_window_plan_free(pl->win);
+	free(pl);
+}
+
+int
+nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
+{
+	struct nat_pool_plan *pl = calloc(1, sizeof(*pl));
+	size_t i, n = 0, nw;
+
+	*out = NULL;
+	if (pl == NULL)
+		return -ENOMEM;
+	pl->addrs = calloc(snap->n_pool_addrs + 1, sizeof(*pl->addrs));
 	nw = (snap->n_pool_addrs + 63) / 64 + 1;
-	bits = calloc(nw, sizeof(*bits));
-	sa = calloc(snap->n_service_addrs + 1, sizeof(*sa));
-	hosts = calloc(snap->n_hosts + 1, sizeof(*hosts));
-	svcs = calloc(snap->n_services + 1, sizeof(*svcs));
-	if (!addrs || !bits || !sa || !hosts || !svcs || nat_window_apply(p->win, snap) < 0)
-		goto nomem;
+	pl->free_bits = calloc(nw, sizeof(*pl->free_bits));
+	pl->svc_addrs = calloc(snap->n_service_addrs + 1, sizeof(*pl->svc_addrs));
+	pl->hosts = calloc(snap->n_hosts + 1, sizeof(*pl->hosts));
+	pl->svcs = calloc(snap->n_services + 1, sizeof(*pl->svcs));
+	if (!pl->addrs || !pl->free_bits || !pl->svc_addrs || !pl->hosts || !pl->svcs ||
+	    nat_window_prepare(snap, &pl->win) < 0) {
+		nat_pool_plan_free(pl);
+		return -ENOMEM;
+	}
 
 	for (i = 0; i < snap->n_pool_addrs; i++) {
 		if (snap->pool_addrs[i].addr.family != AF_INET)
 			continue;
-		addrs[n++].ip = nat_pool_ip_of(&snap->pool_addrs[i].addr);
+		pl->addrs[n++].ip = nat_pool_ip_of(&snap->pool_addrs[i].addr);
 	}
-	util_sort(addrs, n, sizeof(*addrs), cmp_paddr);
+	util_sort(pl->addrs, n, sizeof(*pl->addrs), cmp_paddr);
 	/* Drop duplicates so that the free bitmap and the binary search agree. */
 	if (n > 1) {
 		size_t j = 1;
 
 		for (i = 1; i < n; i++)
-			if (addrs[i].ip != addrs[j - 1].ip)
-				addrs[j++] = addrs[i];
+			if (pl->addrs[i].ip != pl->addrs[j - 1].ip)
+				pl->addrs[j++] = pl->addrs[i];
 		n = j;
 	}
+	pl->n_addrs = n;
 	for (i = 0; i < snap->n_service_addrs; i++)
-		sa[i] = snap->service_addrs[i].addr;
+		pl->svc_addrs[i] = snap->service_addrs[i].addr;
+	pl->n_svc_addrs = snap->n_service_addrs;
 	for (i = 0; i < snap->n_hosts; i++) {
-		hosts[i].id = snap->hosts[i].id;
-		hosts[i].ipv4 = snap->hosts[i].ipv4;
-		hosts[i].limit = snap->hosts[i].pool_limit;
+		pl->hosts[i].id = snap->hosts[i].id;
+		pl->hosts[i].ipv4 = snap->hosts[i].ipv4;
+		pl->hosts[i].limit = snap->hosts[i].pool_limit;
 	}
-	util_sort(hosts, snap->n_hosts, sizeof(*hosts), cmp_host);
+	pl->n_hosts = snap->n_hosts;
+	util_sort(pl->hosts, snap->n_hosts, sizeof(*pl->hosts), cmp_host);
 	for (i = 0; i < snap->n_services; i++) {
 		const struct pol_service *s = &snap->services[i];
 
-		svcs[i].id = s->id;
-		svcs[i].host_id = s->host_id;
-		svcs[i].proto = s->protocol;
-		svcs[i].port = s->port;
-		svcs[i].proxy_required = s->proxy_required;
-		svcs[i].timeout_ms = s->binding_timeout_ms;
+		pl->svcs[i].id = s->id;
+		pl->svcs[i].host_id = s->host_id;
+		pl->svcs[i].proto = s->protocol;
+		pl->svcs[i].port = s->port;
+		pl->svcs[i].proxy_required = s->proxy_required;
+		pl->svcs[i].timeout_ms = s->binding_timeout_ms;
 	}
-	util_sort(svcs, snap->n_services, sizeof(*svcs), cmp_svc);
+	pl->n_svcs = snap->n_services;
+	util_sort(pl->svcs, snap->n_services, sizeof(*pl->svcs), cmp_svc);
+	*out = pl;
+	return 0;
+}
+
+void
+nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
+{
+	struct binding *b, *next, *dead = NULL;
+	struct nat_pool old;
+	size_t i;
+
+	/* Bindings past their deadline end as EXPIRED, not as REMOVED. */
+	nat_pool_expire(p, now_ms);
+	nat_window_commit(p->win, pl->win);
 
 	/* Swap in the new tables; keep the old ones to decide which bindings survive. */
 	old = *p;
-	p->addrs = addrs;
-	p->n_addrs = n;
-	p->free_bits = bits;
-	p->svc_addrs = sa;
-	p->n_svc_addrs = snap->n_service_addrs;
-	p->hosts = hosts;
-	p->n_hosts = snap->n_hosts;
-	p->svcs = svcs;
-	p->n_svcs = snap->n_services;
+	p->addrs = pl->addrs;
+	p->n_addrs = pl->n_addrs;
+	p->free_bits = pl->free_bits;
+	p->svc_addrs = pl->svc_addrs;
+	p->n_svc_addrs = pl->n_svc_addrs;
+	p->hosts = pl->hosts;
+	p->n_hosts = pl->n_hosts;
+	p->svcs = pl->svcs;
+	p->n_svcs = pl->n_svcs;
 	p->allocated = 0;
-	for (i = 0; i < n; i++)
+	free(pl);
+	for (i = 0; i < p->n_addrs; i++)
 		nat_pool_set_free(p, i, true);
 
 	for (b = p->ifirst; b != NULL; b = next) {
@@ -144,13 +189,15 @@ nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
 			p->on_end(p->arg, &b->info, NAT_BINDING_REMOVED);
 		free(b);
 	}
-	return 0;
+}
 
-nomem:
-	free(addrs);
-	free(bits);
-	free(sa);
-	free(hosts);
-	free(svcs);
-	return -ENOMEM;
+int
+nat_pool_apply(struct nat_pool *p, const struct pol_snap *snap, uint64_t now_ms)
+{
+	struct nat_pool_plan *pl;
+	int rc = nat_pool_prepare(snap, &pl);
+
+	if (rc == 0)
+		nat_pool_commit(p, pl, now_ms);
+	return rc;
 }

@@ -251,41 +251,53 @@ host_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int
-nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
-{
-	struct rep_group *groups = NULL;
-	struct rep_host *hosts = NULL;
-	struct pol_bracket *brackets = NULL;
-	size_t i, j, k;
-	int restarted = 0;
+/* The policy's groups, hosts and brackets, built aside so that the swap cannot fail. */
+struct nat_rep_plan {
+	struct rep_group *groups;
+	size_t n_groups;
+	struct rep_host *hosts; /* sorted by id */
+	size_t n_hosts;
+	struct pol_bracket *brackets;
+	size_t n_brackets;
+	bool unknown_groups;
+};
 
+void
+nat_rep_abort(struct nat_rep_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	if (pl->groups)
+		free_groups(pl->groups, pl->n_groups);
+	free(pl->hosts);
+	free(pl->brackets);
+	free(pl);
+}
+
+int
+nat_rep_prepare(const struct pol_snap *snap, struct nat_rep_plan **out)
+{
+	struct nat_rep_plan *pl = calloc(1, sizeof(*pl));
+	size_t i, k;
+
+	*out = NULL;
+	if (pl == NULL)
+		return -ENOMEM;
 	if (snap->n_resolver_groups) {
-		groups = calloc(snap->n_resolver_groups, sizeof(*groups));
-		if (groups == NULL)
+		pl->groups = calloc(snap->n_resolver_groups, sizeof(*pl->groups));
+		if (pl->groups == NULL)
 			goto fail;
+		pl->n_groups = snap->n_resolver_groups;
 	}
 	for (i = 0; i < snap->n_resolver_groups; i++) {
 		const struct pol_resolver_group *pg = &snap->resolver_groups[i];
-		struct rep_group *g = &groups[i];
+		struct rep_group *g = &pl->groups[i];
 		size_t n = 0;
 
 		util_strlcpy(g->name, pg->name, sizeof(g->name));
 		g->sla = pg->sla;
 		g->initial = pg->initial_reputation;
 		pol_rep_window_init(&g->w, g->initial);
-		/* A group that keeps its name keeps its evidence; a changed initial value
-		 * restarts it from the new prior (evidence gathered toward the old one would
-		 * take periods to fade to the new one). */
-		for (j = 0; j < r->n_groups; j++)
-			if (strcmp(r->groups[j].name, g->name) == 0) {
-				g->trusted = r->groups[j].trusted;
-				g->untrusted = r->groups[j].untrusted;
-				if (r->groups[j].initial == g->initial)
-					g->w = r->groups[j].w;
-				else
-					restarted++;
-			}
 		for (k = 0; k < snap->n_resolver_nodes; k++)
 			if (snap->resolver_nodes[k].group_id == pg->id)
 				n++;
@@ -299,46 +311,82 @@ nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
 				g->nodes[g->n_nodes++] = snap->resolver_nodes[k].prefix;
 	}
 	if (snap->n_hosts) {
-		hosts = calloc(snap->n_hosts, sizeof(*hosts));
-		if (hosts == NULL)
+		pl->hosts = calloc(snap->n_hosts, sizeof(*pl->hosts));
+		if (pl->hosts == NULL)
 			goto fail;
+		pl->n_hosts = snap->n_hosts;
 	}
 	for (i = 0; i < snap->n_hosts; i++) {
-		struct rep_host *h = &hosts[i];
+		struct rep_host *h = &pl->hosts[i];
 
 		h->id = snap->hosts[i].id;
 		util_strlcpy(h->fqdn, snap->hosts[i].fqdn, sizeof(h->fqdn));
 		pol_rep_window_init(&h->w, POL_REP_NEUTRAL);
-		for (j = 0; j < r->n_hosts; j++)
-			if (strcmp(r->hosts[j].fqdn, h->fqdn) == 0)
-				h->w = r->hosts[j].w;
 	}
-	util_sort(hosts, snap->n_hosts, sizeof(*hosts), host_cmp);
+	util_sort(pl->hosts, pl->n_hosts, sizeof(*pl->hosts), host_cmp);
 	if (snap->n_brackets) {
-		brackets = calloc(snap->n_brackets, sizeof(*brackets));
-		if (brackets == NULL)
+		pl->brackets = calloc(snap->n_brackets, sizeof(*pl->brackets));
+		if (pl->brackets == NULL)
 			goto fail;
-		memcpy(brackets, snap->brackets, snap->n_brackets * sizeof(*brackets));
+		memcpy(pl->brackets, snap->brackets, snap->n_brackets * sizeof(*pl->brackets));
+		pl->n_brackets = snap->n_brackets;
 	}
+	pl->unknown_groups = snap->admission.unknown_resolver_groups;
+	*out = pl;
+	return 0;
+fail:
+	nat_rep_abort(pl);
+	return -ENOMEM;
+}
 
+int
+nat_rep_commit(struct nat_rep *r, struct nat_rep_plan *pl)
+{
+	size_t i, j;
+	int restarted = 0;
+
+	/* A group that keeps its name keeps its evidence; a changed initial value restarts it
+	 * from the new prior (evidence gathered toward the old one would take periods to fade
+	 * to the new one). Hosts keep theirs by name. */
+	for (i = 0; i < pl->n_groups; i++) {
+		struct rep_group *g = &pl->groups[i];
+
+		for (j = 0; j < r->n_groups; j++)
+			if (strcmp(r->groups[j].name, g->name) == 0) {
+				g->trusted = r->groups[j].trusted;
+				g->untrusted = r->groups[j].untrusted;
+				if (r->groups[j].initial == g->initial)
+					g->w = r->groups[j].w;
+				else
+					restarted++;
+			}
+	}
+	for (i = 0; i < pl->n_hosts; i++)
+		for (j = 0; j < r->n_hosts; j++)
+			if (strcmp(r->hosts[j].fqdn, pl->hosts[i].fqdn) == 0)
+				pl->hosts[i].w = r->hosts[j].w;
 	free_groups(r->groups, r->n_groups);
 	free(r->hosts);
 	free(r->brackets);
-	r->groups = groups;
-	r->n_groups = snap->n_resolver_groups;
-	r->hosts = hosts;
-	r->n_hosts = snap->n_hosts;
-	r->brackets = brackets;
-	r->n_brackets = snap->n_brackets;
-	r->unknown_groups = snap->admission.unknown_resolver_groups;
+	r->groups = pl->groups;
+	r->n_groups = pl->n_groups;
+	r->hosts = pl->hosts;
+	r->n_hosts = pl->n_hosts;
+	r->brackets = pl->brackets;
+	r->n_brackets = pl->n_brackets;
+	r->unknown_groups = pl->unknown_groups;
+	free(pl);
 	recompute_max(r);
 	return restarted;
-fail:
-	if (groups)
-		free_groups(groups, snap->n_resolver_groups);
-	free(hosts);
-	free(brackets);
-	return -ENOMEM;
+}
+
+int
+nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap)
+{
+	struct nat_rep_plan *pl;
+	int rc = nat_rep_prepare(snap, &pl);
+
+	return rc < 0 ? rc : nat_rep_commit(r, pl);
 }
 
 /* Longest-prefix match of the resolver address over the policy groups' nodes. */

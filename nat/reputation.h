@@ -52,10 +52,20 @@ struct nat_rep_stats {
 struct nat_rep *nat_rep_new(size_t max_requestors);
 void nat_rep_free(struct nat_rep *r);
 
-/* Take the resolver groups, brackets and admission flags from a policy snapshot. Groups keep
- * their state across applies when their name and initial_reputation are unchanged; a group
- * whose initial_reputation changed restarts from the new value (its prior). Returns the
- * number of groups restarted (the caller may want to persist soon), or -ENOMEM. */
+/*
+ * A policy change: the resolver groups, hosts, brackets and admission flags of snap.
+ * nat_rep_prepare builds them aside (it reads only snap: any thread); 0 or -ENOMEM.
+ * nat_rep_commit swaps them in (cannot fail; main thread; consumes pl): groups keep their
+ * evidence when their name and initial_reputation are unchanged, a group whose
+ * initial_reputation changed restarts from the new value (its prior), hosts keep theirs by
+ * name. It returns the number of groups restarted (the caller may want to persist soon).
+ * nat_rep_abort drops a plan (NULL is a no-op). nat_rep_apply does both: the count, or
+ * -ENOMEM.
+ */
+struct nat_rep_plan;
+int nat_rep_prepare(const struct pol_snap *snap, struct nat_rep_plan **pl);
+int nat_rep_commit(struct nat_rep *r, struct nat_rep_plan *pl);
+void nat_rep_abort(struct nat_rep_plan *pl);
 int nat_rep_apply(struct nat_rep *r, const struct pol_snap *snap);
 
 /* nat_admit_cb: admit or refuse an allocation at load_pct for class cls. */

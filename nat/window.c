@@ -297,44 +297,89 @@ nat_window_free(struct nat_window *w)
 	free(w);
 }
 
-int
-nat_window_apply(struct nat_window *w, const struct pol_snap *snap)
-{
-	struct group *groups = NULL;
-	size_t i, j, k, n;
+/* The groups and settings of a policy, built aside so that the swap cannot fail. */
+struct nat_window_plan {
+	struct group *groups;
+	size_t n_groups;
+	uint32_t default_ms, flows;
+};
 
+void
+nat_window_plan_free(struct nat_window_plan *pl)
+{
+	if (pl == NULL)
+		return;
+	free_groups(pl->groups, pl->n_groups);
+	free(pl);
+}
+
+int
+nat_window_prepare(const struct pol_snap *snap, struct nat_window_plan **out)
+{
+	struct nat_window_plan *pl = calloc(1, sizeof(*pl));
+	size_t i, k, n;
+
+	*out = NULL;
+	if (pl == NULL)
+		return -ENOMEM;
 	if (snap->n_resolver_groups > 0) {
-		groups = calloc(snap->n_resolver_groups, sizeof(*groups));
-		if (groups == NULL)
-			return -ENOMEM;
+		pl->groups = calloc(snap->n_resolver_groups, sizeof(*pl->groups));
+		if (pl->groups == NULL)
+			goto fail;
+		pl->n_groups = snap->n_resolver_groups;
 	}
 	for (i = 0; i < snap->n_resolver_groups; i++) {
 		const struct pol_resolver_group *pg = &snap->resolver_groups[i];
-		struct group *g = &groups[i];
+		struct group *g = &pl->groups[i];
 
 		util_strlcpy(g->name, pg->name, sizeof(g->name));
 		g->key = KEY_GROUP | (fnv64(g->name, strlen(g->name)) & KEY_MASK);
 		g->pinned = pg->has_cache_window;
 		g->pin_ms = pg->cache_window_ms;
-		for (j = 0; j < w->n_groups; j++)
-			if (strcmp(w->groups[j].name, g->name) == 0)
-				g->ev = w->groups[j].ev;
 		for (n = 0, k = 0; k < snap->n_resolver_nodes; k++)
 			n += snap->resolver_nodes[k].group_id == pg->id;
-		if (n > 0 && (g->nodes = calloc(n, sizeof(*g->nodes))) == NULL) {
-			free_groups(groups, snap->n_resolver_groups);
-			return -ENOMEM;
-		}
+		if (n > 0 && (g->nodes = calloc(n, sizeof(*g->nodes))) == NULL)
+			goto fail;
 		for (k = 0; k < snap->n_resolver_nodes; k++)
 			if (snap->resolver_nodes[k].group_id == pg->id)
 				g->nodes[g->n_nodes++] = snap->resolver_nodes[k].prefix;
 	}
-	free_groups(w->groups, w->n_groups);
-	w->groups = groups;
-	w->n_groups = snap->n_resolver_groups;
-	w->default_ms = snap->admission.cache_window_ms;
-	w->flows = snap->admission.window_flows ? snap->admission.window_flows : 1;
+	pl->default_ms = snap->admission.cache_window_ms;
+	pl->flows = snap->admission.window_flows ? snap->admission.window_flows : 1;
+	*out = pl;
 	return 0;
+fail:
+	nat_window_plan_free(pl);
+	return -ENOMEM;
+}
+
+void
+nat_window_commit(struct nat_window *w, struct nat_window_plan *pl)
+{
+	size_t i, j;
+
+	/* a group keeps its evidence while its name stays */
+	for (i = 0; i < pl->n_groups; i++)
+		for (j = 0; j < w->n_groups; j++)
+			if (strcmp(w->groups[j].name, pl->groups[i].name) == 0)
+				pl->groups[i].ev = w->groups[j].ev;
+	free_groups(w->groups, w->n_groups);
+	w->groups = pl->groups;
+	w->n_groups = pl->n_groups;
+	w->default_ms = pl->default_ms;
+	w->flows = pl->flows;
+	free(pl);
+}
+
+int
+nat_window_apply(struct nat_window *w, const struct pol_snap *snap)
+{
+	struct nat_window_plan *pl;
+	int rc = nat_window_prepare(snap, &pl);
+
+	if (rc == 0)
+		nat_window_commit(w, pl);
+	return rc;
 }
 
 uint32_t

@@ -91,7 +91,14 @@ struct nat_window *nat_window_new(size_t max_auto, size_t max_slots);
 void nat_window_free(struct nat_window *w);
 
 /* Take admission.cache_window_ms / window_flows and the resolver groups (nodes, overrides)
- * from snap (copied). A group keeps its evidence while its name stays. 0 or -ENOMEM. */
+ * from snap (copied). A group keeps its evidence while its name stays. nat_window_prepare
+ * builds them aside (reads only snap: any thread), 0 or -ENOMEM; nat_window_commit swaps
+ * them in (cannot fail; consumes pl); nat_window_plan_free drops a plan (NULL: no-op).
+ * nat_window_apply does both. */
+struct nat_window_plan;
+int nat_window_prepare(const struct pol_snap *snap, struct nat_window_plan **pl);
+void nat_window_commit(struct nat_window *w, struct nat_window_plan *pl);
+void nat_window_plan_free(struct nat_window_plan *pl);
 int nat_window_apply(struct nat_window *w, const struct pol_snap *snap);
 
 /* The entity of a resolver address: a non-zero key, stable across applies for a group of the

@@ -397,6 +397,8 @@ pol_err_kind_name(enum pol_err_kind kind)
 		return "conflict";
 	case POL_ERR_DANGLING:
 		return "dangling";
+	case POL_ERR_APPLY:
+		return "apply";
 	}
 	return "?";
 }

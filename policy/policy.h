@@ -5,16 +5,23 @@
 
 #include "policy_types.h"
 
+/* An ETag as text: a quoted 32-digit hex string and its NUL ("\"0123...\""). */
+#define POL_ETAG_LEN 40
+
 /*
  * A snapshot holds the whole policy as flat arrays, one per table, sorted by id.
  * It is built by the store (pol_store_snapshot) or by the bundle reader (pol_bundle_parse),
- * then treated as immutable: subsystems build their own indexes from it in x_apply().
+ * then treated as immutable: subsystems build their own plans from it in x_prepare().
  * Reference counted so that worker threads may keep an old snapshot while the main thread
  * swaps in a new one.
  */
 struct pol_snap {
 	int refcnt;	     /* atomic */
 	uint64_t generation; /* increases with every snapshot taken from a store */
+	/* The policy's ETag: a keyed 128-bit hash of every policy row as the store holds it
+	 * (pol_store_snapshot); "" for a snapshot that did not come from a store. Equal
+	 * stores give equal ETags; the API's bundle and the audit log show it. */
+	char etag[POL_ETAG_LEN];
 
 	struct pol_zone *zones;
 	size_t n_zones;
@@ -125,11 +132,15 @@ int pol_rep_kind_parse(const char *s, enum pol_rep_kind *out);
  *            or foreign key to nothing) or, for a name, no enclosing forward zone. Whoever
  *            introduced it decides: a write of that row is bad input, a delete or change of
  *            the row it depended on (a zone still holding hosts) is a conflict.
+ *   APPLY    the policy is valid but could not be put in force: a subsystem could not take it
+ *            (a listening address in use, out of memory) or the kernel refused the nftables
+ *            batch. Nothing changed (see pol_commit_fn in store.h).
  */
 enum pol_err_kind {
 	POL_ERR_INVALID = 0,
 	POL_ERR_CONFLICT,
 	POL_ERR_DANGLING,
+	POL_ERR_APPLY,
 };
 
 /*
@@ -148,7 +159,7 @@ void pol_err_set(struct pol_err *e, const char *field, const char *fmt, ...)
 /* Fill e (NULL is a no-op) with the given kind. */
 void pol_err_setk(struct pol_err *e, enum pol_err_kind kind, const char *field, const char *fmt,
 		  ...) __attribute__((format(printf, 4, 5)));
-/* "invalid", "conflict", "dangling" (for logs and tests); "?" for other values. */
+/* "invalid", "conflict", "dangling", "apply" (for logs and tests); "?" for other values. */
 const char *pol_err_kind_name(enum pol_err_kind kind);
 
 /*

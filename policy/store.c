@@ -12,6 +12,7 @@
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);
 static int store_migrate(struct pol_store *st, struct pol_err *e);
+static int snapshot(struct pol_store *st, struct pol_snap **out, bool with_etag);
 
 /*
  * Schema migrations: entry i brings a database from version i to version i + 1, in one
@@ -196,6 +197,10 @@ static const char *const migrations[] = {
 	"  CONSTRAINT window_flows CHECK (window_flows BETWEEN 1 AND 1000);"
 	"ALTER TABLE resolver_groups ADD COLUMN cache_window_ms INTEGER"
 	"  CONSTRAINT cache_window_ms CHECK (cache_window_ms BETWEEN 0 AND 60000);",
+
+	/* v2 -> v3: every policy change records the ETags of the policy before and after */
+	"ALTER TABLE audit ADD COLUMN etag_before TEXT;"
+	"ALTER TABLE audit ADD COLUMN etag_after TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,
@@ -458,8 +463,8 @@ pol_store_rollback(struct pol_store *st)
 	return store_exec(st, "ROLLBACK", NULL);
 }
 
-int
-pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
+static int
+snapshot(struct pol_store *st, struct pol_snap **out, bool with_etag)
 {
 	struct pol_snap *snap = pol_snap_new();
 	bool own_tx = !st->in_tx;
@@ -471,7 +476,7 @@ pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
 	/* one read transaction: the snapshot is consistent even with another writer */
 	if (own_tx && (rc = store_exec(st, "BEGIN", NULL)) != 0)
 		goto fail;
-	rc = pol_store_read_all(st, snap);
+	rc = pol_store_read_all(st, snap, with_etag);
 	if (own_tx)
 		sqlite3_exec(st->db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (rc != 0)
@@ -481,6 +486,34 @@ pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
 fail:
 	pol_snap_unref(snap);
 	return rc;
+}
+
+int
+pol_store_snapshot(struct pol_store *st, struct pol_snap **out)
+{
+	return snapshot(st, out, true);
+}
+
+int
+pol_store_snapshot_rows(struct pol_store *st, struct pol_snap **out)
+{
+	return snapshot(st, out, false);
+}
+
+int
+pol_store_data_version(struct pol_store *st, int64_t *out)
+{
+	static const char sql[] = "PRAGMA data_version";
+	sqlite3_stmt *s = pol_store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 int

@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 2
+#define POL_SCHEMA_VERSION 3
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */
@@ -43,8 +43,14 @@ int pol_store_begin(struct pol_store *st);
 int pol_store_commit(struct pol_store *st);
 int pol_store_rollback(struct pol_store *st);
 
-/* Read the whole policy into a new snapshot (refcnt 1). 0 or -errno. */
+/* Read the whole policy into a new snapshot (refcnt 1) with its ETag (snap->etag). Inside a
+ * transaction, what the transaction sees. 0 or -errno. */
 int pol_store_snapshot(struct pol_store *st, struct pol_snap **out);
+/* The same without the ETag (snap->etag is ""): for readers that only look rows up. */
+int pol_store_snapshot_rows(struct pol_store *st, struct pol_snap **out);
+/* SQLite's data_version: it changes when another connection (another process) commits a
+ * write to the database, never for this connection's own writes. 0 or -EIO. */
+int pol_store_data_version(struct pol_store *st, int64_t *out);
 /*
  * Replace the whole policy by snap, in one transaction: validated first
  * (pol_snap_validate), then every policy table is cleared and refilled; ids are
@@ -99,16 +105,48 @@ int pol_reputation_save(struct pol_store *st, const struct pol_reputation *r);
 int pol_reputation_list(struct pol_store *st, struct pol_reputation **out, size_t *n);
 int pol_reputation_delete(struct pol_store *st, enum pol_rep_kind kind, const char *key);
 
-/* Audit log: append one line (ts = now). */
-int pol_audit_append(struct pol_store *st, const char *actor, const char *action,
-		     const char *resource, const char *detail);
+/*
+ * One change to the store, as a writer describes it and the audit log records it. Every
+ * member may be NULL (written as "", detail as NULL).
+ */
+struct pol_change {
+	const char *actor;    /* who: an API token's name, a DNS UPDATE key, "signal", "rgwd" */
+	const char *action;   /* what: "POST", "UPDATE", "reload", "start", "import", ... */
+	const char *resource; /* on what: "/api/v1/hosts", a zone, "policy", a file */
+	const char *detail;   /* a summary of the change (a request body, the names updated) */
+};
+
+/*
+ * The committer: put the policy held by the store's open write transaction (pol_store_begin
+ * and the writer's row writes) in force. It reads the transaction's snapshot, validates it
+ * whole (pol_snap_validate), has every subsystem prepare for it, moves the kernel, appends
+ * c's audit line (with the ETags of the policy in force before and after) and commits; on
+ * any failure it changes nothing: the transaction is rolled back and the previous policy
+ * stays in force everywhere. The transaction is closed when it returns.
+ * Returns 0, or -errno with e filled: e->kind INVALID, CONFLICT or DANGLING for a policy the
+ * validator refused (-EINVAL), APPLY for a valid policy the data plane could not take,
+ * INVALID with -EBUSY / -EIO / -ENOMEM for the store and memory. *snap (when snap is not
+ * NULL) gets a reference to the snapshot it read (the new policy in force on success; on
+ * failure the refused one, so that the writer can name the rows in e; NULL if the store
+ * could not be read). rgwd's is policy_commit (commit.c); the API, DNS UPDATE, SIGHUP and
+ * start-up all go through it. Main loop thread.
+ */
+typedef int (*pol_commit_fn)(void *arg, const struct pol_change *c, struct pol_snap **snap,
+			     struct pol_err *e);
+
+/* Audit log: append one line (ts = now) for change c; etag_before and etag_after (NULL
+ * when none) are the ETags of the policy in force before and after it. */
+int pol_audit_append(struct pol_store *st, const struct pol_change *c, const char *etag_before,
+		     const char *etag_after);
 struct pol_audit {
 	int64_t id;
 	uint64_t ts_ms;
 	char actor[64];
 	char action[16];
 	char resource[256];
-	char *detail; /* heap, freed by pol_audit_free */
+	char *detail;			/* heap, freed by pol_audit_free */
+	char etag_before[POL_ETAG_LEN]; /* "" when none */
+	char etag_after[POL_ETAG_LEN];
 };
 /* Newest first, at most limit rows with id < before_id (0 = from the newest). */
 int pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,

@@ -30,9 +30,11 @@ static const char sql_rep_list[] =
 static const char sql_rep_del[] = "DELETE FROM reputation WHERE kind = ? AND key = ?";
 static const char sql_rep_del_kind[] = "DELETE FROM reputation WHERE kind = ?";
 static const char sql_audit_add[] =
-	"INSERT INTO audit (ts_ms, actor, action, resource, detail) VALUES (?, ?, ?, ?, ?)";
+	"INSERT INTO audit (ts_ms, actor, action, resource, detail, etag_before, etag_after) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char sql_audit_prune[] = "DELETE FROM audit WHERE ts_ms < ?";
-static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail FROM audit "
+static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail, "
+				     "etag_before, etag_after FROM audit "
 				     "WHERE id < ? ORDER BY id DESC LIMIT ?";
 static const char sql_tok_add[] =
 	"INSERT INTO api_tokens (name, role, salt, hash, created_ms) VALUES (?, ?, ?, ?, ?)";
@@ -161,22 +163,33 @@ pol_reputation_delete(struct pol_store *st, enum pol_rep_kind kind, const char *
 	return rc;
 }
 
+static void
+bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t != NULL && t[0] != '\0')
+		pol_store_bind_text(s, i, t);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 int
-pol_audit_append(struct pol_store *st, const char *actor, const char *action, const char *resource,
-		 const char *detail)
+pol_audit_append(struct pol_store *st, const struct pol_change *c, const char *etag_before,
+		 const char *etag_after)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql_audit_add);
 
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, (int64_t)util_wall_ms());
-	pol_store_bind_text(s, 2, actor != NULL ? actor : "");
-	pol_store_bind_text(s, 3, action != NULL ? action : "");
-	pol_store_bind_text(s, 4, resource != NULL ? resource : "");
-	if (detail != NULL)
-		pol_store_bind_text(s, 5, detail);
+	pol_store_bind_text(s, 2, c->actor != NULL ? c->actor : "");
+	pol_store_bind_text(s, 3, c->action != NULL ? c->action : "");
+	pol_store_bind_text(s, 4, c->resource != NULL ? c->resource : "");
+	if (c->detail != NULL)
+		pol_store_bind_text(s, 5, c->detail);
 	else
 		sqlite3_bind_null(s, 5);
+	bind_text_or_null(s, 6, etag_before);
+	bind_text_or_null(s, 7, etag_after);
 	return pol_store_step_done(st, s, "audit", NULL);
 }
 
@@ -228,6 +241,8 @@ pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol
 		pol_store_col_text(s, 2, a->actor, sizeof(a->actor));
 		pol_store_col_text(s, 3, a->action, sizeof(a->action));
 		pol_store_col_text(s, 4, a->resource, sizeof(a->resource));
+		pol_store_col_text(s, 6, a->etag_before, sizeof(a->etag_before));
+		pol_store_col_text(s, 7, a->etag_after, sizeof(a->etag_after));
 		if (d != NULL) {
 			a->detail = strdup(d);
 			if (a->detail == NULL) {

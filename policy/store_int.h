@@ -68,8 +68,8 @@ int pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct
 /* Every row of a table by id into a new array (NULL when empty). 0 or -errno. */
 int pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n);
 
-/* Snapshot and replace, implemented in store_snap.c. */
-int pol_store_read_all(struct pol_store *st, struct pol_snap *snap);
+/* Snapshot and replace, implemented in store_snap.c; read_all computes snap->etag when asked. */
+int pol_store_read_all(struct pol_store *st, struct pol_snap *snap, bool with_etag);
 int pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct pol_err *e);
 
 #endif

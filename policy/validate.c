@@ -677,6 +677,32 @@ check_addresses(struct vctx *v)
 		rc = -EINVAL;
 		break;
 	}
+	/* A host lives in the private realm: its address is never one of the gateway's own
+	 * public addresses (those are the gateway's, or the pool's to hand out). */
+	for (size_t i = 0; rc == 0 && i < s->n_hosts * 2; i++) {
+		const struct pol_host *h = &s->hosts[i / 2];
+		const struct addr *a = i % 2 ? &h->ipv6 : &h->ipv4;
+		size_t lo = 0, hi = n;
+
+		if (a->family == 0)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (addr_cmp(&k[mid].a, a) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n || !addr_eq(&k[lo].a, a))
+			continue;
+		snprintf(f, sizeof(f), "hosts[%zu].%s", i / 2, i % 2 ? "ipv6" : "ipv4");
+		pol_err_setk(v->e, POL_ERR_CONFLICT, f,
+			     "%s is a %s of the gateway: a host's address is in the private realm",
+			     addr_ntop(a, t, sizeof(t)),
+			     k[lo].tag == 1 ? "circular-pool address" : "service address");
+		rc = -EINVAL;
+	}
 out:
 	free(k);
 	return rc;

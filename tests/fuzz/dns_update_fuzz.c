@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commit.h"
 #include "common/conf.h"
 #include "common/ev.h"
 #include "common/log.h"
@@ -32,26 +33,31 @@ static const char bundle[] =
 	"[{\"fqdn\": \"test.gwa.demo\"}]}]}";
 
 static struct dns *d;
+static struct policy_parts parts; /* the committer: store and dns */
 
 static void
 init(void)
 {
 	static struct conf c;
 	struct pol_err err;
-	struct pol_snap *s = NULL, *cur = NULL;
+	struct pol_snap *s = NULL;
 	struct pol_store *st;
 
 	log_init("fuzz", false, LOG_LVL_ERR);
 	conf_defaults(&c);
 	st = pol_store_open(":memory:", &err);
 	if (!st || pol_bundle_parse(bundle, strlen(bundle), &s, &err) != 0 ||
-	    pol_store_replace(st, s, &err) != 0 || pol_store_snapshot(st, &cur) != 0)
+	    pol_store_replace(st, s, &err) != 0)
 		abort();
 	pol_snap_unref(s);
 	d = dns_new(ev_loop_new(), &c, st);
-	if (!d || dns_apply(d, cur) != 0)
+	if (!d)
 		abort();
-	pol_snap_unref(cur);
+	parts.store = st;
+	parts.dns = d;
+	dns_set_committer(d, policy_commit, &parts);
+	if (policy_reload(&parts, &(struct pol_change){ .actor = "fuzz" }, &err) != 0)
+		abort();
 }
 
 int

@@ -14,6 +14,7 @@
 
 #include "common/conf.h"
 #include "common/ev.h"
+#include "commit.h"
 #include "common/util.h"
 #include "dns/server.h"
 #include "policy/bundle.h"
@@ -40,13 +41,14 @@ static char dbpath[128];
 static struct pol_store *st;
 static struct ev_loop *loop;
 static struct dns *d;
+static struct policy_parts parts; /* the committer: store and dns */
 static uint8_t out[65535];
 
 static void
 start(const char *tsig)
 {
 	struct pol_err err;
-	struct pol_snap *s = NULL, *cur = NULL;
+	struct pol_snap *s = NULL;
 	struct conf c;
 
 	snprintf(dir, sizeof(dir), "/tmp/rgwdnsupd.XXXXXX");
@@ -57,15 +59,17 @@ start(const char *tsig)
 	assert_int_equal(pol_bundle_parse(bundle, strlen(bundle), &s, &err), 0);
 	assert_int_equal(pol_store_replace(st, s, &err), 0);
 	pol_snap_unref(s);
-	assert_int_equal(pol_store_snapshot(st, &cur), 0);
 	conf_defaults(&c);
 	util_strlcpy(c.dns_tsig_key, tsig ? tsig : "", sizeof(c.dns_tsig_key));
 	loop = ev_loop_new();
 	assert_non_null(loop);
 	d = dns_new(loop, &c, st);
 	assert_non_null(d);
-	assert_int_equal(dns_apply(d, cur), 0);
-	pol_snap_unref(cur);
+	memset(&parts, 0, sizeof(parts));
+	parts.store = st;
+	parts.dns = d;
+	dns_set_committer(d, policy_commit, &parts);
+	assert_int_equal(policy_reload(&parts, &(struct pol_change){ .actor = "unit" }, &err), 0);
 }
 
 static int
@@ -91,6 +95,7 @@ teardown(void **state)
 
 	(void)state;
 	dns_free(d);
+	pol_snap_unref(parts.snap);
 	ev_loop_free(loop);
 	pol_store_close(st);
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
@@ -305,6 +310,44 @@ test_refusals(void **state)
 	assert_int_equal(send_pkt(p, NULL, NULL), LDNS_RCODE_FORMERR);
 }
 
+/* The whole policy is validated and the change audited, like an API write. */
+static void
+test_validated_and_audited(void **state)
+{
+	struct pol_audit *rows = NULL;
+	size_t n = 0, lines;
+	char before[POL_ETAG_LEN];
+
+	(void)state;
+	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	pol_audit_free(rows, n);
+	lines = n;
+	strcpy(before, parts.snap->etag);
+	/* an address that is one of the gateway's own (a pool address, the service address) */
+	const char *const pool[] = { "evil.gwa.demo. 300 IN A 100.64.1.131", NULL };
+	assert_int_equal(update("gwa.demo.", NULL, pool), LDNS_RCODE_REFUSED);
+	const char *const svc[] = { "evil.gwa.demo. 300 IN A 100.64.1.130", NULL };
+	assert_int_equal(update("gwa.demo.", NULL, svc), LDNS_RCODE_REFUSED);
+	assert_false(stored("evil.gwa.demo", NULL, NULL));
+	assert_true(answers("evil.gwa.demo.", NULL));
+	assert_string_equal(parts.snap->etag, before);
+	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	pol_audit_free(rows, n);
+	assert_int_equal(n, lines);
+	/* a valid one: one audit line, by "ddns" (unsigned), with the ETags */
+	const char *const ok[] = { "fine.gwa.demo. 300 IN A 192.168.0.150", NULL };
+	assert_int_equal(update("gwa.demo.", NULL, ok), LDNS_RCODE_NOERROR);
+	assert_true(answers("fine.gwa.demo.", "192.168.0.150"));
+	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(n, lines + 1);
+	assert_string_equal(rows[0].actor, "ddns");
+	assert_string_equal(rows[0].action, "UPDATE");
+	assert_non_null(strstr(rows[0].detail, "register fine.gwa.demo 192.168.0.150"));
+	assert_string_equal(rows[0].etag_before, before);
+	assert_string_equal(rows[0].etag_after, parts.snap->etag);
+	pol_audit_free(rows, n);
+}
+
 static void
 test_prerequisites(void **state)
 {
@@ -399,6 +442,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_register_replace_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_validated_and_audited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prerequisites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsig, setup_tsig, teardown),

@@ -197,8 +197,10 @@ test_migrate_v1(void **state)
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
-	/* back to version 1 as it shipped: no window columns */
+	/* back to version 1 as it shipped: no window columns, no audit ETags */
 	assert_int_equal(raw_exec(path,
+				  "ALTER TABLE audit DROP COLUMN etag_before;"
+				  "ALTER TABLE audit DROP COLUMN etag_after;"
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE admission DROP COLUMN window_flows;"
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
@@ -212,7 +214,10 @@ test_migrate_v1(void **state)
 			 0);
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
-	assert_int_equal(pol_store_schema_version(st), 2);
+	assert_int_equal(pol_store_schema_version(st), POL_SCHEMA_VERSION);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('audit')"
+					 " WHERE name IN ('etag_before', 'etag_after')"),
+			 2);
 	assert_int_equal(pol_store_snapshot(st, &s), 0);
 	assert_int_equal(s->admission.alias_ttl_ms, 7000);
 	assert_int_equal(s->admission.cache_window_ms, POL_CACHE_WINDOW_DEFAULT_MS);

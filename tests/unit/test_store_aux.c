@@ -80,6 +80,15 @@ test_tokens(void **state)
 	assert_int_equal(pol_token_count(f->st), 1);
 }
 
+static int
+audit(struct pol_store *st, const char *actor, const char *action, const char *resource,
+      const char *detail)
+{
+	struct pol_change c = { actor, action, resource, detail };
+
+	return pol_audit_append(st, &c, NULL, NULL);
+}
+
 static void
 test_audit(void **state)
 {
@@ -91,8 +100,25 @@ test_audit(void **state)
 		char res[32];
 
 		snprintf(res, sizeof(res), "hosts/%d", i);
-		assert_int_equal(pol_audit_append(f->st, "admin", "update", res,
-						  i == 2 ? NULL : "{\"x\": 1}"),
+		assert_int_equal(audit(f->st, "admin", "update", res, i == 2 ? NULL : "{\"x\": 1}"),
+				 0);
+	}
+	/* the ETags of the policy before and after a change, when there are some */
+	assert_int_equal(pol_audit_append(f->st, &(struct pol_change){ .actor = "unit" },
+					  "\"before\"", "\"after\""),
+			 0);
+	assert_int_equal(pol_audit_list(f->st, 0, 2, &rows, &n), 0);
+	assert_string_equal(rows[0].etag_before, "\"before\"");
+	assert_string_equal(rows[0].etag_after, "\"after\"");
+	assert_string_equal(rows[1].etag_before, "");
+	assert_string_equal(rows[1].etag_after, "");
+	assert_int_equal(pol_audit_prune(f->st, util_wall_ms() + 1, NULL), 0);
+	pol_audit_free(rows, n);
+	for (int i = 0; i < 5; i++) {
+		char res[32];
+
+		snprintf(res, sizeof(res), "hosts/%d", i);
+		assert_int_equal(audit(f->st, "admin", "update", res, i == 2 ? NULL : "{\"x\": 1}"),
 				 0);
 	}
 	assert_int_equal(pol_audit_list(f->st, 0, 3, &rows, &n), 0);
@@ -130,8 +156,8 @@ test_audit_prune(void **state)
 	uint64_t removed = 99, cut;
 	size_t n;
 
-	assert_int_equal(pol_audit_append(f->st, "admin", "create", "hosts/old", NULL), 0);
-	assert_int_equal(pol_audit_append(f->st, "admin", "update", "hosts/old", NULL), 0);
+	assert_int_equal(audit(f->st, "admin", "create", "hosts/old", NULL), 0);
+	assert_int_equal(audit(f->st, "admin", "update", "hosts/old", NULL), 0);
 	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);
 	cut = rows[0].ts_ms + 1; /* after both */
 	pol_audit_free(rows, n);
@@ -141,7 +167,7 @@ test_audit_prune(void **state)
 	/* a line written after the cut survives: wait until the wall clock has passed it */
 	while (util_wall_ms() <= cut)
 		;
-	assert_int_equal(pol_audit_append(f->st, "admin", "delete", "hosts/new", NULL), 0);
+	assert_int_equal(audit(f->st, "admin", "delete", "hosts/new", NULL), 0);
 	assert_int_equal(pol_audit_prune(f->st, cut, &removed), 0);
 	assert_int_equal(removed, 2);
 	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/* admin.c -- rgwd's command line and its one-shot commands: --import, --export, --new-token */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "policy/bundle.h"
+
+#define RGWD_DEFAULT_CONFIG "/etc/rgw/rgw.conf"
+
+static void usage(FILE *f);
+static void config_error(const char *file, unsigned line, const char *msg, void *arg);
+static char *read_file(const char *path, size_t *len);
+static int import_bundle(struct pol_store *st, const char *path, const char *actor);
+static int export_bundle(struct pol_store *st, const char *path);
+static int new_token(struct pol_store *st, const char *name, const char *role);
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: rgwd [OPTIONS]\n"
+		"\n"
+		"rgwd is the Realm Gateway daemon: the authoritative DNS server of a customer's\n"
+		"zone that hands out public addresses from a circular pool on demand (DNAT through\n"
+		"nftables), routes web flows by TLS SNI / HTTP Host to private servers without\n"
+		"decrypting them, and keeps host, pool and firewall policy in SQLite behind a REST\n"
+		"API. It runs in the foreground and logs to stderr (or syslog); run it under systemd\n"
+		"or another supervisor.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE     configuration file (default " RGWD_DEFAULT_CONFIG ";\n"
+		"                        built-in defaults are used when the default file is absent)\n"
+		"  -C, --check-config    parse and validate the configuration, report every error\n"
+		"                        as FILE:LINE: message, and exit (0 valid, 3 invalid)\n"
+		"      --import FILE     validate the policy bundle FILE (JSON; '-' for stdin) and\n"
+		"                        replace the whole policy with it in one transaction, then exit;\n"
+		"                        on any error the database is left as it was; a running rgwd\n"
+		"                        on the same database puts it in force within a second\n"
+		"      --export [FILE]   write the policy as a bundle to FILE (default stdout) and exit\n"
+		"      --new-token NAME  create an API token called NAME, print its secret once, exit\n"
+		"      --role ro|rw      role of the token made by --new-token (default rw)\n"
+		"  -d, --debug           log at debug level (overrides [log] level)\n"
+		"      --help-config     print an example configuration with every key and exit\n"
+		"      --help-config-man print the rgw.conf(5) manual page (roff) and exit\n"
+		"  -V, --version         print the version and exit\n"
+		"  -h, --help            print this help and exit\n"
+		"\n"
+		"Signals:\n"
+		"  SIGTERM, SIGINT       clean shutdown: listeners closed, nftables table removed,\n"
+		"                        reputation state saved\n"
+		"  SIGHUP                re-read the policy from the database and put it in force\n"
+		"                        (a change another process commits is noticed within 1 s)\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  start-up or run-time failure (database, sockets, netlink)\n"
+		"  2  bad command line\n"
+		"  3  invalid configuration\n"
+		"  4  invalid policy bundle (--import), or the store refused it\n"
+		"\n"
+		"Files:\n"
+		"  " RGWD_DEFAULT_CONFIG "     configuration (rgw.conf(5))\n"
+		"  /var/lib/rgw/rgw.db    policy store (SQLite, [daemon] database)\n"
+		"\n"
+		"See rgwd(8), rgw.conf(5), and README.md for the policy bundle format and the API.\n");
+}
+
+int
+admin_parse(int argc, char **argv, struct admin_options *o)
+{
+	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_HELP_CFG, OPT_HELP_MAN };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "import", required_argument, NULL, OPT_IMPORT },
+		{ "export", optional_argument, NULL, OPT_EXPORT },
+		{ "new-token", required_argument, NULL, OPT_NEW_TOKEN },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help-config", no_argument, NULL, OPT_HELP_CFG },
+		{ "help-config-man", no_argument, NULL, OPT_HELP_MAN },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	memset(o, 0, sizeof(*o));
+	o->conf_path = RGWD_DEFAULT_CONFIG;
+	o->role = "rw";
+
+	while ((opt = getopt_long(argc, argv, "c:CdVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			o->conf_path = optarg;
+			o->explicit_conf = true;
+			break;
+		case 'C':
+			o->check_only = true;
+			break;
+		case OPT_IMPORT:
+			o->import_path = optarg;
+			break;
+		case OPT_EXPORT:
+			o->export = true;
+			o->export_path = optarg;
+			/* accept "--export FILE" as well as "--export=FILE" */
+			if (o->export_path == NULL && optind < argc && argv[optind][0] != '-')
+				o->export_path = argv[optind++];
+			break;
+		case OPT_NEW_TOKEN:
+			o->token_name = optarg;
+			break;
+		case OPT_ROLE:
+			o->role = optarg;
+			break;
+		case 'd':
+			o->debug = true;
+			break;
+		case OPT_HELP_CFG:
+			conf_write_example(stdout);
+			return RGWD_EXIT_OK;
+		case OPT_HELP_MAN:
+			conf_write_man(stdout);
+			return RGWD_EXIT_OK;
+		case 'V':
+			printf("rgwd %s\n", RGW_VERSION);
+			return RGWD_EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return RGWD_EXIT_OK;
+		default:
+			usage(stderr);
+			return RGWD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rgwd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return RGWD_EXIT_USAGE;
+	}
+	if ((o->import_path != NULL) + o->export + (o->token_name != NULL) + o->check_only > 1) {
+		fprintf(stderr, "rgwd: --check-config, --import, --export and --new-token are "
+				"mutually exclusive\n");
+		return RGWD_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void
+config_error(const char *file, unsigned line, const char *msg, void *arg)
+{
+	unsigned *count = arg;
+
+	(*count)++;
+	if (line)
+		fprintf(stderr, "%s:%u: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+int
+admin_load_config(struct conf *conf, const struct admin_options *o)
+{
+	unsigned errors = 0;
+	int rc;
+
+	conf_defaults(conf);
+	rc = conf_load(conf, o->conf_path, config_error, &errors);
+	if (rc == -ENOENT && !o->explicit_conf) {
+		if (!o->check_only)
+			log_info("rgwd: %s not found, using built-in defaults", o->conf_path);
+		errors = 0;
+	} else if (rc < 0 && errors == 0) {
+		fprintf(stderr, "%s: %s\n", o->conf_path, strerror(-rc));
+		return -1;
+	}
+	if (conf_validate(conf, config_error, &errors) < 0 && errors == 0)
+		errors++;
+	if (errors) {
+		fprintf(stderr, "%s: %u error%s\n", o->conf_path, errors, errors == 1 ? "" : "s");
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *data = NULL, *tmp;
+	size_t cap = 0, n = 0, r;
+
+	if (f == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 131072;
+			tmp = realloc(data, cap + 1);
+			if (tmp == NULL) {
+				free(data);
+				data = NULL;
+				errno = ENOMEM;
+				goto out;
+			}
+			data = tmp;
+		}
+		r = fread(data + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		FREE_AND_NULL(data);
+		errno = EIO;
+		goto out;
+	}
+	data[n] = '\0';
+	*len = n;
+out:
+	if (f != stdin)
+		fclose(f);
+	return data;
+}
+
+/*
+ * One transaction: the policy before (for its ETag), the replace (validated whole, a
+ * savepoint inside), the policy after, the audit line, COMMIT. Any failure: nothing changed.
+ */
+static int
+import_bundle(struct pol_store *st, const char *path, const char *actor)
+{
+	struct pol_change c = { .actor = actor, .action = "import", .resource = path };
+	struct pol_snap *in = NULL, *before = NULL, *after = NULL;
+	struct pol_err err = { 0 };
+	size_t len = 0;
+	char *text;
+	int rc;
+
+	text = read_file(path, &len);
+	if (text == NULL) {
+		log_warn("rgwd: cannot read bundle %s", path);
+		return RGWD_EXIT_POLICY;
+	}
+	rc = pol_bundle_parse(text, len, &in, &err);
+	free(text);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s%s%s\n", path, err.field, err.field[0] ? ": " : "", err.msg);
+		return RGWD_EXIT_POLICY;
+	}
+	rc = pol_store_begin(st);
+	if (rc == 0 && (rc = pol_store_snapshot(st, &before)) == 0 &&
+	    (rc = pol_store_replace(st, in, &err)) == 0 &&
+	    (rc = pol_store_snapshot(st, &after)) == 0 &&
+	    (rc = pol_audit_append(st, &c, before->etag, after->etag)) == 0)
+		rc = pol_store_commit(st);
+	if (rc < 0) {
+		(void)pol_store_rollback(st);
+		fprintf(stderr, "%s: %s%s%s\n", path, err.field, err.field[0] ? ": " : "",
+			err.msg[0] ? err.msg : strerror(-rc));
+	} else {
+		log_info("rgwd: imported %s: policy %s (%zu hosts, %zu services, %zu pool "
+			 "addresses, %zu firewall rules)",
+			 path, after->etag, after->n_hosts, after->n_services, after->n_pool_addrs,
+			 after->n_fw_rules);
+	}
+	pol_snap_unref(in);
+	pol_snap_unref(before);
+	pol_snap_unref(after);
+	return rc == 0 ? RGWD_EXIT_OK : RGWD_EXIT_POLICY;
+}
+
+static int
+export_bundle(struct pol_store *st, const char *path)
+{
+	struct pol_snap *snap = NULL;
+	FILE *f = stdout;
+	char *text;
+	int rc;
+
+	rc = pol_store_snapshot_rows(st, &snap);
+	if (rc < 0) {
+		log_warnx("rgwd: cannot read the policy: %s", strerror(-rc));
+		return RGWD_EXIT_FAILURE;
+	}
+	text = pol_bundle_export_text(snap);
+	pol_snap_unref(snap);
+	if (text == NULL) {
+		log_warnx("rgwd: cannot export the policy: out of memory");
+		return RGWD_EXIT_FAILURE;
+	}
+	if (path != NULL && strcmp(path, "-") != 0) {
+		f = fopen(path, "w");
+		if (f == NULL) {
+			log_warn("rgwd: cannot write %s", path);
+			free(text);
+			return RGWD_EXIT_FAILURE;
+		}
+	}
+	rc = fputs(text, f) < 0 ? -1 : 0;
+	if (f != stdout)
+		rc |= fclose(f);
+	else
+		rc |= fflush(f);
+	free(text);
+	return rc == 0 ? RGWD_EXIT_OK : RGWD_EXIT_FAILURE;
+}
+
+static int
+new_token(struct pol_store *st, const char *name, const char *role_name)
+{
+	struct pol_err err = { 0 };
+	char secret[POL_TOKEN_MAX];
+	enum pol_role role;
+
+	if (pol_role_parse(role_name, &role) < 0) {
+		fprintf(stderr, "rgwd: --role must be ro or rw\n");
+		return RGWD_EXIT_USAGE;
+	}
+	if (pol_token_create(st, name, role, secret, &err) < 0) {
+		fprintf(stderr, "rgwd: cannot create token %s: %s\n", name, err.msg);
+		return RGWD_EXIT_FAILURE;
+	}
+	pol_audit_append(st,
+			 &(struct pol_change){ .actor = "rgwd",
+					       .action = "token",
+					       .resource = name,
+					       .detail = pol_role_name(role) },
+			 NULL, NULL);
+	printf("%s\n", secret);
+	fprintf(stderr, "rgwd: token '%s' (%s) created; the secret above is shown only once\n",
+		name, pol_role_name(role));
+	return RGWD_EXIT_OK;
+}
+
+bool
+admin_requested(const struct admin_options *a)
+{
+	return a->import_path != NULL || a->export || a->token_name != NULL;
+}
+
+int
+admin_run(const struct conf *conf, const struct admin_options *a)
+{
+	struct pol_err err = { 0 };
+	struct pol_store *st = pol_store_open(conf->database, &err);
+	int rc;
+
+	if (st == NULL) {
+		log_warnx("rgwd: cannot open policy store %s: %s", conf->database, err.msg);
+		return RGWD_EXIT_FAILURE;
+	}
+	if (a->import_path != NULL)
+		rc = import_bundle(st, a->import_path, "rgwd --import");
+	else if (a->export)
+		rc = export_bundle(st, a->export_path);
+	else
+		rc = new_token(st, a->token_name, a->role);
+	pol_store_close(st);
+	return rc;
+}
+
+int
+admin_seed(struct pol_store *st, const struct conf *conf)
+{
+	if (!pol_store_is_empty(st) || conf->bundle_seed[0] == '\0')
+		return 0;
+	log_info("rgwd: empty policy store, importing %s", conf->bundle_seed);
+	return import_bundle(st, conf->bundle_seed, "rgwd-seed") == RGWD_EXIT_OK ? 0 : -1;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* commit.c -- the one policy commit: validate, prepare all, one nft batch, commit all */
+
+#include <errno.h>
+#include <string.h>
+
+#include "alg/alg.h"
+#include "commit.h"
+#include "common/log.h"
+#include "dns/dns.h"
+#include "nat/nat.h"
+#include "nat/reputation.h"
+
+/* One plan per subsystem; NULL for a subsystem that is not running. */
+struct plans {
+	struct nat_plan *nat;
+	struct nat_rep_plan *rep;
+	struct dns_db *dns;
+	struct alg_plan *alg;
+};
+
+static int prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *pl,
+		       struct pol_err *e);
+static int commit_all(struct policy_parts *p, struct plans *pl);
+static void abort_all(struct policy_parts *p, struct plans *pl);
+static void log_summary(const struct pol_snap *s, const struct pol_change *c);
+
+static int
+prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *pl,
+	    struct pol_err *e)
+{
+	int rc = 0;
+
+	if (p->nat != NULL)
+		rc = nat_prepare(p->nat, snap, &pl->nat, e);
+	if (rc == 0 && p->rep != NULL && (rc = nat_rep_prepare(snap, &pl->rep)) < 0)
+		pol_err_setk(e, POL_ERR_APPLY, "reputation", "out of memory");
+	if (rc == 0 && p->dns != NULL)
+		rc = dns_prepare(snap, &pl->dns, e);
+	if (rc == 0 && p->alg != NULL)
+		rc = alg_prepare(p->alg, snap, &pl->alg, e);
+	return rc;
+}
+
+/* In data-plane order; a binding the pool ends here is reported to the reputation engine
+ * as removed by policy (no evidence). Returns the resolver groups whose evidence restarted. */
+static int
+commit_all(struct policy_parts *p, struct plans *pl)
+{
+	int restarted = 0;
+
+	if (pl->nat != NULL)
+		nat_commit(p->nat, pl->nat);
+	if (pl->rep != NULL)
+		restarted = nat_rep_commit(p->rep, pl->rep);
+	if (pl->dns != NULL)
+		dns_commit(p->dns, pl->dns);
+	if (pl->alg != NULL)
+		alg_commit(p->alg, pl->alg);
+	memset(pl, 0, sizeof(*pl));
+	return restarted;
+}
+
+static void
+abort_all(struct policy_parts *p, struct plans *pl)
+{
+	if (pl->nat != NULL)
+		nat_abort(p->nat, pl->nat);
+	nat_rep_abort(pl->rep);
+	dns_abort(pl->dns);
+	alg_abort(pl->alg);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int
+policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, struct pol_err *e)
+{
+	struct policy_parts *p = arg;
+	struct plans pl = { 0 };
+	struct pol_snap *snap = NULL;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	rc = pol_store_snapshot(p->store, &snap);
+	if (rc < 0) {
+		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = pol_snap_validate(snap, e);
+	if (rc < 0) {
+		if (rc == -EINVAL)
+			p->refusals++;
+		goto fail;
+	}
+	rc = prepare_all(p, snap, &pl, e);
+	/* The kernel is the one party outside this process: one nftables transaction. */
+	if (rc == 0 && pl.nat != NULL)
+		rc = nat_send(p->nat, pl.nat, e);
+	if (rc == 0 && (rc = pol_audit_append(p->store, c, p->snap != NULL ? p->snap->etag : NULL,
+					      snap->etag)) < 0)
+		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-rc));
+	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
+	if (rc == 0 && (rc = pol_store_commit(p->store)) < 0)
+		pol_err_set(e, "database", "COMMIT failed: %s", strerror(-rc));
+	if (rc < 0) {
+		p->failures++;
+		goto fail;
+	}
+	/* A group whose initial reputation changed starts over from it: the store must not keep
+	 * its old evidence for the next start (the transaction is closed by now). */
+	if (commit_all(p, &pl) > 0 && nat_rep_save(p->rep, p->store) < 0)
+		log_warnx("rgwd: cannot save the reputation state");
+	pol_snap_unref(p->snap);
+	p->snap = pol_snap_ref(snap);
+	p->commits++;
+	log_summary(snap, c);
+	if (out != NULL)
+		*out = snap;
+	else
+		pol_snap_unref(snap);
+	return 0;
+fail:
+	abort_all(p, &pl);
+	(void)pol_store_rollback(p->store);
+	log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in force: "
+		  "%s%s%s",
+		  c->actor ? c->actor : "-", c->action ? c->action : "-",
+		  c->resource ? c->resource : "-", e != NULL ? e->field : "",
+		  e != NULL && e->field[0] ? ": " : "", e != NULL ? e->msg : strerror(-rc));
+	if (out != NULL)
+		*out = snap;
+	else
+		pol_snap_unref(snap);
+	return rc;
+}
+
+int
+policy_reload(struct policy_parts *p, const struct pol_change *c, struct pol_err *e)
+{
+	int rc = pol_store_begin(p->store);
+
+	if (rc < 0) {
+		pol_err_set(e, "database", "cannot start a transaction: %s", strerror(-rc));
+		return rc;
+	}
+	return policy_commit(p, c, NULL, e);
+}
+
+static void
+log_summary(const struct pol_snap *s, const struct pol_change *c)
+{
+	log_info("rgwd: policy: %s in force (%s %s %s): %zu zones, %zu hosts, %zu services, "
+		 "%zu pool addresses, %zu service addresses, %zu firewall rules, %zu ALG routes, "
+		 "%zu resolver groups",
+		 s->etag, c->actor ? c->actor : "-", c->action ? c->action : "-",
+		 c->resource ? c->resource : "-", s->n_zones, s->n_hosts, s->n_services,
+		 s->n_pool_addrs, s->n_service_addrs, s->n_fw_rules, s->n_alg_routes,
+		 s->n_resolver_groups);
+}
