@@ -153,6 +153,10 @@ TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python
 TEST_DEBS += dnsperf knot
 # t70_pbra: a dnspython client and scapy (spoofed queries)
 TEST_DEBS += python3-dnspython python3-scapy
+# Flow defence (t33-t35, t56): Suricata (from bookworm-backports: Debian 12 has no suricata in
+# main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
+# (vsftpd, lftp; tftpd-hpa, tftp-hpa; SIPp) and hping3 beside scapy for SYN floods.
+TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-tester hping3
 # The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
 # nginx stream and sniproxy.
 BENCH_DEBS = wrk haproxy sniproxy nginx libnginx-mod-stream openssl curl python3

@@ -40,6 +40,7 @@ static unsigned edit_distance(const char *a, const char *b);
 static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const fw_policies[] = { "accept", "drop", NULL };
 static const char *const nat_helpers[] = { "ftp", "sip", "tftp", NULL };
+static const char *const eve_types[] = { "unix_stream", "unix_dgram", NULL };
 
 #define F(field) offsetof(struct conf, field), sizeof(((struct conf *)0)->field)
 
@@ -128,12 +129,14 @@ const struct conf_item conf_schema[] = {
 	  "anti-spoofing.",
 	  check_ifname },
 	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
-	  "Put an nftables synproxy (SYN cookies) in front of the service addresses, where the "
-	  "ALG listens. Pool addresses are not covered: admission needs the client's own SYN.",
+	  "Put an nftables synproxy (SYN cookies) in front of the pool and service addresses: "
+	  "only a completed TCP handshake reaches admission, so spoofed SYNs cannot use a "
+	  "binding. Needs net.netfilter.nf_conntrack_tcp_loose = 0.",
 	  NULL },
 	{ "nat", "helpers", CONF_T_STRLIST, 0, 0, "", F(nat_helpers), nat_helpers,
-	  "Conntrack helpers attached to flows admitted through the pool: ftp (tcp/21), "
-	  "sip (udp/5060), tftp (udp/69).",
+	  "Conntrack helpers attached to flows admitted through a pool binding (never to other "
+	  "traffic): ftp (tcp/21), sip (udp/5060), tftp (udp/69). None by default: each one "
+	  "parses payload in the kernel.",
 	  NULL },
 	{ "nat", "forward_policy", CONF_T_ENUM, 0, 0, "accept", F(nat_forward_policy), fw_policies,
 	  "Verdict for forwarded traffic that no firewall rule matches.", NULL },
@@ -189,6 +192,37 @@ const struct conf_item conf_schema[] = {
 	  "Relay bytes with splice(2) through pipes, without copying them to userspace. 'no' "
 	  "relays through 64 KiB userspace buffers instead; rgwd also falls back to buffers by "
 	  "itself where splice is refused (seccomp filter, kernel) or no pipe can be made.",
+	  NULL },
+	{ "alg", "reputation_threshold", CONF_T_INT, 0, 100, "30", F(alg_rep_threshold_pct), NULL,
+	  "A client address whose reputation (in percent; neutral is 45) fell below this, from "
+	  "connections that sent nothing, garbage or an unrouted name before the hostname "
+	  "deadline or hit the per-source cap, is refused at accept while the ALG is under load "
+	  "(see reputation_load). 0: never.",
+	  NULL },
+	{ "alg", "reputation_load", CONF_T_INT, 0, 100, "50", F(alg_rep_load_pct), NULL,
+	  "The ALG is under load when this percentage of max_connections is open; only then are "
+	  "low-reputation clients refused at accept (0: always).",
+	  NULL },
+	/* [ids] */
+	{ "ids", "enable", CONF_T_BOOL, 0, 0, "no", F(ids_enable), NULL,
+	  "Read Suricata's EVE alerts: the flagged flow is torn down (conntrack entry deleted), "
+	  "its source blocked for block_time and reported to the reputation system.",
+	  NULL },
+	{ "ids", "eve_socket", CONF_T_STR, 1, 107, "/run/rgw/eve.sock", F(ids_eve_socket), NULL,
+	  "UNIX socket rgwd creates for Suricata's eve-log output (filetype unix_stream or "
+	  "unix_dgram, filename = this path).",
+	  NULL },
+	{ "ids", "eve_type", CONF_T_ENUM, 0, 0, "unix_stream", F(ids_eve_type), eve_types,
+	  "Socket type, as Suricata's eve-log filetype: unix_stream (Suricata connects, one JSON "
+	  "object per line) or unix_dgram (one per datagram).",
+	  NULL },
+	{ "ids", "severity", CONF_T_INT, 1, 255, "3", F(ids_severity), NULL,
+	  "Act on alerts of this severity or higher (Suricata: 1 is the highest, 3 the lowest of "
+	  "the classification file); other alerts are counted only.",
+	  NULL },
+	{ "ids", "block_time", CONF_T_INT, 0, 604800, "600", F(ids_block_s), NULL,
+	  "Seconds the source of an alert is blocked (its packets dropped before conntrack); 0: "
+	  "tear the flow down without blocking.",
 	  NULL },
 	/* [api] */
 	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL,
@@ -797,6 +831,8 @@ conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 		report(&p, "dns.upstream is set but dns.upstream_timeouts is empty");
 	if (c->alg_enable && c->alg_listen.n == 0 && c->alg_ports.n == 0)
 		report(&p, "alg.enable is yes but both alg.listen and alg.ports are empty");
+	if (c->ids_enable && !c->nat_enable)
+		report(&p, "ids.enable needs nat.enable (flows are torn down and blocked there)");
 	if (c->alg_max_conns_per_source > c->alg_max_conns)
 		report(&p, "alg.max_connections_per_source (%ld) exceeds alg.max_connections (%ld)",
 		       c->alg_max_conns_per_source, c->alg_max_conns);

@@ -46,6 +46,11 @@ struct conf_strlist {
 	char v[CONF_MAX_LIST][CONF_STR_MAX];
 };
 
+enum conf_eve_type {
+	CONF_EVE_STREAM = 0, /* eve-log filetype: unix_stream (rgwd listens, Suricata connects) */
+	CONF_EVE_DGRAM,	     /* filetype: unix_dgram (one alert per datagram) */
+};
+
 enum conf_fw_policy {
 	CONF_FW_ACCEPT = 0,
 	CONF_FW_DROP,
@@ -108,6 +113,15 @@ struct conf {
 	bool alg_access_log;
 	bool alg_access_log_ok; /* also the connections that ended ok */
 	bool alg_splice;
+	long alg_rep_threshold_pct; /* refuse at accept below this reputation (percent) ... */
+	long alg_rep_load_pct;	    /* ... once this share of max_connections is open */
+
+	/* [ids] */
+	bool ids_enable;
+	char ids_eve_socket[CONF_STR_MAX]; /* UNIX socket Suricata's eve-log writes to */
+	int ids_eve_type;		   /* enum conf_eve_type */
+	long ids_severity;		   /* act on alerts with severity <= this (1 = highest) */
+	long ids_block_s;		   /* seconds a source stays blocked (0: no block) */
 
 	/* [api] */
 	bool api_enable;

@@ -408,7 +408,7 @@ spec_equal(const struct nat_nft_set_spec *a, const struct nat_nft_set_spec *b)
 {
 	return a->key_type == b->key_type && a->key_len == b->key_len &&
 	       a->data_type == b->data_type && a->data_len == b->data_len &&
-	       a->interval == b->interval;
+	       a->interval == b->interval && a->timeout == b->timeout;
 }
 
 /* Elements of o not in n are deleted, elements of n not in o are added. */

@@ -12,6 +12,9 @@
 
 #include "../common/buf.h"
 #include "../common/log.h"
+#include "../common/util.h"
+#include "ct.h"
+#include "flowmem.h"
 #include "nat.h"
 #include "nft_io.h"
 #include "packet.h"
@@ -36,7 +39,21 @@ struct nat {
 	uint64_t drops_timer;
 	struct nat_stats st;
 	struct log_rl rl_bad;
+	/* reputation hooks, called through binding_hook / admit_hook */
+	nat_admit_cb admit;
+	nat_binding_cb binding;
+	void *hook_arg;
+	struct nat_binding_info used; /* the binding the last lookup consumed */
+	bool have_used;
+	/* flow defence ([ids] enable): admitted flows, conntrack, blocked sources */
+	struct nat_flowmem *flows;
+	struct nat_ct *ct;
+	struct nat_blocks *blocks;
 };
+
+/* Flows remembered with the binding that admitted them (about 130 bytes each). */
+#define NAT_FLOWMEM_MAX 32768
+#define NAT_BLOCKS_MAX	65536
 
 static void on_queue(struct ev_loop *loop, int fd, int events, void *arg);
 static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
@@ -48,6 +65,11 @@ static void check_synproxy_sysctl(void);
 static int send_batch(struct nat *n, struct nat_plan *pl);
 static void revert(struct nat *n, struct nat_plan *pl);
 static void plan_free(struct nat_plan *pl);
+static bool admit_hook(void *arg, const struct nat_request *req, double load_pct,
+		       enum nat_svc_class cls);
+static void binding_hook(void *arg, const struct nat_binding_info *b, enum nat_binding_end how);
+static void remember_flow(struct nat *n, const struct nat_pkt *p);
+static int block_elem(struct nat *n, const struct addr *a, uint64_t ms, bool del);
 
 /* A policy change for nat, built by nat_prepare and then committed or aborted. */
 struct nat_plan {
@@ -87,6 +109,7 @@ nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mar
 		n->st.refused_memory++;
 		goto refuse_known;
 	}
+	n->have_used = false;
 	if (nat_pool_lookup(n->pool, &p.src, &p.dst, p.proto, p.dport, now, &hit) ==
 	    NAT_LOOKUP_OK) {
 		uint32_t m = nat_rules_host_mark(hit.host_id);
@@ -94,6 +117,8 @@ nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mar
 		if (m != 0) {
 			*mark = (*mark & ~NAT_MARK_MASK) | m;
 			n->st.admitted++;
+			if (n->flows != NULL)
+				remember_flow(n, &p);
 			return NF_ACCEPT;
 		}
 	}
@@ -103,6 +128,51 @@ refuse_known:
 	*mark = (*mark & ~NAT_MARK_MASK) | NAT_MARK_REJECT;
 	n->st.refused++;
 	return NF_ACCEPT;
+}
+
+/* The flow's original tuple and the binding the lookup just consumed (binding_hook saw it). */
+static void
+remember_flow(struct nat *n, const struct nat_pkt *p)
+{
+	struct nat_ct_tuple t = { .src = p->src, .dst = p->dst, .proto = p->proto };
+	struct nat_flow_origin o;
+
+	if (!n->have_used)
+		return;
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP) {
+		t.sport = p->sport;
+		t.dport = p->dport;
+	}
+	memset(&o, 0, sizeof(o));
+	o.binding_id = n->used.id;
+	o.host_id = n->used.host_id;
+	o.service_id = n->used.service_id;
+	o.resolver = n->used.resolver;
+	o.has_requestor = n->used.has_requestor;
+	o.requestor = n->used.requestor;
+	o.admitted_ms = ev_now_ms(n->loop);
+	nat_flowmem_add(n->flows, &t, &o);
+}
+
+static bool
+admit_hook(void *arg, const struct nat_request *req, double load_pct, enum nat_svc_class cls)
+{
+	struct nat *n = arg;
+
+	return n->admit == NULL || n->admit(n->hook_arg, req, load_pct, cls);
+}
+
+static void
+binding_hook(void *arg, const struct nat_binding_info *b, enum nat_binding_end how)
+{
+	struct nat *n = arg;
+
+	if (how == NAT_BINDING_USED) {
+		n->used = *b;
+		n->have_used = true;
+	}
+	if (n->binding != NULL)
+		n->binding(n->hook_arg, b, how);
 }
 
 static void
@@ -382,6 +452,7 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 	if (n->pool == NULL || n->rej == NULL)
 		goto fail;
 	nat_pool_set_deadline_hook(n->pool, on_deadline, n);
+	nat_pool_set_hooks(n->pool, admit_hook, binding_hook, n);
 	if (!conf->nat_enable) {
 		log_info("nat: data plane disabled ([nat] enable = no): pool only");
 		return n;
@@ -410,6 +481,13 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 		goto fail;
 	}
 	n->drops_timer = ev_timer_add(loop, DROPS_CHECK_MS, on_drops_timer, n);
+	if (conf->ids_enable) {
+		n->flows = nat_flowmem_new(NAT_FLOWMEM_MAX);
+		n->blocks = nat_blocks_new(NAT_BLOCKS_MAX);
+		n->ct = nat_ct_open();
+		if (n->flows == NULL || n->blocks == NULL || n->ct == NULL)
+			goto fail;
+	}
 	log_info("nat: table inet %s created, NFQUEUE %u bound", n->cfg.table,
 		 (unsigned)n->cfg.queue);
 	return n;
@@ -454,6 +532,9 @@ nat_free(struct nat *n)
 	}
 	nat_model_free(n->model);
 	nat_nft_io_close(n->io);
+	nat_ct_close(n->ct);
+	nat_flowmem_free(n->flows);
+	nat_blocks_free(n->blocks);
 	nat_rejmem_free(n->rej);
 	nat_pool_free(n->pool);
 	free(n);
@@ -498,7 +579,127 @@ nat_note_step(struct nat *n, const struct addr *resolver, int64_t service_id)
 void
 nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg)
 {
-	nat_pool_set_hooks(n->pool, admit, binding, arg);
+	n->admit = admit;
+	n->binding = binding;
+	n->hook_arg = arg;
+}
+
+/* ---- flow defence ---- */
+
+int
+nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_flow_origin *origin,
+		  bool *admitted)
+{
+	struct nat_ct_tuple found[4];
+	int k, i;
+
+	*admitted = false;
+	if (n->ct == NULL)
+		return -ENOTSUP;
+	k = nat_ct_teardown(n->ct, t, found, ARRAY_SIZE(found));
+	if (k < 0) {
+		n->st.ct_errors++;
+		return k;
+	}
+	n->st.ct_deleted += (uint64_t)k;
+	for (i = 0; i < k && i < (int)ARRAY_SIZE(found); i++)
+		if (nat_flowmem_find(n->flows, &found[i], origin)) {
+			*admitted = true;
+			break;
+		}
+	/* The entry may be gone already (a reset ended it): the tuple itself still tells
+	 * which binding admitted it, when the alert saw the client's side. */
+	if (!*admitted && nat_flowmem_find(n->flows, t, origin))
+		*admitted = true;
+	if (!*admitted) {
+		struct nat_ct_tuple r;
+
+		nat_ct_tuple_reverse(t, &r);
+		*admitted = nat_flowmem_find(n->flows, &r, origin);
+	}
+	return k;
+}
+
+/* Add (or delete) the element of a in block4 / block6, in a batch of its own. */
+static int
+block_elem(struct nat *n, const struct addr *a, uint64_t ms, bool del)
+{
+	struct nat_nft_batch *b;
+	struct nat_nft_elem e;
+	const char *set = a->family == AF_INET ? "block4" : "block6";
+	int rc;
+
+	if (a->family == AF_INET)
+		nat_nft_elem_ipv4(&e, a);
+	else
+		nat_nft_elem_ipv6(&e, a);
+	e.timeout_ms = del ? 0 : ms;
+	b = nat_nft_batch_new(nat_nft_io_seq(n->io));
+	if (b == NULL)
+		return -ENOMEM;
+	rc = nat_nft_elems(b, del, NFPROTO_INET, n->cfg.table, set, &e, 1);
+	if (rc == 0)
+		rc = nat_nft_io_send(n->io, b);
+	nat_nft_batch_free(b);
+	return rc;
+}
+
+int
+nat_block(struct nat *n, const struct addr *a, uint64_t ms, const char *reason)
+{
+	uint64_t now = ev_now_ms(n->loop);
+	struct nat_block_info old;
+	bool active;
+	int rc;
+
+	if (n->blocks == NULL || n->io == NULL)
+		return -ENOTSUP;
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return -EINVAL;
+	active = nat_blocks_find(n->blocks, a, now, &old);
+	if (active && old.expires_ms >= now + ms)
+		return nat_blocks_add(n->blocks, a, now, ms, reason); /* nothing to extend */
+	/* A live element keeps its timeout when added again: replace it. The kernel may have
+	 * expired it a moment before us, so a refused delete is retried as a plain add. */
+	if (active && block_elem(n, a, 0, true) < 0)
+		log_debug("%s: element already gone", __func__);
+	rc = block_elem(n, a, ms, false);
+	if (rc < 0) {
+		n->st.block_errors++;
+		return rc;
+	}
+	rc = nat_blocks_add(n->blocks, a, now, ms, reason);
+	if (rc == 1)
+		n->st.blocks_added++;
+	return rc;
+}
+
+int
+nat_unblock(struct nat *n, const struct addr *a)
+{
+	int rc;
+
+	if (n->blocks == NULL || n->io == NULL)
+		return -ENOTSUP;
+	rc = nat_blocks_del(n->blocks, a, ev_now_ms(n->loop));
+	if (rc < 0)
+		return rc;
+	n->st.blocks_removed++;
+	rc = block_elem(n, a, 0, true);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+void
+nat_blocks_walk(struct nat *n, nat_block_cb cb, void *arg)
+{
+	if (n->blocks != NULL)
+		nat_blocks_foreach(n->blocks, ev_now_ms(n->loop), cb, arg);
+}
+
+bool
+nat_defence_enabled(const struct nat *n)
+{
+	return n->blocks != NULL;
 }
 
 int
@@ -511,6 +712,10 @@ void
 nat_get_stats(const struct nat *n, struct nat_stats *out)
 {
 	*out = n->st;
+	if (n->blocks != NULL)
+		out->blocks_active = nat_blocks_count(n->blocks, ev_now_ms(n->loop));
+	if (n->flows != NULL)
+		out->flows_remembered = nat_flowmem_count(n->flows);
 	nat_pool_get_stats(n->pool, &out->pool);
 	nat_rejmem_get_stats(n->rej, &out->rejmem);
 	if (n->queue)

@@ -8,6 +8,8 @@
 #include "../common/conf.h"
 #include "../common/ev.h"
 #include "../policy/policy.h"
+#include "ct.h"
+#include "flowmem.h"
 #include "pool.h"
 #include "queue.h"
 #include "rejmem.h"
@@ -83,6 +85,14 @@ struct nat_stats {
 	uint64_t applies;	 /* policy applies sent to nftables */
 	uint64_t apply_errors;
 	uint64_t nft_rules; /* rules in the table */
+	/* flow defence ([ids] enable) */
+	uint64_t ct_deleted;	   /* conntrack entries deleted (alerts) */
+	uint64_t ct_errors;	   /* ctnetlink failures */
+	uint64_t blocks_added;	   /* sources blocked (new blocks) */
+	uint64_t blocks_removed;   /* unblocked by the operator */
+	uint64_t block_errors;	   /* block elements the kernel refused */
+	uint64_t blocks_active;	   /* gauge */
+	uint64_t flows_remembered; /* gauge: admitted flows in memory */
 };
 void nat_get_stats(const struct nat *n, struct nat_stats *out);
 /* Rejected packets per source, busiest first (see nat_rejmem_sources). */
@@ -97,6 +107,25 @@ void nat_rej_source_addr(const struct nat_rej_source *s, struct addr *a);
 /* Refresh (and log) the kernel's queue drop counters now; they are also read every 2 s.
  * Returns new drops or -errno. */
 int nat_check_drops(struct nat *n);
+
+/*
+ * Flow defence (docs/nat.md, "Flow defence"; only with [ids] enable, else -ENOTSUP):
+ *   nat_flow_teardown  delete every conntrack entry the flow seen as t can be (both
+ *                      directions, before and after DNAT: nat_ct_teardown). Returns the
+ *                      entries deleted (0: none existed) or -errno; *admitted tells whether
+ *                      a pool binding admitted it, and then *origin says which.
+ *   nat_block          drop every packet from a for ms (nft set block4 / block6 with a
+ *                      timeout; an active block is extended). 1 new, 0 extended, -errno.
+ *   nat_unblock        lift it at once. 0, -ENOENT when a is not blocked, -errno.
+ *   nat_blocks_walk    active blocks, oldest first.
+ * Main thread.
+ */
+int nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_flow_origin *origin,
+		      bool *admitted);
+int nat_block(struct nat *n, const struct addr *a, uint64_t ms, const char *reason);
+int nat_unblock(struct nat *n, const struct addr *a);
+void nat_blocks_walk(struct nat *n, nat_block_cb cb, void *arg);
+bool nat_defence_enabled(const struct nat *n);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);

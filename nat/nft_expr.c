@@ -14,6 +14,7 @@
 #include <linux/netfilter/nf_synproxy.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
+#include <linux/rtnetlink.h>
 #include <linux/netfilter/x_tables.h>
 
 #include "nft_expr.h"
@@ -231,6 +232,21 @@ nat_nft_x_nat(struct nftnl_rule *r, uint32_t type, int family, uint32_t reg)
 }
 
 int
+nat_nft_x_nat_port(struct nftnl_rule *r, uint32_t type, int family, uint32_t reg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, (uint32_t)family);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	}
+	return add_expr(r, e);
+}
+
+int
 nat_nft_x_masq(struct nftnl_rule *r)
 {
 	return add_expr(r, nftnl_expr_alloc("masq"));
@@ -306,7 +322,48 @@ nat_nft_x_notrack(struct nftnl_rule *r)
 	return add_expr(r, nftnl_expr_alloc("notrack"));
 }
 
+int
+nat_nft_x_fib_saddr_type(struct nftnl_rule *r, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, dreg);
+	}
+	return add_expr(r, e);
+}
+
 /* ---- matchers ---- */
+
+int
+nat_nft_m_saddr_not_local(struct nftnl_rule *r)
+{
+	uint32_t local = RTN_LOCAL;
+	int rc = nat_nft_x_fib_saddr_type(r, NFT_REG_1);
+
+	return rc ? rc : nat_nft_x_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &local, 4);
+}
+
+int
+nat_nft_m_not_loopback(struct nftnl_rule *r)
+{
+	uint32_t lo = 1; /* LOOPBACK_IFINDEX, the same in every network namespace */
+	int rc = nat_nft_x_meta(r, NFT_META_IIF, NFT_REG_1);
+
+	return rc ? rc : nat_nft_x_cmp(r, NFT_REG_1, NFT_CMP_NEQ, &lo, 4);
+}
+
+int
+nat_nft_m_ip6_set(struct nftnl_rule *r, bool dst, const char *set, bool inv)
+{
+	int rc = nat_nft_m_nfproto(r, NFPROTO_IPV6);
+
+	if (rc == 0)
+		rc = nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 24 : 8, 16, NFT_REG_1);
+	return rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, set, UINT32_MAX, inv);
+}
 
 int
 nat_nft_m_iifset(struct nftnl_rule *r, const char *set, bool inv)

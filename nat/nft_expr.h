@@ -45,7 +45,12 @@ int nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate_per_s, uint32_t burst, b
 int nat_nft_x_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* NAT_T_DNAT / SNAT to the IPv4 address in sreg. */
 int nat_nft_x_nat(struct nftnl_rule *r, uint32_t type, int family, uint32_t reg);
+/* NAT_T_DNAT / SNAT of the port only, to the port in sreg (the address is kept): "dnat to :0"
+ * is how a refused synproxied flow gets its reset from the local stack (docs/nat.md). */
+int nat_nft_x_nat_port(struct nftnl_rule *r, uint32_t type, int family, uint32_t reg);
 int nat_nft_x_masq(struct nftnl_rule *r);
+/* fib saddr type -> dreg (an RTN_* value). */
+int nat_nft_x_fib_saddr_type(struct nftnl_rule *r, uint32_t dreg);
 /* NFQUEUE, no bypass flag: the native queue expression, or (native false) the xtables
  * NFQUEUE target through nft_compat for kernels built without nft_queue. */
 int nat_nft_x_queue(struct nftnl_rule *r, uint16_t num, bool native);
@@ -62,6 +67,13 @@ int nat_nft_m_l4proto(struct nftnl_rule *r, uint8_t proto);	       /* meta l4pro
 int nat_nft_m_ip_prefix(struct nftnl_rule *r, bool dst, const struct prefix *p);
 /* ip saddr/daddr @set (IPv4) */
 int nat_nft_m_ip_set(struct nftnl_rule *r, bool dst, const char *set, bool inv);
+/* ip6 saddr/daddr @set (IPv6) */
+int nat_nft_m_ip6_set(struct nftnl_rule *r, bool dst, const char *set, bool inv);
+/* fib saddr type != local: the packet's source is not an address of this host (a SYN the
+ * synproxy sends on the client's behalf, as opposed to the gateway's own connections). */
+int nat_nft_m_saddr_not_local(struct nftnl_rule *r);
+/* iif != "lo": not a packet the gateway sent to itself (meta iif != 1). */
+int nat_nft_m_not_loopback(struct nftnl_rule *r);
 /* th sport/dport in [lo, hi] (the l4proto match must come first). */
 int nat_nft_m_port(struct nftnl_rule *r, bool dst, uint16_t lo, uint16_t hi);
 int nat_nft_m_port_set(struct nftnl_rule *r, bool dst, const char *set);

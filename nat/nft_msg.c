@@ -336,6 +336,8 @@ nat_nft_add_set(struct nat_nft_batch *b, int family, const char *table,
 	}
 	if (sp->interval)
 		flags |= NFT_SET_INTERVAL;
+	if (sp->timeout)
+		flags |= NFT_SET_TIMEOUT;
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	if (set_udata(s, sp) < 0) {
 		nftnl_set_free(s);
@@ -397,6 +399,8 @@ elems_msg(struct nat_nft_batch *b, bool del, int family, const char *table, cons
 			nftnl_set_elem_set_u32(x, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
 		if (e[i].data_len)
 			nftnl_set_elem_set(x, NFTNL_SET_ELEM_DATA, e[i].data, e[i].data_len);
+		if (e[i].timeout_ms)
+			nftnl_set_elem_set_u64(x, NFTNL_SET_ELEM_TIMEOUT, e[i].timeout_ms);
 		if (e[i].jump[0]) {
 			nftnl_set_elem_set_u32(x, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
 			nftnl_set_elem_set_str(x, NFTNL_SET_ELEM_CHAIN, e[i].jump);
@@ -588,6 +592,14 @@ nat_nft_elem_ipv4(struct nat_nft_elem *e, const struct addr *a)
 	memset(e, 0, sizeof(*e));
 	memcpy(e->key, &a->u.v4, 4);
 	e->key_len = 4;
+}
+
+void
+nat_nft_elem_ipv6(struct nat_nft_elem *e, const struct addr *a)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, &a->u.v6, 16);
+	e->key_len = 16;
 }
 
 void

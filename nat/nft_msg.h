@@ -61,6 +61,7 @@ struct nat_nft_set_spec {
 	uint32_t key_type, key_len;
 	uint32_t data_type, data_len;
 	bool interval;
+	bool timeout; /* elements may carry a timeout (flags timeout) */
 };
 int nat_nft_add_set(struct nat_nft_batch *b, int family, const char *table,
 		    const struct nat_nft_set_spec *s, uint32_t set_id);
@@ -74,6 +75,7 @@ struct nat_nft_elem {
 	uint8_t data[16];
 	uint8_t data_len;
 	char jump[NAT_NFT_NAME_MAX]; /* verdict maps: "jump <chain>" */
+	uint64_t timeout_ms;	     /* sets with timeout: the element expires (0: never) */
 };
 /* Add (or delete, when del) n elements in as many messages as needed. */
 int nat_nft_elems(struct nat_nft_batch *b, bool del, int family, const char *table, const char *set,
@@ -102,6 +104,7 @@ uint8_t *nat_nft_batch_bytes(struct nat_nft_batch *b, size_t *len);
 
 /* Elements: helpers that fill key/data in the byte order nft uses. */
 void nat_nft_elem_ipv4(struct nat_nft_elem *e, const struct addr *a);
+void nat_nft_elem_ipv6(struct nat_nft_elem *e, const struct addr *a);
 void nat_nft_elem_ifname(struct nat_nft_elem *e, const char *ifname);
 void nat_nft_elem_port(struct nat_nft_elem *e, uint16_t port);
 void nat_nft_elem_mark(struct nat_nft_elem *e, uint32_t mark);

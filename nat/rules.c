@@ -41,6 +41,7 @@ static void emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc,
 static void build_sets(struct ctx *x);
 static void build_base(struct ctx *x);
 static void build_fw(struct ctx *x);
+static void build_synproxy(struct ctx *x, const struct addr *svc);
 
 uint32_t
 nat_rules_host_mark(int64_t host_id)
@@ -63,6 +64,7 @@ nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c)
 	cfg->forward_policy = c->nat_forward_policy;
 	cfg->alg = c->alg_enable;
 	cfg->alg_ports = c->alg_ports;
+	cfg->block = c->ids_enable;
 }
 
 static struct nftnl_rule *
@@ -297,6 +299,20 @@ build_sets(struct ctx *x)
 		nat_nft_elem_port(&e, (uint16_t)c->alg_ports.v[i]);
 		elem(x, "web_ports", &e);
 	}
+	if (c->block) {
+		struct nat_nft_set_spec b4 = { .name = "block4",
+					       .key_type = NAT_NFT_TYPE_IPADDR,
+					       .key_len = 4,
+					       .timeout = true };
+		struct nat_nft_set_spec b6 = { .name = "block6",
+					       .key_type = NAT_NFT_TYPE_IP6ADDR,
+					       .key_len = 16,
+					       .timeout = true };
+
+		/* Elements come and go at run time (nat_block), never through the model. */
+		if (nat_model_set(x->m, &b4) < 0 || nat_model_set(x->m, &b6) < 0)
+			x->err = -ENOMEM;
+	}
 	set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
 	spoof_set(x, "spoof_wan4", true);
 	set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
@@ -368,6 +384,21 @@ build_base(struct ctx *x)
 			break;
 		}
 
+	/* Before anything else: sources blocked for an IDS alert, then the synproxy's notrack. */
+	if (c->block || c->synproxy)
+		nat_model_chain(x->m, "pre_raw", "filter", NF_INET_PRE_ROUTING, PRIO_RAW,
+				NF_ACCEPT);
+	if (c->block && (r = rule(x, "pre_raw"))) {
+		rc = nat_nft_m_ip_set(r, false, "block4", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv4)");
+	}
+	if (c->block && (r = rule(x, "pre_raw"))) {
+		rc = nat_nft_m_ip6_set(r, false, "block6", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv6)");
+	}
+
 	/* Admission: new WAN flows to pool addresses go to the daemon. */
 	nat_model_chain(x->m, "pre_admit", "filter", NF_INET_PRE_ROUTING, PRIO_ADMIT, NF_ACCEPT);
 	if ((r = rule(x, "pre_admit"))) {
@@ -380,7 +411,10 @@ build_base(struct ctx *x)
 		emit(x, "pre_admit", r, rc, "new TCP to the pool that is not a SYN: reset");
 	}
 	if ((r = rule(x, "pre_admit"))) {
-		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+		/* With the synproxy, a refused SYN comes back through lo (nat_out): not again. */
+		rc = !wan_any	   ? nat_nft_m_iifset(r, "wan_ifs", false)
+		     : c->synproxy ? nat_nft_m_not_loopback(r)
+				   : 0;
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
@@ -545,34 +579,160 @@ build_base(struct ctx *x)
 		emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
 	}
 
-	/* Optional SYN proxy in front of the service addresses (the ALG listens there). */
-	if (c->synproxy) {
-		nat_model_chain(x->m, "pre_raw", "filter", NF_INET_PRE_ROUTING, PRIO_RAW,
-				NF_ACCEPT);
+	if (c->synproxy)
+		build_synproxy(x, &svc);
+}
+
+/*
+ * The synproxy in front of the pool and service addresses (docs/nat.md, "SYN proxy"). Measured
+ * on Linux 6.x: the client's SYN is left untracked (pre_raw) and answered with a SYN cookie
+ * by the synproxy statement in filter_in (the addresses are the gateway's own, so the
+ * handshake is local input); the client's ACK is conntrack-invalid, the synproxy checks its
+ * cookie and sends a new SYN with the client's addresses through the local output path, with
+ * a conntrack template: that SYN is the first tracked packet of the flow and the first one
+ * rgwd sees. So admission (queue), conntrack helpers, the DNAT and the hosts' ingress rules
+ * are repeated on the output hook for SYNs whose source is not a local address. A refused
+ * SYN is sent to port 0 of its own address, where the local stack answers with a reset that
+ * the synproxy puts in the client's sequence space (a reset built by nft would carry the
+ * replayed SYN's numbers, which the client drops).
+ */
+static void
+build_synproxy(struct ctx *x, const struct addr *svc)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	const struct pol_snap *s = x->snap;
+	struct nftnl_rule *r;
+	bool wan_any = c->wan.n == 0;
+	uint16_t port0 = 0;
+	size_t i;
+	int rc, k;
+
+	for (k = 0; k < 2; k++) {
+		const char *set = k == 0 ? "pool4" : "service4";
+
 		if ((r = rule(x, "pre_raw"))) {
-			rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, "service4", false);
+			rc = wan_any ? nat_nft_m_not_loopback(r)
+				     : nat_nft_m_iifset(r, "wan_ifs", false);
+			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 			rc = rc ? rc : nat_nft_m_tcpflags(r, 0x12, 0x02, true);
 			rc = rc ? rc : nat_nft_x_notrack(r);
-			emit(x, "pre_raw", r, rc, "synproxy: do not track the handshake");
+			emit(x, "pre_raw", r, rc,
+			     k == 0 ? "synproxy: do not track the handshake (pool)"
+				    : "synproxy: do not track the handshake (service)");
 		}
-		nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER,
-				NF_ACCEPT);
+	}
+	nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER, NF_ACCEPT);
+	for (k = 0; k < 2; k++) {
+		const char *set = k == 0 ? "pool4" : "service4";
+
 		if ((r = rule(x, "filter_in"))) {
-			rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, "service4", false);
+			rc = wan_any ? nat_nft_m_not_loopback(r)
+				     : nat_nft_m_iifset(r, "wan_ifs", false);
+			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 			rc = rc ? rc
 				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
 								NF_CT_STATE_UNTRACKED_BIT);
 			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
-			emit(x, "filter_in", r, rc, "synproxy for the service addresses");
+			emit(x, "filter_in", r, rc,
+			     k == 0 ? "synproxy for the pool addresses"
+				    : "synproxy for the service addresses");
 		}
-		if ((r = rule(x, "filter_in"))) {
-			rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
-			rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-			emit(x, "filter_in", r, rc, "invalid: drop");
+	}
+	if ((r = rule(x, "filter_in"))) {
+		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		emit(x, "filter_in", r, rc, "invalid: drop");
+	}
+
+	/* The SYN the synproxy replays: admission, as pre_admit does for the client's own. */
+	nat_model_chain(x->m, "out_admit", "filter", NF_INET_LOCAL_OUT, PRIO_ADMIT, NF_ACCEPT);
+	if ((r = rule(x, "out_admit"))) {
+		rc = nat_nft_m_saddr_not_local(r);
+		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
+		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
+		if (rc == 0 && !c->queue_native) {
+			char text[96];
+
+			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
+				 (unsigned)c->queue);
+			rc = nat_nft_rule_comment(r, text);
+		}
+		emit(x, "out_admit", r, rc, "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
+	}
+	/* Helpers (TCP only here: the synproxy sees TCP alone). */
+	nat_model_chain(x->m, "out_verdict", "filter", NF_INET_LOCAL_OUT, PRIO_VERDICT, NF_ACCEPT);
+	for (i = 0; i < c->helpers.n; i++) {
+		char obj[NAT_NFT_NAME_MAX];
+
+		if (strcmp(c->helpers.v[i], "ftp") != 0)
+			continue;
+		snprintf(obj, sizeof(obj), "rgw-%.8s", c->helpers.v[i]);
+		if ((r = rule(x, "out_verdict"))) {
+			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+			rc = rc ? rc : nat_nft_m_port(r, true, 21, 21);
+			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
+			emit(x, "out_verdict", r, rc,
+			     "conntrack helper for admitted flows (synproxy)");
+		}
+	}
+	/* DNAT on the output hook: refused to port 0 (the local stack resets it), web ports to the
+	 * ALG, the rest to the host of the mark. */
+	nat_model_chain(x->m, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_DSTNAT, NF_ACCEPT);
+	if ((r = rule(x, "nat_out"))) {
+		uint32_t keep = ~NAT_MARK_MASK, zero = 0;
+
+		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_REJECT);
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		/* the mark goes, or the reset chain would answer the SYN again on its way back */
+		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_bitwise(r, NFT_REG_1, &keep, &zero, 4);
+		rc = rc ? rc : nat_nft_x_meta_set(r, NFT_META_MARK, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &port0, 2);
+		rc = rc ? rc : nat_nft_x_nat_port(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
+		emit(x, "nat_out", r, rc,
+		     "refused after the synproxy: to port 0, reset by the stack");
+	}
+	if (c->alg && svc->family == AF_INET && c->alg_ports.n && (r = rule(x, "nat_out"))) {
+		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
+		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
+		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
+		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
+		emit(x, "nat_out", r, rc, "admitted web flows to the ALG (synproxy)");
+	}
+	if ((r = rule(x, "nat_out"))) {
+		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
+		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
+		emit(x, "nat_out", r, rc, "admitted flows to the host of the mark (synproxy)");
+	}
+	/* The replayed SYN never crosses the forward hook: the hosts' ingress rules apply here. */
+	nat_model_chain(x->m, "out_fwd", "filter", NF_INET_LOCAL_OUT, PRIO_FILTER, NF_ACCEPT);
+	if ((r = rule(x, "out_fwd"))) {
+		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+		rc = rc ? rc : nat_nft_m_nfproto(r, NFPROTO_IPV4);
+		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
+		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
+		emit(x, "out_fwd", r, rc, "per-host ingress rules (synproxy)");
+	}
+	for (i = 0; i < s->n_groups; i++) {
+		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
+
+		if (!has_rules(x, 'g', s->groups[i].id, true))
+			continue;
+		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
+		snprintf(chain, sizeof(chain), "g%lld_in", (long long)s->groups[i].id);
+		if ((r = rule(x, "out_fwd"))) {
+			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
+			rc = rc ? rc : nat_nft_m_ip_set(r, true, setname, false);
+			rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+			emit(x, "out_fwd", r, rc, "group rules (synproxy)");
 		}
 	}
 }

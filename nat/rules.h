@@ -36,6 +36,7 @@ struct nat_rules_cfg {
 	int forward_policy; /* enum conf_fw_policy */
 	bool alg;	    /* hand web ports of admitted pool flows to the ALG */
 	struct conf_intlist alg_ports;
+	bool block; /* sets block4 / block6 (timeout) dropped in pre_raw: [ids] enable */
 };
 
 void nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c);
