@@ -58,7 +58,7 @@ endif
 # live at the top level (rgwd.c, rgwctl.c); fuzz targets end in _fuzz.c. The other top-level
 # files wire the subsystems together for rgwd (commit.c: the policy commit; admin.c: the
 # command line): a second library, linked into rgwd and the unit tests.
-MODDIRS   = common policy dns nat alg api
+MODDIRS   = common policy dns nat alg ids api
 LIB_SRCS  = $(filter-out %_fuzz.c,$(wildcard $(addsuffix /*.c,$(MODDIRS))))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/librgw.a

@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "dns/alias.h"
 #include "dns/dns.h"
+#include "ids/ids.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
 #include "policy/store.h"
@@ -32,11 +33,13 @@ struct rgwd {
 	struct policy_parts pol;     /* store, subsystems and the policy in force (commit.h) */
 	struct dns_aliases *aliases; /* one-time CNAME aliases (with dns) */
 	struct api *api;
-	uint64_t rep_timer;   /* next period transition of the reputation evidence */
-	uint64_t save_timer;  /* next save of the reputation state (0: not restored yet) */
-	uint64_t audit_timer; /* daily audit-log pruning */
-	uint64_t store_timer; /* a look at the store's data_version */
-	int64_t data_version; /* the store's: another process committed when it moves */
+	uint64_t rep_timer;    /* next period transition of the reputation evidence */
+	uint64_t save_timer;   /* next save of the reputation state (0: not restored yet) */
+	uint64_t audit_timer;  /* daily audit-log pruning */
+	uint64_t store_timer;  /* a look at the store's data_version */
+	int64_t data_version;  /* the store's: another process committed when it moves */
+	struct ids *ids;       /* IDS alerts, NULL when [ids] enable = no */
+	uint64_t lowrep_timer; /* pending publication of the ALG's low-reputation sources */
 };
 
 static int start(struct rgwd *d, const char *conf_path);
@@ -57,6 +60,10 @@ static int alias_merge(void *arg, const struct addr *asker, const struct addr *i
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
 static bool alias_pending(void *arg, const struct addr *public_addr, int64_t service_id);
+static void on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n);
+static bool ids_inside(void *arg, const struct addr *a);
+static void lowrep_soon(struct rgwd *d);
+static void on_lowrep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 
 int
 main(int argc, char **argv)
@@ -129,8 +136,17 @@ start(struct rgwd *d, const char *conf_path)
 	nat_set_hooks(d->pol.nat, nat_rep_admit, nat_rep_binding_end, d->pol.rep);
 	if (d->conf.dns_enable && start_dns(d) < 0)
 		return -1;
-	if (d->conf.alg_enable && (d->pol.alg = alg_new(d->loop, &d->conf)) == NULL)
+	if (d->conf.alg_enable && ((d->pol.alg = alg_new(d->loop, &d->conf)) == NULL ||
+				   alg_set_evidence(d->pol.alg, d->loop, on_alg_evidence, d) < 0))
 		return -1;
+	/* ids: Suricata alerts tear flows down, block (runtime state, nat_block), feed the
+	 * reputation engine */
+	if (d->conf.ids_enable) {
+		d->ids = ids_new(d->loop, &d->conf, d->pol.nat, d->pol.rep, d->pol.store);
+		if (d->ids == NULL)
+			return -1;
+		ids_set_inside(d->ids, ids_inside, d);
+	}
 
 	if (policy_reload(&d->pol, &boot, &e) < 0)
 		return -1;
@@ -153,6 +169,7 @@ start(struct rgwd *d, const char *conf_path)
 				       .alg = d->pol.alg,
 				       .rep = d->pol.rep,
 				       .aliases = d->aliases,
+				       .ids = d->ids,
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol };
 
@@ -198,7 +215,10 @@ static void
 stop(struct rgwd *d)
 {
 	api_free(d->api);
+	if (d->lowrep_timer)
+		ev_timer_del(d->loop, d->lowrep_timer);
 	alg_free(d->pol.alg);
+	ids_free(d->ids);
 	dns_free(d->pol.dns);
 	dns_aliases_free(d->aliases);
 	nat_free(d->pol.nat); /* removes the table */
@@ -298,6 +318,7 @@ on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	nat_rep_transition(d->pol.rep);
+	lowrep_soon(d); /* evidence fades: sources may leave the ALG's refusal list */
 	d->rep_timer = ev_timer_add(loop, (uint64_t)d->conf.rep_period_s * 1000, on_rep_timer, d);
 }
 
@@ -397,3 +418,92 @@ alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
 	return nat_pool_pending(nat_get_pool(d->pol.nat), public_addr, service_id,
 				ev_now_ms(d->loop));
 }
+
+/* --- ids: a private host of the policy in force is never blocked */
+static bool
+ids_inside(void *arg, const struct addr *a)
+{
+	const struct pol_snap *s = ((struct rgwd *)arg)->pol.snap;
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n_hosts; i++)
+		if (addr_eq(&s->hosts[i].ipv4, a) || addr_eq(&s->hosts[i].ipv6, a))
+			return true;
+	for (i = 0; s != NULL && i < s->n_service_addrs; i++)
+		if (addr_eq(&s->service_addrs[i].addr, a))
+			return true;
+	return false;
+}
+/* --- end ids */
+
+/* --- alg reputation: evidence from the workers, low-reputation sources back to them */
+static void
+on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n)
+{
+	static const enum nat_rep_flow why[ALG_EV_COUNT] = {
+		[ALG_EV_SILENT] = NAT_REP_FLOW_ALG_SILENT,
+		[ALG_EV_UNROUTED] = NAT_REP_FLOW_ALG_UNROUTED,
+		[ALG_EV_GARBAGE] = NAT_REP_FLOW_ALG_GARBAGE,
+		[ALG_EV_CAP] = NAT_REP_FLOW_ALG_CAP,
+	};
+	struct rgwd *d = arg;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ev[i].why < ALG_EV_COUNT)
+			nat_rep_flow_nok(d->pol.rep, why[ev[i].why], &ev[i].src, NULL, NULL);
+	lowrep_soon(d);
+}
+
+struct lowrep_ctx {
+	struct addr *a;
+	size_t n, cap;
+};
+
+static int
+lowrep_add(void *arg, const struct addr *a, double value)
+{
+	struct lowrep_ctx *c = arg;
+
+	(void)value;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct addr *na = realloc(c->a, ncap * sizeof(*na));
+
+		if (na == NULL)
+			return 1;
+		c->a = na;
+		c->cap = ncap;
+	}
+	c->a[c->n++] = *a;
+	return 0;
+}
+
+/* The workers' snapshot follows the evidence within 100 ms, at most ten times a second. */
+#define LOWREP_DELAY_MS 100
+
+static void
+on_lowrep_timer(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+	struct lowrep_ctx c = { 0 };
+
+	(void)loop;
+	(void)id;
+	d->lowrep_timer = 0;
+	if (d->pol.alg == NULL || d->pol.rep == NULL || d->conf.alg_rep_threshold_pct == 0)
+		return;
+	nat_rep_low_sources(d->pol.rep, (double)d->conf.alg_rep_threshold_pct / 100.0, lowrep_add,
+			    &c);
+	if (alg_set_low_sources(d->pol.alg, c.a, c.n) < 0)
+		log_warnx("rgwd: alg: cannot publish the low-reputation sources");
+	free(c.a);
+}
+
+static void
+lowrep_soon(struct rgwd *d)
+{
+	if (d->lowrep_timer == 0)
+		d->lowrep_timer = ev_timer_add(d->loop, LOWREP_DELAY_MS, on_lowrep_timer, d);
+}
+/* --- end alg reputation */

@@ -69,6 +69,7 @@ static const char *const stat_names[ALG_STAT_COUNT] = {
 	[ALG_STAT_BYTES_UP] = "bytes_up",
 	[ALG_STAT_BYTES_DOWN] = "bytes_down",
 	[ALG_STAT_ACTIVE] = "active",
+	[ALG_STAT_REFUSED_REPUTATION] = "refused_reputation",
 };
 
 const char *
@@ -124,6 +125,8 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.splice = conf->alg_splice;
 	alg->set.limit = alg_limit_new(conf->alg_max_conns, conf->alg_max_conns_per_source,
 				       conf->alg_accept_rate, conf->alg_accept_burst);
+	alg->set.max_conns = conf->alg_max_conns;
+	alg->set.rep_load_conns = conf->alg_max_conns * conf->alg_rep_load_pct / 100;
 	alg->listen = conf->alg_listen;
 	alg->ports = conf->alg_ports;
 	if (alg->set.limit == NULL)
@@ -355,6 +358,39 @@ alg_workers(const struct alg *alg)
 	return alg->n_workers;
 }
 
+int
+alg_set_evidence(struct alg *alg, struct ev_loop *loop, alg_ev_cb cb, void *arg)
+{
+	if (alg->set.evq != NULL)
+		return 0;
+	/* The workers read set.evq only from connections, and none exists before the first
+	 * policy apply opens the listeners (the mailbox post orders the write before them). */
+	alg->set.evq = alg_evq_new(loop, 65536, cb, arg);
+	return alg->set.evq != NULL ? 0 : -ENOMEM;
+}
+
+int
+alg_set_low_sources(struct alg *alg, const struct addr *addrs, size_t n)
+{
+	struct alg_rep_snap *s = alg_rep_snap_new(addrs, n);
+	size_t i;
+
+	if (s == NULL)
+		return -ENOMEM;
+	for (i = 0; i < alg->n_workers; i++)
+		alg_worker_post_rep(alg->w[i], alg_rep_snap_ref(s));
+	alg_rep_snap_unref(s);
+	return 0;
+}
+
+void
+alg_evidence_counts(const struct alg *alg, uint64_t *pushed, uint64_t *dropped)
+{
+	*pushed = *dropped = 0;
+	if (alg->set.evq != NULL)
+		alg_evq_counts(alg->set.evq, pushed, dropped);
+}
+
 void
 alg_commit(struct alg *alg, struct alg_plan *pl)
 {
@@ -429,6 +465,7 @@ alg_free(struct alg *alg)
 	for (i = 0; i < alg->n_ls; i++)
 		free(alg->ls[i].fds);
 	free(alg->ls);
+	alg_evq_free(alg->set.evq);
 	alg_limit_free(alg->set.limit);
 	free(alg);
 }

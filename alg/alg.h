@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common/conf.h"
+#include "alg/rep.h"
 #include "common/ev.h"
 #include "policy/policy.h"
 
@@ -29,12 +30,13 @@ enum alg_stat {
 	ALG_STAT_HOSTNAME_TIMEOUT, /* nothing or not enough received before the deadline */
 	ALG_STAT_CONNECT_FAILED,   /* backend refused or unreachable, or connect timeout */
 	ALG_STAT_IDLE_TIMEOUT,
-	ALG_STAT_ERRORS,	  /* resets and socket errors while relaying */
-	ALG_STAT_SPLICE_FALLBACK, /* relay directions switched from splice to buffers */
-	ALG_STAT_BYTES_UP,	  /* client -> backend, replayed bytes included */
-	ALG_STAT_BYTES_DOWN,	  /* backend -> client */
-	ALG_STAT_ACTIVE,	  /* gauge: open client connections */
-	ALG_STAT_COUNT		  /* number of counters, not a counter */
+	ALG_STAT_ERRORS,	     /* resets and socket errors while relaying */
+	ALG_STAT_SPLICE_FALLBACK,    /* relay directions switched from splice to buffers */
+	ALG_STAT_BYTES_UP,	     /* client -> backend, replayed bytes included */
+	ALG_STAT_BYTES_DOWN,	     /* backend -> client */
+	ALG_STAT_ACTIVE,	     /* gauge: open client connections */
+	ALG_STAT_REFUSED_REPUTATION, /* closed at accept: low reputation while under load */
+	ALG_STAT_COUNT		     /* number of counters, not a counter */
 };
 
 /* The most worker threads (the maximum of the [alg] workers key). */
@@ -82,6 +84,16 @@ void alg_abort(struct alg_plan *pl);
 
 /* Number of worker threads running. Any thread. */
 size_t alg_workers(const struct alg *alg);
+/*
+ * Reputation (alg/rep.h): events about misbehaving clients go to cb on loop (the main loop)
+ * through a bounded mailbox; call before the first policy apply. alg_set_low_sources hands
+ * every worker a new snapshot of the sources to refuse at accept while under load
+ * ([alg] reputation_load). Main thread. 0 or -ENOMEM.
+ */
+int alg_set_evidence(struct alg *alg, struct ev_loop *loop, alg_ev_cb cb, void *arg);
+int alg_set_low_sources(struct alg *alg, const struct addr *addrs, size_t n);
+/* Events delivered and dropped (mailbox full) so far. */
+void alg_evidence_counts(const struct alg *alg, uint64_t *pushed, uint64_t *dropped);
 
 /* Sum of the workers' counters into out[ALG_STAT_COUNT]. Any thread. */
 void alg_stats(const struct alg *alg, uint64_t out[ALG_STAT_COUNT]);

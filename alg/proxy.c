@@ -86,6 +86,8 @@ static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
 static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
+static void evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why);
+static bool low_reputation(struct alg_worker *w, const struct addr *src);
 
 static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
@@ -134,6 +136,23 @@ static void
 stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n)
 {
 	atomic_fetch_add_explicit(&w->stats[s], n, memory_order_relaxed);
+}
+
+/* Tell the main loop's reputation engine (alg/rep.h); a full mailbox drops it. */
+static void
+evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why)
+{
+	if (w->set->evq != NULL)
+		(void)alg_evq_push(w->set->evq, src, why);
+}
+
+/* A source the reputation engine rates below the threshold, while the ALG is under load. */
+static bool
+low_reputation(struct alg_worker *w, const struct addr *src)
+{
+	if (w->rep == NULL || alg_rep_snap_count(w->rep) == 0 || !alg_rep_snap_has(w->rep, src))
+		return false;
+	return alg_limit_active(w->set->limit) >= w->set->rep_load_conns;
 }
 
 static void
@@ -232,6 +251,11 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 			close(fd);
 			continue;
 		}
+		if (low_reputation(w, &a)) {
+			stat_add(w, ALG_STAT_REFUSED_REPUTATION, 1);
+			close(fd);
+			continue;
+		}
 		switch (alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop))) {
 		case ALG_ADMIT_OK:
 			break;
@@ -241,6 +265,7 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 			continue;
 		case ALG_ADMIT_SOURCE_CAP:
 			stat_add(w, ALG_STAT_REFUSED_SOURCE, 1);
+			evidence(w, &a, ALG_EV_CAP);
 			close(fd);
 			continue;
 		case ALG_ADMIT_RATE:
@@ -415,21 +440,25 @@ hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 		break;
 	case ALG_PARSE_NO_NAME:
 		stat_add(w, ALG_STAT_NO_NAME, 1);
+		evidence(w, &c->caddr, ALG_EV_GARBAGE);
 		refuse(c, RF_NO_NAME, "no-name");
 		return;
 	case ALG_PARSE_TOO_BIG:
 		stat_add(w, ALG_STAT_INVALID, 1);
+		evidence(w, &c->caddr, ALG_EV_GARBAGE);
 		refuse(c, RF_TOO_BIG, "too-big");
 		return;
 	case ALG_PARSE_INVALID:
 	case ALG_PARSE_NEED_MORE:
 		stat_add(w, ALG_STAT_INVALID, 1);
+		evidence(w, &c->caddr, ALG_EV_GARBAGE);
 		refuse(c, RF_INVALID, "invalid");
 		return;
 	}
 	rt = w->routes != NULL ? alg_routes_lookup(w->routes, name, c->lport) : NULL;
 	if (rt == NULL) {
 		stat_add(w, ALG_STAT_UNKNOWN_NAME, 1);
+		evidence(w, &c->caddr, ALG_EV_UNROUTED);
 		refuse(c, RF_UNKNOWN, "unknown-name");
 		return;
 	}
@@ -693,6 +722,7 @@ alg_proxy_tick(struct alg_worker *w)
 	while ((c = w->hello.head) != NULL && now - c->t_start >= s->hostname_timeout_ms) {
 		/* silent, slow or nameless: no backend connection was ever made */
 		stat_add(w, ALG_STAT_HOSTNAME_TIMEOUT, 1);
+		evidence(w, &c->caddr, ALG_EV_SILENT);
 		conn_close(c, "hostname-timeout");
 	}
 	while ((c = w->connecting.head) != NULL && now - c->t_last >= s->connect_timeout_ms) {

@@ -10,6 +10,7 @@
 
 #include "alg/alg.h"
 #include "alg/limit.h"
+#include "alg/rep.h"
 #include "alg/routes.h"
 #include "common/ev.h"
 
@@ -33,6 +34,10 @@ struct alg_settings {
 	bool access_log_ok; /* also the connections that ended ok */
 	bool splice;	    /* relay with splice(2); false: userspace buffers */
 	struct alg_limit *limit;
+	long max_conns;
+	long rep_load_conns; /* refuse low-reputation sources once this many are open */
+	struct alg_evq *evq; /* evidence to the main loop; NULL: none (set before the workers
+				see any listener, never changed after) */
 };
 
 /* A listening socket owned by one worker. */
@@ -54,10 +59,12 @@ struct alg_worker {
 	struct ev_async *async;
 	const struct alg_settings *set;
 	struct alg_routes *routes; /* the worker's reference: read without locks */
+	struct alg_rep_snap *rep;  /* low-reputation sources: the worker's reference */
 
 	/* mailbox from the main thread, under mu */
 	pthread_mutex_t mu;
 	struct alg_post *mb_posts; /* newest first */
+	struct alg_rep_snap *mb_rep;
 	bool mb_stop;
 
 	struct alg_lsock *ls; /* listeners, a list through next */

@@ -112,15 +112,22 @@ mailbox_cb(struct ev_loop *loop, void *arg)
 {
 	struct alg_worker *w = arg;
 	struct alg_post *list, *p, *fifo = NULL;
+	struct alg_rep_snap *rep;
 	struct alg_lsock *ls;
 	bool stop;
 
 	pthread_mutex_lock(&w->mu);
 	list = w->mb_posts;
 	w->mb_posts = NULL;
+	rep = w->mb_rep;
+	w->mb_rep = NULL;
 	stop = w->mb_stop;
 	pthread_mutex_unlock(&w->mu);
 
+	if (rep != NULL) {
+		alg_rep_snap_unref(w->rep);
+		w->rep = rep;
+	}
 	/* the mailbox is newest first: apply the oldest post first */
 	while ((p = list) != NULL) {
 		list = p->next;
@@ -227,6 +234,16 @@ alg_worker_post(struct alg_worker *w, struct alg_post *p)
 }
 
 void
+alg_worker_post_rep(struct alg_worker *w, struct alg_rep_snap *rep)
+{
+	pthread_mutex_lock(&w->mu);
+	alg_rep_snap_unref(w->mb_rep);
+	w->mb_rep = rep;
+	pthread_mutex_unlock(&w->mu);
+	ev_async_send(w->async);
+}
+
+void
 alg_worker_free(struct alg_worker *w)
 {
 	struct alg_post *p;
@@ -245,10 +262,12 @@ alg_worker_free(struct alg_worker *w)
 		w->mb_posts = p->next;
 		alg_post_free(p);
 	}
+	alg_rep_snap_unref(w->mb_rep);
 	while (w->ls != NULL)
 		drop_listener(w, w->ls->fd);
 	alg_proxy_close_all(w);
 	alg_routes_unref(w->routes);
+	alg_rep_snap_unref(w->rep);
 	ev_async_free(w->async);
 	ev_loop_free(w->loop);
 	pthread_mutex_destroy(&w->mu);

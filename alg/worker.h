@@ -27,6 +27,8 @@ void alg_worker_post(struct alg_worker *w, struct alg_post *p);
 /* Free a post that was not handed over: drops its routes reference, closes and frees its new
  * listeners. NULL is a no-op. */
 void alg_post_free(struct alg_post *p);
+/* Hand the worker a low-reputation snapshot (the caller's reference is transferred). */
+void alg_worker_post_rep(struct alg_worker *w, struct alg_rep_snap *rep);
 /* Stop the thread, close everything it owns, free. NULL is a no-op. Main thread. */
 void alg_worker_free(struct alg_worker *w);
 

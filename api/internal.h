@@ -214,6 +214,8 @@ void api_h_reputation_put(struct api_req *r);
 void api_h_reputation_del(struct api_req *r);
 void api_h_bindings(struct api_req *r);
 void api_h_windows(struct api_req *r);
+void api_h_blocks_list(struct api_req *r);
+void api_h_blocks_del(struct api_req *r);
 void api_h_bundle_get(struct api_req *r);
 void api_h_bundle_put(struct api_req *r);
 void api_h_status(struct api_req *r);

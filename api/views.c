@@ -167,6 +167,8 @@ api_views_status(const struct api_views *d)
 		json_object_set_new(o, "aliases", aliases_json(d->aliases));
 	if (d->nat != NULL)
 		json_object_set_new(o, "rejected_sources", rejected_json(d->nat));
+	/* --- flow defence */
+	json_object_set_new(o, "defence", api_views_defence_status(d));
 	return o;
 }
 
@@ -298,6 +300,8 @@ api_views_metrics(const struct api_views *d, struct buf *out)
 		dns_aliases_metrics(d->aliases, out);
 	if (d->nat != NULL)
 		nat_rejected_metrics(d->nat, out, 10);
+	/* --- flow defence */
+	api_views_defence_metrics(d, out);
 }
 
 static int

@@ -13,6 +13,7 @@ struct buf;
 struct dns;
 struct dns_aliases;
 struct ev_loop;
+struct ids;
 struct nat;
 struct nat_rep;
 
@@ -33,6 +34,7 @@ struct api_views {
 	struct dns_aliases *aliases;
 	pol_commit_fn commit;
 	void *commit_arg;
+	struct ids *ids;
 };
 
 /* Live bindings: a new JSON array (empty without NAT). NULL on ENOMEM. */
@@ -45,5 +47,15 @@ json_t *api_views_status(const struct api_views *v);
 void api_views_metrics(const struct api_views *v, struct buf *out);
 /* Live reputation entries: a new JSON array, or NULL without the engine. */
 json_t *api_views_reputation(const struct api_views *v);
+
+/* --- flow defence (api/views_defence.c) --- */
+/* Active blocks: a new JSON array of {address, reason, alerts, blocked_ms, expires_ms,
+ * expires_at}; NULL without the flow defence ([ids] enable = no). */
+json_t *api_views_blocks(const struct api_views *v);
+/* Lift the block of addr. 0, -EINVAL (not an address), -ENOENT (not blocked), -ENOTSUP. */
+int api_views_unblock(const struct api_views *v, const char *addr);
+/* Counters: IDS, blocks, conntrack teardowns, evidence from flows, ALG reputation refusals. */
+json_t *api_views_defence_status(const struct api_views *v);
+void api_views_defence_metrics(const struct api_views *v, struct buf *out);
 
 #endif

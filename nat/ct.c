@@ -264,7 +264,7 @@ nat_ct_delete(struct nat_ct *ct, const struct nat_ct_tuple *orig)
 }
 
 int
-nat_ct_teardown(struct nat_ct *ct, const struct nat_ct_tuple *t, struct nat_ct_tuple *found,
+nat_ct_teardown(struct nat_ct *ct, const struct nat_ct_tuple *t, struct nat_ct_entry *found,
 		size_t max)
 {
 	struct nat_ct_tuple forms[4];
@@ -287,7 +287,7 @@ nat_ct_teardown(struct nat_ct *ct, const struct nat_ct_tuple *t, struct nat_ct_t
 		if (rc < 0)
 			return rc;
 		if ((size_t)n < max)
-			found[n] = e.orig;
+			found[n] = e;
 		n++;
 	}
 	return n;

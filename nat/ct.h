@@ -61,10 +61,10 @@ int nat_ct_delete(struct nat_ct *ct, const struct nat_ct_tuple *orig);
  * Tear down every entry a flow seen as t (from either end, before or after NAT) can be: the
  * original tuple t, t reversed, the reply tuple t (the flow seen after DNAT, from the client)
  * and the reply tuple t reversed, as the original Realm Gateway did with conntrack -D.
- * The original tuples of the entries deleted go to found[] (at most max). Returns how many
+ * The entries deleted go to found[] (at most max). Returns how many
  * were deleted (0 when none existed), or -errno when the socket failed.
  */
-int nat_ct_teardown(struct nat_ct *ct, const struct nat_ct_tuple *t, struct nat_ct_tuple *found,
+int nat_ct_teardown(struct nat_ct *ct, const struct nat_ct_tuple *t, struct nat_ct_entry *found,
 		    size_t max);
 
 #endif

@@ -25,6 +25,7 @@ struct nat_flowmem;
 /* What admitted a flow. */
 struct nat_flow_origin {
 	uint64_t binding_id;
+	struct addr client; /* the flow's source */
 	int64_t host_id, service_id;
 	struct addr resolver;
 	bool has_requestor;

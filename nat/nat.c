@@ -145,6 +145,7 @@ remember_flow(struct nat *n, const struct nat_pkt *p)
 	}
 	memset(&o, 0, sizeof(o));
 	o.binding_id = n->used.id;
+	o.client = p->src;
 	o.host_id = n->used.host_id;
 	o.service_id = n->used.service_id;
 	o.resolver = n->used.resolver;
@@ -587,13 +588,13 @@ nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *a
 /* ---- flow defence ---- */
 
 int
-nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_flow_origin *origin,
-		  bool *admitted)
+nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_teardown *out)
 {
-	struct nat_ct_tuple found[4];
+	struct nat_ct_entry found[4];
+	struct nat_ct_tuple r;
 	int k, i;
 
-	*admitted = false;
+	memset(out, 0, sizeof(*out));
 	if (n->ct == NULL)
 		return -ENOTSUP;
 	k = nat_ct_teardown(n->ct, t, found, ARRAY_SIZE(found));
@@ -602,20 +603,20 @@ nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_flow_o
 		return k;
 	}
 	n->st.ct_deleted += (uint64_t)k;
-	for (i = 0; i < k && i < (int)ARRAY_SIZE(found); i++)
-		if (nat_flowmem_find(n->flows, &found[i], origin)) {
-			*admitted = true;
-			break;
-		}
-	/* The entry may be gone already (a reset ended it): the tuple itself still tells
-	 * which binding admitted it, when the alert saw the client's side. */
-	if (!*admitted && nat_flowmem_find(n->flows, t, origin))
-		*admitted = true;
-	if (!*admitted) {
-		struct nat_ct_tuple r;
-
+	out->deleted = k;
+	if (k > 0) {
+		out->known = true;
+		out->entry = found[0];
+	}
+	for (i = 0; i < k && i < (int)ARRAY_SIZE(found) && !out->admitted; i++)
+		out->admitted = nat_flowmem_find(n->flows, &found[i].orig, &out->origin);
+	/* The entry may be gone already (a reset ended it): the tuple itself still tells which
+	 * binding admitted the flow, when the alert saw the client's side. */
+	if (!out->admitted)
+		out->admitted = nat_flowmem_find(n->flows, t, &out->origin);
+	if (!out->admitted) {
 		nat_ct_tuple_reverse(t, &r);
-		*admitted = nat_flowmem_find(n->flows, &r, origin);
+		out->admitted = nat_flowmem_find(n->flows, &r, &out->origin);
 	}
 	return k;
 }

@@ -112,16 +112,22 @@ int nat_check_drops(struct nat *n);
  * Flow defence (docs/nat.md, "Flow defence"; only with [ids] enable, else -ENOTSUP):
  *   nat_flow_teardown  delete every conntrack entry the flow seen as t can be (both
  *                      directions, before and after DNAT: nat_ct_teardown). Returns the
- *                      entries deleted (0: none existed) or -errno; *admitted tells whether
- *                      a pool binding admitted it, and then *origin says which.
+ *                      entries deleted (0: none existed) or -errno; out says which entry and
+ *                      whether a pool binding admitted the flow (and which one).
  *   nat_block          drop every packet from a for ms (nft set block4 / block6 with a
  *                      timeout; an active block is extended). 1 new, 0 extended, -errno.
  *   nat_unblock        lift it at once. 0, -ENOENT when a is not blocked, -errno.
  *   nat_blocks_walk    active blocks, oldest first.
  * Main thread.
  */
-int nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_flow_origin *origin,
-		      bool *admitted);
+struct nat_teardown {
+	int deleted; /* conntrack entries deleted */
+	bool known;  /* entry is the first one deleted */
+	struct nat_ct_entry entry;
+	bool admitted;		       /* a pool binding admitted the flow: */
+	struct nat_flow_origin origin; /* which one */
+};
+int nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_teardown *out);
 int nat_block(struct nat *n, const struct addr *a, uint64_t ms, const char *reason);
 int nat_unblock(struct nat *n, const struct addr *a);
 void nat_blocks_walk(struct nat *n, nat_block_cb cb, void *arg);

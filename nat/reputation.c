@@ -545,6 +545,78 @@ nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_bindin
 		note_value(r, qw);
 }
 
+const char *
+nat_rep_flow_name(enum nat_rep_flow why)
+{
+	static const char *const names[NAT_REP_FLOW_COUNT] = {
+		[NAT_REP_FLOW_IDS_ALERT] = "ids_alert",
+		[NAT_REP_FLOW_ALG_SILENT] = "alg_silent",
+		[NAT_REP_FLOW_ALG_UNROUTED] = "alg_unrouted",
+		[NAT_REP_FLOW_ALG_GARBAGE] = "alg_garbage",
+		[NAT_REP_FLOW_ALG_CAP] = "alg_cap",
+	};
+
+	return (unsigned)why < NAT_REP_FLOW_COUNT ? names[why] : "?";
+}
+
+static void
+requestor_nok(struct nat_rep *r, const struct prefix *p)
+{
+	struct pmap_node *n = pmap_get(&r->requestors, p, POL_REP_NEUTRAL);
+
+	if (n != NULL) {
+		pol_rep_window_event(&n->w, POL_REP_NOK);
+		note_value(r, &n->w);
+	}
+}
+
+void
+nat_rep_flow_nok(struct nat_rep *r, enum nat_rep_flow why, const struct addr *src,
+		 const struct addr *resolver, const struct prefix *requestor)
+{
+	struct prefix host, net;
+	struct pol_rep_window *gw;
+	bool sla;
+
+	if (src->family != AF_INET && src->family != AF_INET6)
+		return;
+	if ((unsigned)why < NAT_REP_FLOW_COUNT)
+		r->stats.flow_nok[why]++;
+	host.addr = *src;
+	host.len = (uint8_t)addr_maxlen(src->family);
+	net.addr = *src;
+	net.len = src->family == AF_INET ? 24 : 64;
+	addr_mask(&net.addr, net.len);
+	requestor_nok(r, &host);
+	requestor_nok(r, &net);
+	if (requestor != NULL && requestor->addr.family != 0 && !prefix_eq(requestor, &host) &&
+	    !prefix_eq(requestor, &net))
+		requestor_nok(r, requestor);
+	if (resolver != NULL && resolver->family != 0) {
+		gw = resolver_window(r, resolver, r->unknown_groups, &sla);
+		if (gw != NULL) {
+			pol_rep_window_event(gw, POL_REP_NOK);
+			note_value(r, gw);
+		}
+	}
+}
+
+void
+nat_rep_low_sources(struct nat_rep *r, double threshold, nat_rep_low_cb cb, void *arg)
+{
+	struct pmap_node *n;
+
+	for (n = r->requestors.lru_head; n != NULL; n = n->lnext) {
+		double v;
+
+		if (n->key.len != addr_maxlen(n->key.addr.family))
+			continue;
+		v = pol_rep_window_value(&n->w);
+		if (v < threshold && cb(arg, &n->key.addr, v))
+			return;
+	}
+}
+
 bool
 nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver)
 {

@@ -37,6 +37,16 @@ struct nat_rep_entry {
 	uint64_t trusted, untrusted; /* resolver groups, admission.log_untrusted: queries seen */
 };
 
+/* Evidence from flows (docs/reputation.md, "Evidence from flows"). */
+enum nat_rep_flow {
+	NAT_REP_FLOW_IDS_ALERT = 0, /* an IDS alert tore the flow down */
+	NAT_REP_FLOW_ALG_SILENT,    /* ALG: nothing (or not enough) before the hostname deadline */
+	NAT_REP_FLOW_ALG_UNROUTED,  /* ALG: a valid name without a route */
+	NAT_REP_FLOW_ALG_GARBAGE,   /* ALG: no name, malformed or oversized ClientHello / request */
+	NAT_REP_FLOW_ALG_CAP,	    /* ALG: refused at accept by the per-source cap */
+	NAT_REP_FLOW_COUNT,	    /* number of reasons, not a reason */
+};
+
 struct nat_rep_stats {
 	uint64_t admitted[3]; /* per enum nat_svc_class */
 	uint64_t refused[3];
@@ -44,8 +54,9 @@ struct nat_rep_stats {
 	uint64_t trusted, untrusted; /* WAN service queries (admission.log_untrusted) */
 	size_t n_groups, n_requestors, n_hosts;
 	size_t requestors_evicted;
-	uint64_t saves;	       /* completed nat_rep_save() calls */
-	uint64_t last_save_ms; /* wall clock of the last one, 0: none yet */
+	uint64_t flow_nok[NAT_REP_FLOW_COUNT]; /* evidence from flows, per reason */
+	uint64_t saves;			       /* completed nat_rep_save() calls */
+	uint64_t last_save_ms;		       /* wall clock of the last one, 0: none yet */
 };
 
 /* max_requestors bounds the requestor table (least recently seen evicted). NULL on ENOMEM. */
@@ -85,6 +96,21 @@ void nat_rep_note_query(struct nat_rep *r, const struct addr *resolver, bool tru
 /* Merge the group of `from` into the group of `into` (resolver cluster discovery through a
  * CNAME alias asked from another resolver). 0, or -ENOENT if either has no group. */
 int nat_rep_merge_resolvers(struct nat_rep *r, const struct addr *into, const struct addr *from);
+
+/*
+ * NOK evidence from a flow against its source address: the requestor entities src/32 (or
+ * /128) and its /24 (or /64), and, when a pool binding admitted the flow, the resolver that
+ * obtained it (resolver not NULL) and the binding's own requestor subnet (requestor not NULL).
+ */
+void nat_rep_flow_nok(struct nat_rep *r, enum nat_rep_flow why, const struct addr *src,
+		      const struct addr *resolver, const struct prefix *requestor);
+/* Name for logs and metrics: "ids_alert", "alg_silent", "alg_unrouted", "alg_garbage",
+ * "alg_cap". */
+const char *nat_rep_flow_name(enum nat_rep_flow why);
+/* Source addresses (requestor entities of full length) whose value is below threshold, for
+ * the ALG's accept check; cb returns non-zero to stop. */
+typedef int (*nat_rep_low_cb)(void *arg, const struct addr *a, double value);
+void nat_rep_low_sources(struct nat_rep *r, double threshold, nat_rep_low_cb cb, void *arg);
 
 /* Period transition of every entity (every [reputation] period seconds). */
 void nat_rep_transition(struct nat_rep *r);

@@ -117,6 +117,17 @@ SCHEMAS = {
     "Bundle": {"type": "object", "description":
                "The whole policy (docs/policy.md, \"Policy bundles\")."},
     "Status": {"type": "object"},
+    "Block": obj({"address": ADDR,
+                  "reason": {"type": "string", "description":
+                             "the alert that (last) blocked it: sid and signature"},
+                  "alerts": {"type": "integer", "description": "alerts that blocked it"},
+                  "blocked_ms": {"type": "integer", "description": "blocked this long ago"},
+                  "expires_ms": {"type": "integer", "description": "time left"},
+                  "expires_at": {"type": "integer", "description":
+                                 "end of the block, UNIX epoch in ms"}},
+                 ["address", "reason", "alerts", "blocked_ms", "expires_ms", "expires_at"]),
+    "BlockList": obj({"items": {"type": "array", "items": ref("Block")}, "total": I},
+                     ["items", "total"]),
     "AuditList": obj({"items": {"type": "array", "items": {"type": "object"}}}),
 }
 
@@ -246,6 +257,10 @@ op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
    tag="system", etag=False)
 op("GET", V1 + "/cache-windows", "list the resolver cache windows", "List",
    tag="system", etag=False)
+op("GET", V1 + "/blocks", "list the sources blocked after IDS alerts, with their expiry",
+   "BlockList", tag="defence", etag=False)
+op("DELETE", V1 + "/blocks/{addr}", "lift the block of a source at once", status=204,
+   tag="defence", write=True)
 op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
 op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",
    tag="system", write=True)
