@@ -155,8 +155,8 @@ TEST_DEBS += dnsperf knot
 TEST_DEBS += python3-dnspython python3-scapy
 # Flow defence (t33-t35, t56): Suricata (from bookworm-backports: Debian 12 has no suricata in
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
-# (vsftpd, lftp; tftpd-hpa, tftp-hpa; SIPp) and hping3 beside scapy for SYN floods.
-TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-tester hping3
+# (vsftpd, lftp; tftpd-hpa, tftp-hpa; SIPp).
+TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-tester
 # The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
 # nginx stream and sniproxy.
 BENCH_DEBS = wrk haproxy sniproxy nginx libnginx-mod-stream openssl curl python3

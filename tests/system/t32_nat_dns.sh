@@ -27,6 +27,9 @@ ip -n $PUB addr add 100.64.0.10/24 dev eth0
 ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
 ip -n $GW addr add 100.64.0.1/24 dev wan0
 ip -n $GW addr add 100.64.1.130/32 dev wan0
+# The pool addresses are the gateway's own, as on a real gateway (and the testbed): with the
+# synproxy the handshake ends on the gateway, so they must be local (docs/nat.md, "SYN proxy").
+for i in 131 132 133 134; do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
 ip -n $GW addr add 192.168.0.1/24 dev lan0
 ip -n $PRIV addr add 192.168.0.100/24 dev eth0
 ip -n $PRIV route add default via 192.168.0.1
@@ -89,9 +92,11 @@ connect() {
 	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
 		2>"$T/cerr"
 }
+# Refused: a reset. Behind the synproxy the handshake completes first and the reset follows
+# (the client sees "Connection reset by peer"), without it the SYN itself is reset.
 refused() {
 	connect "$1" "$2" >/dev/null && return 1
-	grep -qi refused "$T/cerr"
+	grep -qiE "refused|reset by peer" "$T/cerr"
 }
 # bindings rgwd counts as expired (its status over the API, inside the gateway namespace)
 expired() {
