@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
@@ -39,6 +40,8 @@ struct ids {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int severity;
 	uint64_t block_ms;
+	ids_inside_cb inside;
+	void *inside_arg;
 	struct ids_client *clients[IDS_MAX_CLIENTS];
 	char *dbuf; /* datagram buffer */
 	struct ids_stats st;
@@ -54,6 +57,7 @@ static void act(struct ids *ids, const struct ids_alert *a);
 static bool remote_end(struct ids *ids, const struct ids_alert *a, const struct nat_teardown *td,
 		       struct addr *out);
 static bool ours(struct ids *ids, const struct addr *a);
+static int64_t wall_us(void);
 
 static int
 open_socket(struct ids *ids, const char *path)
@@ -303,7 +307,24 @@ ids_record(struct ids *ids, const char *data, size_t len)
 	act(ids, &a);
 }
 
-/* One of the gateway's public addresses: never blocked. */
+/* Suricata's timestamps are wall-clock microseconds. */
+static int64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+ids_set_inside(struct ids *ids, ids_inside_cb cb, void *arg)
+{
+	ids->inside = cb;
+	ids->inside_arg = arg;
+}
+
+/* The gateway's own addresses and the private hosts: never blocked. */
 static bool
 ours(struct ids *ids, const struct addr *a)
 {
@@ -312,7 +333,9 @@ ours(struct ids *ids, const struct addr *a)
 
 	if (nat_pool_is_pool_addr(pool, a))
 		return true;
-	return nat_pool_service_addr(pool, a->family, &svc) == 0 && addr_eq(&svc, a);
+	if (nat_pool_service_addr(pool, a->family, &svc) == 0 && addr_eq(&svc, a))
+		return true;
+	return ids->inside != NULL && ids->inside(ids->inside_arg, a);
 }
 
 /* Which end of the flow to block: the outside one. */
@@ -353,7 +376,7 @@ act(struct ids *ids, const struct ids_alert *a)
 		t.dport = a->dport;
 	}
 	deleted = nat_flow_teardown(ids->nat, &t, &td);
-	now_us = (int64_t)util_wall_ms() * 1000;
+	now_us = wall_us();
 	if (deleted < 0) {
 		ids->st.errors++;
 		log_rl(&ids->rl_bad, LOG_LVL_WARN, "ids: conntrack teardown failed: %s",
@@ -388,7 +411,9 @@ act(struct ids *ids, const struct ids_alert *a)
 			ids->st.blocked++;
 		}
 	}
-	if (block)
+	/* Evidence once per flow: a late alert on a flow already gone, against a source already
+	 * blocked, is the same event again. */
+	if (block && (deleted > 0 || brc == 1 || ids->block_ms == 0))
 		nat_rep_flow_nok(ids->rep, NAT_REP_FLOW_IDS_ALERT, &victim,
 				 td.admitted ? &td.origin.resolver : NULL,
 				 td.admitted && td.origin.has_requestor ? &td.origin.requestor

@@ -22,10 +22,12 @@
  *      and after DNAT; the flow's next packet meets no state and is reset or dropped);
  *   2. its remote end is blocked for [ids] block_time (nat_block): the client of a flow
  *      admitted through the pool or the ALG (conntrack says DNAT), the remote peer of a LAN
- *      host's flow (SNAT), else the alert's source; never a pool or service address;
+ *      host's flow (SNAT), else the alert's source; never an address of the realm (a pool or
+ *      service address, a private host: ids_set_inside);
  *   3. NOK evidence goes to the reputation engine against that address (and its /24 or
  *      /64) and, when a pool binding admitted the flow, against the resolver and requestor
- *      that obtained the binding (nat_rep_flow_nok);
+ *      that obtained the binding (nat_rep_flow_nok); once per flow: a later alert on a flow
+ *      already torn down, from a source already blocked, only extends the block;
  *   4. one log line (with the delay since Suricata saw the packet) and, for a new block, an
  *      audit line (actor "ids").
  * Alerts of flows rgwd did not admit are torn down and blocked all the same. Bad records are
@@ -37,6 +39,9 @@ struct ids;
 /* NULL on failure (logged): the socket cannot be created. nat, rep and store outlive it. */
 struct ids *ids_new(struct ev_loop *loop, const struct conf *conf, struct nat *nat,
 		    struct nat_rep *rep, struct pol_store *store);
+/* Addresses of the realm (private hosts, the gateway's own) are never blocked: cb tells. */
+typedef bool (*ids_inside_cb)(void *arg, const struct addr *a);
+void ids_set_inside(struct ids *ids, ids_inside_cb cb, void *arg);
 /* Close the socket (and remove its path), free. NULL is a no-op. */
 void ids_free(struct ids *ids);
 

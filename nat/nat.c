@@ -153,6 +153,12 @@ remember_flow(struct nat *n, const struct nat_pkt *p)
 	o.requestor = n->used.requestor;
 	o.admitted_ms = ev_now_ms(n->loop);
 	nat_flowmem_add(n->flows, &t, &o);
+	/* The flow as the LAN side sees it (after the DNAT, which keeps the port): an alert on
+	 * the host's answer after the teardown still finds its client. */
+	if (n->used.private_addr.family == t.dst.family) {
+		t.dst = n->used.private_addr;
+		nat_flowmem_add(n->flows, &t, &o);
+	}
 }
 
 static bool
