@@ -467,8 +467,17 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 	n->io = nat_nft_io_open();
 	if (n->io == NULL)
 		goto fail;
-	if (conf->nat_synproxy)
+	if (conf->nat_synproxy) {
+		size_t i;
+
 		check_synproxy_sysctl();
+		for (i = 0; i < conf->nat_helpers.n; i++)
+			if (strcmp(conf->nat_helpers.v[i], "ftp") == 0)
+				log_warnx(
+					"nat: with the synproxy, passive FTP data connections to pool "
+					"addresses fail (the client's handshake ACK consumes the ftp "
+					"helper's expectation); active mode works");
+	}
 	n->cfg.queue_native = probe_native_queue(n);
 	if (!n->cfg.queue_native)
 		log_info("nat: kernel without nft queue: using the xtables NFQUEUE target");

@@ -309,9 +309,15 @@ nat_nft_x_synproxy(struct nftnl_rule *r, uint16_t mss, uint8_t wscale)
 	if (e) {
 		nftnl_expr_set_u16(e, NFTNL_EXPR_SYNPROXY_MSS, mss);
 		nftnl_expr_set_u8(e, NFTNL_EXPR_SYNPROXY_WSCALE, wscale);
+		/* No timestamp option: measured on Linux 6.18, the ACK the synproxy sends the
+		 * server on the client's behalf carries a TSecr adjusted twice when the flow is
+		 * DNATed on the output hook; the server drops it and only its SYN-ACK retransmission
+		 * (1 s) completes the handshake, so a server that speaks first (FTP, SMTP, SSH)
+		 * answered a second late. Without timestamps the cookie cannot carry window scaling
+		 * and SACK either: the kernel leaves them out (a 64 KiB window). */
 		nftnl_expr_set_u32(e, NFTNL_EXPR_SYNPROXY_FLAGS,
 				   NF_SYNPROXY_OPT_MSS | NF_SYNPROXY_OPT_WSCALE |
-					   NF_SYNPROXY_OPT_SACK_PERM | NF_SYNPROXY_OPT_TIMESTAMP);
+					   NF_SYNPROXY_OPT_SACK_PERM);
 	}
 	return add_expr(r, e);
 }
