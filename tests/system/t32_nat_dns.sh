@@ -89,14 +89,18 @@ check "rgwd (dns + nat) ready in the gateway namespace" wait_for 'rgwd: ready' "
 
 q() { ip netns exec $PUB dig +time=2 +tries=1 @100.64.0.1 "$1" A +short 2>/dev/null | tail -n 1; }
 connect() {
-	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+	ip netns exec $PUB timeout 6 socat -d -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
 		2>"$T/cerr"
 }
-# Refused: a reset. Behind the synproxy the handshake completes first and the reset follows
-# (the client sees "Connection reset by peer"), without it the SYN itself is reset.
+# Refused: a reset and no byte from the host. Behind the synproxy the handshake completes
+# first and the reset follows ("Connection reset by peer", at connect or, once socat is past
+# it, at the first read: then only a warning); without it the SYN itself is reset.
 refused() {
-	connect "$1" "$2" >/dev/null && return 1
-	grep -qiE "refused|reset by peer" "$T/cerr"
+	local out
+	out=$(connect "$1" "$2")
+	[ -z "$out" ] && grep -qiE "refused|reset by peer" "$T/cerr" && return 0
+	sed "s/^/#   /" "$T/cerr"
+	return 1
 }
 # bindings rgwd counts as expired (its status over the API, inside the gateway namespace)
 expired() {
