@@ -39,12 +39,6 @@ struct nat {
 	uint64_t drops_timer;
 	struct nat_stats st;
 	struct log_rl rl_bad;
-	/* reputation hooks, called through binding_hook / admit_hook */
-	nat_admit_cb admit;
-	nat_binding_cb binding;
-	void *hook_arg;
-	struct nat_binding_info used; /* the binding the last lookup consumed */
-	bool have_used;
 	/* flow defence ([ids] enable): admitted flows, conntrack, blocked sources */
 	struct nat_flowmem *flows;
 	struct nat_ct *ct;
@@ -65,10 +59,7 @@ static void check_synproxy_sysctl(void);
 static int send_batch(struct nat *n, struct nat_plan *pl);
 static void revert(struct nat *n, struct nat_plan *pl);
 static void plan_free(struct nat_plan *pl);
-static bool admit_hook(void *arg, const struct nat_request *req, double load_pct,
-		       enum nat_svc_class cls);
-static void binding_hook(void *arg, const struct nat_binding_info *b, enum nat_binding_end how);
-static void remember_flow(struct nat *n, const struct nat_pkt *p);
+static void remember_flow(struct nat *n, const struct nat_pkt *p, const struct nat_pool_hit *hit);
 static int block_elem(struct nat *n, const struct addr *a, uint64_t ms, bool del);
 
 /* A policy change for nat, built by nat_prepare and then committed or aborted. */
@@ -109,7 +100,6 @@ nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mar
 		n->st.refused_memory++;
 		goto refuse_known;
 	}
-	n->have_used = false;
 	if (nat_pool_lookup(n->pool, &p.src, &p.dst, p.proto, p.dport, now, &hit) ==
 	    NAT_LOOKUP_OK) {
 		uint32_t m = nat_rules_host_mark(hit.host_id);
@@ -118,7 +108,7 @@ nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mar
 			*mark = (*mark & ~NAT_MARK_MASK) | m;
 			n->st.admitted++;
 			if (n->flows != NULL)
-				remember_flow(n, &p);
+				remember_flow(n, &p, &hit);
 			return NF_ACCEPT;
 		}
 	}
@@ -130,56 +120,33 @@ refuse_known:
 	return NF_ACCEPT;
 }
 
-/* The flow's original tuple and the binding the lookup just consumed (binding_hook saw it). */
+/* The flow's original tuple and the binding that admitted it. */
 static void
-remember_flow(struct nat *n, const struct nat_pkt *p)
+remember_flow(struct nat *n, const struct nat_pkt *p, const struct nat_pool_hit *hit)
 {
 	struct nat_ct_tuple t = { .src = p->src, .dst = p->dst, .proto = p->proto };
 	struct nat_flow_origin o;
 
-	if (!n->have_used)
-		return;
 	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP) {
 		t.sport = p->sport;
 		t.dport = p->dport;
 	}
 	memset(&o, 0, sizeof(o));
-	o.binding_id = n->used.id;
+	o.binding_id = hit->binding_id;
 	o.client = p->src;
-	o.host_id = n->used.host_id;
-	o.service_id = n->used.service_id;
-	o.resolver = n->used.resolver;
-	o.has_requestor = n->used.has_requestor;
-	o.requestor = n->used.requestor;
+	o.host_id = hit->host_id;
+	o.service_id = hit->service_id;
+	o.resolver = hit->resolver;
+	o.has_requestor = hit->has_requestor;
+	o.requestor = hit->requestor;
 	o.admitted_ms = ev_now_ms(n->loop);
 	nat_flowmem_add(n->flows, &t, &o);
 	/* The flow as the LAN side sees it (after the DNAT, which keeps the port): an alert on
 	 * the host's answer after the teardown still finds its client. */
-	if (n->used.private_addr.family == t.dst.family) {
-		t.dst = n->used.private_addr;
+	if (hit->private_addr.family == t.dst.family) {
+		t.dst = hit->private_addr;
 		nat_flowmem_add(n->flows, &t, &o);
 	}
-}
-
-static bool
-admit_hook(void *arg, const struct nat_request *req, double load_pct, enum nat_svc_class cls)
-{
-	struct nat *n = arg;
-
-	return n->admit == NULL || n->admit(n->hook_arg, req, load_pct, cls);
-}
-
-static void
-binding_hook(void *arg, const struct nat_binding_info *b, enum nat_binding_end how)
-{
-	struct nat *n = arg;
-
-	if (how == NAT_BINDING_USED) {
-		n->used = *b;
-		n->have_used = true;
-	}
-	if (n->binding != NULL)
-		n->binding(n->hook_arg, b, how);
 }
 
 static void
@@ -459,7 +426,6 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 	if (n->pool == NULL || n->rej == NULL)
 		goto fail;
 	nat_pool_set_deadline_hook(n->pool, on_deadline, n);
-	nat_pool_set_hooks(n->pool, admit_hook, binding_hook, n);
 	if (!conf->nat_enable) {
 		log_info("nat: data plane disabled ([nat] enable = no): pool only");
 		return n;
@@ -595,9 +561,7 @@ nat_note_step(struct nat *n, const struct addr *resolver, int64_t service_id)
 void
 nat_set_hooks(struct nat *n, nat_admit_cb admit, nat_binding_cb binding, void *arg)
 {
-	n->admit = admit;
-	n->binding = binding;
-	n->hook_arg = arg;
+	nat_pool_set_hooks(n->pool, admit, binding, arg);
 }
 
 /* ---- flow defence ---- */

@@ -516,6 +516,10 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 		hit->host_id = b->info.host_id;
 		hit->service_id = b->info.service_id;
 		hit->private_addr = b->info.private_addr;
+		hit->binding_id = b->info.id;
+		hit->resolver = b->info.resolver;
+		hit->has_requestor = b->info.has_requestor;
+		hit->requestor = b->info.requestor;
 		if (b->info.window_ms == 0 && b->burst_ms == 0)
 			binding_end(p, b, NAT_BINDING_USED, now_ms);
 		else if (b->info.window_ms == 0 && b->info.flows == 1 &&

@@ -114,6 +114,11 @@ struct nat_pool_hit {
 	int64_t host_id;
 	int64_t service_id;
 	struct addr private_addr;
+	/* who obtained the binding (the flow defence charges alerts to them) */
+	uint64_t binding_id;
+	struct addr resolver;
+	bool has_requestor;
+	struct prefix requestor;
 };
 
 /* Refusal counters are indexed by enum nat_refusal. */

@@ -7,6 +7,8 @@
 # nothing for the spoofed sources, and the flood reached the gateway (its wan0 counters). Then
 # the rule order: the replayed SYN is what the queue sees (out_admit), DNAT on the output hook.
 # Figures (spoofed SYNs/s, bindings lost, success rate) are printed for docs/nat.md.
+# Resolver cache windows are off (admission cache_window_ms 0): one binding, one flow, the one
+# a spoofed SYN would take.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
@@ -60,7 +62,8 @@ cat > "$T/bundle.json" <<'JSON'
     {"fqdn": "test.gwa.demo", "ipv4": "192.168.0.100",
      "services": [{"fqdn": "test.gwa.demo"}]}
   ],
-  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false}
+  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false,
+                "cache_window_ms": 0}
 }
 JSON
 cat > "$T/rgw.conf" <<CONF

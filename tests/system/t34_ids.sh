@@ -9,6 +9,7 @@
 # API lifts another one; an alert on a LAN host's own outbound flow (not admitted by rgwd)
 # tears it down and blocks the remote peer; then the same over unix_dgram. Prints the delay
 # from the flagged packet (Suricata's timestamp) to the teardown, p50 and p99 over 100 alerts.
+# Resolver cache windows are off (cache_window_ms 0): each client uses a binding of its own.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 command -v suricata >/dev/null || { echo "suricata missing (make deps-test)"; echo "0 passed, 1 failed"; exit 1; }
@@ -76,7 +77,8 @@ cat > "$T/bundle.json" <<'JSON'
     {"name": "pubresolvers", "initial_reputation": 0.9, "sla": false,
      "nodes": ["100.64.0.10/32"]}
   ],
-  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false}
+  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false,
+                "cache_window_ms": 0}
 }
 JSON
 start_rgwd() { # $1: eve_type

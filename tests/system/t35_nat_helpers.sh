@@ -6,6 +6,7 @@
 # data and the RTP media are admitted by the helpers' expectations: rgwd admits one first
 # packet per session (its counters), never a second binding. Helpers are attached by rules that
 # match the admission mark only (flows admitted through a binding), as the table shows.
+# Resolver cache windows are off (cache_window_ms 0): one binding admits one session.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in vsftpd in.tftpd tftp sipp lftp; do
@@ -87,7 +88,8 @@ cat > "$T/bundle.json" <<'JSON'
      "services": [{"fqdn": "tcp21.test.gwa.demo"}, {"fqdn": "udp69.test.gwa.demo"},
                   {"fqdn": "udp5060.test.gwa.demo"}]}
   ],
-  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false}
+  "admission": {"dns_tcp": false, "dns_cookies": false, "dns_cname": false,
+                "cache_window_ms": 0}
 }
 JSON
 cat > "$T/rgw.conf" <<CONF
