@@ -174,6 +174,8 @@ DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping ipr
 # beside unbound, with the root trust anchor they read (dns-root-data) and dnspython for the
 # clients that drive them.
 DEMO_DEBS += bind9 bind9-utils knot-resolver pdns-recursor dns-root-data python3-dnspython
+# The IDS scenario: Suricata on the gateway's LAN side (bookworm-backports, as in TEST_DEBS).
+DEMO_DEBS += suricata/bookworm-backports
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
 

@@ -17,6 +17,7 @@ E2E_SCENARIOS=(
 	qmin_step
 	ddns_register
 	snat_outbound
+	ids_teardown
 	restart_and_kill
 )
 
@@ -199,6 +200,61 @@ s_second_flow_refused() {
 		return
 	}
 	pass "first flow to $ip admitted; second flows refused with RST"
+}
+
+# An IDS alert tears a flow down: Suricata on the gateway's LAN side sees the test string in a
+# flow admitted through a pool binding; rgwd deletes its conntrack entry, blocks the client
+# for 30 s and charges its reputation. The block is lifted through the API at the end.
+s_ids_teardown() {
+	require || return 0
+	settle || return
+	local src=100.64.0.107 out sport left b r tok
+	tok=$(cat "$TB_STATE/nodes/gw/api-token")
+	if ! tb_wait 60 tb_suricata_ready; then
+		fail "Suricata is not running on gw or not connected to rgwd (see $TB_STATE/nodes/gw/suricata.log)"
+		return
+	fi
+	out=$(tb_exec public timeout 30 "$TB_PY" "$RGW_ROOT/tests/system/ids_driver.py" \
+		--dns "$TB_RESOLVER" --dns-src 100.64.0.100 --name test.gwa.demo --port 2000 \
+		--string RGWTB-EVIL-STRING --quiet-ms 800 "$src" </dev/null 2>&1)
+	note "client: $out"
+	[[ $out == *'"outcome": "silence"'* || $out == *'"outcome": "reset"'* ||
+		$out == *'"outcome": "eof"'* ]] || {
+		fail "the client's flow went on after the test string: $out"
+		return
+	}
+	sport=$(jq -r .sport <<<"$out" 2>/dev/null)
+	if ! tb_wait 10 grep -q "ids: alert sid=1000001 .*admitted=yes .*blocked=$src" \
+		"$TB_STATE/nodes/gw/rgwd.log"; then
+		fail "rgwd logged no teardown of an admitted flow with $src blocked"
+		return
+	fi
+	note "$(grep "ids: alert sid=1000001 .*blocked=$src" "$TB_STATE/nodes/gw/rgwd.log" | tail -1 | cut -c 26-)"
+	left=$(gw_conntrack -p tcp | grep -c "src=$src .*sport=$sport " || true)
+	[ "$left" = 0 ] || {
+		fail "conntrack still has the flow ($left entries)"
+		return
+	}
+	b=$(tb_exec gw curl -s -m 5 -H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/blocks" \
+		</dev/null)
+	jq -e --arg a "$src" '.items[] | select(.address == $a) | .expires_ms > 0' <<<"$b" \
+		>/dev/null || {
+		fail "GET /blocks does not list $src: $b"
+		return
+	}
+	r=$(tb_exec gw curl -s -m 5 -H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/reputation" \
+		</dev/null)
+	jq -e --arg k "$src/32" '.items[] | select(.kind == "requestor" and .key == $k) | .nok >= 1' \
+		<<<"$r" >/dev/null || {
+		fail "the reputation view has no evidence against $src"
+		return
+	}
+	[ "$(tb_exec gw curl -s -o /dev/null -w '%{http_code}' -m 5 -X DELETE \
+		-H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/blocks/$src" </dev/null)" = 204 ] || {
+		fail "DELETE /blocks/$src did not lift the block"
+		return
+	}
+	pass "flow torn down (conntrack, client cut off), $src blocked and charged, block lifted through the API"
 }
 
 # 5. A port scan of the whole pool without DNS gets RSTs everywhere and admits nothing.

@@ -205,7 +205,62 @@ hostname_timeout = 2000
 
 [api]
 listen = ${TB_API_URL#http://}
+
+[ids]
+enable = yes                   ; Suricata on lan0 writes its alerts here
+eve_socket = $d/eve.sock
+severity = 2
+block_time = 30
 EOF
+}
+
+# Suricata in the gateway node, watching the LAN side (af-packet on lan0) with one local rule
+# (the test string RGWTB-EVIL-STRING, priority 1), its EVE alerts going to rgwd's socket.
+# Suricata reconnects by itself when rgwd restarts.
+tb_suricata_start() {
+	local d=$TB_STATE/nodes/gw
+	command -v suricata >/dev/null || {
+		tb_log "gw: suricata is not installed (make deps-demo)"
+		return 1
+	}
+	mkdir -p "$d/suricata"
+	cat >"$d/suricata/local.rules" <<'RULES'
+alert tcp any any -> any any (msg:"rgwtb test string"; content:"RGWTB-EVIL-STRING"; sid:1000001; rev:1; priority:1;)
+RULES
+	cat >"$d/suricata/suricata.yaml" <<YAML
+%YAML 1.1
+---
+default-log-dir: $d/suricata
+default-rule-path: $d/suricata
+rule-files: [local.rules]
+classification-file: /etc/suricata/classification.config
+reference-config-file: /etc/suricata/reference.config
+outputs:
+  - eve-log:
+      enabled: yes
+      filetype: unix_stream
+      filename: $d/eve.sock
+      types:
+        - alert
+af-packet:
+  - interface: lan0
+    cluster-id: 98
+    cluster-type: cluster_flow
+    defrag: yes
+app-layer:
+  protocols:
+    tls: {enabled: no}
+    http: {enabled: no}
+logging:
+  default-log-level: notice
+YAML
+	tb_daemon gw suricata suricata -c "$d/suricata/suricata.yaml" --af-packet=lan0 -k none
+}
+
+# Suricata runs and its EVE writer is connected to rgwd.
+tb_suricata_ready() {
+	tb_daemon_alive gw suricata &&
+		grep -q 'EVE writer connected' "$TB_STATE/nodes/gw/rgwd.log" 2>/dev/null
 }
 
 # Write the config, import the policy, create an API token. Prints nothing on success.
@@ -264,6 +319,7 @@ tb_gw_start() {
 		tail -n 20 "$d/rgwd.log" >&2 2>/dev/null || true
 		return 1
 	fi
+	tb_daemon_alive gw suricata || tb_suricata_start || return 1
 }
 
 tb_gw_stop() { tb_daemon_kill gw rgwd "${1:-TERM}"; }

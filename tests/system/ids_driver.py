@@ -66,8 +66,8 @@ for src in a.sources:
         s.settimeout(4)
         s.connect((addr, a.port))
         s.sendall(b"hello\n")
-        if recv_line(s, 4) != b"hello\n":
-            raise RuntimeError("bad echo")
+        if not recv_line(s, 4).strip():  # an echo ("hello"), or the testbed's tagged reply
+            raise RuntimeError("no answer")
         res["sent_ms"] = now_ms()
         s.sendall(a.string.encode() + b"\n")
         res["outcome"] = "alive"
