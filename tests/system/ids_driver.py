@@ -5,8 +5,10 @@
 # the answered pool address, check the echo server answers, send the IDS test string, then
 # keep talking until the gateway tears the connection down: a reset or silence (no echo for
 # --quiet-ms) ends it; an echo of everything for --max-ms means the flow was never torn down.
-# One JSON line per client: {"src", "addr", "sport", "outcome", "sent_ms", "end_ms"}.
+# One JSON line per client: {"src", "addr", "sport", "outcome", "sent_ms", "end_ms"}, in the
+# order of the sources; --parallel K runs K clients at a time (each resolves on its own).
 import argparse
+import concurrent.futures
 import json
 import socket
 import time
@@ -23,6 +25,7 @@ ap.add_argument("--port", type=int, required=True)
 ap.add_argument("--string", required=True)
 ap.add_argument("--quiet-ms", type=int, default=1500)
 ap.add_argument("--max-ms", type=int, default=6000)
+ap.add_argument("--parallel", type=int, default=1)
 ap.add_argument("sources", nargs="+")
 a = ap.parse_args()
 
@@ -52,7 +55,7 @@ def recv_line(s, timeout):
     return data
 
 
-for src in a.sources:
+def client(src):
     res = {"src": src, "addr": None, "sport": 0, "outcome": "no-address", "sent_ms": 0,
            "end_ms": 0}
     try:
@@ -93,4 +96,9 @@ for src in a.sources:
         s.close()
     except Exception as e:  # noqa: BLE001 -- reported, the test decides
         res["outcome"] = "error: %s" % e
-    print(json.dumps(res), flush=True)
+    return res
+
+
+with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.parallel)) as ex:
+    for r in ex.map(client, a.sources):
+        print(json.dumps(r), flush=True)

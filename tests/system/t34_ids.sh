@@ -41,7 +41,7 @@ done
 ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
 ip -n $GW addr add 100.64.0.1/24 dev wan0
 ip -n $GW addr add 100.64.1.130/32 dev wan0
-for i in 131 132 133 134; do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
+for i in $(seq 131 138); do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
 ip -n $GW route add 100.64.2.0/24 via 100.64.0.10
 ip -n $GW addr add 192.168.0.1/24 dev lan0
 ip -n $PRIV addr add 192.168.0.100/24 dev eth0
@@ -68,7 +68,7 @@ cat > "$T/bundle.json" <<'JSON'
      "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "100.64.0.1"}]}
   ],
   "service_addresses": ["100.64.1.130"],
-  "pool": ["100.64.1.131-100.64.1.134"],
+  "pool": ["100.64.1.131-100.64.1.138"],
   "hosts": [
     {"fqdn": "test.gwa.demo", "ipv4": "192.168.0.100",
      "services": [{"fqdn": "test.gwa.demo"}]}
@@ -153,6 +153,11 @@ api() { # METHOD PATH: the body
 	ip netns exec $GW curl -s -m 5 -X "$1" -H "Authorization: Bearer $TOK" \
 		"http://127.0.0.1:$APORT/api/v1$2"
 }
+post() { # PATH BODY: the status code
+	ip netns exec $GW curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' -d "$2" \
+		"http://127.0.0.1:$APORT/api/v1$1"
+}
 code() { # METHOD PATH: the status code
 	ip netns exec $GW curl -s -m 5 -o /dev/null -w '%{http_code}' -X "$1" \
 		-H "Authorization: Bearer $TOK" "http://127.0.0.1:$APORT/api/v1$2"
@@ -190,6 +195,13 @@ check "nft set block4 holds the source" \
 	bash -c "ip netns exec $GW nft list set inet rgw block4 | grep -q '100.64.2.1 timeout ${BLOCK_S}s expires'"
 B=$(api GET /blocks)
 check "GET /blocks lists it with its expiry" bash -c "echo '$B' | jq -e '.items[] | select(.address == \"100.64.2.1\") | .expires_ms > 0 and .expires_ms <= ${BLOCK_S}000 and (.reason | test(\"sid 1000001\"))' >/dev/null"
+# A policy change (one nft batch through the policy commit) leaves the runtime block alone.
+check "a policy change is committed meanwhile (POST /hosts: 201)" \
+	test "$(post /hosts '{"fqdn":"other.gwa.demo","ipv4":"192.168.0.101"}')" = 201
+check "... the block survives it: nft set block4 still holds the source" \
+	bash -c "ip netns exec $GW nft list set inet rgw block4 | grep -q '100.64.2.1 timeout ${BLOCK_S}s expires'"
+check "... and the drop rule for block4 is still first in pre_raw" \
+	bash -c "ip netns exec $GW nft list chain inet rgw pre_raw | grep -m1 -E 'saddr|@block' | grep -q '@block4 drop'"
 blocked_connect() {
 	! ip netns exec $PUB timeout 3 socat -T1 - TCP:100.64.1.131:5000,bind=100.64.2.1,connect-timeout=2 \
 		</dev/null >/dev/null 2>&1
@@ -215,14 +227,14 @@ below() { api GET /status | jq -e '.subsystems.defence.ids.below_severity >= 1' 
 check "an alert below the severity is counted" poll 10 below
 check "... and its flow lives on" test "$(jq -r .outcome "$T/mild.json")" = alive
 
-# N clients in a row: the delay from the flagged packet to the teardown
+# N clients, 4 at a time: the delay from the flagged packet to the teardown
 A0=$(alerts_logged)
 L0=$(wc -l < "$T/log")
 srcs=()
 for ((i = 0; i < N; i++)); do srcs+=(100.64.2.$((i + 3))); done
 ip netns exec $PUB /usr/bin/python3 "$TOP/tests/system/ids_driver.py" --dns 100.64.0.1 \
 	--dns-src 100.64.0.10 --name test.gwa.demo --port 5000 --string EVIL-RGW-TEST \
-	--quiet-ms 500 "${srcs[@]}" > "$T/many.json"
+	--quiet-ms 500 --parallel 4 "${srcs[@]}" > "$T/many.json"
 jq -r .outcome "$T/many.json" | sort | uniq -c | sed 's/^/# outcomes: /'
 check "$N alerts acted upon" poll 30 alerts_above $((A0 + N - 1))
 cut=$(jq -r 'select(.outcome == "reset" or .outcome == "silence" or .outcome == "eof") | .src' \
