@@ -86,15 +86,16 @@ api_views_defence_status(const struct api_views *d)
 		ids_get_stats(d->ids, &is);
 		json_object_set_new(
 			o, "ids",
-			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				  "records", (json_int_t)is.records, "invalid",
 				  (json_int_t)is.invalid, "alerts", (json_int_t)is.alerts,
 				  "below_severity", (json_int_t)is.below_severity, "acted",
 				  (json_int_t)is.acted, "flows_torn_down",
 				  (json_int_t)is.flows_torn_down, "no_flow", (json_int_t)is.no_flow,
-				  "admitted", (json_int_t)is.admitted, "blocked",
-				  (json_int_t)is.blocked, "errors", (json_int_t)is.errors,
-				  "writers", (json_int_t)is.clients));
+				  "again", (json_int_t)is.again, "admitted",
+				  (json_int_t)is.admitted, "blocked", (json_int_t)is.blocked,
+				  "errors", (json_int_t)is.errors, "writers",
+				  (json_int_t)is.clients));
 	}
 	if (d->rep != NULL) {
 		nat_rep_get_stats(d->rep, &rs);

@@ -401,6 +401,13 @@ act(struct ids *ids, const struct ids_alert *a)
 	}
 	block = remote_end(ids, a, &td, &victim);
 	snprintf(reason, sizeof(reason), "sid %llu: %.64s", (unsigned long long)a->sid, a->sig);
+	/* The same flow again after its teardown: extend a block still active, never block anew
+	 * (an operator's unblock holds), no evidence. */
+	if (td.again) {
+		ids->st.again++;
+		if (!nat_is_blocked(ids->nat, &victim))
+			block = false;
+	}
 	if (block && ids->block_ms > 0) {
 		brc = nat_block(ids->nat, &victim, ids->block_ms, reason);
 		if (brc < 0) {
@@ -413,7 +420,7 @@ act(struct ids *ids, const struct ids_alert *a)
 	}
 	/* Evidence once per flow: a late alert on a flow already gone, against a source already
 	 * blocked, is the same event again. */
-	if (block && (deleted > 0 || brc == 1 || ids->block_ms == 0))
+	if (block && !td.again && (deleted > 0 || brc == 1 || ids->block_ms == 0))
 		nat_rep_flow_nok(ids->rep, NAT_REP_FLOW_IDS_ALERT, &victim,
 				 td.admitted ? &td.origin.resolver : NULL,
 				 td.admitted && td.origin.has_requestor ? &td.origin.requestor
@@ -426,11 +433,12 @@ act(struct ids *ids, const struct ids_alert *a)
 		strcpy(blk, "-");
 	log_rl(&ids->rl_act, LOG_LVL_INFO,
 	       "ids: alert sid=%llu severity=%d flow=%s:%u->%s:%u proto=%u conntrack_deleted=%d "
-	       "admitted=%s binding=%llu blocked=%s%s latency_ms=%s sig=\"%s\"",
+	       "admitted=%s binding=%llu blocked=%s%s%s latency_ms=%s sig=\"%s\"",
 	       (unsigned long long)a->sid, a->severity, src, a->sport, dst, a->dport, a->proto,
 	       deleted < 0 ? -1 : deleted, td.admitted ? "yes" : "no",
 	       (unsigned long long)(td.admitted ? td.origin.binding_id : 0), blk,
-	       brc == 1 ? " (new)" : (block && brc == 0 ? " (extended)" : ""), lat, a->sig);
+	       brc == 1 ? " (new)" : (block && brc == 0 ? " (extended)" : ""),
+	       td.again ? " again" : "", lat, a->sig);
 	/* The block is runtime state (no policy change): an audit line without ETags. */
 	if (brc == 1 && ids->store != NULL) {
 		struct pol_change c = {
@@ -467,6 +475,8 @@ ids_metrics(const struct ids *ids, struct buf *out)
 		"# TYPE rgw_ids_flows_torn_down_total counter\nrgw_ids_flows_torn_down_total %llu\n"
 		"# HELP rgw_ids_no_flow_total Alerts acted upon whose flow had no conntrack entry.\n"
 		"# TYPE rgw_ids_no_flow_total counter\nrgw_ids_no_flow_total %llu\n"
+		"# HELP rgw_ids_again_total Alerts on admitted flows already torn down.\n"
+		"# TYPE rgw_ids_again_total counter\nrgw_ids_again_total %llu\n"
 		"# HELP rgw_ids_admitted_total Alerts on flows a pool binding had admitted.\n"
 		"# TYPE rgw_ids_admitted_total counter\nrgw_ids_admitted_total %llu\n"
 		"# HELP rgw_ids_blocks_total Sources blocked or whose block was extended.\n"
@@ -482,7 +492,8 @@ ids_metrics(const struct ids *ids, struct buf *out)
 		(unsigned long long)s->records, (unsigned long long)s->invalid,
 		(unsigned long long)s->acted, (unsigned long long)s->below_severity,
 		(unsigned long long)s->flows_torn_down, (unsigned long long)s->no_flow,
-		(unsigned long long)s->admitted, (unsigned long long)s->blocked,
-		(unsigned long long)s->errors, (unsigned long long)s->clients,
-		(double)s->latency_us_sum / 1e6, (unsigned long long)s->latency_n);
+		(unsigned long long)s->again, (unsigned long long)s->admitted,
+		(unsigned long long)s->blocked, (unsigned long long)s->errors,
+		(unsigned long long)s->clients, (double)s->latency_us_sum / 1e6,
+		(unsigned long long)s->latency_n);
 }

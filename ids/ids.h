@@ -27,7 +27,9 @@
  *   3. NOK evidence goes to the reputation engine against that address (and its /24 or
  *      /64) and, when a pool binding admitted the flow, against the resolver and requestor
  *      that obtained the binding (nat_rep_flow_nok); once per flow: a later alert on a flow
- *      already torn down, from a source already blocked, only extends the block;
+ *      already torn down, from a source already blocked, only extends the block, and one
+ *      on an admitted flow rgwd already tore down never blocks again (Suricata alerts
+ *      again on the flow's retransmissions and at its end; an unblock holds);
  *   4. one log line (with the delay since Suricata saw the packet) and, for a new block, an
  *      audit line (actor "ids").
  * Alerts of flows rgwd did not admit are torn down and blocked all the same. Bad records are
@@ -56,6 +58,7 @@ struct ids_stats {
 	uint64_t acted;		  /* alerts acted upon */
 	uint64_t flows_torn_down; /* conntrack entries deleted */
 	uint64_t no_flow;	  /* acted upon, but no conntrack entry existed */
+	uint64_t again;		  /* on an admitted flow already torn down: a block extended */
 	uint64_t admitted;	  /* acted upon, and a pool binding had admitted the flow */
 	uint64_t blocked;	  /* blocks made or extended */
 	uint64_t errors;	  /* ctnetlink or nft failures */

@@ -132,6 +132,19 @@ nat_flowmem_find(const struct nat_flowmem *m, const struct nat_ct_tuple *t,
 	return false;
 }
 
+bool
+nat_flowmem_mark_torn(struct nat_flowmem *m, const struct nat_ct_tuple *t)
+{
+	uint32_t x = m->bucket[tuple_hash(m, t) & (m->nbuckets - 1)];
+
+	for (; x != 0; x = m->e[x - 1].hnext)
+		if (tuple_eq(&m->e[x - 1].t, t)) {
+			m->e[x - 1].o.torn_down = true;
+			return true;
+		}
+	return false;
+}
+
 size_t
 nat_flowmem_count(const struct nat_flowmem *m)
 {

@@ -31,6 +31,7 @@ struct nat_flow_origin {
 	bool has_requestor;
 	struct prefix requestor;
 	uint64_t admitted_ms;
+	bool torn_down; /* rgwd tore the flow down after an alert (nat_flowmem_mark_torn) */
 };
 
 /* max: flows remembered (at least 1). NULL on ENOMEM. */
@@ -42,6 +43,8 @@ void nat_flowmem_add(struct nat_flowmem *m, const struct nat_ct_tuple *t,
 /* The origin of the flow whose original tuple is t: true and *o filled, or false. */
 bool nat_flowmem_find(const struct nat_flowmem *m, const struct nat_ct_tuple *t,
 		      struct nat_flow_origin *o);
+/* Note that the flow whose original tuple is t was torn down. true when it was remembered. */
+bool nat_flowmem_mark_torn(struct nat_flowmem *m, const struct nat_ct_tuple *t);
 size_t nat_flowmem_count(const struct nat_flowmem *m);
 
 /* ---- blocks ---- */

@@ -597,6 +597,19 @@ nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_teardo
 		nat_ct_tuple_reverse(t, &r);
 		out->admitted = nat_flowmem_find(n->flows, &r, &out->origin);
 	}
+	if (!out->admitted)
+		return k;
+	/* Suricata alerts again on a flow it still tracks (its retransmissions, the end of the
+	 * flow): the flow's entries (client side, LAN side) remember that it was torn down. */
+	out->again = k == 0 && out->origin.torn_down;
+	nat_ct_tuple_reverse(t, &r);
+	(void)nat_flowmem_mark_torn(n->flows, t);
+	(void)nat_flowmem_mark_torn(n->flows, &r);
+	for (i = 0; i < k && i < (int)ARRAY_SIZE(found); i++) {
+		nat_ct_tuple_reverse(&found[i].reply, &r);
+		(void)nat_flowmem_mark_torn(n->flows, &found[i].orig);
+		(void)nat_flowmem_mark_torn(n->flows, &r);
+	}
 	return k;
 }
 
@@ -674,6 +687,14 @@ nat_blocks_walk(struct nat *n, nat_block_cb cb, void *arg)
 {
 	if (n->blocks != NULL)
 		nat_blocks_foreach(n->blocks, ev_now_ms(n->loop), cb, arg);
+}
+
+bool
+nat_is_blocked(struct nat *n, const struct addr *a)
+{
+	struct nat_block_info bi;
+
+	return n->blocks != NULL && nat_blocks_find(n->blocks, a, ev_now_ms(n->loop), &bi);
 }
 
 bool

@@ -126,12 +126,15 @@ struct nat_teardown {
 	struct nat_ct_entry entry;
 	bool admitted;		       /* a pool binding admitted the flow: */
 	struct nat_flow_origin origin; /* which one */
+	bool again; /* admitted, gone, and torn down by an earlier call: a late alert */
 };
 int nat_flow_teardown(struct nat *n, const struct nat_ct_tuple *t, struct nat_teardown *out);
 int nat_block(struct nat *n, const struct addr *a, uint64_t ms, const char *reason);
 int nat_unblock(struct nat *n, const struct addr *a);
 void nat_blocks_walk(struct nat *n, nat_block_cb cb, void *arg);
 bool nat_defence_enabled(const struct nat *n);
+/* a is blocked now. */
+bool nat_is_blocked(struct nat *n, const struct addr *a);
 
 /* Verdict for one first packet (the NFQUEUE callback; exported for tests and benches). */
 int nat_packet_verdict(struct nat *n, const uint8_t *pkt, size_t len, uint32_t *mark);

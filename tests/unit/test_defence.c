@@ -339,8 +339,14 @@ test_flowmem(void **state)
 	assert_int_equal(nat_flowmem_count(m), 3);
 	assert_true(nat_flowmem_find(m, &t, &got));
 	assert_int_equal(got.binding_id, 9);
+	assert_false(got.torn_down);
+	assert_true(nat_flowmem_mark_torn(m, &t)); /* a teardown is remembered with the flow */
+	assert_true(nat_flowmem_find(m, &t, &got));
+	assert_true(got.torn_down);
+	assert_int_equal(got.binding_id, 9);
 	t.dport = 2001;
 	assert_false(nat_flowmem_find(m, &t, &got));
+	assert_false(nat_flowmem_mark_torn(m, &t));
 	nat_flowmem_free(m);
 	nat_flowmem_free(NULL);
 }
