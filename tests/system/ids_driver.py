@@ -5,12 +5,17 @@
 # the answered pool address, check the echo server answers, send the IDS test string, then
 # keep talking until the gateway tears the connection down: a reset or silence (no echo for
 # --quiet-ms) ends it; an echo of everything for --max-ms means the flow was never torn down.
-# One JSON line per client: {"src", "addr", "sport", "outcome", "sent_ms", "end_ms"}, in the
-# order of the sources; --parallel K runs K clients at a time (each resolves on its own).
+# With --resend-ms the string is sent again while the flow lives (an IDS under load may miss
+# a packet; "resent" counts them). One JSON line per client: {"src", "addr", "sport",
+# "outcome", "sent_ms", "end_ms", "resent"}, in the order of the sources; --parallel K runs K
+# clients at a time. A client resolves and connects
+# while holding a lock: a resolver coalesces identical questions in flight, and one binding
+# admits one flow, so two clients must not ask at once; only the talking overlaps.
 import argparse
 import concurrent.futures
 import json
 import socket
+import threading
 import time
 
 import dns.message
@@ -26,6 +31,8 @@ ap.add_argument("--string", required=True)
 ap.add_argument("--quiet-ms", type=int, default=1500)
 ap.add_argument("--max-ms", type=int, default=6000)
 ap.add_argument("--parallel", type=int, default=1)
+ap.add_argument("--resend-ms", type=int, default=0,
+                help="send the string again when the flow still lives after this long (0: never)")
 ap.add_argument("sources", nargs="+")
 a = ap.parse_args()
 
@@ -55,19 +62,23 @@ def recv_line(s, timeout):
     return data
 
 
+first_step = threading.Lock()
+
+
 def client(src):
     res = {"src": src, "addr": None, "sport": 0, "outcome": "no-address", "sent_ms": 0,
-           "end_ms": 0}
+           "end_ms": 0, "resent": 0}
     try:
-        addr = resolve()
-        res["addr"] = addr
-        if addr is None:
-            raise RuntimeError("no address")
-        s = socket.socket()
-        s.bind((src, 0))
-        res["sport"] = s.getsockname()[1]
-        s.settimeout(4)
-        s.connect((addr, a.port))
+        with first_step:
+            addr = resolve()
+            res["addr"] = addr
+            if addr is None:
+                raise RuntimeError("no address")
+            s = socket.socket()
+            s.bind((src, 0))
+            res["sport"] = s.getsockname()[1]
+            s.settimeout(4)
+            s.connect((addr, a.port))
         s.sendall(b"hello\n")
         if not recv_line(s, 4).strip():  # an echo ("hello"), or the testbed's tagged reply
             raise RuntimeError("no answer")
@@ -76,8 +87,13 @@ def client(src):
         res["outcome"] = "alive"
         end = now_ms() + a.max_ms
         last = now_ms()
+        resend = now_ms() + a.resend_ms
         while now_ms() < end:
             try:
+                if a.resend_ms > 0 and now_ms() >= resend:
+                    s.sendall(a.string.encode() + b"\n")
+                    res["resent"] += 1
+                    resend = now_ms() + a.resend_ms
                 s.sendall(b"ping\n")
                 s.settimeout(0.1)
                 chunk = s.recv(4096)
