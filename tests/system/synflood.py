@@ -3,12 +3,14 @@
 # tests/system/synflood.py -- spoofed TCP SYNs at DST:PORT (DST: one address or FIRST-LAST of
 # one /24, round robin) until killed (or --seconds), from
 # random sources inside 198.18.0.0/15 (the benchmarking range; the test's gateway has no route
-# back to it). Packets are built with scapy once, then sent from a raw socket as fast as the
-# interval allows. Prints the number sent at exit.
+# back to it), each SYN with a source address and port of its own. Packets are built with
+# scapy once per destination, then patched and sent from a raw socket at --rate at most.
+# Prints the number sent at exit.
 import argparse
 import random
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -29,13 +31,40 @@ if "-" in a.dst:
 else:
     dsts = [a.dst]
 rnd = random.Random()
-pkts = []
-for i in range(4096):
-    dst = dsts[i % len(dsts)]
-    src = "198.%d.%d.%d" % (18 + rnd.randrange(2), rnd.randrange(256), 1 + rnd.randrange(254))
-    pkts.append((dst, raw(IP(src=src, dst=dst, id=rnd.randrange(65536)) /
-                    TCP(sport=1024 + rnd.randrange(60000), dport=a.port, flags="S",
-                        seq=rnd.randrange(1 << 32), window=64240))))
+# One packet per destination built by scapy; every packet sent gets a source address and
+# port of its own (patched in, the TCP checksum updated incrementally, RFC 1624; the kernel
+# fills the IP checksum of a raw IPPROTO_RAW packet), so that no two SYNs are alike and no
+# memory of rejected packets can recognise a repeated one.
+templates = []
+for dst in dsts:
+    b = bytearray(raw(IP(src="198.18.0.1", dst=dst, id=0) /
+                      TCP(sport=1024, dport=a.port, flags="S", seq=rnd.randrange(1 << 32),
+                          window=64240)))
+    templates.append((dst, b, struct.unpack_from("!H", b, 36)[0]))
+
+
+def csum_add(x, y):
+    x += y
+    return (x & 0xFFFF) + (x >> 16)
+
+
+def packet(i):
+    dst, b, c0 = templates[i % len(templates)]
+    w1 = 0xC612 + rnd.randrange(2)  # 198.18 or 198.19
+    w2 = rnd.randrange(256) << 8 | (1 + rnd.randrange(254))
+    sport = 1024 + rnd.randrange(60000)
+    # old words: 0xC612, 0x0001 (198.18.0.1), 1024 (sport)
+    c = (~c0) & 0xFFFF
+    for old, new in ((0xC612, w1), (0x0001, w2), (1024, sport)):
+        c = csum_add(c, (~old) & 0xFFFF)
+        c = csum_add(c, new)
+    c = csum_add(c, 0)
+    struct.pack_into("!HH", b, 12, w1, w2)
+    struct.pack_into("!H", b, 20, sport)
+    struct.pack_into("!H", b, 36, (~c) & 0xFFFF)
+    return dst, bytes(b)
+
+
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 sent = 0
 stop = False
@@ -54,7 +83,7 @@ batch = max(1, a.rate // 200)
 while not stop and time.monotonic() < end:
     for _ in range(batch):
         try:
-            d, p = pkts[sent % len(pkts)]
+            d, p = packet(sent)
             s.sendto(p, (d, 0))
         except OSError:
             pass

@@ -8,7 +8,9 @@
 # the rule order: the replayed SYN is what the queue sees (out_admit), DNAT on the output hook.
 # Figures (spoofed SYNs/s, bindings lost, success rate) are printed for docs/nat.md.
 # Resolver cache windows are off (admission cache_window_ms 0): one binding, one flow, the one
-# a spoofed SYN would take.
+# a spoofed SYN would take. Every spoofed SYN differs (source address and port), so that the
+# memory of rejected packets cannot stand in for the synproxy: with T33_SYNPROXY=no the same
+# run fails (the flood takes every binding).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
