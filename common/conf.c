@@ -219,6 +219,20 @@ const struct conf_item conf_schema[] = {
 	  "Days an audit-log line is kept: older lines are deleted at start-up and then once a "
 	  "day. 0 keeps them forever.",
 	  NULL },
+	{ "api", "max_connections", CONF_T_INT, 8, 100000, "512", F(api_max_conns), NULL,
+	  "Simultaneous connections per API listener. A new connection beyond it closes the "
+	  "connection that has waited longest for its request, so idle connections cannot lock "
+	  "operators out.",
+	  NULL },
+	{ "api", "max_connections_per_source", CONF_T_INT, 1, 100000, "8",
+	  F(api_max_conns_per_source), NULL,
+	  "Simultaneous connections from one client address; more are closed at once.", NULL },
+	{ "api", "request_timeout", CONF_T_INT, 100, 600000, "5000", F(api_request_timeout_ms),
+	  NULL,
+	  "Milliseconds a connection has to send a complete request head, counted from its "
+	  "connect and again from each response (keep-alive); then it is closed. Bytes that "
+	  "trickle in do not extend it.",
+	  NULL },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
 	  "Seconds between reputation period transitions: evidence fades one third of the way "

@@ -118,6 +118,9 @@ struct conf {
 	long api_rate; /* requests per second per client */
 	long api_rate_burst;
 	long api_audit_retention_days; /* 0 = keep the audit log forever */
+	long api_max_conns;	       /* per listener */
+	long api_max_conns_per_source;
+	long api_request_timeout_ms; /* connect (or last response) to a complete request head */
 
 	/* [reputation] */
 	long rep_period_s;
