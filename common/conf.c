@@ -224,7 +224,7 @@ const struct conf_item conf_schema[] = {
 	  "connection that has waited longest for its request, so idle connections cannot lock "
 	  "operators out.",
 	  NULL },
-	{ "api", "max_connections_per_source", CONF_T_INT, 1, 100000, "8",
+	{ "api", "max_connections_per_source", CONF_T_INT, 1, 100000, "32",
 	  F(api_max_conns_per_source), NULL,
 	  "Simultaneous connections from one client address; more are closed at once.", NULL },
 	{ "api", "request_timeout", CONF_T_INT, 100, 600000, "5000", F(api_request_timeout_ms),
