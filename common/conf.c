@@ -81,9 +81,20 @@ const struct conf_item conf_schema[] = {
 	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
 	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL },
 	{ "dns", "tcp_idle_timeout", CONF_T_INT, 500, 600000, "10000", F(dns_tcp_idle_ms), NULL,
-	  "Idle DNS TCP connections are closed after this many milliseconds.", NULL },
+	  "Idle DNS TCP connections are closed after this many milliseconds while at most half "
+	  "of tcp_max_connections are open; beyond that it shrinks with the table's fill, down "
+	  "to 500 ms when full (RFC 7766 6.2.3).",
+	  NULL },
 	{ "dns", "tcp_max_connections", CONF_T_INT, 1, 65536, "1024", F(dns_tcp_max_conns), NULL,
-	  "Maximum simultaneous DNS TCP connections; further connections wait in the backlog.",
+	  "Maximum simultaneous DNS TCP connections. When full, a new connection closes the one "
+	  "idle the longest (if none is idle, the newcomer is closed).",
+	  NULL },
+	{ "dns", "tcp_max_per_source", CONF_T_INT, 1, 65536, "16", F(dns_tcp_max_per_source), NULL,
+	  "Simultaneous DNS TCP connections from one client address; more are closed at once.",
+	  NULL },
+	{ "dns", "tcp_max_per_prefix", CONF_T_INT, 1, 65536, "64", F(dns_tcp_max_per_prefix), NULL,
+	  "Simultaneous DNS TCP connections from one /24 (IPv4) or /64 (IPv6); more are closed "
+	  "at once.",
 	  NULL },
 	{ "dns", "tcp_max_queries", CONF_T_INT, 1, 100000, "100", F(dns_tcp_max_queries), NULL,
 	  "Queries answered on one TCP connection before it is closed.", NULL },

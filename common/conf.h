@@ -72,6 +72,8 @@ struct conf {
 	long dns_edns_size;			      /* advertised EDNS0 UDP payload size */
 	long dns_tcp_idle_ms;
 	long dns_tcp_max_conns;
+	long dns_tcp_max_per_source;	 /* per client address */
+	long dns_tcp_max_per_prefix;	 /* per /24 (IPv4) or /64 (IPv6) */
 	long dns_tcp_max_queries;	 /* per connection */
 	long dns_cookie_rotate_s;	 /* server cookie secret rotation period */
 	long dns_workers;		 /* extra UDP worker threads (0 = main loop only) */
