@@ -260,8 +260,8 @@ text_value(const char *s)
 static json_t *
 audit_row(const struct pol_audit *a)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?}", "id", (json_int_t)a->id,
-			 "ts_ms", (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?}", "id", (json_int_t)a->id, "ts_ms",
+			 (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
 			 text_value(a->action), "resource", text_value(a->resource), "detail",
 			 text_value(a->detail ? a->detail : ""), "etag_before",
 			 a->etag_before[0] ? a->etag_before : NULL, "etag_after",

@@ -519,8 +519,12 @@ test_audit_utf8(void **state)
 	assert_string_equal(rows[0].detail + 1023, "...");
 	pol_audit_free(rows, n);
 	/* a stored line with bytes that are not UTF-8 */
-	assert_int_equal(pol_audit_append(F->api.st, "old\xff", "PUT", "/api/v1/x\xc3",
-					  "{\"a\":\"\xe2\x82\"}"),
+	assert_int_equal(pol_audit_append(F->api.st,
+					  &(struct pol_change){ .actor = "old\xff",
+								.action = "PUT",
+								.resource = "/api/v1/x\xc3",
+								.detail = "{\"a\":\"\xe2\x82\"}" },
+					  NULL, NULL),
 			 0);
 	assert_int_equal(run("GET", "/api/v1/audit?limit=1000", NULL), 200);
 	items = json_object_get(F->r.reply, "items");
