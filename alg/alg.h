@@ -29,6 +29,7 @@ enum alg_stat {
 	ALG_STAT_HOSTNAME_TIMEOUT, /* nothing or not enough received before the deadline */
 	ALG_STAT_CONNECT_FAILED,   /* backend refused or unreachable, or connect timeout */
 	ALG_STAT_IDLE_TIMEOUT,
+	ALG_STAT_SHED,		  /* relayed connections closed to make room at max_connections */
 	ALG_STAT_ERRORS,	  /* resets and socket errors while relaying */
 	ALG_STAT_SPLICE_FALLBACK, /* relay directions switched from splice to buffers */
 	ALG_STAT_BYTES_UP,	  /* client -> backend, replayed bytes included */

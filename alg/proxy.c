@@ -20,8 +20,10 @@
 
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
-#define RELAY_UP	  1 /* client -> backend */
-#define RELAY_DOWN	  2 /* backend -> client */
+#define SHED_SCAN	  64   /* relayed connections looked at when shedding */
+#define SHED_PROTECT_MS	  5000 /* never shed a connection that made progress this recently */
+#define RELAY_UP	  1    /* client -> backend */
+#define RELAY_DOWN	  2    /* backend -> client */
 
 enum conn_state {
 	CS_HELLO = 0,  /* reading until a hostname is found */
@@ -64,7 +66,10 @@ struct alg_conn {
 	uint8_t cev, bev; /* interest registered for cfd / bfd */
 	uint16_t lport, cport, bport;
 	struct addr caddr, baddr;
-	uint64_t t_start, t_last;
+	/* t_last: in relay, the relay's start or its last progress (at least min_progress bytes
+	 * since the one before; mark: up.count + down.count then); t_prog: the last progress, 0
+	 * if none since the relay started */
+	uint64_t t_start, t_last, mark, t_prog;
 	char *name;
 	const char *outcome;
 };
@@ -86,6 +91,7 @@ static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
 static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
+static bool shed_one(struct alg_worker *w);
 
 static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
@@ -232,7 +238,11 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 			close(fd);
 			continue;
 		}
-		switch (alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop))) {
+		enum alg_admit ad = alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop));
+
+		if (ad == ALG_ADMIT_GLOBAL_CAP && shed_one(w))
+			ad = alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop));
+		switch (ad) {
 		case ALG_ADMIT_OK:
 			break;
 		case ALG_ADMIT_GLOBAL_CAP:
@@ -625,6 +635,7 @@ replay(struct alg_conn *c)
 	c->len = c->cap = c->off = 0;
 	c->state = CS_RELAY;
 	c->t_last = ev_now_ms(w->loop);
+	c->mark = c->up.count + c->down.count;
 	/* No speculative relay: the backend has not answered yet and a client that sent more
 	 * is reported by the loop; both directions start by waiting for bytes. */
 	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
@@ -667,8 +678,11 @@ relay(struct alg_conn *c, int dirs)
 		conn_close(c, "ok");
 		return;
 	}
-	if (a > 0 || b > 0) {
-		c->t_last = ev_now_ms(w->loop);
+	/* Minimum progress: a byte now and then (a request body trickled to keep a backend
+	 * waiting) does not restart the idle clock; min_progress bytes either way do. */
+	if ((a > 0 || b > 0) && c->up.count + c->down.count - c->mark >= w->set->min_progress) {
+		c->mark = c->up.count + c->down.count;
+		c->t_last = c->t_prog = ev_now_ms(w->loop);
 		list_move(&w->relay, c);
 	}
 	cev = (!c->up.eof && alg_dir_room(w, &c->up) > 0 ? EV_READ : 0) |
@@ -681,6 +695,40 @@ relay(struct alg_conn *c, int dirs)
 fail:
 	stat_add(w, ALG_STAT_ERRORS, 1);
 	conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
+}
+
+/*
+ * At max_connections, make room for a new client (overload mode): among the SHED_SCAN relayed
+ * connections of this worker that made progress the longest ago, those without progress in
+ * the last SHED_PROTECT_MS (or none since the relay started: headers then a trickle), close
+ * the one whose client address holds the most connections (the oldest of them on a tie), so
+ * that sources holding many idle or trickling connections lose them first and a lone idle
+ * client (a keep-alive or long-poll connection) is kept. Active transfers make progress and
+ * are never shed. False if nothing qualifies.
+ */
+static bool
+shed_one(struct alg_worker *w)
+{
+	uint64_t now = ev_now_ms(w->loop);
+	struct alg_conn *c, *best = NULL;
+	long best_n = 0;
+	int i;
+
+	for (c = w->relay.head, i = 0; c != NULL && i < SHED_SCAN; c = c->next, i++) {
+		if (c->state != CS_RELAY || (c->t_prog != 0 && now - c->t_prog < SHED_PROTECT_MS))
+			continue;
+		long n = alg_limit_count(w->set->limit, &c->caddr);
+
+		if (n > best_n) {
+			best = c;
+			best_n = n;
+		}
+	}
+	if (best == NULL)
+		return false;
+	stat_add(w, ALG_STAT_SHED, 1);
+	conn_close(best, "shed");
+	return true;
 }
 
 void

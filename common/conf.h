@@ -103,6 +103,7 @@ struct conf {
 	long alg_hostname_timeout_ms;
 	long alg_connect_timeout_ms;
 	long alg_idle_timeout_ms;
+	long alg_min_progress; /* bytes that restart a relayed connection's idle clock */
 	long alg_max_conns;
 	long alg_max_conns_per_source;
 	long alg_accept_rate; /* token bucket: new connections per second */
