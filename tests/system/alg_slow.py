@@ -12,7 +12,7 @@
 #                                         on the same connection each time a line arrives on
 #                                         FIFO; prints "answer N: STATUS" per answer, "closed"
 #                                         if the connection was closed under it
-import select, signal, socket, sys, time
+import selectors, signal, socket, sys, time
 
 HEAD = "POST /sink HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n"
 
@@ -33,6 +33,7 @@ def trickle(port, host, srcs, n, secs, every):
 
 
 stats = [0, 0]  # opened, closed
+SEL = selectors.DefaultSelector()  # epoll: thousands of sockets
 
 
 def loop(port, host, end, held, due, every, next_byte):
@@ -47,6 +48,7 @@ def loop(port, host, end, held, due, every, next_byte):
                 s.sendall((HEAD % host).encode())
                 s.setblocking(False)
                 held[s] = key
+                SEL.register(s, selectors.EVENT_READ)
                 del due[key]
                 stats[0] += 1
             except OSError:
@@ -58,7 +60,7 @@ def loop(port, host, end, held, due, every, next_byte):
                 except OSError:
                     pass
             next_byte = now + every
-        r, _, _ = select.select(list(held), [], [], 0.05)
+        r = [k.fileobj for k, _ in SEL.select(0.05)] if held else time.sleep(0.05) or []
         for s in r:
             try:
                 gone = not s.recv(4096)
@@ -68,6 +70,7 @@ def loop(port, host, end, held, due, every, next_byte):
                 gone = True
             if gone:
                 due[held.pop(s)] = time.monotonic() + 0.2
+                SEL.unregister(s)
                 s.close()
                 stats[1] += 1
 
