@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ struct alg_conn {
 };
 
 static void list_push(struct alg_conn_list *l, struct alg_conn *c);
+static void list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c);
 static void list_del(struct alg_conn *c);
 static void list_move(struct alg_conn_list *l, struct alg_conn *c);
 static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
@@ -92,6 +94,7 @@ static void relay(struct alg_conn *c, int dirs);
 static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
 static bool shed_one(struct alg_worker *w);
+static uint64_t queued_ms(int fd, uint64_t now, uint64_t cap);
 
 static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
@@ -104,6 +107,30 @@ list_push(struct alg_conn_list *l, struct alg_conn *c)
 	else
 		l->head = c;
 	l->tail = c;
+	l->n++;
+}
+
+/* Push c keeping l ordered by t_start (a connection's start may be set back to when it
+ * reached the kernel's queue, before the one accepted just before it). */
+static void
+list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c)
+{
+	struct alg_conn *p = l->tail;
+
+	while (p != NULL && p->t_start > c->t_start)
+		p = p->prev;
+	if (p == l->tail) {
+		list_push(l, c);
+		return;
+	}
+	c->list = l;
+	c->prev = p;
+	c->next = p != NULL ? p->next : l->head;
+	c->next->prev = c;
+	if (p != NULL)
+		p->next = c;
+	else
+		l->head = c;
 	l->n++;
 }
 
@@ -211,6 +238,25 @@ set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev)
 	*cur = (uint8_t)ev;
 }
 
+/*
+ * How long an accepted connection waited in the kernel's queue: the time since its first
+ * bytes arrived (with TCP_DEFER_ACCEPT, when the kernel made the socket), from TCP_INFO, at
+ * most cap and never beyond now. Asked only for the second and later connections of one
+ * wake-up (a queue existed): one syscall, under load only, so that the hostname deadline
+ * counts from the client's connect as closely as the kernel allows.
+ */
+static uint64_t
+queued_ms(int fd, uint64_t now, uint64_t cap)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
+	    tl < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof(ti.tcpi_last_data_recv))
+		return 0;
+	return MIN(MIN((uint64_t)ti.tcpi_last_data_recv, cap), now);
+}
+
 void
 alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 {
@@ -273,9 +319,11 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 		c->cport = port;
 		c->lport = ls->port;
 		c->t_start = c->t_last = ev_now_ms(w->loop);
+		if (i > 0)
+			c->t_start -= queued_ms(fd, c->t_start, w->set->hostname_timeout_ms);
 		stat_add(w, ALG_STAT_ACCEPTED, 1);
 		atomic_fetch_add_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
-		list_push(&w->hello, c);
+		list_insert_by_start(&w->hello, c);
 		set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
 		/* The ClientHello often arrives with the handshake's last ACK: try now. */
 		hello_read(c);

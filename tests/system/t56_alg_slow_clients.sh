@@ -5,7 +5,8 @@
 # addresses fill max_connections; new clients are still served because the ALG sheds the
 # trickling connections of the heaviest sources first, while a rate-limited download and an
 # idle keep-alive client on the same route are kept. A trickle is not progress: alone, such a
-# connection is closed at the idle timeout, while a slow download is not.
+# connection is closed at the idle timeout, while a slow download is not. A burst that waits
+# in the kernel's queue is held to the hostname deadline from its connect.
 . "$(dirname "$0")/alg_lib.sh"
 SLOW="python3 $ROOT/tests/system/alg_slow.py"
 
@@ -101,5 +102,44 @@ wait "$DL"
 check "a 5 s download (idle timeout 3 s) is complete and intact" \
 	[ "$(sha256sum < "$T/big2.out")" = "$BIG" ]
 kill "$TR"
+
+# a burst that waits in the kernel's queue (the worker stopped for 3 s): the 2 s hostname
+# deadline counts from the clients' connect as closely as the kernel allows, not from the
+# late accept (20 clients that send an incomplete request head)
+kill -STOP "$RGWD_PID"
+python3 - "$L80" > "$T/queued.out" <<'PY' &
+import selectors, socket, sys, time
+sel, t0 = selectors.DefaultSelector(), {}
+for i in range(20):
+    s = socket.socket()
+    s.bind(("127.0.11.%d" % (i + 1), 0))
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET / HTTP/1.1\r\n")
+    t0[s] = time.monotonic()
+    sel.register(s, selectors.EVENT_READ)
+out = []
+while t0 and time.monotonic() - min(t0.values()) < 20:
+    for k, _ in sel.select(1):
+        s = k.fileobj
+        try:
+            s.recv(4096)
+        except OSError:
+            pass
+        out.append(time.monotonic() - t0.pop(s))
+        sel.unregister(s)
+out.sort()
+print("closed %d median %.2f" % (len(out), out[len(out) // 2] if out else 99))
+PY
+QP=$!
+PIDS="$PIDS $QP"
+queued() { [ "$(ss -Htn state established "( sport = :$L80 and src 127.0.0.1 )" | grep -c "127.0.11.")" -ge 20 ]; }
+poll 20 queued
+sleep 3  # the stopped worker: what is measured, not a wait for a condition
+kill -CONT "$RGWD_PID"
+wait "$QP"
+q=$(cat "$T/queued.out")
+echo "# queued burst: $q"
+check "queued clients closed about 2 s after their connect, not 2 s after the late accept ($q)" \
+	awk -v m="${q##* }" -v n="$(awk '{print $2}' <<<"$q")" 'BEGIN { exit !(n == 20 && m < 4.5) }'
 check "rgwd still running" alive
 finish
