@@ -16,8 +16,10 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define LISTEN_BACKLOG 4096
-#define DEFER_ACCEPT_S 1 /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
+#define LISTEN_BACKLOG	 4096
+#define ALG_FDS_PER_CONN 3    /* client and backend sockets, and a share of the pipes */
+#define ALG_FDS_SPARE	 1024 /* the rest of rgwd: listeners, DNS, API, store, NAT */
+#define DEFER_ACCEPT_S	 1    /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
 
 /* One listening address: a socket per worker, all bound with SO_REUSEPORT. */
 struct alg_listener {
@@ -46,7 +48,7 @@ struct alg {
 	size_t n_ls;
 };
 
-static void raise_nofile(long max_conns);
+static long raise_nofile(long max_conns);
 static int open_listener(const struct addr_port *ap);
 static bool same_ap(const struct addr_port *a, const struct addr_port *b);
 static int want(const struct alg *alg, struct alg_plan *pl, const struct addr_port *ap,
@@ -64,6 +66,7 @@ static const char *const stat_names[ALG_STAT_COUNT] = {
 	[ALG_STAT_HOSTNAME_TIMEOUT] = "hostname_timeout",
 	[ALG_STAT_CONNECT_FAILED] = "connect_failed",
 	[ALG_STAT_IDLE_TIMEOUT] = "idle_timeout",
+	[ALG_STAT_SHED] = "shed",
 	[ALG_STAT_ERRORS] = "errors",
 	[ALG_STAT_SPLICE_FALLBACK] = "splice_fallbacks",
 	[ALG_STAT_BYTES_UP] = "bytes_up",
@@ -78,24 +81,40 @@ alg_stat_name(enum alg_stat s)
 	return (unsigned)s < ALG_STAT_COUNT ? stat_names[s] : "?";
 }
 
-/* Each relayed connection holds two sockets and, while bytes are in flight, two pipes. */
-static void
+/*
+ * Each relayed connection holds two sockets and, while bytes are in flight, two pipes: raise
+ * the open-file limit to what max_conns needs, and return the connection cap the limit
+ * supports (max_conns, or fewer, with an error-level message: a cap the descriptors cannot
+ * back would fail connections, the API and backend connects at random once they run out).
+ */
+static long
 raise_nofile(long max_conns)
 {
 	struct rlimit rl, nrl;
-	rlim_t need = (rlim_t)max_conns * 3 + 1024;
+	rlim_t need = (rlim_t)max_conns * ALG_FDS_PER_CONN + ALG_FDS_SPARE;
+	long fit;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
-		return;
+		return max_conns;
 	nrl.rlim_cur = need;
 	nrl.rlim_max = rl.rlim_max > need ? rl.rlim_max : need;
 	if (setrlimit(RLIMIT_NOFILE, &nrl) == 0)
-		return;
+		return max_conns;
 	nrl.rlim_cur = rl.rlim_max;
 	nrl.rlim_max = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &nrl) == 0 && nrl.rlim_cur < need)
-		log_warnx("alg: open files limited to %llu; %ld connections need about %llu",
-			  (unsigned long long)nrl.rlim_cur, max_conns, (unsigned long long)need);
+	if (setrlimit(RLIMIT_NOFILE, &nrl) != 0)
+		nrl.rlim_cur = rl.rlim_cur;
+	if (nrl.rlim_cur >= need)
+		return max_conns;
+	fit = nrl.rlim_cur > 2 * ALG_FDS_SPARE
+		      ? (long)((nrl.rlim_cur - ALG_FDS_SPARE) / ALG_FDS_PER_CONN)
+		      : (long)(nrl.rlim_cur / (2 * ALG_FDS_PER_CONN));
+	fit = MAX(fit, 1);
+	log_msg(LOG_LVL_ERR,
+		"alg: open files limited to %llu: max_connections lowered from %ld to %ld (each "
+		"needs %d descriptors, %d kept for the rest); raise LimitNOFILE",
+		(unsigned long long)nrl.rlim_cur, max_conns, fit, ALG_FDS_PER_CONN, ALG_FDS_SPARE);
+	return fit;
 }
 
 long
@@ -110,7 +129,7 @@ struct alg *
 alg_new(struct ev_loop *loop, const struct conf *conf)
 {
 	struct alg *alg;
-	long n = conf->alg_workers, ncpu = 0;
+	long n = conf->alg_workers, ncpu = 0, max_conns;
 	size_t i;
 
 	(void)loop;
@@ -120,10 +139,12 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.hostname_timeout_ms = (uint64_t)conf->alg_hostname_timeout_ms;
 	alg->set.connect_timeout_ms = (uint64_t)conf->alg_connect_timeout_ms;
 	alg->set.idle_timeout_ms = (uint64_t)conf->alg_idle_timeout_ms;
+	alg->set.min_progress = (uint64_t)conf->alg_min_progress;
 	alg->set.access_log = conf->alg_access_log;
 	alg->set.access_log_ok = conf->alg_access_log_ok;
 	alg->set.splice = conf->alg_splice;
-	alg->set.limit = alg_limit_new(conf->alg_max_conns, conf->alg_max_conns_per_source,
+	max_conns = raise_nofile(conf->alg_max_conns);
+	alg->set.limit = alg_limit_new(max_conns, MIN(conf->alg_max_conns_per_source, max_conns),
 				       conf->alg_accept_rate, conf->alg_accept_burst);
 	alg->set.max_conns = conf->alg_max_conns;
 	alg->set.rep_load_conns = conf->alg_max_conns * conf->alg_rep_load_pct / 100;
@@ -131,7 +152,6 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->ports = conf->alg_ports;
 	if (alg->set.limit == NULL)
 		goto fail;
-	raise_nofile(conf->alg_max_conns);
 	if (n <= 0) {
 		/* More workers than free CPUs cost more CPU per connection, not less (docs/alg.md,
 		 * "How many workers"). */
@@ -157,14 +177,12 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 			alg->n_workers, alg->n_workers == 1 ? "" : "s", ncpu, ncpu == 1 ? "" : "s",
 			conf->dns_enable && conf->dns_workers > 0 ? " and 1 per DNS worker" : "",
 			ncpu - 1 > ALG_WORKERS_MAX ? ", at most 64" : "",
-			conf->alg_hostname_timeout_ms, conf->alg_max_conns,
-			conf->alg_max_conns_per_source);
+			conf->alg_hostname_timeout_ms, max_conns, conf->alg_max_conns_per_source);
 	else
 		log_info("alg: %zu worker%s (workers = %ld), hostname timeout %ld ms, max %ld "
 			 "connections (%ld per source)",
 			 alg->n_workers, alg->n_workers == 1 ? "" : "s", conf->alg_workers,
-			 conf->alg_hostname_timeout_ms, conf->alg_max_conns,
-			 conf->alg_max_conns_per_source);
+			 conf->alg_hostname_timeout_ms, max_conns, conf->alg_max_conns_per_source);
 	return alg;
 fail:
 	log_warn("alg: cannot start");

@@ -30,11 +30,12 @@ enum alg_stat {
 	ALG_STAT_HOSTNAME_TIMEOUT, /* nothing or not enough received before the deadline */
 	ALG_STAT_CONNECT_FAILED,   /* backend refused or unreachable, or connect timeout */
 	ALG_STAT_IDLE_TIMEOUT,
-	ALG_STAT_ERRORS,	     /* resets and socket errors while relaying */
-	ALG_STAT_SPLICE_FALLBACK,    /* relay directions switched from splice to buffers */
-	ALG_STAT_BYTES_UP,	     /* client -> backend, replayed bytes included */
-	ALG_STAT_BYTES_DOWN,	     /* backend -> client */
-	ALG_STAT_ACTIVE,	     /* gauge: open client connections */
+	ALG_STAT_SHED,		  /* relayed connections closed to make room at max_connections */
+	ALG_STAT_ERRORS,	  /* resets and socket errors while relaying */
+	ALG_STAT_SPLICE_FALLBACK, /* relay directions switched from splice to buffers */
+	ALG_STAT_BYTES_UP,	  /* client -> backend, replayed bytes included */
+	ALG_STAT_BYTES_DOWN,	  /* backend -> client */
+	ALG_STAT_ACTIVE,	  /* gauge: open client connections */
 	ALG_STAT_REFUSED_REPUTATION, /* closed at accept: low reputation while under load */
 	ALG_STAT_COUNT		     /* number of counters, not a counter */
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* alg/limit.c -- ALG admission: global and per-source connection caps, accept token bucket */
+/* alg/limit.c -- ALG admission: global and per-source connection caps, per-source accept
+ * token buckets */
 #include "limit.h"
 
 #include <pthread.h>
@@ -14,14 +15,15 @@ struct src_node {
 	struct src_node *next;
 	struct addr addr;
 	long count;
+	/* the source's accept allowance in milli-tokens, refilled from the elapsed time */
+	uint64_t tokens_milli, last_ms;
 };
 
 struct alg_limit {
 	pthread_mutex_t mu;
 	long max_conns, max_per_source;
 	long active;
-	/* token bucket in milli-tokens, refilled from the elapsed time */
-	uint64_t rate_per_s, burst_milli, tokens_milli, last_ms;
+	uint64_t rate_per_s, burst_milli; /* every source's token bucket */
 	uint8_t key[16];
 	struct src_node *src[SRC_BUCKETS];
 };
@@ -53,8 +55,6 @@ alg_limit_new(long max_conns, long max_per_source, long rate, long burst)
 	l->max_per_source = max_per_source;
 	l->rate_per_s = (uint64_t)rate;
 	l->burst_milli = (uint64_t)burst * 1000;
-	l->tokens_milli = l->burst_milli;
-	l->last_ms = util_mono_ms();
 	if (util_random(l->key, sizeof(l->key)) < 0)
 		memset(l->key, 0x5a, sizeof(l->key));
 	return l;
@@ -86,36 +86,41 @@ alg_limit_admit(struct alg_limit *l, const struct addr *src, uint64_t now_ms)
 	enum alg_admit res = ALG_ADMIT_OK;
 
 	pthread_mutex_lock(&l->mu);
-	if (now_ms > l->last_ms) {
-		uint64_t add = (now_ms - l->last_ms) * l->rate_per_s;
-
-		l->tokens_milli = MIN(l->burst_milli, l->tokens_milli + add);
-		l->last_ms = now_ms;
-	}
 	if (l->active >= l->max_conns) {
 		res = ALG_ADMIT_GLOBAL_CAP;
 		goto out;
 	}
 	pp = src_slot(l, src);
-	if (*pp != NULL && (*pp)->count >= l->max_per_source) {
-		res = ALG_ADMIT_SOURCE_CAP;
-		goto out;
-	}
-	if (l->tokens_milli < 1000) {
-		res = ALG_ADMIT_RATE;
-		goto out;
-	}
-	if (*pp == NULL) {
+	n = *pp;
+	if (n != NULL) {
+		if (n->count >= l->max_per_source) {
+			res = ALG_ADMIT_SOURCE_CAP;
+			goto out;
+		}
+		if (now_ms > n->last_ms) {
+			uint64_t add = (now_ms - n->last_ms) * l->rate_per_s;
+
+			n->tokens_milli = MIN(l->burst_milli, n->tokens_milli + add);
+			n->last_ms = now_ms;
+		}
+		if (n->tokens_milli < 1000) {
+			res = ALG_ADMIT_RATE;
+			goto out;
+		}
+	} else {
+		/* a source without connections starts with a full allowance */
 		n = calloc(1, sizeof(*n));
 		if (n == NULL) {
 			res = ALG_ADMIT_GLOBAL_CAP;
 			goto out;
 		}
 		n->addr = *src;
+		n->tokens_milli = l->burst_milli;
+		n->last_ms = now_ms;
 		*pp = n;
 	}
-	(*pp)->count++;
-	l->tokens_milli -= 1000;
+	n->count++;
+	n->tokens_milli -= 1000;
 	l->active++;
 out:
 	pthread_mutex_unlock(&l->mu);
@@ -145,6 +150,19 @@ alg_limit_active(struct alg_limit *l)
 
 	pthread_mutex_lock(&l->mu);
 	n = l->active;
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+long
+alg_limit_count(struct alg_limit *l, const struct addr *src)
+{
+	struct src_node **pp;
+	long n;
+
+	pthread_mutex_lock(&l->mu);
+	pp = src_slot(l, src);
+	n = *pp != NULL ? (*pp)->count : 0;
 	pthread_mutex_unlock(&l->mu);
 	return n;
 }

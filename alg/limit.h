@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* alg/limit.h -- ALG admission: global and per-source connection caps, accept token bucket */
+/* alg/limit.h -- ALG admission: global and per-source connection caps, per-source accept
+ * token buckets */
 #ifndef RGW_ALG_LIMIT_H
 #define RGW_ALG_LIMIT_H
 
@@ -17,7 +18,9 @@ enum alg_admit {
 /* Shared by every worker thread; one short mutex-protected section per accept and close. */
 struct alg_limit;
 
-/* rate: tokens per second, burst: bucket depth. NULL on ENOMEM. */
+/* rate: tokens per second, burst: bucket depth, both per source (a burst from some sources
+ * does not use up the allowance of the others). A source's bucket lives while it holds a
+ * connection; a source without any starts full. NULL on ENOMEM. */
 struct alg_limit *alg_limit_new(long max_conns, long max_per_source, long rate, long burst);
 void alg_limit_free(struct alg_limit *l);
 
@@ -27,5 +30,7 @@ enum alg_admit alg_limit_admit(struct alg_limit *l, const struct addr *src, uint
 void alg_limit_release(struct alg_limit *l, const struct addr *src);
 /* Connections currently admitted. */
 long alg_limit_active(struct alg_limit *l);
+/* Connections currently admitted from src. Any thread. */
+long alg_limit_count(struct alg_limit *l, const struct addr *src);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,10 @@
 
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
-#define RELAY_UP	  1 /* client -> backend */
-#define RELAY_DOWN	  2 /* backend -> client */
+#define SHED_SCAN	  64   /* relayed connections looked at when shedding */
+#define SHED_PROTECT_MS	  5000 /* never shed a connection that made progress this recently */
+#define RELAY_UP	  1    /* client -> backend */
+#define RELAY_DOWN	  2    /* backend -> client */
 
 enum conn_state {
 	CS_HELLO = 0,  /* reading until a hostname is found */
@@ -64,12 +67,16 @@ struct alg_conn {
 	uint8_t cev, bev; /* interest registered for cfd / bfd */
 	uint16_t lport, cport, bport;
 	struct addr caddr, baddr;
-	uint64_t t_start, t_last;
+	/* t_last: in relay, the relay's start or its last progress (at least min_progress bytes
+	 * since the one before; mark: up.count + down.count then); t_prog: the last progress, 0
+	 * if none since the relay started */
+	uint64_t t_start, t_last, mark, t_prog;
 	char *name;
 	const char *outcome;
 };
 
 static void list_push(struct alg_conn_list *l, struct alg_conn *c);
+static void list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c);
 static void list_del(struct alg_conn *c);
 static void list_move(struct alg_conn_list *l, struct alg_conn *c);
 static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
@@ -88,6 +95,8 @@ static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
 static void evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why);
 static bool low_reputation(struct alg_worker *w, const struct addr *src);
+static bool shed_one(struct alg_worker *w);
+static uint64_t queued_ms(int fd, uint64_t now, uint64_t cap);
 
 static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
@@ -100,6 +109,30 @@ list_push(struct alg_conn_list *l, struct alg_conn *c)
 	else
 		l->head = c;
 	l->tail = c;
+	l->n++;
+}
+
+/* Push c keeping l ordered by t_start (a connection's start may be set back to when it
+ * reached the kernel's queue, before the one accepted just before it). */
+static void
+list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c)
+{
+	struct alg_conn *p = l->tail;
+
+	while (p != NULL && p->t_start > c->t_start)
+		p = p->prev;
+	if (p == l->tail) {
+		list_push(l, c);
+		return;
+	}
+	c->list = l;
+	c->prev = p;
+	c->next = p != NULL ? p->next : l->head;
+	c->next->prev = c;
+	if (p != NULL)
+		p->next = c;
+	else
+		l->head = c;
 	l->n++;
 }
 
@@ -224,6 +257,25 @@ set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev)
 	*cur = (uint8_t)ev;
 }
 
+/*
+ * How long an accepted connection waited in the kernel's queue: the time since its first
+ * bytes arrived (with TCP_DEFER_ACCEPT, when the kernel made the socket), from TCP_INFO, at
+ * most cap and never beyond now. Asked only for the second and later connections of one
+ * wake-up (a queue existed): one syscall, under load only, so that the hostname deadline
+ * counts from the client's connect as closely as the kernel allows.
+ */
+static uint64_t
+queued_ms(int fd, uint64_t now, uint64_t cap)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == -1 ||
+	    tl < offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof(ti.tcpi_last_data_recv))
+		return 0;
+	return MIN(MIN((uint64_t)ti.tcpi_last_data_recv, cap), now);
+}
+
 void
 alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 {
@@ -256,7 +308,11 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 			close(fd);
 			continue;
 		}
-		switch (alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop))) {
+		enum alg_admit ad = alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop));
+
+		if (ad == ALG_ADMIT_GLOBAL_CAP && shed_one(w))
+			ad = alg_limit_admit(w->set->limit, &a, ev_now_ms(w->loop));
+		switch (ad) {
 		case ALG_ADMIT_OK:
 			break;
 		case ALG_ADMIT_GLOBAL_CAP:
@@ -288,9 +344,11 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 		c->cport = port;
 		c->lport = ls->port;
 		c->t_start = c->t_last = ev_now_ms(w->loop);
+		if (i > 0)
+			c->t_start -= queued_ms(fd, c->t_start, w->set->hostname_timeout_ms);
 		stat_add(w, ALG_STAT_ACCEPTED, 1);
 		atomic_fetch_add_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
-		list_push(&w->hello, c);
+		list_insert_by_start(&w->hello, c);
 		set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
 		/* The ClientHello often arrives with the handshake's last ACK: try now. */
 		hello_read(c);
@@ -654,6 +712,7 @@ replay(struct alg_conn *c)
 	c->len = c->cap = c->off = 0;
 	c->state = CS_RELAY;
 	c->t_last = ev_now_ms(w->loop);
+	c->mark = c->up.count + c->down.count;
 	/* No speculative relay: the backend has not answered yet and a client that sent more
 	 * is reported by the loop; both directions start by waiting for bytes. */
 	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
@@ -696,8 +755,11 @@ relay(struct alg_conn *c, int dirs)
 		conn_close(c, "ok");
 		return;
 	}
-	if (a > 0 || b > 0) {
-		c->t_last = ev_now_ms(w->loop);
+	/* Minimum progress: a byte now and then (a request body trickled to keep a backend
+	 * waiting) does not restart the idle clock; min_progress bytes either way do. */
+	if ((a > 0 || b > 0) && c->up.count + c->down.count - c->mark >= w->set->min_progress) {
+		c->mark = c->up.count + c->down.count;
+		c->t_last = c->t_prog = ev_now_ms(w->loop);
 		list_move(&w->relay, c);
 	}
 	cev = (!c->up.eof && alg_dir_room(w, &c->up) > 0 ? EV_READ : 0) |
@@ -710,6 +772,40 @@ relay(struct alg_conn *c, int dirs)
 fail:
 	stat_add(w, ALG_STAT_ERRORS, 1);
 	conn_close(c, errno == EPIPE || errno == ECONNRESET ? "reset" : "relay-error");
+}
+
+/*
+ * At max_connections, make room for a new client (overload mode): among the SHED_SCAN relayed
+ * connections of this worker that made progress the longest ago, those without progress in
+ * the last SHED_PROTECT_MS (or none since the relay started: headers then a trickle), close
+ * the one whose client address holds the most connections (the oldest of them on a tie), so
+ * that sources holding many idle or trickling connections lose them first and a lone idle
+ * client (a keep-alive or long-poll connection) is kept. Active transfers make progress and
+ * are never shed. False if nothing qualifies.
+ */
+static bool
+shed_one(struct alg_worker *w)
+{
+	uint64_t now = ev_now_ms(w->loop);
+	struct alg_conn *c, *best = NULL;
+	long best_n = 0;
+	int i;
+
+	for (c = w->relay.head, i = 0; c != NULL && i < SHED_SCAN; c = c->next, i++) {
+		if (c->state != CS_RELAY || (c->t_prog != 0 && now - c->t_prog < SHED_PROTECT_MS))
+			continue;
+		long n = alg_limit_count(w->set->limit, &c->caddr);
+
+		if (n > best_n) {
+			best = c;
+			best_n = n;
+		}
+	}
+	if (best == NULL)
+		return false;
+	stat_add(w, ALG_STAT_SHED, 1);
+	conn_close(best, "shed");
+	return true;
 }
 
 void

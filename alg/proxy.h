@@ -30,6 +30,7 @@ struct alg_settings {
 	uint64_t hostname_timeout_ms;
 	uint64_t connect_timeout_ms;
 	uint64_t idle_timeout_ms;
+	uint64_t min_progress; /* bytes (both directions) that restart a relay's idle clock */
 	bool access_log;
 	bool access_log_ok; /* also the connections that ended ok */
 	bool splice;	    /* relay with splice(2); false: userspace buffers */

@@ -18,10 +18,24 @@
 #include "internal.h"
 #include "ratelimit.h"
 
-#define API_CONN_LIMIT	   512
-#define API_CONN_PER_IP	   128 /* one client cannot hold every connection */
-#define API_CONN_TIMEOUT_S 30
+#define API_CONN_TIMEOUT_S 30 /* inactivity while a request is read or answered */
 #define TLS_FILE_MAX	   (1 << 20)
+#define API_BACKLOG	   1024 /* a burst of connects waits here, not in SYN retransmits */
+
+/*
+ * One open connection, from libmicrohttpd's STARTED to CLOSED notification. While it waits
+ * for a request head it is on its listener's wait list, oldest deadline first: libmicrohttpd
+ * only knows inactivity timeouts, which a client trickling bytes resets, and the rate limiter
+ * never sees a connection that sends no request.
+ */
+struct api_conn {
+	struct api_conn *prev, *next;
+	struct api_listener *l;
+	struct MHD_Connection *c;
+	uint64_t deadline_ms; /* a complete request head by then */
+	bool waiting;	      /* on l's wait list */
+	bool closing;	      /* shut down by us: libmicrohttpd closes it on its next run */
+};
 
 struct api_listener {
 	struct api *api;
@@ -29,6 +43,10 @@ struct api_listener {
 	int lfd;
 	int epfd;
 	uint64_t timer;
+	uint64_t wait_timer;
+	size_t n_conns;
+	struct api_conn *wait_head, *wait_tail;
+	bool rerun; /* a connection closed at the limit: run libmicrohttpd again */
 };
 
 /* Per-connection request state; MHD hands it back on every callback. */
@@ -43,6 +61,14 @@ static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
 static struct log_rl req_rl = LOG_RL_INIT(5000, 10);
 
 static void run_listener(struct api_listener *l);
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe);
+static void wait_add(struct api_conn *ac, uint64_t now);
+static void wait_del(struct api_conn *ac);
+static void conn_shut(struct api_conn *ac);
+static void wait_expire(struct ev_loop *loop, uint64_t id, void *arg);
+static void wait_arm(struct api_listener *l);
+static struct api_conn *conn_of(struct MHD_Connection *c);
 static void on_epoll(struct ev_loop *loop, int fd, int events, void *arg);
 static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -53,7 +79,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static void mhd_logger(void *cls, const char *fmt, va_list ap);
 static size_t unescape(void *cls, struct MHD_Connection *c, char *s);
 static enum MHD_Result send_reply(struct req_ctx *x);
-static bool begin_request(struct req_ctx *x, const char *url, const char *method);
+static bool begin_request(struct req_ctx *x, const char *url, const char *method,
+			  const char *version);
+static const char *framing_check(struct MHD_Connection *c, const char *version);
 static void finish_request(struct req_ctx *x);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
@@ -66,8 +94,14 @@ static void
 run_listener(struct api_listener *l)
 {
 	MHD_UNSIGNED_LONG_LONG to;
+	int i = 0;
 
-	MHD_run(l->d);
+	/* At its connection limit libmicrohttpd stops watching the listening socket and looks
+	 * again only at the start of a run: after a close at the limit, run once more. */
+	do {
+		l->rerun = false;
+		MHD_run(l->d);
+	} while (l->rerun && ++i < 8);
 	if (l->timer) {
 		ev_timer_del(l->api->loop, l->timer);
 		l->timer = 0;
@@ -94,6 +128,135 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	if (l->timer == id)
 		l->timer = 0;
 	run_listener(l);
+}
+
+/* ---- connection guard: request deadlines and the connection cap ---- */
+
+static struct api_conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void
+wait_add(struct api_conn *ac, uint64_t now)
+{
+	struct api_listener *l = ac->l;
+
+	if (ac->waiting)
+		wait_del(ac);
+	/* every deadline is now + the same timeout: appending keeps the list sorted */
+	ac->deadline_ms = now + (uint64_t)l->api->conf->api_request_timeout_ms;
+	ac->waiting = true;
+	ac->next = NULL;
+	ac->prev = l->wait_tail;
+	if (l->wait_tail)
+		l->wait_tail->next = ac;
+	else
+		l->wait_head = ac;
+	l->wait_tail = ac;
+	if (!l->wait_timer)
+		wait_arm(l);
+}
+
+static void
+wait_del(struct api_conn *ac)
+{
+	struct api_listener *l = ac->l;
+
+	if (!ac->waiting)
+		return;
+	if (ac->prev)
+		ac->prev->next = ac->next;
+	else
+		l->wait_head = ac->next;
+	if (ac->next)
+		ac->next->prev = ac->prev;
+	else
+		l->wait_tail = ac->prev;
+	ac->prev = ac->next = NULL;
+	ac->waiting = false;
+}
+
+/* Close a connection from outside libmicrohttpd's callbacks: the shutdown makes its socket
+ * readable at EOF, and libmicrohttpd closes it (and notifies CLOSED) on its next run. */
+static void
+conn_shut(struct api_conn *ac)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(ac->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	wait_del(ac);
+	ac->closing = true;
+	if (ci)
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+static void
+wait_arm(struct api_listener *l)
+{
+	uint64_t now = util_mono_ms(), d;
+
+	if (!l->wait_head)
+		return;
+	d = l->wait_head->deadline_ms > now ? l->wait_head->deadline_ms - now : 0;
+	l->wait_timer = ev_timer_add(l->api->loop, d + 1, wait_expire, l);
+}
+
+static void
+wait_expire(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct api_listener *l = arg;
+	uint64_t now = util_mono_ms();
+	bool any = false;
+
+	(void)loop;
+	(void)id;
+	l->wait_timer = 0;
+	while (l->wait_head && l->wait_head->deadline_ms <= now) {
+		l->api->stats.request_timeouts++;
+		conn_shut(l->wait_head);
+		any = true;
+	}
+	wait_arm(l);
+	if (any)
+		run_listener(l);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct api_listener *l = cls;
+	struct api_conn *ac = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!ac)
+			return;
+		wait_del(ac);
+		if (l->n_conns-- > (size_t)l->api->conf->api_max_conns)
+			l->rerun = true;
+		free(ac);
+		*socket_context = NULL;
+		return;
+	}
+	ac = calloc(1, sizeof(*ac));
+	if (!ac)
+		return; /* no deadline for this one; libmicrohttpd's inactivity timeout remains */
+	ac->l = l;
+	ac->c = c;
+	*socket_context = ac;
+	l->n_conns++;
+	wait_add(ac, util_mono_ms());
+	/* Full: the connection that has waited longest for its request makes room, so that no
+	 * number of idle connections can keep an operator out. */
+	if (l->n_conns > (size_t)l->api->conf->api_max_conns && l->wait_head != ac) {
+		l->api->stats.conns_shed++;
+		conn_shut(l->wait_head);
+	}
 }
 
 static void
@@ -171,15 +334,59 @@ is_json_type(const char *ct, bool patch)
 	return patch && n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0;
 }
 
-/* Headers are in: route, rate limit, authentication, body checks. False if answered. */
+/* Header lines seen by framing_check's iterator. */
+struct framing {
+	unsigned n_host, n_len;
+	const char *len;
+	bool len_differs;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		f->n_host++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->n_len++ > 0 && strcmp(f->len, value ? value : "") != 0)
+			f->len_differs = true;
+		f->len = value ? value : "";
+	}
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112 3.2: an HTTP/1.1 request without Host, or with more than one, is a 400; 6.3:
+ * Content-Length values that disagree leave the framing unknown (a request smuggling
+ * vector behind a proxy), a 400 too. NULL if fine, else the reason.
+ */
+static const char *
+framing_check(struct MHD_Connection *c, const char *version)
+{
+	struct framing f = { 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &f);
+	if (f.n_host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		return "an HTTP/1.1 request needs a Host header";
+	if (f.n_host > 1)
+		return "more than one Host header";
+	if (f.len_differs || (f.len != NULL && strchr(f.len, ',') != NULL))
+		return "conflicting Content-Length headers";
+	return NULL;
+}
+
+/* Headers are in: framing, route, rate limit, authentication, body checks. False if
+ * answered. */
 static bool
-begin_request(struct req_ctx *x, const char *url, const char *method)
+begin_request(struct req_ctx *x, const char *url, const char *method, const char *version)
 {
 	struct api_req *r = &x->r;
 	struct api *api = r->api;
 	const union MHD_ConnectionInfo *ci;
 	enum api_route_result rr;
-	const char *auth, *len_s;
+	const char *auth, *len_s, *bad;
 	struct addr client = { 0 };
 	uint64_t retry;
 
@@ -192,6 +399,11 @@ begin_request(struct req_ctx *x, const char *url, const char *method)
 	if (ci && ci->client_addr)
 		addr_from_sockaddr(ci->client_addr, &client, NULL);
 
+	if ((bad = framing_check(r->conn, version)) != NULL) {
+		util_strlcpy(r->path, url, sizeof(r->path));
+		api_reply_error(r, 400, NULL, "%s", bad);
+		return false;
+	}
 	if (!api_rl_take(api->rl, &client, util_mono_ms(), &retry)) {
 		api->stats.rate_limited++;
 		r->retry_after_s = (uint32_t)((retry + 999) / 1000);
@@ -392,8 +604,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct req_ctx *x = *con_cls;
+	struct api_conn *ac;
 
-	(void)version;
 	if (!x) {
 		x = calloc(1, sizeof(*x));
 		if (!x)
@@ -401,7 +613,10 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		x->r.api = cls;
 		x->r.conn = c;
 		*con_cls = x;
-		if (!begin_request(x, url, method))
+		ac = conn_of(c);
+		if (ac)
+			wait_del(ac); /* the head is complete: answering is up to us now */
+		if (!begin_request(x, url, method, version))
 			return send_reply(x); /* early answer: MHD closes after it */
 		return MHD_YES;
 	}
@@ -431,9 +646,12 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req_ctx *x = *con_cls;
 
+	struct api_conn *ac = conn_of(c);
+
 	(void)cls;
-	(void)c;
-	(void)toe;
+	/* kept alive: the next request head has the same time to arrive as the first */
+	if (ac && !ac->closing && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		wait_add(ac, util_mono_ms());
 	if (!x)
 		return;
 	json_decref(x->r.body);
@@ -461,7 +679,7 @@ open_listener(const struct addr_port *ap)
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
-	if (bind(fd, sa, ap->len) == -1 || listen(fd, 128) == -1)
+	if (bind(fd, sa, ap->len) == -1 || listen(fd, API_BACKLOG) == -1)
 		goto fail;
 	return fd;
 fail:
@@ -557,10 +775,14 @@ api_http_start(struct api *api)
 			flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
 			mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
 			MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			api, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)API_CONN_LIMIT,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)API_CONN_PER_IP,
-			MHD_OPTION_ARRAY, tls ? tls_opts : no_opts, MHD_OPTION_END);
+			api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+			/* one more than ours: on_connection makes room before libmicrohttpd
+			 * would refuse anyone */
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->api_max_conns + 1,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			(unsigned)conf->api_max_conns_per_source, MHD_OPTION_ARRAY,
+			tls ? tls_opts : no_opts, MHD_OPTION_END);
 		if (!l->d) {
 			log_warnx("api: libmicrohttpd could not start on %s", where);
 			rc = -EIO;
@@ -590,6 +812,8 @@ api_http_stop(struct api *api)
 		struct api_listener *l = &api->listeners[i];
 		if (l->timer)
 			ev_timer_del(api->loop, l->timer);
+		if (l->wait_timer)
+			ev_timer_del(api->loop, l->wait_timer);
 		if (l->epfd >= 0)
 			ev_io_del(api->loop, l->epfd);
 		/* MHD closes the listening socket it was given. */

@@ -24,8 +24,10 @@ struct api_stats {
 	uint64_t apply_failures;
 	uint64_t auth_failures;
 	uint64_t rate_limited;
-	uint64_t last_write_us;	 /* duration of the last successful write, commit included */
-	uint64_t write_us_total; /* sum over successful writes */
+	uint64_t last_write_us;	   /* duration of the last successful write, commit included */
+	uint64_t write_us_total;   /* sum over successful writes */
+	uint64_t request_timeouts; /* connections closed without a complete request head */
+	uint64_t conns_shed;	   /* closed to make room for a new connection */
 };
 
 struct api {

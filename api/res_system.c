@@ -12,6 +12,8 @@
 #include "internal.h"
 
 static json_t *policy_counts(const struct pol_snap *s);
+static json_t *text_value(const char *s);
+static json_t *audit_row(const struct pol_audit *a);
 
 void
 api_h_bindings(struct api_req *r)
@@ -143,17 +145,18 @@ api_h_status(struct api_req *r)
 	if (!s)
 		return;
 	sub = api_views_status(&r->api->v);
-	o = json_pack("{s:s,s:I,s:I,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}", "version",
-		      RGW_VERSION, "uptime_s",
-		      (json_int_t)((util_mono_ms() - r->api->started_ms) / 1000), "started_ms",
-		      (json_int_t)r->api->started_wall_ms, "policy", policy_counts(s), "api",
-		      "requests", (json_int_t)st->requests, "writes", (json_int_t)st->writes,
-		      "write_failures", (json_int_t)st->write_failures, "apply_failures",
-		      (json_int_t)st->apply_failures, "auth_failures",
-		      (json_int_t)st->auth_failures, "rate_limited", (json_int_t)st->rate_limited,
-		      "last_write_us", (json_int_t)st->last_write_us, "schema_version",
-		      (json_int_t)pol_store_schema_version(r->api->st), "subsystems",
-		      sub ? sub : json_object());
+	o = json_pack(
+		"{s:s,s:I,s:I,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}", "version",
+		RGW_VERSION, "uptime_s", (json_int_t)((util_mono_ms() - r->api->started_ms) / 1000),
+		"started_ms", (json_int_t)r->api->started_wall_ms, "policy", policy_counts(s),
+		"api", "requests", (json_int_t)st->requests, "writes", (json_int_t)st->writes,
+		"write_failures", (json_int_t)st->write_failures, "apply_failures",
+		(json_int_t)st->apply_failures, "auth_failures", (json_int_t)st->auth_failures,
+		"rate_limited", (json_int_t)st->rate_limited, "last_write_us",
+		(json_int_t)st->last_write_us, "request_timeouts", (json_int_t)st->request_timeouts,
+		"connections_shed", (json_int_t)st->conns_shed, "schema_version",
+		(json_int_t)pol_store_schema_version(r->api->st), "subsystems",
+		sub ? sub : json_object());
 	api_reply_json(r, 200, o);
 	pol_snap_unref(s);
 }
@@ -199,6 +202,16 @@ api_h_metrics(struct api_req *r)
 		   (unsigned long long)st->apply_failures, (unsigned long long)st->auth_failures,
 		   (unsigned long long)st->rate_limited);
 	buf_printf(b,
+		   "# HELP rgw_api_request_timeouts_total Connections closed without a complete "
+		   "request head in time.\n"
+		   "# TYPE rgw_api_request_timeouts_total counter\n"
+		   "rgw_api_request_timeouts_total %llu\n"
+		   "# HELP rgw_api_connections_shed_total Connections waiting for a request closed "
+		   "to make room for a new one.\n"
+		   "# TYPE rgw_api_connections_shed_total counter\n"
+		   "rgw_api_connections_shed_total %llu\n",
+		   (unsigned long long)st->request_timeouts, (unsigned long long)st->conns_shed);
+	buf_printf(b,
 		   "# HELP rgw_policy_rows Rows per policy table.\n"
 		   "# TYPE rgw_policy_rows gauge\n"
 		   "rgw_policy_rows{table=\"zones\"} %zu\n"
@@ -225,6 +238,36 @@ api_h_openapi(struct api_req *r)
 	r->status = 200;
 }
 
+/* A JSON string from stored text that may not be valid UTF-8 (a line written by an older
+ * version, or by hand): bad bytes are shown as U+FFFD instead of failing the whole row. */
+static json_t *
+text_value(const char *s)
+{
+	size_t len = strlen(s);
+	char *clean;
+	json_t *v;
+
+	if (util_utf8_valid_len(s, len) == len)
+		return json_stringn(s, len);
+	clean = util_utf8_sanitize(s, len);
+	if (clean == NULL)
+		return NULL;
+	v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+static json_t *
+audit_row(const struct pol_audit *a)
+{
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?}", "id", (json_int_t)a->id, "ts_ms",
+			 (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
+			 text_value(a->action), "resource", text_value(a->resource), "detail",
+			 text_value(a->detail ? a->detail : ""), "etag_before",
+			 a->etag_before[0] ? a->etag_before : NULL, "etag_after",
+			 a->etag_after[0] ? a->etag_after : NULL);
+}
+
 void
 api_h_audit(struct api_req *r)
 {
@@ -249,18 +292,21 @@ api_h_audit(struct api_req *r)
 		return;
 	}
 	items = json_array();
-	for (size_t i = 0; items && i < n; i++)
-		json_array_append_new(
-			items,
-			json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?}", "id",
-				  (json_int_t)rows[i].id, "ts_ms", (json_int_t)rows[i].ts_ms,
-				  "actor", rows[i].actor, "action", rows[i].action, "resource",
-				  rows[i].resource, "detail", rows[i].detail ? rows[i].detail : "",
-				  "etag_before",
-				  rows[i].etag_before[0] ? rows[i].etag_before : NULL, "etag_after",
-				  rows[i].etag_after[0] ? rows[i].etag_after : NULL));
+	for (size_t i = 0; items && i < n; i++) {
+		json_t *row = audit_row(&rows[i]);
+
+		/* every stored line is listed, or the listing fails: never a silent gap */
+		if (row == NULL || json_array_append_new(items, row) < 0) {
+			json_decref(items);
+			items = NULL;
+		}
+	}
 	pol_audit_free(rows, n);
-	api_reply_json(r, 200, json_pack("{s:o*}", "items", items));
+	if (items == NULL) {
+		api_reply_error(r, 500, NULL, "audit log: a line could not be listed");
+		return;
+	}
+	api_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 /*

@@ -52,10 +52,14 @@ change_of(struct api_req *r, struct pol_change *c, char *detail, char *resource,
 	if (r->body) {
 		char *text = json_dumps(r->body, JSON_COMPACT | JSON_SORT_KEYS);
 		if (text) {
-			size_t len = strlen(text);
-			util_strlcpy(detail, text, AUDIT_DETAIL_MAX + 1);
-			if (len > AUDIT_DETAIL_MAX)
-				memcpy(detail + AUDIT_DETAIL_MAX, "...", 4);
+			/* cut on a character boundary: the line stays valid UTF-8 */
+			size_t n = util_utf8_cut(text, AUDIT_DETAIL_MAX);
+
+			memcpy(detail, text, n);
+			if (text[n] != '\0')
+				memcpy(detail + n, "...", 4);
+			else
+				detail[n] = '\0';
 			free(text);
 		}
 	}

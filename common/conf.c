@@ -82,9 +82,20 @@ const struct conf_item conf_schema[] = {
 	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
 	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL },
 	{ "dns", "tcp_idle_timeout", CONF_T_INT, 500, 600000, "10000", F(dns_tcp_idle_ms), NULL,
-	  "Idle DNS TCP connections are closed after this many milliseconds.", NULL },
+	  "Idle DNS TCP connections are closed after this many milliseconds while at most half "
+	  "of tcp_max_connections are open; beyond that it shrinks with the table's fill, down "
+	  "to 500 ms when full (RFC 7766 6.2.3).",
+	  NULL },
 	{ "dns", "tcp_max_connections", CONF_T_INT, 1, 65536, "1024", F(dns_tcp_max_conns), NULL,
-	  "Maximum simultaneous DNS TCP connections; further connections wait in the backlog.",
+	  "Maximum simultaneous DNS TCP connections. When full, a new connection closes the one "
+	  "idle the longest (if none is idle, the newcomer is closed).",
+	  NULL },
+	{ "dns", "tcp_max_per_source", CONF_T_INT, 1, 65536, "16", F(dns_tcp_max_per_source), NULL,
+	  "Simultaneous DNS TCP connections from one client address; more are closed at once.",
+	  NULL },
+	{ "dns", "tcp_max_per_prefix", CONF_T_INT, 1, 65536, "64", F(dns_tcp_max_per_prefix), NULL,
+	  "Simultaneous DNS TCP connections from one /24 (IPv4) or /64 (IPv6); more are closed "
+	  "at once.",
 	  NULL },
 	{ "dns", "tcp_max_queries", CONF_T_INT, 1, 100000, "100", F(dns_tcp_max_queries), NULL,
 	  "Queries answered on one TCP connection before it is closed.", NULL },
@@ -172,16 +183,26 @@ const struct conf_item conf_schema[] = {
 	{ "alg", "connect_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_connect_timeout_ms), NULL,
 	  "Milliseconds allowed to connect to the private server.", NULL },
 	{ "alg", "idle_timeout", CONF_T_INT, 1000, 86400000, "300000", F(alg_idle_timeout_ms), NULL,
-	  "Spliced connections idle for this many milliseconds are closed.", NULL },
+	  "Relayed connections without progress (see min_progress) for this many milliseconds are "
+	  "closed.",
+	  NULL },
+	{ "alg", "min_progress", CONF_T_INT, 1, 1048576, "512", F(alg_min_progress), NULL,
+	  "Bytes (both directions together) that count as progress for a relayed connection and "
+	  "restart its idle clock: a client trickling a byte now and then is idle.",
+	  NULL },
 	{ "alg", "max_connections", CONF_T_INT, 1, 1000000, "10000", F(alg_max_conns), NULL,
-	  "Maximum simultaneous client connections over all workers.", NULL },
+	  "Maximum simultaneous client connections over all workers. When reached, a new client "
+	  "closes the relayed connection without progress for the longest whose address holds "
+	  "the most connections. Lowered at start-up to what the open-file limit supports.",
+	  NULL },
 	{ "alg", "max_connections_per_source", CONF_T_INT, 1, 1000000, "512",
 	  F(alg_max_conns_per_source), NULL,
 	  "Maximum simultaneous connections from one client address.", NULL },
 	{ "alg", "accept_rate", CONF_T_INT, 1, 1000000, "2000", F(alg_accept_rate), NULL,
-	  "New connections accepted per second (token bucket rate).", NULL },
+	  "New connections accepted per second from one client address (token bucket rate).",
+	  NULL },
 	{ "alg", "accept_burst", CONF_T_INT, 1, 1000000, "4000", F(alg_accept_burst), NULL,
-	  "Token bucket depth for new connections.", NULL },
+	  "Token bucket depth for new connections from one client address.", NULL },
 	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
 	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
 	{ "alg", "access_log_ok", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log_ok), NULL,
@@ -252,6 +273,20 @@ const struct conf_item conf_schema[] = {
 	{ "api", "audit_retention", CONF_T_INT, 0, 36500, "0", F(api_audit_retention_days), NULL,
 	  "Days an audit-log line is kept: older lines are deleted at start-up and then once a "
 	  "day. 0 keeps them forever.",
+	  NULL },
+	{ "api", "max_connections", CONF_T_INT, 8, 100000, "512", F(api_max_conns), NULL,
+	  "Simultaneous connections per API listener. A new connection beyond it closes the "
+	  "connection that has waited longest for its request, so idle connections cannot lock "
+	  "operators out.",
+	  NULL },
+	{ "api", "max_connections_per_source", CONF_T_INT, 1, 100000, "32",
+	  F(api_max_conns_per_source), NULL,
+	  "Simultaneous connections from one client address; more are closed at once.", NULL },
+	{ "api", "request_timeout", CONF_T_INT, 100, 600000, "5000", F(api_request_timeout_ms),
+	  NULL,
+	  "Milliseconds a connection has to send a complete request head, counted from its "
+	  "connect and again from each response (keep-alive); then it is closed. Bytes that "
+	  "trickle in do not extend it.",
 	  NULL },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,

@@ -77,6 +77,8 @@ struct conf {
 	long dns_edns_size;			      /* advertised EDNS0 UDP payload size */
 	long dns_tcp_idle_ms;
 	long dns_tcp_max_conns;
+	long dns_tcp_max_per_source;	 /* per client address */
+	long dns_tcp_max_per_prefix;	 /* per /24 (IPv4) or /64 (IPv6) */
 	long dns_tcp_max_queries;	 /* per connection */
 	long dns_cookie_rotate_s;	 /* server cookie secret rotation period */
 	long dns_workers;		 /* extra UDP worker threads (0 = main loop only) */
@@ -106,6 +108,7 @@ struct conf {
 	long alg_hostname_timeout_ms;
 	long alg_connect_timeout_ms;
 	long alg_idle_timeout_ms;
+	long alg_min_progress; /* bytes that restart a relayed connection's idle clock */
 	long alg_max_conns;
 	long alg_max_conns_per_source;
 	long alg_accept_rate; /* token bucket: new connections per second */
@@ -132,6 +135,9 @@ struct conf {
 	long api_rate; /* requests per second per client */
 	long api_rate_burst;
 	long api_audit_retention_days; /* 0 = keep the audit log forever */
+	long api_max_conns;	       /* per listener */
+	long api_max_conns_per_source;
+	long api_request_timeout_ms; /* connect (or last response) to a complete request head */
 
 	/* [reputation] */
 	long rep_period_s;

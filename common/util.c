@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -138,6 +139,88 @@ util_strlcpy(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+/* Length of the valid UTF-8 character at s[0..len), or 0 if it is not one. */
+static size_t
+utf8_char(const unsigned char *s, size_t len)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return s[0] != 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t
+util_utf8_valid_len(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len && (n = utf8_char(u + i, len - i)) > 0)
+		i += n;
+	return i;
+}
+
+size_t
+util_utf8_cut(const char *s, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strnlen(s, max + 1), n;
+
+	if (len <= max)
+		return len;
+	/* u[max] is the first byte left out: while it continues a character, that character
+	 * started inside the kept part and must go too (a lead byte is at most 3 bytes back) */
+	for (n = max; n > 0 && max - n < 3 && (u[n] & 0xc0) == 0x80; n--)
+		;
+	return (u[n] & 0xc0) == 0x80 ? max : n;
+}
+
+char *
+util_utf8_sanitize(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* each bad byte becomes 3 bytes (U+FFFD) */
+	char *out = malloc(len * 3 + 1), *w = out;
+	size_t i = 0, n;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		n = utf8_char(u + i, len - i);
+		if (n > 0) {
+			memcpy(w, u + i, n);
+			w += n;
+			i += n;
+		} else {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			i++;
+		}
+	}
+	*w = '\0';
+	return out;
 }
 
 char *

@@ -54,6 +54,19 @@ bool util_ct_equal(const void *a, const void *b, size_t len);
 /* Copy at most size-1 bytes and terminate; returns strlen(src) (truncation if >= size). */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
 
+/*
+ * UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
+ * util_utf8_valid_len: length of the longest valid prefix of s[0..len) that ends on a character
+ * boundary (== len when all of it is valid).
+ * util_utf8_cut: the largest n <= max such that s[0..n) does not end inside a character of the
+ * NUL-terminated string s (s itself need not be valid: only lead/continuation bytes count).
+ * util_utf8_sanitize: a heap copy of s[0..len) where every byte that is not part of a valid
+ * character became U+FFFD; NUL bytes are kept out as U+FFFD too. NULL on ENOMEM; caller frees.
+ */
+size_t util_utf8_valid_len(const char *s, size_t len);
+size_t util_utf8_cut(const char *s, size_t max);
+char *util_utf8_sanitize(const char *s, size_t len);
+
 /* Lowercase ASCII in place; returns s. */
 char *util_strlower(char *s);
 

@@ -209,6 +209,12 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 	d->tcp_idle_ms = (uint64_t)conf->dns_tcp_idle_ms;
 	d->tcp_max_conns = conf->dns_tcp_max_conns;
 	d->tcp_max_queries = conf->dns_tcp_max_queries;
+	d->tcp_max_per_source = conf->dns_tcp_max_per_source;
+	d->tcp_max_per_prefix = conf->dns_tcp_max_per_prefix;
+	d->tcp_src = srccnt_new((size_t)d->tcp_max_conns);
+	d->tcp_pfx = srccnt_new((size_t)d->tcp_max_conns);
+	if (!d->tcp_src || !d->tcp_pfx)
+		goto fail;
 	d->rotate_s = conf->dns_cookie_rotate_s;
 	if (conf->dns_tsig_key[0] && parse_tsig(d, conf->dns_tsig_key) != 0) {
 		log_warnx("dns: tsig_key: expected name:algorithm:secret");
@@ -373,8 +379,15 @@ dns_metrics(const struct dns *d, struct buf *out)
 	M("forwarded_total", forwarded, "LAN queries forwarded upstream.");
 	M("forward_failed_total", forward_failed, "Forwarded queries answered SERVFAIL.");
 	M("tcp_accepted_total", tcp_accepted, "TCP connections accepted.");
-	M("tcp_capped_total", tcp_rejected, "Times the TCP connection cap paused accepting.");
+	M("tcp_capped_total", tcp_rejected,
+	  "TCP connections closed at the connection cap (no idle one to close instead).");
 	M("tcp_idle_closed_total", tcp_idle_closed, "TCP connections closed when idle.");
+	M("tcp_refused_source_total", tcp_refused_source,
+	  "TCP connections closed at accept: per-address cap.");
+	M("tcp_refused_prefix_total", tcp_refused_prefix,
+	  "TCP connections closed at accept: per-/24 or /64 cap.");
+	M("tcp_evicted_total", tcp_evicted,
+	  "Idle TCP connections closed to make room for a new one at the cap.");
 	M("updates_ok_total", updates_ok, "DNS UPDATE messages applied.");
 	M("updates_refused_total", updates_refused, "DNS UPDATE messages refused.");
 #undef M
@@ -394,14 +407,18 @@ dns_free(struct dns *d)
 			 ", truncated %" PRIu64 ", badcookie %" PRIu64 ", cookies valid %" PRIu64
 			 ", allocations %" PRIu64 " refused %" PRIu64 ", forwarded %" PRIu64
 			 ", updates %" PRIu64 " refused %" PRIu64 ", tcp accepted %" PRIu64
-			 " capped %" PRIu64 " idle-closed %" PRIu64,
+			 " capped %" PRIu64 " idle-closed %" PRIu64 " evicted %" PRIu64
+			 " refused-source %" PRIu64 " refused-prefix %" PRIu64,
 			 s.queries_udp, s.queries_tcp, s.rcode[0], s.rcode[3], s.rcode[5],
 			 s.rcode[1], s.tc_sent, s.rcode[23], s.cookie_valid, s.allocations,
 			 s.alloc_refused, s.forwarded, s.updates_ok, s.updates_refused,
-			 s.tcp_accepted, s.tcp_rejected, s.tcp_idle_closed);
+			 s.tcp_accepted, s.tcp_rejected, s.tcp_idle_closed, s.tcp_evicted,
+			 s.tcp_refused_source, s.tcp_refused_prefix);
 	}
 	dns_workers_stop(d);
 	dns_tcp_close_all(d);
+	srccnt_free(d->tcp_src);
+	srccnt_free(d->tcp_pfx);
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		struct dns_listener *l = &d->listeners[i];
 		if (l->pause_timer)

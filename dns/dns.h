@@ -45,8 +45,11 @@ struct dns_stats {
 	uint64_t forwarded;	 /* LAN queries sent upstream */
 	uint64_t forward_failed; /* SERVFAIL after every upstream failed */
 	uint64_t tcp_accepted;
-	uint64_t tcp_rejected; /* connection cap reached */
+	uint64_t tcp_rejected; /* closed at the connection cap: no idle connection to close */
 	uint64_t tcp_idle_closed;
+	uint64_t tcp_refused_source; /* closed at accept: per-address cap */
+	uint64_t tcp_refused_prefix; /* closed at accept: per-/24 or /64 cap */
+	uint64_t tcp_evicted;	     /* idle connections closed to make room at the cap */
 	uint64_t updates_ok;
 	uint64_t updates_refused; /* UPDATE answered with an error rcode */
 };

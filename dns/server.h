@@ -12,6 +12,7 @@
 #include "../common/buf.h"
 #include "../common/ev.h"
 #include "../common/log.h"
+#include "../common/srccnt.h"
 #include "dns.h"
 
 /* Internal to dns/: not part of the subsystem's interface. */
@@ -40,7 +41,6 @@ struct dns_listener {
 	int family;
 	struct addr_port ap;
 	uint64_t pause_timer; /* accept paused after EMFILE */
-	bool capped;	      /* accept paused at the connection cap */
 };
 
 /* Where a reply goes: a UDP peer (sent from the address the query arrived on) or a TCP
@@ -99,9 +99,14 @@ struct dns {
 	struct dns_listener *listeners;
 	size_t n_listeners;
 	struct dns_udp_batch *batch;
-	uint8_t *tcp_out;	    /* DNS_TCP_MAX bytes: TCP answers are built here */
-	struct dns_tcp_conn *conns; /* doubly linked list */
+	uint8_t *tcp_out; /* DNS_TCP_MAX bytes: TCP answers are built here */
+	/* TCP connections, least recently active first (an LRU: idle ones are closed from the
+	 * head when the table is full) */
+	struct dns_tcp_conn *conns, *conns_tail;
 	long n_conns;
+	long tcp_max_per_source, tcp_max_per_prefix;
+	struct srccnt *tcp_src; /* open connections per client address */
+	struct srccnt *tcp_pfx; /* per /24 or /64 */
 	uint64_t conn_serial;
 	struct dns_stats stats; /* main thread's counters */
 	struct dns_fwd *fwd;

@@ -11,8 +11,10 @@
 #include "../common/util.h"
 #include "server.h"
 
-#define TCP_READ_CHUNK 16384
-#define TCP_OUT_HIGH   (256 * 1024) /* stop reading while this much output is queued */
+#define TCP_READ_CHUNK	16384
+#define TCP_OUT_HIGH	(256 * 1024) /* stop reading while this much output is queued */
+#define TCP_IDLE_MIN_MS 500	     /* the idle timeout of a full table */
+#define TCP_EVICT_SCAN	64	     /* idle candidates looked at from the LRU head */
 
 struct dns_tcp_conn {
 	struct dns_tcp_conn *prev, *next;
@@ -23,6 +25,7 @@ struct dns_tcp_conn {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 	struct addr src;
+	struct addr pfx; /* src masked to /24 or /64: the per-prefix cap's key */
 	struct buf in;
 	struct buf out;
 	uint64_t idle_timer;
@@ -43,7 +46,11 @@ static void conn_process(struct dns_tcp_conn *c);
 static bool conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_try);
 static void conn_send(struct dns_tcp_conn *c, const uint8_t *msg, size_t len);
 static void resume_accept(struct ev_loop *loop, uint64_t id, void *arg);
-static void accept_pause_all(struct dns *d, bool pause);
+static bool admit(struct dns *d, const struct addr *src, const struct addr *pfx);
+static bool evict_idle(struct dns *d);
+static uint64_t idle_ms(const struct dns *d);
+static void lru_del(struct dns_tcp_conn *c);
+static void lru_push(struct dns_tcp_conn *c);
 
 static struct log_rl rl_tcp = LOG_RL_INIT(5000, 5);
 
@@ -84,26 +91,100 @@ resume_accept(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	l->pause_timer = 0;
-	if (l->capped)
-		return; /* the connection cap resumes it */
 	if (ev_io_add(loop, l->fd, EV_READ, dns_tcp_accept, l) != 0)
 		log_warnx("dns: cannot resume accepting");
 }
 
-/* Stop or restart watching every TCP listener (connection cap). */
-static void
-accept_pause_all(struct dns *d, bool pause)
+/*
+ * The idle timeout for the table's fill (RFC 7766 6.2.3, as NSD and Knot do): the configured
+ * one while at most half the connections are open, then shrinking linearly to
+ * TCP_IDLE_MIN_MS when full, so that idle connections make room faster the busier we are.
+ */
+static uint64_t
+idle_ms(const struct dns *d)
 {
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		struct dns_listener *l = &d->listeners[i];
-		if (!l->tcp || l->pause_timer || l->capped == pause)
-			continue;
-		l->capped = pause;
-		if (pause)
-			ev_io_del(d->loop, l->fd);
-		else if (ev_io_add(d->loop, l->fd, EV_READ, dns_tcp_accept, l) != 0)
-			log_warnx("dns: cannot resume accepting");
+	uint64_t max = d->tcp_idle_ms, min = MIN(max, TCP_IDLE_MIN_MS);
+	long half = d->tcp_max_conns / 2, over = d->n_conns - half;
+
+	if (over <= 0 || d->tcp_max_conns - half <= 0)
+		return max;
+	if (over >= d->tcp_max_conns - half)
+		return min;
+	return max - (max - min) * (uint64_t)over / (uint64_t)(d->tcp_max_conns - half);
+}
+
+static void
+lru_del(struct dns_tcp_conn *c)
+{
+	struct dns *d = c->d;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		d->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void
+lru_push(struct dns_tcp_conn *c)
+{
+	struct dns *d = c->d;
+
+	c->next = NULL;
+	c->prev = d->conns_tail;
+	if (d->conns_tail)
+		d->conns_tail->next = c;
+	else
+		d->conns = c;
+	d->conns_tail = c;
+}
+
+/* Per-source and per-prefix caps: one address, or one network, cannot hold the table (a
+ * resolver sent to TCP by TC=1 must find room). */
+static bool
+admit(struct dns *d, const struct addr *src, const struct addr *pfx)
+{
+	if (srccnt_get(d->tcp_src, src) >= d->tcp_max_per_source) {
+		DNS_STAT_INC(&d->stats, tcp_refused_source);
+		return false;
 	}
+	if (srccnt_get(d->tcp_pfx, pfx) >= d->tcp_max_per_prefix) {
+		DNS_STAT_INC(&d->stats, tcp_refused_prefix);
+		return false;
+	}
+	if (srccnt_add(d->tcp_src, src, 1) < 0)
+		return false;
+	if (srccnt_add(d->tcp_pfx, pfx, 1) < 0) {
+		srccnt_add(d->tcp_src, src, -1);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The table is full: close the least recently active connection that has nothing in
+ * progress (no answer being written, no forward or retry pending), as Knot does, instead of
+ * leaving new clients in the backlog behind connections that may never speak. Only the
+ * TCP_EVICT_SCAN oldest are looked at. False if none qualifies.
+ */
+static bool
+evict_idle(struct dns *d)
+{
+	struct dns_tcp_conn *c = d->conns;
+	int i;
+
+	for (i = 0; c && i < TCP_EVICT_SCAN; i++, c = c->next) {
+		if (c->waiting || c->out.len > 0)
+			continue;
+		DNS_STAT_INC(&d->stats, tcp_evicted);
+		conn_close(c);
+		return true;
+	}
+	return false;
 }
 
 void
@@ -113,13 +194,9 @@ dns_tcp_accept(struct ev_loop *loop, int fd, int events, void *arg)
 	struct dns *d = l->d;
 
 	(void)events;
+	/* Accept everything pending, every time: refusals close at once, so the backlog never
+	 * fills with one source's connections and others' wait behind them (accept fairness). */
 	for (int i = 0; i < 64; i++) {
-		if (d->n_conns >= d->tcp_max_conns) {
-			/* at the cap: leave further clients in the backlog until one closes */
-			DNS_STAT_INC(&d->stats, tcp_rejected);
-			accept_pause_all(d, true);
-			return;
-		}
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -135,8 +212,28 @@ dns_tcp_accept(struct ev_loop *loop, int fd, int events, void *arg)
 			}
 			return;
 		}
+		struct addr src = { 0 }, pfx;
+		if (addr_from_sockaddr((struct sockaddr *)&ss, &src, NULL) < 0) {
+			close(cfd);
+			continue;
+		}
+		pfx = src;
+		addr_mask(&pfx, src.family == AF_INET6 ? 64 : 24);
+		if (!admit(d, &src, &pfx)) {
+			close(cfd);
+			continue;
+		}
+		if (d->n_conns >= d->tcp_max_conns && !evict_idle(d)) {
+			DNS_STAT_INC(&d->stats, tcp_rejected);
+			srccnt_add(d->tcp_src, &src, -1);
+			srccnt_add(d->tcp_pfx, &pfx, -1);
+			close(cfd);
+			continue;
+		}
 		struct dns_tcp_conn *c = calloc(1, sizeof(*c));
 		if (!c) {
+			srccnt_add(d->tcp_src, &src, -1);
+			srccnt_add(d->tcp_pfx, &pfx, -1);
 			close(cfd);
 			continue;
 		}
@@ -146,18 +243,18 @@ dns_tcp_accept(struct ev_loop *loop, int fd, int events, void *arg)
 		c->serial = ++d->conn_serial;
 		memcpy(&c->peer, &ss, sl);
 		c->peer_len = sl;
-		addr_from_sockaddr((struct sockaddr *)&ss, &c->src, NULL);
+		c->src = src;
+		c->pfx = pfx;
 		int one = 1;
 		(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (ev_io_add(loop, cfd, EV_READ, conn_io, c) != 0) {
+			srccnt_add(d->tcp_src, &src, -1);
+			srccnt_add(d->tcp_pfx, &pfx, -1);
 			close(cfd);
 			free(c);
 			continue;
 		}
-		c->next = d->conns;
-		if (d->conns)
-			d->conns->prev = c;
-		d->conns = c;
+		lru_push(c);
 		d->n_conns++;
 		DNS_STAT_INC(&d->stats, tcp_accepted);
 		if (log_get_level() >= LOG_LVL_DEBUG) {
@@ -183,15 +280,10 @@ conn_close(struct dns_tcp_conn *c)
 		ev_timer_del(d->loop, c->retry_timer);
 	if (d->fwd)
 		dns_fwd_cancel_conn(d->fwd, c);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		d->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	lru_del(c);
 	d->n_conns--;
-	if (d->n_conns < d->tcp_max_conns)
-		accept_pause_all(d, false);
+	srccnt_add(d->tcp_src, &c->src, -1);
+	srccnt_add(d->tcp_pfx, &c->pfx, -1);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
@@ -204,12 +296,18 @@ dns_tcp_close_all(struct dns *d)
 		conn_close(d->conns);
 }
 
+/* Activity: the idle clock restarts (at the timeout the table's fill allows now) and the
+ * connection moves to the LRU tail. */
 static void
 conn_touch(struct dns_tcp_conn *c)
 {
 	if (c->idle_timer)
 		ev_timer_del(c->d->loop, c->idle_timer);
-	c->idle_timer = ev_timer_add(c->d->loop, c->d->tcp_idle_ms, conn_idle, c);
+	c->idle_timer = ev_timer_add(c->d->loop, idle_ms(c->d), conn_idle, c);
+	if (c->d->conns_tail != c) {
+		lru_del(c);
+		lru_push(c);
+	}
 }
 
 static void

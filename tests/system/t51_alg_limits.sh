@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # tests/system/t51_alg_limits.sh -- ALG admission: per-source cap, global cap, token bucket;
-# refused connections are closed at once while admitted ones keep working.
+# refused connections are closed at once while admitted ones keep working; a cap the open-file
+# limit cannot back is lowered.
 . "$(dirname "$0")/alg_lib.sh"
 
 read -r L80 HA <<<"$(free_ports 2)"
@@ -29,7 +30,7 @@ served() { [ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80
 check "slots are released: a new client is served" poll 10 served
 kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
 
-# token bucket: 5 per second, burst 5
+# token bucket per source: 5 per second, burst 5
 rm -f "$T/policy.db"*
 start_rgwd "listen = 127.0.0.1:$L80
 hostname_timeout = 5000
@@ -40,7 +41,8 @@ echo "# rate: $out"
 held=$(awk '{print $2}' <<<"$out")
 check "token bucket: a burst of 20 gets 5..7 through ($held)" [ "$held" -ge 5 -a "$held" -le 7 ]
 check "the admitted ones are served" [ "$(awk '{print $6}' <<<"$out")" = "$held" ]
-check "tokens refill: served again" poll 10 served
+served_from() { [ "$(curl -s --interface "$1" --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]; }
+check "tokens refill: served again" poll 10 served_from 127.0.0.3
 
 # descriptors exhausted: accept fails with EMFILE, the worker pauses accepting for 1 s instead
 # of spinning, and serves again once descriptors are free
@@ -68,5 +70,21 @@ check "daemon alive while out of descriptors" alive
 wait $hp
 prlimit --pid "$RGWD_PID" --nofile="$hard":"$hard"
 check "serving again once descriptors are free" poll 10 served
+check "daemon alive" alive
+
+# an open-file limit that cannot back max_connections (10000 need ~31000 descriptors): the
+# cap is lowered to what 2048 supports, (2048 - 1024) / 3 = 341, with an error, and enforced
+kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
+rm -f "$T/policy.db"*
+RGWD_WRAP="prlimit --nofile=2048:2048" start_rgwd "listen = 127.0.0.1:$L80
+hostname_timeout = 30000
+max_connections = 10000" || exit 1
+check "max_connections lowered to what the descriptors support, at error level" \
+	grep -q "err alg: open files limited to 2048: max_connections lowered from 10000 to 341" \
+	"$T/rgwd.log"
+out=$(python3 $CLIENT hold $L80 127.0.0.7:200,127.0.0.8:200 a.alg.test)
+echo "# lowered cap: $out"
+check "the lowered cap holds: 341 kept, 59 refused, all kept served" \
+	[ "$out" = "held 341 refused 59 served 341" ]
 check "daemon alive" alive
 finish

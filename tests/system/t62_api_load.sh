@@ -18,7 +18,8 @@ RGWD_BIN="$TOP/build-san/rgwd"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86:log_path=$T/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T/ubsan"
 START_WAIT=30 STOP_WAIT=60 api_start "rate = 100000
-rate_burst = 100000"
+rate_burst = 100000
+max_connections_per_source = 64"
 check "sanitizer build of rgwd starts" kill -0 "$PID"
 api PUT /api/v1/bundle "$(cat "$BUNDLE")"
 expect 200 "demo bundle imported"

@@ -132,7 +132,7 @@ test_pp_headers(void **state)
 static void
 test_limits(void **state)
 {
-	struct alg_limit *l = alg_limit_new(5, 2, 10, 4);
+	struct alg_limit *l = alg_limit_new(6, 3, 10, 2);
 	struct addr a, b, c;
 	uint64_t t = util_mono_ms() + 1000;
 
@@ -140,22 +140,27 @@ test_limits(void **state)
 	addr_parse("192.0.2.1", &a);
 	addr_parse("192.0.2.2", &b);
 	addr_parse("2001:db8::3", &c);
-	/* burst of 4 tokens */
+	/* a burst of 2 per source: a's burst does not use up b's or c's */
 	assert_int_equal(alg_limit_admit(l, &a, t + 0), ALG_ADMIT_OK);
 	assert_int_equal(alg_limit_admit(l, &a, t + 0), ALG_ADMIT_OK);
-	assert_int_equal(alg_limit_admit(l, &a, t + 0), ALG_ADMIT_SOURCE_CAP);
+	assert_int_equal(alg_limit_admit(l, &a, t + 0), ALG_ADMIT_RATE);
 	assert_int_equal(alg_limit_admit(l, &b, t + 0), ALG_ADMIT_OK);
 	assert_int_equal(alg_limit_admit(l, &c, t + 0), ALG_ADMIT_OK);
-	assert_int_equal(alg_limit_admit(l, &c, t + 0), ALG_ADMIT_RATE);
-	/* 100 ms later at 10/s: one more token */
-	assert_int_equal(alg_limit_admit(l, &c, t + 100), ALG_ADMIT_OK);
+	assert_int_equal(alg_limit_count(l, &a), 2);
+	assert_int_equal(alg_limit_count(l, &b), 1);
+	/* 100 ms later at 10/s: one more token for a; then a is at its cap of 3 */
+	assert_int_equal(alg_limit_admit(l, &a, t + 100), ALG_ADMIT_OK);
+	assert_int_equal(alg_limit_admit(l, &a, t + 1000), ALG_ADMIT_SOURCE_CAP);
 	assert_int_equal(alg_limit_active(l), 5);
-	/* global cap of 5 */
+	assert_int_equal(alg_limit_admit(l, &c, t + 0), ALG_ADMIT_OK);
+	/* global cap of 6 */
 	assert_int_equal(alg_limit_admit(l, &b, t + 4000), ALG_ADMIT_GLOBAL_CAP);
 	alg_limit_release(l, &a);
 	assert_int_equal(alg_limit_admit(l, &a, t + 4000), ALG_ADMIT_OK);
 	alg_limit_release(l, &a);
 	alg_limit_release(l, &a);
+	alg_limit_release(l, &a);
+	assert_int_equal(alg_limit_count(l, &a), 0);
 	alg_limit_release(l, &b);
 	alg_limit_release(l, &c);
 	alg_limit_release(l, &c);

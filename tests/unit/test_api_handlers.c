@@ -468,6 +468,80 @@ test_audit_lines(void **state)
 	pol_audit_free(rows, n);
 }
 
+/* A detail longer than the audit keeps is cut on a character boundary, and every stored line
+ * is listed: one that is not valid UTF-8 (written by an older version) shows U+FFFD. */
+static void
+test_audit_utf8(void **state)
+{
+	char body[4096], *p;
+	struct pol_audit *rows = NULL;
+	json_t *items, *it, *j;
+	const char *d;
+	char *text;
+	size_t n = 0, len, i, k, pad;
+	char xs[65];
+
+	(void)state;
+	/* a bundle with comments of e-acute (2 bytes each); the padding puts byte 1024 of the
+	 * audited text (compact, sorted keys) inside a character */
+	memset(xs, 'x', 64);
+	xs[64] = '\0';
+	for (pad = 0; pad < 64; pad++) {
+		p = body + sprintf(body, "{\"version\":1,\"zones\":[" ZONE "],\"hosts\":[");
+		for (k = 0; k < 6; k++) {
+			p += sprintf(p,
+				     "%s{\"fqdn\":\"h%zu.gwa.demo\",\"ipv4\":\"192.168.0.%zu\","
+				     "\"comment\":\"%s",
+				     k ? "," : "", k, k + 10, k == 0 ? xs + 64 - pad : "");
+			for (i = 0; i < 100; i++)
+				p += sprintf(p, "\xc3\xa9");
+			p += sprintf(p, "\"}");
+		}
+		strcpy(p, "]}");
+		j = json_loads(body, 0, NULL);
+		assert_non_null(j);
+		text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+		assert_true(strlen(text) > 1100);
+		k = ((unsigned char)text[1024] & 0xc0) == 0x80;
+		free(text);
+		if (k)
+			break;
+	}
+	assert_true(pad < 64);
+	if (run("PUT", "/api/v1/bundle", body) != 200)
+		fail_msg("%s", json_dumps(F->r.reply, 0));
+	assert_int_equal(pol_audit_list(F->api.st, 0, 1, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	len = strlen(rows[0].detail);
+	assert_int_equal(len, 1023 + 3); /* 1023 bytes of whole characters, then "..." */
+	assert_int_equal(util_utf8_valid_len(rows[0].detail, len), len);
+	assert_string_equal(rows[0].detail + 1023, "...");
+	pol_audit_free(rows, n);
+	/* a stored line with bytes that are not UTF-8 */
+	assert_int_equal(pol_audit_append(F->api.st,
+					  &(struct pol_change){ .actor = "old\xff",
+								.action = "PUT",
+								.resource = "/api/v1/x\xc3",
+								.detail = "{\"a\":\"\xe2\x82\"}" },
+					  NULL, NULL),
+			 0);
+	assert_int_equal(run("GET", "/api/v1/audit?limit=1000", NULL), 200);
+	items = json_object_get(F->r.reply, "items");
+	assert_int_equal(pol_audit_list(F->api.st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(json_array_size(items), n);
+	pol_audit_free(rows, n);
+	it = json_array_get(items, 0);
+	assert_string_equal(json_string_value(json_object_get(it, "actor")), "old\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(it, "resource")),
+			    "/api/v1/x\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(it, "detail")),
+			    "{\"a\":\"\xef\xbf\xbd\xef\xbf\xbd\"}");
+	d = json_string_value(json_object_get(json_array_get(items, 1), "detail"));
+	assert_non_null(d);
+	assert_int_equal(strlen(d), 1026);
+}
+
 static void
 test_sub_resources(void **state)
 {
@@ -700,6 +774,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_if_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_failure_rolls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sub_resources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_entities, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admission, setup, teardown),

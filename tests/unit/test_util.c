@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,6 +150,59 @@ test_strings(void **state)
 	assert_true(util_ct_equal("a", "b", 0));
 }
 
+/* UTF-8: validation (RFC 3629 edge cases), cutting on a boundary, sanitizing */
+static void
+test_utf8(void **state)
+{
+	/* "a" e-acute euro-sign U+1F600: 1, 2, 3 and 4 bytes */
+	const char s[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	static const char *const bad[] = {
+		"\xc0\xaf",	    /* overlong '/' */
+		"\xe0\x80\xaf",	    /* overlong, 3 bytes */
+		"\xed\xa0\x80",	    /* surrogate U+D800 */
+		"\xf4\x90\x80\x80", /* U+110000 */
+		"\xf5\x80\x80\x80", /* lead byte out of range */
+		"\x80",		    /* lone continuation */
+		"\xc3",		    /* truncated */
+		"\xe2\x82",	    /* truncated */
+		"\xfe",
+	};
+	char buf[64];
+	char *t;
+	size_t i, n;
+
+	(void)state;
+	assert_int_equal(util_utf8_valid_len(s, 10), 10);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(buf, sizeof(buf), "ok%s", bad[i]);
+		assert_int_equal(util_utf8_valid_len(buf, strlen(buf)), 2);
+	}
+	/* a prefix that ends inside a character is not valid up to its end */
+	assert_int_equal(util_utf8_valid_len(s, 2), 1);
+	assert_int_equal(util_utf8_valid_len(s, 5), 3);
+	assert_int_equal(util_utf8_valid_len(s, 9), 6);
+	/* cut: every max gives a prefix that is whole characters, as long as possible */
+	static const size_t want[] = { 0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 10 };
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		n = util_utf8_cut(s, i);
+		assert_int_equal(n, want[i]);
+		assert_int_equal(util_utf8_valid_len(s, n), n);
+	}
+	/* junk continuation bytes: cut where asked */
+	assert_int_equal(util_utf8_cut("ab\x80\x80\x80\x80\x80", 5), 5);
+	/* sanitize: bad bytes become U+FFFD, good ones stay */
+	t = util_utf8_sanitize("a\xff\xc3\xa9\xc3", 5);
+	assert_non_null(t);
+	assert_string_equal(t, "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd");
+	free(t);
+	t = util_utf8_sanitize(s, 10);
+	assert_string_equal(t, s);
+	free(t);
+	t = util_utf8_sanitize("x\0y", 3);
+	assert_string_equal(t, "x\xef\xbf\xbdy");
+	free(t);
+}
+
 /* CLOCK in milliseconds, read directly (what util_mono_ms and util_wall_ms must match) */
 static uint64_t
 clock_ms(clockid_t clk)
@@ -236,10 +291,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_fips),	cmocka_unit_test(test_sha256_block_edges),
-		cmocka_unit_test(test_siphash_vectors), cmocka_unit_test(test_parse_long),
-		cmocka_unit_test(test_strings),		cmocka_unit_test(test_random_and_time),
-		cmocka_unit_test(test_fd_flags),	cmocka_unit_test(test_ncpu_affinity),
+		cmocka_unit_test(test_sha256_fips),
+		cmocka_unit_test(test_sha256_block_edges),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_random_and_time),
+		cmocka_unit_test(test_fd_flags),
+		cmocka_unit_test(test_ncpu_affinity),
+		cmocka_unit_test(test_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

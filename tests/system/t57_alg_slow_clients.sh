@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/system/t57_alg_slow_clients.sh -- routed connections held to account: slow clients
+# on a real route (complete HTTP headers, then a body trickled a byte at a time) from two
+# addresses fill max_connections; new clients are still served because the ALG sheds the
+# trickling connections of the heaviest sources first, while a rate-limited download and an
+# idle keep-alive client on the same route are kept. A trickle is not progress: alone, such a
+# connection is closed at the idle timeout, while a slow download is not. A burst that waits
+# in the kernel's queue is held to the hostname deadline from its connect.
+. "$(dirname "$0")/alg_lib.sh"
+SLOW="python3 $ROOT/tests/system/alg_slow.py"
+
+read -r L80 HA HB <<<"$(free_ports 3)"
+mkdir -p "$T/www"
+head -c 20M /dev/urandom > "$T/www/big.bin"
+echo small > "$T/www/small"
+BIG=$(sha256sum < "$T/www/big.bin")
+# the backend waits for a request body before it answers (it buffers it for the upstream)
+cat > "$T/nginx.body" <<NGX
+	server { listen 127.0.0.1:$HA; keepalive_timeout 120; keepalive_requests 1000;
+		client_body_timeout 300s; root $T/www;
+		location = /sink { proxy_pass http://127.0.0.1:$HB/; } }
+	server { listen 127.0.0.1:$HB; location / { return 200 "sunk\n"; } }
+NGX
+start_nginx || exit 1
+cat > "$T/bundle.json" <<JSON
+{"version": 1, "alg_routes": [
+ {"hostname": "a.alg.test", "port": 0, "backend": "127.0.0.1:$HA", "preserve": "none"}]}
+JSON
+start_rgwd "listen = 127.0.0.1:$L80
+workers = 1
+hostname_timeout = 5000
+idle_timeout = 60000
+max_connections = 40
+max_connections_per_source = 20" || exit 1
+
+# an idle keep-alive client: one request now, the next one after the attack is under way
+mkfifo "$T/ka.fifo"
+$SLOW keepalive "$L80" a.alg.test 127.0.8.1 /small "$T/ka.fifo" > "$T/ka.out" &
+KA=$!
+PIDS="$PIDS $KA"
+exec 7> "$T/ka.fifo"
+check "the keep-alive client is answered" poll 20 grep -q "answer 1: 200" "$T/ka.out"
+# a long download at 2 MiB/s through the attack
+curl -s --interface 127.0.6.1 --limit-rate 2M --max-time 50 -H "Host: a.alg.test" \
+	"http://127.0.0.1:$L80/big.bin" -o "$T/big.out" &
+DL=$!
+PIDS="$PIDS $DL"
+# 20 trickling connections from each of two addresses (the per-source cap), a body byte
+# every 0.5 s, each opened again 0.2 s after it is closed
+$SLOW trickle "$L80" a.alg.test 127.0.9.1,127.0.9.2 20 40 0.5 > "$T/trickle.out" &
+TR=$!
+PIDS="$PIDS $TR"
+full() { [ "$(ss -Htn state established "( sport = :$L80 )" | wc -l)" -ge 40 ]; }
+check "the slow clients fill max_connections" poll 20 full
+shed() { grep -q "client=127.0.9.*outcome=shed" "$T/rgwd.log"; }
+# new clients while the table is full: each makes room
+served=0
+for i in $(seq 1 20); do
+	curl -s --interface "127.0.7.$i" --max-time 10 -H "Host: a.alg.test" \
+		"http://127.0.0.1:$L80/small" > "$T/new.$i" &
+	eval "C$i=\$!"
+done
+for i in $(seq 1 20); do
+	eval "wait \$C$i"
+	[ "$(cat "$T/new.$i")" = small ] && served=$((served + 1))
+done
+check "20 new clients served while the slow clients fill the table ($served/20)" [ "$served" = 20 ]
+check "slow clients' connections were shed" shed
+echo >&7
+check "the idle keep-alive client's next request is answered on the same connection" \
+	poll 20 grep -q "answer 2: 200" "$T/ka.out"
+wait "$DL"
+check "the 20 MiB download through the attack is complete and intact" \
+	[ "$(sha256sum < "$T/big.out")" = "$BIG" ]
+kill "$TR"
+wait "$TR"
+echo "# trickle: $(cat "$T/trickle.out"); shed: $(grep -c "outcome=shed" "$T/rgwd.log")"
+check "neither the download nor the keep-alive client was shed" \
+	not grep -Eq "client=127.0.(6|8).1.*outcome=shed" "$T/rgwd.log"
+exec 7>&-
+kill "$RGWD_PID"
+wait "$RGWD_PID" 2>/dev/null
+mv "$T/rgwd.log" "$T/rgwd1.log"
+
+# alone, a trickling connection is idle: closed at the idle timeout (3 s), while a download
+# slower than that is not
+rm -f "$T/policy.db"*
+start_rgwd "listen = 127.0.0.1:$L80
+workers = 1
+idle_timeout = 3000" || exit 1
+curl -s --interface 127.0.6.2 --limit-rate 4M --max-time 30 -H "Host: a.alg.test" \
+	"http://127.0.0.1:$L80/big.bin" -o "$T/big2.out" &
+DL=$!
+PIDS="$PIDS $DL"
+$SLOW trickle "$L80" a.alg.test 127.0.9.3 1 30 0.5 > "$T/trickle2.out" &
+TR=$!
+PIDS="$PIDS $TR"
+idled() { grep -q "client=127.0.9.3.*outcome=idle-timeout" "$T/rgwd.log"; }
+check "a lone trickling connection is closed at the idle timeout" poll 20 idled
+wait "$DL"
+check "a 5 s download (idle timeout 3 s) is complete and intact" \
+	[ "$(sha256sum < "$T/big2.out")" = "$BIG" ]
+kill "$TR"
+
+# a burst that waits in the kernel's queue (the worker stopped for 3 s): the 2 s hostname
+# deadline counts from the clients' connect as closely as the kernel allows, not from the
+# late accept (20 clients that send an incomplete request head)
+kill -STOP "$RGWD_PID"
+python3 - "$L80" > "$T/queued.out" <<'PY' &
+import selectors, socket, sys, time
+sel, t0 = selectors.DefaultSelector(), {}
+for i in range(20):
+    s = socket.socket()
+    s.bind(("127.0.11.%d" % (i + 1), 0))
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET / HTTP/1.1\r\n")
+    t0[s] = time.monotonic()
+    sel.register(s, selectors.EVENT_READ)
+out = []
+while t0 and time.monotonic() - min(t0.values()) < 20:
+    for k, _ in sel.select(1):
+        s = k.fileobj
+        try:
+            s.recv(4096)
+        except OSError:
+            pass
+        out.append(time.monotonic() - t0.pop(s))
+        sel.unregister(s)
+out.sort()
+print("closed %d median %.2f" % (len(out), out[len(out) // 2] if out else 99))
+PY
+QP=$!
+PIDS="$PIDS $QP"
+queued() { [ "$(ss -Htn state established "( sport = :$L80 and src 127.0.0.1 )" | grep -c "127.0.11.")" -ge 20 ]; }
+poll 20 queued
+sleep 3  # the stopped worker: what is measured, not a wait for a condition
+kill -CONT "$RGWD_PID"
+wait "$QP"
+q=$(cat "$T/queued.out")
+echo "# queued burst: $q"
+check "queued clients closed about 2 s after their connect, not 2 s after the late accept ($q)" \
+	awk -v m="${q##* }" -v n="$(awk '{print $2}' <<<"$q")" 'BEGIN { exit !(n == 20 && m < 4.5) }'
+check "rgwd still running" alive
+finish
