@@ -19,7 +19,8 @@ static void config_error(const char *file, unsigned line, const char *msg, void 
 static char *read_file(const char *path, size_t *len);
 static int import_bundle(struct pol_store *st, const char *path, const char *actor);
 static int export_bundle(struct pol_store *st, const char *path);
-static int new_token(struct pol_store *st, const char *name, const char *role);
+static int new_token(struct pol_store *st, const char *name, const char *role,
+		     const char *expires);
 
 static void
 usage(FILE *f)
@@ -45,7 +46,10 @@ usage(FILE *f)
 		"                        on the same database puts it in force within a second\n"
 		"      --export [FILE]   write the policy as a bundle to FILE (default stdout) and exit\n"
 		"      --new-token NAME  create an API token called NAME, print its secret once, exit\n"
-		"      --role ro|rw      role of the token made by --new-token (default rw)\n"
+		"      --role ro|rw      role of the token made by --new-token (default rw, as\n"
+		"                        rgwctl token add)\n"
+		"      --expires DURATION  the token made by --new-token stops working after\n"
+		"                        DURATION (3600, 90m, 12h, 30d, 2w; default: never)\n"
 		"  -d, --debug           log at debug level (overrides [log] level)\n"
 		"      --help-config     print an example configuration with every key and exit\n"
 		"      --help-config-man print the rgw.conf(5) manual page (roff) and exit\n"
@@ -75,7 +79,7 @@ usage(FILE *f)
 int
 admin_parse(int argc, char **argv, struct admin_options *o)
 {
-	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_HELP_CFG, OPT_HELP_MAN };
+	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_EXPIRES, OPT_HELP_CFG, OPT_HELP_MAN };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
@@ -83,6 +87,7 @@ admin_parse(int argc, char **argv, struct admin_options *o)
 		{ "export", optional_argument, NULL, OPT_EXPORT },
 		{ "new-token", required_argument, NULL, OPT_NEW_TOKEN },
 		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "expires", required_argument, NULL, OPT_EXPIRES },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help-config", no_argument, NULL, OPT_HELP_CFG },
 		{ "help-config-man", no_argument, NULL, OPT_HELP_MAN },
@@ -120,6 +125,9 @@ admin_parse(int argc, char **argv, struct admin_options *o)
 			break;
 		case OPT_ROLE:
 			o->role = optarg;
+			break;
+		case OPT_EXPIRES:
+			o->expires = optarg;
 			break;
 		case 'd':
 			o->debug = true;
@@ -314,17 +322,27 @@ export_bundle(struct pol_store *st, const char *path)
 }
 
 static int
-new_token(struct pol_store *st, const char *name, const char *role_name)
+new_token(struct pol_store *st, const char *name, const char *role_name, const char *expires)
 {
 	struct pol_err err = { 0 };
 	char secret[POL_TOKEN_MAX];
 	enum pol_role role;
+	uint64_t expires_ms = 0;
+	long secs;
 
 	if (pol_role_parse(role_name, &role) < 0) {
 		fprintf(stderr, "rgwd: --role must be ro or rw\n");
 		return RGWD_EXIT_USAGE;
 	}
-	if (pol_token_create(st, name, role, secret, &err) < 0) {
+	if (expires != NULL) {
+		if (util_parse_duration_s(expires, POL_TOKEN_EXPIRES_MAX_S, &secs) < 0) {
+			fprintf(stderr, "rgwd: --expires takes a duration such as 3600, 12h, 30d "
+					"(at most 10 years)\n");
+			return RGWD_EXIT_USAGE;
+		}
+		expires_ms = util_wall_ms() + (uint64_t)secs * 1000;
+	}
+	if (pol_token_create(st, name, role, expires_ms, secret, &err) < 0) {
 		fprintf(stderr, "rgwd: cannot create token %s: %s\n", name, err.msg);
 		return RGWD_EXIT_FAILURE;
 	}
@@ -362,7 +380,7 @@ admin_run(const struct conf *conf, const struct admin_options *a)
 	else if (a->export)
 		rc = export_bundle(st, a->export_path);
 	else
-		rc = new_token(st, a->token_name, a->role);
+		rc = new_token(st, a->token_name, a->role, a->expires);
 	pol_store_close(st);
 	return rc;
 }

@@ -29,6 +29,7 @@ struct admin_options {
 	const char *export_path; /* NULL or "-": stdout */
 	const char *token_name;	 /* --new-token NAME */
 	const char *role;	 /* --role ro|rw */
+	const char *expires;	 /* --expires DURATION (NULL: never) */
 };
 
 /* Parse argv into o. -1 to go on, else the exit code (--help, --version, --help-config,

@@ -270,7 +270,7 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	log_rl(&mhd_rl, LOG_LVL_INFO, "api: http: %s", msg);
+	log_rl(&mhd_rl, LOG_LVL_DEBUG, "api: http: %s", msg);
 }
 
 /*
@@ -389,6 +389,7 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 	const char *auth, *len_s, *bad;
 	struct addr client = { 0 };
 	uint64_t retry;
+	int rc;
 
 	api->stats.requests++;
 	r->method = method;
@@ -445,8 +446,15 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 		auth += 7;
 		while (*auth == ' ')
 			auth++;
-		if (strlen(auth) >= POL_TOKEN_MAX ||
-		    pol_token_check(api->st, auth, &role, name, sizeof(name)) < 0) {
+		rc = strlen(auth) >= POL_TOKEN_MAX
+			     ? -EACCES
+			     : pol_token_check(api->st, auth, &role, name, sizeof(name));
+		if (rc == -EKEYEXPIRED) {
+			api->stats.auth_failures++;
+			api_reply_error(r, 401, NULL, "token '%s' has expired", name);
+			return false;
+		}
+		if (rc < 0) {
 			api->stats.auth_failures++;
 			api_reply_error(r, 401, NULL, "invalid token");
 			return false;

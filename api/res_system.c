@@ -309,18 +309,83 @@ api_h_audit(struct api_req *r)
 	api_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* The representation of a token: never its secret nor its hash. */
+static json_t *
+token_json(const struct pol_token_info *t)
+{
+	json_t *o = json_pack("{s:s,s:s,s:I}", "name", t->name, "role", pol_role_name(t->role),
+			      "created_ms", (json_int_t)t->created_ms);
+
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "expires_ms",
+			    t->expires_ms ? json_integer((json_int_t)t->expires_ms) : json_null());
+	json_object_set_new(o, "last_used_ms",
+			    t->last_used_ms ? json_integer((json_int_t)t->last_used_ms)
+					    : json_null());
+	json_object_set_new(o, "expired",
+			    json_boolean(t->expires_ms && t->expires_ms <= util_wall_ms()));
+	return o;
+}
+
+/* GET /tokens: names, roles, creation, last use and expiry of every token. */
+void
+api_h_token_list(struct api_req *r)
+{
+	struct pol_token_info *rows = NULL;
+	size_t n = 0;
+	json_t *items;
+	int rc = pol_token_list(r->api->st, &rows, &n);
+
+	if (rc < 0) {
+		api_reply_store_err(r, rc, NULL, "token");
+		return;
+	}
+	items = json_array();
+	for (size_t i = 0; items && i < n; i++)
+		json_array_append_new(items, token_json(&rows[i]));
+	free(rows);
+	api_reply_json(r, 200, json_pack("{s:o*,s:i}", "items", items, "total", (int)n));
+}
+
+/* GET /tokens/{name} */
+void
+api_h_token_get(struct api_req *r)
+{
+	struct pol_token_info *rows = NULL;
+	size_t n = 0;
+	int rc = pol_token_list(r->api->st, &rows, &n);
+
+	if (rc < 0) {
+		api_reply_store_err(r, rc, NULL, "token");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(rows[i].name, r->m.params[0]) == 0) {
+			api_reply_json(r, 200, token_json(&rows[i]));
+			free(rows);
+			return;
+		}
+	}
+	free(rows);
+	api_reply_error(r, 404, NULL, "no token '%s'", r->m.params[0]);
+}
+
 /*
- * POST /tokens {"name": ..., "role": "ro"|"rw"}: a new token; the secret is in this answer
- * only (the store keeps its salted hash). Needs an rw token.
+ * POST /tokens {"name": ..., "role": "ro"|"rw" (default rw, as rgwd --new-token),
+ * "expires_in": seconds (optional)}: a new token; the secret is in this answer only (the
+ * store keeps its salted hash). Needs an rw token.
  */
 void
 api_h_token_create(struct api_req *r)
 {
-	static const char *const keys[] = { "name", "role", NULL };
+	static const char *const keys[] = { "name", "role", "expires_in", NULL };
 	char secret[POL_TOKEN_MAX];
 	struct pol_err e = { 0 };
-	enum pol_role role = POL_ROLE_RO;
+	enum pol_role role = POL_ROLE_RW;
+	struct pol_token_info t = { 0 };
 	const char *name, *role_s;
+	uint64_t expires = 0;
 	json_t *v;
 	int rc;
 
@@ -339,9 +404,20 @@ api_h_token_create(struct api_req *r)
 		api_reply_error(r, 400, "role", "must be ro or rw");
 		return;
 	}
+	v = json_object_get(r->body, "expires_in");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > POL_TOKEN_EXPIRES_MAX_S) {
+			api_reply_error(r, 400, "expires_in",
+					"must be a number of seconds, 1..%d (10 years)",
+					POL_TOKEN_EXPIRES_MAX_S);
+			return;
+		}
+		expires = util_wall_ms() + (uint64_t)json_integer_value(v) * 1000;
+	}
 	if (!api_txn_begin(r))
 		return;
-	rc = pol_token_create(r->api->st, name, role, secret, &e);
+	rc = pol_token_create(r->api->st, name, role, expires, secret, &e);
 	if (rc == 0)
 		rc = api_audit(r);
 	if (rc == 0)
@@ -354,9 +430,13 @@ api_h_token_create(struct api_req *r)
 	}
 	r->api->stats.writes++;
 	snprintf(r->location, sizeof(r->location), "/api/v1/tokens/%s", name);
-	api_reply_json(r, 201,
-		       json_pack("{s:s,s:s,s:s}", "name", name, "role", pol_role_name(role),
-				 "secret", secret));
+	util_strlcpy(t.name, name, sizeof(t.name));
+	t.role = role;
+	t.created_ms = util_wall_ms();
+	t.expires_ms = expires;
+	v = token_json(&t);
+	json_object_set_new(v, "secret", json_string(secret));
+	api_reply_json(r, 201, v);
 	explicit_bzero(secret, sizeof(secret));
 }
 

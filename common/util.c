@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,4 +418,35 @@ util_sha256(const void *data, size_t len, uint8_t out[32])
 		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
 		out[4 * i + 3] = (uint8_t)h[i];
 	}
+}
+
+int
+util_parse_duration_s(const char *s, long max_s, long *out)
+{
+	static const struct {
+		char unit;
+		long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	char num[24];
+	size_t len = s != NULL ? strlen(s) : 0;
+	long mult = 1, v;
+	int rc;
+
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (num[len - 1] == units[i].unit) {
+			mult = units[i].mult;
+			num[--len] = '\0';
+			break;
+		}
+	}
+	rc = util_parse_long(num, 1, LONG_MAX / mult, &v);
+	if (rc < 0)
+		return rc;
+	if (v * mult > max_s)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
 }

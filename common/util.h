@@ -73,6 +73,10 @@ char *util_strlower(char *s);
 /* Parse a whole decimal integer in [min, max]. 0 or -EINVAL / -ERANGE. */
 int util_parse_long(const char *s, long min, long max, long *out);
 
+/* Parse a duration: a whole number with an optional unit s, m, h, d or w (seconds when
+ * none), e.g. "90", "15m", "30d". *out in seconds, in [1, max_s]. 0 or -EINVAL / -ERANGE. */
+int util_parse_duration_s(const char *s, long max_s, long *out);
+
 /* Hex encode `len` bytes into out (2*len+1 bytes). */
 void util_hex(const void *data, size_t len, char *out);
 

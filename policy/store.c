@@ -201,6 +201,10 @@ static const char *const migrations[] = {
 	/* v2 -> v3: every policy change records the ETags of the policy before and after */
 	"ALTER TABLE audit ADD COLUMN etag_before TEXT;"
 	"ALTER TABLE audit ADD COLUMN etag_after TEXT;",
+
+	/* v3 -> v4: token expiry (NULL: never) and the time of last use (NULL: unknown). */
+	"ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER;"
+	"ALTER TABLE api_tokens ADD COLUMN last_used_ms INTEGER;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,

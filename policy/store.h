@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 3
+#define POL_SCHEMA_VERSION 4
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */
@@ -157,17 +157,33 @@ void pol_audit_free(struct pol_audit *rows, size_t n);
 int pol_audit_prune(struct pol_store *st, uint64_t before_ms, uint64_t *removed);
 
 /*
- * API tokens: the secret is never stored, only SHA-256(salt || secret).
- * pol_token_create generates a random secret, writes "rgw_<hex>" into secret_out
- * (at least POL_TOKEN_MAX bytes) and stores the hash. pol_token_check compares in
- * constant time and returns 0 with *role and name filled, or -EACCES.
+ * API tokens (policy/store_tok.c): the secret is never stored, only SHA-256(salt || secret).
+ * pol_token_create generates a random secret, writes "rgw_<hex>" into secret_out (at least
+ * POL_TOKEN_MAX bytes) and stores the hash, the role, the creation time and expires_ms (wall
+ * clock ms since the epoch; 0: never expires). -EINVAL (bad name or role), -EEXIST (name
+ * taken; e->kind CONFLICT) or -EIO.
+ * pol_token_check compares in constant time against every token and returns 0 with *role and
+ * name filled, -EKEYEXPIRED for a known token past its expiry (name filled), or -EACCES. A
+ * successful check outside a transaction notes the time of use (at most once a minute per
+ * token, so that reads do not become writes).
+ * pol_token_delete revokes by name at once: 0 or -ENOENT.
+ * pol_token_list: every token, by name, without any secret material; caller frees *out.
  */
-#define POL_TOKEN_MAX 80
-int pol_token_create(struct pol_store *st, const char *name, enum pol_role role, char *secret_out,
-		     struct pol_err *e);
+#define POL_TOKEN_MAX		80
+#define POL_TOKEN_EXPIRES_MAX_S (10 * 365 * 86400) /* the longest expiry, in seconds */
+struct pol_token_info {
+	char name[64];
+	enum pol_role role;
+	uint64_t created_ms;
+	uint64_t expires_ms;   /* 0: never */
+	uint64_t last_used_ms; /* 0: never used (or not since the upgrade that added it) */
+};
+int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
+		     uint64_t expires_ms, char *secret_out, struct pol_err *e);
 int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
 		    size_t name_len);
 int pol_token_delete(struct pol_store *st, const char *name);
 int pol_token_count(struct pol_store *st);
+int pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n);
 
 #endif

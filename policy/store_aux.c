@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* policy/store_aux.c -- reputation state, audit log and API tokens in the store */
+/* policy/store_aux.c -- reputation state and audit log in the store */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +8,6 @@
 #include "../common/util.h"
 #include "check.h"
 #include "store_int.h"
-
-#define TOKEN_PREFIX	   "rgw_"
-#define TOKEN_SECRET_BYTES 32
-#define TOKEN_SALT_BYTES   16
 
 static const char sql_rep_save[] =
 	"INSERT INTO reputation (kind, key, periods, prev_initial, prev_ok, prev_nok, "
@@ -36,11 +32,6 @@ static const char sql_audit_prune[] = "DELETE FROM audit WHERE ts_ms < ?";
 static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail, "
 				     "etag_before, etag_after FROM audit "
 				     "WHERE id < ? ORDER BY id DESC LIMIT ?";
-static const char sql_tok_add[] =
-	"INSERT INTO api_tokens (name, role, salt, hash, created_ms) VALUES (?, ?, ?, ?, ?)";
-static const char sql_tok_all[] = "SELECT name, role, salt, hash FROM api_tokens";
-static const char sql_tok_del[] = "DELETE FROM api_tokens WHERE name = ?";
-static const char sql_tok_count[] = "SELECT count(*) FROM api_tokens";
 
 static bool
 unit_ok(double x)
@@ -275,130 +266,4 @@ pol_audit_free(struct pol_audit *rows, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(rows[i].detail);
 	free(rows);
-}
-
-static void
-token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out[32])
-{
-	uint8_t buf[TOKEN_SALT_BYTES + POL_TOKEN_MAX];
-	size_t len = strnlen(secret, POL_TOKEN_MAX);
-
-	memcpy(buf, salt, TOKEN_SALT_BYTES);
-	memcpy(buf + TOKEN_SALT_BYTES, secret, len);
-	util_sha256(buf, TOKEN_SALT_BYTES + len, out);
-	explicit_bzero(buf, sizeof(buf));
-}
-
-int
-pol_token_create(struct pol_store *st, const char *name, enum pol_role role, char *secret_out,
-		 struct pol_err *e)
-{
-	uint8_t raw[TOKEN_SECRET_BYTES], salt[TOKEN_SALT_BYTES], hash[32];
-	char secret[POL_TOKEN_MAX];
-	const char *r = pol_role_name(role);
-	sqlite3_stmt *s;
-	int rc;
-
-	if (!pol_check_ident(name)) {
-		pol_err_set(e, "name", "must be 1..63 characters of [A-Za-z0-9_.-]");
-		return -EINVAL;
-	}
-	if (r == NULL) {
-		pol_err_set(e, "role", "must be ro or rw");
-		return -EINVAL;
-	}
-	if (util_random(raw, sizeof(raw)) != 0 || util_random(salt, sizeof(salt)) != 0) {
-		pol_err_set(e, "secret", "no random bytes available");
-		return -EIO;
-	}
-	memcpy(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
-	util_hex(raw, sizeof(raw), secret + sizeof(TOKEN_PREFIX) - 1);
-	token_hash(salt, secret, hash);
-	s = pol_store_stmt(st, sql_tok_add);
-	if (s == NULL) {
-		rc = -EIO;
-		goto out;
-	}
-	pol_store_bind_text(s, 1, name);
-	pol_store_bind_text(s, 2, r);
-	sqlite3_bind_blob(s, 3, salt, sizeof(salt), SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, hash, sizeof(hash), SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (int64_t)util_wall_ms());
-	rc = pol_store_step_done(st, s, "api_tokens", e);
-	if (rc == 0)
-		util_strlcpy(secret_out, secret, POL_TOKEN_MAX);
-out:
-	explicit_bzero(raw, sizeof(raw));
-	explicit_bzero(secret, sizeof(secret));
-	return rc;
-}
-
-int
-pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
-		size_t name_len)
-{
-	size_t want = sizeof(TOKEN_PREFIX) - 1 + 2 * TOKEN_SECRET_BYTES;
-	sqlite3_stmt *s;
-	bool found = false;
-	int rc;
-
-	if (secret == NULL || strnlen(secret, POL_TOKEN_MAX) != want ||
-	    strncmp(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) != 0)
-		return -EACCES;
-	s = pol_store_stmt(st, sql_tok_all);
-	if (s == NULL)
-		return -EIO;
-	/* every row is hashed and compared, whether or not one matched already */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint8_t hash[32];
-		const void *salt = sqlite3_column_blob(s, 2);
-		const void *stored = sqlite3_column_blob(s, 3);
-
-		if (sqlite3_column_bytes(s, 2) != TOKEN_SALT_BYTES ||
-		    sqlite3_column_bytes(s, 3) != 32 || salt == NULL || stored == NULL)
-			continue;
-		token_hash(salt, secret, hash);
-		if (util_ct_equal(hash, stored, sizeof(hash)) && !found) {
-			const char *r = (const char *)sqlite3_column_text(s, 1);
-
-			if (r != NULL && pol_role_parse(r, role) == 0) {
-				found = true;
-				if (name_out != NULL)
-					pol_store_col_text(s, 0, name_out, name_len);
-			}
-		}
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return -EIO;
-	return found ? 0 : -EACCES;
-}
-
-int
-pol_token_delete(struct pol_store *st, const char *name)
-{
-	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_del);
-	int rc;
-
-	if (s == NULL)
-		return -EIO;
-	pol_store_bind_text(s, 1, name);
-	rc = pol_store_step_done(st, s, "api_tokens", NULL);
-	if (rc == 0 && sqlite3_changes(st->db) == 0)
-		rc = -ENOENT;
-	return rc;
-}
-
-int
-pol_token_count(struct pol_store *st)
-{
-	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_count);
-	int n = -EIO;
-
-	if (s == NULL)
-		return -EIO;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return n;
 }

@@ -47,6 +47,16 @@ service = obj({
     "proxy_required": B, "binding_timeout_ms": I}, ["fqdn"], extra=True)
 nameserver = obj({"id": ID, "name": S, "ipv4": NADDR, "ipv6": NADDR}, ["name"])
 
+TOKEN_INFO = obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"]},
+                  "created_ms": {"type": "integer", "description": "ms since the epoch"},
+                  "expires_ms": {"type": "integer", "nullable": True,
+                                 "description": "ms since the epoch; null: never"},
+                  "last_used_ms": {"type": "integer", "nullable": True, "description":
+                                   "ms since the epoch (noted at most once a minute); "
+                                   "null: never used"},
+                  "expired": B},
+                 ["name", "role", "created_ms", "expires_ms", "last_used_ms", "expired"])
+
 SCHEMAS = {
     "Error": obj({"error": {"type": "string", "description":
                             "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
@@ -110,10 +120,18 @@ SCHEMAS = {
     "ReputationOverride": obj({"override": {"type": "number", "nullable": True,
                                             "minimum": 0, "maximum": 1}}, ["override"]),
     "TokenRequest": obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"],
-                                               "default": "ro"}}, ["name"]),
-    "Token": obj({"name": S, "role": S, "secret": {"type": "string", "description":
-                  "shown in this answer only; the store keeps a salted hash"}},
-                 ["name", "role", "secret"]),
+                                               "default": "rw"},
+                         "expires_in": {"type": "integer", "minimum": 1,
+                                        "maximum": 315360000, "nullable": True,
+                                        "description": "seconds from now; absent or null: "
+                                                       "never expires"}}, ["name"]),
+    "TokenInfo": TOKEN_INFO,
+    "TokenList": obj({"items": {"type": "array", "items": TOKEN_INFO}, "total": I},
+                     ["items", "total"]),
+    "Token": obj(dict(TOKEN_INFO["properties"], secret={
+        "type": "string", "description": "shown in this answer only; the store keeps a "
+                                         "salted hash"}),
+        TOKEN_INFO["required"] + ["secret"]),
     "Bundle": {"type": "object", "description":
                "The whole policy (docs/policy.md, \"Policy bundles\")."},
     "Status": {"type": "object"},
@@ -268,6 +286,9 @@ op("GET", V1 + "/status", "version, uptime and counters per subsystem", "Status"
    tag="system", etag=False)
 op("GET", V1 + "/audit", "read the audit log, newest first", "AuditList", tag="system",
    etag=False)
+op("GET", V1 + "/tokens", "list API tokens (never a secret)", "TokenList", tag="system",
+   etag=False)
+op("GET", V1 + "/tokens/{token}", "show an API token", "TokenInfo", tag="system", etag=False)
 op("POST", V1 + "/tokens", "create an API token (the secret is in the answer only)", "Token",
    "TokenRequest", 201, tag="system", write=True)
 op("DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204, tag="system",

@@ -753,9 +753,33 @@ test_tokens(void **state)
 	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"x\",\"role\":\"admin\"}"), 400);
 	assert_string_equal(reply_str("field"), "role");
 	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"x\",\"secret\":\"s\"}"), 400);
-	/* default role: read-only */
+	/* default role: read-write, as rgwd --new-token */
 	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"viewer\"}"), 201);
+	assert_string_equal(reply_str("role"), "rw");
+	assert_true(json_is_null(json_object_get(F->r.reply, "expires_ms")));
+	/* expiry: expires_in seconds from now */
+	assert_int_equal(run("POST", "/api/v1/tokens",
+			     "{\"name\":\"temp\",\"role\":\"ro\",\"expires_in\":3600}"),
+			 201);
+	assert_true(json_integer_value(json_object_get(F->r.reply, "expires_ms")) >
+		    (json_int_t)util_wall_ms() + 3590000);
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"y\",\"expires_in\":0}"), 400);
+	assert_string_equal(reply_str("field"), "expires_in");
+	assert_int_equal(run("POST", "/api/v1/tokens", "{\"name\":\"y\",\"expires_in\":\"1d\"}"),
+			 400);
+	/* listing: names and times, never a secret */
+	assert_int_equal(run("GET", "/api/v1/tokens", NULL), 200);
+	assert_int_equal(json_array_size(json_object_get(F->r.reply, "items")), 3);
+	{
+		char *dump = json_dumps(F->r.reply, 0);
+
+		assert_null(strstr(dump, "secret"));
+		assert_null(strstr(dump, "rgw_"));
+		free(dump);
+	}
+	assert_int_equal(run("GET", "/api/v1/tokens/temp", NULL), 200);
 	assert_string_equal(reply_str("role"), "ro");
+	assert_int_equal(run("GET", "/api/v1/tokens/nope", NULL), 404);
 	assert_int_equal(run("DELETE", "/api/v1/tokens/robot", NULL), 204);
 	assert_int_equal(pol_token_check(F->api.st, secret, &role, name, sizeof(name)), -EACCES);
 	assert_int_equal(run("DELETE", "/api/v1/tokens/robot", NULL), 404);

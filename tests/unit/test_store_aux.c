@@ -25,10 +25,10 @@ test_tokens(void **state)
 	char *bytes;
 	size_t len;
 
-	assert_int_equal(pol_token_create(f->st, "reader", POL_ROLE_RO, ro, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, rw, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, dup, &e), -EEXIST);
-	assert_int_equal(pol_token_create(f->st, "bad name", POL_ROLE_RW, dup, &e), -EINVAL);
+	assert_int_equal(pol_token_create(f->st, "reader", POL_ROLE_RO, 0, ro, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, rw, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, dup, &e), -EEXIST);
+	assert_int_equal(pol_token_create(f->st, "bad name", POL_ROLE_RW, 0, dup, &e), -EINVAL);
 	assert_int_equal(pol_token_count(f->st), 2);
 	assert_int_equal(strlen(ro), 4 + 64);
 	assert_int_equal(strncmp(ro, "rgw_", 4), 0);
@@ -87,6 +87,79 @@ audit(struct pol_store *st, const char *actor, const char *action, const char *r
 	struct pol_change c = { actor, action, resource, detail };
 
 	return pol_audit_append(st, &c, NULL, NULL);
+}
+
+/* Expiry: a token past its expiry is refused as expired (and named); one with a future
+ * expiry works. Listing shows names, roles and times, never secret material; a check notes
+ * the time of use. */
+static void
+test_token_expiry_and_list(void **state)
+{
+	struct fx *f = *state;
+	char a[POL_TOKEN_MAX], b[POL_TOKEN_MAX], c[POL_TOKEN_MAX], name[64];
+	uint64_t now = util_wall_ms();
+	struct pol_token_info *t;
+	enum pol_role role;
+	struct pol_err e;
+	size_t n;
+
+	assert_int_equal(pol_token_create(f->st, "old", POL_ROLE_RW, now - 1, a, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "soon", POL_ROLE_RO, now + 3600000, b, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "forever", POL_ROLE_RW, 0, c, &e), 0);
+	name[0] = '\0';
+	assert_int_equal(pol_token_check(f->st, a, &role, name, sizeof(name)), -EKEYEXPIRED);
+	assert_string_equal(name, "old");
+	assert_int_equal(pol_token_check(f->st, b, &role, name, sizeof(name)), 0);
+	assert_int_equal(role, POL_ROLE_RO);
+	assert_int_equal(pol_token_check(f->st, c, &role, name, sizeof(name)), 0);
+
+	assert_int_equal(pol_token_list(f->st, &t, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(t[0].name, "forever"); /* by name */
+	assert_int_equal(t[0].expires_ms, 0);
+	assert_true(t[0].last_used_ms >= now);
+	assert_string_equal(t[1].name, "old");
+	assert_int_equal(t[1].expires_ms, now - 1);
+	assert_int_equal(t[1].last_used_ms, 0); /* an expired token is not "used" */
+	assert_string_equal(t[2].name, "soon");
+	assert_int_equal(t[2].role, POL_ROLE_RO);
+	assert_int_equal(t[2].expires_ms, now + 3600000);
+	assert_true(t[2].created_ms >= now && t[2].created_ms <= util_wall_ms());
+	free(t);
+	/* revocation by name */
+	assert_int_equal(pol_token_delete(f->st, "soon"), 0);
+	assert_int_equal(pol_token_check(f->st, b, &role, name, sizeof(name)), -EACCES);
+}
+
+/* The schema step that added expiry keeps every token of an older database working. */
+static void
+test_token_migration(void **state)
+{
+	struct fx *f = *state;
+	char a[POL_TOKEN_MAX], name[64], sql[256];
+	struct pol_token_info *t;
+	enum pol_role role;
+	struct pol_err e;
+	size_t n;
+
+	assert_int_equal(pol_token_create(f->st, "kept", POL_ROLE_RW, 0, a, &e), 0);
+	pol_store_close(f->st);
+	/* back to the previous schema version: the columns it did not have are dropped */
+	snprintf(sql, sizeof(sql),
+		 "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
+		 "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
+		 "UPDATE schema_version SET version = %d;",
+		 POL_SCHEMA_VERSION - 1);
+	assert_int_equal(raw_exec(f->path, sql), 0);
+	f->st = pol_store_open(f->path, &e);
+	assert_non_null(f->st);
+	assert_int_equal(pol_store_schema_version(f->st), POL_SCHEMA_VERSION);
+	assert_int_equal(pol_token_check(f->st, a, &role, name, sizeof(name)), 0);
+	assert_string_equal(name, "kept");
+	assert_int_equal(pol_token_list(f->st, &t, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(t[0].expires_ms, 0);
+	free(t);
 }
 
 static void
@@ -287,6 +360,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_expiry_and_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),

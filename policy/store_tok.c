@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* policy/store_tok.c -- API tokens in the store: salted hashes, roles, expiry, last use */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "check.h"
+#include "store_int.h"
+
+#define TOKEN_PREFIX	   "rgw_"
+#define TOKEN_SECRET_BYTES 32
+#define TOKEN_SALT_BYTES   16
+/* last_used_ms is written at most this often per token: a read-mostly API must not turn
+ * every request into a database write. */
+#define TOKEN_USE_GRANULARITY_MS 60000
+
+static const char sql_tok_add[] = "INSERT INTO api_tokens (name, role, salt, hash, created_ms, "
+				  "expires_ms) VALUES (?, ?, ?, ?, ?, ?)";
+static const char sql_tok_all[] =
+	"SELECT name, role, salt, hash, expires_ms, last_used_ms, id FROM api_tokens";
+static const char sql_tok_used[] = "UPDATE api_tokens SET last_used_ms = ? WHERE id = ?";
+static const char sql_tok_del[] = "DELETE FROM api_tokens WHERE name = ?";
+static const char sql_tok_count[] = "SELECT count(*) FROM api_tokens";
+static const char sql_tok_list[] = "SELECT name, role, created_ms, expires_ms, last_used_ms "
+				   "FROM api_tokens ORDER BY name";
+
+static void token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out[32]);
+static int read_info(sqlite3_stmt *s, struct pol_token_info *t);
+
+static void
+token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out[32])
+{
+	uint8_t buf[TOKEN_SALT_BYTES + POL_TOKEN_MAX];
+	size_t len = strnlen(secret, POL_TOKEN_MAX);
+
+	memcpy(buf, salt, TOKEN_SALT_BYTES);
+	memcpy(buf + TOKEN_SALT_BYTES, secret, len);
+	util_sha256(buf, TOKEN_SALT_BYTES + len, out);
+	explicit_bzero(buf, sizeof(buf));
+}
+
+int
+pol_token_create(struct pol_store *st, const char *name, enum pol_role role, uint64_t expires_ms,
+		 char *secret_out, struct pol_err *e)
+{
+	uint8_t raw[TOKEN_SECRET_BYTES], salt[TOKEN_SALT_BYTES], hash[32];
+	char secret[POL_TOKEN_MAX];
+	const char *r = pol_role_name(role);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!pol_check_ident(name)) {
+		pol_err_set(e, "name", "must be 1..63 characters of [A-Za-z0-9_.-]");
+		return -EINVAL;
+	}
+	if (r == NULL) {
+		pol_err_set(e, "role", "must be ro or rw");
+		return -EINVAL;
+	}
+	if (expires_ms > (uint64_t)INT64_MAX) {
+		pol_err_set(e, "expires", "out of range");
+		return -EINVAL;
+	}
+	if (util_random(raw, sizeof(raw)) != 0 || util_random(salt, sizeof(salt)) != 0) {
+		pol_err_set(e, "secret", "no random bytes available");
+		return -EIO;
+	}
+	memcpy(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
+	util_hex(raw, sizeof(raw), secret + sizeof(TOKEN_PREFIX) - 1);
+	token_hash(salt, secret, hash);
+	s = pol_store_stmt(st, sql_tok_add);
+	if (s == NULL) {
+		rc = -EIO;
+		goto out;
+	}
+	pol_store_bind_text(s, 1, name);
+	pol_store_bind_text(s, 2, r);
+	sqlite3_bind_blob(s, 3, salt, sizeof(salt), SQLITE_STATIC);
+	sqlite3_bind_blob(s, 4, hash, sizeof(hash), SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (int64_t)util_wall_ms());
+	if (expires_ms != 0)
+		sqlite3_bind_int64(s, 6, (int64_t)expires_ms);
+	else
+		sqlite3_bind_null(s, 6);
+	rc = pol_store_step_done(st, s, "api_tokens", e);
+	if (rc == 0)
+		util_strlcpy(secret_out, secret, POL_TOKEN_MAX);
+out:
+	explicit_bzero(raw, sizeof(raw));
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
+int
+pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
+		size_t name_len)
+{
+	size_t want = sizeof(TOKEN_PREFIX) - 1 + 2 * TOKEN_SECRET_BYTES;
+	uint64_t now = util_wall_ms(), last_used = 0;
+	int64_t id = 0;
+	sqlite3_stmt *s;
+	bool found = false, expired = false;
+	int rc;
+
+	if (secret == NULL || strnlen(secret, POL_TOKEN_MAX) != want ||
+	    strncmp(secret, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1) != 0)
+		return -EACCES;
+	s = pol_store_stmt(st, sql_tok_all);
+	if (s == NULL)
+		return -EIO;
+	/* every row is hashed and compared, whether or not one matched already */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint8_t hash[32];
+		const void *salt = sqlite3_column_blob(s, 2);
+		const void *stored = sqlite3_column_blob(s, 3);
+
+		if (sqlite3_column_bytes(s, 2) != TOKEN_SALT_BYTES ||
+		    sqlite3_column_bytes(s, 3) != 32 || salt == NULL || stored == NULL)
+			continue;
+		token_hash(salt, secret, hash);
+		if (util_ct_equal(hash, stored, sizeof(hash)) && !found) {
+			const char *r = (const char *)sqlite3_column_text(s, 1);
+
+			if (r != NULL && pol_role_parse(r, role) == 0) {
+				found = true;
+				expired = sqlite3_column_type(s, 4) != SQLITE_NULL &&
+					  (uint64_t)sqlite3_column_int64(s, 4) <= now;
+				last_used = (uint64_t)sqlite3_column_int64(s, 5);
+				id = sqlite3_column_int64(s, 6);
+				if (name_out != NULL)
+					pol_store_col_text(s, 0, name_out, name_len);
+			}
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (!found)
+		return -EACCES;
+	if (expired)
+		return -EKEYEXPIRED;
+	/* Outside a caller's transaction only: the use is noted on its own, never inside a
+	 * write that may roll back. A failure to note it does not refuse the request. */
+	if (!st->in_tx && (now < last_used || now - last_used >= TOKEN_USE_GRANULARITY_MS)) {
+		s = pol_store_stmt(st, sql_tok_used);
+		if (s != NULL) {
+			sqlite3_bind_int64(s, 1, (int64_t)now);
+			sqlite3_bind_int64(s, 2, id);
+			(void)pol_store_step_done(st, s, "api_tokens", NULL);
+		}
+	}
+	return 0;
+}
+
+int
+pol_token_delete(struct pol_store *st, const char *name)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_del);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, name);
+	rc = pol_store_step_done(st, s, "api_tokens", NULL);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int
+pol_token_count(struct pol_store *st)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_count);
+	int n = -EIO;
+
+	if (s == NULL)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return n;
+}
+
+static int
+read_info(sqlite3_stmt *s, struct pol_token_info *t)
+{
+	const char *r = (const char *)sqlite3_column_text(s, 1);
+
+	memset(t, 0, sizeof(*t));
+	pol_store_col_text(s, 0, t->name, sizeof(t->name));
+	if (r == NULL || pol_role_parse(r, &t->role) < 0)
+		return -EIO;
+	t->created_ms = (uint64_t)sqlite3_column_int64(s, 2);
+	t->expires_ms = (uint64_t)sqlite3_column_int64(s, 3); /* NULL reads as 0: never */
+	t->last_used_ms = (uint64_t)sqlite3_column_int64(s, 4);
+	return 0;
+}
+
+int
+pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_list);
+	struct pol_token_info *arr = NULL, *tmp;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			tmp = realloc(arr, cap * sizeof(*arr));
+			if (tmp == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			arr = tmp;
+		}
+		if (read_info(s, &arr[cnt]) < 0) {
+			rc = -EIO;
+			goto fail;
+		}
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = -EIO;
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(s);
+	free(arr);
+	return rc;
+}
