@@ -102,8 +102,12 @@ $(WIRE): $(WIRE_OBJS)
 $(BUILD)/rgwd: $(BUILD)/rgwd.o $(WIRE) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# rgwctl alone speaks HTTPS as a client: libcurl is its dependency, not the daemon's.
+CURL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
+CURL_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
+$(BUILD)/rgwctl.o: CFLAGS += $(CURL_CFLAGS)
 $(BUILD)/rgwctl: $(BUILD)/rgwctl.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(WIRE) $(LIB)
 	@mkdir -p $(dir $@)
@@ -142,7 +146,7 @@ test: deps deps-test deps-demo
 
 # Packages, installed with apt-get when missing (apt-get update runs once, only if needed).
 BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
-	libmicrohttpd-dev libjansson-dev
+	libmicrohttpd-dev libjansson-dev libcurl4-gnutls-dev
 # dig/nsupdate (bind9-dnsutils), kdig, a real resolver (unbound) and a peer authoritative
 # server (nsd) for the DNS tests; nginx, openssl and curl for the ALG and API tests; socat,
 # netcat, ping, tcpdump and conntrack to drive and observe the data plane.

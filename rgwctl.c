@@ -1,24 +1,31 @@
 /* SPDX-License-Identifier: MIT */
-/* rgwctl.c -- command-line client of the rgwd REST policy API */
+/* rgwctl.c -- command-line client of the rgwd REST policy API (libcurl: HTTP and HTTPS) */
+#include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <netdb.h>
-#include <stdarg.h>
+#include <math.h>
+#include <netinet/in.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "policy/policy.h"
 
-#define DEFAULT_URL "http://127.0.0.1:8080"
-#define RESP_MAX    (64u << 20)
+#define DEFAULT_URL	"http://127.0.0.1:8080"
+#define SYS_CONF	"/etc/rgw/rgwctl.conf"
+#define RESP_MAX	(64u << 20)
+#define DEFAULT_TIMEOUT 30
+#define CELL_MAX	48
 
 enum {
 	EXIT_OK = 0,
@@ -27,358 +34,187 @@ enum {
 	EXIT_CONNECT = 3, /* no answer */
 };
 
+/* Where the connection settings come from, and what they are. */
 struct ctl {
 	char url[512];
 	char token[256];
+	char cacert[512]; /* CA bundle to verify the server with ("" = system store) */
+	char pin[256];	  /* "sha256//BASE64[;sha256//...]": the server's public key */
+	char cert[512];	  /* client certificate (PEM), for a TLS front end that asks */
+	char key[512];	  /* its key ("" = in cert) */
+	long timeout_s;
+	bool insecure; /* --insecure: no verification at all (testing only) */
 	bool json;
-	char host[256];
-	char port[8];
-	char prefix[256];
+	CURL *curl;
 };
 
 struct resp {
-	int status;
+	long status;
 	char *body;
 	size_t len;
 	char etag[64];
 };
 
+/* One command: "noun verb" (verb may be NULL), argument count range, handler. */
+struct cmd {
+	const char *noun;
+	const char *verb;
+	int min_args, max_args; /* after noun and verb; -1: any */
+	int (*fn)(struct ctl *c, int argc, char **argv);
+	const char *params;
+	const char *help;
+};
+
 static void usage(FILE *f);
-static int load_conf_file(struct ctl *c, const char *path);
-static int parse_url(struct ctl *c);
+static int load_conf_file(struct ctl *c, const char *path, bool *found);
 static int request(struct ctl *c, const char *method, const char *path, const char *body,
 		   struct resp *out);
-static int check(struct ctl *c, struct resp *r, int expect);
-static int cmd_list(struct ctl *c, const char *path, const char *const *cols);
-static void print_table(json_t *items, const char *const *cols);
+static int check(const struct resp *r, long expect);
+static int do_req(struct ctl *c, const char *method, const char *path, json_t *body, long expect,
+		  const char *const *cols);
+static void print_table(json_t *items, const char *const *cols, int indent);
+static void print_object(json_t *obj, int indent);
+static char *cell_text(const char *key, json_t *v);
 static char *urlenc(const char *s);
 static void put_body(const struct resp *r);
+static const struct cmd *find_cmd(int argc, char **argv, int *used);
 
-static void
-usage(FILE *f)
+/* ---- output ---- */
+
+/* A number as an operator reads it: integers as they are, reals rounded to 4 significant
+ * digits (0.85, not 0.84999999999999998), epoch milliseconds as UTC times. */
+static char *
+num_text(const char *key, json_t *v)
 {
-	fputs("usage: rgwctl [--json] [--url URL] [--token TOKEN] COMMAND [ARGS]\n"
-	      "\n"
-	      "Command-line client of the rgwd REST policy API (docs/api.md).\n"
-	      "\n"
-	      "Commands:\n"
-	      "  host list                         hosts, one per line\n"
-	      "  host show FQDN                    one host with services and firewall rules\n"
-	      "  host add FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]...\n"
-	      "  host del FQDN\n"
-	      "  service list HOST\n"
-	      "  service add HOST FQDN [--proto tcp|udp|sctp|icmp|any] [--port N] [--proxy]\n"
-	      "                        [--timeout MS]\n"
-	      "  service del HOST FQDN\n"
-	      "  group list | group add NAME [--comment TEXT] | group del NAME\n"
-	      "  zone list\n"
-	      "  pool list | pool add ADDR | pool del ADDR\n"
-	      "  alg list | alg add HOSTNAME BACKEND:PORT [--port N] | alg del ID\n"
-	      "  admission                         the admission policy and its load brackets\n"
-	      "  bindings                          live circular-pool bindings\n"
-	      "  windows                           resolver cache windows (learnt or pinned)\n"
-	      "  window GROUP MS|learn             pin a resolver group's cache window, or learn it\n"
-	      "  reputation [--kind KIND]          reputation per resolver group, requestor, host\n"
-	      "  reputation override KIND KEY VALUE|clear\n"
-	      "  reputation reset KIND KEY\n"
-	      "  export                            the whole policy as a bundle, to stdout\n"
-	      "  import FILE                       replace the whole policy by FILE ('-': stdin)\n"
-	      "  token add NAME [--role ro|rw]     create an API token (default ro); its secret is\n"
-	      "                                    printed once\n"
-	      "  token del NAME                    revoke a token at once\n"
-	      "  status                            version, uptime and counters\n"
-	      "  audit                             the newest audit log lines\n"
-	      "  raw METHOD PATH [BODY]            any request; BODY '-' reads stdin\n"
-	      "\n"
-	      "Options:\n"
-	      "  --json         print the API's JSON instead of tables (for scripts)\n"
-	      "  --url URL      API base URL (default " DEFAULT_URL ")\n"
-	      "  --token TOKEN  bearer token\n"
-	      "  -h, --help     this text\n"
-	      "\n"
-	      "The URL and token come from, in order: the options, the environment variables\n"
-	      "RGW_API_URL and RGW_API_TOKEN, then the first of ~/.config/rgwctl.conf and\n"
-	      "/etc/rgw/rgwctl.conf that exists (lines \"url = ...\" and \"token = ...\", '#'\n"
-	      "comments). Keep that file private: the token grants access to the policy.\n"
-	      "\n"
-	      "rgwctl speaks plain HTTP, and only to loopback addresses, so that a token never\n"
-	      "crosses a network in clear text; reach a remote gateway through an SSH tunnel, or\n"
-	      "use curl against its HTTPS listener.\n"
-	      "\n"
-	      "Exit status: 0 success, 1 the API refused the request (its message is printed),\n"
-	      "2 usage error, 3 the API could not be reached.\n"
-	      "\n"
-	      "Examples:\n"
-	      "  rgwctl host add test.gwa.demo 192.168.0.100\n"
-	      "  rgwctl service add test.gwa.demo ssh.test.gwa.demo --proto tcp --port 22\n"
-	      "  rgwctl service add test.gwa.demo www.test.gwa.demo --proxy\n"
-	      "  rgwctl export > bundle.json && rgwctl import bundle.json\n",
-	      f);
-}
+	char buf[64];
+	size_t kl = key ? strlen(key) : 0;
 
-static int
-load_conf_file(struct ctl *c, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
 
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *k = line, *v, *e;
-		while (*k == ' ' || *k == '\t')
-			k++;
-		if (*k == '#' || *k == ';' || *k == '\n' || !*k)
-			continue;
-		v = strchr(k, '=');
-		if (!v)
-			continue;
-		*v++ = '\0';
-		for (e = v + strlen(v); e > v && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t');)
-			*--e = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = '\0';
-		if (strcmp(k, "url") == 0 && !c->url[0])
-			util_strlcpy(c->url, v, sizeof(c->url));
-		else if (strcmp(k, "token") == 0 && !c->token[0])
-			util_strlcpy(c->token, v, sizeof(c->token));
-	}
-	fclose(f);
-	return 0;
-}
+		/* *_ms keys holding a wall-clock time (after 2001) */
+		if (kl > 3 && strcmp(key + kl - 3, "_ms") == 0 && i > 1000000000000LL) {
+			time_t t = (time_t)(i / 1000);
+			struct tm tm;
 
-static int
-parse_url(struct ctl *c)
-{
-	const char *p = c->url, *h, *slash, *colon;
-	size_t hl;
-
-	if (strncmp(p, "https://", 8) == 0) {
-		fprintf(stderr, "rgwctl: HTTPS is not supported (see rgwctl --help); use an SSH "
-				"tunnel to the gateway's loopback listener\n");
-		return -1;
-	}
-	if (strncmp(p, "http://", 7) != 0) {
-		fprintf(stderr, "rgwctl: the URL must start with http://\n");
-		return -1;
-	}
-	h = p + 7;
-	slash = strchr(h, '/');
-	hl = slash ? (size_t)(slash - h) : strlen(h);
-	if (h[0] == '[') {
-		const char *rb = memchr(h, ']', hl);
-		if (!rb)
-			return -1;
-		snprintf(c->host, sizeof(c->host), "%.*s", (int)(rb - h - 1), h + 1);
-		colon = rb[1] == ':' ? rb + 1 : NULL;
+			gmtime_r(&t, &tm);
+			strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		} else {
+			snprintf(buf, sizeof(buf), "%lld", (long long)i);
+		}
 	} else {
-		colon = memchr(h, ':', hl);
-		snprintf(c->host, sizeof(c->host), "%.*s", (int)(colon ? colon - h : (long)hl), h);
+		double d = json_real_value(v);
+
+		snprintf(buf, sizeof(buf), "%.4g", fabs(d) < 1e-9 ? 0.0 : d);
 	}
-	if (colon)
-		snprintf(c->port, sizeof(c->port), "%.*s", (int)(h + hl - colon - 1), colon + 1);
-	else
-		util_strlcpy(c->port, "80", sizeof(c->port));
-	util_strlcpy(c->prefix, slash ? slash : "", sizeof(c->prefix));
-	hl = strlen(c->prefix);
-	if (hl && c->prefix[hl - 1] == '/')
-		c->prefix[hl - 1] = '\0';
-	return 0;
+	return strdup(buf);
 }
 
-static bool
-is_loopback(const struct sockaddr *sa)
+/* Text of a value for a table cell or a key/value line; caller frees. Arrays of scalars are
+ * joined with ", ", objects as k=v pairs, arrays of objects as their count. */
+static char *
+cell_text(const char *key, json_t *v)
 {
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >>
-			24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(
-			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
-	return false;
-}
+	struct buf_s {
+		char *p;
+		size_t len, cap;
+	} b = { 0 };
+	size_t i;
+	json_t *e;
+	const char *k;
 
-static int
-send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* One HTTP/1.1 exchange with Connection: close; the whole response is read. */
-static int
-request(struct ctl *c, const char *method, const char *path, const char *body, struct resp *out)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *ai;
-	struct timeval tv = { .tv_sec = 30 };
-	char head[2048];
-	char *buf = NULL, *hdr_end, *line;
-	size_t len = 0, cap = 0;
-	int fd = -1, rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = getaddrinfo(c->host, c->port, &hints, &res);
-	if (rc != 0) {
-		fprintf(stderr, "rgwctl: %s: %s\n", c->host, gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		if (!is_loopback(ai->ai_addr))
-			continue;
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		fprintf(stderr, "rgwctl: cannot connect to %s (loopback only): %s\n", c->url,
-			strerror(errno ? errno : EADDRNOTAVAIL));
-		return -1;
-	}
-	{
-		int n = snprintf(head, sizeof(head),
-				 "%s %s%s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n"
-				 "Accept: application/json\r\nUser-Agent: rgwctl/" RGW_VERSION
-				 "\r\n",
-				 method, c->prefix, path, c->host, c->port);
-		if (n > 0 && (size_t)n < sizeof(head) && c->token[0])
-			n += snprintf(head + n, sizeof(head) - (size_t)n,
-				      "Authorization: Bearer %s\r\n", c->token);
-		if (n > 0 && (size_t)n < sizeof(head) && body)
-			n += snprintf(head + n, sizeof(head) - (size_t)n,
-				      "Content-Type: application/json\r\nContent-Length: %zu\r\n",
-				      strlen(body));
-		if (n > 0 && (size_t)n < sizeof(head))
-			n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
-		if (n <= 0 || (size_t)n >= sizeof(head)) {
-			fprintf(stderr, "rgwctl: request line too long\n");
-			close(fd);
-			return -1;
-		}
-	}
-	if (send_all(fd, head, strlen(head)) < 0 ||
-	    (body && send_all(fd, body, strlen(body)) < 0)) {
-		fprintf(stderr, "rgwctl: sending the request failed: %s\n", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb;
-			cap = cap ? cap * 2 : 16384;
-			if (cap > RESP_MAX || !(nb = realloc(buf, cap + 1))) {
-				fprintf(stderr, "rgwctl: response too large\n");
-				goto fail;
-			}
-			buf = nb;
-		}
-		ssize_t n = recv(fd, buf + len, cap - len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "rgwctl: reading the response failed: %s\n",
-				strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	fd = -1;
-	if (!buf)
-		goto bad;
-	buf[len] = '\0';
-	hdr_end = strstr(buf, "\r\n\r\n");
-	if (!hdr_end || sscanf(buf, "HTTP/1.%*d %d", &out->status) != 1)
-		goto bad;
-	*hdr_end = '\0';
-	for (line = strstr(buf, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
-		if (strncasecmp(line + 2, "ETag:", 5) == 0) {
-			const char *v = line + 7;
-			while (*v == ' ')
-				v++;
-			snprintf(out->etag, sizeof(out->etag), "%.*s", (int)strcspn(v, "\r"), v);
-		}
-	}
-	out->len = len - (size_t)(hdr_end + 4 - buf);
-	out->body = malloc(out->len + 1);
-	if (!out->body)
-		goto fail;
-	memcpy(out->body, hdr_end + 4, out->len);
-	out->body[out->len] = '\0';
-	free(buf);
-	return 0;
-bad:
-	fprintf(stderr, "rgwctl: malformed HTTP response\n");
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return -1;
-}
-
-/* Print the API's error message for a status other than expect. 0 or an exit code. */
-static int
-check(struct ctl *c, struct resp *r, int expect)
-{
-	json_t *j;
-
-	(void)c;
-	if (r->status == expect || (expect == 200 && r->status == 201))
-		return 0;
-	j = json_loads(r->body ? r->body : "", 0, NULL);
-	if (j && json_is_string(json_object_get(j, "message"))) {
-		const char *field = json_string_value(json_object_get(j, "field"));
-		fprintf(stderr, "rgwctl: %d %s: %s%s%s\n", r->status,
-			json_string_value(json_object_get(j, "error")), field ? field : "",
-			field ? ": " : "", json_string_value(json_object_get(j, "message")));
-	} else {
-		fprintf(stderr, "rgwctl: HTTP %d\n", r->status);
-	}
-	json_decref(j);
-	return EXIT_API;
-}
-
-static void
-print_value(json_t *v)
-{
+	if (v == NULL || json_is_null(v))
+		return strdup("-");
 	if (json_is_string(v))
-		fputs(json_string_value(v), stdout);
-	else if (json_is_null(v) || !v)
-		fputs("-", stdout);
-	else if (json_is_array(v) && json_array_size(v) == 0)
-		fputs("-", stdout);
-	else {
-		char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		fputs(t ? t : "?", stdout);
-		free(t);
+		return strdup(json_string_value(v));
+	if (json_is_number(v))
+		return num_text(key, v);
+	if (json_is_boolean(v))
+		return strdup(json_is_true(v) ? "yes" : "no");
+	if (json_is_array(v) && json_array_size(v) == 0)
+		return strdup("-");
+	if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "(%zu)", json_array_size(v));
+		return strdup(buf);
 	}
+	/* join */
+	b.cap = 64;
+	b.p = calloc(1, b.cap);
+	if (b.p == NULL)
+		return NULL;
+#define APPEND(s)                                                                                  \
+	do {                                                                                       \
+		const char *s_ = (s);                                                              \
+		size_t l_ = strlen(s_);                                                            \
+		if (b.len + l_ + 1 > b.cap) {                                                      \
+			char *n_ = realloc(b.p, (b.cap = (b.len + l_ + 1) * 2));                   \
+			if (n_ == NULL) {                                                          \
+				free(b.p);                                                         \
+				return NULL;                                                       \
+			}                                                                          \
+			b.p = n_;                                                                  \
+		}                                                                                  \
+		memcpy(b.p + b.len, s_, l_ + 1);                                                   \
+		b.len += l_;                                                                       \
+	} while (0)
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+		{
+			char *t = cell_text(key, e);
+
+			if (i)
+				APPEND(", ");
+			APPEND(t ? t : "?");
+			free(t);
+		}
+	} else {
+		i = 0;
+		json_object_foreach(v, k, e)
+		{
+			char *t = cell_text(k, e);
+
+			if (i++)
+				APPEND(" ");
+			APPEND(k);
+			APPEND("=");
+			APPEND(t ? t : "?");
+			free(t);
+		}
+	}
+#undef APPEND
+	return b.p;
 }
 
+/* Columns: the given ones, or the union of the rows' scalar-ish keys in first-seen order. */
 static void
-print_table(json_t *items, const char *const *cols)
+print_table(json_t *items, const char *const *cols, int indent)
 {
+	const char *auto_cols[17];
 	size_t i, k, ncols = 0, width[16] = { 0 };
 	json_t *row;
 
+	if (cols == NULL) {
+		json_array_foreach(items, i, row)
+		{
+			const char *key;
+			json_t *v;
+
+			json_object_foreach(row, key, v)
+			{
+				bool have = false;
+
+				for (k = 0; k < ncols && !have; k++)
+					have = strcmp(auto_cols[k], key) == 0;
+				if (!have && ncols < 16)
+					auto_cols[ncols++] = key;
+			}
+		}
+		auto_cols[ncols] = NULL;
+		cols = auto_cols;
+	}
+	ncols = 0;
 	while (ncols < 16 && cols[ncols])
 		ncols++;
 	for (k = 0; k < ncols; k++)
@@ -386,28 +222,51 @@ print_table(json_t *items, const char *const *cols)
 	json_array_foreach(items, i, row)
 	{
 		for (k = 0; k < ncols; k++) {
-			json_t *v = json_object_get(row, cols[k]);
-			size_t w = json_is_string(v) ? strlen(json_string_value(v)) : 6;
-			if (w > width[k])
-				width[k] = MIN(w, (size_t)48);
+			char *t = cell_text(cols[k], json_object_get(row, cols[k]));
+			size_t w = t ? strlen(t) : 1;
+
+			width[k] = MAX(width[k], MIN(w, (size_t)CELL_MAX));
+			free(t);
 		}
 	}
+	printf("%*s", indent, "");
 	for (k = 0; k < ncols; k++)
-		printf("%-*s%s", (int)width[k], cols[k], k + 1 < ncols ? "  " : "\n");
+		printf("%-*s%s", (int)(k + 1 < ncols ? width[k] : 0), cols[k],
+		       k + 1 < ncols ? "  " : "\n");
 	json_array_foreach(items, i, row)
 	{
+		printf("%*s", indent, "");
 		for (k = 0; k < ncols; k++) {
-			json_t *v = json_object_get(row, cols[k]);
-			if (json_is_string(v))
-				printf("%-*s", (int)width[k], json_string_value(v));
-			else {
-				char *t = v && !json_is_null(v)
-						  ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
-						  : NULL;
-				printf("%-*s", (int)width[k], t ? t : "-");
-				free(t);
-			}
-			fputs(k + 1 < ncols ? "  " : "\n", stdout);
+			char *t = cell_text(cols[k], json_object_get(row, cols[k]));
+
+			printf("%-*s%s", (int)(k + 1 < ncols ? width[k] : 0), t ? t : "?",
+			       k + 1 < ncols ? "  " : "\n");
+			free(t);
+		}
+	}
+}
+
+/* key: value lines; nested objects indented under their key, arrays of objects as tables. */
+static void
+print_object(json_t *obj, int indent)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		if (json_is_object(v) && json_object_size(v) > 0) {
+			printf("%*s%s:\n", indent, "", key);
+			print_object(v, indent + 2);
+		} else if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
+			printf("%*s%s:\n", indent, "", key);
+			print_table(v, NULL, indent + 2);
+		} else {
+			char *t = cell_text(key, v);
+
+			printf("%*s%-*s %s\n", indent, "", 20 - indent > 0 ? 20 - indent : 0, key,
+			       t ? t : "?");
+			free(t);
 		}
 	}
 }
@@ -423,33 +282,287 @@ put_body(const struct resp *r)
 }
 
 static int
-show_json(struct ctl *c, struct resp *r, const char *const *cols)
+show(struct ctl *c, const struct resp *r, const char *const *cols)
 {
 	json_t *j = json_loadb(r->body, r->len, 0, NULL);
 
-	if (c->json || !j) {
+	if (c->json || j == NULL) {
 		put_body(r);
 		json_decref(j);
 		return EXIT_OK;
 	}
-	if (cols && json_is_array(json_object_get(j, "items"))) {
-		print_table(json_object_get(j, "items"), cols);
-	} else {
-		const char *key;
-		json_t *v;
-		json_object_foreach(j, key, v)
-		{
-			printf("%-20s ", key);
-			print_value(v);
-			putchar('\n');
-		}
-	}
+	if (json_is_array(json_object_get(j, "items")))
+		print_table(json_object_get(j, "items"), cols, 0);
+	else if (json_is_array(j))
+		print_table(j, cols, 0);
+	else
+		print_object(j, 0);
 	json_decref(j);
 	return EXIT_OK;
 }
 
+/* ---- configuration ---- */
+
+/*
+ * "key = value" lines, '#' or ';' comments. Unknown keys are refused (a typo must not
+ * silently drop the CA file); a file others can read is warned about (it holds a token).
+ * Values already set (options, environment) win. 0, -ENOENT, or -EINVAL (reported).
+ */
 static int
-do_req(struct ctl *c, const char *method, const char *path, json_t *body, int expect,
+load_conf_file(struct ctl *c, const char *path, bool *found)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+	} keys[] = {
+#define K(name, field) { name, offsetof(struct ctl, field), sizeof(((struct ctl *)0)->field) }
+		K("url", url),	 K("token", token), K("cacert", cacert), K("pin", pin),
+		K("cert", cert), K("key", key),	    K("timeout", url), /* parsed below */
+#undef K
+	};
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	unsigned lineno = 0;
+	struct stat sb;
+	int rc = 0;
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		fprintf(stderr, "rgwctl: %s: %s\n", path, strerror(errno));
+		return -EINVAL;
+	}
+	*found = true;
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
+		fprintf(stderr,
+			"rgwctl: warning: %s can be read by others (mode %04o) and holds a "
+			"token: chmod 600 %s\n",
+			path, (unsigned)(sb.st_mode & 07777), path);
+	while (fgets(line, sizeof(line), f)) {
+		char *k = line, *v, *e;
+		size_t i;
+
+		lineno++;
+		if (lineno == 1 && memcmp(k, "\xef\xbb\xbf", 3) == 0)
+			k += 3; /* a UTF-8 byte order mark, as some editors write */
+		while (*k == ' ' || *k == '\t')
+			k++;
+		if (*k == '#' || *k == ';' || *k == '\n' || *k == '\r' || !*k)
+			continue;
+		v = strchr(k, '=');
+		if (!v) {
+			fprintf(stderr, "%s:%u: expected key = value\n", path, lineno);
+			rc = -EINVAL;
+			continue;
+		}
+		*v++ = '\0';
+		for (e = v + strlen(v); e > v && strchr("\r\n \t", e[-1]);)
+			*--e = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t');)
+			*--e = '\0';
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (strcmp(k, keys[i].key) == 0)
+				break;
+		if (i == ARRAY_SIZE(keys)) {
+			fprintf(stderr,
+				"%s:%u: unknown key '%s' (known: url, token, cacert, pin, cert, "
+				"key, timeout)\n",
+				path, lineno, k);
+			rc = -EINVAL;
+			continue;
+		}
+		if (strcmp(k, "timeout") == 0) {
+			long t;
+
+			if (util_parse_long(v, 1, 3600, &t) < 0) {
+				fprintf(stderr, "%s:%u: timeout: seconds, 1..3600\n", path, lineno);
+				rc = -EINVAL;
+			} else if (c->timeout_s == 0) {
+				c->timeout_s = t;
+			}
+			continue;
+		}
+		{
+			char *field = (char *)c + keys[i].off;
+
+			if (!field[0] && util_strlcpy(field, v, keys[i].size) >= keys[i].size) {
+				fprintf(stderr, "%s:%u: %s: too long\n", path, lineno, k);
+				rc = -EINVAL;
+			}
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ---- HTTP ---- */
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct resp *r = arg;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (r->len + n > RESP_MAX)
+		return 0;
+	nb = realloc(r->body, r->len + n + 1);
+	if (nb == NULL)
+		return 0;
+	r->body = nb;
+	memcpy(r->body + r->len, ptr, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct resp *r = arg;
+	size_t n = size * nitems;
+
+	if (n > 5 && strncasecmp(buf, "ETag:", 5) == 0) {
+		const char *v = buf + 5;
+
+		while (*v == ' ')
+			v++;
+		snprintf(r->etag, sizeof(r->etag), "%.*s", (int)strcspn(v, "\r\n"), v);
+	}
+	return n;
+}
+
+/* Plain HTTP carries the token in clear: only to loopback addresses. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	const struct ctl *c = arg;
+	bool loop = false;
+
+	(void)purpose;
+	if (a->family == AF_INET)
+		loop = (ntohl(((const struct sockaddr_in *)(const void *)&a->addr)
+				      ->sin_addr.s_addr) >>
+			24) == 127;
+	else if (a->family == AF_INET6)
+		loop = IN6_IS_ADDR_LOOPBACK(
+			&((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr);
+	if (strncmp(c->url, "http://", 7) == 0 && !loop) {
+		errno = EPERM;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* One exchange; out->body is NUL-terminated (possibly empty). 0, or -1 with the reason
+ * printed (nothing reached the API). */
+static int
+request(struct ctl *c, const char *method, const char *path, const char *body, struct resp *out)
+{
+	struct curl_slist *h = NULL;
+	char url[2048], auth[300], err[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	CURL *k = c->curl;
+	size_t ul = strlen(c->url);
+
+	memset(out, 0, sizeof(*out));
+	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && c->url[ul - 1] == '/' ? ul - 1 : ul),
+		 c->url, path);
+	curl_easy_reset(k);
+	curl_easy_setopt(k, CURLOPT_URL, url);
+	curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(k, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(k, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(k, CURLOPT_USERAGENT, "rgwctl/" RGW_VERSION);
+	curl_easy_setopt(k, CURLOPT_TIMEOUT, c->timeout_s);
+	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT, MIN(c->timeout_s, 10L));
+	curl_easy_setopt(k, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(k, CURLOPT_OPENSOCKETDATA, c);
+	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(k, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(k, CURLOPT_HEADERDATA, out);
+	if (c->cacert[0])
+		curl_easy_setopt(k, CURLOPT_CAINFO, c->cacert);
+	if (c->pin[0]) {
+		curl_easy_setopt(k, CURLOPT_PINNEDPUBLICKEY, c->pin);
+		/* a pinned key is the trust anchor: a self-signed certificate is fine */
+		if (!c->cacert[0])
+			curl_easy_setopt(k, CURLOPT_SSL_VERIFYPEER, 0L);
+	}
+	if (c->cert[0])
+		curl_easy_setopt(k, CURLOPT_SSLCERT, c->cert);
+	if (c->key[0])
+		curl_easy_setopt(k, CURLOPT_SSLKEY, c->key);
+	if (c->insecure) {
+		curl_easy_setopt(k, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(k, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	h = curl_slist_append(h, "Accept: application/json");
+	if (c->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+		h = curl_slist_append(h, auth);
+		explicit_bzero(auth, sizeof(auth));
+	}
+	if (body) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(k, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(k, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(k, CURLOPT_NOBODY, 1L);
+	}
+	curl_easy_setopt(k, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(k);
+	curl_easy_setopt(k, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK) {
+		if (rc == CURLE_COULDNT_CONNECT && strncmp(c->url, "http://", 7) == 0 &&
+		    errno == EPERM)
+			fprintf(stderr,
+				"rgwctl: %s: plain HTTP is refused to addresses other than "
+				"loopback (the token would cross the network in clear); use "
+				"https://\n",
+				c->url);
+		else
+			fprintf(stderr, "rgwctl: %s: %s\n", c->url,
+				err[0] ? err : curl_easy_strerror(rc));
+		free(out->body);
+		out->body = NULL;
+		return -1;
+	}
+	curl_easy_getinfo(k, CURLINFO_RESPONSE_CODE, &out->status);
+	if (out->body == NULL)
+		out->body = calloc(1, 1);
+	return out->body ? 0 : -1;
+}
+
+/* The API's error message for a status other than expect: 0 or EXIT_API. */
+static int
+check(const struct resp *r, long expect)
+{
+	json_t *j;
+
+	if (r->status == expect || (expect == 200 && r->status == 201))
+		return 0;
+	j = json_loads(r->body ? r->body : "", 0, NULL);
+	if (j && json_is_string(json_object_get(j, "message"))) {
+		const char *field = json_string_value(json_object_get(j, "field"));
+
+		fprintf(stderr, "rgwctl: %ld %s: %s%s%s\n", r->status,
+			json_string_value(json_object_get(j, "error")), field ? field : "",
+			field ? ": " : "", json_string_value(json_object_get(j, "message")));
+	} else {
+		fprintf(stderr, "rgwctl: HTTP %ld\n", r->status);
+	}
+	json_decref(j);
+	return EXIT_API;
+}
+
+static int
+do_req(struct ctl *c, const char *method, const char *path, json_t *body, long expect,
        const char *const *cols)
 {
 	struct resp r;
@@ -461,22 +574,13 @@ do_req(struct ctl *c, const char *method, const char *path, json_t *body, int ex
 	free(text);
 	if (rc < 0)
 		return EXIT_CONNECT;
-	rc = check(c, &r, expect);
+	rc = check(&r, expect);
 	if (rc == 0 && r.len)
-		rc = show_json(c, &r, cols);
+		rc = show(c, &r, cols);
 	else if (rc == 0 && !c->json && expect == 204)
 		printf("ok\n");
 	free(r.body);
 	return rc;
-}
-
-static int
-cmd_list(struct ctl *c, const char *path, const char *const *cols)
-{
-	char p[1024];
-
-	snprintf(p, sizeof(p), "%s%slimit=10000", path, strchr(path, '?') ? "&" : "?");
-	return do_req(c, "GET", p, NULL, 200, cols);
 }
 
 static char *
@@ -489,6 +593,7 @@ urlenc(const char *s)
 		return NULL;
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
+
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		    (ch >= '0' && ch <= '9') || strchr("-._~:/", ch)) {
 			*p++ = (char)ch;
@@ -500,6 +605,16 @@ urlenc(const char *s)
 	}
 	*p = '\0';
 	return o;
+}
+
+/* prefix + "/" + urlenc(key) into path. */
+static void
+item_path(char *path, size_t len, const char *prefix, const char *key)
+{
+	char *k = urlenc(key);
+
+	snprintf(path, len, "%s/%s", prefix, k ? k : "");
+	free(k);
 }
 
 static char *
@@ -514,6 +629,7 @@ read_input(const char *path)
 	do {
 		if (cap - len < 65536) {
 			char *nd = realloc(data, (cap = cap ? cap * 2 : 131072) + 1);
+
 			if (!nd) {
 				free(data);
 				data = NULL;
@@ -531,294 +647,617 @@ read_input(const char *path)
 	return data;
 }
 
-/* Dispatch argv (after the options) to a request. */
-static int
-run(struct ctl *c, int argc, char **argv)
-{
-	static const char *const host_cols[] = { "id", "fqdn", "ipv4", "ipv6", "groups", NULL };
-	static const char *const svc_cols[] = { "id",	"fqdn",		  "protocol",
-						"port", "proxy_required", NULL };
-	static const char *const group_cols[] = { "id", "name", "comment", NULL };
-	static const char *const zone_cols[] = { "id", "name", "kind", "ttl", NULL };
-	static const char *const pool_cols[] = { "id", "address", NULL };
-	static const char *const alg_cols[] = { "id",	   "hostname", "port",
-						"backend", "preserve", NULL };
-	static const char *const bind_cols[] = { "public",    "protocol",   "port",
-						 "host",      "private",    "flows",
-						 "window_ms", "expires_ms", NULL };
-	static const char *const win_cols[] = { "entity", "state",  "window_ms",
-						"clean",  "cached", NULL };
-	static const char *const rep_cols[] = { "kind", "key", "value", "override", NULL };
-	static const char *const audit_cols[] = {
-		"id", "ts_ms", "actor", "action", "resource", NULL
-	};
-	const char *cmd = argc > 0 ? argv[0] : NULL, *sub = argc > 1 ? argv[1] : "list";
-	char path[1024];
-	int rc = EXIT_USAGE;
+/* ---- commands ---- */
 
-	if (!cmd) {
-		usage(stderr);
+static const char *const host_cols[] = { "id", "fqdn", "ipv4", "ipv6", "groups", NULL };
+static const char *const svc_cols[] = { "id", "fqdn", "protocol", "port", "proxy_required", NULL };
+static const char *const group_cols[] = { "id", "name", "comment", NULL };
+static const char *const zone_cols[] = { "id", "name", "kind", "ttl", NULL };
+static const char *const pool_cols[] = { "id", "address", NULL };
+static const char *const alg_cols[] = { "id", "hostname", "port", "backend", "preserve", NULL };
+static const char *const bind_cols[] = { "public",  "protocol",  "port",	    "host",
+					 "private", "flows",	 "window_ms", "expires_ms",
+					 NULL };
+static const char *const win_cols[] = { "entity", "state", "window_ms", "clean", "cached", NULL };
+static const char *const rep_cols[] = { "kind", "key", "value", "prior", "override", NULL };
+static const char *const audit_cols[] = { "id", "ts_ms", "actor", "action", "resource", NULL };
+static const char *const token_cols[] = { "name",	"role",	   "created_ms", "last_used_ms",
+					  "expires_ms", "expired", NULL };
+
+static int
+list(struct ctl *c, const char *path, const char *const *cols)
+{
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s%slimit=10000", path, strchr(path, '?') ? "&" : "?");
+	return do_req(c, "GET", p, NULL, 200, cols);
+}
+
+static int
+cmd_host_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return list(c, "/api/v1/hosts", host_cols);
+}
+
+static int
+cmd_host_show(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/hosts", argv[0]);
+	return do_req(c, "GET", path, NULL, 200, NULL);
+}
+
+static int
+cmd_host_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/hosts", argv[0]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_host_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[0], "ipv4", argv[1]);
+	json_t *groups = json_array();
+
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0) {
+			json_object_set_new(b, "ipv6", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--comment") == 0) {
+			json_object_set_new(b, "comment", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--group") == 0) {
+			json_array_append_new(groups, json_string(argv[++i]));
+		} else {
+			fprintf(stderr, "rgwctl: host add: unknown option %s\n", argv[i]);
+			json_decref(b);
+			json_decref(groups);
+			return EXIT_USAGE;
+		}
+	}
+	if (json_array_size(groups))
+		json_object_set(b, "groups", groups);
+	json_decref(groups);
+	return do_req(c, "POST", "/api/v1/hosts", b, 201, NULL);
+}
+
+static void
+svc_path(char *path, size_t len, const char *host)
+{
+	char *h = urlenc(host);
+
+	snprintf(path, len, "/api/v1/hosts/%s/services", h ? h : "");
+	free(h);
+}
+
+static int
+cmd_service_list(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	svc_path(path, sizeof(path), argv[0]);
+	return list(c, path, svc_cols);
+}
+
+static int
+cmd_service_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024], item[1200];
+
+	(void)argc;
+	svc_path(path, sizeof(path), argv[0]);
+	item_path(item, sizeof(item), path, argv[1]);
+	return do_req(c, "DELETE", item, NULL, 204, NULL);
+}
+
+static int
+cmd_service_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *b = json_pack("{s:s}", "fqdn", argv[1]);
+	char path[1024];
+
+	for (int i = 2; i < argc; i++) {
+		long v;
+
+		if (i + 1 < argc && strcmp(argv[i], "--proto") == 0) {
+			json_object_set_new(b, "protocol", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--port") == 0 &&
+			   util_parse_long(argv[i + 1], 0, 65535, &v) == 0) {
+			json_object_set_new(b, "port", json_integer(v));
+			i++;
+		} else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0 &&
+			   util_parse_long(argv[i + 1], 1, 3600000, &v) == 0) {
+			json_object_set_new(b, "binding_timeout_ms", json_integer(v));
+			i++;
+		} else if (strcmp(argv[i], "--proxy") == 0) {
+			json_object_set_new(b, "proxy_required", json_true());
+		} else {
+			fprintf(stderr, "rgwctl: service add: bad option %s\n", argv[i]);
+			json_decref(b);
+			return EXIT_USAGE;
+		}
+	}
+	svc_path(path, sizeof(path), argv[0]);
+	return do_req(c, "POST", path, b, 201, NULL);
+}
+
+static int
+cmd_group_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return list(c, "/api/v1/groups", group_cols);
+}
+
+static int
+cmd_group_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *b = json_pack("{s:s}", "name", argv[0]);
+
+	if (argc == 3 && strcmp(argv[1], "--comment") == 0) {
+		json_object_set_new(b, "comment", json_string(argv[2]));
+	} else if (argc != 1) {
+		json_decref(b);
+		fprintf(stderr, "rgwctl: group add NAME [--comment TEXT]\n");
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "host") == 0) {
-		if (strcmp(sub, "list") == 0)
-			return cmd_list(c, "/api/v1/hosts", host_cols);
-		if (strcmp(sub, "show") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/hosts/%s", k);
-			free(k);
-			return do_req(c, "GET", path, NULL, 200, NULL);
-		}
-		if (strcmp(sub, "del") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/hosts/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-		if (strcmp(sub, "add") == 0 && argc >= 4) {
-			json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[2], "ipv4", argv[3]);
-			json_t *groups = json_array();
-			for (int i = 4; i < argc; i++) {
-				if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0)
-					json_object_set_new(b, "ipv6", json_string(argv[++i]));
-				else if (i + 1 < argc && strcmp(argv[i], "--comment") == 0)
-					json_object_set_new(b, "comment", json_string(argv[++i]));
-				else if (i + 1 < argc && strcmp(argv[i], "--group") == 0)
-					json_array_append_new(groups, json_string(argv[++i]));
-				else {
-					fprintf(stderr, "rgwctl: host add: unknown option %s\n",
-						argv[i]);
-					json_decref(b);
-					json_decref(groups);
-					return EXIT_USAGE;
-				}
-			}
-			if (json_array_size(groups))
-				json_object_set(b, "groups", groups);
-			json_decref(groups);
-			return do_req(c, "POST", "/api/v1/hosts", b, 201, NULL);
-		}
-	} else if (strcmp(cmd, "service") == 0 && argc >= 3) {
-		char *h = urlenc(argv[2]);
-		snprintf(path, sizeof(path), "/api/v1/hosts/%s/services", h);
-		free(h);
-		if (strcmp(sub, "list") == 0 && argc == 3)
-			return cmd_list(c, path, svc_cols);
-		if (strcmp(sub, "del") == 0 && argc == 4) {
-			size_t n = strlen(path);
-			char *k = urlenc(argv[3]);
-			snprintf(path + n, sizeof(path) - n, "/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-		if (strcmp(sub, "add") == 0 && argc >= 4) {
-			json_t *b = json_pack("{s:s}", "fqdn", argv[3]);
-			for (int i = 4; i < argc; i++) {
-				long v;
-				if (i + 1 < argc && strcmp(argv[i], "--proto") == 0) {
-					json_object_set_new(b, "protocol", json_string(argv[++i]));
-				} else if (i + 1 < argc && strcmp(argv[i], "--port") == 0 &&
-					   util_parse_long(argv[i + 1], 0, 65535, &v) == 0) {
-					json_object_set_new(b, "port", json_integer(v));
-					i++;
-				} else if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0 &&
-					   util_parse_long(argv[i + 1], 1, 3600000, &v) == 0) {
-					json_object_set_new(b, "binding_timeout_ms",
-							    json_integer(v));
-					i++;
-				} else if (strcmp(argv[i], "--proxy") == 0) {
-					json_object_set_new(b, "proxy_required", json_true());
-				} else {
-					fprintf(stderr, "rgwctl: service add: bad option %s\n",
-						argv[i]);
-					json_decref(b);
-					return EXIT_USAGE;
-				}
-			}
-			return do_req(c, "POST", path, b, 201, NULL);
-		}
-	} else if (strcmp(cmd, "group") == 0) {
-		if (strcmp(sub, "list") == 0)
-			return cmd_list(c, "/api/v1/groups", group_cols);
-		if (strcmp(sub, "add") == 0 && (argc == 3 || argc == 5)) {
-			json_t *b = json_pack("{s:s}", "name", argv[2]);
-			if (argc == 5 && strcmp(argv[3], "--comment") == 0)
-				json_object_set_new(b, "comment", json_string(argv[4]));
-			return do_req(c, "POST", "/api/v1/groups", b, 201, NULL);
-		}
-		if (strcmp(sub, "del") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/groups/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-	} else if (strcmp(cmd, "zone") == 0 && strcmp(sub, "list") == 0) {
-		return cmd_list(c, "/api/v1/zones", zone_cols);
-	} else if (strcmp(cmd, "pool") == 0) {
-		if (strcmp(sub, "list") == 0)
-			return cmd_list(c, "/api/v1/pool-addresses", pool_cols);
-		if (strcmp(sub, "add") == 0 && argc == 3)
-			return do_req(c, "POST", "/api/v1/pool-addresses",
-				      json_pack("{s:s}", "address", argv[2]), 201, NULL);
-		if (strcmp(sub, "del") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/pool-addresses/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-	} else if (strcmp(cmd, "alg") == 0) {
-		if (strcmp(sub, "list") == 0)
-			return cmd_list(c, "/api/v1/alg-routes", alg_cols);
-		if (strcmp(sub, "add") == 0 && (argc == 4 || argc == 6)) {
-			long port;
-			json_t *b = json_pack("{s:s,s:s}", "hostname", argv[2], "backend", argv[3]);
-			if (argc == 6) {
-				if (strcmp(argv[4], "--port") != 0 ||
-				    util_parse_long(argv[5], 0, 65535, &port) < 0) {
-					json_decref(b);
-					return EXIT_USAGE;
-				}
-				json_object_set_new(b, "port", json_integer(port));
-			}
-			return do_req(c, "POST", "/api/v1/alg-routes", b, 201, NULL);
-		}
-		if (strcmp(sub, "del") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/alg-routes/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-	} else if (strcmp(cmd, "admission") == 0 && argc == 1) {
-		return do_req(c, "GET", "/api/v1/admission", NULL, 200, NULL);
-	} else if (strcmp(cmd, "bindings") == 0 && argc == 1) {
-		return do_req(c, "GET", "/api/v1/bindings", NULL, 200, bind_cols);
-	} else if (strcmp(cmd, "reputation") == 0) {
-		if (argc == 1)
-			return do_req(c, "GET", "/api/v1/reputation", NULL, 200, rep_cols);
-		if (argc == 3 && strcmp(argv[1], "--kind") == 0) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/reputation?kind=%s", k);
-			free(k);
-			return do_req(c, "GET", path, NULL, 200, rep_cols);
-		}
-		if (argc >= 4 && (strcmp(sub, "override") == 0 || strcmp(sub, "reset") == 0)) {
-			char *kind = urlenc(argv[2]), *key = urlenc(argv[3]);
-			snprintf(path, sizeof(path), "/api/v1/reputation/%s/%s", kind, key);
-			free(kind);
-			free(key);
-			if (strcmp(sub, "reset") == 0 && argc == 4)
-				return do_req(c, "DELETE", path, NULL, 204, NULL);
-			if (strcmp(sub, "override") == 0 && argc == 5) {
-				char *end;
-				double v = strtod(argv[4], &end);
-				json_t *b;
-				if (strcmp(argv[4], "clear") == 0)
-					b = json_pack("{s:n}", "override");
-				else if (*end == '\0' && end != argv[4])
-					b = json_pack("{s:f}", "override", v);
-				else
-					return EXIT_USAGE;
-				return do_req(c, "PUT", path, b, 200, NULL);
-			}
-		}
-	} else if (strcmp(cmd, "export") == 0 && argc == 1) {
-		c->json = true;
-		return do_req(c, "GET", "/api/v1/bundle?pretty", NULL, 200, NULL);
-	} else if (strcmp(cmd, "import") == 0 && argc == 2) {
-		char *text = read_input(argv[1]);
-		struct resp r;
-		if (!text) {
-			fprintf(stderr, "rgwctl: cannot read %s: %s\n", argv[1], strerror(errno));
-			return EXIT_USAGE;
-		}
-		rc = request(c, "PUT", "/api/v1/bundle", text, &r);
-		free(text);
-		if (rc < 0)
-			return EXIT_CONNECT;
-		rc = check(c, &r, 200);
-		if (rc == 0 && !c->json)
-			printf("imported %s\n", argv[1]);
-		else if (rc == 0)
-			put_body(&r);
-		free(r.body);
-		return rc;
-	} else if (strcmp(cmd, "token") == 0 && argc >= 3) {
-		if (strcmp(sub, "add") == 0 && (argc == 3 || argc == 5)) {
-			json_t *b = json_pack("{s:s}", "name", argv[2]);
-			if (argc == 5) {
-				if (strcmp(argv[3], "--role") != 0) {
-					json_decref(b);
-					return EXIT_USAGE;
-				}
-				json_object_set_new(b, "role", json_string(argv[4]));
-			}
-			return do_req(c, "POST", "/api/v1/tokens", b, 201, NULL);
-		}
-		if (strcmp(sub, "del") == 0 && argc == 3) {
-			char *k = urlenc(argv[2]);
-			snprintf(path, sizeof(path), "/api/v1/tokens/%s", k);
-			free(k);
-			return do_req(c, "DELETE", path, NULL, 204, NULL);
-		}
-	} else if (strcmp(cmd, "windows") == 0 && argc == 1) {
-		return do_req(c, "GET", "/api/v1/cache-windows", NULL, 200, win_cols);
-	} else if (strcmp(cmd, "window") == 0 && argc == 3) {
-		long ms;
-		char *k = urlenc(argv[1]);
-		json_t *b;
+	return do_req(c, "POST", "/api/v1/groups", b, 201, NULL);
+}
 
-		if (strcmp(argv[2], "learn") == 0)
-			b = json_pack("{s:n}", "cache_window_ms");
-		else if (util_parse_long(argv[2], 0, POL_CACHE_WINDOW_MAX_MS, &ms) == 0)
-			b = json_pack("{s:I}", "cache_window_ms", (json_int_t)ms);
-		else {
-			free(k);
+static int
+cmd_group_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/groups", argv[0]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_zone_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return list(c, "/api/v1/zones", zone_cols);
+}
+
+static int
+cmd_pool_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return list(c, "/api/v1/pool-addresses", pool_cols);
+}
+
+static int
+cmd_pool_add(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	return do_req(c, "POST", "/api/v1/pool-addresses", json_pack("{s:s}", "address", argv[0]),
+		      201, NULL);
+}
+
+static int
+cmd_pool_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/pool-addresses", argv[0]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_alg_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return list(c, "/api/v1/alg-routes", alg_cols);
+}
+
+static int
+cmd_alg_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *b = json_pack("{s:s,s:s}", "hostname", argv[0], "backend", argv[1]);
+	long port;
+
+	if (argc == 4) {
+		if (strcmp(argv[2], "--port") != 0 ||
+		    util_parse_long(argv[3], 0, 65535, &port) < 0) {
+			json_decref(b);
+			fprintf(stderr, "rgwctl: alg add HOSTNAME BACKEND:PORT [--port N]\n");
 			return EXIT_USAGE;
 		}
-		snprintf(path, sizeof(path), "/api/v1/resolver-groups/%s", k);
-		free(k);
-		return do_req(c, "PATCH", path, b, 200, NULL);
-	} else if (strcmp(cmd, "status") == 0 && argc == 1) {
-		return do_req(c, "GET", "/api/v1/status", NULL, 200, NULL);
-	} else if (strcmp(cmd, "audit") == 0 && argc == 1) {
-		return do_req(c, "GET", "/api/v1/audit", NULL, 200, audit_cols);
-	} else if (strcmp(cmd, "raw") == 0 && (argc == 3 || argc == 4)) {
-		char *body =
-			argc == 4 ? (strcmp(argv[3], "-") == 0 ? read_input("-") : strdup(argv[3]))
-				  : NULL;
-		struct resp r;
-		rc = request(c, argv[1], argv[2], body, &r);
-		free(body);
-		if (rc < 0)
-			return EXIT_CONNECT;
-		put_body(&r);
-		rc = r.status >= 200 && r.status < 300 ? EXIT_OK : EXIT_API;
-		if (rc)
-			fprintf(stderr, "rgwctl: HTTP %d\n", r.status);
-		free(r.body);
-		return rc;
+		json_object_set_new(b, "port", json_integer(port));
+	} else if (argc != 2) {
+		json_decref(b);
+		fprintf(stderr, "rgwctl: alg add HOSTNAME BACKEND:PORT [--port N]\n");
+		return EXIT_USAGE;
 	}
-	fprintf(stderr, "rgwctl: unknown or incomplete command (see rgwctl --help)\n");
+	return do_req(c, "POST", "/api/v1/alg-routes", b, 201, NULL);
+}
+
+static int
+cmd_alg_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/alg-routes", argv[0]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_admission(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/admission", NULL, 200, NULL);
+}
+
+static int
+cmd_bindings(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/bindings", NULL, 200, bind_cols);
+}
+
+static int
+cmd_windows(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/cache-windows", NULL, 200, win_cols);
+}
+
+/* window GROUP MS|learn: pin a resolver group's cache window, or let it be learnt */
+static int
+cmd_window(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+	json_t *b;
+	long ms;
+
+	(void)argc;
+	if (strcmp(argv[1], "learn") == 0) {
+		b = json_pack("{s:n}", "cache_window_ms");
+	} else if (util_parse_long(argv[1], 0, POL_CACHE_WINDOW_MAX_MS, &ms) == 0) {
+		b = json_pack("{s:I}", "cache_window_ms", (json_int_t)ms);
+	} else {
+		fprintf(stderr, "usage: rgwctl window GROUP MS|learn\n");
+		return EXIT_USAGE;
+	}
+	item_path(path, sizeof(path), "/api/v1/resolver-groups", argv[0]);
+	return do_req(c, "PATCH", path, b, 200, NULL);
+}
+
+static int
+cmd_reputation(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	if (argc == 0)
+		return do_req(c, "GET", "/api/v1/reputation", NULL, 200, rep_cols);
+	if (argc == 2 && strcmp(argv[0], "--kind") == 0) {
+		char *k = urlenc(argv[1]);
+
+		snprintf(path, sizeof(path), "/api/v1/reputation?kind=%s", k ? k : "");
+		free(k);
+		return do_req(c, "GET", path, NULL, 200, rep_cols);
+	}
+	fprintf(stderr, "rgwctl: reputation [--kind KIND]\n");
+	return EXIT_USAGE;
+}
+
+static void
+rep_path(char *path, size_t len, const char *kind, const char *key)
+{
+	char *k = urlenc(kind), *e = urlenc(key);
+
+	snprintf(path, len, "/api/v1/reputation/%s/%s", k ? k : "", e ? e : "");
+	free(k);
+	free(e);
+}
+
+static int
+cmd_rep_override(struct ctl *c, int argc, char **argv)
+{
+	char path[1024], *end;
+	double v = strtod(argv[2], &end);
+	json_t *b;
+
+	(void)argc;
+	if (strcmp(argv[2], "clear") == 0) {
+		b = json_pack("{s:n}", "override");
+	} else if (*end == '\0' && end != argv[2]) {
+		b = json_pack("{s:f}", "override", v);
+	} else {
+		fprintf(stderr, "rgwctl: reputation override KIND KEY VALUE|clear\n");
+		return EXIT_USAGE;
+	}
+	rep_path(path, sizeof(path), argv[0], argv[1]);
+	return do_req(c, "PUT", path, b, 200, NULL);
+}
+
+static int
+cmd_rep_reset(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	rep_path(path, sizeof(path), argv[0], argv[1]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_export(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	c->json = true;
+	return do_req(c, "GET", "/api/v1/bundle?pretty", NULL, 200, NULL);
+}
+
+static int
+cmd_import(struct ctl *c, int argc, char **argv)
+{
+	char *text = read_input(argv[0]);
+	struct resp r;
+	int rc;
+
+	(void)argc;
+	if (!text) {
+		fprintf(stderr, "rgwctl: cannot read %s: %s\n", argv[0], strerror(errno));
+		return EXIT_USAGE;
+	}
+	rc = request(c, "PUT", "/api/v1/bundle", text, &r);
+	free(text);
+	if (rc < 0)
+		return EXIT_CONNECT;
+	rc = check(&r, 200);
+	if (rc == 0 && !c->json)
+		printf("imported %s\n", argv[0]);
+	else if (rc == 0)
+		put_body(&r);
+	free(r.body);
 	return rc;
+}
+
+static int
+cmd_token_list(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/tokens", NULL, 200, token_cols);
+}
+
+static int
+cmd_token_add(struct ctl *c, int argc, char **argv)
+{
+	json_t *b = json_pack("{s:s}", "name", argv[0]);
+
+	for (int i = 1; i < argc; i++) {
+		long secs;
+
+		if (i + 1 < argc && strcmp(argv[i], "--role") == 0) {
+			json_object_set_new(b, "role", json_string(argv[++i]));
+		} else if (i + 1 < argc && strcmp(argv[i], "--expires") == 0 &&
+			   util_parse_duration_s(argv[i + 1], 10L * 365 * 86400, &secs) == 0) {
+			json_object_set_new(b, "expires_in", json_integer(secs));
+			i++;
+		} else {
+			fprintf(stderr, "rgwctl: token add NAME [--role ro|rw] [--expires "
+					"DURATION (3600, 12h, 30d, 2w)]\n");
+			json_decref(b);
+			return EXIT_USAGE;
+		}
+	}
+	return do_req(c, "POST", "/api/v1/tokens", b, 201, NULL);
+}
+
+static int
+cmd_token_del(struct ctl *c, int argc, char **argv)
+{
+	char path[1024];
+
+	(void)argc;
+	item_path(path, sizeof(path), "/api/v1/tokens", argv[0]);
+	return do_req(c, "DELETE", path, NULL, 204, NULL);
+}
+
+static int
+cmd_status(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/status", NULL, 200, NULL);
+}
+
+static int
+cmd_audit(struct ctl *c, int argc, char **argv)
+{
+	(void)argc, (void)argv;
+	return do_req(c, "GET", "/api/v1/audit", NULL, 200, audit_cols);
+}
+
+static int
+cmd_raw(struct ctl *c, int argc, char **argv)
+{
+	char *body =
+		argc == 3 ? (strcmp(argv[2], "-") == 0 ? read_input("-") : strdup(argv[2])) : NULL;
+	struct resp r;
+	int rc;
+
+	rc = request(c, argv[0], argv[1], body, &r);
+	free(body);
+	if (rc < 0)
+		return EXIT_CONNECT;
+	put_body(&r);
+	rc = r.status >= 200 && r.status < 300 ? EXIT_OK : EXIT_API;
+	if (rc)
+		fprintf(stderr, "rgwctl: HTTP %ld\n", r.status);
+	free(r.body);
+	return rc;
+}
+
+/* The command table: what rgwctl can do, in the order --help lists it (knotc's cmd_table). */
+static const struct cmd cmd_table[] = {
+	{ "host", "list", 0, 0, cmd_host_list, "", "hosts, one per line" },
+	{ "host", "show", 1, 1, cmd_host_show, "FQDN",
+	  "one host with services and firewall rules" },
+	{ "host", "add", 2, -1, cmd_host_add,
+	  "FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]...", "register a private host" },
+	{ "host", "del", 1, 1, cmd_host_del, "FQDN", "remove a host" },
+	{ "service", "list", 1, 1, cmd_service_list, "HOST", "the services of a host" },
+	{ "service", "add", 2, -1, cmd_service_add,
+	  "HOST FQDN [--proto tcp|udp|sctp|icmp|any] [--port N] [--proxy] [--timeout MS]",
+	  "add a service name to a host" },
+	{ "service", "del", 2, 2, cmd_service_del, "HOST FQDN", "remove a service" },
+	{ "group", "list", 0, 0, cmd_group_list, "", "groups" },
+	{ "group", "add", 1, 3, cmd_group_add, "NAME [--comment TEXT]", "add a group" },
+	{ "group", "del", 1, 1, cmd_group_del, "NAME", "remove a group" },
+	{ "zone", "list", 0, 0, cmd_zone_list, "", "zones" },
+	{ "pool", "list", 0, 0, cmd_pool_list, "", "circular pool addresses" },
+	{ "pool", "add", 1, 1, cmd_pool_add, "ADDR", "add a pool address" },
+	{ "pool", "del", 1, 1, cmd_pool_del, "ADDR", "remove a pool address" },
+	{ "alg", "list", 0, 0, cmd_alg_list, "", "ALG routes" },
+	{ "alg", "add", 2, 4, cmd_alg_add, "HOSTNAME BACKEND:PORT [--port N]", "add an ALG route" },
+	{ "alg", "del", 1, 1, cmd_alg_del, "ID", "remove an ALG route" },
+	{ "admission", NULL, 0, 0, cmd_admission, "",
+	  "the admission policy and its load brackets" },
+	{ "bindings", NULL, 0, 0, cmd_bindings, "", "live circular-pool bindings" },
+	{ "windows", NULL, 0, 0, cmd_windows, "", "resolver cache windows (learnt or pinned)" },
+	{ "window", NULL, 2, 2, cmd_window, "GROUP MS|learn",
+	  "pin a resolver group's cache window, or learn it" },
+	{ "reputation", "override", 3, 3, cmd_rep_override, "KIND KEY VALUE|clear",
+	  "set or clear an administrative override" },
+	{ "reputation", "reset", 2, 2, cmd_rep_reset, "KIND KEY", "forget an entity's evidence" },
+	{ "reputation", NULL, 0, 2, cmd_reputation, "[--kind KIND]",
+	  "reputation per resolver group, requestor, host" },
+	{ "export", NULL, 0, 0, cmd_export, "", "the whole policy as a bundle, to stdout" },
+	{ "import", NULL, 1, 1, cmd_import, "FILE",
+	  "replace the whole policy by FILE ('-': stdin)" },
+	{ "token", "list", 0, 0, cmd_token_list, "",
+	  "API tokens: name, role, created, last used, expiry (never a secret)" },
+	{ "token", "add", 1, 5, cmd_token_add, "NAME [--role ro|rw] [--expires DURATION]",
+	  "create a token (default rw); its secret is printed once" },
+	{ "token", "del", 1, 1, cmd_token_del, "NAME", "revoke a token at once" },
+	{ "status", NULL, 0, 0, cmd_status, "", "version, uptime and counters" },
+	{ "audit", NULL, 0, 0, cmd_audit, "", "the newest audit log lines" },
+	{ "raw", NULL, 2, 3, cmd_raw, "METHOD PATH [BODY]", "any request; BODY '-' reads stdin" },
+};
+
+static const struct cmd *
+find_cmd(int argc, char **argv, int *used)
+{
+	const struct cmd *noun_only = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++) {
+		const struct cmd *k = &cmd_table[i];
+
+		if (strcmp(argv[0], k->noun) != 0)
+			continue;
+		if (k->verb && argc > 1 && strcmp(argv[1], k->verb) == 0) {
+			*used = 2;
+			return k;
+		}
+		if (!k->verb)
+			noun_only = k;
+	}
+	/* "host" alone means "host list" */
+	if (noun_only == NULL && argc == 1) {
+		for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++) {
+			if (strcmp(argv[0], cmd_table[i].noun) == 0 && cmd_table[i].verb &&
+			    strcmp(cmd_table[i].verb, "list") == 0) {
+				*used = 1;
+				return &cmd_table[i];
+			}
+		}
+	}
+	*used = 1;
+	return noun_only;
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: rgwctl [OPTIONS] COMMAND [ARGS]\n"
+	      "\n"
+	      "Command-line client of the rgwd REST policy API (rgwctl(1), docs/api.md).\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++) {
+		const struct cmd *k = &cmd_table[i];
+		char head[160];
+
+		snprintf(head, sizeof(head), "%s%s%s%s%s", k->noun, k->verb ? " " : "",
+			 k->verb ? k->verb : "", k->params[0] ? " " : "", k->params);
+		if (strlen(head) <= 34)
+			fprintf(f, "  %-34s %s\n", head, k->help);
+		else
+			fprintf(f, "  %s\n  %-34s %s\n", head, "", k->help);
+	}
+	fputs("\n"
+	      "Options:\n"
+	      "  --json            print the API's JSON instead of tables (for scripts)\n"
+	      "  --url URL         API base URL (default " DEFAULT_URL ")\n"
+	      "  --token TOKEN     bearer token (prefer the config file or RGW_API_TOKEN: a\n"
+	      "                    command line is visible in ps and shell history)\n"
+	      "  --cacert FILE     CA certificate(s) that sign the API's certificate\n"
+	      "  --pin SHA256      accept the server whose public key has this hash\n"
+	      "                    (\"sha256//BASE64\", as curl --pinnedpubkey; see rgwctl(1))\n"
+	      "  --cert FILE       client certificate (PEM) for a TLS front end that asks for one\n"
+	      "  --key FILE        its private key (default: in --cert)\n"
+	      "  --timeout SECONDS whole-request timeout (default 30)\n"
+	      "  --insecure        do not verify the server at all (tests only)\n"
+	      "  -V, --version     print the version and exit\n"
+	      "  -h, --help        this text\n"
+	      "\n"
+	      "Settings come from, in order: the options, the environment (RGW_API_URL,\n"
+	      "RGW_API_TOKEN), then the first of ~/.config/rgwctl.conf and " SYS_CONF "\n"
+	      "that exists: \"key = value\" lines with the keys url, token, cacert, pin, cert,\n"
+	      "key and timeout; '#' comments. Unknown keys are an error; rgwctl warns when the\n"
+	      "file can be read by others (chmod 600 it: it holds a token).\n"
+	      "\n"
+	      "Plain http:// is used only towards loopback addresses, so that a token never\n"
+	      "crosses a network in clear; give the API tls_cert/tls_key and use https://.\n"
+	      "\n"
+	      "Exit status: 0 success, 1 the API refused the request (its message is printed),\n"
+	      "2 usage error, 3 the API could not be reached.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  rgwctl host add test.gwa.demo 192.168.0.100\n"
+	      "  rgwctl service add test.gwa.demo ssh.test.gwa.demo --proto tcp --port 22\n"
+	      "  rgwctl --url https://gw.example:8443 --cacert ca.pem token list\n"
+	      "  rgwctl export > bundle.json && rgwctl import bundle.json\n",
+	      f);
 }
 
 int
 main(int argc, char **argv)
 {
+	enum { OPT_CACERT = 256, OPT_PIN, OPT_CERT, OPT_KEY, OPT_TIMEOUT, OPT_INSECURE };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "token", required_argument, NULL, 't' },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "pin", required_argument, NULL, OPT_PIN },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "key", required_argument, NULL, OPT_KEY },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cmd *k;
 	struct ctl c;
 	const char *env;
-	int opt;
+	int opt, used, nargs, rc;
 
 	memset(&c, 0, sizeof(c));
 	/* Options stop at the command so that command options (--proto) stay with it. */
-	while ((opt = getopt_long(argc, argv, "+hju:t:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+hjVu:t:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			c.json = true;
@@ -829,6 +1268,30 @@ main(int argc, char **argv)
 		case 't':
 			util_strlcpy(c.token, optarg, sizeof(c.token));
 			break;
+		case OPT_CACERT:
+			util_strlcpy(c.cacert, optarg, sizeof(c.cacert));
+			break;
+		case OPT_PIN:
+			util_strlcpy(c.pin, optarg, sizeof(c.pin));
+			break;
+		case OPT_CERT:
+			util_strlcpy(c.cert, optarg, sizeof(c.cert));
+			break;
+		case OPT_KEY:
+			util_strlcpy(c.key, optarg, sizeof(c.key));
+			break;
+		case OPT_TIMEOUT:
+			if (util_parse_long(optarg, 1, 3600, &c.timeout_s) < 0) {
+				fprintf(stderr, "rgwctl: --timeout: seconds, 1..3600\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_INSECURE:
+			c.insecure = true;
+			break;
+		case 'V':
+			printf("rgwctl %s (%s)\n", RGW_VERSION, curl_version());
+			return EXIT_OK;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -849,24 +1312,58 @@ main(int argc, char **argv)
 			return EXIT_OK;
 		}
 	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	k = find_cmd(argc, argv, &used);
+	nargs = argc - used;
+	if (k == NULL || nargs < k->min_args || (k->max_args >= 0 && nargs > k->max_args)) {
+		if (k != NULL)
+			fprintf(stderr, "usage: rgwctl %s%s%s %s\n", k->noun, k->verb ? " " : "",
+				k->verb ? k->verb : "", k->params);
+		else
+			fprintf(stderr, "rgwctl: unknown command '%s' (see rgwctl --help)\n",
+				argv[0]);
+		return EXIT_USAGE;
+	}
+
 	if (!c.url[0] && (env = getenv("RGW_API_URL")))
 		util_strlcpy(c.url, env, sizeof(c.url));
 	if (!c.token[0] && (env = getenv("RGW_API_TOKEN")))
 		util_strlcpy(c.token, env, sizeof(c.token));
-	if (!c.url[0] || !c.token[0]) {
+	{
 		char p[600];
 		const char *home = getenv("HOME");
-		int rc = -ENOENT;
+		bool found = false;
+
+		rc = -ENOENT;
 		if (home) {
 			snprintf(p, sizeof(p), "%s/.config/rgwctl.conf", home);
-			rc = load_conf_file(&c, p);
+			rc = load_conf_file(&c, p, &found);
 		}
-		if (rc == -ENOENT)
-			load_conf_file(&c, "/etc/rgw/rgwctl.conf");
+		if (!found)
+			rc = load_conf_file(&c, SYS_CONF, &found);
+		if (rc == -EINVAL)
+			return EXIT_USAGE;
 	}
 	if (!c.url[0])
 		util_strlcpy(c.url, DEFAULT_URL, sizeof(c.url));
-	if (parse_url(&c) < 0)
+	if (c.timeout_s == 0)
+		c.timeout_s = DEFAULT_TIMEOUT;
+	if (strncmp(c.url, "http://", 7) != 0 && strncmp(c.url, "https://", 8) != 0) {
+		fprintf(stderr, "rgwctl: the URL must start with http:// or https://\n");
 		return EXIT_USAGE;
-	return run(&c, argc - optind, argv + optind);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(c.curl = curl_easy_init())) {
+		fprintf(stderr, "rgwctl: cannot initialise libcurl\n");
+		return EXIT_CONNECT;
+	}
+	rc = k->fn(&c, nargs, argv + used);
+	curl_easy_cleanup(c.curl);
+	curl_global_cleanup();
+	explicit_bzero(c.token, sizeof(c.token));
+	return rc;
 }
