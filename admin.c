@@ -61,6 +61,8 @@ usage(FILE *f)
 		"                        reputation state saved\n"
 		"  SIGHUP                re-read the policy from the database and put it in force\n"
 		"                        (a change another process commits is noticed within 1 s)\n"
+		"  SIGUSR1               reopen the access log file ([alg] access_log_file)\n"
+
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"

@@ -47,6 +47,7 @@ static int start_dns(struct rgwd *d);
 static void stop(struct rgwd *d);
 static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
+static void on_usr1(struct ev_loop *loop, int signo, void *arg);
 static void on_store_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_save_timer(struct ev_loop *loop, uint64_t id, void *arg);
@@ -122,8 +123,13 @@ start(struct rgwd *d, const char *conf_path)
 	signal(SIGPIPE, SIG_IGN);
 	if (ev_signal_add(d->loop, SIGTERM, on_stop_signal, d) < 0 ||
 	    ev_signal_add(d->loop, SIGINT, on_stop_signal, d) < 0 ||
-	    ev_signal_add(d->loop, SIGHUP, on_hup, d) < 0) {
+	    ev_signal_add(d->loop, SIGHUP, on_hup, d) < 0 ||
+	    ev_signal_add(d->loop, SIGUSR1, on_usr1, d) < 0) {
 		log_warn("rgwd: cannot set up signal handling");
+		return -1;
+	}
+	if (log_access_open(d->conf.alg_access_log_file) < 0) {
+		log_warn("rgwd: cannot open the access log %s", d->conf.alg_access_log_file);
 		return -1;
 	}
 	/* nat: the pool always; the table and the queue when [nat] enable */
@@ -181,6 +187,9 @@ start(struct rgwd *d, const char *conf_path)
 	/* the service manager (Type=notify): DNS listeners are open and the policy in force */
 	if (notify_sendf("READY=1\nSTATUS=serving\nMAINPID=%d", (int)getpid()) < 0)
 		log_warnx("rgwd: cannot notify the service manager ($NOTIFY_SOCKET)");
+	/* WatchdogSec= in the unit: keep-alives from this loop */
+	if (notify_watchdog_start(d->loop) < 0)
+		log_warnx("rgwd: cannot arm the service manager's watchdog");
 	return 0;
 }
 
@@ -272,8 +281,22 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 	(void)pol_store_data_version(d->pol.store, &d->data_version);
 }
 
+/* SIGUSR1: reopen the access log file (logrotate's postrotate). */
+static void
+on_usr1(struct ev_loop *loop, int signo, void *arg)
+{
+	(void)loop;
+	(void)signo;
+	(void)arg;
+	if (log_access_reopen() < 0)
+		log_warn("rgwd: cannot reopen the access log; writing to the old file");
+	else
+		log_info("rgwd: SIGUSR1 received, access log reopened");
+}
+
 /*
- * Another process committed to the store (`rgwd --import`): when the policy it holds is not
+ * Another process committed to the store
+ (`rgwd --import`): when the policy it holds is not
  * the one in force, put it in force like a SIGHUP would. If it cannot be, the previous policy
  * stays in force and the audit log says so (its ETags are those of the policy in force).
  */

@@ -199,15 +199,15 @@ access_log(const struct alg_conn *c)
 		addr_ntop(&c->baddr, ba, sizeof(ba));
 	else
 		strcpy(ba, "-");
-	log_info("alg: client=%s%s%s:%u port=%u proto=%s name=%s backend=%s%s%s:%u up=%llu "
-		 "down=%llu ms=%llu outcome=%s",
-		 c->caddr.family == AF_INET6 ? "[" : "", ca, c->caddr.family == AF_INET6 ? "]" : "",
-		 c->cport, c->lport,
-		 c->proto == CP_TLS ? "tls" : (c->proto == CP_HTTP ? "http" : "-"),
-		 c->name != NULL ? c->name : "-", c->baddr.family == AF_INET6 ? "[" : "", ba,
-		 c->baddr.family == AF_INET6 ? "]" : "", c->bport, (unsigned long long)c->up.count,
-		 (unsigned long long)c->down.count, (unsigned long long)(now - c->t_start),
-		 c->outcome != NULL ? c->outcome : "?");
+	log_access("alg: client=%s%s%s:%u port=%u proto=%s name=%s backend=%s%s%s:%u up=%llu "
+		   "down=%llu ms=%llu outcome=%s",
+		   c->caddr.family == AF_INET6 ? "[" : "", ca,
+		   c->caddr.family == AF_INET6 ? "]" : "", c->cport, c->lport,
+		   c->proto == CP_TLS ? "tls" : (c->proto == CP_HTTP ? "http" : "-"),
+		   c->name != NULL ? c->name : "-", c->baddr.family == AF_INET6 ? "[" : "", ba,
+		   c->baddr.family == AF_INET6 ? "]" : "", c->bport,
+		   (unsigned long long)c->up.count, (unsigned long long)c->down.count,
+		   (unsigned long long)(now - c->t_start), c->outcome != NULL ? c->outcome : "?");
 }
 
 static void

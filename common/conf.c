@@ -209,6 +209,10 @@ const struct conf_item conf_schema[] = {
 	  "With access_log: also log the connections that ended normally (outcome ok). 'no' "
 	  "keeps only refusals, timeouts, resets and errors, for busy gateways.",
 	  NULL },
+	{ "alg", "access_log_file", CONF_T_STR, 0, 0, "", F(alg_access_log_file), NULL,
+	  "Write the access log to this file (appended, created 0640) instead of the main log; "
+	  "SIGUSR1 reopens it, for logrotate. Empty: the main log, at info level.",
+	  NULL },
 	{ "alg", "splice", CONF_T_BOOL, 0, 0, "yes", F(alg_splice), NULL,
 	  "Relay bytes with splice(2) through pipes, without copying them to userspace. 'no' "
 	  "relays through 64 KiB userspace buffers instead; rgwd also falls back to buffers by "

@@ -114,7 +114,8 @@ struct conf {
 	long alg_accept_rate; /* token bucket: new connections per second */
 	long alg_accept_burst;
 	bool alg_access_log;
-	bool alg_access_log_ok; /* also the connections that ended ok */
+	bool alg_access_log_ok;			/* also the connections that ended ok */
+	char alg_access_log_file[CONF_STR_MAX]; /* "" = the main log */
 	bool alg_splice;
 	long alg_rep_threshold_pct; /* refuse at accept below this reputation (percent) ... */
 	long alg_rep_load_pct;	    /* ... once this share of max_connections is open */

@@ -21,6 +21,23 @@ enum log_level {
 	LOG_LVL_DEBUG,
 };
 
+/* True when stderr is the stream the service manager connected to the journal
+ * ($JOURNAL_STREAM names its device and inode): lines then start with sd-daemon(3) "<N>"
+ * priority prefixes instead of a timestamp. log_init checks it. */
+bool log_stderr_is_journal(void);
+
+/*
+ * The access log (one line per ALG connection) has its own destination: with a file open
+ * (log_access_open(path), appended, created 0640), log_access writes a timestamped line to
+ * it; without one, it logs at info level like log_info. log_access_reopen reopens the same
+ * path (SIGUSR1, after logrotate moved the file) without a moment where lines are lost or go
+ * elsewhere. Open/reopen: main thread; log_access: any thread. 0 or -errno (the previous
+ * file stays in use on failure).
+ */
+int log_access_open(const char *path);
+int log_access_reopen(void);
+void log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Set the identity, the destination (syslog when use_syslog, else stderr) and the level.
  * May be called again at any time (e.g. after the config is read). */
 void log_init(const char *ident, bool use_syslog, enum log_level level);

@@ -2,7 +2,9 @@
 /* common/notify.c -- service manager readiness notification (systemd's sd_notify protocol) */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,8 @@
 #include <unistd.h>
 
 #include "common/notify.h"
+#include "common/ev.h"
+#include "common/util.h"
 
 int
 notify_parse_addr(const char *value, struct sockaddr_un *sun)
@@ -67,6 +71,21 @@ notify_send(const char *msg)
 }
 
 int
+notify_watchdog_ms(void)
+{
+	const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+	long long u, p;
+
+	if (usec == NULL || sscanf(usec, "%lld", &u) != 1 || u <= 0)
+		return 0;
+	/* WATCHDOG_PID, when set, names the process the watchdog is for (sd_watchdog_enabled) */
+	if (pid != NULL && (sscanf(pid, "%lld", &p) != 1 || p != (long long)getpid()))
+		return 0;
+	/* half the period, as sd_watchdog_enabled(3) recommends; at least 1 ms */
+	return u / 2000 > 0 ? (int)MIN(u / 2000, (long long)INT_MAX) : 1;
+}
+
+int
 notify_sendf(const char *fmt, ...)
 {
 	char msg[1024];
@@ -79,4 +98,26 @@ notify_sendf(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return -EMSGSIZE;
 	return notify_send(msg);
+}
+
+static void
+on_watchdog(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	int ms = (int)(intptr_t)arg;
+
+	(void)id;
+	notify_send("WATCHDOG=1");
+	ev_timer_add(loop, (uint64_t)ms, on_watchdog, arg);
+}
+
+int
+notify_watchdog_start(struct ev_loop *loop)
+{
+	int ms = notify_watchdog_ms();
+
+	if (ms == 0)
+		return 0;
+	if (ev_timer_add(loop, (uint64_t)ms, on_watchdog, (void *)(intptr_t)ms) == 0)
+		return -ENOMEM;
+	return ms;
 }

@@ -26,6 +26,18 @@ int notify_parse_addr(const char *value, struct sockaddr_un *sun);
  * 0 when sent or when NOTIFY_SOCKET is unset; -errno on failure (nothing is logged). */
 int notify_send(const char *msg);
 
+/* The keep-alive interval when the service manager runs a watchdog for this process
+ * (WatchdogSec=: $WATCHDOG_USEC, and $WATCHDOG_PID unset or ours): half the watchdog period,
+ * in ms; 0 when there is no watchdog. The caller sends "WATCHDOG=1" that often from its
+ * main loop, so that a loop that stops turning is restarted. */
+int notify_watchdog_ms(void);
+
+/* When there is a watchdog: send WATCHDOG=1 every notify_watchdog_ms() from a timer of loop
+ * (so a stuck loop stops the keep-alives). The interval in ms, 0 without a watchdog, or
+ * -ENOMEM. Loop thread. */
+struct ev_loop;
+int notify_watchdog_start(struct ev_loop *loop);
+
 /* printf-style notify_send; messages longer than 1024 bytes are refused (-EMSGSIZE). */
 int notify_sendf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

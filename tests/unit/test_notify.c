@@ -140,13 +140,42 @@ test_send_abstract(void **state)
 	roundtrip(name);
 }
 
+/* WatchdogSec=: half the period in ms, only for our PID (or no PID given). */
+static void
+test_watchdog_interval(void **state)
+{
+	char pid[32];
+
+	(void)state;
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
+	assert_int_equal(notify_watchdog_ms(), 0);
+	setenv("WATCHDOG_USEC", "30000000", 1);
+	assert_int_equal(notify_watchdog_ms(), 15000);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("WATCHDOG_PID", pid, 1);
+	assert_int_equal(notify_watchdog_ms(), 15000);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid() + 1);
+	setenv("WATCHDOG_PID", pid, 1);
+	assert_int_equal(notify_watchdog_ms(), 0);
+	unsetenv("WATCHDOG_PID");
+	setenv("WATCHDOG_USEC", "1", 1);
+	assert_int_equal(notify_watchdog_ms(), 1);
+	setenv("WATCHDOG_USEC", "junk", 1);
+	assert_int_equal(notify_watchdog_ms(), 0);
+	setenv("WATCHDOG_USEC", "0", 1);
+	assert_int_equal(notify_watchdog_ms(), 0);
+	unsetenv("WATCHDOG_USEC");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_path),    cmocka_unit_test(test_parse_abstract),
-		cmocka_unit_test(test_parse_invalid), cmocka_unit_test(test_unset_is_noop),
-		cmocka_unit_test(test_send_path),     cmocka_unit_test(test_send_abstract),
+		cmocka_unit_test(test_parse_path),	  cmocka_unit_test(test_parse_abstract),
+		cmocka_unit_test(test_parse_invalid),	  cmocka_unit_test(test_unset_is_noop),
+		cmocka_unit_test(test_send_path),	  cmocka_unit_test(test_send_abstract),
+		cmocka_unit_test(test_watchdog_interval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -287,6 +287,37 @@ test_fd_flags(void **state)
 	assert_int_equal(util_set_cloexec(p[0]), -EBADF);
 }
 
+/* Durations for token expiry: a number with an optional unit, bounded. */
+static void
+test_parse_duration(void **state)
+{
+	long v = 0;
+
+	(void)state;
+	assert_int_equal(util_parse_duration_s("90", 1000, &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(util_parse_duration_s("15m", 100000, &v), 0);
+	assert_int_equal(v, 900);
+	assert_int_equal(util_parse_duration_s("12h", 100000, &v), 0);
+	assert_int_equal(v, 43200);
+	assert_int_equal(util_parse_duration_s("30d", 10000000, &v), 0);
+	assert_int_equal(v, 2592000);
+	assert_int_equal(util_parse_duration_s("2w", 10000000, &v), 0);
+	assert_int_equal(v, 1209600);
+	assert_int_equal(util_parse_duration_s("5s", 10, &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(util_parse_duration_s("11", 10, &v), -ERANGE);
+	assert_int_equal(util_parse_duration_s("2d", 86400, &v), -ERANGE);
+	assert_int_not_equal(util_parse_duration_s("0", 10, &v), 0);
+	assert_int_not_equal(util_parse_duration_s("-5", 10, &v), 0);
+	assert_int_not_equal(util_parse_duration_s("", 10, &v), 0);
+	assert_int_not_equal(util_parse_duration_s("d", 10, &v), 0);
+	assert_int_not_equal(util_parse_duration_s("5x", 10, &v), 0);
+	assert_int_not_equal(util_parse_duration_s("5 d", 1000000, &v), 0);
+	assert_int_not_equal(util_parse_duration_s(NULL, 10, &v), 0);
+	assert_int_equal(util_parse_duration_s("99999999999999999w", LONG_MAX, &v), -ERANGE);
+}
+
 int
 main(void)
 {
@@ -300,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_fd_flags),
 		cmocka_unit_test(test_ncpu_affinity),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_parse_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
