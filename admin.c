@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "admin.h"
+#include "api/api.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "policy/bundle.h"
@@ -184,9 +186,9 @@ admin_load_config(struct conf *conf, const struct admin_options *o)
 
 	conf_defaults(conf);
 	rc = conf_load(conf, o->conf_path, config_error, &errors);
-	if (rc == -ENOENT && !o->explicit_conf) {
-		if (!o->check_only)
-			log_info("rgwd: %s not found, using built-in defaults", o->conf_path);
+	/* --check-config on a default file that does not exist: an error (nginx -t) */
+	if (rc == -ENOENT && !o->explicit_conf && !o->check_only) {
+		log_info("rgwd: %s not found, using built-in defaults", o->conf_path);
 		errors = 0;
 	} else if (rc < 0 && errors == 0) {
 		fprintf(stderr, "%s: %s\n", o->conf_path, strerror(-rc));
@@ -201,8 +203,66 @@ admin_load_config(struct conf *conf, const struct admin_options *o)
 	return 0;
 }
 
+/*
+ * --check-config, after the syntax: open what the configuration names, as the daemon would
+ * at start-up (like nginx -t): the database (or its directory), the TLS certificate and key
+ * (parsed by libmicrohttpd), the seed bundle, the access log. Every problem is printed as
+ * "FILE: key: reason"; returns the number of problems.
+ */
+int
+admin_check_files(const struct conf *c)
+{
+	struct pol_err e = { 0 };
+	char why[512];
+	int errors = 0;
+
+	if (pol_store_check_path(c->database, &e) < 0) {
+		fprintf(stderr, "%s: daemon.%s: %s\n", c->source, e.field, e.msg);
+		errors++;
+	}
+	if (api_check_tls(c, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->source, why);
+		errors++;
+	}
+	if (c->bundle_seed[0]) {
+		struct pol_snap *snap = NULL;
+		size_t len = 0;
+		char *text = read_file(c->bundle_seed, &len);
+
+		if (text == NULL) {
+			fprintf(stderr, "%s: daemon.bundle_seed: cannot read %s: %s\n", c->source,
+				c->bundle_seed, strerror(errno));
+			errors++;
+		} else if (pol_bundle_parse(text, len, &snap, &e) < 0) {
+			fprintf(stderr, "%s: daemon.bundle_seed: %s: %s%s%s\n", c->source,
+				c->bundle_seed, e.field, e.field[0] ? ": " : "", e.msg);
+			errors++;
+		}
+		free(text);
+		pol_snap_unref(snap);
+	}
+	if (c->alg_enable && c->alg_access_log_file[0] &&
+	    access(c->alg_access_log_file, W_OK) == -1) {
+		char dir[CONF_STR_MAX], *slash;
+		int saved = errno;
+
+		util_strlcpy(dir, c->alg_access_log_file, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		if (saved != ENOENT ||
+		    access(slash && dir[0] ? dir : (slash ? "/" : "."), W_OK | X_OK) == -1) {
+			fprintf(stderr, "%s: alg.access_log_file: cannot write %s: %s\n", c->source,
+				c->alg_access_log_file, strerror(saved != ENOENT ? saved : errno));
+			errors++;
+		}
+	}
+	return errors;
+}
+
 static char *
 read_file(const char *path, size_t *len)
+
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	char *data = NULL, *tmp;

@@ -38,7 +38,14 @@ int admin_parse(int argc, char **argv, struct admin_options *o);
 /* Defaults, then o->conf_path (the default path may be absent, an explicit one may not),
  * then validation; every error printed as FILE:LINE: message. 0 or -1. */
 int admin_load_config(struct conf *conf, const struct admin_options *o);
+/*
+ * --check-config, after the syntax: open what conf names as the daemon would at start-up
+ * (the database or its directory, the TLS certificate and key, the seed bundle, the access
+ * log file). Every problem printed on stderr as "FILE: key: reason"; returns their number.
+ */
+int admin_check_files(const struct conf *c);
 /* True when the command line asked for one of the commands. */
+
 bool admin_requested(const struct admin_options *o);
 
 /*

@@ -81,6 +81,12 @@ main(int argc, char **argv)
 	if (admin_load_config(&d.conf, &o) < 0)
 		return RGWD_EXIT_CONFIG;
 	if (o.check_only) {
+		int n = admin_check_files(&d.conf);
+
+		if (n > 0) {
+			fprintf(stderr, "%s: %d error%s\n", o.conf_path, n, n == 1 ? "" : "s");
+			return RGWD_EXIT_CONFIG;
+		}
 		printf("%s: configuration is valid\n", o.conf_path);
 		return RGWD_EXIT_OK;
 	}
@@ -89,12 +95,13 @@ main(int argc, char **argv)
 		return admin_run(&d.conf, &o);
 
 	rc = RGWD_EXIT_FAILURE;
-	if (start(&d, o.conf_path) == 0) {
-		if (ev_run(d.loop) == 0)
-			rc = RGWD_EXIT_OK;
-		else
-			log_warn("rgwd: event loop failed");
-	}
+	if (start(&d, o.conf_path) < 0)
+		log_msg(LOG_LVL_ERR, "rgwd: start-up failed (see the messages above)");
+	else if (ev_run(d.loop) == 0)
+		rc = RGWD_EXIT_OK;
+	else
+		log_warn("rgwd: event loop failed");
+
 	stop(&d);
 	return rc;
 }

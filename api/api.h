@@ -45,6 +45,13 @@ json_t *api_reputation_json(enum pol_rep_kind kind, const char *key,
 			    const struct pol_rep_window *w);
 
 /*
+ * --check-config: read the TLS certificate and key as api_new would and have libmicrohttpd
+ * parse them (on a daemon that never listens). 0 (or TLS not configured), or -errno with
+ * the reason in why.
+ */
+int api_check_tls(const struct conf *conf, char *why, size_t len);
+
+/*
  * Create a token NAME with role (`rgwd --new-token NAME [--role ro|rw]`) and print
  * "token NAME (role): SECRET" to out, once: only its hash is stored. 0 or -errno
  * (-EEXIST if the name is taken) with the reason logged.

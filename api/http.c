@@ -706,8 +706,12 @@ read_file(const char *path)
 
 	if (fd == -1)
 		return NULL;
-	if (fstat(fd, &sb) == -1 || sb.st_size <= 0 || sb.st_size > TLS_FILE_MAX)
+	if (fstat(fd, &sb) == -1)
 		goto out;
+	if (sb.st_size <= 0 || sb.st_size > TLS_FILE_MAX) {
+		errno = sb.st_size <= 0 ? ENODATA : EFBIG;
+		goto out;
+	}
 	data = calloc(1, (size_t)sb.st_size + 1);
 	if (!data)
 		goto out;
@@ -717,6 +721,56 @@ read_file(const char *path)
 out:
 	close(fd);
 	return data;
+}
+
+int
+api_check_tls(const struct conf *conf, char *why, size_t len)
+{
+	struct MHD_Daemon *d;
+	char *cert = NULL, *key = NULL;
+	int rc = 0;
+
+	if (!conf->api_enable || (!conf->api_tls_cert[0] && !conf->api_tls_key[0]))
+		return 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(why, len, "libmicrohttpd was built without TLS support");
+		return -ENOTSUP;
+	}
+	cert = read_file(conf->api_tls_cert);
+	if (cert == NULL) {
+		rc = -errno;
+		snprintf(why, len, "api.tls_cert: cannot read %s: %s", conf->api_tls_cert,
+			 strerror(-rc));
+		goto out;
+	}
+	key = read_file(conf->api_tls_key);
+	if (key == NULL) {
+		rc = -errno;
+		snprintf(why, len, "api.tls_key: cannot read %s: %s", conf->api_tls_key,
+			 strerror(-rc));
+		goto out;
+	}
+	/* The daemon hands both to libmicrohttpd, which parses them when it starts: so does
+	 * this check, on a daemon that never listens. */
+	d = MHD_start_daemon(MHD_USE_TLS | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request,
+			     NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+			     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_HTTPS_MEM_KEY, key,
+			     MHD_OPTION_END);
+	if (d == NULL) {
+		snprintf(why, len,
+			 "api.tls_cert/api.tls_key: %s and %s are not a PEM certificate and its "
+			 "private key",
+			 conf->api_tls_cert, conf->api_tls_key);
+		rc = -EINVAL;
+		goto out;
+	}
+	MHD_stop_daemon(d);
+out:
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
 }
 
 int
@@ -739,8 +793,8 @@ api_http_start(struct api *api)
 		cert = read_file(conf->api_tls_cert);
 		key = read_file(conf->api_tls_key);
 		if (!cert || !key) {
-			log_warnx("api: cannot read TLS certificate %s or key %s",
-				  conf->api_tls_cert, conf->api_tls_key);
+			log_msg(LOG_LVL_ERR, "api: cannot read TLS certificate %s or key %s",
+				conf->api_tls_cert, conf->api_tls_key);
 			rc = -EINVAL;
 			goto out;
 		}

@@ -794,6 +794,10 @@ conf_load_string(struct conf *c, const char *text, const char *name, conf_error_
 	char line[CONF_LINE_MAX + 1];
 	const char *s = text;
 
+	/* a UTF-8 byte order mark, as some editors write: not part of the first line */
+	if (strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+
 	while (*s != '\0') {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/log.h"
 #include "../common/util.h"
@@ -368,6 +370,75 @@ store_migrate(struct pol_store *st, struct pol_err *e)
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
+}
+
+int
+pol_store_check_path(const char *path, struct pol_err *e)
+{
+	char dir[4096], *slash;
+	sqlite3 *db = NULL;
+	struct stat sb;
+	int rc, version = 0;
+
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT) {
+			pol_err_set(e, "database", "%s: %s", path, strerror(errno));
+			return -errno;
+		}
+		/* created at the first start: its directory must take a new file */
+		util_strlcpy(dir, path, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else if (slash != NULL)
+			*slash = '\0';
+		else
+			util_strlcpy(dir, ".", sizeof(dir));
+		if (access(dir, W_OK | X_OK) == -1) {
+			rc = -errno;
+			pol_err_set(e, "database",
+				    "%s does not exist and cannot be created in %s: %s", path, dir,
+				    strerror(-rc));
+			return rc;
+		}
+		return 0;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		pol_err_set(e, "database", "%s is not a file", path);
+		return -EINVAL;
+	}
+	if (access(path, R_OK | W_OK) == -1) {
+		rc = -errno;
+		pol_err_set(e, "database", "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	/* Read only: a check changes nothing, not even by migrating. */
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_stmt *s = NULL;
+
+		rc = sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &s,
+					NULL);
+		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+			version = sqlite3_column_int(s, 0);
+		else if (rc == SQLITE_OK)
+			rc = SQLITE_CORRUPT;
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_OK) {
+		pol_err_set(e, "database", "%s is not an rgwd database: %s", path,
+			    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -EINVAL;
+	}
+	sqlite3_close(db);
+	if (version > POL_SCHEMA_VERSION) {
+		pol_err_set(e, "database",
+			    "%s has schema version %d; this rgwd knows versions up to %d", path,
+			    version, POL_SCHEMA_VERSION);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int

@@ -32,6 +32,10 @@ struct pol_store;
 struct pol_store *pol_store_open(const char *path, struct pol_err *err);
 void pol_store_close(struct pol_store *st);
 int pol_store_schema_version(struct pol_store *st);
+/* --check-config: the database at path as the daemon would open it, changing nothing: an
+ * existing file must be a readable and writable rgwd database whose schema this rgwd knows;
+ * a missing one must be creatable in its directory. 0 or -errno with e filled. */
+int pol_store_check_path(const char *path, struct pol_err *e);
 /* True if the store holds no policy at all (fresh database). */
 bool pol_store_is_empty(struct pol_store *st);
 /* PRAGMA integrity_check and foreign_key_check: 0 if both are clean, else -EIO with e

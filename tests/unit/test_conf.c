@@ -685,6 +685,22 @@ test_mutations_do_not_crash(void **state)
 	free(c);
 }
 
+/* A UTF-8 byte order mark at the start is skipped; anywhere else it is an error. */
+static void
+test_bom(void **state)
+{
+	struct conf *c;
+
+	(void)state;
+	c = parse_ok("\xef\xbb\xbf[log]\nlevel = debug\n");
+	assert_int_equal(c->log_level, 3);
+	free(c);
+	c = parse_ok("\xef\xbb\xbf# comment\n[dns]\nenable = no\n");
+	assert_false(c->dns_enable);
+	free(c);
+	expect_error("[log]\n\xef\xbb\xbflevel = debug\n", 2, "");
+}
+
 int
 main(void)
 {
@@ -703,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_values_with_equals_and_repeated_sections),
 		cmocka_unit_test(test_mutations_do_not_crash),
+		cmocka_unit_test(test_bom),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
