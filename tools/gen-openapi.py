@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: MIT
 # tools/gen-openapi.py -- write api/openapi.json (OpenAPI 3.0) for the rgwd REST API.
 #
-# The route table in api/routes.c is the source of truth; tests/unit/test_api_router.c
-# checks that every route there appears here and vice versa. Run after changing either:
+# The route table in api/routes.c is the source of truth for paths and methods;
+# tests/unit/test_api_router.c checks that every route there appears here and vice versa, and
+# tests/system/t67_api_contract.sh walks every operation against a live rgwd and validates
+# each answer (errors included) against these schemas with a JSON Schema validator.
+# Representations (what the API answers) list every key they always carry as required and
+# allow no other; request bodies require only what the API requires. Run after a change:
 #     python3 tools/gen-openapi.py > api/openapi.json
 import json
 
@@ -21,135 +25,226 @@ def obj(props, required=(), extra=False):
     return o
 
 
+def nullable(s):
+    return dict(s, nullable=True)
+
+
+def arr(items):
+    return {"type": "array", "items": items}
+
+
 S = {"type": "string"}
 I = {"type": "integer"}
 B = {"type": "boolean"}
 N = {"type": "number"}
 ADDR = {"type": "string", "description": "IPv4 or IPv6 address"}
-NADDR = {"type": "string", "nullable": True}
-PORTS = {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 65535},
-                   {"type": "string", "description": "\"lo-hi\""}]}
+NADDR = nullable(ADDR)
+PORT = {"type": "integer", "minimum": 0, "maximum": 65535}
+PORTS = {"oneOf": [PORT, {"type": "string", "pattern": "^[0-9]+-[0-9]+$",
+                          "description": "\"lo-hi\""}], "nullable": True}
+PROTO = {"oneOf": [S, I], "description": "any, icmp, tcp, udp, sctp or an IP protocol number"}
 ID = {"type": "integer", "readOnly": True}
+MS = {"type": "integer", "description": "milliseconds since the epoch"}
+UNIT = {"type": "number", "minimum": 0, "maximum": 1}
+COUNTERS = {"type": "object", "additionalProperties": {"type": "integer"},
+            "description": "counter name -> value"}
 
-fw_rule = obj({
-    "id": ID,
-    "direction": {"type": "string", "enum": ["ingress", "egress", "any"]},
-    "protocol": {"oneOf": [S, I], "description": "any, icmp, tcp, udp, sctp or a number"},
-    "src": {"type": "string", "nullable": True, "description": "prefix"},
-    "dst": {"type": "string", "nullable": True, "description": "prefix"},
-    "sport": PORTS, "dport": PORTS,
-    "icmp_type": I, "icmp_code": I, "rate": I, "burst": I,
-    "action": {"type": "string", "enum": ["accept", "drop", "reject"]},
-    "priority": I, "comment": S}, extra=True)
-service = obj({
-    "id": ID, "fqdn": S,
-    "protocol": {"oneOf": [S, I]}, "port": I,
-    "proxy_required": B, "binding_timeout_ms": I}, ["fqdn"], extra=True)
-nameserver = obj({"id": ID, "name": S, "ipv4": NADDR, "ipv6": NADDR}, ["name"])
 
-TOKEN_INFO = obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"]},
-                  "created_ms": {"type": "integer", "description": "ms since the epoch"},
-                  "expires_ms": {"type": "integer", "nullable": True,
-                                 "description": "ms since the epoch; null: never"},
-                  "last_used_ms": {"type": "integer", "nullable": True, "description":
-                                   "ms since the epoch (noted at most once a minute); "
-                                   "null: never used"},
-                  "expired": B},
-                 ["name", "role", "created_ms", "expires_ms", "last_used_ms", "expired"])
+def entity(name, props, req_in, out_extra=(), out_optional=(), doc=None):
+    """Two schemas: NAME, the representation (every key required but out_optional, id
+    included), and NAMEInput, a request body (only req_in required; no id)."""
+    out_props = dict(props, id=ID)
+    out_props.update(dict(out_extra))
+    out_req = sorted(k for k in out_props if k not in out_optional)
+    SCHEMAS[name] = obj(out_props, out_req)
+    SCHEMAS[name + "Input"] = obj(props, req_in)
+    if doc:
+        SCHEMAS[name]["description"] = doc
+    SCHEMAS[name + "List"] = page(ref(name))
 
-SCHEMAS = {
-    "Error": obj({"error": {"type": "string", "description":
-                            "invalid, unauthorized, forbidden, not_found, method_not_allowed, "
-                            "conflict, precondition_failed, payload_too_large, "
-                            "unsupported_media_type, rate_limited, unavailable, internal"},
-                  "message": S, "field": {"type": "string", "nullable": True}},
-                 ["error", "message", "field"]),
-    "List": obj({"items": {"type": "array", "items": {"type": "object"}},
-                 "total": I, "offset": I, "limit": I}, ["items"]),
-    "Zone": obj({"id": ID, "name": S,
-                 "kind": {"type": "string", "enum": ["forward", "reverse", "alias"]},
-                 "ttl": I, "soa": {"type": "object"},
-                 "nameservers": {"type": "array", "items": ref("Nameserver")}},
-                ["name"], extra=True),
-    "Nameserver": nameserver,
-    "ServiceAddress": obj({"id": ID, "address": ADDR, "comment": S}, ["address"]),
-    "PoolAddress": obj({"id": ID, "address": ADDR}, ["address"]),
-    "Host": obj({"id": ID, "fqdn": S, "ipv4": NADDR, "ipv6": NADDR, "pool_limit": I,
-                 "comment": S, "groups": {"type": "array", "items": S},
-                 "services": {"type": "array", "items": ref("Service")},
-                 "firewall": {"type": "array", "items": ref("FirewallRule")}},
-                ["fqdn"], extra=True),
-    "Service": service,
-    "FirewallRule": fw_rule,
-    "Group": obj({"id": ID, "name": S, "comment": S,
-                  "firewall": {"type": "array", "items": ref("FirewallRule")}}, ["name"]),
-    "GroupMembership": obj({"group": S}, ["group"]),
-    "AlgRoute": obj({"id": ID, "hostname": S, "port": I, "backend": S,
-                     "preserve": {"type": "string",
-                                  "enum": ["none", "proxy-v1", "proxy-v2", "transparent"]}},
-                    ["hostname", "backend"], extra=True),
-    "Admission": obj({"dns_tcp": B, "dns_cname": B, "dns_tcpcname": B, "dns_cookies": B,
-                      "log_untrusted": B, "unknown_resolver_groups": B, "alias_ttl_ms": I,
-                      "cache_window_ms": {"type": "integer", "minimum": 0, "maximum": 60000,
-                                          "description": "how long a resolver may serve an "
-                                          "answer from its cache (0: one flow per binding)"},
-                      "window_flows": {"type": "integer", "minimum": 1, "maximum": 1000,
-                                       "description": "flows a binding admits per answer "
-                                       "within a cache window"},
-                      "load_brackets": {"type": "array", "items": ref("LoadBracket")}},
-                     extra=True),
-    "LoadBracket": obj({"id": ID, "load_min": N, "load_max": N, "fqdn_new": N,
-                        "sfqdn_new": N, "sfqdn_reuse": N,
-                        "math": {"type": "string", "enum": ["max", "min", "avg"]}},
-                       extra=True),
-    "ResolverGroup": obj({"id": ID, "name": S, "initial_reputation": N, "sla": B,
-                          "nodes": {"type": "array", "items": S},
-                          "cache_window_ms": {"type": "integer", "nullable": True,
-                                              "minimum": 0, "maximum": 60000,
-                                              "description": "the group's cache window; null: "
-                                              "learned from its behaviour"}},
-                         ["name"], extra=True),
-    "ResolverNode": obj({"id": ID, "prefix": S}, ["prefix"]),
-    "Reputation": obj({"kind": {"type": "string"}, "key": S, "override":
-                       {"type": "number", "nullable": True},
-                       "value": {"type": "number", "minimum": 0, "maximum": 1},
-                       "prior": {"type": "number", "minimum": 0, "maximum": 1, "description":
-                                 "where evidence fades to: a resolver group's "
-                                 "initial_reputation, 0.45 for learned entities"}},
-                      ["kind", "key"], extra=True),
-    "ReputationOverride": obj({"override": {"type": "number", "nullable": True,
-                                            "minimum": 0, "maximum": 1}}, ["override"]),
-    "TokenRequest": obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"],
-                                               "default": "rw"},
-                         "expires_in": {"type": "integer", "minimum": 1,
-                                        "maximum": 315360000, "nullable": True,
-                                        "description": "seconds from now; absent or null: "
-                                                       "never expires"}}, ["name"]),
-    "TokenInfo": TOKEN_INFO,
-    "TokenList": obj({"items": {"type": "array", "items": TOKEN_INFO}, "total": I},
-                     ["items", "total"]),
-    "Token": obj(dict(TOKEN_INFO["properties"], secret={
-        "type": "string", "description": "shown in this answer only; the store keeps a "
-                                         "salted hash"}),
-        TOKEN_INFO["required"] + ["secret"]),
-    "Bundle": {"type": "object", "description":
-               "The whole policy (docs/policy.md, \"Policy bundles\")."},
-    "Status": {"type": "object"},
-    "Block": obj({"address": ADDR,
-                  "reason": {"type": "string", "description":
-                             "the alert that (last) blocked it: sid and signature"},
-                  "alerts": {"type": "integer", "description": "alerts that blocked it"},
-                  "blocked_ms": {"type": "integer", "description": "blocked this long ago"},
-                  "expires_ms": {"type": "integer", "description": "time left"},
-                  "expires_at": {"type": "integer", "description":
-                                 "end of the block, UNIX epoch in ms"}},
-                 ["address", "reason", "alerts", "blocked_ms", "expires_ms", "expires_at"]),
-    "BlockList": obj({"items": {"type": "array", "items": ref("Block")}, "total": I},
-                     ["items", "total"]),
-    "AuditList": obj({"items": {"type": "array", "items": {"type": "object"}}}),
+
+def page(item):
+    return obj({"items": arr(item), "total": I, "offset": I, "limit": I},
+               ["items", "total", "offset", "limit"])
+
+
+SCHEMAS = {}
+
+FW = {"direction": {"type": "string", "enum": ["ingress", "egress", "any"]},
+      "protocol": nullable(PROTO),
+      "src": nullable({"type": "string", "description": "prefix"}),
+      "dst": nullable({"type": "string", "description": "prefix"}),
+      "sport": PORTS, "dport": PORTS,
+      "icmp_type": nullable(I), "icmp_code": nullable(I), "rate": I, "burst": I,
+      "action": {"type": "string", "enum": ["accept", "drop", "reject"]},
+      "priority": I, "comment": S}
+entity("FirewallRule", FW, [], out_optional=["id"])
+SVC = {"fqdn": S, "protocol": nullable(PROTO), "port": nullable(PORT),
+       "proxy_required": B, "binding_timeout_ms": I}
+entity("Service", SVC, ["fqdn"], out_optional=["id"])
+NS = {"name": S, "ipv4": NADDR, "ipv6": NADDR}
+entity("Nameserver", NS, ["name"], out_optional=["id"])
+SOA = obj({"mname": S, "rname": S, "serial": I, "refresh": I, "retry": I, "expire": I,
+           "minimum": I}, ["mname", "rname", "serial", "refresh", "retry", "expire", "minimum"])
+entity("Zone", {"name": S, "kind": {"type": "string", "enum": ["forward", "reverse", "alias"]},
+                "ttl": I, "soa": SOA, "nameservers": arr(ref("Nameserver"))}, ["name"])
+SCHEMAS["ZoneInput"]["properties"]["soa"] = obj(SOA["properties"])
+SCHEMAS["ZoneInput"]["properties"]["nameservers"] = arr(ref("NameserverInput"))
+entity("ServiceAddress", {"address": ADDR, "comment": S}, ["address"])
+entity("PoolAddress", {"address": ADDR}, ["address"])
+entity("Host", {"fqdn": S, "ipv4": NADDR, "ipv6": NADDR, "pool_limit": I, "dynamic": B,
+                "comment": S, "groups": arr(S), "services": arr(ref("Service")),
+                "firewall": arr(ref("FirewallRule"))}, ["fqdn"])
+SCHEMAS["HostInput"]["properties"]["services"] = arr(ref("ServiceInput"))
+SCHEMAS["HostInput"]["properties"]["firewall"] = arr(ref("FirewallRuleInput"))
+entity("Group", {"name": S, "comment": S, "firewall": arr(ref("FirewallRule"))}, ["name"])
+SCHEMAS["GroupInput"]["properties"]["firewall"] = arr(ref("FirewallRuleInput"))
+SCHEMAS["GroupMembership"] = obj({"group": S}, ["group"])
+SCHEMAS["GroupRef"] = obj({"id": I, "name": S}, ["id", "name"])
+SCHEMAS["GroupRefList"] = obj({"items": arr(ref("GroupRef")), "total": I}, ["items", "total"])
+entity("AlgRoute", {"hostname": S, "port": PORT, "backend": S,
+                    "preserve": {"type": "string",
+                                 "enum": ["none", "proxy-v1", "proxy-v2", "transparent"]}},
+       ["hostname", "backend"])
+entity("LoadBracket", {"load_min": N, "load_max": N, "fqdn_new": UNIT, "sfqdn_new": UNIT,
+                       "sfqdn_reuse": UNIT,
+                       "math": {"type": "string", "enum": ["max", "min", "avg"]}}, [],
+       out_optional=["id"])
+ADM = {"dns_tcp": B, "dns_cname": B, "dns_tcpcname": B, "dns_cookies": B, "log_untrusted": B,
+       "unknown_resolver_groups": B, "alias_ttl_ms": I,
+       "cache_window_ms": {"type": "integer", "minimum": 0, "maximum": 60000,
+                           "description": "how long a resolver may serve an answer from its "
+                                          "cache (0: one flow per binding)"},
+       "window_flows": {"type": "integer", "minimum": 1, "maximum": 1000,
+                        "description": "flows a binding admits per answer within a cache "
+                                       "window"}}
+SCHEMAS["Admission"] = obj(dict(ADM, load_brackets=arr(ref("LoadBracket"))),
+                           sorted(list(ADM) + ["load_brackets"]))
+SCHEMAS["AdmissionInput"] = obj(dict(ADM, load_brackets=arr(ref("LoadBracketInput"))))
+entity("ResolverGroup", {"name": S, "initial_reputation": UNIT, "sla": B, "nodes": arr(S),
+                         "cache_window_ms": nullable({"type": "integer", "minimum": 0,
+                                                      "maximum": 60000,
+                                                      "description": "the group's cache "
+                                                      "window; null: learned from its "
+                                                      "behaviour"})},
+       ["name"])
+entity("ResolverNode", {"prefix": S}, ["prefix"])
+
+WINDOW = obj({"initial": UNIT, "ok": I, "nok": I, "neutral": I},
+             ["initial", "ok", "nok", "neutral"])
+REP_COMMON = {"kind": {"type": "string", "enum": ["resolver_group", "requestor", "host"]},
+              "key": S, "value": UNIT, "prior": UNIT, "override": nullable(UNIT),
+              "periods": I}
+SCHEMAS["ReputationLive"] = obj(
+    dict(REP_COMMON, sla=B, ok=I, nok=I, trusted=I, untrusted=I, live={"type": "boolean",
+                                                                       "enum": [True]}),
+    sorted(list(REP_COMMON) + ["sla", "ok", "nok", "live"]))
+SCHEMAS["ReputationLive"]["description"] = ("the running engine's view (trusted/untrusted: "
+                                            "resolver groups only)")
+SCHEMAS["ReputationStored"] = obj(
+    dict(REP_COMMON, previous=WINDOW, current=WINDOW, updated_ms=MS,
+         live={"type": "boolean", "enum": [False]}),
+    sorted(list(REP_COMMON) + ["previous", "current", "updated_ms"]))
+SCHEMAS["ReputationStored"]["description"] = "persisted state of an entity the engine lacks"
+SCHEMAS["Reputation"] = {"oneOf": [ref("ReputationLive"), ref("ReputationStored")]}
+SCHEMAS["ReputationList"] = obj({"items": arr(ref("Reputation")), "total": I},
+                                ["items", "total"])
+SCHEMAS["ReputationOverride"] = obj({"override": nullable(UNIT)}, ["override"])
+
+BINDING = {"id": I, "public": ADDR, "protocol": S, "port": I, "host": S, "private": ADDR,
+           "resolver": ADDR, "sla": B,
+           "expires_ms": {"type": "integer", "description": "ms until it expires"},
+           "answered": {"type": "string", "enum": ["address", "service-info", "srv-target",
+                                                   "unknown"]},
+           "window_ms": {"type": "integer", "description": "the resolver's cache window"},
+           "flows": I, "flow_limit": I, "answers": I, "no_evidence": B,
+           "requestor": {"type": "string", "description": "prefix"}}
+SCHEMAS["Binding"] = obj(BINDING, sorted(k for k in BINDING if k != "requestor"))
+SCHEMAS["BindingList"] = obj({"items": arr(ref("Binding")), "total": I}, ["items", "total"])
+WINDOW_ENT = {"entity": {"type": "string", "description": "resolver group or resolver"},
+              "state": {"type": "string",
+                        "enum": ["learning", "caching", "lowered", "pinned", "off"]},
+              "window_ms": I, "coalesce": B, "clean": I, "cached": I, "clean_p25_ms": I,
+              "cached_max_ms": I}
+SCHEMAS["CacheWindow"] = obj(WINDOW_ENT, sorted(WINDOW_ENT))
+SCHEMAS["CacheWindowList"] = obj({"items": arr(ref("CacheWindow")), "total": I},
+                                 ["items", "total"])
+BLOCK = {"address": ADDR,
+         "reason": {"type": "string",
+                    "description": "the alert that (last) blocked it: sid and signature"},
+         "alerts": {"type": "integer", "description": "alerts that blocked it"},
+         "blocked_ms": {"type": "integer", "description": "blocked this long ago"},
+         "expires_ms": {"type": "integer", "description": "time left"},
+         "expires_at": {"type": "integer", "description": "end of the block, UNIX epoch in ms"}}
+SCHEMAS["Block"] = obj(BLOCK, sorted(BLOCK))
+SCHEMAS["BlockList"] = obj({"items": arr(ref("Block")), "total": I}, ["items", "total"])
+SCHEMAS["Status"] = obj({
+    "version": S, "uptime_s": I, "started_ms": MS,
+    "api": COUNTERS,
+    "policy": COUNTERS,
+    "subsystems": {"type": "object", "description": "counters of each running subsystem "
+                   "(dns, nat, alg, reputation, aliases, rejected_sources)",
+                   "additionalProperties": {"type": "object"},
+                   "properties": {
+                       "dns": COUNTERS, "nat": COUNTERS, "alg": COUNTERS,
+                       "reputation": COUNTERS, "aliases": COUNTERS,
+                       "rejected_sources": obj({"sources": I, "busiest": arr(obj(
+                           {"source": ADDR, "packets": I, "records": I},
+                           ["source", "packets", "records"]))}, ["sources", "busiest"])}}},
+    ["version", "uptime_s", "started_ms", "api", "policy", "subsystems"])
+SCHEMAS["AuditLine"] = obj({"id": I, "ts_ms": MS, "actor": S, "action": S, "resource": S,
+                            "detail": S}, ["id", "ts_ms", "actor", "action", "resource",
+                                           "detail"])
+SCHEMAS["AuditList"] = obj({"items": arr(ref("AuditLine"))}, ["items"])
+TOKEN_INFO = {"name": S, "role": {"type": "string", "enum": ["ro", "rw"]}, "created_ms": MS,
+              "expires_ms": nullable(dict(MS, description="ms since the epoch; null: never")),
+              "last_used_ms": nullable(dict(MS, description="noted at most once a minute; "
+                                                            "null: never used")),
+              "expired": B}
+SCHEMAS["TokenInfo"] = obj(TOKEN_INFO, sorted(TOKEN_INFO))
+SCHEMAS["TokenList"] = obj({"items": arr(ref("TokenInfo")), "total": I}, ["items", "total"])
+SCHEMAS["Token"] = obj(dict(TOKEN_INFO, secret={
+    "type": "string", "description": "shown in this answer only; the store keeps a salted "
+                                     "hash"}), sorted(list(TOKEN_INFO) + ["secret"]))
+SCHEMAS["TokenRequest"] = obj({"name": S, "role": {"type": "string", "enum": ["ro", "rw"],
+                                                   "default": "rw"},
+                               "expires_in": nullable({"type": "integer", "minimum": 1,
+                                                       "maximum": 315360000,
+                                                       "description": "seconds from now; "
+                                                       "absent or null: never expires"})},
+                              ["name"])
+SCHEMAS["Bundle"] = {"type": "object", "required": ["version"],
+                     "properties": {"version": {"type": "integer", "enum": [1]}},
+                     "description": "The whole policy (docs/policy.md, \"Policy bundles\")."}
+SCHEMAS["OpenApi"] = {"type": "object", "required": ["openapi", "info", "paths"],
+                      "properties": {"openapi": S}}
+SCHEMAS["Error"] = obj({
+    "error": {"type": "string", "enum": [
+        "invalid", "unauthorized", "forbidden", "not_found", "method_not_allowed",
+        "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
+        "precondition_required", "rate_limited", "unavailable", "internal", "error"]},
+    "message": S, "field": nullable(S)}, ["error", "message", "field"])
+
+
+def err(desc):
+    return {"description": desc, "content": {"application/json": {"schema": ref("Error")}}}
+
+
+RESPONSES = {
+    "400": err("invalid request: a body, parameter or path that does not parse or "
+               "validate; field names it"),
+    "401": err("no bearer token, an unknown or revoked one, or an expired one"),
+    "403": err("the token is read-only and the operation writes"),
+    "404": err("no such resource (or no such parent)"),
+    "405": err("the path exists, but not with this method; Allow lists the methods"),
+    "409": err("the change conflicts with the policy (a name taken, a row still "
+               "referenced)"),
+    "412": err("If-Match does not match the current representation"),
+    "413": err("request body larger than [api] max_body"),
+    "415": err("request body is not application/json (merge-patch+json for PATCH)"),
+    "429": err("rate limited: Retry-After says when to come back"),
+    "default": err("any other failure (500 internal, 503 a subsystem not running)"),
 }
-
-ERR = {"description": "error", "content": {"application/json": {"schema": ref("Error")}}}
 PARAM_DESC = {
     "zone": "zone id or name", "ns": "nameserver id or name", "addr": "id or address",
     "host": "host id or fqdn", "service": "service id or fqdn", "rule": "rule id",
@@ -162,7 +257,7 @@ PARAM_DESC = {
 paths = {}
 
 
-def op(method, path, summary, schema=None, body=None, status=200, tag="policy",
+def op(opid, method, path, summary, schema=None, body=None, status=200, tag="policy",
        public=False, list_=False, write=False, ctype="application/json", etag=True):
     params = []
     for seg in path.split("/"):
@@ -180,7 +275,7 @@ def op(method, path, summary, schema=None, body=None, status=200, tag="policy",
     if write and method in ("PUT", "PATCH", "DELETE"):
         params.append({"name": "If-Match", "in": "header", "required": False, "schema": S,
                        "description": "ETag of the current representation (412 if changed)"})
-    o = {"summary": summary, "tags": [tag], "responses": {}}
+    o = {"operationId": opid, "summary": summary, "tags": [tag], "responses": {}}
     if params:
         o["parameters"] = params
     if public:
@@ -203,99 +298,117 @@ def op(method, path, summary, schema=None, body=None, status=200, tag="policy",
         if status == 201:
             resp["headers"] = {"Location": {"schema": S}, "ETag": {"schema": S}}
         r[str(status)] = resp
+    codes = ["405", "default"]
     if not public:
-        r["401"] = ERR
-        r["429"] = ERR
+        codes += ["401", "429"]
     if write:
-        for c in ("400", "403", "409", "412", "413", "415"):
-            r[c] = ERR
+        codes += ["400", "403", "409", "412", "413", "415"]
+    if list_ or "{" in path or opid in ("listReputation", "getAudit"):
+        codes.append("400")
     if "{" in path:
-        r["404"] = ERR
+        codes.append("404")
+    for c in codes:
+        r[c] = {"$ref": "#/components/responses/" + ("Error" + c if c != "default"
+                                                       else "ErrorDefault")}
     paths.setdefault(path, {})[method.lower()] = o
 
 
-def crud(coll, item, schema, what, tag, put=True, patch=True):
-    op("GET", coll, "list %ss" % what, "List", tag=tag, list_=True)
-    op("POST", coll, "create a " + what, schema, schema, 201, tag=tag, write=True)
-    op("GET", item, "show a " + what, schema, tag=tag)
+def crud(coll, item, schema, one, many, tag, put=True, patch=True):
+    op("list" + many, "GET", coll, "list " + many.lower(), schema + "List", tag=tag,
+       list_=True)
+    op("create" + one, "POST", coll, "create a " + one.lower(), schema, schema + "Input", 201,
+       tag=tag, write=True)
+    op("get" + one, "GET", item, "show a " + one.lower(), schema, tag=tag)
     if put:
-        op("PUT", item, "replace a " + what, schema, schema, tag=tag, write=True)
+        op("replace" + one, "PUT", item, "replace a " + one.lower(), schema,
+           schema + "Input", tag=tag, write=True)
     if patch:
-        op("PATCH", item, "update part of a " + what, schema, schema, tag=tag, write=True)
-    op("DELETE", item, "delete a " + what, status=204, tag=tag, write=True)
+        op("update" + one, "PATCH", item, "update part of a " + one.lower(), schema,
+           schema + "Input", tag=tag, write=True)
+    op("delete" + one, "DELETE", item, "delete a " + one.lower(), status=204, tag=tag,
+       write=True)
 
 
-crud(V1 + "/zones", V1 + "/zones/{zone}", "Zone", "zone", "zones")
+crud(V1 + "/zones", V1 + "/zones/{zone}", "Zone", "Zone", "Zones", "zones")
 crud(V1 + "/zones/{zone}/nameservers", V1 + "/zones/{zone}/nameservers/{ns}", "Nameserver",
-     "nameserver", "zones")
+     "Nameserver", "Nameservers", "zones")
 crud(V1 + "/service-addresses", V1 + "/service-addresses/{addr}", "ServiceAddress",
-     "service address", "addresses")
-crud(V1 + "/pool-addresses", V1 + "/pool-addresses/{addr}", "PoolAddress", "pool address",
-     "addresses", put=False, patch=False)
-crud(V1 + "/hosts", V1 + "/hosts/{host}", "Host", "host", "hosts")
+     "ServiceAddress", "ServiceAddresses", "addresses")
+crud(V1 + "/pool-addresses", V1 + "/pool-addresses/{addr}", "PoolAddress", "PoolAddress",
+     "PoolAddresses", "addresses", put=False, patch=False)
+crud(V1 + "/hosts", V1 + "/hosts/{host}", "Host", "Host", "Hosts", "hosts")
 crud(V1 + "/hosts/{host}/services", V1 + "/hosts/{host}/services/{service}", "Service",
-     "service", "hosts")
+     "Service", "Services", "hosts")
 crud(V1 + "/hosts/{host}/firewall", V1 + "/hosts/{host}/firewall/{rule}", "FirewallRule",
-     "host firewall rule", "hosts")
-op("GET", V1 + "/hosts/{host}/groups", "list the groups of a host", "List", tag="hosts")
-op("POST", V1 + "/hosts/{host}/groups", "add a host to a group", "GroupMembership",
-   "GroupMembership", 201, tag="hosts", write=True)
-op("DELETE", V1 + "/hosts/{host}/groups/{group}", "remove a host from a group", status=204,
-   tag="hosts", write=True)
-crud(V1 + "/groups", V1 + "/groups/{group}", "Group", "group", "groups")
+     "HostFirewallRule", "HostFirewallRules", "hosts")
+op("listHostGroups", "GET", V1 + "/hosts/{host}/groups", "list the groups of a host",
+   "GroupRefList", tag="hosts")
+op("addHostGroup", "POST", V1 + "/hosts/{host}/groups", "add a host to a group",
+   "GroupRef", "GroupMembership", 201, tag="hosts", write=True)
+op("removeHostGroup", "DELETE", V1 + "/hosts/{host}/groups/{group}",
+   "remove a host from a group", status=204, tag="hosts", write=True)
+crud(V1 + "/groups", V1 + "/groups/{group}", "Group", "Group", "Groups", "groups")
 crud(V1 + "/groups/{group}/firewall", V1 + "/groups/{group}/firewall/{rule}", "FirewallRule",
-     "group firewall rule", "groups")
-crud(V1 + "/alg-routes", V1 + "/alg-routes/{route}", "AlgRoute", "ALG route", "alg")
-op("GET", V1 + "/admission", "show the admission policy", "Admission", tag="admission")
-op("PUT", V1 + "/admission", "replace the admission policy", "Admission", "Admission",
-   tag="admission", write=True)
-op("PATCH", V1 + "/admission", "update part of the admission policy", "Admission",
-   "Admission", tag="admission", write=True)
+     "GroupFirewallRule", "GroupFirewallRules", "groups")
+crud(V1 + "/alg-routes", V1 + "/alg-routes/{route}", "AlgRoute", "AlgRoute", "AlgRoutes",
+     "alg")
+op("getAdmission", "GET", V1 + "/admission", "show the admission policy", "Admission",
+   tag="admission")
+op("replaceAdmission", "PUT", V1 + "/admission", "replace the admission policy", "Admission",
+   "AdmissionInput", tag="admission", write=True)
+op("updateAdmission", "PATCH", V1 + "/admission", "update part of the admission policy",
+   "Admission", "AdmissionInput", tag="admission", write=True)
 crud(V1 + "/admission/brackets", V1 + "/admission/brackets/{bracket}", "LoadBracket",
-     "load bracket", "admission")
+     "LoadBracket", "LoadBrackets", "admission")
 crud(V1 + "/resolver-groups", V1 + "/resolver-groups/{rgroup}", "ResolverGroup",
-     "resolver group", "reputation")
-op("GET", V1 + "/resolver-groups/{rgroup}/nodes", "list the nodes of a resolver group", "List",
-   tag="reputation", list_=True)
-op("POST", V1 + "/resolver-groups/{rgroup}/nodes", "add a node to a resolver group",
-   "ResolverNode", "ResolverNode", 201, tag="reputation", write=True)
-op("GET", V1 + "/resolver-groups/{rgroup}/nodes/{node+}", "show a resolver node",
-   "ResolverNode", tag="reputation")
-op("DELETE", V1 + "/resolver-groups/{rgroup}/nodes/{node+}", "remove a resolver node",
-   status=204, tag="reputation", write=True)
-op("GET", V1 + "/reputation", "list reputation (live when the engine runs, else persisted)",
-   "List", tag="reputation")
-op("GET", V1 + "/reputation/{kind}/{key+}", "show the reputation of an entity", "Reputation",
+     "ResolverGroup", "ResolverGroups", "reputation")
+op("listResolverNodes", "GET", V1 + "/resolver-groups/{rgroup}/nodes",
+   "list the nodes of a resolver group", "ResolverNodeList", tag="reputation", list_=True)
+op("createResolverNode", "POST", V1 + "/resolver-groups/{rgroup}/nodes",
+   "add a node to a resolver group", "ResolverNode", "ResolverNodeInput", 201,
+   tag="reputation", write=True)
+op("getResolverNode", "GET", V1 + "/resolver-groups/{rgroup}/nodes/{node+}",
+   "show a resolver node", "ResolverNode", tag="reputation")
+op("deleteResolverNode", "DELETE", V1 + "/resolver-groups/{rgroup}/nodes/{node+}",
+   "remove a resolver node", status=204, tag="reputation", write=True)
+op("listReputation", "GET", V1 + "/reputation",
+   "list reputation (live when the engine runs, else persisted)", "ReputationList",
    tag="reputation")
-op("PUT", V1 + "/reputation/{kind}/{key+}", "set or clear an administrative override",
-   "Reputation", "ReputationOverride", tag="reputation", write=True)
-op("DELETE", V1 + "/reputation/{kind}/{key+}", "reset the reputation of an entity",
-   status=204, tag="reputation", write=True)
-op("GET", V1 + "/bindings", "list live circular-pool bindings", "List",
+op("getReputation", "GET", V1 + "/reputation/{kind}/{key+}",
+   "show the reputation of an entity", "Reputation", tag="reputation")
+op("setReputationOverride", "PUT", V1 + "/reputation/{kind}/{key+}",
+   "set or clear an administrative override", "Reputation", "ReputationOverride",
+   tag="reputation", write=True)
+op("resetReputation", "DELETE", V1 + "/reputation/{kind}/{key+}",
+   "reset the reputation of an entity", status=204, tag="reputation", write=True)
+op("listBindings", "GET", V1 + "/bindings", "list live circular-pool bindings",
+   "BindingList", tag="system", etag=False)
+op("listCacheWindows", "GET", V1 + "/cache-windows", "list the resolver cache windows",
+   "CacheWindowList", tag="system", etag=False)
+op("listBlocks", "GET", V1 + "/blocks",
+   "list the sources blocked after IDS alerts, with their expiry", "BlockList",
+   tag="defence", etag=False)
+op("deleteBlock", "DELETE", V1 + "/blocks/{addr}", "lift the block of a source at once",
+   status=204, tag="defence", write=True)
+op("exportBundle", "GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
+op("importBundle", "PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle",
+   "Bundle", tag="system", write=True)
+op("getStatus", "GET", V1 + "/status", "version, uptime and counters per subsystem",
+   "Status", tag="system", etag=False)
+op("getAudit", "GET", V1 + "/audit", "read the audit log, newest first", "AuditList",
    tag="system", etag=False)
-op("GET", V1 + "/cache-windows", "list the resolver cache windows", "List",
+op("listTokens", "GET", V1 + "/tokens", "list API tokens (never a secret)", "TokenList",
    tag="system", etag=False)
-op("GET", V1 + "/blocks", "list the sources blocked after IDS alerts, with their expiry",
-   "BlockList", tag="defence", etag=False)
-op("DELETE", V1 + "/blocks/{addr}", "lift the block of a source at once", status=204,
-   tag="defence", write=True)
-op("GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
-op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bundle",
+op("getToken", "GET", V1 + "/tokens/{token}", "show an API token", "TokenInfo", tag="system",
+   etag=False)
+op("createToken", "POST", V1 + "/tokens",
+   "create an API token (the secret is in the answer only)", "Token", "TokenRequest", 201,
    tag="system", write=True)
-op("GET", V1 + "/status", "version, uptime and counters per subsystem", "Status",
-   tag="system", etag=False)
-op("GET", V1 + "/audit", "read the audit log, newest first", "AuditList", tag="system",
-   etag=False)
-op("GET", V1 + "/tokens", "list API tokens (never a secret)", "TokenList", tag="system",
-   etag=False)
-op("GET", V1 + "/tokens/{token}", "show an API token", "TokenInfo", tag="system", etag=False)
-op("POST", V1 + "/tokens", "create an API token (the secret is in the answer only)", "Token",
-   "TokenRequest", 201, tag="system", write=True)
-op("DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204, tag="system",
-   write=True)
-op("GET", V1 + "/openapi.json", "this document", "Bundle", tag="system", public=True,
-   etag=False)
-op("GET", "/metrics", "Prometheus text-format metrics", "text", tag="system",
+op("deleteToken", "DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204,
+   tag="system", write=True)
+op("getOpenApi", "GET", V1 + "/openapi.json", "this document", "OpenApi", tag="system",
+   public=True, etag=False)
+op("getMetrics", "GET", "/metrics", "Prometheus text-format metrics", "text", tag="system",
    ctype="text/plain", etag=False)
 
 # {name+} is our router's "rest of the path" parameter; OpenAPI paths name it {name}.
@@ -306,11 +419,14 @@ doc = {
     "info": {"title": "rgwd REST policy API", "version": "1",
              "description": "Policy of the Realm Gateway daemon. Every write is validated, "
                             "committed in one transaction, applied to DNS, NAT and the ALG, "
-                            "and only then answered. See docs/api.md."},
+                            "and only then answered. Every error answer is an Error object. "
+                            "See docs/api.md."},
     "servers": [{"url": "http://127.0.0.1:8080"}],
     "security": [{"bearer": []}],
     "paths": paths,
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                   "responses": {("Error" + c if c != "default" else "ErrorDefault"): v
+                                 for c, v in RESPONSES.items()},
                    "schemas": SCHEMAS},
 }
 print(json.dumps(doc, indent=1, sort_keys=True))
