@@ -6,6 +6,7 @@
 
 #include "alg/alg.h"
 #include "commit.h"
+#include "common/histo.h"
 #include "common/log.h"
 #include "dns/dns.h"
 #include "nat/nat.h"
@@ -78,6 +79,7 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	struct policy_parts *p = arg;
 	struct plans pl = { 0 };
 	struct pol_snap *snap = NULL;
+	uint64_t t0 = histo_now_ns();
 	int rc;
 
 	if (out != NULL)
@@ -114,7 +116,9 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	pol_snap_unref(p->snap);
 	p->snap = pol_snap_ref(snap);
 	p->commits++;
+	histo_since(&histo_policy_commit, t0);
 	log_summary(snap, c);
+
 	if (out != NULL)
 		*out = snap;
 	else

@@ -75,6 +75,41 @@ static const char *const stat_names[ALG_STAT_COUNT] = {
 	[ALG_STAT_REFUSED_REPUTATION] = "refused_reputation",
 };
 
+/* /metrics: family name (Prometheus conventions: unit before _total) and help per counter */
+static const struct {
+	const char *family;
+	const char *help;
+} stat_metrics[ALG_STAT_COUNT] = {
+	[ALG_STAT_ACCEPTED] = { "rgw_alg_accepted_total", "ALG connections admitted." },
+	[ALG_STAT_REFUSED_CAP] = { "rgw_alg_refused_cap_total",
+				   "Connections closed at accept: the global connection cap." },
+	[ALG_STAT_REFUSED_SOURCE] = { "rgw_alg_refused_source_total",
+				      "Connections closed at accept: the per-source cap." },
+	[ALG_STAT_REFUSED_RATE] = { "rgw_alg_refused_rate_total",
+				    "Connections closed at accept: the accept rate limit." },
+	[ALG_STAT_ROUTED] = { "rgw_alg_routed_total", "Connections relayed to a backend." },
+	[ALG_STAT_UNKNOWN_NAME] = { "rgw_alg_unknown_name_total",
+				    "Connections naming a host without a route." },
+	[ALG_STAT_NO_NAME] = { "rgw_alg_no_name_total",
+			       "Connections without SNI or Host, or with an IP literal." },
+	[ALG_STAT_INVALID] = { "rgw_alg_invalid_total",
+			       "Malformed or oversized ClientHellos and requests." },
+	[ALG_STAT_HOSTNAME_TIMEOUT] = { "rgw_alg_hostname_timeout_total",
+					"Connections closed before they named a host in time." },
+	[ALG_STAT_CONNECT_FAILED] = { "rgw_alg_connect_failed_total",
+				      "Backend connections refused, unreachable or timed out." },
+	[ALG_STAT_IDLE_TIMEOUT] = { "rgw_alg_idle_timeout_total",
+				    "Relayed connections closed when idle." },
+	[ALG_STAT_ERRORS] = { "rgw_alg_errors_total", "Resets and socket errors while relaying." },
+	[ALG_STAT_SPLICE_FALLBACK] = { "rgw_alg_splice_fallbacks_total",
+				       "Relay directions switched from splice to buffers." },
+	[ALG_STAT_BYTES_UP] = { "rgw_alg_up_bytes_total",
+				"Bytes relayed from clients to backends." },
+	[ALG_STAT_BYTES_DOWN] = { "rgw_alg_down_bytes_total",
+				  "Bytes relayed from backends to clients." },
+	[ALG_STAT_ACTIVE] = { "rgw_alg_active", "Open ALG client connections." },
+};
+
 const char *
 alg_stat_name(enum alg_stat s)
 {
@@ -455,18 +490,15 @@ alg_metrics(const struct alg *alg, struct buf *out)
 	size_t s;
 
 	alg_stats(alg, v);
-	for (s = 0; s < ALG_STAT_COUNT; s++) {
-		if (s == ALG_STAT_ACTIVE)
-			continue;
-		buf_printf(out, "# TYPE rgw_alg_%s_total counter\nrgw_alg_%s_total %llu\n",
-			   stat_names[s], stat_names[s], (unsigned long long)v[s]);
-	}
+	for (s = 0; s < ALG_STAT_COUNT; s++)
+		buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", stat_metrics[s].family,
+			   stat_metrics[s].help, stat_metrics[s].family,
+			   s == ALG_STAT_ACTIVE ? "gauge" : "counter", stat_metrics[s].family,
+			   (unsigned long long)v[s]);
 	buf_printf(out,
-		   "# HELP rgw_alg_active Open ALG client connections.\n"
-		   "# TYPE rgw_alg_active gauge\nrgw_alg_active %llu\n"
 		   "# HELP rgw_alg_workers ALG worker threads.\n"
 		   "# TYPE rgw_alg_workers gauge\nrgw_alg_workers %zu\n",
-		   (unsigned long long)v[ALG_STAT_ACTIVE], alg->n_workers);
+		   alg->n_workers);
 }
 
 void

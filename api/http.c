@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/histo.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "internal.h"
@@ -47,6 +48,8 @@ struct api_listener {
 	size_t n_conns;
 	struct api_conn *wait_head, *wait_tail;
 	bool rerun; /* a connection closed at the limit: run libmicrohttpd again */
+	struct addr_port ap;
+	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
 };
 
 /* Per-connection request state; MHD hands it back on every callback. */
@@ -55,6 +58,8 @@ struct req_ctx {
 	struct buf body;
 	bool too_big;
 	bool answered;
+	bool metrics_only; /* arrived on a metrics_listen listener */
+	uint64_t t0_ns;	   /* headers in: the start of rgw_api_request_seconds */
 };
 
 static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
@@ -85,6 +90,8 @@ static const char *framing_check(struct MHD_Connection *c, const char *version);
 static void finish_request(struct req_ctx *x);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
+static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
+			  const char *cert, const char *key, bool metrics_only, int lfd);
 static char *read_file(const char *path);
 
 /* ---- event loop glue ---- */
@@ -434,7 +441,13 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 		return false;
 	}
 
-	if (!(r->m.route->flags & API_R_PUBLIC)) {
+	if (x->metrics_only) {
+		/* the metrics listener serves the scrape, token-free, and nothing else */
+		if (strcmp(r->m.route->pattern, "/metrics") != 0) {
+			api_reply_error(r, 404, NULL, "only /metrics is served here");
+			return false;
+		}
+	} else if (!(r->m.route->flags & API_R_PUBLIC)) {
 		char name[64] = "";
 		enum pol_role role;
 		auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
@@ -539,6 +552,7 @@ send_reply(struct req_ctx *x)
 	const char *ctype = NULL;
 
 	x->answered = true;
+	histo_since(&histo_api_request, x->t0_ns);
 	if (r->status / 100 >= 1 && r->status / 100 <= 5)
 		r->api->stats.by_class[r->status / 100]++;
 	if (r->status >= 500)
@@ -618,7 +632,9 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		x = calloc(1, sizeof(*x));
 		if (!x)
 			return MHD_NO;
-		x->r.api = cls;
+		x->t0_ns = histo_now_ns();
+		x->r.api = ((struct api_listener *)cls)->api;
+		x->metrics_only = ((struct api_listener *)cls)->metrics_only;
 		x->r.conn = c;
 		*con_cls = x;
 		ac = conn_of(c);
@@ -723,6 +739,75 @@ out:
 	return data;
 }
 
+/*
+ * Start one listener on ap (or on the listening socket lfd when >= 0, which it takes): a
+ * libmicrohttpd daemon in external-epoll mode on our own socket, HTTPS when cert and key are
+ * given; counts it in api->n_listeners once its socket is open, so that api_http_stop
+ * closes it whatever happens next. 0 or -errno, reason logged.
+ */
+static int
+listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
+	       const char *cert, const char *key, bool metrics_only, int lfd)
+{
+	const union MHD_DaemonInfo *di;
+	char where[ADDR_PORT_STRLEN];
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	bool tls = cert != NULL && key != NULL;
+	int rc = 0;
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
+
+	addr_port_ntop(ap, where, sizeof(where));
+	memset(l, 0, sizeof(*l));
+	l->api = api;
+	l->epfd = -1;
+	l->ap = *ap;
+	l->metrics_only = metrics_only;
+	l->lfd = lfd >= 0 ? lfd : open_listener(ap);
+	if (l->lfd < 0) {
+		errno = -l->lfd;
+		log_warn("api: cannot listen on %s", where);
+		return l->lfd;
+	}
+	api->n_listeners++;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	if (ap->ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	l->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION,
+		on_connection, l, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
+		/* one more than ours: on_connection makes room before libmicrohttpd would
+		 * refuse anyone */
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns + 1,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns_per_source,
+		MHD_OPTION_ARRAY, tls ? tls_opts : no_opts, MHD_OPTION_END);
+
+	if (!l->d) {
+		log_warnx("api: libmicrohttpd could not start on %s", where);
+		return -EIO;
+	}
+	di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	l->epfd = di ? di->epoll_fd : -1;
+	if (l->epfd < 0 || (rc = ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l)) < 0) {
+		log_warnx("api: cannot watch the libmicrohttpd epoll fd on %s", where);
+		l->epfd = -1;
+		return rc < 0 ? rc : -EIO;
+	}
+	log_info("api: listening on %s%s", where,
+		 metrics_only ? " (metrics only, no token)"
+		 : tls	      ? " (HTTPS)"
+			      : "");
+	run_listener(l);
+	return 0;
+}
+
 int
 api_check_tls(const struct conf *conf, char *why, size_t len)
 {
@@ -799,68 +884,20 @@ api_http_start(struct api *api)
 			goto out;
 		}
 	}
-	api->listeners =
-		calloc(conf->api_listen.n ? conf->api_listen.n : 1, sizeof(*api->listeners));
+	api->listeners = calloc(conf->api_listen.n + conf->api_metrics_listen.n + 1,
+				sizeof(*api->listeners));
 	if (!api->listeners) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	struct MHD_OptionItem tls_opts[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, cert },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, key },
-		{ MHD_OPTION_END, 0, NULL },
-	};
-	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
-
-	for (size_t i = 0; i < conf->api_listen.n; i++) {
-		struct api_listener *l = &api->listeners[i];
-		const union MHD_DaemonInfo *di;
-		char where[ADDR_PORT_STRLEN];
-		unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-
-		addr_port_ntop(&conf->api_listen.v[i], where, sizeof(where));
-		l->api = api;
-		l->epfd = -1;
-		l->lfd = open_listener(&conf->api_listen.v[i]);
-		if (l->lfd < 0) {
-			errno = -l->lfd;
-			log_warn("api: cannot listen on %s", where);
-			rc = l->lfd;
-			goto out;
-		}
-		api->n_listeners++;
-		if (tls)
-			flags |= MHD_USE_TLS;
-		if (conf->api_listen.v[i].ss.ss_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		l->d = MHD_start_daemon(
-			flags, 0, NULL, NULL, on_request, api, MHD_OPTION_EXTERNAL_LOGGER,
-			mhd_logger, api, MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
-			MHD_OPTION_LISTEN_SOCKET, l->lfd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			api, MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-			/* one more than ours: on_connection makes room before libmicrohttpd
-			 * would refuse anyone */
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf->api_max_conns + 1,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-			(unsigned)conf->api_max_conns_per_source, MHD_OPTION_ARRAY,
-			tls ? tls_opts : no_opts, MHD_OPTION_END);
-		if (!l->d) {
-			log_warnx("api: libmicrohttpd could not start on %s", where);
-			rc = -EIO;
-			goto out;
-		}
-		di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
-		l->epfd = di ? di->epoll_fd : -1;
-		if (l->epfd < 0 || (rc = ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l)) < 0) {
-			log_warnx("api: cannot watch the libmicrohttpd epoll fd on %s", where);
-			l->epfd = -1;
-			rc = rc < 0 ? rc : -EIO;
-			goto out;
-		}
-		log_info("api: listening on %s%s", where, tls ? " (HTTPS)" : "");
-		run_listener(l);
-	}
+	for (size_t i = 0; i < conf->api_listen.n && rc == 0; i++)
+		rc = listener_start(api, &api->listeners[api->n_listeners], &conf->api_listen.v[i],
+				    cert, key, false, -1);
+	/* the token-free metrics listeners speak plain HTTP: a scraper on a management
+	 * network, nothing that changes or reveals policy */
+	for (size_t i = 0; i < conf->api_metrics_listen.n && rc == 0; i++)
+		rc = listener_start(api, &api->listeners[api->n_listeners],
+				    &conf->api_metrics_listen.v[i], NULL, NULL, true, -1);
 out:
 	free(cert);
 	free(key);

@@ -258,6 +258,11 @@ const struct conf_item conf_schema[] = {
 	  "REST API listeners (address:port list, IPv6 as [::1]:8080). Port 8080 when omitted. "
 	  "Keep plain HTTP on loopback or a management network.",
 	  NULL },
+	{ "api", "metrics_listen", CONF_T_ADDRPORTS, 9100, 0, "", F(api_metrics_listen), NULL,
+	  "Extra listeners (plain HTTP) that serve GET /metrics without a token, and nothing "
+	  "else, for a Prometheus scraper; port 9100 when omitted. Empty: none (/metrics is "
+	  "then served on the API listeners, with a token).",
+	  NULL },
 	{ "api", "tls_cert", CONF_T_STR, 0, 0, "", F(api_tls_cert), NULL,
 	  "PEM certificate for HTTPS on the API (read at start); requires tls_key. Empty: plain "
 	  "HTTP.",

@@ -130,6 +130,7 @@ struct conf {
 	/* [api] */
 	bool api_enable;
 	struct conf_addrports api_listen;
+	struct conf_addrports api_metrics_listen; /* GET /metrics without a token */
 	char api_tls_cert[CONF_STR_MAX];
 	char api_tls_key[CONF_STR_MAX];
 	long api_max_body;

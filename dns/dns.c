@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "../common/histo.h"
 #include "server.h"
 
 static int add_listeners(struct dns *d, const struct conf_addrports *aps, enum dns_view view,
@@ -182,8 +183,11 @@ handoff_cb(struct ev_loop *loop, void *arg)
 		dns_ctx_init(d, &ctx, d->db, h->to.l->view, false,
 			     (const struct sockaddr *)&h->to.peer);
 		if (d->db) {
+			uint64_t t0 = histo_now_ns();
 			enum dns_answer_res res =
 				dns_answer(&ctx, h->pkt, h->len, out, d->batch->sbuf_size, &info);
+
+			histo_since(&histo_dns_answer, t0);
 			dns_account(&d->stats, res, &info, false);
 			if (res == DNS_ANS_SEND)
 				dns_udp_reply(&h->to, out, info.len);
@@ -354,11 +358,13 @@ dns_metrics(const struct dns *d, struct buf *out)
 
 	dns_get_stats(d, &s);
 	r |= buf_printf(out,
+			"# HELP rgw_dns_queries_total DNS queries received, by transport.\n"
 			"# TYPE rgw_dns_queries_total counter\n"
 			"rgw_dns_queries_total{transport=\"udp\"} %" PRIu64 "\n"
 			"rgw_dns_queries_total{transport=\"tcp\"} %" PRIu64 "\n",
 			s.queries_udp, s.queries_tcp);
-	r |= buf_printf(out, "# TYPE rgw_dns_responses_total counter\n");
+	r |= buf_printf(out, "# HELP rgw_dns_responses_total DNS responses sent, by rcode.\n"
+			     "# TYPE rgw_dns_responses_total counter\n");
 	for (size_t i = 0; i < ARRAY_SIZE(rc_names); i++)
 		if (rc_names[i])
 			r |= buf_printf(out, "rgw_dns_responses_total{rcode=\"%s\"} %" PRIu64 "\n",

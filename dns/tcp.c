@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "../common/histo.h"
 #include "server.h"
 
 #define TCP_READ_CHUNK	16384
@@ -368,7 +369,9 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	ctx.src = c->src;
 	ctx.last_try = last_try;
 	DNS_STAT_INC(&d->stats, queries_tcp);
+	uint64_t t0 = histo_now_ns();
 	res = dns_answer(&ctx, msg, len, out, DNS_TCP_MAX, &info);
+	histo_since(&histo_dns_answer, t0);
 	dns_account(&d->stats, res, &info, true);
 	bool go_on = true;
 	switch (res) {

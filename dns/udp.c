@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../common/util.h"
+#include "../common/histo.h"
 #include "server.h"
 
 static void set_reply_ctl(const struct dns_reply_to *to, struct msghdr *mh, uint8_t *ctl,
@@ -253,7 +254,10 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, st
 				info.len = rl;
 				res = DNS_ANS_SEND;
 			} else {
+				uint64_t t0 = histo_now_ns();
+
 				res = dns_answer(&ctx, b->rbuf[i], len, out, b->sbuf_size, &info);
+				histo_since(&histo_dns_answer, t0);
 				dns_account(st, res, &info, false);
 			}
 			switch (res) {

@@ -14,6 +14,7 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 
 #include "../common/log.h"
+#include "../common/histo.h"
 #include "queue.h"
 
 #define MIN_U64(a, b) ((uint64_t)(a) < (uint64_t)(b) ? (uint64_t)(a) : (uint64_t)(b))
@@ -274,6 +275,7 @@ handle(struct nat_queue *q, const struct nlmsghdr *nlh)
 {
 	struct nat_queue_pkt p;
 	uint32_t mark;
+	uint64_t t0;
 	int v;
 
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
@@ -295,7 +297,9 @@ handle(struct nat_queue *q, const struct nlmsghdr *nlh)
 	}
 	q->st.packets++;
 	mark = p.mark;
+	t0 = histo_now_ns();
 	v = q->cb(q->arg, p.payload, p.len, &mark);
+	histo_since(&histo_nat_verdict, t0);
 	if (v == NF_ACCEPT)
 		q->st.accepted++;
 	else
