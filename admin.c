@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* admin.c -- rgwd's command line and its one-shot commands: --import, --export, --new-token */
+/* admin.c -- rgwd's command line and one-shot commands: import, export, tokens, backup */
 
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +23,8 @@ static int import_bundle(struct pol_store *st, const char *path, const char *act
 static int export_bundle(struct pol_store *st, const char *path);
 static int new_token(struct pol_store *st, const char *name, const char *role,
 		     const char *expires);
+static int backup_store(struct pol_store *st, const char *database, const char *path);
+static int restore_store(const char *database, const char *path, bool force);
 
 static void
 usage(FILE *f)
@@ -48,6 +50,10 @@ usage(FILE *f)
 		"                        on the same database puts it in force within a second\n"
 		"      --export [FILE]   write the policy as a bundle to FILE (default stdout) and exit\n"
 		"      --new-token NAME  create an API token called NAME, print its secret once, exit\n"
+		"      --backup FILE     copy the whole store (policy, tokens, audit log, saved\n"
+		"                        reputation) to FILE, consistent while the daemon runs\n"
+		"      --restore FILE    make the backup FILE the configured database (rgwd\n"
+		"                        stopped); an existing database needs --force\n"
 		"      --role ro|rw      role of the token made by --new-token (default rw, as\n"
 		"                        rgwctl token add)\n"
 		"      --expires DURATION  the token made by --new-token stops working after\n"
@@ -83,7 +89,7 @@ usage(FILE *f)
 int
 admin_parse(int argc, char **argv, struct admin_options *o)
 {
-	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_EXPIRES, OPT_HELP_CFG, OPT_HELP_MAN };
+	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_EXPIRES, OPT_BACKUP, OPT_RESTORE, OPT_FORCE, OPT_HELP_CFG, OPT_HELP_MAN };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
@@ -92,6 +98,9 @@ admin_parse(int argc, char **argv, struct admin_options *o)
 		{ "new-token", required_argument, NULL, OPT_NEW_TOKEN },
 		{ "role", required_argument, NULL, OPT_ROLE },
 		{ "expires", required_argument, NULL, OPT_EXPIRES },
+		{ "backup", required_argument, NULL, OPT_BACKUP },
+		{ "restore", required_argument, NULL, OPT_RESTORE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help-config", no_argument, NULL, OPT_HELP_CFG },
 		{ "help-config-man", no_argument, NULL, OPT_HELP_MAN },
@@ -133,6 +142,15 @@ admin_parse(int argc, char **argv, struct admin_options *o)
 		case OPT_EXPIRES:
 			o->expires = optarg;
 			break;
+		case OPT_BACKUP:
+			o->backup_path = optarg;
+			break;
+		case OPT_RESTORE:
+			o->restore_path = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
 		case 'd':
 			o->debug = true;
 			break;
@@ -158,9 +176,11 @@ admin_parse(int argc, char **argv, struct admin_options *o)
 		usage(stderr);
 		return RGWD_EXIT_USAGE;
 	}
-	if ((o->import_path != NULL) + o->export + (o->token_name != NULL) + o->check_only > 1) {
-		fprintf(stderr, "rgwd: --check-config, --import, --export and --new-token are "
-				"mutually exclusive\n");
+	if ((o->import_path != NULL) + o->export + (o->token_name != NULL) + o->check_only +
+		    (o->backup_path != NULL) + (o->restore_path != NULL) >
+	    1) {
+		fprintf(stderr, "rgwd: --check-config, --import, --export, --new-token, --backup "
+				"and --restore are mutually exclusive\n");
 		return RGWD_EXIT_USAGE;
 	}
 	return -1;
@@ -420,25 +440,66 @@ new_token(struct pol_store *st, const char *name, const char *role_name, const c
 	return RGWD_EXIT_OK;
 }
 
+/* --backup FILE: the whole store, consistent even while the daemon runs. */
+static int
+backup_store(struct pol_store *st, const char *database, const char *path)
+{
+	struct pol_err err = { 0 };
+
+	if (pol_store_backup(st, path, &err) < 0) {
+		fprintf(stderr, "rgwd: backup to %s failed: %s\n", path, err.msg);
+		return RGWD_EXIT_FAILURE;
+	}
+	fprintf(stderr,
+		"rgwd: %s: backup of %s written (policy, tokens, audit log, saved "
+		"reputation)\n",
+		path, database);
+	return RGWD_EXIT_OK;
+}
+
+/* --restore FILE [--force]: a backup becomes the configured database (the daemon stopped). */
+static int
+restore_store(const char *database, const char *path, bool force)
+{
+	struct pol_err err = { 0 };
+	int rc = pol_store_restore(path, database, force, &err);
+
+	if (rc < 0) {
+		fprintf(stderr, "rgwd: restore of %s failed: %s%s%s\n", path, err.field,
+			err.field[0] ? ": " : "", err.msg);
+		return rc == -EINVAL ? RGWD_EXIT_POLICY : RGWD_EXIT_FAILURE;
+	}
+	fprintf(stderr, "rgwd: %s restored into %s\n", path, database);
+	return RGWD_EXIT_OK;
+}
+
 bool
 admin_requested(const struct admin_options *a)
 {
-	return a->import_path != NULL || a->export || a->token_name != NULL;
+	return a->import_path != NULL || a->export || a->token_name != NULL ||
+	       a->backup_path != NULL || a->restore_path != NULL;
 }
 
 int
 admin_run(const struct conf *conf, const struct admin_options *a)
 {
 	struct pol_err err = { 0 };
-	struct pol_store *st = pol_store_open(conf->database, &err);
+	struct pol_store *st;
 	int rc;
 
+	/* --restore writes the database file itself: the store is not opened first */
+	if (a->restore_path != NULL)
+		return restore_store(conf->database, a->restore_path, a->force);
+	st = pol_store_open(conf->database, &err);
 	if (st == NULL) {
 		log_warnx("rgwd: cannot open policy store %s: %s", conf->database, err.msg);
 		return RGWD_EXIT_FAILURE;
 	}
-	if (a->import_path != NULL)
+	if (a->backup_path != NULL)
+		rc = backup_store(st, conf->database, a->backup_path);
+	else if (a->import_path != NULL)
 		rc = import_bundle(st, a->import_path, "rgwd --import");
+
 	else if (a->export)
 		rc = export_bundle(st, a->export_path);
 	else

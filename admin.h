@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* admin.h -- rgwd's command line and its one-shot commands: --import, --export, --new-token */
+/* admin.h -- rgwd's command line and one-shot commands: import, export, tokens, backup */
 #ifndef RGW_ADMIN_H
 #define RGW_ADMIN_H
 
@@ -30,6 +30,9 @@ struct admin_options {
 	const char *token_name;	 /* --new-token NAME */
 	const char *role;	 /* --role ro|rw */
 	const char *expires;	 /* --expires DURATION (NULL: never) */
+	const char *backup_path;  /* --backup FILE */
+	const char *restore_path; /* --restore FILE */
+	bool force;		  /* --force: --restore over an existing database */
 };
 
 /* Parse argv into o. -1 to go on, else the exit code (--help, --version, --help-config,
@@ -54,8 +57,11 @@ bool admin_requested(const struct admin_options *o);
  * audit line (actor "rgwd --import", the ETags of the stored policy before and after). A
  * rgwd running on the same database notices the change within a second (the store's
  * data_version) and puts it in force through its committer, or keeps the previous policy
- * in force and says why in its log and its audit log.
+ * in force and says why in its log and its audit log. --backup copies the store with
+ * SQLite's online backup API (consistent while a rgwd writes); --restore replaces the
+ * database file with a checked backup (rgwd stopped) without opening the store first.
  */
+
 int admin_run(const struct conf *conf, const struct admin_options *o);
 
 /* A fresh store gets the seed bundle conf->bundle_seed, if any (audited as "rgwd-seed").

@@ -216,6 +216,7 @@ struct pol_store *
 pol_store_open(const char *path, struct pol_err *err)
 {
 	struct pol_store *st = calloc(1, sizeof(*st));
+	bool fresh = access(path, F_OK) == -1 && errno == ENOENT;
 	int rc;
 
 	if (st == NULL) {
@@ -230,6 +231,10 @@ pol_store_open(const char *path, struct pol_err *err)
 			    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
+	/* a new database is readable by its owner and group only (it holds token hashes and
+	 * the audit log): 0640 whatever the umask; SQLite gives its WAL the same mode */
+	if (fresh && chmod(path, 0640) == -1)
+		log_warn("policy: cannot set the mode of %s", path);
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
 	/* WAL with synchronous=NORMAL: a killed process never loses a committed transaction;

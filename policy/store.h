@@ -36,6 +36,20 @@ int pol_store_schema_version(struct pol_store *st);
  * existing file must be a readable and writable rgwd database whose schema this rgwd knows;
  * a missing one must be creatable in its directory. 0 or -errno with e filled. */
 int pol_store_check_path(const char *path, struct pol_err *e);
+/*
+ * Backup and restore (policy/store_backup.c): everything the store holds -- policy, tokens,
+ * audit log, saved reputation -- in one self-contained SQLite file.
+ * pol_store_backup copies st into dest (created 0600, replaced atomically) with SQLite's
+ * online backup API: one consistent state even while a daemon writes to the same database.
+ * The copy is integrity-checked before it takes dest's name. 0 or -errno with e filled.
+ * pol_store_restore checks src (integrity, foreign keys, a schema this rgwd knows), copies it
+ * to a new file beside dest, opens it as the daemon does (migrating an older backup) and
+ * renames it over dest (0640). dest must not exist unless force: replacing a database is
+ * for a stopped daemon. 0, -EEXIST, -EINVAL (bad backup) or -errno, e filled.
+ */
+int pol_store_backup(struct pol_store *st, const char *dest, struct pol_err *e);
+int pol_store_restore(const char *src, const char *dest, bool force, struct pol_err *e);
+
 /* True if the store holds no policy at all (fresh database). */
 bool pol_store_is_empty(struct pol_store *st);
 /* PRAGMA integrity_check and foreign_key_check: 0 if both are clean, else -EIO with e
