@@ -20,6 +20,8 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+DOCDIR     ?= $(PREFIX)/share/doc/rgwd
 DESTDIR    ?=
 
 CC ?= gcc
@@ -202,7 +204,8 @@ deb: deps deps-pkg
 
 # The package built from an older commit, upgraded to this one (root: a throwaway chroot).
 upgrade-test: deb
-	timeout -k 10 900 tests/pkg/upgrade-test build/deb
+	@tests/install-debs mmdebstrap sqlite3 jq
+	timeout -k 10 1800 tests/pkg/upgrade-test build/deb
 
 image: deb
 	@tests/install-debs $(IMAGE_DEBS)
@@ -252,11 +255,16 @@ install: all
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' docs/rgwd.service \
 		> $(DESTDIR)$(UNITDIR)/rgwd.service
+	install -D -m 0644 docs/rgwd.sysusers $(DESTDIR)$(SYSUSERSDIR)/rgwd.conf
+	$(if $(NODOCS),,install -d $(DESTDIR)$(DOCDIR) && install -m 0644 README.md docs/api.md \
+		docs/policy.md docs/dns.md docs/alg.md docs/nat.md docs/reputation.md \
+		docs/packaging.md $(DESTDIR)$(DOCDIR)/)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
-		$(DESTDIR)$(UNITDIR)/rgwd.service
+		$(DESTDIR)$(UNITDIR)/rgwd.service $(DESTDIR)$(SYSUSERSDIR)/rgwd.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 demo: deps deps-demo
 	$(MAKE) all

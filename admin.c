@@ -83,7 +83,9 @@ usage(FILE *f)
 		"  " RGWD_DEFAULT_CONFIG "     configuration (rgw.conf(5))\n"
 		"  /var/lib/rgw/rgw.db    policy store (SQLite, [daemon] database)\n"
 		"\n"
-		"See rgwd(8), rgw.conf(5), and README.md for the policy bundle format and the API.\n");
+		"See rgwd(8), rgw.conf(5), rgwctl(1), and the operator documentation in\n"
+		"/usr/share/doc/rgwd (README.md; policy.md: the bundle format; api.md: the API).\n");
+
 }
 
 int
