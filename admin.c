@@ -2,10 +2,12 @@
 /* admin.c -- rgwd's command line and one-shot commands: import, export, tokens, backup */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "admin.h"
@@ -510,8 +512,50 @@ admin_run(const struct conf *conf, const struct admin_options *a)
 	return rc;
 }
 
+/*
+ * First start with no token: api_token_bootstrap makes an "admin" token and prints it on
+ * stdout, for the operator at the terminal. Under systemd stdout is the journal, which
+ * keeps it for anyone in group adm or systemd-journal: the token then goes to a file
+ * beside the database instead (0600, the daemon's user), and only its path is logged.
+ */
+int
+admin_bootstrap_token(struct pol_store *st, const struct conf *conf)
+{
+	char path[CONF_STR_MAX + 32], *slash;
+	FILE *f;
+	int fd, rc;
+
+	if (!log_fd_is_journal(STDOUT_FILENO))
+		return api_token_bootstrap(st, stdout);
+	if (pol_token_count(st) != 0)
+		return pol_token_count(st) < 0 ? -EIO : 0;
+	util_strlcpy(path, conf->database, sizeof(path));
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, sizeof(path) - (size_t)(slash ? slash + 1 - path : 0),
+		 "first-token");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd != -1 && fchmod(fd, 0600) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("rgwd: no API token exists and %s cannot be written for the first one",
+			 path);
+		if (fd != -1)
+			close(fd);
+		return -EIO;
+	}
+	rc = api_token_bootstrap(st, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0)
+		log_info("rgwd: no API token existed: the first one (admin, rw) is in %s", path);
+	return rc;
+}
+
 int
 admin_seed(struct pol_store *st, const struct conf *conf)
+
 {
 	if (!pol_store_is_empty(st) || conf->bundle_seed[0] == '\0')
 		return 0;

@@ -64,7 +64,15 @@ bool admin_requested(const struct admin_options *o);
 
 int admin_run(const struct conf *conf, const struct admin_options *o);
 
-/* A fresh store gets the seed bundle conf->bundle_seed, if any (audited as "rgwd-seed").
+/*
+ * At start-up with no API token: make the "admin" (rw) token. Its secret goes to stdout,
+ * or, when stdout is the journal (which keeps it for group adm), to "first-token" beside
+ * the database (0600) with only its path logged. 0 or -errno.
+ */
+int admin_bootstrap_token(struct pol_store *st, const struct conf *conf);
+
+/* A fresh store gets the seed bundle
+ conf->bundle_seed, if any (audited as "rgwd-seed").
  * 0 or -1 (reason printed). */
 int admin_seed(struct pol_store *st, const struct conf *conf);
 

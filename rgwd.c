@@ -186,7 +186,8 @@ start(struct rgwd *d, const char *conf_path)
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol };
 
-		if (api_token_bootstrap(d->pol.store, stdout) < 0 ||
+		if (admin_bootstrap_token(d->pol.store, &d->conf) < 0 ||
+
 		    (d->api = api_new(d->loop, &d->conf, d->pol.store, &v)) == NULL)
 			return -1;
 	}

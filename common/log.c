@@ -51,6 +51,12 @@ log_init(const char *ident, bool use_syslog, enum log_level level)
 bool
 log_stderr_is_journal(void)
 {
+	return log_fd_is_journal(STDERR_FILENO);
+}
+
+bool
+log_fd_is_journal(int fd)
+{
 	const char *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat sb;
@@ -59,7 +65,7 @@ log_stderr_is_journal(void)
 	 * connected; it is inherited, so it counts only while stderr is still that stream. */
 	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
 		return false;
-	if (fstat(STDERR_FILENO, &sb) == -1)
+	if (fstat(fd, &sb) == -1)
 		return false;
 	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
 }

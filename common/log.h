@@ -25,6 +25,8 @@ enum log_level {
  * ($JOURNAL_STREAM names its device and inode): lines then start with sd-daemon(3) "<N>"
  * priority prefixes instead of a timestamp. log_init checks it. */
 bool log_stderr_is_journal(void);
+/* The same test for any descriptor (stdout under systemd is the journal too). */
+bool log_fd_is_journal(int fd);
 
 /*
  * The access log (one line per ALG connection) has its own destination: with a file open

@@ -70,6 +70,22 @@ check "JOURNAL_STREAM naming another stream: timestamped lines" grep -qE '^20[0-
 check "... and no prefix" sh -c "! grep -q '^<[0-9]>' '$T/plain.err'"
 stop
 
+# --- the first token at a first start under systemd: not into the journal, into a file
+mkdir -p "$T/first"
+sed "s|^database = .*|database = $T/first/rgw.db|" "$T/rgw.conf" > "$T/first.conf"
+touch "$T/first.out"
+env JOURNAL_STREAM="$(stat -c '%d:%i' "$T/first.out")" "$RGWD" -c "$T/first.conf" > "$T/first.out" 2> "$T/first.err" &
+DPID=$!
+at_exit "kill -9 $DPID"
+check "first start under the journal: ready" wait_for 'rgwd: ready' "$T/first.err" 10
+check "the first token is not written to the journal (stdout)" sh -c "! grep -q 'rgw_' '$T/first.out'"
+check "... but to first-token beside the database, 0600" test "$(stat -c %a "$T/first/first-token" 2>/dev/null)" = 600
+check "... and the log says where" grep -q "the first one (admin, rw) is in $T/first/first-token" "$T/first.err"
+secret=$(sed -n 's/^token admin (rw): //p' "$T/first/first-token")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $secret" "http://127.0.0.1:$API/api/v1/status")
+check "that token opens the API ($code)" test "$code" = 200
+stop
+
 # --- the watchdog: WATCHDOG=1 from rgwd's PID, every half period, from the running loop
 SOCK="$T/notify"
 python3 "$(dirname "$0")/sd_notify_listen.py" "$SOCK" "$T/msgs" &
