@@ -69,8 +69,12 @@ usage(FILE *f)
 		"Signals:\n"
 		"  SIGTERM, SIGINT       clean shutdown: listeners closed, nftables table removed,\n"
 		"                        reputation state saved\n"
-		"  SIGHUP                re-read the policy from the database and put it in force\n"
-		"                        (a change another process commits is noticed within 1 s)\n"
+		"  SIGHUP                re-read the configuration (every key marked reloadable in\n"
+		"                        rgw.conf(5); others are named in a warning and keep their\n"
+		"                        value; a broken file changes nothing), then the policy\n"
+		"                        from the database (a change another process commits is\n"
+		"                        noticed within 1 s without it)\n"
+
 		"  SIGUSR1               reopen the access log file ([alg] access_log_file)\n"
 
 		"\n"

@@ -2,6 +2,7 @@
 /* rgwd.c -- the Realm Gateway daemon: config -> policy store -> subsystems -> loop -> shutdown */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@
 
 struct rgwd {
 	struct conf conf;
+	const char *conf_path; /* re-read at SIGHUP */
+	bool explicit_conf;    /* -c given: a missing file is an error, at a reload too */
+	bool debug;	       /* -d: the log level stays debug across reloads */
 	struct ev_loop *loop;
 	struct policy_parts pol;     /* store, subsystems and the policy in force (commit.h) */
 	struct dns_aliases *aliases; /* one-time CNAME aliases (with dns) */
@@ -42,11 +46,14 @@ struct rgwd {
 	uint64_t lowrep_timer; /* pending publication of the ALG's low-reputation sources */
 };
 
-static int start(struct rgwd *d, const char *conf_path);
+static int start(struct rgwd *d);
 static int start_dns(struct rgwd *d);
 static void stop(struct rgwd *d);
 static void on_stop_signal(struct ev_loop *loop, int signo, void *arg);
 static void on_hup(struct ev_loop *loop, int signo, void *arg);
+static int reload_config(struct rgwd *d);
+static void reload_change(const struct conf_item *it, bool reload, void *arg);
+static void reload_error(const char *file, unsigned line, const char *msg, void *arg);
 static void on_usr1(struct ev_loop *loop, int signo, void *arg);
 static void on_store_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
@@ -94,8 +101,11 @@ main(int argc, char **argv)
 	if (admin_requested(&o))
 		return admin_run(&d.conf, &o);
 
+	d.conf_path = o.conf_path;
+	d.explicit_conf = o.explicit_conf;
+	d.debug = o.debug;
 	rc = RGWD_EXIT_FAILURE;
-	if (start(&d, o.conf_path) < 0)
+	if (start(&d) < 0)
 		log_msg(LOG_LVL_ERR, "rgwd: start-up failed (see the messages above)");
 	else if (ev_run(d.loop) == 0)
 		rc = RGWD_EXIT_OK;
@@ -111,12 +121,12 @@ main(int argc, char **argv)
  * force through the committer like every later change, then the API opens.
  */
 static int
-start(struct rgwd *d, const char *conf_path)
+start(struct rgwd *d)
 {
 	struct pol_change boot = { .actor = "rgwd", .action = "start", .resource = "policy" };
 	struct pol_err e = { 0 };
 
-	log_info("rgwd %s starting (config %s, database %s)", RGW_VERSION, conf_path,
+	log_info("rgwd %s starting (config %s, database %s)", RGW_VERSION, d->conf_path,
 		 d->conf.database);
 	d->pol.store = pol_store_open(d->conf.database, &e);
 	if (d->pol.store == NULL || admin_seed(d->pol.store, &d->conf) < 0)
@@ -238,7 +248,7 @@ stop(struct rgwd *d)
 	ids_free(d->ids);
 	dns_free(d->pol.dns);
 	dns_aliases_free(d->aliases);
-	nat_free(d->pol.nat); /* removes the table */
+	nat_free(d->pol.nat); /* removes the table, unless [nat] keep_table_on_stop */
 	/* Only once the saved state was restored (save_timer is armed then): an engine that
 	 * never loaded it would overwrite the stored evidence with fresh windows. */
 	if (d->save_timer != 0 && nat_rep_save(d->pol.rep, d->pol.store) < 0)
@@ -268,6 +278,125 @@ on_stop_signal(struct ev_loop *loop, int signo, void *arg)
 	ev_stop(loop);
 }
 
+/* --- reload: rgw.conf again, every key that can change at run time (common/conf.c marks
+ * them); prepare every subsystem (fallible, nothing visible), then commit all or abort all,
+ * the discipline of policy_commit (commit.h) */
+
+static void
+reload_error(const char *file, unsigned line, const char *msg, void *arg)
+{
+	unsigned *count = arg;
+
+	(*count)++;
+	if (line)
+		log_warnx("rgwd: reload: %s:%u: %s", file, line, msg);
+	else
+		log_warnx("rgwd: reload: %s: %s", file, msg);
+}
+
+static void
+reload_change(const struct conf_item *it, bool reload, void *arg)
+{
+	(void)arg;
+	if (reload)
+		log_info("rgwd: reload: %s.%s changed", it->section, it->key);
+	else
+		log_warnx("rgwd: reload: %s.%s changed but takes effect only at a restart; the "
+			  "old value stays in force",
+			  it->section, it->key);
+}
+
+/* 0: the new configuration is in force (or nothing changed); <0: nothing changed. */
+static int
+reload_config(struct rgwd *d)
+{
+	struct conf *neu = malloc(sizeof(*neu));
+	struct dns_reconf *dplan = NULL;
+	struct api_reconf *aplan = NULL;
+	unsigned errors = 0;
+	int rc, n;
+
+	if (neu == NULL)
+		return -ENOMEM;
+	conf_defaults(neu);
+	rc = conf_load(neu, d->conf_path, reload_error, &errors);
+	if (rc == -ENOENT && !d->explicit_conf) {
+		errors = 0; /* still no file: the built-in defaults, as at the start */
+	} else if (rc < 0 && errors == 0) {
+		log_warnx("rgwd: reload: %s: %s", d->conf_path, strerror(-rc));
+		errors++;
+	}
+	if (conf_validate(neu, reload_error, &errors) < 0 && errors == 0)
+		errors++;
+	if (errors) {
+		log_warnx("rgwd: reload: %s has %u error%s; nothing changed", d->conf_path, errors,
+			  errors == 1 ? "" : "s");
+		rc = -EINVAL;
+		goto out;
+	}
+	n = conf_reload_merge(&d->conf, neu, reload_change, d);
+	/* with TLS, the certificate files are read again even when the paths stay: a renewed
+	 * certificate is the common reason for a reload */
+	if (n == 0 && !(d->api != NULL && neu->api_tls_cert[0])) {
+		log_info("rgwd: reload: no configuration change to apply");
+		rc = 0;
+		goto out;
+	}
+	/* prepare: new sockets, certificates and limits; the old ones still serve */
+	if (neu->alg_access_log_file[0] &&
+	    strcmp(neu->alg_access_log_file, d->conf.alg_access_log_file) != 0) {
+		int fd = open(neu->alg_access_log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			      0640);
+
+		if (fd == -1) {
+			log_warn("rgwd: reload: cannot open the access log %s",
+				 neu->alg_access_log_file);
+			rc = -EINVAL;
+			goto out;
+		}
+		close(fd);
+	}
+	if (d->pol.dns != NULL &&
+	    (rc = dns_reconf_prepare(d->pol.dns, &d->conf, neu, &dplan)) < 0)
+		goto fail;
+	if (d->api != NULL && (rc = api_reconf_prepare(d->api, neu, &aplan)) < 0)
+		goto fail;
+	/* commit: nothing below can fail in a way that leaves a half-applied reload */
+	d->conf = *neu;
+	if (dplan != NULL)
+		dns_reconf_commit(d->pol.dns, dplan);
+	if (aplan != NULL)
+		api_reconf_commit(d->api, aplan);
+	if (d->pol.alg != NULL)
+		alg_reconf(d->pol.alg, &d->conf);
+	if (!d->debug)
+		log_set_level((enum log_level)d->conf.log_level);
+	if (log_access_open(d->conf.alg_access_log_file) < 0)
+		log_warn("rgwd: reload: cannot open the access log %s",
+			 d->conf.alg_access_log_file);
+	if (d->audit_timer)
+		ev_timer_del(d->loop, d->audit_timer);
+	d->audit_timer = 0;
+	if (d->conf.api_audit_retention_days > 0)
+		on_audit_timer(d->loop, 0, d);
+	log_info("rgwd: reload: %d configuration change%s in force", n, n == 1 ? "" : "s");
+	rc = 0;
+	goto out;
+fail:
+	log_warnx("rgwd: reload: a subsystem refused the new configuration (%s); nothing changed",
+		  strerror(-rc));
+	api_reconf_abort(d->api, aplan);
+	dns_reconf_abort(d->pol.dns, dplan);
+out:
+	free(neu);
+	return rc;
+}
+
+/*
+ * SIGHUP: rgw.conf first (all or nothing), then the policy in the store, through the
+ * committer like every other policy change (commit.h). A broken configuration changes
+ * nothing, and the policy is not re-read either.
+ */
 static void
 on_hup(struct ev_loop *loop, int signo, void *arg)
 {
@@ -279,10 +408,16 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 
 	(void)loop;
 	(void)signo;
-	log_info("rgwd: SIGHUP received, reloading policy");
+	log_info("rgwd: SIGHUP received, reloading policy and configuration (%s)", d->conf_path);
 	/* systemctl reload returns once READY=1 follows RELOADING=1 */
-	notify_send("RELOADING=1\nSTATUS=reloading policy");
+	notify_send("RELOADING=1\nSTATUS=reloading");
+	if (reload_config(d) < 0) {
+		log_warnx("rgwd: reload failed; the configuration and policy in force stay");
+		notify_send("READY=1\nSTATUS=reload failed; previous configuration in force");
+		return;
+	}
 	if (policy_reload(&d->pol, &c, &e) < 0)
+
 		notify_send("READY=1\nSTATUS=reload failed; previous policy in force");
 	else
 		notify_send("READY=1\nSTATUS=serving");

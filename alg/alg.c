@@ -502,6 +502,30 @@ alg_metrics(const struct alg *alg, struct buf *out)
 }
 
 void
+alg_reconf(struct alg *alg, const struct conf *conf)
+{
+	struct alg_settings *s = &alg->set;
+
+	/* workers read these with atomic loads at their next tick or connection */
+	__atomic_store_n(&s->hostname_timeout_ms, (uint64_t)conf->alg_hostname_timeout_ms,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&s->connect_timeout_ms, (uint64_t)conf->alg_connect_timeout_ms,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&s->idle_timeout_ms, (uint64_t)conf->alg_idle_timeout_ms,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&s->access_log, conf->alg_access_log, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->access_log_ok, conf->alg_access_log_ok, __ATOMIC_RELAXED);
+	alg_limit_set(s->limit, conf->alg_max_conns, conf->alg_max_conns_per_source,
+		      conf->alg_accept_rate, conf->alg_accept_burst);
+	raise_nofile(conf->alg_max_conns);
+	log_info("alg: hostname timeout %ld ms, connect timeout %ld ms, idle timeout %ld ms, max "
+		 "%ld connections (%ld per source), accept rate %ld/s (burst %ld)",
+		 conf->alg_hostname_timeout_ms, conf->alg_connect_timeout_ms,
+		 conf->alg_idle_timeout_ms, conf->alg_max_conns, conf->alg_max_conns_per_source,
+		 conf->alg_accept_rate, conf->alg_accept_burst);
+}
+
+void
 alg_free(struct alg *alg)
 {
 	size_t i;

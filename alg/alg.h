@@ -105,6 +105,13 @@ struct buf;
 void alg_metrics(const struct alg *alg, struct buf *out);
 
 /* Stop the workers (open connections are closed), join them and free. NULL is a no-op. */
+/*
+ * A reload (SIGHUP) with conf's [alg] limits and timeouts: hostname, connect and idle
+ * timeouts, the access log switches, the connection caps and the accept rate. Infallible;
+ * workers see the new values at their next tick or accept (established connections keep
+ * their slot). Listeners, ports, workers and splice need a restart. Main thread.
+ */
+void alg_reconf(struct alg *alg, const struct conf *conf);
 void alg_free(struct alg *alg);
 
 #endif

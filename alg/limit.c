@@ -61,6 +61,18 @@ alg_limit_new(long max_conns, long max_per_source, long rate, long burst)
 }
 
 void
+alg_limit_set(struct alg_limit *l, long max_conns, long max_per_source, long rate, long burst)
+{
+	pthread_mutex_lock(&l->mu);
+	l->max_conns = max_conns;
+	l->max_per_source = max_per_source;
+	l->rate_per_s = (uint64_t)rate;
+	l->burst_milli = (uint64_t)burst * 1000; /* each source's bucket is capped at its refill */
+	pthread_mutex_unlock(&l->mu);
+
+}
+
+void
 alg_limit_free(struct alg_limit *l)
 {
 	size_t i;

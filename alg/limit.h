@@ -23,6 +23,8 @@ struct alg_limit;
  * connection; a source without any starts full. NULL on ENOMEM. */
 struct alg_limit *alg_limit_new(long max_conns, long max_per_source, long rate, long burst);
 void alg_limit_free(struct alg_limit *l);
+/* New caps and rate (a reload); connections already admitted stay. Any thread. */
+void alg_limit_set(struct alg_limit *l, long max_conns, long max_per_source, long rate, long burst);
 
 /* Admit a new connection from src at monotonic time now_ms; on ALG_ADMIT_OK the caller must
  * call alg_limit_release(src) when the connection closes. Any thread. */

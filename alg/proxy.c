@@ -217,8 +217,9 @@ conn_close(struct alg_conn *c, const char *outcome)
 
 	if (c->outcome == NULL)
 		c->outcome = outcome;
-	if (w->set->access_log &&
-	    (w->set->access_log_ok || c->outcome == NULL || strcmp(c->outcome, "ok") != 0))
+	if (__atomic_load_n(&w->set->access_log, __ATOMIC_RELAXED) &&
+	    (__atomic_load_n(&w->set->access_log_ok, __ATOMIC_RELAXED) || c->outcome == NULL ||
+	     strcmp(c->outcome, "ok") != 0))
 		access_log(c);
 	list_del(c);
 	/* close(2) takes the sockets out of the epoll set: no EPOLL_CTL_DEL */
@@ -491,7 +492,7 @@ hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 	struct alg_worker *w = c->w;
 	const struct alg_route *rt;
 
-	if (res == ALG_PARSE_FOUND && w->set->access_log)
+	if (res == ALG_PARSE_FOUND && __atomic_load_n(&w->set->access_log, __ATOMIC_RELAXED))
 		c->name = strdup(name);
 	switch (res) {
 	case ALG_PARSE_FOUND:
@@ -813,19 +814,23 @@ alg_proxy_tick(struct alg_worker *w)
 {
 	uint64_t now = ev_now_ms(w->loop);
 	const struct alg_settings *s = w->set;
+	/* the main thread may change them at a reload (alg_reconf): read each once */
+	uint64_t hello_ms = __atomic_load_n(&s->hostname_timeout_ms, __ATOMIC_RELAXED);
+	uint64_t connect_ms = __atomic_load_n(&s->connect_timeout_ms, __ATOMIC_RELAXED);
+	uint64_t idle_ms = __atomic_load_n(&s->idle_timeout_ms, __ATOMIC_RELAXED);
 	struct alg_conn *c;
 
-	while ((c = w->hello.head) != NULL && now - c->t_start >= s->hostname_timeout_ms) {
+	while ((c = w->hello.head) != NULL && now - c->t_start >= hello_ms) {
 		/* silent, slow or nameless: no backend connection was ever made */
 		stat_add(w, ALG_STAT_HOSTNAME_TIMEOUT, 1);
 		evidence(w, &c->caddr, ALG_EV_SILENT);
 		conn_close(c, "hostname-timeout");
 	}
-	while ((c = w->connecting.head) != NULL && now - c->t_last >= s->connect_timeout_ms) {
+	while ((c = w->connecting.head) != NULL && now - c->t_last >= connect_ms) {
 		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
 		refuse(c, RF_TIMEOUT, "connect-timeout");
 	}
-	while ((c = w->relay.head) != NULL && now - c->t_last >= s->idle_timeout_ms) {
+	while ((c = w->relay.head) != NULL && now - c->t_last >= idle_ms) {
 		stat_add(w, ALG_STAT_IDLE_TIMEOUT, 1);
 		conn_close(c, "idle-timeout");
 	}

@@ -10,7 +10,6 @@
 #include "internal.h"
 #include "ratelimit.h"
 
-#define API_RL_CLIENTS 4096
 
 struct api *
 api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,

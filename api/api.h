@@ -35,6 +35,21 @@ struct api;
  */
 struct api *api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,
 		    const struct api_views *views);
+/*
+ * A reload (SIGHUP) with conf's [api] listen, metrics_listen, tls_cert/tls_key (the files are
+ * read again, so a renewed certificate at the same path is taken), rate and rate_burst.
+ * prepare starts a complete new set of listeners without serving them (an address kept
+ * keeps its socket; a new one is bound now, so a busy port or an unreadable key fails the
+ * reload with nothing changed); abort undoes it; commit stops the old listeners (their open
+ * connections close) and serves the new ones. conf must be the configuration api reads
+ * (the caller updates it in place at the commit: max_body and the rest follow). Loop
+ * thread.
+ */
+struct api_reconf;
+int api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf **out);
+void api_reconf_commit(struct api *api, struct api_reconf *rc);
+void api_reconf_abort(struct api *api, struct api_reconf *rc);
+
 /* Close the listeners and every connection. NULL is a no-op. */
 void api_free(struct api *api);
 

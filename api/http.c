@@ -49,6 +49,7 @@ struct api_listener {
 	struct api_conn *wait_head, *wait_tail;
 	bool rerun; /* a connection closed at the limit: run libmicrohttpd again */
 	struct addr_port ap;
+	bool tls;
 	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
 };
 
@@ -92,6 +93,9 @@ static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
 static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
 			  const char *cert, const char *key, bool metrics_only, int lfd);
+static int listener_watch(struct api *api, struct api_listener *l);
+static void listener_stop(struct api *api, struct api_listener *l);
+static int tls_load(const struct conf *conf, char **cert, char **key);
 static char *read_file(const char *path);
 
 /* ---- event loop glue ---- */
@@ -742,18 +746,17 @@ out:
 /*
  * Start one listener on ap (or on the listening socket lfd when >= 0, which it takes): a
  * libmicrohttpd daemon in external-epoll mode on our own socket, HTTPS when cert and key are
- * given; counts it in api->n_listeners once its socket is open, so that api_http_stop
- * closes it whatever happens next. 0 or -errno, reason logged.
+ * given. l must stay where it is (it is the daemon's closure). Not yet watched by the loop:
+ * listener_watch does that. On failure l holds what was made; listener_stop undoes it.
+ * 0 or -errno, reason logged.
  */
 static int
 listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
 	       const char *cert, const char *key, bool metrics_only, int lfd)
 {
-	const union MHD_DaemonInfo *di;
 	char where[ADDR_PORT_STRLEN];
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	bool tls = cert != NULL && key != NULL;
-	int rc = 0;
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)key },
@@ -767,13 +770,13 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	l->epfd = -1;
 	l->ap = *ap;
 	l->metrics_only = metrics_only;
+	l->tls = tls;
 	l->lfd = lfd >= 0 ? lfd : open_listener(ap);
 	if (l->lfd < 0) {
 		errno = -l->lfd;
 		log_warn("api: cannot listen on %s", where);
 		return l->lfd;
 	}
-	api->n_listeners++;
 	if (tls)
 		flags |= MHD_USE_TLS;
 	if (ap->ss.ss_family == AF_INET6)
@@ -788,23 +791,82 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns + 1,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns_per_source,
 		MHD_OPTION_ARRAY, tls ? tls_opts : no_opts, MHD_OPTION_END);
-
 	if (!l->d) {
 		log_warnx("api: libmicrohttpd could not start on %s", where);
 		return -EIO;
 	}
-	di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	return 0;
+}
+
+/* Hand a started listener to the loop. 0 or -errno, reason logged. */
+static int
+listener_watch(struct api *api, struct api_listener *l)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	char where[ADDR_PORT_STRLEN];
+	int rc = -EIO;
+
+	addr_port_ntop(&l->ap, where, sizeof(where));
 	l->epfd = di ? di->epoll_fd : -1;
 	if (l->epfd < 0 || (rc = ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l)) < 0) {
 		log_warnx("api: cannot watch the libmicrohttpd epoll fd on %s", where);
 		l->epfd = -1;
-		return rc < 0 ? rc : -EIO;
+		return rc;
 	}
 	log_info("api: listening on %s%s", where,
-		 metrics_only ? " (metrics only, no token)"
-		 : tls	      ? " (HTTPS)"
-			      : "");
+		 l->metrics_only ? " (metrics only, no token)" : l->tls ? " (HTTPS)" : "");
 	run_listener(l);
+	return 0;
+}
+
+static void
+listener_stop(struct api *api, struct api_listener *l)
+{
+	if (l->timer)
+		ev_timer_del(api->loop, l->timer);
+	l->timer = 0;
+	if (l->wait_timer)
+		ev_timer_del(api->loop, l->wait_timer);
+	l->wait_timer = 0;
+	if (l->epfd >= 0)
+		ev_io_del(api->loop, l->epfd);
+	l->epfd = -1;
+	/* MHD closes the listening socket it was given. */
+	if (l->d)
+		MHD_stop_daemon(l->d);
+	else if (l->lfd >= 0)
+		close(l->lfd);
+	l->d = NULL;
+	l->lfd = -1;
+}
+
+/* The certificate and key of conf, read as files (NULL, NULL without TLS). */
+static int
+tls_load(const struct conf *conf, char **cert, char **key)
+{
+	*cert = *key = NULL;
+	if (!conf->api_tls_cert[0] && !conf->api_tls_key[0])
+		return 0;
+	if (!conf->api_tls_cert[0] || !conf->api_tls_key[0]) {
+		log_warnx("api: api_tls_cert and api_tls_key must be set together");
+		return -EINVAL;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		log_warnx("api: libmicrohttpd was built without TLS support");
+		return -ENOTSUP;
+	}
+	*cert = read_file(conf->api_tls_cert);
+	*key = read_file(conf->api_tls_key);
+	if (!*cert || !*key) {
+		log_msg(LOG_LVL_ERR, "api: cannot read TLS certificate %s or key %s",
+			conf->api_tls_cert, conf->api_tls_key);
+		free(*cert);
+		if (*key)
+			explicit_bzero(*key, strlen(*key));
+		free(*key);
+		*cert = *key = NULL;
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -863,64 +925,139 @@ api_http_start(struct api *api)
 {
 	const struct conf *conf = api->conf;
 	char *cert = NULL, *key = NULL;
-	bool tls = conf->api_tls_cert[0] || conf->api_tls_key[0];
-	int rc = 0;
+	int rc = tls_load(conf, &cert, &key);
 
-	if (tls) {
-		if (!conf->api_tls_cert[0] || !conf->api_tls_key[0]) {
-			log_warnx("api: api_tls_cert and api_tls_key must be set together");
-			return -EINVAL;
-		}
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-			log_warnx("api: libmicrohttpd was built without TLS support");
-			return -ENOTSUP;
-		}
-		cert = read_file(conf->api_tls_cert);
-		key = read_file(conf->api_tls_key);
-		if (!cert || !key) {
-			log_msg(LOG_LVL_ERR, "api: cannot read TLS certificate %s or key %s",
-				conf->api_tls_cert, conf->api_tls_key);
-			rc = -EINVAL;
-			goto out;
-		}
-	}
+	if (rc < 0)
+		return rc;
 	api->listeners = calloc(conf->api_listen.n + conf->api_metrics_listen.n + 1,
 				sizeof(*api->listeners));
 	if (!api->listeners) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < conf->api_listen.n && rc == 0; i++)
-		rc = listener_start(api, &api->listeners[api->n_listeners], &conf->api_listen.v[i],
-				    cert, key, false, -1);
-	/* the token-free metrics listeners speak plain HTTP: a scraper on a management
-	 * network, nothing that changes or reveals policy */
-	for (size_t i = 0; i < conf->api_metrics_listen.n && rc == 0; i++)
-		rc = listener_start(api, &api->listeners[api->n_listeners],
-				    &conf->api_metrics_listen.v[i], NULL, NULL, true, -1);
+	for (size_t i = 0; i < conf->api_listen.n + conf->api_metrics_listen.n && rc == 0; i++) {
+		struct api_listener *l = &api->listeners[api->n_listeners++];
+		bool metrics = i >= conf->api_listen.n;
+
+		/* the token-free metrics listeners speak plain HTTP: a scraper on a management
+		 * network, nothing that changes or reveals policy */
+		rc = listener_start(api, l,
+				    metrics ? &conf->api_metrics_listen.v[i - conf->api_listen.n]
+					    : &conf->api_listen.v[i],
+				    metrics ? NULL : cert, metrics ? NULL : key, metrics, -1);
+		if (rc == 0)
+			rc = listener_watch(api, l);
+	}
 out:
 	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
 	free(key);
 	return rc;
+}
+
+/* What a reload will change: a complete new set of listeners, started but not watched. */
+struct api_reconf {
+	struct api_listener *listeners;
+	size_t n;
+	struct api_rl *rl;
+};
+
+int
+api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf **out)
+{
+	struct api_reconf *rc = calloc(1, sizeof(*rc));
+	size_t total = conf->api_listen.n + conf->api_metrics_listen.n;
+	char *cert = NULL, *key = NULL;
+	int r;
+
+	*out = NULL;
+	if (rc == NULL)
+		return -ENOMEM;
+	/* the files are read again: a renewed certificate at the same path takes effect */
+	r = tls_load(conf, &cert, &key);
+	if (r < 0)
+		goto fail;
+	rc->listeners = calloc(total + 1, sizeof(*rc->listeners));
+	rc->rl = api_rl_new((uint32_t)conf->api_rate, (uint32_t)conf->api_rate_burst, API_RL_CLIENTS);
+	if (rc->listeners == NULL || rc->rl == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < total; i++) {
+		bool metrics = i >= conf->api_listen.n;
+		const struct addr_port *ap = metrics
+						     ? &conf->api_metrics_listen.v[i - conf->api_listen.n]
+						     : &conf->api_listen.v[i];
+		int lfd = -1;
+
+		/* an address kept across the reload keeps its socket (a duplicate of it, so
+		 * that the old daemon serves until the commit): no moment without a listener */
+		for (size_t j = 0; j < api->n_listeners && lfd < 0; j++) {
+			const struct api_listener *o = &api->listeners[j];
+
+			if (o->lfd >= 0 && addr_port_equal(&o->ap, ap)) {
+				lfd = fcntl(o->lfd, F_DUPFD_CLOEXEC, 0);
+				if (lfd < 0) {
+					r = -errno;
+					goto fail;
+				}
+			}
+		}
+		rc->n++;
+		r = listener_start(api, &rc->listeners[i], ap, metrics ? NULL : cert,
+				   metrics ? NULL : key, metrics, lfd);
+		if (r < 0)
+			goto fail;
+	}
+	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	*out = rc;
+	return 0;
+fail:
+	free(cert);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	api_reconf_abort(api, rc);
+	return r;
+}
+
+void
+api_reconf_abort(struct api *api, struct api_reconf *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < rc->n; i++)
+		listener_stop(api, &rc->listeners[i]);
+	free(rc->listeners);
+	api_rl_free(rc->rl);
+	free(rc);
+}
+
+void
+api_reconf_commit(struct api *api, struct api_reconf *rc)
+{
+	/* the old daemons go (their connections with them; API clients reconnect), the new
+	 * ones join the loop */
+	api_http_stop(api);
+	api->listeners = rc->listeners;
+	api->n_listeners = rc->n;
+	for (size_t i = 0; i < rc->n; i++)
+		if (listener_watch(api, &api->listeners[i]) < 0)
+			log_warnx("api: a listener is not served after the reload");
+	api_rl_free(api->rl);
+	api->rl = rc->rl;
+	free(rc);
 }
 
 void
 api_http_stop(struct api *api)
 {
-	for (size_t i = 0; i < api->n_listeners; i++) {
-		struct api_listener *l = &api->listeners[i];
-		if (l->timer)
-			ev_timer_del(api->loop, l->timer);
-		if (l->wait_timer)
-			ev_timer_del(api->loop, l->wait_timer);
-		if (l->epfd >= 0)
-			ev_io_del(api->loop, l->epfd);
-		/* MHD closes the listening socket it was given. */
-		if (l->d)
-			MHD_stop_daemon(l->d);
-		else if (l->lfd >= 0)
-			close(l->lfd);
-	}
+	for (size_t i = 0; i < api->n_listeners; i++)
+		listener_stop(api, &api->listeners[i]);
 	FREE_AND_NULL(api->listeners);
 	api->n_listeners = 0;
 }

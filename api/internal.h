@@ -15,6 +15,9 @@
 
 struct MHD_Connection;
 
+/* Clients the rate limiter tracks at once (api/ratelimit.h). */
+#define API_RL_CLIENTS 4096
+
 /* Counters exported by /metrics and /api/v1/status. */
 struct api_stats {
 	uint64_t requests;

@@ -358,3 +358,13 @@ prefix_contains(const struct prefix *p, const struct addr *a)
 	addr_mask(&m, p->len);
 	return addr_eq(&m, &p->addr);
 }
+
+bool
+addr_port_equal(const struct addr_port *a, const struct addr_port *b)
+{
+	struct addr x, y;
+
+	addr_port_addr(a, &x);
+	addr_port_addr(b, &y);
+	return addr_eq(&x, &y) && addr_port_port(a) == addr_port_port(b);
+}

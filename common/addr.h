@@ -62,6 +62,8 @@ uint32_t addr_v4(const struct addr *a);
 
 int addr_cmp(const struct addr *a, const struct addr *b);
 bool addr_eq(const struct addr *a, const struct addr *b);
+/* Same address (and scope) and port. */
+bool addr_port_equal(const struct addr_port *a, const struct addr_port *b);
 uint32_t addr_hash(const struct addr *a);
 bool addr_is_any(const struct addr *a);
 /* True if a is inside p (same family). */

@@ -50,263 +50,269 @@ const struct conf_item conf_schema[] = {
 	  NULL,
 	  "Path of the SQLite policy store. It is created, with its schema, "
 	  "when it does not exist.",
-	  NULL },
+	  NULL, false },
 	{ "daemon", "bundle_seed", CONF_T_STR, 0, 0, "", F(bundle_seed), NULL,
-	  "Policy bundle (JSON) imported at start-up when the store is empty. Empty: none.", NULL },
+	  "Policy bundle (JSON) imported at start-up when the store is empty. Empty: none.", NULL, false },
 	/* [log] */
 	{ "log", "level", CONF_T_ENUM, 0, 0, "info", F(log_level), log_levels,
-	  "Lowest severity logged.", NULL },
+	  "Lowest severity logged.", NULL, true },
 	{ "log", "syslog", CONF_T_BOOL, 0, 0, "no", F(log_syslog), NULL,
-	  "Log to syslog (facility daemon) instead of standard error.", NULL },
+	  "Log to syslog (facility daemon) instead of standard error.", NULL, false },
 	/* [dns] */
 	{ "dns", "enable", CONF_T_BOOL, 0, 0, "yes", F(dns_enable), NULL, "Run the DNS server.",
-	  NULL },
+	  NULL, false },
 	{ "dns", "wan", CONF_T_ADDRPORTS, 53, 0, "", F(dns_wan), NULL,
 	  "Authoritative listeners facing the Internet (UDP and TCP). Port 53 when omitted.",
-	  NULL },
+	  NULL, true },
 	{ "dns", "lan", CONF_T_ADDRPORTS, 53, 0, "", F(dns_lan), NULL,
 	  "Listeners for private hosts: local names are answered, other names are forwarded "
 	  "to the upstream resolvers.",
-	  NULL },
+	  NULL, true },
 	{ "dns", "local", CONF_T_ADDRPORTS, 53, 0, "", F(dns_local), NULL,
-	  "Listeners answering local names only; names outside the zones get REFUSED.", NULL },
+	  "Listeners answering local names only; names outside the zones get REFUSED.", NULL, true },
 	{ "dns", "ddns", CONF_T_ADDRPORTS, 53, 0, "", F(dns_ddns), NULL,
-	  "Listeners accepting DNS UPDATE (RFC 2136) for host registration.", NULL },
+	  "Listeners accepting DNS UPDATE (RFC 2136) for host registration.", NULL, true },
 	{ "dns", "upstream", CONF_T_ADDRPORTS, 53, 0, "", F(dns_upstream), NULL,
-	  "Recursive resolvers used for LAN forwarding, tried in this order.", NULL },
+	  "Recursive resolvers used for LAN forwarding, tried in this order.", NULL, false },
 	{ "dns", "upstream_timeouts", CONF_T_INTLIST, 10, 10000, "100,250,250",
 	  F(dns_upstream_timeouts_ms), NULL,
 	  "Timeout of each forwarding attempt in milliseconds; the number of items is the "
 	  "number of attempts.",
-	  NULL },
+	  NULL, false },
 	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
-	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL },
+	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL, true },
 	{ "dns", "tcp_idle_timeout", CONF_T_INT, 500, 600000, "10000", F(dns_tcp_idle_ms), NULL,
 	  "Idle DNS TCP connections are closed after this many milliseconds while at most half "
 	  "of tcp_max_connections are open; beyond that it shrinks with the table's fill, down "
 	  "to 500 ms when full (RFC 7766 6.2.3).",
-	  NULL },
+	  NULL, true },
 	{ "dns", "tcp_max_connections", CONF_T_INT, 1, 65536, "1024", F(dns_tcp_max_conns), NULL,
 	  "Maximum simultaneous DNS TCP connections. When full, a new connection closes the one "
 	  "idle the longest (if none is idle, the newcomer is closed).",
-	  NULL },
+	  NULL, true },
 	{ "dns", "tcp_max_per_source", CONF_T_INT, 1, 65536, "16", F(dns_tcp_max_per_source), NULL,
 	  "Simultaneous DNS TCP connections from one client address; more are closed at once.",
-	  NULL },
+	  NULL, false },
 	{ "dns", "tcp_max_per_prefix", CONF_T_INT, 1, 65536, "64", F(dns_tcp_max_per_prefix), NULL,
 	  "Simultaneous DNS TCP connections from one /24 (IPv4) or /64 (IPv6); more are closed "
 	  "at once.",
-	  NULL },
+	  NULL, false },
 	{ "dns", "tcp_max_queries", CONF_T_INT, 1, 100000, "100", F(dns_tcp_max_queries), NULL,
-	  "Queries answered on one TCP connection before it is closed.", NULL },
+	  "Queries answered on one TCP connection before it is closed.", NULL, true },
 	{ "dns", "cookie_rotate", CONF_T_INT, 60, 86400, "3600", F(dns_cookie_rotate_s), NULL,
-	  "Seconds between rotations of the DNS server cookie secret.", NULL },
+	  "Seconds between rotations of the DNS server cookie secret.", NULL, false },
 	{ "dns", "workers", CONF_T_INT, 0, 64, "0", F(dns_workers), NULL,
 	  "Extra UDP worker threads answering from a read-only snapshot (0: main loop only).",
-	  NULL },
+	  NULL, false },
 	{ "dns", "tsig_key", CONF_T_STR, 0, 0, "", F(dns_tsig_key), NULL,
 	  "TSIG key required for DNS UPDATE, as name:algorithm:base64secret (algorithm "
 	  "hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1 or hmac-md5). Empty: no TSIG.",
-	  check_tsig },
+	  check_tsig, false },
 	{ "dns", "lan_ttl", CONF_T_INT, 0, 86400, "30", F(dns_lan_ttl), NULL,
-	  "TTL in seconds of answers about local hosts given to LAN clients.", NULL },
+	  "TTL in seconds of answers about local hosts given to LAN clients.", NULL, true },
 	{ "dns", "qmin_release", CONF_T_BOOL, 0, 0, "yes", F(dns_qmin_release), NULL,
 	  "Release, without reputation evidence, the unused pool binding made for a name when "
 	  "the same resolver then asks for a name below it over TCP or with a valid cookie: "
 	  "the first query was a QNAME minimisation step (RFC 9156).",
-	  NULL },
+	  NULL, false },
 	{ "dns", "alias_max", CONF_T_INT, 16, 10000000, "65536", F(dns_alias_max), NULL,
 	  "Most live one-time CNAME aliases (admission dns_cname; about 600 bytes each). When "
 	  "the table is full the oldest alias is dropped early (rgw_dns_alias_events_total"
 	  "{event=\"evicted\"}); a resolver that follows it then gets NXDOMAIN.",
-	  NULL },
+	  NULL, false },
 	/* [nat] */
 	{ "nat", "enable", CONF_T_BOOL, 0, 0, "yes", F(nat_enable), NULL,
-	  "Program the data plane (nftables table and NFQUEUE admission).", NULL },
+	  "Program the data plane (nftables table and NFQUEUE admission).", NULL, false },
 	{ "nat", "table", CONF_T_STR, 1, 63, "rgw", F(nat_table), NULL,
 	  "Name of the nftables table (family inet) owned by rgwd; it is deleted and "
 	  "recreated at start.",
-	  check_table },
+	  check_table, false },
 	{ "nat", "queue", CONF_T_INT, 0, 65535, "1", F(nat_queue), NULL,
 	  "NFQUEUE number receiving the first packet of new inbound flows to pool addresses; "
 	  "fail-closed: without rgwd nothing is admitted.",
-	  NULL },
+	  NULL, false },
 	{ "nat", "wan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_wan_ifaces), NULL,
 	  "Interfaces facing the Internet. Empty: new flows to pool addresses are admitted from "
 	  "any interface, and WAN anti-spoofing is off.",
-	  check_ifname },
+	  check_ifname, false },
 	{ "nat", "lan_interfaces", CONF_T_STRLIST, 0, 0, "", F(nat_lan_ifaces), NULL,
 	  "Interfaces facing the private hosts. Empty: no source NAT of LAN traffic and no LAN "
 	  "anti-spoofing.",
-	  check_ifname },
+	  check_ifname, false },
 	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
 	  "Put an nftables synproxy (SYN cookies) in front of the pool and service addresses: "
 	  "only a completed TCP handshake reaches admission, so spoofed SYNs cannot use a "
 	  "binding. Needs net.netfilter.nf_conntrack_tcp_loose = 0.",
-	  NULL },
+	  NULL, false },
 	{ "nat", "helpers", CONF_T_STRLIST, 0, 0, "", F(nat_helpers), nat_helpers,
 	  "Conntrack helpers attached to flows admitted through a pool binding (never to other "
 	  "traffic): ftp (tcp/21), sip (udp/5060), tftp (udp/69). None by default: each one "
 	  "parses payload in the kernel.",
-	  NULL },
+	  NULL, false },
 	{ "nat", "forward_policy", CONF_T_ENUM, 0, 0, "accept", F(nat_forward_policy), fw_policies,
-	  "Verdict for forwarded traffic that no firewall rule matches.", NULL },
+	  "Verdict for forwarded traffic that no firewall rule matches.", NULL, false },
 	{ "nat", "reject_memory", CONF_T_INT, 0, 3600, "20", F(nat_reject_memory_s), NULL,
 	  "Seconds a refused first packet is remembered, so that an identical packet (a "
 	  "retransmission) is refused again at once without a binding lookup (0: off).",
-	  NULL },
+	  NULL, false },
 	{ "nat", "reject_memory_max", CONF_T_INT, 0, 10000000, "65536", F(nat_reject_memory_max),
 	  NULL,
 	  "Maximum number of remembered refused packets; the least recently seen is forgotten "
 	  "first (0: off).",
-	  NULL },
+	  NULL, false },
+	{ "nat", "keep_table_on_stop", CONF_T_BOOL, 0, 0, "no", F(nat_keep_table), NULL,
+	  "Leave the nftables table in place at a clean stop, so that a restart keeps filtering "
+	  "and keeps every established flow: the next start replaces the table in one atomic "
+	  "batch. New flows to pool addresses wait in NFQUEUE (fail-closed) while rgwd is down. "
+	  "'no' removes the table at a clean stop.",
+	  NULL, true },
 	/* [alg] */
 	{ "alg", "enable", CONF_T_BOOL, 0, 0, "yes", F(alg_enable), NULL,
-	  "Run the application-level gateway routing TLS (SNI) and HTTP (Host) flows.", NULL },
+	  "Run the application-level gateway routing TLS (SNI) and HTTP (Host) flows.", NULL, false },
 	{ "alg", "listen", CONF_T_ADDRPORTS, 0, 0, "", F(alg_listen), NULL,
 	  "Explicit ALG listeners, port required. Empty: the service addresses from the policy "
 	  "on the ports below.",
-	  NULL },
+	  NULL, false },
 	{ "alg", "ports", CONF_T_INTLIST, 1, 65535, "80,443,8080,8443", F(alg_ports), NULL,
-	  "Ports the ALG listens on at the service addresses.", NULL },
+	  "Ports the ALG listens on at the service addresses.", NULL, false },
 	{ "alg", "workers", CONF_T_INT, 0, 64, "0", F(alg_workers), NULL,
 	  "ALG worker threads. 0: one per usable CPU (the process's CPU affinity) minus one "
 	  "left to the main thread and the kernel, minus the DNS workers; at least 1 (2 CPUs: "
 	  "1, 4: 3, 8: 7). More workers than free CPUs cost more CPU per connection.",
-	  NULL },
+	  NULL, false },
 	{ "alg", "hostname_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_hostname_timeout_ms),
 	  NULL,
 	  "Milliseconds a client has to send its TLS ClientHello or HTTP request headers once "
 	  "accepted. A client that sends nothing at all is accepted only about 1 s after it "
 	  "connected (TCP_DEFER_ACCEPT: until then the kernel holds it).",
-	  NULL },
+	  NULL, true },
 	{ "alg", "connect_timeout", CONF_T_INT, 100, 60000, "2000", F(alg_connect_timeout_ms), NULL,
-	  "Milliseconds allowed to connect to the private server.", NULL },
+	  "Milliseconds allowed to connect to the private server.", NULL, true },
 	{ "alg", "idle_timeout", CONF_T_INT, 1000, 86400000, "300000", F(alg_idle_timeout_ms), NULL,
 	  "Relayed connections without progress (see min_progress) for this many milliseconds are "
 	  "closed.",
-	  NULL },
+	  NULL, true },
 	{ "alg", "min_progress", CONF_T_INT, 1, 1048576, "512", F(alg_min_progress), NULL,
 	  "Bytes (both directions together) that count as progress for a relayed connection and "
 	  "restart its idle clock: a client trickling a byte now and then is idle.",
-	  NULL },
+	  NULL, false },
 	{ "alg", "max_connections", CONF_T_INT, 1, 1000000, "10000", F(alg_max_conns), NULL,
 	  "Maximum simultaneous client connections over all workers. When reached, a new client "
 	  "closes the relayed connection without progress for the longest whose address holds "
 	  "the most connections. Lowered at start-up to what the open-file limit supports.",
-	  NULL },
+	  NULL, true },
 	{ "alg", "max_connections_per_source", CONF_T_INT, 1, 1000000, "512",
 	  F(alg_max_conns_per_source), NULL,
-	  "Maximum simultaneous connections from one client address.", NULL },
+	  "Maximum simultaneous connections from one client address.", NULL, true },
 	{ "alg", "accept_rate", CONF_T_INT, 1, 1000000, "2000", F(alg_accept_rate), NULL,
 	  "New connections accepted per second from one client address (token bucket rate).",
-	  NULL },
+	  NULL, true },
 	{ "alg", "accept_burst", CONF_T_INT, 1, 1000000, "4000", F(alg_accept_burst), NULL,
-	  "Token bucket depth for new connections from one client address.", NULL },
+	  "Token bucket depth for new connections from one client address.", NULL, true },
 	{ "alg", "access_log", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log), NULL,
-	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL },
+	  "Log one line per routed connection (client, hostname, server, bytes, duration).", NULL, true },
 	{ "alg", "access_log_ok", CONF_T_BOOL, 0, 0, "yes", F(alg_access_log_ok), NULL,
 	  "With access_log: also log the connections that ended normally (outcome ok). 'no' "
 	  "keeps only refusals, timeouts, resets and errors, for busy gateways.",
-	  NULL },
+	  NULL, true },
 	{ "alg", "access_log_file", CONF_T_STR, 0, 0, "", F(alg_access_log_file), NULL,
 	  "Write the access log to this file (appended, created 0640) instead of the main log; "
 	  "SIGUSR1 reopens it, for logrotate. Empty: the main log, at info level.",
-	  NULL },
+	  NULL, true },
 	{ "alg", "splice", CONF_T_BOOL, 0, 0, "yes", F(alg_splice), NULL,
 	  "Relay bytes with splice(2) through pipes, without copying them to userspace. 'no' "
 	  "relays through 64 KiB userspace buffers instead; rgwd also falls back to buffers by "
 	  "itself where splice is refused (seccomp filter, kernel) or no pipe can be made.",
-	  NULL },
+	  NULL, false },
 	{ "alg", "reputation_threshold", CONF_T_INT, 0, 100, "30", F(alg_rep_threshold_pct), NULL,
 	  "A client address whose reputation (in percent; neutral is 45) fell below this, from "
 	  "connections that sent nothing, garbage or an unrouted name before the hostname "
 	  "deadline or hit the per-source cap, is refused at accept while the ALG is under load "
 	  "(see reputation_load). 0: never.",
-	  NULL },
+	  NULL, false },
 	{ "alg", "reputation_load", CONF_T_INT, 0, 100, "50", F(alg_rep_load_pct), NULL,
 	  "The ALG is under load when this percentage of max_connections is open; only then are "
 	  "low-reputation clients refused at accept (0: always).",
-	  NULL },
+	  NULL, false },
 	/* [ids] */
 	{ "ids", "enable", CONF_T_BOOL, 0, 0, "no", F(ids_enable), NULL,
 	  "Read Suricata's EVE alerts: the flagged flow is torn down (conntrack entry deleted), "
 	  "its source blocked for block_time and reported to the reputation system.",
-	  NULL },
+	  NULL, false },
 	{ "ids", "eve_socket", CONF_T_STR, 1, 107, "/run/rgw/eve.sock", F(ids_eve_socket), NULL,
 	  "UNIX socket rgwd creates for Suricata's eve-log output (filetype unix_stream or "
 	  "unix_dgram, filename = this path).",
-	  NULL },
+	  NULL, false },
 	{ "ids", "eve_type", CONF_T_ENUM, 0, 0, "unix_stream", F(ids_eve_type), eve_types,
 	  "Socket type, as Suricata's eve-log filetype: unix_stream (Suricata connects, one JSON "
 	  "object per line) or unix_dgram (one per datagram).",
-	  NULL },
+	  NULL, false },
 	{ "ids", "severity", CONF_T_INT, 1, 255, "3", F(ids_severity), NULL,
 	  "Act on alerts of this severity or higher (Suricata: 1 is the highest, 3 the lowest of "
 	  "the classification file); other alerts are counted only.",
-	  NULL },
+	  NULL, false },
 	{ "ids", "block_time", CONF_T_INT, 0, 604800, "600", F(ids_block_s), NULL,
 	  "Seconds the source of an alert is blocked (its packets dropped before conntrack); 0: "
 	  "tear the flow down without blocking.",
-	  NULL },
+	  NULL, false },
 	/* [api] */
 	{ "api", "enable", CONF_T_BOOL, 0, 0, "yes", F(api_enable), NULL,
 	  "Serve the REST API (docs/api.md); at the first start, with no token in the store, an "
 	  "rw token 'admin' is created and printed once.",
-	  NULL },
+	  NULL, false },
 	{ "api", "listen", CONF_T_ADDRPORTS, 8080, 0, "127.0.0.1:8080", F(api_listen), NULL,
 	  "REST API listeners (address:port list, IPv6 as [::1]:8080). Port 8080 when omitted. "
 	  "Keep plain HTTP on loopback or a management network.",
-	  NULL },
+	  NULL, true },
 	{ "api", "metrics_listen", CONF_T_ADDRPORTS, 9100, 0, "", F(api_metrics_listen), NULL,
 	  "Extra listeners (plain HTTP) that serve GET /metrics without a token, and nothing "
 	  "else, for a Prometheus scraper; port 9100 when omitted. Empty: none (/metrics is "
 	  "then served on the API listeners, with a token).",
-	  NULL },
+	  NULL, true },
 	{ "api", "tls_cert", CONF_T_STR, 0, 0, "", F(api_tls_cert), NULL,
 	  "PEM certificate for HTTPS on the API (read at start); requires tls_key. Empty: plain "
 	  "HTTP.",
-	  NULL },
+	  NULL, true },
 	{ "api", "tls_key", CONF_T_STR, 0, 0, "", F(api_tls_key), NULL,
-	  "PEM private key matching tls_cert.", NULL },
+	  "PEM private key matching tls_cert.", NULL, true },
 	{ "api", "max_body", CONF_T_INT, 1024, 67108864, "1048576", F(api_max_body), NULL,
 	  "Largest request body accepted, in bytes; larger requests get 413 (checked on "
 	  "Content-Length before reading). A whole-bundle PUT must fit.",
-	  NULL },
+	  NULL, true },
 	{ "api", "rate", CONF_T_INT, 1, 100000, "50", F(api_rate), NULL,
 	  "Requests per second allowed per client address (token bucket, checked before "
 	  "authentication); above it: 429 with Retry-After.",
-	  NULL },
+	  NULL, true },
 	{ "api", "rate_burst", CONF_T_INT, 1, 100000, "100", F(api_rate_burst), NULL,
-	  "Burst of requests allowed per client address (bucket size).", NULL },
+	  "Burst of requests allowed per client address (bucket size).", NULL, true },
 	{ "api", "audit_retention", CONF_T_INT, 0, 36500, "0", F(api_audit_retention_days), NULL,
 	  "Days an audit-log line is kept: older lines are deleted at start-up and then once a "
 	  "day. 0 keeps them forever.",
-	  NULL },
+	  NULL, true },
 	{ "api", "max_connections", CONF_T_INT, 8, 100000, "512", F(api_max_conns), NULL,
 	  "Simultaneous connections per API listener. A new connection beyond it closes the "
 	  "connection that has waited longest for its request, so idle connections cannot lock "
 	  "operators out.",
-	  NULL },
+	  NULL, false },
 	{ "api", "max_connections_per_source", CONF_T_INT, 1, 100000, "32",
 	  F(api_max_conns_per_source), NULL,
-	  "Simultaneous connections from one client address; more are closed at once.", NULL },
+	  "Simultaneous connections from one client address; more are closed at once.", NULL, false },
 	{ "api", "request_timeout", CONF_T_INT, 100, 600000, "5000", F(api_request_timeout_ms),
 	  NULL,
 	  "Milliseconds a connection has to send a complete request head, counted from its "
 	  "connect and again from each response (keep-alive); then it is closed. Bytes that "
 	  "trickle in do not extend it.",
-	  NULL },
+	  NULL, false },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
 	  "Seconds between reputation period transitions: evidence fades one third of the way "
 	  "back to each entity's prior.",
-	  NULL },
+	  NULL, false },
 	{ "reputation", "save_interval", CONF_T_INT, 1, 86400, "60", F(rep_save_interval_s), NULL,
 	  "Seconds between saves of the reputation state to the store (and at shutdown): a "
 	  "crash loses at most this much evidence.",
-	  NULL },
-	{ NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL },
+	  NULL, false },
+	{ NULL, NULL, 0, 0, 0, NULL, 0, 0, NULL, NULL, NULL, false },
 };
 
 #define CONF_NITEMS (ARRAY_SIZE(conf_schema) - 1)
@@ -894,4 +900,26 @@ conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 		}
 	}
 	return p.errors ? -EINVAL : 0;
+}
+
+int
+conf_reload_merge(const struct conf *old, struct conf *neu, conf_change_cb cb, void *arg)
+{
+	int n = 0;
+
+	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
+		const char *a = (const char *)old + it->offset;
+		char *b = (char *)neu + it->offset;
+
+		/* conf_defaults zeroes the struct first, so padding and unused tails compare */
+		if (memcmp(a, b, it->size) == 0)
+			continue;
+		if (cb != NULL)
+			cb(it, it->reload, arg);
+		if (it->reload)
+			n++;
+		else
+			memcpy(b, a, it->size);
+	}
+	return n;
 }

@@ -99,6 +99,7 @@ struct conf {
 	int nat_forward_policy;		 /* enum conf_fw_policy */
 	long nat_reject_memory_s;	 /* remember rejected packets this long */
 	long nat_reject_memory_max;	 /* bounded number of remembered packets */
+	bool nat_keep_table;		 /* a clean stop leaves the table (restart keeps flows) */
 
 	/* [alg] */
 	bool alg_enable;
@@ -162,6 +163,7 @@ struct conf_item {
 	const char *help;
 	/* STR, STRLIST (per item): extra validation; NULL if fine, else a message. Optional. */
 	const char *(*check)(const char *value);
+	bool reload; /* SIGHUP applies a new value; otherwise it needs a restart */
 };
 
 /* The schema table, terminated by an entry with key == NULL. */
@@ -187,6 +189,17 @@ int conf_load_string(struct conf *c, const char *text, const char *name, conf_er
  * line 0, or logged with log_warnx when err is NULL.
  * Returns 0 or -EINVAL. */
 int conf_validate(const struct conf *c, conf_error_cb err, void *arg);
+/* Called by conf_reload_merge for each key whose value differs; reload says whether SIGHUP
+ * applies it. */
+typedef void (*conf_change_cb)(const struct conf_item *it, bool reload, void *arg);
+/*
+ * A reload: compare neu (just parsed) with old (in force). For every key whose value
+ * differs, cb (may be NULL) is told; a key that cannot change at run time gets old's value
+ * back in neu, so that neu is what the daemon will run with. Returns the number of keys
+ * that will change.
+ */
+int conf_reload_merge(const struct conf *old, struct conf *neu, conf_change_cb cb, void *arg);
+
 /* The schema entry for section.key, or NULL. */
 const struct conf_item *conf_find(const char *section, const char *key);
 /* Write an annotated example config with every key and its default. */

@@ -100,7 +100,8 @@ conf_write_example(FILE *f)
 		fprintf(f, "\n");
 		wrap_comment(f, it->help);
 		describe(it, desc, sizeof(desc));
-		fprintf(f, "# (%s)\n", desc);
+		fprintf(f, "# (%s; %s)\n", desc,
+			it->reload ? "SIGHUP applies a change" : "a change needs a restart");
 		fprintf(f, "%s =%s%s\n", it->key, it->def[0] ? " " : "", it->def);
 	}
 }
@@ -165,7 +166,8 @@ conf_write_man(FILE *f)
 		}
 		fprintf(f, ".\n.br\n");
 		roff_text(f, it->help);
-		fprintf(f, "\n");
+		fprintf(f, it->reload ? " A change takes effect at the next SIGHUP (systemctl reload).\n"
+				      : " A change takes effect at the next restart.\n");
 	}
 	fprintf(f, ".SH FILES\n.I /etc/rgw/rgw.conf\n.SH SEE ALSO\n.BR rgwd (8)\n");
 }

@@ -16,6 +16,9 @@ static void rotate_cb(struct ev_loop *loop, uint64_t id, void *arg);
 static void handoff_cb(struct ev_loop *loop, void *arg);
 static int parse_tsig(struct dns *d, const char *spec);
 static void stats_add(struct dns_stats *sum, const struct dns_stats *s);
+static void listener_close(struct dns *d, struct dns_listener *l);
+static bool same_listener(const struct dns_listener *l, const struct addr_port *ap,
+			  enum dns_view view, bool ddns, bool tcp);
 
 /* Until rgwd connects the pool, allocations are refused (and said so, once). */
 static int
@@ -45,8 +48,8 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->tcp = tcp;
 	if (peer)
 		addr_from_sockaddr(peer, &ctx->src, NULL);
-	ctx->edns_size = d->edns_size;
-	ctx->lan_ttl = d->lan_ttl;
+	ctx->edns_size = __atomic_load_n(&d->edns_size, __ATOMIC_RELAXED);
+	ctx->lan_ttl = __atomic_load_n(&d->lan_ttl, __ATOMIC_RELAXED);
 	ctx->cookies = &d->cookies;
 	ctx->now_s = (uint32_t)(util_wall_ms() / 1000);
 	ctx->alloc = d->alloc ? d->alloc : no_allocator;
@@ -101,16 +104,19 @@ add_listeners(struct dns *d, const struct conf_addrports *aps, enum dns_view vie
 {
 	for (size_t i = 0; i < aps->n; i++) {
 		for (int tcp = 0; tcp < 2; tcp++) {
-			struct dns_listener *l = &d->listeners[d->n_listeners];
-			memset(l, 0, sizeof(*l));
+			struct dns_listener *l = calloc(1, sizeof(*l));
+			int r;
+
+			if (l == NULL)
+				return -ENOMEM;
+			d->listeners[d->n_listeners++] = l;
 			l->fd = -1;
 			l->ap = aps->v[i];
 			l->view = view;
 			l->ddns = ddns;
-			int r = tcp ? dns_tcp_open(d, l) : dns_udp_open(d, l, reuseport);
+			r = tcp ? dns_tcp_open(d, l) : dns_udp_open(d, l, reuseport);
 			if (r != 0)
 				return r;
-			d->n_listeners++;
 			r = ev_io_add(d->loop, l->fd, EV_READ,
 				      tcp ? dns_tcp_accept : dns_udp_readable, l);
 			if (r != 0)
@@ -400,6 +406,197 @@ dns_metrics(const struct dns *d, struct buf *out)
 	return r ? -ENOMEM : 0;
 }
 
+/* Stop watching and close l, then free it. NULL or a never-opened l are fine. */
+static void
+listener_close(struct dns *d, struct dns_listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->pause_timer)
+		ev_timer_del(d->loop, l->pause_timer);
+	if (l->fd >= 0) {
+		ev_io_del(d->loop, l->fd);
+		close(l->fd);
+	}
+	free(l);
+}
+
+static bool
+same_listener(const struct dns_listener *l, const struct addr_port *ap, enum dns_view view,
+	      bool ddns, bool tcp)
+{
+	return l->view == view && l->ddns == ddns && l->tcp == tcp &&
+	       addr_port_equal(&l->ap, ap);
+}
+
+/* What a reload will change: the new listener set and the new limits. */
+struct dns_reconf {
+	struct dns_listener **listeners; /* the new set: kept ones and opened ones */
+	size_t n;
+	bool *opened; /* per entry: opened by this reload (closed again on abort) */
+	uint16_t edns_size;
+	uint32_t lan_ttl;
+	uint64_t tcp_idle_ms;
+	long tcp_max_conns, tcp_max_queries;
+};
+
+int
+dns_reconf_prepare(struct dns *d, const struct conf *old, struct conf *conf,
+		   struct dns_reconf **out)
+{
+	static const struct {
+		size_t off;
+		enum dns_view view;
+		bool ddns;
+	} kinds[] = {
+		{ offsetof(struct conf, dns_wan), DNS_VIEW_WAN, false },
+		{ offsetof(struct conf, dns_lan), DNS_VIEW_LAN, false },
+		{ offsetof(struct conf, dns_local), DNS_VIEW_LOCAL, false },
+		{ offsetof(struct conf, dns_ddns), DNS_VIEW_LOCAL, true },
+	};
+	struct dns_reconf *rc = calloc(1, sizeof(*rc));
+	size_t cap;
+	int r = 0;
+
+	*out = NULL;
+	if (rc == NULL)
+		return -ENOMEM;
+	/* the workers' own WAN sockets are made once: with workers the WAN set stays */
+	if (d->n_workers > 0 && memcmp(&old->dns_wan, &conf->dns_wan, sizeof(conf->dns_wan))) {
+		log_warnx("dns: dns.wan changed but [dns] workers = %zu: the WAN listeners need a "
+			  "restart; keeping the old ones",
+			  d->n_workers);
+		conf->dns_wan = old->dns_wan;
+	}
+	cap = 2 * (conf->dns_wan.n + conf->dns_lan.n + conf->dns_local.n + conf->dns_ddns.n);
+	rc->listeners = calloc(cap ? cap : 1, sizeof(*rc->listeners));
+	rc->opened = calloc(cap ? cap : 1, sizeof(*rc->opened));
+	if (rc->listeners == NULL || rc->opened == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		const struct conf_addrports *aps =
+			(const struct conf_addrports *)((const char *)conf + kinds[k].off);
+
+		for (size_t i = 0; i < aps->n; i++) {
+			for (int tcp = 0; tcp < 2; tcp++) {
+				struct dns_listener *l = NULL;
+
+				for (size_t j = 0; j < d->n_listeners && l == NULL; j++)
+					if (same_listener(d->listeners[j], &aps->v[i],
+							  kinds[k].view, kinds[k].ddns, tcp))
+						l = d->listeners[j];
+				if (l == NULL) {
+					l = calloc(1, sizeof(*l));
+					if (l == NULL) {
+						r = -ENOMEM;
+						goto fail;
+					}
+					l->fd = -1;
+					l->ap = aps->v[i];
+					l->view = kinds[k].view;
+					l->ddns = kinds[k].ddns;
+					rc->opened[rc->n] = true;
+					rc->listeners[rc->n++] = l;
+					/* opened and watched now: a listener that cannot be
+					 * bound fails the reload before anything changed */
+					r = tcp ? dns_tcp_open(d, l)
+						: dns_udp_open(d, l, kinds[k].view == DNS_VIEW_WAN &&
+									d->n_workers > 0);
+					if (r == 0)
+						r = ev_io_add(d->loop, l->fd, EV_READ,
+							      tcp ? dns_tcp_accept
+								  : dns_udp_readable,
+							      l);
+					if (r != 0) {
+						char where[ADDR_PORT_STRLEN];
+
+						addr_port_ntop(&aps->v[i], where, sizeof(where));
+						log_warnx("dns: reload: cannot listen on %s (%s)",
+							  where, tcp ? "tcp" : "udp");
+						goto fail;
+					}
+					continue;
+				}
+				rc->listeners[rc->n++] = l;
+			}
+		}
+	}
+	rc->edns_size = (uint16_t)conf->dns_edns_size;
+	rc->lan_ttl = (uint32_t)conf->dns_lan_ttl;
+	rc->tcp_idle_ms = (uint64_t)conf->dns_tcp_idle_ms;
+	rc->tcp_max_conns = conf->dns_tcp_max_conns;
+	rc->tcp_max_queries = conf->dns_tcp_max_queries;
+	*out = rc;
+	return 0;
+fail:
+	dns_reconf_abort(d, rc);
+	return r < 0 ? r : -EADDRINUSE;
+}
+
+void
+dns_reconf_abort(struct dns *d, struct dns_reconf *rc)
+{
+	if (rc == NULL)
+		return;
+	for (size_t i = 0; i < rc->n; i++)
+		if (rc->opened[i])
+			listener_close(d, rc->listeners[i]);
+	free(rc->listeners);
+	free(rc->opened);
+	free(rc);
+}
+
+void
+dns_reconf_commit(struct dns *d, struct dns_reconf *rc)
+{
+	struct dns_listener **retired;
+	size_t n_old = d->n_listeners;
+
+	/* the listeners that are not in the new set: their connections close, the structs
+	 * stay (forwards and hand-offs in flight may name them; a reply to a closed one is
+	 * dropped, as the client would see after any restart) */
+	retired = realloc(d->retired, (d->n_retired + n_old + 1) * sizeof(*retired));
+	for (size_t j = 0; j < n_old; j++) {
+		struct dns_listener *l = d->listeners[j];
+		bool kept = false;
+
+		for (size_t i = 0; i < rc->n && !kept; i++)
+			kept = rc->listeners[i] == l;
+		if (kept)
+			continue;
+		if (l->tcp)
+			dns_tcp_close_listener(d, l);
+		if (l->pause_timer)
+			ev_timer_del(d->loop, l->pause_timer);
+		l->pause_timer = 0;
+		ev_io_del(d->loop, l->fd);
+		close(l->fd);
+		l->fd = -1;
+		if (retired != NULL)
+			retired[d->n_retired++] = l;
+		/* without room to remember it (out of memory) it leaks, never dangles */
+	}
+	if (retired != NULL)
+		d->retired = retired;
+	free(d->listeners);
+	d->listeners = rc->listeners;
+	d->n_listeners = rc->n;
+	/* workers read these when they build an answer context */
+	__atomic_store_n(&d->edns_size, rc->edns_size, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->lan_ttl, rc->lan_ttl, __ATOMIC_RELAXED);
+	d->tcp_idle_ms = rc->tcp_idle_ms;
+	d->tcp_max_conns = rc->tcp_max_conns;
+	d->tcp_max_queries = rc->tcp_max_queries;
+	free(rc->opened);
+	free(rc);
+	log_info("dns: %zu listeners, EDNS size %u, TCP idle %llu ms, max %ld connections, %ld "
+		 "queries each",
+		 d->n_listeners, (unsigned)d->edns_size, (unsigned long long)d->tcp_idle_ms,
+		 d->tcp_max_conns, d->tcp_max_queries);
+}
+
 void
 dns_free(struct dns *d)
 {
@@ -425,14 +622,12 @@ dns_free(struct dns *d)
 	dns_tcp_close_all(d);
 	srccnt_free(d->tcp_src);
 	srccnt_free(d->tcp_pfx);
-	for (size_t i = 0; i < d->n_listeners; i++) {
-		struct dns_listener *l = &d->listeners[i];
-		if (l->pause_timer)
-			ev_timer_del(d->loop, l->pause_timer);
-		ev_io_del(d->loop, l->fd);
-		close(l->fd);
-	}
+	for (size_t i = 0; i < d->n_listeners; i++)
+		listener_close(d, d->listeners[i]);
 	free(d->listeners);
+	for (size_t i = 0; i < d->n_retired; i++)
+		free(d->retired[i]);
+	free(d->retired);
 	dns_fwd_free(d->fwd);
 	if (d->rotate_timer)
 		ev_timer_del(d->loop, d->rotate_timer);

@@ -85,6 +85,19 @@ void dns_get_stats(const struct dns *d, struct dns_stats *out);
 /* Write the counters in Prometheus text format (names rgw_dns_*). 0 or -ENOMEM. */
 struct buf;
 int dns_metrics(const struct dns *d, struct buf *out);
+/*
+ * A reload (SIGHUP): prepare opens the listeners of conf that old lacks (wan, lan, local,
+ * ddns; UDP and TCP) and computes the new limits (edns_size, tcp_idle_timeout,
+ * tcp_max_connections, tcp_max_queries, lan_ttl): fallible, and nothing is visible but the
+ * new sockets, which abort closes again. With [dns] workers the WAN listeners cannot change
+ * (a warning; conf->dns_wan gets old's back). commit (infallible) closes the listeners that
+ * are gone, with their TCP connections, and swaps the limits in. Main thread.
+ */
+struct dns_reconf;
+int dns_reconf_prepare(struct dns *d, const struct conf *old, struct conf *conf,
+		       struct dns_reconf **out);
+void dns_reconf_commit(struct dns *d, struct dns_reconf *rc);
+void dns_reconf_abort(struct dns *d, struct dns_reconf *rc);
 void dns_free(struct dns *d);
 
 #endif

@@ -96,8 +96,12 @@ struct dns {
 	pol_commit_fn commit; /* DNS UPDATE puts its changes in force through it */
 	void *commit_arg;
 
-	struct dns_listener *listeners;
+	struct dns_listener **listeners; /* each allocated alone: a reload keeps the unchanged
+					  * ones (TCP connections point at them) */
 	size_t n_listeners;
+	struct dns_listener **retired; /* removed by a reload: closed, kept until dns_free for
+					* the forwards and hand-offs that still name them */
+	size_t n_retired;
 	struct dns_udp_batch *batch;
 	uint8_t *tcp_out; /* DNS_TCP_MAX bytes: TCP answers are built here */
 	/* TCP connections, least recently active first (an LRU: idle ones are closed from the
@@ -152,6 +156,8 @@ void dns_udp_reply_to(struct dns_listener *l, struct msghdr *mh, struct dns_repl
 int dns_tcp_open(struct dns *d, struct dns_listener *l);
 void dns_tcp_accept(struct ev_loop *loop, int fd, int events, void *arg);
 void dns_tcp_close_all(struct dns *d);
+/* Close the connections accepted on l (a reload removes l). */
+void dns_tcp_close_listener(struct dns *d, const struct dns_listener *l);
 /* A forwarded answer for a connection; ignored if the connection is gone. */
 void dns_tcp_forward_done(struct dns *d, struct dns_tcp_conn *c, uint64_t serial,
 			  const uint8_t *msg, size_t len);

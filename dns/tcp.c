@@ -297,6 +297,18 @@ dns_tcp_close_all(struct dns *d)
 		conn_close(d->conns);
 }
 
+void
+dns_tcp_close_listener(struct dns *d, const struct dns_listener *l)
+{
+	struct dns_tcp_conn *c = d->conns, *next;
+
+	for (; c != NULL; c = next) {
+		next = c->next;
+		if (c->l == l)
+			conn_close(c);
+	}
+}
+
 /* Activity: the idle clock restarts (at the timeout the table's fill allows now) and the
  * connection moves to the LRU tail. */
 static void

@@ -90,8 +90,8 @@ dns_workers_start(struct dns *d, size_t n)
 	size_t n_wan = 0;
 
 	for (size_t i = 0; i < d->n_listeners; i++)
-		if (!d->listeners[i].tcp && !d->listeners[i].ddns &&
-		    d->listeners[i].view == DNS_VIEW_WAN)
+		if (!d->listeners[i]->tcp && !d->listeners[i]->ddns &&
+		    d->listeners[i]->view == DNS_VIEW_WAN)
 			n_wan++;
 	d->workers = calloc(n, sizeof(*d->workers));
 	if (!d->workers)
@@ -109,7 +109,7 @@ dns_workers_start(struct dns *d, size_t n)
 		if (!w->stop)
 			return -ENOMEM;
 		for (size_t i = 0; i < d->n_listeners; i++) {
-			const struct dns_listener *m = &d->listeners[i];
+			const struct dns_listener *m = d->listeners[i];
 			if (m->tcp || m->ddns || m->view != DNS_VIEW_WAN)
 				continue;
 			struct dns_listener *l = &w->ls[w->n_ls];

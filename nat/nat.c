@@ -504,7 +504,11 @@ nat_free(struct nat *n)
 		ev_io_del(n->loop, nat_queue_fd(n->queue));
 		nat_queue_close(n->queue);
 	}
-	if (n->io && n->model) {
+	if (n->io && n->model && n->conf->nat_keep_table) {
+		log_info("nat: table inet %s kept ([nat] keep_table_on_stop): established flows "
+			 "and the firewall stay; the next start replaces it atomically",
+			 n->cfg.table);
+	} else if (n->io && n->model) {
 		struct nat_nft_batch *b = nat_nft_batch_new(nat_nft_io_seq(n->io));
 
 		if (b && nat_nft_del_table(b, NFPROTO_INET, n->cfg.table) == 0 &&
