@@ -10,7 +10,6 @@
 #include "internal.h"
 #include "ratelimit.h"
 
-
 struct api *
 api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,
 	const struct api_views *views)

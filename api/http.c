@@ -814,7 +814,9 @@ listener_watch(struct api *api, struct api_listener *l)
 		return rc;
 	}
 	log_info("api: listening on %s%s", where,
-		 l->metrics_only ? " (metrics only, no token)" : l->tls ? " (HTTPS)" : "");
+		 l->metrics_only ? " (metrics only, no token)"
+		 : l->tls	 ? " (HTTPS)"
+				 : "");
 	run_listener(l);
 	return 0;
 }
@@ -979,16 +981,17 @@ api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf *
 	if (r < 0)
 		goto fail;
 	rc->listeners = calloc(total + 1, sizeof(*rc->listeners));
-	rc->rl = api_rl_new((uint32_t)conf->api_rate, (uint32_t)conf->api_rate_burst, API_RL_CLIENTS);
+	rc->rl = api_rl_new((uint32_t)conf->api_rate, (uint32_t)conf->api_rate_burst,
+			    API_RL_CLIENTS);
 	if (rc->listeners == NULL || rc->rl == NULL) {
 		r = -ENOMEM;
 		goto fail;
 	}
 	for (size_t i = 0; i < total; i++) {
 		bool metrics = i >= conf->api_listen.n;
-		const struct addr_port *ap = metrics
-						     ? &conf->api_metrics_listen.v[i - conf->api_listen.n]
-						     : &conf->api_listen.v[i];
+		const struct addr_port *ap =
+			metrics ? &conf->api_metrics_listen.v[i - conf->api_listen.n]
+				: &conf->api_listen.v[i];
 		int lfd = -1;
 
 		/* an address kept across the reload keeps its socket (a duplicate of it, so

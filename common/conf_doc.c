@@ -166,8 +166,10 @@ conf_write_man(FILE *f)
 		}
 		fprintf(f, ".\n.br\n");
 		roff_text(f, it->help);
-		fprintf(f, it->reload ? " A change takes effect at the next SIGHUP (systemctl reload).\n"
-				      : " A change takes effect at the next restart.\n");
+		fprintf(f,
+			it->reload
+				? " A change takes effect at the next SIGHUP (systemctl reload).\n"
+				: " A change takes effect at the next restart.\n");
 	}
 	fprintf(f, ".SH FILES\n.I /etc/rgw/rgw.conf\n.SH SEE ALSO\n.BR rgwd (8)\n");
 }

@@ -425,8 +425,7 @@ static bool
 same_listener(const struct dns_listener *l, const struct addr_port *ap, enum dns_view view,
 	      bool ddns, bool tcp)
 {
-	return l->view == view && l->ddns == ddns && l->tcp == tcp &&
-	       addr_port_equal(&l->ap, ap);
+	return l->view == view && l->ddns == ddns && l->tcp == tcp && addr_port_equal(&l->ap, ap);
 }
 
 /* What a reload will change: the new listener set and the new limits. */
@@ -502,13 +501,13 @@ dns_reconf_prepare(struct dns *d, const struct conf *old, struct conf *conf,
 					/* opened and watched now: a listener that cannot be
 					 * bound fails the reload before anything changed */
 					r = tcp ? dns_tcp_open(d, l)
-						: dns_udp_open(d, l, kinds[k].view == DNS_VIEW_WAN &&
-									d->n_workers > 0);
+						: dns_udp_open(d, l,
+							       kinds[k].view == DNS_VIEW_WAN &&
+								       d->n_workers > 0);
 					if (r == 0)
-						r = ev_io_add(d->loop, l->fd, EV_READ,
-							      tcp ? dns_tcp_accept
-								  : dns_udp_readable,
-							      l);
+						r = ev_io_add(
+							d->loop, l->fd, EV_READ,
+							tcp ? dns_tcp_accept : dns_udp_readable, l);
 					if (r != 0) {
 						char where[ADDR_PORT_STRLEN];
 
