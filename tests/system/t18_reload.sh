@@ -355,7 +355,8 @@ check "no sanitizer report" sh -c "! grep -qiE 'sanitizer|runtime error' '$T/log
 if [ "$(id -u)" = 0 ]; then
 	PUB=rgwr$$p GW=rgwr$$g PRIV=rgwr$$s
 	QNUM=$((5000 + ($$ + 5) % 30000))
-	at_exit "ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+	# every process left in the namespaces (socat's per-connection children too) dies with them
+	at_exit "for n in $PUB $GW $PRIV; do ip netns pids \$n | xargs -r kill -9; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
 	gw_topology $PUB $GW $PRIV
 	cat > "$T/nat.json" <<'JSON'
 {"version": 1,
