@@ -4,7 +4,7 @@
 #
 # The route table in api/routes.c is the source of truth for paths and methods;
 # tests/unit/test_api_router.c checks that every route there appears here and vice versa, and
-# tests/system/t67_api_contract.sh walks every operation against a live rgwd and validates
+# tests/system/t69_api_contract.sh walks every operation against a live rgwd and validates
 # each answer (errors included) against these schemas with a JSON Schema validator.
 # Representations (what the API answers) list every key they always carry as required and
 # allow no other; request bodies require only what the API requires. Run after a change:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t67_api_contract -- the API answers what api/openapi.json says, for every documented
+# t69_api_contract -- the API answers what api/openapi.json says, for every documented
 # operation and its errors: rgwd with DNS, NAT, the ALG and the API in a network namespace
 # (so that bindings, live reputation and every subsystem's status are real), one binding held
 # by a real DNS query, then tests/system/api_contract.py walks every operation and validates
