@@ -655,9 +655,8 @@ static const char *const group_cols[] = { "id", "name", "comment", NULL };
 static const char *const zone_cols[] = { "id", "name", "kind", "ttl", NULL };
 static const char *const pool_cols[] = { "id", "address", NULL };
 static const char *const alg_cols[] = { "id", "hostname", "port", "backend", "preserve", NULL };
-static const char *const bind_cols[] = { "public",  "protocol",  "port",	    "host",
-					 "private", "flows",	 "window_ms", "expires_ms",
-					 NULL };
+static const char *const bind_cols[] = { "public", "protocol",	"port",	      "host", "private",
+					 "flows",  "window_ms", "expires_ms", NULL };
 static const char *const win_cols[] = { "entity", "state", "window_ms", "clean", "cached", NULL };
 static const char *const rep_cols[] = { "kind", "key", "value", "prior", "override", NULL };
 static const char *const audit_cols[] = { "id", "ts_ms", "actor", "action", "resource", NULL };

@@ -328,6 +328,8 @@ def walk_special():
 
     # system
     do("GET", V + "/bindings", expect=200, what="bindings")
+    do("GET", V + "/cache-windows", expect=200, what="cache windows")
+    do("POST", V + "/cache-windows", {}, expect=405, what="no POST here")
     do("GET", V + "/status", expect=200, what="status")
     do("POST", V + "/status", {}, expect=405, what="no POST here")
     do("GET", V + "/status", token=None, expect=401, what="no token")

@@ -197,13 +197,16 @@ test_migrate_v1(void **state)
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
-	/* back to version 1 as it shipped: no window columns, no audit ETags */
+	/* back to version 1 as it shipped: no window columns, no audit ETags (v3), no token
+	 * expiry (v4) */
 	assert_int_equal(raw_exec(path,
 				  "ALTER TABLE audit DROP COLUMN etag_before;"
 				  "ALTER TABLE audit DROP COLUMN etag_after;"
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE admission DROP COLUMN window_flows;"
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
+				  "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
+				  "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
 				  "UPDATE schema_version SET version = 1;"
 				  "UPDATE admission SET alias_ttl_ms = 7000;"
 				  "INSERT INTO resolver_groups (name, initial_reputation, sla)"
