@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # t12_rgwctl -- rgwctl as an operator uses it: HTTPS to rgwd's TLS listener with a CA file and
-# with a pinned public key (and a wrong pin / no trust refused), a client certificate towards
-# a TLS front end that asks for one (openssl s_server), timeouts, --version, its config file
-# (unknown keys refused, a readable file warned about), token expiry, listing and revocation
-# by name, readable tables (nested values, rounded reals) and --json ending with a newline.
+# with a pinned public key (and a wrong pin / no trust refused), over IPv6, a client
+# certificate towards a TLS front end that asks for one (openssl s_server), timeouts,
+# --version, its config file (unknown keys refused, a readable file warned about), token
+# expiry, listing and revocation by name, readable tables (nested values, rounded reals) and
+# --json ending with a newline.
 # Loopback only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -24,8 +25,10 @@ pin="sha256//$(openssl x509 -in "$T/srv.pem" -pubkey -noout | openssl pkey -pubi
 otherpin="sha256//$(openssl x509 -in "$T/ca.pem" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)"
 
+P6=$(free_port)
 api_start "tls_cert = $T/srv.pem
-tls_key = $T/srv.key"
+tls_key = $T/srv.key
+metrics_listen = [::1]:$P6"
 HTTPS="https://127.0.0.1:$PORT"
 ctl() { env HOME="$T/nohome" "$RGWCTL" "$@"; }
 
@@ -44,7 +47,13 @@ check "... saying why (certificate)" grep -qi 'certificate' "$T/untrusted.err"
 RGW_API_TOKEN=$TOK ctl --url "https://localhost:$PORT" --cacert "$T/ca.pem" status > /dev/null 2>&1
 check "HTTPS by name (localhost) verifies too" test $? = 0
 
+# --- IPv6: to [::1] (the token-free metrics listener, plain HTTP on loopback)
+ctl --url "http://[::1]:$P6" raw GET /metrics > "$T/m6" 2> "$T/m6.err"
+check "rgwctl over IPv6 ([::1])" grep -q '^rgw_info{' "$T/m6"
+
+
 # --- HTTPS with a pinned public key (no CA needed)
+
 RGW_API_TOKEN=$TOK ctl --url "$HTTPS" --pin "$pin" zone list > "$T/zl" 2>&1
 check "HTTPS with the right --pin" grep -q 'gwa.demo' "$T/zl"
 RGW_API_TOKEN=$TOK ctl --url "$HTTPS" --pin "$otherpin" zone list > /dev/null 2> "$T/pin.err"
