@@ -23,8 +23,7 @@ static void config_error(const char *file, unsigned line, const char *msg, void 
 static char *read_file(const char *path, size_t *len);
 static int import_bundle(struct pol_store *st, const char *path, const char *actor);
 static int export_bundle(struct pol_store *st, const char *path);
-static int new_token(struct pol_store *st, const char *name, const char *role,
-		     const char *expires);
+static int new_token(struct pol_store *st, const char *name, const char *role, const char *expires);
 static int backup_store(struct pol_store *st, const char *database, const char *path);
 static int restore_store(const char *database, const char *path, bool force);
 
@@ -91,13 +90,23 @@ usage(FILE *f)
 		"\n"
 		"See rgwd(8), rgw.conf(5), rgwctl(1), and the operator documentation in\n"
 		"/usr/share/doc/rgwd (README.md; policy.md: the bundle format; api.md: the API).\n");
-
 }
 
 int
 admin_parse(int argc, char **argv, struct admin_options *o)
 {
-	enum { OPT_IMPORT = 256, OPT_EXPORT, OPT_NEW_TOKEN, OPT_ROLE, OPT_EXPIRES, OPT_BACKUP, OPT_RESTORE, OPT_FORCE, OPT_HELP_CFG, OPT_HELP_MAN };
+	enum {
+		OPT_IMPORT = 256,
+		OPT_EXPORT,
+		OPT_NEW_TOKEN,
+		OPT_ROLE,
+		OPT_EXPIRES,
+		OPT_BACKUP,
+		OPT_RESTORE,
+		OPT_FORCE,
+		OPT_HELP_CFG,
+		OPT_HELP_MAN
+	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },

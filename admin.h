@@ -24,12 +24,12 @@ struct admin_options {
 	bool check_only;       /* --check-config */
 	bool debug;	       /* -d */
 	/* at most one of the commands */
-	const char *import_path; /* --import FILE ("-": stdin) */
-	bool export;		 /* --export [FILE] */
-	const char *export_path; /* NULL or "-": stdout */
-	const char *token_name;	 /* --new-token NAME */
-	const char *role;	 /* --role ro|rw */
-	const char *expires;	 /* --expires DURATION (NULL: never) */
+	const char *import_path;  /* --import FILE ("-": stdin) */
+	bool export;		  /* --export [FILE] */
+	const char *export_path;  /* NULL or "-": stdout */
+	const char *token_name;	  /* --new-token NAME */
+	const char *role;	  /* --role ro|rw */
+	const char *expires;	  /* --expires DURATION (NULL: never) */
 	const char *backup_path;  /* --backup FILE */
 	const char *restore_path; /* --restore FILE */
 	bool force;		  /* --force: --restore over an existing database */

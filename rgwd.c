@@ -356,8 +356,7 @@ reload_config(struct rgwd *d)
 		}
 		close(fd);
 	}
-	if (d->pol.dns != NULL &&
-	    (rc = dns_reconf_prepare(d->pol.dns, &d->conf, neu, &dplan)) < 0)
+	if (d->pol.dns != NULL && (rc = dns_reconf_prepare(d->pol.dns, &d->conf, neu, &dplan)) < 0)
 		goto fail;
 	if (d->api != NULL && (rc = api_reconf_prepare(d->api, neu, &aplan)) < 0)
 		goto fail;
