@@ -56,11 +56,12 @@ else
 BUILD   ?= build
 endif
 
-# Every module directory is compiled into one static library; programs with a main()
-# live at the top level (rgwd.c, rgwctl.c); fuzz targets end in _fuzz.c. The other top-level
-# files wire the subsystems together for rgwd (commit.c: the policy commit; admin.c: the
+# Every module directory is compiled into one static library (ctl/, rgwctl's output and
+# settings, only rgwctl links); programs with a main() live at the top level (rgwd.c,
+# rgwctl.c); fuzz targets end in _fuzz.c. The other top-level files wire the
+# subsystems together for rgwd (commit.c: the policy commit; admin.c: the
 # command line): a second library, linked into rgwd and the unit tests.
-MODDIRS   = common policy dns nat alg ids api
+MODDIRS   = common policy dns nat alg ids api ctl
 LIB_SRCS  = $(filter-out %_fuzz.c,$(wildcard $(addsuffix /*.c,$(MODDIRS))))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       = $(BUILD)/librgw.a

@@ -5,27 +5,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
+#include "ctl/out.h"
+#include "ctl/settings.h"
 #include "policy/policy.h"
 
 #define DEFAULT_URL	"http://127.0.0.1:8080"
 #define SYS_CONF	"/etc/rgw/rgwctl.conf"
 #define RESP_MAX	(64u << 20)
 #define DEFAULT_TIMEOUT 30
-#define CELL_MAX	48
 
 enum {
 	EXIT_OK = 0,
@@ -34,15 +31,9 @@ enum {
 	EXIT_CONNECT = 3, /* no answer */
 };
 
-/* Where the connection settings come from, and what they are. */
+/* The connection settings (options, environment, config file) and the session. */
 struct ctl {
-	char url[512];
-	char token[256];
-	char cacert[512]; /* CA bundle to verify the server with ("" = system store) */
-	char pin[256];	  /* "sha256//BASE64[;sha256//...]": the server's public key */
-	char cert[512];	  /* client certificate (PEM), for a TLS front end that asks */
-	char key[512];	  /* its key ("" = in cert) */
-	long timeout_s;
+	struct ctl_settings s;
 	bool insecure; /* --insecure: no verification at all (testing only) */
 	bool json;
 	CURL *curl;
@@ -66,210 +57,16 @@ struct cmd {
 };
 
 static void usage(FILE *f);
-static int load_conf_file(struct ctl *c, const char *path, bool *found);
 static int request(struct ctl *c, const char *method, const char *path, const char *body,
 		   struct resp *out);
 static int check(const struct resp *r, long expect);
 static int do_req(struct ctl *c, const char *method, const char *path, json_t *body, long expect,
 		  const char *const *cols);
-static void print_table(json_t *items, const char *const *cols, int indent);
-static void print_object(json_t *obj, int indent);
-static char *cell_text(const char *key, json_t *v);
 static char *urlenc(const char *s);
 static void put_body(const struct resp *r);
 static const struct cmd *find_cmd(int argc, char **argv, int *used);
 
 /* ---- output ---- */
-
-/* A number as an operator reads it: integers as they are, reals rounded to 4 significant
- * digits (0.85, not 0.84999999999999998), epoch milliseconds as UTC times. */
-static char *
-num_text(const char *key, json_t *v)
-{
-	char buf[64];
-	size_t kl = key ? strlen(key) : 0;
-
-	if (json_is_integer(v)) {
-		json_int_t i = json_integer_value(v);
-
-		/* *_ms keys holding a wall-clock time (after 2001) */
-		if (kl > 3 && strcmp(key + kl - 3, "_ms") == 0 && i > 1000000000000LL) {
-			time_t t = (time_t)(i / 1000);
-			struct tm tm;
-
-			gmtime_r(&t, &tm);
-			strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		} else {
-			snprintf(buf, sizeof(buf), "%lld", (long long)i);
-		}
-	} else {
-		double d = json_real_value(v);
-
-		snprintf(buf, sizeof(buf), "%.4g", fabs(d) < 1e-9 ? 0.0 : d);
-	}
-	return strdup(buf);
-}
-
-/* Text of a value for a table cell or a key/value line; caller frees. Arrays of scalars are
- * joined with ", ", objects as k=v pairs, arrays of objects as their count. */
-static char *
-cell_text(const char *key, json_t *v)
-{
-	struct buf_s {
-		char *p;
-		size_t len, cap;
-	} b = { 0 };
-	size_t i;
-	json_t *e;
-	const char *k;
-
-	if (v == NULL || json_is_null(v))
-		return strdup("-");
-	if (json_is_string(v))
-		return strdup(json_string_value(v));
-	if (json_is_number(v))
-		return num_text(key, v);
-	if (json_is_boolean(v))
-		return strdup(json_is_true(v) ? "yes" : "no");
-	if (json_is_array(v) && json_array_size(v) == 0)
-		return strdup("-");
-	if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
-		char buf[32];
-
-		snprintf(buf, sizeof(buf), "(%zu)", json_array_size(v));
-		return strdup(buf);
-	}
-	/* join */
-	b.cap = 64;
-	b.p = calloc(1, b.cap);
-	if (b.p == NULL)
-		return NULL;
-#define APPEND(s)                                                                                  \
-	do {                                                                                       \
-		const char *s_ = (s);                                                              \
-		size_t l_ = strlen(s_);                                                            \
-		if (b.len + l_ + 1 > b.cap) {                                                      \
-			char *n_ = realloc(b.p, (b.cap = (b.len + l_ + 1) * 2));                   \
-			if (n_ == NULL) {                                                          \
-				free(b.p);                                                         \
-				return NULL;                                                       \
-			}                                                                          \
-			b.p = n_;                                                                  \
-		}                                                                                  \
-		memcpy(b.p + b.len, s_, l_ + 1);                                                   \
-		b.len += l_;                                                                       \
-	} while (0)
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-		{
-			char *t = cell_text(key, e);
-
-			if (i)
-				APPEND(", ");
-			APPEND(t ? t : "?");
-			free(t);
-		}
-	} else {
-		i = 0;
-		json_object_foreach(v, k, e)
-		{
-			char *t = cell_text(k, e);
-
-			if (i++)
-				APPEND(" ");
-			APPEND(k);
-			APPEND("=");
-			APPEND(t ? t : "?");
-			free(t);
-		}
-	}
-#undef APPEND
-	return b.p;
-}
-
-/* Columns: the given ones, or the union of the rows' scalar-ish keys in first-seen order. */
-static void
-print_table(json_t *items, const char *const *cols, int indent)
-{
-	const char *auto_cols[17];
-	size_t i, k, ncols = 0, width[16] = { 0 };
-	json_t *row;
-
-	if (cols == NULL) {
-		json_array_foreach(items, i, row)
-		{
-			const char *key;
-			json_t *v;
-
-			json_object_foreach(row, key, v)
-			{
-				bool have = false;
-
-				for (k = 0; k < ncols && !have; k++)
-					have = strcmp(auto_cols[k], key) == 0;
-				if (!have && ncols < 16)
-					auto_cols[ncols++] = key;
-			}
-		}
-		auto_cols[ncols] = NULL;
-		cols = auto_cols;
-	}
-	ncols = 0;
-	while (ncols < 16 && cols[ncols])
-		ncols++;
-	for (k = 0; k < ncols; k++)
-		width[k] = strlen(cols[k]);
-	json_array_foreach(items, i, row)
-	{
-		for (k = 0; k < ncols; k++) {
-			char *t = cell_text(cols[k], json_object_get(row, cols[k]));
-			size_t w = t ? strlen(t) : 1;
-
-			width[k] = MAX(width[k], MIN(w, (size_t)CELL_MAX));
-			free(t);
-		}
-	}
-	printf("%*s", indent, "");
-	for (k = 0; k < ncols; k++)
-		printf("%-*s%s", (int)(k + 1 < ncols ? width[k] : 0), cols[k],
-		       k + 1 < ncols ? "  " : "\n");
-	json_array_foreach(items, i, row)
-	{
-		printf("%*s", indent, "");
-		for (k = 0; k < ncols; k++) {
-			char *t = cell_text(cols[k], json_object_get(row, cols[k]));
-
-			printf("%-*s%s", (int)(k + 1 < ncols ? width[k] : 0), t ? t : "?",
-			       k + 1 < ncols ? "  " : "\n");
-			free(t);
-		}
-	}
-}
-
-/* key: value lines; nested objects indented under their key, arrays of objects as tables. */
-static void
-print_object(json_t *obj, int indent)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v)
-	{
-		if (json_is_object(v) && json_object_size(v) > 0) {
-			printf("%*s%s:\n", indent, "", key);
-			print_object(v, indent + 2);
-		} else if (json_is_array(v) && json_is_object(json_array_get(v, 0))) {
-			printf("%*s%s:\n", indent, "", key);
-			print_table(v, NULL, indent + 2);
-		} else {
-			char *t = cell_text(key, v);
-
-			printf("%*s%-*s %s\n", indent, "", 20 - indent > 0 ? 20 - indent : 0, key,
-			       t ? t : "?");
-			free(t);
-		}
-	}
-}
 
 /* A response body as it came, ending with a newline so that the shell prompt or the next
  * command's output starts on a line of its own. */
@@ -292,109 +89,13 @@ show(struct ctl *c, const struct resp *r, const char *const *cols)
 		return EXIT_OK;
 	}
 	if (json_is_array(json_object_get(j, "items")))
-		print_table(json_object_get(j, "items"), cols, 0);
+		ctl_print_table(stdout, json_object_get(j, "items"), cols, 0);
 	else if (json_is_array(j))
-		print_table(j, cols, 0);
+		ctl_print_table(stdout, j, cols, 0);
 	else
-		print_object(j, 0);
+		ctl_print_object(stdout, j, 0);
 	json_decref(j);
 	return EXIT_OK;
-}
-
-/* ---- configuration ---- */
-
-/*
- * "key = value" lines, '#' or ';' comments. Unknown keys are refused (a typo must not
- * silently drop the CA file); a file others can read is warned about (it holds a token).
- * Values already set (options, environment) win. 0, -ENOENT, or -EINVAL (reported).
- */
-static int
-load_conf_file(struct ctl *c, const char *path, bool *found)
-{
-	static const struct {
-		const char *key;
-		size_t off, size;
-	} keys[] = {
-#define K(name, field) { name, offsetof(struct ctl, field), sizeof(((struct ctl *)0)->field) }
-		K("url", url),	 K("token", token), K("cacert", cacert), K("pin", pin),
-		K("cert", cert), K("key", key),	    K("timeout", url), /* parsed below */
-#undef K
-	};
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	unsigned lineno = 0;
-	struct stat sb;
-	int rc = 0;
-
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		fprintf(stderr, "rgwctl: %s: %s\n", path, strerror(errno));
-		return -EINVAL;
-	}
-	*found = true;
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
-		fprintf(stderr,
-			"rgwctl: warning: %s can be read by others (mode %04o) and holds a "
-			"token: chmod 600 %s\n",
-			path, (unsigned)(sb.st_mode & 07777), path);
-	while (fgets(line, sizeof(line), f)) {
-		char *k = line, *v, *e;
-		size_t i;
-
-		lineno++;
-		if (lineno == 1 && memcmp(k, "\xef\xbb\xbf", 3) == 0)
-			k += 3; /* a UTF-8 byte order mark, as some editors write */
-		while (*k == ' ' || *k == '\t')
-			k++;
-		if (*k == '#' || *k == ';' || *k == '\n' || *k == '\r' || !*k)
-			continue;
-		v = strchr(k, '=');
-		if (!v) {
-			fprintf(stderr, "%s:%u: expected key = value\n", path, lineno);
-			rc = -EINVAL;
-			continue;
-		}
-		*v++ = '\0';
-		for (e = v + strlen(v); e > v && strchr("\r\n \t", e[-1]);)
-			*--e = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t');)
-			*--e = '\0';
-		for (i = 0; i < ARRAY_SIZE(keys); i++)
-			if (strcmp(k, keys[i].key) == 0)
-				break;
-		if (i == ARRAY_SIZE(keys)) {
-			fprintf(stderr,
-				"%s:%u: unknown key '%s' (known: url, token, cacert, pin, cert, "
-				"key, timeout)\n",
-				path, lineno, k);
-			rc = -EINVAL;
-			continue;
-		}
-		if (strcmp(k, "timeout") == 0) {
-			long t;
-
-			if (util_parse_long(v, 1, 3600, &t) < 0) {
-				fprintf(stderr, "%s:%u: timeout: seconds, 1..3600\n", path, lineno);
-				rc = -EINVAL;
-			} else if (c->timeout_s == 0) {
-				c->timeout_s = t;
-			}
-			continue;
-		}
-		{
-			char *field = (char *)c + keys[i].off;
-
-			if (!field[0] && util_strlcpy(field, v, keys[i].size) >= keys[i].size) {
-				fprintf(stderr, "%s:%u: %s: too long\n", path, lineno, k);
-				rc = -EINVAL;
-			}
-		}
-	}
-	fclose(f);
-	return rc;
 }
 
 /* ---- HTTP ---- */
@@ -449,7 +150,7 @@ open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 	else if (a->family == AF_INET6)
 		loop = IN6_IS_ADDR_LOOPBACK(
 			&((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr);
-	if (strncmp(c->url, "http://", 7) == 0 && !loop) {
+	if (strncmp(c->s.url, "http://", 7) == 0 && !loop) {
 		errno = EPERM;
 		return CURL_SOCKET_BAD;
 	}
@@ -465,11 +166,11 @@ request(struct ctl *c, const char *method, const char *path, const char *body, s
 	char url[2048], auth[300], err[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
 	CURL *k = c->curl;
-	size_t ul = strlen(c->url);
+	size_t ul = strlen(c->s.url);
 
 	memset(out, 0, sizeof(*out));
-	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && c->url[ul - 1] == '/' ? ul - 1 : ul),
-		 c->url, path);
+	snprintf(url, sizeof(url), "%.*s%s", (int)(ul && c->s.url[ul - 1] == '/' ? ul - 1 : ul),
+		 c->s.url, path);
 	curl_easy_reset(k);
 	curl_easy_setopt(k, CURLOPT_URL, url);
 	curl_easy_setopt(k, CURLOPT_CUSTOMREQUEST, method);
@@ -477,33 +178,33 @@ request(struct ctl *c, const char *method, const char *path, const char *body, s
 	curl_easy_setopt(k, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(k, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(k, CURLOPT_USERAGENT, "rgwctl/" RGW_VERSION);
-	curl_easy_setopt(k, CURLOPT_TIMEOUT, c->timeout_s);
-	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT, MIN(c->timeout_s, 10L));
+	curl_easy_setopt(k, CURLOPT_TIMEOUT, c->s.timeout_s);
+	curl_easy_setopt(k, CURLOPT_CONNECTTIMEOUT, MIN(c->s.timeout_s, 10L));
 	curl_easy_setopt(k, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(k, CURLOPT_OPENSOCKETDATA, c);
 	curl_easy_setopt(k, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(k, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(k, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(k, CURLOPT_HEADERDATA, out);
-	if (c->cacert[0])
-		curl_easy_setopt(k, CURLOPT_CAINFO, c->cacert);
-	if (c->pin[0]) {
-		curl_easy_setopt(k, CURLOPT_PINNEDPUBLICKEY, c->pin);
+	if (c->s.cacert[0])
+		curl_easy_setopt(k, CURLOPT_CAINFO, c->s.cacert);
+	if (c->s.pin[0]) {
+		curl_easy_setopt(k, CURLOPT_PINNEDPUBLICKEY, c->s.pin);
 		/* a pinned key is the trust anchor: a self-signed certificate is fine */
-		if (!c->cacert[0])
+		if (!c->s.cacert[0])
 			curl_easy_setopt(k, CURLOPT_SSL_VERIFYPEER, 0L);
 	}
-	if (c->cert[0])
-		curl_easy_setopt(k, CURLOPT_SSLCERT, c->cert);
-	if (c->key[0])
-		curl_easy_setopt(k, CURLOPT_SSLKEY, c->key);
+	if (c->s.cert[0])
+		curl_easy_setopt(k, CURLOPT_SSLCERT, c->s.cert);
+	if (c->s.key[0])
+		curl_easy_setopt(k, CURLOPT_SSLKEY, c->s.key);
 	if (c->insecure) {
 		curl_easy_setopt(k, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(k, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	h = curl_slist_append(h, "Accept: application/json");
-	if (c->token[0]) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+	if (c->s.token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->s.token);
 		h = curl_slist_append(h, auth);
 		explicit_bzero(auth, sizeof(auth));
 	}
@@ -519,15 +220,15 @@ request(struct ctl *c, const char *method, const char *path, const char *body, s
 	curl_easy_setopt(k, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		if (rc == CURLE_COULDNT_CONNECT && strncmp(c->url, "http://", 7) == 0 &&
+		if (rc == CURLE_COULDNT_CONNECT && strncmp(c->s.url, "http://", 7) == 0 &&
 		    errno == EPERM)
 			fprintf(stderr,
 				"rgwctl: %s: plain HTTP is refused to addresses other than "
 				"loopback (the token would cross the network in clear); use "
 				"https://\n",
-				c->url);
+				c->s.url);
 		else
-			fprintf(stderr, "rgwctl: %s: %s\n", c->url,
+			fprintf(stderr, "rgwctl: %s: %s\n", c->s.url,
 				err[0] ? err : curl_easy_strerror(rc));
 		free(out->body);
 		out->body = NULL;
@@ -1262,25 +963,25 @@ main(int argc, char **argv)
 			c.json = true;
 			break;
 		case 'u':
-			util_strlcpy(c.url, optarg, sizeof(c.url));
+			util_strlcpy(c.s.url, optarg, sizeof(c.s.url));
 			break;
 		case 't':
-			util_strlcpy(c.token, optarg, sizeof(c.token));
+			util_strlcpy(c.s.token, optarg, sizeof(c.s.token));
 			break;
 		case OPT_CACERT:
-			util_strlcpy(c.cacert, optarg, sizeof(c.cacert));
+			util_strlcpy(c.s.cacert, optarg, sizeof(c.s.cacert));
 			break;
 		case OPT_PIN:
-			util_strlcpy(c.pin, optarg, sizeof(c.pin));
+			util_strlcpy(c.s.pin, optarg, sizeof(c.s.pin));
 			break;
 		case OPT_CERT:
-			util_strlcpy(c.cert, optarg, sizeof(c.cert));
+			util_strlcpy(c.s.cert, optarg, sizeof(c.s.cert));
 			break;
 		case OPT_KEY:
-			util_strlcpy(c.key, optarg, sizeof(c.key));
+			util_strlcpy(c.s.key, optarg, sizeof(c.s.key));
 			break;
 		case OPT_TIMEOUT:
-			if (util_parse_long(optarg, 1, 3600, &c.timeout_s) < 0) {
+			if (util_parse_long(optarg, 1, 3600, &c.s.timeout_s) < 0) {
 				fprintf(stderr, "rgwctl: --timeout: seconds, 1..3600\n");
 				return EXIT_USAGE;
 			}
@@ -1329,10 +1030,10 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (!c.url[0] && (env = getenv("RGW_API_URL")))
-		util_strlcpy(c.url, env, sizeof(c.url));
-	if (!c.token[0] && (env = getenv("RGW_API_TOKEN")))
-		util_strlcpy(c.token, env, sizeof(c.token));
+	if (!c.s.url[0] && (env = getenv("RGW_API_URL")))
+		util_strlcpy(c.s.url, env, sizeof(c.s.url));
+	if (!c.s.token[0] && (env = getenv("RGW_API_TOKEN")))
+		util_strlcpy(c.s.token, env, sizeof(c.s.token));
 	{
 		char p[600];
 		const char *home = getenv("HOME");
@@ -1341,18 +1042,18 @@ main(int argc, char **argv)
 		rc = -ENOENT;
 		if (home) {
 			snprintf(p, sizeof(p), "%s/.config/rgwctl.conf", home);
-			rc = load_conf_file(&c, p, &found);
+			rc = ctl_settings_load(&c.s, p, &found);
 		}
 		if (!found)
-			rc = load_conf_file(&c, SYS_CONF, &found);
+			rc = ctl_settings_load(&c.s, SYS_CONF, &found);
 		if (rc == -EINVAL)
 			return EXIT_USAGE;
 	}
-	if (!c.url[0])
-		util_strlcpy(c.url, DEFAULT_URL, sizeof(c.url));
-	if (c.timeout_s == 0)
-		c.timeout_s = DEFAULT_TIMEOUT;
-	if (strncmp(c.url, "http://", 7) != 0 && strncmp(c.url, "https://", 8) != 0) {
+	if (!c.s.url[0])
+		util_strlcpy(c.s.url, DEFAULT_URL, sizeof(c.s.url));
+	if (c.s.timeout_s == 0)
+		c.s.timeout_s = DEFAULT_TIMEOUT;
+	if (strncmp(c.s.url, "http://", 7) != 0 && strncmp(c.s.url, "https://", 8) != 0) {
 		fprintf(stderr, "rgwctl: the URL must start with http:// or https://\n");
 		return EXIT_USAGE;
 	}
@@ -1363,6 +1064,6 @@ main(int argc, char **argv)
 	rc = k->fn(&c, nargs, argv + used);
 	curl_easy_cleanup(c.curl);
 	curl_global_cleanup();
-	explicit_bzero(c.token, sizeof(c.token));
+	explicit_bzero(c.s.token, sizeof(c.s.token));
 	return rc;
 }
