@@ -181,7 +181,10 @@ SCHEMAS["BlockList"] = obj({"items": arr(ref("Block")), "total": I}, ["items", "
 SCHEMAS["Status"] = obj({
     "version": S, "uptime_s": I, "started_ms": MS,
     "api": COUNTERS,
-    "policy": COUNTERS,
+    "policy": {"type": "object", "description": "the policy in force: its ETag (as GET "
+               "/bundle gives it) and its row counts",
+               "properties": {"etag": S}, "required": ["etag"],
+               "additionalProperties": {"type": "integer"}},
     "subsystems": {"type": "object", "description": "counters of each running subsystem "
                    "(dns, nat, alg, reputation, aliases, rejected_sources)",
                    "additionalProperties": {"type": "object"},
@@ -192,9 +195,13 @@ SCHEMAS["Status"] = obj({
                            {"source": ADDR, "packets": I, "records": I},
                            ["source", "packets", "records"]))}, ["sources", "busiest"])}}},
     ["version", "uptime_s", "started_ms", "api", "policy", "subsystems"])
+ETAG_OF = {"type": "string", "nullable": True,
+           "description": "for a policy change, the policy's ETag before (after) it; "
+           "null otherwise"}
 SCHEMAS["AuditLine"] = obj({"id": I, "ts_ms": MS, "actor": S, "action": S, "resource": S,
-                            "detail": S}, ["id", "ts_ms", "actor", "action", "resource",
-                                           "detail"])
+                            "detail": S, "etag_before": ETAG_OF, "etag_after": ETAG_OF},
+                           ["id", "ts_ms", "actor", "action", "resource", "detail",
+                            "etag_before", "etag_after"])
 SCHEMAS["AuditList"] = obj({"items": arr(ref("AuditLine"))}, ["items"])
 TOKEN_INFO = {"name": S, "role": {"type": "string", "enum": ["ro", "rw"]}, "created_ms": MS,
               "expires_ms": nullable(dict(MS, description="ms since the epoch; null: never")),
