@@ -66,8 +66,9 @@ usage(FILE *f)
 		"  -h, --help            print this help and exit\n"
 		"\n"
 		"Signals:\n"
-		"  SIGTERM, SIGINT       clean shutdown: listeners closed, nftables table removed,\n"
-		"                        reputation state saved\n"
+		"  SIGTERM, SIGINT       clean shutdown: listeners closed, nftables table removed\n"
+		"                        (kept with [nat] keep_table_on_stop), reputation state saved\n"
+
 		"  SIGHUP                re-read the configuration (every key marked reloadable in\n"
 		"                        rgw.conf(5); others are named in a warning and keep their\n"
 		"                        value; a broken file changes nothing), then the policy\n"
