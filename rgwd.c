@@ -416,7 +416,6 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 		return;
 	}
 	if (policy_reload(&d->pol, &c, &e) < 0)
-
 		notify_send("READY=1\nSTATUS=reload failed; previous policy in force");
 	else
 		notify_send("READY=1\nSTATUS=serving");
