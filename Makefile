@@ -164,7 +164,7 @@ TEST_DEBS += python3-dnspython python3-scapy
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
 # (vsftpd, lftp; tftpd-hpa, tftp-hpa; SIPp).
 TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-tester
-# t67_api_contract: a JSON Schema validator for the API's answers; t68_metrics: promtool
+# t69_api_contract: a JSON Schema validator for the API's answers; t68_metrics: promtool
 # (package prometheus; its service is kept from starting by install-debs); t13: unshare
 TEST_DEBS += python3-jsonschema prometheus util-linux
 # The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
