@@ -69,7 +69,6 @@ alg_limit_set(struct alg_limit *l, long max_conns, long max_per_source, long rat
 	l->rate_per_s = (uint64_t)rate;
 	l->burst_milli = (uint64_t)burst * 1000; /* each source's bucket is capped at its refill */
 	pthread_mutex_unlock(&l->mu);
-
 }
 
 void
