@@ -91,7 +91,7 @@ const struct conf_item conf_schema[] = {
 	{ "dns", "tcp_max_connections", CONF_T_INT, 1, 65536, "1024", F(dns_tcp_max_conns), NULL,
 	  "Maximum simultaneous DNS TCP connections. When full, a new connection closes the one "
 	  "idle the longest (if none is idle, the newcomer is closed).",
-	  NULL, true },
+	  NULL, false },
 	{ "dns", "tcp_max_per_source", CONF_T_INT, 1, 65536, "16", F(dns_tcp_max_per_source), NULL,
 	  "Simultaneous DNS TCP connections from one client address; more are closed at once.",
 	  NULL, false },
