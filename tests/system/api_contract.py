@@ -329,6 +329,11 @@ def walk_special():
     # system
     do("GET", V + "/bindings", expect=200, what="bindings")
     do("GET", V + "/cache-windows", expect=200, what="cache windows")
+    do("GET", V + "/blocks", expect=200, what="blocked sources")
+    do("DELETE", V + "/blocks/198.51.100.7", token="ro", expect=403, what="read-only")
+    do("DELETE", V + "/blocks/198.51.100.7", expect=204, what="lift a block")
+    do("DELETE", V + "/blocks/198.51.100.7", expect=404, what="not blocked any more")
+    do("DELETE", V + "/blocks/not-an-address", expect=400, what="not an address")
     do("POST", V + "/cache-windows", {}, expect=405, what="no POST here")
     do("GET", V + "/status", expect=200, what="status")
     do("POST", V + "/status", {}, expect=405, what="no POST here")

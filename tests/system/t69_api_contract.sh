@@ -49,6 +49,10 @@ table = rgw
 queue = $QNUM
 wan_interfaces = wan0
 lan_interfaces = lan0
+[ids]
+enable = yes
+eve_socket = $T/eve.sock
+eve_type = unix_dgram
 [api]
 listen = 127.0.0.1:8080
 rate = 100000
@@ -75,6 +79,19 @@ in_ns dig +short +tcp +time=2 +tries=1 @127.0.0.1 -p 5301 held.gwa.demo A > "$T/
 check "a DNS query holds a pool address ($(cat "$T/a"))" grep -q '^100\.64\.1\.' "$T/a"
 api GET /api/v1/bindings > /dev/null
 check "GET /bindings lists it" sh -c "jq -e '.total >= 1' '$T/body' > /dev/null"
+
+# --- one blocked source, so that /blocks has an item to validate and one to lift: an IDS
+# alert (Suricata's EVE line) from an outside address, on the socket rgwd reads
+in_ns /usr/bin/python3 -c '
+import json, socket, sys
+a = {"timestamp": "2026-12-06T06:10:11.123456+0000", "event_type": "alert",
+     "src_ip": "198.51.100.7", "src_port": 40312, "dest_ip": "100.64.1.1", "dest_port": 80,
+     "proto": "TCP", "alert": {"action": "allowed", "gid": 1, "signature_id": 1000001,
+     "rev": 1, "signature": "rgw contract test", "category": "", "severity": 1}}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(json.dumps(a).encode(), sys.argv[1])' "$T/eve.sock"
+blocked() { api GET /api/v1/blocks > /dev/null && jq -e '.total >= 1' "$T/body" > /dev/null; }
+check "an IDS alert blocks 198.51.100.7 (GET /blocks lists it)" poll 10 blocked
 
 # --- the walk
 in_ns $PY "$TOP/tests/system/api_contract.py" http://127.0.0.1:8080 "$TOK" "$RO" "$DOC" > "$T/walk" 2>&1
