@@ -100,6 +100,9 @@ static const struct {
 				      "Backend connections refused, unreachable or timed out." },
 	[ALG_STAT_IDLE_TIMEOUT] = { "rgw_alg_idle_timeout_total",
 				    "Relayed connections closed when idle." },
+	[ALG_STAT_SHED] = { "rgw_alg_shed_total",
+			    "Relayed connections without progress closed to make room at "
+			    "max_connections." },
 	[ALG_STAT_ERRORS] = { "rgw_alg_errors_total", "Resets and socket errors while relaying." },
 	[ALG_STAT_SPLICE_FALLBACK] = { "rgw_alg_splice_fallbacks_total",
 				       "Relay directions switched from splice to buffers." },
@@ -108,6 +111,9 @@ static const struct {
 	[ALG_STAT_BYTES_DOWN] = { "rgw_alg_down_bytes_total",
 				  "Bytes relayed from backends to clients." },
 	[ALG_STAT_ACTIVE] = { "rgw_alg_active", "Open ALG client connections." },
+	[ALG_STAT_REFUSED_REPUTATION] = { "rgw_alg_refused_reputation_total",
+					  "Connections refused for the client's reputation." },
+
 };
 
 const char *
