@@ -88,7 +88,6 @@ stop() { # stop NODE
 	kill -TERM "$p" 2> /dev/null
 	timeout 10 tail --pid="$p" -f /dev/null
 }
-at_exit "[ \"\$FAILED\" = 0 ] || { echo \"# a.log:\"; tail -25 \"$T/a.log\"; echo \"# b.log:\"; tail -25 \"$T/b.log\"; }"
 start a
 start b
 wait_for 'rgwd: ready' "$T/a.log" 20 && wait_for 'rgwd: ready' "$T/b.log" 20 ||
@@ -210,4 +209,10 @@ check "no message failed authentication between the right pair" \
 	bash -c "! grep -q 'failed authentication' $T/b.log"
 stop a
 stop b
+if [ "$FAILED" != 0 ]; then
+	for f in "$T"/*.log; do
+		echo "# $f"
+		tail -20 "$f"
+	done
+fi
 summary

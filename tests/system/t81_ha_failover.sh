@@ -21,7 +21,6 @@ SW=${P}s PUB=${P}p GA=${P}a GB=${P}b PRIV=${P}h
 pids=()
 at_exit "ip netns del $SW; ip netns del $PUB; ip netns del $GA; ip netns del $GB; ip netns del $PRIV"
 at_exit "for p in \${pids[@]}; do kill \$p; done; sleep 0.2; for p in \${pids[@]}; do kill -9 \$p; done"
-at_exit "[ \"\$FAILED\" = 0 ] || for f in $T/trans-a.log $T/trans-b.log $T/ka-a.log $T/ka-b.log $T/a.log $T/b.log; do echo \"# \$f\"; tail -15 \$f; done"
 for n in $SW $PUB $GA $GB $PRIV; do
 	ip netns add $n || { echo "0 passed, 1 failed"; exit 1; }
 	ip -n $n link set lo up
@@ -245,4 +244,10 @@ SPLIT=$(($(now_ms) - T1))
 check "node b's rgwd is the standby again" poll 10 is_role b standby
 check "node a kept the addresses and is the active" bash -c "$(declare -f has_vip); has_vip $GA && [ \"\$(ip netns exec $GA curl -s -H 'Authorization: Bearer $(cat "$T/tok.a")' http://127.0.0.1:8080/api/v1/ha | jq -r .role)\" = active ]"
 echo "# split brain resolved ${SPLIT} ms after VRRP flowed again"
+if [ "$FAILED" != 0 ]; then
+	for f in "$T"/*.log; do
+		echo "# $f"
+		tail -20 "$f"
+	done
+fi
 summary
