@@ -64,7 +64,7 @@ struct ha {
 	bool stopping; /* ha_free: connections are freed at once */
 	struct {
 		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
-		uint64_t apply_failures, digest_mismatches, role_changes, connects;
+		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
 		uint64_t last_apply_us, last_role_change_ms;
 	} st;
 };
@@ -388,6 +388,13 @@ policy_msg(struct ha *ha, const char *type)
 
 /* ---- the standby applies ---- */
 
+/* No zone, no host: what a new node's store holds. */
+static bool
+policy_empty(const struct pol_snap *s)
+{
+	return s == NULL || (s->n_zones == 0 && s->n_hosts == 0);
+}
+
 static void
 apply(struct conn *k, json_t *msg, bool whole)
 {
@@ -423,6 +430,15 @@ apply(struct conn *k, json_t *msg, bool whole)
 	if (c.resource == NULL)
 		c.resource = "policy";
 	rc = pol_bundle_parse_json(json_object_get(msg, "bundle"), &p, &e);
+	if (rc == 0 && policy_empty(p) && !policy_empty(ha->parts->snap)) {
+		/* a peer that starts with an empty store and wins VRRP for a moment (a new or
+		 * rebuilt node) must not wipe the pair's policy: docs/ha.md */
+		ha->st.empty_refused++;
+		log_warnx("ha: the active %s holds an empty policy: this node keeps its own %s",
+			  k->peer, ha->digest);
+		pol_snap_unref(p);
+		goto ack;
+	}
 	if (rc == 0 && (rc = pol_store_begin(ha->parts->store)) < 0)
 		pol_err_set(&e, "database", "cannot start a transaction: %s", strerror(-rc));
 	if (rc == 0 && (rc = pol_store_replace(ha->parts->store, p, &e)) < 0)
@@ -850,16 +866,18 @@ ha_status_json(const struct ha *ha)
 						k->peer_digest, "in_sync",
 						strcmp(k->peer_digest, ha->digest) == 0));
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
-			 "role", ha->active ? "active" : "standby", "peer", ha->peer_name,
-			 "channel", up ? "up" : "down", "digest", ha->digest, "followers",
-			 followers, "counters", "commits_sent", (json_int_t)ha->st.commits_sent,
-			 "commits_applied", (json_int_t)ha->st.commits_applied, "full_syncs",
-			 (json_int_t)ha->st.full_syncs, "resyncs", (json_int_t)ha->st.resyncs,
-			 "auth_failures", (json_int_t)ha->st.auth_failures, "apply_failures",
-			 (json_int_t)ha->st.apply_failures, "digest_mismatches",
-			 (json_int_t)ha->st.digest_mismatches, "role_changes",
-			 (json_int_t)ha->st.role_changes, "connects", (json_int_t)ha->st.connects,
-			 "last_apply_us", (json_int_t)ha->st.last_apply_us, "last_role_change_ms",
-			 (json_int_t)ha->st.last_role_change_ms);
+	return json_pack(
+		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+		"role", ha->active ? "active" : "standby", "peer", ha->peer_name, "channel",
+		up ? "up" : "down", "digest", ha->digest, "followers", followers, "counters",
+		"commits_sent", (json_int_t)ha->st.commits_sent, "commits_applied",
+		(json_int_t)ha->st.commits_applied, "full_syncs", (json_int_t)ha->st.full_syncs,
+		"resyncs", (json_int_t)ha->st.resyncs, "auth_failures",
+		(json_int_t)ha->st.auth_failures, "apply_failures",
+		(json_int_t)ha->st.apply_failures, "empty_refused",
+		(json_int_t)ha->st.empty_refused, "digest_mismatches",
+		(json_int_t)ha->st.digest_mismatches, "role_changes",
+		(json_int_t)ha->st.role_changes, "connects", (json_int_t)ha->st.connects,
+		"last_apply_us", (json_int_t)ha->st.last_apply_us, "last_role_change_ms",
+		(json_int_t)ha->st.last_role_change_ms);
 }

@@ -341,6 +341,32 @@ test_role_switch(void **state)
 	assert_true(has_host(&f->a, "back.gwa.demo"));
 }
 
+static bool
+a_refused_empty(const struct fx *f)
+{
+	return counter(&f->a, "empty_refused") > 0;
+}
+
+/* A node with an empty store that is active for a moment (it won VRRP while its peer was
+ * starting) does not wipe the policy of the node that follows it. */
+static void
+test_empty_active_does_not_wipe(void **state)
+{
+	struct fx *f = *state;
+	size_t hosts = f->a.p.snap->n_hosts;
+
+	assert_true(hosts > 0);
+	assert_int_equal(ha_set_role(f->a.ha, "standby"), 0);
+	assert_int_equal(ha_set_role(f->b.ha, "active"), 0);
+	assert_true(run_until(f, a_refused_empty));
+	assert_int_equal(f->a.p.snap->n_hosts, hosts);
+	/* and once the node with the policy is the active again, the other one follows it */
+	assert_int_equal(ha_set_role(f->b.ha, "standby"), 0);
+	assert_int_equal(ha_set_role(f->a.ha, "active"), 0);
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(f->b.p.snap->n_hosts, hosts);
+}
+
 int
 main(void)
 {
@@ -350,6 +376,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chain_broken_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_active_does_not_wipe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
