@@ -166,7 +166,7 @@ first_line() {
 	inpub timeout 2 bash -c "exec 3<>/dev/tcp/$1/5000 && head -c 9 <&3" 2> /dev/null |
 		grep -q '^00000000'
 }
-ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_stream.py" serve 192.168.0.100 5000 6 &
+ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_stream.py" serve 192.168.0.100 5000 9 &
 pids+=($!)
 
 # stream STEP: resolve, open the long stream in the background (result in $T/stream-STEP)
@@ -176,7 +176,7 @@ stream() {
 		a=$(resolve)
 		[[ "$a" == 100.64.1.13[1-4] ]] && break
 	done
-	inpub /usr/bin/python3 "$TOP/tests/system/ha_stream.py" fetch "$a" 5000 6 "$T/ready-$1" \
+	inpub /usr/bin/python3 "$TOP/tests/system/ha_stream.py" fetch "$a" 5000 9 "$T/ready-$1" \
 		> "$T/stream-$1" 2>&1 &
 	SP=$!
 	SA=$a
@@ -187,6 +187,13 @@ replicated() { ip netns exec "$1" conntrack -L -d "$SA" 2> /dev/null | grep -q 1
 # 1. the active's WAN link is cut during a stream
 check "a stream through a pool address starts" stream 1
 check "its flow state is replicated into the standby's kernel table" poll 10 replicated $GB
+# more flows, each through its own resolution and binding, established before the cut
+NF=20
+FP=()
+for i in $(seq 2 $NF); do
+	stream "1-$i" && FP+=($SP)
+done
+check "$NF flows established before the cut" [ ${#FP[@]} = $((NF - 1)) ]
 T0=$(now_ms)
 ip -n $GA link set dev wan0 down
 if poll 15 has_vip $GB; then
@@ -195,7 +202,11 @@ if poll 15 has_vip $GB; then
 else
 	fail "node b holds the WAN address"
 fi
-new_conn() { a=$(resolve) && [[ "$a" == 100.64.1.13[1-4] ]] && first_line "$a"; }
+TRIES=0
+new_conn() {
+	TRIES=$((TRIES + 1))
+	a=$(resolve) && [[ "$a" == 100.64.1.13[1-4] ]] && first_line "$a"
+}
 if poll 15 new_conn; then
 	NEWC=$(($(now_ms) - T0))
 	ok "a new resolution and connection through the new active ($NEWC ms after the cut)"
@@ -204,6 +215,14 @@ else
 fi
 check "node b is now the active" poll 10 is_role b active
 wait $SP
+for p in "${FP[@]}"; do wait "$p"; done
+SURV=0
+for f in "$T"/stream-1 "$T"/stream-1-*; do
+	jq -e '.end == "eof" and .missing == 0 and .lines == .total' "$f" > /dev/null 2>&1 &&
+		SURV=$((SURV + 1))
+done
+echo "# flows established before the cut: $NF, survived intact: $SURV; new connection attempts before the first success through the new active: $((TRIES - 1)) failed"
+check "all $NF flows survived the failover intact ($SURV)" [ "$SURV" = $NF ]
 R1=$(cat "$T/stream-1")
 echo "# stream through the failover: $R1"
 check "the stream survived the failover: no reset, no line lost" \
