@@ -244,6 +244,7 @@ install: all
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
 	install -m 0755 tools/ha/rgw-ha-notify $(DESTDIR)$(SBINDIR)/rgw-ha-notify
 	install -m 0755 tools/ha/rgw-ha-check $(DESTDIR)$(SBINDIR)/rgw-ha-check
+	install -m 0644 docs/rgw-ha-notify.8 docs/rgw-ha-check.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(SYSCONFDIR)/rgw/ha
 	install -m 0644 docs/examples/ha/keepalived.conf docs/examples/ha/conntrackd.conf \
 		docs/examples/ha/ha-notify.conf $(DESTDIR)$(SYSCONFDIR)/rgw/ha/
@@ -255,7 +256,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(SBINDIR)/rgw-ha-notify \
-		$(DESTDIR)$(SBINDIR)/rgw-ha-check $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
+		$(DESTDIR)$(SBINDIR)/rgw-ha-check $(DESTDIR)$(MANDIR)/man8/rgw-ha-notify.8 \
+		$(DESTDIR)$(MANDIR)/man8/rgw-ha-check.8 $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 

@@ -43,6 +43,7 @@ struct conn {
 	uint64_t last_rx, last_tx;
 	char peer[ADDR_PORT_STRLEN];
 	char peer_digest[HA_DIGEST_LEN]; /* active side: the follower's last ack */
+	struct conn *next_dead;		 /* closed, freed by reap_dead */
 };
 
 struct ha {
@@ -60,8 +61,8 @@ struct ha {
 	char digest[HA_DIGEST_LEN];	    /* the policy in force */
 	char peer_name[CONF_STR_MAX];	    /* named to misdirected writes */
 	char refusal[CONF_STR_MAX + 128];
-	bool applying; /* a replicated change is being committed */
-	bool stopping; /* ha_free: connections are freed at once */
+	bool applying;	   /* a replicated change is being committed */
+	struct conn *dead; /* closed connections, freed outside their own callbacks */
 	struct {
 		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
 		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
@@ -252,17 +253,19 @@ conn_new(struct ha *ha, int fd, bool outbound, const char *peer)
 	return k;
 }
 
-/* Deferred free: k may be closed from inside its own callback. */
+/* Closed connections are freed here, from the timer or ha_free: never from inside the
+ * callback that closed them. */
 static void
-conn_reap(struct ev_loop *loop, uint64_t id, void *arg)
+reap_dead(struct ha *ha)
 {
-	struct conn *k = arg;
+	while (ha->dead != NULL) {
+		struct conn *k = ha->dead;
 
-	(void)loop;
-	(void)id;
-	buf_free(&k->in);
-	buf_free(&k->out);
-	free(k);
+		ha->dead = k->next_dead;
+		buf_free(&k->in);
+		buf_free(&k->out);
+		free(k);
+	}
 }
 
 static void
@@ -283,8 +286,8 @@ conn_close(struct conn *k, const char *why)
 	}
 	k->ha = NULL;
 	k->fd = -1;
-	if (ha->stopping || ev_timer_add(ha->loop, 0, conn_reap, k) == 0)
-		conn_reap(ha->loop, 0, k); /* nothing can still reach k */
+	k->next_dead = ha->dead;
+	ha->dead = k;
 }
 
 static void
@@ -717,6 +720,7 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	struct conn *all[HA_MAX_FOLLOW + 1];
 
 	(void)id;
+	reap_dead(ha);
 	ha->timer = ev_timer_add(loop, retry / 3 > 0 ? retry / 3 : 1, on_timer, ha);
 	memcpy(all, ha->served, sizeof(ha->served));
 	all[HA_MAX_FOLLOW] = ha->follow;
@@ -829,7 +833,6 @@ ha_free(struct ha *ha)
 {
 	if (ha == NULL)
 		return;
-	ha->stopping = true;
 	if (ha->follow != NULL)
 		conn_close(ha->follow, "stopping");
 	for (size_t i = 0; i < HA_MAX_FOLLOW; i++) {
@@ -844,6 +847,7 @@ ha_free(struct ha *ha)
 		ha->parts->committed = NULL;
 		ha->parts->committed_arg = NULL;
 	}
+	reap_dead(ha);
 	explicit_bzero(ha->secret, sizeof(ha->secret));
 	free(ha);
 }

@@ -6,7 +6,10 @@
 #                                          connect, read until the server closes; READY_FILE is
 #                                          created once the first line arrived. Prints one JSON
 #                                          line: lines, first, last, missing (numbers skipped),
-#                                          max_gap_ms (longest silence), end (eof, reset, timeout)
+#                                          max_gap_ms (longest silence), end (eof, reset, timeout),
+#                                          end_ms (wall clock at the end)
+# Environment: HA_HTTP_HOST=NAME makes fetch send an HTTP request for NAME first (through the
+# ALG); HA_IDLE=SECONDS bounds the silence fetch waits through (default SECONDS + 30).
 # Exit 0 when the stream ended at EOF with every line in order.
 import json, os, socket, sys, threading, time
 
@@ -21,7 +24,8 @@ def feed(c):
             time.sleep(0.01)
         c.sendall(b"END %d\n" % n)
         c.shutdown(socket.SHUT_WR)
-        c.recv(1)
+        while c.recv(4096):
+            pass
     except OSError:
         pass
     c.close()
@@ -37,7 +41,9 @@ if mode == "serve":
 
 ready = sys.argv[5] if len(sys.argv) > 5 else None
 c = socket.create_connection((addr, port), timeout=5)
-c.settimeout(secs + 30)
+c.settimeout(float(os.environ.get("HA_IDLE", secs + 30)))
+if os.environ.get("HA_HTTP_HOST"):
+    c.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % os.environ["HA_HTTP_HOST"].encode())
 buf, lines, expect, missing, max_gap, end, total = b"", 0, 0, 0, 0.0, "timeout", None
 last = time.monotonic()
 try:
@@ -62,10 +68,11 @@ try:
             lines += 1
             if lines == 1 and ready:
                 open(ready, "w").close()
-except ConnectionResetError:
+except (ConnectionResetError, BrokenPipeError):
     end = "reset"
 except socket.timeout:
     end = "timeout"
 print(json.dumps({"lines": lines, "total": total, "missing": missing,
-                  "max_gap_ms": round(max_gap * 1000), "end": end}))
+                  "max_gap_ms": round(max_gap * 1000), "end": end,
+                  "end_ms": int(time.time() * 1000)}))
 sys.exit(0 if end == "eof" and missing == 0 and total == lines else 1)

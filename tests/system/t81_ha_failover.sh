@@ -67,7 +67,8 @@ cat > "$T/bundle.json" <<'JSON'
  "service_addresses": ["100.64.1.130"],
  "pool": ["100.64.1.131-100.64.1.134"],
  "hosts": [{"fqdn": "test.gwa.demo", "ipv4": "192.168.0.100",
-            "services": [{"fqdn": "test.gwa.demo"}]}],
+            "services": [{"fqdn": "test.gwa.demo"},
+                         {"fqdn": "www.test.gwa.demo", "proxy_required": true}]}],
  "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}}
 JSON
 head -c 32 /dev/urandom | base64 > "$T/secret"
@@ -87,7 +88,9 @@ queue = $7
 wan_interfaces = wan0
 lan_interfaces = lan0
 [alg]
-enable = no
+enable = yes
+ports = 8081
+workers = 1
 [api]
 listen = 127.0.0.1:8080
 [ha]
@@ -166,17 +169,29 @@ first_line() {
 	inpub timeout 2 bash -c "exec 3<>/dev/tcp/$1/5000 && head -c 9 <&3" 2> /dev/null |
 		grep -q '^00000000'
 }
-ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_stream.py" serve 192.168.0.100 5000 9 &
-pids+=($!)
+# 5000: the streams across the failover (15 s: the cut comes while every one of them runs);
+# 5001: the stream across the failback; 8081: the download through the ALG
+for spec in "5000 15" "5001 6" "8081 9"; do
+	set -- $spec
+	ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_stream.py" serve 192.168.0.100 \
+		$1 $2 &
+	pids+=($!)
+done
+# alg_fetch FILE [IDLE]: a download through the ALG on the service address (HTTP Host)
+alg_fetch() {
+	inpub env HA_HTTP_HOST=www.test.gwa.demo HA_IDLE=${2:-5} /usr/bin/python3 \
+		"$TOP/tests/system/ha_stream.py" fetch 100.64.1.130 8081 9 "$1.ready" > "$1" 2>&1
+}
 
-# stream STEP: resolve, open the long stream in the background (result in $T/stream-STEP)
+# stream STEP [PORT]: resolve, open the long stream in the background (result in
+# $T/stream-STEP)
 stream() {
-	local a i
+	local a i port=${2:-5000}
 	for i in 1 2 3 4 5; do
 		a=$(resolve)
 		[[ "$a" == 100.64.1.13[1-4] ]] && break
 	done
-	inpub /usr/bin/python3 "$TOP/tests/system/ha_stream.py" fetch "$a" 5000 9 "$T/ready-$1" \
+	inpub /usr/bin/python3 "$TOP/tests/system/ha_stream.py" fetch "$a" "$port" 9 "$T/ready-$1" \
 		> "$T/stream-$1" 2>&1 &
 	SP=$!
 	SA=$a
@@ -188,12 +203,16 @@ replicated() { ip netns exec "$1" conntrack -L -d "$SA" 2> /dev/null | grep -q 1
 check "a stream through a pool address starts" stream 1
 check "its flow state is replicated into the standby's kernel table" poll 10 replicated $GB
 # more flows, each through its own resolution and binding, established before the cut
-NF=20
+NF=10
 FP=()
 for i in $(seq 2 $NF); do
 	stream "1-$i" && FP+=($SP)
 done
 check "$NF flows established before the cut" [ ${#FP[@]} = $((NF - 1)) ]
+# and a download through the ALG, a userspace relay on the active
+alg_fetch "$T/alg-1" &
+AP=$!
+check "a download through the ALG on the service address starts" poll 10 test -e "$T/alg-1.ready"
 T0=$(now_ms)
 ip -n $GA link set dev wan0 down
 if poll 15 has_vip $GB; then
@@ -216,13 +235,22 @@ fi
 check "node b is now the active" poll 10 is_role b active
 wait $SP
 for p in "${FP[@]}"; do wait "$p"; done
-SURV=0
+SURV=0 ALIVE=0
 for f in "$T"/stream-1 "$T"/stream-1-*; do
-	jq -e '.end == "eof" and .missing == 0 and .lines == .total' "$f" > /dev/null 2>&1 &&
-		SURV=$((SURV + 1))
+	jq -e ".end_ms > $T0" "$f" > /dev/null 2>&1 && ALIVE=$((ALIVE + 1))
+	jq -e ".end_ms > $T0 and .end == \"eof\" and .missing == 0 and .lines == .total" "$f" \
+		> /dev/null 2>&1 && SURV=$((SURV + 1))
 done
-echo "# flows established before the cut: $NF, survived intact: $SURV; new connection attempts before the first success through the new active: $((TRIES - 1)) failed"
+echo "# flows established before the cut: $NF, still running at the cut: $ALIVE, survived intact: $SURV; new connection attempts before the first success through the new active: $((TRIES - 1)) failed"
+check "every flow was still running at the cut ($ALIVE of $NF)" [ "$ALIVE" = $NF ]
 check "all $NF flows survived the failover intact ($SURV)" [ "$SURV" = $NF ]
+wait $AP
+RA=$(cat "$T/alg-1")
+echo "# download through the ALG across the failover: $RA"
+check "the ALG download ended cleanly with the active (reset or bounded silence, not a hang)" \
+	jq -e '.end == "reset" or .end == "timeout"' <<< "$RA" > /dev/null
+alg_retry() { alg_fetch "$T/alg-2" 20 && jq -e '.end == "eof"' "$T/alg-2" > /dev/null; }
+check "a retry through the new active's ALG downloads it whole" alg_retry
 R1=$(cat "$T/stream-1")
 echo "# stream through the failover: $R1"
 check "the stream survived the failover: no reset, no line lost" \
@@ -235,7 +263,7 @@ MB=$(grep -m1 'MASTER' "$T/trans-b.log" | cut -d' ' -f1)
 echo "# failover: cut -> node b holds the addresses: ${VIPT:-none} ms; -> its rgwd active: $((MB - T0)) ms; longest stream silence: $GAP ms; cut -> first new connection: ${NEWC:-none} ms"
 
 # 2. failback: node a's link comes back; it takes the addresses back, a stream on b survives
-check "a stream through node b starts" stream 2
+check "a stream through node b starts" stream 2 5001
 check "its flow state is replicated to node a" poll 10 replicated $GA
 ip -n $GA link set dev wan0 up
 check "node a is the active again (higher priority)" poll 15 is_role a active
