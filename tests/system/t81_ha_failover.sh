@@ -137,6 +137,7 @@ for n in a b; do
 	ns=$([ $n = a ] && echo $GA || echo $GB)
 	ip netns exec $ns "$RGWD" -c "$T/$n.conf" > "$T/$n.out" 2> "$T/$n.log" &
 	pids+=($!)
+	eval "RP_$n=$!"
 	ip netns exec $ns conntrackd -C "$T/ctd-$n.conf" > /dev/null 2>&1 &
 	pids+=($!)
 done
@@ -148,20 +149,26 @@ api() { # api NODE PATH
 		"http://127.0.0.1:8080$2"
 }
 in_sync() { [ "$(api a /api/v1/ha | jq -r .digest)" = "$(api b /api/v1/ha | jq -r .digest)" ]; }
-for n in a b; do
-	ns=$([ $n = a ] && echo $GA || echo $GB)
-	ip netns exec $ns keepalived -n -l -D -P -f "$T/ka-$n.conf" -p "$T/ka-$n.pid" \
-		-r "$T/vrrp-$n.pid" > "$T/ka-$n.log" 2>&1 &
+keepalived_start() { # keepalived_start NODE
+	local ns=$([ "$1" = a ] && echo $GA || echo $GB)
+	ip netns exec $ns keepalived -n -l -D -P -f "$T/ka-$1.conf" -p "$T/ka-$1.pid" \
+		-r "$T/vrrp-$1.pid" > "$T/ka-$1.log" 2>&1 &
 	pids+=($!)
-done
+}
 now_ms() { date +%s%3N; }
 role_of() { api "$1" /api/v1/ha | jq -r .role; }
 is_role() { [ "$(role_of "$1")" = "$2" ]; }
-check "keepalived makes node a (priority 150) the active" poll 20 is_role a active
-check "and node b the standby" poll 20 grep -q "BACKUP: rgwd is now standby" "$T/trans-b.log"
-check "node b, the standby, took node a's policy over the channel" poll 20 in_sync
 has_vip() { ip -n "$1" -4 addr show dev wan0 | grep -q "100.64.0.1/"; }
+# node a comes up first and takes the addresses; node b joins the running pair as its standby
+keepalived_start a
+check "keepalived makes node a the active" poll 20 is_role a active
 check "node a holds the WAN address" poll 10 has_vip $GA
+keepalived_start b
+check "node b joins as the standby" poll 20 grep -q "BACKUP: rgwd is now standby" "$T/trans-b.log"
+check "node b, the standby, took node a's policy over the channel" poll 20 in_sync
+no_vip_b() { ! has_vip $GB; }
+check "node b does not hold the WAN address" no_vip_b
+check "node a is still the active" is_role a active
 
 inpub() { ip netns exec $PUB "$@"; }
 resolve() { inpub dig +short +time=1 +tries=1 @100.64.0.1 test.gwa.demo A 2> /dev/null | tail -1; }
@@ -286,17 +293,32 @@ check "with VRRP blocked node b claims the addresses too (split brain)" poll 10 
 check "... and its rgwd became active" poll 10 is_role b active
 T1=$(now_ms)
 for g in $GA $GB; do ip netns exec $g nft delete table inet t81; done
-no_vip_b() { ! has_vip $GB; }
 check "VRRP flows again: node b gives the addresses up" poll 10 no_vip_b
 SPLIT=$(($(now_ms) - T1))
 check "node b's rgwd is the standby again" poll 10 is_role b standby
 a_kept() { has_vip $GA && is_role a active; }
 check "node a kept the addresses and is the active" a_kept
 echo "# split brain resolved ${SPLIT} ms after VRRP flowed again"
+
+# 4. a wedged rgwd on the active (SIGSTOP): keepalived's track script (rgw-ha-check) fails and
+# the pair fails over as if the machine were gone; resumed, node a takes the addresses back
+kill -STOP $RP_a
+T2=$(now_ms)
+b_active() { has_vip $GB && is_role b active; }
+if poll 20 b_active; then
+	WEDGE=$(($(now_ms) - T2))
+	ok "with node a's rgwd stopped, node b takes over ($WEDGE ms)"
+else
+	fail "with node a's rgwd stopped, node b takes over"
+fi
+echo "# wedged daemon on the active: node b active ${WEDGE:-never} ms after SIGSTOP"
+kill -CONT $RP_a
+check "node a's rgwd resumed, node a is the active again" poll 20 a_kept
+check "and node b the standby" poll 10 is_role b standby
 if [ "$FAILED" != 0 ]; then
 	for f in "$T"/*.log; do
 		echo "# $f"
-		tail -20 "$f"
+		tail -60 "$f"
 	done
 fi
 summary
