@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ha.h"
+#include "nat/reputation.h"
 #include "policy/bundle.h"
 
 #define HA_FRAME_MAX	(64u << 20)  /* one whole policy, with room */
@@ -66,6 +67,7 @@ struct ha {
 	struct {
 		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
 		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
+		uint64_t reputation_sent, reputation_applied;
 		uint64_t last_apply_us, last_role_change_ms;
 	} st;
 };
@@ -472,6 +474,108 @@ ack:
 	(void)conn_send(k, json_pack("{s:s,s:s}", "type", "ack", "digest", ha->digest));
 }
 
+/* ---- reputation: soft state, sent whole after each save on the active ---- */
+
+static json_t *
+rep_row_json(const struct pol_reputation *r)
+{
+	return json_pack("{s:i,s:s,s:I,s:[f,I,I,I],s:[f,I,I,I],s:o,s:I}", "kind", (int)r->kind,
+			 "key", r->key, "periods", (json_int_t)r->periods, "prev", r->prev_initial,
+			 (json_int_t)r->prev_ok, (json_int_t)r->prev_nok,
+			 (json_int_t)r->prev_neutral, "cur", r->cur_initial, (json_int_t)r->cur_ok,
+			 (json_int_t)r->cur_nok, (json_int_t)r->cur_neutral, "override",
+			 r->has_override ? json_real(r->override_value) : json_null(), "updated_ms",
+			 (json_int_t)r->updated_ms);
+}
+
+static int
+rep_row_parse(json_t *o, struct pol_reputation *r)
+{
+	json_int_t kind = 0, periods = 0, upd = 0, po = 0, pn = 0, pu = 0, co = 0, cn = 0, cu = 0;
+	const char *key = NULL;
+	json_t *ov = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (json_unpack(o, "{s:I,s:s,s:I,s:[FIII],s:[FIII],s:o,s:I}", "kind", &kind, "key", &key,
+			"periods", &periods, "prev", &r->prev_initial, &po, &pn, &pu, "cur",
+			&r->cur_initial, &co, &cn, &cu, "override", &ov, "updated_ms", &upd) != 0 ||
+	    kind < 0 || kind > POL_REP_HOST || strlen(key) >= sizeof(r->key) || periods < 0 ||
+	    po < 0 || pn < 0 || pu < 0 || co < 0 || cn < 0 || cu < 0 || upd < 0 ||
+	    (!json_is_null(ov) && !json_is_number(ov)))
+		return -EINVAL;
+	r->kind = (enum pol_rep_kind)kind;
+	util_strlcpy(r->key, key, sizeof(r->key));
+	r->periods = (uint32_t)periods;
+	r->prev_ok = (uint32_t)po;
+	r->prev_nok = (uint32_t)pn;
+	r->prev_neutral = (uint32_t)pu;
+	r->cur_ok = (uint32_t)co;
+	r->cur_nok = (uint32_t)cn;
+	r->cur_neutral = (uint32_t)cu;
+	r->has_override = json_is_number(ov);
+	r->override_value = r->has_override ? json_number_value(ov) : 0;
+	r->updated_ms = (uint64_t)upd;
+	return 0;
+}
+
+void
+ha_reputation_saved(struct ha *ha)
+{
+	struct pol_reputation *rows = NULL;
+	json_t *arr = NULL;
+	size_t n = 0;
+
+	if (!ha->active)
+		return;
+	for (size_t i = 0; i < HA_MAX_FOLLOW; i++) {
+		struct conn *k = ha->served[i];
+
+		if (k == NULL || k->state != CONN_READY)
+			continue;
+		if (arr == NULL) {
+			if (pol_reputation_list(ha->parts->store, &rows, &n) < 0 ||
+			    (arr = json_array()) == NULL)
+				break;
+			for (size_t j = 0; j < n; j++)
+				json_array_append_new(arr, rep_row_json(&rows[j]));
+		}
+		if (conn_send(k, json_pack("{s:s,s:O}", "type", "reputation", "rows", arr)) == 0) {
+			ha->st.reputation_sent++;
+			conn_flush(k);
+		}
+	}
+	json_decref(arr);
+	free(rows);
+}
+
+/* The standby stores the active's reputation rows and its engine takes them. */
+static void
+apply_reputation(struct conn *k, json_t *rows)
+{
+	struct ha *ha = k->ha;
+	struct pol_reputation r;
+	size_t i, bad = 0;
+	json_t *o;
+
+	if (!json_is_array(rows) || pol_store_begin(ha->parts->store) < 0)
+		return;
+	json_array_foreach(rows, i, o)
+	{
+		if (rep_row_parse(o, &r) < 0 || pol_reputation_save(ha->parts->store, &r) < 0)
+			bad++;
+	}
+	if (pol_store_commit(ha->parts->store) < 0) {
+		(void)pol_store_rollback(ha->parts->store);
+		log_warnx("ha: cannot store the active's reputation state");
+		return;
+	}
+	if (bad > 0)
+		log_warnx("ha: %zu reputation rows from %s not taken", bad, k->peer);
+	if (ha->parts->rep != NULL && nat_rep_load(ha->parts->rep, ha->parts->store) < 0)
+		log_warnx("ha: cannot load the active's reputation state");
+	ha->st.reputation_applied++;
+}
+
 /* ---- messages ---- */
 
 static void
@@ -542,6 +646,8 @@ handle(struct conn *k, json_t *msg)
 	} else if (!k->outbound && strcmp(type, "ack") == 0) {
 		if (digest != NULL)
 			util_strlcpy(k->peer_digest, digest, sizeof(k->peer_digest));
+	} else if (k->outbound && strcmp(type, "reputation") == 0) {
+		apply_reputation(k, json_object_get(msg, "rows"));
 	} else if (k->outbound && strcmp(type, "policy") == 0) {
 		apply(k, msg, true);
 	} else if (k->outbound && strcmp(type, "commit") == 0) {
@@ -871,7 +977,7 @@ ha_status_json(const struct ha *ha)
 						strcmp(k->peer_digest, ha->digest) == 0));
 	}
 	return json_pack(
-		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
 		"role", ha->active ? "active" : "standby", "peer", ha->peer_name, "channel",
 		up ? "up" : "down", "digest", ha->digest, "followers", followers, "counters",
 		"commits_sent", (json_int_t)ha->st.commits_sent, "commits_applied",
@@ -883,5 +989,7 @@ ha_status_json(const struct ha *ha)
 		(json_int_t)ha->st.digest_mismatches, "role_changes",
 		(json_int_t)ha->st.role_changes, "connects", (json_int_t)ha->st.connects,
 		"last_apply_us", (json_int_t)ha->st.last_apply_us, "last_role_change_ms",
-		(json_int_t)ha->st.last_role_change_ms);
+		(json_int_t)ha->st.last_role_change_ms, "reputation_sent",
+		(json_int_t)ha->st.reputation_sent, "reputation_applied",
+		(json_int_t)ha->st.reputation_applied);
 }

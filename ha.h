@@ -47,6 +47,11 @@ void ha_free(struct ha *ha);
 void ha_committed(void *arg, const struct pol_change *c, const char *etag_before,
 		  const struct pol_snap *snap);
 
+/* After the active saved its reputation state (rgwd's save timer): send it whole to the
+ * standbys, which store it and load it into their engine. Reputation is soft state: only
+ * the latest save matters, nothing is checked. No-op on a standby. */
+void ha_reputation_saved(struct ha *ha);
+
 /*
  * The committer handed to the local writers (REST, DNS UPDATE) when HA is on: the active
  * commits through policy_commit; a standby rolls the transaction back and refuses with

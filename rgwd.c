@@ -356,6 +356,8 @@ on_save_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	(void)id;
 	if (nat_rep_save(d->pol.rep, d->pol.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
+	else if (d->ha != NULL)
+		ha_reputation_saved(d->ha); /* the standby takes it (soft state) */
 	d->save_timer =
 		ev_timer_add(loop, (uint64_t)d->conf.rep_save_interval_s * 1000, on_save_timer, d);
 }

@@ -351,6 +351,52 @@ test_role_switch(void **state)
 }
 
 static bool
+b_took_reputation(const struct fx *f)
+{
+	return counter(&f->b, "reputation_applied") > 0;
+}
+
+/* Reputation is soft state: after a save on the active, the standby holds the same rows. */
+static void
+test_reputation_follows(void **state)
+{
+	struct fx *f = *state;
+	struct pol_reputation r = { .kind = POL_REP_HOST,
+				    .periods = 3,
+				    .prev_initial = 0.5,
+				    .prev_ok = 7,
+				    .prev_nok = 2,
+				    .prev_neutral = 5,
+				    .cur_initial = 0.4,
+				    .cur_ok = 1,
+				    .cur_nok = 9,
+				    .cur_neutral = 5,
+				    .has_override = true,
+				    .override_value = 0.25,
+				    .updated_ms = 1234567 };
+	struct pol_reputation *rows = NULL;
+	size_t n = 0;
+
+	util_strlcpy(r.key, "test.gwa.demo", sizeof(r.key));
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(pol_reputation_save(f->a.p.store, &r), 0);
+	ha_reputation_saved(f->b.ha); /* a standby sends nothing */
+	ha_reputation_saved(f->a.ha);
+	assert_true(run_until(f, b_took_reputation));
+	assert_int_equal(counter(&f->b, "reputation_sent"), 0);
+	assert_int_equal(pol_reputation_list(f->b.p.store, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, "test.gwa.demo");
+	assert_int_equal(rows[0].kind, POL_REP_HOST);
+	assert_int_equal(rows[0].periods, 3);
+	assert_int_equal(rows[0].prev_nok, 2);
+	assert_int_equal(rows[0].cur_nok, 9);
+	assert_true(rows[0].has_override);
+	assert_true(rows[0].override_value > 0.24 && rows[0].override_value < 0.26);
+	free(rows);
+}
+
+static bool
 a_refused_empty(const struct fx *f)
 {
 	return counter(&f->a, "empty_refused") > 0;
@@ -386,6 +432,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_active_does_not_wipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reputation_follows, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
