@@ -63,6 +63,8 @@ enable = no
 listen = $3:8080
 rate = 100000
 rate_burst = 100000
+[reputation]
+save_interval = 1
 [ha]
 enable = yes
 role = $2
@@ -123,6 +125,22 @@ check "100 hosts written on the active answer in the standby's DNS" \
 P99=$(printf '%s' "$R" | jq .p99_ms)
 check "p99 delay from the active's 201 to the standby's answer under 1 s ($P99 ms)" \
 	awk -v p="$P99" 'BEGIN { exit !(p != "null" && p < 1000) }'
+
+# the active's reputation state follows after each save (every second here): an
+# administrative override set on the active is in force on the standby
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TA" \
+	-H 'Content-Type: application/json' --data '{"override": 0.3}' \
+	http://10.78.1.1:8080/api/v1/reputation/host/test200.gwa.demo)
+check "an override on the active's reputation engine ($CODE)" [ "$CODE" = 200 ]
+rep_same() {
+	inc curl -s -H "Authorization: Bearer $TB" \
+		http://10.78.2.1:8080/api/v1/reputation/host/test200.gwa.demo > "$T/rep-b"
+	jq -e '.override == 0.3' "$T/rep-b" > /dev/null 2>&1
+}
+check "the standby's reputation engine has it after the active's next save" poll 10 rep_same
+hastate b
+check "the standby counts the reputation messages it took" \
+	[ "$(printf '%s' "$HS" | jq .counters.reputation_applied)" -gt 0 ]
 
 # 3. writes to the standby: refused, naming the active
 CODE=$(inc curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $TB" \
