@@ -19,6 +19,7 @@
 #define HA_FRAME_MAX	(64u << 20)  /* one whole policy, with room */
 #define HA_OUT_MAX	(256u << 20) /* a standby that reads nothing is dropped past this */
 #define HA_MAC_LEN	32
+#define HA_HELLO_MAX	1024 /* a frame before the session key */
 #define HA_NONCE_LEN	16
 #define HA_SECRET_MIN	16
 #define HA_SECRET_MAX	4096
@@ -204,7 +205,8 @@ conn_frames(struct conn *k)
 		json_error_t jerr;
 		json_t *msg;
 
-		if (n < HA_MAC_LEN || n > HA_FRAME_MAX) {
+		/* before the handshake only a hello or a welcome: small */
+		if (n < HA_MAC_LEN || n > (k->state == CONN_READY ? HA_FRAME_MAX : HA_HELLO_MAX)) {
 			conn_close(k, "bad frame length");
 			return;
 		}
