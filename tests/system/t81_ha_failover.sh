@@ -111,7 +111,7 @@ RGW_HA_LOG=$T/trans-$1.log
 CONF
 	# the package's examples, with this test's paths and tuned VRRP timers
 	sed -e "s|/usr/sbin/rgw-ha-|$TOP/tools/ha/rgw-ha-|; s|/etc/rgw/ha-notify.conf|$T/notify-$1.conf|" \
-		-e "s|advert_int 1|advert_int 0.2|" "$TOP/docs/examples/ha/keepalived.conf" > "$T/ka-$1.conf"
+		-e "s|advert_int 1|advert_int $ADVERT|" "$TOP/docs/examples/ha/keepalived.conf" > "$T/ka-$1.conf"
 	sed -e "s|LockFile .*|LockFile $T/ctd-$1.lock|; s|Path /var/run/conntrackd.ctl|Path $T/ctd-$1.ctl|" \
 		-e "s|Syslog on|LogFile $T/ctd-$1.log|" "$TOP/docs/examples/ha/conntrackd.conf" \
 		> "$T/ctd-$1.conf"
@@ -125,6 +125,9 @@ CONF
 			"$T/ctd-b.conf"
 	fi
 }
+# VRRP advertisement interval: tuned (0.2 s) unless RGW_HA_ADVERT says otherwise (1: the
+# example's default, for the figures with default timers)
+ADVERT=${RGW_HA_ADVERT:-0.2}
 QA=$((3000 + $$ % 20000))
 node a 100.64.0.2 100.64.0.3 10.77.0.1 10.77.0.2 "$T/bundle.json" $QA
 node b 100.64.0.3 100.64.0.2 10.77.0.2 10.77.0.1 "" $((QA + 1))
