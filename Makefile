@@ -157,6 +157,8 @@ TEST_DEBS += python3-dnspython python3-scapy
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
 # (vsftpd, lftp; tftpd-hpa, tftp-hpa; SIPp).
 TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-tester
+# t81_ha_failover: an HA pair on real keepalived (VRRP) and conntrackd (FTFW)
+TEST_DEBS += keepalived conntrackd
 # The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
 # nginx stream and sniproxy.
 BENCH_DEBS = wrk haproxy sniproxy nginx libnginx-mod-stream openssl curl python3
@@ -240,6 +242,12 @@ install: all
 	$(if $(wildcard rgwctl.c),install -m 0755 $(BUILD)/rgwctl $(DESTDIR)$(BINDIR)/rgwctl)
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
+	install -m 0755 tools/ha/rgw-ha-notify $(DESTDIR)$(SBINDIR)/rgw-ha-notify
+	install -m 0755 tools/ha/rgw-ha-check $(DESTDIR)$(SBINDIR)/rgw-ha-check
+	install -m 0644 docs/rgw-ha-notify.8 docs/rgw-ha-check.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSCONFDIR)/rgw/ha
+	install -m 0644 docs/examples/ha/keepalived.conf docs/examples/ha/conntrackd.conf \
+		docs/examples/ha/ha-notify.conf $(DESTDIR)$(SYSCONFDIR)/rgw/ha/
 	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
 	install -D -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
@@ -247,7 +255,9 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/rgwd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(SBINDIR)/rgw-ha-notify \
+		$(DESTDIR)$(SBINDIR)/rgw-ha-check $(DESTDIR)$(MANDIR)/man8/rgw-ha-notify.8 \
+		$(DESTDIR)$(MANDIR)/man8/rgw-ha-check.8 $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service
 

@@ -78,10 +78,13 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	struct policy_parts *p = arg;
 	struct plans pl = { 0 };
 	struct pol_snap *snap = NULL;
+	char before[POL_ETAG_LEN] = "";
 	int rc;
 
 	if (out != NULL)
 		*out = NULL;
+	if (p->snap != NULL)
+		memcpy(before, p->snap->etag, sizeof(before));
 	rc = pol_store_snapshot(p->store, &snap);
 	if (rc < 0) {
 		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-rc));
@@ -115,6 +118,8 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	p->snap = pol_snap_ref(snap);
 	p->commits++;
 	log_summary(snap, c);
+	if (p->committed != NULL)
+		p->committed(p->committed_arg, c, before[0] ? before : NULL, snap);
 	if (out != NULL)
 		*out = snap;
 	else

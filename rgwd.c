@@ -20,6 +20,7 @@
 #include "dns/alias.h"
 #include "dns/dns.h"
 #include "ids/ids.h"
+#include "ha.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
 #include "policy/store.h"
@@ -40,6 +41,7 @@ struct rgwd {
 	int64_t data_version;  /* the store's: another process committed when it moves */
 	struct ids *ids;       /* IDS alerts, NULL when [ids] enable = no */
 	uint64_t lowrep_timer; /* pending publication of the ALG's low-reputation sources */
+	struct ha *ha;	       /* [ha]: the policy channel of an active/standby pair */
 };
 
 static int start(struct rgwd *d, const char *conf_path);
@@ -64,6 +66,10 @@ static void on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n);
 static bool ids_inside(void *arg, const struct addr *a);
 static void lowrep_soon(struct rgwd *d);
 static void on_lowrep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+
+static json_t *ha_status(void *arg);
+static int ha_role(void *arg, const char *role);
+static const char *ha_refuse(void *arg);
 
 int
 main(int argc, char **argv)
@@ -134,6 +140,10 @@ start(struct rgwd *d, const char *conf_path)
 		return -1;
 	}
 	nat_set_hooks(d->pol.nat, nat_rep_admit, nat_rep_binding_end, d->pol.rep);
+	/* Before the first commit, which gives the pair its policy digest; the standby starts
+	 * following once the loop runs. */
+	if (d->conf.ha_enable && (d->ha = ha_new(d->loop, &d->conf, &d->pol)) == NULL)
+		return -1;
 	if (d->conf.dns_enable && start_dns(d) < 0)
 		return -1;
 	if (d->conf.alg_enable && ((d->pol.alg = alg_new(d->loop, &d->conf)) == NULL ||
@@ -173,6 +183,16 @@ start(struct rgwd *d, const char *conf_path)
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol };
 
+		/* an HA standby refuses local writes (ha_commit) */
+		if (d->ha != NULL) {
+			v.commit = ha_commit;
+			v.commit_arg = d->ha;
+			v.ha_status = ha_status;
+			v.ha_set_role = ha_role;
+			v.ha_refusal = ha_refuse;
+			v.ha_arg = d->ha;
+		}
+
 		if (api_token_bootstrap(d->pol.store, stdout) < 0 ||
 		    (d->api = api_new(d->loop, &d->conf, d->pol.store, &v)) == NULL)
 			return -1;
@@ -195,7 +215,10 @@ start_dns(struct rgwd *d)
 		log_warnx("rgwd: dns: cannot start");
 		return -1;
 	}
-	dns_set_committer(d->pol.dns, policy_commit, &d->pol);
+	if (d->ha != NULL)
+		dns_set_committer(d->pol.dns, ha_commit, d->ha);
+	else
+		dns_set_committer(d->pol.dns, policy_commit, &d->pol);
 	dns_set_allocator(d->pol.dns, alloc_from_pool, d);
 	if (d->conf.dns_qmin_release) {
 		dns_set_qmin_hook(d->pol.dns, qmin_release, d);
@@ -217,6 +240,7 @@ stop(struct rgwd *d)
 	api_free(d->api);
 	if (d->lowrep_timer)
 		ev_timer_del(d->loop, d->lowrep_timer);
+	ha_free(d->ha);
 	alg_free(d->pol.alg);
 	ids_free(d->ids);
 	dns_free(d->pol.dns);
@@ -332,6 +356,8 @@ on_save_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	(void)id;
 	if (nat_rep_save(d->pol.rep, d->pol.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
+	else if (d->ha != NULL)
+		ha_reputation_saved(d->ha); /* the standby takes it (soft state) */
 	d->save_timer =
 		ev_timer_add(loop, (uint64_t)d->conf.rep_save_interval_s * 1000, on_save_timer, d);
 }
@@ -507,3 +533,21 @@ lowrep_soon(struct rgwd *d)
 		d->lowrep_timer = ev_timer_add(d->loop, LOWREP_DELAY_MS, on_lowrep_timer, d);
 }
 /* --- end alg reputation */
+
+static json_t *
+ha_status(void *arg)
+{
+	return ha_status_json(arg);
+}
+
+static int
+ha_role(void *arg, const char *role)
+{
+	return ha_set_role(arg, role);
+}
+
+static const char *
+ha_refuse(void *arg)
+{
+	return ha_refusal(arg);
+}

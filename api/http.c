@@ -679,6 +679,9 @@ open_listener(const struct addr_port *ap)
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
+	/* a management address that moves with VRRP may arrive after the start */
+	if (addr_sock_freebind(fd, sa->sa_family) < 0)
+		goto fail;
 	if (bind(fd, sa, ap->len) == -1 || listen(fd, API_BACKLOG) == -1)
 		goto fail;
 	return fd;

@@ -224,6 +224,8 @@ void api_h_status(struct api_req *r);
 void api_h_metrics(struct api_req *r);
 void api_h_openapi(struct api_req *r);
 void api_h_audit(struct api_req *r);
+void api_h_ha_get(struct api_req *r);
+void api_h_ha_role(struct api_req *r);
 void api_h_token_create(struct api_req *r);
 void api_h_token_delete(struct api_req *r);
 

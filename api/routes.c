@@ -81,6 +81,8 @@ const struct api_route api_routes[] = {
 	{ "PUT", V1 "/bundle", api_h_bundle_put, NULL, NULL, W,
 	  "replace the whole policy atomically" },
 	{ "GET", V1 "/status", api_h_status, NULL, NULL, 0, "version, uptime and counters" },
+	{ "GET", V1 "/ha", api_h_ha_get, NULL, NULL, 0, "show the HA pair's state" },
+	{ "PUT", V1 "/ha/role", api_h_ha_role, NULL, NULL, W, "set this node's HA role" },
 	{ "GET", V1 "/audit", api_h_audit, NULL, NULL, 0, "read the audit log" },
 	{ "POST", V1 "/tokens", api_h_token_create, NULL, NULL, W,
 	  "create an API token (the secret is in the answer only)" },

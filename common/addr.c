@@ -358,3 +358,13 @@ prefix_contains(const struct prefix *p, const struct addr *a)
 	addr_mask(&m, p->len);
 	return addr_eq(&m, &p->addr);
 }
+
+int
+addr_sock_freebind(int fd, int family)
+{
+	int one = 1;
+	int rc = family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one))
+				    : setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+
+	return rc == -1 ? -errno : 0;
+}

@@ -72,6 +72,8 @@ dns_tcp_open(struct dns *d, struct dns_listener *l)
 	if (l->family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
+	if (addr_sock_freebind(fd, l->family) < 0)
+		goto fail;
 	if (bind(fd, sa, l->ap.len) == -1 || listen(fd, 256) == -1)
 		goto fail;
 	l->fd = fd;

@@ -41,6 +41,9 @@ dns_udp_open(struct dns *d, struct dns_listener *l, bool reuseport)
 	}
 	int rcv = 4 << 20;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)); /* best effort */
+	/* the address may arrive later (an HA standby's VRRP address) */
+	if (addr_sock_freebind(fd, l->family) < 0)
+		goto fail;
 	if (bind(fd, sa, l->ap.len) == -1)
 		goto fail;
 	struct addr a;

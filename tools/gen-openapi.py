@@ -128,6 +128,9 @@ SCHEMAS = {
                  ["address", "reason", "alerts", "blocked_ms", "expires_ms", "expires_at"]),
     "BlockList": obj({"items": {"type": "array", "items": ref("Block")}, "total": I},
                      ["items", "total"]),
+    "Ha": {"type": "object", "description":
+           "The HA pair (docs/ha.md): role, peer, channel, policy digest, followers, counters."},
+    "HaRole": obj({"role": {"type": "string", "enum": ["active", "standby"]}}, ["role"]),
     "AuditList": obj({"items": {"type": "array", "items": {"type": "object"}}}),
 }
 
@@ -266,6 +269,9 @@ op("PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle", "Bund
    tag="system", write=True)
 op("GET", V1 + "/status", "version, uptime and counters per subsystem", "Status",
    tag="system", etag=False)
+op("GET", V1 + "/ha", "the HA pair's state on this node", "Ha", tag="system", etag=False)
+op("PUT", V1 + "/ha/role", "set this node's HA role (keepalived's notify script)", "Ha",
+   "HaRole", tag="system", write=True)
 op("GET", V1 + "/audit", "read the audit log, newest first", "AuditList", tag="system",
    etag=False)
 op("POST", V1 + "/tokens", "create an API token (the secret is in the answer only)", "Token",
