@@ -195,7 +195,8 @@ mkquery(uint8_t *out, const char *name, uint16_t type, const uint8_t *opts, size
 	dns_put16(out + p + 3, 1232);
 	dns_put32(out + p + 5, 0);
 	dns_put16(out + p + 9, (uint16_t)olen);
-	memcpy(out + p + 11, opts, olen);
+	if (olen > 0)
+		memcpy(out + p + 11, opts, olen);
 	return p + 11 + olen;
 }
 

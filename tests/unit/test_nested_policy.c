@@ -147,10 +147,10 @@ test_store_roundtrip(void **state)
 	pol_snap_unref(back);
 }
 
-/* A version-2 database (before nested gateways) keeps its rows: hosts are ordinary, groups
+/* A version-3 database (the last before nested gateways) keeps its rows: hosts are ordinary, groups
  * are not parents. */
 static void
-test_migrate_v2(void **state)
+test_migrate_v3(void **state)
 {
 	char *dir = fx_tmpdir();
 	char path[512];
@@ -160,7 +160,7 @@ test_migrate_v2(void **state)
 
 	(void)state;
 	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/v2.db", dir);
+	snprintf(path, sizeof(path), "%s/v3.db", dir);
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
@@ -168,7 +168,7 @@ test_migrate_v2(void **state)
 		raw_exec(path, "ALTER TABLE hosts DROP COLUMN nested_port;"
 			       "ALTER TABLE hosts DROP COLUMN nested;"
 			       "ALTER TABLE resolver_groups DROP COLUMN parent;"
-			       "UPDATE schema_version SET version = 2;"
+			       "UPDATE schema_version SET version = 3;"
 			       "INSERT INTO zones (name, kind, ttl, mname, rname, serial, refresh,"
 			       " retry, expire, minimum) VALUES ('gwa.demo', 'forward', 60,"
 			       " 'ns1.gwa.demo', 'hostmaster.gwa.demo', 1, 1, 1, 1, 1);"
@@ -311,7 +311,7 @@ main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
-		cmocka_unit_test(test_migrate_v2),
+		cmocka_unit_test(test_migrate_v3),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_two_nested),
 	};
