@@ -84,7 +84,8 @@ dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answ
 		DNS_STAT_INC(st, allocations);
 	if (info->alloc_refused)
 		DNS_STAT_INC(st, alloc_refused);
-	if (info->eci_ignored)
+	/* once per query: not on a pass that hands over or retries (it is answered again) */
+	if (info->eci_ignored && res != DNS_ANS_NEED_ALLOC && res != DNS_ANS_RETRY)
 		DNS_STAT_INC(st, eci_ignored);
 	if (res == DNS_ANS_DROP) {
 		DNS_STAT_INC(st, dropped);

@@ -351,7 +351,12 @@ reply_all(struct nq *e, enum dns_nest_outcome o, const struct dns_nest_answer *a
 	struct dns_nest *n = e->n;
 	struct dns *d = n->d;
 	struct waiter *ws = e->waiters;
+	struct addr at; /* addr may point into e (its reservation), freed below */
 
+	if (addr != NULL) {
+		at = *addr;
+		addr = &at;
+	}
 	if (o == DNS_NEST_SERVFAIL)
 		DNS_STAT_INC(&d->stats, nested_failed);
 	withdraw(n, e->binding, e->fresh, false);

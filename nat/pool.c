@@ -389,6 +389,7 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		memset(&nested, 0, sizeof(nested));
 		nested.id = req->nested_key;
 		nested.host_id = h->id;
+		nested.timeout_ms = h->nested_timeout_ms;
 		s = &nested;
 	} else if (req->nested) {
 		s = NULL;
@@ -698,9 +699,12 @@ nat_pool_release_unused(struct nat_pool *p, const struct addr *resolver,
 			struct nat_binding_info *released)
 {
 	const struct psvc *s = nat_pool_svc_find(p, service_id);
+	struct psvc nested = { .id = service_id };
 	uint64_t life;
 	struct binding *b;
 
+	if (s == NULL && service_id < 0)
+		s = &nested; /* a name below a nested gateway (its key, dns_nest_key) */
 	if (s == NULL || s->proxy_required || resolver->family == 0)
 		return 0;
 	life = grace_of(s);

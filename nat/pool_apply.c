@@ -109,6 +109,7 @@ nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
 		pl->hosts[i].limit = snap->hosts[i].pool_limit;
 		if (snap->hosts[i].nested_port != 0) {
 			pl->hosts[i].n_nested = snap->hosts[i].n_nested;
+			pl->hosts[i].nested_timeout_ms = snap->hosts[i].nested_timeout_ms;
 			memcpy(pl->hosts[i].nested, snap->hosts[i].nested,
 			       sizeof(pl->hosts[i].nested));
 		}

@@ -78,7 +78,8 @@ struct phost {
 	struct addr ipv4;
 	uint32_t limit;
 	uint32_t pending;
-	uint8_t n_nested; /* a nested gateway: its address blocks */
+	uint8_t n_nested;	    /* a nested gateway: its address blocks */
+	uint32_t nested_timeout_ms; /* and the connect grace of our bindings to it (0: default) */
 	struct prefix nested[POL_NESTED_MAX];
 };
 

@@ -50,7 +50,8 @@ nat_pool_nest_bind(struct nat_pool *p, uint64_t id, const struct addr *target, u
 	 * flows it admitted live on in conntrack, later ones go where the answer says */
 	b->info.private_addr = *target;
 	/* the connect grace runs from the answer the client gets, not from the reservation */
-	until = now_ms + b->info.window_ms + POL_BINDING_TIMEOUT_MS;
+	until = now_ms + b->info.window_ms +
+		(h->nested_timeout_ms ? h->nested_timeout_ms : POL_BINDING_TIMEOUT_MS);
 	if (until > b->info.expires_ms)
 		nat_pool_set_deadline(p, b, until);
 	return 0;

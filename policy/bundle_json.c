@@ -502,12 +502,13 @@ pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const 
 
 /*
  * "nested": null (an ordinary host) or {"addresses": [address | prefix | "a-b", ...],
- * "dns_port": 1..65535 (53)}: the host is another realm gateway (docs/policy.md).
+ * "dns_port": 1..65535 (53), "binding_timeout_ms": 1..3600000 (POL_BINDING_TIMEOUT_MS)}: the
+ * host is another realm gateway (docs/policy.md).
  */
 static int
 nested_from_json(const json_t *obj, const char *path, struct pol_host *row, struct pol_err *err)
 {
-	static const char *const keys[] = { "addresses", "dns_port", NULL };
+	static const char *const keys[] = { "addresses", "dns_port", "binding_timeout_ms", NULL };
 	const json_t *v = json_object_get(obj, "nested"), *arr, *e;
 	char p[160], q[192];
 	long long x;
@@ -517,6 +518,7 @@ nested_from_json(const json_t *obj, const char *path, struct pol_host *row, stru
 	if (v == NULL)
 		return 0;
 	row->nested_port = 0;
+	row->nested_timeout_ms = 0;
 	row->n_nested = 0;
 	memset(row->nested, 0, sizeof(row->nested));
 	if (json_is_null(v))
@@ -528,6 +530,10 @@ nested_from_json(const json_t *obj, const char *path, struct pol_host *row, stru
 	if (rc < 0)
 		return rc;
 	row->nested_port = rc == 0 ? (uint16_t)x : 53;
+	rc = pol_bj_int(v, "binding_timeout_ms", p, 1, 3600000, &x, err);
+	if (rc < 0)
+		return rc;
+	row->nested_timeout_ms = rc == 0 ? (uint32_t)x : 0;
 	rc = pol_bj_array(v, "addresses", p, &arr, err);
 	if (rc != 0)
 		return rc < 0 ? rc : pol_bj_fail(err, p, "addresses", "must be an array");
@@ -562,6 +568,11 @@ nested_to_json(const struct pol_host *row)
 	o = json_pack("{s:o, s:i}", "addresses", arr, "dns_port", (int)row->nested_port);
 	if (o == NULL)
 		return NULL;
+	if (row->nested_timeout_ms != 0 &&
+	    json_object_set_new(o, "binding_timeout_ms", json_integer(row->nested_timeout_ms))) {
+		json_decref(o);
+		return NULL;
+	}
 	for (unsigned i = 0; i < row->n_nested; i++)
 		if (json_array_append_new(arr, pol_bj_prefix_json(&row->nested[i], true)) != 0) {
 			json_decref(o);

@@ -144,7 +144,11 @@ pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e)
 	if (h->nested_port == 0 && h->n_nested != 0)
 		return bad(e, path, "nested.dns_port", "must be in 1..65535");
 	if (h->nested_port == 0)
-		return 0;
+		return h->nested_timeout_ms == 0 ? 0
+						 : bad(e, path, "nested.binding_timeout_ms",
+						       "only for a nested gateway");
+	if (h->nested_timeout_ms > 3600000)
+		return bad(e, path, "nested.binding_timeout_ms", "must be in 1..3600000");
 	if (h->n_nested == 0 || h->n_nested > POL_NESTED_MAX)
 		return bad(e, path, "nested.addresses",
 			   "must list 1..16 addresses, prefixes or ranges");

@@ -113,9 +113,11 @@ struct pol_host {
 	 * gateway's LAN, authoritative for the names below fqdn. Its DNS listens on
 	 * ipv4:nested_port; nested[] are the IPv4 addresses it owns (its service address, its
 	 * pool): the only answers accepted from it, and the DNAT targets of its bindings here.
-	 * nested_port 0: an ordinary host (n_nested 0).
+	 * nested_port 0: an ordinary host (n_nested 0). nested_timeout_ms: how long a client may
+	 * take to connect after our answer for a name below it (0: POL_BINDING_TIMEOUT_MS).
 	 */
 	uint16_t nested_port;
+	uint32_t nested_timeout_ms;
 	uint8_t n_nested;
 	struct prefix nested[POL_NESTED_MAX];
 };

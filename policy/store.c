@@ -209,6 +209,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE hosts ADD COLUMN nested_port INTEGER"
 	"  CONSTRAINT nested_port CHECK (((nested IS NULL AND nested_port IS NULL) OR"
 	"   (nested IS NOT NULL AND nested_port IS NOT NULL AND nested_port BETWEEN 1 AND 65535)));"
+	"ALTER TABLE hosts ADD COLUMN nested_timeout_ms INTEGER"
+	"  CONSTRAINT nested_timeout_ms CHECK (nested_timeout_ms IS NULL OR"
+	"   (nested IS NOT NULL AND nested_timeout_ms BETWEEN 1 AND 3600000));"
 	"ALTER TABLE resolver_groups ADD COLUMN parent INTEGER NOT NULL DEFAULT 0"
 	"  CONSTRAINT parent CHECK (parent IN (0, 1));",
 };

@@ -266,6 +266,10 @@ host_bind(sqlite3_stmt *s, const void *row)
 	sqlite3_bind_int64(s, 4, h->pool_limit);
 	sqlite3_bind_int(s, 5, h->dynamic);
 	pol_store_bind_text(s, 6, h->comment);
+	if (h->nested_timeout_ms == 0)
+		sqlite3_bind_null(s, 9);
+	else
+		sqlite3_bind_int64(s, 9, h->nested_timeout_ms);
 	if (h->nested_port == 0) {
 		sqlite3_bind_null(s, 7);
 		return sqlite3_bind_null(s, 8);
@@ -299,6 +303,7 @@ host_read(sqlite3_stmt *s, void *row)
 	pol_store_col_text(s, 6, h->comment, sizeof(h->comment));
 	h->nested_port = 0;
 	h->n_nested = 0;
+	h->nested_timeout_ms = (uint32_t)sqlite3_column_int64(s, 9); /* NULL: 0 */
 	if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
 		char text[POL_NESTED_MAX * PREFIX_STRLEN], *tok, *save = NULL;
 
@@ -320,10 +325,12 @@ host_check(const void *row, struct pol_err *e)
 
 const struct ent pol_ent_host = {
 	"hosts",
-	8,
+	9,
 	sizeof(struct pol_host),
-	ENT_SQL("hosts", "fqdn, ipv4, ipv6, pool_limit, dynamic, comment, nested, nested_port",
-		"?, ?, ?, ?, ?, ?, ?, ?"),
+	ENT_SQL("hosts",
+		"fqdn, ipv4, ipv6, pool_limit, dynamic, comment, nested, nested_port, "
+		"nested_timeout_ms",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?"),
 	host_bind,
 	host_read,
 	host_check,

@@ -26,7 +26,8 @@ static const char nest_bundle[] =
 	"  \"hosts\": [ { \"fqdn\": \"test.gwa.demo\", \"ipv4\": \"192.168.0.100\","
 	"                 \"services\": [ { \"fqdn\": \"test.gwa.demo\" } ] },"
 	"               { \"fqdn\": \"nest.gwa.demo\", \"ipv4\": \"192.168.0.10\","
-	"                 \"nested\": { \"addresses\": [ \"192.168.0.10-192.168.0.14\" ] } } ],"
+	"                 \"nested\": { \"addresses\": [ \"192.168.0.10-192.168.0.14\" ],"
+	"                             \"binding_timeout_ms\": 15000 } } ],"
 	"  \"resolver_groups\": [ { \"name\": \"isp\", \"nodes\": [ \"100.64.0.1\" ] },"
 	"                         { \"name\": \"carrier\", \"parent\": true,"
 	"                           \"nodes\": [ \"10.0.0.1\" ] } ] }";
@@ -98,6 +99,7 @@ test_json_roundtrip(void **state)
 	n = json_object_get(json_array_get(json_object_get(j, "hosts"), 1), "nested");
 	assert_true(json_is_object(n));
 	assert_int_equal(json_integer_value(json_object_get(n, "dns_port")), 53);
+	assert_int_equal(json_integer_value(json_object_get(n, "binding_timeout_ms")), 15000);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(n, "addresses"), 0)),
 			    "192.168.0.10/31");
 	assert_true(json_is_null(
@@ -131,9 +133,11 @@ test_store_roundtrip(void **state)
 	h = pol_snap_host_by_fqdn(back, "nest.gwa.demo");
 	assert_non_null(h);
 	assert_int_equal(h->nested_port, 53);
+	assert_int_equal(h->nested_timeout_ms, 15000);
 	assert_int_equal(h->n_nested, 3);
 	assert_int_equal(pol_nested_count(h), 5);
 	assert_int_equal(pol_snap_host_by_fqdn(back, "test.gwa.demo")->nested_port, 0);
+	assert_int_equal(pol_snap_host_by_fqdn(back, "test.gwa.demo")->nested_timeout_ms, 0);
 	assert_true(back->resolver_groups[1].parent);
 	/* the column constraints refuse half a nested gateway */
 	assert_int_not_equal(
@@ -165,7 +169,8 @@ test_migrate_v3(void **state)
 	assert_non_null(st);
 	pol_store_close(st);
 	assert_int_equal(
-		raw_exec(path, "ALTER TABLE hosts DROP COLUMN nested_port;"
+		raw_exec(path, "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
+			       "ALTER TABLE hosts DROP COLUMN nested_port;"
 			       "ALTER TABLE hosts DROP COLUMN nested;"
 			       "ALTER TABLE resolver_groups DROP COLUMN parent;"
 			       "UPDATE schema_version SET version = 3;"
@@ -211,6 +216,8 @@ static const struct bad bad_cases[] = {
 	  POL_ERR_INVALID },
 	{ "hosts", 1, "nested", "{\"addresses\": [\"192.168.0.10\"], \"dns_port\": 0}",
 	  "hosts[1].nested.dns_port", "1..65535", POL_ERR_INVALID },
+	{ "hosts", 1, "nested", "{\"addresses\": [\"192.168.0.10\"], \"binding_timeout_ms\": 0}",
+	  "hosts[1].nested.binding_timeout_ms", "1..3600000", POL_ERR_INVALID },
 	{ "hosts", 1, "nested", "{\"addresses\": [\"192.168.0.10\"], \"x\": 1}",
 	  "hosts[1].nested.x", "unknown key", POL_ERR_INVALID },
 	{ "hosts", 1, "nested", "{\"addresses\": [\"fd00::1\"]}", "hosts[1].nested.addresses[0]",

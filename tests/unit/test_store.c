@@ -199,6 +199,7 @@ test_migrate_v1(void **state)
 	pol_store_close(st);
 	/* back to version 1 as it shipped: no window columns, no audit ETags, no nested gateways */
 	assert_int_equal(raw_exec(path,
+				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
 				  "ALTER TABLE hosts DROP COLUMN nested_port;"
 				  "ALTER TABLE hosts DROP COLUMN nested;"
 				  "ALTER TABLE resolver_groups DROP COLUMN parent;"
