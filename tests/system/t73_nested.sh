@@ -263,10 +263,26 @@ ask() {
 	shift 2
 	ip netns exec $P dig +tcp +time=3 +tries=1 -b "$src" @100.64.1.130 "$name" A "$@"
 }
+not() { ! "$@"; }
 # jqt FILTER JSON: the filter holds for the JSON (a missing JSON fails)
 jqt() { [ -n "$2" ] && jq -e "$1" <<<"$2" >/dev/null; }
 # eci ADDR: the ECI option (0xFF01) naming ADDR, TCP, port 5353, in dig's +ednsopt form
 eci() { printf '65281:0001%02x%02x%02x%02x000614e9' $(tr . ' ' <<<"$1"); }
+
+# --- 0. the policy through the REST API and rgwctl (one commit path: policy_commit)
+RGWCTL="$TOP/$BUILD/rgwctl"
+ctl() { ip netns exec $O "$RGWCTL" --url "http://127.0.0.1:$OAPI" --token "$OTOK" "$@"; }
+n=$(ctl --json host show nest.gwa.demo | jq -c '.nested')
+check "rgwctl shows the nested gateway ($n)" \
+	test "$n" = '{"addresses":["192.168.0.10/31","192.168.0.12"],"binding_timeout_ms":15000,"dns_port":53}'
+ctlq() { ctl "$@" >/dev/null 2>&1; }
+out=$(ctl host add nest2.gwa.demo 192.168.0.20 --nested 192.168.0.12,192.168.0.20 2>&1)
+check "a second nested gateway owning one of the first one's addresses is refused ($out)" \
+	grep -q '409 conflict' <<<"$out"
+check "... and not added" not ctlq host show nest2.gwa.demo
+check "rgwctl adds a valid nested gateway" \
+	ctlq host add nest2.gwa.demo 192.168.0.20 --nested 192.168.0.20-192.168.0.21 --dns-port 5353
+check "rgwctl removes it" ctlq host del nest2.gwa.demo
 
 # --- 1. the data plane: two DNATs, two bindings, the first flow ends both
 A=$(via_unbound test.nest.gwa.demo)
