@@ -188,6 +188,42 @@ test_bind_extends(void **state)
 	assert_int_equal(nat_pool_nest_bind(f->p, id, &inner, 4000 + 2000), -ENOENT);
 }
 
+/* The nested gateway's binding_timeout_ms replaces the default grace. */
+static void
+test_nested_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a, inner = v4("192.168.0.10");
+	enum nat_refusal why;
+	uint64_t id;
+
+	f->hosts[1].nested_timeout_ms = 5000;
+	assert_int_equal(nat_pool_apply(f->p, &f->snap, 0), 0);
+	assert_int_equal(reserve(f, 2, -7, 0, &a, &why, &id), 0);
+	assert_int_equal(nat_pool_nest_bind(f->p, id, &inner, 1500), 0);
+	assert_int_equal(nat_pool_expire(f->p, 2100), 1500 + 5000);
+}
+
+/* A QNAME-minimisation step below a nested gateway (its name's key) is released unused, with
+ * no evidence; another resolver's or another name's is not. */
+static void
+test_qmin_release(void **state)
+{
+	struct fixture *f = *state;
+	struct addr a, inner = v4("192.168.0.11"), other = v4("100.64.0.2");
+	struct addr res = v4("100.64.0.1");
+	enum nat_refusal why;
+	uint64_t id;
+
+	assert_int_equal(reserve(f, 2, -7, 0, &a, &why, &id), 0);
+	assert_int_equal(nat_pool_nest_bind(f->p, id, &inner, 10), 0);
+	assert_int_equal(nat_pool_release_unused(f->p, &other, NULL, -7, 20, NULL), 0);
+	assert_int_equal(nat_pool_release_unused(f->p, &res, NULL, -8, 20, NULL), 0);
+	assert_int_equal(nat_pool_release_unused(f->p, &res, NULL, -7, 20, NULL), 1);
+	assert_int_equal(f->ends[NAT_BINDING_RELEASED], 1);
+	assert_int_equal(f->ends[NAT_BINDING_EXPIRED] + f->ends[NAT_BINDING_DENIED], 0);
+}
+
 /* Withdrawn and denied reservations give the address back; the evidence differs. */
 static void
 test_withdraw_deny(void **state)
@@ -299,6 +335,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reserve_bind_admit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_extends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qmin_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_deny, setup, teardown),
 		cmocka_unit_test(test_reputation),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
