@@ -365,7 +365,7 @@ reply_all(struct nq *e, enum dns_nest_outcome o, const struct dns_nest_answer *a
 	while (ws) {
 		struct waiter *w = ws;
 		struct dns_answer_ctx ctx;
-		struct dns_answer_info info;
+		struct dns_answer_info info = { 0 };
 		enum dns_answer_res res = DNS_ANS_DROP;
 
 		ws = w->next;
