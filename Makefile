@@ -8,7 +8,8 @@
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
-#                        tears it down at the end, else lxc-testbed/down does)
+#                        tears it down at the end, else lxc-testbed/down does; DEMO_FLAGS=--nested
+#                        shows two nested gateways instead, in namespaces of their own)
 #   make deb             Debian package (build/deb/rgwd_<version>_<arch>.deb) + lintian
 #   make image           customer-edge gateway disk image (build/image/, root, debootstrap)
 #   make image-test      boot the image under qemu, check DNS and a LAN server (root)

@@ -285,6 +285,11 @@ check "rgwctl adds a valid nested gateway" \
 check "rgwctl removes it" ctlq host del nest2.gwa.demo
 
 # --- 1. the data plane: two DNATs, two bindings, the first flow ends both
+# the outer gateway's LAN on the wire while unbound resolves (the question to the nested one)
+ip netns exec $O timeout 60 tcpdump -i lan0 -n -U --immediate-mode -w "$T/lan.pcap" port 53 >/dev/null 2>"$T/tcpdump.err" &
+TD=$!
+cap_up() { grep -q 'listening on' "$T/tcpdump.err"; }
+check "tcpdump listens on the outer gateway's LAN" poll 10 cap_up
 A=$(via_unbound test.nest.gwa.demo)
 echo "# test.nest.gwa.demo through unbound: $A"
 check "unbound gets an outer pool address for test.nest.gwa.demo" \
@@ -302,10 +307,30 @@ line=$(echo_at "$A")
 check "the client reaches 192.168.10.100 and is seen with its own address ($line)" \
 	test "$line" = "echo 100.64.0.10"
 check "the first flow ended both bindings" poll 5 no_bindings
+ct_o=$(ip netns exec $O conntrack -L -p tcp --dport 2000 2>/dev/null | grep "dst=$A")
+ct_i=$(ip netns exec $I conntrack -L -p tcp --dport 2000 2>/dev/null | grep 'src=100.64.0.10')
+echo "# conntrack, outer: $ct_o"
+echo "# conntrack, inner: $ct_i"
+check "the outer DNATed the flow to the nested gateway's address" \
+	grep -qE "dst=$A .*src=192\.168\.0\.1[12] dst=100\.64\.0\.10" <<<"$ct_o"
+check "the nested gateway DNATed it to 192.168.10.100" \
+	grep -qE 'dst=192\.168\.0\.1[12] .*src=192\.168\.10\.100 dst=100\.64\.0\.10' <<<"$ct_i"
 check "a second flow to the outer pool address is refused" test -z "$(echo_at "$A")"
 inner_addr=$(jq -r '.private_addr // .target // empty' <<<"$ob")
 check "a flow straight to the nested gateway's pool address is refused too" \
 	test -z "$(echo_at "${inner_addr:-192.168.0.11}" $O)"
+# what the outer gateway asked the nested one, on the wire (the capture is read once the
+# flows are done: scapy is slow to start)
+wire() { /usr/bin/python3 "$TOP/tests/system/nest_wire.py" "$T/lan.pcap" 2>/dev/null; }
+wire_eci() { wire | grep -q ' ECI '; }
+poll 10 wire_eci
+kill -INT $TD
+wait $TD 2>/dev/null
+wire=$(wire)
+echo "# on the outer gateway's LAN:"
+sed 's/^/#   /' <<<"$wire"
+check "the outer asked the nested gateway the client's question with ECI naming unbound" \
+	grep -qE '^192\.168\.0\.1 -> 192\.168\.0\.10:53 test\.nest\.gwa\.demo A .*ECI 100\.64\.0\.53 proto 6' <<<"$wire"
 
 # --- 2. HTTPS by SNI through both ALGs, no decryption, the client's address at the server
 W=$(via_unbound www.test.nest.gwa.demo)
