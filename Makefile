@@ -152,7 +152,7 @@ TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python
 	iputils-ping tcpdump conntrack
 # dns bench (tests/bench/dns): dnsperf, and Knot as a peer
 TEST_DEBS += dnsperf knot
-# t70_pbra: a dnspython client and scapy (spoofed queries)
+# t70_pbra: a dnspython client and scapy (spoofed queries); t73_nested: scapy reads its capture
 TEST_DEBS += python3-dnspython python3-scapy
 # Flow defence (t33-t35, t56): Suricata (from bookworm-backports: Debian 12 has no suricata in
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
