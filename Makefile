@@ -8,7 +8,8 @@
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
-#                        tears it down at the end, else lxc-testbed/down does)
+#                        tears it down at the end, else lxc-testbed/down does; DEMO_FLAGS=--nested
+#                        shows two nested gateways instead, in namespaces of their own)
 #   make deb             Debian package (build/deb/rgwd_<version>_<arch>.deb) + lintian
 #   make image           customer-edge gateway disk image (build/image/, root, debootstrap)
 #   make image-test      boot the image under qemu, check DNS and a LAN server (root)
@@ -151,7 +152,7 @@ TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python
 	iputils-ping tcpdump conntrack
 # dns bench (tests/bench/dns): dnsperf, and Knot as a peer
 TEST_DEBS += dnsperf knot
-# t70_pbra: a dnspython client and scapy (spoofed queries)
+# t70_pbra: a dnspython client and scapy (spoofed queries); t73_nested: scapy reads its capture
 TEST_DEBS += python3-dnspython python3-scapy
 # Flow defence (t33-t35, t56): Suricata (from bookworm-backports: Debian 12 has no suricata in
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers

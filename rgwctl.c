@@ -65,6 +65,8 @@ usage(FILE *f)
 	      "  host list                         hosts, one per line\n"
 	      "  host show FQDN                    one host with services and firewall rules\n"
 	      "  host add FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]...\n"
+	      "           [--nested ADDR,...] [--dns-port N] [--nested-timeout MS]\n"
+	      "                                 a nested gateway: the addresses it owns\n"
 	      "  host del FQDN\n"
 	      "  service list HOST\n"
 	      "  service add HOST FQDN [--proto tcp|udp|sctp|icmp|any] [--port N] [--proxy]\n"
@@ -479,6 +481,31 @@ cmd_list(struct ctl *c, const char *path, const char *const *cols)
 	return do_req(c, "GET", p, NULL, 200, cols);
 }
 
+/* host add --nested/--dns-port/--nested-timeout: one key of the host's "nested" object (made on
+ * first use); "addresses" takes a comma-separated list, the others the integer v. */
+static void
+nested_opt(json_t *host, const char *key, const char *arg, long v)
+{
+	json_t *n = json_object_get(host, "nested");
+
+	if (n == NULL) {
+		n = json_object();
+		json_object_set_new(host, "nested", n);
+	}
+	if (strcmp(key, "addresses") == 0) {
+		json_t *arr = json_array();
+		char *dup = strdup(arg), *save = NULL;
+
+		for (char *t = dup ? strtok_r(dup, ",", &save) : NULL; t != NULL;
+		     t = strtok_r(NULL, ",", &save))
+			json_array_append_new(arr, json_string(t));
+		free(dup);
+		json_object_set_new(n, key, arr);
+	} else {
+		json_object_set_new(n, key, json_integer(v));
+	}
+}
+
 static char *
 urlenc(const char *s)
 {
@@ -579,7 +606,16 @@ run(struct ctl *c, int argc, char **argv)
 			json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[2], "ipv4", argv[3]);
 			json_t *groups = json_array();
 			for (int i = 4; i < argc; i++) {
-				if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0)
+				long v;
+				if (i + 1 < argc && strcmp(argv[i], "--nested") == 0)
+					nested_opt(b, "addresses", argv[++i], 0);
+				else if (i + 1 < argc && strcmp(argv[i], "--dns-port") == 0 &&
+					 util_parse_long(argv[i + 1], 1, 65535, &v) == 0)
+					nested_opt(b, "dns_port", argv[++i], v);
+				else if (i + 1 < argc && strcmp(argv[i], "--nested-timeout") == 0 &&
+					 util_parse_long(argv[i + 1], 1, 3600000, &v) == 0)
+					nested_opt(b, "binding_timeout_ms", argv[++i], v);
+				else if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0)
 					json_object_set_new(b, "ipv6", json_string(argv[++i]));
 				else if (i + 1 < argc && strcmp(argv[i], "--comment") == 0)
 					json_object_set_new(b, "comment", json_string(argv[++i]));

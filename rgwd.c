@@ -58,6 +58,7 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
 			     const int64_t *service_ids, size_t n);
 static void qmin_step_note(void *arg, const struct addr *resolver, int64_t service_id);
+static const struct dns_nest_hooks nest_hooks;
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
@@ -220,6 +221,7 @@ start_dns(struct rgwd *d)
 	else
 		dns_set_committer(d->pol.dns, policy_commit, &d->pol);
 	dns_set_allocator(d->pol.dns, alloc_from_pool, d);
+	dns_set_nest_hooks(d->pol.dns, &nest_hooks, d);
 	if (d->conf.dns_qmin_release) {
 		dns_set_qmin_hook(d->pol.dns, qmin_release, d);
 		dns_set_step_hook(d->pol.dns, qmin_step_note, d);
@@ -392,6 +394,33 @@ alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum
 	r.sla = r.has_requestor && nat_rep_resolver_sla(d->pol.rep, &r.resolver);
 	return nat_request(d->pol.nat, &r, out, why);
 }
+
+/* --- nested gateways: our address reserved, then bound to their answer or withdrawn */
+static int
+nest_reserve(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why,
+	     uint64_t *id, bool *fresh)
+{
+	struct rgwd *d = arg;
+	struct nat_request r = *req;
+
+	r.sla = r.has_requestor && nat_rep_resolver_sla(d->pol.rep, &r.resolver);
+	return nat_request_id(d->pol.nat, &r, out, why, id, fresh);
+}
+
+static int
+nest_bind(void *arg, uint64_t id, const struct addr *target)
+{
+	return nat_nest_bind(((struct rgwd *)arg)->pol.nat, id, target);
+}
+
+static void
+nest_withdraw(void *arg, uint64_t id, bool denied)
+{
+	(void)nat_nest_withdraw(((struct rgwd *)arg)->pol.nat, id, denied);
+}
+
+static const struct dns_nest_hooks nest_hooks = { nest_reserve, nest_bind, nest_withdraw };
+/* --- end nested gateways */
 
 /* A QNAME minimisation step gives its unused binding back (no reputation evidence). */
 static unsigned

@@ -80,6 +80,12 @@ const struct conf_item conf_schema[] = {
 	  "Timeout of each forwarding attempt in milliseconds; the number of items is the "
 	  "number of attempts.",
 	  NULL },
+	{ "dns", "nested_timeouts", CONF_T_INTLIST, 10, 10000, "250,250,250",
+	  F(dns_nested_timeouts_ms), NULL,
+	  "Timeout of each attempt to ask a nested gateway (a host of the policy with nested) "
+	  "in milliseconds; the number of items is the number of attempts. When all fail the "
+	  "query is answered SERVFAIL.",
+	  NULL },
 	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
 	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL },
 	{ "dns", "tcp_idle_timeout", CONF_T_INT, 500, 600000, "10000", F(dns_tcp_idle_ms), NULL,

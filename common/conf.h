@@ -79,6 +79,7 @@ struct conf {
 	struct conf_addrports dns_ddns;	    /* DNS UPDATE listeners */
 	struct conf_addrports dns_upstream; /* resolvers for LAN forwarding, in failover order */
 	struct conf_intlist dns_upstream_timeouts_ms; /* per-attempt timeouts */
+	struct conf_intlist dns_nested_timeouts_ms;   /* per-attempt, to nested gateways */
 	long dns_edns_size;			      /* advertised EDNS0 UDP payload size */
 	long dns_tcp_idle_ms;
 	long dns_tcp_max_conns;

@@ -201,6 +201,19 @@ static const char *const migrations[] = {
 	/* v2 -> v3: every policy change records the ETags of the policy before and after */
 	"ALTER TABLE audit ADD COLUMN etag_before TEXT;"
 	"ALTER TABLE audit ADD COLUMN etag_after TEXT;",
+
+	/* v3 -> v4: nested gateways. A host's nested blocks are one text of prefixes (NULL: an
+	 * ordinary host) and the port of its DNS; a resolver group may be our parent gateways. */
+	"ALTER TABLE hosts ADD COLUMN nested TEXT"
+	"  CONSTRAINT nested CHECK (nested IS NULL OR length(nested) BETWEEN 9 AND 1024);"
+	"ALTER TABLE hosts ADD COLUMN nested_port INTEGER"
+	"  CONSTRAINT nested_port CHECK (((nested IS NULL AND nested_port IS NULL) OR"
+	"   (nested IS NOT NULL AND nested_port IS NOT NULL AND nested_port BETWEEN 1 AND 65535)));"
+	"ALTER TABLE hosts ADD COLUMN nested_timeout_ms INTEGER"
+	"  CONSTRAINT nested_timeout_ms CHECK (nested_timeout_ms IS NULL OR"
+	"   (nested IS NOT NULL AND nested_timeout_ms BETWEEN 1 AND 3600000));"
+	"ALTER TABLE resolver_groups ADD COLUMN parent INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT parent CHECK (parent IN (0, 1));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,

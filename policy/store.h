@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 3
+#define POL_SCHEMA_VERSION 4
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */

@@ -67,7 +67,16 @@ SCHEMAS = {
     "Host": obj({"id": ID, "fqdn": S, "ipv4": NADDR, "ipv6": NADDR, "pool_limit": I,
                  "comment": S, "groups": {"type": "array", "items": S},
                  "services": {"type": "array", "items": ref("Service")},
-                 "firewall": {"type": "array", "items": ref("FirewallRule")}},
+                 "firewall": {"type": "array", "items": ref("FirewallRule")},
+                 "nested": dict(obj({"addresses": {"type": "array", "items": S},
+                                     "dns_port": {"type": "integer", "minimum": 1,
+                                                  "maximum": 65535},
+                                     "binding_timeout_ms": {"type": "integer", "minimum": 1,
+                                                            "maximum": 3600000}},
+                                    ["addresses"]),
+                                nullable=True,
+                                description="the host is another realm gateway, "
+                                "authoritative below its fqdn; null: an ordinary host")},
                 ["fqdn"], extra=True),
     "Service": service,
     "FirewallRule": fw_rule,
@@ -94,6 +103,9 @@ SCHEMAS = {
                        extra=True),
     "ResolverGroup": obj({"id": ID, "name": S, "initial_reputation": N, "sla": B,
                           "nodes": {"type": "array", "items": S},
+                          "parent": {"type": "boolean", "description":
+                                     "the nodes are our parent gateways: their ECI is "
+                                     "trusted, their ALG connections carry a PROXY header"},
                           "cache_window_ms": {"type": "integer", "nullable": True,
                                               "minimum": 0, "maximum": 60000,
                                               "description": "the group's cache window; null: "

@@ -603,14 +603,17 @@ test_edns(void **state)
 	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
 	run(&c, q, n, 65535);
 	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
-	/* ECI (the original's 0xFF01) wins over ECS */
+	/* ECI (the original's 0xFF01) from a source that is not a parent gateway means nothing:
+	 * the requestor is the ECS subnet, the resolver the source (test_dns_nest.c: parents) */
 	uint8_t eci[10] = { 0, 1, 198, 18, 0, 100, 0, 17, 0, 0 };
 	struct qopt two[2] = { { DNS_OPT_ECS, 7, ecs }, { DNS_OPT_ECI, 10, eci } };
 	n = mkquery(q, "tcp2000.test.gwa.demo", DNS_T_A, 1232, 0, two, 2);
 	run(&c, q, n, 65535);
 	assert_true(last_req.has_requestor);
-	assert_int_equal(last_req.requestor.len, 32);
-	assert_int_equal(last_req.requestor.addr.u.bytes[0], 198);
+	assert_int_equal(last_req.requestor.len, 24);
+	assert_int_equal(last_req.requestor.addr.u.bytes[0], 203);
+	assert_true(addr_eq(&last_req.resolver, &c.src));
+	assert_true(R.info.eci_ignored);
 	/* a malformed ECI is ignored (private option), not FORMERR */
 	o = (struct qopt){ DNS_OPT_ECI, 3, eci };
 	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);

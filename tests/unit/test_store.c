@@ -197,8 +197,12 @@ test_migrate_v1(void **state)
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
-	/* back to version 1 as it shipped: no window columns, no audit ETags */
+	/* back to version 1 as it shipped: no window columns, no audit ETags, no nested gateways */
 	assert_int_equal(raw_exec(path,
+				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
+				  "ALTER TABLE hosts DROP COLUMN nested_port;"
+				  "ALTER TABLE hosts DROP COLUMN nested;"
+				  "ALTER TABLE resolver_groups DROP COLUMN parent;"
 				  "ALTER TABLE audit DROP COLUMN etag_before;"
 				  "ALTER TABLE audit DROP COLUMN etag_after;"
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
@@ -217,6 +221,9 @@ test_migrate_v1(void **state)
 	assert_int_equal(pol_store_schema_version(st), POL_SCHEMA_VERSION);
 	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('audit')"
 					 " WHERE name IN ('etag_before', 'etag_after')"),
+			 2);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('hosts')"
+					 " WHERE name IN ('nested', 'nested_port')"),
 			 2);
 	assert_int_equal(pol_store_snapshot(st, &s), 0);
 	assert_int_equal(s->admission.alias_ttl_ms, 7000);
