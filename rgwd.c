@@ -24,6 +24,7 @@
 #include "nat/nat.h"
 #include "nat/reputation.h"
 #include "policy/store.h"
+#include "sessions.h"
 
 #define RGWD_DAY_MS	    (24ull * 3600 * 1000)
 #define RGWD_STORE_WATCH_MS 1000 /* how soon a change made by another process is noticed */
@@ -42,6 +43,7 @@ struct rgwd {
 	struct ids *ids;       /* IDS alerts, NULL when [ids] enable = no */
 	uint64_t lowrep_timer; /* pending publication of the ALG's low-reputation sources */
 	struct ha *ha;	       /* [ha]: the policy channel of an active/standby pair */
+	struct rgwd_sessions *sessions; /* one-time session names */
 };
 
 static int start(struct rgwd *d, const char *conf_path);
@@ -158,6 +160,14 @@ start(struct rgwd *d, const char *conf_path)
 			return -1;
 		ids_set_inside(d->ids, ids_inside, d);
 	}
+	/* session names live beside the policy: DNS and the ALG look them up, the API adds */
+	if ((d->sessions = rgwd_sessions_start(d->loop, d->pol.store)) == NULL)
+		return -1;
+	if (d->pol.dns)
+		dns_set_sessions(d->pol.dns, rgwd_sessions_table(d->sessions),
+				 nat_rep_session_ended, d->pol.rep);
+	if (d->pol.alg)
+		alg_set_sessions(d->pol.alg, rgwd_sessions_table(d->sessions));
 
 	if (policy_reload(&d->pol, &boot, &e) < 0)
 		return -1;
@@ -181,6 +191,7 @@ start(struct rgwd *d, const char *conf_path)
 				       .rep = d->pol.rep,
 				       .aliases = d->aliases,
 				       .ids = d->ids,
+				       .sessions = rgwd_sessions_table(d->sessions),
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol };
 
@@ -247,7 +258,8 @@ stop(struct rgwd *d)
 	ids_free(d->ids);
 	dns_free(d->pol.dns);
 	dns_aliases_free(d->aliases);
-	nat_free(d->pol.nat); /* removes the table */
+	rgwd_sessions_stop(d->sessions); /* no DNS or ALG thread left */
+	nat_free(d->pol.nat);		 /* removes the table */
 	/* Only once the saved state was restored (save_timer is armed then): an engine that
 	 * never loaded it would overwrite the stored evidence with fresh windows. */
 	if (d->save_timer != 0 && nat_rep_save(d->pol.rep, d->pol.store) < 0)

@@ -125,6 +125,12 @@ alg_default_workers(long ncpu, long dns_workers)
 	return MIN(MAX(n, 1), ALG_WORKERS_MAX);
 }
 
+void
+alg_set_sessions(struct alg *alg, struct pol_sessions *t)
+{
+	__atomic_store_n(&alg->set.sessions, t, __ATOMIC_RELEASE);
+}
+
 struct alg *
 alg_new(struct ev_loop *loop, const struct conf *conf)
 {

@@ -106,5 +106,9 @@ void alg_metrics(const struct alg *alg, struct buf *out);
 
 /* Stop the workers (open connections are closed), join them and free. NULL is a no-op. */
 void alg_free(struct alg *alg);
+/* Route live session names (policy/session.h) as their services; t must outlive alg. Main
+ * thread, any time (workers see it from their next connection). */
+struct pol_sessions;
+void alg_set_sessions(struct alg *alg, struct pol_sessions *t);
 
 #endif

@@ -18,6 +18,7 @@
 #include "alg/sni.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "policy/session.h"
 
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
@@ -87,6 +88,7 @@ static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
 static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
 static void hello_read(struct alg_conn *c);
 static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
+static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static void closing_read(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
@@ -523,6 +525,20 @@ hello_read(struct alg_conn *c)
 		hello_done(c, res, name);
 }
 
+/* A live session name routes as the service it stands for; an ended one is an unknown name,
+ * whatever address the client kept. */
+static const struct alg_route *
+session_route(struct alg_worker *w, const char *name, uint16_t port)
+{
+	struct pol_sessions *t = __atomic_load_n(&w->set->sessions, __ATOMIC_ACQUIRE);
+	char svc[POL_NAME_MAX];
+
+	if (t == NULL || pol_sess_lookup(t, name, (int64_t)util_wall_ms(), false, svc, sizeof(svc),
+					 NULL) != POL_SESS_LIVE)
+		return NULL;
+	return alg_routes_lookup(w->routes, svc, port);
+}
+
 static void
 hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 {
@@ -552,6 +568,8 @@ hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 		return;
 	}
 	rt = w->routes != NULL ? alg_routes_lookup(w->routes, name, c->lport) : NULL;
+	if (rt == NULL && w->routes != NULL)
+		rt = session_route(w, name, c->lport);
 	if (rt == NULL) {
 		stat_add(w, ALG_STAT_UNKNOWN_NAME, 1);
 		evidence(w, &c->caddr, ALG_EV_UNROUTED);

@@ -228,6 +228,9 @@ void api_h_ha_get(struct api_req *r);
 void api_h_ha_role(struct api_req *r);
 void api_h_token_create(struct api_req *r);
 void api_h_token_delete(struct api_req *r);
+void api_h_session_create(struct api_req *r);
+void api_h_session_get(struct api_req *r);
+void api_h_session_delete(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);

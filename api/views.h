@@ -16,6 +16,7 @@ struct ev_loop;
 struct ids;
 struct nat;
 struct nat_rep;
+struct pol_sessions;
 
 /*
  * What the API sees of rgwd: the live subsystems (any pointer may be NULL: subsystem
@@ -32,6 +33,7 @@ struct api_views {
 	struct alg *alg;
 	struct nat_rep *rep;
 	struct dns_aliases *aliases;
+	struct pol_sessions *sessions; /* one-time session names (NULL: none) */
 	pol_commit_fn commit;
 	void *commit_arg;
 	struct ids *ids;

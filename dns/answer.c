@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../policy/session.h"
 #include "answer_int.h"
 #include "nest.h"
 #include "qmin.h"
@@ -23,6 +24,8 @@ static enum dns_answer_res answer_service(struct resp *r, const struct dns_node 
 					  const struct alias_hit *al);
 static enum dns_answer_res answer_alias(struct resp *r, const struct dns_apex *z,
 					struct dns_answer_info *info);
+static bool answer_session(struct resp *r, const struct dns_apex *z, struct dns_answer_info *info,
+			   enum dns_answer_res *res);
 static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node *n,
 					   const struct dns_apex *z);
 static bool qmin_step(struct resp *r, struct dns_answer_info *info);
@@ -621,6 +624,66 @@ answer_alias(struct resp *r, const struct dns_apex *z, struct dns_answer_info *i
 	return answer_service(r, n, z, info, &al);
 }
 
+/*
+ * A WAN query for a name the index does not hold: is it a session name? False when it is
+ * not (the caller answers NXDOMAIN). A live one answers as its service, with the service's
+ * admission (TC / cookie, pool, reputation); an ended one gets the same anti-spoofing
+ * answer first, so that the NXDOMAIN that follows, and the evidence against the asker, come
+ * only to a query that proved its source. A resolution answered with an address counts
+ * against the name's budget.
+ */
+static bool
+answer_session(struct resp *r, const struct dns_apex *z, struct dns_answer_info *info,
+	       enum dns_answer_res *res)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_admission *adm = &ctx->db->admission;
+	char name[POL_NAME_MAX], svc[POL_NAME_MAX];
+	uint8_t target[DNS_NAME_MAX];
+	const struct dns_node *n, *enc;
+	enum pol_sess_state st;
+	struct prefix rq;
+
+	if (dns_name_to_str(r->q->qname, name, sizeof(name)) < 0)
+		return false;
+	st = pol_sess_lookup(ctx->sessions, name, ctx->now_ms, false, svc, sizeof(svc), NULL);
+	if (st == POL_SESS_NONE)
+		return false;
+	*res = DNS_ANS_SEND;
+	if (st == POL_SESS_ENDED) {
+		if (dns_resp_spoof_guard(r, info, adm->dns_tcp || adm->dns_tcpcname))
+			return true;
+		if (ctx->sess_ended != NULL && !ctx->last_try) {
+			if (!ctx->alloc) {
+				*res = DNS_ANS_NEED_ALLOC; /* the reputation engine: main thread */
+				return true;
+			}
+			memset(&rq, 0, sizeof(rq));
+			ctx->sess_ended(ctx->sess_arg, &ctx->src,
+					dns_resp_requestor(r->q, &rq) ? &rq : NULL);
+		}
+		info->session_ended = true;
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
+		return true;
+	}
+	n = dns_name_from_str(svc, target, sizeof(target)) > 0
+		    ? dns_db_find(ctx->db, target, true, &enc)
+		    : NULL;
+	if (n == NULL || n->svc == NULL || !(n->flags & DNS_NODE_SERVICE)) {
+		/* its service left the policy */
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
+		return true;
+	}
+	*res = answer_service(r, n, z, info, NULL);
+	if (*res == DNS_ANS_SEND && r->count[1] > 0 && !r->tc &&
+	    (r->q->qtype == DNS_T_A || r->q->qtype == DNS_T_AAAA)) {
+		info->session = true;
+		(void)pol_sess_lookup(ctx->sessions, name, ctx->now_ms, true, svc, sizeof(svc),
+				      NULL);
+	}
+	return true;
+}
+
 /* LAN / local view: private addresses, PTR; no allocation, no anti-spoofing. */
 static enum dns_answer_res
 answer_lan_host(struct resp *r, const struct dns_node *n, const struct dns_apex *z)
@@ -766,6 +829,9 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
 		    ctx->alias->resolve)
 			res = answer_alias(&r, z, info);
+		else if (ctx->view == DNS_VIEW_WAN && ctx->sessions != NULL &&
+			 answer_session(&r, z, info, &res))
+			;
 		else
 			dns_resp_negative(&r, z, DNS_RC_NXDOMAIN);
 		goto done;

@@ -56,6 +56,15 @@ typedef int (*dns_nest_reserve_fn)(void *arg, const struct nat_request *req, str
 				   enum nat_refusal *why, uint64_t *id, bool *fresh);
 
 struct dns_db;
+struct pol_sessions;
+
+/*
+ * A WAN query for an ended session name (policy/session.h), from resolver, naming requestor
+ * (its ECS/ECI subnet, NULL when none), once it proved its source: evidence against both.
+ * Main loop thread.
+ */
+typedef void (*dns_sess_ended_fn)(void *arg, const struct addr *resolver,
+				  const struct prefix *requestor);
 
 /*
  * The one-time CNAME aliases of issue 7 and the trusted/untrusted counters (implemented by
@@ -104,6 +113,12 @@ struct dns_answer_ctx {
 	uint16_t sport;			  /* the querier's source port (ECI to nested gateways) */
 	dns_nest_reserve_fn nest_reserve; /* NULL: names below nested gateways get SERVFAIL */
 	void *nest_arg;
+	/* Session names: a WAN query for a name the index does not hold is looked up here (any
+	 * thread); a live one answers as its service, an ended one NXDOMAIN and sess_ended. */
+	struct pol_sessions *sessions; /* NULL: none */
+	dns_sess_ended_fn sess_ended;
+	void *sess_arg;
+	int64_t now_ms; /* wall clock (session deadlines) */
 };
 
 enum dns_answer_res {
@@ -142,6 +157,8 @@ struct dns_answer_info {
 	unsigned qmin_released;	  /* bindings released by this query (QNAME minimisation) */
 	bool eci_ignored;	  /* an ECI option from a source that is not a parent gateway */
 	struct dns_nest_req nest; /* DNS_ANS_NESTED */
+	bool session;		  /* a live session name answered */
+	bool session_ended;	  /* an ended session name answered NXDOMAIN */
 };
 
 /*

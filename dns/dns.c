@@ -60,6 +60,10 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 		ctx->nest_reserve = d->nest_hooks->reserve;
 		ctx->nest_arg = d->nest_arg;
 	}
+	ctx->sessions = d->sessions;
+	ctx->sess_ended = d->sess_ended;
+	ctx->sess_arg = d->sess_arg;
+	ctx->now_ms = (int64_t)util_wall_ms();
 }
 
 void
@@ -87,6 +91,10 @@ dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answ
 	/* once per query: not on a pass that hands over or retries (it is answered again) */
 	if (info->eci_ignored && res != DNS_ANS_NEED_ALLOC && res != DNS_ANS_RETRY)
 		DNS_STAT_INC(st, eci_ignored);
+	if (info->session)
+		DNS_STAT_INC(st, sessions);
+	if (info->session_ended)
+		DNS_STAT_INC(st, sessions_ended);
 	if (res == DNS_ANS_DROP) {
 		DNS_STAT_INC(st, dropped);
 		return;
@@ -320,6 +328,14 @@ dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg)
 }
 
 void
+dns_set_sessions(struct dns *d, struct pol_sessions *t, dns_sess_ended_fn fn, void *arg)
+{
+	d->sessions = t;
+	d->sess_ended = fn;
+	d->sess_arg = arg;
+}
+
+void
 dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg)
 {
 	d->step = fn;
@@ -422,6 +438,8 @@ dns_metrics(const struct dns *d, struct buf *out)
 	M("nested_web_total", nested_web,
 	  "Names below nested gateways answered with the service address (ALG).");
 	M("eci_ignored_total", eci_ignored, "ECI options from sources that are not parents.");
+	M("sessions_total", sessions, "Session names answered with an address.");
+	M("sessions_ended_total", sessions_ended, "Queries for ended session names.");
 #undef M
 	return r ? -ENOMEM : 0;
 }

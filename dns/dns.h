@@ -21,6 +21,7 @@
  *                        need a pool address are dropped on UDP and answered empty on TCP)
  *   dns_set_qmin_hook()  let QNAME minimisation steps give their unused bindings back
  *   dns_set_step_hook()  tell the pool that an A just before another QTYPE was a step
+ *   dns_set_sessions()   answer one-time session names from their table
  *   dns_set_committer()  how DNS UPDATE puts a change in force
  *   dns_free()           close listeners, stop workers, free everything
  * The store is used only by DNS UPDATE (hosts registered with dynamic = true): an UPDATE
@@ -61,6 +62,8 @@ struct dns_stats {
 	uint64_t nested_bogus;	 /* answers with an address the nested gateway does not own */
 	uint64_t nested_web;	 /* answered with our service address (ALG to its ALG) */
 	uint64_t eci_ignored;	 /* ECI options from sources that are not parent gateways */
+	uint64_t sessions;	 /* live session names answered with an address */
+	uint64_t sessions_ended; /* queries for ended session names (NXDOMAIN, evidence) */
 };
 
 /* NULL on failure (logged): a listener could not be opened, or ENOMEM. */
@@ -86,6 +89,10 @@ void dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg);
 /* A pooled name asked another QTYPE than A/SRV/TXT over a proven transport: fn (answer.h,
  * dns_step_fn; main thread) marks the A just before as a step. NULL: no marks. */
 void dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg);
+/* Session names (policy/session.h): WAN queries for names the policy does not hold are looked
+ * up in t (read by every DNS thread; t must outlive d); fn records the evidence of queries for
+ * ended ones (main thread). Call before the first query; NULL: no session names. */
+void dns_set_sessions(struct dns *d, struct pol_sessions *t, dns_sess_ended_fn fn, void *arg);
 /* DNS UPDATE writes through fn (pol_commit_fn, policy/store.h); the audit line names the TSIG
  * key of the message ("ddns" when unsigned). */
 void dns_set_committer(struct dns *d, pol_commit_fn fn, void *arg);

@@ -94,6 +94,9 @@ struct dns {
 	void *qmin_arg;
 	dns_step_fn step;
 	void *step_arg;
+	struct pol_sessions *sessions;
+	dns_sess_ended_fn sess_ended;
+	void *sess_arg;
 	pol_commit_fn commit; /* DNS UPDATE puts its changes in force through it */
 	void *commit_arg;
 	const struct dns_nest_hooks *nest_hooks;

@@ -626,6 +626,23 @@ nat_rep_low_sources(struct nat_rep *r, double threshold, nat_rep_low_cb cb, void
 	}
 }
 
+void
+nat_rep_session_ended(void *arg, const struct addr *resolver, const struct prefix *requestor)
+{
+	struct nat_rep *r = arg;
+	struct pol_rep_window *gw;
+	bool sla;
+
+	r->stats.events_nok++;
+	gw = resolver_window(r, resolver, r->unknown_groups, &sla);
+	if (gw) {
+		pol_rep_window_event(gw, POL_REP_NOK);
+		note_value(r, gw);
+	}
+	if (requestor)
+		requestor_nok(r, requestor);
+}
+
 bool
 nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver)
 {

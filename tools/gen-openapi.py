@@ -126,6 +126,20 @@ SCHEMAS = {
     "Token": obj({"name": S, "role": S, "secret": {"type": "string", "description":
                   "shown in this answer only; the store keeps a salted hash"}},
                  ["name", "role", "secret"]),
+    "SessionRequest": obj({
+        "service": {"type": "string", "description": "fqdn of a service of the policy"},
+        "ttl": {"type": "integer", "minimum": 1, "maximum": 604800, "default": 300,
+                "description": "seconds until the name ends"},
+        "max_resolutions": {"type": "integer", "minimum": 0, "default": 0,
+                            "description": "A/AAAA answers allowed, 0: no limit"},
+        "domain": {"type": "string", "description":
+                   "where the name is made, in a forward zone; default: the service's "
+                   "parent domain"}}, ["service"]),
+    "Session": obj({"name": S, "tenant": S, "service": S, "created_ms": I, "expires_ms": I,
+                    "ended_ms": {"type": "integer", "nullable": True},
+                    "max_resolutions": I, "resolutions": I,
+                    "state": {"type": "string", "enum": ["live", "ended"]}},
+                   ["name", "tenant", "service", "expires_ms", "state"]),
     "Bundle": {"type": "object", "description":
                "The whole policy (docs/policy.md, \"Policy bundles\")."},
     "Status": {"type": "object"},
@@ -154,6 +168,7 @@ PARAM_DESC = {
     "rgroup": "resolver group id or name", "node": "node id or prefix (may contain '/')",
     "kind": "resolver_group, requestor or host", "key": "entity key (may contain '/')",
     "token": "token name",
+    "tenant": "tenant name (one DNS label)", "session": "session name (its fqdn)",
 }
 
 paths = {}
@@ -290,6 +305,12 @@ op("POST", V1 + "/tokens", "create an API token (the secret is in the answer onl
    "TokenRequest", 201, tag="system", write=True)
 op("DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204, tag="system",
    write=True)
+op("POST", V1 + "/tenants/{tenant}/sessions", "issue a one-time session name", "Session",
+   "SessionRequest", 201, tag="sessions", write=True, etag=False)
+op("GET", V1 + "/tenants/{tenant}/sessions/{session}", "show a session name", "Session",
+   tag="sessions", etag=False)
+op("DELETE", V1 + "/tenants/{tenant}/sessions/{session}", "end a session name now",
+   status=204, tag="sessions", write=True)
 op("GET", V1 + "/openapi.json", "this document", "Bundle", tag="system", public=True,
    etag=False)
 op("GET", "/metrics", "Prometheus text-format metrics", "text", tag="system",

@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/system/t68_sessions.sh -- one-time session names on loopback, with real peers: issued
+# over the REST API (curl), resolved by dig, fetched through the ALG (curl -> nginx), ended
+# by DELETE, by their deadline and by their resolution budget; queries for ended names are
+# NXDOMAIN and lower the asker's reputation; other tenants see none; a restart keeps them;
+# issuing a name never rebuilds the policy.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/api_lib.sh"
+
+read -r PD PA PW <<<"$(python3 "$TOP/tests/system/free_ports.py" 3)"
+URL="http://127.0.0.1:$PA"
+
+mkdir -p "$T/nginx"
+cat > "$T/nginx.conf" <<NGX
+user root;
+worker_processes 1;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	server { listen 127.0.0.2:$PW; location / { return 200 "bank \$host\n"; } }
+}
+NGX
+nginx -p "$T/nginx" -c "$T/nginx.conf" &
+at_exit "kill $!"
+poll 10 test -s "$T/nginx.pid" || fail "nginx starts"
+
+cat > "$T/bundle.json" <<JSON
+{"version": 1,
+ "zones": [{"name": "gwa.demo", "kind": "forward", "ttl": 60,
+   "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
+           "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+   "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "127.0.0.1"}]}],
+ "service_addresses": ["127.0.0.1"],
+ "pool": ["100.64.1.131-100.64.1.142"],
+ "hosts": [{"fqdn": "bank.gwa.demo", "ipv4": "127.0.0.2",
+   "services": [{"fqdn": "www.bank.gwa.demo", "proxy_required": true},
+                {"fqdn": "tcp22.bank.gwa.demo"}]},
+           {"fqdn": "isp.gwa.demo", "ipv4": "127.0.0.3",
+   "services": [{"fqdn": "www.isp.gwa.demo", "proxy_required": true}]}],
+ "admission": {"unknown_resolver_groups": true}}
+JSON
+cat > "$T/rgw.conf" <<CONF
+[daemon]
+database = $T/rgw.db
+bundle_seed = $T/bundle.json
+[dns]
+wan = 127.0.0.1:$PD
+[nat]
+enable = no
+[alg]
+listen = 127.0.0.1:$PW
+[api]
+listen = 127.0.0.1:$PA
+CONF
+TOK=$("$RGWD" -c "$T/rgw.conf" --new-token bank --role rw 2>/dev/null)
+RO=$("$RGWD" -c "$T/rgw.conf" --new-token viewer --role ro 2>/dev/null)
+start() {
+	"$RGWD" -c "$T/rgw.conf" >> "$T/rgwd.log" 2>&1 &
+	PID=$!
+	at_exit "kill $PID"
+	poll 10 more_than "${1:-0}" 'rgwd: ready' "$T/rgwd.log"
+}
+start || { cat "$T/rgwd.log"; fail "rgwd starts"; summary; }
+
+D="dig +time=2 +tries=2 @127.0.0.1 -p $PD"
+S=/api/v1/tenants/bank/sessions
+issue() { # issue BODY: NAME = the name issued
+	api POST $S "$1"
+	NAME=$(printf '%s' "$BODY" | jq -r .name)
+}
+reloads=$(grep -c 'rgwd: policy:' "$T/rgwd.log")
+
+issue '{"service": "www.bank.gwa.demo", "ttl": 600}'
+expect 201 "POST issues a session name"
+check "the name is s-<26 base32>.bank.gwa.demo" grep -Eqx 's-[a-z2-7]{26}\.bank\.gwa\.demo' <<<"$NAME"
+WEB=$NAME
+issue '{"service": "www.bank.gwa.demo"}'
+check "a second name differs from the first" [ "$NAME" != "$WEB" ]
+check "resolvable at once: A is the service address" \
+	bash -c "$D $WEB A +short | grep -qx 127.0.0.1"
+out=$(curl -s --max-time 5 -H "Host: $WEB" "http://127.0.0.1:$PW/")
+check "the ALG routes the session name to the service's backend" [ "$out" = "bank $WEB" ]
+check "issuing names did not rebuild the policy (no new 'rgwd: policy:' line)" \
+	[ "$(grep -c 'rgwd: policy:' "$T/rgwd.log")" = "$reloads" ]
+api GET "$S/$WEB"
+expect 200 "GET shows the session"
+jqtest '.state == "live" and .service == "www.bank.gwa.demo" and .tenant == "bank"' \
+	"its state, service and tenant"
+
+api GET "/api/v1/tenants/other/sessions/$WEB"
+expect 404 "another tenant does not see it (404)"
+api DELETE "/api/v1/tenants/other/sessions/$WEB"
+expect 404 "another tenant cannot end it (404)"
+api POST $S '{"service": "www.nope.gwa.demo"}'
+expect 400 "an unknown service is refused (400)"
+api POST $S '{"service": "www.bank.gwa.demo", "ttl": 0}'
+expect 400 "ttl 0 is refused (400)"
+api POST $S '{"service": "www.bank.gwa.demo", "domain": "example.com"}'
+expect 400 "a domain outside the zones is refused (400)"
+AUTH=$RO api POST $S '{"service": "www.bank.gwa.demo"}'
+expect 403 "a read-only token cannot issue (403)"
+
+# the resolution budget: one A answer, then NXDOMAIN
+issue '{"service": "tcp22.bank.gwa.demo", "max_resolutions": 1}'
+ONCE=$NAME
+check "a pooled service: the first A is a pool address" \
+	bash -c "$D $ONCE A +short | grep -Eqx '100\.64\.1\.(13[1-9]|14[0-2])'"
+check "max_resolutions 1: the second query is NXDOMAIN" \
+	bash -c "$D $ONCE A | grep -q 'status: NXDOMAIN'"
+
+# logout: NXDOMAIN, evidence against resolver and requestor, ALG refusal
+api DELETE "$S/$WEB"
+expect 204 "DELETE ends the session"
+out=$($D "$WEB" A +subnet=198.51.100.0/24)
+check "an ended name is NXDOMAIN with the SOA" \
+	bash -c 'grep -q "status: NXDOMAIN" <<<"$1" && grep -q "AUTHORITY: 1" <<<"$1"' _ "$out"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: $WEB" "http://127.0.0.1:$PW/")
+check "the ALG refuses an ended name (421)" [ "$code" = 421 ]
+api GET "/api/v1/reputation"
+jqtest '[.items[]? // .[] | select(.kind == "requestor" and (.key | startswith("198.51.100.")) and .nok >= 1)] | length == 1' \
+	"the requestor that asked for the ended name has NOK evidence"
+jqtest '[.items[]? // .[] | select(.kind == "resolver_group" and .key == "resolver:127.0.0.1" and .nok >= 1)] | length == 1' \
+	"the resolver that asked for it has NOK evidence"
+api DELETE "$S/$WEB"
+expect 404 "ending it twice: 404"
+
+issue '{"service": "www.bank.gwa.demo", "ttl": 1}'
+SHORT=$NAME
+nx() { $D "$1" A | grep -q 'status: NXDOMAIN'; }
+check "a name past its deadline is NXDOMAIN" poll 10 nx "$SHORT"
+
+# a restart keeps the sessions
+issue '{"service": "www.bank.gwa.demo", "ttl": 600}'
+KEEP=$NAME
+kill -TERM "$PID"
+poll 10 bash -c "! kill -0 $PID 2>/dev/null"
+start 1 || fail "rgwd restarts"
+check "after a restart a live name still resolves" \
+	bash -c "$D $KEEP A +short | grep -qx 127.0.0.1"
+out=$($D "$WEB" A +subnet=203.0.113.0/24)
+check "after a restart an ended name is still NXDOMAIN" grep -q 'status: NXDOMAIN' <<<"$out"
+api GET "/api/v1/reputation?kind=requestor"
+jqtest '[.items[] | select(.key == "203.0.113.0/24" and .nok >= 1)] | length == 1' \
+	"after a restart asking for an ended name is still evidence"
+check "the restart restored the names from the store" grep -q 'sessions: .* session names restored' "$T/rgwd.log"
+check "daemon alive" kill -0 "$PID"
+summary
