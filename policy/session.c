@@ -11,11 +11,15 @@
 
 #define SHARDS 64 /* power of two */
 
+/* Compact: a million names must fit in memory (about 130 bytes each). */
 struct entry {
 	struct entry *next;
 	uint64_t hash;
-	struct pol_sess s;
+	int64_t created_ms, deadline_ms, ended_ms;
+	uint32_t max_uses;
 	_Atomic uint32_t uses;
+	uint16_t tenant_off, service_off; /* in str */
+	char str[];			  /* name \0 tenant \0 service \0 */
 };
 
 struct shard {
@@ -37,6 +41,7 @@ static uint64_t name_hash(const struct pol_sessions *t, const char *name);
 static struct entry *find(struct shard *sh, uint64_t h, const char *name);
 static int grow(struct shard *sh);
 static bool ended(const struct entry *e, int64_t now_ms);
+static void entry_copy(const struct entry *e, struct pol_sess *out);
 
 static uint64_t
 name_hash(const struct pol_sessions *t, const char *name)
@@ -48,7 +53,7 @@ static struct entry *
 find(struct shard *sh, uint64_t h, const char *name)
 {
 	for (struct entry *e = sh->buckets[(h >> 6) & (sh->n_buckets - 1)]; e; e = e->next)
-		if (e->hash == h && strcmp(e->s.name, name) == 0)
+		if (e->hash == h && strcmp(e->str, name) == 0)
 			return e;
 	return NULL;
 }
@@ -82,8 +87,22 @@ ended(const struct entry *e, int64_t now_ms)
 {
 	uint32_t uses = atomic_load_explicit(&e->uses, memory_order_relaxed);
 
-	return e->s.ended_ms != 0 || now_ms >= e->s.deadline_ms ||
-	       (e->s.max_uses != 0 && uses >= e->s.max_uses);
+	return e->ended_ms != 0 || now_ms >= e->deadline_ms ||
+	       (e->max_uses != 0 && uses >= e->max_uses);
+}
+
+static void
+entry_copy(const struct entry *e, struct pol_sess *out)
+{
+	memset(out, 0, sizeof(*out));
+	util_strlcpy(out->name, e->str, sizeof(out->name));
+	util_strlcpy(out->tenant, e->str + e->tenant_off, sizeof(out->tenant));
+	util_strlcpy(out->service, e->str + e->service_off, sizeof(out->service));
+	out->created_ms = e->created_ms;
+	out->deadline_ms = e->deadline_ms;
+	out->ended_ms = e->ended_ms;
+	out->max_uses = e->max_uses;
+	out->uses = atomic_load_explicit(&e->uses, memory_order_relaxed);
 }
 
 struct pol_sessions *
@@ -169,14 +188,30 @@ pol_sess_add(struct pol_sessions *t, const struct pol_sess *s)
 	struct entry *e;
 	int rc = 0;
 
+	size_t nl = strnlen(s->name, sizeof(s->name) - 1) + 1;
+	size_t tl = strnlen(s->tenant, sizeof(s->tenant) - 1) + 1;
+	size_t sl = strnlen(s->service, sizeof(s->service) - 1) + 1;
+
 	if (atomic_load(&t->n) >= t->max_names)
 		return -ENOSPC;
-	e = calloc(1, sizeof(*e));
+	e = malloc(sizeof(*e) + nl + tl + sl);
 	if (e == NULL)
 		return -ENOMEM;
+	e->next = NULL;
 	e->hash = h;
-	e->s = *s;
+	e->created_ms = s->created_ms;
+	e->deadline_ms = s->deadline_ms;
+	e->ended_ms = s->ended_ms;
+	e->max_uses = s->max_uses;
 	atomic_init(&e->uses, s->uses);
+	e->tenant_off = (uint16_t)nl;
+	e->service_off = (uint16_t)(nl + tl);
+	memcpy(e->str, s->name, nl - 1);
+	e->str[nl - 1] = '\0';
+	memcpy(e->str + nl, s->tenant, tl - 1);
+	e->str[nl + tl - 1] = '\0';
+	memcpy(e->str + nl + tl, s->service, sl - 1);
+	e->str[nl + tl + sl - 1] = '\0';
 	pthread_rwlock_wrlock(&sh->lock);
 	if (find(sh, h, s->name) != NULL) {
 		rc = -EEXIST;
@@ -208,16 +243,16 @@ pol_sess_lookup(struct pol_sessions *t, const char *name, int64_t now_ms, bool c
 	e = find(sh, h, name);
 	if (e != NULL) {
 		st = ended(e, now_ms) ? POL_SESS_ENDED : POL_SESS_LIVE;
-		if (st == POL_SESS_LIVE && charge && e->s.max_uses != 0) {
+		if (st == POL_SESS_LIVE && charge && e->max_uses != 0) {
 			/* concurrent charges: only the ones below max_uses count */
 			uint32_t u = atomic_fetch_add(&e->uses, 1);
-			if (u >= e->s.max_uses)
+			if (u >= e->max_uses)
 				st = POL_SESS_ENDED;
 		}
 		if (st == POL_SESS_LIVE) {
-			util_strlcpy(service, e->s.service, len);
+			util_strlcpy(service, e->str + e->service_off, len);
 			if (tenant)
-				util_strlcpy(tenant, e->s.tenant, POL_TENANT_MAX);
+				util_strlcpy(tenant, e->str + e->tenant_off, POL_TENANT_MAX);
 		}
 	}
 	pthread_rwlock_unlock(&sh->lock);
@@ -233,10 +268,8 @@ pol_sess_get(struct pol_sessions *t, const char *name, struct pol_sess *out)
 
 	pthread_rwlock_rdlock(&sh->lock);
 	e = find(sh, h, name);
-	if (e != NULL) {
-		*out = e->s;
-		out->uses = atomic_load(&e->uses);
-	}
+	if (e != NULL)
+		entry_copy(e, out);
 	pthread_rwlock_unlock(&sh->lock);
 	return e != NULL ? 0 : -ENOENT;
 }
@@ -251,12 +284,12 @@ pol_sess_end(struct pol_sessions *t, const char *name, const char *tenant, int64
 
 	pthread_rwlock_wrlock(&sh->lock);
 	e = find(sh, h, name);
-	if (e == NULL || (tenant != NULL && strcmp(e->s.tenant, tenant) != 0))
+	if (e == NULL || (tenant != NULL && strcmp(e->str + e->tenant_off, tenant) != 0))
 		rc = -ENOENT;
-	else if (e->s.ended_ms != 0)
+	else if (e->ended_ms != 0)
 		rc = -EALREADY;
 	else
-		e->s.ended_ms = now_ms;
+		e->ended_ms = now_ms;
 	pthread_rwlock_unlock(&sh->lock);
 	return rc;
 }
@@ -274,16 +307,19 @@ pol_sess_sweep(struct pol_sessions *t, int64_t now_ms,
 			struct entry **pp = &sh->buckets[b];
 			while (*pp) {
 				struct entry *e = *pp;
-				int64_t end = e->s.ended_ms ? e->s.ended_ms : e->s.deadline_ms;
+				int64_t end = e->ended_ms ? e->ended_ms : e->deadline_ms;
 				/* used up: its end is unknown; the deadline bounds it */
 				if (now_ms - end < (int64_t)t->keep_ended_ms ||
-				    (e->s.ended_ms == 0 && now_ms < e->s.deadline_ms)) {
+				    (e->ended_ms == 0 && now_ms < e->deadline_ms)) {
 					pp = &e->next;
 					continue;
 				}
 				*pp = e->next;
-				if (forget)
-					forget(arg, &e->s);
+				if (forget) {
+					struct pol_sess c;
+					entry_copy(e, &c);
+					forget(arg, &c);
+				}
 				free(e);
 				sh->n--;
 				atomic_fetch_sub(&t->n, 1);
