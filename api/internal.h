@@ -46,6 +46,9 @@ struct api {
 	char *bundle_text;
 	size_t bundle_len;
 	char bundle_etag[40];
+	/* session-name quota buckets, one per tenant that issued (api/res_tenants.c) */
+	struct api_tenant_rate *tenant_rates;
+	size_t n_tenant_rates;
 };
 
 /*
@@ -228,9 +231,24 @@ void api_h_ha_get(struct api_req *r);
 void api_h_ha_role(struct api_req *r);
 void api_h_token_create(struct api_req *r);
 void api_h_token_delete(struct api_req *r);
+void api_h_tenant_list(struct api_req *r);
+void api_h_tenant_get(struct api_req *r);
+void api_h_tenant_put(struct api_req *r);
+void api_h_tenant_delete(struct api_req *r);
 void api_h_session_create(struct api_req *r);
 void api_h_session_get(struct api_req *r);
 void api_h_session_delete(struct api_req *r);
+
+/* --- tenants (api/res_tenants.c, api/res_sessions.c) --- */
+struct pol_tenant;
+/* A tenant name: one DNS label of [a-z0-9-]. */
+bool api_tenant_name_ok(const char *t);
+/* name is a forward zone of s or below one. */
+bool api_in_forward_zone(const struct pol_snap *s, const char *name);
+/* Take one session name from t's quota (session_rate per second); false with *retry_s set
+ * when it is used up (or on ENOMEM). */
+bool api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s);
+void api_tenant_rates_free(struct api *api);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);

@@ -15,7 +15,6 @@
 
 static bool tenant_ok(struct api_req *r);
 static const struct pol_service *find_service(const struct pol_snap *s, const char *fqdn);
-static bool in_forward_zone(const struct pol_snap *s, const char *name);
 static json_t *sess_json(const struct pol_sess *s, int64_t now_ms);
 static bool get_uint(struct api_req *r, const char *key, json_int_t min, json_int_t max,
 		     json_int_t def, json_int_t *out);
@@ -24,13 +23,7 @@ static bool get_uint(struct api_req *r, const char *key, json_int_t min, json_in
 static bool
 tenant_ok(struct api_req *r)
 {
-	const char *t = r->m.params[0];
-	size_t n = strlen(t);
-
-	for (size_t i = 0; i < n; i++)
-		if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '-'))
-			n = 0;
-	if (n == 0 || n >= POL_TENANT_MAX) {
+	if (!api_tenant_name_ok(r->m.params[0])) {
 		api_reply_error(r, 404, "tenant", "no such tenant");
 		return false;
 	}
@@ -46,9 +39,8 @@ find_service(const struct pol_snap *s, const char *fqdn)
 	return NULL;
 }
 
-/* name is a forward zone's apex or below one. */
-static bool
-in_forward_zone(const struct pol_snap *s, const char *name)
+bool
+api_in_forward_zone(const struct pol_snap *s, const char *name)
 {
 	size_t nl = strlen(name);
 
@@ -99,7 +91,8 @@ get_uint(struct api_req *r, const char *key, json_int_t min, json_int_t max, jso
 /*
  * POST /tenants/{tenant}/sessions {"service": fqdn, "ttl": s, "max_resolutions": n,
  * "domain": name}: a fresh name s-<26 random base32>.<domain> standing for the service,
- * persisted, then resolvable at once; 201 with its representation.
+ * persisted, then resolvable at once; 201 with its representation. The service and the
+ * domain must lie in the tenant's domains (403), within its session_rate (429).
  */
 void
 api_h_session_create(struct api_req *r)
@@ -109,7 +102,9 @@ api_h_session_create(struct api_req *r)
 	char svc[POL_NAME_MAX], domain[POL_NAME_MAX], label[POL_SESS_LABEL_LEN + 1];
 	struct pol_err e = { 0 };
 	struct pol_snap *s = NULL;
+	struct pol_tenant ten;
 	struct pol_sess ss;
+	uint32_t retry;
 	json_int_t ttl, max_uses;
 	const char *p;
 	int rc;
@@ -147,14 +142,39 @@ api_h_session_create(struct api_req *r)
 	}
 	util_strlcpy(domain, p, sizeof(domain));
 	util_strlower(domain);
+	rc = pol_tenant_get(r->api->st, r->m.params[0], &ten);
+	if (rc < 0) {
+		if (rc == -ENOENT)
+			api_reply_error(r, 404, "tenant", "no such tenant");
+		else
+			api_reply_store_err(r, rc, NULL, "tenant");
+		return;
+	}
+	if (!pol_tenant_owns(&ten, svc)) {
+		api_reply_error(r, 403, "service", "%s is outside the domains of tenant %s", svc,
+				ten.name);
+		return;
+	}
+	if (!pol_tenant_owns(&ten, domain)) {
+		api_reply_error(r, 403, "domain", "%s is outside the domains of tenant %s", domain,
+				ten.name);
+		return;
+	}
 	if ((s = api_snapshot_read(r)) == NULL)
 		return;
 	if (find_service(s, svc) == NULL) {
 		api_reply_error(r, 400, "service", "no service %s in the policy", svc);
 		goto out;
 	}
-	if (!in_forward_zone(s, domain) || strlen(domain) + POL_SESS_LABEL_LEN + 1 > 253) {
+	if (!api_in_forward_zone(s, domain) || strlen(domain) + POL_SESS_LABEL_LEN + 1 > 253) {
 		api_reply_error(r, 400, "domain", "%s is in no forward zone of the policy", domain);
+		goto out;
+	}
+	if (!api_tenant_take(r->api, &ten, &retry)) {
+		r->retry_after_s = retry;
+		api_reply_error(r, 429, NULL,
+				"tenant %s: over its quota of %u session names per second",
+				ten.name, ten.session_rate);
 		goto out;
 	}
 	memset(&ss, 0, sizeof(ss));

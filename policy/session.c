@@ -331,6 +331,20 @@ pol_sess_sweep(struct pol_sessions *t, int64_t now_ms,
 	return gone;
 }
 
+bool
+pol_tenant_owns(const struct pol_tenant *t, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < t->n_domains; i++) {
+		size_t dl = strlen(t->domains[i]);
+		if (dl <= nl && strcmp(name + nl - dl, t->domains[i]) == 0 &&
+		    (dl == nl || name[nl - dl - 1] == '.'))
+			return true;
+	}
+	return false;
+}
+
 size_t
 pol_sess_count(struct pol_sessions *t)
 {

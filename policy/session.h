@@ -43,6 +43,21 @@ struct pol_sess {
 
 struct pol_sessions;
 
+/*
+ * A tenant: who may issue session names, under which domains (subtrees of the forward zones:
+ * its session names and the services they stand for lie there), and how many per second
+ * (0: no limit). Kept in the store beside the API tokens, outside the policy.
+ */
+#define POL_TENANT_DOMAINS 16
+struct pol_tenant {
+	char name[POL_TENANT_MAX];
+	char domains[POL_TENANT_DOMAINS][POL_NAME_MAX];
+	size_t n_domains;
+	uint32_t session_rate;
+};
+/* name is one of t's domains or below one (lowercase, no trailing dot). */
+bool pol_tenant_owns(const struct pol_tenant *t, const char *name);
+
 /* A table for at most max_names names (live and tombstones). NULL on ENOMEM. */
 struct pol_sessions *pol_sess_new(size_t max_names, uint64_t keep_ended_ms);
 /* NULL is a no-op. No other thread may use the table any more. */

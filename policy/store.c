@@ -9,7 +9,8 @@
 #include "../common/util.h"
 #include "store_int.h"
 
-/* The table of session names (policy/store_sess.c), whatever schema version creates it. */
+/* The tables of session names and tenants (policy/store_sess.c), whatever schema version
+ * creates them. */
 #define POL_SESSIONS_MIGRATION                                                                     \
 	"CREATE TABLE sessions ("                                                                  \
 	" name TEXT PRIMARY KEY,"                                                                  \
@@ -18,7 +19,12 @@
 	" created_ms INTEGER NOT NULL,"                                                            \
 	" deadline_ms INTEGER NOT NULL,"                                                           \
 	" max_uses INTEGER NOT NULL DEFAULT 0 CONSTRAINT max_uses CHECK (max_uses >= 0),"          \
-	" ended_ms INTEGER) WITHOUT ROWID;"
+	" ended_ms INTEGER) WITHOUT ROWID;"                                                        \
+	"CREATE TABLE tenants ("                                                                   \
+	" name TEXT PRIMARY KEY CONSTRAINT name CHECK (length(name) BETWEEN 1 AND 63),"            \
+	" domains TEXT NOT NULL,"                                                                  \
+	" session_rate INTEGER NOT NULL DEFAULT 0"                                                 \
+	"  CONSTRAINT session_rate CHECK (session_rate BETWEEN 0 AND 1000000)) WITHOUT ROWID;"
 
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);
@@ -225,9 +231,10 @@ static const char *const migrations[] = {
 	"   (nested IS NOT NULL AND nested_timeout_ms BETWEEN 1 AND 3600000));"
 	"ALTER TABLE resolver_groups ADD COLUMN parent INTEGER NOT NULL DEFAULT 0"
 	"  CONSTRAINT parent CHECK (parent IN (0, 1));",
-	/* v4 -> v5: one-time session names (policy/session.h). Not policy: no snapshot, no
-	 * ETag; a tombstone row (ended_ms set, or past its deadline) lives until swept. This
-	 * entry only creates its own table, so it can take any version number. */
+	/* v4 -> v5: one-time session names and the tenants that issue them (policy/session.h).
+	 * Not policy: no snapshot, no ETag; a tombstone row (ended_ms set, or past its
+	 * deadline) lives until swept. This entry only creates its own tables, so it can take
+	 * any version number. */
 	POL_SESSIONS_MIGRATION,
 };
 

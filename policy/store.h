@@ -170,6 +170,14 @@ int pol_session_list(struct pol_store *st, int (*cb)(void *arg, const struct pol
 		     void *arg);
 int pol_session_forget(struct pol_store *st, const char *name);
 int pol_session_purge(struct pol_store *st, int64_t before_ms);
+/* Tenants (policy/session.h): put (insert or replace), get (-ENOENT), delete (-ENOENT), list
+ * (by name, to cb; a non-zero return stops). 0 or -errno. */
+struct pol_tenant;
+int pol_tenant_put(struct pol_store *st, const struct pol_tenant *t);
+int pol_tenant_get(struct pol_store *st, const char *name, struct pol_tenant *out);
+int pol_tenant_delete(struct pol_store *st, const char *name);
+int pol_tenant_list(struct pol_store *st, int (*cb)(void *arg, const struct pol_tenant *t),
+		    void *arg);
 
 /*
  * API tokens: the secret is never stored, only SHA-256(salt || secret).

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* policy/store_sess.c -- one-time session names in the store (their own table) */
+/* policy/store_sess.c -- one-time session names and tenants in the store (their own tables) */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "session.h"
@@ -13,6 +14,13 @@ static const char sql_end[] = "UPDATE sessions SET ended_ms = ? WHERE name = ?";
 static const char sql_all[] = "SELECT name, tenant, service, created_ms, deadline_ms, max_uses, "
 			      "coalesce(ended_ms, 0) FROM sessions";
 static const char sql_forget[] = "DELETE FROM sessions WHERE name = ?";
+static const char sql_tput[] =
+	"INSERT OR REPLACE INTO tenants (name, domains, session_rate) VALUES (?, ?, ?)";
+static const char sql_tget[] = "SELECT name, domains, session_rate FROM tenants WHERE name = ?";
+static const char sql_tall[] = "SELECT name, domains, session_rate FROM tenants ORDER BY name";
+static const char sql_tdel[] = "DELETE FROM tenants WHERE name = ?";
+static void tenant_row(sqlite3_stmt *s, struct pol_tenant *t);
+
 static const char sql_purge[] = "DELETE FROM sessions WHERE coalesce(ended_ms, deadline_ms) < ?";
 
 int
@@ -96,4 +104,97 @@ pol_session_purge(struct pol_store *st, int64_t before_ms)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, before_ms);
 	return pol_store_step_done(st, s, "sessions", NULL);
+}
+
+int
+pol_tenant_put(struct pol_store *st, const struct pol_tenant *t)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tput);
+	char doms[POL_TENANT_DOMAINS * POL_NAME_MAX] = "";
+	size_t w = 0;
+
+	if (s == NULL)
+		return -EIO;
+	/* space-separated: a domain name holds no space */
+	for (size_t i = 0; i < t->n_domains && i < POL_TENANT_DOMAINS; i++)
+		w += (size_t)snprintf(doms + w, sizeof(doms) - w, "%s%s", i ? " " : "",
+				      t->domains[i]);
+	pol_store_bind_text(s, 1, t->name);
+	pol_store_bind_text(s, 2, doms);
+	sqlite3_bind_int64(s, 3, t->session_rate);
+	return pol_store_step_done(st, s, "tenants", NULL);
+}
+
+static void
+tenant_row(sqlite3_stmt *s, struct pol_tenant *t)
+{
+	const char *d = (const char *)sqlite3_column_text(s, 1);
+
+	memset(t, 0, sizeof(*t));
+	pol_store_col_text(s, 0, t->name, sizeof(t->name));
+	t->session_rate = (uint32_t)sqlite3_column_int64(s, 2);
+	while (d != NULL && *d != '\0' && t->n_domains < POL_TENANT_DOMAINS) {
+		size_t n = strcspn(d, " ");
+		if (n > 0 && n < POL_NAME_MAX) {
+			memcpy(t->domains[t->n_domains], d, n);
+			t->domains[t->n_domains++][n] = '\0';
+		}
+		d += n;
+		d += strspn(d, " ");
+	}
+}
+
+int
+pol_tenant_get(struct pol_store *st, const char *name, struct pol_tenant *out)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tget);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		tenant_row(s, out);
+	rc = rc == SQLITE_ROW	 ? 0
+	     : rc == SQLITE_DONE ? -ENOENT
+				 : pol_store_err(st, rc, "tenants", NULL);
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
+pol_tenant_delete(struct pol_store *st, const char *name)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tdel);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, name);
+	rc = pol_store_step_done(st, s, "tenants", NULL);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+int
+pol_tenant_list(struct pol_store *st, int (*cb)(void *arg, const struct pol_tenant *t), void *arg)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tall);
+	struct pol_tenant t;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		tenant_row(s, &t);
+		if (cb(arg, &t) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : pol_store_err(st, rc, "tenants", NULL);
+	sqlite3_reset(s);
+	return rc;
 }

@@ -126,6 +126,14 @@ SCHEMAS = {
     "Token": obj({"name": S, "role": S, "secret": {"type": "string", "description":
                   "shown in this answer only; the store keeps a salted hash"}},
                  ["name", "role", "secret"]),
+    "Tenant": obj({"name": {"type": "string", "readOnly": True},
+                   "domains": {"type": "array", "minItems": 1, "maxItems": 16, "items": S,
+                               "description": "subtrees of the forward zones: its session "
+                                              "names and their services lie there"},
+                   "session_rate": {"type": "integer", "minimum": 0, "maximum": 1000000,
+                                    "default": 0,
+                                    "description": "session names per second, 0: no limit"}},
+                  ["domains"]),
     "SessionRequest": obj({
         "service": {"type": "string", "description": "fqdn of a service of the policy"},
         "ttl": {"type": "integer", "minimum": 1, "maximum": 604800, "default": 300,
@@ -304,6 +312,12 @@ op("GET", V1 + "/audit", "read the audit log, newest first", "AuditList", tag="s
 op("POST", V1 + "/tokens", "create an API token (the secret is in the answer only)", "Token",
    "TokenRequest", 201, tag="system", write=True)
 op("DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204, tag="system",
+   write=True)
+op("GET", V1 + "/tenants", "list tenants", "List", tag="sessions", etag=False)
+op("GET", V1 + "/tenants/{tenant}", "show a tenant", "Tenant", tag="sessions")
+op("PUT", V1 + "/tenants/{tenant}", "create (201) or replace (200) a tenant", "Tenant", "Tenant",
+   tag="sessions", write=True)
+op("DELETE", V1 + "/tenants/{tenant}", "delete a tenant", status=204, tag="sessions",
    write=True)
 op("POST", V1 + "/tenants/{tenant}/sessions", "issue a one-time session name", "Session",
    "SessionRequest", 201, tag="sessions", write=True, etag=False)

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# tests/system/t68_sessions.sh -- one-time session names on loopback, with real peers: issued
-# over the REST API (curl), resolved by dig, fetched through the ALG (curl -> nginx), ended
-# by DELETE, by their deadline and by their resolution budget; queries for ended names are
-# NXDOMAIN and lower the asker's reputation; other tenants see none; a restart keeps them;
+# tests/system/t68_sessions.sh -- tenants and one-time session names on loopback, with real
+# peers: issued over the REST API (curl), resolved by dig, fetched through the ALG (curl ->
+# nginx), ended by DELETE, by their deadline and by their resolution budget; queries for ended
+# names are NXDOMAIN and lower the asker's reputation; other tenants see none and cannot issue
+# outside their domains (403); a tenant's quota answers 429; a restart keeps the names;
 # issuing a name never rebuilds the policy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
@@ -77,6 +78,14 @@ issue() { # issue BODY: NAME = the name issued
 	api POST $S "$1"
 	NAME=$(printf '%s' "$BODY" | jq -r .name)
 }
+api POST $S '{"service": "www.bank.gwa.demo"}'
+expect 404 "no session names for a tenant that does not exist (404)"
+api PUT /api/v1/tenants/bank '{"domains": ["bank.gwa.demo"]}'
+expect 201 "PUT /tenants/bank defines the tenant"
+api PUT /api/v1/tenants/other '{"domains": ["isp.gwa.demo"]}'
+expect 201 "PUT /tenants/other defines a second tenant"
+api PUT /api/v1/tenants/bad '{"domains": ["example.com"]}'
+expect 400 "a tenant domain outside every zone is refused (400)"
 reloads=$(grep -c 'rgwd: policy:' "$T/rgwd.log")
 
 issue '{"service": "www.bank.gwa.demo", "ttl": 600}'
@@ -100,12 +109,16 @@ api GET "/api/v1/tenants/other/sessions/$WEB"
 expect 404 "another tenant does not see it (404)"
 api DELETE "/api/v1/tenants/other/sessions/$WEB"
 expect 404 "another tenant cannot end it (404)"
-api POST $S '{"service": "www.nope.gwa.demo"}'
+api POST $S '{"service": "www.nope.bank.gwa.demo"}'
 expect 400 "an unknown service is refused (400)"
+api POST /api/v1/tenants/other/sessions '{"service": "www.bank.gwa.demo"}'
+expect 403 "another tenant cannot bind a name to the bank's service (403)"
+jqtest '.field == "service" and (.message | test("outside the domains of tenant other"))' \
+	"... and is told why"
+api POST $S '{"service": "www.bank.gwa.demo", "domain": "isp.gwa.demo"}'
+expect 403 "a session domain outside the tenant's domains is refused (403)"
 api POST $S '{"service": "www.bank.gwa.demo", "ttl": 0}'
 expect 400 "ttl 0 is refused (400)"
-api POST $S '{"service": "www.bank.gwa.demo", "domain": "example.com"}'
-expect 400 "a domain outside the zones is refused (400)"
 AUTH=$RO api POST $S '{"service": "www.bank.gwa.demo"}'
 expect 403 "a read-only token cannot issue (403)"
 
@@ -137,6 +150,17 @@ issue '{"service": "www.bank.gwa.demo", "ttl": 1}'
 SHORT=$NAME
 nx() { $D "$1" A | grep -q 'status: NXDOMAIN'; }
 check "a name past its deadline is NXDOMAIN" poll 10 nx "$SHORT"
+
+# the tenant's quota: one name per second
+api PUT /api/v1/tenants/other '{"domains": ["isp.gwa.demo"], "session_rate": 1}'
+expect 200 "PUT replaces a tenant (quota of 1 session name per second)"
+over() {
+	api POST /api/v1/tenants/other/sessions '{"service": "www.isp.gwa.demo"}' -D "$T/hdr"
+	[ "$CODE" = 429 ]
+}
+check "over its quota a tenant gets 429" poll 20 over
+jqtest '.message | test("over its quota of 1 session names per second")' "... with the reason"
+check "... and Retry-After" grep -qi '^Retry-After: 1' "$T/hdr"
 
 # a restart keeps the sessions
 issue '{"service": "www.bank.gwa.demo", "ttl": 600}'

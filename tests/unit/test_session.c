@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/unit/test_session.c -- session names: table, labels, deadlines, budgets, threads */
+/* tests/unit/test_session.c -- session names (table, labels, deadlines, budgets, threads) and
+ * tenants */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,6 +215,55 @@ test_store(void **state)
 	pol_store_close(st);
 }
 
+static int
+count_tenants(void *arg, const struct pol_tenant *t)
+{
+	(void)t;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Tenants: ownership by label boundary, rows in the store. */
+static void
+test_tenants(void **state)
+{
+	struct pol_store *st = pol_store_open(":memory:", NULL);
+	struct pol_tenant t, g;
+	int n = 0;
+	(void)state;
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.name, sizeof(t.name), "bank");
+	snprintf(t.domains[0], sizeof(t.domains[0]), "bank.gwa.demo");
+	snprintf(t.domains[1], sizeof(t.domains[1]), "pay.gwa.demo");
+	t.n_domains = 2;
+	t.session_rate = 35;
+	assert_true(pol_tenant_owns(&t, "bank.gwa.demo"));
+	assert_true(pol_tenant_owns(&t, "www.bank.gwa.demo"));
+	assert_true(pol_tenant_owns(&t, "s-x.pay.gwa.demo"));
+	assert_false(pol_tenant_owns(&t, "xbank.gwa.demo"));
+	assert_false(pol_tenant_owns(&t, "gwa.demo"));
+	assert_false(pol_tenant_owns(&t, "www.isp.gwa.demo"));
+
+	assert_non_null(st);
+	assert_int_equal(pol_tenant_get(st, "bank", &g), -ENOENT);
+	assert_int_equal(pol_tenant_put(st, &t), 0);
+	assert_int_equal(pol_tenant_get(st, "bank", &g), 0);
+	assert_int_equal(g.n_domains, 2);
+	assert_string_equal(g.domains[0], "bank.gwa.demo");
+	assert_string_equal(g.domains[1], "pay.gwa.demo");
+	assert_int_equal(g.session_rate, 35);
+	t.n_domains = 1;
+	assert_int_equal(pol_tenant_put(st, &t), 0); /* replaces */
+	assert_int_equal(pol_tenant_get(st, "bank", &g), 0);
+	assert_int_equal(g.n_domains, 1);
+	assert_int_equal(pol_tenant_list(st, count_tenants, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(pol_tenant_delete(st, "bank"), 0);
+	assert_int_equal(pol_tenant_delete(st, "bank"), -ENOENT);
+	pol_store_close(st);
+}
+
 int
 main(void)
 {
@@ -223,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_budget_and_capacity),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_tenants),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
