@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# tests/system/t68_sessions.sh -- tenants and one-time session names on loopback, with real
+# tests/system/t74_sessions.sh -- tenants and one-time session names on loopback, with real
 # peers: issued over the REST API (curl), resolved by dig, fetched through the ALG (curl ->
 # nginx), ended by DELETE, by their deadline and by their resolution budget; queries for ended
 # names are NXDOMAIN and lower the asker's reputation; other tenants see none and cannot issue
