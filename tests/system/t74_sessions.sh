@@ -9,7 +9,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/api_lib.sh"
 
-read -r PD PA PW <<<"$(python3 "$TOP/tests/system/free_ports.py" 3)"
+read -r PD PA PW PS <<<"$(python3 "$TOP/tests/system/free_ports.py" 4)"
+# the bank's web server certificate covers its session names
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=*.bank.gwa.demo" \
+	-addext "subjectAltName=DNS:*.bank.gwa.demo" -keyout "$T/bank.key" -out "$T/bank.crt" \
+	>/dev/null 2>&1
 URL="http://127.0.0.1:$PA"
 
 mkdir -p "$T/nginx"
@@ -28,6 +32,8 @@ http {
 	uwsgi_temp_path $T/nginx/uwsgi;
 	scgi_temp_path $T/nginx/scgi;
 	server { listen 127.0.0.2:$PW; location / { return 200 "bank \$host\n"; } }
+	server { listen 127.0.0.2:$PS ssl; ssl_certificate $T/bank.crt;
+		ssl_certificate_key $T/bank.key; location / { return 200 "bank tls \$host\n"; } }
 }
 NGX
 nginx -p "$T/nginx" -c "$T/nginx.conf" &
@@ -58,7 +64,7 @@ wan = 127.0.0.1:$PD
 [nat]
 enable = no
 [alg]
-listen = 127.0.0.1:$PW
+listen = 127.0.0.1:$PW, 127.0.0.1:$PS
 [api]
 listen = 127.0.0.1:$PA
 CONF
@@ -98,6 +104,9 @@ check "resolvable at once: A is the service address" \
 	bash -c "$D $WEB A +short | grep -qx 127.0.0.1"
 out=$(curl -s --max-time 5 -H "Host: $WEB" "http://127.0.0.1:$PW/")
 check "the ALG routes the session name to the service's backend" [ "$out" = "bank $WEB" ]
+https() { curl -s --max-time 5 --cacert "$T/bank.crt" --resolve "$1:$PS:127.0.0.1" "https://$1:$PS/"; }
+out=$(https "$WEB")
+check "HTTPS by SNI through the ALG, the bank's certificate verified" [ "$out" = "bank tls $WEB" ]
 check "issuing names did not rebuild the policy (no new 'rgwd: policy:' line)" \
 	[ "$(grep -c 'rgwd: policy:' "$T/rgwd.log")" = "$reloads" ]
 api GET "$S/$WEB"
@@ -138,6 +147,9 @@ check "an ended name is NXDOMAIN with the SOA" \
 	bash -c 'grep -q "status: NXDOMAIN" <<<"$1" && grep -q "AUTHORITY: 1" <<<"$1"' _ "$out"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: $WEB" "http://127.0.0.1:$PW/")
 check "the ALG refuses an ended name (421)" [ "$code" = 421 ]
+err=$(curl -sS --max-time 5 --cacert "$T/bank.crt" --resolve "$WEB:$PS:127.0.0.1" \
+	"https://$WEB:$PS/" 2>&1)
+check "... and over TLS with the alert unrecognized_name" grep -qi 'unrecognized name' <<<"$err"
 api GET "/api/v1/reputation"
 jqtest '[.items[]? // .[] | select(.kind == "requestor" and (.key | startswith("198.51.100.")) and .nok >= 1)] | length == 1' \
 	"the requestor that asked for the ended name has NOK evidence"
