@@ -457,6 +457,8 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 			api_reply_error(r, 403, NULL, "token '%s' is read-only", name);
 			return false;
 		}
+		if (!api_tenant_scope(r))
+			return false;
 	}
 
 	len_s = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");

@@ -67,7 +67,8 @@ struct api_req {
 	const char *if_none_match;
 	const char *(*query_fn)(struct api_req *r, const char *key); /* test hook */
 	enum pol_role role;
-	char actor[64]; /* token name, for the audit log */
+	char actor[64];	 /* token name, for the audit log */
+	char tenant[64]; /* the tenant the token acts for alone, "" for the operator's tokens */
 	/* the row being written, so that errors about it name the request's field */
 	const struct api_entity *w_ent;
 	int64_t w_id;
@@ -249,6 +250,10 @@ bool api_in_forward_zone(const struct pol_snap *s, const char *name);
  * when it is used up (or on ENOMEM). */
 bool api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s);
 void api_tenant_rates_free(struct api *api);
+/* After authentication: the token bound to a tenant (r->tenant set) reaches only its own
+ * /tenants/{tenant}/... resources; anything else does not exist for it (404), and it cannot
+ * change its tenant (403). False with the reply set. */
+bool api_tenant_scope(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);

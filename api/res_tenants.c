@@ -19,16 +19,48 @@ struct api_tenant_rate {
 static json_t *tenant_json(const struct pol_tenant *t);
 static int list_one(void *arg, const struct pol_tenant *t);
 static bool domains_from_json(struct api_req *r, const struct pol_snap *s, struct pol_tenant *t);
+static bool tokens_from_json(struct api_req *r, struct pol_tenant *t);
 
 static json_t *
 tenant_json(const struct pol_tenant *t)
 {
-	json_t *d = json_array();
+	json_t *d = json_array(), *k = json_array();
 
 	for (size_t i = 0; d && i < t->n_domains; i++)
 		json_array_append_new(d, json_string(t->domains[i]));
-	return json_pack("{s:s,s:o*,s:I}", "name", t->name, "domains", d, "session_rate",
-			 (json_int_t)t->session_rate);
+	for (size_t i = 0; k && i < t->n_tokens; i++)
+		json_array_append_new(k, json_string(t->tokens[i]));
+	return json_pack("{s:s,s:o*,s:I,s:o*}", "name", t->name, "domains", d, "session_rate",
+			 (json_int_t)t->session_rate, "tokens", k);
+}
+
+bool
+api_tenant_scope(struct api_req *r)
+{
+	static const char own[] = "/api/v1/tenants/{tenant}";
+	const char *pat = r->m.route->pattern;
+	int rc = pol_tenant_of_token(r->api->st, r->actor, r->tenant);
+
+	if (rc == -ENOENT) {
+		r->tenant[0] = '\0';
+		return true;
+	}
+	if (rc < 0) {
+		api_reply_store_err(r, rc, NULL, "tenant");
+		return false;
+	}
+	if (strncmp(pat, own, sizeof(own) - 1) != 0 || strcmp(r->m.params[0], r->tenant) != 0) {
+		/* the operator's objects and other tenants' do not exist for it */
+		api_reply_error(r, 404, NULL, "no such resource");
+		return false;
+	}
+	if (pat[sizeof(own) - 1] == '\0' && strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) {
+		api_reply_error(r, 403, NULL, "token '%s' acts for tenant %s and cannot change it",
+				r->actor, r->tenant);
+		return false;
+	}
+	return true;
 }
 
 static int
@@ -88,6 +120,33 @@ api_tenant_rates_free(struct api *api)
 	free(api->tenant_rates);
 	api->tenant_rates = NULL;
 	api->n_tenant_rates = 0;
+}
+
+/* "tokens": 0..16 token names (they need not exist yet). */
+static bool
+tokens_from_json(struct api_req *r, struct pol_tenant *t)
+{
+	json_t *d = json_object_get(r->body, "tokens"), *v;
+	size_t i;
+
+	if (d == NULL)
+		return true;
+	if (!json_is_array(d) || json_array_size(d) > POL_TENANT_TOKENS) {
+		api_reply_error(r, 400, "tokens", "0..%d token names", POL_TENANT_TOKENS);
+		return false;
+	}
+	json_array_foreach(d, i, v)
+	{
+		const char *n = json_string_value(v);
+		if (n == NULL || n[0] == '\0' || strlen(n) >= sizeof(t->tokens[0]) ||
+		    strchr(n, ' ') != NULL) {
+			api_reply_error(r, 400, "tokens", "tokens[%zu] is not a token name", i);
+			return false;
+		}
+		util_strlcpy(t->tokens[i], n, sizeof(t->tokens[0]));
+	}
+	t->n_tokens = json_array_size(d);
+	return true;
 }
 
 /* "domains": 1..16 names, each a forward zone or below one. */
@@ -154,7 +213,7 @@ api_h_tenant_get(struct api_req *r)
 void
 api_h_tenant_put(struct api_req *r)
 {
-	static const char *const keys[] = { "domains", "session_rate", NULL };
+	static const char *const keys[] = { "domains", "session_rate", "tokens", NULL };
 	struct pol_err e = { 0 };
 	struct pol_snap *s = NULL;
 	struct pol_tenant t, old;
@@ -180,7 +239,7 @@ api_h_tenant_put(struct api_req *r)
 	t.session_rate = v ? (uint32_t)json_integer_value(v) : 0;
 	if ((s = api_snapshot_read(r)) == NULL)
 		return;
-	if (!domains_from_json(r, s, &t))
+	if (!domains_from_json(r, s, &t) || !tokens_from_json(r, &t))
 		goto out;
 	if (!api_txn_begin(r))
 		goto out;

@@ -46,14 +46,18 @@ struct pol_sessions;
 /*
  * A tenant: who may issue session names, under which domains (subtrees of the forward zones:
  * its session names and the services they stand for lie there), and how many per second
- * (0: no limit). Kept in the store beside the API tokens, outside the policy.
+ * (0: no limit), and which API tokens act for it alone. Kept in the store beside the API
+ * tokens, outside the policy.
  */
 #define POL_TENANT_DOMAINS 16
+#define POL_TENANT_TOKENS  16
 struct pol_tenant {
 	char name[POL_TENANT_MAX];
 	char domains[POL_TENANT_DOMAINS][POL_NAME_MAX];
 	size_t n_domains;
 	uint32_t session_rate;
+	char tokens[POL_TENANT_TOKENS][64]; /* API tokens (by name) that act for this tenant only */
+	size_t n_tokens;
 };
 /* name is one of t's domains or below one (lowercase, no trailing dot). */
 bool pol_tenant_owns(const struct pol_tenant *t, const char *name);

@@ -24,7 +24,8 @@
 	" name TEXT PRIMARY KEY CONSTRAINT name CHECK (length(name) BETWEEN 1 AND 63),"            \
 	" domains TEXT NOT NULL,"                                                                  \
 	" session_rate INTEGER NOT NULL DEFAULT 0"                                                 \
-	"  CONSTRAINT session_rate CHECK (session_rate BETWEEN 0 AND 1000000)) WITHOUT ROWID;"
+	"  CONSTRAINT session_rate CHECK (session_rate BETWEEN 0 AND 1000000),"                    \
+	" tokens TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
 
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);

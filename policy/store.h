@@ -178,6 +178,9 @@ int pol_tenant_get(struct pol_store *st, const char *name, struct pol_tenant *ou
 int pol_tenant_delete(struct pol_store *st, const char *name);
 int pol_tenant_list(struct pol_store *st, int (*cb)(void *arg, const struct pol_tenant *t),
 		    void *arg);
+/* The tenant the API token named token acts for: 0 with tenant (POL_TENANT_MAX bytes) filled,
+ * -ENOENT when the token is the gateway operator's (bound to no tenant). */
+int pol_tenant_of_token(struct pol_store *st, const char *token, char *tenant);
 
 /*
  * API tokens: the secret is never stored, only SHA-256(salt || secret).

@@ -15,11 +15,18 @@ static const char sql_all[] = "SELECT name, tenant, service, created_ms, deadlin
 			      "coalesce(ended_ms, 0) FROM sessions";
 static const char sql_forget[] = "DELETE FROM sessions WHERE name = ?";
 static const char sql_tput[] =
-	"INSERT OR REPLACE INTO tenants (name, domains, session_rate) VALUES (?, ?, ?)";
-static const char sql_tget[] = "SELECT name, domains, session_rate FROM tenants WHERE name = ?";
-static const char sql_tall[] = "SELECT name, domains, session_rate FROM tenants ORDER BY name";
+	"INSERT OR REPLACE INTO tenants (name, domains, session_rate, tokens) VALUES (?, ?, ?, ?)";
+static const char sql_tget[] =
+	"SELECT name, domains, session_rate, tokens FROM tenants WHERE name = ?";
+static const char sql_tall[] =
+	"SELECT name, domains, session_rate, tokens FROM tenants ORDER BY name";
+static const char sql_tok[] =
+	"SELECT name FROM tenants WHERE ' ' || tokens || ' ' LIKE '% ' || ? || ' %' ESCAPE '\\'"
+	" ORDER BY name LIMIT 1";
 static const char sql_tdel[] = "DELETE FROM tenants WHERE name = ?";
 static void tenant_row(sqlite3_stmt *s, struct pol_tenant *t);
+static size_t words(const char *d, char *out, size_t n, size_t width);
+static void join(char *out, size_t len, const char *first, size_t n, size_t width);
 
 static const char sql_purge[] = "DELETE FROM sessions WHERE coalesce(ended_ms, deadline_ms) < ?";
 
@@ -106,42 +113,90 @@ pol_session_purge(struct pol_store *st, int64_t before_ms)
 	return pol_store_step_done(st, s, "sessions", NULL);
 }
 
+/* Lists are stored space-separated: domain and token names hold no space. */
+static void
+join(char *out, size_t len, const char *first, size_t n, size_t width)
+{
+	size_t w = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && w < len; i++)
+		w += (size_t)snprintf(out + w, len - w, "%s%s", i ? " " : "", first + i * width);
+}
+
+static size_t
+words(const char *d, char *out, size_t n, size_t width)
+{
+	size_t k = 0;
+
+	while (d != NULL && *d != '\0' && k < n) {
+		size_t l = strcspn(d, " ");
+		if (l > 0 && l < width) {
+			memcpy(out + k * width, d, l);
+			out[k++ * width + l] = '\0';
+		}
+		d += l;
+		d += strspn(d, " ");
+	}
+	return k;
+}
+
 int
 pol_tenant_put(struct pol_store *st, const struct pol_tenant *t)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql_tput);
-	char doms[POL_TENANT_DOMAINS * POL_NAME_MAX] = "";
-	size_t w = 0;
+	char doms[POL_TENANT_DOMAINS * POL_NAME_MAX], toks[POL_TENANT_TOKENS * 64];
 
 	if (s == NULL)
 		return -EIO;
-	/* space-separated: a domain name holds no space */
-	for (size_t i = 0; i < t->n_domains && i < POL_TENANT_DOMAINS; i++)
-		w += (size_t)snprintf(doms + w, sizeof(doms) - w, "%s%s", i ? " " : "",
-				      t->domains[i]);
+	join(doms, sizeof(doms), t->domains[0], t->n_domains, POL_NAME_MAX);
+	join(toks, sizeof(toks), t->tokens[0], t->n_tokens, sizeof(t->tokens[0]));
 	pol_store_bind_text(s, 1, t->name);
 	pol_store_bind_text(s, 2, doms);
 	sqlite3_bind_int64(s, 3, t->session_rate);
+	pol_store_bind_text(s, 4, toks);
 	return pol_store_step_done(st, s, "tenants", NULL);
 }
 
 static void
 tenant_row(sqlite3_stmt *s, struct pol_tenant *t)
 {
-	const char *d = (const char *)sqlite3_column_text(s, 1);
-
 	memset(t, 0, sizeof(*t));
 	pol_store_col_text(s, 0, t->name, sizeof(t->name));
 	t->session_rate = (uint32_t)sqlite3_column_int64(s, 2);
-	while (d != NULL && *d != '\0' && t->n_domains < POL_TENANT_DOMAINS) {
-		size_t n = strcspn(d, " ");
-		if (n > 0 && n < POL_NAME_MAX) {
-			memcpy(t->domains[t->n_domains], d, n);
-			t->domains[t->n_domains++][n] = '\0';
-		}
-		d += n;
-		d += strspn(d, " ");
+	t->n_domains = words((const char *)sqlite3_column_text(s, 1), t->domains[0],
+			     POL_TENANT_DOMAINS, POL_NAME_MAX);
+	t->n_tokens = words((const char *)sqlite3_column_text(s, 3), t->tokens[0],
+			    POL_TENANT_TOKENS, sizeof(t->tokens[0]));
+}
+
+int
+pol_tenant_of_token(struct pol_store *st, const char *token, char *tenant)
+{
+	sqlite3_stmt *s;
+	char esc[2 * 64 + 1];
+	size_t w = 0;
+	int rc;
+
+	/* LIKE: the token's own % and _ are literal */
+	for (const char *p = token; *p && w + 2 < sizeof(esc); p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			esc[w++] = '\\';
+		esc[w++] = *p;
 	}
+	esc[w] = '\0';
+	s = pol_store_stmt(st, sql_tok);
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, esc);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		pol_store_col_text(s, 0, tenant, POL_TENANT_MAX);
+	rc = rc == SQLITE_ROW	 ? 0
+	     : rc == SQLITE_DONE ? -ENOENT
+				 : pol_store_err(st, rc, "tenants", NULL);
+	sqlite3_reset(s);
+	return rc;
 }
 
 int

@@ -132,7 +132,12 @@ SCHEMAS = {
                                               "names and their services lie there"},
                    "session_rate": {"type": "integer", "minimum": 0, "maximum": 1000000,
                                     "default": 0,
-                                    "description": "session names per second, 0: no limit"}},
+                                    "description": "session names per second, 0: no limit"},
+                   "tokens": {"type": "array", "maxItems": 16, "items": S,
+                              "description": "API tokens (by name) that act for this tenant "
+                                             "alone: they reach only its /tenants/{tenant} "
+                                             "resources (404 elsewhere) and cannot change "
+                                             "it (403)"}},
                   ["domains"]),
     "SessionRequest": obj({
         "service": {"type": "string", "description": "fqdn of a service of the policy"},

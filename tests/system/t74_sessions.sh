@@ -70,6 +70,8 @@ listen = 127.0.0.1:$PA
 CONF
 TOK=$("$RGWD" -c "$T/rgw.conf" --new-token bank --role rw 2>/dev/null)
 RO=$("$RGWD" -c "$T/rgw.conf" --new-token viewer --role ro 2>/dev/null)
+BANK=$("$RGWD" -c "$T/rgw.conf" --new-token bank-backend --role rw 2>/dev/null)
+OTHER=$("$RGWD" -c "$T/rgw.conf" --new-token other-backend --role rw 2>/dev/null)
 start() {
 	"$RGWD" -c "$T/rgw.conf" >> "$T/rgwd.log" 2>&1 &
 	PID=$!
@@ -86,9 +88,9 @@ issue() { # issue BODY: NAME = the name issued
 }
 api POST $S '{"service": "www.bank.gwa.demo"}'
 expect 404 "no session names for a tenant that does not exist (404)"
-api PUT /api/v1/tenants/bank '{"domains": ["bank.gwa.demo"]}'
-expect 201 "PUT /tenants/bank defines the tenant"
-api PUT /api/v1/tenants/other '{"domains": ["isp.gwa.demo"]}'
+api PUT /api/v1/tenants/bank '{"domains": ["bank.gwa.demo"], "tokens": ["bank-backend"]}'
+expect 201 "PUT /tenants/bank defines the tenant and its token"
+api PUT /api/v1/tenants/other '{"domains": ["isp.gwa.demo"], "tokens": ["other-backend"]}'
 expect 201 "PUT /tenants/other defines a second tenant"
 api PUT /api/v1/tenants/bad '{"domains": ["example.com"]}'
 expect 400 "a tenant domain outside every zone is refused (400)"
@@ -118,6 +120,32 @@ api GET "/api/v1/tenants/other/sessions/$WEB"
 expect 404 "another tenant does not see it (404)"
 api DELETE "/api/v1/tenants/other/sessions/$WEB"
 expect 404 "another tenant cannot end it (404)"
+
+# tenant tokens: their own tenant's resources only
+AUTH=$BANK api POST $S '{"service": "www.bank.gwa.demo"}'
+expect 201 "the bank's token issues a session name"
+BANKNAME=$(printf '%s' "$BODY" | jq -r .name)
+AUTH=$BANK api GET "$S/$WEB"
+expect 200 "the bank's token reads its session names"
+AUTH=$OTHER api GET "$S/$BANKNAME"
+expect 404 "the other tenant's token does not see the bank's names (404)"
+AUTH=$OTHER api GET "/api/v1/tenants/other/sessions/$BANKNAME"
+expect 404 "... not even under its own path (404)"
+AUTH=$BANK api GET /api/v1/hosts/isp.gwa.demo
+expect 404 "the bank's token cannot read the ISP's hosts (404)"
+AUTH=$BANK api GET /api/v1/hosts
+expect 404 "... nor list them (404)"
+AUTH=$BANK api GET /api/v1/tenants
+expect 404 "... nor list the tenants (404)"
+AUTH=$BANK api POST /api/v1/hosts '{"fqdn": "x.isp.gwa.demo", "ipv4": "127.0.0.9"}'
+expect 404 "... nor write the ISP's policy (404)"
+AUTH=$BANK api POST /api/v1/tenants/other/sessions '{"service": "www.isp.gwa.demo"}'
+expect 404 "... nor issue for another tenant (404)"
+AUTH=$BANK api PUT /api/v1/tenants/bank '{"domains": ["gwa.demo"]}'
+expect 403 "... nor widen its own tenant (403)"
+jqtest '.message | test("acts for tenant bank")' "... and is told why"
+AUTH=$BANK api GET /api/v1/tenants/bank
+expect 200 "the bank's token reads its tenant"
 api POST $S '{"service": "www.nope.bank.gwa.demo"}'
 expect 400 "an unknown service is refused (400)"
 api POST /api/v1/tenants/other/sessions '{"service": "www.bank.gwa.demo"}'

@@ -197,7 +197,8 @@ test_migrate_v1(void **state)
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
-	/* back to version 1 as it shipped: no window columns, no audit ETags, no nested gateways */
+	/* back to version 1 as it shipped: no window columns, no audit ETags, no nested gateways,
+	 * no sessions */
 	assert_int_equal(raw_exec(path,
 				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
 				  "ALTER TABLE hosts DROP COLUMN nested_port;"
@@ -208,6 +209,8 @@ test_migrate_v1(void **state)
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE admission DROP COLUMN window_flows;"
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
+				  "DROP TABLE sessions;"
+				  "DROP TABLE tenants;"
 				  "UPDATE schema_version SET version = 1;"
 				  "UPDATE admission SET alias_ttl_ms = 7000;"
 				  "INSERT INTO resolver_groups (name, initial_reputation, sla)"
