@@ -257,6 +257,21 @@ test_tenants(void **state)
 	assert_int_equal(pol_tenant_put(st, &t), 0); /* replaces */
 	assert_int_equal(pol_tenant_get(st, "bank", &g), 0);
 	assert_int_equal(g.n_domains, 1);
+	/* tokens bound to the tenant; LIKE's wildcards in a name are literal */
+	char who[POL_TENANT_MAX];
+	snprintf(t.tokens[0], sizeof(t.tokens[0]), "bank-backend");
+	snprintf(t.tokens[1], sizeof(t.tokens[1]), "a_b");
+	t.n_tokens = 2;
+	assert_int_equal(pol_tenant_put(st, &t), 0);
+	assert_int_equal(pol_tenant_of_token(st, "bank-backend", who), 0);
+	assert_string_equal(who, "bank");
+	assert_int_equal(pol_tenant_of_token(st, "a_b", who), 0);
+	assert_int_equal(pol_tenant_of_token(st, "axb", who), -ENOENT);
+	assert_int_equal(pol_tenant_of_token(st, "bank", who), -ENOENT);
+	assert_int_equal(pol_tenant_of_token(st, "%", who), -ENOENT);
+	assert_int_equal(pol_tenant_get(st, "bank", &g), 0);
+	assert_int_equal(g.n_tokens, 2);
+	assert_string_equal(g.tokens[1], "a_b");
 	assert_int_equal(pol_tenant_list(st, count_tenants, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(pol_tenant_delete(st, "bank"), 0);
