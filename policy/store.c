@@ -10,9 +10,10 @@
 #include "store_int.h"
 
 /* The tables of session names and tenants (policy/store_sess.c), whatever schema version
- * creates them. */
+ * creates them; IF NOT EXISTS: they hold no column of another table, so a database that got
+ * them under another number (or a test that rewinds the version) migrates cleanly. */
 #define POL_SESSIONS_MIGRATION                                                                     \
-	"CREATE TABLE sessions ("                                                                  \
+	"CREATE TABLE IF NOT EXISTS sessions ("                                                    \
 	" name TEXT PRIMARY KEY,"                                                                  \
 	" tenant TEXT NOT NULL,"                                                                   \
 	" service TEXT NOT NULL,"                                                                  \
@@ -20,7 +21,7 @@
 	" deadline_ms INTEGER NOT NULL,"                                                           \
 	" max_uses INTEGER NOT NULL DEFAULT 0 CONSTRAINT max_uses CHECK (max_uses >= 0),"          \
 	" ended_ms INTEGER) WITHOUT ROWID;"                                                        \
-	"CREATE TABLE tenants ("                                                                   \
+	"CREATE TABLE IF NOT EXISTS tenants ("                                                     \
 	" name TEXT PRIMARY KEY CONSTRAINT name CHECK (length(name) BETWEEN 1 AND 63),"            \
 	" domains TEXT NOT NULL,"                                                                  \
 	" session_rate INTEGER NOT NULL DEFAULT 0"                                                 \
