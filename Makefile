@@ -8,7 +8,8 @@
 #   make system-check    system tests only (root: network namespaces, nftables)
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
-#                        tears it down at the end, else lxc-testbed/down does)
+#                        tears it down at the end, else lxc-testbed/down does; DEMO_FLAGS=--nested
+#                        shows two nested gateways instead, in namespaces of their own)
 #   make deb             Debian package (build/deb/rgwd_<version>_<arch>.deb) + lintian
 #   make image           customer-edge gateway disk image (build/image/, root, debootstrap)
 #   make image-test      boot the image under qemu, check DNS and a LAN server (root)
@@ -158,7 +159,7 @@ TEST_DEBS = libcmocka-dev nftables iproute2 procps psmisc sqlite3 curl jq python
 	iputils-ping tcpdump conntrack
 # dns bench (tests/bench/dns): dnsperf, and Knot as a peer
 TEST_DEBS += dnsperf knot
-# t70_pbra: a dnspython client and scapy (spoofed queries)
+# t70_pbra: a dnspython client and scapy (spoofed queries); t73_nested: scapy reads its capture
 TEST_DEBS += python3-dnspython python3-scapy
 # Flow defence (t33-t35, t56): Suricata (from bookworm-backports: Debian 12 has no suricata in
 # main) whose EVE alerts rgwd reads; real FTP, TFTP and SIP peers for the conntrack helpers
@@ -167,6 +168,8 @@ TEST_DEBS += suricata/bookworm-backports vsftpd lftp tftpd-hpa tftp-hpa sip-test
 # t69_api_contract: a JSON Schema validator for the API's answers; t68_metrics: promtool
 # (package prometheus; its service is kept from starting by install-debs); t13: unshare
 TEST_DEBS += python3-jsonschema prometheus util-linux
+# t81_ha_failover: an HA pair on real keepalived (VRRP) and conntrackd (FTFW)
+TEST_DEBS += keepalived conntrackd
 # The ALG benchmark (tests/bench/alg installs them itself): wrk, and the SNI peers HAProxy,
 # nginx stream and sniproxy.
 BENCH_DEBS = wrk haproxy sniproxy nginx libnginx-mod-stream openssl curl python3
@@ -251,6 +254,12 @@ install: all
 	$(if $(wildcard rgwctl.c),install -m 0755 $(BUILD)/rgwctl $(DESTDIR)$(BINDIR)/rgwctl)
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
+	install -m 0755 tools/ha/rgw-ha-notify $(DESTDIR)$(SBINDIR)/rgw-ha-notify
+	install -m 0755 tools/ha/rgw-ha-check $(DESTDIR)$(SBINDIR)/rgw-ha-check
+	install -m 0644 docs/rgw-ha-notify.8 docs/rgw-ha-check.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSCONFDIR)/rgw/ha
+	install -m 0644 docs/examples/ha/keepalived.conf docs/examples/ha/conntrackd.conf \
+		docs/examples/ha/ha-notify.conf $(DESTDIR)$(SYSCONFDIR)/rgw/ha/
 	install -m 0644 docs/rgwd.8 $(DESTDIR)$(MANDIR)/man8/rgwd.8
 	install -D -m 0644 docs/rgwctl.1 $(DESTDIR)$(MANDIR)/man1/rgwctl.1
 	$(BUILD)/rgwd --help-config-man > $(DESTDIR)$(MANDIR)/man5/rgw.conf.5
@@ -262,7 +271,9 @@ install: all
 		docs/packaging.md $(DESTDIR)$(DOCDIR)/)
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
+	rm -f $(DESTDIR)$(SBINDIR)/rgwd $(DESTDIR)$(SBINDIR)/rgw-ha-notify \
+		$(DESTDIR)$(SBINDIR)/rgw-ha-check $(DESTDIR)$(MANDIR)/man8/rgw-ha-notify.8 \
+		$(DESTDIR)$(MANDIR)/man8/rgw-ha-check.8 $(DESTDIR)$(BINDIR)/rgwctl $(DESTDIR)$(MANDIR)/man1/rgwctl.1 \
 		$(DESTDIR)$(MANDIR)/man8/rgwd.8 $(DESTDIR)$(MANDIR)/man5/rgw.conf.5 \
 		$(DESTDIR)$(UNITDIR)/rgwd.service $(DESTDIR)$(SYSUSERSDIR)/rgwd.conf
 	rm -rf $(DESTDIR)$(DOCDIR)

@@ -80,10 +80,13 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	struct plans pl = { 0 };
 	struct pol_snap *snap = NULL;
 	uint64_t t0 = histo_now_ns();
+	char before[POL_ETAG_LEN] = "";
 	int rc;
 
 	if (out != NULL)
 		*out = NULL;
+	if (p->snap != NULL)
+		memcpy(before, p->snap->etag, sizeof(before));
 	rc = pol_store_snapshot(p->store, &snap);
 	if (rc < 0) {
 		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-rc));
@@ -118,7 +121,8 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	p->commits++;
 	histo_since(&histo_policy_commit, t0);
 	log_summary(snap, c);
-
+	if (p->committed != NULL)
+		p->committed(p->committed_arg, c, before[0] ? before : NULL, snap);
 	if (out != NULL)
 		*out = snap;
 	else

@@ -28,6 +28,11 @@ struct policy_parts {
 	uint64_t commits;      /* changes put in force */
 	uint64_t refusals;     /* changes refused by the validator */
 	uint64_t failures;     /* valid changes the data plane or the store could not take */
+	/* called after each change put in force, with the ETag before it (NULL at the first):
+	 * the HA pair sends it to the standby (ha.h). NULL: nobody. */
+	void (*committed)(void *arg, const struct pol_change *c, const char *etag_before,
+			  const struct pol_snap *snap);
+	void *committed_arg;
 };
 
 /*

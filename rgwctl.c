@@ -284,6 +284,31 @@ do_req(struct ctl *c, const char *method, const char *path, json_t *body, long e
 	return rc;
 }
 
+/* host add --nested/--dns-port/--nested-timeout: one key of the host's "nested" object (made on
+ * first use); "addresses" takes a comma-separated list, the others the integer v. */
+static void
+nested_opt(json_t *host, const char *key, const char *arg, long v)
+{
+	json_t *n = json_object_get(host, "nested");
+
+	if (n == NULL) {
+		n = json_object();
+		json_object_set_new(host, "nested", n);
+	}
+	if (strcmp(key, "addresses") == 0) {
+		json_t *arr = json_array();
+		char *dup = strdup(arg), *save = NULL;
+
+		for (char *t = dup ? strtok_r(dup, ",", &save) : NULL; t != NULL;
+		     t = strtok_r(NULL, ",", &save))
+			json_array_append_new(arr, json_string(t));
+		free(dup);
+		json_object_set_new(n, key, arr);
+	} else {
+		json_object_set_new(n, key, json_integer(v));
+	}
+}
+
 static char *
 urlenc(const char *s)
 {
@@ -407,7 +432,17 @@ cmd_host_add(struct ctl *c, int argc, char **argv)
 	json_t *groups = json_array();
 
 	for (int i = 2; i < argc; i++) {
-		if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0) {
+		long v;
+
+		if (i + 1 < argc && strcmp(argv[i], "--nested") == 0) {
+			nested_opt(b, "addresses", argv[++i], 0);
+		} else if (i + 1 < argc && strcmp(argv[i], "--dns-port") == 0 &&
+			   util_parse_long(argv[i + 1], 1, 65535, &v) == 0) {
+			nested_opt(b, "dns_port", argv[++i], v);
+		} else if (i + 1 < argc && strcmp(argv[i], "--nested-timeout") == 0 &&
+			   util_parse_long(argv[i + 1], 1, 3600000, &v) == 0) {
+			nested_opt(b, "binding_timeout_ms", argv[++i], v);
+		} else if (i + 1 < argc && strcmp(argv[i], "--ipv6") == 0) {
 			json_object_set_new(b, "ipv6", json_string(argv[++i]));
 		} else if (i + 1 < argc && strcmp(argv[i], "--comment") == 0) {
 			json_object_set_new(b, "comment", json_string(argv[++i]));
@@ -804,7 +839,9 @@ static const struct cmd cmd_table[] = {
 	{ "host", "show", 1, 1, cmd_host_show, "FQDN",
 	  "one host with services and firewall rules" },
 	{ "host", "add", 2, -1, cmd_host_add,
-	  "FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]...", "register a private host" },
+	  "FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]... [--nested ADDR,...]"
+	  " [--dns-port N] [--nested-timeout MS]",
+	  "register a private host; with --nested a nested gateway owning ADDR,..." },
 	{ "host", "del", 1, 1, cmd_host_del, "FQDN", "remove a host" },
 	{ "service", "list", 1, 1, cmd_service_list, "HOST", "the services of a host" },
 	{ "service", "add", 2, -1, cmd_service_add,

@@ -21,9 +21,11 @@
 #include "dns/alias.h"
 #include "dns/dns.h"
 #include "ids/ids.h"
+#include "ha.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
 #include "policy/store.h"
+#include "sessions.h"
 
 #define RGWD_DAY_MS	    (24ull * 3600 * 1000)
 #define RGWD_STORE_WATCH_MS 1000 /* how soon a change made by another process is noticed */
@@ -44,6 +46,8 @@ struct rgwd {
 	int64_t data_version;  /* the store's: another process committed when it moves */
 	struct ids *ids;       /* IDS alerts, NULL when [ids] enable = no */
 	uint64_t lowrep_timer; /* pending publication of the ALG's low-reputation sources */
+	struct ha *ha;	       /* [ha]: the policy channel of an active/standby pair */
+	struct rgwd_sessions *sessions; /* one-time session names */
 };
 
 static int start(struct rgwd *d);
@@ -64,6 +68,7 @@ static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr
 static unsigned qmin_release(void *arg, const struct addr *resolver, const struct prefix *requestor,
 			     const int64_t *service_ids, size_t n);
 static void qmin_step_note(void *arg, const struct addr *resolver, int64_t service_id);
+static const struct dns_nest_hooks nest_hooks;
 static int alias_merge(void *arg, const struct addr *asker, const struct addr *issuer);
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
@@ -72,6 +77,10 @@ static void on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n);
 static bool ids_inside(void *arg, const struct addr *a);
 static void lowrep_soon(struct rgwd *d);
 static void on_lowrep_timer(struct ev_loop *loop, uint64_t id, void *arg);
+
+static json_t *ha_status(void *arg);
+static int ha_role(void *arg, const char *role);
+static const char *ha_refuse(void *arg);
 
 int
 main(int argc, char **argv)
@@ -157,6 +166,10 @@ start(struct rgwd *d)
 		return -1;
 	}
 	nat_set_hooks(d->pol.nat, nat_rep_admit, nat_rep_binding_end, d->pol.rep);
+	/* Before the first commit, which gives the pair its policy digest; the standby starts
+	 * following once the loop runs. */
+	if (d->conf.ha_enable && (d->ha = ha_new(d->loop, &d->conf, &d->pol)) == NULL)
+		return -1;
 	if (d->conf.dns_enable && start_dns(d) < 0)
 		return -1;
 	if (d->conf.alg_enable && ((d->pol.alg = alg_new(d->loop, &d->conf)) == NULL ||
@@ -170,6 +183,14 @@ start(struct rgwd *d)
 			return -1;
 		ids_set_inside(d->ids, ids_inside, d);
 	}
+	/* session names live beside the policy: DNS and the ALG look them up, the API adds */
+	if ((d->sessions = rgwd_sessions_start(d->loop, d->pol.store)) == NULL)
+		return -1;
+	if (d->pol.dns)
+		dns_set_sessions(d->pol.dns, rgwd_sessions_table(d->sessions),
+				 nat_rep_session_ended, d->pol.rep);
+	if (d->pol.alg)
+		alg_set_sessions(d->pol.alg, rgwd_sessions_table(d->sessions));
 
 	if (policy_reload(&d->pol, &boot, &e) < 0)
 		return -1;
@@ -193,11 +214,21 @@ start(struct rgwd *d)
 				       .rep = d->pol.rep,
 				       .aliases = d->aliases,
 				       .ids = d->ids,
+				       .sessions = rgwd_sessions_table(d->sessions),
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol };
 
-		if (admin_bootstrap_token(d->pol.store, &d->conf) < 0 ||
+		/* an HA standby refuses local writes (ha_commit) */
+		if (d->ha != NULL) {
+			v.commit = ha_commit;
+			v.commit_arg = d->ha;
+			v.ha_status = ha_status;
+			v.ha_set_role = ha_role;
+			v.ha_refusal = ha_refuse;
+			v.ha_arg = d->ha;
+		}
 
+		if (admin_bootstrap_token(d->pol.store, &d->conf) < 0 ||
 		    (d->api = api_new(d->loop, &d->conf, d->pol.store, &v)) == NULL)
 			return -1;
 	}
@@ -222,8 +253,12 @@ start_dns(struct rgwd *d)
 		log_warnx("rgwd: dns: cannot start");
 		return -1;
 	}
-	dns_set_committer(d->pol.dns, policy_commit, &d->pol);
+	if (d->ha != NULL)
+		dns_set_committer(d->pol.dns, ha_commit, d->ha);
+	else
+		dns_set_committer(d->pol.dns, policy_commit, &d->pol);
 	dns_set_allocator(d->pol.dns, alloc_from_pool, d);
+	dns_set_nest_hooks(d->pol.dns, &nest_hooks, d);
 	if (d->conf.dns_qmin_release) {
 		dns_set_qmin_hook(d->pol.dns, qmin_release, d);
 		dns_set_step_hook(d->pol.dns, qmin_step_note, d);
@@ -244,11 +279,13 @@ stop(struct rgwd *d)
 	api_free(d->api);
 	if (d->lowrep_timer)
 		ev_timer_del(d->loop, d->lowrep_timer);
+	ha_free(d->ha);
 	alg_free(d->pol.alg);
 	ids_free(d->ids);
 	dns_free(d->pol.dns);
 	dns_aliases_free(d->aliases);
-	nat_free(d->pol.nat); /* removes the table, unless [nat] keep_table_on_stop */
+	rgwd_sessions_stop(d->sessions); /* no DNS or ALG thread left */
+	nat_free(d->pol.nat);		 /* removes the table, unless [nat] keep_table_on_stop */
 	/* Only once the saved state was restored (save_timer is armed then): an engine that
 	 * never loaded it would overwrite the stored evidence with fresh windows. */
 	if (d->save_timer != 0 && nat_rep_save(d->pol.rep, d->pol.store) < 0)
@@ -496,6 +533,8 @@ on_save_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	(void)id;
 	if (nat_rep_save(d->pol.rep, d->pol.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
+	else if (d->ha != NULL)
+		ha_reputation_saved(d->ha); /* the standby takes it (soft state) */
 	d->save_timer =
 		ev_timer_add(loop, (uint64_t)d->conf.rep_save_interval_s * 1000, on_save_timer, d);
 }
@@ -530,6 +569,33 @@ alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out, enum
 	r.sla = r.has_requestor && nat_rep_resolver_sla(d->pol.rep, &r.resolver);
 	return nat_request(d->pol.nat, &r, out, why);
 }
+
+/* --- nested gateways: our address reserved, then bound to their answer or withdrawn */
+static int
+nest_reserve(void *arg, const struct nat_request *req, struct addr *out, enum nat_refusal *why,
+	     uint64_t *id, bool *fresh)
+{
+	struct rgwd *d = arg;
+	struct nat_request r = *req;
+
+	r.sla = r.has_requestor && nat_rep_resolver_sla(d->pol.rep, &r.resolver);
+	return nat_request_id(d->pol.nat, &r, out, why, id, fresh);
+}
+
+static int
+nest_bind(void *arg, uint64_t id, const struct addr *target)
+{
+	return nat_nest_bind(((struct rgwd *)arg)->pol.nat, id, target);
+}
+
+static void
+nest_withdraw(void *arg, uint64_t id, bool denied)
+{
+	(void)nat_nest_withdraw(((struct rgwd *)arg)->pol.nat, id, denied);
+}
+
+static const struct dns_nest_hooks nest_hooks = { nest_reserve, nest_bind, nest_withdraw };
+/* --- end nested gateways */
 
 /* A QNAME minimisation step gives its unused binding back (no reputation evidence). */
 static unsigned
@@ -671,3 +737,21 @@ lowrep_soon(struct rgwd *d)
 		d->lowrep_timer = ev_timer_add(d->loop, LOWREP_DELAY_MS, on_lowrep_timer, d);
 }
 /* --- end alg reputation */
+
+static json_t *
+ha_status(void *arg)
+{
+	return ha_status_json(arg);
+}
+
+static int
+ha_role(void *arg, const char *role)
+{
+	return ha_set_role(arg, role);
+}
+
+static const char *
+ha_refuse(void *arg)
+{
+	return ha_refusal(arg);
+}

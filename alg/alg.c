@@ -166,6 +166,12 @@ alg_default_workers(long ncpu, long dns_workers)
 	return MIN(MAX(n, 1), ALG_WORKERS_MAX);
 }
 
+void
+alg_set_sessions(struct alg *alg, struct pol_sessions *t)
+{
+	__atomic_store_n(&alg->set.sessions, t, __ATOMIC_RELEASE);
+}
+
 struct alg *
 alg_new(struct ev_loop *loop, const struct conf *conf)
 {
@@ -252,13 +258,10 @@ open_listener(const struct addr_port *ap)
 	 * that sends nothing stays in the kernel's SYN queue, costing us nothing, until the first
 	 * SYN-ACK retransmission (~1 s); then it is accepted and alg.hostname_timeout applies. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
-	if (fam == AF_INET6) {
+	if (fam == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
-	} else {
-		/* a service address may be configured on an interface after rgwd starts */
-		(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	}
+	/* a service address may be configured on an interface after rgwd starts (VRRP) */
+	(void)addr_sock_freebind(fd, fam);
 	if (bind(fd, (const struct sockaddr *)&ap->ss, ap->len) == -1)
 		goto fail;
 	if (listen(fd, LISTEN_BACKLOG) == -1)

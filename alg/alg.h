@@ -113,5 +113,9 @@ void alg_metrics(const struct alg *alg, struct buf *out);
  */
 void alg_reconf(struct alg *alg, const struct conf *conf);
 void alg_free(struct alg *alg);
+/* Route live session names (policy/session.h) as their services; t must outlive alg. Main
+ * thread, any time (workers see it from their next connection). */
+struct pol_sessions;
+void alg_set_sessions(struct alg *alg, struct pol_sessions *t);
 
 #endif

@@ -18,6 +18,7 @@
 #include "alg/sni.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "policy/session.h"
 
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
@@ -67,6 +68,8 @@ struct alg_conn {
 	uint8_t cev, bev; /* interest registered for cfd / bfd */
 	uint16_t lport, cport, bport;
 	struct addr caddr, baddr;
+	struct addr peer; /* the TCP peer (caps are counted on it): caddr unless a parent's */
+	bool pp_in;	  /* from a parent gateway: a PROXY header comes first */
 	/* t_last: in relay, the relay's start or its last progress (at least min_progress bytes
 	 * since the one before; mark: up.count + down.count then); t_prog: the last progress, 0
 	 * if none since the relay started */
@@ -85,6 +88,7 @@ static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
 static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
 static void hello_read(struct alg_conn *c);
 static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
+static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static void closing_read(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
@@ -231,7 +235,7 @@ conn_close(struct alg_conn *c, const char *outcome)
 	stat_add(w, ALG_STAT_BYTES_UP, c->up.count);
 	stat_add(w, ALG_STAT_BYTES_DOWN, c->down.count);
 	atomic_fetch_sub_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
-	alg_limit_release(w->set->limit, &c->caddr);
+	alg_limit_release(w->set->limit, &c->peer);
 	free(c->buf);
 	free(c->name);
 	free(c);
@@ -342,7 +346,12 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 		alg_dir_init(w, &c->up);
 		alg_dir_init(w, &c->down);
 		c->caddr = a;
+		c->peer = a;
 		c->cport = port;
+		/* a parent gateway's ALG relays its clients with a PROXY header (alg/routes.h) */
+		c->pp_in = w->routes != NULL && alg_routes_parent(w->routes, &a);
+		if (c->pp_in && (c->buf = malloc(2048)) != NULL)
+			c->cap = 2048; /* its header is parsed from the stored bytes */
 		c->lport = ls->port;
 		c->t_start = c->t_last = ev_now_ms(w->loop);
 		if (i > 0)
@@ -458,6 +467,37 @@ hello_read(struct alg_conn *c)
 		return;
 	}
 	c->t_last = ev_now_ms(c->w->loop);
+	if (c->pp_in) {
+		size_t hlen = 0;
+		struct alg_pp_info pi;
+
+		if (data != c->buf) {
+			conn_close(c, "no-memory"); /* its buffer could not be made at accept */
+			return;
+		}
+		switch (alg_pp_parse(data, len, &hlen, &pi)) {
+		case ALG_PARSE_FOUND:
+			break;
+		case ALG_PARSE_NEED_MORE:
+			return;
+		default:
+			stat_add(c->w, ALG_STAT_INVALID, 1);
+			conn_close(c, "bad-proxy-header");
+			return;
+		}
+		/* the client the parent relays is the client: logged, and in our own header */
+		if (pi.src.family != 0) {
+			c->caddr = pi.src;
+			c->cport = pi.sport;
+		}
+		c->pp_in = false;
+		memmove(c->buf, c->buf + hlen, c->len - hlen);
+		c->len -= (uint32_t)hlen;
+		if (c->len == 0)
+			return;
+		data = c->buf;
+		len = c->len;
+	}
 	if (c->proto == CP_NONE)
 		c->proto = data[0] == 0x16 ? CP_TLS : CP_HTTP;
 	if (c->proto == CP_TLS)
@@ -484,6 +524,20 @@ hello_read(struct alg_conn *c)
 	}
 	if (res != ALG_PARSE_NEED_MORE)
 		hello_done(c, res, name);
+}
+
+/* A live session name routes as the service it stands for; an ended one is an unknown name,
+ * whatever address the client kept. */
+static const struct alg_route *
+session_route(struct alg_worker *w, const char *name, uint16_t port)
+{
+	struct pol_sessions *t = __atomic_load_n(&w->set->sessions, __ATOMIC_ACQUIRE);
+	char svc[POL_NAME_MAX];
+
+	if (t == NULL || pol_sess_lookup(t, name, (int64_t)util_wall_ms(), false, svc, sizeof(svc),
+					 NULL) != POL_SESS_LIVE)
+		return NULL;
+	return alg_routes_lookup(w->routes, svc, port);
 }
 
 static void
@@ -515,6 +569,8 @@ hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 		return;
 	}
 	rt = w->routes != NULL ? alg_routes_lookup(w->routes, name, c->lport) : NULL;
+	if (rt == NULL && w->routes != NULL)
+		rt = session_route(w, name, c->lport);
 	if (rt == NULL) {
 		stat_add(w, ALG_STAT_UNKNOWN_NAME, 1);
 		evidence(w, &c->caddr, ALG_EV_UNROUTED);
@@ -795,7 +851,7 @@ shed_one(struct alg_worker *w)
 	for (c = w->relay.head, i = 0; c != NULL && i < SHED_SCAN; c = c->next, i++) {
 		if (c->state != CS_RELAY || (c->t_prog != 0 && now - c->t_prog < SHED_PROTECT_MS))
 			continue;
-		long n = alg_limit_count(w->set->limit, &c->caddr);
+		long n = alg_limit_count(w->set->limit, &c->peer); /* caps count the TCP peer */
 
 		if (n > best_n) {
 			best = c;

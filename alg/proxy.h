@@ -39,6 +39,9 @@ struct alg_settings {
 	long rep_load_conns; /* refuse low-reputation sources once this many are open */
 	struct alg_evq *evq; /* evidence to the main loop; NULL: none (set before the workers
 				see any listener, never changed after) */
+	/* session names (policy/session.h), read with __atomic_load_n: NULL until
+	 * alg_set_sessions */
+	struct pol_sessions *sessions;
 };
 
 /* A listening socket owned by one worker. */

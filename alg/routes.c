@@ -14,6 +14,12 @@ struct alg_routes {
 	/* open addressing, linear probing: slots hold index+1 into v, 0 = empty */
 	uint32_t *slots;
 	size_t mask;
+	/* nested gateways: every name below fqdn goes to its ALG (host = fqdn) */
+	struct alg_route *below;
+	size_t n_below;
+	/* parent gateways: their connections start with a PROXY header */
+	struct prefix *parents;
+	size_t n_parents;
 };
 
 static uint32_t hash_key(const char *host, uint16_t port);
@@ -84,8 +90,31 @@ alg_routes_build(const struct pol_snap *snap)
 	r->mask = nslots - 1;
 	r->v = calloc(cap ? cap : 1, sizeof(*r->v));
 	r->slots = calloc(nslots, sizeof(*r->slots));
-	if (r->v == NULL || r->slots == NULL)
+	r->below = calloc(snap->n_hosts + 1, sizeof(*r->below));
+	r->parents = calloc(snap->n_resolver_nodes + 1, sizeof(*r->parents));
+	if (r->v == NULL || r->slots == NULL || r->below == NULL || r->parents == NULL)
 		goto fail;
+	for (i = 0; i < snap->n_hosts; i++) {
+		const struct pol_host *h = &snap->hosts[i];
+		struct alg_route *b = &r->below[r->n_below];
+
+		if (h->nested_port == 0 || h->ipv4.family != AF_INET)
+			continue;
+		/* its web names come to us (the DNS answers our service address for them) and go
+		 * on to its own ALG on its service address, same port, with the client's address
+		 * in a PROXY v2 header: SNI routing twice, nothing decrypted */
+		memcpy(b->host, h->fqdn, sizeof(b->host));
+		b->backend = h->ipv4;
+		b->preserve = POL_PRESERVE_PROXY_V2;
+		r->n_below++;
+	}
+	for (i = 0; i < snap->n_resolver_nodes; i++) {
+		const struct pol_resolver_group *g =
+			pol_snap_resolver_group(snap, snap->resolver_nodes[i].group_id);
+
+		if (g != NULL && g->parent)
+			r->parents[r->n_parents++] = snap->resolver_nodes[i].prefix;
+	}
 	for (i = 0; i < snap->n_alg_routes; i++) {
 		const struct pol_alg_route *p = &snap->alg_routes[i];
 
@@ -122,6 +151,8 @@ alg_routes_build(const struct pol_snap *snap)
 fail:
 	free(r->v);
 	free(r->slots);
+	free(r->below);
+	free(r->parents);
 	free(r);
 	return NULL;
 }
@@ -141,6 +172,8 @@ alg_routes_unref(struct alg_routes *r)
 		return;
 	free(r->v);
 	free(r->slots);
+	free(r->below);
+	free(r->parents);
 	free(r);
 }
 
@@ -157,5 +190,20 @@ alg_routes_lookup(const struct alg_routes *r, const char *host, uint16_t port)
 
 	if (rt == NULL && port != 0)
 		rt = find(r, host, 0);
+	/* below a nested gateway: the nearest one whose name ends this one at a label */
+	for (const char *dot = strchr(host, '.'); rt == NULL && r->n_below > 0 && dot != NULL;
+	     dot = strchr(dot + 1, '.'))
+		for (size_t i = 0; i < r->n_below; i++)
+			if (strcmp(dot + 1, r->below[i].host) == 0)
+				return &r->below[i];
 	return rt;
+}
+
+bool
+alg_routes_parent(const struct alg_routes *r, const struct addr *a)
+{
+	for (size_t i = 0; i < r->n_parents; i++)
+		if (r->parents[i].addr.family == a->family && prefix_contains(&r->parents[i], a))
+			return true;
+	return false;
 }

@@ -3,6 +3,7 @@
 #ifndef RGW_ALG_ROUTES_H
 #define RGW_ALG_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,12 @@ struct alg_routes;
  *   - every proxy_required service whose host has a private address: (service fqdn, service
  *     port or 0) -> the host's IPv4 address (else IPv6) on the same port as the listener, or
  *     the service port when the service names one; no preservation.
- * An explicit alg_routes row wins over a service on the same key. NULL on ENOMEM (refcnt 1).
+ *   - every nested gateway (a host with nested and an IPv4 address): the names strictly below
+ *     its fqdn, any port -> its IPv4 address on the same port, PROXY v2 (its ALG routes them
+ *     again, and reads the header because we are its parent);
+ * and the parent gateways (nodes of resolver groups with parent), whose connections start
+ * with a PROXY header. An exact route wins over a nested gateway's names; an explicit
+ * alg_routes row wins over a service on the same key. NULL on ENOMEM (refcnt 1).
  */
 struct alg_routes *alg_routes_build(const struct pol_snap *snap);
 /* Take / drop a reference (any thread). NULL is a no-op. */
@@ -42,10 +48,12 @@ size_t alg_routes_count(const struct alg_routes *r);
 
 /*
  * Find the route of canonical `host` reached on listening port `port`: an exact
- * (host, port) entry first, then (host, any port). NULL if none. The pointer lives as long
- * as the caller's reference on r.
+ * (host, port) entry first, then (host, any port), then the nearest nested gateway above it.
+ * NULL if none. The pointer lives as long as the caller's reference on r.
  */
 const struct alg_route *alg_routes_lookup(const struct alg_routes *r, const char *host,
 					  uint16_t port);
+/* Is a a parent gateway of ours (its connections carry a PROXY header)? Any thread. */
+bool alg_routes_parent(const struct alg_routes *r, const struct addr *a);
 
 #endif

@@ -50,6 +50,7 @@ api_free(struct api *api)
 	api_rl_free(api->rl);
 	pol_snap_unref(api->bundle_snap);
 	free(api->bundle_text);
+	api_tenant_rates_free(api);
 	free(api);
 }
 

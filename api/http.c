@@ -482,6 +482,8 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 			api_reply_error(r, 403, NULL, "token '%s' is read-only", name);
 			return false;
 		}
+		if (!api_tenant_scope(r))
+			return false;
 	}
 
 	len_s = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
@@ -706,6 +708,9 @@ open_listener(const struct addr_port *ap)
 		goto fail;
 	if (sa->sa_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
+		goto fail;
+	/* a management address that moves with VRRP may arrive after the start */
+	if (addr_sock_freebind(fd, sa->sa_family) < 0)
 		goto fail;
 	if (bind(fd, sa, ap->len) == -1 || listen(fd, API_BACKLOG) == -1)
 		goto fail;

@@ -49,6 +49,9 @@ struct api {
 	char *bundle_text;
 	size_t bundle_len;
 	char bundle_etag[40];
+	/* session-name quota buckets, one per tenant that issued (api/res_tenants.c) */
+	struct api_tenant_rate *tenant_rates;
+	size_t n_tenant_rates;
 };
 
 /*
@@ -67,7 +70,8 @@ struct api_req {
 	const char *if_none_match;
 	const char *(*query_fn)(struct api_req *r, const char *key); /* test hook */
 	enum pol_role role;
-	char actor[64]; /* token name, for the audit log */
+	char actor[64];	 /* token name, for the audit log */
+	char tenant[64]; /* the tenant the token acts for alone, "" for the operator's tokens */
 	/* the row being written, so that errors about it name the request's field */
 	const struct api_entity *w_ent;
 	int64_t w_id;
@@ -229,8 +233,32 @@ void api_h_openapi(struct api_req *r);
 void api_h_audit(struct api_req *r);
 void api_h_token_list(struct api_req *r);
 void api_h_token_get(struct api_req *r);
+void api_h_ha_get(struct api_req *r);
+void api_h_ha_role(struct api_req *r);
 void api_h_token_create(struct api_req *r);
 void api_h_token_delete(struct api_req *r);
+void api_h_tenant_list(struct api_req *r);
+void api_h_tenant_get(struct api_req *r);
+void api_h_tenant_put(struct api_req *r);
+void api_h_tenant_delete(struct api_req *r);
+void api_h_session_create(struct api_req *r);
+void api_h_session_get(struct api_req *r);
+void api_h_session_delete(struct api_req *r);
+
+/* --- tenants (api/res_tenants.c, api/res_sessions.c) --- */
+struct pol_tenant;
+/* A tenant name: one DNS label of [a-z0-9-]. */
+bool api_tenant_name_ok(const char *t);
+/* name is a forward zone of s or below one. */
+bool api_in_forward_zone(const struct pol_snap *s, const char *name);
+/* Take one session name from t's quota (session_rate per second); false with *retry_s set
+ * when it is used up (or on ENOMEM). */
+bool api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s);
+void api_tenant_rates_free(struct api *api);
+/* After authentication: the token bound to a tenant (r->tenant set) reaches only its own
+ * /tenants/{tenant}/... resources; anything else does not exist for it (404), and it cannot
+ * change its tenant (403). False with the reply set. */
+bool api_tenant_scope(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);

@@ -84,8 +84,17 @@ api_audit(struct api_req *r)
 bool
 api_txn_begin(struct api_req *r)
 {
-	int rc = pol_store_begin(r->api->st);
+	const struct api_views *v = &r->api->v;
+	const char *refusal = v->ha_refusal != NULL ? v->ha_refusal(v->ha_arg) : NULL;
+	int rc;
 
+	/* the standby of an HA pair takes its policy from the active only */
+	if (refusal != NULL) {
+		r->api->stats.write_failures++;
+		api_reply_error(r, 503, NULL, "%s", refusal);
+		return false;
+	}
+	rc = pol_store_begin(r->api->st);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "starting a transaction");
 		return false;
@@ -135,7 +144,10 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 		return true;
 	}
 	api->stats.write_failures++;
-	if (e.kind == POL_ERR_APPLY && rc != -ENOMEM) {
+	if (rc == -EROFS) {
+		/* the standby of an HA pair: e names the active */
+		api_reply_error(r, 503, NULL, "%s", e.msg);
+	} else if (e.kind == POL_ERR_APPLY && rc != -ENOMEM) {
 		api->stats.apply_failures++;
 		api_reply_error(r, 500, NULL,
 				"applying the policy to the data plane failed: %s%s%s", e.field,

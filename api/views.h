@@ -16,6 +16,7 @@ struct ev_loop;
 struct ids;
 struct nat;
 struct nat_rep;
+struct pol_sessions;
 
 /*
  * What the API sees of rgwd: the live subsystems (any pointer may be NULL: subsystem
@@ -32,9 +33,17 @@ struct api_views {
 	struct alg *alg;
 	struct nat_rep *rep;
 	struct dns_aliases *aliases;
+	struct pol_sessions *sessions; /* one-time session names (NULL: none) */
 	pol_commit_fn commit;
 	void *commit_arg;
 	struct ids *ids;
+	/* the HA pair (NULL: not enabled): its state as a new object, and a role change
+	 * ("active" or "standby": 0, or -EINVAL) */
+	json_t *(*ha_status)(void *arg);
+	int (*ha_set_role)(void *arg, const char *role);
+	/* NULL when this node takes policy writes; else why not, naming the active */
+	const char *(*ha_refusal)(void *arg);
+	void *ha_arg;
 };
 
 /* Live bindings: a new JSON array (empty without NAT). NULL on ENOMEM. */

@@ -368,3 +368,13 @@ addr_port_equal(const struct addr_port *a, const struct addr_port *b)
 	addr_port_addr(b, &y);
 	return addr_eq(&x, &y) && addr_port_port(a) == addr_port_port(b);
 }
+
+int
+addr_sock_freebind(int fd, int family)
+{
+	int one = 1;
+	int rc = family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one))
+				    : setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+
+	return rc == -1 ? -errno : 0;
+}

@@ -56,6 +56,13 @@ void addr_to_sockaddr(const struct addr *a, uint16_t port, struct addr_port *out
 uint16_t addr_port_port(const struct addr_port *ap);
 void addr_port_addr(const struct addr_port *ap, struct addr *out);
 
+/*
+ * Let fd bind an address the host does not hold yet (IP_FREEBIND / IPV6_FREEBIND), so that a
+ * listener opened before its address arrives (the standby of an HA pair, whose service and
+ * pool addresses come with VRRP) receives as soon as the address is configured. 0 or -errno.
+ */
+int addr_sock_freebind(int fd, int family);
+
 /* IPv4 helpers (host byte order). */
 void addr_from_v4(uint32_t host_order, struct addr *out);
 uint32_t addr_v4(const struct addr *a);

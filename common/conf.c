@@ -41,6 +41,7 @@ static const char *const log_levels[] = { "err", "warn", "info", "debug", NULL }
 static const char *const fw_policies[] = { "accept", "drop", NULL };
 static const char *const nat_helpers[] = { "ftp", "sip", "tftp", NULL };
 static const char *const eve_types[] = { "unix_stream", "unix_dgram", NULL };
+static const char *const ha_roles[] = { "standby", "active", NULL };
 
 #define F(field) offsetof(struct conf, field), sizeof(((struct conf *)0)->field)
 
@@ -80,6 +81,12 @@ const struct conf_item conf_schema[] = {
 	  F(dns_upstream_timeouts_ms), NULL,
 	  "Timeout of each forwarding attempt in milliseconds; the number of items is the "
 	  "number of attempts.",
+	  NULL, false },
+	{ "dns", "nested_timeouts", CONF_T_INTLIST, 10, 10000, "250,250,250",
+	  F(dns_nested_timeouts_ms), NULL,
+	  "Timeout of each attempt to ask a nested gateway (a host of the policy with nested) "
+	  "in milliseconds; the number of items is the number of attempts. When all fail the "
+	  "query is answered SERVFAIL.",
 	  NULL, false },
 	{ "dns", "edns_size", CONF_T_INT, 512, 4096, "1232", F(dns_edns_size), NULL,
 	  "EDNS0 UDP payload size advertised and honoured, in bytes.", NULL, true },
@@ -307,6 +314,36 @@ const struct conf_item conf_schema[] = {
 	  "Milliseconds a connection has to send a complete request head, counted from its "
 	  "connect and again from each response (keep-alive); then it is closed. Bytes that "
 	  "trickle in do not extend it.",
+	  NULL, false },
+	/* [ha] */
+	{ "ha", "enable", CONF_T_BOOL, 0, 0, "no", F(ha_enable), NULL,
+	  "Run as one node of an active/standby pair (docs/ha.md): the active sends every "
+	  "policy commit to the standby, which applies it and refuses writes of its own.",
+	  NULL, false },
+	{ "ha", "role", CONF_T_ENUM, 0, 0, "standby", F(ha_role), ha_roles,
+	  "The role at start; keepalived's notify script (rgw-ha-notify) changes it at run time "
+	  "through the API (PUT /api/v1/ha/role).",
+	  NULL, false },
+	{ "ha", "listen", CONF_T_ADDRPORTS, 7440, 0, "", F(ha_listen), NULL,
+	  "This node's policy channel (address:port on the sync link, port 7440 when omitted): "
+	  "the active serves its commits to the standby here.",
+	  NULL, false },
+	{ "ha", "peer", CONF_T_ADDRPORTS, 7440, 0, "", F(ha_peer), NULL,
+	  "The peer's policy channel: a standby connects there to follow its active.", NULL,
+	  false },
+	{ "ha", "secret_file", CONF_T_STR, 0, 0, "", F(ha_secret_file), NULL,
+	  "File holding the pair's shared secret (at least 16 bytes, the same on both nodes; "
+	  "e.g. 32 random bytes, base64): every message of the policy channel carries an "
+	  "HMAC-SHA256 made with it. Readable by rgwd only.",
+	  NULL, false },
+	{ "ha", "peer_api", CONF_T_STR, 0, 0, "", F(ha_peer_api), NULL,
+	  "The peer's API URL, named in the answer to a write sent to the standby (e.g. "
+	  "https://gwa.example:8443). Empty: the peer's channel address is named.",
+	  NULL, false },
+	{ "ha", "retry", CONF_T_INT, 100, 60000, "1000", F(ha_retry_ms), NULL,
+	  "Milliseconds between a standby's attempts to reach its active, and the longest "
+	  "silence on an open channel before it is considered lost (the active sends a "
+	  "keepalive every third of it).",
 	  NULL, false },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
@@ -895,6 +932,22 @@ conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 	if (c->alg_max_conns_per_source > c->alg_max_conns)
 		report(&p, "alg.max_connections_per_source (%ld) exceeds alg.max_connections (%ld)",
 		       c->alg_max_conns_per_source, c->alg_max_conns);
+	if (c->ha_enable) {
+		if (c->ha_listen.n != 1)
+			report(&p, "ha.enable is yes: ha.listen needs exactly one address:port");
+		if (c->ha_peer.n != 1)
+			report(&p, "ha.enable is yes: ha.peer needs exactly one address:port");
+		if (c->ha_secret_file[0] == '\0')
+			report(&p, "ha.enable is yes but ha.secret_file is empty");
+		if (c->ha_listen.n == 1 && c->ha_peer.n == 1 &&
+		    c->ha_listen.v[0].len == c->ha_peer.v[0].len &&
+		    memcmp(&c->ha_listen.v[0].ss, &c->ha_peer.v[0].ss, c->ha_peer.v[0].len) == 0)
+			report(&p, "ha.peer is this node's own ha.listen");
+		if (!c->api_enable)
+			report(&p,
+			       "ha.enable is yes but api.enable is no (the role changes through "
+			       "the API)");
+	}
 	for (size_t i = 0; i < c->nat_wan_ifaces.n; i++) {
 		for (size_t j = 0; j < c->nat_lan_ifaces.n; j++) {
 			if (strcmp(c->nat_wan_ifaces.v[i], c->nat_lan_ifaces.v[j]) == 0)

@@ -51,6 +51,11 @@ enum conf_eve_type {
 	CONF_EVE_DGRAM,	     /* filetype: unix_dgram (one alert per datagram) */
 };
 
+enum conf_ha_role {
+	CONF_HA_STANDBY = 0,
+	CONF_HA_ACTIVE,
+};
+
 enum conf_fw_policy {
 	CONF_FW_ACCEPT = 0,
 	CONF_FW_DROP,
@@ -74,6 +79,7 @@ struct conf {
 	struct conf_addrports dns_ddns;	    /* DNS UPDATE listeners */
 	struct conf_addrports dns_upstream; /* resolvers for LAN forwarding, in failover order */
 	struct conf_intlist dns_upstream_timeouts_ms; /* per-attempt timeouts */
+	struct conf_intlist dns_nested_timeouts_ms;   /* per-attempt, to nested gateways */
 	long dns_edns_size;			      /* advertised EDNS0 UDP payload size */
 	long dns_tcp_idle_ms;
 	long dns_tcp_max_conns;
@@ -141,6 +147,15 @@ struct conf {
 	long api_max_conns;	       /* per listener */
 	long api_max_conns_per_source;
 	long api_request_timeout_ms; /* connect (or last response) to a complete request head */
+
+	/* [ha] an active/standby pair (docs/ha.md) */
+	bool ha_enable;
+	int ha_role;			   /* enum conf_ha_role: the role at start */
+	struct conf_addrports ha_listen;   /* this node's policy channel, on the sync link */
+	struct conf_addrports ha_peer;	   /* the peer's policy channel */
+	char ha_secret_file[CONF_STR_MAX]; /* the pair's shared secret */
+	char ha_peer_api[CONF_STR_MAX];	   /* the peer's API URL, named to misdirected writes */
+	long ha_retry_ms;		   /* a standby reconnects to its active this often */
 
 	/* [reputation] */
 	long rep_period_s;

@@ -450,3 +450,30 @@ util_parse_duration_s(const char *s, long max_s, long *out)
 	*out = v * mult;
 	return 0;
 }
+
+int
+util_hmac_sha256(const void *key, size_t key_len, const void *hdr, size_t hdr_len, const void *msg,
+		 size_t len, uint8_t out[32])
+{
+	uint8_t k[64] = { 0 }, outer[64 + 32];
+	uint8_t *inner = malloc(64 + hdr_len + len + 1);
+
+	if (inner == NULL)
+		return -ENOMEM;
+	if (key_len > sizeof(k))
+		util_sha256(key, key_len, k);
+	else if (key_len > 0)
+		memcpy(k, key, key_len);
+	for (size_t i = 0; i < 64; i++) {
+		inner[i] = k[i] ^ 0x36;
+		outer[i] = k[i] ^ 0x5c;
+	}
+	if (hdr_len > 0)
+		memcpy(inner + 64, hdr, hdr_len);
+	if (len > 0)
+		memcpy(inner + 64 + hdr_len, msg, len);
+	util_sha256(inner, 64 + hdr_len + len, outer + 64);
+	util_sha256(outer, sizeof(outer), out);
+	free(inner);
+	return 0;
+}

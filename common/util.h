@@ -86,4 +86,9 @@ uint64_t util_siphash24(const uint8_t key[16], const void *data, size_t len);
 /* SHA-256 of data into out[32] (API token hashing). */
 void util_sha256(const void *data, size_t len, uint8_t out[32]);
 
+/* HMAC-SHA256 (RFC 2104) of hdr || msg under key, into out[32] (the HA policy channel).
+ * hdr may be NULL when hdr_len is 0. 0, or -ENOMEM. */
+int util_hmac_sha256(const void *key, size_t key_len, const void *hdr, size_t hdr_len,
+		     const void *msg, size_t len, uint8_t out[32]);
+
 #endif

@@ -3,38 +3,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "answer.h"
+#include "../policy/session.h"
+#include "answer_int.h"
+#include "nest.h"
 #include "qmin.h"
 
-#define DNS_TTL_DEFAULT 30 /* the original's DNSRR_TTL_DEFAULT */
-#define DNS_TTL_POOL	0  /* DNSRR_TTL_CIRCULARPOOL */
-
-/* One response under construction. */
-struct resp {
-	struct dns_wr w;
-	const struct dns_answer_ctx *ctx;
-	const uint8_t *pkt;
-	const struct dns_query *q;
-	uint16_t count[4];
-	uint16_t rcode; /* extended */
-	bool tc;
-	size_t full_limit; /* limit including the space reserved for OPT */
-	uint8_t server_cookie[DNS_COOKIE_SERVER_LEN];
-	bool send_cookie;
-};
-
-static void resp_start(struct resp *r, bool with_question);
-static size_t resp_finish(struct resp *r);
-static size_t opt_size(const struct resp *r);
 static void write_opt(struct resp *r);
-static void rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl);
-static bool rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required);
-static bool put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a,
-		     uint32_t ttl, bool required);
 static bool put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl);
 static bool put_ns(struct resp *r, const struct dns_apex *z);
 static void put_glue(struct resp *r, const struct dns_apex *z);
-static void negative(struct resp *r, const struct dns_apex *z, uint8_t rcode);
 /* A query for a live one-time alias (issue 7): the service it stands for, and what the
  * alias table knows. */
 struct alias_hit {
@@ -42,26 +19,23 @@ struct alias_hit {
 	struct addr cached; /* address already given for this QTYPE */
 };
 
-static bool spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed);
 static enum dns_answer_res answer_service(struct resp *r, const struct dns_node *n,
 					  const struct dns_apex *z, struct dns_answer_info *info,
 					  const struct alias_hit *al);
 static enum dns_answer_res answer_alias(struct resp *r, const struct dns_apex *z,
 					struct dns_answer_info *info);
+static bool answer_session(struct resp *r, const struct dns_apex *z, struct dns_answer_info *info,
+			   enum dns_answer_res *res);
 static enum dns_answer_res answer_lan_host(struct resp *r, const struct dns_node *n,
 					   const struct dns_apex *z);
-static bool resolver_sla(const struct dns_db *db, const struct addr *src);
-static bool query_requestor(const struct dns_query *q, struct prefix *out);
 static bool qmin_step(struct resp *r, struct dns_answer_info *info);
 static void service_request(const struct resp *r, const struct dns_node *n,
 			    const struct addr *resolver, bool non_spoofed, struct nat_request *req);
 static bool chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 			struct dns_answer_info *info);
-static enum dns_answer_res refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info,
-				   enum nat_refusal why);
 
-static void
-resp_start(struct resp *r, bool with_question)
+void
+dns_resp_start(struct resp *r, bool with_question)
 {
 	dns_wr_header(&r->w, r->pkt, r->q, with_question);
 	memset(r->count, 0, sizeof(r->count));
@@ -72,8 +46,8 @@ resp_start(struct resp *r, bool with_question)
 		dns_wr_set_flags(&r->w, DNS_F_RA, 0);
 }
 
-static size_t
-opt_size(const struct resp *r)
+size_t
+dns_resp_opt_size(const struct resp *r)
 {
 	size_t n = 11;
 
@@ -83,6 +57,8 @@ opt_size(const struct resp *r)
 		n += 4 + DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN;
 	if (r->q->has_ecs)
 		n += 4 + 4 + ((size_t)r->q->ecs.len + 7) / 8;
+	if (r->ede >= 0)
+		n += 4 + 2 + (r->ede_text ? strlen(r->ede_text) : 0);
 	return n;
 }
 
@@ -116,12 +92,21 @@ write_opt(struct resp *r)
 		dns_wr_bytes(w, pl, 2);
 		dns_wr_bytes(w, q->ecs.addr.u.bytes, alen);
 	}
+	if (r->ede >= 0) {
+		/* RFC 8914: why a parent gateway's query was refused */
+		size_t tl = r->ede_text ? strlen(r->ede_text) : 0;
+
+		dns_wr_u16(w, DNS_OPT_EDE);
+		dns_wr_u16(w, (uint16_t)(2 + tl));
+		dns_wr_u16(w, (uint16_t)r->ede);
+		dns_wr_bytes(w, r->ede_text ? r->ede_text : "", tl);
+	}
 	dns_wr_patch_len(w, slot);
 	r->count[3]++;
 }
 
-static size_t
-resp_finish(struct resp *r)
+size_t
+dns_resp_finish(struct resp *r)
 {
 	r->w.limit = r->full_limit;
 	write_opt(r);
@@ -136,8 +121,8 @@ resp_finish(struct resp *r)
 }
 
 /* Owner NULL: pointer to the question name (keeps the client's 0x20 spelling). */
-static void
-rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl)
+void
+dns_resp_rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl)
 {
 	if (owner)
 		dns_wr_name(w, owner, true);
@@ -152,8 +137,8 @@ rr_head(struct dns_wr *w, const uint8_t *owner, uint16_t type, uint32_t ttl)
  * Close an RRset written from mark. If it did not fit: rewind; a required RRset sets TC (the
  * answer is incomplete), an optional one (additional data) is dropped silently.
  */
-static bool
-rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required)
+bool
+dns_resp_rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool required)
 {
 	if (r->w.overflow) {
 		dns_wr_rewind(&r->w, mark);
@@ -165,22 +150,22 @@ rrset_end(struct resp *r, size_t mark, unsigned section, uint16_t n, bool requir
 	return true;
 }
 
-static bool
-put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a, uint32_t ttl,
-	 bool required)
+bool
+dns_resp_put_addr(struct resp *r, unsigned section, const uint8_t *owner, const struct addr *a,
+		  uint32_t ttl, bool required)
 {
 	size_t mark = r->w.pos;
 
 	if (a->family == AF_INET) {
-		rr_head(&r->w, owner, DNS_T_A, ttl);
+		dns_resp_rr_head(&r->w, owner, DNS_T_A, ttl);
 		dns_wr_u16(&r->w, 4);
 		dns_wr_bytes(&r->w, a->u.bytes, 4);
 	} else {
-		rr_head(&r->w, owner, DNS_T_AAAA, ttl);
+		dns_resp_rr_head(&r->w, owner, DNS_T_AAAA, ttl);
 		dns_wr_u16(&r->w, 16);
 		dns_wr_bytes(&r->w, a->u.bytes, 16);
 	}
-	return rrset_end(r, mark, section, 1, required);
+	return dns_resp_rrset_end(r, mark, section, 1, required);
 }
 
 static bool
@@ -188,7 +173,7 @@ put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl
 {
 	size_t mark = r->w.pos;
 
-	rr_head(&r->w, z->name, DNS_T_SOA, ttl);
+	dns_resp_rr_head(&r->w, z->name, DNS_T_SOA, ttl);
 	size_t slot = dns_wr_len_slot(&r->w);
 	dns_wr_name(&r->w, z->mname, true);
 	dns_wr_name(&r->w, z->rname, true);
@@ -198,7 +183,7 @@ put_soa(struct resp *r, const struct dns_apex *z, unsigned section, uint32_t ttl
 	dns_wr_u32(&r->w, z->expire);
 	dns_wr_u32(&r->w, z->minimum);
 	dns_wr_patch_len(&r->w, slot);
-	return rrset_end(r, mark, section, 1, true);
+	return dns_resp_rrset_end(r, mark, section, 1, true);
 }
 
 static bool
@@ -208,12 +193,12 @@ put_ns(struct resp *r, const struct dns_apex *z)
 	const struct dns_db *db = r->ctx->db;
 
 	for (size_t i = 0; i < z->n_ns; i++) {
-		rr_head(&r->w, z->name, DNS_T_NS, z->ttl);
+		dns_resp_rr_head(&r->w, z->name, DNS_T_NS, z->ttl);
 		size_t slot = dns_wr_len_slot(&r->w);
 		dns_wr_name(&r->w, db->ns_names[z->ns_first + i], true);
 		dns_wr_patch_len(&r->w, slot);
 	}
-	return rrset_end(r, mark, 1, (uint16_t)z->n_ns, true);
+	return dns_resp_rrset_end(r, mark, 1, (uint16_t)z->n_ns, true);
 }
 
 /* Addresses of in-zone name servers: optional additional data (no TC when dropped). */
@@ -228,16 +213,16 @@ put_glue(struct resp *r, const struct dns_apex *z)
 		const struct dns_node *n = dns_db_find(db, nsn, true, &enc);
 		if (!n || !(n->flags & DNS_NODE_GLUE))
 			continue;
-		if (n->glue4.family && !put_addr(r, 3, nsn, &n->glue4, z->ttl, false))
+		if (n->glue4.family && !dns_resp_put_addr(r, 3, nsn, &n->glue4, z->ttl, false))
 			return;
-		if (n->glue6.family && !put_addr(r, 3, nsn, &n->glue6, z->ttl, false))
+		if (n->glue6.family && !dns_resp_put_addr(r, 3, nsn, &n->glue6, z->ttl, false))
 			return;
 	}
 }
 
 /* NXDOMAIN or NODATA: SOA in the authority section (RFC 2308). */
-static void
-negative(struct resp *r, const struct dns_apex *z, uint8_t rcode)
+void
+dns_resp_negative(struct resp *r, const struct dns_apex *z, uint8_t rcode)
 {
 	r->rcode = rcode;
 	put_soa(r, z, 2, z->neg_ttl);
@@ -255,8 +240,8 @@ dns_service_txt(const struct pol_service *svc, char *out, size_t outsz)
 }
 
 /* Is the resolver in a resolver group with SLA bindings? (allocations only: linear is fine) */
-static bool
-resolver_sla(const struct dns_db *db, const struct addr *src)
+bool
+dns_resp_resolver_sla(const struct dns_db *db, const struct addr *src)
 {
 	const struct pol_snap *s = db->snap;
 
@@ -271,15 +256,14 @@ resolver_sla(const struct dns_db *db, const struct addr *src)
 	return false;
 }
 
-/* The requestor named by the query: ECI (a whole address) before ECS (a subnet). */
-static bool
-query_requestor(const struct dns_query *q, struct prefix *out)
+/*
+ * The requestor named by the query: the client subnet (ECS). ECI names the resolver itself and
+ * is taken only from parent gateways (dns_answer: r->resolver); the original also took it as
+ * the requestor from anybody, which let any resolver pick whose evidence it earned.
+ */
+bool
+dns_resp_requestor(const struct dns_query *q, struct prefix *out)
 {
-	if (q->has_eci) {
-		out->addr = q->eci;
-		out->len = (uint8_t)addr_maxlen(q->eci.family);
-		return true;
-	}
 	if (q->has_ecs) {
 		*out = q->ecs;
 		return true;
@@ -307,7 +291,8 @@ qmin_step(struct resp *r, struct dns_answer_info *info)
 
 	if (ctx->view != DNS_VIEW_WAN || ctx->qmin == NULL || ctx->last_try)
 		return true;
-	if (!ctx->tcp && !(adm->dns_cookies && info->cookie == DNS_COOKIE_VALID))
+	(void)adm;
+	if (!dns_resp_proven(r, info))
 		return true;
 	n = dns_qmin_ancestors(ctx->db, r->q->qname, ids, DNS_QMIN_MAX);
 	if (n == 0)
@@ -315,8 +300,8 @@ qmin_step(struct resp *r, struct dns_answer_info *info)
 	if (!ctx->alloc)
 		return false;
 	memset(&rq, 0, sizeof(rq));
-	info->qmin_released = ctx->qmin(ctx->qmin_arg, &ctx->src,
-					query_requestor(r->q, &rq) ? &rq : NULL, ids, n);
+	info->qmin_released = ctx->qmin(ctx->qmin_arg, &r->resolver,
+					dns_resp_requestor(r->q, &rq) ? &rq : NULL, ids, n);
 	return true;
 }
 
@@ -330,7 +315,7 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 	size_t mark = w->pos;
 
 	if (qt == DNS_T_A) {
-		put_addr(r, 1, owner, a, ttl, true);
+		dns_resp_put_addr(r, 1, owner, a, ttl, true);
 		return;
 	}
 	if (qt == DNS_T_SRV) {
@@ -342,7 +327,7 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 			r->rcode = DNS_RC_NOERROR; /* name too long: nothing sensible to say */
 			return;
 		}
-		rr_head(w, owner, DNS_T_SRV, ttl);
+		dns_resp_rr_head(w, owner, DNS_T_SRV, ttl);
 		size_t slot = dns_wr_len_slot(w);
 		dns_wr_u16(w, 10);
 		dns_wr_u16(w, 100);
@@ -350,7 +335,7 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 		size_t tpos = w->pos;
 		dns_wr_name(w, target, false);
 		dns_wr_patch_len(w, slot);
-		if (!rrset_end(r, mark, 1, 1, true))
+		if (!dns_resp_rrset_end(r, mark, 1, 1, true))
 			return;
 		/* let the additional A point to the target */
 		if (tpos < 0x3fff && w->n_names < DNS_WR_NAMES) {
@@ -358,13 +343,13 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 			w->names[w->n_names].len = (uint8_t)dns_name_len(target);
 			w->n_names++;
 		}
-		put_addr(r, 3, target, a, ttl, false);
+		dns_resp_put_addr(r, 3, target, a, ttl, false);
 		return;
 	}
 	/* TXT, split in 255-byte character-strings if ever longer */
 	char txt[POL_NAME_MAX + 64];
 	size_t tl = dns_service_txt(svc, txt, sizeof(txt));
-	rr_head(w, owner, DNS_T_TXT, ttl);
+	dns_resp_rr_head(w, owner, DNS_T_TXT, ttl);
 	size_t slot = dns_wr_len_slot(w);
 	for (size_t p = 0; p < tl || p == 0; p += 255) {
 		uint8_t cl = (uint8_t)(tl - p > 255 ? 255 : tl - p);
@@ -374,17 +359,17 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 			break;
 	}
 	dns_wr_patch_len(w, slot);
-	if (!rrset_end(r, mark, 1, 1, true))
+	if (!dns_resp_rrset_end(r, mark, 1, 1, true))
 		return;
-	put_addr(r, 3, owner, a, ttl, false);
+	dns_resp_put_addr(r, 3, owner, a, ttl, false);
 }
 
 /*
  * Anti-spoofing (rgw-original-behaviour.md 3.5): a UDP query without a valid cookie gets TC
  * (or BADCOOKIE when the client speaks cookies) when tc_needed. True when it answered.
  */
-static bool
-spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed)
+bool
+dns_resp_spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed)
 {
 	const struct dns_answer_ctx *ctx = r->ctx;
 	const struct pol_admission *adm = &ctx->db->admission;
@@ -402,6 +387,16 @@ spoof_guard(struct resp *r, struct dns_answer_info *info, bool tc_needed)
 	return true;
 }
 
+bool
+dns_resp_proven(const struct resp *r, const struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+
+	if (r->parent)
+		return r->relay_proven;
+	return ctx->tcp || (ctx->db->admission.dns_cookies && info->cookie == DNS_COOKIE_VALID);
+}
+
 /* al: the query is for a live one-time alias of this service (NULL otherwise). */
 static enum dns_answer_res
 answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *z,
@@ -414,28 +409,29 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	uint16_t qt = r->q->qtype;
 	bool cookie_ok = adm->dns_cookies && info->cookie == DNS_COOKIE_VALID;
 	/* an alias follow-up proves that the asker received our CNAME: as good as a cookie */
-	bool non_spoofed = ctx->tcp || cookie_ok || al != NULL;
+	bool non_spoofed = dns_resp_proven(r, info) || al != NULL;
 
 	if (!svc) {
 		/* The zone's own host (the gateway, "self" in the original) answers its address;
 		 * any other host name that is not a service has no public address. */
 		if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_A && h->ipv4.family)
-			put_addr(r, 1, NULL, &h->ipv4, DNS_TTL_DEFAULT, true);
+			dns_resp_put_addr(r, 1, NULL, &h->ipv4, DNS_TTL_DEFAULT, true);
 		else if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_AAAA && h->ipv6.family)
-			put_addr(r, 1, NULL, &h->ipv6, DNS_TTL_DEFAULT, true);
+			dns_resp_put_addr(r, 1, NULL, &h->ipv6, DNS_TTL_DEFAULT, true);
 		else
-			negative(r, z, DNS_RC_NOERROR);
+			dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
 	/* trusted / untrusted counters (issue 7): on the main thread, before the TC policy */
 	if (adm->log_untrusted && ctx->alias && ctx->alias->note && !ctx->last_try) {
 		if (!ctx->alloc)
 			return DNS_ANS_NEED_ALLOC;
-		ctx->alias->note(ctx->alias_arg, &ctx->src, non_spoofed);
+		ctx->alias->note(ctx->alias_arg, &r->resolver, non_spoofed);
 	}
 	/* Anti-spoofing for every QTYPE as in the original; alias follow-ups may use UDP
 	 * unless dns_tcpcname. */
-	if (spoof_guard(r, info, al ? adm->dns_tcpcname : adm->dns_tcp || adm->dns_tcpcname))
+	if (dns_resp_spoof_guard(r, info,
+				 al ? adm->dns_tcpcname : adm->dns_tcp || adm->dns_tcpcname))
 		return DNS_ANS_SEND;
 	/* The target of this service's SRV answer: an address name with the same admission. */
 	bool target = (n->flags & (DNS_NODE_SRV_TARGET | DNS_NODE_SERVICE)) == DNS_NODE_SRV_TARGET;
@@ -446,31 +442,32 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		 * A before AAAA under QNAME minimisation); the pool lives on the main thread */
 		if (!ctx->alloc)
 			return DNS_ANS_NEED_ALLOC;
-		ctx->step(ctx->step_arg, al ? &al->charge : &ctx->src, svc->id);
+		ctx->step(ctx->step_arg, al ? &al->charge : &r->resolver, svc->id);
 	}
 	if (qt == DNS_T_AAAA) {
 		const struct addr *fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
 		if (!fixed->family)
-			negative(r, z, DNS_RC_NOERROR);
+			dns_resp_negative(r, z, DNS_RC_NOERROR);
 		else
-			put_addr(r, 1, NULL, fixed,
-				 svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT, true);
+			dns_resp_put_addr(r, 1, NULL, fixed,
+					  svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT,
+					  true);
 		return DNS_ANS_SEND;
 	}
 	if ((qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) || (target && qt != DNS_T_A)) {
-		negative(r, z, DNS_RC_NOERROR);
+		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
 	if (svc->proxy_required) {
 		if (!ctx->db->svc_addr4.family) {
-			negative(r, z, DNS_RC_NOERROR);
+			dns_resp_negative(r, z, DNS_RC_NOERROR);
 			return DNS_ANS_SEND;
 		}
 		put_service_records(r, NULL, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
 	if (!h->ipv4.family) {
-		negative(r, z, DNS_RC_NOERROR);
+		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
 	/* both the alias hook and the pool live on the main thread */
@@ -481,8 +478,10 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		put_service_records(r, NULL, svc, &al->cached, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
-	/* An SRV target is asked after the SRV answer went through the alias: no second one. */
-	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL && !target) {
+	/* An SRV target is asked after the SRV answer went through the alias: no second one.
+	 * A parent gateway relays our answer as it is: no alias for it to follow. */
+	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL && !target &&
+	    !r->parent) {
 		uint8_t alias[DNS_NAME_MAX];
 		int a = ctx->alias->issue(ctx->alias_arg, ctx->db, n->name, &ctx->src,
 					  adm->alias_ttl_ms, alias);
@@ -490,25 +489,25 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			return DNS_ANS_DROP;
 		if (a == 1) {
 			size_t mark = r->w.pos;
-			rr_head(&r->w, NULL, DNS_T_CNAME, 0);
+			dns_resp_rr_head(&r->w, NULL, DNS_T_CNAME, 0);
 			size_t slot = dns_wr_len_slot(&r->w);
 			dns_wr_name(&r->w, alias, true);
 			dns_wr_patch_len(&r->w, slot);
-			if (rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
+			if (dns_resp_rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
 			    (r->q->flags & DNS_F_RD) && !chase_alias(r, n, alias, info)) {
 				dns_wr_rewind(&r->w, mark);
 				r->count[1]--;
-				return refused(ctx, info, info->why);
+				return dns_resp_refused(r, info, info->why);
 			}
 			return DNS_ANS_SEND;
 		}
 	}
 	struct nat_request req;
 	struct addr pool;
-	service_request(r, n, al ? &al->charge : &ctx->src, non_spoofed, &req);
+	service_request(r, n, al ? &al->charge : &r->resolver, non_spoofed, &req);
 	enum nat_refusal why = NAT_REFUSE_NONE;
 	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
-		return refused(ctx, info, why);
+		return dns_resp_refused(r, info, why);
 	info->allocated = true;
 	if (al != NULL && ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
@@ -517,11 +516,22 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 }
 
 /* The pool refused the allocation of a query (rgw-original-behaviour.md §2.7). */
-static enum dns_answer_res
-refused(const struct dns_answer_ctx *ctx, struct dns_answer_info *info, enum nat_refusal why)
+enum dns_answer_res
+dns_resp_refused(struct resp *r, struct dns_answer_info *info, enum nat_refusal why)
 {
+	const struct dns_answer_ctx *ctx = r->ctx;
+
 	info->alloc_refused = true;
 	info->why = why;
+	if (r->parent) {
+		/* A parent gateway holds one of its own addresses for this answer: tell it at once
+		 * and why (RFC 8914). Our admission judged its resolver: Prohibited; our own
+		 * shortage is nobody's fault: Other, with what ran short. */
+		r->rcode = DNS_RC_REFUSED;
+		r->ede = why == NAT_REFUSE_ADMISSION ? DNS_EDE_PROHIBITED : DNS_EDE_OTHER;
+		r->ede_text = why == NAT_REFUSE_ADMISSION ? NULL : nat_refusal_name(why);
+		return DNS_ANS_SEND;
+	}
 	if (!ctx->tcp)
 		return DNS_ANS_DROP; /* the resolver retransmits */
 	if (!ctx->last_try)
@@ -545,8 +555,8 @@ service_request(const struct resp *r, const struct dns_node *n, const struct add
 	req->host_id = n->host->id;
 	req->service_id = n->svc->id;
 	req->resolver = *resolver;
-	req->has_requestor = query_requestor(r->q, &req->requestor);
-	req->sla = req->has_requestor && resolver_sla(r->ctx->db, &req->resolver);
+	req->has_requestor = dns_resp_requestor(r->q, &req->requestor);
+	req->sla = req->has_requestor && dns_resp_resolver_sla(r->ctx->db, &req->resolver);
 	req->non_spoofed = non_spoofed;
 }
 
@@ -570,7 +580,7 @@ chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 	struct nat_request req;
 	struct addr pool;
 
-	service_request(r, n, &ctx->src, true, &req);
+	service_request(r, n, &r->resolver, true, &req);
 	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0) {
 		info->why = why;
 		return false;
@@ -597,21 +607,81 @@ answer_alias(struct resp *r, const struct dns_apex *z, struct dns_answer_info *i
 
 	if (!ctx->alloc)
 		return DNS_ANS_NEED_ALLOC; /* the alias table lives on the main thread */
-	if (spoof_guard(r, info, ctx->db->admission.dns_tcpcname))
+	if (dns_resp_spoof_guard(r, info, ctx->db->admission.dns_tcpcname))
 		return DNS_ANS_SEND;
 	memset(&al, 0, sizeof(al));
 	if (ctx->alias->resolve(ctx->alias_arg, r->q->qname, &ctx->src, r->q->qtype, target,
 				&al.charge, &al.cached) != 1) {
-		negative(r, z, DNS_RC_NXDOMAIN);
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
 		return DNS_ANS_SEND;
 	}
 	n = dns_db_find(ctx->db, target, true, &enc);
 	if (n == NULL || n->svc == NULL || !(n->flags & DNS_NODE_SERVICE)) {
 		/* the service left the policy while its alias lived */
-		negative(r, z, DNS_RC_NXDOMAIN);
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
 		return DNS_ANS_SEND;
 	}
 	return answer_service(r, n, z, info, &al);
+}
+
+/*
+ * A WAN query for a name the index does not hold: is it a session name? False when it is
+ * not (the caller answers NXDOMAIN). A live one answers as its service, with the service's
+ * admission (TC / cookie, pool, reputation); an ended one gets the same anti-spoofing
+ * answer first, so that the NXDOMAIN that follows, and the evidence against the asker, come
+ * only to a query that proved its source. A resolution answered with an address counts
+ * against the name's budget.
+ */
+static bool
+answer_session(struct resp *r, const struct dns_apex *z, struct dns_answer_info *info,
+	       enum dns_answer_res *res)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_admission *adm = &ctx->db->admission;
+	char name[POL_NAME_MAX], svc[POL_NAME_MAX];
+	uint8_t target[DNS_NAME_MAX];
+	const struct dns_node *n, *enc;
+	enum pol_sess_state st;
+	struct prefix rq;
+
+	if (dns_name_to_str(r->q->qname, name, sizeof(name)) < 0)
+		return false;
+	st = pol_sess_lookup(ctx->sessions, name, ctx->now_ms, false, svc, sizeof(svc), NULL);
+	if (st == POL_SESS_NONE)
+		return false;
+	*res = DNS_ANS_SEND;
+	if (st == POL_SESS_ENDED) {
+		if (dns_resp_spoof_guard(r, info, adm->dns_tcp || adm->dns_tcpcname))
+			return true;
+		if (ctx->sess_ended != NULL && !ctx->last_try) {
+			if (!ctx->alloc) {
+				*res = DNS_ANS_NEED_ALLOC; /* the reputation engine: main thread */
+				return true;
+			}
+			memset(&rq, 0, sizeof(rq));
+			ctx->sess_ended(ctx->sess_arg, &ctx->src,
+					dns_resp_requestor(r->q, &rq) ? &rq : NULL);
+		}
+		info->session_ended = true;
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
+		return true;
+	}
+	n = dns_name_from_str(svc, target, sizeof(target)) > 0
+		    ? dns_db_find(ctx->db, target, true, &enc)
+		    : NULL;
+	if (n == NULL || n->svc == NULL || !(n->flags & DNS_NODE_SERVICE)) {
+		/* its service left the policy */
+		dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
+		return true;
+	}
+	*res = answer_service(r, n, z, info, NULL);
+	if (*res == DNS_ANS_SEND && r->count[1] > 0 && !r->tc &&
+	    (r->q->qtype == DNS_T_A || r->q->qtype == DNS_T_AAAA)) {
+		info->session = true;
+		(void)pol_sess_lookup(ctx->sessions, name, ctx->now_ms, true, svc, sizeof(svc),
+				      NULL);
+	}
+	return true;
 }
 
 /* LAN / local view: private addresses, PTR; no allocation, no anti-spoofing. */
@@ -623,16 +693,16 @@ answer_lan_host(struct resp *r, const struct dns_node *n, const struct dns_apex 
 	const struct pol_host *h = n->host;
 
 	if (qt == DNS_T_A && h->ipv4.family)
-		put_addr(r, 1, NULL, &h->ipv4, ttl, true);
+		dns_resp_put_addr(r, 1, NULL, &h->ipv4, ttl, true);
 	else if (qt == DNS_T_AAAA && h->ipv6.family)
-		put_addr(r, 1, NULL, &h->ipv6, ttl, true);
+		dns_resp_put_addr(r, 1, NULL, &h->ipv6, ttl, true);
 	else if (qt == DNS_T_ANY && (h->ipv4.family || h->ipv6.family)) {
 		if (h->ipv4.family)
-			put_addr(r, 1, NULL, &h->ipv4, ttl, true);
+			dns_resp_put_addr(r, 1, NULL, &h->ipv4, ttl, true);
 		if (h->ipv6.family && !r->tc)
-			put_addr(r, 1, NULL, &h->ipv6, ttl, true);
+			dns_resp_put_addr(r, 1, NULL, &h->ipv6, ttl, true);
 	} else
-		negative(r, z, DNS_RC_NOERROR);
+		dns_resp_negative(r, z, DNS_RC_NOERROR);
 	return DNS_ANS_SEND;
 }
 
@@ -672,6 +742,18 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	r.pkt = pkt;
 	r.q = &q;
 	r.send_cookie = false;
+	r.ede = -1;
+	r.resolver = ctx->src;
+	r.rport = ctx->sport;
+	if (q.has_eci && ctx->view == DNS_VIEW_WAN && dns_db_is_parent(ctx->db, &ctx->src)) {
+		/* a parent gateway asks for the resolver it names: that resolver is judged */
+		r.parent = true;
+		r.resolver = q.eci;
+		r.rport = q.eci_port;
+		r.relay_proven = q.eci_proto == DNS_ECI_PROVEN;
+	} else if (q.has_eci) {
+		info->eci_ignored = true; /* anybody else's ECI means nothing to us */
+	}
 
 	/* size budget (Knot prepare_answer): 512, or the EDNS size capped by ours; TCP 65535 */
 	size_t limit = DNS_UDP_MIN;
@@ -691,12 +773,12 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 		r.send_cookie = true;
 	}
 	r.full_limit = limit;
-	size_t reserve = opt_size(&r);
+	size_t reserve = dns_resp_opt_size(&r);
 	dns_wr_init(&r.w, out, cap, limit > reserve ? limit - reserve : 0);
 
 	if (qe == DNS_QERR_COOKIE_ONLY) {
 		/* the client asks for a server cookie: NOERROR, no question, the cookie in OPT */
-		resp_start(&r, false);
+		dns_resp_start(&r, false);
 		goto done;
 	}
 	if (qe != DNS_QERR_NONE) {
@@ -704,10 +786,10 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 		if (qe == DNS_QERR_FORMERR_NOQ) {
 			q.has_opt = false; /* the additional section was never reached */
 			r.send_cookie = false;
-			resp_start(&r, false);
+			dns_resp_start(&r, false);
 			r.rcode = DNS_RC_FORMERR;
 		} else {
-			resp_start(&r, true);
+			dns_resp_start(&r, true);
 			r.rcode = qe == DNS_QERR_NOTIMP	   ? DNS_RC_NOTIMP
 				  : qe == DNS_QERR_BADVERS ? DNS_RC_BADVERS
 							   : DNS_RC_FORMERR;
@@ -716,7 +798,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 		}
 		goto done;
 	}
-	resp_start(&r, true);
+	dns_resp_start(&r, true);
 	if (q.qclass != DNS_C_IN || q.qtype == DNS_T_AXFR || q.qtype == DNS_T_IXFR) {
 		r.rcode = DNS_RC_REFUSED;
 		goto done;
@@ -739,12 +821,19 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	dns_wr_set_flags(&r.w, DNS_F_AA, 0);
 	if (n && !qmin_step(&r, info))
 		return DNS_ANS_NEED_ALLOC;
+	if (!n && (enc->flags & DNS_NODE_NESTED)) {
+		res = dns_answer_nested_query(&r, enc, z, info);
+		goto done;
+	}
 	if (!n) {
 		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
 		    ctx->alias->resolve)
 			res = answer_alias(&r, z, info);
+		else if (ctx->view == DNS_VIEW_WAN && ctx->sessions != NULL &&
+			 answer_session(&r, z, info, &res))
+			;
 		else
-			negative(&r, z, DNS_RC_NXDOMAIN);
+			dns_resp_negative(&r, z, DNS_RC_NXDOMAIN);
 		goto done;
 	}
 	uint16_t qt = q.qtype;
@@ -757,7 +846,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 		if (qt == DNS_T_NS && !r.tc)
 			put_glue(&r, z);
 		if (r.count[1] == 0 && !r.tc)
-			negative(&r, z, DNS_RC_NOERROR);
+			dns_resp_negative(&r, z, DNS_RC_NOERROR);
 		goto done;
 	}
 	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST | DNS_NODE_SRV_TARGET)) {
@@ -772,9 +861,9 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	if ((n->flags & DNS_NODE_GLUE) && (qt == DNS_T_A || qt == DNS_T_AAAA)) {
 		const struct addr *a = qt == DNS_T_A ? &n->glue4 : &n->glue6;
 		if (a->family)
-			put_addr(&r, 1, NULL, a, z->ttl, true);
+			dns_resp_put_addr(&r, 1, NULL, a, z->ttl, true);
 		else
-			negative(&r, z, DNS_RC_NOERROR);
+			dns_resp_negative(&r, z, DNS_RC_NOERROR);
 		goto done;
 	}
 ptr:
@@ -782,19 +871,19 @@ ptr:
 		uint8_t target[DNS_NAME_MAX];
 		if (dns_name_from_str(n->ptr_host->fqdn, target, sizeof(target)) > 0) {
 			size_t mark = r.w.pos;
-			rr_head(&r.w, NULL, DNS_T_PTR, ctx->lan_ttl);
+			dns_resp_rr_head(&r.w, NULL, DNS_T_PTR, ctx->lan_ttl);
 			size_t slot = dns_wr_len_slot(&r.w);
 			dns_wr_name(&r.w, target, true);
 			dns_wr_patch_len(&r.w, slot);
-			rrset_end(&r, mark, 1, 1, true);
+			dns_resp_rrset_end(&r, mark, 1, 1, true);
 			goto done;
 		}
 	}
-	negative(&r, z, DNS_RC_NOERROR); /* empty non-terminal or no data of that type */
+	dns_resp_negative(&r, z, DNS_RC_NOERROR); /* empty non-terminal or no data of that type */
 done:
 	if (res != DNS_ANS_SEND)
 		return res;
-	info->len = resp_finish(&r);
+	info->len = dns_resp_finish(&r);
 	info->rcode = r.rcode;
 	info->tc = r.tc;
 	return info->len ? DNS_ANS_SEND : DNS_ANS_DROP;

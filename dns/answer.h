@@ -46,7 +46,25 @@ typedef unsigned (*dns_qmin_fn)(void *arg, const struct addr *resolver,
  */
 typedef void (*dns_step_fn)(void *arg, const struct addr *resolver, int64_t service_id);
 
+/*
+ * A name below a nested gateway (dns/nest.h): reserve one of our pool addresses for the
+ * nested gateway's answer to come (nat_pool_request_id with req->nested). 0 with *out, *id
+ * (the binding) and *fresh (false: a live binding of the same resolver answered again), or a
+ * negative errno with *why. Main loop thread.
+ */
+typedef int (*dns_nest_reserve_fn)(void *arg, const struct nat_request *req, struct addr *out,
+				   enum nat_refusal *why, uint64_t *id, bool *fresh);
+
 struct dns_db;
+struct pol_sessions;
+
+/*
+ * A WAN query for an ended session name (policy/session.h), from resolver, naming requestor
+ * (its ECS/ECI subnet, NULL when none), once it proved its source: evidence against both.
+ * Main loop thread.
+ */
+typedef void (*dns_sess_ended_fn)(void *arg, const struct addr *resolver,
+				  const struct prefix *requestor);
 
 /*
  * The one-time CNAME aliases of issue 7 and the trusted/untrusted counters (implemented by
@@ -92,6 +110,15 @@ struct dns_answer_ctx {
 	void *qmin_arg;
 	dns_step_fn step; /* NULL: no step notes */
 	void *step_arg;
+	uint16_t sport;			  /* the querier's source port (ECI to nested gateways) */
+	dns_nest_reserve_fn nest_reserve; /* NULL: names below nested gateways get SERVFAIL */
+	void *nest_arg;
+	/* Session names: a WAN query for a name the index does not hold is looked up here (any
+	 * thread); a live one answers as its service, an ended one NXDOMAIN and sess_ended. */
+	struct pol_sessions *sessions; /* NULL: none */
+	dns_sess_ended_fn sess_ended;
+	void *sess_arg;
+	int64_t now_ms; /* wall clock (session deadlines) */
 };
 
 enum dns_answer_res {
@@ -100,6 +127,21 @@ enum dns_answer_res {
 	DNS_ANS_NEED_ALLOC, /* needs the pool and ctx->alloc is NULL: run again where it is set */
 	DNS_ANS_RETRY,	    /* TCP, allocation refused: run again after 0.5 s with last_try */
 	DNS_ANS_FORWARD,    /* LAN view, out of zone: forward to an upstream resolver */
+	DNS_ANS_NESTED,	    /* a name below a nested gateway: ask it (info->nest; dns/nest.c) */
+};
+
+/* What the nested resolver needs to ask a nested gateway for a query (DNS_ANS_NESTED). */
+struct dns_nest_req {
+	int64_t host_id;      /* the nested gateway */
+	struct addr resolver; /* who asked (ECI): the source, or what a parent of ours named */
+	uint16_t rport;
+	bool proven;	    /* ECI protocol 6: TCP, a valid cookie, a parent vouching */
+	bool has_requestor; /* ECS passed on */
+	struct prefix requestor;
+	bool relay;	   /* LAN or local view: the nested gateway's answer as it is, no binding */
+	uint64_t binding;  /* WAN A/SRV/TXT: our reservation (0: none, other QTYPEs) */
+	bool fresh;	   /* made for this query (else a live binding answered again) */
+	struct addr outer; /* its address */
 };
 
 struct dns_answer_info {
@@ -112,7 +154,11 @@ struct dns_answer_info {
 	bool allocated;
 	bool alloc_refused;
 	enum nat_refusal why;
-	unsigned qmin_released; /* bindings released by this query (QNAME minimisation) */
+	unsigned qmin_released;	  /* bindings released by this query (QNAME minimisation) */
+	bool eci_ignored;	  /* an ECI option from a source that is not a parent gateway */
+	struct dns_nest_req nest; /* DNS_ANS_NESTED */
+	bool session;		  /* a live session name answered */
+	bool session_ended;	  /* an ended session name answered NXDOMAIN */
 };
 
 /*
@@ -128,6 +174,37 @@ enum dns_answer_res dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *
  * already parsed; RA copied from ra. Returns the length or 0 if q had no question. */
 size_t dns_answer_error(const uint8_t *pkt, const struct dns_query *q, uint8_t rcode, bool ra,
 			uint8_t *out, size_t cap);
+
+/*
+ * The outcome of asking a nested gateway, for dns_answer_nested():
+ *   DNS_NEST_ANSWER    rcode (NOERROR, NXDOMAIN) and, for WAN A/SRV/TXT, the records to
+ *                      write: the address (ours, or the nested gateway's in relay), the SRV
+ *                      rdata or the TXT rdata as the nested gateway gave them;
+ *   DNS_NEST_SERVFAIL  no usable answer (timeout, unreachable, SERVFAIL, a bogus address);
+ *   DNS_NEST_REFUSED   the nested gateway refused (its shortage or its admission): the query
+ *                      is refused like an allocation (UDP: no answer; TCP: empty NOERROR).
+ */
+enum dns_nest_outcome {
+	DNS_NEST_ANSWER = 0,
+	DNS_NEST_SERVFAIL,
+	DNS_NEST_REFUSED,
+};
+
+struct dns_nest_answer;
+
+/*
+ * Build the answer to the query pkt (as received, on the transport of ctx) once the nested
+ * gateway has spoken: ans is what it said (NULL unless DNS_NEST_ANSWER), addr the address to
+ * answer (ours, bound to its answer; or its own in relay). Returns DNS_ANS_SEND (out holds
+ * info->len bytes) or DNS_ANS_DROP.
+ */
+enum dns_answer_res dns_answer_nested(const struct dns_answer_ctx *ctx, const uint8_t *pkt,
+				      size_t len, enum dns_nest_outcome outcome,
+				      const struct dns_nest_answer *ans, const struct addr *addr,
+				      uint8_t *out, size_t cap, struct dns_answer_info *info);
+/* The key that stands for a name below a nested gateway in the pool's (resolver, service)
+ * pairs: negative, never a service id. name: lowercase wire form. */
+int64_t dns_nest_key(const uint8_t *name);
 
 /* The TXT text of a service (rgw-original-behaviour.md 1.6), byte-compatible with the
  * original: "proxy_<True|False>.port_<n>.protocol_<n>.<fqdn>." Returns its length. */

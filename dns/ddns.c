@@ -369,7 +369,8 @@ reply(ldns_pkt *req, const uint8_t *pkt, size_t len, int rcode, struct dns *d, b
 /*
  * Put the update's transaction in force through the committer, which validates the whole
  * policy, applies it everywhere and writes the audit line, or rolls everything back. An
- * UPDATE the policy refuses (a collision, an address that is the gateway's own) is REFUSED;
+ * UPDATE the policy refuses (a collision, an address that is the gateway's own), or sent to
+ * the standby of an HA pair, is REFUSED;
  * one the data plane or the store could not take is SERVFAIL.
  */
 static int
@@ -399,7 +400,8 @@ commit(struct upd *u, const ldns_rr *tsig, const struct addr *src)
 	}
 	log_rl(&rl_upd, LOG_LVL_WARN, "dns: update %s refused: %s%s%s", detail, e.field,
 	       e.field[0] ? ": " : "", e.msg);
-	if (rc == -EINVAL && e.kind != POL_ERR_APPLY)
+	/* -EROFS: the standby of an HA pair, which takes updates from its active only */
+	if ((rc == -EINVAL && e.kind != POL_ERR_APPLY) || rc == -EROFS)
 		return DNS_RC_REFUSED;
 	return DNS_RC_SERVFAIL;
 }

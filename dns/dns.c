@@ -47,7 +47,7 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->view = view;
 	ctx->tcp = tcp;
 	if (peer)
-		addr_from_sockaddr(peer, &ctx->src, NULL);
+		addr_from_sockaddr(peer, &ctx->src, &ctx->sport);
 	ctx->edns_size = __atomic_load_n(&d->edns_size, __ATOMIC_RELAXED);
 	ctx->lan_ttl = __atomic_load_n(&d->lan_ttl, __ATOMIC_RELAXED);
 	ctx->cookies = &d->cookies;
@@ -60,6 +60,14 @@ dns_ctx_init(struct dns *d, struct dns_answer_ctx *ctx, const struct dns_db *db,
 	ctx->qmin_arg = d->qmin_arg;
 	ctx->step = d->step;
 	ctx->step_arg = d->step_arg;
+	if (d->nest != NULL && d->nest_hooks != NULL) {
+		ctx->nest_reserve = d->nest_hooks->reserve;
+		ctx->nest_arg = d->nest_arg;
+	}
+	ctx->sessions = d->sessions;
+	ctx->sess_ended = d->sess_ended;
+	ctx->sess_arg = d->sess_arg;
+	ctx->now_ms = (int64_t)util_wall_ms();
 }
 
 void
@@ -84,6 +92,13 @@ dns_account(struct dns_stats *st, enum dns_answer_res res, const struct dns_answ
 		DNS_STAT_INC(st, allocations);
 	if (info->alloc_refused)
 		DNS_STAT_INC(st, alloc_refused);
+	/* once per query: not on a pass that hands over or retries (it is answered again) */
+	if (info->eci_ignored && res != DNS_ANS_NEED_ALLOC && res != DNS_ANS_RETRY)
+		DNS_STAT_INC(st, eci_ignored);
+	if (info->session)
+		DNS_STAT_INC(st, sessions);
+	if (info->session_ended)
+		DNS_STAT_INC(st, sessions_ended);
 	if (res == DNS_ANS_DROP) {
 		DNS_STAT_INC(st, dropped);
 		return;
@@ -197,6 +212,8 @@ handoff_cb(struct ev_loop *loop, void *arg)
 			dns_account(&d->stats, res, &info, false);
 			if (res == DNS_ANS_SEND)
 				dns_udp_reply(&h->to, out, info.len);
+			else if (res == DNS_ANS_NESTED)
+				dns_nest_ask(d->nest, h->pkt, h->len, &h->to, &ctx, &info);
 		}
 		free(h);
 	}
@@ -253,6 +270,9 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 		if (!d->fwd)
 			goto fail;
 	}
+	d->nest = dns_nest_new(d, conf);
+	if (!d->nest)
+		goto fail;
 	d->handoff = ev_async_new(loop, handoff_cb, d);
 	if (!d->handoff)
 		goto fail;
@@ -318,10 +338,25 @@ dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg)
 }
 
 void
+dns_set_sessions(struct dns *d, struct pol_sessions *t, dns_sess_ended_fn fn, void *arg)
+{
+	d->sessions = t;
+	d->sess_ended = fn;
+	d->sess_arg = arg;
+}
+
+void
 dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg)
 {
 	d->step = fn;
 	d->step_arg = arg;
+}
+
+void
+dns_set_nest_hooks(struct dns *d, const struct dns_nest_hooks *hooks, void *arg)
+{
+	d->nest_hooks = hooks;
+	d->nest_arg = arg;
 }
 
 void
@@ -402,6 +437,21 @@ dns_metrics(const struct dns *d, struct buf *out)
 	  "Idle TCP connections closed to make room for a new one at the cap.");
 	M("updates_ok_total", updates_ok, "DNS UPDATE messages applied.");
 	M("updates_refused_total", updates_refused, "DNS UPDATE messages refused.");
+	M("nested_total", nested, "Questions sent to nested gateways.");
+	M("nested_joined_total", nested_joined,
+	  "Queries that joined an identical question to a nested gateway in flight.");
+	M("nested_failed_total", nested_failed,
+	  "Names below nested gateways answered SERVFAIL (timeout, unreachable, bogus answer).");
+	M("nested_refused_total", nested_refused, "Questions refused by nested gateways.");
+	M("nested_denied_total", nested_denied,
+	  "... of which refused by their admission (NOK for the resolver).");
+	M("nested_bogus_total", nested_bogus,
+	  "Answers from nested gateways with an address they do not own.");
+	M("nested_web_total", nested_web,
+	  "Names below nested gateways answered with the service address (ALG).");
+	M("eci_ignored_total", eci_ignored, "ECI options from sources that are not parents.");
+	M("sessions_total", sessions, "Session names answered with an address.");
+	M("sessions_ended_total", sessions_ended, "Queries for ended session names.");
 #undef M
 	return r ? -ENOMEM : 0;
 }
@@ -628,6 +678,7 @@ dns_free(struct dns *d)
 		free(d->retired[i]);
 	free(d->retired);
 	dns_fwd_free(d->fwd);
+	dns_nest_free(d->nest);
 	if (d->rotate_timer)
 		ev_timer_del(d->loop, d->rotate_timer);
 	ev_async_free(d->handoff);

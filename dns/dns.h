@@ -21,6 +21,7 @@
  *                        need a pool address are dropped on UDP and answered empty on TCP)
  *   dns_set_qmin_hook()  let QNAME minimisation steps give their unused bindings back
  *   dns_set_step_hook()  tell the pool that an A just before another QTYPE was a step
+ *   dns_set_sessions()   answer one-time session names from their table
  *   dns_set_committer()  how DNS UPDATE puts a change in force
  *   dns_free()           close listeners, stop workers, free everything
  * The store is used only by DNS UPDATE (hosts registered with dynamic = true): an UPDATE
@@ -52,6 +53,17 @@ struct dns_stats {
 	uint64_t tcp_evicted;	     /* idle connections closed to make room at the cap */
 	uint64_t updates_ok;
 	uint64_t updates_refused; /* UPDATE answered with an error rcode */
+	/* nested gateways (dns/nest.c) */
+	uint64_t nested;	 /* questions sent to nested gateways */
+	uint64_t nested_joined;	 /* queries that joined an identical question in flight */
+	uint64_t nested_failed;	 /* answered SERVFAIL: timeout, unreachable, SERVFAIL */
+	uint64_t nested_refused; /* refused by the nested gateway: its shortage */
+	uint64_t nested_denied;	 /* refused by the nested gateway's admission */
+	uint64_t nested_bogus;	 /* answers with an address the nested gateway does not own */
+	uint64_t nested_web;	 /* answered with our service address (ALG to its ALG) */
+	uint64_t eci_ignored;	 /* ECI options from sources that are not parent gateways */
+	uint64_t sessions;	 /* live session names answered with an address */
+	uint64_t sessions_ended; /* queries for ended session names (NXDOMAIN, evidence) */
 };
 
 /* NULL on failure (logged): a listener could not be opened, or ENOMEM. */
@@ -77,9 +89,27 @@ void dns_set_qmin_hook(struct dns *d, dns_qmin_fn fn, void *arg);
 /* A pooled name asked another QTYPE than A/SRV/TXT over a proven transport: fn (answer.h,
  * dns_step_fn; main thread) marks the A just before as a step. NULL: no marks. */
 void dns_set_step_hook(struct dns *d, dns_step_fn fn, void *arg);
+/* Session names (policy/session.h): WAN queries for names the policy does not hold are looked
+ * up in t (read by every DNS thread; t must outlive d); fn records the evidence of queries for
+ * ended ones (main thread). Call before the first query; NULL: no session names. */
+void dns_set_sessions(struct dns *d, struct pol_sessions *t, dns_sess_ended_fn fn, void *arg);
 /* DNS UPDATE writes through fn (pol_commit_fn, policy/store.h); the audit line names the TSIG
  * key of the message ("ddns" when unsigned). */
 void dns_set_committer(struct dns *d, pol_commit_fn fn, void *arg);
+
+/*
+ * Names below nested gateways (dns/nest.c). reserve: a pool address for the answer to come
+ * (answer.h, dns_nest_reserve_fn); bind: the reservation id admits flows to target, the
+ * nested gateway's answer (0, or negative: gone); withdraw: the nested gateway did not
+ * confirm it (denied: its admission refused the resolver). Main thread. Without hooks such
+ * names are answered SERVFAIL.
+ */
+struct dns_nest_hooks {
+	dns_nest_reserve_fn reserve;
+	int (*bind)(void *arg, uint64_t id, const struct addr *target);
+	void (*withdraw)(void *arg, uint64_t id, bool denied);
+};
+void dns_set_nest_hooks(struct dns *d, const struct dns_nest_hooks *hooks, void *arg);
 /* Sum of the counters of every thread (relaxed reads). */
 void dns_get_stats(const struct dns *d, struct dns_stats *out);
 /* Write the counters in Prometheus text format (names rgw_dns_*). 0 or -ENOMEM. */

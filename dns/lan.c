@@ -3,70 +3,43 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
-#include "../common/util.h"
 #include "server.h"
+#include "upq.h"
 
 #define FWD_MAX_PENDING	   4096
 #define FWD_TCP_TIMEOUT_MS 2000
 
 /*
- * Each forwarded query gets its own connected socket (a random source port, on top of a random
- * query ID of ours: the pair is what an off-path spoofer would have to guess), and ICMP port
- * unreachable from a dead upstream is reported at once, so failover does not wait for the
- * timeout. Attempt i goes to upstream (preferred + i) mod n with timeout timeouts[i]; the
- * preferred upstream is the last one that answered. A truncated answer for a TCP client is
- * fetched again over TCP from the same upstream.
+ * The queries themselves go through dns/upq.c (own socket and ID per query, answer
+ * validation, TCP refetch). Attempt i goes to upstream (preferred + i) mod n with timeout
+ * timeouts[i]; the preferred upstream is the last one that answered. A truncated answer for a
+ * TCP client is fetched again over TCP from the same upstream.
  */
 struct fwd_req {
 	struct fwd_req *prev, *next;
 	struct dns_fwd *f;
 	struct dns_reply_to to;
+	struct dns_upq_req *q;
 	uint16_t client_id;
-	uint16_t our_id;
-	uint8_t qname[DNS_NAME_MAX];
-	uint16_t qtype, qclass;
-	uint8_t *query;
+	uint8_t *query; /* the client's query, for the SERVFAIL */
 	size_t qlen;
-	unsigned attempt;
-	size_t up;
-	int fd;
-	bool tcp;
-	size_t tcp_sent;
-	struct buf tcp_in;
-	uint64_t timer;
 };
 
 struct dns_fwd {
 	struct dns *d;
+	struct dns_upq *upq;
 	struct addr_port up[CONF_MAX_LIST];
 	size_t n_up;
 	long timeouts[CONF_MAX_LIST];
 	size_t n_to;
 	size_t preferred;
-	uint8_t idkey[16];
-	uint64_t idctr;
 	struct fwd_req *reqs;
-	size_t n_reqs;
-	uint8_t rbuf[DNS_TCP_MAX];
 };
 
 static void req_free(struct fwd_req *r);
-static void req_close_fd(struct fwd_req *r);
-static void start_attempt(struct fwd_req *r);
-static void next_attempt(struct fwd_req *r);
-static void start_tcp(struct fwd_req *r);
-static void on_timeout(struct ev_loop *loop, uint64_t id, void *arg);
-static void on_fail_now(struct ev_loop *loop, uint64_t id, void *arg);
-static void on_udp(struct ev_loop *loop, int fd, int events, void *arg);
-static void on_tcp(struct ev_loop *loop, int fd, int events, void *arg);
-static bool valid_answer(const struct fwd_req *r, const uint8_t *m, size_t len);
-static void deliver(struct fwd_req *r, uint8_t *m, size_t len);
+static void on_done(void *arg, enum dns_upq_status st, uint8_t *msg, size_t len, size_t server);
 static void fail(struct fwd_req *r);
-
-static struct log_rl rl_fwd = LOG_RL_INIT(5000, 5);
 
 struct dns_fwd *
 dns_fwd_new(struct dns *d, const struct conf *conf)
@@ -85,7 +58,8 @@ dns_fwd_new(struct dns *d, const struct conf *conf)
 		f->timeouts[1] = f->timeouts[2] = 250;
 		f->n_to = 3;
 	}
-	if (util_random(f->idkey, sizeof(f->idkey)) != 0) {
+	f->upq = dns_upq_new(d->loop, FWD_MAX_PENDING);
+	if (f->upq == NULL) {
 		free(f);
 		return NULL;
 	}
@@ -102,21 +76,8 @@ dns_fwd_free(struct dns_fwd *f)
 		return;
 	while (f->reqs)
 		req_free(f->reqs);
+	dns_upq_free(f->upq);
 	free(f);
-}
-
-static void
-req_close_fd(struct fwd_req *r)
-{
-	if (r->fd >= 0) {
-		ev_io_del(r->f->d->loop, r->fd);
-		close(r->fd);
-		r->fd = -1;
-	}
-	if (r->timer) {
-		ev_timer_del(r->f->d->loop, r->timer);
-		r->timer = 0;
-	}
 }
 
 static void
@@ -124,15 +85,13 @@ req_free(struct fwd_req *r)
 {
 	struct dns_fwd *f = r->f;
 
-	req_close_fd(r);
+	dns_upq_cancel(r->q);
 	if (r->prev)
 		r->prev->next = r->next;
 	else
 		f->reqs = r->next;
 	if (r->next)
 		r->next->prev = r->prev;
-	f->n_reqs--;
-	buf_free(&r->tcp_in);
 	free(r->query);
 	free(r);
 }
@@ -150,139 +109,60 @@ dns_fwd_cancel_conn(struct dns_fwd *f, const struct dns_tcp_conn *c)
 void
 dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const struct dns_reply_to *to)
 {
-	struct dns_query q;
+	struct dns_upq_params p;
 	struct fwd_req *r;
 
-	if (!f)
+	if (!f || len < DNS_HDR_LEN)
 		return;
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r || !(r->query = malloc(len))) {
+		free(r);
 		return;
+	}
 	r->f = f;
-	r->fd = -1;
 	r->to = *to;
+	memcpy(r->query, pkt, len);
+	r->qlen = len;
+	r->client_id = dns_get16(pkt);
 	r->next = f->reqs;
 	if (f->reqs)
 		f->reqs->prev = r;
 	f->reqs = r;
-	f->n_reqs++;
-	if (dns_query_parse(pkt, len, false, &q) != DNS_QERR_NONE || !(r->query = malloc(len))) {
-		r->timer = ev_timer_add(f->d->loop, 0, on_fail_now, r);
-		return;
-	}
-	memcpy(r->query, pkt, len);
-	r->qlen = len;
-	r->client_id = q.id;
-	memcpy(r->qname, q.qname, q.qname_len);
-	r->qtype = q.qtype;
-	r->qclass = q.qclass;
-	uint64_t ctr = ++f->idctr;
-	r->our_id = (uint16_t)util_siphash24(f->idkey, &ctr, sizeof(ctr));
-	dns_put16(r->query, r->our_id);
-	if (f->n_up == 0 || f->n_reqs > FWD_MAX_PENDING) {
-		/* always answer from the loop, never from inside the caller */
-		r->timer = ev_timer_add(f->d->loop, 0, on_fail_now, r);
-		return;
-	}
-	DNS_STAT_INC(&f->d->stats, forwarded);
-	start_attempt(r);
+	memset(&p, 0, sizeof(p));
+	p.servers = f->up;
+	p.n_servers = f->n_up;
+	p.first = f->preferred;
+	p.timeouts = f->timeouts;
+	p.n_timeouts = f->n_to;
+	p.tcp_on_tc = to->conn != NULL;
+	p.tcp_timeout_ms = FWD_TCP_TIMEOUT_MS;
+	if (f->n_up > 0)
+		DNS_STAT_INC(&f->d->stats, forwarded);
+	/* the engine answers from the loop, never from inside this call */
+	r->q = dns_upq_start(f->upq, pkt, len, &p, on_done, r);
+	if (r->q == NULL)
+		req_free(r);
 }
 
 static void
-start_attempt(struct fwd_req *r)
-{
-	struct dns_fwd *f = r->f;
-	const struct addr_port *ap;
-
-	req_close_fd(r);
-	r->tcp = false;
-	r->up = (f->preferred + r->attempt) % f->n_up;
-	ap = &f->up[r->up];
-	r->timer = ev_timer_add(f->d->loop, (uint64_t)f->timeouts[r->attempt], on_timeout, r);
-	r->fd = socket(ap->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (r->fd == -1 || connect(r->fd, (const struct sockaddr *)&ap->ss, ap->len) == -1 ||
-	    send(r->fd, r->query, r->qlen, 0) == -1 ||
-	    ev_io_add(f->d->loop, r->fd, EV_READ, on_udp, r) != 0) {
-		char b[ADDR_PORT_STRLEN];
-		log_rl(&rl_fwd, LOG_LVL_DEBUG, "dns: forward to %s: %s",
-		       addr_port_ntop(ap, b, sizeof(b)), strerror(errno));
-		if (r->fd >= 0) {
-			close(r->fd);
-			r->fd = -1;
-		}
-		/* try the next upstream from the loop */
-		ev_timer_del(f->d->loop, r->timer);
-		r->timer = ev_timer_add(f->d->loop, 0, on_timeout, r);
-	}
-}
-
-static void
-next_attempt(struct fwd_req *r)
-{
-	r->attempt++;
-	if (r->attempt >= r->f->n_to) {
-		fail(r);
-		return;
-	}
-	start_attempt(r);
-}
-
-static void
-on_timeout(struct ev_loop *loop, uint64_t id, void *arg)
+on_done(void *arg, enum dns_upq_status st, uint8_t *msg, size_t len, size_t server)
 {
 	struct fwd_req *r = arg;
-
-	(void)loop;
-	(void)id;
-	r->timer = 0;
-	if (r->tcp) {
-		fail(r);
-		return;
-	}
-	next_attempt(r);
-}
-
-static void
-on_fail_now(struct ev_loop *loop, uint64_t id, void *arg)
-{
-	struct fwd_req *r = arg;
-
-	(void)loop;
-	(void)id;
-	r->timer = 0;
-	fail(r);
-}
-
-/* Same ID, a response, and the same question (RFC 5452 4.1). */
-static bool
-valid_answer(const struct fwd_req *r, const uint8_t *m, size_t len)
-{
-	uint8_t name[DNS_NAME_MAX];
-	size_t off = DNS_HDR_LEN, nlen;
-
-	if (len < DNS_HDR_LEN || dns_get16(m) != r->our_id || !(dns_get16(m + 2) & DNS_F_QR) ||
-	    dns_get16(m + 4) != 1)
-		return false;
-	if (dns_name_unpack(m, len, &off, name, &nlen) != DNS_PARSE_OK || len - off < 4)
-		return false;
-	dns_name_lower(name);
-	return dns_name_eq(name, r->qname) && dns_get16(m + off) == r->qtype &&
-	       dns_get16(m + off + 2) == r->qclass;
-}
-
-static void
-deliver(struct fwd_req *r, uint8_t *m, size_t len)
-{
 	struct dns_fwd *f = r->f;
 	struct dns_reply_to to = r->to;
 
-	dns_put16(m, r->client_id);
-	f->preferred = r->up;
+	r->q = NULL; /* the engine freed its request */
+	if (st != DNS_UPQ_ANSWER) {
+		fail(r);
+		return;
+	}
+	dns_put16(msg, r->client_id);
+	f->preferred = server;
 	req_free(r);
 	if (to.conn)
-		dns_tcp_forward_done(f->d, to.conn, to.conn_serial, m, len);
+		dns_tcp_forward_done(f->d, to.conn, to.conn_serial, msg, len);
 	else
-		dns_udp_reply(&to, m, len);
+		dns_udp_reply(&to, msg, len);
 }
 
 static void
@@ -295,7 +175,7 @@ fail(struct fwd_req *r)
 	size_t len = 0;
 
 	DNS_STAT_INC(&f->d->stats, forward_failed);
-	if (r->query && dns_query_parse(r->query, r->qlen, false, &q) == DNS_QERR_NONE) {
+	if (dns_query_parse(r->query, r->qlen, false, &q) == DNS_QERR_NONE) {
 		len = dns_answer_error(r->query, &q, DNS_RC_SERVFAIL, true, out, sizeof(out));
 		if (len)
 			dns_put16(out, r->client_id);
@@ -306,121 +186,4 @@ fail(struct fwd_req *r)
 		dns_tcp_forward_done(f->d, to.conn, to.conn_serial, out, len);
 	else if (len)
 		dns_udp_reply(&to, out, len);
-}
-
-static void
-on_udp(struct ev_loop *loop, int fd, int events, void *arg)
-{
-	struct fwd_req *r = arg;
-	struct dns_fwd *f = r->f;
-
-	(void)loop;
-	(void)events;
-	for (;;) {
-		ssize_t n = recv(fd, f->rbuf, sizeof(f->rbuf), 0);
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			/* ECONNREFUSED (ICMP port unreachable) and friends: next upstream now */
-			next_attempt(r);
-			return;
-		}
-		if (!valid_answer(r, f->rbuf, (size_t)n)) {
-			log_rl(&rl_fwd, LOG_LVL_DEBUG, "dns: forward: unexpected answer ignored");
-			continue;
-		}
-		if ((dns_get16(f->rbuf + 2) & DNS_F_TC) && r->to.conn) {
-			start_tcp(r);
-			return;
-		}
-		deliver(r, f->rbuf, (size_t)n);
-		return;
-	}
-}
-
-static void
-start_tcp(struct fwd_req *r)
-{
-	struct dns_fwd *f = r->f;
-	const struct addr_port *ap = &f->up[r->up];
-
-	req_close_fd(r);
-	r->tcp = true;
-	r->tcp_sent = 0;
-	buf_reset(&r->tcp_in);
-	r->timer = ev_timer_add(f->d->loop, FWD_TCP_TIMEOUT_MS, on_timeout, r);
-	r->fd = socket(ap->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (r->fd == -1 ||
-	    (connect(r->fd, (const struct sockaddr *)&ap->ss, ap->len) == -1 &&
-	     errno != EINPROGRESS) ||
-	    ev_io_add(f->d->loop, r->fd, EV_WRITE, on_tcp, r) != 0) {
-		ev_timer_del(f->d->loop, r->timer);
-		r->timer = ev_timer_add(f->d->loop, 0, on_fail_now, r);
-	}
-}
-
-static void
-on_tcp(struct ev_loop *loop, int fd, int events, void *arg)
-{
-	struct fwd_req *r = arg;
-	uint8_t pfx[2];
-
-	if (r->tcp_sent < r->qlen + 2) {
-		int err = 0;
-		socklen_t el = sizeof(err);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err) {
-			fail(r);
-			return;
-		}
-		dns_put16(pfx, (uint16_t)r->qlen);
-		struct iovec iov[2] = { { pfx, 2 }, { r->query, r->qlen } };
-		size_t skip = r->tcp_sent;
-		struct iovec *v = iov;
-		int nv = 2;
-		if (skip >= 2) {
-			v = &iov[1];
-			nv = 1;
-			v->iov_base = r->query + (skip - 2);
-			v->iov_len = r->qlen - (skip - 2);
-		} else {
-			iov[0].iov_base = pfx + skip;
-			iov[0].iov_len = 2 - skip;
-		}
-		ssize_t n = writev(fd, v, nv);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				fail(r);
-			return;
-		}
-		r->tcp_sent += (size_t)n;
-		if (r->tcp_sent == r->qlen + 2)
-			ev_io_mod(loop, fd, EV_READ);
-		return;
-	}
-	if (!(events & (EV_READ | EV_ERROR)))
-		return;
-	if (buf_reserve(&r->tcp_in, 4096) != 0) {
-		fail(r);
-		return;
-	}
-	ssize_t n = read(fd, r->tcp_in.data + r->tcp_in.len, r->tcp_in.cap - r->tcp_in.len);
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
-		fail(r);
-		return;
-	}
-	if (n > 0)
-		r->tcp_in.len += (size_t)n;
-	if (r->tcp_in.len < 2)
-		return;
-	size_t mlen = dns_get16(r->tcp_in.data);
-	if (r->tcp_in.len < 2 + mlen)
-		return;
-	if (!valid_answer(r, r->tcp_in.data + 2, mlen)) {
-		fail(r);
-		return;
-	}
-	/* deliver frees r and its buffer: copy out first */
-	uint8_t *m = r->f->rbuf;
-	memcpy(m, r->tcp_in.data + 2, mlen);
-	deliver(r, m, mlen);
 }

@@ -29,6 +29,7 @@
 
 struct dns_tcp_conn;
 struct dns_fwd;
+struct dns_nest;
 struct dns_worker;
 
 struct dns_listener {
@@ -93,8 +94,14 @@ struct dns {
 	void *qmin_arg;
 	dns_step_fn step;
 	void *step_arg;
+	struct pol_sessions *sessions;
+	dns_sess_ended_fn sess_ended;
+	void *sess_arg;
 	pol_commit_fn commit; /* DNS UPDATE puts its changes in force through it */
 	void *commit_arg;
+	const struct dns_nest_hooks *nest_hooks;
+	void *nest_arg;
+	struct dns_nest *nest;
 
 	struct dns_listener **listeners; /* each allocated alone: a reload keeps the unchanged
 					  * ones (TCP connections point at them) */
@@ -170,6 +177,16 @@ void dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len,
 		   const struct dns_reply_to *to);
 /* Forget pending forwards whose reply goes to connection c. */
 void dns_fwd_cancel_conn(struct dns_fwd *f, const struct dns_tcp_conn *c);
+
+/* nest.c: names below nested gateways (answer DNS_ANS_NESTED). */
+struct dns_nest *dns_nest_new(struct dns *d, const struct conf *conf);
+void dns_nest_free(struct dns_nest *n);
+/* Ask the nested gateway of info->nest for the query pkt, as answered under ctx (transport,
+ * source); the answer goes to `to` later, from the loop. */
+void dns_nest_ask(struct dns_nest *n, const uint8_t *pkt, size_t len, const struct dns_reply_to *to,
+		  const struct dns_answer_ctx *ctx, const struct dns_answer_info *info);
+/* Forget waiters whose reply goes to connection c. */
+void dns_nest_cancel_conn(struct dns_nest *n, const struct dns_tcp_conn *c);
 
 /* ddns.c */
 /* Process a DNS UPDATE (or any message on a DDNS listener); writes the reply to out and

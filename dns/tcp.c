@@ -73,6 +73,8 @@ dns_tcp_open(struct dns *d, struct dns_listener *l)
 	if (l->family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) == -1)
 		goto fail;
+	if (addr_sock_freebind(fd, l->family) < 0)
+		goto fail;
 	if (bind(fd, sa, l->ap.len) == -1 || listen(fd, 256) == -1)
 		goto fail;
 	l->fd = fd;
@@ -281,6 +283,8 @@ conn_close(struct dns_tcp_conn *c)
 		ev_timer_del(d->loop, c->retry_timer);
 	if (d->fwd)
 		dns_fwd_cancel_conn(d->fwd, c);
+	if (d->nest)
+		dns_nest_cancel_conn(d->nest, c);
 	lru_del(c);
 	d->n_conns--;
 	srccnt_add(d->tcp_src, &c->src, -1);
@@ -377,8 +381,7 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 			conn_send(c, out, rl);
 		return true;
 	}
-	dns_ctx_init(d, &ctx, d->db, c->l->view, true, NULL);
-	ctx.src = c->src;
+	dns_ctx_init(d, &ctx, d->db, c->l->view, true, (const struct sockaddr *)&c->peer);
 	ctx.last_try = last_try;
 	DNS_STAT_INC(&d->stats, queries_tcp);
 	uint64_t t0 = histo_now_ns();
@@ -399,6 +402,19 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 		/* the forwarder always answers later, from the loop (never from this call) */
 		c->waiting = true;
 		dns_fwd_query(d->fwd, msg, len, &to);
+		go_on = false;
+		break;
+	}
+	case DNS_ANS_NESTED: {
+		struct dns_reply_to to;
+
+		memset(&to, 0, sizeof(to));
+		to.l = c->l;
+		to.conn = c;
+		to.conn_serial = c->serial;
+		/* answered later, from the loop (never from this call), like a forward */
+		c->waiting = true;
+		dns_nest_ask(d->nest, msg, len, &to, &ctx, &info);
 		go_on = false;
 		break;
 	}

@@ -42,6 +42,9 @@ dns_udp_open(struct dns *d, struct dns_listener *l, bool reuseport)
 	}
 	int rcv = 4 << 20;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)); /* best effort */
+	/* the address may arrive later (an HA standby's VRRP address) */
+	if (addr_sock_freebind(fd, l->family) < 0)
+		goto fail;
 	if (bind(fd, sa, l->ap.len) == -1)
 		goto fail;
 	struct addr a;
@@ -240,8 +243,8 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, st
 				DNS_STAT_INC(st, dropped);
 				continue;
 			}
-			if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &ctx.src, NULL) !=
-			    0)
+			if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &ctx.src,
+					       &ctx.sport) != 0)
 				continue;
 			if (l->ddns) {
 				size_t rl = main_thread
@@ -266,6 +269,10 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, st
 			case DNS_ANS_FORWARD:
 				dns_udp_reply_to(l, mh, &to);
 				dns_fwd_query(d->fwd, b->rbuf[i], len, &to);
+				continue;
+			case DNS_ANS_NESTED: /* main thread only (workers hand over) */
+				dns_udp_reply_to(l, mh, &to);
+				dns_nest_ask(d->nest, b->rbuf[i], len, &to, &ctx, &info);
 				continue;
 			case DNS_ANS_NEED_ALLOC:
 				handoff(d, l, mh, b->rbuf[i], len);

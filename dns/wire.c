@@ -258,6 +258,11 @@ parse_eci(const uint8_t *p, size_t n, struct dns_query *q)
 		memcpy(q->eci.u.bytes, p + 2, 16);
 		q->has_eci = true;
 	}
+	if (q->has_eci) {
+		/* protocol, then the original's "query_id" field: the requestor's source port */
+		q->eci_proto = dns_get16(p + n - 4);
+		q->eci_port = dns_get16(p + n - 2);
+	}
 }
 
 static enum dns_qerr

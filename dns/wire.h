@@ -80,6 +80,7 @@ enum dns_type {
 /* EDNS option codes. */
 #define DNS_OPT_ECS    8
 #define DNS_OPT_COOKIE 10
+#define DNS_OPT_EDE    15     /* RFC 8914 Extended DNS Errors */
 #define DNS_OPT_ECI    0xFF01 /* the original RGW's "Extended Client Information" */
 
 #define DNS_COOKIE_CLIENT_LEN 8
@@ -172,12 +173,14 @@ struct dns_query {
 	bool has_cookie;
 	uint8_t cookie[40]; /* client cookie (8) + server cookie (0 or 8..32) */
 	uint8_t cookie_len;
-	/* requestor from ECS (RFC 7871) or ECI; ECI wins */
+	/* client subnet (ECS, RFC 7871) and, from a parent gateway, the real resolver (ECI) */
 	bool has_ecs;
 	struct prefix ecs;
 	uint8_t ecs_family_code; /* 1 or 2, echoed */
 	bool has_eci;
 	struct addr eci;
+	uint16_t eci_proto; /* 6 or 17 (the transport the requestor used) */
+	uint16_t eci_port;  /* the requestor's source port (the original's query_id field) */
 	/* TSIG present (last additional record); offset of its owner name */
 	bool has_tsig;
 	size_t tsig_off;

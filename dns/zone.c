@@ -277,6 +277,8 @@ dns_db_build(struct pol_snap *snap)
 			continue;
 		}
 		n->flags |= DNS_NODE_HOST;
+		if (h->nested_port != 0 && h->ipv4.family == AF_INET)
+			n->flags |= DNS_NODE_NESTED;
 		n->host = h;
 		const struct addr *addrs[2] = { &h->ipv4, &h->ipv6 };
 		for (int k = 0; k < 2; k++) {
@@ -316,6 +318,20 @@ dns_db_build(struct pol_snap *snap)
 		db->n_svcs++;
 		if (add_srv_target(db, s, h) < 0)
 			goto nomem;
+	}
+	/* parent gateways: their ECI is trusted (a short list, scanned per ECI query) */
+	for (size_t i = 0; i < snap->n_resolver_nodes; i++) {
+		const struct pol_resolver_node *rn = &snap->resolver_nodes[i];
+		const struct pol_resolver_group *g = pol_snap_resolver_group(snap, rn->group_id);
+		struct prefix *np;
+
+		if (g == NULL || !g->parent)
+			continue;
+		np = realloc(db->parents, (db->n_parents + 1) * sizeof(*np));
+		if (np == NULL)
+			goto nomem;
+		db->parents = np;
+		db->parents[db->n_parents++] = rn->prefix;
 	}
 	log_debug("%s: %zu zones, %zu names, %zu services", __func__, db->n_zones, db->n_nodes,
 		  db->n_svcs);
@@ -360,6 +376,7 @@ db_free(struct dns_db *db)
 	free(db->zones);
 	free(db->ns_names);
 	free(db->svcs);
+	free(db->parents);
 	pol_snap_unref(db->snap);
 	free(db);
 }
@@ -400,4 +417,13 @@ dns_db_find(const struct dns_db *db, const uint8_t *name, bool wan,
 			break;
 	}
 	return NULL;
+}
+
+bool
+dns_db_is_parent(const struct dns_db *db, const struct addr *a)
+{
+	for (size_t i = 0; i < db->n_parents; i++)
+		if (db->parents[i].addr.family == a->family && prefix_contains(&db->parents[i], a))
+			return true;
+	return false;
 }

@@ -30,6 +30,7 @@ enum {
 	DNS_NODE_GLUE = 1 << 3,	      /* in-zone name server with addresses */
 	DNS_NODE_PTR = 1 << 4,	      /* reverse name of a host address */
 	DNS_NODE_SRV_TARGET = 1 << 5, /* the target _<port>._<proto>.<fqdn> of a service's SRV */
+	DNS_NODE_NESTED = 1 << 6,     /* a nested gateway's fqdn: the names below are its own */
 };
 
 struct dns_apex {
@@ -72,6 +73,8 @@ struct dns_db {
 	size_t n_nodes;
 	struct addr svc_addr4, svc_addr6; /* first service address of each family (ALG) */
 	struct pol_admission admission;
+	struct prefix *parents; /* nodes of the resolver groups marked parent */
+	size_t n_parents;
 };
 
 /* Build the index from snap (takes a reference on snap). NULL on ENOMEM (logged). Names that
@@ -88,5 +91,7 @@ void dns_db_unref(struct dns_db *db);
  */
 const struct dns_node *dns_db_find(const struct dns_db *db, const uint8_t *name, bool wan,
 				   const struct dns_node **encloser);
+/* Is a a parent gateway of ours (a node of a resolver group with parent)? */
+bool dns_db_is_parent(const struct dns_db *db, const struct addr *a);
 
 #endif

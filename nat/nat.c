@@ -102,7 +102,8 @@ nat_packet_verdict(struct nat *n, const uint8_t *data, size_t len, uint32_t *mar
 	}
 	if (nat_pool_lookup(n->pool, &p.src, &p.dst, p.proto, p.dport, now, &hit) ==
 	    NAT_LOOKUP_OK) {
-		uint32_t m = nat_rules_host_mark(hit.host_id);
+		uint32_t m = hit.nested ? nat_rules_nest_mark(&hit.private_addr)
+					: nat_rules_host_mark(hit.host_id);
 
 		if (m != 0) {
 			*mark = (*mark & ~NAT_MARK_MASK) | m;
@@ -536,6 +537,25 @@ int
 nat_request(struct nat *n, const struct nat_request *req, struct addr *out, enum nat_refusal *why)
 {
 	return nat_pool_request(n->pool, req, ev_now_ms(n->loop), out, why);
+}
+
+int
+nat_request_id(struct nat *n, const struct nat_request *req, struct addr *out,
+	       enum nat_refusal *why, uint64_t *id, bool *fresh)
+{
+	return nat_pool_request_id(n->pool, req, ev_now_ms(n->loop), out, why, id, fresh);
+}
+
+int
+nat_nest_bind(struct nat *n, uint64_t id, const struct addr *target)
+{
+	return nat_pool_nest_bind(n->pool, id, target, ev_now_ms(n->loop));
+}
+
+int
+nat_nest_withdraw(struct nat *n, uint64_t id, bool denied)
+{
+	return nat_pool_nest_withdraw(n->pool, id, denied, ev_now_ms(n->loop));
 }
 
 int

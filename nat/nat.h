@@ -65,6 +65,11 @@ struct nat_pool *nat_get_pool(struct nat *n);
 /* Request a binding at the loop's current time (see nat_pool_request). */
 int nat_request(struct nat *n, const struct nat_request *req, struct addr *out,
 		enum nat_refusal *why);
+/* nat_pool_request_id, nat_pool_nest_bind and nat_pool_nest_withdraw at the loop's time. */
+int nat_request_id(struct nat *n, const struct nat_request *req, struct addr *out,
+		   enum nat_refusal *why, uint64_t *id, bool *fresh);
+int nat_nest_bind(struct nat *n, uint64_t id, const struct addr *target);
+int nat_nest_withdraw(struct nat *n, uint64_t id, bool denied);
 /* Release an unused binding at the loop's current time (see nat_pool_release_unused);
  * logged at debug level. 1 released, 0 none. */
 int nat_release_unused(struct nat *n, const struct addr *resolver, const struct prefix *requestor,

@@ -23,7 +23,7 @@ static void binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_
 static void set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline);
 static int reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
 		    const struct nat_win_decision *d, uint32_t grace, uint64_t now,
-		    struct addr *out);
+		    struct addr *out, uint64_t *id);
 static void supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now);
 static int mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint64_t now);
 static void ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now);
@@ -88,6 +88,10 @@ nat_binding_end_name(enum nat_binding_end e)
 		return "released";
 	case NAT_BINDING_IDLE:
 		return "idle";
+	case NAT_BINDING_WITHDRAWN:
+		return "withdrawn";
+	case NAT_BINDING_DENIED:
+		return "denied";
 	}
 	return "unknown";
 }
@@ -246,6 +250,12 @@ binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how, uin
 	case NAT_BINDING_IDLE:
 		p->st.idle++;
 		break;
+	case NAT_BINDING_WITHDRAWN:
+		p->st.withdrawn++;
+		break;
+	case NAT_BINDING_DENIED:
+		p->st.denied++;
+		break;
 	}
 	if (p->on_end)
 		p->on_end(p->arg, &b->info, how);
@@ -262,6 +272,18 @@ set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline)
 		p->on_deadline(p->deadline_arg, b->info.expires_ms);
 }
 
+void
+nat_pool_binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how, uint64_t now)
+{
+	binding_end(p, b, how, now);
+}
+
+void
+nat_pool_set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline)
+{
+	set_deadline(p, b, deadline);
+}
+
 /*
  * A live binding answered again: the window learner coalesced the question, or it is the
  * target of the same resolver's SRV answer. Every answer may bring a client with it: the
@@ -271,7 +293,8 @@ set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline)
  */
 static int
 reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
-	 const struct nat_win_decision *d, uint32_t grace, uint64_t now, struct addr *out)
+	 const struct nat_win_decision *d, uint32_t grace, uint64_t now, struct addr *out,
+	 uint64_t *id)
 {
 	uint64_t until = now + (b->info.window_ms ? d->window_ms : 0) + grace;
 
@@ -291,6 +314,7 @@ reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
 		set_deadline(p, b, until);
 	(void)nat_window_answered(p->win, b->win_key, b->info.service_id, b->info.id, true, now);
 	*out = b->info.public_addr;
+	*id = b->info.id;
 	return 0;
 }
 
@@ -336,8 +360,19 @@ int
 nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now_ms,
 		 struct addr *out, enum nat_refusal *why)
 {
+	uint64_t id;
+	bool fresh;
+
+	return nat_pool_request_id(p, req, now_ms, out, why, &id, &fresh);
+}
+
+int
+nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t now_ms,
+		    struct addr *out, enum nat_refusal *why, uint64_t *id, bool *fresh)
+{
 	const struct psvc *s = nat_pool_svc_find(p, req->service_id);
 	struct phost *h = nat_pool_host_find(p, req->host_id);
+	struct psvc nested;
 	struct binding *b, *old;
 	struct nat_win_decision d;
 	enum nat_svc_class cls;
@@ -347,6 +382,18 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	double load;
 
 	*why = NAT_REFUSE_NONE;
+	*id = 0;
+	*fresh = false;
+	if (req->nested && h != NULL && h->n_nested > 0) {
+		/* the nested gateway knows the service; here the name holds a whole address */
+		memset(&nested, 0, sizeof(nested));
+		nested.id = req->nested_key;
+		nested.host_id = h->id;
+		nested.timeout_ms = h->nested_timeout_ms;
+		s = &nested;
+	} else if (req->nested) {
+		s = NULL;
+	}
 	if (s == NULL || h == NULL || s->host_id != h->id) {
 		*why = NAT_REFUSE_NO_HOST;
 		goto refuse;
@@ -373,13 +420,13 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	if (old != NULL && old->info.expires_ms > now_ms) {
 		if (req->kind == NAT_REQ_SRV_TARGET && old->info.kind == NAT_REQ_SERVICE_INFO &&
 		    old->info.flows == 0)
-			return reanswer(p, old, req, &d, grace, now_ms, out);
+			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 		/* a caching resolver asks again: the same binding; a learning one too once half
 		 * the pool is taken (learning costs addresses; what the binding admits is no
 		 * evidence then) */
 		if (old->info.window_ms > 0 && d.window_ms > 0 &&
 		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
-			return reanswer(p, old, req, &d, grace, now_ms, out);
+			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 	}
 	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
 	if (h->pending >= limit) {
@@ -400,7 +447,7 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	idx = reuse >= 0 ? reuse : nat_pool_find_free(p);
 	if (idx < 0 && old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
 		/* no address left: the live window binding serves the question (learning) */
-		return reanswer(p, old, req, &d, grace, now_ms, out);
+		return reanswer(p, old, req, &d, grace, now_ms, out, id);
 	if (idx < 0) {
 		*why = NAT_REFUSE_EXHAUSTED;
 		goto refuse;
@@ -418,7 +465,9 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	b->info.port = s->port;
 	b->info.host_id = h->id;
 	b->info.service_id = s->id;
-	b->info.private_addr = h->ipv4;
+	b->info.nested = req->nested;
+	if (!req->nested)
+		b->info.private_addr = h->ipv4;
 	b->info.resolver = req->resolver;
 	b->info.has_requestor = req->has_requestor;
 	b->info.requestor = req->requestor;
@@ -458,6 +507,8 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	if (prev != 0 && old != NULL && old->info.id == prev && old->info.expires_ms > now_ms)
 		supersede(p, old, grace, now_ms);
 	*out = b->info.public_addr;
+	*id = b->info.id;
+	*fresh = true;
 	if (b->heap_idx == 0 && p->on_deadline)
 		p->on_deadline(p->deadline_arg, b->info.expires_ms);
 	return 0;
@@ -487,8 +538,8 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 		if ((wild[i][0] && dport == 0) || (wild[i][1] && proto == 0))
 			continue;
 		b = nat_pool_key_find(p, ip, port, pr);
-		if (b == NULL)
-			continue;
+		if (b == NULL || (b->info.nested && b->info.private_addr.family == 0))
+			continue; /* (a nested reservation admits nothing before its answer) */
 		if (b->info.expires_ms <= now_ms) {
 			binding_end(p, b, NAT_BINDING_EXPIRED, now_ms);
 			continue;
@@ -520,6 +571,7 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 		hit->resolver = b->info.resolver;
 		hit->has_requestor = b->info.has_requestor;
 		hit->requestor = b->info.requestor;
+		hit->nested = b->info.nested;
 		if (b->info.window_ms == 0 && b->burst_ms == 0)
 			binding_end(p, b, NAT_BINDING_USED, now_ms);
 		else if (b->info.window_ms == 0 && b->info.flows == 1 &&
@@ -647,9 +699,12 @@ nat_pool_release_unused(struct nat_pool *p, const struct addr *resolver,
 			struct nat_binding_info *released)
 {
 	const struct psvc *s = nat_pool_svc_find(p, service_id);
+	struct psvc nested = { .id = service_id };
 	uint64_t life;
 	struct binding *b;
 
+	if (s == NULL && service_id < 0)
+		s = &nested; /* a name below a nested gateway (its key, dns_nest_key) */
 	if (s == NULL || s->proxy_required || resolver->family == 0)
 		return 0;
 	life = grace_of(s);

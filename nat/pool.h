@@ -57,6 +57,12 @@ struct nat_request {
 	bool sla;	  /* restrict the binding to the requestor subnet */
 	bool non_spoofed; /* query came over TCP or with a valid DNS cookie */
 	void *user;	  /* opaque, handed back in events (reputation context) */
+	/* A name below the nested gateway host_id (service_id unused): the binding reserves a
+	 * whole address (any protocol, any port: the nested gateway enforces its services) and
+	 * admits nothing until nat_pool_nest_bind names the nested gateway's answer.
+	 * nested_key stands for the name in the cache-window pairs (nat/window.h). */
+	bool nested;
+	int64_t nested_key;
 };
 
 /* A live binding as seen by events and the read-only API view. */
@@ -82,15 +88,21 @@ struct nat_binding_info {
 	uint32_t answers;	/* DNS answers that handed it out */
 	uint64_t answered_ms;	/* the last of them */
 	bool no_evidence;	/* ending unused is no evidence (IDLE, not EXPIRED) */
+	bool nested;		/* to a nested gateway: private_addr is its answer (family 0 while
+				 * the nested gateway has not answered yet) */
 };
 
 enum nat_binding_end {
-	NAT_BINDING_USED = 0, /* a legitimate first flow was admitted */
-	NAT_BINDING_EXPIRED,  /* timed out unused */
-	NAT_BINDING_REMOVED,  /* host or pool address removed by policy */
-	NAT_BINDING_RELEASED, /* released unused: a QNAME minimisation step (no evidence) */
-	NAT_BINDING_IDLE,     /* ended unused, no evidence: an SRV/TXT answer, a resolver's cache
+	NAT_BINDING_USED = 0,  /* a legitimate first flow was admitted */
+	NAT_BINDING_EXPIRED,   /* timed out unused */
+	NAT_BINDING_REMOVED,   /* host or pool address removed by policy */
+	NAT_BINDING_RELEASED,  /* released unused: a QNAME minimisation step (no evidence) */
+	NAT_BINDING_IDLE,      /* ended unused, no evidence: an SRV/TXT answer, a resolver's cache
 			       * refresh, or a step followed by another QTYPE (no_evidence) */
+	NAT_BINDING_WITHDRAWN, /* a nested reservation the nested gateway did not confirm (its
+				* shortage, no such name, no answer): no evidence */
+	NAT_BINDING_DENIED,    /* a nested reservation the nested gateway refused by its admission
+				* policy for this resolver: NOK for the resolver */
 };
 
 /* Reports the end of each binding (reputation evidence). */
@@ -119,6 +131,7 @@ struct nat_pool_hit {
 	struct addr resolver;
 	bool has_requestor;
 	struct prefix requestor;
+	bool nested; /* private_addr is a nested gateway's address (its own DNAT mark) */
 };
 
 /* Refusal counters are indexed by enum nat_refusal. */
@@ -142,6 +155,9 @@ struct nat_pool_stats {
 	uint64_t coalesced;    /* answers that handed out a live window binding again */
 	uint64_t superseded;   /* bindings closed early: a newer answer replaced them */
 	uint64_t srv_targets;  /* SRV target queries answered from the SRV's binding */
+	uint64_t nested;       /* nested reservations bound to a nested gateway's answer */
+	uint64_t withdrawn;    /* nested reservations withdrawn (NAT_BINDING_WITHDRAWN) */
+	uint64_t denied;       /* nested reservations refused by the nested gateway's admission */
 };
 
 /* A new, empty pool (no addresses, no hosts). NULL on ENOMEM. */
@@ -182,6 +198,27 @@ int nat_pool_apply(struct nat_pool *pool, const struct pol_snap *snap, uint64_t 
  */
 int nat_pool_request(struct nat_pool *pool, const struct nat_request *req, uint64_t now_ms,
 		     struct addr *out, enum nat_refusal *why);
+
+/*
+ * nat_pool_request that also says which binding answered (*id) and whether it was made now
+ * (*fresh; false: a live binding answered again -- coalesced, or an SRV target).
+ */
+int nat_pool_request_id(struct nat_pool *pool, const struct nat_request *req, uint64_t now_ms,
+			struct addr *out, enum nat_refusal *why, uint64_t *id, bool *fresh);
+
+/*
+ * Nested gateways (nat/pool_nest.c). A nested reservation (req->nested) comes from
+ * nat_pool_request_id; once the nested gateway answered:
+ *   bind:     the binding id admits flows to target (one of its host's nested addresses),
+ *             from now on and for its window + grace from now. 0, -ENOENT (the binding is
+ *             gone: expired, removed), -EINVAL (not a nested binding, target not the host's).
+ *   withdraw: the nested gateway did not confirm it: a fresh, unused reservation ends
+ *             WITHDRAWN (no evidence), or DENIED when the nested gateway's admission refused
+ *             this resolver (NOK for the resolver). 0, -ENOENT, -EBUSY (it admitted a flow).
+ */
+int nat_pool_nest_bind(struct nat_pool *pool, uint64_t id, const struct addr *target,
+		       uint64_t now_ms);
+int nat_pool_nest_withdraw(struct nat_pool *pool, uint64_t id, bool denied, uint64_t now_ms);
 
 /*
  * First-packet lookup: (dst, dport, proto), (dst, dport, any), (dst, any, proto),
@@ -257,7 +294,8 @@ void nat_pool_get_stats(const struct nat_pool *pool, struct nat_pool_stats *out)
 int nat_pool_service_addr(const struct nat_pool *pool, int family, struct addr *out);
 
 /* Names for logs and the API: "none", "no-host", "host-limit", "admission", "exhausted";
- * "used", "expired", "removed", "released", "idle"; "address", "service-info",
+ * "used", "expired", "removed", "released", "idle", "withdrawn", "denied"; "address",
+ * "service-info",
  * "srv-target". */
 const char *nat_refusal_name(enum nat_refusal r);
 const char *nat_binding_end_name(enum nat_binding_end e);

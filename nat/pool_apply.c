@@ -107,6 +107,12 @@ nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
 		pl->hosts[i].id = snap->hosts[i].id;
 		pl->hosts[i].ipv4 = snap->hosts[i].ipv4;
 		pl->hosts[i].limit = snap->hosts[i].pool_limit;
+		if (snap->hosts[i].nested_port != 0) {
+			pl->hosts[i].n_nested = snap->hosts[i].n_nested;
+			pl->hosts[i].nested_timeout_ms = snap->hosts[i].nested_timeout_ms;
+			memcpy(pl->hosts[i].nested, snap->hosts[i].nested,
+			       sizeof(pl->hosts[i].nested));
+		}
 	}
 	pl->n_hosts = snap->n_hosts;
 	util_sort(pl->hosts, snap->n_hosts, sizeof(*pl->hosts), cmp_host);
@@ -161,6 +167,12 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 			    s->proto == b->info.protocol && s->port == b->info.port &&
 			    h->ipv4.family == AF_INET &&
 			    h->ipv4.u.v4.s_addr == b->info.private_addr.u.v4.s_addr;
+
+		/* a nested binding: its host still a nested gateway owning its answer */
+		if (b->info.nested)
+			keep = h && ai >= 0 && h->n_nested > 0 &&
+			       (b->info.private_addr.family == 0 ||
+				nat_pool_nested_has(h, &b->info.private_addr));
 
 		next = b->inext;
 		b->anext = b->aprev = NULL;

@@ -78,6 +78,9 @@ struct phost {
 	struct addr ipv4;
 	uint32_t limit;
 	uint32_t pending;
+	uint8_t n_nested;	    /* a nested gateway: its address blocks */
+	uint32_t nested_timeout_ms; /* and the connect grace of our bindings to it (0: default) */
+	struct prefix nested[POL_NESTED_MAX];
 };
 
 struct psvc {
@@ -247,6 +250,16 @@ nat_pool_svc_find(const struct nat_pool *p, int64_t id)
  * (proto, port), the lowest free one; -1 if none. */
 ssize_t nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port);
 ssize_t nat_pool_find_free(const struct nat_pool *p);
+
+/* A live binding by id (newest first: nested reservations are bound soon after), NULL. */
+struct binding *nat_pool_by_id(const struct nat_pool *p, uint64_t id);
+/* End a binding (events, statistics, window evidence); pool.c. */
+void nat_pool_binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how,
+			  uint64_t now);
+/* Move b's deadline and re-arm the timer if it became the earliest; pool.c. */
+void nat_pool_set_deadline(struct nat_pool *p, struct binding *b, uint64_t deadline);
+/* Is a one of h's nested addresses? */
+bool nat_pool_nested_has(const struct phost *h, const struct addr *a);
 
 /* The per-address and id-order lists. */
 void nat_pool_addr_link(struct nat_pool *p, size_t idx, struct binding *b);

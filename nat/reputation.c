@@ -512,9 +512,12 @@ nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_bindin
 	struct rep_host *h;
 	bool sla;
 
-	/* Removed by policy, released unused by a QNAME minimisation step, or ended unused
-	 * where nobody had to use it (NAT_BINDING_IDLE): no evidence. */
-	if (how == NAT_BINDING_REMOVED || how == NAT_BINDING_RELEASED || how == NAT_BINDING_IDLE)
+	/* Removed by policy, released unused by a QNAME minimisation step, ended unused where
+	 * nobody had to use it (NAT_BINDING_IDLE), or a nested reservation that the nested
+	 * gateway did not confirm for its own reasons (its shortage, no such name, no answer):
+	 * no evidence. */
+	if (how == NAT_BINDING_REMOVED || how == NAT_BINDING_RELEASED || how == NAT_BINDING_IDLE ||
+	    how == NAT_BINDING_WITHDRAWN)
 		return;
 	gw = resolver_window(r, &b->resolver, r->unknown_groups, &sla);
 	if (b->has_requestor) {
@@ -527,6 +530,12 @@ nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_bindin
 			pol_rep_window_event(gw, POL_REP_OK);
 		if (qw)
 			pol_rep_window_event(qw, POL_REP_OK);
+	} else if (how == NAT_BINDING_DENIED) {
+		/* the nested gateway judged this resolver (named to it by ECI) and refused it: the
+		 * resolver answers for it here too; the nested gateway's host did nothing wrong */
+		r->stats.events_nok++;
+		if (gw)
+			pol_rep_window_event(gw, POL_REP_NOK);
 	} else {
 		r->stats.events_nok++;
 		/* SLA resolvers name the requestor, so the requestor is blamed; otherwise the
@@ -615,6 +624,23 @@ nat_rep_low_sources(struct nat_rep *r, double threshold, nat_rep_low_cb cb, void
 		if (v < threshold && cb(arg, &n->key.addr, v))
 			return;
 	}
+}
+
+void
+nat_rep_session_ended(void *arg, const struct addr *resolver, const struct prefix *requestor)
+{
+	struct nat_rep *r = arg;
+	struct pol_rep_window *gw;
+	bool sla;
+
+	r->stats.events_nok++;
+	gw = resolver_window(r, resolver, r->unknown_groups, &sla);
+	if (gw) {
+		pol_rep_window_event(gw, POL_REP_NOK);
+		note_value(r, gw);
+	}
+	if (requestor)
+		requestor_nok(r, requestor);
 }
 
 bool

@@ -85,6 +85,10 @@ bool nat_rep_admit(void *arg, const struct nat_request *req, double load_pct,
 /* nat_binding_cb: evidence from the end of a binding. */
 void nat_rep_binding_end(void *arg, const struct nat_binding_info *b, enum nat_binding_end how);
 
+/* A query for an ended session name (dns_sess_ended_fn; arg is the engine): one NOK event
+ * against the resolver's group (an auto group when unknown_resolver_groups) and against the
+ * requestor the query named (NULL: none). */
+void nat_rep_session_ended(void *arg, const struct addr *resolver, const struct prefix *requestor);
 /* Is the resolver in an SLA group? (The DNS uses it to decide SLA bindings.) */
 bool nat_rep_resolver_sla(struct nat_rep *r, const struct addr *resolver);
 /* Does the resolver have a group (policy group, or an auto group already created)? */

@@ -44,6 +44,14 @@ static void build_fw(struct ctx *x);
 static void build_synproxy(struct ctx *x, const struct addr *svc);
 
 uint32_t
+nat_rules_nest_mark(const struct addr *a)
+{
+	if (a->family != AF_INET)
+		return 0;
+	return NAT_MARK_NEST | (ntohl(a->u.v4.s_addr) & NAT_MARK_MAX_ID);
+}
+
+uint32_t
 nat_rules_host_mark(int64_t host_id)
 {
 	if (host_id <= 0 || host_id > NAT_MARK_MAX_ID)
@@ -125,7 +133,8 @@ spoof_set(struct ctx *x, const char *name, bool wan)
 	const struct pol_snap *s = x->snap;
 	size_t n = 0, i, k;
 	struct prefix *p =
-		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts, sizeof(*p));
+		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts * (1 + POL_NESTED_MAX),
+		       sizeof(*p));
 	struct nat_nft_elem *e;
 
 	if (p == NULL) {
@@ -150,11 +159,15 @@ spoof_set(struct ctx *x, const char *name, bool wan)
 			p[n++].len = 32;
 		}
 	if (wan)
-		for (i = 0; i < s->n_hosts; i++)
+		for (i = 0; i < s->n_hosts; i++) {
 			if (s->hosts[i].ipv4.family == AF_INET) {
 				p[n].addr = s->hosts[i].ipv4;
 				p[n++].len = 32;
 			}
+			/* a nested gateway's addresses are private hosts of ours too */
+			for (k = 0; k < s->hosts[i].n_nested; k++)
+				p[n++] = s->hosts[i].nested[k];
+		}
 	e = calloc(2 * n + 1, sizeof(*e));
 	if (e == NULL) {
 		free(p);
@@ -337,6 +350,22 @@ build_sets(struct ctx *x)
 			memcpy(e.data, &h->ipv4.u.v4, 4);
 			e.data_len = 4;
 			elem(x, "host_dnat", &e);
+		}
+		/* a nested gateway: one mark per address it owns (validated unique) */
+		for (j = 0; j < h->n_nested; j++) {
+			const struct prefix *np = &h->nested[j];
+			uint64_t first = ntohl(np->addr.u.v4.s_addr);
+			uint64_t size = (uint64_t)1 << (32 - np->len);
+
+			for (uint64_t k = 0; k < size && size <= POL_NESTED_ADDRS_MAX; k++) {
+				struct addr a;
+
+				addr_from_v4((uint32_t)(first + k), &a);
+				nat_nft_elem_mark(&e, nat_rules_nest_mark(&a));
+				memcpy(e.data, &a.u.v4, 4);
+				e.data_len = 4;
+				elem(x, "host_dnat", &e);
+			}
 		}
 		if (has_rules(x, 'h', h->id, true)) {
 			nat_nft_elem_ipv4(&e, &h->ipv4);

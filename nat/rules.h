@@ -15,15 +15,22 @@
  *   0x01000000 | host id   admitted first packet of a flow to host <id> (ids < 2^24);
  *                          DNAT through the map host_dnat (mark -> private IPv4)
  *   0x02000000             refused: the chain rgw_reject answers with TCP RST / ICMP
+ *   0x03000000 | low 24    admitted first packet of a flow to a nested gateway's address
+ *                          (the low 24 bits of that address; unique by validation): DNAT
+ *                          through host_dnat too, never to the ALG (the nested gateway routes
+ *                          its own web ports)
  * Only the top byte is interpreted by rgwd; other bits are left alone.
  */
 #define NAT_MARK_MASK	0xff000000u
 #define NAT_MARK_HOST	0x01000000u
 #define NAT_MARK_REJECT 0x02000000u
+#define NAT_MARK_NEST	0x03000000u
 #define NAT_MARK_MAX_ID 0x00ffffffu
 
 /* Mark of a host, or 0 if its id does not fit. */
 uint32_t nat_rules_host_mark(int64_t host_id);
+/* Mark of a nested gateway's IPv4 address (0 for another family). */
+uint32_t nat_rules_nest_mark(const struct addr *a);
 
 /* What the compiler needs from the configuration (copied from struct conf). */
 struct nat_rules_cfg {

@@ -19,6 +19,9 @@ static int proto_value(const json_t *obj, const char *key, const char *path, boo
 static int prefix_value(const json_t *obj, const char *key, const char *path, struct prefix *out,
 			struct pol_err *err);
 static json_t *port_range_json(const struct pol_port_range *r);
+static int nested_from_json(const json_t *obj, const char *path, struct pol_host *row,
+			    struct pol_err *err);
+static json_t *nested_to_json(const struct pol_host *row);
 
 void
 pol_bj_path(char *out, size_t len, const char *path, const char *key)
@@ -473,7 +476,7 @@ pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const 
 {
 	static const char *const keys[] = { "fqdn",	"ipv4",	   "ipv6",   "pool_limit",
 					    "dynamic",	"comment", "groups", "services",
-					    "firewall", NULL };
+					    "firewall", "nested",  NULL };
 	long long x;
 
 	TRY(pol_bj_object(obj, path, keys, err));
@@ -493,18 +496,100 @@ pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const 
 		row->pool_limit = (uint32_t)x;
 	TRY(pol_bj_bool(obj, "dynamic", path, &row->dynamic, err));
 	TRY(pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err));
+	TRY(nested_from_json(obj, path, row, err));
 	return pol_check_host(row, path, err);
+}
+
+/*
+ * "nested": null (an ordinary host) or {"addresses": [address | prefix | "a-b", ...],
+ * "dns_port": 1..65535 (53), "binding_timeout_ms": 1..3600000 (POL_BINDING_TIMEOUT_MS)}: the
+ * host is another realm gateway (docs/policy.md).
+ */
+static int
+nested_from_json(const json_t *obj, const char *path, struct pol_host *row, struct pol_err *err)
+{
+	static const char *const keys[] = { "addresses", "dns_port", "binding_timeout_ms", NULL };
+	const json_t *v = json_object_get(obj, "nested"), *arr, *e;
+	char p[160], q[192];
+	long long x;
+	size_t i;
+	int rc;
+
+	if (v == NULL)
+		return 0;
+	row->nested_port = 0;
+	row->nested_timeout_ms = 0;
+	row->n_nested = 0;
+	memset(row->nested, 0, sizeof(row->nested));
+	if (json_is_null(v))
+		return 0;
+	pol_bj_path(p, sizeof(p), path, "nested");
+	TRY(pol_bj_object(v, p, keys, err));
+	TRY(pol_bj_required(v, "addresses", p, err));
+	rc = pol_bj_int(v, "dns_port", p, 1, 65535, &x, err);
+	if (rc < 0)
+		return rc;
+	row->nested_port = rc == 0 ? (uint16_t)x : 53;
+	rc = pol_bj_int(v, "binding_timeout_ms", p, 1, 3600000, &x, err);
+	if (rc < 0)
+		return rc;
+	row->nested_timeout_ms = rc == 0 ? (uint32_t)x : 0;
+	rc = pol_bj_array(v, "addresses", p, &arr, err);
+	if (rc != 0)
+		return rc < 0 ? rc : pol_bj_fail(err, p, "addresses", "must be an array");
+	if (json_array_size(arr) == 0)
+		return pol_bj_fail(err, p, "addresses", "must list at least one address");
+	json_array_foreach(arr, i, e)
+	{
+		const char *s = json_string_value(e);
+
+		snprintf(q, sizeof(q), "%s.addresses[%zu]", p, i);
+		rc = s != NULL ? pol_nested_add(row, s) : -EINVAL;
+		if (rc == -ENOSPC)
+			return pol_bj_fail(err, q, NULL,
+					   "too many blocks (at most 16 prefixes once ranges are "
+					   "split into prefixes)");
+		if (rc != 0)
+			return pol_bj_fail(err, q, NULL,
+					   "must be an IPv4 address, a prefix with the host bits "
+					   "clear, or a range a-b");
+	}
+	return 0;
+}
+
+static json_t *
+nested_to_json(const struct pol_host *row)
+{
+	json_t *arr, *o;
+
+	if (row->nested_port == 0)
+		return json_null();
+	arr = json_array();
+	o = json_pack("{s:o, s:i}", "addresses", arr, "dns_port", (int)row->nested_port);
+	if (o == NULL)
+		return NULL;
+	if (row->nested_timeout_ms != 0 &&
+	    json_object_set_new(o, "binding_timeout_ms", json_integer(row->nested_timeout_ms))) {
+		json_decref(o);
+		return NULL;
+	}
+	for (unsigned i = 0; i < row->n_nested; i++)
+		if (json_array_append_new(arr, pol_bj_prefix_json(&row->nested[i], true)) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
 }
 
 json_t *
 pol_bj_host(const struct pol_snap *s, const struct pol_host *row, const struct pol_bj_parts *p)
 {
 	json_t *groups = json_array(), *svcs = json_array(), *fw = json_array();
-	json_t *o = json_pack("{s:s, s:o, s:o, s:I, s:b, s:s, s:o, s:o, s:o}", "fqdn", row->fqdn,
-			      "ipv4", pol_bj_addr_json(&row->ipv4), "ipv6",
-			      pol_bj_addr_json(&row->ipv6), "pool_limit",
-			      (json_int_t)row->pool_limit, "dynamic", row->dynamic, "comment",
-			      row->comment, "groups", groups, "services", svcs, "firewall", fw);
+	json_t *o = json_pack(
+		"{s:s, s:o, s:o, s:I, s:b, s:s, s:o, s:o, s:o, s:o*}", "fqdn", row->fqdn, "ipv4",
+		pol_bj_addr_json(&row->ipv4), "ipv6", pol_bj_addr_json(&row->ipv6), "pool_limit",
+		(json_int_t)row->pool_limit, "dynamic", row->dynamic, "comment", row->comment,
+		"groups", groups, "services", svcs, "firewall", fw, "nested", nested_to_json(row));
 
 	if (o == NULL || s == NULL)
 		return o;
@@ -847,7 +932,8 @@ pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolve
 			     const char *path, struct pol_err *err)
 {
 	static const char *const keys[] = { "name",  "initial_reputation", "sla",
-					    "nodes", "cache_window_ms",	   NULL };
+					    "nodes", "cache_window_ms",	   "parent",
+					    NULL };
 	const json_t *v;
 	long long x;
 	int rc;
@@ -861,6 +947,7 @@ pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolve
 	TRY(pol_bj_text(obj, "name", path, row->name, sizeof(row->name), err));
 	TRY(pol_bj_num(obj, "initial_reputation", path, 0, 1, &row->initial_reputation, err));
 	TRY(pol_bj_bool(obj, "sla", path, &row->sla, err));
+	TRY(pol_bj_bool(obj, "parent", path, &row->parent, err));
 	/* null (or absent when creating): the window is learned */
 	v = json_object_get(obj, "cache_window_ms");
 	if (v != NULL && json_is_null(v)) {
@@ -882,11 +969,12 @@ json_t *
 pol_resolver_group_to_json(const struct pol_snap *s, const struct pol_resolver_group *row)
 {
 	json_t *nodes = json_array();
-	json_t *o = json_pack("{s:s, s:f, s:b, s:o, s:o}", "name", row->name, "initial_reputation",
-			      row->initial_reputation, "sla", row->sla, "nodes", nodes,
-			      "cache_window_ms",
+	json_t *o = json_pack("{s:s, s:f, s:b, s:o, s:o, s:b}", "name", row->name,
+			      "initial_reputation", row->initial_reputation, "sla", row->sla,
+			      "nodes", nodes, "cache_window_ms",
 			      row->has_cache_window ? json_integer((json_int_t)row->cache_window_ms)
-						    : json_null());
+						    : json_null(),
+			      "parent", row->parent);
 
 	if (o == NULL)
 		return NULL;

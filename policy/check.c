@@ -141,6 +141,28 @@ pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e)
 		return bad(e, path, "ipv6", "must be an IPv6 address");
 	if (h->ipv4.family == 0 && h->ipv6.family == 0)
 		return bad(e, path, "ipv4", "a host needs an ipv4 or an ipv6 address");
+	if (h->nested_port == 0 && h->n_nested != 0)
+		return bad(e, path, "nested.dns_port", "must be in 1..65535");
+	if (h->nested_port == 0)
+		return h->nested_timeout_ms == 0 ? 0
+						 : bad(e, path, "nested.binding_timeout_ms",
+						       "only for a nested gateway");
+	if (h->nested_timeout_ms > 3600000)
+		return bad(e, path, "nested.binding_timeout_ms", "must be in 1..3600000");
+	if (h->n_nested == 0 || h->n_nested > POL_NESTED_MAX)
+		return bad(e, path, "nested.addresses",
+			   "must list 1..16 addresses, prefixes or ranges");
+	for (unsigned i = 0; i < h->n_nested; i++)
+		if (h->nested[i].addr.family != AF_INET || !pol_check_prefix(&h->nested[i]))
+			return bad(e, path, "nested.addresses",
+				   "must be IPv4 addresses, prefixes or ranges");
+	if (pol_nested_count(h) > POL_NESTED_ADDRS_MAX)
+		return bad(e, path, "nested.addresses", "more than 1024 addresses");
+	/* its DNS (and its ALG) listen on its service address, one of its own */
+	if (h->ipv4.family != AF_INET || !pol_nested_contains(h, &h->ipv4))
+		return bad(e, path, "ipv4",
+			   "a nested gateway's ipv4 (its DNS and service address) must be one of "
+			   "its nested.addresses");
 	return 0;
 }
 

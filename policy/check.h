@@ -26,6 +26,10 @@ int pol_check_resolver_node(const struct pol_resolver_node *n, const char *path,
 int pol_check_addr(const struct addr *a, const char *path, struct pol_err *e);
 
 /* True if name is already canonical (pol_name_canon would not change it). */
+/* Nested gateways against the rest of the policy (policy/validate_nest.c; called by
+ * pol_snap_validate once every row passed its own checks). 0, -EINVAL (e filled), -ENOMEM. */
+int pol_validate_nested(const struct pol_snap *s, struct pol_err *e);
+
 bool pol_check_name(const char *name, bool wildcard);
 /* Group and resolver group names: 1..63 characters of [A-Za-z0-9_.-]. */
 bool pol_check_ident(const char *s);

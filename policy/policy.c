@@ -402,3 +402,79 @@ pol_err_kind_name(enum pol_err_kind kind)
 	}
 	return "?";
 }
+
+/* ---- nested gateways ---- */
+
+static int
+nested_push(struct pol_host *h, uint32_t ip, unsigned len)
+{
+	struct prefix *p;
+
+	if (h->n_nested >= POL_NESTED_MAX)
+		return -ENOSPC;
+	p = &h->nested[h->n_nested++];
+	memset(p, 0, sizeof(*p));
+	addr_from_v4(ip, &p->addr);
+	p->len = (uint8_t)len;
+	return 0;
+}
+
+int
+pol_nested_add(struct pol_host *h, const char *entry)
+{
+	const char *dash = strchr(entry, '-');
+	char first[ADDR_STRLEN];
+	struct prefix pf;
+	struct addr a, b;
+	uint64_t lo, hi;
+
+	if (dash == NULL) {
+		if (prefix_parse(entry, false, &pf) != 0 || pf.addr.family != AF_INET)
+			return -EINVAL;
+		return nested_push(h, addr_v4(&pf.addr), pf.len);
+	}
+	if ((size_t)(dash - entry) >= sizeof(first))
+		return -EINVAL;
+	memcpy(first, entry, (size_t)(dash - entry));
+	first[dash - entry] = '\0';
+	if (addr_parse(first, &a) != 0 || addr_parse(dash + 1, &b) != 0 || a.family != AF_INET ||
+	    b.family != AF_INET || addr_v4(&a) > addr_v4(&b))
+		return -EINVAL;
+	/* the smallest set of prefixes covering exactly [lo, hi] */
+	for (lo = addr_v4(&a), hi = addr_v4(&b); lo <= hi;) {
+		unsigned len = 32;
+		int rc;
+
+		while (len > 0) {
+			uint64_t size = (uint64_t)1 << (32 - (len - 1));
+
+			if (lo % size != 0 || lo + size - 1 > hi)
+				break;
+			len--;
+		}
+		rc = nested_push(h, (uint32_t)lo, len);
+		if (rc != 0)
+			return rc;
+		lo += (uint64_t)1 << (32 - len);
+	}
+	return 0;
+}
+
+bool
+pol_nested_contains(const struct pol_host *h, const struct addr *a)
+{
+	for (unsigned i = 0; i < h->n_nested; i++)
+		if (prefix_contains(&h->nested[i], a))
+			return true;
+	return false;
+}
+
+uint64_t
+pol_nested_count(const struct pol_host *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < h->n_nested; i++)
+		n += (uint64_t)1 << (32 - h->nested[i].len);
+	return n;
+}

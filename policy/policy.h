@@ -103,6 +103,17 @@ int pol_name_canon(char *name, bool allow_wildcard);
 /* True if name equals zone or is below it on a label boundary (both canonical). */
 bool pol_name_in_zone(const char *name, const char *zone);
 
+/*
+ * Nested gateways (pol_host.nested). pol_nested_add parses one entry of a nested gateway's
+ * address list -- an IPv4 address, an IPv4 prefix (host bits clear) or a range "a-b" -- and
+ * appends the prefixes covering exactly those addresses to h->nested. 0, -EINVAL (not an
+ * IPv4 entry), -ENOSPC (more than POL_NESTED_MAX prefixes). pol_nested_contains: is a one of
+ * h's addresses. pol_nested_count: how many addresses h owns.
+ */
+int pol_nested_add(struct pol_host *h, const char *entry);
+bool pol_nested_contains(const struct pol_host *h, const struct addr *a);
+uint64_t pol_nested_count(const struct pol_host *h);
+
 /* Names of enum values as written in bundles and the API; parse returns 0 or -EINVAL. */
 const char *pol_proto_name(uint8_t proto);	  /* "any", "icmp", "tcp", "udp", "sctp", or NULL */
 int pol_proto_parse(const char *s, uint8_t *out); /* names or a number 0..255 */

@@ -96,6 +96,10 @@ struct pol_group {
 	char comment[POL_TEXT_MAX];
 };
 
+/* Most address blocks a nested gateway may own (prefixes, ranges are stored as covers). */
+#define POL_NESTED_MAX	     16
+#define POL_NESTED_ADDRS_MAX 1024 /* addresses of all nested gateways together */
+
 struct pol_host {
 	int64_t id;
 	char fqdn[POL_NAME_MAX];
@@ -104,6 +108,18 @@ struct pol_host {
 	uint32_t pool_limit; /* max pending circular pool bindings */
 	bool dynamic;	     /* registered by DNS UPDATE rather than by the operator */
 	char comment[POL_TEXT_MAX];
+	/*
+	 * A nested gateway (the original's carrier-grade host): another realm gateway in this
+	 * gateway's LAN, authoritative for the names below fqdn. Its DNS listens on
+	 * ipv4:nested_port; nested[] are the IPv4 addresses it owns (its service address, its
+	 * pool): the only answers accepted from it, and the DNAT targets of its bindings here.
+	 * nested_port 0: an ordinary host (n_nested 0). nested_timeout_ms: how long a client may
+	 * take to connect after our answer for a name below it (0: POL_BINDING_TIMEOUT_MS).
+	 */
+	uint16_t nested_port;
+	uint32_t nested_timeout_ms;
+	uint8_t n_nested;
+	struct prefix nested[POL_NESTED_MAX];
 };
 
 struct pol_host_group {
@@ -196,6 +212,10 @@ struct pol_resolver_group {
 	bool sla;
 	bool has_cache_window;	  /* false: the window is learned from the group's behaviour */
 	uint32_t cache_window_ms; /* with has_cache_window: this window, no learning */
+	/* The group's resolvers are parent gateways of this one (it is their nested gateway):
+	 * their ECI names the real resolver, their ECS the client subnet, their ALG connections
+	 * start with a PROXY protocol header. ECI from anyone else is ignored. */
+	bool parent;
 };
 
 struct pol_resolver_node {

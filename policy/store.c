@@ -11,6 +11,25 @@
 #include "../common/util.h"
 #include "store_int.h"
 
+/* The tables of session names and tenants (policy/store_sess.c), whatever schema version
+ * creates them; IF NOT EXISTS: they hold no column of another table, so a database that got
+ * them under another number (or a test that rewinds the version) migrates cleanly. */
+#define POL_SESSIONS_MIGRATION                                                                     \
+	"CREATE TABLE IF NOT EXISTS sessions ("                                                    \
+	" name TEXT PRIMARY KEY,"                                                                  \
+	" tenant TEXT NOT NULL,"                                                                   \
+	" service TEXT NOT NULL,"                                                                  \
+	" created_ms INTEGER NOT NULL,"                                                            \
+	" deadline_ms INTEGER NOT NULL,"                                                           \
+	" max_uses INTEGER NOT NULL DEFAULT 0 CONSTRAINT max_uses CHECK (max_uses >= 0),"          \
+	" ended_ms INTEGER) WITHOUT ROWID;"                                                        \
+	"CREATE TABLE IF NOT EXISTS tenants ("                                                     \
+	" name TEXT PRIMARY KEY CONSTRAINT name CHECK (length(name) BETWEEN 1 AND 63),"            \
+	" domains TEXT NOT NULL,"                                                                  \
+	" session_rate INTEGER NOT NULL DEFAULT 0"                                                 \
+	"  CONSTRAINT session_rate CHECK (session_rate BETWEEN 0 AND 1000000),"                    \
+	" tokens TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);
 static int store_migrate(struct pol_store *st, struct pol_err *e);
@@ -204,7 +223,25 @@ static const char *const migrations[] = {
 	"ALTER TABLE audit ADD COLUMN etag_before TEXT;"
 	"ALTER TABLE audit ADD COLUMN etag_after TEXT;",
 
-	/* v3 -> v4: token expiry (NULL: never) and the time of last use (NULL: unknown). */
+	/* v3 -> v4: nested gateways. A host's nested blocks are one text of prefixes (NULL: an
+	 * ordinary host) and the port of its DNS; a resolver group may be our parent gateways. */
+	"ALTER TABLE hosts ADD COLUMN nested TEXT"
+	"  CONSTRAINT nested CHECK (nested IS NULL OR length(nested) BETWEEN 9 AND 1024);"
+	"ALTER TABLE hosts ADD COLUMN nested_port INTEGER"
+	"  CONSTRAINT nested_port CHECK (((nested IS NULL AND nested_port IS NULL) OR"
+	"   (nested IS NOT NULL AND nested_port IS NOT NULL AND nested_port BETWEEN 1 AND 65535)));"
+	"ALTER TABLE hosts ADD COLUMN nested_timeout_ms INTEGER"
+	"  CONSTRAINT nested_timeout_ms CHECK (nested_timeout_ms IS NULL OR"
+	"   (nested IS NOT NULL AND nested_timeout_ms BETWEEN 1 AND 3600000));"
+	"ALTER TABLE resolver_groups ADD COLUMN parent INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT parent CHECK (parent IN (0, 1));",
+	/* v4 -> v5: one-time session names and the tenants that issue them (policy/session.h).
+	 * Not policy: no snapshot, no ETag; a tombstone row (ended_ms set, or past its
+	 * deadline) lives until swept. This entry only creates its own tables, so it can take
+	 * any version number. */
+	POL_SESSIONS_MIGRATION,
+
+	/* v5 -> v6: token expiry (NULL: never) and the time of last use (NULL: unknown). */
 	"ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER;"
 	"ALTER TABLE api_tokens ADD COLUMN last_used_ms INTEGER;",
 };

@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 4
+#define POL_SCHEMA_VERSION 6
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */
@@ -173,6 +173,32 @@ void pol_audit_free(struct pol_audit *rows, size_t n);
 /* Delete the audit lines written before before_ms (wall clock, ms since the epoch); *removed
  * (may be NULL) gets their count. 0 or -errno. */
 int pol_audit_prune(struct pol_store *st, uint64_t before_ms, uint64_t *removed);
+
+/*
+ * One-time session names (policy/session.h): rows of their own table, outside the policy
+ * (no audit line, no snapshot). insert: -EEXIST when the name is taken; end: sets ended_ms
+ * (-ENOENT: no such row); list: every row, in no order, to cb (a non-zero return stops);
+ * forget: deletes one row; purge: deletes rows ended (or past their deadline) before
+ * before_ms. 0 or -errno. Each is its own transaction unless one is open.
+ */
+struct pol_sess;
+int pol_session_insert(struct pol_store *st, const struct pol_sess *s);
+int pol_session_end(struct pol_store *st, const char *name, int64_t ended_ms);
+int pol_session_list(struct pol_store *st, int (*cb)(void *arg, const struct pol_sess *s),
+		     void *arg);
+int pol_session_forget(struct pol_store *st, const char *name);
+int pol_session_purge(struct pol_store *st, int64_t before_ms);
+/* Tenants (policy/session.h): put (insert or replace), get (-ENOENT), delete (-ENOENT), list
+ * (by name, to cb; a non-zero return stops). 0 or -errno. */
+struct pol_tenant;
+int pol_tenant_put(struct pol_store *st, const struct pol_tenant *t);
+int pol_tenant_get(struct pol_store *st, const char *name, struct pol_tenant *out);
+int pol_tenant_delete(struct pol_store *st, const char *name);
+int pol_tenant_list(struct pol_store *st, int (*cb)(void *arg, const struct pol_tenant *t),
+		    void *arg);
+/* The tenant the API token named token acts for: 0 with tenant (POL_TENANT_MAX bytes) filled,
+ * -ENOENT when the token is the gateway operator's (bound to no tenant). */
+int pol_tenant_of_token(struct pol_store *st, const char *token, char *tenant);
 
 /*
  * API tokens (policy/store_tok.c): the secret is never stored, only SHA-256(salt || secret).

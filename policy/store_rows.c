@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/store_rows.c -- per-table descriptors and the typed row accessors */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,7 +265,28 @@ host_bind(sqlite3_stmt *s, const void *row)
 	pol_store_bind_addr(s, 3, &h->ipv6);
 	sqlite3_bind_int64(s, 4, h->pool_limit);
 	sqlite3_bind_int(s, 5, h->dynamic);
-	return pol_store_bind_text(s, 6, h->comment);
+	pol_store_bind_text(s, 6, h->comment);
+	if (h->nested_timeout_ms == 0)
+		sqlite3_bind_null(s, 9);
+	else
+		sqlite3_bind_int64(s, 9, h->nested_timeout_ms);
+	if (h->nested_port == 0) {
+		sqlite3_bind_null(s, 7);
+		return sqlite3_bind_null(s, 8);
+	}
+	/* the nested gateway's blocks as one text: "p1 p2 ..." (at most 16 prefixes) */
+	char text[POL_NESTED_MAX * PREFIX_STRLEN];
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (unsigned i = 0; i < h->n_nested && used < sizeof(text); i++) {
+		char p[PREFIX_STRLEN];
+
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "",
+					 prefix_ntop(&h->nested[i], p, sizeof(p)));
+	}
+	sqlite3_bind_text(s, 7, text, -1, SQLITE_TRANSIENT); /* text is on this stack */
+	return sqlite3_bind_int(s, 8, h->nested_port);
 }
 
 static int
@@ -279,6 +301,19 @@ host_read(sqlite3_stmt *s, void *row)
 	h->pool_limit = (uint32_t)sqlite3_column_int64(s, 4);
 	h->dynamic = sqlite3_column_int(s, 5) != 0;
 	pol_store_col_text(s, 6, h->comment, sizeof(h->comment));
+	h->nested_port = 0;
+	h->n_nested = 0;
+	h->nested_timeout_ms = (uint32_t)sqlite3_column_int64(s, 9); /* NULL: 0 */
+	if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+		char text[POL_NESTED_MAX * PREFIX_STRLEN], *tok, *save = NULL;
+
+		pol_store_col_text(s, 7, text, sizeof(text));
+		h->nested_port = (uint16_t)sqlite3_column_int(s, 8);
+		for (tok = strtok_r(text, " ", &save); tok != NULL;
+		     tok = strtok_r(NULL, " ", &save))
+			if (pol_nested_add(h, tok) != 0)
+				return -EIO;
+	}
 	return 0;
 }
 
@@ -290,9 +325,12 @@ host_check(const void *row, struct pol_err *e)
 
 const struct ent pol_ent_host = {
 	"hosts",
-	6,
+	9,
 	sizeof(struct pol_host),
-	ENT_SQL("hosts", "fqdn, ipv4, ipv6, pool_limit, dynamic, comment", "?, ?, ?, ?, ?, ?"),
+	ENT_SQL("hosts",
+		"fqdn, ipv4, ipv6, pool_limit, dynamic, comment, nested, nested_port, "
+		"nested_timeout_ms",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?"),
 	host_bind,
 	host_read,
 	host_check,
@@ -531,6 +569,7 @@ resolver_group_bind(sqlite3_stmt *s, const void *row)
 	pol_store_bind_text(s, 1, g->name);
 	sqlite3_bind_double(s, 2, g->initial_reputation);
 	sqlite3_bind_int(s, 3, g->sla);
+	sqlite3_bind_int(s, 5, g->parent);
 	return g->has_cache_window ? sqlite3_bind_int64(s, 4, g->cache_window_ms)
 				   : sqlite3_bind_null(s, 4);
 }
@@ -546,6 +585,7 @@ resolver_group_read(sqlite3_stmt *s, void *row)
 	g->sla = sqlite3_column_int(s, 3) != 0;
 	g->has_cache_window = sqlite3_column_type(s, 4) != SQLITE_NULL;
 	g->cache_window_ms = g->has_cache_window ? (uint32_t)sqlite3_column_int64(s, 4) : 0;
+	g->parent = sqlite3_column_int(s, 5) != 0;
 	return 0;
 }
 
@@ -557,9 +597,10 @@ resolver_group_check(const void *row, struct pol_err *e)
 
 const struct ent pol_ent_resolver_group = {
 	"resolver_groups",
-	4,
+	5,
 	sizeof(struct pol_resolver_group),
-	ENT_SQL("resolver_groups", "name, initial_reputation, sla, cache_window_ms", "?, ?, ?, ?"),
+	ENT_SQL("resolver_groups", "name, initial_reputation, sla, cache_window_ms, parent",
+		"?, ?, ?, ?, ?"),
 	resolver_group_bind,
 	resolver_group_read,
 	resolver_group_check,

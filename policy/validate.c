@@ -265,7 +265,7 @@ pol_snap_validate(const struct pol_snap *s, struct pol_err *e)
 	    (rc = check_groups(&v)) != 0 || (rc = check_services(&v)) != 0 ||
 	    (rc = check_fw_rules(&v)) != 0 || (rc = check_addresses(&v)) != 0 ||
 	    (rc = check_alg(&v)) != 0 || (rc = check_admission(&v)) != 0 ||
-	    (rc = check_resolvers(&v)) != 0)
+	    (rc = check_resolvers(&v)) != 0 || (rc = pol_validate_nested(s, e)) != 0)
 		goto out;
 	rc = 0;
 out:

@@ -92,11 +92,22 @@ SCHEMAS["ZoneInput"]["properties"]["soa"] = obj(SOA["properties"])
 SCHEMAS["ZoneInput"]["properties"]["nameservers"] = arr(ref("NameserverInput"))
 entity("ServiceAddress", {"address": ADDR, "comment": S}, ["address"])
 entity("PoolAddress", {"address": ADDR}, ["address"])
+NESTED = {"addresses": dict(arr(S), description="the addresses the nested gateway owns: "
+                                                "addresses, prefixes or ranges a-b"),
+          "dns_port": dict(PORT, minimum=1, description="its DNS port (53 when omitted)"),
+          "binding_timeout_ms": {"type": "integer", "minimum": 1, "maximum": 3600000,
+                                 "description": "connect grace of our bindings to it"}}
+NESTED_DOC = ("the host is another realm gateway, authoritative below its fqdn; null: an "
+              "ordinary host")
 entity("Host", {"fqdn": S, "ipv4": NADDR, "ipv6": NADDR, "pool_limit": I, "dynamic": B,
                 "comment": S, "groups": arr(S), "services": arr(ref("Service")),
-                "firewall": arr(ref("FirewallRule"))}, ["fqdn"])
+                "firewall": arr(ref("FirewallRule")),
+                "nested": dict(obj(NESTED, ["addresses", "dns_port"]), nullable=True,
+                               description=NESTED_DOC)}, ["fqdn"])
 SCHEMAS["HostInput"]["properties"]["services"] = arr(ref("ServiceInput"))
 SCHEMAS["HostInput"]["properties"]["firewall"] = arr(ref("FirewallRuleInput"))
+SCHEMAS["HostInput"]["properties"]["nested"] = dict(obj(NESTED, ["addresses"]), nullable=True,
+                                                    description=NESTED_DOC)
 entity("Group", {"name": S, "comment": S, "firewall": arr(ref("FirewallRule"))}, ["name"])
 SCHEMAS["GroupInput"]["properties"]["firewall"] = arr(ref("FirewallRuleInput"))
 SCHEMAS["GroupMembership"] = obj({"group": S}, ["group"])
@@ -122,6 +133,9 @@ SCHEMAS["Admission"] = obj(dict(ADM, load_brackets=arr(ref("LoadBracket"))),
                            sorted(list(ADM) + ["load_brackets"]))
 SCHEMAS["AdmissionInput"] = obj(dict(ADM, load_brackets=arr(ref("LoadBracketInput"))))
 entity("ResolverGroup", {"name": S, "initial_reputation": UNIT, "sla": B, "nodes": arr(S),
+                         "parent": {"type": "boolean", "description":
+                                    "the nodes are our parent gateways: their ECI is trusted, "
+                                    "their ALG connections carry a PROXY header"},
                          "cache_window_ms": nullable({"type": "integer", "minimum": 0,
                                                       "maximum": 60000,
                                                       "description": "the group's cache "
@@ -220,6 +234,52 @@ SCHEMAS["TokenRequest"] = obj({"name": S, "role": {"type": "string", "enum": ["r
                                                        "description": "seconds from now; "
                                                        "absent or null: never expires"})},
                               ["name"])
+HA_COUNTERS = ["commits_sent", "commits_applied", "full_syncs", "resyncs", "auth_failures",
+               "apply_failures", "empty_refused", "digest_mismatches", "role_changes",
+               "connects", "last_apply_us", "last_role_change_ms", "reputation_sent",
+               "reputation_applied"]
+HA_ROLE = {"type": "string", "enum": ["active", "standby"]}
+SCHEMAS["Ha"] = obj({
+    "role": HA_ROLE,
+    "peer": {"type": "string", "description": "the peer's API URL ([ha] peer_api) or its "
+                                              "channel address"},
+    "channel": {"type": "string", "enum": ["up", "down"]},
+    "digest": {"type": "string", "description": "digest of the policy in force (the chain "
+                                                "the standby follows)"},
+    "followers": arr(obj({"address": S, "digest": S, "in_sync": B},
+                         ["address", "digest", "in_sync"])),
+    "counters": obj({k: I for k in HA_COUNTERS}, HA_COUNTERS)},
+    ["role", "peer", "channel", "digest", "followers", "counters"])
+SCHEMAS["Ha"]["description"] = "The HA pair on this node (docs/ha.md)."
+SCHEMAS["HaRole"] = obj({"role": HA_ROLE}, ["role"])
+TENANT = {"domains": {"type": "array", "minItems": 1, "maxItems": 16, "items": S,
+                      "description": "subtrees of the forward zones: its session names and "
+                                     "their services lie there"},
+          "session_rate": {"type": "integer", "minimum": 0, "maximum": 1000000,
+                           "description": "session names per second, 0: no limit"},
+          "tokens": {"type": "array", "maxItems": 16, "items": S,
+                     "description": "API tokens (by name) that act for this tenant alone: "
+                                    "they reach only its /tenants/{tenant} resources (404 "
+                                    "elsewhere) and cannot change it (403)"}}
+SCHEMAS["Tenant"] = obj(dict(TENANT, name=S), sorted(list(TENANT) + ["name"]))
+SCHEMAS["TenantInput"] = obj(TENANT, ["domains"])
+SCHEMAS["TenantList"] = obj({"items": arr(ref("Tenant"))}, ["items"])
+SCHEMAS["SessionRequest"] = obj({
+    "service": {"type": "string", "description": "fqdn of a service of the policy"},
+    "ttl": nullable({"type": "integer", "minimum": 1, "maximum": 604800, "default": 300,
+                     "description": "seconds until the name ends"}),
+    "max_resolutions": nullable({"type": "integer", "minimum": 0, "default": 0,
+                                 "description": "A/AAAA answers allowed, 0: no limit"}),
+    "domain": {"type": "string", "description": "where the name is made, in a forward zone; "
+                                                "default: the service's parent domain"}},
+    ["service"])
+SESSION = {"name": S, "tenant": S, "service": S, "created_ms": MS,
+           "expires_ms": dict(MS, description="its deadline, ms since the epoch"),
+           "ended_ms": nullable(dict(MS, description="when DELETE ended it; null: not "
+                                                     "ended")),
+           "max_resolutions": I, "resolutions": I,
+           "state": {"type": "string", "enum": ["live", "ended"]}}
+SCHEMAS["Session"] = obj(SESSION, sorted(SESSION))
 SCHEMAS["Bundle"] = {"type": "object", "required": ["version"],
                      "properties": {"version": {"type": "integer", "enum": [1]}},
                      "description": "The whole policy (docs/policy.md, \"Policy bundles\")."}
@@ -259,13 +319,15 @@ PARAM_DESC = {
     "rgroup": "resolver group id or name", "node": "node id or prefix (may contain '/')",
     "kind": "resolver_group, requestor or host", "key": "entity key (may contain '/')",
     "token": "token name",
+    "tenant": "tenant name (one DNS label)", "session": "session name (its fqdn)",
 }
 
 paths = {}
 
 
 def op(opid, method, path, summary, schema=None, body=None, status=200, tag="policy",
-       public=False, list_=False, write=False, ctype="application/json", etag=True):
+       public=False, list_=False, write=False, ctype="application/json", etag=True,
+       errors=()):
     params = []
     for seg in path.split("/"):
         if seg.startswith("{"):
@@ -314,6 +376,7 @@ def op(opid, method, path, summary, schema=None, body=None, status=200, tag="pol
         codes.append("400")
     if "{" in path:
         codes.append("404")
+    codes += [c for c in errors if c not in codes]
     for c in codes:
         r[c] = {"$ref": "#/components/responses/" + ("Error" + c if c != "default"
                                                        else "ErrorDefault")}
@@ -402,6 +465,11 @@ op("importBundle", "PUT", V1 + "/bundle", "replace the whole policy atomically",
    "Bundle", tag="system", write=True)
 op("getStatus", "GET", V1 + "/status", "version, uptime and counters per subsystem",
    "Status", tag="system", etag=False)
+op("getHa", "GET", V1 + "/ha", "the HA pair's state on this node (404 without [ha] enable)",
+   "Ha", tag="system", etag=False, errors=["404"])
+op("setHaRole", "PUT", V1 + "/ha/role",
+   "set this node's HA role (keepalived's notify script; 404 without [ha] enable)", "Ha",
+   "HaRole", tag="system", write=True, etag=False, errors=["404"])
 op("getAudit", "GET", V1 + "/audit", "read the audit log, newest first", "AuditList",
    tag="system", etag=False)
 op("listTokens", "GET", V1 + "/tokens", "list API tokens (never a secret)", "TokenList",
@@ -413,6 +481,21 @@ op("createToken", "POST", V1 + "/tokens",
    tag="system", write=True)
 op("deleteToken", "DELETE", V1 + "/tokens/{token}", "revoke an API token", status=204,
    tag="system", write=True)
+op("listTenants", "GET", V1 + "/tenants", "list tenants", "TenantList", tag="sessions",
+   etag=False)
+op("getTenant", "GET", V1 + "/tenants/{tenant}", "show a tenant", "Tenant", tag="sessions")
+op("putTenant", "PUT", V1 + "/tenants/{tenant}", "create (201) or replace (200) a tenant",
+   "Tenant", "TenantInput", tag="sessions", write=True)
+paths[V1 + "/tenants/{tenant}"]["put"]["responses"]["201"] = \
+    paths[V1 + "/tenants/{tenant}"]["put"]["responses"]["200"]
+op("deleteTenant", "DELETE", V1 + "/tenants/{tenant}", "delete a tenant", status=204,
+   tag="sessions", write=True)
+op("createSession", "POST", V1 + "/tenants/{tenant}/sessions", "issue a one-time session name",
+   "Session", "SessionRequest", 201, tag="sessions", write=True, etag=False)
+op("getSession", "GET", V1 + "/tenants/{tenant}/sessions/{session}", "show a session name",
+   "Session", tag="sessions", etag=False)
+op("endSession", "DELETE", V1 + "/tenants/{tenant}/sessions/{session}",
+   "end a session name now", status=204, tag="sessions", write=True)
 op("getOpenApi", "GET", V1 + "/openapi.json", "this document", "OpenApi", tag="system",
    public=True, etag=False)
 op("getMetrics", "GET", "/metrics", "Prometheus text-format metrics", "text", tag="system",

@@ -619,6 +619,45 @@ test_validate(void **state)
 	free(c);
 }
 
+/* [ha]: a pair needs its channel, its peer and its secret; a node is not its own peer */
+static void
+test_validate_ha(void **state)
+{
+	struct conf *c;
+	struct errs e = { 0 };
+
+	(void)state;
+	c = parse_ok("[ha]\nenable = yes\n");
+	assert_int_equal(conf_validate(c, collect, &e), -EINVAL);
+	assert_int_equal(e.n, 3);
+	assert_non_null(strstr(e.msg[0], "ha.listen"));
+	assert_non_null(strstr(e.msg[1], "ha.peer"));
+	assert_non_null(strstr(e.msg[2], "ha.secret_file"));
+	free(c);
+	e.n = 0;
+	c = parse_ok("[ha]\nenable = yes\nrole = active\nlisten = 10.9.0.1\n"
+		     "peer = 10.9.0.1:7440\nsecret_file = /etc/rgw/ha.secret\n");
+	assert_int_equal(c->ha_role, CONF_HA_ACTIVE);
+	assert_int_equal(addr_port_port(&c->ha_listen.v[0]), 7440);
+	assert_int_equal(conf_validate(c, collect, &e), -EINVAL);
+	assert_int_equal(e.n, 1);
+	assert_non_null(strstr(e.msg[0], "own ha.listen"));
+	free(c);
+	e.n = 0;
+	c = parse_ok("[ha]\nenable = yes\nlisten = 10.9.0.1\npeer = 10.9.0.2\n"
+		     "secret_file = /etc/rgw/ha.secret\n");
+	assert_int_equal(c->ha_role, CONF_HA_STANDBY);
+	assert_int_equal(conf_validate(c, collect, &e), 0);
+	free(c);
+	/* the API is how keepalived's script changes the role */
+	e.n = 0;
+	c = parse_ok("[ha]\nenable = yes\nlisten = 10.9.0.1\npeer = 10.9.0.2\n"
+		     "secret_file = /s\n[api]\nenable = no\n");
+	assert_int_equal(conf_validate(c, collect, &e), -EINVAL);
+	assert_int_equal(e.n, 1);
+	free(c);
+}
+
 static void
 test_values_with_equals_and_repeated_sections(void **state)
 {
@@ -717,6 +756,7 @@ main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_ha),
 		cmocka_unit_test(test_values_with_equals_and_repeated_sections),
 		cmocka_unit_test(test_mutations_do_not_crash),
 		cmocka_unit_test(test_bom),

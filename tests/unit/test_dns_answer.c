@@ -12,6 +12,7 @@
 #include <ldns/ldns.h>
 
 #include "common/util.h"
+#include "policy/session.h"
 #include "dns/answer.h"
 #include "dns/cookie.h"
 #include "dns/wire.h"
@@ -603,14 +604,17 @@ test_edns(void **state)
 	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
 	run(&c, q, n, 65535);
 	assert_int_equal(ldns_pkt_get_rcode(R.pkt), LDNS_RCODE_NOERROR);
-	/* ECI (the original's 0xFF01) wins over ECS */
+	/* ECI (the original's 0xFF01) from a source that is not a parent gateway means nothing:
+	 * the requestor is the ECS subnet, the resolver the source (test_dns_nest.c: parents) */
 	uint8_t eci[10] = { 0, 1, 198, 18, 0, 100, 0, 17, 0, 0 };
 	struct qopt two[2] = { { DNS_OPT_ECS, 7, ecs }, { DNS_OPT_ECI, 10, eci } };
 	n = mkquery(q, "tcp2000.test.gwa.demo", DNS_T_A, 1232, 0, two, 2);
 	run(&c, q, n, 65535);
 	assert_true(last_req.has_requestor);
-	assert_int_equal(last_req.requestor.len, 32);
-	assert_int_equal(last_req.requestor.addr.u.bytes[0], 198);
+	assert_int_equal(last_req.requestor.len, 24);
+	assert_int_equal(last_req.requestor.addr.u.bytes[0], 203);
+	assert_true(addr_eq(&last_req.resolver, &c.src));
+	assert_true(R.info.eci_ignored);
 	/* a malformed ECI is ignored (private option), not FORMERR */
 	o = (struct qopt){ DNS_OPT_ECI, 3, eci };
 	n = mkquery(q, "gwa.demo", DNS_T_SOA, 1232, 0, &o, 1);
@@ -970,6 +974,123 @@ test_lan_view(void **state)
 	assert_int_equal(ldns_pkt_ancount(R.pkt), 1);
 }
 
+/* Session names: a live one answers as its service with the service's admission and counts
+ * against its budget; an ended one is NXDOMAIN, and only a query that proved its source (TCP)
+ * reports the evidence, on the thread that owns the reputation engine. */
+static int ended_calls;
+static struct addr ended_src;
+static bool ended_rq;
+
+static void
+on_ended(void *arg, const struct addr *resolver, const struct prefix *requestor)
+{
+	(void)arg;
+	ended_calls++;
+	ended_src = *resolver;
+	ended_rq = requestor != NULL;
+}
+
+static void
+ask_sess(struct pol_sessions *t, bool tcp, bool main_thread, const char *name, uint16_t type)
+{
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+
+	ctx_init(&c, DNS_VIEW_WAN, tcp);
+	if (!main_thread)
+		c.alloc = NULL;
+	c.sessions = t;
+	c.sess_ended = on_ended;
+	c.now_ms = 5000;
+	run(&c, q, mkquery(q, name, type, 0, 0, NULL, 0), 65535);
+}
+
+static void
+test_session_names(void **state)
+{
+	struct pol_sessions *t = pol_sess_new(16, 1000);
+	struct pol_sess s;
+	(void)state;
+
+	build_policy(true, false); /* dns_tcp: UDP queries get TC */
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "s-live.test.gwa.demo");
+	snprintf(s.tenant, sizeof(s.tenant), "bank");
+	snprintf(s.service, sizeof(s.service), "www.test.gwa.demo");
+	s.deadline_ms = 10000;
+	s.max_uses = 2;
+	assert_int_equal(pol_sess_add(t, &s), 0);
+	snprintf(s.name, sizeof(s.name), "s-pool.test.gwa.demo");
+	snprintf(s.service, sizeof(s.service), "tcp2000.test.gwa.demo");
+	s.max_uses = 0;
+	assert_int_equal(pol_sess_add(t, &s), 0);
+	snprintf(s.name, sizeof(s.name), "s-gone.test.gwa.demo");
+	s.ended_ms = 4000;
+	assert_int_equal(pol_sess_add(t, &s), 0);
+
+	/* live, UDP: the service's admission first (TC), nothing spent */
+	ask_sess(t, false, false, "s-live.test.gwa.demo", DNS_T_A);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_false(R.info.session);
+	/* TCP: the service address under the session name, on a worker thread too */
+	ask_sess(t, true, false, "S-Live.test.gwa.demo", DNS_T_A);
+	assert_int_equal(R.res, DNS_ANS_SEND);
+	assert_true(R.info.session);
+	ldns_rr *a = rr_at(ldns_pkt_answer(R.pkt), 0);
+	assert_string_equal(rdf_str(ldns_rr_owner(a)), "S-Live.test.gwa.demo.");
+	assert_string_equal(rdf_str(ldns_rr_rdf(a, 0)), "100.64.1.130");
+	/* a pooled service allocates from the pool: on the main thread */
+	ask_sess(t, true, false, "s-pool.test.gwa.demo", DNS_T_A);
+	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+	ask_sess(t, true, true, "s-pool.test.gwa.demo", DNS_T_A);
+	assert_true(R.info.allocated);
+	assert_int_equal(last_req.service_id, 4);
+	/* the second answer spends the budget of 2: NXDOMAIN after */
+	ask_sess(t, true, true, "s-live.test.gwa.demo", DNS_T_A);
+	assert_true(R.info.session);
+	ended_calls = 0;
+	ask_sess(t, true, true, "s-live.test.gwa.demo", DNS_T_A);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	assert_true(R.info.session_ended);
+	assert_int_equal(ended_calls, 1);
+
+	/* ended: UDP gets TC like a live name and no evidence; a worker hands TCP over */
+	ended_calls = 0;
+	ask_sess(t, false, true, "s-gone.test.gwa.demo", DNS_T_A);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_int_equal(ended_calls, 0);
+	ask_sess(t, true, false, "s-gone.test.gwa.demo", DNS_T_A);
+	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+	assert_int_equal(ended_calls, 0);
+	ask_sess(t, true, true, "s-gone.test.gwa.demo", DNS_T_A);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	assert_int_equal(ended_calls, 1);
+	assert_false(ended_rq);
+	assert_int_equal(ended_src.family, AF_INET);
+	/* an unknown name below the zone: plain NXDOMAIN, no evidence */
+	ask_sess(t, true, true, "s-none.test.gwa.demo", DNS_T_A);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	assert_false(R.info.session_ended);
+	assert_int_equal(ended_calls, 1);
+	/* the deadline ends a live name */
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	c.sessions = t;
+	c.sess_ended = on_ended;
+	c.now_ms = 10000;
+	run(&c, q, mkquery(q, "s-pool.test.gwa.demo", DNS_T_A, 0, 0, NULL, 0), 65535);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	/* the LAN view knows no session names */
+	struct dns_answer_ctx l;
+	ctx_init(&l, DNS_VIEW_LAN, false);
+	l.sessions = t;
+	l.now_ms = 5000;
+	run(&l, q, mkquery(q, "s-pool.test.gwa.demo", DNS_T_A, 0, 0, NULL, 0), 65535);
+	assert_negative(LDNS_RCODE_NXDOMAIN);
+	pol_sess_free(t);
+}
+
 static void
 test_wire_names(void **state)
 {
@@ -1008,6 +1129,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apex_soa_ns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nxdomain_nodata_ent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_0x20_case, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_service_answers, setup, teardown),

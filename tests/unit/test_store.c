@@ -197,9 +197,13 @@ test_migrate_v1(void **state)
 	st = pol_store_open(path, &e);
 	assert_non_null(st);
 	pol_store_close(st);
-	/* back to version 1 as it shipped: no window columns, no audit ETags (v3), no token
-	 * expiry (v4) */
+	/* back to version 1 as it shipped: no window columns, no audit ETags (v3), no nested
+	 * gateways (v4), no sessions (v5), no token expiry (v6) */
 	assert_int_equal(raw_exec(path,
+				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
+				  "ALTER TABLE hosts DROP COLUMN nested_port;"
+				  "ALTER TABLE hosts DROP COLUMN nested;"
+				  "ALTER TABLE resolver_groups DROP COLUMN parent;"
 				  "ALTER TABLE audit DROP COLUMN etag_before;"
 				  "ALTER TABLE audit DROP COLUMN etag_after;"
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
@@ -207,6 +211,8 @@ test_migrate_v1(void **state)
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
 				  "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
+				  "DROP TABLE sessions;"
+				  "DROP TABLE tenants;"
 				  "UPDATE schema_version SET version = 1;"
 				  "UPDATE admission SET alias_ttl_ms = 7000;"
 				  "INSERT INTO resolver_groups (name, initial_reputation, sla)"
@@ -220,6 +226,15 @@ test_migrate_v1(void **state)
 	assert_int_equal(pol_store_schema_version(st), POL_SCHEMA_VERSION);
 	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('audit')"
 					 " WHERE name IN ('etag_before', 'etag_after')"),
+			 2);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('hosts')"
+					 " WHERE name IN ('nested', 'nested_port')"),
+			 2);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM pragma_table_info('api_tokens')"
+					 " WHERE name IN ('expires_ms', 'last_used_ms')"),
+			 2);
+	assert_int_equal(raw_count(path, "SELECT count(*) FROM sqlite_master"
+					 " WHERE name IN ('sessions', 'tenants')"),
 			 2);
 	assert_int_equal(pol_store_snapshot(st, &s), 0);
 	assert_int_equal(s->admission.alias_ttl_ms, 7000);

@@ -131,7 +131,7 @@ test_token_expiry_and_list(void **state)
 	assert_int_equal(pol_token_check(f->st, b, &role, name, sizeof(name)), -EACCES);
 }
 
-/* The schema step that added expiry (v3 -> v4) keeps every token of an older database working. */
+/* The schema step that added expiry (v5 -> v6) keeps every token of an older database working. */
 static void
 test_token_migration(void **state)
 {

@@ -52,6 +52,32 @@ test_sha256_fips(void **state)
 	free(million);
 }
 
+/* RFC 4231 test cases 1, 2 (split between hdr and msg) and 6 (a key longer than a block) */
+static void
+test_hmac_sha256_rfc4231(void **state)
+{
+	uint8_t key[131], d[32];
+	char hex[65];
+	const char *m6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+	(void)state;
+	memset(key, 0x0b, 20);
+	assert_int_equal(util_hmac_sha256(key, 20, NULL, 0, "Hi There", 8, d), 0);
+	util_hex(d, 32, hex);
+	assert_string_equal(hex,
+			    "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+	assert_int_equal(util_hmac_sha256("Jefe", 4, "what do ya", 10, " want for nothing?", 18, d),
+			 0);
+	util_hex(d, 32, hex);
+	assert_string_equal(hex,
+			    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memset(key, 0xaa, sizeof(key));
+	assert_int_equal(util_hmac_sha256(key, sizeof(key), NULL, 0, m6, strlen(m6), d), 0);
+	util_hex(d, 32, hex);
+	assert_string_equal(hex,
+			    "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 static void
 test_sha256_block_edges(void **state)
 {
@@ -324,6 +350,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_fips),
 		cmocka_unit_test(test_sha256_block_edges),
+		cmocka_unit_test(test_hmac_sha256_rfc4231),
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_strings),

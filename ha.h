@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* ha.h -- an active/standby pair: the standby follows the active's policy commits */
+#ifndef RGW_HA_H
+#define RGW_HA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "commit.h"
+#include "common/conf.h"
+#include "common/ev.h"
+
+/*
+ * The policy channel of an HA pair (docs/ha.md). Addresses move with keepalived (VRRP) and
+ * flows with conntrackd; this module moves policy. Both nodes listen on [ha] listen; a
+ * standby connects to its peer ([ha] peer) and follows it:
+ *
+ *   standby -> active   hello (nonce, digest)        HMAC-SHA256 under the shared secret
+ *   active  -> standby  welcome (nonce)              bound to the standby's nonce
+ *   then every frame carries HMAC-SHA256(session key, direction || sequence || JSON), the
+ *   session key being HMAC(secret, both nonces): a frame replayed, reordered, or from a
+ *   sender without the secret closes the channel.
+ *
+ *   standby: sync (its policy digest)   active: policy (whole bundle) or same
+ *   active: commit (digest before and after, the change, the whole bundle) for each commit
+ *   standby: ack (digest) after each one; resync (its digest) when digest_before is not its
+ *   own (it missed a commit, or was written by another process): the active sends the
+ *   whole policy.
+ *
+ * The chain is checked on the policy digest: SHA-256 of the canonical bundle export
+ * (pol_bundle_export_text), equal on two nodes that hold the same policy whatever their
+ * rows' ids (the REST ETag depends on ids, so it differs between the nodes). A standby
+ * applies a commit through policy_commit like any other writer (audited as actor
+ * "ha:<actor on the active>", with the active's ETags in the detail), so there is one write
+ * path. Main loop thread only.
+ */
+struct ha;
+
+/* Start (conf->ha_enable): read the secret, open the listener, follow the peer when the
+ * role at start is standby. NULL with the reason logged. parts must outlive the ha. */
+struct ha *ha_new(struct ev_loop *loop, const struct conf *conf, struct policy_parts *parts);
+/* Close every connection and the listener. NULL is a no-op. */
+void ha_free(struct ha *ha);
+
+/* policy_parts.committed: called by policy_commit after each change it put in force. */
+void ha_committed(void *arg, const struct pol_change *c, const char *etag_before,
+		  const struct pol_snap *snap);
+
+/* After the active saved its reputation state (rgwd's save timer): send it whole to the
+ * standbys, which store it and load it into their engine. Reputation is soft state: only
+ * the latest save matters, nothing is checked. No-op on a standby. */
+void ha_reputation_saved(struct ha *ha);
+
+/*
+ * The committer handed to the local writers (REST, DNS UPDATE) when HA is on: the active
+ * commits through policy_commit; a standby rolls the transaction back and refuses with
+ * -EROFS and e naming the active (writes are not forwarded: docs/ha.md says why).
+ */
+int ha_commit(void *arg, const struct pol_change *c, struct pol_snap **snap, struct pol_err *e);
+
+/* "active" or "standby": change the role (keepalived's notify script, through the API).
+ * 0, or -EINVAL for another word. */
+int ha_set_role(struct ha *ha, const char *role);
+bool ha_is_active(const struct ha *ha);
+/* NULL on the active; on a standby, the refusal of a local write, naming the active. */
+const char *ha_refusal(const struct ha *ha);
+/* The pair's state for GET /api/v1/ha: a new object, NULL on ENOMEM. */
+json_t *ha_status_json(const struct ha *ha);
+
+/* The policy digest of snap into out (a quoted hex string like an ETag). 0 or -ENOMEM. */
+#define HA_DIGEST_LEN 36
+int ha_digest(const struct pol_snap *snap, char out[HA_DIGEST_LEN]);
+
+#endif

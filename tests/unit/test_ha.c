@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* tests/unit/test_ha.c -- the HA policy channel: two nodes (stores, committers, ha) in one
+ * event loop over loopback TCP: the standby takes the whole policy at connect, follows each
+ * commit with the digest chain, asks for the whole policy when a change does not follow its
+ * own, refuses local writes naming the active; a peer without the secret is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "ha.h"
+#include "policy/bundle.h"
+#include "policy_fixture.h"
+
+struct node {
+	struct conf conf;
+	struct policy_parts p;
+	struct ha *ha;
+};
+
+struct fx {
+	char *dir;
+	struct ev_loop *loop;
+	struct node a, b;
+};
+
+/* A free port below the ephemeral range (as tests/system/free_ports.py): a released
+ * ephemeral port may be taken by any outgoing connection on the machine before we bind it. */
+static uint16_t
+free_port(void)
+{
+	for (int i = 0; i < 2000; i++) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr.s_addr = htonl(0x7f000001) };
+		uint32_t r;
+		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+		assert_true(fd >= 0);
+		assert_int_equal(util_random(&r, sizeof(r)), 0);
+		sa.sin_port = htons((uint16_t)(10000 + r % 20000));
+		ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok)
+			return ntohs(sa.sin_port);
+	}
+	fail_msg("no free port");
+	return 0;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+node_init(struct fx *f, struct node *n, const char *name, bool active, uint16_t me, uint16_t peer,
+	  const char *secret, const char *bundle)
+{
+	struct pol_err e = { 0 };
+	char path[512];
+
+	conf_defaults(&n->conf);
+	n->conf.ha_enable = true;
+	n->conf.ha_role = active ? CONF_HA_ACTIVE : CONF_HA_STANDBY;
+	n->conf.ha_retry_ms = 200;
+	n->conf.ha_listen.n = n->conf.ha_peer.n = 1;
+	snprintf(path, sizeof(path), "127.0.0.1:%u", me);
+	assert_int_equal(addr_port_parse(path, 0, &n->conf.ha_listen.v[0]), 0);
+	snprintf(path, sizeof(path), "127.0.0.1:%u", peer);
+	assert_int_equal(addr_port_parse(path, 0, &n->conf.ha_peer.v[0]), 0);
+	snprintf(n->conf.ha_secret_file, sizeof(n->conf.ha_secret_file), "%s/%s.secret", f->dir,
+		 name);
+	write_file(n->conf.ha_secret_file, secret);
+	snprintf(path, sizeof(path), "%s/%s.db", f->dir, name);
+	n->p.store = pol_store_open(path, &e);
+	assert_non_null(n->p.store);
+	if (bundle != NULL) {
+		struct pol_snap *s = NULL;
+
+		assert_int_equal(pol_bundle_parse(bundle, strlen(bundle), &s, &e), 0);
+		assert_int_equal(pol_store_replace(n->p.store, s, &e), 0);
+		pol_snap_unref(s);
+	}
+	n->ha = ha_new(f->loop, &n->conf, &n->p);
+	assert_non_null(n->ha);
+	assert_int_equal(policy_reload(&n->p, &(struct pol_change){ .actor = "unit" }, &e), 0);
+}
+
+static void
+node_free(struct node *n)
+{
+	ha_free(n->ha);
+	pol_snap_unref(n->p.snap);
+	pol_store_close(n->p.store);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char *bundle = fx_example();
+	uint16_t pa = free_port(), pb = free_port();
+
+	assert_non_null(f);
+	assert_non_null(bundle);
+	log_set_level(LOG_LVL_ERR);
+	f->dir = fx_tmpdir();
+	f->loop = ev_loop_new();
+	node_init(f, &f->a, "a", true, pa, pb, "0123456789abcdef-pair-secret\n", bundle);
+	node_init(f, &f->b, "b", false, pb, pa, "0123456789abcdef-pair-secret\n", NULL);
+	free(bundle);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	node_free(&f->a);
+	node_free(&f->b);
+	ev_loop_free(f->loop);
+	fx_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static json_t *
+st(const struct node *n)
+{
+	json_t *o = ha_status_json(n->ha);
+
+	assert_non_null(o);
+	return o;
+}
+
+static const char *
+digest_of(const struct node *n, char out[HA_DIGEST_LEN])
+{
+	json_t *o = st(n);
+
+	util_strlcpy(out, json_string_value(json_object_get(o, "digest")), HA_DIGEST_LEN);
+	json_decref(o);
+	return out;
+}
+
+static json_int_t
+counter(const struct node *n, const char *name)
+{
+	json_t *o = st(n);
+	json_int_t v = json_integer_value(json_object_get(json_object_get(o, "counters"), name));
+
+	json_decref(o);
+	return v;
+}
+
+static bool
+in_sync(const struct fx *f)
+{
+	char da[HA_DIGEST_LEN], db[HA_DIGEST_LEN];
+
+	return strcmp(digest_of(&f->a, da), digest_of(&f->b, db)) == 0;
+}
+
+/* Run the loop until cond holds or 5 s pass. */
+static bool
+run_until(struct fx *f, bool (*cond)(const struct fx *f))
+{
+	uint64_t end = util_mono_ms() + 5000;
+
+	while (!cond(f)) {
+		if (util_mono_ms() > end)
+			return false;
+		ev_run_once(f->loop, 20);
+	}
+	return true;
+}
+
+/* Write one host through the node's writer path (what the API does), committed by ha. */
+static int
+add_host(struct node *n, const char *fqdn, const char *ip, struct pol_err *e)
+{
+	struct pol_host h = { .pool_limit = 100 };
+
+	util_strlcpy(h.fqdn, fqdn, sizeof(h.fqdn));
+	assert_int_equal(addr_parse(ip, &h.ipv4), 0);
+	assert_int_equal(pol_store_begin(n->p.store), 0);
+	if (pol_host_insert(n->p.store, &h, e) < 0) {
+		(void)pol_store_rollback(n->p.store);
+		return -EINVAL;
+	}
+	return ha_commit(n->ha,
+			 &(struct pol_change){ .actor = "unit",
+					       .action = "POST",
+					       .resource = "/api/v1/hosts",
+					       .detail = fqdn },
+			 NULL, e);
+}
+
+static bool
+has_host(const struct node *n, const char *fqdn)
+{
+	for (size_t i = 0; n->p.snap != NULL && i < n->p.snap->n_hosts; i++) {
+		if (strcmp(n->p.snap->hosts[i].fqdn, fqdn) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+b_has_new(const struct fx *f)
+{
+	return has_host(&f->b, "new.gwa.demo");
+}
+
+/* The empty standby takes the whole policy at connect; then each commit, in order. */
+static void
+test_follow(void **state)
+{
+	struct fx *f = *state;
+	struct pol_err e = { 0 };
+	struct pol_audit *rows = NULL;
+	size_t n = 0;
+	char d[HA_DIGEST_LEN];
+
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(counter(&f->b, "full_syncs"), 1);
+	assert_int_equal(f->b.p.snap->n_hosts, f->a.p.snap->n_hosts);
+	/* same policy, same digest, and here the same rows: the same ETag too */
+	assert_string_equal(f->a.p.snap->etag, f->b.p.snap->etag);
+	assert_int_equal(add_host(&f->a, "new.gwa.demo", "192.168.77.1", &e), 0);
+	assert_true(run_until(f, b_has_new));
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(counter(&f->a, "commits_sent"), 1);
+	assert_int_equal(counter(&f->b, "commits_applied"), 2);
+	/* the standby's audit line says where the change came from */
+	assert_int_equal(pol_audit_list(f->b.p.store, 0, 1, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].actor, "ha:unit");
+	assert_string_equal(rows[0].action, "POST");
+	assert_non_null(strstr(rows[0].detail, "from the active 127.0.0.1:"));
+	assert_non_null(strstr(rows[0].detail, f->a.p.snap->etag));
+	pol_audit_free(rows, n);
+	(void)digest_of(&f->b, d);
+	assert_int_equal(ha_digest(f->b.p.snap, d), 0);
+	assert_string_equal(d, digest_of(&f->a, (char[HA_DIGEST_LEN]){ 0 }));
+}
+
+/* A write on the standby is refused naming the active, and changes nothing. */
+static void
+test_standby_refuses(void **state)
+{
+	struct fx *f = *state;
+	struct pol_err e = { 0 };
+	size_t hosts;
+
+	assert_true(run_until(f, in_sync));
+	hosts = f->b.p.snap->n_hosts;
+	assert_int_equal(add_host(&f->b, "local.gwa.demo", "192.168.77.2", &e), -EROFS);
+	assert_non_null(strstr(e.msg, "standby"));
+	assert_non_null(strstr(e.msg, "127.0.0.1:"));
+	assert_non_null(ha_refusal(f->b.ha));
+	assert_null(ha_refusal(f->a.ha));
+	assert_int_equal(f->b.p.snap->n_hosts, hosts);
+	assert_false(has_host(&f->b, "local.gwa.demo"));
+}
+
+/* The standby's store changed under it: the next change does not follow its digest, so it
+ * asks for the whole policy and ends with the active's. */
+static void
+test_chain_broken_resync(void **state)
+{
+	struct fx *f = *state;
+	struct pol_err e = { 0 };
+	struct pol_host h = { .pool_limit = 100 };
+
+	assert_true(run_until(f, in_sync));
+	util_strlcpy(h.fqdn, "stray.gwa.demo", sizeof(h.fqdn));
+	assert_int_equal(addr_parse("192.168.77.3", &h.ipv4), 0);
+	assert_int_equal(pol_store_begin(f->b.p.store), 0);
+	assert_int_equal(pol_host_insert(f->b.p.store, &h, &e), 0);
+	assert_int_equal(
+		policy_commit(&f->b.p, &(struct pol_change){ .actor = "import" }, NULL, &e), 0);
+	assert_false(in_sync(f));
+	assert_int_equal(add_host(&f->a, "new.gwa.demo", "192.168.77.1", &e), 0);
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(counter(&f->b, "resyncs"), 1);
+	assert_true(has_host(&f->b, "new.gwa.demo"));
+	assert_false(has_host(&f->b, "stray.gwa.demo"));
+}
+
+static bool
+auth_failed(const struct fx *f)
+{
+	return counter(&f->a, "auth_failures") > 0;
+}
+
+/* A standby with another secret is refused and follows nothing. */
+static void
+test_wrong_secret(void **state)
+{
+	struct fx *f = *state;
+	struct node c = { 0 };
+	char dc[HA_DIGEST_LEN], da[HA_DIGEST_LEN];
+
+	/* c follows a with another secret; b is stopped so that only c knocks */
+	ha_free(f->b.ha);
+	f->b.ha = NULL;
+	node_init(f, &c, "c", false, free_port(), addr_port_port(&f->a.conf.ha_listen.v[0]),
+		  "another-secret-of-16-bytes", NULL);
+	assert_true(run_until(f, auth_failed));
+	assert_string_not_equal(digest_of(&c, dc), digest_of(&f->a, da));
+	assert_int_equal(c.p.snap->n_hosts, 0);
+	node_free(&c);
+	f->b.ha = ha_new(f->loop, &f->b.conf, &f->b.p);
+	assert_non_null(f->b.ha);
+}
+
+/* Roles switch: the old active follows the new one. */
+static void
+test_role_switch(void **state)
+{
+	struct fx *f = *state;
+	struct pol_err e = { 0 };
+
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(ha_set_role(f->a.ha, "leader"), -EINVAL);
+	assert_int_equal(ha_set_role(f->b.ha, "active"), 0);
+	assert_int_equal(ha_set_role(f->a.ha, "standby"), 0);
+	assert_int_equal(add_host(&f->b, "back.gwa.demo", "192.168.77.4", &e), 0);
+	assert_int_equal(add_host(&f->a, "no.gwa.demo", "192.168.77.5", &e), -EROFS);
+	assert_true(run_until(f, in_sync));
+	assert_true(has_host(&f->a, "back.gwa.demo"));
+}
+
+static bool
+b_took_reputation(const struct fx *f)
+{
+	return counter(&f->b, "reputation_applied") > 0;
+}
+
+/* Reputation is soft state: after a save on the active, the standby holds the same rows. */
+static void
+test_reputation_follows(void **state)
+{
+	struct fx *f = *state;
+	struct pol_reputation r = { .kind = POL_REP_HOST,
+				    .periods = 3,
+				    .prev_initial = 0.5,
+				    .prev_ok = 7,
+				    .prev_nok = 2,
+				    .prev_neutral = 5,
+				    .cur_initial = 0.4,
+				    .cur_ok = 1,
+				    .cur_nok = 9,
+				    .cur_neutral = 5,
+				    .has_override = true,
+				    .override_value = 0.25,
+				    .updated_ms = 1234567 };
+	struct pol_reputation *rows = NULL;
+	size_t n = 0;
+
+	util_strlcpy(r.key, "test.gwa.demo", sizeof(r.key));
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(pol_reputation_save(f->a.p.store, &r), 0);
+	ha_reputation_saved(f->b.ha); /* a standby sends nothing */
+	ha_reputation_saved(f->a.ha);
+	assert_true(run_until(f, b_took_reputation));
+	assert_int_equal(counter(&f->b, "reputation_sent"), 0);
+	assert_int_equal(pol_reputation_list(f->b.p.store, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key, "test.gwa.demo");
+	assert_int_equal(rows[0].kind, POL_REP_HOST);
+	assert_int_equal(rows[0].periods, 3);
+	assert_int_equal(rows[0].prev_nok, 2);
+	assert_int_equal(rows[0].cur_nok, 9);
+	assert_true(rows[0].has_override);
+	assert_true(rows[0].override_value > 0.24 && rows[0].override_value < 0.26);
+	free(rows);
+}
+
+static bool
+a_refused_empty(const struct fx *f)
+{
+	return counter(&f->a, "empty_refused") > 0;
+}
+
+/* A node with an empty store that is active for a moment (it won VRRP while its peer was
+ * starting) does not wipe the policy of the node that follows it. */
+static void
+test_empty_active_does_not_wipe(void **state)
+{
+	struct fx *f = *state;
+	size_t hosts = f->a.p.snap->n_hosts;
+
+	assert_true(hosts > 0);
+	assert_int_equal(ha_set_role(f->a.ha, "standby"), 0);
+	assert_int_equal(ha_set_role(f->b.ha, "active"), 0);
+	assert_true(run_until(f, a_refused_empty));
+	assert_int_equal(f->a.p.snap->n_hosts, hosts);
+	/* and once the node with the policy is the active again, the other one follows it */
+	assert_int_equal(ha_set_role(f->b.ha, "standby"), 0);
+	assert_int_equal(ha_set_role(f->a.ha, "active"), 0);
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(f->b.p.snap->n_hosts, hosts);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_follow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_standby_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_broken_resync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_active_does_not_wipe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reputation_follows, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
