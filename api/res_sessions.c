@@ -61,10 +61,11 @@ sess_json(const struct pol_sess *s, int64_t now_ms)
 	bool live = s->ended_ms == 0 && now_ms < s->deadline_ms &&
 		    (s->max_uses == 0 || s->uses < s->max_uses);
 
-	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:o*,s:I,s:I,s:s}", "name", s->name, "tenant",
+	/* ended_ms is null until DELETE ends the name (docs/api.md), never absent */
+	return json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:I,s:I,s:s}", "name", s->name, "tenant",
 			 s->tenant, "service", s->service, "created_ms", (json_int_t)s->created_ms,
 			 "expires_ms", (json_int_t)s->deadline_ms, "ended_ms",
-			 s->ended_ms ? json_integer(s->ended_ms) : NULL, "max_resolutions",
+			 s->ended_ms ? json_integer(s->ended_ms) : json_null(), "max_resolutions",
 			 (json_int_t)s->max_uses, "resolutions", (json_int_t)s->uses, "state",
 			 live ? "live" : "ended");
 }

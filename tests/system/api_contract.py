@@ -374,6 +374,84 @@ def walk_special():
         fail("GET /api/v1/nothing: %s" % e)
 
 
+def walk_nested():
+    # a host that is a nested gateway (its "nested" object) and a parent resolver group
+    H = V + "/hosts"
+    body = {"fqdn": "nestwalk.gwa.demo", "ipv4": "192.168.0.230",
+            "nested": {"addresses": ["192.168.0.230-192.168.0.231"], "dns_port": 5353,
+                       "binding_timeout_ms": 500}}
+    row, _, _ = do("POST", H, body, expect=201, what="a nested gateway")
+    if row and not (row.get("nested") or {}).get("dns_port") == 5353:
+        fail("POST /hosts: the nested object not answered (%s)" % row.get("nested"))
+    do("POST", H, dict(body, fqdn="nestwalk2.gwa.demo", ipv4="192.168.0.232",
+                       nested={"addresses": []}), expect=400, what="nested without addresses")
+    do("DELETE", H + "/nestwalk.gwa.demo", expect=204, what="delete the nested gateway")
+    G = V + "/resolver-groups"
+    row, _, _ = do("POST", G, {"name": "parents", "parent": True, "nodes": ["203.0.113.9"]},
+                   expect=201, what="a parent group")
+    if row and row.get("parent") is not True:
+        fail("POST /resolver-groups: parent not answered (%s)" % row)
+    do("POST", G, {"name": "parents2", "parent": "yes"}, expect=400, what="parent not boolean")
+    do("DELETE", G + "/parents", expect=204, what="delete the parent group")
+
+
+def walk_ha():
+    # this rgwd is the active node of an HA pair whose standby never comes
+    do("GET", V + "/ha", expect=200, what="HA state")
+    do("GET", V + "/ha", token=None, expect=401, what="no token")
+    do("PUT", V + "/ha/role", {"role": "active"}, expect=200, what="set role")
+    do("PUT", V + "/ha/role", {"role": "primary"}, expect=400, what="unknown role")
+    do("PUT", V + "/ha/role", {"role": "active", "x": 1}, expect=400, what="unknown key")
+    do("PUT", V + "/ha/role", {"role": "active"}, token="ro", expect=403, what="read-only")
+    do("POST", V + "/ha", {}, expect=405, what="no POST here")
+
+
+def walk_tenants():
+    T = V + "/tenants"
+    do("GET", T, expect=200, what="tenants")
+    do("PUT", T + "/walkers", {"domains": ["gwa.demo"]}, expect=201, what="create tenant")
+    do("PUT", T + "/walkers", {"domains": ["gwa.demo"], "session_rate": 100}, expect=200,
+       what="replace tenant")
+    do("PUT", T + "/walkers", {"domains": ["nowhere.example"]}, expect=400,
+       what="domain in no zone")
+    do("PUT", T + "/walkers", {"domains": ["gwa.demo"], "x": 1}, expect=400, what="unknown key")
+    do("PUT", T + "/walkers", {"domains": ["gwa.demo"]}, token="ro", expect=403,
+       what="read-only")
+    do("GET", T + "/walkers", expect=200, what="show tenant")
+    do("GET", T + "/nosuch", expect=404, what="unknown tenant")
+    do("GET", T, expect=200, what="tenants, one listed")
+    S = T + "/walkers/sessions"
+    sess, _, _ = do("POST", S, {"service": "held.gwa.demo", "ttl": 60}, expect=201,
+                    what="issue a session name")
+    do("POST", S, {"service": "nosuch.gwa.demo"}, expect=400, what="unknown service")
+    do("POST", S, {"service": "held.gwa.demo", "ttl": 0}, expect=400, what="ttl out of range")
+    do("POST", T + "/nosuch/sessions", {"service": "held.gwa.demo"}, expect=404,
+       what="unknown tenant")
+    do("GET", S, expect=405, what="no GET here")
+    if sess:
+        item = S + "/" + sess["name"]
+        do("GET", item, expect=200, what="show session")
+        do("GET", T + "/other/sessions/" + sess["name"], expect=404,
+           what="another tenant's view")
+        do("DELETE", item, token="ro", expect=403, what="read-only")
+        do("DELETE", item, expect=204, what="end session")
+        do("DELETE", item, expect=404, what="ended already")
+    # a token bound to the tenant: the operator's objects do not exist for it, and it
+    # cannot change its own tenant
+    tok, _, _ = do("POST", V + "/tokens", {"name": "walk-tenant"}, expect=201,
+                   what="a token for the tenant")
+    if tok:
+        do("PUT", T + "/walkers", {"domains": ["gwa.demo"], "tokens": ["walk-tenant"]},
+           expect=200, what="bind the token")
+        do("GET", V + "/hosts", token=tok["secret"], expect=404, what="tenant token elsewhere")
+        do("PUT", T + "/walkers", {"domains": ["gwa.demo"]}, token=tok["secret"], expect=403,
+           what="tenant token changing its tenant")
+        do("GET", T + "/walkers", token=tok["secret"], expect=200, what="tenant token reads it")
+        do("DELETE", V + "/tokens/walk-tenant", expect=204, what="revoke")
+    do("DELETE", T + "/walkers", expect=204, what="delete tenant")
+    do("DELETE", T + "/walkers", expect=404, what="deleted already")
+
+
 def walk_bundle():
     b, _, _ = do("GET", V + "/bundle", expect=200, what="export")
     if b:
@@ -392,6 +470,9 @@ def cleanup(created):
 
 created = walk_crud()
 walk_special()
+walk_nested()
+walk_ha()
+walk_tenants()
 cleanup(created)
 walk_bundle()  # last: an import reassigns every id
 

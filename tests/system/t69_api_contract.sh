@@ -2,7 +2,8 @@
 # t69_api_contract -- the API answers what api/openapi.json says, for every documented
 # operation and its errors: rgwd with DNS, NAT, the ALG and the API in a network namespace
 # (so that bindings, live reputation and every subsystem's status are real), one binding held
-# by a real DNS query, then tests/system/api_contract.py walks every operation and validates
+# by a real DNS query, an HA pair's active node (no standby), then tests/system/api_contract.py
+# walks every operation (tenants and session names included) and validates
 # each answer with python3-jsonschema. The document itself must be a valid OpenAPI 3.0
 # document whose schemas are valid JSON Schema. Root needed.
 . "$(dirname "$0")/lib.sh"
@@ -53,12 +54,20 @@ lan_interfaces = lan0
 enable = yes
 eve_socket = $T/eve.sock
 eve_type = unix_dgram
+[ha]
+enable = yes
+role = active
+listen = 127.0.0.1:7440
+peer = 127.0.0.1:7441
+secret_file = $T/ha.secret
 [api]
 listen = 127.0.0.1:8080
 rate = 100000
 rate_burst = 100000
 max_body = 1048576
 CONF
+# the active node of an HA pair whose standby never comes: GET /ha and PUT /ha/role answer
+(umask 077; head -c 32 /dev/urandom | base64 > "$T/ha.secret")
 TOK=$("$RGWD" -c "$T/rgw.conf" --new-token walker 2>/dev/null)
 RO=$("$RGWD" -c "$T/rgw.conf" --new-token viewer --role ro 2>/dev/null)
 ip netns exec $GW "$RGWD" -c "$T/rgw.conf" > "$T/out" 2> "$T/log" &
