@@ -314,7 +314,7 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 	struct dns_wr *w = &r->w;
 	size_t mark = w->pos;
 
-	if (qt == DNS_T_A) {
+	if (qt == DNS_T_A || qt == DNS_T_AAAA) {
 		dns_resp_put_addr(r, 1, owner, a, ttl, true);
 		return;
 	}
@@ -444,29 +444,24 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			return DNS_ANS_NEED_ALLOC;
 		ctx->step(ctx->step_arg, al ? &al->charge : &r->resolver, svc->id);
 	}
-	if (qt == DNS_T_AAAA) {
-		const struct addr *fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
-		if (!fixed->family)
-			dns_resp_negative(r, z, DNS_RC_NOERROR);
-		else
-			dns_resp_put_addr(r, 1, NULL, fixed,
-					  svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT,
-					  true);
-		return DNS_ANS_SEND;
-	}
-	if ((qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) || (target && qt != DNS_T_A)) {
+	/* AAAA: the IPv6 pool (ULA host) or a pinhole (global host), with the same admission
+	 * as A; SRV/TXT carry the IPv4 address */
+	bool v6 = qt == DNS_T_AAAA;
+	if ((qt != DNS_T_A && !v6 && qt != DNS_T_SRV && qt != DNS_T_TXT) ||
+	    (target && qt != DNS_T_A && !v6)) {
 		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
 	if (svc->proxy_required) {
-		if (!ctx->db->svc_addr4.family) {
+		const struct addr *sa = v6 ? &ctx->db->svc_addr6 : &ctx->db->svc_addr4;
+		if (!sa->family) {
 			dns_resp_negative(r, z, DNS_RC_NOERROR);
 			return DNS_ANS_SEND;
 		}
-		put_service_records(r, NULL, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
+		put_service_records(r, NULL, svc, sa, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
-	if (!h->ipv4.family) {
+	if (!(v6 ? h->ipv6.family : h->ipv4.family)) {
 		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
@@ -552,6 +547,7 @@ service_request(const struct resp *r, const struct dns_node *n, const struct add
 	req->kind = qt == DNS_T_SRV || qt == DNS_T_TXT ? NAT_REQ_SERVICE_INFO
 		    : (n->flags & DNS_NODE_SERVICE)    ? NAT_REQ_ADDRESS
 						       : NAT_REQ_SRV_TARGET;
+	req->family = qt == DNS_T_AAAA ? AF_INET6 : AF_INET;
 	req->host_id = n->host->id;
 	req->service_id = n->svc->id;
 	req->resolver = *resolver;

@@ -132,7 +132,8 @@ test_alloc(void *arg, const struct nat_request *req, struct addr *out, enum nat_
 		*why = NAT_REFUSE_EXHAUSTED;
 		return -EAGAIN;
 	}
-	set_addr(out, "100.64.1.131");
+	/* the pool answers in the family asked (a pinhole: the host's own address) */
+	set_addr(out, req->family == AF_INET6 ? "2001:db8::100" : "100.64.1.131");
 	return 0;
 }
 
@@ -449,11 +450,18 @@ test_service_answers(void **state)
 		s,
 		"www.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_True.port_0.protocol_0.www.test.gwa.demo.\"\n");
 	free(s);
-	/* AAAA: the host's own IPv6, no allocation */
+	/* AAAA: an IPv6 request to the pool (pinhole or IPv6 pool), TTL 0 */
 	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
-	assert_int_equal(alloc_calls, before);
+	assert_int_equal(alloc_calls, before + 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_ADDRESS);
+	assert_int_equal(ldns_rr_ttl(rr_at(ldns_pkt_answer(R.pkt), 0)), 0);
 	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
 			    "2001:db8::100");
+	/* A: an IPv4 request */
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(last_req.family, AF_INET);
+	before = alloc_calls;
 	/* AAAA for a host without IPv6: NODATA */
 	ask(DNS_VIEW_WAN, false, "deep.a.b.gwa.demo", DNS_T_AAAA, 0);
 	assert_negative(LDNS_RCODE_NOERROR);
@@ -486,10 +494,13 @@ test_srv_target(void **state)
 	/* the 0x20 spelling of a target is kept */
 	ask(DNS_VIEW_WAN, true, "_22._6.SsH.tEst.gwa.demo", DNS_T_A, 0);
 	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
-	/* AAAA of the target: the host's IPv6 (test.gwa.demo has one), no allocation */
+	/* AAAA of the target: an IPv6 SRV-target request (test.gwa.demo has an IPv6) */
 	before = alloc_calls;
 	ask(DNS_VIEW_WAN, true, "_22._6.ssh.test.gwa.demo", DNS_T_AAAA, 0);
-	assert_int_equal(alloc_calls, before);
+	assert_int_equal(alloc_calls, before + 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
+	before = alloc_calls;
 	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
 			    "2001:db8::100");
 	/* the target has address records only */
