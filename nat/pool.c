@@ -475,7 +475,8 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		goto refuse;
 	}
 	idx = reuse >= 0 || pinhole ? reuse : nat_pool_find_free(p, from, to);
-	if (idx < 0 && !pinhole && old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
+	if (idx < 0 && !pinhole && old != NULL && old->info.expires_ms > now_ms &&
+	    old->info.window_ms > 0)
 		/* no address left: the live window binding serves the question (learning) */
 		return reanswer(p, old, req, &d, grace, now_ms, out, id);
 	if (idx < 0 && !pinhole) {
@@ -611,9 +612,9 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 			b->many_sources |=
 				new_source && now_ms > b->first_flow_ms + NAT_WIN_BURST_MS;
 		}
-		nat_window_flow(p->win, b->win_key, b->pair_id, b->info.id,
-				b->info.answered_ms, b->info.answers, b->info.flows, new_source,
-				b->first_flow_ms, b->info.window_ms > 0, now_ms);
+		nat_window_flow(p->win, b->win_key, b->pair_id, b->info.id, b->info.answered_ms,
+				b->info.answers, b->info.flows, new_source, b->first_flow_ms,
+				b->info.window_ms > 0, now_ms);
 		hit->host_id = b->info.host_id;
 		hit->service_id = b->info.service_id;
 		hit->private_addr = b->info.private_addr;

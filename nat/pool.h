@@ -152,7 +152,7 @@ struct nat_pool_stats {
 	uint32_t size6;	     /* of which IPv6 */
 	uint32_t allocated6; /* of which IPv6 */
 	uint64_t pinholes;   /* IPv6 pinhole bindings created (counted in created too) */
-	uint32_t bindings;  /* live bindings */
+	uint32_t bindings;   /* live bindings */
 	uint64_t created;
 	uint64_t used;
 	uint64_t expired;

@@ -173,7 +173,7 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 		const struct psvc *s = nat_pool_svc_find(p, b->info.service_id);
 		struct phost *h = nat_pool_host_find(p, b->info.host_id);
 		ssize_t ai = b->pinhole ? -1 : nat_pool_addr_index(p, b->ip);
-		const struct addr *pa = h == NULL ? NULL
+		const struct addr *pa = h == NULL				 ? NULL
 					: b->info.private_addr.family == AF_INET ? &h->ipv4
 										 : &h->ipv6;
 		bool keep = s && h && (ai >= 0 || b->pinhole) && s->host_id == h->id &&

@@ -278,8 +278,7 @@ range_mask(size_t w, size_t from, size_t to)
 
 /* Lowest allocated address in [from, to) that can take S, or -1. */
 ssize_t
-nat_pool_find_reuse(const struct nat_pool *p, size_t from, size_t to, uint8_t proto,
-		    uint16_t port)
+nat_pool_find_reuse(const struct nat_pool *p, size_t from, size_t to, uint8_t proto, uint16_t port)
 {
 	size_t w;
 

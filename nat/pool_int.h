@@ -82,7 +82,7 @@ struct ghost_hit {
 
 struct paddr {
 	struct pkey ip;
-	uint32_t n;  /* live bindings on this address */
+	uint32_t n; /* live bindings on this address */
 	struct binding *head;
 };
 
@@ -248,9 +248,9 @@ nat_pool_key_next(struct binding *b, struct pkey ip, uint16_t port, uint8_t prot
 static inline struct binding *
 nat_pool_key_find(const struct nat_pool *p, struct pkey ip, uint16_t port, uint8_t proto)
 {
-	return nat_pool_key_next(p->buckets[nat_pool_key_hash(ip, port, proto) &
-					    (p->n_buckets - 1)],
-				 ip, port, proto);
+	return nat_pool_key_next(
+		p->buckets[nat_pool_key_hash(ip, port, proto) & (p->n_buckets - 1)], ip, port,
+		proto);
 }
 
 int nat_pool_key_insert(struct nat_pool *p, struct binding *b);

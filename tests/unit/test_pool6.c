@@ -153,8 +153,8 @@ teardown(void **state)
 }
 
 static int
-req6(struct fixture *f, int family, int64_t host, int64_t svc, const char *resolver,
-     uint64_t now, struct addr *out, enum nat_refusal *why)
+req6(struct fixture *f, int family, int64_t host, int64_t svc, const char *resolver, uint64_t now,
+     struct addr *out, enum nat_refusal *why)
 {
 	struct nat_request r;
 
@@ -274,10 +274,8 @@ test_pinhole_one_flow(void **state)
 	assert_string_equal(ntop(&hit.private_addr), "2001:db8:2::200");
 	assert_int_equal(f->n_used, 1);
 	/* a second flow is refused */
-	assert_int_equal(flow(f, "2001:db8:0::10", &host, 6, 22, 11, &hit),
-			 NAT_LOOKUP_NO_BINDING);
-	assert_int_equal(flow(f, "2001:db8:0::11", &host, 17, 53, 11, &hit),
-			 NAT_LOOKUP_NO_BINDING);
+	assert_int_equal(flow(f, "2001:db8:0::10", &host, 6, 22, 11, &hit), NAT_LOOKUP_NO_BINDING);
+	assert_int_equal(flow(f, "2001:db8:0::11", &host, 17, 53, 11, &hit), NAT_LOOKUP_NO_BINDING);
 }
 
 /* An SFQDN pinhole opens its protocol and port only; answers stack, one flow each. */
@@ -299,8 +297,7 @@ test_pinhole_service_port_and_stacking(void **state)
 			 NAT_LOOKUP_NO_BINDING);
 	assert_int_equal(flow(f, "2001:db8:0::10", &host, 6, 443, 10, &hit), NAT_LOOKUP_OK);
 	assert_int_equal(flow(f, "2001:db8:0::11", &host, 6, 443, 10, &hit), NAT_LOOKUP_OK);
-	assert_int_equal(flow(f, "2001:db8:0::12", &host, 6, 443, 10, &hit),
-			 NAT_LOOKUP_NO_BINDING);
+	assert_int_equal(flow(f, "2001:db8:0::12", &host, 6, 443, 10, &hit), NAT_LOOKUP_NO_BINDING);
 	assert_int_equal(f->n_used, 2);
 }
 
