@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# t33_nat_ipv6 -- IPv6 realms end to end with real clients: rgwd (DNS + nat) in a dual-stack
+# gateway namespace between a public and a private namespace. A global host is reached
+# through a pinhole that its AAAA answer opens for exactly one flow (unsolicited and second
+# flows refused; an SFQDN pinhole opens its port only); a ULA host through an address of the
+# IPv6 pool (NAT66, one flow); a dual-stack client (curl, happy eyeballs, through the system
+# resolver) reaches the dual-stack host, and its A binding stays for the IPv4 flow. `nft list`
+# prints the IPv6 table back. (Resolver cache windows off: admission cache_window_ms 0.)
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
+
+P=rgw6n$$
+PUB=${P}p
+GW=${P}g
+PRIV=${P}h
+QNUM=$((3000 + ($$ + 7) % 30000))
+APORT=$((20000 + ($$ + 13) % 20000))
+pids=()
+at_exit "rm -rf /etc/netns/$PUB"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
+ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
+ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
+for ns in $PUB $GW $PRIV; do
+	ip -n $ns link set lo up
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+ip -n $PUB link set eth0 up
+ip -n $PRIV link set eth0 up
+ip -n $GW link set wan0 up
+ip -n $GW link set lan0 up
+# public: 100.64.0.10, 2001:db8::10; the gateway's public side 2001:db8::1, service address
+# 2001:db8:1::130, pool 2001:db8:1::131-134; private: the global 2001:db8:2::/64 and the ULA
+# fd00::/64 (and 192.168.0.0/24) on one segment
+ip -n $PUB addr add 100.64.0.10/24 dev eth0
+ip -n $PUB addr add 2001:db8::10/64 dev eth0 nodad
+ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
+ip -n $PUB -6 route add 2001:db8:1::/64 via 2001:db8::1
+ip -n $PUB -6 route add 2001:db8:2::/64 via 2001:db8::1
+ip -n $GW addr add 100.64.0.1/24 dev wan0
+ip -n $GW addr add 100.64.1.130/32 dev wan0
+ip -n $GW addr add 2001:db8::1/64 dev wan0 nodad
+ip -n $GW addr add 2001:db8:1::130/128 dev wan0 nodad
+ip -n $GW addr add 192.168.0.1/24 dev lan0
+ip -n $GW addr add 2001:db8:2::1/64 dev lan0 nodad
+ip -n $GW addr add fd00::1/64 dev lan0 nodad
+ip -n $PRIV addr add 192.168.0.100/24 dev eth0
+ip -n $PRIV addr add 2001:db8:2::200/64 dev eth0 nodad
+ip -n $PRIV addr add fd00::100/64 dev eth0 nodad
+ip -n $PRIV route add default via 192.168.0.1
+ip -n $PRIV -6 route add default via 2001:db8:2::1
+ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# IPv6 settled before the first flow: no tentative (link-local) address left, neighbours known
+# (a first SYN that waits for neighbour discovery longer than TCP's 1 s retransmission would
+# come back as a second "new" packet)
+settled() {
+	local ns
+	for ns in $PUB $GW $PRIV; do
+		[ -z "$(ip -n $ns -6 addr show tentative)" ] || return 1
+	done
+}
+check "IPv6 addresses settled in the three namespaces" poll 15 settled
+for a in 2001:db8:2::200 fd00::100 2001:db8::10; do
+	ip netns exec $GW ping -6 -c 1 -W 2 $a >/dev/null 2>&1
+done
+
+# the private side answers with the address it was reached at and the client's address
+for port in 5000 2000; do
+	ip netns exec $PRIV socat TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork \
+		SYSTEM:'echo "$SOCAT_SOCKADDR $SOCAT_PEERADDR"' >/dev/null 2>&1 &
+	pids+=($!)
+done
+cat > "$T/http.sh" <<'SH'
+#!/bin/sh
+read -r line
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s\n' "$SOCAT_SOCKADDR"
+SH
+chmod +x "$T/http.sh"
+ip netns exec $PRIV socat TCP6-LISTEN:8000,ipv6only=0,reuseaddr,fork EXEC:"$T/http.sh" \
+	>/dev/null 2>&1 &
+pids+=($!)
+
+cat > "$T/bundle.json" <<'JSON'
+{
+  "version": 1,
+  "zones": [
+    {"name": "gwa.demo", "kind": "forward", "ttl": 3600,
+     "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
+             "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+     "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "100.64.0.1", "ipv6": "2001:db8::1"}]}
+  ],
+  "service_addresses": ["100.64.1.130", "2001:db8:1::130"],
+  "pool": ["100.64.1.131-100.64.1.134", "2001:db8:1::131-2001:db8:1::134"],
+  "hosts": [
+    {"fqdn": "gua.gwa.demo", "ipv6": "2001:db8:2::200",
+     "services": [{"fqdn": "gua.gwa.demo"}, {"fqdn": "tcp2000.gua.gwa.demo"}]},
+    {"fqdn": "ula.gwa.demo", "ipv4": "192.168.0.100", "ipv6": "fd00::100",
+     "services": [{"fqdn": "ula.gwa.demo", "binding_timeout_ms": 20000}]}
+  ],
+  "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}
+}
+JSON
+cat > "$T/rgw.conf" <<CONF
+[daemon]
+database = $T/rgw.db
+bundle_seed = $T/bundle.json
+[dns]
+wan = 100.64.0.1:53, [2001:db8::1]:53
+[nat]
+enable = yes
+table = rgw
+queue = $QNUM
+wan_interfaces = wan0
+lan_interfaces = lan0
+[alg]
+enable = no
+[api]
+listen = 127.0.0.1:$APORT
+CONF
+TOK=$("$RGWD" -c "$T/rgw.conf" --new-token t33 --role ro 2>/dev/null)
+ip netns exec $GW "$RGWD" -c "$T/rgw.conf" > "$T/log" 2>&1 &
+RP=$!
+pids+=($RP)
+check "rgwd (dns + nat) ready in the dual-stack gateway namespace" wait_for 'rgwd: ready' "$T/log" 10
+
+q() { ip netns exec $PUB dig +time=2 +tries=1 @2001:db8::1 "$1" "$2" +short 2>/dev/null | tail -n 1; }
+connect() {
+	ip netns exec $PUB timeout 6 socat -t 4 -T3 - TCP:"$1":"$2",connect-timeout=4 </dev/null \
+		2>"$T/cerr"
+}
+# socat's "[2001:0db8:...] [...]" in compressed form (IPv4-mapped as IPv4)
+norm() {
+	/usr/bin/python3 -c '
+import ipaddress, sys
+out = []
+for w in sys.stdin.read().split():
+    a = ipaddress.ip_address(w.strip("[]"))
+    out.append(str(getattr(a, "ipv4_mapped", None) or a))
+print(" ".join(out))'
+}
+refused() {
+	connect "$1" "$2" >/dev/null && return 1
+	grep -qi refused "$T/cerr"
+}
+api() {
+	ip netns exec $GW curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$APORT$1"
+}
+
+# (the xtables NFQUEUE expressions make nft warn that iptables-nft manages the table and that
+# it cannot print their target: docs/nat.md, "Queue expression"; anything else is an error)
+check "nft lists the IPv6 table back" bash -c \
+	"ip netns exec $GW nft list table inet rgw > '$T/table' 2> '$T/table.err'"
+check "... without another error" bash -c \
+	"! grep -v 'iptables-nft\|xtables_set_nfproto\|XT target NFQUEUE' '$T/table.err' | grep -q ."
+check "pinhole6 holds the global host" grep -q '2001:db8:2::200' "$T/table"
+check "admission queues new flows to @pinhole6 and @pool6" bash -c \
+	"grep -q 'ip6 daddr @pinhole6 ct state new' '$T/table' && grep -q 'ip6 daddr @pool6 ct state new' '$T/table'"
+check "NAT66: dnat ip6 through host_dnat6" grep -q 'dnat ip6 to meta mark map @host_dnat6' "$T/table"
+check "ICMPv6 packet-too-big accepted in forward" grep -q 'icmpv6 type packet-too-big accept' "$T/table"
+
+# pinhole mode
+check "an unsolicited flow to the global host is refused" refused "[2001:db8:2::200]" 5000
+R0=$(api /api/v1/status | jq -r '.subsystems.nat.flows_refused')
+A=$(q gua.gwa.demo AAAA)
+check "AAAA for the global host answers its own address ($A)" test "$A" = 2001:db8:2::200
+OUT=$(connect "[$A]" 5000 | norm)
+check "the first flow goes through the pinhole to the host, client address kept ($OUT)" \
+	test "$OUT" = "2001:db8:2::200 2001:db8::10"
+check "a second flow is refused" refused "[$A]" 5000
+R1=$(api /api/v1/status | jq -r '.subsystems.nat.flows_refused')
+check "rgwd counted the refusal ($R0 -> $R1)" test "$R1" -gt "$R0"
+ST=$(api /api/v1/status)
+check "one pinhole created, no IPv6 pool address spent" \
+	test "$(echo "$ST" | jq -r '.subsystems.nat | "\(.pinholes_created) \(.pool6_allocated)"')" = "1 0"
+A=$(q tcp2000.gua.gwa.demo AAAA)
+check "an SFQDN pinhole answered ($A)" test "$A" = 2001:db8:2::200
+check "it does not open another port" refused "[$A]" 5000
+OUT=$(connect "[$A]" 2000 | norm)
+check "it opens its own port once" test "$OUT" = "2001:db8:2::200 2001:db8::10"
+check "... and only once" refused "[$A]" 2000
+check "no A for an IPv6-only host" test -z "$(q gua.gwa.demo A)"
+
+# IPv6 pool (NAT66) for the ULA host
+A=$(q ula.gwa.demo AAAA)
+check "AAAA for the ULA host answers an IPv6 pool address ($A)" \
+	bash -c "[[ '$A' == 2001:db8:1::13[1-4] ]]"
+OUT=$(connect "[$A]" 5000 | norm)
+check "the first flow is DNATed to the ULA, client address kept ($OUT)" \
+	test "$OUT" = "fd00::100 2001:db8::10"
+check "a second flow to the pool address is refused" refused "[$A]" 5000
+# the ULA host's own traffic to the WAN leaves from the IPv6 service address
+ip netns exec $PUB socat TCP6-LISTEN:7000,reuseaddr,fork SYSTEM:'echo "$SOCAT_PEERADDR"' \
+	>/dev/null 2>&1 &
+pids+=($!)
+pub_listening() { ip netns exec $PUB ss -Hltn 'sport = :7000' | grep -q .; }
+check "a public listener" poll 10 pub_listening
+OUT=$(ip netns exec $PRIV timeout 6 socat -t 4 - TCP:[2001:db8::10]:7000,bind=[fd00::100] \
+	</dev/null 2>"$T/oerr" | norm)
+check "outbound from the ULA is SNATed to the IPv6 service address ($OUT)" \
+	test "$OUT" = "2001:db8:1::130"
+OUT=$(ip netns exec $PRIV timeout 6 socat -t 4 - TCP:[2001:db8::10]:7000,bind=[2001:db8:2::200] \
+	</dev/null 2>"$T/oerr2" | norm)
+check "outbound from the global host keeps its address ($OUT)" test "$OUT" = "2001:db8:2::200"
+
+# dual stack: the system resolver asks A and AAAA; curl's happy eyeballs prefers IPv6 (its
+# fallback timer at 3 s so that a loaded machine does not start the IPv4 attempt too)
+mkdir -p /etc/netns/$PUB
+echo "nameserver 2001:db8::1" > /etc/netns/$PUB/resolv.conf
+OUT=$(ip netns exec $PUB curl -s -m 8 --happy-eyeballs-timeout-ms 3000 \
+	"http://ula.gwa.demo:8000/" 2>"$T/curlerr" | tr -d ' ' | norm)
+check "curl (happy eyeballs) reaches the dual-stack host over IPv6 ($OUT)" test "$OUT" = "fd00::100"
+V4=$(api /api/v1/bindings | jq -r '[.items[] | select(.public | test("^100[.]64"))] | length')
+check "its A binding is still live ($V4)" test "${V4:-0}" -ge 1
+A=$(api /api/v1/bindings | jq -r '[.items[] | select(.public | test("^100[.]64"))][0].public')
+OUT=$(connect "$A" 5000 | norm)
+check "... and admits the IPv4 flow ($A: $OUT)" test "${OUT%% *}" = "192.168.0.100"
+
+kill -TERM $RP
+wait $RP
+rc=$?
+check "clean exit status after SIGTERM" test "$rc" = 0
+check "no sanitizer report in the log" bash -c "! grep -q 'Sanitizer\|runtime error' '$T/log'"
+check "table removed at shutdown" bash -c "! ip netns exec $GW nft list table inet rgw 2>/dev/null"
+summary
