@@ -5,7 +5,9 @@
 # flows refused; an SFQDN pinhole opens its port only); a ULA host through an address of the
 # IPv6 pool (NAT66, one flow); a dual-stack client (curl, happy eyeballs, through the system
 # resolver) reaches the dual-stack host, and its A binding stays for the IPv4 flow. `nft list`
-# prints the IPv6 table back. (Resolver cache windows off: admission cache_window_ms 0.)
+# prints the IPv6 table back. HTTPS by SNI over IPv6: the AAAA of a proxy_required name is the
+# IPv6 service address, where the ALG routes by SNI to an IPv6 backend with PROXY v2 carrying
+# the client's IPv6 address. (Resolver cache windows off: admission cache_window_ms 0.)
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -80,6 +82,33 @@ ip netns exec $PRIV socat TCP6-LISTEN:8000,ipv6only=0,reuseaddr,fork EXEC:"$T/ht
 	>/dev/null 2>&1 &
 pids+=($!)
 
+# HTTPS backend behind the ALG: nginx terminates TLS and says which client PROXY v2 gave it
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=www.gua.gwa.demo" \
+	-addext "subjectAltName=DNS:www.gua.gwa.demo" -keyout "$T/www.key" -out "$T/www.crt" \
+	>/dev/null 2>&1
+mkdir -p "$T/nginx"
+cat > "$T/nginx.conf" <<NGX
+user root;
+worker_processes 1;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	server { listen [2001:db8:2::200]:8443 ssl proxy_protocol;
+		ssl_certificate $T/www.crt; ssl_certificate_key $T/www.key;
+		location / { return 200 "pp \$proxy_protocol_addr sni \$ssl_server_name\n"; } }
+}
+NGX
+ip netns exec $PRIV nginx -p "$T/nginx" -c "$T/nginx.conf" >/dev/null 2>&1 &
+pids+=($!)
+
 cat > "$T/bundle.json" <<'JSON'
 {
   "version": 1,
@@ -93,10 +122,13 @@ cat > "$T/bundle.json" <<'JSON'
   "pool": ["100.64.1.131-100.64.1.134", "2001:db8:1::131-2001:db8:1::134"],
   "hosts": [
     {"fqdn": "gua.gwa.demo", "ipv6": "2001:db8:2::200",
-     "services": [{"fqdn": "gua.gwa.demo"}, {"fqdn": "tcp2000.gua.gwa.demo"}]},
+     "services": [{"fqdn": "gua.gwa.demo"}, {"fqdn": "tcp2000.gua.gwa.demo"},
+                  {"fqdn": "www.gua.gwa.demo", "proxy_required": true}]},
     {"fqdn": "ula.gwa.demo", "ipv4": "192.168.0.100", "ipv6": "fd00::100",
      "services": [{"fqdn": "ula.gwa.demo", "binding_timeout_ms": 20000}]}
   ],
+  "alg_routes": [{"hostname": "www.gua.gwa.demo", "port": 443,
+                  "backend": "[2001:db8:2::200]:8443", "preserve": "proxy-v2"}],
   "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}
 }
 JSON
@@ -113,7 +145,9 @@ queue = $QNUM
 wan_interfaces = wan0
 lan_interfaces = lan0
 [alg]
-enable = no
+enable = yes
+ports = 443
+workers = 1
 [api]
 listen = 127.0.0.1:$APORT
 CONF
@@ -214,6 +248,19 @@ check "its A binding is still live ($V4)" test "${V4:-0}" -ge 1
 A=$(api /api/v1/bindings | jq -r '[.items[] | select(.public | test("^100[.]64"))][0].public')
 OUT=$(connect "$A" 5000 | norm)
 check "... and admits the IPv4 flow ($A: $OUT)" test "${OUT%% *}" = "192.168.0.100"
+
+# the ALG on the IPv6 service address: HTTPS by SNI, PROXY v2 with the IPv6 client address
+A=$(q www.gua.gwa.demo AAAA)
+check "AAAA for a proxy_required name answers the IPv6 service address ($A)" \
+	test "$A" = 2001:db8:1::130
+nginx_up() { ip netns exec $PRIV ss -Hltn 'sport = :8443' | grep -q .; }
+check "the HTTPS backend listens" poll 10 nginx_up
+OUT=$(ip netns exec $PUB curl -s -m 8 -6 --cacert "$T/www.crt" https://www.gua.gwa.demo/ \
+	2>"$T/curlerr")
+check "HTTPS by SNI over IPv6 through the ALG, PROXY v2 with the client's IPv6 ($OUT)" \
+	test "$OUT" = "pp 2001:db8::10 sni www.gua.gwa.demo"
+check "the ALG logs the IPv6 client" \
+	wait_for 'alg: client=\[2001:db8::10\]:[0-9]* .*outcome=ok' "$T/log" 5
 
 kill -TERM $RP
 wait $RP
