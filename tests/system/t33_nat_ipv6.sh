@@ -213,6 +213,9 @@ OUT=$(connect "[$A]" 2000 | norm)
 check "it opens its own port once" test "$OUT" = "2001:db8:2::200 2001:db8::10"
 check "... and only once" refused "[$A]" 2000
 check "no A for an IPv6-only host" test -z "$(q gua.gwa.demo A)"
+OUT=$(ip netns exec $PUB dig +time=2 +tries=1 @2001:db8::1 tcp2000.gua.gwa.demo SRV 2>/dev/null)
+check "SRV of an IPv6-only host carries the AAAA of its target" \
+	grep -Eq '^_2000\._6\.tcp2000\.gua\.gwa\.demo\.[[:space:]]+0[[:space:]]+IN[[:space:]]+AAAA[[:space:]]+2001:db8:2::200$' <<<"$OUT"
 
 # IPv6 pool (NAT66) for the ULA host
 A=$(q ula.gwa.demo AAAA)

@@ -421,6 +421,14 @@ test_service_answers(void **state)
 	s = ldns_rr2str(add);
 	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
 	free(s);
+	/* the host is dual stack: the target's IPv6 address rides along, from an IPv6
+	 * service-info request of its own */
+	assert_int_equal(ldns_pkt_arcount(R.pkt), 2);
+	s = ldns_rr2str(rr_at(ldns_pkt_additional(R.pkt), 1));
+	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tAAAA\t2001:db8::100\n");
+	free(s);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_SERVICE_INFO);
 	/* TXT, byte-compatible with the original */
 	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_TXT, 0);
 	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
