@@ -116,7 +116,15 @@ cat > "$T/bundle.json" <<'JSON'
     {"name": "gwa.demo", "kind": "forward", "ttl": 3600,
      "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
              "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
-     "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "100.64.0.1", "ipv6": "2001:db8::1"}]}
+     "nameservers": [{"name": "ns1.gwa.demo", "ipv4": "100.64.0.1", "ipv6": "2001:db8::1"}]},
+    {"name": "0.0.d.f.ip6.arpa", "kind": "reverse", "ttl": 3600,
+     "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
+             "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+     "nameservers": [{"name": "ns1.gwa.demo"}]},
+    {"name": "2.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "kind": "reverse", "ttl": 3600,
+     "soa": {"mname": "ns1.gwa.demo", "rname": "hostmaster.gwa.demo", "serial": 1,
+             "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+     "nameservers": [{"name": "ns1.gwa.demo"}]}
   ],
   "service_addresses": ["100.64.1.130", "2001:db8:1::130"],
   "pool": ["100.64.1.131-100.64.1.134", "2001:db8:1::131-2001:db8:1::134"],
@@ -138,6 +146,7 @@ database = $T/rgw.db
 bundle_seed = $T/bundle.json
 [dns]
 wan = 100.64.0.1:53, [2001:db8::1]:53
+lan = [fd00::1]:53
 [nat]
 enable = yes
 table = rgw
@@ -251,6 +260,17 @@ check "its A binding is still live ($V4)" test "${V4:-0}" -ge 1
 A=$(api /api/v1/bindings | jq -r '[.items[] | select(.public | test("^100[.]64"))][0].public')
 OUT=$(connect "$A" 5000 | norm)
 check "... and admits the IPv4 flow ($A: $OUT)" test "${OUT%% *}" = "192.168.0.100"
+
+# the LAN view over IPv6: private addresses, PTR in ip6.arpa for both kinds of host
+L="dig +time=2 +tries=1 @fd00::1"
+check "LAN: AAAA of the ULA host is its ULA" \
+	bash -c "ip netns exec $PRIV $L ula.gwa.demo AAAA +short | grep -qx fd00::100"
+check "LAN: PTR in ip6.arpa for the ULA host" \
+	bash -c "ip netns exec $PRIV $L -x fd00::100 +short | grep -qx ula.gwa.demo."
+check "LAN: PTR in ip6.arpa for the global host" \
+	bash -c "ip netns exec $PRIV $L -x 2001:db8:2::200 +short | grep -qx gua.gwa.demo."
+check "WAN: no PTR for a private host" \
+	bash -c "ip netns exec $PUB dig +time=2 +tries=1 @2001:db8::1 -x fd00::100 | grep -q 'status: NXDOMAIN'"
 
 # the ALG on the IPv6 service address: HTTPS by SNI, PROXY v2 with the IPv6 client address
 A=$(q www.gua.gwa.demo AAAA)
