@@ -36,7 +36,10 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 
 				nx = x->hnext;
 				x->hnext = nt[h];
+				if (nt[h] != NULL)
+					nt[h]->hpprev = &x->hnext;
 				nt[h] = x;
+				x->hpprev = &nt[h];
 			}
 		}
 		free(p->buckets);
@@ -45,24 +48,27 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 	}
 	i = nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
 	b->hnext = p->buckets[i];
+	if (b->hnext != NULL)
+		b->hnext->hpprev = &b->hnext;
 	p->buckets[i] = b;
+	b->hpprev = &p->buckets[i];
 	p->n_bindings++;
 	return 0;
 }
 
+/* O(1): the pinholes of one host share a chain (up to its pool_limit), and the oldest, at
+ * the chain's end, are the ones that expire. */
 void
 nat_pool_key_remove(struct nat_pool *p, struct binding *b)
 {
-	struct binding **pp = &p->buckets[nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) &
-					  (p->n_buckets - 1)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == b) {
-			*pp = b->hnext;
-			p->n_bindings--;
-			return;
-		}
-	}
+	if (b->hpprev == NULL)
+		return;
+	*b->hpprev = b->hnext;
+	if (b->hnext != NULL)
+		b->hnext->hpprev = b->hpprev;
+	b->hnext = NULL;
+	b->hpprev = NULL;
+	p->n_bindings--;
 }
 
 /* ---- (entity, service) pairs: the newest live binding of each ---- */

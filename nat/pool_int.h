@@ -38,8 +38,9 @@ struct binding {
 	bool pinhole;	 /* IPv6 pinhole: no pool address */
 	int64_t pair_id; /* service id for the family's pair and window slots (IPv6: negated) */
 	size_t heap_idx;
-	struct binding *hnext; /* key hash chain */
-	struct binding *anext; /* same pool address */
+	struct binding *hnext;	 /* key hash chain */
+	struct binding **hpprev; /* the pointer to this binding in its chain (NULL: unlinked) */
+	struct binding *anext;	 /* same pool address */
 	struct binding *aprev;
 	struct binding *inext; /* id order */
 	struct binding *iprev;
