@@ -64,8 +64,9 @@ usage(FILE *f)
 	      "Commands:\n"
 	      "  host list                         hosts, one per line\n"
 	      "  host show FQDN                    one host with services and firewall rules\n"
-	      "  host add FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]...\n"
+	      "  host add FQDN ADDR [--ipv6 ADDR] [--comment TEXT] [--group NAME]...\n"
 	      "           [--nested ADDR,...] [--dns-port N] [--nested-timeout MS]\n"
+	      "                                 ADDR IPv4, or IPv6 for an IPv6-only host;\n"
 	      "                                 a nested gateway: the addresses it owns\n"
 	      "  host del FQDN\n"
 	      "  service list HOST\n"
@@ -111,7 +112,8 @@ usage(FILE *f)
 	      "2 usage error, 3 the API could not be reached.\n"
 	      "\n"
 	      "Examples:\n"
-	      "  rgwctl host add test.gwa.demo 192.168.0.100\n"
+	      "  rgwctl host add test.gwa.demo 192.168.0.100 --ipv6 fd00::100\n"
+	      "  rgwctl host add v6.gwa.demo 2001:db8:2::200\n"
 	      "  rgwctl service add test.gwa.demo ssh.test.gwa.demo --proto tcp --port 22\n"
 	      "  rgwctl service add test.gwa.demo www.test.gwa.demo --proxy\n"
 	      "  rgwctl export > bundle.json && rgwctl import bundle.json\n",
@@ -603,7 +605,9 @@ run(struct ctl *c, int argc, char **argv)
 			return do_req(c, "DELETE", path, NULL, 204, NULL);
 		}
 		if (strcmp(sub, "add") == 0 && argc >= 4) {
-			json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[2], "ipv4", argv[3]);
+			/* an IPv6 address alone: an IPv6-only host */
+			json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[2],
+					      strchr(argv[3], ':') ? "ipv6" : "ipv4", argv[3]);
 			json_t *groups = json_array();
 			for (int i = 4; i < argc; i++) {
 				long v;

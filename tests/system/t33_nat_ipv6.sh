@@ -161,6 +161,7 @@ workers = 1
 listen = 127.0.0.1:$APORT
 CONF
 TOK=$("$RGWD" -c "$T/rgw.conf" --new-token t33 --role ro 2>/dev/null)
+RWTOK=$("$RGWD" -c "$T/rgw.conf" --new-token t33rw 2>/dev/null)
 ip netns exec $GW "$RGWD" -c "$T/rgw.conf" > "$T/log" 2>&1 &
 RP=$!
 pids+=($RP)
@@ -271,6 +272,25 @@ check "LAN: PTR in ip6.arpa for the global host" \
 	bash -c "ip netns exec $PRIV $L -x 2001:db8:2::200 +short | grep -qx gua.gwa.demo."
 check "WAN: no PTR for a private host" \
 	bash -c "ip netns exec $PUB dig +time=2 +tries=1 @2001:db8::1 -x fd00::100 | grep -q 'status: NXDOMAIN'"
+
+# IPv6 policy through rgwctl and the one commit path: an IPv6 pool address, an IPv6-only host
+ctl() {
+	ip netns exec $GW env RGW_API_URL="http://127.0.0.1:$APORT" RGW_API_TOKEN="$RWTOK" \
+		"$TOP/$BUILD/rgwctl" "$@" >/dev/null
+}
+check "rgwctl adds an IPv6 pool address" ctl pool add 2001:db8:1::135
+check "... in force: the IPv6 pool has 5 addresses" \
+	test "$(api /api/v1/status | jq -r '.subsystems.nat.pool6_size')" = 5
+check "rgwctl adds an IPv6-only host" ctl host add v6b.gwa.demo 2001:db8:2::201
+check "... and its name" ctl service add v6b.gwa.demo v6b.gwa.demo
+check "... in force: in pinhole6" bash -c \
+	"ip netns exec $GW nft list set inet rgw pinhole6 | grep -q '2001:db8:2::201'"
+check "... its AAAA answers its address" test "$(q v6b.gwa.demo AAAA)" = 2001:db8:2::201
+ip netns exec $GW env RGW_API_URL="http://127.0.0.1:$APORT" RGW_API_TOKEN="$RWTOK" \
+	"$TOP/$BUILD/rgwctl" host add ll.gwa.demo fe80::1 > "$T/ll" 2>&1
+rc=$?
+check "a link-local host address is refused (exit $rc: $(head -c 160 "$T/ll"))" \
+	bash -c "[ $rc = 1 ] && grep -q 'link-local' '$T/ll'"
 
 # the ALG on the IPv6 service address: HTTPS by SNI, PROXY v2 with the IPv6 client address
 A=$(q www.gua.gwa.demo AAAA)
