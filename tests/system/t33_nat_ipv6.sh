@@ -49,6 +49,7 @@ ip -n $GW addr add fd00::1/64 dev lan0 nodad
 ip -n $PRIV addr add 192.168.0.100/24 dev eth0
 ip -n $PRIV addr add 2001:db8:2::200/64 dev eth0 nodad
 ip -n $PRIV addr add fd00::100/64 dev eth0 nodad
+ip -n $PRIV addr add 2001:db8:2::202/64 dev eth0 nodad
 ip -n $PRIV route add default via 192.168.0.1
 ip -n $PRIV -6 route add default via 2001:db8:2::1
 ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
@@ -132,6 +133,10 @@ cat > "$T/bundle.json" <<'JSON'
     {"fqdn": "gua.gwa.demo", "ipv6": "2001:db8:2::200",
      "services": [{"fqdn": "gua.gwa.demo"}, {"fqdn": "tcp2000.gua.gwa.demo"},
                   {"fqdn": "www.gua.gwa.demo", "proxy_required": true}]},
+    {"fqdn": "fw6.gwa.demo", "ipv6": "2001:db8:2::202",
+     "services": [{"fqdn": "fw6.gwa.demo"}],
+     "firewall": [{"direction": "ingress", "protocol": "tcp", "src": "2001:db8::/64",
+                   "dport": 5000, "action": "drop"}]},
     {"fqdn": "ula.gwa.demo", "ipv4": "192.168.0.100", "ipv6": "fd00::100",
      "services": [{"fqdn": "ula.gwa.demo", "binding_timeout_ms": 20000}]}
   ],
@@ -226,6 +231,21 @@ check "no A for an IPv6-only host" test -z "$(q gua.gwa.demo A)"
 OUT=$(ip netns exec $PUB dig +time=2 +tries=1 @2001:db8::1 tcp2000.gua.gwa.demo SRV 2>/dev/null)
 check "SRV of an IPv6-only host carries the AAAA of its target" \
 	grep -Eq '^_2000\._6\.tcp2000\.gua\.gwa\.demo\.[[:space:]]+0[[:space:]]+IN[[:space:]]+AAAA[[:space:]]+2001:db8:2::200$' <<<"$OUT"
+
+# a pinhole host's IPv6 firewall rule judges its admitted flows
+check "the host's IPv6 ingress rule is in its chain" bash -c \
+	"ip netns exec $GW nft list table inet rgw | grep -q 'ip6 saddr 2001:db8::/64 tcp dport 5000 drop'"
+A=$(q fw6.gwa.demo AAAA)
+OUT=$(connect "[$A]" 2000 | norm)
+check "a flow the rule does not match goes through the pinhole ($A: $OUT)" \
+	test "$OUT" = "2001:db8:2::202 2001:db8::10"
+A=$(q fw6.gwa.demo AAAA)
+ip netns exec $PUB timeout 6 socat -t 2 - "TCP:[$A]:5000,connect-timeout=2" </dev/null \
+	>"$T/fwout" 2>"$T/cerr"
+# (its first SYN is dropped in the host's chain; TCP's retransmission a second later is a new
+# flow nobody resolved: refused)
+check "an admitted flow the rule drops never reaches the host ($(grep -oiE 'refused|timed out' "$T/cerr"))" \
+	bash -c "! [ -s '$T/fwout' ] && grep -qiE 'refused|timed out' '$T/cerr'"
 
 # IPv6 pool (NAT66) for the ULA host
 A=$(q ula.gwa.demo AAAA)
