@@ -561,6 +561,44 @@ test_alloc_refused(void **state)
 	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
 }
 
+/* AAAA goes through the same admission as A: TC for UDP under dns_tcp, the allocation over
+ * TCP, a refusal handled the same way, a worker hands it to the pool's thread. */
+static void
+test_aaaa_admission(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+	size_t n = mkquery(q, "test.gwa.demo", DNS_T_AAAA, 0, 0, NULL, 0);
+
+	build_policy(true, false);
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_int_equal(alloc_calls, 0);
+	ask(DNS_VIEW_WAN, true, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(alloc_calls, 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_true(last_req.non_spoofed);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "2001:db8::100");
+	alloc_refuse = true;
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_RETRY);
+	assert_true(R.info.alloc_refused);
+	alloc_refuse = false;
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	c.alloc = NULL;
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+	/* a host without IPv6: NODATA, no allocation */
+	n = alloc_calls;
+	ask(DNS_VIEW_WAN, true, "deep.a.b.gwa.demo", DNS_T_AAAA, 0);
+	assert_negative(LDNS_RCODE_NOERROR);
+	assert_int_equal(alloc_calls, n);
+}
+
 static void
 test_edns(void **state)
 {
@@ -1154,6 +1192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_service_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aaaa_admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_formerr, setup, teardown),
