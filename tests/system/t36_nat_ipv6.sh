@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t33_nat_ipv6 -- IPv6 realms end to end with real clients: rgwd (DNS + nat) in a dual-stack
+# t36_nat_ipv6 -- IPv6 realms end to end with real clients: rgwd (DNS + nat) in a dual-stack
 # gateway namespace between a public and a private namespace. A global host is reached
 # through a pinhole that its AAAA answer opens for exactly one flow (unsolicited and second
 # flows refused; an SFQDN pinhole opens its port only); a ULA host through an address of the
