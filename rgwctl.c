@@ -428,7 +428,9 @@ cmd_host_del(struct ctl *c, int argc, char **argv)
 static int
 cmd_host_add(struct ctl *c, int argc, char **argv)
 {
-	json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[0], "ipv4", argv[1]);
+	/* an IPv6 address alone: an IPv6-only host */
+	json_t *b = json_pack("{s:s,s:s}", "fqdn", argv[0], strchr(argv[1], ':') ? "ipv6" : "ipv4",
+			      argv[1]);
 	json_t *groups = json_array();
 
 	for (int i = 2; i < argc; i++) {
@@ -839,9 +841,10 @@ static const struct cmd cmd_table[] = {
 	{ "host", "show", 1, 1, cmd_host_show, "FQDN",
 	  "one host with services and firewall rules" },
 	{ "host", "add", 2, -1, cmd_host_add,
-	  "FQDN IPV4 [--ipv6 ADDR] [--comment TEXT] [--group NAME]... [--nested ADDR,...]"
+	  "FQDN ADDR [--ipv6 ADDR] [--comment TEXT] [--group NAME]... [--nested ADDR,...]"
 	  " [--dns-port N] [--nested-timeout MS]",
-	  "register a private host; with --nested a nested gateway owning ADDR,..." },
+	  "register a private host (ADDR IPv4, or IPv6 for an IPv6-only host); with --nested a "
+	  "nested gateway owning ADDR,..." },
 	{ "host", "del", 1, 1, cmd_host_del, "FQDN", "remove a host" },
 	{ "service", "list", 1, 1, cmd_service_list, "HOST", "the services of a host" },
 	{ "service", "add", 2, -1, cmd_service_add,
@@ -962,7 +965,8 @@ usage(FILE *f)
 	      "2 usage error, 3 the API could not be reached.\n"
 	      "\n"
 	      "Examples:\n"
-	      "  rgwctl host add test.gwa.demo 192.168.0.100\n"
+	      "  rgwctl host add test.gwa.demo 192.168.0.100 --ipv6 fd00::100\n"
+	      "  rgwctl host add v6.gwa.demo 2001:db8:2::200\n"
 	      "  rgwctl service add test.gwa.demo ssh.test.gwa.demo --proto tcp --port 22\n"
 	      "  rgwctl --url https://gw.example:8443 --cacert ca.pem token list\n"
 	      "  rgwctl export > bundle.json && rgwctl import bundle.json\n",

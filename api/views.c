@@ -119,6 +119,11 @@ api_views_status(const struct api_views *d)
 				  (json_int_t)ns.pool.coalesced, "bindings_superseded",
 				  (json_int_t)ns.pool.superseded, "srv_targets",
 				  (json_int_t)ns.pool.srv_targets));
+		json_object_update_new(json_object_get(o, "nat"),
+				       json_pack("{s:i, s:i, s:I}", "pool6_size",
+						 (int)ns.pool.size6, "pool6_allocated",
+						 (int)ns.pool.allocated6, "pinholes_created",
+						 (json_int_t)ns.pool.pinholes));
 	}
 	if (d->dns != NULL) {
 		dns_get_stats(d->dns, &ds);

@@ -216,6 +216,8 @@ dns_alias_cache_slot(uint16_t qtype)
 		return 1;
 	case DNS_T_TXT:
 		return 2;
+	case DNS_T_AAAA:
+		return 3;
 	default:
 		return -1;
 	}

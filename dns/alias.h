@@ -15,7 +15,7 @@
  * The CNAME indirection of rgw-original-behaviour.md §1.10 / §3.5 / §3.6. A WAN query for a
  * service may be answered "qname 0 IN CNAME <32 random [a-z0-9]>.<alias zone>"; the alias
  * then lives alias_ttl_ms. A query FOR the alias allocates for the original service, and the
- * result is cached per QTYPE (A, SRV, TXT) so that retransmissions get the same address.
+ * result is cached per QTYPE (A, SRV, TXT, AAAA) so that retransmissions get the same address.
  *
  * struct dns_alias_tab is the pure table: explicit time, no I/O, bounded (max entries; when
  * full the oldest alias is evicted). Entries are kept in issue order; since every alias gets
@@ -49,8 +49,8 @@ struct dns_alias_entry {
 	uint8_t target[DNS_NAME_MAX]; /* the service name it stands for (lowercase wire form) */
 	struct addr resolver;	      /* who received the CNAME */
 	uint64_t expires_ms;
-	struct addr cache[3]; /* per QTYPE: A, SRV, TXT (family 0: nothing cached) */
-	int64_t cache_svc[3]; /* the service each cached address was allocated for */
+	struct addr cache[4]; /* per QTYPE: A, SRV, TXT, AAAA (family 0: nothing cached) */
+	int64_t cache_svc[4]; /* the service each cached address was allocated for */
 };
 
 /* max_entries >= 1. NULL on ENOMEM. */

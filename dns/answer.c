@@ -305,16 +305,17 @@ qmin_step(struct resp *r, struct dns_answer_info *info)
 	return true;
 }
 
-/* A / SRV / TXT for a service, given its public address. owner NULL: the question name. */
+/* A / AAAA / SRV / TXT for a service, given its public address a (and, for SRV and TXT, a6:
+ * its IPv6 one besides an IPv4 a, or NULL). owner NULL: the question name. */
 static void
 put_service_records(struct resp *r, const uint8_t *owner, const struct pol_service *svc,
-		    const struct addr *a, uint32_t ttl)
+		    const struct addr *a, const struct addr *a6, uint32_t ttl)
 {
 	uint16_t qt = r->q->qtype;
 	struct dns_wr *w = &r->w;
 	size_t mark = w->pos;
 
-	if (qt == DNS_T_A) {
+	if (qt == DNS_T_A || qt == DNS_T_AAAA) {
 		dns_resp_put_addr(r, 1, owner, a, ttl, true);
 		return;
 	}
@@ -343,7 +344,8 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 			w->names[w->n_names].len = (uint8_t)dns_name_len(target);
 			w->n_names++;
 		}
-		dns_resp_put_addr(r, 3, target, a, ttl, false);
+		if (dns_resp_put_addr(r, 3, target, a, ttl, false) && a6 != NULL)
+			dns_resp_put_addr(r, 3, target, a6, ttl, false);
 		return;
 	}
 	/* TXT, split in 255-byte character-strings if ever longer */
@@ -361,7 +363,8 @@ put_service_records(struct resp *r, const uint8_t *owner, const struct pol_servi
 	dns_wr_patch_len(w, slot);
 	if (!dns_resp_rrset_end(r, mark, 1, 1, true))
 		return;
-	dns_resp_put_addr(r, 3, owner, a, ttl, false);
+	if (dns_resp_put_addr(r, 3, owner, a, ttl, false) && a6 != NULL)
+		dns_resp_put_addr(r, 3, owner, a6, ttl, false);
 }
 
 /*
@@ -444,29 +447,26 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 			return DNS_ANS_NEED_ALLOC;
 		ctx->step(ctx->step_arg, al ? &al->charge : &r->resolver, svc->id);
 	}
-	if (qt == DNS_T_AAAA) {
-		const struct addr *fixed = svc->proxy_required ? &ctx->db->svc_addr6 : &h->ipv6;
-		if (!fixed->family)
-			dns_resp_negative(r, z, DNS_RC_NOERROR);
-		else
-			dns_resp_put_addr(r, 1, NULL, fixed,
-					  svc->proxy_required ? DNS_TTL_POOL : DNS_TTL_DEFAULT,
-					  true);
-		return DNS_ANS_SEND;
-	}
-	if ((qt != DNS_T_A && qt != DNS_T_SRV && qt != DNS_T_TXT) || (target && qt != DNS_T_A)) {
+	/* AAAA: the IPv6 pool (ULA host) or a pinhole (global host), with the same admission
+	 * as A; SRV/TXT carry the address of each family the host has as additional data */
+	bool v6 = qt == DNS_T_AAAA, info_q = qt == DNS_T_SRV || qt == DNS_T_TXT;
+	if ((qt != DNS_T_A && !v6 && qt != DNS_T_SRV && qt != DNS_T_TXT) ||
+	    (target && qt != DNS_T_A && !v6)) {
 		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
 	if (svc->proxy_required) {
-		if (!ctx->db->svc_addr4.family) {
+		const struct addr *s4 = &ctx->db->svc_addr4, *s6 = &ctx->db->svc_addr6;
+		const struct addr *sa = v6 || (info_q && !s4->family) ? s6 : s4;
+		if (!sa->family) {
 			dns_resp_negative(r, z, DNS_RC_NOERROR);
 			return DNS_ANS_SEND;
 		}
-		put_service_records(r, NULL, svc, &ctx->db->svc_addr4, DNS_TTL_POOL);
+		put_service_records(r, NULL, svc, sa, info_q && sa == s4 && s6->family ? s6 : NULL,
+				    DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
-	if (!h->ipv4.family) {
+	if (!(v6 ? h->ipv6.family : info_q ? h->ipv4.family || h->ipv6.family : h->ipv4.family)) {
 		dns_resp_negative(r, z, DNS_RC_NOERROR);
 		return DNS_ANS_SEND;
 	}
@@ -475,7 +475,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		return DNS_ANS_NEED_ALLOC;
 	if (al != NULL && al->cached.family) {
 		/* a retransmission of the alias query: the same address */
-		put_service_records(r, NULL, svc, &al->cached, DNS_TTL_POOL);
+		put_service_records(r, NULL, svc, &al->cached, NULL, DNS_TTL_POOL);
 		return DNS_ANS_SEND;
 	}
 	/* An SRV target is asked after the SRV answer went through the alias: no second one.
@@ -503,7 +503,7 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 		}
 	}
 	struct nat_request req;
-	struct addr pool;
+	struct addr pool, pool6;
 	service_request(r, n, al ? &al->charge : &r->resolver, non_spoofed, &req);
 	enum nat_refusal why = NAT_REFUSE_NONE;
 	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
@@ -511,7 +511,12 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	info->allocated = true;
 	if (al != NULL && ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
-	put_service_records(r, NULL, svc, &pool, DNS_TTL_POOL);
+	/* SRV/TXT of a dual-stack host: its IPv6 address too (a refusal only leaves it out) */
+	bool both = info_q && req.family == AF_INET && h->ipv6.family;
+	req.family = AF_INET6;
+	if (both && ctx->alloc(ctx->alloc_arg, &req, &pool6, &why) != 0)
+		both = false;
+	put_service_records(r, NULL, svc, &pool, both ? &pool6 : NULL, DNS_TTL_POOL);
 	return DNS_ANS_SEND;
 }
 
@@ -552,6 +557,11 @@ service_request(const struct resp *r, const struct dns_node *n, const struct add
 	req->kind = qt == DNS_T_SRV || qt == DNS_T_TXT ? NAT_REQ_SERVICE_INFO
 		    : (n->flags & DNS_NODE_SERVICE)    ? NAT_REQ_ADDRESS
 						       : NAT_REQ_SRV_TARGET;
+	/* SRV/TXT of an IPv6-only host carry its IPv6 address */
+	req->family = qt == DNS_T_AAAA || ((qt == DNS_T_SRV || qt == DNS_T_TXT) &&
+					   !n->host->ipv4.family && n->host->ipv6.family)
+			      ? AF_INET6
+			      : AF_INET;
 	req->host_id = n->host->id;
 	req->service_id = n->svc->id;
 	req->resolver = *resolver;
@@ -588,7 +598,7 @@ chase_alias(struct resp *r, const struct dns_node *n, const uint8_t *alias,
 	info->allocated = true;
 	if (ctx->alias->remember)
 		ctx->alias->remember(ctx->alias_arg, alias, r->q->qtype, &pool, n->svc->id);
-	put_service_records(r, alias, n->svc, &pool, DNS_TTL_POOL);
+	put_service_records(r, alias, n->svc, &pool, NULL, DNS_TTL_POOL);
 	return true;
 }
 

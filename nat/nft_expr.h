@@ -43,7 +43,8 @@ int nat_nft_x_counter(struct nftnl_rule *r);
 int nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate_per_s, uint32_t burst, bool over);
 /* type NFT_REJECT_TCP_RST / NFT_REJECT_ICMPX_UNREACH with an icmpx code. */
 int nat_nft_x_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
-/* NAT_T_DNAT / SNAT to the IPv4 address in sreg. */
+/* NFT_NAT_DNAT / SNAT to the address in reg, of family NFPROTO_IPV4 or NFPROTO_IPV6 (the
+ * expression does nothing to a packet of the other family). */
 int nat_nft_x_nat(struct nftnl_rule *r, uint32_t type, int family, uint32_t reg);
 /* NAT_T_DNAT / SNAT of the port only, to the port in sreg (the address is kept): "dnat to :0"
  * is how a refused synproxied flow gets its reset from the local stack (docs/nat.md). */

@@ -27,8 +27,9 @@ static int reanswer(struct nat_pool *p, struct binding *b, const struct nat_requ
 static void supersede(struct nat_pool *p, struct binding *old, uint32_t grace, uint64_t now);
 static int mark_step(struct nat_pool *p, uint64_t key, int64_t service_id, uint64_t now);
 static void ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now);
-static void ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto,
+static void ghost_check(struct nat_pool *p, const struct addr *src, struct pkey ip, uint8_t proto,
 			uint16_t dport, uint64_t now);
+static double family_load(const struct nat_pool *p, bool v6);
 static void hits_confirm(struct nat_pool *p, uint64_t now);
 static bool release_match(const struct binding *b, const struct addr *resolver,
 			  const struct prefix *requestor, int64_t service_id, uint64_t now_ms);
@@ -189,19 +190,36 @@ nat_pool_pending(const struct nat_pool *p, const struct addr *dst, int64_t servi
 		 uint64_t now_ms)
 {
 	const struct psvc *s = nat_pool_svc_find(p, service_id);
-	const struct binding *b;
+	struct pkey k;
+	struct binding *b;
 
-	if (s == NULL || dst->family != AF_INET)
+	if (s == NULL || (dst->family != AF_INET && dst->family != AF_INET6))
 		return false;
-	b = nat_pool_key_find(p, nat_pool_ip_of(dst), s->port, s->proto);
-	return b != NULL && b->info.service_id == service_id && b->info.expires_ms > now_ms &&
-	       b->info.flows < b->info.flow_limit;
+	k = nat_pool_key_of(dst);
+	for (b = nat_pool_key_find(p, k, s->port, s->proto); b != NULL;
+	     b = nat_pool_key_next(b->hnext, k, s->port, s->proto))
+		if (b->info.service_id == service_id && b->info.expires_ms > now_ms &&
+		    b->info.flows < b->info.flow_limit)
+			return true;
+	return false;
 }
 
 bool
 nat_pool_is_pool_addr(const struct nat_pool *p, const struct addr *dst)
 {
-	return dst->family == AF_INET && nat_pool_addr_index(p, nat_pool_ip_of(dst)) >= 0;
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return false;
+	return nat_pool_addr_index(p, nat_pool_key_of(dst)) >= 0;
+}
+
+/* Percent of the family's pool addresses holding a binding (100 without addresses). */
+static double
+family_load(const struct nat_pool *p, bool v6)
+{
+	size_t n = v6 ? p->n_addrs - p->n_addrs4 : p->n_addrs4;
+	uint32_t a = v6 ? p->allocated6 : p->allocated - p->allocated6;
+
+	return n ? 100.0 * a / (double)n : 100.0;
 }
 
 /* ---- life cycle ---- */
@@ -224,7 +242,7 @@ binding_end(struct nat_pool *p, struct binding *b, enum nat_binding_end how, uin
 				? (uint32_t)(b->first_flow_ms - b->info.created_ms)
 				: 0;
 	e.answers = b->info.answers;
-	nat_window_ended(p->win, b->win_key, b->info.service_id, b->info.id, &e, now);
+	nat_window_ended(p->win, b->win_key, b->pair_id, b->info.id, &e, now);
 	if (how == NAT_BINDING_USED && b->info.window_ms == 0)
 		ghost_add(p, b, now);
 	nat_pool_key_remove(p, b);
@@ -312,7 +330,7 @@ reanswer(struct nat_pool *p, struct binding *b, const struct nat_request *req,
 		p->st.coalesced++;
 	if (until > b->info.expires_ms)
 		set_deadline(p, b, until);
-	(void)nat_window_answered(p->win, b->win_key, b->info.service_id, b->info.id, true, now);
+	(void)nat_window_answered(p->win, b->win_key, b->pair_id, b->info.id, true, now);
 	*out = b->info.public_addr;
 	*id = b->info.id;
 	return 0;
@@ -376,9 +394,13 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	struct binding *b, *old;
 	struct nat_win_decision d;
 	enum nat_svc_class cls;
+	bool v6 = req->family == AF_INET6, pinhole;
+	const struct addr *priv;
 	ssize_t reuse, idx;
+	size_t from, to;
 	uint32_t limit, grace;
 	uint64_t key, prev;
+	int64_t pair_id;
 	double load;
 
 	*why = NAT_REFUSE_NONE;
@@ -399,15 +421,22 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		goto refuse;
 	}
 	if (s->proxy_required) {
-		if (nat_pool_service_addr(p, AF_INET, out) == 0)
+		if (nat_pool_service_addr(p, v6 ? AF_INET6 : AF_INET, out) == 0)
 			return 0;
 		*why = NAT_REFUSE_EXHAUSTED;
 		goto refuse;
 	}
-	if (h->ipv4.family != AF_INET) {
+	priv = v6 ? &h->ipv6 : &h->ipv4;
+	if (priv->family != (v6 ? AF_INET6 : AF_INET)) {
 		*why = NAT_REFUSE_NO_HOST;
 		goto refuse;
 	}
+	/* IPv6: a unique local host is reached through the IPv6 pool, any other through a
+	 * pinhole on its own address (no pool address spent) */
+	pinhole = v6 && !nat_pool_host_ula(h);
+	from = v6 ? p->n_addrs4 : 0;
+	to = v6 ? p->n_addrs : p->n_addrs4;
+	pair_id = v6 ? -s->id : s->id;
 	/* Bindings past their deadline must not hold addresses or host slots. */
 	nat_pool_expire(p, now_ms);
 	grace = grace_of(s);
@@ -415,8 +444,10 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	nat_window_decide(p->win, key, now_ms, &d);
 	if (req->kind != NAT_REQ_ADDRESS)
 		(void)mark_step(p, key, s->id, now_ms);
-	old = nat_pool_pair_find(p, key, s->id);
-	load = p->n_addrs ? 100.0 * p->allocated / (double)p->n_addrs : 100.0;
+	old = nat_pool_pair_find(p, key, pair_id);
+	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
+	/* a pinhole spends no address: its load is the host's, pending bindings / its limit */
+	load = pinhole ? 100.0 * h->pending / (double)limit : family_load(p, v6);
 	if (old != NULL && old->info.expires_ms > now_ms) {
 		if (req->kind == NAT_REQ_SRV_TARGET && old->info.kind == NAT_REQ_SERVICE_INFO &&
 		    old->info.flows == 0)
@@ -428,15 +459,14 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
 			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 	}
-	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
 	if (h->pending >= limit) {
 		*why = NAT_REFUSE_HOST_LIMIT;
 		goto refuse;
 	}
-	reuse = nat_pool_find_reuse(p, s->proto, s->port);
+	reuse = pinhole ? -1 : nat_pool_find_reuse(p, from, to, s->proto, s->port);
 	if (s->port == 0 && s->proto == 0)
 		cls = NAT_CLASS_FQDN_NEW;
-	else if (s->port != 0 && s->proto != 0 && reuse >= 0)
+	else if (s->port != 0 && s->proto != 0 && (reuse >= 0 || pinhole))
 		cls = NAT_CLASS_SFQDN_REUSE;
 	else
 		cls = NAT_CLASS_SFQDN_NEW;
@@ -444,11 +474,12 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		*why = NAT_REFUSE_ADMISSION;
 		goto refuse;
 	}
-	idx = reuse >= 0 ? reuse : nat_pool_find_free(p);
-	if (idx < 0 && old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
+	idx = reuse >= 0 || pinhole ? reuse : nat_pool_find_free(p, from, to);
+	if (idx < 0 && !pinhole && old != NULL && old->info.expires_ms > now_ms &&
+	    old->info.window_ms > 0)
 		/* no address left: the live window binding serves the question (learning) */
 		return reanswer(p, old, req, &d, grace, now_ms, out, id);
-	if (idx < 0) {
+	if (idx < 0 && !pinhole) {
 		*why = NAT_REFUSE_EXHAUSTED;
 		goto refuse;
 	}
@@ -456,18 +487,19 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return -ENOMEM;
-	b->ip = p->addrs[idx].ip;
+	b->ip = pinhole ? nat_pool_key_of(priv) : p->addrs[idx].ip;
+	b->pinhole = pinhole;
+	b->pair_id = pair_id;
 	b->win_key = key;
 	b->info.id = p->next_id++;
-	b->info.public_addr.family = AF_INET;
-	b->info.public_addr.u.v4.s_addr = htonl(b->ip);
+	nat_pool_addr_of(b->ip, &b->info.public_addr);
 	b->info.protocol = s->proto;
 	b->info.port = s->port;
 	b->info.host_id = h->id;
 	b->info.service_id = s->id;
 	b->info.nested = req->nested;
 	if (!req->nested)
-		b->info.private_addr = h->ipv4;
+		b->info.private_addr = *priv;
 	b->info.resolver = req->resolver;
 	b->info.has_requestor = req->has_requestor;
 	b->info.requestor = req->requestor;
@@ -492,7 +524,10 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		free(b);
 		return -ENOMEM;
 	}
-	nat_pool_addr_link(p, (size_t)idx, b);
+	if (pinhole)
+		p->st.pinholes++;
+	else
+		nat_pool_addr_link(p, (size_t)idx, b);
 	b->iprev = p->ilast;
 	if (p->ilast)
 		p->ilast->inext = b;
@@ -503,7 +538,7 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	p->st.created++;
 	/* the pair index is an optimisation of the window logic: without memory, no window */
 	(void)nat_pool_pair_set(p, b);
-	prev = nat_window_answered(p->win, key, s->id, b->info.id, false, now_ms);
+	prev = nat_window_answered(p->win, key, pair_id, b->info.id, false, now_ms);
 	if (prev != 0 && old != NULL && old->info.id == prev && old->info.expires_ms > now_ms)
 		supersede(p, old, grace, now_ms);
 	*out = b->info.public_addr;
@@ -523,35 +558,51 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 		uint16_t dport, uint64_t now_ms, struct nat_pool_hit *hit)
 {
 	static const uint8_t wild[4][2] = { { 1, 1 }, { 1, 0 }, { 0, 1 }, { 0, 0 } };
-	uint32_t ip;
+	struct pkey ip;
 	size_t i;
 
-	if (dst->family != AF_INET)
+	if (dst->family != AF_INET && dst->family != AF_INET6)
 		goto miss;
-	ip = nat_pool_ip_of(dst);
+	ip = nat_pool_key_of(dst);
 	for (i = 0; i < ARRAY_SIZE(wild); i++) {
 		uint16_t port = wild[i][0] ? dport : 0;
 		uint8_t pr = wild[i][1] ? proto : 0;
-		struct binding *b;
+		enum nat_lookup res = NAT_LOOKUP_NO_BINDING;
+		struct binding *b, *nb;
 		bool new_source;
 
 		if ((wild[i][0] && dport == 0) || (wild[i][1] && proto == 0))
 			continue;
-		b = nat_pool_key_find(p, ip, port, pr);
-		if (b == NULL || (b->info.nested && b->info.private_addr.family == 0))
-			continue; /* (a nested reservation admits nothing before its answer) */
-		if (b->info.expires_ms <= now_ms) {
-			binding_end(p, b, NAT_BINDING_EXPIRED, now_ms);
-			continue;
+		/* a pool key has one binding; pinholes of a host may share one: the newest that
+		 * admits the flow */
+		for (b = nat_pool_key_find(p, ip, port, pr); b != NULL; b = nb) {
+			nb = nat_pool_key_next(b->hnext, ip, port, pr);
+			if (b->info.nested && b->info.private_addr.family == 0)
+				continue; /* (a nested reservation admits nothing before its answer) */
+			if (b->info.expires_ms <= now_ms) {
+				binding_end(p, b, NAT_BINDING_EXPIRED, now_ms);
+				continue;
+			}
+			if (b->info.sla && !prefix_has(&b->info.requestor, src)) {
+				res = res == NAT_LOOKUP_NO_BINDING ? NAT_LOOKUP_SLA : res;
+				continue;
+			}
+			if (b->info.flows >= b->info.flow_limit) {
+				res = NAT_LOOKUP_SPENT;
+				continue;
+			}
+			break;
 		}
-		if (b->info.sla && !prefix_has(&b->info.requestor, src)) {
+		if (b == NULL && res == NAT_LOOKUP_SLA) {
 			p->st.lookup_sla++;
 			return NAT_LOOKUP_SLA;
 		}
-		if (b->info.flows >= b->info.flow_limit) {
+		if (b == NULL && res == NAT_LOOKUP_SPENT) {
 			p->st.window_spent++;
 			return NAT_LOOKUP_SPENT;
 		}
+		if (b == NULL)
+			continue;
 		new_source = b->info.flows == 0 || !addr_eq(&b->first_src, src);
 		if (b->info.flows++ == 0) {
 			b->first_src = *src;
@@ -561,9 +612,9 @@ nat_pool_lookup(struct nat_pool *p, const struct addr *src, const struct addr *d
 			b->many_sources |=
 				new_source && now_ms > b->first_flow_ms + NAT_WIN_BURST_MS;
 		}
-		nat_window_flow(p->win, b->win_key, b->info.service_id, b->info.id,
-				b->info.answered_ms, b->info.answers, b->info.flows, new_source,
-				b->first_flow_ms, b->info.window_ms > 0, now_ms);
+		nat_window_flow(p->win, b->win_key, b->pair_id, b->info.id, b->info.answered_ms,
+				b->info.answers, b->info.flows, new_source, b->first_flow_ms,
+				b->info.window_ms > 0, now_ms);
 		hit->host_id = b->info.host_id;
 		hit->service_id = b->info.service_id;
 		hit->private_addr = b->info.private_addr;
@@ -618,15 +669,15 @@ ghost_add(struct nat_pool *p, const struct binding *b, uint64_t now)
  * client: its candidates go.
  */
 static void
-ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t proto, uint16_t dport,
-	    uint64_t now)
+ghost_check(struct nat_pool *p, const struct addr *src, struct pkey ip, uint8_t proto,
+	    uint16_t dport, uint64_t now)
 {
 	struct ghost_hit *h;
 	size_t i;
 
 	for (i = 0; p->n_hits > 0 && i < NAT_POOL_HITS; i++) {
 		h = &p->hits[i];
-		if (h->key != 0 && h->ip != ip && addr_eq(&h->src, src)) {
+		if (h->key != 0 && !pkey_eq(h->ip, ip) && addr_eq(&h->src, src)) {
 			h->key = 0;
 			p->n_hits--;
 		}
@@ -634,7 +685,7 @@ ghost_check(struct nat_pool *p, const struct addr *src, uint32_t ip, uint8_t pro
 	for (i = 0; i < NAT_POOL_GHOSTS; i++) {
 		struct ghost *g = &p->ghosts[i];
 
-		if (g->key == 0 || g->ip != ip || g->until_ms <= now)
+		if (g->key == 0 || !pkey_eq(g->ip, ip) || g->until_ms <= now)
 			continue;
 		if ((g->port != 0 && g->port != dport) || (g->proto != 0 && g->proto != proto))
 			continue;
@@ -756,6 +807,8 @@ nat_pool_get_stats(const struct nat_pool *p, struct nat_pool_stats *out)
 	*out = p->st;
 	out->size = (uint32_t)p->n_addrs;
 	out->allocated = p->allocated;
+	out->size6 = (uint32_t)(p->n_addrs - p->n_addrs4);
+	out->allocated6 = p->allocated6;
 	out->bindings = (uint32_t)p->n_bindings;
 }
 

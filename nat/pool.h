@@ -19,7 +19,12 @@
  * and admits up to window_flows flows per answer; a new question of the same resolver entity
  * for the same service within that time gets the same binding again (coalescing) when the
  * window module says so. Address sharing between SFQDN bindings follows
- * rgw-original-behaviour.md §2.6 (lowest address first). Time is passed in explicitly
+ * rgw-original-behaviour.md §2.6 (lowest address first), within the family of the answer.
+ * IPv6: a host with a unique local address (fc00::/7) is reached through the IPv6 pool
+ * addresses exactly as IPv4 (NAT66); a host with any other (global) address gets a *pinhole*:
+ * a binding on its own address (public = private address, no pool address spent), with the
+ * same admission, limits, windows and lookup; pinholes of one host may share a key, each
+ * admits its own flows. Time is passed in explicitly
  * (monotonic ms) so that the logic is testable without clocks.
  * Loop context: main thread only.
  */
@@ -27,13 +32,15 @@ struct nat_pool;
 
 enum nat_refusal {
 	NAT_REFUSE_NONE = 0,
-	NAT_REFUSE_NO_HOST,    /* unknown host or service, or host without IPv4 */
+	NAT_REFUSE_NO_HOST,    /* unknown host or service, or host without an address of the
+				* family */
 	NAT_REFUSE_HOST_LIMIT, /* per-host pending limit reached */
 	NAT_REFUSE_ADMISSION,  /* the admission hook (reputation) said no */
 	NAT_REFUSE_EXHAUSTED,  /* no free address and none shareable */
 };
 
-/* Service class used by admission (rgw-original-behaviour.md §3.7). */
+/* Service class used by admission (rgw-original-behaviour.md §3.7). An SFQDN pinhole is
+ * SFQDN_REUSE (it spends no address); an FQDN pinhole FQDN_NEW. */
 enum nat_svc_class {
 	NAT_CLASS_FQDN_NEW = 0,
 	NAT_CLASS_SFQDN_NEW,
@@ -49,6 +56,7 @@ enum nat_req_kind {
 
 struct nat_request {
 	enum nat_req_kind kind;
+	int family; /* of the answer: AF_INET6 (AAAA), else IPv4 (A, 0 included) */
 	int64_t host_id;
 	int64_t service_id;
 	struct addr resolver; /* source address of the DNS query */
@@ -108,7 +116,8 @@ enum nat_binding_end {
 /* Reports the end of each binding (reputation evidence). */
 typedef void (*nat_binding_cb)(void *arg, const struct nat_binding_info *b,
 			       enum nat_binding_end how);
-/* Admission hook: return true to admit. load_pct = allocated addresses / pool size * 100.
+/* Admission hook: return true to admit. load_pct = allocated addresses / pool size * 100 in
+ * the family of the request (a pinhole: the host's pending bindings / its pool_limit * 100).
  * NULL hook: always admit. */
 typedef bool (*nat_admit_cb)(void *arg, const struct nat_request *req, double load_pct,
 			     enum nat_svc_class cls);
@@ -138,9 +147,12 @@ struct nat_pool_hit {
 #define NAT_REFUSE_MAX (NAT_REFUSE_EXHAUSTED + 1)
 
 struct nat_pool_stats {
-	uint32_t size;	    /* pool addresses (IPv4) */
-	uint32_t allocated; /* addresses holding at least one binding */
-	uint32_t bindings;  /* live bindings */
+	uint32_t size;	     /* pool addresses (both families) */
+	uint32_t allocated;  /* addresses holding at least one binding */
+	uint32_t size6;	     /* of which IPv6 */
+	uint32_t allocated6; /* of which IPv6 */
+	uint64_t pinholes;   /* IPv6 pinhole bindings created (counted in created too) */
+	uint32_t bindings;   /* live bindings */
 	uint64_t created;
 	uint64_t used;
 	uint64_t expired;
@@ -171,7 +183,7 @@ void nat_pool_set_hooks(struct nat_pool *pool, nat_admit_cb admit, nat_binding_c
 
 /*
  * A policy change in two steps. nat_pool_prepare builds the pool's tables for snap (service
- * addresses, pool addresses (IPv4; others are ignored), hosts, services and the resolver
+ * addresses, pool addresses (both families; IPv4-mapped IPv6 ignored), hosts, services and the resolver
  * cache windows' groups and settings, copied: snap is
  * not kept) without touching any pool: 0 or -ENOMEM. It reads only snap, so it may run on any
  * thread. nat_pool_commit (main thread, cannot fail) ends the bindings expired at now_ms,
@@ -187,8 +199,8 @@ void nat_pool_plan_free(struct nat_pool_plan *pl);
 int nat_pool_apply(struct nat_pool *pool, const struct pol_snap *snap, uint64_t now_ms);
 
 /*
- * Ask for a binding for req at now_ms. On success returns 0 and fills *out with the public
- * address to answer. For a proxy_required service the first service address is returned and
+ * Ask for a binding for req at now_ms, in the family req->family. On success returns 0 and
+ * fills *out with the public address to answer (a pinhole: the host's own address). For a proxy_required service the first service address is returned and
  * no binding is made (the DNS answers it; the ALG routes). On refusal returns -EAGAIN and
  * sets *why (never NAT_REFUSE_NONE). -ENOMEM on allocation failure. req->user is stored and
  * handed back in events. Every answer is reported to the window learner; a question the

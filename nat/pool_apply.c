@@ -14,9 +14,7 @@ static int cmp_svc(const void *a, const void *b);
 static int
 cmp_paddr(const void *a, const void *b)
 {
-	uint32_t x = ((const struct paddr *)a)->ip, y = ((const struct paddr *)b)->ip;
-
-	return x < y ? -1 : x > y;
+	return pkey_cmp(((const struct paddr *)a)->ip, ((const struct paddr *)b)->ip);
 }
 
 static int
@@ -38,7 +36,7 @@ cmp_svc(const void *a, const void *b)
 /* The pool's tables for a new policy, built aside so that the swap cannot fail. */
 struct nat_pool_plan {
 	struct paddr *addrs;
-	size_t n_addrs;
+	size_t n_addrs, n_addrs4;
 	uint64_t *free_bits;
 	struct addr *svc_addrs;
 	size_t n_svc_addrs;
@@ -85,9 +83,16 @@ nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
 	}
 
 	for (i = 0; i < snap->n_pool_addrs; i++) {
-		if (snap->pool_addrs[i].addr.family != AF_INET)
+		const struct addr *a = &snap->pool_addrs[i].addr;
+		struct pkey k;
+
+		if (a->family != AF_INET && a->family != AF_INET6)
 			continue;
-		pl->addrs[n++].ip = nat_pool_ip_of(&snap->pool_addrs[i].addr);
+		k = nat_pool_key_of(a);
+		/* an IPv4-mapped IPv6 address would alias an IPv4 key (the validator refuses it) */
+		if (a->family == AF_INET6 && nat_pool_key_is4(k))
+			continue;
+		pl->addrs[n++].ip = k;
 	}
 	util_sort(pl->addrs, n, sizeof(*pl->addrs), cmp_paddr);
 	/* Drop duplicates so that the free bitmap and the binary search agree. */
@@ -95,17 +100,20 @@ nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
 		size_t j = 1;
 
 		for (i = 1; i < n; i++)
-			if (pl->addrs[i].ip != pl->addrs[j - 1].ip)
+			if (!pkey_eq(pl->addrs[i].ip, pl->addrs[j - 1].ip))
 				pl->addrs[j++] = pl->addrs[i];
 		n = j;
 	}
 	pl->n_addrs = n;
+	while (pl->n_addrs4 < n && nat_pool_key_is4(pl->addrs[pl->n_addrs4].ip))
+		pl->n_addrs4++;
 	for (i = 0; i < snap->n_service_addrs; i++)
 		pl->svc_addrs[i] = snap->service_addrs[i].addr;
 	pl->n_svc_addrs = snap->n_service_addrs;
 	for (i = 0; i < snap->n_hosts; i++) {
 		pl->hosts[i].id = snap->hosts[i].id;
 		pl->hosts[i].ipv4 = snap->hosts[i].ipv4;
+		pl->hosts[i].ipv6 = snap->hosts[i].ipv6;
 		pl->hosts[i].limit = snap->hosts[i].pool_limit;
 		if (snap->hosts[i].nested_port != 0) {
 			pl->hosts[i].n_nested = snap->hosts[i].n_nested;
@@ -147,6 +155,7 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 	old = *p;
 	p->addrs = pl->addrs;
 	p->n_addrs = pl->n_addrs;
+	p->n_addrs4 = pl->n_addrs4;
 	p->free_bits = pl->free_bits;
 	p->svc_addrs = pl->svc_addrs;
 	p->n_svc_addrs = pl->n_svc_addrs;
@@ -155,6 +164,7 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 	p->svcs = pl->svcs;
 	p->n_svcs = pl->n_svcs;
 	p->allocated = 0;
+	p->allocated6 = 0;
 	free(pl);
 	for (i = 0; i < p->n_addrs; i++)
 		nat_pool_set_free(p, i, true);
@@ -162,11 +172,14 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 	for (b = p->ifirst; b != NULL; b = next) {
 		const struct psvc *s = nat_pool_svc_find(p, b->info.service_id);
 		struct phost *h = nat_pool_host_find(p, b->info.host_id);
-		ssize_t ai = nat_pool_addr_index(p, b->ip);
-		bool keep = s && h && ai >= 0 && s->host_id == h->id && !s->proxy_required &&
-			    s->proto == b->info.protocol && s->port == b->info.port &&
-			    h->ipv4.family == AF_INET &&
-			    h->ipv4.u.v4.s_addr == b->info.private_addr.u.v4.s_addr;
+		ssize_t ai = b->pinhole ? -1 : nat_pool_addr_index(p, b->ip);
+		const struct addr *pa = h == NULL				 ? NULL
+					: b->info.private_addr.family == AF_INET ? &h->ipv4
+										 : &h->ipv6;
+		bool keep = s && h && (ai >= 0 || b->pinhole) && s->host_id == h->id &&
+			    !s->proxy_required && s->proto == b->info.protocol &&
+			    s->port == b->info.port && addr_eq(pa, &b->info.private_addr) &&
+			    (pa->family == AF_INET || b->pinhole == !nat_pool_host_ula(h));
 
 		/* a nested binding: its host still a nested gateway owning its answer */
 		if (b->info.nested)
@@ -185,7 +198,8 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 			dead = b;
 			continue;
 		}
-		nat_pool_addr_link(p, (size_t)ai, b);
+		if (ai >= 0)
+			nat_pool_addr_link(p, (size_t)ai, b);
 		h->pending++;
 	}
 	free(old.addrs);

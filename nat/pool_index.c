@@ -11,6 +11,7 @@ static void heap_swap(struct nat_pool *p, size_t i, size_t j);
 static void heap_up(struct nat_pool *p, size_t i);
 static void heap_down(struct nat_pool *p, size_t i);
 static bool can_share(const struct paddr *a, uint8_t sproto, uint16_t sport);
+static uint64_t range_mask(size_t w, size_t from, size_t to);
 
 /* ---- key hash ---- */
 
@@ -35,7 +36,10 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 
 				nx = x->hnext;
 				x->hnext = nt[h];
+				if (nt[h] != NULL)
+					nt[h]->hpprev = &x->hnext;
 				nt[h] = x;
+				x->hpprev = &nt[h];
 			}
 		}
 		free(p->buckets);
@@ -44,24 +48,27 @@ nat_pool_key_insert(struct nat_pool *p, struct binding *b)
 	}
 	i = nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) & (p->n_buckets - 1);
 	b->hnext = p->buckets[i];
+	if (b->hnext != NULL)
+		b->hnext->hpprev = &b->hnext;
 	p->buckets[i] = b;
+	b->hpprev = &p->buckets[i];
 	p->n_bindings++;
 	return 0;
 }
 
+/* O(1): the pinholes of one host share a chain (up to its pool_limit), and the oldest, at
+ * the chain's end, are the ones that expire. */
 void
 nat_pool_key_remove(struct nat_pool *p, struct binding *b)
 {
-	struct binding **pp = &p->buckets[nat_pool_key_hash(b->ip, b->info.port, b->info.protocol) &
-					  (p->n_buckets - 1)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == b) {
-			*pp = b->hnext;
-			p->n_bindings--;
-			return;
-		}
-	}
+	if (b->hpprev == NULL)
+		return;
+	*b->hpprev = b->hnext;
+	if (b->hnext != NULL)
+		b->hnext->hpprev = b->hpprev;
+	b->hnext = NULL;
+	b->hpprev = NULL;
+	p->n_bindings--;
 }
 
 /* ---- (entity, service) pairs: the newest live binding of each ---- */
@@ -82,7 +89,7 @@ nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id)
 	if (p->n_pair_buckets == 0 || key == 0)
 		return NULL;
 	for (b = p->pairs[pair_bucket(p, key, service_id)]; b != NULL; b = b->pnext)
-		if (b->win_key == key && b->info.service_id == service_id)
+		if (b->win_key == key && b->pair_id == service_id)
 			return b;
 	return NULL;
 }
@@ -94,7 +101,7 @@ nat_pool_pair_remove(struct nat_pool *p, struct binding *b)
 
 	if (!b->in_pair)
 		return;
-	for (pp = &p->pairs[pair_bucket(p, b->win_key, b->info.service_id)]; *pp != NULL;
+	for (pp = &p->pairs[pair_bucket(p, b->win_key, b->pair_id)]; *pp != NULL;
 	     pp = &(*pp)->pnext) {
 		if (*pp == b) {
 			*pp = b->pnext;
@@ -128,7 +135,7 @@ nat_pool_pair_set(struct nat_pool *p, struct binding *b)
 			struct binding *x = ot[i], *nx;
 
 			for (; x != NULL; x = nx) {
-				size_t j = pair_bucket(p, x->win_key, x->info.service_id);
+				size_t j = pair_bucket(p, x->win_key, x->pair_id);
 
 				nx = x->pnext;
 				x->pnext = nt[j];
@@ -137,10 +144,10 @@ nat_pool_pair_set(struct nat_pool *p, struct binding *b)
 		}
 		free(ot);
 	}
-	old = nat_pool_pair_find(p, b->win_key, b->info.service_id);
+	old = nat_pool_pair_find(p, b->win_key, b->pair_id);
 	if (old != NULL)
 		nat_pool_pair_remove(p, old);
-	i = pair_bucket(p, b->win_key, b->info.service_id);
+	i = pair_bucket(p, b->win_key, b->pair_id);
 	b->pnext = p->pairs[i];
 	p->pairs[i] = b;
 	b->in_pair = true;
@@ -262,19 +269,30 @@ can_share(const struct paddr *a, uint8_t sproto, uint16_t sport)
 	return true;
 }
 
-/* Lowest allocated address that can take S, or -1. */
-ssize_t
-nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port)
+/* Bit mask of word w of the bitmap restricted to the indexes [from, to). */
+static uint64_t
+range_mask(size_t w, size_t from, size_t to)
 {
-	size_t w, nw = (p->n_addrs + 63) / 64;
+	uint64_t m = ~(uint64_t)0;
 
-	if (port == 0 && proto == 0)
+	if (w == from / 64)
+		m &= ~(uint64_t)0 << (from % 64);
+	if (w == (to - 1) / 64 && to % 64)
+		m &= ((uint64_t)1 << (to % 64)) - 1;
+	return m;
+}
+
+/* Lowest allocated address in [from, to) that can take S, or -1. */
+ssize_t
+nat_pool_find_reuse(const struct nat_pool *p, size_t from, size_t to, uint8_t proto, uint16_t port)
+{
+	size_t w;
+
+	if ((port == 0 && proto == 0) || from >= to)
 		return -1;
-	for (w = 0; w < nw; w++) {
-		uint64_t used = ~p->free_bits[w];
+	for (w = from / 64; w <= (to - 1) / 64; w++) {
+		uint64_t used = ~p->free_bits[w] & range_mask(w, from, to);
 
-		if (w == nw - 1 && p->n_addrs % 64)
-			used &= ((uint64_t)1 << (p->n_addrs % 64)) - 1;
 		while (used) {
 			size_t i = w * 64 + (size_t)__builtin_ctzll(used);
 
@@ -287,13 +305,18 @@ nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port)
 }
 
 ssize_t
-nat_pool_find_free(const struct nat_pool *p)
+nat_pool_find_free(const struct nat_pool *p, size_t from, size_t to)
 {
-	size_t w, nw = (p->n_addrs + 63) / 64;
+	size_t w;
 
-	for (w = 0; w < nw; w++)
-		if (p->free_bits[w])
-			return (ssize_t)(w * 64 + (size_t)__builtin_ctzll(p->free_bits[w]));
+	if (from >= to)
+		return -1;
+	for (w = from / 64; w <= (to - 1) / 64; w++) {
+		uint64_t f = p->free_bits[w] & range_mask(w, from, to);
+
+		if (f)
+			return (ssize_t)(w * 64 + (size_t)__builtin_ctzll(f));
+	}
 	return -1;
 }
 
@@ -307,6 +330,7 @@ nat_pool_addr_link(struct nat_pool *p, size_t idx, struct binding *b)
 	if (a->n++ == 0) {
 		nat_pool_set_free(p, idx, false);
 		p->allocated++;
+		p->allocated6 += idx >= p->n_addrs4;
 	}
 	b->aprev = NULL;
 	b->anext = a->head;
@@ -318,7 +342,7 @@ nat_pool_addr_link(struct nat_pool *p, size_t idx, struct binding *b)
 void
 nat_pool_addr_unlink(struct nat_pool *p, struct binding *b)
 {
-	ssize_t i = nat_pool_addr_index(p, b->ip);
+	ssize_t i = b->pinhole ? -1 : nat_pool_addr_index(p, b->ip);
 	struct paddr *a;
 
 	if (i < 0)
@@ -334,6 +358,7 @@ nat_pool_addr_unlink(struct nat_pool *p, struct binding *b)
 	if (--a->n == 0) {
 		nat_pool_set_free(p, (size_t)i, true);
 		p->allocated--;
+		p->allocated6 -= (size_t)i >= p->n_addrs4;
 	}
 }
 

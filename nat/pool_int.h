@@ -4,6 +4,8 @@
 #define RGW_NAT_POOL_INT_H
 
 #include <arpa/inet.h>
+#include <endian.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "pool.h"
@@ -11,8 +13,11 @@
 
 /*
  * Layout:
- * - pool addresses: array sorted by numeric IPv4 value, with a "free" bitmap so that the
- *   lowest free address is found a word at a time;
+ * - pool addresses: array sorted by key (struct pkey: IPv4 addresses first, as ::ffff:a.b.c.d,
+ *   then IPv6), with a "free" bitmap so that the lowest free address of a family is found a
+ *   word at a time; addrs[0 .. n_addrs4) are IPv4, the rest IPv6;
+ * - pinholes (IPv6 hosts with a global address): bindings keyed on the host's own address,
+ *   linked to no pool address; several may share a key (one flow each);
  * - hosts and services: arrays sorted by id (copied from the snapshot), binary search;
  * - bindings: a chained hash on the unique key (address, port, protocol), a doubly linked
  *   list per pool address (sharing checks), a min-heap on the deadline (expiry), a list in
@@ -21,12 +26,21 @@
  * Not for use outside nat/pool*.c.
  */
 
+/* An address as a hash and sort key: IPv6 as two host-order halves, IPv4 as ::ffff:a.b.c.d
+ * (numeric order of the pair = address order, IPv4 first). */
+struct pkey {
+	uint64_t hi, lo;
+};
+
 struct binding {
 	struct nat_binding_info info;
-	uint32_t ip; /* public address, host order */
+	struct pkey ip;	 /* public address (a pinhole's: the host's own) */
+	bool pinhole;	 /* IPv6 pinhole: no pool address */
+	int64_t pair_id; /* service id for the family's pair and window slots (IPv6: negated) */
 	size_t heap_idx;
-	struct binding *hnext; /* key hash chain */
-	struct binding *anext; /* same pool address */
+	struct binding *hnext;	 /* key hash chain */
+	struct binding **hpprev; /* the pointer to this binding in its chain (NULL: unlinked) */
+	struct binding *anext;	 /* same pool address */
 	struct binding *aprev;
 	struct binding *inext; /* id order */
 	struct binding *iprev;
@@ -42,7 +56,7 @@ struct binding {
 /* A one-flow binding that its first flow ended, remembered for its connect grace: a later flow
  * from another source to its address is a cache's client (window evidence, nat/window.h). */
 struct ghost {
-	uint32_t ip;
+	struct pkey ip;
 	uint16_t port;
 	uint8_t proto;
 	uint64_t key;
@@ -61,21 +75,22 @@ struct ghost_hit {
 	uint64_t key; /* 0: free slot */
 	uint64_t answered_ms;
 	uint64_t at_ms;
-	uint32_t ip;
+	struct pkey ip;
 	struct addr src;
 };
 
 #define NAT_POOL_HITS 16
 
 struct paddr {
-	uint32_t ip; /* host order */
-	uint32_t n;  /* live bindings on this address */
+	struct pkey ip;
+	uint32_t n; /* live bindings on this address */
 	struct binding *head;
 };
 
 struct phost {
 	int64_t id;
 	struct addr ipv4;
+	struct addr ipv6; /* ULA (fc00::/7): through the IPv6 pool; else a pinhole */
 	uint32_t limit;
 	uint32_t pending;
 	uint8_t n_nested;	    /* a nested gateway: its address blocks */
@@ -95,8 +110,10 @@ struct psvc {
 struct nat_pool {
 	struct paddr *addrs;
 	size_t n_addrs;
+	size_t n_addrs4;     /* addrs[0 .. n_addrs4) are IPv4 */
 	uint64_t *free_bits; /* bit i set: addrs[i] has no binding */
-	uint32_t allocated;
+	uint32_t allocated;  /* both families */
+	uint32_t allocated6;
 
 	struct addr *svc_addrs;
 	size_t n_svc_addrs;
@@ -136,10 +153,61 @@ struct nat_pool {
 	struct nat_pool_stats st;
 };
 
-static inline uint32_t
-nat_pool_ip_of(const struct addr *a)
+static inline struct pkey
+nat_pool_key_of(const struct addr *a)
 {
-	return ntohl(a->u.v4.s_addr);
+	struct pkey k;
+	uint64_t x[2];
+
+	if (a->family == AF_INET)
+		return (struct pkey){ 0, 0xffff00000000ULL | ntohl(a->u.v4.s_addr) };
+	memcpy(x, a->u.bytes, 16);
+	k.hi = be64toh(x[0]);
+	k.lo = be64toh(x[1]);
+	return k;
+}
+
+/* The address of a key (an IPv4-mapped key is an IPv4 address). */
+static inline void
+nat_pool_addr_of(struct pkey k, struct addr *a)
+{
+	uint64_t x[2] = { htobe64(k.hi), htobe64(k.lo) };
+
+	memset(a, 0, sizeof(*a));
+	if (k.hi == 0 && k.lo >> 32 == 0xffff) {
+		a->family = AF_INET;
+		a->u.v4.s_addr = htonl((uint32_t)k.lo);
+		return;
+	}
+	a->family = AF_INET6;
+	memcpy(a->u.bytes, x, 16);
+}
+
+/* Is the host's IPv6 address a unique local one (fc00::/7): reached through the IPv6 pool? */
+static inline bool
+nat_pool_host_ula(const struct phost *h)
+{
+	return h->ipv6.family == AF_INET6 && (h->ipv6.u.bytes[0] & 0xfe) == 0xfc;
+}
+
+static inline bool
+nat_pool_key_is4(struct pkey k)
+{
+	return k.hi == 0 && k.lo >> 32 == 0xffff;
+}
+
+static inline bool
+pkey_eq(struct pkey a, struct pkey b)
+{
+	return a.hi == b.hi && a.lo == b.lo;
+}
+
+static inline int
+pkey_cmp(struct pkey a, struct pkey b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	return a.lo < b.lo ? -1 : a.lo > b.lo;
 }
 
 static inline void
@@ -154,9 +222,10 @@ nat_pool_set_free(struct nat_pool *p, size_t i, bool f)
 /* Unique key hash (address, port, protocol); on the packet path, hence inline. insert: 0 or
  * -ENOMEM (grows the table). */
 static inline uint32_t
-nat_pool_key_hash(uint32_t ip, uint16_t port, uint8_t proto)
+nat_pool_key_hash(struct pkey ip, uint16_t port, uint8_t proto)
 {
-	uint64_t k = ((uint64_t)ip << 32) | ((uint64_t)port << 8) | proto;
+	uint64_t k = ((ip.lo ^ (ip.hi * 0x9e3779b97f4a7c15ULL)) << 24) ^ (ip.lo >> 40) ^
+		     ((uint64_t)port << 8) ^ proto;
 
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
@@ -167,20 +236,29 @@ nat_pool_key_hash(uint32_t ip, uint16_t port, uint8_t proto)
 }
 
 static inline struct binding *
-nat_pool_key_find(const struct nat_pool *p, uint32_t ip, uint16_t port, uint8_t proto)
+nat_pool_key_next(struct binding *b, struct pkey ip, uint16_t port, uint8_t proto)
 {
-	struct binding *b = p->buckets[nat_pool_key_hash(ip, port, proto) & (p->n_buckets - 1)];
-
 	for (; b != NULL; b = b->hnext)
-		if (b->ip == ip && b->info.port == port && b->info.protocol == proto)
+		if (pkey_eq(b->ip, ip) && b->info.port == port && b->info.protocol == proto)
 			return b;
 	return NULL;
+}
+
+/* The newest binding of the key; nat_pool_key_next(b->hnext, ...) the next one (pinholes
+ * may share a key; a pool key has one binding at most). */
+static inline struct binding *
+nat_pool_key_find(const struct nat_pool *p, struct pkey ip, uint16_t port, uint8_t proto)
+{
+	return nat_pool_key_next(
+		p->buckets[nat_pool_key_hash(ip, port, proto) & (p->n_buckets - 1)], ip, port,
+		proto);
 }
 
 int nat_pool_key_insert(struct nat_pool *p, struct binding *b);
 void nat_pool_key_remove(struct nat_pool *p, struct binding *b);
 
-/* (entity, service) -> newest live binding. set replaces the pair's entry (0 or -ENOMEM). */
+/* (entity, pair id) -> newest live binding (the pair id is the service id, negated for IPv6:
+ * each family has its own). set replaces the pair's entry (0 or -ENOMEM). */
 struct binding *nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id);
 int nat_pool_pair_set(struct nat_pool *p, struct binding *b);
 void nat_pool_pair_remove(struct nat_pool *p, struct binding *b);
@@ -193,16 +271,17 @@ void nat_pool_heap_fix(struct nat_pool *p, struct binding *b);
 
 /* Sorted-array lookups: index of a pool address (-1), host and service by id (NULL). */
 static inline ssize_t
-nat_pool_addr_index(const struct nat_pool *p, uint32_t ip)
+nat_pool_addr_index(const struct nat_pool *p, struct pkey ip)
 {
 	size_t lo = 0, hi = p->n_addrs;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		int c = pkey_cmp(p->addrs[mid].ip, ip);
 
-		if (p->addrs[mid].ip == ip)
+		if (c == 0)
 			return (ssize_t)mid;
-		if (p->addrs[mid].ip < ip)
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -246,10 +325,11 @@ nat_pool_svc_find(const struct nat_pool *p, int64_t id)
 	return NULL;
 }
 
-/* Address choice (rgw-original-behaviour.md §2.6): the lowest allocated address that can take
- * (proto, port), the lowest free one; -1 if none. */
-ssize_t nat_pool_find_reuse(const struct nat_pool *p, uint8_t proto, uint16_t port);
-ssize_t nat_pool_find_free(const struct nat_pool *p);
+/* Address choice (rgw-original-behaviour.md §2.6) among addrs[from .. to) (one family): the
+ * lowest allocated address that can take (proto, port), the lowest free one; -1 if none. */
+ssize_t nat_pool_find_reuse(const struct nat_pool *p, size_t from, size_t to, uint8_t proto,
+			    uint16_t port);
+ssize_t nat_pool_find_free(const struct nat_pool *p, size_t from, size_t to);
 
 /* A live binding by id (newest first: nested reservations are bound soon after), NULL. */
 struct binding *nat_pool_by_id(const struct nat_pool *p, uint64_t id);

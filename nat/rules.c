@@ -13,35 +13,12 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
-#include "rules.h"
+#include "rules_int.h"
 
-#define FAM NFPROTO_INET
-
-/* Chain priorities (nft names): mangle = -150, dstnat = -100, filter = 0, srcnat = 100. */
-#define PRIO_RAW     -300
-#define PRIO_ADMIT   -150
-#define PRIO_VERDICT -140
-#define PRIO_DSTNAT  -100
-#define PRIO_FILTER  0
-#define PRIO_SRCNAT  100
-
-struct ctx {
-	const struct nat_rules_cfg *cfg;
-	const struct pol_snap *snap;
-	struct nat_model *m;
-	unsigned skipped;
-	int err;
-	/* Firewall rules sorted by owner (hosts first, then groups), then priority. */
-	const struct pol_fw_rule **by_owner;
-	size_t n_rules;
-};
-
-static struct nftnl_rule *rule(struct ctx *x, const char *chain);
-static void emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char *desc);
-static void build_sets(struct ctx *x);
-static void build_base(struct ctx *x);
-static void build_fw(struct ctx *x);
-static void build_synproxy(struct ctx *x, const struct addr *svc);
+static void build_sets(struct nat_rules_ctx *x);
+static void build_base(struct nat_rules_ctx *x);
+static void build_fw(struct nat_rules_ctx *x);
+static void build_synproxy(struct nat_rules_ctx *x, const struct addr *svc);
 
 uint32_t
 nat_rules_nest_mark(const struct addr *a)
@@ -75,8 +52,8 @@ nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c)
 	cfg->block = c->ids_enable;
 }
 
-static struct nftnl_rule *
-rule(struct ctx *x, const char *chain)
+struct nftnl_rule *
+nat_rules_rule(struct nat_rules_ctx *x, const char *chain)
 {
 	struct nftnl_rule *r = nat_nft_rule_new(FAM, x->cfg->table, chain);
 
@@ -86,8 +63,9 @@ rule(struct ctx *x, const char *chain)
 }
 
 /* Hand r to the model, or drop it if building it failed. */
-static void
-emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char *desc)
+void
+nat_rules_emit(struct nat_rules_ctx *x, const char *chain, struct nftnl_rule *r, int rc,
+	       const char *desc)
 {
 	if (r == NULL)
 		return;
@@ -101,9 +79,9 @@ emit(struct ctx *x, const char *chain, struct nftnl_rule *r, int rc, const char 
 		x->err = rc;
 }
 
-static void
-set(struct ctx *x, const char *name, uint32_t ktype, uint32_t klen, uint32_t dtype, uint32_t dlen,
-    bool interval)
+void
+nat_rules_set(struct nat_rules_ctx *x, const char *name, uint32_t ktype, uint32_t klen,
+	      uint32_t dtype, uint32_t dlen, bool interval)
 {
 	struct nat_nft_set_spec s;
 
@@ -118,15 +96,15 @@ set(struct ctx *x, const char *name, uint32_t ktype, uint32_t klen, uint32_t dty
 		x->err = -ENOMEM;
 }
 
-static void
-elem(struct ctx *x, const char *setname, const struct nat_nft_elem *e)
+void
+nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct nat_nft_elem *e)
 {
 	if (nat_model_elem(x->m, setname, e) < 0)
 		x->err = -ENOMEM;
 }
 
 static void
-spoof_set(struct ctx *x, const char *name, bool wan)
+spoof_set(struct nat_rules_ctx *x, const char *name, bool wan)
 {
 	static const char *const bogons[] = { "0.0.0.0", "127.0.0.0", "224.0.0.0" };
 	static const uint8_t bogon_len[] = { 8, 8, 3 };
@@ -176,7 +154,7 @@ spoof_set(struct ctx *x, const char *name, bool wan)
 	}
 	k = nat_nft_elems_ipv4_intervals(p, n, e);
 	for (i = 0; i < k; i++)
-		elem(x, name, &e[i]);
+		nat_rules_elem(x, name, &e[i]);
 	free(e);
 	free(p);
 }
@@ -237,7 +215,7 @@ cmp_owner_prio(const void *a, const void *b)
 
 /* First index of owner's rules in by_owner, and their count. */
 static size_t
-owner_rules(const struct ctx *x, char kind, int64_t id, size_t *count)
+owner_rules(const struct nat_rules_ctx *x, char kind, int64_t id, size_t *count)
 {
 	size_t lo = 0, hi = x->n_rules, first;
 
@@ -265,8 +243,8 @@ dir_match(const struct pol_fw_rule *f, bool ingress)
 	       (ingress ? f->direction == POL_DIR_INGRESS : f->direction == POL_DIR_EGRESS);
 }
 
-static bool
-has_rules(const struct ctx *x, char kind, int64_t id, bool ingress)
+bool
+nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool ingress)
 {
 	size_t n, i = owner_rules(x, kind, id, &n);
 
@@ -277,7 +255,7 @@ has_rules(const struct ctx *x, char kind, int64_t id, bool ingress)
 }
 
 static void
-build_sets(struct ctx *x)
+build_sets(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
@@ -285,32 +263,32 @@ build_sets(struct ctx *x)
 	char name[NAT_NFT_NAME_MAX];
 	size_t i, j;
 
-	set(x, "wan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	nat_rules_set(x, "wan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
 	for (i = 0; i < c->wan.n; i++) {
 		nat_nft_elem_ifname(&e, c->wan.v[i]);
-		elem(x, "wan_ifs", &e);
+		nat_rules_elem(x, "wan_ifs", &e);
 	}
-	set(x, "lan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	nat_rules_set(x, "lan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
 	for (i = 0; i < c->lan.n; i++) {
 		nat_nft_elem_ifname(&e, c->lan.v[i]);
-		elem(x, "lan_ifs", &e);
+		nat_rules_elem(x, "lan_ifs", &e);
 	}
-	set(x, "pool4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	nat_rules_set(x, "pool4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
 	for (i = 0; i < s->n_pool_addrs; i++)
 		if (s->pool_addrs[i].addr.family == AF_INET) {
 			nat_nft_elem_ipv4(&e, &s->pool_addrs[i].addr);
-			elem(x, "pool4", &e);
+			nat_rules_elem(x, "pool4", &e);
 		}
-	set(x, "service4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	nat_rules_set(x, "service4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
 	for (i = 0; i < s->n_service_addrs; i++)
 		if (s->service_addrs[i].addr.family == AF_INET) {
 			nat_nft_elem_ipv4(&e, &s->service_addrs[i].addr);
-			elem(x, "service4", &e);
+			nat_rules_elem(x, "service4", &e);
 		}
-	set(x, "web_ports", NAT_NFT_TYPE_INET_SERVICE, 2, 0, 0, false);
+	nat_rules_set(x, "web_ports", NAT_NFT_TYPE_INET_SERVICE, 2, 0, 0, false);
 	for (i = 0; i < c->alg_ports.n; i++) {
 		nat_nft_elem_port(&e, (uint16_t)c->alg_ports.v[i]);
-		elem(x, "web_ports", &e);
+		nat_rules_elem(x, "web_ports", &e);
 	}
 	if (c->block) {
 		struct nat_nft_set_spec b4 = { .name = "block4",
@@ -326,14 +304,14 @@ build_sets(struct ctx *x)
 		if (nat_model_set(x->m, &b4) < 0 || nat_model_set(x->m, &b6) < 0)
 			x->err = -ENOMEM;
 	}
-	set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	nat_rules_set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
 	spoof_set(x, "spoof_wan4", true);
-	set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	nat_rules_set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
 	spoof_set(x, "spoof_lan4", false);
 
-	set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
-	set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
-	set(x, "fw_out", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
+	nat_rules_set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
+	nat_rules_set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
+	nat_rules_set(x, "fw_out", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
 	for (i = 0; i < s->n_hosts; i++) {
 		const struct pol_host *h = &s->hosts[i];
 		uint32_t mark = nat_rules_host_mark(h->id);
@@ -349,7 +327,7 @@ build_sets(struct ctx *x)
 			nat_nft_elem_mark(&e, mark);
 			memcpy(e.data, &h->ipv4.u.v4, 4);
 			e.data_len = 4;
-			elem(x, "host_dnat", &e);
+			nat_rules_elem(x, "host_dnat", &e);
 		}
 		/* a nested gateway: one mark per address it owns (validated unique) */
 		for (j = 0; j < h->n_nested; j++) {
@@ -364,24 +342,24 @@ build_sets(struct ctx *x)
 				nat_nft_elem_mark(&e, nat_rules_nest_mark(&a));
 				memcpy(e.data, &a.u.v4, 4);
 				e.data_len = 4;
-				elem(x, "host_dnat", &e);
+				nat_rules_elem(x, "host_dnat", &e);
 			}
 		}
-		if (has_rules(x, 'h', h->id, true)) {
+		if (nat_rules_has_rules(x, 'h', h->id, true)) {
 			nat_nft_elem_ipv4(&e, &h->ipv4);
 			snprintf(e.jump, sizeof(e.jump), "h%lld_in", (long long)h->id);
-			elem(x, "fw_in", &e);
+			nat_rules_elem(x, "fw_in", &e);
 		}
-		if (has_rules(x, 'h', h->id, false)) {
+		if (nat_rules_has_rules(x, 'h', h->id, false)) {
 			nat_nft_elem_ipv4(&e, &h->ipv4);
 			snprintf(e.jump, sizeof(e.jump), "h%lld_out", (long long)h->id);
-			elem(x, "fw_out", &e);
+			nat_rules_elem(x, "fw_out", &e);
 		}
 	}
 	/* One set per group: the IPv4 addresses of its members. */
 	for (i = 0; i < s->n_groups; i++) {
 		snprintf(name, sizeof(name), "g%lld", (long long)s->groups[i].id);
-		set(x, name, NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+		nat_rules_set(x, name, NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
 		for (j = 0; j < s->n_host_groups; j++) {
 			const struct pol_host *h;
 
@@ -391,13 +369,14 @@ build_sets(struct ctx *x)
 			if (h == NULL || h->ipv4.family != AF_INET)
 				continue;
 			nat_nft_elem_ipv4(&e, &h->ipv4);
-			elem(x, name, &e);
+			nat_rules_elem(x, name, &e);
 		}
 	}
+	nat_rules6_sets(x);
 }
 
 static void
-build_base(struct ctx *x)
+build_base(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
@@ -417,29 +396,30 @@ build_base(struct ctx *x)
 	if (c->block || c->synproxy)
 		nat_model_chain(x->m, "pre_raw", "filter", NF_INET_PRE_ROUTING, PRIO_RAW,
 				NF_ACCEPT);
-	if (c->block && (r = rule(x, "pre_raw"))) {
+	if (c->block && (r = nat_rules_rule(x, "pre_raw"))) {
 		rc = nat_nft_m_ip_set(r, false, "block4", false);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv4)");
+		nat_rules_emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv4)");
 	}
-	if (c->block && (r = rule(x, "pre_raw"))) {
+	if (c->block && (r = nat_rules_rule(x, "pre_raw"))) {
 		rc = nat_nft_m_ip6_set(r, false, "block6", false);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv6)");
+		nat_rules_emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv6)");
 	}
 
 	/* Admission: new WAN flows to pool addresses go to the daemon. */
 	nat_model_chain(x->m, "pre_admit", "filter", NF_INET_PRE_ROUTING, PRIO_ADMIT, NF_ACCEPT);
-	if ((r = rule(x, "pre_admit"))) {
+	if ((r = nat_rules_rule(x, "pre_admit"))) {
 		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_m_tcpflags(r, 0x17, 0x02, false);
 		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_TCP_RST, 0);
-		emit(x, "pre_admit", r, rc, "new TCP to the pool that is not a SYN: reset");
+		nat_rules_emit(x, "pre_admit", r, rc,
+			       "new TCP to the pool that is not a SYN: reset");
 	}
-	if ((r = rule(x, "pre_admit"))) {
+	if ((r = nat_rules_rule(x, "pre_admit"))) {
 		/* With the synproxy, a refused SYN comes back through lo (nat_out): not again. */
 		rc = !wan_any	   ? nat_nft_m_iifset(r, "wan_ifs", false)
 		     : c->synproxy ? nat_nft_m_not_loopback(r)
@@ -455,31 +435,33 @@ build_base(struct ctx *x)
 				 (unsigned)c->queue);
 			rc = nat_nft_rule_comment(r, text);
 		}
-		emit(x, "pre_admit", r, rc, "new flows to the pool: NFQUEUE (fail-closed)");
+		nat_rules_emit(x, "pre_admit", r, rc,
+			       "new flows to the pool: NFQUEUE (fail-closed)");
 	}
+	nat_rules6_admit(x);
 
 	/* Refused first packets: answer, never a silent hang. Then conntrack helpers. */
 	nat_model_chain(x->m, "rgw_reject", "filter", NF_INET_PRE_ROUTING, PRIO_VERDICT, NF_ACCEPT);
-	if ((r = rule(x, "rgw_reject"))) {
+	if ((r = nat_rules_rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_x_reject(r, NFT_REJECT_TCP_RST, 0);
-		emit(x, "rgw_reject", r, rc, "refused TCP: reset");
+		nat_rules_emit(x, "rgw_reject", r, rc, "refused TCP: reset");
 	}
-	if ((r = rule(x, "rgw_reject"))) {
+	if ((r = nat_rules_rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_UDP);
 		rc = rc ? rc
 			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
 					   NFT_REJECT_ICMPX_PORT_UNREACH);
-		emit(x, "rgw_reject", r, rc, "refused UDP: port unreachable");
+		nat_rules_emit(x, "rgw_reject", r, rc, "refused UDP: port unreachable");
 	}
-	if ((r = rule(x, "rgw_reject"))) {
+	if ((r = nat_rules_rule(x, "rgw_reject"))) {
 		rc = nat_nft_m_mark(r, UINT32_MAX, NAT_MARK_REJECT);
 		rc = rc ? rc
 			: nat_nft_x_reject(r, NFT_REJECT_ICMPX_UNREACH,
 					   NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
-		emit(x, "rgw_reject", r, rc, "refused other: admin prohibited");
+		nat_rules_emit(x, "rgw_reject", r, rc, "refused other: admin prohibited");
 	}
 	for (i = 0; i < c->helpers.n; i++) {
 		const char *h = c->helpers.v[i];
@@ -494,118 +476,127 @@ build_base(struct ctx *x)
 		snprintf(obj, sizeof(obj), "rgw-%.8s", h);
 		if (nat_model_ct_helper(x->m, obj, h, l4) < 0)
 			x->err = -ENOMEM;
-		if ((r = rule(x, "rgw_reject"))) {
+		if ((r = nat_rules_rule(x, "rgw_reject"))) {
 			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 			rc = rc ? rc : nat_nft_m_l4proto(r, l4);
 			rc = rc ? rc : nat_nft_m_port(r, true, port, port);
 			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
-			emit(x, "rgw_reject", r, rc, "conntrack helper for admitted flows");
+			nat_rules_emit(x, "rgw_reject", r, rc,
+				       "conntrack helper for admitted flows");
 		}
 	}
 
 	/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark. */
 	nat_model_chain(x->m, "nat_pre", "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT);
-	if (c->alg && svc.family == AF_INET && c->alg_ports.n && (r = rule(x, "nat_pre"))) {
+	if (c->alg && svc.family == AF_INET && c->alg_ports.n &&
+	    (r = nat_rules_rule(x, "nat_pre"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
 		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		emit(x, "nat_pre", r, rc, "admitted web flows to the ALG");
+		nat_rules_emit(x, "nat_pre", r, rc, "admitted web flows to the ALG");
 	}
-	if ((r = rule(x, "nat_pre"))) {
+	if ((r = nat_rules_rule(x, "nat_pre"))) {
 		rc = nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		emit(x, "nat_pre", r, rc, "admitted flows to the host of the mark");
+		nat_rules_emit(x, "nat_pre", r, rc, "admitted flows to the host of the mark");
 	}
+	nat_rules6_dnat(x);
 
 	/* SNAT of LAN -> WAN. */
 	nat_model_chain(x->m, "nat_post", "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT, NF_ACCEPT);
-	if (c->lan.n && (r = rule(x, "nat_post"))) {
+	if (c->lan.n && (r = nat_rules_rule(x, "nat_post"))) {
 		rc = nat_nft_m_iifset(r, "lan_ifs", false);
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
 		if (svc.family == AF_INET) {
 			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
 			rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_SNAT, NFPROTO_IPV4, NFT_REG_1);
 		} else {
+			/* IPv4 only: global IPv6 hosts keep their address */
+			rc = rc ? rc : nat_nft_m_nfproto(r, NFPROTO_IPV4);
 			rc = rc ? rc : nat_nft_x_masq(r);
 		}
-		emit(x, "nat_post", r, rc, "LAN to WAN: source NAT");
+		nat_rules_emit(x, "nat_post", r, rc, "LAN to WAN: source NAT");
 	}
+	nat_rules6_snat(x);
 
 	/* Forward filter. */
 	nat_model_chain(x->m, "filter_fwd", "filter", NF_INET_FORWARD, PRIO_FILTER,
 			c->forward_policy == CONF_FW_DROP ? NF_DROP : NF_ACCEPT);
-	if ((r = rule(x, "filter_fwd"))) {
+	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
 						   NF_CT_STATE_BIT(IP_CT_RELATED));
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
-		emit(x, "filter_fwd", r, rc, "established, related: accept");
+		nat_rules_emit(x, "filter_fwd", r, rc, "established, related: accept");
 	}
-	if ((r = rule(x, "filter_fwd"))) {
+	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "filter_fwd", r, rc, "invalid: drop");
+		nat_rules_emit(x, "filter_fwd", r, rc, "invalid: drop");
 	}
-	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+	nat_rules6_fwd_early(x);
+	if (!wan_any && (r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_iifset(r, "wan_ifs", false);
 		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_wan4", false);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "filter_fwd", r, rc, "spoofed WAN source: drop");
+		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed WAN source: drop");
 	}
-	if (c->lan.n && (r = rule(x, "filter_fwd"))) {
+	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_iifset(r, "lan_ifs", false);
 		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_lan4", false);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
+		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
 	}
-	if ((r = rule(x, "filter_fwd"))) {
+	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
 		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
-		emit(x, "filter_fwd", r, rc, "per-host ingress rules");
+		nat_rules_emit(x, "filter_fwd", r, rc, "per-host ingress rules");
 	}
-	if ((r = rule(x, "filter_fwd"))) {
+	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
 		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_out", NFT_REG_VERDICT, false);
-		emit(x, "filter_fwd", r, rc, "per-host egress rules");
+		nat_rules_emit(x, "filter_fwd", r, rc, "per-host egress rules");
 	}
+	nat_rules6_fwd_hosts(x);
 	for (i = 0; i < s->n_groups; i++) {
 		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
 		int dir;
 
 		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
 		for (dir = 0; dir < 2; dir++) {
-			if (!has_rules(x, 'g', s->groups[i].id, dir == 0))
+			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
 				continue;
 			snprintf(chain, sizeof(chain), "g%lld_%s", (long long)s->groups[i].id,
 				 dir == 0 ? "in" : "out");
-			if ((r = rule(x, "filter_fwd"))) {
+			if ((r = nat_rules_rule(x, "filter_fwd"))) {
 				rc = nat_nft_m_ip_set(r, dir == 0, setname, false);
 				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-				emit(x, "filter_fwd", r, rc, "group rules");
+				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
 			}
 		}
 	}
-	if ((r = rule(x, "filter_fwd"))) {
+	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_ct_status(r, IPS_DST_NAT);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
-		emit(x, "filter_fwd", r, rc, "flows admitted by rgwd: accept");
+		nat_rules_emit(x, "filter_fwd", r, rc, "flows admitted by rgwd: accept");
 	}
-	if (c->lan.n && (r = rule(x, "filter_fwd"))) {
+	nat_rules6_fwd_admitted(x);
+	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_iifset(r, "lan_ifs", false);
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
-		emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
+		nat_rules_emit(x, "filter_fwd", r, rc, "LAN to WAN: accept");
 	}
 	/* The private realm is reached through the pool (or a host's own ingress accept
 	 * rules above), never by routing to it directly, whatever forward_policy says. */
-	if (!wan_any && (r = rule(x, "filter_fwd"))) {
+	if (!wan_any && (r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_iifset(r, "wan_ifs", false);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
+		nat_rules_emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
 	}
 
 	if (c->synproxy)
@@ -626,7 +617,7 @@ build_base(struct ctx *x)
  * replayed SYN's numbers, which the client drops).
  */
 static void
-build_synproxy(struct ctx *x, const struct addr *svc)
+build_synproxy(struct nat_rules_ctx *x, const struct addr *svc)
 {
 	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
@@ -639,23 +630,23 @@ build_synproxy(struct ctx *x, const struct addr *svc)
 	for (k = 0; k < 2; k++) {
 		const char *set = k == 0 ? "pool4" : "service4";
 
-		if ((r = rule(x, "pre_raw"))) {
+		if ((r = nat_rules_rule(x, "pre_raw"))) {
 			rc = wan_any ? nat_nft_m_not_loopback(r)
 				     : nat_nft_m_iifset(r, "wan_ifs", false);
 			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 			rc = rc ? rc : nat_nft_m_tcpflags(r, 0x12, 0x02, true);
 			rc = rc ? rc : nat_nft_x_notrack(r);
-			emit(x, "pre_raw", r, rc,
-			     k == 0 ? "synproxy: do not track the handshake (pool)"
-				    : "synproxy: do not track the handshake (service)");
+			nat_rules_emit(x, "pre_raw", r, rc,
+				       k == 0 ? "synproxy: do not track the handshake (pool)"
+					      : "synproxy: do not track the handshake (service)");
 		}
 	}
 	nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER, NF_ACCEPT);
 	for (k = 0; k < 2; k++) {
 		const char *set = k == 0 ? "pool4" : "service4";
 
-		if ((r = rule(x, "filter_in"))) {
+		if ((r = nat_rules_rule(x, "filter_in"))) {
 			rc = wan_any ? nat_nft_m_not_loopback(r)
 				     : nat_nft_m_iifset(r, "wan_ifs", false);
 			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
@@ -664,20 +655,20 @@ build_synproxy(struct ctx *x, const struct addr *svc)
 				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
 								NF_CT_STATE_UNTRACKED_BIT);
 			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
-			emit(x, "filter_in", r, rc,
-			     k == 0 ? "synproxy for the pool addresses"
-				    : "synproxy for the service addresses");
+			nat_rules_emit(x, "filter_in", r, rc,
+				       k == 0 ? "synproxy for the pool addresses"
+					      : "synproxy for the service addresses");
 		}
 	}
-	if ((r = rule(x, "filter_in"))) {
+	if ((r = nat_rules_rule(x, "filter_in"))) {
 		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		emit(x, "filter_in", r, rc, "invalid: drop");
+		nat_rules_emit(x, "filter_in", r, rc, "invalid: drop");
 	}
 
 	/* The SYN the synproxy replays: admission, as pre_admit does for the client's own. */
 	nat_model_chain(x->m, "out_admit", "filter", NF_INET_LOCAL_OUT, PRIO_ADMIT, NF_ACCEPT);
-	if ((r = rule(x, "out_admit"))) {
+	if ((r = nat_rules_rule(x, "out_admit"))) {
 		rc = nat_nft_m_saddr_not_local(r);
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
@@ -690,7 +681,8 @@ build_synproxy(struct ctx *x, const struct addr *svc)
 				 (unsigned)c->queue);
 			rc = nat_nft_rule_comment(r, text);
 		}
-		emit(x, "out_admit", r, rc, "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
+		nat_rules_emit(x, "out_admit", r, rc,
+			       "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
 	}
 	/* Helpers (TCP only here: the synproxy sees TCP alone). */
 	nat_model_chain(x->m, "out_verdict", "filter", NF_INET_LOCAL_OUT, PRIO_VERDICT, NF_ACCEPT);
@@ -700,19 +692,19 @@ build_synproxy(struct ctx *x, const struct addr *svc)
 		if (strcmp(c->helpers.v[i], "ftp") != 0)
 			continue;
 		snprintf(obj, sizeof(obj), "rgw-%.8s", c->helpers.v[i]);
-		if ((r = rule(x, "out_verdict"))) {
+		if ((r = nat_rules_rule(x, "out_verdict"))) {
 			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 			rc = rc ? rc : nat_nft_m_port(r, true, 21, 21);
 			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
-			emit(x, "out_verdict", r, rc,
-			     "conntrack helper for admitted flows (synproxy)");
+			nat_rules_emit(x, "out_verdict", r, rc,
+				       "conntrack helper for admitted flows (synproxy)");
 		}
 	}
 	/* DNAT on the output hook: refused to port 0 (the local stack resets it), web ports to the
 	 * ALG, the rest to the host of the mark. */
 	nat_model_chain(x->m, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_DSTNAT, NF_ACCEPT);
-	if ((r = rule(x, "nat_out"))) {
+	if ((r = nat_rules_rule(x, "nat_out"))) {
 		uint32_t keep = ~NAT_MARK_MASK, zero = 0;
 
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_REJECT);
@@ -723,45 +715,47 @@ build_synproxy(struct ctx *x, const struct addr *svc)
 		rc = rc ? rc : nat_nft_x_meta_set(r, NFT_META_MARK, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &port0, 2);
 		rc = rc ? rc : nat_nft_x_nat_port(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		emit(x, "nat_out", r, rc,
-		     "refused after the synproxy: to port 0, reset by the stack");
+		nat_rules_emit(x, "nat_out", r, rc,
+			       "refused after the synproxy: to port 0, reset by the stack");
 	}
-	if (c->alg && svc->family == AF_INET && c->alg_ports.n && (r = rule(x, "nat_out"))) {
+	if (c->alg && svc->family == AF_INET && c->alg_ports.n &&
+	    (r = nat_rules_rule(x, "nat_out"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
 		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		emit(x, "nat_out", r, rc, "admitted web flows to the ALG (synproxy)");
+		nat_rules_emit(x, "nat_out", r, rc, "admitted web flows to the ALG (synproxy)");
 	}
-	if ((r = rule(x, "nat_out"))) {
+	if ((r = nat_rules_rule(x, "nat_out"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		emit(x, "nat_out", r, rc, "admitted flows to the host of the mark (synproxy)");
+		nat_rules_emit(x, "nat_out", r, rc,
+			       "admitted flows to the host of the mark (synproxy)");
 	}
 	/* The replayed SYN never crosses the forward hook: the hosts' ingress rules apply here. */
 	nat_model_chain(x->m, "out_fwd", "filter", NF_INET_LOCAL_OUT, PRIO_FILTER, NF_ACCEPT);
-	if ((r = rule(x, "out_fwd"))) {
+	if ((r = nat_rules_rule(x, "out_fwd"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_m_nfproto(r, NFPROTO_IPV4);
 		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
 		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
-		emit(x, "out_fwd", r, rc, "per-host ingress rules (synproxy)");
+		nat_rules_emit(x, "out_fwd", r, rc, "per-host ingress rules (synproxy)");
 	}
 	for (i = 0; i < s->n_groups; i++) {
 		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
 
-		if (!has_rules(x, 'g', s->groups[i].id, true))
+		if (!nat_rules_has_rules(x, 'g', s->groups[i].id, true))
 			continue;
 		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
 		snprintf(chain, sizeof(chain), "g%lld_in", (long long)s->groups[i].id);
-		if ((r = rule(x, "out_fwd"))) {
+		if ((r = nat_rules_rule(x, "out_fwd"))) {
 			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 			rc = rc ? rc : nat_nft_m_ip_set(r, true, setname, false);
 			rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-			emit(x, "out_fwd", r, rc, "group rules (synproxy)");
+			nat_rules_emit(x, "out_fwd", r, rc, "group rules (synproxy)");
 		}
 	}
 }
@@ -774,9 +768,9 @@ has_ports(uint8_t proto)
 
 /* One firewall rule into chain. */
 static void
-fw_rule(struct ctx *x, const char *chain, const struct pol_fw_rule *f)
+fw_rule(struct nat_rules_ctx *x, const char *chain, const struct pol_fw_rule *f)
 {
-	struct nftnl_rule *r = rule(x, chain);
+	struct nftnl_rule *r = nat_rules_rule(x, chain);
 	char desc[64];
 	int rc = 0;
 
@@ -826,17 +820,17 @@ fw_rule(struct ctx *x, const char *chain, const struct pol_fw_rule *f)
 			break;
 		}
 	}
-	emit(x, chain, r, rc, desc);
+	nat_rules_emit(x, chain, r, rc, desc);
 }
 
 /* The chain <kind><id>_<in|out> with the rules of its owner, in priority order. */
 static void
-fw_chain(struct ctx *x, char kind, int64_t id, bool ingress)
+fw_chain(struct nat_rules_ctx *x, char kind, int64_t id, bool ingress)
 {
 	char chain[NAT_NFT_NAME_MAX];
 	size_t n, i = owner_rules(x, kind, id, &n);
 
-	if (!has_rules(x, kind, id, ingress))
+	if (!nat_rules_has_rules(x, kind, id, ingress))
 		return;
 	snprintf(chain, sizeof(chain), "%c%lld_%s", kind, (long long)id, ingress ? "in" : "out");
 	nat_model_chain(x->m, chain, NULL, 0, 0, 0);
@@ -846,13 +840,13 @@ fw_chain(struct ctx *x, char kind, int64_t id, bool ingress)
 }
 
 static void
-build_fw(struct ctx *x)
+build_fw(struct nat_rules_ctx *x)
 {
 	const struct pol_snap *s = x->snap;
 	size_t i;
 
 	for (i = 0; i < s->n_hosts; i++) {
-		if (s->hosts[i].ipv4.family != AF_INET)
+		if (s->hosts[i].ipv4.family != AF_INET && s->hosts[i].ipv6.family != AF_INET6)
 			continue;
 		fw_chain(x, 'h', s->hosts[i].id, true);
 		fw_chain(x, 'h', s->hosts[i].id, false);
@@ -866,7 +860,7 @@ build_fw(struct ctx *x)
 struct nat_model *
 nat_rules_build(const struct nat_rules_cfg *cfg, const struct pol_snap *snap, unsigned *skipped)
 {
-	struct ctx x = { .cfg = cfg, .snap = snap };
+	struct nat_rules_ctx x = { .cfg = cfg, .snap = snap };
 
 	x.m = nat_model_new(FAM, cfg->table);
 	x.by_owner = calloc(snap->n_fw_rules + 1, sizeof(*x.by_owner));

@@ -130,6 +130,24 @@ pol_check_group(const struct pol_group *g, const char *path, struct pol_err *e)
 	return 0;
 }
 
+bool
+pol_check_ipv6_unicast(const struct addr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t zero[15] = { 0 };
+	const uint8_t *b = a->u.bytes;
+
+	if (a->family != AF_INET6)
+		return false;
+	if (memcmp(b, zero, 15) == 0 && b[15] <= 1) /* :: and ::1 */
+		return false;
+	if (memcmp(b, mapped, 12) == 0)
+		return false;
+	if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)) /* multicast, fe80::/10 */
+		return false;
+	return true;
+}
+
 int
 pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e)
 {
@@ -139,6 +157,12 @@ pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e)
 		return bad(e, path, "ipv4", "must be an IPv4 address");
 	if (h->ipv6.family != 0 && h->ipv6.family != AF_INET6)
 		return bad(e, path, "ipv6", "must be an IPv6 address");
+	/* the gateway reaches the host's IPv6 through a pinhole (global) or the IPv6 pool
+	 * (unique local, fc00::/7): a unicast address it can route to */
+	if (h->ipv6.family == AF_INET6 && !pol_check_ipv6_unicast(&h->ipv6))
+		return bad(e, path, "ipv6",
+			   "must be a global or unique local unicast address (not ::, ::1, "
+			   "IPv4-mapped, link-local or multicast)");
 	if (h->ipv4.family == 0 && h->ipv6.family == 0)
 		return bad(e, path, "ipv4", "a host needs an ipv4 or an ipv6 address");
 	if (h->nested_port == 0 && h->n_nested != 0)

@@ -14,6 +14,9 @@
 int pol_check_zone(const struct pol_zone *z, const char *path, struct pol_err *e);
 int pol_check_nameserver(const struct pol_nameserver *ns, const char *path, struct pol_err *e);
 int pol_check_group(const struct pol_group *g, const char *path, struct pol_err *e);
+/* A global or unique local IPv6 unicast address: not ::, ::1, IPv4-mapped, link-local or
+ * multicast (a host's ipv6, an IPv6 pool address). */
+bool pol_check_ipv6_unicast(const struct addr *a);
 int pol_check_host(const struct pol_host *h, const char *path, struct pol_err *e);
 int pol_check_service(const struct pol_service *sv, const char *path, struct pol_err *e);
 int pol_check_fw_rule(const struct pol_fw_rule *r, const char *path, struct pol_err *e);

@@ -654,6 +654,15 @@ check_addresses(struct vctx *v)
 			rc = fail(v, "pool", "must be IPv4 or IPv6 addresses");
 			goto out;
 		}
+		if (a->family == AF_INET6 && !pol_check_ipv6_unicast(a)) {
+			pol_err_set(v->e, "pool",
+				    "%s: an IPv6 pool address must be a unicast address (not ::, "
+				    "::1, IPv4-mapped, link-local or multicast; IPv4 is written as "
+				    "IPv4)",
+				    addr_ntop(a, t, sizeof(t)));
+			rc = -EINVAL;
+			goto out;
+		}
 		k[s->n_service_addrs + i] = (struct akey){ *a, 0, 1, i };
 	}
 	util_sort(k, n, sizeof(*k), akey_cmp);

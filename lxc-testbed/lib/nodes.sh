@@ -147,7 +147,13 @@ tb_node_configure() {
 	for e in "${TB_IFACES[@]}"; do
 		IFS='|' read -r nn ifn seg addrs <<<"$e"
 		[ "$nn" = "$n" ] || continue
-		for a in $addrs; do script+=" ip addr add $a dev $ifn;"; done
+		# IPv6 without duplicate address detection: usable at once (daemons bind to it)
+		for a in $addrs; do
+			case $a in
+			*:*) script+=" ip addr add $a dev $ifn nodad;" ;;
+			*) script+=" ip addr add $a dev $ifn;" ;;
+			esac
+		done
 		script+=" ip link set $ifn up;"
 	done
 	for e in "${TB_ROUTES[@]}"; do

@@ -58,13 +58,17 @@ server:
 	verbosity: 1
 	num-threads: 1
 	interface: $TB_RESOLVER
+	interface: $TB_RESOLVER6
 	interface: 127.0.0.1
 	# Queries to the gateway leave from the resolver's public address (not from the router's
 	# WAN-side 100.64.1.1): that is the address the gateway's resolver groups know.
 	outgoing-interface: $TB_RESOLVER
+	outgoing-interface: $TB_RESOLVER6
 	port: 53
-	do-ip6: no
+	# clients ask over IPv4 and IPv6; the gateway is reached at its IPv4 service address
+	do-ip6: yes
 	access-control: 100.64.0.0/16 allow
+	access-control: 2001:db8::/32 allow
 	access-control: 127.0.0.0/8 allow
 	module-config: "iterator"
 	qname-minimisation: yes
@@ -105,7 +109,7 @@ tb_unbound_flush() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Echo servers: TCP and UDP on 2000-2010. Each reply line is "FQDN PORT/PROTO <line received>",
+# Echo servers: TCP and UDP on 2000-2010 (and TCP over IPv6 on 2000). Each reply line is "FQDN PORT/PROTO <line received>",
 # so that a client knows which host and port it reached.
 TB_ECHO_PORTS="2000 2001 2002 2003 2004 2005 2006 2007 2008 2009 2010"
 
@@ -122,6 +126,11 @@ tb_echo_start() {
 			socat -T 5 "UDP4-RECVFROM:$p,fork" "EXEC:$reply $id $p/udp" \
 				>>"$d/echo-udp$p.log" 2>&1 </dev/null &
 			echo $! >"$d/echo-udp$p.pid"
+			[ "$p" = 2000 ] || continue
+			# IPv6 (pinholes): TCP on the first port only
+			socat -T 30 "TCP6-LISTEN:$p,ipv6only=1,reuseaddr,fork" "EXEC:$reply $id $p/tcp" \
+				>>"$d/echo-tcp6-$p.log" 2>&1 </dev/null &
+			echo $! >"$d/echo-tcp6-$p.pid"
 		done' _ "$d" "$id" "$TB_DIR/lib/echo-reply" $TB_ECHO_PORTS </dev/null
 }
 

@@ -2,11 +2,14 @@
 /* tests/system/nat_bench.c -- measures the nat subsystem: pool ops, apply, NFQUEUE admissions */
 /*
  * Driven by tests/bench/nat (which sets up namespaces and the peers):
- *   nat_bench pool N             request + first-packet lookup of N bindings (pure pool)
+ *   nat_bench pool N [4|6|pin]   request + first-packet lookup of N bindings (pure pool):
+ *                                IPv4 pool, IPv6 pool (a ULA host), or IPv6 pinholes (a
+ *                                global host)
  *   nat_bench apply TABLE HOSTS RULES   time nat_apply of HOSTS hosts x RULES rules, then one
  *                                incremental change; leaves the table in place
- *   nat_bench queue TABLE Q WAN N  N FQDN bindings on 10.200.0.0/16 pool addresses, then
- *                                admits first packets until N are handled (or 60 s)
+ *   nat_bench queue TABLE Q WAN N [4|6]  N FQDN bindings on 10.200.0.0/16 (IPv6:
+ *                                2001:db8:c8::/112) pool addresses, then admits first
+ *                                packets until N are handled (or 60 s)
  * Output: "key=value" lines.
  */
 #include <arpa/inet.h>
@@ -41,6 +44,26 @@ cpu_s(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* Address family of the pool bench and queue bench: 4, 6 (IPv6 pool, ULA host) or 'p' (IPv6
+ * pinholes, global host). */
+static int fam = 4;
+
+/* Pool address i: 10.200.0.0/16, or 2001:db8:c8::/112. */
+static void
+pool_addr(size_t i, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (fam == 4) {
+		a->family = AF_INET;
+		a->u.v4.s_addr = htonl(0x0ac80000u + (uint32_t)i);
+		return;
+	}
+	a->family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:c8::", &a->u.v6);
+	a->u.bytes[14] = (uint8_t)(i >> 8);
+	a->u.bytes[15] = (uint8_t)i;
+}
+
 struct policy {
 	struct pol_snap s;
 	struct pol_pool_addr *pool;
@@ -64,8 +87,7 @@ policy_make(struct policy *p, size_t npool, size_t nhosts, size_t nrules)
 	p->hg = calloc(nhosts + 1, sizeof(*p->hg));
 	for (i = 0; i < npool; i++) {
 		p->pool[i].id = (int64_t)i + 1;
-		p->pool[i].addr.family = AF_INET;
-		p->pool[i].addr.u.v4.s_addr = htonl(0x0ac80000u + (uint32_t)i); /* 10.200/16 */
+		pool_addr(i, &p->pool[i].addr);
 	}
 	for (i = 0; i < 4; i++) {
 		p->groups[i].id = (int64_t)i + 1;
@@ -78,6 +100,11 @@ policy_make(struct policy *p, size_t npool, size_t nhosts, size_t nrules)
 		snprintf(h->fqdn, sizeof(h->fqdn), "h%zu.gwa.demo", i);
 		h->ipv4.family = AF_INET;
 		h->ipv4.u.v4.s_addr = htonl(0xc0a80000u + 100 + (uint32_t)i); /* 192.168.x */
+		/* fd00::/64 (through the IPv6 pool) or 2001:db8:2::/64 (pinholes) */
+		inet_pton(AF_INET6, fam == 'p' ? "2001:db8:2::" : "fd00::", &h->ipv6.u.v6);
+		h->ipv6.family = AF_INET6;
+		h->ipv6.u.bytes[14] = (uint8_t)((100 + i) >> 8);
+		h->ipv6.u.bytes[15] = (uint8_t)(100 + i);
 		h->pool_limit = 1000000;
 		p->svcs[i].id = (int64_t)i + 1;
 		p->svcs[i].host_id = h->id;
@@ -131,7 +158,7 @@ bench_pool(size_t n)
 	struct nat_pool_hit hit;
 	struct addr a, src;
 	enum nat_refusal why;
-	double t0, t1, t2;
+	double t0, t1, t2, c0, c1, c2;
 	size_t i, npool = 65536;
 	uint64_t now = 1;
 
@@ -139,12 +166,18 @@ bench_pool(size_t n)
 	if (nat_pool_apply(pool, &p.s, 0) < 0)
 		return 1;
 	memset(&req, 0, sizeof(req));
+	req.family = fam == 4 ? AF_INET : AF_INET6;
 	req.host_id = 1;
 	req.service_id = 1;
-	src.family = AF_INET;
-	src.u.v4.s_addr = htonl(0x64400000u);
+	memset(&src, 0, sizeof(src));
+	src.family = req.family;
+	if (fam == 4)
+		src.u.v4.s_addr = htonl(0x64400000u);
+	else
+		inet_pton(AF_INET6, "2001:db8::10", &src.u.v6);
 	/* Steady state: requests and first packets interleaved, as in operation. */
 	t0 = now_s();
+	c0 = cpu_s();
 	for (i = 0; i < n; i++) {
 		if (nat_pool_request(pool, &req, now, &a, &why) < 0) {
 			fprintf(stderr, "refused %s at %zu\n", nat_refusal_name(why), i);
@@ -155,16 +188,24 @@ bench_pool(size_t n)
 		now += i % 64 == 0;
 	}
 	t1 = now_s();
+	c1 = cpu_s();
 	/* Burst: fill half the pool with pending bindings, then admit them all. */
 	for (i = 0; i < npool / 2; i++)
 		nat_pool_request(pool, &req, now, &a, &why);
 	for (i = 0; i < npool / 2; i++) {
-		a.u.v4.s_addr = htonl(0x0ac80000u + (uint32_t)i);
+		if (fam == 'p')
+			a = p.hosts[0].ipv6;
+		else
+			pool_addr(i, &a);
 		nat_pool_lookup(pool, &src, &a, 6, 80, now, &hit);
 	}
 	t2 = now_s();
+	c2 = cpu_s();
+	/* CPU time per operation: robust to a busy machine, unlike the wall-clock rates */
 	printf("pool_request_and_admit_per_s=%.0f\n", (double)n / (t1 - t0));
 	printf("pool_burst_%zu_per_s=%.0f\n", npool / 2, (double)npool / 2 / (t2 - t1));
+	printf("pool_request_and_admit_cpu_ns=%.0f\n", (c1 - c0) * 1e9 / (double)n);
+	printf("pool_burst_cpu_ns=%.0f\n", (c2 - c1) * 1e9 / (double)(npool / 2));
 	nat_pool_free(pool);
 	return 0;
 }
@@ -267,6 +308,7 @@ bench_queue(const char *table, int q, const char *wan, size_t nb)
 	if (nat_apply(qnat, &p.s) < 0)
 		return 1;
 	memset(&req, 0, sizeof(req));
+	req.family = fam == 4 ? AF_INET : AF_INET6;
 	req.host_id = 1;
 	req.service_id = 1;
 	ev_update_now(loop);
@@ -303,13 +345,21 @@ int
 main(int argc, char **argv)
 {
 	log_init("nat_bench", false, LOG_LVL_WARN);
+	const char *f = NULL;
+
+	if (argc >= 4 && strcmp(argv[1], "pool") == 0)
+		f = argv[3];
+	if (argc >= 7 && strcmp(argv[1], "queue") == 0)
+		f = argv[6];
+	if (f != NULL)
+		fam = strcmp(f, "6") == 0 ? 6 : strcmp(f, "pin") == 0 ? 'p' : 4;
 	if (argc >= 3 && strcmp(argv[1], "pool") == 0)
 		return bench_pool((size_t)atol(argv[2]));
 	if (argc >= 5 && strcmp(argv[1], "apply") == 0)
 		return bench_apply(argv[2], (size_t)atol(argv[3]), (size_t)atol(argv[4]));
 	if (argc >= 6 && strcmp(argv[1], "queue") == 0)
 		return bench_queue(argv[2], atoi(argv[3]), argv[4], (size_t)atol(argv[5]));
-	fprintf(stderr, "usage: nat_bench pool N | apply TABLE HOSTS RULES | "
-			"queue TABLE Q WAN N\n");
+	fprintf(stderr, "usage: nat_bench pool N [4|6|pin] | apply TABLE HOSTS RULES | "
+			"queue TABLE Q WAN N [4|6]\n");
 	return 2;
 }

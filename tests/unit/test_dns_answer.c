@@ -132,7 +132,8 @@ test_alloc(void *arg, const struct nat_request *req, struct addr *out, enum nat_
 		*why = NAT_REFUSE_EXHAUSTED;
 		return -EAGAIN;
 	}
-	set_addr(out, "100.64.1.131");
+	/* the pool answers in the family asked (a pinhole: the host's own address) */
+	set_addr(out, req->family == AF_INET6 ? "2001:db8::100" : "100.64.1.131");
 	return 0;
 }
 
@@ -420,6 +421,14 @@ test_service_answers(void **state)
 	s = ldns_rr2str(add);
 	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tA\t100.64.1.131\n");
 	free(s);
+	/* the host is dual stack: the target's IPv6 address rides along, from an IPv6
+	 * service-info request of its own */
+	assert_int_equal(ldns_pkt_arcount(R.pkt), 2);
+	s = ldns_rr2str(rr_at(ldns_pkt_additional(R.pkt), 1));
+	assert_string_equal(s, "_22._6.ssh.test.gwa.demo.\t0\tIN\tAAAA\t2001:db8::100\n");
+	free(s);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_SERVICE_INFO);
 	/* TXT, byte-compatible with the original */
 	ask(DNS_VIEW_WAN, false, "ssh.test.gwa.demo", DNS_T_TXT, 0);
 	s = ldns_rr2str(rr_at(ldns_pkt_answer(R.pkt), 0));
@@ -449,11 +458,18 @@ test_service_answers(void **state)
 		s,
 		"www.test.gwa.demo.\t0\tIN\tTXT\t\"proxy_True.port_0.protocol_0.www.test.gwa.demo.\"\n");
 	free(s);
-	/* AAAA: the host's own IPv6, no allocation */
+	/* AAAA: an IPv6 request to the pool (pinhole or IPv6 pool), TTL 0 */
 	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
-	assert_int_equal(alloc_calls, before);
+	assert_int_equal(alloc_calls, before + 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_ADDRESS);
+	assert_int_equal(ldns_rr_ttl(rr_at(ldns_pkt_answer(R.pkt), 0)), 0);
 	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
 			    "2001:db8::100");
+	/* A: an IPv4 request */
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_A, 0);
+	assert_int_equal(last_req.family, AF_INET);
+	before = alloc_calls;
 	/* AAAA for a host without IPv6: NODATA */
 	ask(DNS_VIEW_WAN, false, "deep.a.b.gwa.demo", DNS_T_AAAA, 0);
 	assert_negative(LDNS_RCODE_NOERROR);
@@ -486,10 +502,13 @@ test_srv_target(void **state)
 	/* the 0x20 spelling of a target is kept */
 	ask(DNS_VIEW_WAN, true, "_22._6.SsH.tEst.gwa.demo", DNS_T_A, 0);
 	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
-	/* AAAA of the target: the host's IPv6 (test.gwa.demo has one), no allocation */
+	/* AAAA of the target: an IPv6 SRV-target request (test.gwa.demo has an IPv6) */
 	before = alloc_calls;
 	ask(DNS_VIEW_WAN, true, "_22._6.ssh.test.gwa.demo", DNS_T_AAAA, 0);
-	assert_int_equal(alloc_calls, before);
+	assert_int_equal(alloc_calls, before + 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_int_equal(last_req.kind, NAT_REQ_SRV_TARGET);
+	before = alloc_calls;
 	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
 			    "2001:db8::100");
 	/* the target has address records only */
@@ -540,6 +559,44 @@ test_alloc_refused(void **state)
 	c.alloc = NULL;
 	run(&c, q, n, 512);
 	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+}
+
+/* AAAA goes through the same admission as A: TC for UDP under dns_tcp, the allocation over
+ * TCP, a refusal handled the same way, a worker hands it to the pool's thread. */
+static void
+test_aaaa_admission(void **state)
+{
+	(void)state;
+	struct dns_answer_ctx c;
+	uint8_t q[512];
+	size_t n = mkquery(q, "test.gwa.demo", DNS_T_AAAA, 0, 0, NULL, 0);
+
+	build_policy(true, false);
+	ask(DNS_VIEW_WAN, false, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_true(ldns_pkt_tc(R.pkt));
+	assert_int_equal(alloc_calls, 0);
+	ask(DNS_VIEW_WAN, true, "test.gwa.demo", DNS_T_AAAA, 0);
+	assert_false(ldns_pkt_tc(R.pkt));
+	assert_int_equal(alloc_calls, 1);
+	assert_int_equal(last_req.family, AF_INET6);
+	assert_true(last_req.non_spoofed);
+	assert_string_equal(rdf_str(ldns_rr_rdf(rr_at(ldns_pkt_answer(R.pkt), 0), 0)),
+			    "2001:db8::100");
+	alloc_refuse = true;
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_RETRY);
+	assert_true(R.info.alloc_refused);
+	alloc_refuse = false;
+	ctx_init(&c, DNS_VIEW_WAN, true);
+	c.alloc = NULL;
+	run(&c, q, n, 65535);
+	assert_int_equal(R.res, DNS_ANS_NEED_ALLOC);
+	/* a host without IPv6: NODATA, no allocation */
+	n = alloc_calls;
+	ask(DNS_VIEW_WAN, true, "deep.a.b.gwa.demo", DNS_T_AAAA, 0);
+	assert_negative(LDNS_RCODE_NOERROR);
+	assert_int_equal(alloc_calls, n);
 }
 
 static void
@@ -1135,6 +1192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_service_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srv_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aaaa_admission, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_formerr, setup, teardown),

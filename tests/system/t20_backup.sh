@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t17_backup -- rgwd --backup / --restore: a backup taken while the daemon runs (and while it
+# t20_backup -- rgwd --backup / --restore: a backup taken while the daemon runs (and while it
 # is being written to) is one consistent database; restored on "a new machine" (another
 # configuration and directory) it gives the identical export, and the tokens, the audit log
 # and the saved reputation are there: the restored daemon opens the API to the old token.

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* nat/rules_int.h -- the rule compiler's internals, shared by nat/rules.c and nat/rules6.c */
+#ifndef RGW_NAT_RULES_INT_H
+#define RGW_NAT_RULES_INT_H
+
+#include <libnftnl/rule.h>
+
+#include "nft_expr.h"
+#include "rules.h"
+
+#define FAM NFPROTO_INET
+
+/* Chain priorities (nft names): mangle = -150, dstnat = -100, filter = 0, srcnat = 100. */
+#define PRIO_RAW     -300
+#define PRIO_ADMIT   -150
+#define PRIO_VERDICT -140
+#define PRIO_DSTNAT  -100
+#define PRIO_FILTER  0
+#define PRIO_SRCNAT  100
+
+struct nat_rules_ctx {
+	const struct nat_rules_cfg *cfg;
+	const struct pol_snap *snap;
+	struct nat_model *m;
+	unsigned skipped;
+	int err;
+	/* Firewall rules sorted by owner (hosts first, then groups), then priority. */
+	const struct pol_fw_rule **by_owner;
+	size_t n_rules;
+};
+
+/* Helpers that record an allocation failure in x->err (and keep going: the build fails once). */
+struct nftnl_rule *nat_rules_rule(struct nat_rules_ctx *x, const char *chain);
+/* Hand r to the model, or drop it if building it failed (rc < 0). */
+void nat_rules_emit(struct nat_rules_ctx *x, const char *chain, struct nftnl_rule *r, int rc,
+		    const char *desc);
+void nat_rules_set(struct nat_rules_ctx *x, const char *name, uint32_t ktype, uint32_t klen,
+		   uint32_t dtype, uint32_t dlen, bool interval);
+void nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct nat_nft_elem *e);
+/* Has the host ('h') or group ('g') id firewall rules in that direction? */
+bool nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool ingress);
+
+/* nat/rules6.c: the IPv6 sets (pool6, service6, pinhole6, host_dnat6, fw_in6, fw_out6) and
+ * the IPv6 rules of each base chain, called by the IPv4 builder at the right place. */
+void nat_rules6_sets(struct nat_rules_ctx *x);
+void nat_rules6_admit(struct nat_rules_ctx *x);
+void nat_rules6_dnat(struct nat_rules_ctx *x);
+void nat_rules6_snat(struct nat_rules_ctx *x);
+void nat_rules6_fwd_early(struct nat_rules_ctx *x);
+void nat_rules6_fwd_hosts(struct nat_rules_ctx *x);
+void nat_rules6_fwd_admitted(struct nat_rules_ctx *x);
+
+#endif
