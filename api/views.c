@@ -275,6 +275,18 @@ api_views_metrics(const struct api_views *d, struct buf *out)
 			(unsigned long long)ns.pool.coalesced,
 			(unsigned long long)ns.pool.srv_targets,
 			(unsigned long long)ns.pool.superseded);
+		buf_printf(
+			out,
+			"# HELP rgw_pool6_addresses IPv6 pool addresses (counted in "
+			"rgw_pool_addresses too).\n"
+			"# TYPE rgw_pool6_addresses gauge\nrgw_pool6_addresses %u\n"
+			"# HELP rgw_pool6_allocated IPv6 pool addresses holding a binding.\n"
+			"# TYPE rgw_pool6_allocated gauge\nrgw_pool6_allocated %u\n"
+			"# HELP rgw_pinholes_created_total IPv6 pinhole bindings created (a global "
+			"host's own address opened for one flow).\n"
+			"# TYPE rgw_pinholes_created_total counter\n"
+			"rgw_pinholes_created_total %llu\n",
+			ns.pool.size6, ns.pool.allocated6, (unsigned long long)ns.pool.pinholes);
 		buf_printf(out, "# HELP rgw_allocations_refused_total Allocations refused, by "
 				"reason.\n# TYPE rgw_allocations_refused_total counter\n");
 		for (i = 1; i < NAT_REFUSE_MAX; i++)

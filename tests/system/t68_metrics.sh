@@ -75,6 +75,7 @@ check "an API write ($code)" test "$code" = 201
 # --- the scrape
 check "the ALG's families are in the scrape" sh -c "scrape() { ip netns exec $GW curl -s -m 5 -H 'Authorization: Bearer $TOK' http://127.0.0.1:8080/metrics; }; scrape | grep -q '^rgw_alg_up_bytes_total '"
 scrape > "$T/m1"
+check "the IPv6 pool's families are in the scrape" grep -q '^rgw_pool6_addresses 0$' "$T/m1"
 check "a live scrape is non-empty" test -s "$T/m1"
 promtool check metrics < "$T/m1" > "$T/promtool.out" 2>&1
 rc=$?
