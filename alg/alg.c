@@ -17,7 +17,7 @@
 #include "common/util.h"
 
 #define LISTEN_BACKLOG	 4096
-#define ALG_FDS_PER_CONN 3    /* client and backend sockets, and a share of the pipes */
+#define ALG_FDS_PER_CONN 2    /* client and backend sockets */
 #define ALG_FDS_SPARE	 1024 /* the rest of rgwd: listeners, DNS, API, store, NAT */
 #define DEFER_ACCEPT_S	 1    /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
 
@@ -40,6 +40,7 @@ struct alg_plan {
 
 struct alg {
 	struct alg_settings set;
+	struct alg_pipe_budget pipes;
 	struct conf_addrports listen;
 	struct conf_intlist ports;
 	struct alg_worker **w;
@@ -48,7 +49,7 @@ struct alg {
 	size_t n_ls;
 };
 
-static long raise_nofile(long max_conns);
+static long raise_nofile(long max_conns, struct alg_pipe_budget *pipes);
 static int open_listener(const struct addr_port *ap);
 static bool same_ap(const struct addr_port *a, const struct addr_port *b);
 static int want(const struct alg *alg, struct alg_plan *pl, const struct addr_port *ap,
@@ -123,38 +124,48 @@ alg_stat_name(enum alg_stat s)
 }
 
 /*
- * Each relayed connection holds two sockets and, while bytes are in flight, two pipes: raise
- * the open-file limit to what max_conns needs, and return the connection cap the limit
- * supports (max_conns, or fewer, with an error-level message: a cap the descriptors cannot
- * back would fail connections, the API and backend connects at random once they run out).
+ * Each relayed connection holds two sockets and, while bulk is in flight, a pipe per
+ * direction. Raise the open-file limit to what max_conns needs (its sockets, and pipes for a
+ * quarter of them both ways), and return the connection cap the limit supports: max_conns, or
+ * fewer, with an error-level message (a cap the descriptors cannot back would fail accepts,
+ * backend connects and the API at random once they run out). Pipes get only the descriptors
+ * beyond every capped connection's two sockets (pipes->max): without one, a direction relays
+ * through buffers (alg/relay.c), so running short of pipes costs speed, never a connection.
  */
 static long
-raise_nofile(long max_conns)
+raise_nofile(long max_conns, struct alg_pipe_budget *pipes)
 {
 	struct rlimit rl, nrl;
-	rlim_t need = (rlim_t)max_conns * ALG_FDS_PER_CONN + ALG_FDS_SPARE;
-	long fit;
+	rlim_t want = (rlim_t)max_conns * ALG_FDS_PER_CONN + (rlim_t)max_conns / 4 +
+		      ALG_FDS_SPARE; /* + a pipe per direction for one connection in 16 */
+	rlim_t usable;
+	long fit = max_conns;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
-		return max_conns;
-	nrl.rlim_cur = need;
-	nrl.rlim_max = rl.rlim_max > need ? rl.rlim_max : need;
-	if (setrlimit(RLIMIT_NOFILE, &nrl) == 0)
-		return max_conns;
-	nrl.rlim_cur = rl.rlim_max;
-	nrl.rlim_max = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &nrl) != 0)
-		nrl.rlim_cur = rl.rlim_cur;
-	if (nrl.rlim_cur >= need)
-		return max_conns;
-	fit = nrl.rlim_cur > 2 * ALG_FDS_SPARE
-		      ? (long)((nrl.rlim_cur - ALG_FDS_SPARE) / ALG_FDS_PER_CONN)
-		      : (long)(nrl.rlim_cur / (2 * ALG_FDS_PER_CONN));
-	fit = MAX(fit, 1);
-	log_msg(LOG_LVL_ERR,
-		"alg: open files limited to %llu: max_connections lowered from %ld to %ld (each "
-		"needs %d descriptors, %d kept for the rest); raise LimitNOFILE",
-		(unsigned long long)nrl.rlim_cur, max_conns, fit, ALG_FDS_PER_CONN, ALG_FDS_SPARE);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		rl.rlim_cur = rl.rlim_max = want; /* unknown: assume enough */
+	nrl = rl;
+	if (rl.rlim_cur < want) {
+		nrl.rlim_cur = MIN(want, rl.rlim_max);
+		if (setrlimit(RLIMIT_NOFILE, &nrl) != 0)
+			nrl.rlim_cur = rl.rlim_cur;
+	}
+	usable = nrl.rlim_cur > 2 * ALG_FDS_SPARE ? nrl.rlim_cur - ALG_FDS_SPARE : nrl.rlim_cur / 2;
+	if (nrl.rlim_cur < want) {
+		fit = MAX((long)(usable * 4 / 9), 1); /* 2 + 1/4 descriptors per connection */
+		log_msg(LOG_LVL_ERR,
+			"alg: open files limited to %llu: max_connections lowered from %ld to %ld "
+			"(each needs %d descriptors and pipes for one in 16, %d kept for the rest); "
+			"raise LimitNOFILE",
+			(unsigned long long)nrl.rlim_cur, max_conns, fit, ALG_FDS_PER_CONN,
+			ALG_FDS_SPARE);
+	}
+	if (pipes != NULL) {
+		rlim_t socks = (rlim_t)fit * ALG_FDS_PER_CONN;
+
+		atomic_store_explicit(&pipes->max,
+				      usable > socks ? (long)((usable - socks) / 2) : 0,
+				      memory_order_relaxed);
+	}
 	return fit;
 }
 
@@ -190,7 +201,8 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.access_log = conf->alg_access_log;
 	alg->set.access_log_ok = conf->alg_access_log_ok;
 	alg->set.splice = conf->alg_splice;
-	max_conns = raise_nofile(conf->alg_max_conns);
+	alg->set.pipes = &alg->pipes;
+	max_conns = raise_nofile(conf->alg_max_conns, &alg->pipes);
 	alg->set.limit = alg_limit_new(max_conns, MIN(conf->alg_max_conns_per_source, max_conns),
 				       conf->alg_accept_rate, conf->alg_accept_burst);
 	alg->set.max_conns = conf->alg_max_conns;
@@ -524,9 +536,10 @@ alg_reconf(struct alg *alg, const struct conf *conf)
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&s->access_log, conf->alg_access_log, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->access_log_ok, conf->alg_access_log_ok, __ATOMIC_RELAXED);
-	alg_limit_set(s->limit, conf->alg_max_conns, conf->alg_max_conns_per_source,
+	long fit = raise_nofile(conf->alg_max_conns, &alg->pipes);
+
+	alg_limit_set(s->limit, fit, MIN(conf->alg_max_conns_per_source, fit),
 		      conf->alg_accept_rate, conf->alg_accept_burst);
-	raise_nofile(conf->alg_max_conns);
 	log_info("alg: hostname timeout %ld ms, connect timeout %ld ms, idle timeout %ld ms, max "
 		 "%ld connections (%ld per source), accept rate %ld/s (burst %ld)",
 		 conf->alg_hostname_timeout_ms, conf->alg_connect_timeout_ms,

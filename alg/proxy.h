@@ -26,6 +26,16 @@ struct alg_conn_list {
 };
 
 /* Settings shared read-only by every worker. */
+/*
+ * Pipes (2 descriptors each) all workers together may hold, in use or pooled: the descriptors
+ * left once every connection of the cap has its two sockets. A direction that finds none
+ * relays through buffers (alg/relay.c).
+ */
+struct alg_pipe_budget {
+	_Atomic long max;  /* set at start and reload (alg.c raise_nofile) */
+	_Atomic long open; /* pipes open now */
+};
+
 struct alg_settings {
 	uint64_t hostname_timeout_ms;
 	uint64_t connect_timeout_ms;
@@ -36,7 +46,8 @@ struct alg_settings {
 	bool splice;	    /* relay with splice(2); false: userspace buffers */
 	struct alg_limit *limit;
 	long max_conns;
-	long rep_load_conns; /* refuse low-reputation sources once this many are open */
+	struct alg_pipe_budget *pipes; /* shared by the workers */
+	long rep_load_conns;	       /* refuse low-reputation sources once this many are open */
 	struct alg_evq *evq; /* evidence to the main loop; NULL: none (set before the workers
 				see any listener, never changed after) */
 	/* session names (policy/session.h), read with __atomic_load_n: NULL until

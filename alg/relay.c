@@ -18,6 +18,7 @@
 #define BUF_POOL_MAX  64    /* free buffers kept per worker */
 #define PUMP_ROUNDS   8	    /* bound the work per call so that one flow cannot starve */
 
+static void pipes_closed(struct alg_worker *w, long n);
 static int pipe_get(struct alg_worker *w, int out[2]);
 static void pipe_put(struct alg_worker *w, int p[2]);
 static int buf_get(struct alg_worker *w, struct alg_dir *d);
@@ -44,6 +45,12 @@ alg_dir_room(const struct alg_worker *w, const struct alg_dir *d)
 	return d->len < cap ? cap - d->len : 0;
 }
 
+static void
+pipes_closed(struct alg_worker *w, long n)
+{
+	atomic_fetch_sub_explicit(&w->set->pipes->open, n, memory_order_relaxed);
+}
+
 static int
 pipe_get(struct alg_worker *w, int out[2])
 {
@@ -53,8 +60,19 @@ pipe_get(struct alg_worker *w, int out[2])
 		out[1] = w->pipes[w->n_pipes][1];
 		return 0;
 	}
-	if (pipe2(out, O_NONBLOCK | O_CLOEXEC) == -1)
-		return -errno;
+	/* Descriptors beyond the connections' sockets only: a pipe must never take the socket
+	 * of a connection under the cap (alg.c raise_nofile). */
+	if (atomic_fetch_add_explicit(&w->set->pipes->open, 1, memory_order_relaxed) >=
+	    atomic_load_explicit(&w->set->pipes->max, memory_order_relaxed)) {
+		pipes_closed(w, 1);
+		return -EMFILE;
+	}
+	if (pipe2(out, O_NONBLOCK | O_CLOEXEC) == -1) {
+		int err = errno;
+
+		pipes_closed(w, 1);
+		return -err;
+	}
 	/* The byte accounting assumes w->pipe_cap of room: if a pipe cannot be enlarged (pipe
 	 * memory limits), lower the cap for good; it only ever decreases, so every pipe in the
 	 * pool has at least that much room. */
@@ -76,6 +94,7 @@ pipe_put(struct alg_worker *w, int p[2])
 	} else {
 		close(p[0]);
 		close(p[1]);
+		pipes_closed(w, 1);
 	}
 	p[0] = p[1] = -1;
 }
@@ -117,6 +136,7 @@ alg_dir_release(struct alg_worker *w, struct alg_dir *d)
 		} else {
 			close(d->p[0]);
 			close(d->p[1]);
+			pipes_closed(w, 1);
 			d->p[0] = d->p[1] = -1;
 		}
 	}
@@ -134,6 +154,7 @@ alg_relay_pool_free(struct alg_worker *w)
 		close(w->pipes[i][0]);
 		close(w->pipes[i][1]);
 	}
+	pipes_closed(w, (long)w->n_pipes);
 	w->n_pipes = 0;
 	FREE_AND_NULL(w->pipes);
 	for (i = 0; i < w->n_bufs; i++)

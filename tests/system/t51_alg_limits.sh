@@ -73,18 +73,19 @@ check "serving again once descriptors are free" poll 10 served
 check "daemon alive" alive
 
 # an open-file limit that cannot back max_connections (10000 need ~31000 descriptors): the
-# cap is lowered to what 2048 supports, (2048 - 1024) / 3 = 341, with an error, and enforced
+# cap is lowered to what 2048 supports, (2048 - 1024) * 4 / 9 = 455 (two sockets each, and
+# pipes for one connection in 16), with an error, and enforced
 kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
 rm -f "$T/policy.db"*
 RGWD_WRAP="prlimit --nofile=2048:2048" start_rgwd "listen = 127.0.0.1:$L80
 hostname_timeout = 30000
 max_connections = 10000" || exit 1
 check "max_connections lowered to what the descriptors support, at error level" \
-	grep -q "err alg: open files limited to 2048: max_connections lowered from 10000 to 341" \
+	grep -q "err alg: open files limited to 2048: max_connections lowered from 10000 to 455" \
 	"$T/rgwd.log"
-out=$(python3 $CLIENT hold $L80 127.0.0.7:200,127.0.0.8:200 a.alg.test)
+out=$(python3 $CLIENT hold $L80 127.0.0.7:250,127.0.0.8:250 a.alg.test)
 echo "# lowered cap: $out"
-check "the lowered cap holds: 341 kept, 59 refused, all kept served" \
-	[ "$out" = "held 341 refused 59 served 341" ]
+check "the lowered cap holds: 455 kept, 45 refused, all kept served" \
+	[ "$out" = "held 455 refused 45 served 455" ]
 check "daemon alive" alive
 finish

@@ -43,6 +43,8 @@ tcp_pair(int out[2])
 
 struct rig {
 	struct alg_worker w;
+	struct alg_settings set;
+	struct alg_pipe_budget pipes;
 	int src[2]; /* the test writes src[0]; the relay reads src[1] */
 	int dst[2]; /* the relay writes dst[0]; the test reads dst[1] */
 	struct alg_dir d;
@@ -52,6 +54,9 @@ static void
 rig_open(struct rig *r, bool no_splice)
 {
 	memset(r, 0, sizeof(*r));
+	atomic_store(&r->pipes.max, 16);
+	r->set.pipes = &r->pipes;
+	r->w.set = &r->set;
 	r->w.pipe_cap = ALG_PIPE_SIZE;
 	r->w.no_splice = no_splice;
 	tcp_pair(r->src);
@@ -140,6 +145,24 @@ test_relay_buffer_then_splice(void **state)
 	assert_int_equal(r.d.len, 0);
 	assert_int_equal(r.d.count, sent);
 	rig_close(&r);
+	assert_int_equal(atomic_load(&r.pipes.open), 0); /* every pipe closed was counted */
+}
+
+/* No pipe left in the descriptor budget: bulk relays through buffers, intact. */
+static void
+test_relay_pipe_budget(void **state)
+{
+	struct rig r;
+	uint64_t sent = 0, got = 0;
+
+	(void)state;
+	rig_open(&r, false);
+	atomic_store(&r.pipes.max, 0);
+	transfer(&r, 4u << 20, &sent, &got);
+	assert_true(r.d.buffered);
+	assert_true(r.d.pipeless);
+	assert_int_equal(atomic_load(&r.pipes.open), 0);
+	rig_close(&r);
 }
 
 /* A worker that cannot splice (configured, or refused) relays bulk through buffers. */
@@ -162,6 +185,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relay_buffer_then_splice),
+		cmocka_unit_test(test_relay_pipe_budget),
 		cmocka_unit_test(test_relay_no_splice),
 	};
 
