@@ -471,6 +471,11 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	else
 		cls = NAT_CLASS_SFQDN_NEW;
 	if (p->admit && !p->admit(p->arg, req, load, cls)) {
+		/* the resolver already holds a live window binding for this service, admitted
+		 * when it was made: it serves the question (a resolver that is still learning
+		 * must not lose its clients' answers to the load its own learning costs) */
+		if (old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
+			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 		*why = NAT_REFUSE_ADMISSION;
 		goto refuse;
 	}

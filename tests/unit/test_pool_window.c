@@ -408,6 +408,38 @@ test_learning_under_load(void **state)
 	assert_string_not_equal(ntop(&d), ntop(&a));
 }
 
+/* PBRA in the testbed's shape: new bindings refused from a quarter of the pool on */
+static bool
+admit_below_quarter(void *arg, const struct nat_request *req, double load_pct,
+		    enum nat_svc_class cls)
+{
+	(void)arg;
+	(void)req;
+	(void)cls;
+	return load_pct < 25.0;
+}
+
+/* A learning resolver whose own bindings raised the load past what its reputation admits:
+ * a question for a service it holds a live window binding for gets that binding again
+ * (admitted when it was made, no new address spent); another resolver, or a service it holds
+ * nothing for, is refused. */
+static void
+test_refused_learning_reanswers(void **state)
+{
+	struct fx *f = *state;
+	struct addr a, b, c;
+
+	nat_pool_set_hooks(f->p, admit_below_quarter, on_end, f);
+	assert_int_equal(ask(f, "192.0.2.1", 1, NAT_REQ_ADDRESS, 0, &a), 0);
+	assert_int_equal(ask(f, "192.0.2.2", 1, NAT_REQ_ADDRESS, 0, &b), 0);
+	/* 2 of 8 addresses taken: 25 %, new bindings refused */
+	assert_int_equal(ask(f, "192.0.2.1", 1, NAT_REQ_ADDRESS, 100, &c), 0);
+	assert_string_equal(ntop(&a), ntop(&c));
+	assert_int_equal(stats(f).bindings, 2);
+	assert_int_equal(ask(f, "192.0.2.3", 1, NAT_REQ_ADDRESS, 100, &c), -EAGAIN);
+	assert_int_equal(ask(f, "192.0.2.1", 2, NAT_REQ_ADDRESS, 100, &c), -EAGAIN);
+}
+
 int
 main(void)
 {
@@ -421,6 +453,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_release_only_plain_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sla_in_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_learning_under_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_learning_reanswers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("pool_window", tests, NULL, NULL);
