@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define LISTEN_BACKLOG	 4096
 #define ALG_FDS_PER_CONN 2    /* client and backend sockets */
 #define ALG_FDS_SPARE	 1024 /* the rest of rgwd: listeners, DNS, API, store, NAT */
 #define DEFER_ACCEPT_S	 1    /* TCP_DEFER_ACCEPT: the kernel holds a silent client this long */
@@ -276,7 +275,7 @@ open_listener(const struct addr_port *ap)
 	(void)addr_sock_freebind(fd, fam);
 	if (bind(fd, (const struct sockaddr *)&ap->ss, ap->len) == -1)
 		goto fail;
-	if (listen(fd, LISTEN_BACKLOG) == -1)
+	if (listen(fd, ALG_BACKLOG_LONG) == -1)
 		goto fail;
 	return fd;
 fail:

@@ -154,6 +154,18 @@ alg_limit_release(struct alg_limit *l, const struct addr *src)
 	pthread_mutex_unlock(&l->mu);
 }
 
+unsigned
+alg_limit_fill_pct(struct alg_limit *l)
+{
+	long n, max;
+
+	pthread_mutex_lock(&l->mu);
+	n = l->active;
+	max = l->max_conns;
+	pthread_mutex_unlock(&l->mu);
+	return max > 0 ? (unsigned)(n * 100 / max) : 0;
+}
+
 long
 alg_limit_active(struct alg_limit *l)
 {

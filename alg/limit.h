@@ -32,6 +32,8 @@ enum alg_admit alg_limit_admit(struct alg_limit *l, const struct addr *src, uint
 void alg_limit_release(struct alg_limit *l, const struct addr *src);
 /* Connections currently admitted. */
 long alg_limit_active(struct alg_limit *l);
+/* Percent of max_connections currently admitted (0 without a cap). Any thread. */
+unsigned alg_limit_fill_pct(struct alg_limit *l);
 /* Connections currently admitted from src. Any thread. */
 long alg_limit_count(struct alg_limit *l, const struct addr *src);
 

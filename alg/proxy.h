@@ -56,12 +56,22 @@ struct alg_settings {
 };
 
 /* A listening socket owned by one worker. */
+/* The listen backlog: long, so that a burst waits in the kernel rather than being refused;
+ * short while the connection cap is nearly full (ALG_BACKLOG_SHORT_PCT on, back below
+ * ALG_BACKLOG_LONG_PCT), so that clients do not wait in a queue the ALG cannot serve before
+ * their hostname deadline: they retry their SYN instead (alg_worker_backlog). */
+#define ALG_BACKLOG_LONG      4096
+#define ALG_BACKLOG_SHORT     64
+#define ALG_BACKLOG_SHORT_PCT 90
+#define ALG_BACKLOG_LONG_PCT  75
+
 struct alg_lsock {
 	struct alg_lsock *next; /* the worker's listeners, or a post's new ones */
 	struct alg_worker *w;
 	int fd;
 	uint16_t port;
 	bool watched;
+	bool short_backlog; /* listen(ALG_BACKLOG_SHORT) in force (alg_worker_backlog) */
 };
 
 struct alg_post;
@@ -109,5 +119,8 @@ void alg_proxy_tick(struct alg_worker *w);
 void alg_proxy_close_all(struct alg_worker *w);
 /* Pause / resume accepting on every listener of w (EMFILE back-off). Worker thread. */
 void alg_worker_pause_accept(struct alg_worker *w);
+/* Shorten or restore the worker's listen backlogs by how full the connection cap is
+ * (ALG_BACKLOG_*); listeners the worker gained since the last call follow too. */
+void alg_worker_backlog(struct alg_worker *w);
 
 #endif

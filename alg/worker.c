@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "alg/limit.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -59,6 +61,31 @@ alg_worker_pause_accept(struct alg_worker *w)
 	if (ev_timer_add(w->loop, ACCEPT_PAUSE_MS, resume_cb, w) == 0) {
 		w->accept_paused = false;
 		watch_listeners(w, true);
+	}
+}
+
+void
+alg_worker_backlog(struct alg_worker *w)
+{
+	static struct log_rl rl = LOG_RL_INIT(60000, 2);
+	unsigned pct = alg_limit_fill_pct(w->set->limit);
+	struct alg_lsock *ls;
+
+	for (ls = w->ls; ls != NULL; ls = ls->next) {
+		bool want = ls->short_backlog ? pct >= ALG_BACKLOG_LONG_PCT
+					      : pct >= ALG_BACKLOG_SHORT_PCT;
+
+		if (want == ls->short_backlog)
+			continue;
+		/* Linux applies a new backlog to a listening socket at once */
+		if (listen(ls->fd, want ? ALG_BACKLOG_SHORT : ALG_BACKLOG_LONG) == -1)
+			continue;
+		ls->short_backlog = want;
+		log_rl(&rl, LOG_LVL_INFO,
+		       "alg: worker %d: %u %% of max_connections in use: "
+		       "listen backlog on port %u %s to %d",
+		       w->id, pct, ls->port, want ? "shortened" : "restored",
+		       want ? ALG_BACKLOG_SHORT : ALG_BACKLOG_LONG);
 	}
 }
 
@@ -165,6 +192,7 @@ tick_cb(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	alg_proxy_tick(w);
+	alg_worker_backlog(w);
 	w->tick_id = ev_timer_add(loop, TICK_MS, tick_cb, w);
 }
 

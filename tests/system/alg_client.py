@@ -139,6 +139,14 @@ def main():
                 held.append(s)
             except OSError:
                 refused += 1
+        # HOLD_FILE: tell the test what is held and keep holding until it removes the file
+        pause = os.environ.get("HOLD_FILE")
+        if pause:
+            with open(pause, "w") as f:
+                f.write("held %d\n" % len(held))
+            end = time.monotonic() + 20
+            while os.path.exists(pause) and time.monotonic() < end:
+                time.sleep(0.05)
         served = 0
         for s in held:
             s.setblocking(True)

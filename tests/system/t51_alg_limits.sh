@@ -21,13 +21,26 @@ hostname_timeout = 5000
 workers = 2
 max_connections = 8
 max_connections_per_source = 5" || exit 1
-out=$(python3 $CLIENT hold $L80 127.0.0.1:6,127.0.0.2:4 a.alg.test)
+# while the cap is full, the listen backlog is short (ss: Send-Q of a listener); then restored
+backlog() { ss -Hltn "sport = :$L80" | awk '{ print $3 }' | sort -u | paste -sd' '; }
+backlog_is() { [ "$(backlog)" = "$1" ]; }
+check "listen backlog 4096 while the cap is free" backlog_is 4096
+HOLD_FILE=$T/held python3 $CLIENT hold $L80 127.0.0.1:6,127.0.0.2:4 a.alg.test >"$T/hold.out" &
+hp=$!
+held8() { grep -qs "held 8" "$T/held"; }
+check "8 of 8 held" poll 10 held8
+check "the cap is full: listen backlog shortened to 64" poll 10 backlog_is 64
+check "... and logged" grep -q "listen backlog on port $L80 shortened to 64" "$T/rgwd.log"
+rm -f "$T/held"
+wait "$hp"
+out=$(cat "$T/hold.out")
 echo "# caps: $out"
 check "per-source cap 5 and global cap 8 hold (8 kept, 2 refused at once)" \
 	[ "$(awk '{print $2, $4}' <<<"$out")" = "8 2" ]
 check "the admitted connections are all served" [ "$(awk '{print $6}' <<<"$out")" = 8 ]
 served() { [ "$(curl -s --max-time 5 -H 'Host: a.alg.test' http://127.0.0.1:$L80/)" = backend-a ]; }
 check "slots are released: a new client is served" poll 10 served
+check "the listen backlog is restored to 4096" poll 10 backlog_is 4096
 kill "$RGWD_PID"; wait "$RGWD_PID" 2>/dev/null
 
 # token bucket per source: 5 per second, burst 5
