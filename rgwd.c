@@ -675,6 +675,7 @@ on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n)
 		[ALG_EV_UNROUTED] = NAT_REP_FLOW_ALG_UNROUTED,
 		[ALG_EV_GARBAGE] = NAT_REP_FLOW_ALG_GARBAGE,
 		[ALG_EV_CAP] = NAT_REP_FLOW_ALG_CAP,
+		[ALG_EV_SLOW] = NAT_REP_FLOW_ALG_SLOW,
 	};
 	struct rgwd *d = arg;
 	size_t i;

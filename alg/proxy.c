@@ -861,6 +861,10 @@ shed_one(struct alg_worker *w)
 	if (best == NULL)
 		return false;
 	stat_add(w, ALG_STAT_SHED, 1);
+	/* headers for a real route, then nothing worth counting: a slow client's signature (a
+	 * keep-alive or long-poll client made progress with its first answer) */
+	if (best->t_prog == 0)
+		evidence(w, &best->caddr, ALG_EV_SLOW);
 	conn_close(best, "shed");
 	return true;
 }

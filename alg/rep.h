@@ -29,6 +29,7 @@ enum alg_evidence {
 	ALG_EV_UNROUTED,   /* a valid name without a route */
 	ALG_EV_GARBAGE,	   /* no name, malformed or oversized ClientHello / request */
 	ALG_EV_CAP,	   /* refused at accept: per-source cap */
+	ALG_EV_SLOW,	   /* routed, then shed at the cap with no progress since (a trickle) */
 	ALG_EV_COUNT,	   /* number of reasons, not a reason */
 };
 

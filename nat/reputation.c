@@ -563,6 +563,7 @@ nat_rep_flow_name(enum nat_rep_flow why)
 		[NAT_REP_FLOW_ALG_UNROUTED] = "alg_unrouted",
 		[NAT_REP_FLOW_ALG_GARBAGE] = "alg_garbage",
 		[NAT_REP_FLOW_ALG_CAP] = "alg_cap",
+		[NAT_REP_FLOW_ALG_SLOW] = "alg_slow",
 	};
 
 	return (unsigned)why < NAT_REP_FLOW_COUNT ? names[why] : "?";

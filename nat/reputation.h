@@ -44,7 +44,8 @@ enum nat_rep_flow {
 	NAT_REP_FLOW_ALG_UNROUTED,  /* ALG: a valid name without a route */
 	NAT_REP_FLOW_ALG_GARBAGE,   /* ALG: no name, malformed or oversized ClientHello / request */
 	NAT_REP_FLOW_ALG_CAP,	    /* ALG: refused at accept by the per-source cap */
-	NAT_REP_FLOW_COUNT,	    /* number of reasons, not a reason */
+	NAT_REP_FLOW_ALG_SLOW, /* ALG: a routed connection shed with no progress since routing */
+	NAT_REP_FLOW_COUNT,    /* number of reasons, not a reason */
 };
 
 struct nat_rep_stats {

@@ -76,7 +76,10 @@ NGX
 }
 
 # write $T/rgw.conf with an [alg] section body given as $1, import $T/bundle.json, start rgwd
+# ALG_API_PORT: the REST API on that loopback port too, with a token in $TOK (else no API)
 start_rgwd() {
+	local api="enable = no"
+	[ -n "${ALG_API_PORT:-}" ] && api="listen = 127.0.0.1:$ALG_API_PORT"
 	cat > "$T/rgw.conf" <<CONF
 [daemon]
 database = $T/policy.db
@@ -87,12 +90,13 @@ enable = no
 [nat]
 enable = no
 [api]
-enable = no
+$api
 [alg]
 $1
 CONF
 	"$RGWD" -c "$T/rgw.conf" --import "$T/bundle.json" > "$T/import.log" 2>&1 ||
 		{ cat "$T/import.log"; return 1; }
+	[ -z "${ALG_API_PORT:-}" ] || TOK=$("$RGWD" -c "$T/rgw.conf" --new-token alg 2>/dev/null)
 	# RGWD_WRAP: a command that runs rgwd (e.g. the seccomp wrapper build/tests/sys/nosplice)
 	${RGWD_NS:+ip netns exec "$RGWD_NS"} $RGWD_WRAP "$RGWD" -c "$T/rgw.conf" > "$T/rgwd.log" 2>&1 &
 	RGWD_PID=$!

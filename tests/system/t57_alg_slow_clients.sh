@@ -6,11 +6,12 @@
 # trickling connections of the heaviest sources first, while a rate-limited download and an
 # idle keep-alive client on the same route are kept. A trickle is not progress: alone, such a
 # connection is closed at the idle timeout, while a slow download is not. A burst that waits
-# in the kernel's queue is held to the hostname deadline from its connect.
+# in the kernel's queue is held to the hostname deadline from its connect. Shed trickles are
+# reputation evidence (alg_slow) against their sources, never against the kept clients.
 . "$(dirname "$0")/alg_lib.sh"
 SLOW="python3 $ROOT/tests/system/alg_slow.py"
 
-read -r L80 HA HB <<<"$(free_ports 3)"
+read -r L80 HA HB ALG_API_PORT <<<"$(free_ports 4)"
 mkdir -p "$T/www"
 head -c 20M /dev/urandom > "$T/www/big.bin"
 echo small > "$T/www/small"
@@ -67,6 +68,16 @@ for i in $(seq 1 20); do
 done
 check "20 new clients served while the slow clients fill the table ($served/20)" [ "$served" = 20 ]
 check "slow clients' connections were shed" shed
+api() { curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$ALG_API_PORT/api/v1$1"; }
+slow_ev() { api /status | jq -r '.subsystems.defence.flow_evidence.alg_slow // 0'; }
+rep_of() { # requestor key -> value, or "none"
+	api /reputation | jq -r --arg k "$1" \
+		'[.items[] | select(.kind == "requestor" and .key == $k) | .value][0] // "none"'
+}
+has_slow_ev() { [ "$(slow_ev)" -ge 1 ]; }
+check "shed trickles are evidence against their sources (alg_slow)" poll 10 has_slow_ev
+below() { awk -v v="$(rep_of "$1")" 'BEGIN { exit !(v != "none" && v < 0.45) }'; }
+check "a trickling source's reputation fell below neutral" below 127.0.9.1/32
 echo >&7
 check "the idle keep-alive client's next request is answered on the same connection" \
 	poll 20 grep -q "answer 2: 200" "$T/ka.out"
@@ -78,6 +89,9 @@ wait "$TR"
 echo "# trickle: $(cat "$T/trickle.out"); shed: $(grep -c "outcome=shed" "$T/rgwd.log")"
 check "neither the download nor the keep-alive client was shed" \
 	not grep -Eq "client=127.0.(6|8).1.*outcome=shed" "$T/rgwd.log"
+echo "# alg_slow evidence: $(slow_ev)"
+check "no evidence against the download or the keep-alive client" \
+	test "$(rep_of 127.0.6.1/32) $(rep_of 127.0.8.1/32)" = "none none"
 exec 7>&-
 kill "$RGWD_PID"
 wait "$RGWD_PID" 2>/dev/null

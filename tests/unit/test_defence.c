@@ -496,6 +496,7 @@ test_flow_evidence(void **state)
 	assert_int_equal(st.flow_nok[NAT_REP_FLOW_IDS_ALERT], 1);
 	assert_int_equal(st.flow_nok[NAT_REP_FLOW_ALG_SILENT], 4);
 	assert_string_equal(nat_rep_flow_name(NAT_REP_FLOW_ALG_CAP), "alg_cap");
+	assert_string_equal(nat_rep_flow_name(NAT_REP_FLOW_ALG_SLOW), "alg_slow");
 	nat_rep_free(r);
 }
 
