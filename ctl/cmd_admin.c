@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl/cmd_admin.c -- rgwctl commands on live state, reputation, the bundle, tokens, status, audit */
+/* ctl/cmd_admin.c -- rgwctl commands: live state, reputation, bundle, tokens, status, audit */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl/cmd_admin.h -- rgwctl commands on live state, reputation, the bundle, tokens, status, audit */
+/* ctl/cmd_admin.h -- rgwctl commands: live state, reputation, bundle, tokens, status, audit */
 #ifndef RGW_CTL_CMD_ADMIN_H
 #define RGW_CTL_CMD_ADMIN_H
 

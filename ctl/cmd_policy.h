@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl/cmd_policy.h -- rgwctl commands on the policy: hosts, services, groups, zones, pool, ALG routes */
+/* ctl/cmd_policy.h -- rgwctl commands on the policy: hosts, services, groups, zones, pool, ALG */
 #ifndef RGW_CTL_CMD_POLICY_H
 #define RGW_CTL_CMD_POLICY_H
 
