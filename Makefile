@@ -109,7 +109,7 @@ $(BUILD)/rgwd: $(BUILD)/rgwd.o $(WIRE) $(LIB)
 # rgwctl alone speaks HTTPS as a client: libcurl is its dependency, not the daemon's.
 CURL_CFLAGS = $(shell $(PKG_CONFIG) --cflags libcurl 2>/dev/null)
 CURL_LIBS   = $(shell $(PKG_CONFIG) --libs libcurl 2>/dev/null)
-$(BUILD)/rgwctl.o: CFLAGS += $(CURL_CFLAGS)
+$(BUILD)/rgwctl.o $(BUILD)/ctl/client.o: CFLAGS += $(CURL_CFLAGS)
 $(BUILD)/rgwctl: $(BUILD)/rgwctl.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CURL_LIBS) $(LDLIBS)
 
@@ -291,10 +291,13 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/*_fuzz.c $(addsuffix /*_fuzz.c,$(MODDIRS)))
 FUZZ_BINS  = $(addprefix build-fuzz/,$(notdir $(FUZZ_SRCS:.c=)))
 vpath %_fuzz.c tests/fuzz $(MODDIRS)
 
-build-fuzz/%_fuzz: %_fuzz.c $(LIB_SRCS) $(WIRE_SRCS)
+# ctl/ is rgwctl's (libcurl): no fuzz target links it.
+FUZZ_LIB_SRCS = $(filter-out ctl/%,$(LIB_SRCS))
+
+build-fuzz/%_fuzz: %_fuzz.c $(FUZZ_LIB_SRCS) $(WIRE_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -g -O1 -fsanitize=fuzzer,address,undefined \
-		-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB_SRCS) \
+		-I. $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -o $@ $< $(FUZZ_LIB_SRCS) \
 		$(WIRE_SRCS) $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)

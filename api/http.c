@@ -16,6 +16,7 @@
 #include "../common/histo.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "conn.h"
 #include "internal.h"
 #include "ratelimit.h"
 
@@ -23,31 +24,13 @@
 #define TLS_FILE_MAX	   (1 << 20)
 #define API_BACKLOG	   1024 /* a burst of connects waits here, not in SYN retransmits */
 
-/*
- * One open connection, from libmicrohttpd's STARTED to CLOSED notification. While it waits
- * for a request head it is on its listener's wait list, oldest deadline first: libmicrohttpd
- * only knows inactivity timeouts, which a client trickling bytes resets, and the rate limiter
- * never sees a connection that sends no request.
- */
-struct api_conn {
-	struct api_conn *prev, *next;
-	struct api_listener *l;
-	struct MHD_Connection *c;
-	uint64_t deadline_ms; /* a complete request head by then */
-	bool waiting;	      /* on l's wait list */
-	bool closing;	      /* shut down by us: libmicrohttpd closes it on its next run */
-};
-
 struct api_listener {
 	struct api *api;
 	struct MHD_Daemon *d;
 	int lfd;
 	int epfd;
 	uint64_t timer;
-	uint64_t wait_timer;
-	size_t n_conns;
-	struct api_conn *wait_head, *wait_tail;
-	bool rerun; /* a connection closed at the limit: run libmicrohttpd again */
+	struct api_conn_guard guard; /* its connections: request deadlines, the cap */
 	struct addr_port ap;
 	bool tls;
 	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
@@ -67,14 +50,7 @@ static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
 static struct log_rl req_rl = LOG_RL_INIT(5000, 10);
 
 static void run_listener(struct api_listener *l);
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-			  enum MHD_ConnectionNotificationCode toe);
-static void wait_add(struct api_conn *ac, uint64_t now);
-static void wait_del(struct api_conn *ac);
-static void conn_shut(struct api_conn *ac);
-static void wait_expire(struct ev_loop *loop, uint64_t id, void *arg);
-static void wait_arm(struct api_listener *l);
-static struct api_conn *conn_of(struct MHD_Connection *c);
+static void run_guarded(void *arg);
 static void on_epoll(struct ev_loop *loop, int fd, int events, void *arg);
 static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -110,15 +86,22 @@ run_listener(struct api_listener *l)
 	/* At its connection limit libmicrohttpd stops watching the listening socket and looks
 	 * again only at the start of a run: after a close at the limit, run once more. */
 	do {
-		l->rerun = false;
+		l->guard.rerun = false;
 		MHD_run(l->d);
-	} while (l->rerun && ++i < 8);
+	} while (l->guard.rerun && ++i < 8);
 	if (l->timer) {
 		ev_timer_del(l->api->loop, l->timer);
 		l->timer = 0;
 	}
 	if (MHD_get_timeout(l->d, &to) == MHD_YES)
 		l->timer = ev_timer_add(l->api->loop, to, on_timer, l);
+}
+
+/* The connection guard shut connections: libmicrohttpd closes them on this run. */
+static void
+run_guarded(void *arg)
+{
+	run_listener(arg);
 }
 
 static void
@@ -139,135 +122,6 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	if (l->timer == id)
 		l->timer = 0;
 	run_listener(l);
-}
-
-/* ---- connection guard: request deadlines and the connection cap ---- */
-
-static struct api_conn *
-conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci =
-		c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-
-	return ci ? ci->socket_context : NULL;
-}
-
-static void
-wait_add(struct api_conn *ac, uint64_t now)
-{
-	struct api_listener *l = ac->l;
-
-	if (ac->waiting)
-		wait_del(ac);
-	/* every deadline is now + the same timeout: appending keeps the list sorted */
-	ac->deadline_ms = now + (uint64_t)l->api->conf->api_request_timeout_ms;
-	ac->waiting = true;
-	ac->next = NULL;
-	ac->prev = l->wait_tail;
-	if (l->wait_tail)
-		l->wait_tail->next = ac;
-	else
-		l->wait_head = ac;
-	l->wait_tail = ac;
-	if (!l->wait_timer)
-		wait_arm(l);
-}
-
-static void
-wait_del(struct api_conn *ac)
-{
-	struct api_listener *l = ac->l;
-
-	if (!ac->waiting)
-		return;
-	if (ac->prev)
-		ac->prev->next = ac->next;
-	else
-		l->wait_head = ac->next;
-	if (ac->next)
-		ac->next->prev = ac->prev;
-	else
-		l->wait_tail = ac->prev;
-	ac->prev = ac->next = NULL;
-	ac->waiting = false;
-}
-
-/* Close a connection from outside libmicrohttpd's callbacks: the shutdown makes its socket
- * readable at EOF, and libmicrohttpd closes it (and notifies CLOSED) on its next run. */
-static void
-conn_shut(struct api_conn *ac)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(ac->c, MHD_CONNECTION_INFO_CONNECTION_FD);
-
-	wait_del(ac);
-	ac->closing = true;
-	if (ci)
-		(void)shutdown(ci->connect_fd, SHUT_RDWR);
-}
-
-static void
-wait_arm(struct api_listener *l)
-{
-	uint64_t now = util_mono_ms(), d;
-
-	if (!l->wait_head)
-		return;
-	d = l->wait_head->deadline_ms > now ? l->wait_head->deadline_ms - now : 0;
-	l->wait_timer = ev_timer_add(l->api->loop, d + 1, wait_expire, l);
-}
-
-static void
-wait_expire(struct ev_loop *loop, uint64_t id, void *arg)
-{
-	struct api_listener *l = arg;
-	uint64_t now = util_mono_ms();
-	bool any = false;
-
-	(void)loop;
-	(void)id;
-	l->wait_timer = 0;
-	while (l->wait_head && l->wait_head->deadline_ms <= now) {
-		l->api->stats.request_timeouts++;
-		conn_shut(l->wait_head);
-		any = true;
-	}
-	wait_arm(l);
-	if (any)
-		run_listener(l);
-}
-
-static void
-on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-	      enum MHD_ConnectionNotificationCode toe)
-{
-	struct api_listener *l = cls;
-	struct api_conn *ac = *socket_context;
-
-	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		if (!ac)
-			return;
-		wait_del(ac);
-		if (l->n_conns-- > (size_t)l->api->conf->api_max_conns)
-			l->rerun = true;
-		free(ac);
-		*socket_context = NULL;
-		return;
-	}
-	ac = calloc(1, sizeof(*ac));
-	if (!ac)
-		return; /* no deadline for this one; libmicrohttpd's inactivity timeout remains */
-	ac->l = l;
-	ac->c = c;
-	*socket_context = ac;
-	l->n_conns++;
-	wait_add(ac, util_mono_ms());
-	/* Full: the connection that has waited longest for its request makes room, so that no
-	 * number of idle connections can keep an operator out. */
-	if (l->n_conns > (size_t)l->api->conf->api_max_conns && l->wait_head != ac) {
-		l->api->stats.conns_shed++;
-		conn_shut(l->wait_head);
-	}
 }
 
 static void
@@ -632,7 +486,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct req_ctx *x = *con_cls;
-	struct api_conn *ac;
 
 	if (!x) {
 		x = calloc(1, sizeof(*x));
@@ -643,9 +496,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		x->metrics_only = ((struct api_listener *)cls)->metrics_only;
 		x->r.conn = c;
 		*con_cls = x;
-		ac = conn_of(c);
-		if (ac)
-			wait_del(ac); /* the head is complete: answering is up to us now */
+		api_conn_head_in(c); /* the head is complete: answering is up to us now */
 		if (!begin_request(x, url, method, version))
 			return send_reply(x); /* early answer: MHD closes after it */
 		return MHD_YES;
@@ -676,12 +527,9 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct req_ctx *x = *con_cls;
 
-	struct api_conn *ac = conn_of(c);
-
 	(void)cls;
 	/* kept alive: the next request head has the same time to arrive as the first */
-	if (ac && !ac->closing && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		wait_add(ac, util_mono_ms());
+	api_conn_request_done(c, toe);
 	if (!x)
 		return;
 	json_decref(x->r.body);
@@ -772,6 +620,9 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	addr_port_ntop(ap, where, sizeof(where));
 	memset(l, 0, sizeof(*l));
 	l->api = api;
+	l->guard.api = api;
+	l->guard.run = run_guarded;
+	l->guard.run_arg = l;
 	l->epfd = -1;
 	l->ap = *ap;
 	l->metrics_only = metrics_only;
@@ -790,8 +641,9 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 		flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, api,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape, api, MHD_OPTION_LISTEN_SOCKET, l->lfd,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, api, MHD_OPTION_NOTIFY_CONNECTION,
-		on_connection, l, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_CONN_TIMEOUT_S,
-		/* one more than ours: on_connection makes room before libmicrohttpd would
+		api_conn_notify, &l->guard, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)API_CONN_TIMEOUT_S,
+		/* one more than ours: api_conn_notify makes room before libmicrohttpd would
 		 * refuse anyone */
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns + 1,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)api->conf->api_max_conns_per_source,
@@ -832,9 +684,7 @@ listener_stop(struct api *api, struct api_listener *l)
 	if (l->timer)
 		ev_timer_del(api->loop, l->timer);
 	l->timer = 0;
-	if (l->wait_timer)
-		ev_timer_del(api->loop, l->wait_timer);
-	l->wait_timer = 0;
+	api_conn_guard_stop(&l->guard);
 	if (l->epfd >= 0)
 		ev_io_del(api->loop, l->epfd);
 	l->epfd = -1;

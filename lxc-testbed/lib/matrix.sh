@@ -86,6 +86,8 @@ mx_unsolicited() {
 	fi
 	ip=$(mx_dig "$a" 100.64.0.100 test.gwa.demo)
 	legit=$(probe --src 100.64.0.100 --send hello "$ip:2000")
+	# Pacing, not a wait for a condition: the stranger must come after a merged question's
+	# burst (a time span of the pool's admission), which nothing outside rgwd can observe.
 	sleep 0.4
 	b=$(mx_bindings_of "$a" | jq -c --arg ip "$ip" '[.[] | select(.public == $ip)][0] // {}')
 	bound=$(jq -r 'if .flow_limit then .flow_limit - .flows else 0 end' <<<"$b")
@@ -114,8 +116,12 @@ mx_window() {
 mx_one() {
 	local n=$1 a d=$MX_DIR before after sum srv un rep win t0
 	a=$(tb_node_addr "$n")
-	# earlier answers (of an earlier run) leave the resolver's cache and the pool first
+	# earlier answers (of an earlier run) leave the pool, then the resolver's cache first
 	tb_wait 20 mx_none_of "$a" || true
+	# A deliberate wait, not a poll: Knot Resolver serves a TTL-0 answer for its
+	# cache.min_ttl (5 s; PowerDNS 1 s), and a query that looked into its cache would be a
+	# hit that refreshes the clamped record (docs/nat.md), so the cache cannot be watched
+	# without keeping it warm.
 	sleep 6
 	before=$(mx_nat)
 	t0=$SECONDS

@@ -15,25 +15,10 @@ QNUM=$((3000 + $$ % 30000))
 APORT=$((20000 + ($$ + 11) % 20000))
 pids=()
 at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
-for ns in $PUB $GW $PRIV; do ip -n $ns link set lo up; done
-ip -n $PUB link set eth0 up
-ip -n $PRIV link set eth0 up
-ip -n $GW link set wan0 up
-ip -n $GW link set lan0 up
-ip -n $PUB addr add 100.64.0.10/24 dev eth0
-ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
-ip -n $GW addr add 100.64.0.1/24 dev wan0
-ip -n $GW addr add 100.64.1.130/32 dev wan0
+gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # The pool addresses are the gateway's own, as on a real gateway (and the testbed): with the
 # synproxy the handshake ends on the gateway, so they must be local (docs/nat.md, "SYN proxy").
 for i in 131 132 133 134; do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
-ip -n $GW addr add 192.168.0.1/24 dev lan0
-ip -n $PRIV addr add 192.168.0.100/24 dev eth0
-ip -n $PRIV route add default via 192.168.0.1
-ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1
 # synproxy needs strict TCP tracking (rgwd warns when it is not)
 ip netns exec $GW sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 

@@ -25,28 +25,13 @@ BLOCK_S=6
 pids=()
 at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
 [ -z "${T34_KEEP:-}" ] || at_exit "rm -rf $T34_KEEP; cp -r $T $T34_KEEP"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
-for ns in $PUB $GW $PRIV; do ip -n $ns link set lo up; done
-ip -n $PUB link set eth0 up
-ip -n $PRIV link set eth0 up
-ip -n $GW link set wan0 up
-ip -n $GW link set lan0 up
-ip -n $PUB addr add 100.64.0.10/24 dev eth0
+gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $PUB addr add 100.64.0.50/32 dev eth0
 for ((i = 0; i < N + 3; i++)); do
 	ip -n $PUB addr add 100.64.2.$((i + 1))/32 dev eth0
 done
-ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
-ip -n $GW addr add 100.64.0.1/24 dev wan0
-ip -n $GW addr add 100.64.1.130/32 dev wan0
 for i in $(seq 131 138); do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
 ip -n $GW route add 100.64.2.0/24 via 100.64.0.10
-ip -n $GW addr add 192.168.0.1/24 dev lan0
-ip -n $PRIV addr add 192.168.0.100/24 dev eth0
-ip -n $PRIV route add default via 192.168.0.1
-ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1
 # no mid-stream pickup: a torn-down flow's late packets must not make a new entry
 ip netns exec $GW sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 

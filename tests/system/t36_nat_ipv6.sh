@@ -20,39 +20,25 @@ APORT=$((20000 + ($$ + 13) % 20000))
 pids=()
 at_exit "rm -rf /etc/netns/$PUB"
 at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
+gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 for ns in $PUB $GW $PRIV; do
-	ip -n $ns link set lo up
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 done
-ip -n $PUB link set eth0 up
-ip -n $PRIV link set eth0 up
-ip -n $GW link set wan0 up
-ip -n $GW link set lan0 up
-# public: 100.64.0.10, 2001:db8::10; the gateway's public side 2001:db8::1, service address
-# 2001:db8:1::130, pool 2001:db8:1::131-134; private: the global 2001:db8:2::/64 and the ULA
-# fd00::/64 (and 192.168.0.0/24) on one segment
-ip -n $PUB addr add 100.64.0.10/24 dev eth0
+# IPv6 beside gw_topology's IPv4 (lib.sh): public 2001:db8::10; the gateway's public side
+# 2001:db8::1, service address 2001:db8:1::130, pool 2001:db8:1::131-134; private: the global
+# 2001:db8:2::/64 and the ULA fd00::/64 (and 192.168.0.0/24) on one segment
 ip -n $PUB addr add 2001:db8::10/64 dev eth0 nodad
-ip -n $PUB route add 100.64.1.0/24 via 100.64.0.1
 ip -n $PUB -6 route add 2001:db8:1::/64 via 2001:db8::1
 ip -n $PUB -6 route add 2001:db8:2::/64 via 2001:db8::1
-ip -n $GW addr add 100.64.0.1/24 dev wan0
-ip -n $GW addr add 100.64.1.130/32 dev wan0
 ip -n $GW addr add 2001:db8::1/64 dev wan0 nodad
 ip -n $GW addr add 2001:db8:1::130/128 dev wan0 nodad
-ip -n $GW addr add 192.168.0.1/24 dev lan0
 ip -n $GW addr add 2001:db8:2::1/64 dev lan0 nodad
 ip -n $GW addr add fd00::1/64 dev lan0 nodad
-ip -n $PRIV addr add 192.168.0.100/24 dev eth0
 ip -n $PRIV addr add 2001:db8:2::200/64 dev eth0 nodad
 ip -n $PRIV addr add fd00::100/64 dev eth0 nodad
 ip -n $PRIV addr add 2001:db8:2::202/64 dev eth0 nodad
-ip -n $PRIV route add default via 192.168.0.1
 ip -n $PRIV -6 route add default via 2001:db8:2::1
-ip netns exec $GW sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+ip netns exec $GW sysctl -qw net.ipv6.conf.all.forwarding=1
 # IPv6 settled before the first flow: no tentative (link-local) address left, neighbours known
 # (a first SYN that waits for neighbour discovery longer than TCP's 1 s retransmission would
 # come back as a second "new" packet)
