@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t81_ha_failover -- an rgwd pair on real keepalived (VRRP, the package's example
-# keepalived.conf with tuned timers) and real conntrackd (FTFW on the sync link, the example
+# keepalived.conf with its default timers) and real conntrackd (FTFW on the sync link, the example
 # conntrackd.conf), rgwd with DNS and NAT on both nodes. A public client resolves a name,
 # gets a pool address and streams from a private server through it (DNAT). The active's WAN
 # link is cut: keepalived moves the WAN and LAN addresses to the standby, whose notify hook
@@ -109,9 +109,11 @@ RGW_TOKEN_FILE=$T/tok.$1
 CONNTRACKD_CONF=$T/ctd-$1.conf
 RGW_HA_LOG=$T/trans-$1.log
 CONF
-	# the package's examples, with this test's paths and tuned VRRP timers
+	# the package's examples with this test's paths, and their timers unless RGW_HA_ADVERT
+	# sets another advertisement interval
 	sed -e "s|/usr/sbin/rgw-ha-|$TOP/tools/ha/rgw-ha-|; s|/etc/rgw/ha-notify.conf|$T/notify-$1.conf|" \
-		-e "s|advert_int 1|advert_int $ADVERT|" "$TOP/docs/examples/ha/keepalived.conf" > "$T/ka-$1.conf"
+		-e "${RGW_HA_ADVERT:+s|advert_int .*|advert_int $RGW_HA_ADVERT|}" \
+		"$TOP/docs/examples/ha/keepalived.conf" > "$T/ka-$1.conf"
 	sed -e "s|LockFile .*|LockFile $T/ctd-$1.lock|; s|Path /var/run/conntrackd.ctl|Path $T/ctd-$1.ctl|" \
 		-e "s|Syslog on|LogFile $T/ctd-$1.log|" "$TOP/docs/examples/ha/conntrackd.conf" \
 		> "$T/ctd-$1.conf"
@@ -125,9 +127,6 @@ CONF
 			"$T/ctd-b.conf"
 	fi
 }
-# VRRP advertisement interval: tuned (0.2 s) unless RGW_HA_ADVERT says otherwise (1: the
-# example's default, for the figures with default timers)
-ADVERT=${RGW_HA_ADVERT:-0.2}
 QA=$((3000 + $$ % 20000))
 node a 100.64.0.2 100.64.0.3 10.77.0.1 10.77.0.2 "$T/bundle.json" $QA
 node b 100.64.0.3 100.64.0.2 10.77.0.2 10.77.0.1 "" $((QA + 1))
@@ -226,23 +225,40 @@ AP=$!
 check "a download through the ALG on the service address starts" poll 10 test -e "$T/alg-1.ready"
 T0=$(now_ms)
 ip -n $GA link set dev wan0 down
+# the first new connection: an attempt (a resolution, then a connection to the address it
+# gave) starts every 0.2 s, each with its own timeouts, so that the first success is timed to
+# within 0.2 s whatever a failed attempt waited for; each success writes its time
+new_conn() {
+	local a
+	a=$(resolve) && [[ "$a" == 100.64.1.13[1-4] ]] && first_line "$a" && now_ms > "$T/newc.$1"
+}
+(
+	for ((i = 0; i < 75 * RGW_SLOW; i++)); do
+		new_conn $i &
+		sleep 0.2
+		ls "$T"/newc.* > /dev/null 2>&1 && break
+	done
+	wait
+) &
+NCP=$!
+pids+=($NCP)
 if poll 15 has_vip $GB; then
 	VIPT=$(($(now_ms) - T0))
 	ok "node b holds the WAN address ($VIPT ms after the cut)"
 else
 	fail "node b holds the WAN address"
 fi
-TRIES=0
-new_conn() {
-	TRIES=$((TRIES + 1))
-	a=$(resolve) && [[ "$a" == 100.64.1.13[1-4] ]] && first_line "$a"
-}
-if poll 15 new_conn; then
-	NEWC=$(($(now_ms) - T0))
+if poll 15 eval 'ls "$T"/newc.* > /dev/null 2>&1'; then
+	wait $NCP
+	NEWC=$(($(cat "$T"/newc.* | sort -n | head -1) - T0))
+	TRIES=$(ls "$T"/newc.* | sed 's/.*newc\.//' | sort -n | head -1)
 	ok "a new resolution and connection through the new active ($NEWC ms after the cut)"
 else
 	fail "a new resolution and connection through the new active"
 fi
+# the goal with the example's timers is 3 s; the bound scales with RGW_SLOW (a loaded machine
+# must not fail it), the figure is printed
+check "the first new connection within 3 s x RGW_SLOW of the cut" [ "${NEWC:-99999}" -lt $((3000 * RGW_SLOW)) ]
 check "node b is now the active" poll 10 is_role b active
 wait $SP
 for p in "${FP[@]}"; do wait "$p"; done
@@ -252,7 +268,7 @@ for f in "$T"/stream-1 "$T"/stream-1-*; do
 	jq -e ".end_ms > $T0 and .end == \"eof\" and .missing == 0 and .lines == .total" "$f" \
 		> /dev/null 2>&1 && SURV=$((SURV + 1))
 done
-echo "# flows established before the cut: $NF, still running at the cut: $ALIVE, survived intact: $SURV; new connection attempts before the first success through the new active: $((TRIES - 1)) failed"
+echo "# flows established before the cut: $NF, still running at the cut: $ALIVE, survived intact: $SURV; new connection attempts (one every 0.2 s) started before the first that succeeded: ${TRIES:-all}"
 check "every flow was still running at the cut ($ALIVE of $NF)" [ "$ALIVE" = $NF ]
 check "all $NF flows survived the failover intact ($SURV)" [ "$SURV" = $NF ]
 wait $AP
