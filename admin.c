@@ -442,7 +442,7 @@ new_token(struct pol_store *st, const char *name, const char *role_name, const c
 		}
 		expires_ms = util_wall_ms() + (uint64_t)secs * 1000;
 	}
-	if (pol_token_create(st, name, role, expires_ms, secret, &err) < 0) {
+	if (pol_token_create(st, name, role, expires_ms, false, secret, &err) < 0) {
 		fprintf(stderr, "rgwd: cannot create token %s: %s\n", name, err.msg);
 		return RGWD_EXIT_FAILURE;
 	}

@@ -68,7 +68,7 @@ struct ha {
 	struct {
 		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
 		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
-		uint64_t reputation_sent, reputation_applied;
+		uint64_t reputation_sent, reputation_applied, tokens_sent, tokens_applied;
 		uint64_t last_apply_us, last_role_change_ms;
 	} st;
 };
@@ -578,6 +578,28 @@ apply_reputation(struct conn *k, json_t *rows)
 	ha->st.reputation_applied++;
 }
 
+/* ---- API tokens: the active's pair tokens, whole, at connect and after each change ---- */
+
+static void
+send_tokens(struct conn *k)
+{
+	if (conn_send(k, ha_tokens_msg(k->ha->parts->store)) == 0) {
+		k->ha->st.tokens_sent++;
+		conn_flush(k);
+	}
+}
+
+void
+ha_tokens_changed(struct ha *ha)
+{
+	if (!ha->active)
+		return;
+	for (size_t i = 0; i < HA_MAX_FOLLOW; i++) {
+		if (ha->served[i] != NULL && ha->served[i]->state == CONN_READY)
+			send_tokens(ha->served[i]);
+	}
+}
+
 /* ---- messages ---- */
 
 static void
@@ -640,14 +662,19 @@ handle(struct conn *k, json_t *msg)
 		if (digest != NULL && strcmp(digest, ha->digest) == 0) {
 			(void)conn_send(
 				k, json_pack("{s:s,s:s}", "type", "same", "digest", ha->digest));
-			return;
+		} else {
+			if (!strcmp(type, "resync"))
+				ha->st.resyncs++;
+			(void)conn_send(k, policy_msg(ha, "policy"));
 		}
-		if (!strcmp(type, "resync"))
-			ha->st.resyncs++;
-		(void)conn_send(k, policy_msg(ha, "policy"));
+		if (!strcmp(type, "sync"))
+			send_tokens(k);
 	} else if (!k->outbound && strcmp(type, "ack") == 0) {
 		if (digest != NULL)
 			util_strlcpy(k->peer_digest, digest, sizeof(k->peer_digest));
+	} else if (k->outbound && strcmp(type, "tokens") == 0) {
+		if (ha_tokens_take(ha->parts->store, json_object_get(msg, "tokens"), k->peer) >= 0)
+			ha->st.tokens_applied++;
 	} else if (k->outbound && strcmp(type, "reputation") == 0) {
 		apply_reputation(k, json_object_get(msg, "rows"));
 	} else if (k->outbound && strcmp(type, "policy") == 0) {
@@ -979,7 +1006,8 @@ ha_status_json(const struct ha *ha)
 						strcmp(k->peer_digest, ha->digest) == 0));
 	}
 	return json_pack(
-		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}}",
+		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I}}",
 		"role", ha->active ? "active" : "standby", "peer", ha->peer_name, "channel",
 		up ? "up" : "down", "digest", ha->digest, "followers", followers, "counters",
 		"commits_sent", (json_int_t)ha->st.commits_sent, "commits_applied",
@@ -993,5 +1021,7 @@ ha_status_json(const struct ha *ha)
 		"last_apply_us", (json_int_t)ha->st.last_apply_us, "last_role_change_ms",
 		(json_int_t)ha->st.last_role_change_ms, "reputation_sent",
 		(json_int_t)ha->st.reputation_sent, "reputation_applied",
-		(json_int_t)ha->st.reputation_applied);
+		(json_int_t)ha->st.reputation_applied, "tokens_sent",
+		(json_int_t)ha->st.tokens_sent, "tokens_applied",
+		(json_int_t)ha->st.tokens_applied);
 }

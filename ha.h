@@ -22,11 +22,13 @@
  *   session key being HMAC(secret, both nonces): a frame replayed, reordered, or from a
  *   sender without the secret closes the channel.
  *
- *   standby: sync (its policy digest)   active: policy (whole bundle) or same
+ *   standby: sync (its policy digest)   active: policy (whole bundle) or same, then tokens
  *   active: commit (digest before and after, the change, the whole bundle) for each commit
  *   standby: ack (digest) after each one; resync (its digest) when digest_before is not its
  *   own (it missed a commit, or was written by another process): the active sends the
  *   whole policy.
+ *   active: tokens (every pair API token as stored) after each token change; reputation
+ *   (its rows) after each save.
  *
  * The chain is checked on the policy digest: SHA-256 of the canonical bundle export
  * (pol_bundle_export_text), equal on two nodes that hold the same policy whatever their
@@ -51,6 +53,18 @@ void ha_committed(void *arg, const struct pol_change *c, const char *etag_before
  * standbys, which store it and load it into their engine. Reputation is soft state: only
  * the latest save matters, nothing is checked. No-op on a standby. */
 void ha_reputation_saved(struct ha *ha);
+
+/* After a pair token was created or revoked on the active (the API): send the active's pair
+ * tokens whole to the standbys, which make theirs the same. The tokens travel as stored
+ * (salted hashes: no secret leaves the node), also after each standby's sync at connect.
+ * No-op on a standby. */
+void ha_tokens_changed(struct ha *ha);
+
+/* ha_tok.c, for ha.c: the store's pair tokens as a "tokens" message (NULL on error); a
+ * standby taking tokens[] from peer in one audited transaction: the number of tokens
+ * changed, or -errno (logged). */
+json_t *ha_tokens_msg(struct pol_store *st);
+int ha_tokens_take(struct pol_store *st, json_t *tokens, const char *peer);
 
 /*
  * The committer handed to the local writers (REST, DNS UPDATE) when HA is on: the active

@@ -34,6 +34,7 @@ static void on_lowrep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static json_t *ha_status(void *arg);
 static int ha_role(void *arg, const char *role);
 static const char *ha_refuse(void *arg);
+static void ha_tokens(void *arg);
 
 void
 links_init(struct links *k, struct ev_loop *loop, const struct conf *conf, struct policy_parts *pol)
@@ -81,6 +82,7 @@ links_api_ha(struct api_views *v, struct ha *ha)
 	v->ha_status = ha_status;
 	v->ha_set_role = ha_role;
 	v->ha_refusal = ha_refuse;
+	v->ha_tokens = ha_tokens;
 	v->ha_arg = ha;
 }
 
@@ -288,4 +290,10 @@ static const char *
 ha_refuse(void *arg)
 {
 	return ha_refusal(arg);
+}
+
+static void
+ha_tokens(void *arg)
+{
+	ha_tokens_changed(arg);
 }

@@ -65,7 +65,7 @@ api_token_new(struct pol_store *st, const char *name, enum pol_role role, FILE *
 		log_warnx("api: a token name is 1..63 characters");
 		return -EINVAL;
 	}
-	rc = pol_token_create(st, name, role, 0, secret, &e);
+	rc = pol_token_create(st, name, role, 0, false, secret, &e);
 	if (rc < 0) {
 		log_warnx("api: cannot create token '%s': %s", name,
 			  e.msg[0] ? e.msg : strerror(-rc));

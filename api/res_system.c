@@ -304,10 +304,21 @@ api_h_token_get(struct api_req *r)
 	api_reply_error(r, 404, NULL, "no token '%s'", r->m.params[0]);
 }
 
+/* An HA pair's active sends its tokens to the standby after each change. */
+static void
+token_changed(struct api_req *r)
+{
+	const struct api_views *v = &r->api->v;
+
+	if (v->ha_tokens != NULL)
+		v->ha_tokens(v->ha_arg);
+}
+
 /*
  * POST /tokens {"name": ..., "role": "ro"|"rw" (default rw, as rgwd --new-token),
  * "expires_in": seconds (optional)}: a new token; the secret is in this answer only (the
- * store keeps its salted hash). Needs an rw token.
+ * store keeps its salted hash). Needs an rw token. A token made here is a pair token: an HA
+ * pair's standby holds it too.
  */
 void
 api_h_token_create(struct api_req *r)
@@ -350,7 +361,7 @@ api_h_token_create(struct api_req *r)
 	}
 	if (!api_txn_begin(r))
 		return;
-	rc = pol_token_create(r->api->st, name, role, expires, secret, &e);
+	rc = pol_token_create(r->api->st, name, role, expires, true, secret, &e);
 	if (rc == 0)
 		rc = api_audit(r);
 	if (rc == 0)
@@ -362,6 +373,7 @@ api_h_token_create(struct api_req *r)
 		return;
 	}
 	r->api->stats.writes++;
+	token_changed(r);
 	snprintf(r->location, sizeof(r->location), "/api/v1/tokens/%s", name);
 	util_strlcpy(t.name, name, sizeof(t.name));
 	t.role = role;
@@ -395,5 +407,6 @@ api_h_token_delete(struct api_req *r)
 		return;
 	}
 	r->api->stats.writes++;
+	token_changed(r);
 	r->status = 204;
 }

@@ -43,6 +43,8 @@ struct api_views {
 	int (*ha_set_role)(void *arg, const char *role);
 	/* NULL when this node takes policy writes; else why not, naming the active */
 	const char *(*ha_refusal)(void *arg);
+	/* a pair token was created or revoked (the active sends its tokens to the standby) */
+	void (*ha_tokens)(void *arg);
 	void *ha_arg;
 };
 

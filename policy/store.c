@@ -244,6 +244,11 @@ static const char *const migrations[] = {
 	/* v5 -> v6: token expiry (NULL: never) and the time of last use (NULL: unknown). */
 	"ALTER TABLE api_tokens ADD COLUMN expires_ms INTEGER;"
 	"ALTER TABLE api_tokens ADD COLUMN last_used_ms INTEGER;",
+
+	/* v6 -> v7: a pair token (1) follows the active of an HA pair to its standby; a node
+	 * token (0, every token of an older database) stays on its node. */
+	"ALTER TABLE api_tokens ADD COLUMN pair INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT pair CHECK (pair IN (0, 1));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,

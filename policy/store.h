@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 6
+#define POL_SCHEMA_VERSION 7
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */
@@ -204,14 +204,21 @@ int pol_tenant_of_token(struct pol_store *st, const char *token, char *tenant);
  * API tokens (policy/store_tok.c): the secret is never stored, only SHA-256(salt || secret).
  * pol_token_create generates a random secret, writes "rgw_<hex>" into secret_out (at least
  * POL_TOKEN_MAX bytes) and stores the hash, the role, the creation time and expires_ms (wall
- * clock ms since the epoch; 0: never expires). -EINVAL (bad name or role), -EEXIST (name
- * taken; e->kind CONFLICT) or -EIO.
+ * clock ms since the epoch; 0: never expires). A pair token (pair true: the API's) follows
+ * the active of an HA pair to its standby; a node token (the command line's) stays on this
+ * node. -EINVAL (bad name or role), -EEXIST (name taken; e->kind CONFLICT) or -EIO.
  * pol_token_check compares in constant time against every token and returns 0 with *role and
  * name filled, -EKEYEXPIRED for a known token past its expiry (name filled), or -EACCES. A
  * successful check outside a transaction notes the time of use (at most once a minute per
  * token, so that reads do not become writes).
  * pol_token_delete revokes by name at once: 0 or -ENOENT.
  * pol_token_list: every token, by name, without any secret material; caller frees *out.
+ *
+ * An HA pair replicates its pair tokens as stored (name, role, salted hash, times): the
+ * secrets exist nowhere but with their holders. pol_token_rows: every pair token; caller
+ * frees *out. pol_token_take (in the caller's transaction): make this node's pair tokens
+ * exactly rows[] (insert, update, delete); a node token keeps its name (counted in
+ * *conflicts, not replaced). The number of tokens changed, or -EINVAL (a bad row) / -EIO.
  */
 #define POL_TOKEN_MAX		80
 #define POL_TOKEN_EXPIRES_MAX_S (10 * 365 * 86400) /* the longest expiry, in seconds */
@@ -222,12 +229,23 @@ struct pol_token_info {
 	uint64_t expires_ms;   /* 0: never */
 	uint64_t last_used_ms; /* 0: never used (or not since the upgrade that added it) */
 };
+struct pol_token_row {
+	char name[64];
+	enum pol_role role;
+	uint8_t salt[16];
+	uint8_t hash[32];
+	uint64_t created_ms;
+	uint64_t expires_ms; /* 0: never */
+};
 int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
-		     uint64_t expires_ms, char *secret_out, struct pol_err *e);
+		     uint64_t expires_ms, bool pair, char *secret_out, struct pol_err *e);
 int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
 		    size_t name_len);
 int pol_token_delete(struct pol_store *st, const char *name);
 int pol_token_count(struct pol_store *st);
 int pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n);
+int pol_token_rows(struct pol_store *st, struct pol_token_row **out, size_t *n);
+int pol_token_take(struct pol_store *st, const struct pol_token_row *rows, size_t n,
+		   size_t *conflicts);
 
 #endif

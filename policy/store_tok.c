@@ -16,7 +16,7 @@
 #define TOKEN_USE_GRANULARITY_MS 60000
 
 static const char sql_tok_add[] = "INSERT INTO api_tokens (name, role, salt, hash, created_ms, "
-				  "expires_ms) VALUES (?, ?, ?, ?, ?, ?)";
+				  "expires_ms, pair) VALUES (?, ?, ?, ?, ?, ?, ?)";
 static const char sql_tok_all[] =
 	"SELECT name, role, salt, hash, expires_ms, last_used_ms, id FROM api_tokens";
 static const char sql_tok_used[] = "UPDATE api_tokens SET last_used_ms = ? WHERE id = ?";
@@ -24,6 +24,14 @@ static const char sql_tok_del[] = "DELETE FROM api_tokens WHERE name = ?";
 static const char sql_tok_count[] = "SELECT count(*) FROM api_tokens";
 static const char sql_tok_list[] = "SELECT name, role, created_ms, expires_ms, last_used_ms "
 				   "FROM api_tokens ORDER BY name";
+static const char sql_tok_rows[] = "SELECT name, role, salt, hash, created_ms, expires_ms "
+				   "FROM api_tokens WHERE pair = 1 ORDER BY name";
+static const char sql_tok_one[] = "SELECT name, role, salt, hash, created_ms, expires_ms, pair "
+				  "FROM api_tokens WHERE name = ?";
+static const char sql_tok_upd[] = "UPDATE api_tokens SET role = ?2, salt = ?3, hash = ?4, "
+				  "created_ms = ?5, expires_ms = ?6, last_used_ms = NULL "
+				  "WHERE name = ?1 AND pair = 1";
+static const char sql_tok_pair_del[] = "DELETE FROM api_tokens WHERE name = ? AND pair = 1";
 
 static void token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out[32]);
 static int read_info(sqlite3_stmt *s, struct pol_token_info *t);
@@ -42,7 +50,7 @@ token_hash(const uint8_t salt[TOKEN_SALT_BYTES], const char *secret, uint8_t out
 
 int
 pol_token_create(struct pol_store *st, const char *name, enum pol_role role, uint64_t expires_ms,
-		 char *secret_out, struct pol_err *e)
+		 bool pair, char *secret_out, struct pol_err *e)
 {
 	uint8_t raw[TOKEN_SECRET_BYTES], salt[TOKEN_SALT_BYTES], hash[32];
 	char secret[POL_TOKEN_MAX];
@@ -83,6 +91,7 @@ pol_token_create(struct pol_store *st, const char *name, enum pol_role role, uin
 		sqlite3_bind_int64(s, 6, (int64_t)expires_ms);
 	else
 		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int(s, 7, pair ? 1 : 0);
 	rc = pol_store_step_done(st, s, "api_tokens", e);
 	if (rc == 0)
 		util_strlcpy(secret_out, secret, POL_TOKEN_MAX);
@@ -237,4 +246,173 @@ fail:
 	sqlite3_reset(s);
 	free(arr);
 	return rc;
+}
+
+/* ---- an HA pair's tokens, as stored ---- */
+
+/* Columns name, role, salt, hash, created_ms, expires_ms from col 0 of s into t. */
+static int
+read_row(sqlite3_stmt *s, int col, struct pol_token_row *t)
+{
+	const char *r = (const char *)sqlite3_column_text(s, col + 1);
+	const void *salt = sqlite3_column_blob(s, col + 2);
+	const void *hash = sqlite3_column_blob(s, col + 3);
+
+	memset(t, 0, sizeof(*t));
+	pol_store_col_text(s, col, t->name, sizeof(t->name));
+	if (r == NULL || pol_role_parse(r, &t->role) < 0 || salt == NULL || hash == NULL ||
+	    sqlite3_column_bytes(s, col + 2) != sizeof(t->salt) ||
+	    sqlite3_column_bytes(s, col + 3) != sizeof(t->hash))
+		return -EIO;
+	memcpy(t->salt, salt, sizeof(t->salt));
+	memcpy(t->hash, hash, sizeof(t->hash));
+	t->created_ms = (uint64_t)sqlite3_column_int64(s, col + 4);
+	t->expires_ms = (uint64_t)sqlite3_column_int64(s, col + 5);
+	return 0;
+}
+
+int
+pol_token_rows(struct pol_store *st, struct pol_token_row **out, size_t *n)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_rows);
+	struct pol_token_row *arr = NULL, *tmp;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			tmp = realloc(arr, cap * sizeof(*arr));
+			if (tmp == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			arr = tmp;
+		}
+		if (read_row(s, 0, &arr[cnt]) < 0) {
+			rc = -EIO;
+			goto fail;
+		}
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = -EIO;
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = arr;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_reset(s);
+	explicit_bzero(arr, cap * sizeof(*arr));
+	free(arr);
+	return rc;
+}
+
+/* Bind a row's columns ?1..?6 (name, role, salt, hash, created_ms, expires_ms). */
+static void
+bind_row(sqlite3_stmt *s, const struct pol_token_row *t)
+{
+	pol_store_bind_text(s, 1, t->name);
+	pol_store_bind_text(s, 2, pol_role_name(t->role));
+	sqlite3_bind_blob(s, 3, t->salt, sizeof(t->salt), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 4, t->hash, sizeof(t->hash), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 5, (int64_t)t->created_ms);
+	if (t->expires_ms != 0)
+		sqlite3_bind_int64(s, 6, (int64_t)t->expires_ms);
+	else
+		sqlite3_bind_null(s, 6);
+}
+
+/* One incoming row: 1 when it changed the table, 0 when not (the same, or the name of a node
+ * token: *conflicts counted), or -errno. */
+static int
+take_one(struct pol_store *st, const struct pol_token_row *t, size_t *conflicts)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_one);
+	struct pol_token_row old;
+	bool found = false, same = false;
+	int rc, pair = 0;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, t->name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		found = true;
+		pair = sqlite3_column_int(s, 6);
+		same = read_row(s, 0, &old) == 0 && old.role == t->role &&
+		       old.created_ms == t->created_ms && old.expires_ms == t->expires_ms &&
+		       memcmp(old.salt, t->salt, sizeof(old.salt)) == 0 &&
+		       memcmp(old.hash, t->hash, sizeof(old.hash)) == 0;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(s);
+	explicit_bzero(&old, sizeof(old));
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (found && pair == 0) {
+		(*conflicts)++;
+		return 0;
+	}
+	if (found && same)
+		return 0;
+	s = pol_store_stmt(st, found ? sql_tok_upd : sql_tok_add);
+	if (s == NULL)
+		return -EIO;
+	bind_row(s, t);
+	if (!found)
+		sqlite3_bind_int(s, 7, 1);
+	rc = pol_store_step_done(st, s, "api_tokens", NULL);
+	return rc < 0 ? rc : 1;
+}
+
+int
+pol_token_take(struct pol_store *st, const struct pol_token_row *rows, size_t n, size_t *conflicts)
+{
+	struct pol_token_row *have = NULL;
+	size_t n_have = 0;
+	int rc, changed = 0;
+
+	*conflicts = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!pol_check_ident(rows[i].name) || pol_role_name(rows[i].role) == NULL ||
+		    rows[i].created_ms > (uint64_t)INT64_MAX ||
+		    rows[i].expires_ms > (uint64_t)INT64_MAX)
+			return -EINVAL;
+	}
+	rc = pol_token_rows(st, &have, &n_have);
+	if (rc < 0)
+		return rc;
+	/* the pair tokens the rows no longer hold: revoked on the active */
+	for (size_t i = 0; i < n_have && rc == 0; i++) {
+		sqlite3_stmt *s;
+		size_t j;
+
+		for (j = 0; j < n && strcmp(rows[j].name, have[i].name) != 0; j++)
+			;
+		if (j < n)
+			continue;
+		s = pol_store_stmt(st, sql_tok_pair_del);
+		if (s == NULL) {
+			rc = -EIO;
+			break;
+		}
+		pol_store_bind_text(s, 1, have[i].name);
+		rc = pol_store_step_done(st, s, "api_tokens", NULL);
+		changed++;
+	}
+	explicit_bzero(have, n_have * sizeof(*have));
+	free(have);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		rc = take_one(st, &rows[i], conflicts);
+		if (rc > 0)
+			changed++;
+	}
+	return rc < 0 ? rc : changed;
 }

@@ -8,7 +8,9 @@
 # across a partition of the sync link the standby stays on the old policy, and after the link
 # heals it catches up from the whole bundle (time printed); a standby with the wrong secret
 # is refused and follows nothing; after a role switch the old active follows the new one.
-# Root needed.
+# API tokens made on the active over REST follow (as salted hashes): one works on the standby
+# after the switch, one revoked during the partition and one expired do not, each node's own
+# command-line token stays its own, and no secret is in a log. Root needed.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in dig nsupdate jq curl; do
@@ -154,9 +156,48 @@ inc nsupdate -t 3 "$T/upd" > "$T/upd.out" 2>&1
 check "a DNS UPDATE to the standby is REFUSED" grep -q REFUSED "$T/upd.out"
 check "the standby logs the refused write" grep -q 'refused a write' "$T/b.log"
 inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=1" > "$T/audit"
-check "the standby's audit line names the active's writer and the active" \
-	jq -e '.items[0].actor == "ha:ops" and (.items[0].detail | startswith("from the active 10.77.0.1"))' \
-	"$T/audit" > /dev/null
+audit_names() {
+	jq -e '.items[0].actor == "ha:ops" and
+		(.items[0].detail | startswith("from the active 10.77.0.1"))' "$T/audit" > /dev/null
+}
+check "the standby's audit line names the active's writer and the active" audit_names
+
+# API tokens made on the active over REST are the pair's: the standby holds their salted
+# hashes (never a secret) and accepts them; the command-line tokens stay each node's own
+mktok() { # mktok NAME [EXPIRES_IN]: a new rw token on the active, its secret on stdout
+	inc curl -s -X POST -H "Authorization: Bearer $TA" -H 'Content-Type: application/json' \
+		--data "{\"name\":\"$1\",\"role\":\"rw\"${2:+,\"expires_in\":$2}}" \
+		http://10.78.1.1:8080/api/v1/tokens | jq -r .secret
+}
+status_with() { # status_with NODE SECRET: the HTTP status of GET /api/v1/hosts with it
+	local url=http://10.78.1.1:8080
+	[ "$1" = b ] && url=http://10.78.2.1:8080
+	inc curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "$url/api/v1/hosts"
+}
+is_status() { [ "$(status_with "$1" "$2")" = "$3" ]; }
+ROBOT=$(mktok robot)
+GONE=$(mktok gone)
+BRIEF=$(mktok brief 1)
+check "three tokens made on the active" \
+	[ "${#ROBOT}" -gt 20 -a "${#GONE}" -gt 20 -a "${#BRIEF}" -gt 20 ]
+check "a token made on the active works on the standby" poll 10 is_status b "$ROBOT" 200
+check "the standby still takes its own command-line token" is_status b "$TB" 200
+check "and refuses the active's command-line token (each node's own)" is_status b "$TA" 401
+expiry() { # expiry NODE: the brief token's expiry as the node lists it
+	local url=http://10.78.1.1:8080 tok=$TA
+	[ "$1" = b ] && url=http://10.78.2.1:8080 tok=$TB
+	inc curl -s -H "Authorization: Bearer $tok" "$url/api/v1/tokens/brief" | jq -r .expires_ms
+}
+check "a token with an expiry has the same expiry on the standby" \
+	[ "$(expiry b)" != null -a "$(expiry b)" = "$(expiry a)" ]
+inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=50" \
+	> "$T/audit-tok"
+audit_tokens() {
+	jq -e '[.items[] | select(.actor == "ha:active" and .resource == "tokens" and
+		(.detail | startswith("from the active 10.77.0.1")))] | length > 0' \
+		"$T/audit-tok" > /dev/null
+}
+check "the standby's audit log says the tokens came from the active" audit_tokens
 
 # 4. partition of the sync link: the standby keeps the old policy; healed, it catches up
 ip -n $A link set sync0 down
@@ -172,6 +213,10 @@ check "the active answers the 20 hosts written during the partition" \
 	answers 10.78.1.1 part19.gwa.demo 192.168.71.29
 check "the partitioned standby does not" bash -c "! ip netns exec $C dig +short @10.78.2.1 \
 	part0.gwa.demo A | grep -q ."
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TA" \
+	http://10.78.1.1:8080/api/v1/tokens/gone)
+check "a token revoked on the active during the partition ($CODE)" [ "$CODE" = 204 ]
+check "the partitioned standby still takes it" is_status b "$GONE" 200
 hastate b
 RS0=$(printf '%s' "$HS" | jq '.counters.full_syncs + .counters.resyncs')
 t0=$(now_ms)
@@ -185,6 +230,8 @@ else
 fi
 echo "# catch-up after a partition: ${CATCHUP:-none} ms (link up to the standby's answer)"
 check "the standby is in sync again" poll 10 in_sync
+check "the token revoked during the partition is refused by the standby" \
+	poll 10 is_status b "$GONE" 401
 hastate b
 check "the catch-up came from the whole bundle" \
 	[ "$(printf '%s' "$HS" | jq '.counters.full_syncs + .counters.resyncs')" -gt "$RS0" ]
@@ -221,6 +268,26 @@ CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bea
 check "the new active takes writes" [ "$CODE" = 201 ]
 follows_b() { answers 10.78.1.1 back.gwa.demo 192.168.73.1; }
 check "the old active, now standby, follows the new active" poll 10 follows_b
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ROBOT" \
+	-H 'Content-Type: application/json' --data '{"fqdn":"robot.gwa.demo","ipv4":"192.168.73.2"}' \
+	http://10.78.2.1:8080/api/v1/hosts)
+check "a token made on the old active writes on the new active ($CODE)" [ "$CODE" = 201 ]
+check "the revoked token is refused by the new active" is_status b "$GONE" 401
+check "the expired token is refused by the new active" is_status b "$BRIEF" 401
+check "and by the old one" is_status a "$BRIEF" 401
+check "the new active's own command-line token works on it" is_status b "$TB" 200
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TB" \
+	-H 'Content-Type: application/json' --data '{"name":"late","role":"ro"}' \
+	http://10.78.2.1:8080/api/v1/tokens)
+check "a token made on the new active ($CODE)" [ "$CODE" = 201 ]
+late_on_a() {
+	inc curl -s -H "Authorization: Bearer $TA" http://10.78.1.1:8080/api/v1/tokens/late |
+		jq -e '.role == "ro"' > /dev/null
+}
+check "follows to the old active, now its standby" poll 10 late_on_a
+check "the old active's own command-line token still works on it" is_status a "$TA" 200
+no_secret() { ! grep -qF -e "$ROBOT" -e "$GONE" -e "$BRIEF" "$T"/a.* "$T"/b.*; }
+check "no token secret in either node's logs" no_secret
 check "a bad role is refused" [ "$(role a leader)" = 400 ]
 
 check "no message failed authentication between the right pair" \

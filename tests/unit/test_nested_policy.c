@@ -175,6 +175,7 @@ test_migrate_v3(void **state)
 			       "ALTER TABLE resolver_groups DROP COLUMN parent;"
 			       "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
 			       "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
+			       "ALTER TABLE api_tokens DROP COLUMN pair;"
 			       "UPDATE schema_version SET version = 3;"
 			       "INSERT INTO zones (name, kind, ttl, mname, rname, serial, refresh,"
 			       " retry, expire, minimum) VALUES ('gwa.demo', 'forward', 60,"

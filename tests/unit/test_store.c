@@ -198,7 +198,7 @@ test_migrate_v1(void **state)
 	assert_non_null(st);
 	pol_store_close(st);
 	/* back to version 1 as it shipped: no window columns, no audit ETags (v3), no nested
-	 * gateways (v4), no sessions (v5), no token expiry (v6) */
+	 * gateways (v4), no sessions (v5), no token expiry (v6), no pair tokens (v7) */
 	assert_int_equal(raw_exec(path,
 				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
 				  "ALTER TABLE hosts DROP COLUMN nested_port;"
@@ -211,6 +211,7 @@ test_migrate_v1(void **state)
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
 				  "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
+				  "ALTER TABLE api_tokens DROP COLUMN pair;"
 				  "DROP TABLE sessions;"
 				  "DROP TABLE tenants;"
 				  "UPDATE schema_version SET version = 1;"

@@ -25,10 +25,11 @@ test_tokens(void **state)
 	char *bytes;
 	size_t len;
 
-	assert_int_equal(pol_token_create(f->st, "reader", POL_ROLE_RO, 0, ro, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, rw, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, dup, &e), -EEXIST);
-	assert_int_equal(pol_token_create(f->st, "bad name", POL_ROLE_RW, 0, dup, &e), -EINVAL);
+	assert_int_equal(pol_token_create(f->st, "reader", POL_ROLE_RO, 0, false, ro, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, false, rw, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "admin", POL_ROLE_RW, 0, false, dup, &e), -EEXIST);
+	assert_int_equal(pol_token_create(f->st, "bad name", POL_ROLE_RW, 0, false, dup, &e),
+			 -EINVAL);
 	assert_int_equal(pol_token_count(f->st), 2);
 	assert_int_equal(strlen(ro), 4 + 64);
 	assert_int_equal(strncmp(ro, "rgw_", 4), 0);
@@ -103,9 +104,10 @@ test_token_expiry_and_list(void **state)
 	struct pol_err e;
 	size_t n;
 
-	assert_int_equal(pol_token_create(f->st, "old", POL_ROLE_RW, now - 1, a, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "soon", POL_ROLE_RO, now + 3600000, b, &e), 0);
-	assert_int_equal(pol_token_create(f->st, "forever", POL_ROLE_RW, 0, c, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "old", POL_ROLE_RW, now - 1, false, a, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "soon", POL_ROLE_RO, now + 3600000, false, b, &e),
+			 0);
+	assert_int_equal(pol_token_create(f->st, "forever", POL_ROLE_RW, 0, false, c, &e), 0);
 	name[0] = '\0';
 	assert_int_equal(pol_token_check(f->st, a, &role, name, sizeof(name)), -EKEYEXPIRED);
 	assert_string_equal(name, "old");
@@ -142,14 +144,14 @@ test_token_migration(void **state)
 	struct pol_err e;
 	size_t n;
 
-	assert_int_equal(pol_token_create(f->st, "kept", POL_ROLE_RW, 0, a, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "kept", POL_ROLE_RW, 0, false, a, &e), 0);
 	pol_store_close(f->st);
-	/* back to the previous schema version: the columns it did not have are dropped */
-	snprintf(sql, sizeof(sql),
+	/* back to schema version 5, before expiry: the columns it did not have are dropped */
+	snprintf(sql, sizeof(sql), "%s",
 		 "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
 		 "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
-		 "UPDATE schema_version SET version = %d;",
-		 POL_SCHEMA_VERSION - 1);
+		 "ALTER TABLE api_tokens DROP COLUMN pair;"
+		 "UPDATE schema_version SET version = 5;");
 	assert_int_equal(raw_exec(f->path, sql), 0);
 	f->st = pol_store_open(f->path, &e);
 	assert_non_null(f->st);
@@ -160,6 +162,68 @@ test_token_migration(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(t[0].expires_ms, 0);
 	free(t);
+	/* a token of an older database is this node's own: an HA pair does not replicate it */
+	{
+		struct pol_token_row *r;
+
+		assert_int_equal(pol_token_rows(f->st, &r, &n), 0);
+		assert_int_equal(n, 0);
+		free(r);
+	}
+}
+
+/* An HA pair's tokens: the pair tokens as stored; a standby takes them whole (inserts,
+ * updates, revokes) and keeps its node tokens. */
+static void
+test_token_pair(void **state)
+{
+	struct fx *f = *state;
+	char local[POL_TOKEN_MAX], robot[POL_TOKEN_MAX], gone[POL_TOKEN_MAX], name[64];
+	struct pol_token_row *rows, bad;
+	uint64_t exp = util_wall_ms() + 3600000;
+	enum pol_role role;
+	size_t n, conflicts;
+	struct pol_err e;
+
+	assert_int_equal(pol_token_create(f->st, "local", POL_ROLE_RW, 0, false, local, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "robot", POL_ROLE_RW, exp, true, robot, &e), 0);
+	assert_int_equal(pol_token_create(f->st, "gone", POL_ROLE_RO, 0, true, gone, &e), 0);
+	assert_int_equal(pol_token_rows(f->st, &rows, &n), 0);
+	assert_int_equal(n, 2); /* the pair's only, by name */
+	assert_string_equal(rows[0].name, "gone");
+	assert_string_equal(rows[1].name, "robot");
+	assert_int_equal(rows[1].expires_ms, exp);
+	/* a new standby: no pair token yet; it takes both, and their secrets work */
+	assert_int_equal(pol_token_delete(f->st, "robot"), 0);
+	assert_int_equal(pol_token_delete(f->st, "gone"), 0);
+	assert_int_equal(pol_token_take(f->st, rows, n, &conflicts), 2);
+	assert_int_equal(conflicts, 0);
+	assert_int_equal(pol_token_check(f->st, robot, &role, name, sizeof(name)), 0);
+	assert_string_equal(name, "robot");
+	assert_int_equal(pol_token_check(f->st, gone, &role, name, sizeof(name)), 0);
+	assert_int_equal(role, POL_ROLE_RO);
+	assert_int_equal(pol_token_take(f->st, rows, n, &conflicts), 0); /* the same again */
+	/* revoked on the active: not in the rows any more */
+	assert_int_equal(pol_token_take(f->st, &rows[1], 1, &conflicts), 1);
+	assert_int_equal(pol_token_check(f->st, gone, &role, name, sizeof(name)), -EACCES);
+	assert_int_equal(pol_token_check(f->st, robot, &role, name, sizeof(name)), 0);
+	/* a pair token with a node token's name does not replace it */
+	bad = rows[1];
+	util_strlcpy(bad.name, "local", sizeof(bad.name));
+	assert_int_equal(pol_token_take(f->st, &bad, 1, &conflicts), 1); /* robot revoked */
+	assert_int_equal(conflicts, 1);
+	assert_int_equal(pol_token_check(f->st, local, &role, name, sizeof(name)), 0);
+	assert_string_equal(name, "local");
+	assert_int_equal(pol_token_check(f->st, robot, &role, name, sizeof(name)), -EACCES);
+	/* none: every pair token goes, the node's stay */
+	assert_int_equal(pol_token_take(f->st, rows, n, &conflicts), 2);
+	assert_int_equal(pol_token_take(f->st, NULL, 0, &conflicts), 2);
+	assert_int_equal(pol_token_count(f->st), 1);
+	/* a bad row changes nothing */
+	util_strlcpy(bad.name, "bad name", sizeof(bad.name));
+	assert_int_equal(pol_token_take(f->st, &bad, 1, &conflicts), -EINVAL);
+	assert_int_equal(pol_token_count(f->st), 1);
+	free(rows);
 }
 
 static void
@@ -362,6 +426,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_expiry_and_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_token_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_pair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* ha_tok.c -- an HA pair's API tokens on the policy channel: the active's, as stored */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "ha.h"
+
+/* hex of len bytes into out (len bytes); -EINVAL unless s is exactly that */
+static int
+unhex(const char *s, uint8_t *out, size_t len)
+{
+	if (s == NULL || strlen(s) != 2 * len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+json_t *
+ha_tokens_msg(struct pol_store *st)
+{
+	struct pol_token_row *rows = NULL;
+	json_t *arr, *m = NULL;
+	size_t n = 0;
+
+	if (pol_token_rows(st, &rows, &n) < 0)
+		return NULL;
+	arr = json_array();
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		char salt[2 * sizeof(rows[i].salt) + 1], hash[2 * sizeof(rows[i].hash) + 1];
+
+		util_hex(rows[i].salt, sizeof(rows[i].salt), salt);
+		util_hex(rows[i].hash, sizeof(rows[i].hash), hash);
+		if (json_array_append_new(
+			    arr,
+			    json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", rows[i].name, "role",
+				      pol_role_name(rows[i].role), "salt", salt, "hash", hash,
+				      "created_ms", (json_int_t)rows[i].created_ms, "expires_ms",
+				      (json_int_t)rows[i].expires_ms)) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+		explicit_bzero(hash, sizeof(hash));
+	}
+	if (arr != NULL)
+		m = json_pack("{s:s,s:o}", "type", "tokens", "tokens", arr);
+	explicit_bzero(rows, n * sizeof(*rows));
+	free(rows);
+	return m;
+}
+
+static int
+row_parse(json_t *o, struct pol_token_row *t)
+{
+	json_int_t created = -1, expires = -1;
+	const char *name = NULL, *role = NULL, *salt = NULL, *hash = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (json_unpack(o, "{s:s,s:s,s:s,s:s,s:I,s:I}", "name", &name, "role", &role, "salt", &salt,
+			"hash", &hash, "created_ms", &created, "expires_ms", &expires) != 0 ||
+	    strlen(name) >= sizeof(t->name) || pol_role_parse(role, &t->role) < 0 ||
+	    unhex(salt, t->salt, sizeof(t->salt)) < 0 ||
+	    unhex(hash, t->hash, sizeof(t->hash)) < 0 || created < 0 || expires < 0)
+		return -EINVAL;
+	util_strlcpy(t->name, name, sizeof(t->name));
+	t->created_ms = (uint64_t)created;
+	t->expires_ms = (uint64_t)expires;
+	return 0;
+}
+
+int
+ha_tokens_take(struct pol_store *st, json_t *tokens, const char *peer)
+{
+	struct pol_token_row *rows;
+	char detail[128];
+	size_t n = json_array_size(tokens), conflicts = 0, i;
+	json_t *o;
+	int rc = 0;
+
+	if (!json_is_array(tokens))
+		return -EINVAL;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (rows == NULL)
+		return -ENOMEM;
+	json_array_foreach(tokens, i, o)
+	{
+		if (row_parse(o, &rows[i]) < 0) {
+			rc = -EINVAL;
+			break;
+		}
+	}
+	if (rc == 0)
+		rc = pol_store_begin(st);
+	if (rc == 0) {
+		rc = pol_token_take(st, rows, n, &conflicts);
+		snprintf(detail, sizeof(detail), "from the active %s: %zu tokens, %d changed", peer,
+			 n, rc);
+		/* audited when something changed: a reconnect that finds them equal is silent */
+		if (rc > 0 && pol_audit_append(st,
+					       &(struct pol_change){ .actor = "ha:active",
+								     .action = "sync",
+								     .resource = "tokens",
+								     .detail = detail },
+					       NULL, NULL) < 0)
+			rc = -EIO;
+		if (rc >= 0 && pol_store_commit(st) < 0)
+			rc = -EIO;
+		if (rc < 0)
+			(void)pol_store_rollback(st);
+	}
+	explicit_bzero(rows, (n ? n : 1) * sizeof(*rows));
+	free(rows);
+	if (rc < 0) {
+		log_warnx("ha: cannot take the API tokens of the active %s: %s", peer,
+			  strerror(-rc));
+		return rc;
+	}
+	if (conflicts > 0)
+		log_warnx("ha: %zu API tokens of the active %s have the name of a token of this "
+			  "node: this node keeps its own",
+			  conflicts, peer);
+	if (rc > 0)
+		log_info("ha: took the API tokens of the active %s (%zu, %d changed)", peer, n, rc);
+	return rc;
+}
