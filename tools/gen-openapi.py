@@ -237,7 +237,7 @@ SCHEMAS["TokenRequest"] = obj({"name": S, "role": {"type": "string", "enum": ["r
 HA_COUNTERS = ["commits_sent", "commits_applied", "full_syncs", "resyncs", "auth_failures",
                "apply_failures", "empty_refused", "digest_mismatches", "role_changes",
                "connects", "last_apply_us", "last_role_change_ms", "reputation_sent",
-               "reputation_applied"]
+               "reputation_applied", "tokens_sent", "tokens_applied"]
 HA_ROLE = {"type": "string", "enum": ["active", "standby"]}
 SCHEMAS["Ha"] = obj({
     "role": HA_ROLE,

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# t82_ha_flows -- new flows at a steady rate through pool addresses while the active of an
+# rgwd pair fails (real keepalived with the example's timers, real conntrackd). A generator
+# on the public side opens RATE flows per second (default 200): each resolves a name (its own
+# pool binding), connects to the address it got and holds the flow for 3 s (a line, then a
+# second line and EOF from the private server). After 3 s of it the active's WAN link is cut.
+# Printed: the flows open at the cut and how many survived, the new flows refused during the
+# gap (no DNS answer, no connection, by 250 ms) and when new flows went through again.
+# Checked: every flow open at the cut whose state had 1 s to reach the standby survives, new
+# flows go through the new active, and once the pair has settled (flows started 6 s after the
+# cut and later) new flows succeed. Root needed.
+. "$(dirname "$0")/lib.sh"
+HA_POOL=100.64.1.131-100.64.1.190 HA_PREFIX=rgwhl
+. "$(dirname "$0")/ha_lib.sh"
+/usr/bin/python3 -c 'import dns.message' 2> /dev/null ||
+	{ echo "python3-dnspython missing"; echo "0 passed, 1 failed"; exit 1; }
+
+RATE=${RGW_HA_RATE:-200}
+ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_flows.py" serve 192.168.0.100 5000 3 &
+pids+=($!)
+serving() { ip netns exec $PRIV ss -Hltn 'sport = :5000' | grep -q .; }
+check "the private server listens" poll 10 serving
+# 12 s of flows; the cut comes 3 s into them
+inpub /usr/bin/python3 "$TOP/tests/system/ha_flows.py" run 100.64.0.1 test.gwa.demo 5000 "$RATE" \
+	12 3 "$T/mark" "$T/flows" &
+GP=$!
+pids+=($GP)
+check "the generator runs for 3 s" poll 20 test -e "$T/mark"
+T0=$(now_ms)
+ip -n $GA link set dev wan0 down
+check "node b holds the WAN address" poll 15 has_vip $GB
+check "node b is now the active" poll 10 is_role b active
+wait_gen() { ! kill -0 $GP 2> /dev/null; }
+check "the generator finished" poll 40 wait_gen
+R=$(/usr/bin/python3 "$TOP/tests/system/ha_flows.py" report "$T/flows" "$T0" 1000 6000)
+echo "# flows through pool addresses across the failover ($RATE/s): $R"
+q() { jq -r "$1" <<< "$R"; }
+check "the generator kept its pace (at least half of $RATE flows/s: $(q .rate))" \
+	[ "$(q '.rate // 0')" -ge $((RATE / 2)) ]
+check "flows were open at the cut ($(q .open_at_cut))" [ "$(q .open_at_cut)" -gt 0 ]
+check "every flow open at the cut for 1 s survived ($(q .settled_at_cut_survived) of $(q .settled_at_cut))" \
+	[ "$(q .settled_at_cut_survived)" = "$(q .settled_at_cut)" ]
+check "new flows go through the new active ($(q .first_ok_start_after_gap_ms) ms after the cut)" \
+	[ "$(q .first_ok_start_after_gap_ms)" != null ]
+# (a loaded machine may lose one DNS answer in a hundred to the generator's 1 s timeout)
+check "flows started 6 s after the cut or later succeed ($(q .tail_ok) of $(q .tail), 99 %)" \
+	[ "$(q .tail)" -gt 0 -a "$(q .tail_ok)" -ge $(($(q .tail) * 99 / 100)) ]
+echo "# figures: open at the cut $(q .open_at_cut), lost $(q .open_at_cut_lost); started after the cut $(q .started_after_cut), failed $(q '.after_cut_failed | tostring'); flows failed from $(q .first_failed_start_after_cut_ms) to $(q .last_failed_start_after_cut_ms) ms after the cut, went through again from $(q .first_ok_start_after_gap_ms) ms; failed by start time: $(q '.failed_by_250ms | tostring')"
+if [ "$FAILED" != 0 ]; then
+	for f in "$T"/*.log; do
+		echo "# $f"
+		tail -30 "$f"
+	done
+fi
+summary
