@@ -19,9 +19,9 @@ first_line() {
 	inpub timeout 2 bash -c "exec 3<>/dev/tcp/$1/5000 && head -c 9 <&3" 2> /dev/null |
 		grep -q '^00000000'
 }
-# 5000: the streams across the failover (15 s: the cut comes while every one of them runs);
+# 5000: the streams across the failover (11 s: the cut comes while every one of them runs);
 # 5001: the stream across the failback; 8081: the download through the ALG
-for spec in "5000 15" "5001 6" "8081 9"; do
+for spec in "5000 11" "5001 6" "8081 9"; do
 	set -- $spec
 	ip netns exec $PRIV /usr/bin/python3 "$TOP/tests/system/ha_stream.py" serve 192.168.0.100 \
 		$1 $2 &
