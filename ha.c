@@ -354,16 +354,7 @@ on_conn(struct ev_loop *loop, int fd, int events, void *arg)
 static int
 hex_nonce(const char *s, uint8_t out[HA_NONCE_LEN])
 {
-	if (s == NULL || strlen(s) != 2 * HA_NONCE_LEN)
-		return -EINVAL;
-	for (size_t i = 0; i < HA_NONCE_LEN; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
+	return ha_unhex(s, out, HA_NONCE_LEN);
 }
 
 /* Session key: HMAC(secret, "rgw-ha1 session" || standby nonce || active nonce). */

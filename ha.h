@@ -64,6 +64,8 @@ void ha_tokens_changed(struct ha *ha);
  * standby taking tokens[] from peer in one audited transaction: the number of tokens
  * changed, or -errno (logged). */
 json_t *ha_tokens_msg(struct pol_store *st);
+/* The hex text of len bytes into out: 0, or -EINVAL unless s is exactly that. */
+int ha_unhex(const char *s, uint8_t *out, size_t len);
 int ha_tokens_take(struct pol_store *st, json_t *tokens, const char *peer);
 
 /*

@@ -10,9 +10,8 @@
 #include "common/util.h"
 #include "ha.h"
 
-/* hex of len bytes into out (len bytes); -EINVAL unless s is exactly that */
-static int
-unhex(const char *s, uint8_t *out, size_t len)
+int
+ha_unhex(const char *s, uint8_t *out, size_t len)
 {
 	if (s == NULL || strlen(s) != 2 * len)
 		return -EINVAL;
@@ -69,8 +68,8 @@ row_parse(json_t *o, struct pol_token_row *t)
 	if (json_unpack(o, "{s:s,s:s,s:s,s:s,s:I,s:I}", "name", &name, "role", &role, "salt", &salt,
 			"hash", &hash, "created_ms", &created, "expires_ms", &expires) != 0 ||
 	    strlen(name) >= sizeof(t->name) || pol_role_parse(role, &t->role) < 0 ||
-	    unhex(salt, t->salt, sizeof(t->salt)) < 0 ||
-	    unhex(hash, t->hash, sizeof(t->hash)) < 0 || created < 0 || expires < 0)
+	    ha_unhex(salt, t->salt, sizeof(t->salt)) < 0 ||
+	    ha_unhex(hash, t->hash, sizeof(t->hash)) < 0 || created < 0 || expires < 0)
 		return -EINVAL;
 	util_strlcpy(t->name, name, sizeof(t->name));
 	t->created_ms = (uint64_t)created;

@@ -206,11 +206,14 @@ read_info(sqlite3_stmt *s, struct pol_token_info *t)
 	return 0;
 }
 
-int
-pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n)
+/* Every row of the statement sql, each read by read into an element of size bytes of a new
+ * array (*out, caller frees; wiped before a failure frees it). 0 or -ENOMEM / -EIO. */
+static int
+collect(struct pol_store *st, const char *sql, size_t size, int (*read)(sqlite3_stmt *, void *),
+	void **out, size_t *n)
 {
-	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_list);
-	struct pol_token_info *arr = NULL, *tmp;
+	sqlite3_stmt *s = pol_store_stmt(st, sql);
+	char *arr = NULL, *tmp;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
@@ -221,14 +224,14 @@ pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
-			tmp = realloc(arr, cap * sizeof(*arr));
+			tmp = realloc(arr, cap * size);
 			if (tmp == NULL) {
 				rc = -ENOMEM;
 				goto fail;
 			}
 			arr = tmp;
 		}
-		if (read_info(s, &arr[cnt]) < 0) {
+		if (read(s, arr + cnt * size) < 0) {
 			rc = -EIO;
 			goto fail;
 		}
@@ -244,7 +247,25 @@ pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n)
 	return 0;
 fail:
 	sqlite3_reset(s);
+	if (arr != NULL)
+		explicit_bzero(arr, cap * size);
 	free(arr);
+	return rc;
+}
+
+static int
+read_info_v(sqlite3_stmt *s, void *t)
+{
+	return read_info(s, t);
+}
+
+int
+pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n)
+{
+	void *arr;
+	int rc = collect(st, sql_tok_list, sizeof(**out), read_info_v, &arr, n);
+
+	*out = arr;
 	return rc;
 }
 
@@ -271,46 +292,19 @@ read_row(sqlite3_stmt *s, int col, struct pol_token_row *t)
 	return 0;
 }
 
+static int
+read_row_v(sqlite3_stmt *s, void *t)
+{
+	return read_row(s, 0, t);
+}
+
 int
 pol_token_rows(struct pol_store *st, struct pol_token_row **out, size_t *n)
 {
-	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_rows);
-	struct pol_token_row *arr = NULL, *tmp;
-	size_t cnt = 0, cap = 0;
-	int rc;
+	void *arr;
+	int rc = collect(st, sql_tok_rows, sizeof(**out), read_row_v, &arr, n);
 
-	*out = NULL;
-	*n = 0;
-	if (s == NULL)
-		return -EIO;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			tmp = realloc(arr, cap * sizeof(*arr));
-			if (tmp == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			arr = tmp;
-		}
-		if (read_row(s, 0, &arr[cnt]) < 0) {
-			rc = -EIO;
-			goto fail;
-		}
-		cnt++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = -EIO;
-		goto fail;
-	}
-	sqlite3_reset(s);
 	*out = arr;
-	*n = cnt;
-	return 0;
-fail:
-	sqlite3_reset(s);
-	explicit_bzero(arr, cap * sizeof(*arr));
-	free(arr);
 	return rc;
 }
 
