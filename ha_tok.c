@@ -53,7 +53,8 @@ ha_tokens_msg(struct pol_store *st)
 	}
 	if (arr != NULL)
 		m = json_pack("{s:s,s:o}", "type", "tokens", "tokens", arr);
-	explicit_bzero(rows, n * sizeof(*rows));
+	if (rows != NULL)
+		explicit_bzero(rows, n * sizeof(*rows));
 	free(rows);
 	return m;
 }

@@ -401,7 +401,8 @@ pol_token_take(struct pol_store *st, const struct pol_token_row *rows, size_t n,
 		rc = pol_store_step_done(st, s, "api_tokens", NULL);
 		changed++;
 	}
-	explicit_bzero(have, n_have * sizeof(*have));
+	if (have != NULL)
+		explicit_bzero(have, n_have * sizeof(*have));
 	free(have);
 	for (size_t i = 0; i < n && rc >= 0; i++) {
 		rc = take_one(st, &rows[i], conflicts);
