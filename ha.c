@@ -469,48 +469,6 @@ ack:
 
 /* ---- reputation: soft state, sent whole after each save on the active ---- */
 
-static json_t *
-rep_row_json(const struct pol_reputation *r)
-{
-	return json_pack("{s:i,s:s,s:I,s:[f,I,I,I],s:[f,I,I,I],s:o,s:I}", "kind", (int)r->kind,
-			 "key", r->key, "periods", (json_int_t)r->periods, "prev", r->prev_initial,
-			 (json_int_t)r->prev_ok, (json_int_t)r->prev_nok,
-			 (json_int_t)r->prev_neutral, "cur", r->cur_initial, (json_int_t)r->cur_ok,
-			 (json_int_t)r->cur_nok, (json_int_t)r->cur_neutral, "override",
-			 r->has_override ? json_real(r->override_value) : json_null(), "updated_ms",
-			 (json_int_t)r->updated_ms);
-}
-
-static int
-rep_row_parse(json_t *o, struct pol_reputation *r)
-{
-	json_int_t kind = 0, periods = 0, upd = 0, po = 0, pn = 0, pu = 0, co = 0, cn = 0, cu = 0;
-	const char *key = NULL;
-	json_t *ov = NULL;
-
-	memset(r, 0, sizeof(*r));
-	if (json_unpack(o, "{s:I,s:s,s:I,s:[FIII],s:[FIII],s:o,s:I}", "kind", &kind, "key", &key,
-			"periods", &periods, "prev", &r->prev_initial, &po, &pn, &pu, "cur",
-			&r->cur_initial, &co, &cn, &cu, "override", &ov, "updated_ms", &upd) != 0 ||
-	    kind < 0 || kind > POL_REP_HOST || strlen(key) >= sizeof(r->key) || periods < 0 ||
-	    po < 0 || pn < 0 || pu < 0 || co < 0 || cn < 0 || cu < 0 || upd < 0 ||
-	    (!json_is_null(ov) && !json_is_number(ov)))
-		return -EINVAL;
-	r->kind = (enum pol_rep_kind)kind;
-	util_strlcpy(r->key, key, sizeof(r->key));
-	r->periods = (uint32_t)periods;
-	r->prev_ok = (uint32_t)po;
-	r->prev_nok = (uint32_t)pn;
-	r->prev_neutral = (uint32_t)pu;
-	r->cur_ok = (uint32_t)co;
-	r->cur_nok = (uint32_t)cn;
-	r->cur_neutral = (uint32_t)cu;
-	r->has_override = json_is_number(ov);
-	r->override_value = r->has_override ? json_number_value(ov) : 0;
-	r->updated_ms = (uint64_t)upd;
-	return 0;
-}
-
 void
 ha_reputation_saved(struct ha *ha)
 {
@@ -530,7 +488,7 @@ ha_reputation_saved(struct ha *ha)
 			    (arr = json_array()) == NULL)
 				break;
 			for (size_t j = 0; j < n; j++)
-				json_array_append_new(arr, rep_row_json(&rows[j]));
+				json_array_append_new(arr, ha_rep_row_json(&rows[j]));
 		}
 		if (conn_send(k, json_pack("{s:s,s:O}", "type", "reputation", "rows", arr)) == 0) {
 			ha->st.reputation_sent++;
@@ -554,7 +512,7 @@ apply_reputation(struct conn *k, json_t *rows)
 		return;
 	json_array_foreach(rows, i, o)
 	{
-		if (rep_row_parse(o, &r) < 0 || pol_reputation_save(ha->parts->store, &r) < 0)
+		if (ha_rep_row_parse(o, &r) < 0 || pol_reputation_save(ha->parts->store, &r) < 0)
 			bad++;
 	}
 	if (pol_store_commit(ha->parts->store) < 0) {

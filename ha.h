@@ -60,13 +60,16 @@ void ha_reputation_saved(struct ha *ha);
  * No-op on a standby. */
 void ha_tokens_changed(struct ha *ha);
 
-/* ha_tok.c, for ha.c: the store's pair tokens as a "tokens" message (NULL on error); a
+/* ha_state.c, for ha.c: the store's pair tokens as a "tokens" message (NULL on error); a
  * standby taking tokens[] from peer in one audited transaction: the number of tokens
- * changed, or -errno (logged). */
+ * changed, or -errno (logged); a reputation row as JSON (NULL on ENOMEM) and back (0 or
+ * -EINVAL). */
 json_t *ha_tokens_msg(struct pol_store *st);
 /* The hex text of len bytes into out: 0, or -EINVAL unless s is exactly that. */
 int ha_unhex(const char *s, uint8_t *out, size_t len);
 int ha_tokens_take(struct pol_store *st, json_t *tokens, const char *peer);
+json_t *ha_rep_row_json(const struct pol_reputation *r);
+int ha_rep_row_parse(json_t *o, struct pol_reputation *r);
 
 /*
  * The committer handed to the local writers (REST, DNS UPDATE) when HA is on: the active

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* ha_tok.c -- an HA pair's API tokens on the policy channel: the active's, as stored */
+/* ha_state.c -- what the policy channel carries beside the policy: API tokens, reputation */
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ha.h"
+#include "nat/reputation.h"
 
 int
 ha_unhex(const char *s, uint8_t *out, size_t len)
@@ -132,4 +133,48 @@ ha_tokens_take(struct pol_store *st, json_t *tokens, const char *peer)
 	if (rc > 0)
 		log_info("ha: took the API tokens of the active %s (%zu, %d changed)", peer, n, rc);
 	return rc;
+}
+
+/* ---- reputation rows ---- */
+
+json_t *
+ha_rep_row_json(const struct pol_reputation *r)
+{
+	return json_pack("{s:i,s:s,s:I,s:[f,I,I,I],s:[f,I,I,I],s:o,s:I}", "kind", (int)r->kind,
+			 "key", r->key, "periods", (json_int_t)r->periods, "prev", r->prev_initial,
+			 (json_int_t)r->prev_ok, (json_int_t)r->prev_nok,
+			 (json_int_t)r->prev_neutral, "cur", r->cur_initial, (json_int_t)r->cur_ok,
+			 (json_int_t)r->cur_nok, (json_int_t)r->cur_neutral, "override",
+			 r->has_override ? json_real(r->override_value) : json_null(), "updated_ms",
+			 (json_int_t)r->updated_ms);
+}
+
+int
+ha_rep_row_parse(json_t *o, struct pol_reputation *r)
+{
+	json_int_t kind = 0, periods = 0, upd = 0, po = 0, pn = 0, pu = 0, co = 0, cn = 0, cu = 0;
+	const char *key = NULL;
+	json_t *ov = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (json_unpack(o, "{s:I,s:s,s:I,s:[FIII],s:[FIII],s:o,s:I}", "kind", &kind, "key", &key,
+			"periods", &periods, "prev", &r->prev_initial, &po, &pn, &pu, "cur",
+			&r->cur_initial, &co, &cn, &cu, "override", &ov, "updated_ms", &upd) != 0 ||
+	    kind < 0 || kind > POL_REP_HOST || strlen(key) >= sizeof(r->key) || periods < 0 ||
+	    po < 0 || pn < 0 || pu < 0 || co < 0 || cn < 0 || cu < 0 || upd < 0 ||
+	    (!json_is_null(ov) && !json_is_number(ov)))
+		return -EINVAL;
+	r->kind = (enum pol_rep_kind)kind;
+	util_strlcpy(r->key, key, sizeof(r->key));
+	r->periods = (uint32_t)periods;
+	r->prev_ok = (uint32_t)po;
+	r->prev_nok = (uint32_t)pn;
+	r->prev_neutral = (uint32_t)pu;
+	r->cur_ok = (uint32_t)co;
+	r->cur_nok = (uint32_t)cn;
+	r->cur_neutral = (uint32_t)cu;
+	r->has_override = json_is_number(ov);
+	r->override_value = r->has_override ? json_number_value(ov) : 0;
+	r->updated_ms = (uint64_t)upd;
+	return 0;
 }
