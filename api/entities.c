@@ -6,6 +6,7 @@
 
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "../policy/tenancy.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -582,6 +583,40 @@ const struct api_entity api_ent_pool_addr = {
 	.from_json = pool_addr_from_json,
 };
 
+/* What a tenant's token sees (policy/tenancy.h). */
+static bool
+host_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_host(t, row);
+}
+
+static bool
+service_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	return pol_tenancy_service(t, s, row);
+}
+
+static bool
+group_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_group(t, row);
+}
+
+static bool
+fw_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	return pol_tenancy_fw(t, s, row);
+}
+
+static bool
+route_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_route(t, row);
+}
+
 const struct api_entity api_ent_group = {
 	.kind = "group",
 	.table = "groups",
@@ -593,6 +628,7 @@ const struct api_entity api_ent_group = {
 	.to_json = group_to_json,
 	.from_json = group_from_json,
 	.after_write = group_after,
+	.owned = group_owned,
 };
 
 const struct api_entity api_ent_host = {
@@ -606,6 +642,7 @@ const struct api_entity api_ent_host = {
 	.to_json = host_to_json,
 	.from_json = host_from_json,
 	.after_write = host_after,
+	.owned = host_owned,
 };
 
 const struct api_entity api_ent_service = {
@@ -620,6 +657,7 @@ const struct api_entity api_ent_service = {
 	.canon = canon_dns,
 	.to_json = service_to_json,
 	.from_json = service_from_json,
+	.owned = service_owned,
 };
 
 const struct api_entity api_ent_host_fw = {
@@ -631,6 +669,7 @@ const struct api_entity api_ent_host_fw = {
 	.set_parent = host_fw_set_parent,
 	.to_json = fw_rule_to_json,
 	.from_json = fw_rule_from_json,
+	.owned = fw_owned,
 };
 
 const struct api_entity api_ent_group_fw = {
@@ -642,6 +681,7 @@ const struct api_entity api_ent_group_fw = {
 	.set_parent = group_fw_set_parent,
 	.to_json = fw_rule_to_json,
 	.from_json = fw_rule_from_json,
+	.owned = fw_owned,
 };
 
 const struct api_entity api_ent_alg_route = {
@@ -653,6 +693,7 @@ const struct api_entity api_ent_alg_route = {
 	.canon = canon_dns,
 	.to_json = alg_route_to_json,
 	.from_json = alg_route_from_json,
+	.owned = route_owned,
 };
 
 const struct api_entity api_ent_bracket = {

@@ -81,7 +81,7 @@ find_parent(struct api_req *r, const struct pol_snap *s, int64_t *pid)
 	if (!pe)
 		return true;
 	row = api_entity_find(pe, s, r->m.params[0], 0);
-	if (!row) {
+	if (!row || !api_visible(r, pe, s, row)) {
 		api_reply_error(r, 404, NULL, "no %s '%s'", pe->kind, r->m.params[0]);
 		return false;
 	}
@@ -100,6 +100,8 @@ find_target(struct api_req *r, const struct pol_snap *s, int64_t *pid)
 		return NULL;
 	key = r->m.params[r->m.n_params - 1];
 	row = api_entity_find(ent, s, key, *pid);
+	if (row && !api_visible(r, ent, s, row))
+		row = NULL; /* another's row does not exist for a tenant's token */
 	if (!row)
 		api_reply_error(r, 404, NULL, "no %s '%s'", ent->kind, key);
 	return row;
@@ -187,7 +189,7 @@ api_h_list(struct api_req *r)
 	items = json_array();
 	for (size_t i = 0, n = ent->count(s); items && i < n; i++) {
 		const void *row = ent->at(s, i);
-		if (pid && ent->parent(row) != pid)
+		if ((pid && ent->parent(row) != pid) || !api_visible(r, ent, s, row))
 			continue;
 		if (name) {
 			const char *rn = ent->name(row, buf, sizeof(buf));

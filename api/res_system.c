@@ -193,12 +193,13 @@ text_value(const char *s)
 static json_t *
 audit_row(const struct pol_audit *a)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?}", "id", (json_int_t)a->id, "ts_ms",
-			 (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?,s:s?}", "id", (json_int_t)a->id,
+			 "ts_ms", (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
 			 text_value(a->action), "resource", text_value(a->resource), "detail",
 			 text_value(a->detail ? a->detail : ""), "etag_before",
 			 a->etag_before[0] ? a->etag_before : NULL, "etag_after",
-			 a->etag_after[0] ? a->etag_after : NULL);
+			 a->etag_after[0] ? a->etag_after : NULL, "tenant",
+			 a->tenant[0] ? a->tenant : NULL);
 }
 
 void
@@ -219,7 +220,8 @@ api_h_audit(struct api_req *r)
 		api_reply_error(r, 400, "limit", "must be an integer in 1..1000");
 		return;
 	}
-	rc = pol_audit_list(r->api->st, before, (size_t)limit, &rows, &n);
+	rc = pol_audit_list(r->api->st, r->tenant[0] ? r->tenant : NULL, before, (size_t)limit,
+			    &rows, &n);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "audit log");
 		return;
