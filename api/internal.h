@@ -266,7 +266,7 @@ void api_tenant_rates_free(struct api *api);
 /* After authentication: the token bound to a tenant (r->tenant and r->ten set) reaches only
  * its own /tenants/{tenant}/... resources, the policy tables a tenant owns rows of (hosts,
  * their services and firewall rules, groups, ALG routes: the rows it does not own do not
- * exist for it) and the audit log (its own lines); anything else
+ * exist for it), the audit log (its own lines) and GET /bundle (its part); anything else
  * does not exist for it (404), and it cannot change its tenant (403). False with the reply
  * set. */
 bool api_tenant_scope(struct api_req *r);

@@ -8,6 +8,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "../policy/tenancy.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -53,6 +54,26 @@ api_h_windows(struct api_req *r)
  * so the pointer cannot be reused): while the policy in force does not change, a fetch
  * of the whole policy is a copy of ready bytes.
  */
+/* A tenant's part of the policy: its hosts (services, firewall rules, its groups), its groups
+ * and its ALG routes, in the bundle's format; the ETag is that of this representation. */
+static void
+tenant_bundle(struct api_req *r, const struct pol_snap *s)
+{
+	static const char *const drop[] = { "zones",	 "service_addresses", "pool",
+					    "admission", "resolver_groups",   NULL };
+	struct pol_snap *part = pol_tenancy_part(s, r->ten);
+	json_t *b = part != NULL ? pol_bundle_export(part) : NULL;
+
+	pol_snap_unref(part);
+	if (b == NULL) {
+		api_reply_error(r, 503, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; drop[i] != NULL; i++)
+		json_object_del(b, drop[i]);
+	api_reply_entity(r, 200, b);
+}
+
 void
 api_h_bundle_get(struct api_req *r)
 {
@@ -61,7 +82,9 @@ api_h_bundle_get(struct api_req *r)
 
 	if (!s)
 		return;
-	if (s != api->bundle_snap) {
+	if (r->ten != NULL) {
+		tenant_bundle(r, s);
+	} else if (s != api->bundle_snap) {
 		api_reply_entity_etag(r, 200, pol_bundle_export(s), s->etag);
 		if (r->status == 200 && r->raw) {
 			char *copy = strdup(r->raw);

@@ -2,6 +2,7 @@
 /* policy/tenancy.c -- what a tenant owns in the policy, the writes it may make, its quotas */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tenancy.h"
@@ -17,6 +18,7 @@ struct table {
 		   struct pol_err *e);
 };
 
+static bool group_owned_id(const struct pol_tenant *t, const struct pol_snap *s, int64_t id);
 static int deny(struct pol_err *e, const struct pol_tenant *t, const char *what, const char *name,
 		const char *why);
 
@@ -61,8 +63,14 @@ pol_tenancy_fw(const struct pol_tenant *t, const struct pol_snap *s, const struc
 		const struct pol_host *h = pol_snap_host(s, r->host_id);
 		return h != NULL && pol_tenancy_host(t, h);
 	}
+	return group_owned_id(t, s, r->group_id);
+}
+
+static bool
+group_owned_id(const struct pol_tenant *t, const struct pol_snap *s, int64_t id)
+{
 	for (size_t i = 0; i < s->n_groups; i++)
-		if (s->groups[i].id == r->group_id)
+		if (s->groups[i].id == id)
 			return pol_tenancy_group(t, &s->groups[i]);
 	return false;
 }
@@ -88,6 +96,39 @@ pol_tenancy_usage(const struct pol_tenant *t, const struct pol_snap *s, struct p
 		u->services += pol_tenancy_service(t, s, &s->services[i]);
 	for (size_t i = 0; i < s->n_alg_routes; i++)
 		u->alg_routes += pol_tenancy_route(t, &s->alg_routes[i]);
+}
+
+/* Copy the rows of FIELD that KEEP (an expression of row r) selects into p. */
+#define KEEP_ROWS(P, S, FIELD, TYPE, KEEP)                                                         \
+	do {                                                                                       \
+		(P)->FIELD = calloc((S)->n_##FIELD + 1, sizeof(*(S)->FIELD));                      \
+		if ((P)->FIELD == NULL)                                                            \
+			goto nomem;                                                                \
+		for (size_t i = 0; i < (S)->n_##FIELD; i++) {                                      \
+			const TYPE *r = &(S)->FIELD[i];                                            \
+			if (KEEP)                                                                  \
+				(P)->FIELD[(P)->n_##FIELD++] = *r;                                 \
+		}                                                                                  \
+	} while (0)
+
+struct pol_snap *
+pol_tenancy_part(const struct pol_snap *s, const struct pol_tenant *t)
+{
+	struct pol_snap *p = pol_snap_new();
+
+	if (p == NULL)
+		return NULL;
+	KEEP_ROWS(p, s, hosts, struct pol_host, pol_tenancy_host(t, r));
+	KEEP_ROWS(p, s, services, struct pol_service, pol_tenancy_service(t, s, r));
+	KEEP_ROWS(p, s, groups, struct pol_group, pol_tenancy_group(t, r));
+	KEEP_ROWS(p, s, fw_rules, struct pol_fw_rule, pol_tenancy_fw(t, s, r));
+	KEEP_ROWS(p, s, alg_routes, struct pol_alg_route, pol_tenancy_route(t, r));
+	KEEP_ROWS(p, s, host_groups, struct pol_host_group,
+		  pol_snap_host(p, r->host_id) != NULL && group_owned_id(t, s, r->group_id));
+	return p;
+nomem:
+	pol_snap_unref(p);
+	return NULL;
 }
 
 static int

@@ -32,6 +32,11 @@ bool pol_tenancy_in_realm(const struct pol_tenant *t, const struct addr *a);
  * pool_limit, POL_POOL_LIMIT_DEFAULT for a host that sets none). */
 void pol_tenancy_usage(const struct pol_tenant *t, const struct pol_snap *s, struct pol_quota *u);
 
+/* The part of s that t owns, as a snapshot of its own (refcnt 1; no zones, addresses, admission
+ * defaults or resolver groups; memberships only between its hosts and its groups; etag ""):
+ * the tenant's bundle. NULL on ENOMEM. */
+struct pol_snap *pol_tenancy_part(const struct pol_snap *s, const struct pol_tenant *t);
+
 /*
  * May tenant t's write turn policy before into after (both complete snapshots, ids stable)?
  * Every row added, changed or removed must be one t owns (before and after the change), an

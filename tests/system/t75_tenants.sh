@@ -55,7 +55,7 @@ jqtest '[.items[].fqdn] == ["www.bank.gwa.demo"]' "... and its services"
 for p in /api/v1/hosts/isp.gwa.demo /api/v1/hosts/web.other.gwa.demo \
 	/api/v1/hosts/isp.gwa.demo/services /api/v1/hosts/isp.gwa.demo/services/www.isp.gwa.demo \
 	/api/v1/groups/isp.admins /api/v1/groups/other.web /api/v1/alg-routes/$RID /api/v1/zones \
-	/api/v1/bundle /api/v1/pool-addresses /api/v1/tokens /api/v1/hosts/web.bank.gwa.demo/groups; do
+	/api/v1/pool-addresses /api/v1/tokens /api/v1/hosts/web.bank.gwa.demo/groups; do
 	AUTH=$BANK api GET "$p"
 	expect 404 "the bank does not see $p (404)"
 done
@@ -129,6 +129,18 @@ AUTH=$BANK api POST /api/v1/hosts/a.bank.gwa.demo/services '{"fqdn": "tcp23.a.ba
 expect 403 "a third service is over its quota (403)"
 AUTH=$BANK api DELETE /api/v1/hosts/b.bank.gwa.demo
 expect 204 "the bank deletes its own host"
+
+# bundle: each tenant exports its own part
+AUTH=$BANK api GET /api/v1/bundle
+expect 200 "the bank exports its part of the policy"
+jqtest '[.hosts[].fqdn] == ["web.bank.gwa.demo", "a.bank.gwa.demo"] and [.alg_routes[].hostname] == ["www.bank.gwa.demo"] and [.groups[].name] == ["bank.web"] and has("zones") == false and has("pool") == false' \
+	"... its hosts, routes and groups only"
+jqtest '[.hosts[].services[].fqdn] | sort == ["tcp22.a.bank.gwa.demo", "www.bank.gwa.demo"]' "... with their services"
+AUTH=$OTHER api GET /api/v1/bundle
+jqtest '[.hosts[].fqdn] == ["web.other.gwa.demo"] and .groups == [{"name": "other.web", "comment": "", "firewall": []}] and .alg_routes == []' \
+	"the other tenant exports only its own"
+api GET /api/v1/bundle
+jqtest '(.hosts | length) == 4 and (.zones | length) == 1' "the operator exports the whole policy"
 
 # audit: each tenant reads its own lines
 AUTH=$BANK api GET '/api/v1/audit?limit=1000'
