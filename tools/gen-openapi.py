@@ -479,6 +479,9 @@ op("listBlocks", "GET", V1 + "/blocks",
 op("deleteBlock", "DELETE", V1 + "/blocks/{addr}", "lift the block of a source at once",
    status=204, tag="defence", write=True)
 op("exportBundle", "GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
+paths[V1 + "/bundle"]["get"]["description"] = (
+    "A tenant's token gets its part: its hosts, services, groups, firewall rules and ALG "
+    "routes.")
 op("importBundle", "PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle",
    "Bundle", tag="system", write=True)
 op("getStatus", "GET", V1 + "/status", "version, uptime and counters per subsystem",

@@ -233,6 +233,38 @@ test_quotas(void **state)
 	pol_snap_unref(b);
 }
 
+/* The tenant's part: its rows only, memberships only between its own hosts and groups. */
+static void
+test_part(void **state)
+{
+	struct pol_snap *s = snap_new(), *p;
+
+	(void)state;
+	s->host_groups = realloc(s->host_groups, 2 * sizeof(*s->host_groups));
+	assert_non_null(s->host_groups);
+	s->host_groups[0] = (struct pol_host_group){ .host_id = 2, .group_id = 1 };
+	s->host_groups[1] = (struct pol_host_group){ .host_id = 2, .group_id = 2 };
+	s->n_host_groups = 2;
+	p = pol_tenancy_part(s, &bank);
+	assert_non_null(p);
+	assert_int_equal(p->n_hosts, 1);
+	assert_string_equal(p->hosts[0].fqdn, "web.bank.gwa.demo");
+	assert_int_equal(p->n_services, 1);
+	assert_int_equal(p->services[0].id, 2);
+	assert_int_equal(p->n_groups, 1);
+	assert_string_equal(p->groups[0].name, "bank.web");
+	assert_int_equal(p->n_fw_rules, 2);
+	assert_int_equal(p->fw_rules[0].id, 2);
+	assert_int_equal(p->fw_rules[1].id, 4);
+	assert_int_equal(p->n_alg_routes, 1);
+	assert_int_equal(p->alg_routes[0].id, 2);
+	assert_int_equal(p->n_host_groups, 1);
+	assert_int_equal(p->host_groups[0].group_id, 2);
+	assert_int_equal(p->n_zones + p->n_pool_addrs + p->n_service_addrs, 0);
+	pol_snap_unref(p);
+	pol_snap_unref(s);
+}
+
 int
 main(void)
 {
@@ -240,6 +272,7 @@ main(void)
 		cmocka_unit_test_setup(test_ownership, setup),
 		cmocka_unit_test_setup(test_boundary, setup),
 		cmocka_unit_test_setup(test_quotas, setup),
+		cmocka_unit_test_setup(test_part, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
