@@ -32,9 +32,17 @@ api PUT /api/v1/tenants/bank '{"domains": ["bank.gwa.demo"], "tokens": ["bank-op
 expect 201 "PUT /tenants/bank: domains, realm and quotas"
 jqtest '.realm == ["127.0.1.0/24"] and .quotas == {"hosts": 3, "services": 2, "alg_routes": 1, "pool": 250}' \
 	"... shown back"
-api PUT /api/v1/tenants/other '{"domains": ["other.gwa.demo"], "tokens": ["other-ops"],
- "realm": ["127.0.2.0/24"]}'
-expect 201 "PUT /tenants/other: a second tenant"
+ctl() { "$RGWCTL" --url "$URL" --token "${AUTH:-$TOK}" "$@"; }
+check "rgwctl tenant set: a second tenant" ctl tenant set other --domain other.gwa.demo \
+	--token other-ops --realm 127.0.2.0/24 --quota hosts=5
+api GET /api/v1/tenants/other
+jqtest '.domains == ["other.gwa.demo"] and .tokens == ["other-ops"] and .realm == ["127.0.2.0/24"] and .quotas.hosts == 5' \
+	"... as given"
+out=$(ctl tenant list)
+check "rgwctl tenant list shows both" \
+	bash -c 'grep -q "^ *bank .*127.0.1.0/24" <<<"$1" && grep -q "^ *other .*127.0.2.0/24" <<<"$1"' _ "$out"
+ctl tenant set other --domain other.gwa.demo --quota disks=1 2> "$T/ctl.err"
+check "rgwctl tenant set refuses a bad quota with the reason" grep -q "'disks=1'" "$T/ctl.err"
 api PUT /api/v1/tenants/bad '{"domains": ["bad.gwa.demo"], "realm": ["10.0.0.300/8"]}'
 expect 400 "a realm that is no prefix is refused (400)"
 api PUT /api/v1/tenants/bad '{"domains": ["bad.gwa.demo"], "quotas": {"hosts": -1}}'
@@ -69,6 +77,9 @@ AUTH=$OTHER api GET /api/v1/hosts/web.bank.gwa.demo
 expect 404 "the other tenant does not see the bank's host (404)"
 AUTH=$OTHER api GET /api/v1/hosts
 jqtest '[.items[].fqdn] == ["web.other.gwa.demo"]' "... and lists only its own"
+out=$(AUTH=$BANK ctl host list)
+check "rgwctl host list with the bank's token: its host only" \
+	bash -c 'grep -q web.bank.gwa.demo <<<"$1" && ! grep -q "isp\.gwa\|other\.gwa" <<<"$1"' _ "$out"
 api GET /api/v1/hosts
 jqtest '.total == 3' "the operator sees every host"
 
