@@ -481,6 +481,8 @@ replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *o
 		snprintf(f, sizeof(f), "groups[%zu]", i);
 		if (json_is_string(v))
 			g = api_entity_find(&api_ent_group, s, json_string_value(v), 0);
+		if (g && !api_visible(r, &api_ent_group, s, g))
+			g = NULL; /* another's group does not exist for a tenant's token */
 		if (!g) {
 			api_reply_error(r, 400, f, "must name an existing group");
 			return -EINVAL;

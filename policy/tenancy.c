@@ -9,6 +9,7 @@
 
 /* One policy table as the boundary check walks it: rows in key order. */
 struct table {
+	const char *name; /* the snapshot's array: "hosts" */
 	const char *kind;
 	size_t size;
 	const void *(*at)(const struct pol_snap *s, size_t i);
@@ -184,6 +185,8 @@ own_group(const struct pol_tenant *t, const struct pol_snap *s, const void *row,
 	return 0;
 }
 
+/* A membership is both its host's and its group's: a tenant neither puts its hosts in
+ * another's group (its rules) nor takes them out of one (the operator put them there). */
 static int
 own_host_group(const struct pol_tenant *t, const struct pol_snap *s, const void *row,
 	       struct pol_err *e)
@@ -193,6 +196,13 @@ own_host_group(const struct pol_tenant *t, const struct pol_snap *s, const void 
 
 	if (h == NULL || !pol_tenancy_host(t, h))
 		return deny(e, t, "host", h != NULL ? h->fqdn : "?", "is outside the domains");
+	if (!group_owned_id(t, s, m->group_id)) {
+		pol_err_setk(e, POL_ERR_FORBIDDEN, "groups",
+			     "host '%s': its membership of a group not named '%s.<name>' is not "
+			     "tenant %s's to change",
+			     h->fqdn, t->name, t->name);
+		return -EACCES;
+	}
 	return 0;
 }
 
@@ -235,8 +245,12 @@ own_route(const struct pol_tenant *t, const struct pol_snap *s, const void *row,
 	{                                                                                          \
 		return s->n_##FIELD;                                                               \
 	}                                                                                          \
-	static const struct table tab_##FIELD = { KIND, sizeof(*((struct pol_snap *)0)->FIELD),    \
-						  at_##FIELD, count_##FIELD, OWN }
+	static const struct table tab_##FIELD = { #FIELD,                                          \
+						  KIND,                                            \
+						  sizeof(*((struct pol_snap *)0)->FIELD),          \
+						  at_##FIELD,                                      \
+						  count_##FIELD,                                   \
+						  OWN }
 
 TABLE("host", hosts, own_host);
 TABLE("service", services, own_service);
@@ -316,6 +330,17 @@ table_check(const struct table *tb, const struct pol_snap *before, const struct 
 		}
 	}
 	return rc;
+}
+
+int
+pol_tenancy_row(const struct pol_tenant *t, const struct pol_snap *s, const char *table,
+		const void *row, struct pol_err *e)
+{
+	for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
+		if (strcmp(tables[k]->name, table) == 0)
+			return row_may_change(tables[k], s, row, t, e);
+	pol_err_setk(e, POL_ERR_FORBIDDEN, table, "tenant %s may change no %s", t->name, table);
+	return -EACCES;
 }
 
 static int

@@ -11,8 +11,9 @@
 /*
  * A tenant (policy/session.h) owns, in a policy snapshot:
  *   a host whose fqdn is one of its domains or below one;
- *   a service or a host firewall rule of a host it owns; a host's group membership with it;
+ *   a service or a host firewall rule of a host it owns;
  *   a group named "<tenant>.<anything>", and the group's firewall rules;
+ *   the membership of a host it owns in a group it owns;
  *   an ALG route whose hostname is in its domains.
  * Everything else (zones, pool and service addresses, admission, resolver groups, other
  * tenants' and the operator's rows) is not its to see or change. Its realm (prefixes) bounds
@@ -36,6 +37,12 @@ void pol_tenancy_usage(const struct pol_tenant *t, const struct pol_snap *s, str
  * defaults or resolver groups; memberships only between its hosts and its groups; etag ""):
  * the tenant's bundle. NULL on ENOMEM. */
 struct pol_snap *pol_tenancy_part(const struct pol_snap *s, const struct pol_tenant *t);
+
+/* May tenant t hold row (of the snapshot array table: "hosts", "services", "groups",
+ * "fw_rules", "alg_routes", ...) with s around it (its host, its group)? The boundary check
+ * of pol_tenancy_check for one row, before it is written. 0, or -EACCES with e filled. */
+int pol_tenancy_row(const struct pol_tenant *t, const struct pol_snap *s, const char *table,
+		    const void *row, struct pol_err *e);
 
 /*
  * May tenant t's write turn policy before into after (both complete snapshots, ids stable)?

@@ -111,6 +111,17 @@ AUTH=$BANK api POST /api/v1/alg-routes '{"hostname": "www.isp.gwa.demo", "port":
 expect 403 "an ALG route for the ISP's name is refused (403)"
 AUTH=$BANK api POST /api/v1/groups '{"name": "isp.bank"}'
 expect 403 "a group not named bank.<name> is refused (403)"
+AUTH=$BANK api POST /api/v1/hosts '{"fqdn": "isp.gwa.demo", "ipv4": "127.0.1.5"}'
+expect 403 "the ISP's existing host name: 403 as for any name outside, not 409"
+AUTH=$BANK api POST /api/v1/hosts '{"fqdn": "y.bank.gwa.demo", "ipv4": "127.0.0.3"}'
+expect 403 "the ISP's host address: 403 (outside the realm), not 409"
+AUTH=$BANK api POST /api/v1/groups '{"name": "isp.admins"}'
+expect 403 "the ISP's existing group name: 403, not 409"
+AUTH=$BANK api PATCH /api/v1/hosts/web.bank.gwa.demo '{"groups": ["isp.admins"]}'
+expect 400 "putting its host in the ISP's group is refused: no such group for it (400)"
+ISPGROUP=$BODY
+AUTH=$BANK api PATCH /api/v1/hosts/web.bank.gwa.demo '{"groups": ["isp.nothing"]}'
+check "... the same answer as for a group that does not exist" [ "$BODY" = "$ISPGROUP" ]
 AUTH=$BANK api PUT /api/v1/bundle '{"version": 1}'
 expect 404 "the bank cannot replace the bundle (404)"
 api GET /api/v1/hosts

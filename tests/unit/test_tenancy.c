@@ -156,6 +156,9 @@ test_boundary(void **state)
 	b->fw_rules[2].priority = 0;
 	b->host_groups[0].host_id = 1;
 	assert_int_equal(pol_tenancy_check(a, b, &bank, &e), -EACCES);
+	b->host_groups[0] = (struct pol_host_group){ .host_id = 2, .group_id = 1 };
+	assert_int_equal(pol_tenancy_check(a, b, &bank, &e), -EACCES); /* its host, ISP's group */
+	assert_non_null(strstr(e.msg, "membership of a group not named 'bank.<name>'"));
 	pol_snap_unref(b);
 
 	b = snap_new(); /* removing the ISP's route */
