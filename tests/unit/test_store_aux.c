@@ -85,7 +85,7 @@ static int
 audit(struct pol_store *st, const char *actor, const char *action, const char *resource,
       const char *detail)
 {
-	struct pol_change c = { actor, action, resource, detail };
+	struct pol_change c = { actor, action, resource, detail, NULL };
 
 	return pol_audit_append(st, &c, NULL, NULL);
 }
