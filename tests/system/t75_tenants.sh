@@ -175,6 +175,21 @@ api GET '/api/v1/audit?limit=1000'
 jqtest '([.items[] | select(.tenant == "bank")] | length) == 6 and ([.items[] | select(.tenant == null)] | length) >= 3' \
 	"the operator sees every line, the bank's marked with its tenant"
 
+# metrics: per tenant, what it holds and its quotas (the operator's view only)
+api GET /metrics
+printf '%s\n' "$BODY" > "$T/metrics"
+check "rgw_tenant_held: the bank holds 2 hosts, 2 services, 1 ALG route, 200 pool addresses" \
+	bash -c 'grep -qx "rgw_tenant_held{tenant=\"bank\",kind=\"hosts\"} 2" "$1" &&
+		grep -qx "rgw_tenant_held{tenant=\"bank\",kind=\"services\"} 2" "$1" &&
+		grep -qx "rgw_tenant_held{tenant=\"bank\",kind=\"alg_routes\"} 1" "$1" &&
+		grep -qx "rgw_tenant_held{tenant=\"bank\",kind=\"pool\"} 200" "$1"' _ "$T/metrics"
+check "rgw_tenant_quota: its quotas" \
+	grep -qx 'rgw_tenant_quota{tenant="bank",kind="pool"} 250' "$T/metrics"
+check "... and the other tenant's" grep -qx 'rgw_tenant_held{tenant="other",kind="hosts"} 1' "$T/metrics"
+check "the metrics pass promtool" bash -c 'promtool check metrics < "$1"' _ "$T/metrics"
+AUTH=$BANK api GET /metrics
+expect 404 "the bank's token does not read the gateway's metrics (404)"
+
 # the quota holds for the tenant, not for the operator
 api POST /api/v1/hosts '{"fqdn": "c.bank.gwa.demo", "ipv4": "127.0.1.4"}'
 expect 201 "the operator may add a host in the bank's domain beyond its quota"
