@@ -450,6 +450,22 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 	return 0;
 }
 
+/* host_id is a member of group g in s. */
+static bool
+is_member(const struct pol_snap *s, int64_t host_id, const struct pol_group *g)
+{
+	for (size_t i = 0; i < s->n_host_groups; i++)
+		if (s->host_groups[i].host_id == host_id && s->host_groups[i].group_id == g->id)
+			return true;
+	return false;
+}
+
+/*
+ * The host's memberships become the groups named in obj's "groups". A tenant's token
+ * neither joins nor leaves a group that is not its own: such a membership (the operator's
+ * doing) stays, and naming it again (a representation written back) changes nothing; any
+ * other group it cannot see does not exist for it.
+ */
 static int
 replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *obj, int64_t host_id)
 {
@@ -465,9 +481,17 @@ replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *o
 		return -EINVAL;
 	}
 	for (i = 0; i < s->n_host_groups; i++) {
-		if (s->host_groups[i].host_id != host_id)
+		const struct pol_host_group *m = &s->host_groups[i];
+		const void *g;
+		char key[24];
+
+		if (m->host_id != host_id)
 			continue;
-		rc = pol_host_group_del(r->api->st, host_id, s->host_groups[i].group_id, &e);
+		snprintf(key, sizeof(key), "%lld", (long long)m->group_id);
+		g = api_entity_find(&api_ent_group, s, key, 0);
+		if (g != NULL && !api_visible(r, &api_ent_group, s, g))
+			continue;
+		rc = pol_host_group_del(r->api->st, host_id, m->group_id, &e);
 		if (rc < 0) {
 			api_reply_store_err(r, rc, &e, "groups");
 			return rc;
@@ -481,8 +505,11 @@ replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *o
 		snprintf(f, sizeof(f), "groups[%zu]", i);
 		if (json_is_string(v))
 			g = api_entity_find(&api_ent_group, s, json_string_value(v), 0);
-		if (g && !api_visible(r, &api_ent_group, s, g))
-			g = NULL; /* another's group does not exist for a tenant's token */
+		if (g && !api_visible(r, &api_ent_group, s, g)) {
+			if (is_member(s, host_id, g))
+				continue; /* kept above */
+			g = NULL;	  /* another's group does not exist for a tenant's token */
+		}
 		if (!g) {
 			api_reply_error(r, 400, f, "must name an existing group");
 			return -EINVAL;

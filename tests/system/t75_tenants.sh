@@ -127,6 +127,19 @@ expect 404 "the bank cannot replace the bundle (404)"
 api GET /api/v1/hosts
 jqtest '.total == 3' "no refused write changed the policy"
 
+# a membership the operator gave its host in the ISP's group: the bank neither leaves it nor
+# breaks on it when it writes back what it read
+api POST /api/v1/hosts/web.bank.gwa.demo/groups '{"group": "isp.admins"}'
+expect 201 "the operator puts the bank's host in the ISP's group"
+AUTH=$BANK api GET /api/v1/hosts/web.bank.gwa.demo
+rep=$(printf '%s' "$BODY" | jq -c 'del(.id) | .comment = "edited"')
+AUTH=$BANK api PUT /api/v1/hosts/web.bank.gwa.demo "$rep"
+expect 200 "the bank writes its host back as it read it (200)"
+AUTH=$BANK api PATCH /api/v1/hosts/web.bank.gwa.demo '{"groups": []}'
+expect 200 "... and may write its groups"
+api GET /api/v1/hosts/web.bank.gwa.demo
+jqtest '.groups == ["isp.admins"] and .comment == "edited"' "... but the ISP's membership stays"
+
 # its own writes, up to its quotas
 AUTH=$BANK api POST /api/v1/groups '{"name": "bank.web"}'
 expect 201 "the bank creates its group"
@@ -167,12 +180,12 @@ jqtest '(.hosts | length) == 4 and (.zones | length) == 1' "the operator exports
 # audit: each tenant reads its own lines
 AUTH=$BANK api GET '/api/v1/audit?limit=1000'
 expect 200 "the bank reads the audit log"
-jqtest '(.items | length) == 6 and all(.items[]; .tenant == "bank" and .actor == "bank-ops")' \
-	"... only its 6 writes"
+jqtest '(.items | length) == 8 and all(.items[]; .tenant == "bank" and .actor == "bank-ops")' \
+	"... only its 8 writes"
 AUTH=$OTHER api GET '/api/v1/audit?limit=1000'
 jqtest '.items == []' "the other tenant sees none of them"
 api GET '/api/v1/audit?limit=1000'
-jqtest '([.items[] | select(.tenant == "bank")] | length) == 6 and ([.items[] | select(.tenant == null)] | length) >= 3' \
+jqtest '([.items[] | select(.tenant == "bank")] | length) == 8 and ([.items[] | select(.tenant == null)] | length) >= 3' \
 	"the operator sees every line, the bank's marked with its tenant"
 
 # metrics: per tenant, what it holds and its quotas (the operator's view only)
