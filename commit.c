@@ -11,6 +11,7 @@
 #include "dns/dns.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
+#include "policy/tenancy.h"
 
 /* One plan per subsystem; NULL for a subsystem that is not running. */
 struct plans {
@@ -25,6 +26,31 @@ static int prepare_all(const struct policy_parts *p, struct pol_snap *snap, stru
 static int commit_all(struct policy_parts *p, struct plans *pl);
 static void abort_all(struct policy_parts *p, struct plans *pl);
 static void log_summary(const struct pol_snap *s, const struct pol_change *c);
+static int tenant_check(struct policy_parts *p, const struct pol_change *c,
+			const struct pol_snap *snap, struct pol_err *e);
+
+/* A tenant's change: only its own rows, inside its realm, within its quotas. */
+static int
+tenant_check(struct policy_parts *p, const struct pol_change *c, const struct pol_snap *snap,
+	     struct pol_err *e)
+{
+	struct pol_tenant t;
+	int rc;
+
+	if (c->tenant == NULL)
+		return 0;
+	rc = pol_tenant_get(p->store, c->tenant, &t);
+	if (rc == -ENOENT || (rc == 0 && p->snap == NULL)) {
+		pol_err_setk(e, POL_ERR_FORBIDDEN, "tenant",
+			     "tenant %s cannot change the policy now", c->tenant);
+		return -EACCES;
+	}
+	if (rc < 0) {
+		pol_err_set(e, "database", "cannot read tenant %s: %s", c->tenant, strerror(-rc));
+		return rc;
+	}
+	return pol_tenancy_check(p->snap, snap, &t, e);
+}
 
 static int
 prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *pl,
@@ -93,8 +119,10 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 		goto fail;
 	}
 	rc = pol_snap_validate(snap, e);
+	if (rc == 0)
+		rc = tenant_check(p, c, snap, e);
 	if (rc < 0) {
-		if (rc == -EINVAL)
+		if (rc == -EINVAL || rc == -EACCES)
 			p->refusals++;
 		goto fail;
 	}

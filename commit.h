@@ -42,6 +42,8 @@ struct policy_parts {
  * write transaction open:
  *
  *   read the transaction's snapshot, validate it whole         -> refused: -EINVAL
+ *   a tenant's change (c->tenant): only its own rows, inside its
+ *     realm, within its quotas (policy/tenancy.h)               -> refused: -EACCES, FORBIDDEN
  *   prepare every subsystem (nat: table, batch, pool; reputation; dns: name index;
  *     alg: routes and the sockets of new listeners)             -> refused: kind APPLY
  *   send the one nft batch (the only step outside the process) -> refused: kind APPLY

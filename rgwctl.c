@@ -12,7 +12,9 @@
 #include "ctl/client.h"
 #include "ctl/cmd_admin.h"
 #include "ctl/cmd_policy.h"
+#include "ctl/cmd_tenant.h"
 #include "ctl/settings.h"
+#include "ctl/tenant.h"
 
 #define DEFAULT_URL	"http://127.0.0.1:8080"
 #define SYS_CONF	"/etc/rgw/rgwctl.conf"
@@ -78,6 +80,12 @@ static const struct cmd cmd_table[] = {
 	{ "token", "add", 1, 5, ctl_cmd_token_add, "NAME [--role ro|rw] [--expires DURATION]",
 	  "create a token (default rw); its secret is printed once" },
 	{ "token", "del", 1, 1, ctl_cmd_token_del, "NAME", "revoke a token at once" },
+	{ "tenant", "list", 0, 0, ctl_cmd_tenant_list, "",
+	  "tenants: domains, realm, tokens, quotas" },
+	{ "tenant", "show", 1, 1, ctl_cmd_tenant_show, "NAME", "one tenant" },
+	{ "tenant", "set", 3, -1, ctl_cmd_tenant_set, CTL_TENANT_USAGE,
+	  "create or replace a tenant: what it owns, its tokens and quotas" },
+	{ "tenant", "del", 1, 1, ctl_cmd_tenant_del, "NAME", "delete a tenant" },
 	{ "status", NULL, 0, 0, ctl_cmd_status, "", "version, uptime and counters" },
 	{ "audit", NULL, 0, 0, ctl_cmd_audit, "", "the newest audit log lines" },
 	{ "raw", NULL, 2, 3, ctl_cmd_raw, "METHOD PATH [BODY]",

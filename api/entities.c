@@ -6,6 +6,7 @@
 
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "../policy/tenancy.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -449,6 +450,22 @@ replace_children(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 	return 0;
 }
 
+/* host_id is a member of group g in s. */
+static bool
+is_member(const struct pol_snap *s, int64_t host_id, const struct pol_group *g)
+{
+	for (size_t i = 0; i < s->n_host_groups; i++)
+		if (s->host_groups[i].host_id == host_id && s->host_groups[i].group_id == g->id)
+			return true;
+	return false;
+}
+
+/*
+ * The host's memberships become the groups named in obj's "groups". A tenant's token
+ * neither joins nor leaves a group that is not its own: such a membership (the operator's
+ * doing) stays, and naming it again (a representation written back) changes nothing; any
+ * other group it cannot see does not exist for it.
+ */
 static int
 replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *obj, int64_t host_id)
 {
@@ -464,9 +481,17 @@ replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *o
 		return -EINVAL;
 	}
 	for (i = 0; i < s->n_host_groups; i++) {
-		if (s->host_groups[i].host_id != host_id)
+		const struct pol_host_group *m = &s->host_groups[i];
+		const void *g;
+		char key[24];
+
+		if (m->host_id != host_id)
 			continue;
-		rc = pol_host_group_del(r->api->st, host_id, s->host_groups[i].group_id, &e);
+		snprintf(key, sizeof(key), "%lld", (long long)m->group_id);
+		g = api_entity_find(&api_ent_group, s, key, 0);
+		if (g != NULL && !api_visible(r, &api_ent_group, s, g))
+			continue;
+		rc = pol_host_group_del(r->api->st, host_id, m->group_id, &e);
 		if (rc < 0) {
 			api_reply_store_err(r, rc, &e, "groups");
 			return rc;
@@ -480,6 +505,11 @@ replace_host_groups(struct api_req *r, const struct pol_snap *s, const json_t *o
 		snprintf(f, sizeof(f), "groups[%zu]", i);
 		if (json_is_string(v))
 			g = api_entity_find(&api_ent_group, s, json_string_value(v), 0);
+		if (g && !api_visible(r, &api_ent_group, s, g)) {
+			if (is_member(s, host_id, g))
+				continue; /* kept above */
+			g = NULL;	  /* another's group does not exist for a tenant's token */
+		}
 		if (!g) {
 			api_reply_error(r, 400, f, "must name an existing group");
 			return -EINVAL;
@@ -582,6 +612,40 @@ const struct api_entity api_ent_pool_addr = {
 	.from_json = pool_addr_from_json,
 };
 
+/* What a tenant's token sees (policy/tenancy.h). */
+static bool
+host_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_host(t, row);
+}
+
+static bool
+service_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	return pol_tenancy_service(t, s, row);
+}
+
+static bool
+group_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_group(t, row);
+}
+
+static bool
+fw_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	return pol_tenancy_fw(t, s, row);
+}
+
+static bool
+route_owned(const struct pol_tenant *t, const struct pol_snap *s, const void *row)
+{
+	(void)s;
+	return pol_tenancy_route(t, row);
+}
+
 const struct api_entity api_ent_group = {
 	.kind = "group",
 	.table = "groups",
@@ -593,6 +657,7 @@ const struct api_entity api_ent_group = {
 	.to_json = group_to_json,
 	.from_json = group_from_json,
 	.after_write = group_after,
+	.owned = group_owned,
 };
 
 const struct api_entity api_ent_host = {
@@ -606,6 +671,7 @@ const struct api_entity api_ent_host = {
 	.to_json = host_to_json,
 	.from_json = host_from_json,
 	.after_write = host_after,
+	.owned = host_owned,
 };
 
 const struct api_entity api_ent_service = {
@@ -620,6 +686,7 @@ const struct api_entity api_ent_service = {
 	.canon = canon_dns,
 	.to_json = service_to_json,
 	.from_json = service_from_json,
+	.owned = service_owned,
 };
 
 const struct api_entity api_ent_host_fw = {
@@ -631,6 +698,7 @@ const struct api_entity api_ent_host_fw = {
 	.set_parent = host_fw_set_parent,
 	.to_json = fw_rule_to_json,
 	.from_json = fw_rule_from_json,
+	.owned = fw_owned,
 };
 
 const struct api_entity api_ent_group_fw = {
@@ -642,6 +710,7 @@ const struct api_entity api_ent_group_fw = {
 	.set_parent = group_fw_set_parent,
 	.to_json = fw_rule_to_json,
 	.from_json = fw_rule_from_json,
+	.owned = fw_owned,
 };
 
 const struct api_entity api_ent_alg_route = {
@@ -653,6 +722,7 @@ const struct api_entity api_ent_alg_route = {
 	.canon = canon_dns,
 	.to_json = alg_route_to_json,
 	.from_json = alg_route_from_json,
+	.owned = route_owned,
 };
 
 const struct api_entity api_ent_bracket = {

@@ -534,6 +534,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	json_decref(x->r.body);
 	json_decref(x->r.reply);
+	free(x->r.ten);
 	free(x->r.raw);
 	buf_free(&x->r.text);
 	buf_free(&x->body);

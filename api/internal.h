@@ -14,6 +14,7 @@
 #include "router.h"
 
 struct MHD_Connection;
+struct pol_tenant;
 
 /* Clients the rate limiter tracks at once (api/ratelimit.h). */
 #define API_RL_CLIENTS 4096
@@ -72,6 +73,7 @@ struct api_req {
 	enum pol_role role;
 	char actor[64];	 /* token name, for the audit log */
 	char tenant[64]; /* the tenant the token acts for alone, "" for the operator's tokens */
+	struct pol_tenant *ten; /* that tenant (heap, freed with the request), NULL: operator */
 	/* the row being written, so that errors about it name the request's field */
 	const struct api_entity *w_ent;
 	int64_t w_id;
@@ -186,6 +188,9 @@ struct api_entity {
 	 * in obj (the request body), replacing the current ones. 0, or <0 with a reply set. */
 	int (*after_write)(struct api_req *r, const struct pol_snap *s, const json_t *obj,
 			   const void *row);
+	/* Optional: row of s is tenant t's (policy/tenancy.h). NULL: no tenant sees this
+	 * table; its routes do not exist for a tenant's token. */
+	bool (*owned)(const struct pol_tenant *t, const struct pol_snap *s, const void *row);
 };
 
 extern const struct api_entity api_ent_zone, api_ent_nameserver, api_ent_service_addr,
@@ -246,7 +251,10 @@ void api_h_session_get(struct api_req *r);
 void api_h_session_delete(struct api_req *r);
 
 /* --- tenants (api/res_tenants.c, api/res_sessions.c) --- */
-struct pol_tenant;
+/* row of ent in s is visible to the request's token: the operator's see every row, a
+ * tenant's only its own (ent->owned). */
+bool api_visible(const struct api_req *r, const struct api_entity *ent, const struct pol_snap *s,
+		 const void *row);
 /* A tenant name: one DNS label of [a-z0-9-]. */
 bool api_tenant_name_ok(const char *t);
 /* name is a forward zone of s or below one. */
@@ -255,9 +263,12 @@ bool api_in_forward_zone(const struct pol_snap *s, const char *name);
  * when it is used up (or on ENOMEM). */
 bool api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s);
 void api_tenant_rates_free(struct api *api);
-/* After authentication: the token bound to a tenant (r->tenant set) reaches only its own
- * /tenants/{tenant}/... resources; anything else does not exist for it (404), and it cannot
- * change its tenant (403). False with the reply set. */
+/* After authentication: the token bound to a tenant (r->tenant and r->ten set) reaches only
+ * its own /tenants/{tenant}/... resources, the policy tables a tenant owns rows of (hosts,
+ * their services and firewall rules, groups, ALG routes: the rows it does not own do not
+ * exist for it), the audit log (its own lines) and GET /bundle (its part); anything else
+ * does not exist for it (404), and it cannot change its tenant (403). False with the reply
+ * set. */
 bool api_tenant_scope(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */

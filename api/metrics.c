@@ -9,10 +9,55 @@
 #include <unistd.h>
 
 #include "../common/histo.h"
+#include "../common/log.h"
 #include "../common/util.h"
+#include "../policy/tenancy.h"
 #include "internal.h"
 
 static void process_metrics(struct buf *b);
+static void tenant_metrics(struct api_req *r, const struct pol_snap *s);
+
+/* One family of the tenants' metrics: what each holds (quota false) or may hold. */
+struct tenant_family {
+	struct buf *b;
+	const struct pol_snap *s;
+	bool quota;
+};
+
+static int
+tenant_lines(void *arg, const struct pol_tenant *t)
+{
+	const struct tenant_family *f = arg;
+	const char *name = f->quota ? "rgw_tenant_quota" : "rgw_tenant_held";
+	struct pol_quota q = t->quota;
+
+	if (!f->quota)
+		pol_tenancy_usage(t, f->s, &q);
+	buf_printf(f->b,
+		   "%s{tenant=\"%s\",kind=\"hosts\"} %u\n%s{tenant=\"%s\",kind=\"services\"} %u\n"
+		   "%s{tenant=\"%s\",kind=\"alg_routes\"} %u\n"
+		   "%s{tenant=\"%s\",kind=\"pool\"} %u\n",
+		   name, t->name, q.hosts, name, t->name, q.services, name, t->name, q.alg_routes,
+		   name, t->name, q.pool);
+	return 0;
+}
+
+/* Per tenant (its name is a DNS label: no escaping): what it holds and its quotas. */
+static void
+tenant_metrics(struct api_req *r, const struct pol_snap *s)
+{
+	struct tenant_family f = { &r->text, s, false };
+
+	buf_printf(f.b, "# HELP rgw_tenant_held Policy objects a tenant holds (pool: the pool "
+			"addresses its hosts may hold at once).\n"
+			"# TYPE rgw_tenant_held gauge\n");
+	if (pol_tenant_list(r->api->st, tenant_lines, &f) < 0)
+		log_warnx("api: metrics: cannot list the tenants");
+	f.quota = true;
+	buf_printf(f.b, "# HELP rgw_tenant_quota A tenant's quotas (0: no limit).\n"
+			"# TYPE rgw_tenant_quota gauge\n");
+	(void)pol_tenant_list(r->api->st, tenant_lines, &f);
+}
 
 /*
  * The standard process_* families of the Prometheus client libraries, from /proc/self:
@@ -152,6 +197,7 @@ api_h_metrics(struct api_req *r)
 		    "Time to build one DNS answer from a parsed query.");
 	histo_write(&histo_nat_verdict, b, "rgw_nat_verdict_seconds",
 		    "Time from a first packet read from NFQUEUE to its admission verdict.");
+	tenant_metrics(r, s);
 	process_metrics(b);
 	api_views_metrics(&r->api->v, b);
 

@@ -402,6 +402,8 @@ api_err_status(const struct pol_err *e, bool own)
 		break;
 	case POL_ERR_APPLY:
 		return 500;
+	case POL_ERR_FORBIDDEN:
+		return 403;
 	}
 	return 400;
 }

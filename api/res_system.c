@@ -8,6 +8,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../policy/bundle.h"
+#include "../policy/tenancy.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -53,6 +54,26 @@ api_h_windows(struct api_req *r)
  * so the pointer cannot be reused): while the policy in force does not change, a fetch
  * of the whole policy is a copy of ready bytes.
  */
+/* A tenant's part of the policy: its hosts (services, firewall rules, its groups), its groups
+ * and its ALG routes, in the bundle's format; the ETag is that of this representation. */
+static void
+tenant_bundle(struct api_req *r, const struct pol_snap *s)
+{
+	static const char *const drop[] = { "zones",	 "service_addresses", "pool",
+					    "admission", "resolver_groups",   NULL };
+	struct pol_snap *part = pol_tenancy_part(s, r->ten);
+	json_t *b = part != NULL ? pol_bundle_export(part) : NULL;
+
+	pol_snap_unref(part);
+	if (b == NULL) {
+		api_reply_error(r, 503, NULL, "out of memory");
+		return;
+	}
+	for (size_t i = 0; drop[i] != NULL; i++)
+		json_object_del(b, drop[i]);
+	api_reply_entity(r, 200, b);
+}
+
 void
 api_h_bundle_get(struct api_req *r)
 {
@@ -61,7 +82,9 @@ api_h_bundle_get(struct api_req *r)
 
 	if (!s)
 		return;
-	if (s != api->bundle_snap) {
+	if (r->ten != NULL) {
+		tenant_bundle(r, s);
+	} else if (s != api->bundle_snap) {
 		api_reply_entity_etag(r, 200, pol_bundle_export(s), s->etag);
 		if (r->status == 200 && r->raw) {
 			char *copy = strdup(r->raw);
@@ -193,12 +216,13 @@ text_value(const char *s)
 static json_t *
 audit_row(const struct pol_audit *a)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?}", "id", (json_int_t)a->id, "ts_ms",
-			 (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:s?,s:s?,s:s?}", "id", (json_int_t)a->id,
+			 "ts_ms", (json_int_t)a->ts_ms, "actor", text_value(a->actor), "action",
 			 text_value(a->action), "resource", text_value(a->resource), "detail",
 			 text_value(a->detail ? a->detail : ""), "etag_before",
 			 a->etag_before[0] ? a->etag_before : NULL, "etag_after",
-			 a->etag_after[0] ? a->etag_after : NULL);
+			 a->etag_after[0] ? a->etag_after : NULL, "tenant",
+			 a->tenant[0] ? a->tenant : NULL);
 }
 
 void
@@ -219,7 +243,8 @@ api_h_audit(struct api_req *r)
 		api_reply_error(r, 400, "limit", "must be an integer in 1..1000");
 		return;
 	}
-	rc = pol_audit_list(r->api->st, before, (size_t)limit, &rows, &n);
+	rc = pol_audit_list(r->api->st, r->tenant[0] ? r->tenant : NULL, before, (size_t)limit,
+			    &rows, &n);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "audit log");
 		return;

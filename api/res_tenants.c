@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* api/res_tenants.c -- tenants: their domains and session-name quota; the quota's buckets */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +21,105 @@ static json_t *tenant_json(const struct pol_tenant *t);
 static int list_one(void *arg, const struct pol_tenant *t);
 static bool domains_from_json(struct api_req *r, const struct pol_snap *s, struct pol_tenant *t);
 static bool tokens_from_json(struct api_req *r, struct pol_tenant *t);
+static bool realm_from_json(struct api_req *r, struct pol_tenant *t);
+static bool quotas_from_json(struct api_req *r, struct pol_tenant *t);
 
 static json_t *
 tenant_json(const struct pol_tenant *t)
 {
-	json_t *d = json_array(), *k = json_array();
+	json_t *d = json_array(), *k = json_array(), *m = json_array();
+	char b[PREFIX_STRLEN];
 
 	for (size_t i = 0; d && i < t->n_domains; i++)
 		json_array_append_new(d, json_string(t->domains[i]));
 	for (size_t i = 0; k && i < t->n_tokens; i++)
 		json_array_append_new(k, json_string(t->tokens[i]));
-	return json_pack("{s:s,s:o*,s:I,s:o*}", "name", t->name, "domains", d, "session_rate",
-			 (json_int_t)t->session_rate, "tokens", k);
+	for (size_t i = 0; m && i < t->n_realm; i++)
+		json_array_append_new(m, json_string(prefix_ntop(&t->realm[i], b, sizeof(b))));
+	return json_pack("{s:s,s:o*,s:I,s:o*,s:o*,s:{s:I,s:I,s:I,s:I}}", "name", t->name, "domains",
+			 d, "session_rate", (json_int_t)t->session_rate, "tokens", k, "realm", m,
+			 "quotas", "hosts", (json_int_t)t->quota.hosts, "services",
+			 (json_int_t)t->quota.services, "alg_routes",
+			 (json_int_t)t->quota.alg_routes, "pool", (json_int_t)t->quota.pool);
+}
+
+/* "realm": 0..16 prefixes (or addresses) its hosts and ALG route backends may use. */
+static bool
+realm_from_json(struct api_req *r, struct pol_tenant *t)
+{
+	json_t *d = json_object_get(r->body, "realm"), *v;
+	size_t i;
+
+	if (d == NULL)
+		return true;
+	if (!json_is_array(d) || json_array_size(d) > POL_TENANT_REALM) {
+		api_reply_error(r, 400, "realm", "0..%d address prefixes", POL_TENANT_REALM);
+		return false;
+	}
+	json_array_foreach(d, i, v)
+	{
+		const char *n = json_string_value(v);
+		if (n == NULL || prefix_parse(n, false, &t->realm[i]) < 0) {
+			api_reply_error(r, 400, "realm",
+					"realm[%zu] is not an address prefix (10.1.0.0/24)", i);
+			return false;
+		}
+	}
+	t->n_realm = json_array_size(d);
+	return true;
+}
+
+/* "quotas": {"hosts", "services", "alg_routes", "pool"}: each 0 (no limit)..POL_QUOTA_MAX. */
+static bool
+quotas_from_json(struct api_req *r, struct pol_tenant *t)
+{
+	static const char *const keys[] = { "hosts", "services", "alg_routes", "pool", NULL };
+	uint32_t *dst[] = { &t->quota.hosts, &t->quota.services, &t->quota.alg_routes,
+			    &t->quota.pool };
+	json_t *q = json_object_get(r->body, "quotas");
+	struct pol_err e = { 0 };
+
+	if (q == NULL)
+		return true;
+	if (!json_is_object(q) || api_json_only_keys(q, keys, "quotas.", &e) < 0) {
+		api_reply_error(r, 400, e.field[0] ? e.field : "quotas", "%s",
+				e.msg[0] ? e.msg : "an object of quotas");
+		return false;
+	}
+	for (size_t i = 0; keys[i] != NULL; i++) {
+		json_t *v = json_object_get(q, keys[i]);
+		char f[32];
+
+		if (v == NULL)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > POL_QUOTA_MAX) {
+			snprintf(f, sizeof(f), "quotas.%s", keys[i]);
+			api_reply_error(r, 400, f, "must be an integer in 0..%d (0: no limit)",
+					POL_QUOTA_MAX);
+			return false;
+		}
+		*dst[i] = (uint32_t)json_integer_value(v);
+	}
+	return true;
+}
+
+bool
+api_visible(const struct api_req *r, const struct api_entity *ent, const struct pol_snap *s,
+	    const void *row)
+{
+	return r->ten == NULL || (ent->owned != NULL && ent->owned(r->ten, s, row));
+}
+
+/* A route a tenant's token may reach beside its own /tenants/{tenant}/...: a policy table it
+ * owns rows of (and the parent's too), the audit log, its part of the bundle. */
+static bool
+tenant_route(const struct api_route *rt)
+{
+	if (rt->ent != NULL)
+		return rt->ent->owned != NULL && (rt->parent == NULL || rt->parent->owned != NULL);
+	return strcmp(rt->method, "GET") == 0 && (strcmp(rt->pattern, "/api/v1/audit") == 0 ||
+						  strcmp(rt->pattern, "/api/v1/bundle") == 0);
 }
 
 bool
@@ -45,10 +133,16 @@ api_tenant_scope(struct api_req *r)
 		r->tenant[0] = '\0';
 		return true;
 	}
+	if (rc == 0 && (r->ten = malloc(sizeof(*r->ten))) == NULL)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = pol_tenant_get(r->api->st, r->tenant, r->ten);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "tenant");
 		return false;
 	}
+	if (tenant_route(r->m.route))
+		return true;
 	if (strncmp(pat, own, sizeof(own) - 1) != 0 || strcmp(r->m.params[0], r->tenant) != 0) {
 		/* the operator's objects and other tenants' do not exist for it */
 		api_reply_error(r, 404, NULL, "no such resource");
@@ -209,11 +303,13 @@ api_h_tenant_get(struct api_req *r)
 	api_reply_entity(r, 200, tenant_json(&t));
 }
 
-/* PUT /tenants/{tenant} {"domains": [...], "session_rate": N}: create or replace. */
+/* PUT /tenants/{tenant} {"domains": [...], "session_rate": N, "tokens": [...], "realm": [...],
+ * "quotas": {...}}: create or replace. */
 void
 api_h_tenant_put(struct api_req *r)
 {
-	static const char *const keys[] = { "domains", "session_rate", "tokens", NULL };
+	static const char *const keys[] = { "domains", "session_rate", "tokens",
+					    "realm",   "quotas",       NULL };
 	struct pol_err e = { 0 };
 	struct pol_snap *s = NULL;
 	struct pol_tenant t, old;
@@ -239,7 +335,8 @@ api_h_tenant_put(struct api_req *r)
 	t.session_rate = v ? (uint32_t)json_integer_value(v) : 0;
 	if ((s = api_snapshot_read(r)) == NULL)
 		return;
-	if (!domains_from_json(r, s, &t) || !tokens_from_json(r, &t))
+	if (!domains_from_json(r, s, &t) || !tokens_from_json(r, &t) || !realm_from_json(r, &t) ||
+	    !quotas_from_json(r, &t))
 		goto out;
 	if (!api_txn_begin(r))
 		goto out;

@@ -68,6 +68,7 @@ change_of(struct api_req *r, struct pol_change *c, char *detail, char *resource,
 	c->action = r->method;
 	c->resource = resource;
 	c->detail = detail;
+	c->tenant = r->tenant[0] ? r->tenant : NULL;
 }
 
 int
@@ -147,6 +148,9 @@ api_txn_commit(struct api_req *r, struct pol_snap **snap_out)
 	if (rc == -EROFS) {
 		/* the standby of an HA pair: e names the active */
 		api_reply_error(r, 503, NULL, "%s", e.msg);
+	} else if (rc == -EACCES && e.kind == POL_ERR_FORBIDDEN) {
+		/* a tenant's write crossing its boundary or over its quota */
+		api_reply_error(r, 403, e.field, "%s", e.msg);
 	} else if (e.kind == POL_ERR_APPLY && rc != -ENOMEM) {
 		api->stats.apply_failures++;
 		api_reply_error(r, 500, NULL,

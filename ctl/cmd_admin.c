@@ -14,7 +14,8 @@ static const char *const bind_cols[] = { "public", "protocol",	"port",	      "ho
 					 "flows",  "window_ms", "expires_ms", NULL };
 static const char *const win_cols[] = { "entity", "state", "window_ms", "clean", "cached", NULL };
 static const char *const rep_cols[] = { "kind", "key", "value", "prior", "override", NULL };
-static const char *const audit_cols[] = { "id", "ts_ms", "actor", "action", "resource", NULL };
+static const char *const audit_cols[] = { "id",	    "ts_ms",	"actor", "tenant",
+					  "action", "resource", NULL };
 static const char *const token_cols[] = { "name",	"role",	   "created_ms", "last_used_ms",
 					  "expires_ms", "expired", NULL };
 

@@ -399,6 +399,8 @@ pol_err_kind_name(enum pol_err_kind kind)
 		return "dangling";
 	case POL_ERR_APPLY:
 		return "apply";
+	case POL_ERR_FORBIDDEN:
+		return "forbidden";
 	}
 	return "?";
 }

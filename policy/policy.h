@@ -152,6 +152,7 @@ enum pol_err_kind {
 	POL_ERR_CONFLICT,
 	POL_ERR_DANGLING,
 	POL_ERR_APPLY,
+	POL_ERR_FORBIDDEN, /* a tenant's write crossing its boundary or over its quota */
 };
 
 /*

@@ -51,6 +51,13 @@ struct pol_sessions;
  */
 #define POL_TENANT_DOMAINS 16
 #define POL_TENANT_TOKENS  16
+#define POL_TENANT_REALM   16
+#define POL_QUOTA_MAX	   1000000
+/* What a tenant may hold at once (policy/tenancy.h), 0: no limit. pool: the sum of its hosts'
+ * pool_limit, the pool addresses its hosts may hold at once. */
+struct pol_quota {
+	uint32_t hosts, services, alg_routes, pool;
+};
 struct pol_tenant {
 	char name[POL_TENANT_MAX];
 	char domains[POL_TENANT_DOMAINS][POL_NAME_MAX];
@@ -58,6 +65,10 @@ struct pol_tenant {
 	uint32_t session_rate;
 	char tokens[POL_TENANT_TOKENS][64]; /* API tokens (by name) that act for this tenant only */
 	size_t n_tokens;
+	/* the addresses its hosts and ALG route backends may use (none: no host, no route) */
+	struct prefix realm[POL_TENANT_REALM];
+	size_t n_realm;
+	struct pol_quota quota;
 };
 /* name is one of t's domains or below one (lowercase, no trailing dot). */
 bool pol_tenant_owns(const struct pol_tenant *t, const char *name);

@@ -249,6 +249,20 @@ static const char *const migrations[] = {
 	 * token (0, every token of an older database) stays on its node. */
 	"ALTER TABLE api_tokens ADD COLUMN pair INTEGER NOT NULL DEFAULT 0"
 	"  CONSTRAINT pair CHECK (pair IN (0, 1));",
+
+	/* v7 -> v8: what a tenant owns beyond its domains (its realm: the addresses its hosts
+	 * and ALG routes may use), its quotas (0: no limit), and the tenant an audit line was
+	 * written for (NULL: the operator). */
+	"ALTER TABLE tenants ADD COLUMN realm TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tenants ADD COLUMN max_hosts INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT max_hosts CHECK (max_hosts BETWEEN 0 AND 1000000);"
+	"ALTER TABLE tenants ADD COLUMN max_services INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT max_services CHECK (max_services BETWEEN 0 AND 1000000);"
+	"ALTER TABLE tenants ADD COLUMN max_alg_routes INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT max_alg_routes CHECK (max_alg_routes BETWEEN 0 AND 1000000);"
+	"ALTER TABLE tenants ADD COLUMN max_pool INTEGER NOT NULL DEFAULT 0"
+	"  CONSTRAINT max_pool CHECK (max_pool BETWEEN 0 AND 1000000);"
+	"ALTER TABLE audit ADD COLUMN tenant TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == POL_SCHEMA_VERSION,

@@ -25,7 +25,7 @@
  */
 struct pol_store;
 
-#define POL_SCHEMA_VERSION 7
+#define POL_SCHEMA_VERSION 8
 
 /* Open (creating if needed) and migrate. NULL on failure, with the reason logged and, if
  * err is not NULL, written there. */
@@ -132,6 +132,9 @@ struct pol_change {
 	const char *action;   /* what: "POST", "UPDATE", "reload", "start", "import", ... */
 	const char *resource; /* on what: "/api/v1/hosts", a zone, "policy", a file */
 	const char *detail;   /* a summary of the change (a request body, the names updated) */
+	/* for whom: the tenant whose token wrote it (policy/tenancy.h: the committer refuses
+	 * what crosses its boundary or its quotas), NULL for the gateway's operator */
+	const char *tenant;
 };
 
 /*
@@ -165,10 +168,12 @@ struct pol_audit {
 	char *detail;			/* heap, freed by pol_audit_free */
 	char etag_before[POL_ETAG_LEN]; /* "" when none */
 	char etag_after[POL_ETAG_LEN];
+	char tenant[64]; /* the tenant whose token wrote it, "" for the operator */
 };
-/* Newest first, at most limit rows with id < before_id (0 = from the newest). */
-int pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
-		   size_t *n);
+/* Newest first, at most limit rows with id < before_id (0 = from the newest); tenant not
+ * NULL: only the lines written for that tenant. */
+int pol_audit_list(struct pol_store *st, const char *tenant, int64_t before_id, size_t limit,
+		   struct pol_audit **out, size_t *n);
 void pol_audit_free(struct pol_audit *rows, size_t n);
 /* Delete the audit lines written before before_ms (wall clock, ms since the epoch); *removed
  * (may be NULL) gets their count. 0 or -errno. */

@@ -26,12 +26,13 @@ static const char sql_rep_list[] =
 static const char sql_rep_del[] = "DELETE FROM reputation WHERE kind = ? AND key = ?";
 static const char sql_rep_del_kind[] = "DELETE FROM reputation WHERE kind = ?";
 static const char sql_audit_add[] =
-	"INSERT INTO audit (ts_ms, actor, action, resource, detail, etag_before, etag_after) "
-	"VALUES (?, ?, ?, ?, ?, ?, ?)";
+	"INSERT INTO audit (ts_ms, actor, action, resource, detail, etag_before, etag_after, "
+	"tenant) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_audit_prune[] = "DELETE FROM audit WHERE ts_ms < ?";
 static const char sql_audit_list[] = "SELECT id, ts_ms, actor, action, resource, detail, "
-				     "etag_before, etag_after FROM audit "
-				     "WHERE id < ? ORDER BY id DESC LIMIT ?";
+				     "etag_before, etag_after, tenant FROM audit "
+				     "WHERE id < ?1 AND (?3 IS NULL OR tenant = ?3) "
+				     "ORDER BY id DESC LIMIT ?2";
 
 static bool
 unit_ok(double x)
@@ -181,6 +182,7 @@ pol_audit_append(struct pol_store *st, const struct pol_change *c, const char *e
 		sqlite3_bind_null(s, 5);
 	bind_text_or_null(s, 6, etag_before);
 	bind_text_or_null(s, 7, etag_after);
+	bind_text_or_null(s, 8, c->tenant);
 	return pol_store_step_done(st, s, "audit", NULL);
 }
 
@@ -202,8 +204,8 @@ pol_audit_prune(struct pol_store *st, uint64_t before_ms, uint64_t *removed)
 }
 
 int
-pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol_audit **out,
-	       size_t *n)
+pol_audit_list(struct pol_store *st, const char *tenant, int64_t before_id, size_t limit,
+	       struct pol_audit **out, size_t *n)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql_audit_list);
 	struct pol_audit *arr;
@@ -223,6 +225,7 @@ pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol
 		return -ENOMEM;
 	sqlite3_bind_int64(s, 1, before_id > 0 ? before_id : INT64_MAX);
 	sqlite3_bind_int64(s, 2, (int64_t)limit);
+	bind_text_or_null(s, 3, tenant);
 	while (cnt < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct pol_audit *a = &arr[cnt];
 		const char *d = (const char *)sqlite3_column_text(s, 5);
@@ -234,6 +237,7 @@ pol_audit_list(struct pol_store *st, int64_t before_id, size_t limit, struct pol
 		pol_store_col_text(s, 4, a->resource, sizeof(a->resource));
 		pol_store_col_text(s, 6, a->etag_before, sizeof(a->etag_before));
 		pol_store_col_text(s, 7, a->etag_after, sizeof(a->etag_after));
+		pol_store_col_text(s, 8, a->tenant, sizeof(a->tenant));
 		if (d != NULL) {
 			a->detail = strdup(d);
 			if (a->detail == NULL) {

@@ -15,16 +15,19 @@ static const char sql_all[] = "SELECT name, tenant, service, created_ms, deadlin
 			      "coalesce(ended_ms, 0) FROM sessions";
 static const char sql_forget[] = "DELETE FROM sessions WHERE name = ?";
 static const char sql_tput[] =
-	"INSERT OR REPLACE INTO tenants (name, domains, session_rate, tokens) VALUES (?, ?, ?, ?)";
-static const char sql_tget[] =
-	"SELECT name, domains, session_rate, tokens FROM tenants WHERE name = ?";
-static const char sql_tall[] =
-	"SELECT name, domains, session_rate, tokens FROM tenants ORDER BY name";
+	"INSERT OR REPLACE INTO tenants (name, domains, session_rate, tokens, realm, max_hosts, "
+	"max_services, max_alg_routes, max_pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define TENANT_COLS                                                                                \
+	"name, domains, session_rate, tokens, realm, max_hosts, max_services, max_alg_routes, "    \
+	"max_pool"
+static const char sql_tget[] = "SELECT " TENANT_COLS " FROM tenants WHERE name = ?";
+static const char sql_tall[] = "SELECT " TENANT_COLS " FROM tenants ORDER BY name";
 static const char sql_tok[] =
 	"SELECT name FROM tenants WHERE ' ' || tokens || ' ' LIKE '% ' || ? || ' %' ESCAPE '\\'"
 	" ORDER BY name LIMIT 1";
 static const char sql_tdel[] = "DELETE FROM tenants WHERE name = ?";
 static void tenant_row(sqlite3_stmt *s, struct pol_tenant *t);
+static void realm_join(char *out, size_t len, const struct pol_tenant *t);
 static size_t words(const char *d, char *out, size_t n, size_t width);
 static void join(char *out, size_t len, const char *first, size_t n, size_t width);
 
@@ -146,6 +149,7 @@ pol_tenant_put(struct pol_store *st, const struct pol_tenant *t)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql_tput);
 	char doms[POL_TENANT_DOMAINS * POL_NAME_MAX], toks[POL_TENANT_TOKENS * 64];
+	char realm[POL_TENANT_REALM * PREFIX_STRLEN];
 
 	if (s == NULL)
 		return -EIO;
@@ -155,12 +159,21 @@ pol_tenant_put(struct pol_store *st, const struct pol_tenant *t)
 	pol_store_bind_text(s, 2, doms);
 	sqlite3_bind_int64(s, 3, t->session_rate);
 	pol_store_bind_text(s, 4, toks);
+	realm_join(realm, sizeof(realm), t);
+	pol_store_bind_text(s, 5, realm);
+	sqlite3_bind_int64(s, 6, t->quota.hosts);
+	sqlite3_bind_int64(s, 7, t->quota.services);
+	sqlite3_bind_int64(s, 8, t->quota.alg_routes);
+	sqlite3_bind_int64(s, 9, t->quota.pool);
 	return pol_store_step_done(st, s, "tenants", NULL);
 }
 
 static void
 tenant_row(sqlite3_stmt *s, struct pol_tenant *t)
 {
+	char realm[POL_TENANT_REALM][PREFIX_STRLEN];
+	size_t n;
+
 	memset(t, 0, sizeof(*t));
 	pol_store_col_text(s, 0, t->name, sizeof(t->name));
 	t->session_rate = (uint32_t)sqlite3_column_int64(s, 2);
@@ -168,6 +181,27 @@ tenant_row(sqlite3_stmt *s, struct pol_tenant *t)
 			     POL_TENANT_DOMAINS, POL_NAME_MAX);
 	t->n_tokens = words((const char *)sqlite3_column_text(s, 3), t->tokens[0],
 			    POL_TENANT_TOKENS, sizeof(t->tokens[0]));
+	n = words((const char *)sqlite3_column_text(s, 4), realm[0], POL_TENANT_REALM,
+		  PREFIX_STRLEN);
+	for (size_t i = 0; i < n; i++)
+		if (prefix_parse(realm[i], false, &t->realm[t->n_realm]) == 0)
+			t->n_realm++;
+	t->quota.hosts = (uint32_t)sqlite3_column_int64(s, 5);
+	t->quota.services = (uint32_t)sqlite3_column_int64(s, 6);
+	t->quota.alg_routes = (uint32_t)sqlite3_column_int64(s, 7);
+	t->quota.pool = (uint32_t)sqlite3_column_int64(s, 8);
+}
+
+static void
+realm_join(char *out, size_t len, const struct pol_tenant *t)
+{
+	size_t w = 0;
+	char b[PREFIX_STRLEN];
+
+	out[0] = '\0';
+	for (size_t i = 0; i < t->n_realm && w < len; i++)
+		w += (size_t)snprintf(out + w, len - w, "%s%s", i ? " " : "",
+				      prefix_ntop(&t->realm[i], b, sizeof(b)));
 }
 
 int

@@ -213,9 +213,11 @@ ETAG_OF = {"type": "string", "nullable": True,
            "description": "for a policy change, the policy's ETag before (after) it; "
            "null otherwise"}
 SCHEMAS["AuditLine"] = obj({"id": I, "ts_ms": MS, "actor": S, "action": S, "resource": S,
-                            "detail": S, "etag_before": ETAG_OF, "etag_after": ETAG_OF},
+                            "detail": S, "etag_before": ETAG_OF, "etag_after": ETAG_OF,
+                            "tenant": nullable(dict(S, description="the tenant whose token "
+                                                    "wrote it; null: the operator's"))},
                            ["id", "ts_ms", "actor", "action", "resource", "detail",
-                            "etag_before", "etag_after"])
+                            "etag_before", "etag_after", "tenant"])
 SCHEMAS["AuditList"] = obj({"items": arr(ref("AuditLine"))}, ["items"])
 TOKEN_INFO = {"name": S, "role": {"type": "string", "enum": ["ro", "rw"]}, "created_ms": MS,
               "expires_ms": nullable(dict(MS, description="ms since the epoch; null: never")),
@@ -259,10 +261,25 @@ TENANT = {"domains": {"type": "array", "minItems": 1, "maxItems": 16, "items": S
                            "description": "session names per second, 0: no limit"},
           "tokens": {"type": "array", "maxItems": 16, "items": S,
                      "description": "API tokens (by name) that act for this tenant alone: "
-                                    "they reach only its /tenants/{tenant} resources (404 "
-                                    "elsewhere) and cannot change it (403)"}}
+                                    "they reach its /tenants/{tenant} resources (and cannot "
+                                    "change it: 403), its own hosts, services, groups, "
+                                    "firewall rules and ALG routes, and its audit lines; "
+                                    "anything else is 404"},
+          "realm": {"type": "array", "maxItems": 16,
+                    "items": {"type": "string", "description": "address prefix"},
+                    "description": "the addresses its hosts and ALG route backends may use "
+                                   "(empty: none)"},
+          "quotas": obj({k: {"type": "integer", "minimum": 0, "maximum": 1000000,
+                             "description": d + ", 0: no limit"}
+                         for k, d in (("hosts", "hosts"), ("services", "services"),
+                                      ("alg_routes", "ALG routes"),
+                                      ("pool", "pool addresses its hosts may hold at once "
+                                               "(the sum of their pool_limit)"))},
+                        ["alg_routes", "hosts", "pool", "services"])}
 SCHEMAS["Tenant"] = obj(dict(TENANT, name=S), sorted(list(TENANT) + ["name"]))
-SCHEMAS["TenantInput"] = obj(TENANT, ["domains"])
+SCHEMAS["TenantInput"] = obj(dict(TENANT, quotas={k: v for k, v in TENANT["quotas"].items()
+                                                  if k != "required"}),
+                             ["domains"])
 SCHEMAS["TenantList"] = obj({"items": arr(ref("Tenant"))}, ["items"])
 SCHEMAS["SessionRequest"] = obj({
     "service": {"type": "string", "description": "fqdn of a service of the policy"},
@@ -301,7 +318,8 @@ RESPONSES = {
     "400": err("invalid request: a body, parameter or path that does not parse or "
                "validate; field names it"),
     "401": err("no bearer token, an unknown or revoked one, or an expired one"),
-    "403": err("the token is read-only and the operation writes"),
+    "403": err("the token is read-only and the operation writes, or a tenant's token writes "
+               "across its domains or realm or over its quotas (the message says which)"),
     "404": err("no such resource (or no such parent)"),
     "405": err("the path exists, but not with this method; Allow lists the methods"),
     "409": err("the change conflicts with the policy (a name taken, a row still "
@@ -461,6 +479,9 @@ op("listBlocks", "GET", V1 + "/blocks",
 op("deleteBlock", "DELETE", V1 + "/blocks/{addr}", "lift the block of a source at once",
    status=204, tag="defence", write=True)
 op("exportBundle", "GET", V1 + "/bundle", "export the whole policy", "Bundle", tag="system")
+paths[V1 + "/bundle"]["get"]["description"] = (
+    "A tenant's token gets its part: its hosts, services, groups, firewall rules and ALG "
+    "routes.")
 op("importBundle", "PUT", V1 + "/bundle", "replace the whole policy atomically", "Bundle",
    "Bundle", tag="system", write=True)
 op("getStatus", "GET", V1 + "/status", "version, uptime and counters per subsystem",

@@ -436,14 +436,18 @@ def walk_tenants():
         do("DELETE", item, token="ro", expect=403, what="read-only")
         do("DELETE", item, expect=204, what="end session")
         do("DELETE", item, expect=404, what="ended already")
-    # a token bound to the tenant: the operator's objects do not exist for it, and it
-    # cannot change its own tenant
+    # a token bound to the tenant: the operator's objects do not exist for it, its writes stay
+    # in its realm (none here), and it cannot change its own tenant
     tok, _, _ = do("POST", V + "/tokens", {"name": "walk-tenant"}, expect=201,
                    what="a token for the tenant")
     if tok:
         do("PUT", T + "/walkers", {"domains": ["gwa.demo"], "tokens": ["walk-tenant"]},
            expect=200, what="bind the token")
-        do("GET", V + "/hosts", token=tok["secret"], expect=404, what="tenant token elsewhere")
+        do("GET", V + "/zones", token=tok["secret"], expect=404, what="tenant token elsewhere")
+        do("GET", V + "/hosts", token=tok["secret"], expect=200,
+           what="tenant token: the hosts in its domains")
+        do("POST", V + "/hosts", {"fqdn": "walker-host.gwa.demo", "ipv4": "192.168.0.199"},
+           token=tok["secret"], expect=403, what="tenant token: a host outside its realm")
         do("PUT", T + "/walkers", {"domains": ["gwa.demo"]}, token=tok["secret"], expect=403,
            what="tenant token changing its tenant")
         do("GET", T + "/walkers", token=tok["secret"], expect=200, what="tenant token reads it")

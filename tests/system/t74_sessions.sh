@@ -134,11 +134,11 @@ expect 404 "... not even under its own path (404)"
 AUTH=$BANK api GET /api/v1/hosts/isp.gwa.demo
 expect 404 "the bank's token cannot read the ISP's hosts (404)"
 AUTH=$BANK api GET /api/v1/hosts
-expect 404 "... nor list them (404)"
+jqtest '[.items[].fqdn] == ["bank.gwa.demo"]' "... nor list them (only its own host)"
 AUTH=$BANK api GET /api/v1/tenants
 expect 404 "... nor list the tenants (404)"
 AUTH=$BANK api POST /api/v1/hosts '{"fqdn": "x.isp.gwa.demo", "ipv4": "127.0.0.9"}'
-expect 404 "... nor write the ISP's policy (404)"
+expect 403 "... nor write a host outside its domains (403)"
 AUTH=$BANK api POST /api/v1/tenants/other/sessions '{"service": "www.isp.gwa.demo"}'
 expect 404 "... nor issue for another tenant (404)"
 AUTH=$BANK api PUT /api/v1/tenants/bank '{"domains": ["gwa.demo"]}'

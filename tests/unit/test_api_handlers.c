@@ -454,7 +454,7 @@ test_audit_lines(void **state)
 	(void)state;
 	seed();
 	assert_int_equal(run("PATCH", "/api/v1/hosts/test.gwa.demo", "{\"comment\":\"c\"}"), 200);
-	assert_int_equal(pol_audit_list(F->api.st, 0, 10, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(F->api.st, NULL, 0, 10, &rows, &n), 0);
 	assert_true(n >= 3);
 	assert_string_equal(rows[0].actor, "unit");
 	assert_string_equal(rows[0].action, "PATCH");
@@ -463,7 +463,7 @@ test_audit_lines(void **state)
 	pol_audit_free(rows, n);
 	/* failed writes leave no audit line */
 	assert_int_equal(run("POST", "/api/v1/hosts", "{\"fqdn\":1}"), 400);
-	assert_int_equal(pol_audit_list(F->api.st, 0, 10, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(F->api.st, NULL, 0, 10, &rows, &n), 0);
 	assert_string_equal(rows[0].action, "PATCH");
 	pol_audit_free(rows, n);
 }
@@ -511,7 +511,7 @@ test_audit_utf8(void **state)
 	assert_true(pad < 64);
 	if (run("PUT", "/api/v1/bundle", body) != 200)
 		fail_msg("%s", json_dumps(F->r.reply, 0));
-	assert_int_equal(pol_audit_list(F->api.st, 0, 1, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(F->api.st, NULL, 0, 1, &rows, &n), 0);
 	assert_int_equal(n, 1);
 	len = strlen(rows[0].detail);
 	assert_int_equal(len, 1023 + 3); /* 1023 bytes of whole characters, then "..." */
@@ -528,7 +528,7 @@ test_audit_utf8(void **state)
 			 0);
 	assert_int_equal(run("GET", "/api/v1/audit?limit=1000", NULL), 200);
 	items = json_object_get(F->r.reply, "items");
-	assert_int_equal(pol_audit_list(F->api.st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(F->api.st, NULL, 0, 1000, &rows, &n), 0);
 	assert_int_equal(json_array_size(items), n);
 	pol_audit_free(rows, n);
 	it = json_array_get(items, 0);

@@ -27,6 +27,7 @@
 #include "nat/nat.h"
 #include "nat/reputation.h"
 #include "policy/bundle.h"
+#include "policy/session.h"
 
 /*
  * Fault injection, linked only into this test (Makefile: --wrap): the k-th allocation made
@@ -163,7 +164,7 @@ audit_count(struct pol_store *st)
 	struct pol_audit *rows = NULL;
 	size_t n = 0;
 
-	assert_int_equal(pol_audit_list(st, 0, 10000, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(st, NULL, 0, 10000, &rows, &n), 0);
 	pol_audit_free(rows, n);
 	return n;
 }
@@ -490,7 +491,7 @@ test_audit_line(void **state)
 	assert_ptr_equal(got, f->p.snap);
 	pol_snap_unref(got);
 	assert_int_equal(audit_count(f->p.store), f->audit_lines + 1);
-	assert_int_equal(pol_audit_list(f->p.store, 0, 1, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->p.store, NULL, 0, 1, &rows, &n), 0);
 	assert_string_equal(rows[0].actor, "unit");
 	assert_string_equal(rows[0].action, "PUT");
 	assert_string_equal(rows[0].resource, "/api/v1/bundle");
@@ -499,10 +500,70 @@ test_audit_line(void **state)
 	pol_audit_free(rows, n);
 	/* a reload of an unchanged store: same ETag before and after */
 	assert_int_equal(policy_reload(&f->p, &(struct pol_change){ .actor = "signal" }, &e), 0);
-	assert_int_equal(pol_audit_list(f->p.store, 0, 1, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->p.store, NULL, 0, 1, &rows, &n), 0);
 	assert_string_equal(rows[0].actor, "signal");
 	assert_string_equal(rows[0].etag_before, rows[0].etag_after);
 	pol_audit_free(rows, n);
+}
+
+/* A host row for the tenant tests: fqdn at 192.168.0.<last>. */
+static int
+tenant_host(struct fx *f, const char *fqdn, uint8_t last)
+{
+	struct pol_err e = { 0 };
+	struct pol_host h = { .ipv4 = { .family = AF_INET,
+					.u.v4.s_addr = htonl(0xc0a80000u | last) } };
+
+	snprintf(h.fqdn, sizeof(h.fqdn), "%s", fqdn);
+	assert_int_equal(pol_store_begin(f->p.store), 0);
+	assert_int_equal(pol_host_insert(f->p.store, &h, &e), 0);
+	return policy_commit(&f->p, &(struct pol_change){ .actor = "bank-ops", .tenant = "t" },
+			     NULL, &e) == 0
+		       ? 0
+		       : (int)e.kind * 1000 + (strstr(e.msg, "realm") != NULL ? 1 : 0) +
+				 (strstr(e.msg, "quota of hosts") != NULL ? 2 : 0) +
+				 (strstr(e.msg, "outside the domains") != NULL ? 4 : 0);
+}
+
+/* A tenant's change goes through the same commit: refused whole (403 material: FORBIDDEN)
+ * when it touches another's rows, leaves its realm or its quota; its audit lines carry it. */
+static void
+test_tenant_change(void **state)
+{
+	struct fx *f = *state;
+	struct pol_tenant t = { .name = "t", .n_domains = 1, .n_realm = 1 };
+	struct pol_change c = change;
+	struct pol_audit *rows = NULL;
+	struct pol_err e = { 0 };
+	size_t n = 0;
+	const int refused = POL_ERR_FORBIDDEN * 1000;
+
+	snprintf(t.domains[0], sizeof(t.domains[0]), "new.gwa.demo");
+	assert_int_equal(prefix_parse("192.168.0.16/28", false, &t.realm[0]), 0);
+	t.quota.hosts = 2;
+	assert_int_equal(pol_tenant_put(f->p.store, &t), 0);
+	/* the whole change touches the operator's rows: refused, nothing changes */
+	write_change(f, "127.0.0.3");
+	c.tenant = "t";
+	assert_int_equal(policy_commit(&f->p, &c, NULL, &e), -EACCES);
+	assert_int_equal(e.kind, POL_ERR_FORBIDDEN);
+	assert_non_null(strstr(e.msg, "of tenant t"));
+	assert_unchanged(f);
+	/* its own host, in its realm: in force, audited for it */
+	assert_int_equal(tenant_host(f, "a.new.gwa.demo", 17), 0);
+	assert_int_equal(pol_audit_list(f->p.store, "t", 0, 10, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].tenant, "t");
+	assert_string_equal(rows[0].actor, "bank-ops");
+	pol_audit_free(rows, n);
+	assert_int_equal(pol_audit_list(f->p.store, "other", 0, 10, &rows, &n), 0);
+	assert_int_equal(n, 0);
+	pol_audit_free(rows, n);
+	/* outside its realm, outside its domains, over its quota */
+	assert_int_equal(tenant_host(f, "b.new.gwa.demo", 40), refused + 1);
+	assert_int_equal(tenant_host(f, "b.old.gwa.demo", 18), refused + 4);
+	assert_int_equal(tenant_host(f, "b.new.gwa.demo", 18), 0);
+	assert_int_equal(tenant_host(f, "c.new.gwa.demo", 19), refused + 2);
 }
 
 int
@@ -514,6 +575,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_commit_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_policy_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenant_change, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

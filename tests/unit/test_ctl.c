@@ -14,6 +14,7 @@
 
 #include "ctl/out.h"
 #include "ctl/settings.h"
+#include "ctl/tenant.h"
 
 /* ctl_cell_text of the JSON text j under key; the caller frees. */
 static char *
@@ -149,14 +150,48 @@ test_settings(void **state)
 	assert_false(found);
 }
 
+/* "tenant set"'s options become the PUT body; bad options are refused with the reason. */
+static void
+test_tenant_body(void **state)
+{
+	const char *ok[] = { "--domain",    "bank.gwa.demo",  "--realm",
+			     "10.1.0.0/24", "--token",	      "bank-ops",
+			     "--domain",    "bank2.gwa.demo", "--session-rate",
+			     "100",	    "--quota",	      "hosts=3,alg-routes=1,pool=250" };
+	const char *no_domain[] = { "--realm", "10.1.0.0/24" };
+	const char *bad_quota[] = { "--domain", "b.gwa.demo", "--quota", "disks=1" };
+	const char *bad_num[] = { "--domain", "b.gwa.demo", "--quota", "hosts=x" };
+	const char *dangling[] = { "--domain" };
+	char err[256] = "", *text;
+	json_t *b;
+
+	(void)state;
+	b = ctl_tenant_body(12, ok, err, sizeof(err));
+	assert_non_null(b);
+	text = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(text, "{\"domains\":[\"bank.gwa.demo\",\"bank2.gwa.demo\"],"
+				  "\"quotas\":{\"alg_routes\":1,\"hosts\":3,\"pool\":250},"
+				  "\"realm\":[\"10.1.0.0/24\"],\"session_rate\":100,"
+				  "\"tokens\":[\"bank-ops\"]}");
+	free(text);
+	json_decref(b);
+	assert_null(ctl_tenant_body(2, no_domain, err, sizeof(err)));
+	assert_string_equal(err, "at least one --domain");
+	assert_null(ctl_tenant_body(4, bad_quota, err, sizeof(err)));
+	assert_non_null(strstr(err, "'disks=1'"));
+	assert_null(ctl_tenant_body(4, bad_num, err, sizeof(err)));
+	assert_string_equal(err, "--quota: hosts needs a number >= 0");
+	assert_null(ctl_tenant_body(1, dangling, err, sizeof(err)));
+	assert_string_equal(err, "--domain needs a value");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cells),
-		cmocka_unit_test(test_object_nested),
-		cmocka_unit_test(test_table_columns),
-		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_cells),	      cmocka_unit_test(test_object_nested),
+		cmocka_unit_test(test_table_columns), cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_tenant_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

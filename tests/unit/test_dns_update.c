@@ -319,7 +319,7 @@ test_validated_and_audited(void **state)
 	char before[POL_ETAG_LEN];
 
 	(void)state;
-	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(st, NULL, 0, 1000, &rows, &n), 0);
 	pol_audit_free(rows, n);
 	lines = n;
 	strcpy(before, parts.snap->etag);
@@ -331,14 +331,14 @@ test_validated_and_audited(void **state)
 	assert_false(stored("evil.gwa.demo", NULL, NULL));
 	assert_true(answers("evil.gwa.demo.", NULL));
 	assert_string_equal(parts.snap->etag, before);
-	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(st, NULL, 0, 1000, &rows, &n), 0);
 	pol_audit_free(rows, n);
 	assert_int_equal(n, lines);
 	/* a valid one: one audit line, by "ddns" (unsigned), with the ETags */
 	const char *const ok[] = { "fine.gwa.demo. 300 IN A 192.168.0.150", NULL };
 	assert_int_equal(update("gwa.demo.", NULL, ok), LDNS_RCODE_NOERROR);
 	assert_true(answers("fine.gwa.demo.", "192.168.0.150"));
-	assert_int_equal(pol_audit_list(st, 0, 1000, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(st, NULL, 0, 1000, &rows, &n), 0);
 	assert_int_equal(n, lines + 1);
 	assert_string_equal(rows[0].actor, "ddns");
 	assert_string_equal(rows[0].action, "UPDATE");

@@ -251,7 +251,7 @@ test_follow(void **state)
 	assert_int_equal(counter(&f->a, "commits_sent"), 1);
 	assert_int_equal(counter(&f->b, "commits_applied"), 2);
 	/* the standby's audit line says where the change came from */
-	assert_int_equal(pol_audit_list(f->b.p.store, 0, 1, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->b.p.store, NULL, 0, 1, &rows, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].actor, "ha:unit");
 	assert_string_equal(rows[0].action, "POST");

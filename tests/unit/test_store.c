@@ -198,7 +198,8 @@ test_migrate_v1(void **state)
 	assert_non_null(st);
 	pol_store_close(st);
 	/* back to version 1 as it shipped: no window columns, no audit ETags (v3), no nested
-	 * gateways (v4), no sessions (v5), no token expiry (v6), no pair tokens (v7) */
+	 * gateways (v4), no sessions (v5), no token expiry (v6), no pair tokens (v7), no tenant
+	 * realms, quotas and audit tenants (v8) */
 	assert_int_equal(raw_exec(path,
 				  "ALTER TABLE hosts DROP COLUMN nested_timeout_ms;"
 				  "ALTER TABLE hosts DROP COLUMN nested_port;"
@@ -206,6 +207,7 @@ test_migrate_v1(void **state)
 				  "ALTER TABLE resolver_groups DROP COLUMN parent;"
 				  "ALTER TABLE audit DROP COLUMN etag_before;"
 				  "ALTER TABLE audit DROP COLUMN etag_after;"
+				  "ALTER TABLE audit DROP COLUMN tenant;"
 				  "ALTER TABLE admission DROP COLUMN cache_window_ms;"
 				  "ALTER TABLE admission DROP COLUMN window_flows;"
 				  "ALTER TABLE resolver_groups DROP COLUMN cache_window_ms;"

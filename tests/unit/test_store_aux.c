@@ -11,6 +11,7 @@
 
 #define RGW_FIXTURE_STORE
 #include "common/util.h"
+#include "policy/session.h"
 #include "policy_fixture.h"
 
 /* Tokens: the secret is shown once and never stored; only the exact secret passes. */
@@ -85,7 +86,7 @@ static int
 audit(struct pol_store *st, const char *actor, const char *action, const char *resource,
       const char *detail)
 {
-	struct pol_change c = { actor, action, resource, detail };
+	struct pol_change c = { actor, action, resource, detail, NULL };
 
 	return pol_audit_append(st, &c, NULL, NULL);
 }
@@ -138,7 +139,8 @@ static void
 test_token_migration(void **state)
 {
 	struct fx *f = *state;
-	char a[POL_TOKEN_MAX], name[64], sql[256];
+	char a[POL_TOKEN_MAX], name[64], sql[1024];
+	struct pol_tenant ten;
 	struct pol_token_info *t;
 	enum pol_role role;
 	struct pol_err e;
@@ -146,16 +148,30 @@ test_token_migration(void **state)
 
 	assert_int_equal(pol_token_create(f->st, "kept", POL_ROLE_RW, 0, false, a, &e), 0);
 	pol_store_close(f->st);
-	/* back to schema version 5, before expiry: the columns it did not have are dropped */
+	/* back to version 5: the columns it did not have are dropped (token expiry: v6; pair tokens: v7;
+	 * tenant realms, quotas and audit tenants: v8); a tenant of v5 keeps its row */
 	snprintf(sql, sizeof(sql), "%s",
 		 "ALTER TABLE api_tokens DROP COLUMN expires_ms;"
 		 "ALTER TABLE api_tokens DROP COLUMN last_used_ms;"
 		 "ALTER TABLE api_tokens DROP COLUMN pair;"
+		 "ALTER TABLE tenants DROP COLUMN realm;"
+		 "ALTER TABLE tenants DROP COLUMN max_hosts;"
+		 "ALTER TABLE tenants DROP COLUMN max_services;"
+		 "ALTER TABLE tenants DROP COLUMN max_alg_routes;"
+		 "ALTER TABLE tenants DROP COLUMN max_pool;"
+		 "ALTER TABLE audit DROP COLUMN tenant;"
+		 "INSERT INTO tenants (name, domains, session_rate, tokens)"
+		 " VALUES ('bank', 'bank.gwa.demo', 5, 'kept');"
 		 "UPDATE schema_version SET version = 5;");
 	assert_int_equal(raw_exec(f->path, sql), 0);
 	f->st = pol_store_open(f->path, &e);
 	assert_non_null(f->st);
 	assert_int_equal(pol_store_schema_version(f->st), POL_SCHEMA_VERSION);
+	assert_int_equal(pol_tenant_get(f->st, "bank", &ten), 0);
+	assert_int_equal(ten.session_rate, 5);
+	assert_int_equal(ten.n_realm, 0);
+	assert_int_equal(
+		ten.quota.hosts + ten.quota.services + ten.quota.alg_routes + ten.quota.pool, 0);
 	assert_int_equal(pol_token_check(f->st, a, &role, name, sizeof(name)), 0);
 	assert_string_equal(name, "kept");
 	assert_int_equal(pol_token_list(f->st, &t, &n), 0);
@@ -244,7 +260,7 @@ test_audit(void **state)
 	assert_int_equal(pol_audit_append(f->st, &(struct pol_change){ .actor = "unit" },
 					  "\"before\"", "\"after\""),
 			 0);
-	assert_int_equal(pol_audit_list(f->st, 0, 2, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->st, NULL, 0, 2, &rows, &n), 0);
 	assert_string_equal(rows[0].etag_before, "\"before\"");
 	assert_string_equal(rows[0].etag_after, "\"after\"");
 	assert_string_equal(rows[1].etag_before, "");
@@ -258,7 +274,7 @@ test_audit(void **state)
 		assert_int_equal(audit(f->st, "admin", "update", res, i == 2 ? NULL : "{\"x\": 1}"),
 				 0);
 	}
-	assert_int_equal(pol_audit_list(f->st, 0, 3, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->st, NULL, 0, 3, &rows, &n), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(rows[0].resource, "hosts/4");
 	assert_string_equal(rows[2].resource, "hosts/2");
@@ -271,7 +287,7 @@ test_audit(void **state)
 		int64_t next = rows[2].id;
 
 		pol_audit_free(rows, n);
-		assert_int_equal(pol_audit_list(f->st, next, 10, &rows, &n), 0);
+		assert_int_equal(pol_audit_list(f->st, NULL, next, 10, &rows, &n), 0);
 	}
 	assert_int_equal(n, 2);
 	assert_string_equal(rows[0].resource, "hosts/1");
@@ -279,7 +295,7 @@ test_audit(void **state)
 	pol_audit_free(rows, n);
 	/* a policy replace keeps the audit log */
 	load_example(f->st);
-	assert_int_equal(pol_audit_list(f->st, 0, 100, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->st, NULL, 0, 100, &rows, &n), 0);
 	assert_int_equal(n, 5);
 	pol_audit_free(rows, n);
 }
@@ -295,7 +311,7 @@ test_audit_prune(void **state)
 
 	assert_int_equal(audit(f->st, "admin", "create", "hosts/old", NULL), 0);
 	assert_int_equal(audit(f->st, "admin", "update", "hosts/old", NULL), 0);
-	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->st, NULL, 0, 10, &rows, &n), 0);
 	cut = rows[0].ts_ms + 1; /* after both */
 	pol_audit_free(rows, n);
 	/* nothing before the first line */
@@ -307,7 +323,7 @@ test_audit_prune(void **state)
 	assert_int_equal(audit(f->st, "admin", "delete", "hosts/new", NULL), 0);
 	assert_int_equal(pol_audit_prune(f->st, cut, &removed), 0);
 	assert_int_equal(removed, 2);
-	assert_int_equal(pol_audit_list(f->st, 0, 10, &rows, &n), 0);
+	assert_int_equal(pol_audit_list(f->st, NULL, 0, 10, &rows, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].resource, "hosts/new");
 	pol_audit_free(rows, n);
