@@ -44,6 +44,7 @@ nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c)
 	cfg->queue = (uint16_t)c->nat_queue;
 	cfg->wan = c->nat_wan_ifaces;
 	cfg->lan = c->nat_lan_ifaces;
+	cfg->lan_prefixes6 = c->nat_lan_prefixes6;
 	cfg->synproxy = c->nat_synproxy;
 	cfg->helpers = c->nat_helpers;
 	cfg->forward_policy = c->nat_forward_policy;
@@ -103,48 +104,64 @@ nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct nat_nf
 		x->err = -ENOMEM;
 }
 
+/* Sources nobody may use, per family (0.0.0.0/8, loopback, multicast and class E; for IPv6
+ * the unspecified and loopback addresses, IPv4-mapped, link-local and multicast). */
+static const struct {
+	int family;
+	const char *addr;
+	uint8_t len;
+} bogons[] = {
+	{ AF_INET, "0.0.0.0", 8 },  { AF_INET, "127.0.0.0", 8 }, { AF_INET, "224.0.0.0", 3 },
+	{ AF_INET6, "::", 128 },    { AF_INET6, "::1", 128 },	 { AF_INET6, "::ffff:0:0", 96 },
+	{ AF_INET6, "fe80::", 10 }, { AF_INET6, "ff00::", 8 },
+};
+
 static void
-spoof_set(struct nat_rules_ctx *x, const char *name, bool wan)
+prefix_add(struct prefix *p, size_t *n, int family, const struct addr *a)
 {
-	static const char *const bogons[] = { "0.0.0.0", "127.0.0.0", "224.0.0.0" };
-	static const uint8_t bogon_len[] = { 8, 8, 3 };
+	if (a->family != family)
+		return;
+	p[*n].addr = *a;
+	p[(*n)++].len = family == AF_INET6 ? 128 : 32;
+}
+
+void
+nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool wan,
+		    const struct prefix *extra, size_t n_extra)
+{
 	const struct pol_snap *s = x->snap;
 	size_t n = 0, i, k;
-	struct prefix *p =
-		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts * (1 + POL_NESTED_MAX),
-		       sizeof(*p));
+	struct prefix *p = calloc(sizeof(bogons) / sizeof(bogons[0]) + n_extra + s->n_pool_addrs +
+					  s->n_service_addrs + s->n_hosts * (1 + POL_NESTED_MAX),
+				  sizeof(*p));
 	struct nat_nft_elem *e;
 
 	if (p == NULL) {
 		x->err = -ENOMEM;
 		return;
 	}
-	for (i = 0; i < 3; i++) {
-		p[n].addr.family = AF_INET;
-		inet_pton(AF_INET, bogons[i], &p[n].addr.u.v4);
-		p[n++].len = bogon_len[i];
-	}
+	for (i = 0; i < sizeof(bogons) / sizeof(bogons[0]); i++)
+		if (bogons[i].family == family) {
+			p[n].addr.family = family;
+			inet_pton(family, bogons[i].addr, &p[n].addr.u);
+			p[n++].len = bogons[i].len;
+		}
+	for (i = 0; i < n_extra; i++)
+		p[n++] = extra[i];
 	/* Nobody outside may claim to be us; nobody inside may claim a public address of ours;
 	 * from the WAN, nobody may claim to be one of the private hosts. */
 	for (i = 0; i < s->n_pool_addrs; i++)
-		if (s->pool_addrs[i].addr.family == AF_INET) {
-			p[n].addr = s->pool_addrs[i].addr;
-			p[n++].len = 32;
-		}
+		prefix_add(p, &n, family, &s->pool_addrs[i].addr);
 	for (i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET) {
-			p[n].addr = s->service_addrs[i].addr;
-			p[n++].len = 32;
-		}
+		prefix_add(p, &n, family, &s->service_addrs[i].addr);
 	if (wan)
 		for (i = 0; i < s->n_hosts; i++) {
-			if (s->hosts[i].ipv4.family == AF_INET) {
-				p[n].addr = s->hosts[i].ipv4;
-				p[n++].len = 32;
-			}
+			prefix_add(p, &n, family, &s->hosts[i].ipv4);
+			prefix_add(p, &n, family, &s->hosts[i].ipv6);
 			/* a nested gateway's addresses are private hosts of ours too */
 			for (k = 0; k < s->hosts[i].n_nested; k++)
-				p[n++] = s->hosts[i].nested[k];
+				if (s->hosts[i].nested[k].addr.family == family)
+					p[n++] = s->hosts[i].nested[k];
 		}
 	e = calloc(2 * n + 1, sizeof(*e));
 	if (e == NULL) {
@@ -152,7 +169,7 @@ spoof_set(struct nat_rules_ctx *x, const char *name, bool wan)
 		x->err = -ENOMEM;
 		return;
 	}
-	k = nat_nft_elems_ipv4_intervals(p, n, e);
+	k = nat_nft_elems_intervals(family, p, n, e);
 	for (i = 0; i < k; i++)
 		nat_rules_elem(x, name, &e[i]);
 	free(e);
@@ -305,9 +322,9 @@ build_sets(struct nat_rules_ctx *x)
 			x->err = -ENOMEM;
 	}
 	nat_rules_set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	spoof_set(x, "spoof_wan4", true);
+	nat_rules_spoof_set(x, "spoof_wan4", AF_INET, true, NULL, 0);
 	nat_rules_set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	spoof_set(x, "spoof_lan4", false);
+	nat_rules_spoof_set(x, "spoof_lan4", AF_INET, false, NULL, 0);
 
 	nat_rules_set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
 	nat_rules_set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
@@ -549,6 +566,7 @@ build_base(struct nat_rules_ctx *x)
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
 		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
 	}
+	nat_rules6_fwd_spoof(x);
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
 		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter.h>
@@ -28,6 +29,7 @@
 static bool is_ula(const struct addr *a);
 static const struct addr *first_svc6(const struct pol_snap *s);
 static void admit_rules(struct nat_rules_ctx *x, const char *set);
+static void spoof_sets(struct nat_rules_ctx *x);
 
 /* ICMPv6 types never dropped by a default (RFC 4890 4.3.1: must not be dropped). */
 static const uint8_t icmp6_pass[] = {
@@ -54,6 +56,45 @@ first_svc6(const struct pol_snap *s)
 	return NULL;
 }
 
+/*
+ * Anti-spoofing (docs/nat.md, "IPv6"): from the WAN no bogon, link-local, unique local
+ * (fc00::/7: RFC 4193 keeps it inside the site), LAN prefix, private host or address of ours;
+ * from the LAN no bogon or public address of ours, and with lan_prefixes6 nothing outside them.
+ */
+static void
+spoof_sets(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct prefix *lan = calloc(c->lan_prefixes6.n + 1, sizeof(*lan));
+	struct nat_nft_elem *e = calloc(2 * c->lan_prefixes6.n + 1, sizeof(*e));
+	size_t i, n = 0, k;
+
+	if (lan == NULL || e == NULL) {
+		x->err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->lan_prefixes6.n; i++)
+		if (prefix_parse(c->lan_prefixes6.v[i], true, &lan[n]) == 0 &&
+		    lan[n].addr.family == AF_INET6)
+			n++;
+	if (c->lan_prefixes6.n) {
+		nat_rules_set(x, "lan_src6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+		k = nat_nft_elems_intervals(AF_INET6, lan, n, e);
+		for (i = 0; i < k; i++)
+			nat_rules_elem(x, "lan_src6", &e[i]);
+	}
+	lan[n].addr.family = AF_INET6;
+	lan[n].addr.u.bytes[0] = 0xfc;
+	lan[n].len = 7;
+	nat_rules_set(x, "spoof_wan6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_wan6", AF_INET6, true, lan, n + 1);
+	nat_rules_set(x, "spoof_lan6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_lan6", AF_INET6, false, NULL, 0);
+out:
+	free(e);
+	free(lan);
+}
+
 void
 nat_rules6_sets(struct nat_rules_ctx *x)
 {
@@ -74,6 +115,7 @@ nat_rules6_sets(struct nat_rules_ctx *x)
 			nat_rules_elem(x, "service6", &e);
 		}
 	nat_rules_set(x, "pinhole6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, false);
+	spoof_sets(x);
 	nat_rules_set(x, "host_dnat6", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IP6ADDR, 16, false);
 	nat_rules_set(x, "fw_in6", NAT_NFT_TYPE_IP6ADDR, 16, NAT_NFT_TYPE_VERDICT, 0, false);
 	nat_rules_set(x, "fw_out6", NAT_NFT_TYPE_IP6ADDR, 16, NAT_NFT_TYPE_VERDICT, 0, false);
@@ -217,6 +259,33 @@ nat_rules6_fwd_early(struct nat_rules_ctx *x)
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
 		snprintf(desc, sizeof(desc), "ICMPv6 type %u (PMTU, ND): accept", icmp6_pass[i]);
 		nat_rules_emit(x, "filter_fwd", r, rc, desc);
+	}
+}
+
+void
+nat_rules6_fwd_spoof(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+
+	if (c->wan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "wan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "spoof_wan6", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed WAN source (IPv6): drop");
+	}
+	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "lan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "spoof_lan6", false);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source (IPv6): drop");
+	}
+	if (c->lan.n && c->lan_prefixes6.n && (r = nat_rules_rule(x, "filter_fwd"))) {
+		rc = nat_nft_m_iifset(r, "lan_ifs", false);
+		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "lan_src6", true);
+		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+		nat_rules_emit(x, "filter_fwd", r, rc, "LAN source outside lan_prefixes6: drop");
 	}
 }
 

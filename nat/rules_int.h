@@ -37,16 +37,25 @@ void nat_rules_emit(struct nat_rules_ctx *x, const char *chain, struct nftnl_rul
 void nat_rules_set(struct nat_rules_ctx *x, const char *name, uint32_t ktype, uint32_t klen,
 		   uint32_t dtype, uint32_t dlen, bool interval);
 void nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct nat_nft_elem *e);
+/*
+ * Fill the interval set name (family AF_INET or AF_INET6) with the sources a packet from the
+ * WAN (wan) or the LAN must not carry: the family's bogons, extra, the pool and service
+ * addresses, and from the WAN the private hosts' addresses (and nested gateways' prefixes).
+ */
+void nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool wan,
+			 const struct prefix *extra, size_t n_extra);
 /* Has the host ('h') or group ('g') id firewall rules in that direction? */
 bool nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool ingress);
 
-/* nat/rules6.c: the IPv6 sets (pool6, service6, pinhole6, host_dnat6, fw_in6, fw_out6) and
+/* nat/rules6.c: the IPv6 sets (pool6, service6, pinhole6, spoof_wan6, spoof_lan6, lan_src6,
+ * host_dnat6, fw_in6, fw_out6) and
  * the IPv6 rules of each base chain, called by the IPv4 builder at the right place. */
 void nat_rules6_sets(struct nat_rules_ctx *x);
 void nat_rules6_admit(struct nat_rules_ctx *x);
 void nat_rules6_dnat(struct nat_rules_ctx *x);
 void nat_rules6_snat(struct nat_rules_ctx *x);
 void nat_rules6_fwd_early(struct nat_rules_ctx *x);
+void nat_rules6_fwd_spoof(struct nat_rules_ctx *x);
 void nat_rules6_fwd_hosts(struct nat_rules_ctx *x);
 void nat_rules6_fwd_admitted(struct nat_rules_ctx *x);
 
