@@ -176,6 +176,13 @@ nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool 
 	free(p);
 }
 
+/* Name of a group's member set: g<id> (IPv4 addresses) or g<id>_6 (IPv6). */
+static void
+group_set(char *buf, size_t len, int64_t id, bool v6)
+{
+	snprintf(buf, len, v6 ? "g%lld_6" : "g%lld", (long long)id);
+}
+
 /* Snapshot arrays are sorted by id. */
 static const struct pol_host *
 host_by_id(const struct pol_snap *s, int64_t id)
@@ -373,20 +380,28 @@ build_sets(struct nat_rules_ctx *x)
 			nat_rules_elem(x, "fw_out", &e);
 		}
 	}
-	/* One set per group: the IPv4 addresses of its members. */
+	/* Two sets per group: the IPv4 (g<id>) and IPv6 (g<id>_6) addresses of its members. */
 	for (i = 0; i < s->n_groups; i++) {
-		snprintf(name, sizeof(name), "g%lld", (long long)s->groups[i].id);
-		nat_rules_set(x, name, NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
-		for (j = 0; j < s->n_host_groups; j++) {
-			const struct pol_host *h;
+		for (int v6 = 0; v6 < 2; v6++) {
+			group_set(name, sizeof(name), s->groups[i].id, v6);
+			nat_rules_set(x, name, v6 ? NAT_NFT_TYPE_IP6ADDR : NAT_NFT_TYPE_IPADDR,
+				      v6 ? 16 : 4, 0, 0, false);
+			for (j = 0; j < s->n_host_groups; j++) {
+				const struct pol_host *h;
 
-			if (s->host_groups[j].group_id != s->groups[i].id)
-				continue;
-			h = host_by_id(s, s->host_groups[j].host_id);
-			if (h == NULL || h->ipv4.family != AF_INET)
-				continue;
-			nat_nft_elem_ipv4(&e, &h->ipv4);
-			nat_rules_elem(x, name, &e);
+				if (s->host_groups[j].group_id != s->groups[i].id)
+					continue;
+				h = host_by_id(s, s->host_groups[j].host_id);
+				if (h == NULL)
+					continue;
+				if (!v6 && h->ipv4.family == AF_INET)
+					nat_nft_elem_ipv4(&e, &h->ipv4);
+				else if (v6 && h->ipv6.family == AF_INET6)
+					nat_nft_elem_ipv6(&e, &h->ipv6);
+				else
+					continue;
+				nat_rules_elem(x, name, &e);
+			}
 		}
 	}
 	nat_rules6_sets(x);
@@ -584,7 +599,7 @@ build_base(struct nat_rules_ctx *x)
 		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
 		int dir;
 
-		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
+		group_set(setname, sizeof(setname), s->groups[i].id, false);
 		for (dir = 0; dir < 2; dir++) {
 			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
 				continue;
@@ -595,6 +610,13 @@ build_base(struct nat_rules_ctx *x)
 				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
 				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
 			}
+			group_set(setname, sizeof(setname), s->groups[i].id, true);
+			if ((r = nat_rules_rule(x, "filter_fwd"))) {
+				rc = nat_nft_m_ip6_set(r, dir == 0, setname, false);
+				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+				nat_rules_emit(x, "filter_fwd", r, rc, "group rules (IPv6)");
+			}
+			group_set(setname, sizeof(setname), s->groups[i].id, false);
 		}
 	}
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
@@ -767,7 +789,7 @@ build_synproxy(struct nat_rules_ctx *x, const struct addr *svc)
 
 		if (!nat_rules_has_rules(x, 'g', s->groups[i].id, true))
 			continue;
-		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
+		group_set(setname, sizeof(setname), s->groups[i].id, false);
 		snprintf(chain, sizeof(chain), "g%lld_in", (long long)s->groups[i].id);
 		if ((r = nat_rules_rule(x, "out_fwd"))) {
 			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);

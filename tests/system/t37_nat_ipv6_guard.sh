@@ -6,7 +6,8 @@
 # unique local source or a LAN address (each admitted through a pinhole first, so that nothing
 # else would stop it); a control datagram with a true source passes each time. A
 # packet-too-big from a WAN router numbered in the ULA still reaches the host (its path MTU
-# drops), and neighbour discovery works throughout.
+# drops), and neighbour discovery works throughout. A policy group's egress rule drops its
+# IPv6 member's datagrams (group set g<id>_6).
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 /usr/bin/python3 -c "import scapy" 2>/dev/null ||
@@ -58,6 +59,8 @@ ip netns exec $PUB /usr/bin/python3 "$HERE/udp_sink.py" 9000 "$T/pub" &
 pids+=($!)
 ip netns exec $PRIV /usr/bin/python3 "$HERE/udp_sink.py" 9000 "$T/priv" &
 pids+=($!)
+ip netns exec $PUB /usr/bin/python3 "$HERE/udp_sink.py" 9001 "$T/pub9001" &
+pids+=($!)
 
 cat > "$T/bundle.json" <<'JSON'
 {
@@ -70,8 +73,12 @@ cat > "$T/bundle.json" <<'JSON'
   ],
   "service_addresses": ["2001:db8:1::130"],
   "pool": ["2001:db8:1::131-2001:db8:1::132"],
+  "groups": [
+    {"name": "no9001", "firewall": [{"direction": "egress", "protocol": "udp", "dport": 9001,
+                                     "action": "drop"}]}
+  ],
   "hosts": [
-    {"fqdn": "gua.gwa.demo", "ipv6": "2001:db8:2::200",
+    {"fqdn": "gua.gwa.demo", "ipv6": "2001:db8:2::200", "groups": ["no9001"],
      "services": [{"fqdn": "gua.gwa.demo", "binding_timeout_ms": 30000}]}
   ],
   "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}
@@ -99,7 +106,8 @@ ip netns exec $GW "$RGWD" -c "$T/rgw.conf" > "$T/log" 2>&1 &
 RP=$!
 pids+=($RP)
 check "rgwd (dns + nat) ready" wait_for 'rgwd: ready' "$T/log" 10
-check "the sinks listen" poll 10 bash -c "grep -q listening '$T/pub' && grep -q listening '$T/priv'"
+check "the sinks listen" poll 10 bash -c \
+	"grep -q listening '$T/pub' && grep -q listening '$T/priv' && grep -q listening '$T/pub9001'"
 
 ip netns exec $GW nft list table inet rgw > "$T/table" 2>/dev/null
 check "forward drops spoofed IPv6 sources from the WAN" \
@@ -130,6 +138,23 @@ check "LAN: the gateway's pool address as source (round passed)" lan_round 2001:
 check "... dropped" bash -c "! grep -q ' pool\$' '$T/pub'"
 check "LAN: a source outside lan_prefixes6 (round passed)" lan_round 2001:db8:9::1 outside
 check "... dropped" bash -c "! grep -q ' outside\$' '$T/pub'"
+
+# a group's rules reach its members' IPv6 traffic: the group set g<id>_6 holds the host
+check "the group's IPv6 set holds its member" bash -c \
+	"ip netns exec $GW nft list table inet rgw 2>/dev/null | grep -A3 'set g1_6' | grep -q '2001:db8:2::200'"
+group_round() {
+	send $PRIV 2001:db8:2::200 2001:db8::10 9001 grp
+	send $PRIV 2001:db8:2::200 2001:db8::10 9000 ok-grp
+	poll 10 got pub 2001:db8:2::200 ok-grp
+}
+check "LAN: the member's datagram to port 9001 and a control to 9000 (round passed)" group_round
+check "... the group's egress rule dropped the one to 9001" \
+	bash -c "! grep -q ' grp\$' '$T/pub9001'"
+sink9001() {
+	ip netns exec $GW /usr/bin/python3 "$HERE/spoof6.py" udp 2001:db8::1 2001:db8::10 9001 gw \
+		40000 && poll 10 got pub9001 2001:db8::1 gw
+}
+check "... and its sink works (a datagram from the gateway itself)" sink9001
 
 # WAN: each datagram spends a pinhole that an AAAA answer opened (nothing else would let an
 # unsolicited datagram in: the forward chain's anti-spoofing is what must stop it). The

@@ -559,6 +559,73 @@ test_v6_spoof(void **state)
 	free(p);
 }
 
+/* A group with a dual-stack ULA host and a global IPv6-only host: g1 holds the IPv4 member,
+ * g1_6 both IPv6 ones, and the group's chains are reached from either family. */
+static void
+test_v6_groups(void **state)
+{
+	struct pol *p = calloc(1, sizeof(*p));
+	struct parsed *b = calloc(1, sizeof(*b));
+	struct nat_nft_batch *batch = nat_nft_batch_new(1);
+	struct pol_group g = { .id = 1 };
+	struct pol_host_group hg[2] = { { 1, 1 }, { 2, 1 } };
+	struct nat_nft_elem e[8];
+	struct nat_model *m;
+	struct addr a;
+	const char *t;
+	size_t i, n6 = 0;
+
+	(void)state;
+	pol_init(p);
+	p->s.groups = &g;
+	p->s.n_groups = 1;
+	p->s.host_groups = hg;
+	p->s.n_host_groups = 2;
+	p->rules[1].id = 2;
+	p->rules[1].group_id = 1;
+	p->rules[1].direction = POL_DIR_ANY;
+	p->rules[1].protocol = IPPROTO_TCP;
+	p->rules[1].dport.lo = 22;
+	p->rules[1].icmp_type = p->rules[1].icmp_code = -1;
+	p->rules[1].action = POL_ACT_DROP;
+	p->s.n_fw_rules = 2;
+	m = nat_rules_build(&p->cfg, &p->s, NULL);
+	assert_non_null(m);
+	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
+	parse_batch(batch, b);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1", e, 8), 1);
+	assert_int_equal(e[0].key_len, 4);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1_6", e, 8), 2);
+	a = ip("fd00::100");
+	assert_int_equal(e[0].key_len, 16);
+	assert_true(memcmp(e[0].key, a.u.bytes, 16) == 0 || memcmp(e[1].key, a.u.bytes, 16) == 0);
+	a = ip("2001:db8:2::200");
+	assert_true(memcmp(e[0].key, a.u.bytes, 16) == 0 || memcmp(e[1].key, a.u.bytes, 16) == 0);
+	/* both directions, both families */
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "filter_fwd: group rules"), 4);
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "filter_fwd: group rules (IPv6)"), 2);
+	for (i = 0; i < b->n; i++) {
+		if (b->type[i] != NFT_MSG_NEWRULE || !strstr(b->desc[i], "group rules (IPv6)"))
+			continue;
+		t = b->text[i];
+		has(t, "[ cmp eq reg 1 0x0000000a ]");
+		has(t, n6 == 0 ? "[ payload load 16b @ network header + 24 => reg 1 ]"
+			       : "[ payload load 16b @ network header + 8 => reg 1 ]");
+		has(t, "[ lookup reg 1 set g1_6 ]");
+		has(t, n6 == 0 ? "[ immediate reg 0 jump -> g1_in ]"
+			       : "[ immediate reg 0 jump -> g1_out ]");
+		n6++;
+	}
+	assert_int_equal(n6, 2);
+	t = rule_text(b, "g1_in: firewall rule 2");
+	has(t, "[ immediate reg 0 drop ]");
+	free(b->bytes);
+	nat_nft_batch_free(batch);
+	nat_model_free(m);
+	free(b);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -568,6 +635,7 @@ main(void)
 		cmocka_unit_test(test_v6_diff_and_masquerade),
 		cmocka_unit_test(test_v6_intervals),
 		cmocka_unit_test(test_v6_spoof),
+		cmocka_unit_test(test_v6_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
