@@ -18,7 +18,6 @@
 static void build_sets(struct nat_rules_ctx *x);
 static void build_base(struct nat_rules_ctx *x);
 static void build_fw(struct nat_rules_ctx *x);
-static void build_synproxy(struct nat_rules_ctx *x, const struct addr *svc);
 
 uint32_t
 nat_rules_nest_mark(const struct addr *a)
@@ -176,9 +175,8 @@ nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool 
 	free(p);
 }
 
-/* Name of a group's member set: g<id> (IPv4 addresses) or g<id>_6 (IPv6). */
-static void
-group_set(char *buf, size_t len, int64_t id, bool v6)
+void
+nat_rules_group_set(char *buf, size_t len, int64_t id, bool v6)
 {
 	snprintf(buf, len, v6 ? "g%lld_6" : "g%lld", (long long)id);
 }
@@ -383,7 +381,7 @@ build_sets(struct nat_rules_ctx *x)
 	/* Two sets per group: the IPv4 (g<id>) and IPv6 (g<id>_6) addresses of its members. */
 	for (i = 0; i < s->n_groups; i++) {
 		for (int v6 = 0; v6 < 2; v6++) {
-			group_set(name, sizeof(name), s->groups[i].id, v6);
+			nat_rules_group_set(name, sizeof(name), s->groups[i].id, v6);
 			nat_rules_set(x, name, v6 ? NAT_NFT_TYPE_IP6ADDR : NAT_NFT_TYPE_IPADDR,
 				      v6 ? 16 : 4, 0, 0, false);
 			for (j = 0; j < s->n_host_groups; j++) {
@@ -599,7 +597,7 @@ build_base(struct nat_rules_ctx *x)
 		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
 		int dir;
 
-		group_set(setname, sizeof(setname), s->groups[i].id, false);
+		nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
 		for (dir = 0; dir < 2; dir++) {
 			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
 				continue;
@@ -610,13 +608,13 @@ build_base(struct nat_rules_ctx *x)
 				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
 				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
 			}
-			group_set(setname, sizeof(setname), s->groups[i].id, true);
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, true);
 			if ((r = nat_rules_rule(x, "filter_fwd"))) {
 				rc = nat_nft_m_ip6_set(r, dir == 0, setname, false);
 				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
 				nat_rules_emit(x, "filter_fwd", r, rc, "group rules (IPv6)");
 			}
-			group_set(setname, sizeof(setname), s->groups[i].id, false);
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
 		}
 	}
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
@@ -640,164 +638,7 @@ build_base(struct nat_rules_ctx *x)
 	}
 
 	if (c->synproxy)
-		build_synproxy(x, &svc);
-}
-
-/*
- * The synproxy in front of the pool and service addresses (docs/nat.md, "SYN proxy"). Measured
- * on Linux 6.x: the client's SYN is left untracked (pre_raw) and answered with a SYN cookie
- * by the synproxy statement in filter_in (the addresses are the gateway's own, so the
- * handshake is local input); the client's ACK is conntrack-invalid, the synproxy checks its
- * cookie and sends a new SYN with the client's addresses through the local output path, with
- * a conntrack template: that SYN is the first tracked packet of the flow and the first one
- * rgwd sees. So admission (queue), conntrack helpers, the DNAT and the hosts' ingress rules
- * are repeated on the output hook for SYNs whose source is not a local address. A refused
- * SYN is sent to port 0 of its own address, where the local stack answers with a reset that
- * the synproxy puts in the client's sequence space (a reset built by nft would carry the
- * replayed SYN's numbers, which the client drops).
- */
-static void
-build_synproxy(struct nat_rules_ctx *x, const struct addr *svc)
-{
-	const struct nat_rules_cfg *c = x->cfg;
-	const struct pol_snap *s = x->snap;
-	struct nftnl_rule *r;
-	bool wan_any = c->wan.n == 0;
-	uint16_t port0 = 0;
-	size_t i;
-	int rc, k;
-
-	for (k = 0; k < 2; k++) {
-		const char *set = k == 0 ? "pool4" : "service4";
-
-		if ((r = nat_rules_rule(x, "pre_raw"))) {
-			rc = wan_any ? nat_nft_m_not_loopback(r)
-				     : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc : nat_nft_m_tcpflags(r, 0x12, 0x02, true);
-			rc = rc ? rc : nat_nft_x_notrack(r);
-			nat_rules_emit(x, "pre_raw", r, rc,
-				       k == 0 ? "synproxy: do not track the handshake (pool)"
-					      : "synproxy: do not track the handshake (service)");
-		}
-	}
-	nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER, NF_ACCEPT);
-	for (k = 0; k < 2; k++) {
-		const char *set = k == 0 ? "pool4" : "service4";
-
-		if ((r = nat_rules_rule(x, "filter_in"))) {
-			rc = wan_any ? nat_nft_m_not_loopback(r)
-				     : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc
-				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
-								NF_CT_STATE_UNTRACKED_BIT);
-			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
-			nat_rules_emit(x, "filter_in", r, rc,
-				       k == 0 ? "synproxy for the pool addresses"
-					      : "synproxy for the service addresses");
-		}
-	}
-	if ((r = nat_rules_rule(x, "filter_in"))) {
-		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_in", r, rc, "invalid: drop");
-	}
-
-	/* The SYN the synproxy replays: admission, as pre_admit does for the client's own. */
-	nat_model_chain(x->m, "out_admit", "filter", NF_INET_LOCAL_OUT, PRIO_ADMIT, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "out_admit"))) {
-		rc = nat_nft_m_saddr_not_local(r);
-		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
-		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
-		nat_rules_emit(x, "out_admit", r, rc,
-			       "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
-	}
-	/* Helpers (TCP only here: the synproxy sees TCP alone). */
-	nat_model_chain(x->m, "out_verdict", "filter", NF_INET_LOCAL_OUT, PRIO_VERDICT, NF_ACCEPT);
-	for (i = 0; i < c->helpers.n; i++) {
-		char obj[NAT_NFT_NAME_MAX];
-
-		if (strcmp(c->helpers.v[i], "ftp") != 0)
-			continue;
-		snprintf(obj, sizeof(obj), "rgw-%.8s", c->helpers.v[i]);
-		if ((r = nat_rules_rule(x, "out_verdict"))) {
-			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc : nat_nft_m_port(r, true, 21, 21);
-			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
-			nat_rules_emit(x, "out_verdict", r, rc,
-				       "conntrack helper for admitted flows (synproxy)");
-		}
-	}
-	/* DNAT on the output hook: refused to port 0 (the local stack resets it), web ports to the
-	 * ALG, the rest to the host of the mark. */
-	nat_model_chain(x->m, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_DSTNAT, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "nat_out"))) {
-		uint32_t keep = ~NAT_MARK_MASK, zero = 0;
-
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_REJECT);
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		/* the mark goes, or the reset chain would answer the SYN again on its way back */
-		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_bitwise(r, NFT_REG_1, &keep, &zero, 4);
-		rc = rc ? rc : nat_nft_x_meta_set(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &port0, 2);
-		rc = rc ? rc : nat_nft_x_nat_port(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc,
-			       "refused after the synproxy: to port 0, reset by the stack");
-	}
-	if (c->alg && svc->family == AF_INET && c->alg_ports.n &&
-	    (r = nat_rules_rule(x, "nat_out"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
-		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc, "admitted web flows to the ALG (synproxy)");
-	}
-	if ((r = nat_rules_rule(x, "nat_out"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
-		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc,
-			       "admitted flows to the host of the mark (synproxy)");
-	}
-	/* The replayed SYN never crosses the forward hook: the hosts' ingress rules apply here. */
-	nat_model_chain(x->m, "out_fwd", "filter", NF_INET_LOCAL_OUT, PRIO_FILTER, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "out_fwd"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_m_nfproto(r, NFPROTO_IPV4);
-		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
-		nat_rules_emit(x, "out_fwd", r, rc, "per-host ingress rules (synproxy)");
-	}
-	for (i = 0; i < s->n_groups; i++) {
-		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
-
-		if (!nat_rules_has_rules(x, 'g', s->groups[i].id, true))
-			continue;
-		group_set(setname, sizeof(setname), s->groups[i].id, false);
-		snprintf(chain, sizeof(chain), "g%lld_in", (long long)s->groups[i].id);
-		if ((r = nat_rules_rule(x, "out_fwd"))) {
-			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, setname, false);
-			rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-			nat_rules_emit(x, "out_fwd", r, rc, "group rules (synproxy)");
-		}
-	}
+		nat_rules_synproxy(x, &svc);
 }
 
 static bool

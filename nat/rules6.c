@@ -168,7 +168,10 @@ admit_rules(struct nat_rules_ctx *x, const char *set)
 		nat_rules_emit(x, "pre_admit", r, rc, desc);
 	}
 	if ((r = nat_rules_rule(x, "pre_admit"))) {
-		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+		/* With the synproxy, a refused SYN comes back through lo (nat_out): not again. */
+		rc = !wan_any	   ? nat_nft_m_iifset(r, "wan_ifs", false)
+		     : c->synproxy ? nat_nft_m_not_loopback(r)
+				   : 0;
 		rc = rc ? rc : nat_nft_m_ip6_set(r, true, set, false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);

@@ -44,6 +44,11 @@ void nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct n
  */
 void nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool wan,
 			 const struct prefix *extra, size_t n_extra);
+/* Name of a group's member set: g<id> (IPv4 addresses) or g<id>_6 (IPv6 addresses). */
+void nat_rules_group_set(char *buf, size_t len, int64_t id, bool v6);
+/* nat/rules_syn.c: the synproxy's rules (pre_raw, filter_in, out_admit, out_verdict, nat_out,
+ * out_fwd) for both families; svc4: the first IPv4 service address (family 0: none). */
+void nat_rules_synproxy(struct nat_rules_ctx *x, const struct addr *svc4);
 /* Has the host ('h') or group ('g') id firewall rules in that direction? */
 bool nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool ingress);
 

@@ -626,6 +626,64 @@ test_v6_groups(void **state)
 	free(p);
 }
 
+/* With the synproxy: the IPv6 pool and service addresses are answered by it like the IPv4
+ * ones, the replayed IPv6 SYN is queued and DNATed (NAT66, ALG) on the output hook, and the
+ * IPv6 refused / DNAT rules come before the IPv4 ones in nat_out. */
+static void
+test_v6_synproxy(void **state)
+{
+	struct pol *p = calloc(1, sizeof(*p));
+	struct parsed *b = calloc(1, sizeof(*b));
+	struct nat_nft_batch *batch = nat_nft_batch_new(1);
+	struct nat_model *m;
+	size_t i, ref6 = 0, ref4 = 0;
+	const char *t;
+
+	(void)state;
+	pol_init(p);
+	p->cfg.synproxy = true;
+	m = nat_rules_build(&p->cfg, &p->s, NULL);
+	assert_non_null(m);
+	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
+	parse_batch(batch, b);
+	t = rule_text(b, "pre_raw: synproxy: do not track the handshake (IPv6 pool)");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ notrack ]");
+	rule_text(b, "pre_raw: synproxy: do not track the handshake (IPv6 service)");
+	t = rule_text(b, "synproxy for the IPv6 service addresses");
+	has(t, "[ lookup reg 1 set service6 ]");
+	has(t, "[ synproxy mss 1440 wscale 7 ]");
+	t = rule_text(b, "synproxy for the pool addresses");
+	has(t, "[ synproxy mss 1460 wscale 7 ]");
+	t = rule_text(b, "IPv6 SYNs replayed by the synproxy");
+	has(t, "[ fib saddr type => reg 1 ]");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ target name NFQUEUE rev 3 ]");
+	t = rule_text(b, "admitted IPv6 flows to the host of the mark (synproxy)");
+	has(t, "[ lookup reg 1 set host_dnat6 dreg 1 ]");
+	has(t, "[ nat dnat ip6 addr_min reg 1 addr_max reg 1 flags 0x1 ]");
+	t = rule_text(b, "admitted IPv6 web flows to the ALG (synproxy)");
+	has(t, "[ immediate reg 1 0xb80d0120 0x00000100 0x00000000 0x30010000 ]");
+	t = rule_text(b, "refused IPv6 after the synproxy");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ nat dnat ip6 proto_min reg 1 proto_max reg 1 flags 0x2 ]");
+	t = rule_text(b, "per-host ingress rules (IPv6, synproxy)");
+	has(t, "[ payload load 16b @ network header + 24 => reg 1 ]");
+	has(t, "[ lookup reg 1 set fw_in6 dreg 0 ]");
+	for (i = 0; i < b->n; i++) {
+		if (strstr(b->desc[i], "refused IPv6 after the synproxy"))
+			ref6 = i;
+		if (strstr(b->desc[i], "nat_out: refused after the synproxy"))
+			ref4 = i;
+	}
+	assert_true(ref6 > 0 && ref4 > ref6);
+	free(b->bytes);
+	nat_nft_batch_free(batch);
+	nat_model_free(m);
+	free(b);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -636,6 +694,7 @@ main(void)
 		cmocka_unit_test(test_v6_intervals),
 		cmocka_unit_test(test_v6_spoof),
 		cmocka_unit_test(test_v6_groups),
+		cmocka_unit_test(test_v6_synproxy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
