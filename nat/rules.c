@@ -79,6 +79,47 @@ nat_rules_emit(struct nat_rules_ctx *x, const char *chain, struct nftnl_rule *r,
 		x->err = rc;
 }
 
+int
+nat_rules_x_queue(struct nat_rules_ctx *x, struct nftnl_rule *r)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	char text[96];
+	int rc = nat_nft_x_queue(r, c->queue, c->queue_native);
+
+	if (rc < 0 || c->queue_native)
+		return rc;
+	/* nft cannot print the xtables target in an inet table: say what it is. */
+	snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
+		 (unsigned)c->queue);
+	return nat_nft_rule_comment(r, text);
+}
+
+const struct addr *
+nat_rules_first_svc(const struct pol_snap *s, int family)
+{
+	for (size_t i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == family)
+			return &s->service_addrs[i].addr;
+	return NULL;
+}
+
+void
+nat_rules_spoof_drop(struct nat_rules_ctx *x, const char *ifset, bool v6, const char *set, bool inv,
+		     const char *desc)
+{
+	struct nftnl_rule *r = nat_rules_rule(x, "filter_fwd");
+	int rc;
+
+	if (r == NULL)
+		return;
+	rc = nat_nft_m_iifset(r, ifset, false);
+	if (rc == 0)
+		rc = v6 ? nat_nft_m_ip6_set(r, false, set, inv)
+			: nat_nft_m_ip_set(r, false, set, inv);
+	rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+	nat_rules_emit(x, "filter_fwd", r, rc, desc);
+}
+
 void
 nat_rules_set(struct nat_rules_ctx *x, const char *name, uint32_t ktype, uint32_t klen,
 	      uint32_t dtype, uint32_t dlen, bool interval)
@@ -411,16 +452,10 @@ build_base(struct nat_rules_ctx *x)
 	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
 	struct nftnl_rule *r;
-	struct addr svc = { 0 };
+	const struct addr *svc = nat_rules_first_svc(s, AF_INET);
 	bool wan_any = c->wan.n == 0;
 	size_t i;
 	int rc;
-
-	for (i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET) {
-			svc = s->service_addrs[i].addr;
-			break;
-		}
 
 	/* Before anything else: sources blocked for an IDS alert, then the synproxy's notrack. */
 	if (c->block || c->synproxy)
@@ -456,15 +491,7 @@ build_base(struct nat_rules_ctx *x)
 				   : 0;
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			/* nft cannot print the xtables target in an inet table: say what it is. */
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
+		rc = rc ? rc : nat_rules_x_queue(x, r);
 		nat_rules_emit(x, "pre_admit", r, rc,
 			       "new flows to the pool: NFQUEUE (fail-closed)");
 	}
@@ -518,12 +545,11 @@ build_base(struct nat_rules_ctx *x)
 
 	/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark. */
 	nat_model_chain(x->m, "nat_pre", "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT);
-	if (c->alg && svc.family == AF_INET && c->alg_ports.n &&
-	    (r = nat_rules_rule(x, "nat_pre"))) {
+	if (c->alg && svc != NULL && c->alg_ports.n && (r = nat_rules_rule(x, "nat_pre"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
 		nat_rules_emit(x, "nat_pre", r, rc, "admitted web flows to the ALG");
 	}
@@ -540,8 +566,8 @@ build_base(struct nat_rules_ctx *x)
 	if (c->lan.n && (r = nat_rules_rule(x, "nat_post"))) {
 		rc = nat_nft_m_iifset(r, "lan_ifs", false);
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
-		if (svc.family == AF_INET) {
-			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+		if (svc != NULL) {
+			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
 			rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_SNAT, NFPROTO_IPV4, NFT_REG_1);
 		} else {
 			/* IPv4 only: global IPv6 hosts keep their address */
@@ -567,18 +593,12 @@ build_base(struct nat_rules_ctx *x)
 		nat_rules_emit(x, "filter_fwd", r, rc, "invalid: drop");
 	}
 	nat_rules6_fwd_early(x);
-	if (!wan_any && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "wan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_wan4", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed WAN source: drop");
-	}
-	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "lan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_lan4", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
-	}
+	if (!wan_any)
+		nat_rules_spoof_drop(x, "wan_ifs", false, "spoof_wan4", false,
+				     "spoofed WAN source: drop");
+	if (c->lan.n)
+		nat_rules_spoof_drop(x, "lan_ifs", false, "spoof_lan4", false,
+				     "spoofed LAN source: drop");
 	nat_rules6_fwd_spoof(x);
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
@@ -638,7 +658,7 @@ build_base(struct nat_rules_ctx *x)
 	}
 
 	if (c->synproxy)
-		nat_rules_synproxy(x, &svc);
+		nat_rules_synproxy(x);
 }
 
 static bool

@@ -27,7 +27,6 @@
  */
 
 static bool is_ula(const struct addr *a);
-static const struct addr *first_svc6(const struct pol_snap *s);
 static void admit_rules(struct nat_rules_ctx *x, const char *set);
 static void spoof_sets(struct nat_rules_ctx *x);
 
@@ -45,15 +44,6 @@ static bool
 is_ula(const struct addr *a)
 {
 	return a->family == AF_INET6 && (a->u.bytes[0] & 0xfe) == 0xfc;
-}
-
-static const struct addr *
-first_svc6(const struct pol_snap *s)
-{
-	for (size_t i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET6)
-			return &s->service_addrs[i].addr;
-	return NULL;
 }
 
 /*
@@ -174,14 +164,7 @@ admit_rules(struct nat_rules_ctx *x, const char *set)
 				   : 0;
 		rc = rc ? rc : nat_nft_m_ip6_set(r, true, set, false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
+		rc = rc ? rc : nat_rules_x_queue(x, r);
 		snprintf(desc, sizeof(desc), "new flows to @%s: NFQUEUE (fail-closed)", set);
 		nat_rules_emit(x, "pre_admit", r, rc, desc);
 	}
@@ -198,7 +181,7 @@ void
 nat_rules6_dnat(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	const struct addr *svc = first_svc6(x->snap);
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET6);
 	struct nftnl_rule *r;
 	int rc;
 
@@ -226,7 +209,7 @@ void
 nat_rules6_snat(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	const struct addr *svc = first_svc6(x->snap);
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET6);
 	struct prefix ula = { .len = 7 };
 	struct nftnl_rule *r;
 	int rc;
@@ -269,27 +252,16 @@ void
 nat_rules6_fwd_spoof(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	struct nftnl_rule *r;
-	int rc;
 
-	if (c->wan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "wan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "spoof_wan6", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed WAN source (IPv6): drop");
-	}
-	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "lan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "spoof_lan6", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source (IPv6): drop");
-	}
-	if (c->lan.n && c->lan_prefixes6.n && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "lan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip6_set(r, false, "lan_src6", true);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "LAN source outside lan_prefixes6: drop");
-	}
+	if (c->wan.n)
+		nat_rules_spoof_drop(x, "wan_ifs", true, "spoof_wan6", false,
+				     "spoofed WAN source (IPv6): drop");
+	if (c->lan.n)
+		nat_rules_spoof_drop(x, "lan_ifs", true, "spoof_lan6", false,
+				     "spoofed LAN source (IPv6): drop");
+	if (c->lan.n && c->lan_prefixes6.n)
+		nat_rules_spoof_drop(x, "lan_ifs", true, "lan_src6", true,
+				     "LAN source outside lan_prefixes6: drop");
 }
 
 void

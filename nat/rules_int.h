@@ -47,8 +47,16 @@ void nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, 
 /* Name of a group's member set: g<id> (IPv4 addresses) or g<id>_6 (IPv6 addresses). */
 void nat_rules_group_set(char *buf, size_t len, int64_t id, bool v6);
 /* nat/rules_syn.c: the synproxy's rules (pre_raw, filter_in, out_admit, out_verdict, nat_out,
- * out_fwd) for both families; svc4: the first IPv4 service address (family 0: none). */
-void nat_rules_synproxy(struct nat_rules_ctx *x, const struct addr *svc4);
+ * out_fwd) for both families. */
+void nat_rules_synproxy(struct nat_rules_ctx *x);
+/* Append the NFQUEUE expression of cfg (with the comment naming the xtables target when the
+ * native queue is missing) to r. 0 or -ENOMEM. */
+int nat_rules_x_queue(struct nat_rules_ctx *x, struct nftnl_rule *r);
+/* The first service address of family, or NULL. */
+const struct addr *nat_rules_first_svc(const struct pol_snap *s, int family);
+/* filter_fwd: iifname @ifset ip[6] saddr [!=] @set drop. */
+void nat_rules_spoof_drop(struct nat_rules_ctx *x, const char *ifset, bool v6, const char *set,
+			  bool inv, const char *desc);
 /* Has the host ('h') or group ('g') id firewall rules in that direction? */
 bool nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool ingress);
 

@@ -48,15 +48,6 @@ m_set(struct nftnl_rule *r, bool v6, bool dst, const char *set)
 	return v6 ? nat_nft_m_ip6_set(r, dst, set, false) : nat_nft_m_ip_set(r, dst, set, false);
 }
 
-static const struct addr *
-first_svc(const struct pol_snap *s, int family)
-{
-	for (size_t i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == family)
-			return &s->service_addrs[i].addr;
-	return NULL;
-}
-
 /* pre_raw notrack and filter_in synproxy for each set; then filter_in's invalid drop. */
 static void
 syn_handshake(struct nat_rules_ctx *x)
@@ -116,14 +107,7 @@ syn_admit(struct nat_rules_ctx *x)
 		rc = rc ? rc : m_set(r, v6, true, v6 ? "pool6" : "pool4");
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
+		rc = rc ? rc : nat_rules_x_queue(x, r);
 		nat_rules_emit(x, "out_admit", r, rc,
 			       v6 ? "IPv6 SYNs replayed by the synproxy: NFQUEUE (fail-closed)"
 				  : "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
@@ -152,7 +136,7 @@ syn_admit(struct nat_rules_ctx *x)
  * first: the IPv4 ones clear the mark or end in a NAT of the other family, which does nothing
  * to an IPv6 packet. */
 static void
-syn_dnat(struct nat_rules_ctx *x, const struct addr *svc4)
+syn_dnat(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
 	uint32_t keep = ~NAT_MARK_MASK, zero = 0;
@@ -162,7 +146,7 @@ syn_dnat(struct nat_rules_ctx *x, const struct addr *svc4)
 
 	nat_model_chain(x->m, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_DSTNAT, NF_ACCEPT);
 	for (int v6 = 1; v6 >= 0; v6--) {
-		const struct addr *svc = v6 ? first_svc(x->snap, AF_INET6) : svc4;
+		const struct addr *svc = nat_rules_first_svc(x->snap, v6 ? AF_INET6 : AF_INET);
 		int fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 
 		if ((r = nat_rules_rule(x, "nat_out"))) {
@@ -182,8 +166,7 @@ syn_dnat(struct nat_rules_ctx *x, const struct addr *svc4)
 					  : "refused after the synproxy: to port 0, reset by the "
 					    "stack");
 		}
-		if (c->alg && svc != NULL && svc->family == (v6 ? AF_INET6 : AF_INET) &&
-		    c->alg_ports.n && (r = nat_rules_rule(x, "nat_out"))) {
+		if (c->alg && svc != NULL && c->alg_ports.n && (r = nat_rules_rule(x, "nat_out"))) {
 			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 			rc = rc ? rc : (v6 ? m_set(r, true, true, "pool6") : 0);
 			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
@@ -255,10 +238,10 @@ syn_fwd(struct nat_rules_ctx *x)
 }
 
 void
-nat_rules_synproxy(struct nat_rules_ctx *x, const struct addr *svc4)
+nat_rules_synproxy(struct nat_rules_ctx *x)
 {
 	syn_handshake(x);
 	syn_admit(x);
-	syn_dnat(x, svc4);
+	syn_dnat(x);
 	syn_fwd(x);
 }
