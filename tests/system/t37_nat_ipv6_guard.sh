@@ -22,17 +22,7 @@ APORT=$((20000 + ($$ + 17) % 20000))
 HERE="$TOP/tests/system"
 pids=()
 at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
-for ns in $PUB $GW $PRIV; do
-	ip -n $ns link set lo up
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-done
-for l in "$PUB eth0" "$PRIV eth0" "$GW wan0" "$GW lan0"; do
-	set -- $l
-	ip -n $1 link set $2 up
-done
+gw_topology6 $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public 2001:db8::10 behind the gateway's 2001:db8::1; service 2001:db8:1::130, pool
 # 2001:db8:1::131-132; private: the global 2001:db8:2::/64 and the ULA fd00::/64
 ip -n $PUB addr add 2001:db8::10/64 dev eth0 nodad
@@ -45,14 +35,7 @@ ip -n $GW addr add fd00::1/64 dev lan0 nodad
 ip -n $PRIV addr add 2001:db8:2::200/64 dev eth0 nodad
 ip -n $PRIV addr add fd00::100/64 dev eth0 nodad
 ip -n $PRIV -6 route add default via 2001:db8:2::1
-ip netns exec $GW sysctl -qw net.ipv6.conf.all.forwarding=1
-settled() {
-	local ns
-	for ns in $PUB $GW $PRIV; do
-		[ -z "$(ip -n $ns -6 addr show tentative)" ] || return 1
-	done
-}
-check "IPv6 addresses settled in the three namespaces" poll 15 settled
+check "IPv6 addresses settled in the three namespaces" poll 15 v6_settled $PUB $GW $PRIV
 
 # UDP sinks on both sides: each line "source text"
 ip netns exec $PUB /usr/bin/python3 "$HERE/udp_sink.py" 9000 "$T/pub" &

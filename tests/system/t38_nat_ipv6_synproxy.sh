@@ -21,17 +21,7 @@ APORT=$((20000 + ($$ + 23) % 20000))
 ROUNDS=${T38_ROUNDS:-6}
 pids=()
 at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
-ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
-ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
-ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV
-for ns in $PUB $GW $PRIV; do
-	ip -n $ns link set lo up
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-done
-for l in "$PUB eth0" "$PRIV eth0" "$GW wan0" "$GW lan0"; do
-	set -- $l
-	ip -n $1 link set $2 up
-done
+gw_topology6 $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # the IPv6 pool addresses are the gateway's own (on wan0), as the synproxy needs
 ip -n $PUB addr add 2001:db8::10/64 dev eth0 nodad
 ip -n $PUB -6 route add 2001:db8:1::/64 via 2001:db8::1
@@ -41,16 +31,9 @@ for i in 130 131 132 133; do ip -n $GW addr add 2001:db8:1::$i/128 dev wan0 noda
 ip -n $GW addr add fd00::1/64 dev lan0 nodad
 ip -n $PRIV addr add fd00::100/64 dev eth0 nodad
 ip -n $PRIV -6 route add default via fd00::1
-ip netns exec $GW sysctl -qw net.ipv6.conf.all.forwarding=1
 ip netns exec $GW sysctl -qw net.netfilter.nf_conntrack_tcp_loose=0
 # The gateway has no route to the spoofed sources: its SYN cookies to them go nowhere.
-settled() {
-	local ns
-	for ns in $PUB $GW $PRIV; do
-		[ -z "$(ip -n $ns -6 addr show tentative)" ] || return 1
-	done
-}
-check "IPv6 addresses settled in the three namespaces" poll 15 settled
+check "IPv6 addresses settled in the three namespaces" poll 15 v6_settled $PUB $GW $PRIV
 ip netns exec $GW ping -6 -c 1 -W 2 fd00::100 >/dev/null 2>&1
 
 ip netns exec $PRIV socat TCP6-LISTEN:5000,bind=[fd00::100],reuseaddr,fork SYSTEM:'echo h1' \
