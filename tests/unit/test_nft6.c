@@ -433,6 +433,28 @@ test_v6_diff_and_masquerade(void **state)
 	free(p);
 }
 
+/* The table for p as one batch from scratch, parsed back into b (the batch in *batch). */
+static struct nat_model *
+build_parsed(struct pol *p, struct parsed *b, struct nat_nft_batch **batch)
+{
+	struct nat_model *m = nat_rules_build(&p->cfg, &p->s, NULL);
+
+	assert_non_null(m);
+	*batch = nat_nft_batch_new(1);
+	assert_non_null(*batch);
+	assert_int_equal(nat_model_diff(NULL, m, *batch), 0);
+	parse_batch(*batch, b);
+	return m;
+}
+
+static void
+release(struct parsed *b, struct nat_nft_batch *batch, struct nat_model *m)
+{
+	free(b->bytes);
+	nat_nft_batch_free(batch);
+	nat_model_free(m);
+}
+
 /* The element's key is addr, an interval start (end false) or end. */
 static void
 elem_is(const struct nat_nft_elem *e, const char *addr, bool end)
@@ -474,7 +496,7 @@ test_v6_spoof(void **state)
 {
 	struct pol *p = calloc(1, sizeof(*p));
 	struct parsed *b = calloc(1, sizeof(*b));
-	struct nat_nft_batch *batch = nat_nft_batch_new(1);
+	struct nat_nft_batch *batch;
 	struct nat_nft_elem e[16];
 	struct nat_model *m;
 	const char *t;
@@ -485,10 +507,7 @@ test_v6_spoof(void **state)
 	p->cfg.lan_prefixes6.n = 2;
 	strcpy(p->cfg.lan_prefixes6.v[0], "2001:db8:2::/64");
 	strcpy(p->cfg.lan_prefixes6.v[1], "fd00::/64");
-	m = nat_rules_build(&p->cfg, &p->s, NULL);
-	assert_non_null(m);
-	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
-	parse_batch(batch, b);
+	m = build_parsed(p, b, &batch);
 	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "spoof_wan6", e, 16), 13);
 	elem_is(&e[0], "::", false); /* :: and ::1 merged */
 	elem_is(&e[1], "::2", true);
@@ -535,26 +554,19 @@ test_v6_spoof(void **state)
 			spoof = i;
 	}
 	assert_true(icmp > 0 && spoof > icmp);
-	free(b->bytes);
-	nat_nft_batch_free(batch);
-	nat_model_free(m);
+	release(b, batch, m);
 
 	/* without lan_prefixes6 no lan_src6; without WAN interfaces no WAN anti-spoofing */
 	p->cfg.lan_prefixes6.n = 0;
 	p->cfg.wan.n = 0;
-	m = nat_rules_build(&p->cfg, &p->s, NULL);
-	batch = nat_nft_batch_new(1);
-	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
-	parse_batch(batch, b);
+	m = build_parsed(p, b, &batch);
 	assert_int_equal(count(b, NFT_MSG_NEWRULE, "outside lan_prefixes6"), 0);
 	assert_int_equal(count(b, NFT_MSG_NEWRULE, "spoofed WAN source (IPv6)"), 0);
 	assert_int_equal(count(b, NFT_MSG_NEWSET, "lan_src6"), 0);
 	/* ... and from the WAN the global host itself */
 	assert_int_equal(nat_model_nelems(m, "spoof_wan6"), 13);
 	assert_int_equal(count(b, NFT_MSG_NEWRULE, "spoofed LAN source (IPv6)"), 1);
-	free(b->bytes);
-	nat_nft_batch_free(batch);
-	nat_model_free(m);
+	release(b, batch, m);
 	free(b);
 	free(p);
 }
@@ -566,7 +578,7 @@ test_v6_groups(void **state)
 {
 	struct pol *p = calloc(1, sizeof(*p));
 	struct parsed *b = calloc(1, sizeof(*b));
-	struct nat_nft_batch *batch = nat_nft_batch_new(1);
+	struct nat_nft_batch *batch;
 	struct pol_group g = { .id = 1 };
 	struct pol_host_group hg[2] = { { 1, 1 }, { 2, 1 } };
 	struct nat_nft_elem e[8];
@@ -589,10 +601,7 @@ test_v6_groups(void **state)
 	p->rules[1].icmp_type = p->rules[1].icmp_code = -1;
 	p->rules[1].action = POL_ACT_DROP;
 	p->s.n_fw_rules = 2;
-	m = nat_rules_build(&p->cfg, &p->s, NULL);
-	assert_non_null(m);
-	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
-	parse_batch(batch, b);
+	m = build_parsed(p, b, &batch);
 	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1", e, 8), 1);
 	assert_int_equal(e[0].key_len, 4);
 	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1_6", e, 8), 2);
@@ -619,9 +628,7 @@ test_v6_groups(void **state)
 	assert_int_equal(n6, 2);
 	t = rule_text(b, "g1_in: firewall rule 2");
 	has(t, "[ immediate reg 0 drop ]");
-	free(b->bytes);
-	nat_nft_batch_free(batch);
-	nat_model_free(m);
+	release(b, batch, m);
 	free(b);
 	free(p);
 }
@@ -634,7 +641,7 @@ test_v6_synproxy(void **state)
 {
 	struct pol *p = calloc(1, sizeof(*p));
 	struct parsed *b = calloc(1, sizeof(*b));
-	struct nat_nft_batch *batch = nat_nft_batch_new(1);
+	struct nat_nft_batch *batch;
 	struct nat_model *m;
 	size_t i, ref6 = 0, ref4 = 0;
 	const char *t;
@@ -642,10 +649,7 @@ test_v6_synproxy(void **state)
 	(void)state;
 	pol_init(p);
 	p->cfg.synproxy = true;
-	m = nat_rules_build(&p->cfg, &p->s, NULL);
-	assert_non_null(m);
-	assert_int_equal(nat_model_diff(NULL, m, batch), 0);
-	parse_batch(batch, b);
+	m = build_parsed(p, b, &batch);
 	t = rule_text(b, "pre_raw: synproxy: do not track the handshake (IPv6 pool)");
 	has(t, "[ lookup reg 1 set pool6 ]");
 	has(t, "[ notrack ]");
@@ -677,9 +681,7 @@ test_v6_synproxy(void **state)
 			ref4 = i;
 	}
 	assert_true(ref6 > 0 && ref4 > ref6);
-	free(b->bytes);
-	nat_nft_batch_free(batch);
-	nat_model_free(m);
+	release(b, batch, m);
 	free(b);
 	free(p);
 }
