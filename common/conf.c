@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -29,6 +30,7 @@ struct parser {
 static const char *check_table(const char *v);
 static const char *check_ifname(const char *v);
 static const char *check_tsig(const char *v);
+static const char *check_prefix6(const char *v);
 static void report(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int split_value(struct parser *p, const struct conf_item *it, const char *v,
 		       char (*items)[CONF_STR_MAX], size_t *n);
@@ -148,6 +150,11 @@ const struct conf_item conf_schema[] = {
 	  "Interfaces facing the private hosts. Empty: no source NAT of LAN traffic and no LAN "
 	  "anti-spoofing.",
 	  check_ifname, false },
+	{ "nat", "lan_prefixes6", CONF_T_STRLIST, 0, 0, "", F(nat_lan_prefixes6), NULL,
+	  "IPv6 prefixes of the LAN: a forwarded packet from a LAN interface with an IPv6 source "
+	  "outside them is dropped. Empty: only bogons and the gateway's own public addresses "
+	  "are dropped as LAN sources.",
+	  check_prefix6, false },
 	{ "nat", "synproxy", CONF_T_BOOL, 0, 0, "no", F(nat_synproxy), NULL,
 	  "Put an nftables synproxy (SYN cookies) in front of the pool and service addresses: "
 	  "only a completed TCP handshake reaches admission, so spoofed SYNs cannot use a "
@@ -379,6 +386,16 @@ check_ifname(const char *v)
 		if (*s == '/' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
 			return "invalid character in interface name";
 	}
+	return NULL;
+}
+
+static const char *
+check_prefix6(const char *v)
+{
+	struct prefix p;
+
+	if (prefix_parse(v, false, &p) < 0 || p.addr.family != AF_INET6)
+		return "expected an IPv6 prefix (address/length, host bits zero)";
 	return NULL;
 }
 

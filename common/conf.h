@@ -100,6 +100,7 @@ struct conf {
 	long nat_queue;	    /* NFQUEUE number */
 	struct conf_strlist nat_wan_ifaces;
 	struct conf_strlist nat_lan_ifaces;
+	struct conf_strlist nat_lan_prefixes6; /* IPv6 source prefixes allowed from the LAN */
 	bool nat_synproxy;
 	struct conf_strlist nat_helpers; /* conntrack helpers: ftp, sip, tftp */
 	int nat_forward_policy;		 /* enum conf_fw_policy */

@@ -628,8 +628,9 @@ nat_nft_elem_mark(struct nat_nft_elem *e, uint32_t mark)
 	e->key_len = 4;
 }
 
+/* An address range [lo, last] as big-endian bytes (an IPv4 range in the first 4, the rest 0). */
 struct range {
-	uint64_t lo, hi; /* [lo, hi) in host order, hi up to 2^32 */
+	uint8_t lo[16], last[16];
 };
 
 static int
@@ -637,38 +638,51 @@ cmp_range(const void *a, const void *b)
 {
 	const struct range *x = a, *y = b;
 
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
+	return memcmp(x->lo, y->lo, sizeof(x->lo));
+}
+
+/* a + 1 in place; false when it wraps (a was the top of the space). */
+static bool
+addr_inc(uint8_t *a, size_t len)
+{
+	while (len--)
+		if (++a[len] != 0)
+			return true;
+	return false;
 }
 
 static void
-elem_v4_host(struct nat_nft_elem *e, uint32_t ip, bool end)
+elem_key(struct nat_nft_elem *e, const uint8_t *key, size_t len, bool end)
 {
-	uint32_t be = htonl(ip);
-
 	memset(e, 0, sizeof(*e));
-	memcpy(e->key, &be, 4);
-	e->key_len = 4;
+	memcpy(e->key, key, len);
+	e->key_len = (uint32_t)len;
 	e->interval_end = end;
 }
 
 size_t
-nat_nft_elems_ipv4_intervals(const struct prefix *p, size_t n, struct nat_nft_elem *out)
+nat_nft_elems_intervals(int family, const struct prefix *p, size_t n, struct nat_nft_elem *out)
 {
+	size_t alen = family == AF_INET6 ? 16 : 4, i, m = 0, k = 0;
 	struct range *r = calloc(n ? n : 1, sizeof(*r));
-	size_t i, m = 0, k = 0;
+	uint8_t zero[16] = { 0 }, next[16];
 
 	if (r == NULL)
 		return 0;
 	for (i = 0; i < n; i++) {
-		uint32_t ip;
-		unsigned len = p[i].len > 32 ? 32 : p[i].len;
+		unsigned len = p[i].len > alen * 8 ? (unsigned)alen * 8 : p[i].len;
+		const uint8_t *a = family == AF_INET6 ? p[i].addr.u.v6.s6_addr
+						      : (const uint8_t *)&p[i].addr.u.v4;
 
-		if (p[i].addr.family != AF_INET)
+		if (p[i].addr.family != family)
 			continue;
-		ip = ntohl(p[i].addr.u.v4.s_addr);
-		ip &= len ? ~(uint32_t)0 << (32 - len) : 0;
-		r[m].lo = ip;
-		r[m].hi = (uint64_t)ip + ((uint64_t)1 << (32 - len));
+		for (size_t b = 0; b < alen; b++) {
+			unsigned keep = len >= (b + 1) * 8 ? 8 : len > b * 8 ? len - b * 8 : 0;
+			uint8_t mask = (uint8_t)(0xff00u >> keep);
+
+			r[m].lo[b] = a[b] & mask;
+			r[m].last[b] = (uint8_t)(a[b] | (uint8_t)~mask);
+		}
 		m++;
 	}
 	util_sort(r, m, sizeof(*r), cmp_range);
@@ -677,22 +691,31 @@ nat_nft_elems_ipv4_intervals(const struct prefix *p, size_t n, struct nat_nft_el
 		size_t j = 0;
 
 		for (i = 1; i < m; i++) {
-			if (r[i].lo <= r[j].hi) {
-				if (r[i].hi > r[j].hi)
-					r[j].hi = r[i].hi;
+			memcpy(next, r[j].last, alen);
+			if (memcmp(r[i].lo, r[j].last, alen) <= 0 ||
+			    (addr_inc(next, alen) && memcmp(r[i].lo, next, alen) == 0)) {
+				if (memcmp(r[i].last, r[j].last, alen) > 0)
+					memcpy(r[j].last, r[i].last, alen);
 			} else {
 				r[++j] = r[i];
 			}
 		}
 		m = j + 1;
 	}
-	if (m > 0 && r[0].lo != 0)
-		elem_v4_host(&out[k++], 0, true);
+	if (m > 0 && memcmp(r[0].lo, zero, alen) != 0)
+		elem_key(&out[k++], zero, alen, true);
 	for (i = 0; i < m; i++) {
-		elem_v4_host(&out[k++], (uint32_t)r[i].lo, false);
-		if (r[i].hi < ((uint64_t)1 << 32))
-			elem_v4_host(&out[k++], (uint32_t)r[i].hi, true);
+		elem_key(&out[k++], r[i].lo, alen, false);
+		memcpy(next, r[i].last, alen);
+		if (addr_inc(next, alen))
+			elem_key(&out[k++], next, alen, true);
 	}
 	free(r);
 	return k;
+}
+
+size_t
+nat_nft_elems_ipv4_intervals(const struct prefix *p, size_t n, struct nat_nft_elem *out)
+{
+	return nat_nft_elems_intervals(AF_INET, p, n, out);
 }

@@ -109,11 +109,15 @@ void nat_nft_elem_ifname(struct nat_nft_elem *e, const char *ifname);
 void nat_nft_elem_port(struct nat_nft_elem *e, uint16_t port);
 void nat_nft_elem_mark(struct nat_nft_elem *e, uint32_t mark);
 /*
- * Interval elements for IPv4 prefixes, as nft sends them: a start element per prefix, an
- * end element at the first address after it (omitted at the top of the space) and a
- * leading end element at 0.0.0.0 when no prefix starts there. Prefixes must not overlap.
- * Writes at most 2 * n + 1 elements into out; returns the count.
+ * Interval elements for the prefixes of family (AF_INET or AF_INET6; others in p are
+ * skipped), as nft sends them: a start element per merged range, an end element at the first
+ * address after it (omitted at the top of the space) and a leading end element at 0.0.0.0 / ::
+ * when no range starts there. Overlapping and adjacent prefixes are merged. Writes at most
+ * 2 * n + 1 elements into out; returns the count (0 on ENOMEM).
  */
+size_t nat_nft_elems_intervals(int family, const struct prefix *p, size_t n,
+			       struct nat_nft_elem *out);
+/* nat_nft_elems_intervals(AF_INET, ...) */
 size_t nat_nft_elems_ipv4_intervals(const struct prefix *p, size_t n, struct nat_nft_elem *out);
 
 #endif

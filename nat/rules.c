@@ -18,7 +18,6 @@
 static void build_sets(struct nat_rules_ctx *x);
 static void build_base(struct nat_rules_ctx *x);
 static void build_fw(struct nat_rules_ctx *x);
-static void build_synproxy(struct nat_rules_ctx *x, const struct addr *svc);
 
 uint32_t
 nat_rules_nest_mark(const struct addr *a)
@@ -44,6 +43,7 @@ nat_rules_cfg_from_conf(struct nat_rules_cfg *cfg, const struct conf *c)
 	cfg->queue = (uint16_t)c->nat_queue;
 	cfg->wan = c->nat_wan_ifaces;
 	cfg->lan = c->nat_lan_ifaces;
+	cfg->lan_prefixes6 = c->nat_lan_prefixes6;
 	cfg->synproxy = c->nat_synproxy;
 	cfg->helpers = c->nat_helpers;
 	cfg->forward_policy = c->nat_forward_policy;
@@ -79,6 +79,47 @@ nat_rules_emit(struct nat_rules_ctx *x, const char *chain, struct nftnl_rule *r,
 		x->err = rc;
 }
 
+int
+nat_rules_x_queue(struct nat_rules_ctx *x, struct nftnl_rule *r)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	char text[96];
+	int rc = nat_nft_x_queue(r, c->queue, c->queue_native);
+
+	if (rc < 0 || c->queue_native)
+		return rc;
+	/* nft cannot print the xtables target in an inet table: say what it is. */
+	snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
+		 (unsigned)c->queue);
+	return nat_nft_rule_comment(r, text);
+}
+
+const struct addr *
+nat_rules_first_svc(const struct pol_snap *s, int family)
+{
+	for (size_t i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == family)
+			return &s->service_addrs[i].addr;
+	return NULL;
+}
+
+void
+nat_rules_spoof_drop(struct nat_rules_ctx *x, const char *ifset, bool v6, const char *set, bool inv,
+		     const char *desc)
+{
+	struct nftnl_rule *r = nat_rules_rule(x, "filter_fwd");
+	int rc;
+
+	if (r == NULL)
+		return;
+	rc = nat_nft_m_iifset(r, ifset, false);
+	if (rc == 0)
+		rc = v6 ? nat_nft_m_ip6_set(r, false, set, inv)
+			: nat_nft_m_ip_set(r, false, set, inv);
+	rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
+	nat_rules_emit(x, "filter_fwd", r, rc, desc);
+}
+
 void
 nat_rules_set(struct nat_rules_ctx *x, const char *name, uint32_t ktype, uint32_t klen,
 	      uint32_t dtype, uint32_t dlen, bool interval)
@@ -103,48 +144,64 @@ nat_rules_elem(struct nat_rules_ctx *x, const char *setname, const struct nat_nf
 		x->err = -ENOMEM;
 }
 
+/* Sources nobody may use, per family (0.0.0.0/8, loopback, multicast and class E; for IPv6
+ * the unspecified and loopback addresses, IPv4-mapped, link-local and multicast). */
+static const struct {
+	int family;
+	const char *addr;
+	uint8_t len;
+} bogons[] = {
+	{ AF_INET, "0.0.0.0", 8 },  { AF_INET, "127.0.0.0", 8 }, { AF_INET, "224.0.0.0", 3 },
+	{ AF_INET6, "::", 128 },    { AF_INET6, "::1", 128 },	 { AF_INET6, "::ffff:0:0", 96 },
+	{ AF_INET6, "fe80::", 10 }, { AF_INET6, "ff00::", 8 },
+};
+
 static void
-spoof_set(struct nat_rules_ctx *x, const char *name, bool wan)
+prefix_add(struct prefix *p, size_t *n, int family, const struct addr *a)
 {
-	static const char *const bogons[] = { "0.0.0.0", "127.0.0.0", "224.0.0.0" };
-	static const uint8_t bogon_len[] = { 8, 8, 3 };
+	if (a->family != family)
+		return;
+	p[*n].addr = *a;
+	p[(*n)++].len = family == AF_INET6 ? 128 : 32;
+}
+
+void
+nat_rules_spoof_set(struct nat_rules_ctx *x, const char *name, int family, bool wan,
+		    const struct prefix *extra, size_t n_extra)
+{
 	const struct pol_snap *s = x->snap;
 	size_t n = 0, i, k;
-	struct prefix *p =
-		calloc(3 + s->n_pool_addrs + s->n_service_addrs + s->n_hosts * (1 + POL_NESTED_MAX),
-		       sizeof(*p));
+	struct prefix *p = calloc(sizeof(bogons) / sizeof(bogons[0]) + n_extra + s->n_pool_addrs +
+					  s->n_service_addrs + s->n_hosts * (1 + POL_NESTED_MAX),
+				  sizeof(*p));
 	struct nat_nft_elem *e;
 
 	if (p == NULL) {
 		x->err = -ENOMEM;
 		return;
 	}
-	for (i = 0; i < 3; i++) {
-		p[n].addr.family = AF_INET;
-		inet_pton(AF_INET, bogons[i], &p[n].addr.u.v4);
-		p[n++].len = bogon_len[i];
-	}
+	for (i = 0; i < sizeof(bogons) / sizeof(bogons[0]); i++)
+		if (bogons[i].family == family) {
+			p[n].addr.family = family;
+			inet_pton(family, bogons[i].addr, &p[n].addr.u);
+			p[n++].len = bogons[i].len;
+		}
+	for (i = 0; i < n_extra; i++)
+		p[n++] = extra[i];
 	/* Nobody outside may claim to be us; nobody inside may claim a public address of ours;
 	 * from the WAN, nobody may claim to be one of the private hosts. */
 	for (i = 0; i < s->n_pool_addrs; i++)
-		if (s->pool_addrs[i].addr.family == AF_INET) {
-			p[n].addr = s->pool_addrs[i].addr;
-			p[n++].len = 32;
-		}
+		prefix_add(p, &n, family, &s->pool_addrs[i].addr);
 	for (i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET) {
-			p[n].addr = s->service_addrs[i].addr;
-			p[n++].len = 32;
-		}
+		prefix_add(p, &n, family, &s->service_addrs[i].addr);
 	if (wan)
 		for (i = 0; i < s->n_hosts; i++) {
-			if (s->hosts[i].ipv4.family == AF_INET) {
-				p[n].addr = s->hosts[i].ipv4;
-				p[n++].len = 32;
-			}
+			prefix_add(p, &n, family, &s->hosts[i].ipv4);
+			prefix_add(p, &n, family, &s->hosts[i].ipv6);
 			/* a nested gateway's addresses are private hosts of ours too */
 			for (k = 0; k < s->hosts[i].n_nested; k++)
-				p[n++] = s->hosts[i].nested[k];
+				if (s->hosts[i].nested[k].addr.family == family)
+					p[n++] = s->hosts[i].nested[k];
 		}
 	e = calloc(2 * n + 1, sizeof(*e));
 	if (e == NULL) {
@@ -152,11 +209,17 @@ spoof_set(struct nat_rules_ctx *x, const char *name, bool wan)
 		x->err = -ENOMEM;
 		return;
 	}
-	k = nat_nft_elems_ipv4_intervals(p, n, e);
+	k = nat_nft_elems_intervals(family, p, n, e);
 	for (i = 0; i < k; i++)
 		nat_rules_elem(x, name, &e[i]);
 	free(e);
 	free(p);
+}
+
+void
+nat_rules_group_set(char *buf, size_t len, int64_t id, bool v6)
+{
+	snprintf(buf, len, v6 ? "g%lld_6" : "g%lld", (long long)id);
 }
 
 /* Snapshot arrays are sorted by id. */
@@ -305,9 +368,9 @@ build_sets(struct nat_rules_ctx *x)
 			x->err = -ENOMEM;
 	}
 	nat_rules_set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	spoof_set(x, "spoof_wan4", true);
+	nat_rules_spoof_set(x, "spoof_wan4", AF_INET, true, NULL, 0);
 	nat_rules_set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	spoof_set(x, "spoof_lan4", false);
+	nat_rules_spoof_set(x, "spoof_lan4", AF_INET, false, NULL, 0);
 
 	nat_rules_set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
 	nat_rules_set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
@@ -356,20 +419,28 @@ build_sets(struct nat_rules_ctx *x)
 			nat_rules_elem(x, "fw_out", &e);
 		}
 	}
-	/* One set per group: the IPv4 addresses of its members. */
+	/* Two sets per group: the IPv4 (g<id>) and IPv6 (g<id>_6) addresses of its members. */
 	for (i = 0; i < s->n_groups; i++) {
-		snprintf(name, sizeof(name), "g%lld", (long long)s->groups[i].id);
-		nat_rules_set(x, name, NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
-		for (j = 0; j < s->n_host_groups; j++) {
-			const struct pol_host *h;
+		for (int v6 = 0; v6 < 2; v6++) {
+			nat_rules_group_set(name, sizeof(name), s->groups[i].id, v6);
+			nat_rules_set(x, name, v6 ? NAT_NFT_TYPE_IP6ADDR : NAT_NFT_TYPE_IPADDR,
+				      v6 ? 16 : 4, 0, 0, false);
+			for (j = 0; j < s->n_host_groups; j++) {
+				const struct pol_host *h;
 
-			if (s->host_groups[j].group_id != s->groups[i].id)
-				continue;
-			h = host_by_id(s, s->host_groups[j].host_id);
-			if (h == NULL || h->ipv4.family != AF_INET)
-				continue;
-			nat_nft_elem_ipv4(&e, &h->ipv4);
-			nat_rules_elem(x, name, &e);
+				if (s->host_groups[j].group_id != s->groups[i].id)
+					continue;
+				h = host_by_id(s, s->host_groups[j].host_id);
+				if (h == NULL)
+					continue;
+				if (!v6 && h->ipv4.family == AF_INET)
+					nat_nft_elem_ipv4(&e, &h->ipv4);
+				else if (v6 && h->ipv6.family == AF_INET6)
+					nat_nft_elem_ipv6(&e, &h->ipv6);
+				else
+					continue;
+				nat_rules_elem(x, name, &e);
+			}
 		}
 	}
 	nat_rules6_sets(x);
@@ -381,16 +452,10 @@ build_base(struct nat_rules_ctx *x)
 	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
 	struct nftnl_rule *r;
-	struct addr svc = { 0 };
+	const struct addr *svc = nat_rules_first_svc(s, AF_INET);
 	bool wan_any = c->wan.n == 0;
 	size_t i;
 	int rc;
-
-	for (i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET) {
-			svc = s->service_addrs[i].addr;
-			break;
-		}
 
 	/* Before anything else: sources blocked for an IDS alert, then the synproxy's notrack. */
 	if (c->block || c->synproxy)
@@ -426,15 +491,7 @@ build_base(struct nat_rules_ctx *x)
 				   : 0;
 		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			/* nft cannot print the xtables target in an inet table: say what it is. */
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
+		rc = rc ? rc : nat_rules_x_queue(x, r);
 		nat_rules_emit(x, "pre_admit", r, rc,
 			       "new flows to the pool: NFQUEUE (fail-closed)");
 	}
@@ -488,12 +545,11 @@ build_base(struct nat_rules_ctx *x)
 
 	/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark. */
 	nat_model_chain(x->m, "nat_pre", "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT);
-	if (c->alg && svc.family == AF_INET && c->alg_ports.n &&
-	    (r = nat_rules_rule(x, "nat_pre"))) {
+	if (c->alg && svc != NULL && c->alg_ports.n && (r = nat_rules_rule(x, "nat_pre"))) {
 		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
 		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
 		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
 		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
 		nat_rules_emit(x, "nat_pre", r, rc, "admitted web flows to the ALG");
 	}
@@ -510,8 +566,8 @@ build_base(struct nat_rules_ctx *x)
 	if (c->lan.n && (r = nat_rules_rule(x, "nat_post"))) {
 		rc = nat_nft_m_iifset(r, "lan_ifs", false);
 		rc = rc ? rc : (wan_any ? 0 : nat_nft_m_oifset(r, "wan_ifs", false));
-		if (svc.family == AF_INET) {
-			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc.u.v4, 4);
+		if (svc != NULL) {
+			rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
 			rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_SNAT, NFPROTO_IPV4, NFT_REG_1);
 		} else {
 			/* IPv4 only: global IPv6 hosts keep their address */
@@ -537,18 +593,13 @@ build_base(struct nat_rules_ctx *x)
 		nat_rules_emit(x, "filter_fwd", r, rc, "invalid: drop");
 	}
 	nat_rules6_fwd_early(x);
-	if (!wan_any && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "wan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_wan4", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed WAN source: drop");
-	}
-	if (c->lan.n && (r = nat_rules_rule(x, "filter_fwd"))) {
-		rc = nat_nft_m_iifset(r, "lan_ifs", false);
-		rc = rc ? rc : nat_nft_m_ip_set(r, false, "spoof_lan4", false);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_fwd", r, rc, "spoofed LAN source: drop");
-	}
+	if (!wan_any)
+		nat_rules_spoof_drop(x, "wan_ifs", false, "spoof_wan4", false,
+				     "spoofed WAN source: drop");
+	if (c->lan.n)
+		nat_rules_spoof_drop(x, "lan_ifs", false, "spoof_lan4", false,
+				     "spoofed LAN source: drop");
+	nat_rules6_fwd_spoof(x);
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_nfproto(r, NFPROTO_IPV4);
 		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
@@ -566,7 +617,7 @@ build_base(struct nat_rules_ctx *x)
 		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
 		int dir;
 
-		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
+		nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
 		for (dir = 0; dir < 2; dir++) {
 			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
 				continue;
@@ -577,6 +628,13 @@ build_base(struct nat_rules_ctx *x)
 				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
 				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
 			}
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, true);
+			if ((r = nat_rules_rule(x, "filter_fwd"))) {
+				rc = nat_nft_m_ip6_set(r, dir == 0, setname, false);
+				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+				nat_rules_emit(x, "filter_fwd", r, rc, "group rules (IPv6)");
+			}
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
 		}
 	}
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
@@ -600,164 +658,7 @@ build_base(struct nat_rules_ctx *x)
 	}
 
 	if (c->synproxy)
-		build_synproxy(x, &svc);
-}
-
-/*
- * The synproxy in front of the pool and service addresses (docs/nat.md, "SYN proxy"). Measured
- * on Linux 6.x: the client's SYN is left untracked (pre_raw) and answered with a SYN cookie
- * by the synproxy statement in filter_in (the addresses are the gateway's own, so the
- * handshake is local input); the client's ACK is conntrack-invalid, the synproxy checks its
- * cookie and sends a new SYN with the client's addresses through the local output path, with
- * a conntrack template: that SYN is the first tracked packet of the flow and the first one
- * rgwd sees. So admission (queue), conntrack helpers, the DNAT and the hosts' ingress rules
- * are repeated on the output hook for SYNs whose source is not a local address. A refused
- * SYN is sent to port 0 of its own address, where the local stack answers with a reset that
- * the synproxy puts in the client's sequence space (a reset built by nft would carry the
- * replayed SYN's numbers, which the client drops).
- */
-static void
-build_synproxy(struct nat_rules_ctx *x, const struct addr *svc)
-{
-	const struct nat_rules_cfg *c = x->cfg;
-	const struct pol_snap *s = x->snap;
-	struct nftnl_rule *r;
-	bool wan_any = c->wan.n == 0;
-	uint16_t port0 = 0;
-	size_t i;
-	int rc, k;
-
-	for (k = 0; k < 2; k++) {
-		const char *set = k == 0 ? "pool4" : "service4";
-
-		if ((r = nat_rules_rule(x, "pre_raw"))) {
-			rc = wan_any ? nat_nft_m_not_loopback(r)
-				     : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc : nat_nft_m_tcpflags(r, 0x12, 0x02, true);
-			rc = rc ? rc : nat_nft_x_notrack(r);
-			nat_rules_emit(x, "pre_raw", r, rc,
-				       k == 0 ? "synproxy: do not track the handshake (pool)"
-					      : "synproxy: do not track the handshake (service)");
-		}
-	}
-	nat_model_chain(x->m, "filter_in", "filter", NF_INET_LOCAL_IN, PRIO_FILTER, NF_ACCEPT);
-	for (k = 0; k < 2; k++) {
-		const char *set = k == 0 ? "pool4" : "service4";
-
-		if ((r = nat_rules_rule(x, "filter_in"))) {
-			rc = wan_any ? nat_nft_m_not_loopback(r)
-				     : nat_nft_m_iifset(r, "wan_ifs", false);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, set, false);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc
-				: nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT |
-								NF_CT_STATE_UNTRACKED_BIT);
-			rc = rc ? rc : nat_nft_x_synproxy(r, 1460, 7);
-			nat_rules_emit(x, "filter_in", r, rc,
-				       k == 0 ? "synproxy for the pool addresses"
-					      : "synproxy for the service addresses");
-		}
-	}
-	if ((r = nat_rules_rule(x, "filter_in"))) {
-		rc = nat_nft_m_ct_state(r, NF_CT_STATE_INVALID_BIT);
-		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
-		nat_rules_emit(x, "filter_in", r, rc, "invalid: drop");
-	}
-
-	/* The SYN the synproxy replays: admission, as pre_admit does for the client's own. */
-	nat_model_chain(x->m, "out_admit", "filter", NF_INET_LOCAL_OUT, PRIO_ADMIT, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "out_admit"))) {
-		rc = nat_nft_m_saddr_not_local(r);
-		rc = rc ? rc : nat_nft_m_ip_set(r, true, "pool4", false);
-		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
-		nat_rules_emit(x, "out_admit", r, rc,
-			       "SYNs replayed by the synproxy: NFQUEUE (fail-closed)");
-	}
-	/* Helpers (TCP only here: the synproxy sees TCP alone). */
-	nat_model_chain(x->m, "out_verdict", "filter", NF_INET_LOCAL_OUT, PRIO_VERDICT, NF_ACCEPT);
-	for (i = 0; i < c->helpers.n; i++) {
-		char obj[NAT_NFT_NAME_MAX];
-
-		if (strcmp(c->helpers.v[i], "ftp") != 0)
-			continue;
-		snprintf(obj, sizeof(obj), "rgw-%.8s", c->helpers.v[i]);
-		if ((r = nat_rules_rule(x, "out_verdict"))) {
-			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-			rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-			rc = rc ? rc : nat_nft_m_port(r, true, 21, 21);
-			rc = rc ? rc : nat_nft_x_ct_helper_set(r, obj);
-			nat_rules_emit(x, "out_verdict", r, rc,
-				       "conntrack helper for admitted flows (synproxy)");
-		}
-	}
-	/* DNAT on the output hook: refused to port 0 (the local stack resets it), web ports to the
-	 * ALG, the rest to the host of the mark. */
-	nat_model_chain(x->m, "nat_out", "nat", NF_INET_LOCAL_OUT, PRIO_DSTNAT, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "nat_out"))) {
-		uint32_t keep = ~NAT_MARK_MASK, zero = 0;
-
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_REJECT);
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		/* the mark goes, or the reset chain would answer the SYN again on its way back */
-		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_bitwise(r, NFT_REG_1, &keep, &zero, 4);
-		rc = rc ? rc : nat_nft_x_meta_set(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &port0, 2);
-		rc = rc ? rc : nat_nft_x_nat_port(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc,
-			       "refused after the synproxy: to port 0, reset by the stack");
-	}
-	if (c->alg && svc->family == AF_INET && c->alg_ports.n &&
-	    (r = nat_rules_rule(x, "nat_out"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_m_l4proto(r, IPPROTO_TCP);
-		rc = rc ? rc : nat_nft_m_port_set(r, true, "web_ports");
-		rc = rc ? rc : nat_nft_x_imm_data(r, NFT_REG_1, &svc->u.v4, 4);
-		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc, "admitted web flows to the ALG (synproxy)");
-	}
-	if ((r = nat_rules_rule(x, "nat_out"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_x_meta(r, NFT_META_MARK, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "host_dnat", NFT_REG_1, false);
-		rc = rc ? rc : nat_nft_x_nat(r, NFT_NAT_DNAT, NFPROTO_IPV4, NFT_REG_1);
-		nat_rules_emit(x, "nat_out", r, rc,
-			       "admitted flows to the host of the mark (synproxy)");
-	}
-	/* The replayed SYN never crosses the forward hook: the hosts' ingress rules apply here. */
-	nat_model_chain(x->m, "out_fwd", "filter", NF_INET_LOCAL_OUT, PRIO_FILTER, NF_ACCEPT);
-	if ((r = nat_rules_rule(x, "out_fwd"))) {
-		rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-		rc = rc ? rc : nat_nft_m_nfproto(r, NFPROTO_IPV4);
-		rc = rc ? rc : nat_nft_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
-		rc = rc ? rc : nat_nft_x_lookup(r, NFT_REG_1, "fw_in", NFT_REG_VERDICT, false);
-		nat_rules_emit(x, "out_fwd", r, rc, "per-host ingress rules (synproxy)");
-	}
-	for (i = 0; i < s->n_groups; i++) {
-		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
-
-		if (!nat_rules_has_rules(x, 'g', s->groups[i].id, true))
-			continue;
-		snprintf(setname, sizeof(setname), "g%lld", (long long)s->groups[i].id);
-		snprintf(chain, sizeof(chain), "g%lld_in", (long long)s->groups[i].id);
-		if ((r = nat_rules_rule(x, "out_fwd"))) {
-			rc = nat_nft_m_mark(r, NAT_MARK_MASK, NAT_MARK_HOST);
-			rc = rc ? rc : nat_nft_m_ip_set(r, true, setname, false);
-			rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-			nat_rules_emit(x, "out_fwd", r, rc, "group rules (synproxy)");
-		}
-	}
+		nat_rules_synproxy(x);
 }
 
 static bool

@@ -38,6 +38,7 @@ struct nat_rules_cfg {
 	uint16_t queue;
 	bool queue_native; /* kernel has the nft queue expression (else xt NFQUEUE) */
 	struct conf_strlist wan, lan;
+	struct conf_strlist lan_prefixes6; /* IPv6 prefixes LAN sources must be in (none: any) */
 	bool synproxy;
 	struct conf_strlist helpers;
 	int forward_policy; /* enum conf_fw_policy */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/netfilter.h>
@@ -26,8 +27,8 @@
  */
 
 static bool is_ula(const struct addr *a);
-static const struct addr *first_svc6(const struct pol_snap *s);
 static void admit_rules(struct nat_rules_ctx *x, const char *set);
+static void spoof_sets(struct nat_rules_ctx *x);
 
 /* ICMPv6 types never dropped by a default (RFC 4890 4.3.1: must not be dropped). */
 static const uint8_t icmp6_pass[] = {
@@ -45,13 +46,43 @@ is_ula(const struct addr *a)
 	return a->family == AF_INET6 && (a->u.bytes[0] & 0xfe) == 0xfc;
 }
 
-static const struct addr *
-first_svc6(const struct pol_snap *s)
+/*
+ * Anti-spoofing (docs/nat.md, "IPv6"): from the WAN no bogon, link-local, unique local
+ * (fc00::/7: RFC 4193 keeps it inside the site), LAN prefix, private host or address of ours;
+ * from the LAN no bogon or public address of ours, and with lan_prefixes6 nothing outside them.
+ */
+static void
+spoof_sets(struct nat_rules_ctx *x)
 {
-	for (size_t i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET6)
-			return &s->service_addrs[i].addr;
-	return NULL;
+	const struct nat_rules_cfg *c = x->cfg;
+	struct prefix *lan = calloc(c->lan_prefixes6.n + 1, sizeof(*lan));
+	struct nat_nft_elem *e = calloc(2 * c->lan_prefixes6.n + 1, sizeof(*e));
+	size_t i, n = 0, k;
+
+	if (lan == NULL || e == NULL) {
+		x->err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < c->lan_prefixes6.n; i++)
+		if (prefix_parse(c->lan_prefixes6.v[i], true, &lan[n]) == 0 &&
+		    lan[n].addr.family == AF_INET6)
+			n++;
+	if (c->lan_prefixes6.n) {
+		nat_rules_set(x, "lan_src6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+		k = nat_nft_elems_intervals(AF_INET6, lan, n, e);
+		for (i = 0; i < k; i++)
+			nat_rules_elem(x, "lan_src6", &e[i]);
+	}
+	lan[n].addr.family = AF_INET6;
+	lan[n].addr.u.bytes[0] = 0xfc;
+	lan[n].len = 7;
+	nat_rules_set(x, "spoof_wan6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_wan6", AF_INET6, true, lan, n + 1);
+	nat_rules_set(x, "spoof_lan6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_lan6", AF_INET6, false, NULL, 0);
+out:
+	free(e);
+	free(lan);
 }
 
 void
@@ -74,6 +105,7 @@ nat_rules6_sets(struct nat_rules_ctx *x)
 			nat_rules_elem(x, "service6", &e);
 		}
 	nat_rules_set(x, "pinhole6", NAT_NFT_TYPE_IP6ADDR, 16, 0, 0, false);
+	spoof_sets(x);
 	nat_rules_set(x, "host_dnat6", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IP6ADDR, 16, false);
 	nat_rules_set(x, "fw_in6", NAT_NFT_TYPE_IP6ADDR, 16, NAT_NFT_TYPE_VERDICT, 0, false);
 	nat_rules_set(x, "fw_out6", NAT_NFT_TYPE_IP6ADDR, 16, NAT_NFT_TYPE_VERDICT, 0, false);
@@ -126,17 +158,13 @@ admit_rules(struct nat_rules_ctx *x, const char *set)
 		nat_rules_emit(x, "pre_admit", r, rc, desc);
 	}
 	if ((r = nat_rules_rule(x, "pre_admit"))) {
-		rc = wan_any ? 0 : nat_nft_m_iifset(r, "wan_ifs", false);
+		/* With the synproxy, a refused SYN comes back through lo (nat_out): not again. */
+		rc = !wan_any	   ? nat_nft_m_iifset(r, "wan_ifs", false)
+		     : c->synproxy ? nat_nft_m_not_loopback(r)
+				   : 0;
 		rc = rc ? rc : nat_nft_m_ip6_set(r, true, set, false);
 		rc = rc ? rc : nat_nft_m_ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW));
-		rc = rc ? rc : nat_nft_x_queue(r, c->queue, c->queue_native);
-		if (rc == 0 && !c->queue_native) {
-			char text[96];
-
-			snprintf(text, sizeof(text), "xt NFQUEUE num %u, no bypass (fail-closed)",
-				 (unsigned)c->queue);
-			rc = nat_nft_rule_comment(r, text);
-		}
+		rc = rc ? rc : nat_rules_x_queue(x, r);
 		snprintf(desc, sizeof(desc), "new flows to @%s: NFQUEUE (fail-closed)", set);
 		nat_rules_emit(x, "pre_admit", r, rc, desc);
 	}
@@ -153,7 +181,7 @@ void
 nat_rules6_dnat(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	const struct addr *svc = first_svc6(x->snap);
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET6);
 	struct nftnl_rule *r;
 	int rc;
 
@@ -181,7 +209,7 @@ void
 nat_rules6_snat(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	const struct addr *svc = first_svc6(x->snap);
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET6);
 	struct prefix ula = { .len = 7 };
 	struct nftnl_rule *r;
 	int rc;
@@ -218,6 +246,22 @@ nat_rules6_fwd_early(struct nat_rules_ctx *x)
 		snprintf(desc, sizeof(desc), "ICMPv6 type %u (PMTU, ND): accept", icmp6_pass[i]);
 		nat_rules_emit(x, "filter_fwd", r, rc, desc);
 	}
+}
+
+void
+nat_rules6_fwd_spoof(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+
+	if (c->wan.n)
+		nat_rules_spoof_drop(x, "wan_ifs", true, "spoof_wan6", false,
+				     "spoofed WAN source (IPv6): drop");
+	if (c->lan.n)
+		nat_rules_spoof_drop(x, "lan_ifs", true, "spoof_lan6", false,
+				     "spoofed LAN source (IPv6): drop");
+	if (c->lan.n && c->lan_prefixes6.n)
+		nat_rules_spoof_drop(x, "lan_ifs", true, "lan_src6", true,
+				     "LAN source outside lan_prefixes6: drop");
 }
 
 void

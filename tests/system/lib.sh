@@ -1,7 +1,7 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
-# poll, more_than, gw_topology.
+# poll, more_than, gw_topology, gw_topology6, v6_settled.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -87,4 +87,30 @@ gw_topology() {
 	ip -n "$priv" addr add 192.168.0.100/24 dev eth0
 	ip -n "$priv" route add default via 192.168.0.1
 	ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
+}
+# gw_topology6 PUB GW PRIV: the same three namespaces and links for IPv6 tests, without
+# addresses: PUB eth0 -- GW wan0, GW lan0 -- PRIV eth0, all up, duplicate address detection
+# off, IPv6 forwarding on in GW. The caller adds its addresses and routes and registers the
+# cleanup. Returns non-zero when the namespaces cannot be made.
+gw_topology6() {
+	local pub=$1 gw=$2 priv=$3 ns
+	ip netns add "$pub" && ip netns add "$gw" && ip netns add "$priv" || return 1
+	ip -n "$gw" link add wan0 type veth peer name eth0 netns "$pub"
+	ip -n "$gw" link add lan0 type veth peer name eth0 netns "$priv"
+	for ns in "$pub" "$gw" "$priv"; do
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+		ip -n "$ns" link set eth0 up 2>/dev/null
+	done
+	ip -n "$gw" link set wan0 up
+	ip -n "$gw" link set lan0 up
+	ip netns exec "$gw" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+# v6_settled NS...: no tentative IPv6 address left in any of them (poll it)
+v6_settled() {
+	local ns
+	for ns in "$@"; do
+		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
+	done
 }

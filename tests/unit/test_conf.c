@@ -204,6 +204,8 @@ test_error_classes(void **state)
 	expect_error("[nat]\ntable = bad name\n", 2, "only letters, digits");
 	expect_error("[nat]\ntable =\n", 2, "length must be 1..63");
 	expect_error("[nat]\nwan_interfaces = averyveryverylongname0\n", 2, "15 characters");
+	expect_error("[nat]\nlan_prefixes6 = 192.168.0.0/24\n", 2, "expected an IPv6 prefix");
+	expect_error("[nat]\nlan_prefixes6 = 2001:db8::1/64\n", 2, "expected an IPv6 prefix");
 	expect_error("[dns]\ntsig_key = k:hmac-foo:AAAA\n", 2, "unknown TSIG algorithm");
 	expect_error("[dns]\ntsig_key = k:hmac-sha256:not*base64\n", 2, "not base64");
 	expect_error("[dns]\ntsig_key = justakey\n", 2, "name:algorithm:base64secret");
@@ -300,6 +302,7 @@ test_full_file(void **state)
 				   "queue = 65535\n"
 				   "wan_interfaces = eth0, eth1\n"
 				   "lan_interfaces = br-lan\n"
+				   "lan_prefixes6 = 2001:db8:2::/64, fd00::/48\n"
 				   "synproxy = 1\n"
 				   "helpers = FTP, tftp\n"
 				   "forward_policy = drop\n"
@@ -362,6 +365,8 @@ test_full_file(void **state)
 	assert_int_equal(c->nat_wan_ifaces.n, 2);
 	assert_string_equal(c->nat_wan_ifaces.v[1], "eth1");
 	assert_string_equal(c->nat_lan_ifaces.v[0], "br-lan");
+	assert_int_equal(c->nat_lan_prefixes6.n, 2);
+	assert_string_equal(c->nat_lan_prefixes6.v[1], "fd00::/48");
 	assert_true(c->nat_synproxy);
 	assert_int_equal(c->nat_helpers.n, 2);
 	assert_string_equal(c->nat_helpers.v[0], "ftp");

@@ -192,7 +192,8 @@ child(const struct nlattr *a, uint16_t t)
 
 /*
  * The elements of the set messages for set, parsed back with libmnl (libnftnl 1.2.4 cannot
- * parse a message with several elements back): keys, data and verdict chains in out.
+ * parse a message with several elements back): keys, data, verdict chains and interval ends
+ * in out.
  */
 static size_t
 elems(const struct parsed *p, uint16_t type, const char *set, struct nat_nft_elem *out, size_t max)
@@ -218,6 +219,7 @@ elems(const struct parsed *p, uint16_t type, const char *set, struct nat_nft_ele
 		{
 			const struct nlattr *k = child(a, NFTA_SET_ELEM_KEY);
 			const struct nlattr *d = child(a, NFTA_SET_ELEM_DATA);
+			const struct nlattr *fl = child(a, NFTA_SET_ELEM_FLAGS);
 			const struct nlattr *v;
 
 			assert_true(n < max);
@@ -228,6 +230,8 @@ elems(const struct parsed *p, uint16_t type, const char *set, struct nat_nft_ele
 			assert_true(mnl_attr_get_payload_len(v) <= 16);
 			out[n].key_len = (uint8_t)mnl_attr_get_payload_len(v);
 			memcpy(out[n].key, mnl_attr_get_payload(v), out[n].key_len);
+			out[n].interval_end = fl != NULL && (ntohl(mnl_attr_get_u32(fl)) &
+							     NFT_SET_ELEM_INTERVAL_END);
 			if (d != NULL && (v = child(d, NFTA_DATA_VALUE)) != NULL) {
 				out[n].data_len = (uint8_t)mnl_attr_get_payload_len(v);
 				memcpy(out[n].data, mnl_attr_get_payload(v), out[n].data_len);
@@ -429,6 +433,259 @@ test_v6_diff_and_masquerade(void **state)
 	free(p);
 }
 
+/* The table for p as one batch from scratch, parsed back into b (the batch in *batch). */
+static struct nat_model *
+build_parsed(struct pol *p, struct parsed *b, struct nat_nft_batch **batch)
+{
+	struct nat_model *m = nat_rules_build(&p->cfg, &p->s, NULL);
+
+	assert_non_null(m);
+	*batch = nat_nft_batch_new(1);
+	assert_non_null(*batch);
+	assert_int_equal(nat_model_diff(NULL, m, *batch), 0);
+	parse_batch(*batch, b);
+	return m;
+}
+
+static void
+release(struct parsed *b, struct nat_nft_batch *batch, struct nat_model *m)
+{
+	free(b->bytes);
+	nat_nft_batch_free(batch);
+	nat_model_free(m);
+}
+
+/* The element's key is addr, an interval start (end false) or end. */
+static void
+elem_is(const struct nat_nft_elem *e, const char *addr, bool end)
+{
+	struct addr a = ip(addr);
+
+	assert_int_equal(e->key_len, 16);
+	if (memcmp(e->key, a.u.bytes, 16) != 0)
+		fail_msg("element is not %s", addr);
+	assert_int_equal(e->interval_end, end);
+}
+
+/* IPv6 intervals: overlapping and adjacent prefixes merged, no end element at the top, a
+ * leading end element at :: when nothing starts there. */
+static void
+test_v6_intervals(void **state)
+{
+	struct prefix p[4];
+	struct nat_nft_elem e[9];
+
+	(void)state;
+	memset(p, 0, sizeof(p));
+	p[0] = (struct prefix){ ip("ff00::"), 8 };
+	p[1] = (struct prefix){ ip("2001:db8::ffff"), 128 };
+	p[2] = (struct prefix){ ip("2001:db8::1:0"), 112 }; /* adjacent to ::ffff */
+	p[3] = (struct prefix){ ip("100.64.0.0"), 10 };	    /* other family: skipped */
+	assert_int_equal(nat_nft_elems_intervals(AF_INET6, p, 4, e), 4);
+	elem_is(&e[0], "::", true);
+	elem_is(&e[1], "2001:db8::ffff", false);
+	elem_is(&e[2], "2001:db8::2:0", true);
+	elem_is(&e[3], "ff00::", false);
+}
+
+/* Anti-spoofing sets and rules: from the WAN no bogon, link-local, ULA, private host or
+ * address of ours; from the LAN no bogon or public address of ours, nothing outside
+ * lan_prefixes6; neighbour discovery and PMTU accepted before any of them. */
+static void
+test_v6_spoof(void **state)
+{
+	struct pol *p = calloc(1, sizeof(*p));
+	struct parsed *b = calloc(1, sizeof(*b));
+	struct nat_nft_batch *batch;
+	struct nat_nft_elem e[16];
+	struct nat_model *m;
+	const char *t;
+	size_t i, icmp = 0, spoof = 0;
+
+	(void)state;
+	pol_init(p);
+	p->cfg.lan_prefixes6.n = 2;
+	strcpy(p->cfg.lan_prefixes6.v[0], "2001:db8:2::/64");
+	strcpy(p->cfg.lan_prefixes6.v[1], "fd00::/64");
+	m = build_parsed(p, b, &batch);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "spoof_wan6", e, 16), 13);
+	elem_is(&e[0], "::", false); /* :: and ::1 merged */
+	elem_is(&e[1], "::2", true);
+	elem_is(&e[2], "::ffff:0:0", false);
+	elem_is(&e[3], "::1:0:0:0", true);
+	elem_is(&e[4], "2001:db8:1::130", false); /* service and pool, adjacent */
+	elem_is(&e[5], "2001:db8:1::133", true);
+	elem_is(&e[6], "2001:db8:2::", false); /* a LAN prefix (the global host in it) */
+	elem_is(&e[7], "2001:db8:2:1::", true);
+	elem_is(&e[8], "fc00::", false); /* ULA (the ULA host inside it) */
+	elem_is(&e[9], "fe00::", true);
+	elem_is(&e[10], "fe80::", false);
+	elem_is(&e[11], "fec0::", true);
+	elem_is(&e[12], "ff00::", false);
+	/* from the LAN: no private host, no ULA */
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "spoof_lan6", e, 16), 9);
+	elem_is(&e[4], "2001:db8:1::130", false);
+	elem_is(&e[6], "fe80::", false);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "lan_src6", e, 16), 5);
+	elem_is(&e[0], "::", true);
+	elem_is(&e[1], "2001:db8:2::", false);
+	elem_is(&e[2], "2001:db8:2:1::", true);
+	elem_is(&e[3], "fd00::", false);
+	elem_is(&e[4], "fd00:0:0:1::", true);
+
+	t = rule_text(b, "spoofed WAN source (IPv6)");
+	has(t, "[ meta load iifname => reg 1 ]");
+	has(t, "[ lookup reg 1 set wan_ifs ]");
+	has(t, "[ cmp eq reg 1 0x0000000a ]");
+	has(t, "[ payload load 16b @ network header + 8 => reg 1 ]");
+	has(t, "[ lookup reg 1 set spoof_wan6 ]");
+	has(t, "[ immediate reg 0 drop ]");
+	t = rule_text(b, "spoofed LAN source (IPv6)");
+	has(t, "[ lookup reg 1 set lan_ifs ]");
+	has(t, "[ lookup reg 1 set spoof_lan6 ]");
+	t = rule_text(b, "LAN source outside lan_prefixes6");
+	has(t, "[ lookup reg 1 set lan_ifs ]");
+	has(t, "[ lookup reg 1 set lan_src6 0x1 ]");
+	has(t, "[ immediate reg 0 drop ]");
+	for (i = 0; i < b->n; i++) {
+		if (strstr(b->desc[i], "ICMPv6 type 135 "))
+			icmp = i;
+		if (strstr(b->desc[i], "(IPv6): drop") && spoof == 0)
+			spoof = i;
+	}
+	assert_true(icmp > 0 && spoof > icmp);
+	release(b, batch, m);
+
+	/* without lan_prefixes6 no lan_src6; without WAN interfaces no WAN anti-spoofing */
+	p->cfg.lan_prefixes6.n = 0;
+	p->cfg.wan.n = 0;
+	m = build_parsed(p, b, &batch);
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "outside lan_prefixes6"), 0);
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "spoofed WAN source (IPv6)"), 0);
+	assert_int_equal(count(b, NFT_MSG_NEWSET, "lan_src6"), 0);
+	/* ... and from the WAN the global host itself */
+	assert_int_equal(nat_model_nelems(m, "spoof_wan6"), 13);
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "spoofed LAN source (IPv6)"), 1);
+	release(b, batch, m);
+	free(b);
+	free(p);
+}
+
+/* A group with a dual-stack ULA host and a global IPv6-only host: g1 holds the IPv4 member,
+ * g1_6 both IPv6 ones, and the group's chains are reached from either family. */
+static void
+test_v6_groups(void **state)
+{
+	struct pol *p = calloc(1, sizeof(*p));
+	struct parsed *b = calloc(1, sizeof(*b));
+	struct nat_nft_batch *batch;
+	struct pol_group g = { .id = 1 };
+	struct pol_host_group hg[2] = { { 1, 1 }, { 2, 1 } };
+	struct nat_nft_elem e[8];
+	struct nat_model *m;
+	struct addr a;
+	const char *t;
+	size_t i, n6 = 0;
+
+	(void)state;
+	pol_init(p);
+	p->s.groups = &g;
+	p->s.n_groups = 1;
+	p->s.host_groups = hg;
+	p->s.n_host_groups = 2;
+	p->rules[1].id = 2;
+	p->rules[1].group_id = 1;
+	p->rules[1].direction = POL_DIR_ANY;
+	p->rules[1].protocol = IPPROTO_TCP;
+	p->rules[1].dport.lo = 22;
+	p->rules[1].icmp_type = p->rules[1].icmp_code = -1;
+	p->rules[1].action = POL_ACT_DROP;
+	p->s.n_fw_rules = 2;
+	m = build_parsed(p, b, &batch);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1", e, 8), 1);
+	assert_int_equal(e[0].key_len, 4);
+	assert_int_equal(elems(b, NFT_MSG_NEWSETELEM, "g1_6", e, 8), 2);
+	a = ip("fd00::100");
+	assert_int_equal(e[0].key_len, 16);
+	assert_true(memcmp(e[0].key, a.u.bytes, 16) == 0 || memcmp(e[1].key, a.u.bytes, 16) == 0);
+	a = ip("2001:db8:2::200");
+	assert_true(memcmp(e[0].key, a.u.bytes, 16) == 0 || memcmp(e[1].key, a.u.bytes, 16) == 0);
+	/* both directions, both families */
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "filter_fwd: group rules"), 4);
+	assert_int_equal(count(b, NFT_MSG_NEWRULE, "filter_fwd: group rules (IPv6)"), 2);
+	for (i = 0; i < b->n; i++) {
+		if (b->type[i] != NFT_MSG_NEWRULE || !strstr(b->desc[i], "group rules (IPv6)"))
+			continue;
+		t = b->text[i];
+		has(t, "[ cmp eq reg 1 0x0000000a ]");
+		has(t, n6 == 0 ? "[ payload load 16b @ network header + 24 => reg 1 ]"
+			       : "[ payload load 16b @ network header + 8 => reg 1 ]");
+		has(t, "[ lookup reg 1 set g1_6 ]");
+		has(t, n6 == 0 ? "[ immediate reg 0 jump -> g1_in ]"
+			       : "[ immediate reg 0 jump -> g1_out ]");
+		n6++;
+	}
+	assert_int_equal(n6, 2);
+	t = rule_text(b, "g1_in: firewall rule 2");
+	has(t, "[ immediate reg 0 drop ]");
+	release(b, batch, m);
+	free(b);
+	free(p);
+}
+
+/* With the synproxy: the IPv6 pool and service addresses are answered by it like the IPv4
+ * ones, the replayed IPv6 SYN is queued and DNATed (NAT66, ALG) on the output hook, and the
+ * IPv6 refused / DNAT rules come before the IPv4 ones in nat_out. */
+static void
+test_v6_synproxy(void **state)
+{
+	struct pol *p = calloc(1, sizeof(*p));
+	struct parsed *b = calloc(1, sizeof(*b));
+	struct nat_nft_batch *batch;
+	struct nat_model *m;
+	size_t i, ref6 = 0, ref4 = 0;
+	const char *t;
+
+	(void)state;
+	pol_init(p);
+	p->cfg.synproxy = true;
+	m = build_parsed(p, b, &batch);
+	t = rule_text(b, "pre_raw: synproxy: do not track the handshake (IPv6 pool)");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ notrack ]");
+	rule_text(b, "pre_raw: synproxy: do not track the handshake (IPv6 service)");
+	t = rule_text(b, "synproxy for the IPv6 service addresses");
+	has(t, "[ lookup reg 1 set service6 ]");
+	has(t, "[ synproxy mss 1440 wscale 7 ]");
+	t = rule_text(b, "synproxy for the pool addresses");
+	has(t, "[ synproxy mss 1460 wscale 7 ]");
+	t = rule_text(b, "IPv6 SYNs replayed by the synproxy");
+	has(t, "[ fib saddr type => reg 1 ]");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ target name NFQUEUE rev 3 ]");
+	t = rule_text(b, "admitted IPv6 flows to the host of the mark (synproxy)");
+	has(t, "[ lookup reg 1 set host_dnat6 dreg 1 ]");
+	has(t, "[ nat dnat ip6 addr_min reg 1 addr_max reg 1 flags 0x1 ]");
+	t = rule_text(b, "admitted IPv6 web flows to the ALG (synproxy)");
+	has(t, "[ immediate reg 1 0xb80d0120 0x00000100 0x00000000 0x30010000 ]");
+	t = rule_text(b, "refused IPv6 after the synproxy");
+	has(t, "[ lookup reg 1 set pool6 ]");
+	has(t, "[ nat dnat ip6 proto_min reg 1 proto_max reg 1 flags 0x2 ]");
+	t = rule_text(b, "per-host ingress rules (IPv6, synproxy)");
+	has(t, "[ payload load 16b @ network header + 24 => reg 1 ]");
+	has(t, "[ lookup reg 1 set fw_in6 dreg 0 ]");
+	for (i = 0; i < b->n; i++) {
+		if (strstr(b->desc[i], "refused IPv6 after the synproxy"))
+			ref6 = i;
+		if (strstr(b->desc[i], "nat_out: refused after the synproxy"))
+			ref4 = i;
+	}
+	assert_true(ref6 > 0 && ref4 > ref6);
+	release(b, batch, m);
+	free(b);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -436,6 +693,10 @@ main(void)
 		cmocka_unit_test(test_v6_table),
 		cmocka_unit_test(test_v6_rule_order),
 		cmocka_unit_test(test_v6_diff_and_masquerade),
+		cmocka_unit_test(test_v6_intervals),
+		cmocka_unit_test(test_v6_spoof),
+		cmocka_unit_test(test_v6_groups),
+		cmocka_unit_test(test_v6_synproxy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
