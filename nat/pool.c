@@ -391,7 +391,7 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	const struct psvc *s = nat_pool_svc_find(p, req->service_id);
 	struct phost *h = nat_pool_host_find(p, req->host_id);
 	struct psvc nested;
-	struct binding *b, *old;
+	struct binding *b, *old, *live;
 	struct nat_win_decision d;
 	enum nat_svc_class cls;
 	bool v6 = req->family == AF_INET6, pinhole;
@@ -445,19 +445,23 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	if (req->kind != NAT_REQ_ADDRESS)
 		(void)mark_step(p, key, s->id, now_ms);
 	old = nat_pool_pair_find(p, key, pair_id);
+	if (old != NULL && old->info.expires_ms <= now_ms)
+		old = NULL; /* past its deadline: as good as gone */
+	/* the resolver's live window binding for this service: what serves a question the pool
+	 * cannot or will not give a new address to (admitted when it was made) */
+	live = old != NULL && old->info.window_ms > 0 ? old : NULL;
 	limit = h->limit ? h->limit : POL_POOL_LIMIT_DEFAULT;
 	/* a pinhole spends no address: its load is the host's, pending bindings / its limit */
 	load = pinhole ? 100.0 * h->pending / (double)limit : family_load(p, v6);
-	if (old != NULL && old->info.expires_ms > now_ms) {
+	if (old != NULL) {
 		if (req->kind == NAT_REQ_SRV_TARGET && old->info.kind == NAT_REQ_SERVICE_INFO &&
 		    old->info.flows == 0)
 			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 		/* a caching resolver asks again: the same binding; a learning one too once half
 		 * the pool is taken (learning costs addresses; what the binding admits is no
 		 * evidence then) */
-		if (old->info.window_ms > 0 && d.window_ms > 0 &&
-		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
-			return reanswer(p, old, req, &d, grace, now_ms, out, id);
+		if (live != NULL && d.window_ms > 0 && (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
+			return reanswer(p, live, req, &d, grace, now_ms, out, id);
 	}
 	if (h->pending >= limit) {
 		*why = NAT_REFUSE_HOST_LIMIT;
@@ -471,19 +475,17 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	else
 		cls = NAT_CLASS_SFQDN_NEW;
 	if (p->admit && !p->admit(p->arg, req, load, cls)) {
-		/* the resolver already holds a live window binding for this service, admitted
-		 * when it was made: it serves the question (a resolver that is still learning
-		 * must not lose its clients' answers to the load its own learning costs) */
-		if (old != NULL && old->info.expires_ms > now_ms && old->info.window_ms > 0)
-			return reanswer(p, old, req, &d, grace, now_ms, out, id);
+		/* a resolver that is still learning must not lose its clients' answers to the
+		 * load its own learning costs */
+		if (live != NULL)
+			return reanswer(p, live, req, &d, grace, now_ms, out, id);
 		*why = NAT_REFUSE_ADMISSION;
 		goto refuse;
 	}
 	idx = reuse >= 0 || pinhole ? reuse : nat_pool_find_free(p, from, to);
-	if (idx < 0 && !pinhole && old != NULL && old->info.expires_ms > now_ms &&
-	    old->info.window_ms > 0)
-		/* no address left: the live window binding serves the question (learning) */
-		return reanswer(p, old, req, &d, grace, now_ms, out, id);
+	if (idx < 0 && !pinhole && live != NULL)
+		/* no address left (learning) */
+		return reanswer(p, live, req, &d, grace, now_ms, out, id);
 	if (idx < 0 && !pinhole) {
 		*why = NAT_REFUSE_EXHAUSTED;
 		goto refuse;
@@ -544,7 +546,7 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	/* the pair index is an optimisation of the window logic: without memory, no window */
 	(void)nat_pool_pair_set(p, b);
 	prev = nat_window_answered(p->win, key, pair_id, b->info.id, false, now_ms);
-	if (prev != 0 && old != NULL && old->info.id == prev && old->info.expires_ms > now_ms)
+	if (prev != 0 && old != NULL && old->info.id == prev)
 		supersede(p, old, grace, now_ms);
 	*out = b->info.public_addr;
 	*id = b->info.id;
