@@ -95,7 +95,7 @@ static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
 static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
-static void half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
+static int half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
 static void evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why);
 static bool low_reputation(struct alg_worker *w, const struct addr *src);
@@ -778,15 +778,21 @@ replay(struct alg_conn *c)
 
 /* Once a direction has reached EOF and delivered everything, the destination learns that no
  * more bytes will come. When the other direction is finished too the connection closes right
- * after, and close() sends the FIN: skip the syscall. */
-static void
+ * after, and close() sends the FIN: skip the syscall. A destination that is no longer
+ * connected has reset its connection (a client that closed with bytes unread, typically the
+ * server's close_notify): nothing can reach it any more and the connection is aborted now
+ * (-1, errno ECONNRESET) instead of relaying its last bytes toward a peer that has finished. */
+static int
 half_close(struct alg_dir *d, int dst, const struct alg_dir *o)
 {
 	if (!d->eof || d->len > 0 || d->shut)
-		return;
-	if (!(o->eof && o->shut))
-		shutdown(dst, SHUT_WR);
+		return 0;
+	if (!(o->eof && o->shut) && shutdown(dst, SHUT_WR) == -1 && errno == ENOTCONN) {
+		errno = ECONNRESET;
+		return -1;
+	}
 	d->shut = true;
+	return 0;
 }
 
 /* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
@@ -798,15 +804,13 @@ relay(struct alg_conn *c, int dirs)
 
 	if (dirs & RELAY_UP) {
 		a = alg_dir_pump(w, c->cfd, c->bfd, &c->up);
-		if (a < 0)
+		if (a < 0 || half_close(&c->up, c->bfd, &c->down) < 0)
 			goto fail;
-		half_close(&c->up, c->bfd, &c->down);
 	}
 	if (dirs & RELAY_DOWN) {
 		b = alg_dir_pump(w, c->bfd, c->cfd, &c->down);
-		if (b < 0)
+		if (b < 0 || half_close(&c->down, c->cfd, &c->up) < 0)
 			goto fail;
-		half_close(&c->down, c->cfd, &c->up);
 	}
 	if (c->up.shut && c->down.shut) {
 		conn_close(c, "ok");
