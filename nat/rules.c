@@ -446,15 +446,12 @@ build_sets(struct nat_rules_ctx *x)
 	nat_rules6_sets(x);
 }
 
+/* sources blocked after an IDS alert, in the raw chain */
 static void
-build_base(struct nat_rules_ctx *x)
+build_block(struct nat_rules_ctx *x)
 {
 	const struct nat_rules_cfg *c = x->cfg;
-	const struct pol_snap *s = x->snap;
 	struct nftnl_rule *r;
-	const struct addr *svc = nat_rules_first_svc(s, AF_INET);
-	bool wan_any = c->wan.n == 0;
-	size_t i;
 	int rc;
 
 	/* Before anything else: sources blocked for an IDS alert, then the synproxy's notrack. */
@@ -471,6 +468,16 @@ build_base(struct nat_rules_ctx *x)
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
 		nat_rules_emit(x, "pre_raw", r, rc, "sources blocked after an IDS alert (IPv6)");
 	}
+}
+
+/* new WAN flows to pool addresses: reset a non-SYN, queue the rest to the daemon */
+static void
+build_admit(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+	bool wan_any = c->wan.n == 0;
 
 	/* Admission: new WAN flows to pool addresses go to the daemon. */
 	nat_model_chain(x->m, "pre_admit", "filter", NF_INET_PRE_ROUTING, PRIO_ADMIT, NF_ACCEPT);
@@ -496,6 +503,16 @@ build_base(struct nat_rules_ctx *x)
 			       "new flows to the pool: NFQUEUE (fail-closed)");
 	}
 	nat_rules6_admit(x);
+}
+
+/* refused first packets get an answer; conntrack helpers for admitted flows */
+static void
+build_reject(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+	size_t i;
 
 	/* Refused first packets: answer, never a silent hang. Then conntrack helpers. */
 	nat_model_chain(x->m, "rgw_reject", "filter", NF_INET_PRE_ROUTING, PRIO_VERDICT, NF_ACCEPT);
@@ -542,6 +559,16 @@ build_base(struct nat_rules_ctx *x)
 				       "conntrack helper for admitted flows");
 		}
 	}
+}
+
+/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark */
+static void
+build_dnat(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET);
 
 	/* DNAT of admitted flows: web ports to the ALG, the rest to the host of the mark. */
 	nat_model_chain(x->m, "nat_pre", "nat", NF_INET_PRE_ROUTING, PRIO_DSTNAT, NF_ACCEPT);
@@ -560,6 +587,17 @@ build_base(struct nat_rules_ctx *x)
 		nat_rules_emit(x, "nat_pre", r, rc, "admitted flows to the host of the mark");
 	}
 	nat_rules6_dnat(x);
+}
+
+/* LAN to WAN source NAT */
+static void
+build_snat(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+	bool wan_any = c->wan.n == 0;
+	const struct addr *svc = nat_rules_first_svc(x->snap, AF_INET);
 
 	/* SNAT of LAN -> WAN. */
 	nat_model_chain(x->m, "nat_post", "nat", NF_INET_POST_ROUTING, PRIO_SRCNAT, NF_ACCEPT);
@@ -577,6 +615,51 @@ build_base(struct nat_rules_ctx *x)
 		nat_rules_emit(x, "nat_post", r, rc, "LAN to WAN: source NAT");
 	}
 	nat_rules6_snat(x);
+}
+
+/* forward filter: jumps to the chains of groups that have rules, per family */
+static void
+build_group_jumps(struct nat_rules_ctx *x)
+{
+	const struct pol_snap *s = x->snap;
+	struct nftnl_rule *r;
+	int rc;
+	size_t i;
+
+	for (i = 0; i < s->n_groups; i++) {
+		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
+		int dir;
+
+		nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
+		for (dir = 0; dir < 2; dir++) {
+			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
+				continue;
+			snprintf(chain, sizeof(chain), "g%lld_%s", (long long)s->groups[i].id,
+				 dir == 0 ? "in" : "out");
+			if ((r = nat_rules_rule(x, "filter_fwd"))) {
+				rc = nat_nft_m_ip_set(r, dir == 0, setname, false);
+				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
+			}
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, true);
+			if ((r = nat_rules_rule(x, "filter_fwd"))) {
+				rc = nat_nft_m_ip6_set(r, dir == 0, setname, false);
+				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
+				nat_rules_emit(x, "filter_fwd", r, rc, "group rules (IPv6)");
+			}
+			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
+		}
+	}
+}
+
+/* the forward filter: state, anti-spoofing, per-host and group rules, admitted flows, LAN to WAN, and the WAN dropped */
+static void
+build_forward(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	struct nftnl_rule *r;
+	int rc;
+	bool wan_any = c->wan.n == 0;
 
 	/* Forward filter. */
 	nat_model_chain(x->m, "filter_fwd", "filter", NF_INET_FORWARD, PRIO_FILTER,
@@ -613,30 +696,7 @@ build_base(struct nat_rules_ctx *x)
 		nat_rules_emit(x, "filter_fwd", r, rc, "per-host egress rules");
 	}
 	nat_rules6_fwd_hosts(x);
-	for (i = 0; i < s->n_groups; i++) {
-		char setname[NAT_NFT_NAME_MAX], chain[NAT_NFT_NAME_MAX];
-		int dir;
-
-		nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
-		for (dir = 0; dir < 2; dir++) {
-			if (!nat_rules_has_rules(x, 'g', s->groups[i].id, dir == 0))
-				continue;
-			snprintf(chain, sizeof(chain), "g%lld_%s", (long long)s->groups[i].id,
-				 dir == 0 ? "in" : "out");
-			if ((r = nat_rules_rule(x, "filter_fwd"))) {
-				rc = nat_nft_m_ip_set(r, dir == 0, setname, false);
-				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-				nat_rules_emit(x, "filter_fwd", r, rc, "group rules");
-			}
-			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, true);
-			if ((r = nat_rules_rule(x, "filter_fwd"))) {
-				rc = nat_nft_m_ip6_set(r, dir == 0, setname, false);
-				rc = rc ? rc : nat_nft_x_verdict(r, NFT_JUMP, chain);
-				nat_rules_emit(x, "filter_fwd", r, rc, "group rules (IPv6)");
-			}
-			nat_rules_group_set(setname, sizeof(setname), s->groups[i].id, false);
-		}
-	}
+	build_group_jumps(x);
 	if ((r = nat_rules_rule(x, "filter_fwd"))) {
 		rc = nat_nft_m_ct_status(r, IPS_DST_NAT);
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_ACCEPT, NULL);
@@ -656,8 +716,19 @@ build_base(struct nat_rules_ctx *x)
 		rc = rc ? rc : nat_nft_x_verdict(r, NF_DROP, NULL);
 		nat_rules_emit(x, "filter_fwd", r, rc, "other new flows from the WAN: drop");
 	}
+}
 
-	if (c->synproxy)
+/* The base ruleset, chain by chain in the order a packet meets them. */
+static void
+build_base(struct nat_rules_ctx *x)
+{
+	build_block(x);
+	build_admit(x);
+	build_reject(x);
+	build_dnat(x);
+	build_snat(x);
+	build_forward(x);
+	if (x->cfg->synproxy)
 		nat_rules_synproxy(x);
 }
 
