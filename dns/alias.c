@@ -289,12 +289,6 @@ dns_aliases_set_rep(struct dns_aliases *a, const struct dns_alias_rep *rep)
 		memset(&a->rep, 0, sizeof(a->rep));
 }
 
-struct dns_alias_tab *
-dns_aliases_tab(struct dns_aliases *a)
-{
-	return a->tab;
-}
-
 void
 dns_aliases_get_stats(const struct dns_aliases *a, struct dns_alias_stats *out)
 {

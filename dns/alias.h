@@ -108,7 +108,5 @@ void dns_aliases_get_stats(const struct dns_aliases *a, struct dns_alias_stats *
 /* Write the counters in Prometheus text format (rgw_dns_aliases, rgw_dns_alias_events_total). */
 struct buf;
 void dns_aliases_metrics(const struct dns_aliases *a, struct buf *out);
-/* The table, for tests. */
-struct dns_alias_tab *dns_aliases_tab(struct dns_aliases *a);
 
 #endif

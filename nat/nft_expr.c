@@ -184,12 +184,6 @@ nat_nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 }
 
 int
-nat_nft_x_counter(struct nftnl_rule *r)
-{
-	return add_expr(r, nftnl_expr_alloc("counter"));
-}
-
-int
 nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate, uint32_t burst, bool over)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("limit");

@@ -38,7 +38,6 @@ int nat_nft_x_imm_data(struct nftnl_rule *r, uint32_t dreg, const void *data, si
 /* verdict NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_GOTO, NFT_RETURN; chain for jump/goto. */
 int nat_nft_x_verdict(struct nftnl_rule *r, int verdict, const char *chain);
 int nat_nft_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
-int nat_nft_x_counter(struct nftnl_rule *r);
 /* limit rate [over] rate_per_s/second burst burst packets */
 int nat_nft_x_limit(struct nftnl_rule *r, uint64_t rate_per_s, uint32_t burst, bool over);
 /* type NFT_REJECT_TCP_RST / NFT_REJECT_ICMPX_UNREACH with an icmpx code. */
