@@ -384,6 +384,98 @@ nat_pool_request(struct nat_pool *p, const struct nat_request *req, uint64_t now
 	return nat_pool_request_id(p, req, now_ms, out, why, &id, &fresh);
 }
 
+/* Under a nested gateway the name holds a whole address: the service is the nested one's
+ * (filled in *tmp), or NULL when the host is not a nested gateway. */
+static const struct psvc *
+nested_svc(const struct phost *h, int64_t nested_key, struct psvc *tmp)
+{
+	if (h == NULL || h->n_nested == 0)
+		return NULL;
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->id = nested_key;
+	tmp->host_id = h->id;
+	tmp->timeout_ms = h->nested_timeout_ms;
+	return tmp;
+}
+
+/* Where a new binding goes: the service and host it admits to, the private address, a pinhole
+ * or the pool address at idx, and the resolver's window. */
+struct placement {
+	const struct psvc *s;
+	struct phost *h;
+	const struct addr *priv;
+	bool pinhole;
+	ssize_t idx;
+	int64_t pair_id;
+	uint64_t key;
+	uint32_t grace;
+};
+
+/* A new binding, indexed, on the deadline heap and linked to its address; NULL without
+ * memory (nothing changed then). */
+static struct binding *
+binding_new(struct nat_pool *p, const struct nat_request *req, const struct placement *k,
+	    const struct nat_win_decision *d, uint64_t now_ms)
+{
+	struct binding *b;
+
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->ip = k->pinhole ? nat_pool_key_of(k->priv) : p->addrs[k->idx].ip;
+	b->pinhole = k->pinhole;
+	b->pair_id = k->pair_id;
+	b->win_key = k->key;
+	b->info.id = p->next_id++;
+	nat_pool_addr_of(b->ip, &b->info.public_addr);
+	b->info.protocol = k->s->proto;
+	b->info.port = k->s->port;
+	b->info.host_id = k->h->id;
+	b->info.service_id = k->s->id;
+	b->info.nested = req->nested;
+	if (!req->nested)
+		b->info.private_addr = *k->priv;
+	b->info.resolver = req->resolver;
+	b->info.has_requestor = req->has_requestor;
+	b->info.requestor = req->requestor;
+	b->info.sla = req->sla && req->has_requestor;
+	b->info.created_ms = now_ms;
+	b->info.user = req->user;
+	b->info.kind = req->kind;
+	b->info.window_ms = d->window_ms;
+	b->burst_ms = d->burst_ms;
+	b->info.flow_limit = d->window_ms > 0 || d->burst_ms > 0 ? nat_window_flows(p->win) : 1;
+	b->info.answers = 1;
+	b->info.answered_ms = now_ms;
+	b->info.expires_ms = now_ms + d->window_ms + k->grace;
+	/* An SRV/TXT answer carries the address as additional data: nobody has to use it. */
+	b->info.no_evidence = req->kind == NAT_REQ_SERVICE_INFO;
+	if (nat_pool_key_insert(p, b) < 0) {
+		free(b);
+		return NULL;
+	}
+	if (nat_pool_heap_push(p, b) < 0) {
+		nat_pool_key_remove(p, b);
+		free(b);
+		return NULL;
+	}
+	if (k->pinhole)
+		p->st.pinholes++;
+	else
+		nat_pool_addr_link(p, (size_t)k->idx, b);
+	b->iprev = p->ilast;
+	if (p->ilast)
+		p->ilast->inext = b;
+	else
+		p->ifirst = b;
+	p->ilast = b;
+	k->h->pending++;
+	p->st.created++;
+	/* the pair index is an optimisation of the window logic: without memory, no window */
+	(void)nat_pool_pair_set(p, b);
+	return b;
+}
+
 int
 nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t now_ms,
 		    struct addr *out, enum nat_refusal *why, uint64_t *id, bool *fresh)
@@ -406,16 +498,8 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 	*why = NAT_REFUSE_NONE;
 	*id = 0;
 	*fresh = false;
-	if (req->nested && h != NULL && h->n_nested > 0) {
-		/* the nested gateway knows the service; here the name holds a whole address */
-		memset(&nested, 0, sizeof(nested));
-		nested.id = req->nested_key;
-		nested.host_id = h->id;
-		nested.timeout_ms = h->nested_timeout_ms;
-		s = &nested;
-	} else if (req->nested) {
-		s = NULL;
-	}
+	if (req->nested)
+		s = nested_svc(h, req->nested_key, &nested);
 	if (s == NULL || h == NULL || s->host_id != h->id) {
 		*why = NAT_REFUSE_NO_HOST;
 		goto refuse;
@@ -491,60 +575,11 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 		goto refuse;
 	}
 
-	b = calloc(1, sizeof(*b));
+	b = binding_new(p, req,
+			&(struct placement){ s, h, priv, pinhole, idx, pair_id, key, grace }, &d,
+			now_ms);
 	if (b == NULL)
 		return -ENOMEM;
-	b->ip = pinhole ? nat_pool_key_of(priv) : p->addrs[idx].ip;
-	b->pinhole = pinhole;
-	b->pair_id = pair_id;
-	b->win_key = key;
-	b->info.id = p->next_id++;
-	nat_pool_addr_of(b->ip, &b->info.public_addr);
-	b->info.protocol = s->proto;
-	b->info.port = s->port;
-	b->info.host_id = h->id;
-	b->info.service_id = s->id;
-	b->info.nested = req->nested;
-	if (!req->nested)
-		b->info.private_addr = *priv;
-	b->info.resolver = req->resolver;
-	b->info.has_requestor = req->has_requestor;
-	b->info.requestor = req->requestor;
-	b->info.sla = req->sla && req->has_requestor;
-	b->info.created_ms = now_ms;
-	b->info.user = req->user;
-	b->info.kind = req->kind;
-	b->info.window_ms = d.window_ms;
-	b->burst_ms = d.burst_ms;
-	b->info.flow_limit = d.window_ms > 0 || d.burst_ms > 0 ? nat_window_flows(p->win) : 1;
-	b->info.answers = 1;
-	b->info.answered_ms = now_ms;
-	b->info.expires_ms = now_ms + d.window_ms + grace;
-	/* An SRV/TXT answer carries the address as additional data: nobody has to use it. */
-	b->info.no_evidence = req->kind == NAT_REQ_SERVICE_INFO;
-	if (nat_pool_key_insert(p, b) < 0) {
-		free(b);
-		return -ENOMEM;
-	}
-	if (nat_pool_heap_push(p, b) < 0) {
-		nat_pool_key_remove(p, b);
-		free(b);
-		return -ENOMEM;
-	}
-	if (pinhole)
-		p->st.pinholes++;
-	else
-		nat_pool_addr_link(p, (size_t)idx, b);
-	b->iprev = p->ilast;
-	if (p->ilast)
-		p->ilast->inext = b;
-	else
-		p->ifirst = b;
-	p->ilast = b;
-	h->pending++;
-	p->st.created++;
-	/* the pair index is an optimisation of the window logic: without memory, no window */
-	(void)nat_pool_pair_set(p, b);
 	prev = nat_window_answered(p->win, key, pair_id, b->info.id, false, now_ms);
 	if (prev != 0 && old != NULL && old->info.id == prev)
 		supersede(p, old, grace, now_ms);
