@@ -168,35 +168,12 @@ reverse_name(const struct addr *a, uint8_t *out)
 	return dns_name_from_str(s, out, DNS_NAME_MAX);
 }
 
-struct dns_db *
-dns_db_build(struct pol_snap *snap)
+/* The zones (apex nodes, SOA fields, their name servers' names). */
+static int
+build_zones(struct dns_db *db, const struct pol_snap *snap)
 {
-	struct dns_db *db = calloc(1, sizeof(*db));
-	uint8_t name[DNS_NAME_MAX];
 	bool created;
 
-	if (!db)
-		goto nomem;
-	db->refcnt = 1;
-	db->snap = pol_snap_ref(snap);
-	db->admission = snap->admission;
-	if (table_grow(db) != 0)
-		goto nomem;
-	db->zones = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*db->zones));
-	db->ns_names = calloc(snap->n_nameservers ? snap->n_nameservers : 1, sizeof(*db->ns_names));
-	db->svcs = calloc(snap->n_services ? snap->n_services : 1, sizeof(*db->svcs));
-	if (!db->zones || !db->ns_names || !db->svcs)
-		goto nomem;
-
-	for (size_t i = 0; i < snap->n_service_addrs; i++) {
-		const struct addr *a = &snap->service_addrs[i].addr;
-		if (a->family == AF_INET && !db->svc_addr4.family)
-			db->svc_addr4 = *a;
-		if (a->family == AF_INET6 && !db->svc_addr6.family)
-			db->svc_addr6 = *a;
-	}
-
-	/* Zones first, so that every later name finds its deepest zone. */
 	for (size_t i = 0; i < snap->n_zones; i++) {
 		const struct pol_zone *pz = &snap->zones[i];
 		struct dns_apex *z = &db->zones[db->n_zones];
@@ -236,7 +213,7 @@ dns_db_build(struct pol_snap *snap)
 		struct dns_node *n = node_get_or_add(db, z->name, z->name_len,
 						     (uint32_t)db->n_zones, false, &created);
 		if (!n)
-			goto nomem;
+			return -ENOMEM;
 		if (!created && (n->flags & DNS_NODE_APEX)) {
 			log_warnx("dns: zone \"%s\" listed twice, skipped", pz->name);
 			continue;
@@ -246,7 +223,15 @@ dns_db_build(struct pol_snap *snap)
 		db->n_zones++;
 	}
 
-	/* Glue for in-zone name servers. */
+	return 0;
+}
+
+/* Glue for in-zone name servers. */
+static int
+build_glue(struct dns_db *db, const struct pol_snap *snap)
+{
+	uint8_t name[DNS_NAME_MAX];
+
 	for (size_t k = 0; k < snap->n_nameservers; k++) {
 		const struct pol_nameserver *ns = &snap->nameservers[k];
 		if (!ns->ipv4.family && !ns->ipv6.family)
@@ -255,7 +240,7 @@ dns_db_build(struct pol_snap *snap)
 			continue;
 		struct dns_node *n;
 		if (add_name(db, name, false, &n) < 0)
-			goto nomem;
+			return -ENOMEM;
 		if (!n)
 			continue;
 		n->flags |= DNS_NODE_GLUE;
@@ -265,13 +250,22 @@ dns_db_build(struct pol_snap *snap)
 			n->glue6 = ns->ipv6;
 	}
 
+	return 0;
+}
+
+/* Hosts, and the reverse names of their addresses (served on the LAN side only). */
+static int
+build_hosts(struct dns_db *db, const struct pol_snap *snap)
+{
+	uint8_t name[DNS_NAME_MAX];
+
 	for (size_t i = 0; i < snap->n_hosts; i++) {
 		const struct pol_host *h = &snap->hosts[i];
 		if (dns_name_from_str(h->fqdn, name, sizeof(name)) < 0)
 			continue;
 		struct dns_node *n;
 		if (add_name(db, name, false, &n) < 0)
-			goto nomem;
+			return -ENOMEM;
 		if (!n) {
 			log_warnx("dns: host \"%s\" is in no zone; not served", h->fqdn);
 			continue;
@@ -286,13 +280,22 @@ dns_db_build(struct pol_snap *snap)
 				continue;
 			/* reverse names of private hosts are served on the LAN side only */
 			if (add_name(db, name, true, &n) < 0)
-				goto nomem;
+				return -ENOMEM;
 			if (!n)
 				continue; /* no reverse zone for it: not ours */
 			n->flags |= DNS_NODE_PTR;
 			n->ptr_host = h;
 		}
 	}
+
+	return 0;
+}
+
+/* Services (the first of two with one name is kept) and their SRV targets. */
+static int
+build_services(struct dns_db *db, const struct pol_snap *snap)
+{
+	uint8_t name[DNS_NAME_MAX];
 
 	for (size_t i = 0; i < snap->n_services; i++) {
 		struct pol_service *s = &db->svcs[db->n_svcs];
@@ -303,7 +306,7 @@ dns_db_build(struct pol_snap *snap)
 			continue;
 		struct dns_node *n;
 		if (add_name(db, name, false, &n) < 0)
-			goto nomem;
+			return -ENOMEM;
 		if (!n) {
 			log_warnx("dns: service \"%s\" is in no zone; not served", s->fqdn);
 			continue;
@@ -317,9 +320,15 @@ dns_db_build(struct pol_snap *snap)
 		n->host = h;
 		db->n_svcs++;
 		if (add_srv_target(db, s, h) < 0)
-			goto nomem;
+			return -ENOMEM;
 	}
-	/* parent gateways: their ECI is trusted (a short list, scanned per ECI query) */
+	return 0;
+}
+
+/* Parent gateways: their ECI is trusted (a short list, scanned per ECI query). */
+static int
+build_parents(struct dns_db *db, const struct pol_snap *snap)
+{
 	for (size_t i = 0; i < snap->n_resolver_nodes; i++) {
 		const struct pol_resolver_node *rn = &snap->resolver_nodes[i];
 		const struct pol_resolver_group *g = pol_snap_resolver_group(snap, rn->group_id);
@@ -329,10 +338,43 @@ dns_db_build(struct pol_snap *snap)
 			continue;
 		np = realloc(db->parents, (db->n_parents + 1) * sizeof(*np));
 		if (np == NULL)
-			goto nomem;
+			return -ENOMEM;
 		db->parents = np;
 		db->parents[db->n_parents++] = rn->prefix;
 	}
+	return 0;
+}
+
+struct dns_db *
+dns_db_build(struct pol_snap *snap)
+{
+	struct dns_db *db = calloc(1, sizeof(*db));
+
+	if (!db)
+		goto nomem;
+	db->refcnt = 1;
+	db->snap = pol_snap_ref(snap);
+	db->admission = snap->admission;
+	if (table_grow(db) != 0)
+		goto nomem;
+	db->zones = calloc(snap->n_zones ? snap->n_zones : 1, sizeof(*db->zones));
+	db->ns_names = calloc(snap->n_nameservers ? snap->n_nameservers : 1, sizeof(*db->ns_names));
+	db->svcs = calloc(snap->n_services ? snap->n_services : 1, sizeof(*db->svcs));
+	if (!db->zones || !db->ns_names || !db->svcs)
+		goto nomem;
+
+	for (size_t i = 0; i < snap->n_service_addrs; i++) {
+		const struct addr *a = &snap->service_addrs[i].addr;
+		if (a->family == AF_INET && !db->svc_addr4.family)
+			db->svc_addr4 = *a;
+		if (a->family == AF_INET6 && !db->svc_addr6.family)
+			db->svc_addr6 = *a;
+	}
+
+	/* Zones first, so that every later name finds its deepest zone. */
+	if (build_zones(db, snap) < 0 || build_glue(db, snap) < 0 || build_hosts(db, snap) < 0 ||
+	    build_services(db, snap) < 0 || build_parents(db, snap) < 0)
+		goto nomem;
 	log_debug("%s: %zu zones, %zu names, %zu services", __func__, db->n_zones, db->n_nodes,
 		  db->n_svcs);
 	return db;
