@@ -734,6 +734,103 @@ dns_answer_error(const uint8_t *pkt, const struct dns_query *q, uint8_t rcode, b
 	return w.pos;
 }
 
+/* A question that did not parse cleanly: a cookie-only query gets NOERROR with no question (and
+ * the cookie in OPT), the others FORMERR, NOTIMP or BADVERS. */
+static void
+answer_malformed(struct resp *r, struct dns_query *q, enum dns_qerr qe,
+		 struct dns_answer_info *info)
+{
+	if (qe == DNS_QERR_COOKIE_ONLY) {
+		dns_resp_start(r, false);
+		return;
+	}
+	info->formerr_like = true;
+	if (qe == DNS_QERR_FORMERR_NOQ) {
+		q->has_opt = false; /* the additional section was never reached */
+		r->send_cookie = false;
+		dns_resp_start(r, false);
+		r->rcode = DNS_RC_FORMERR;
+		return;
+	}
+	dns_resp_start(r, true);
+	r->rcode = qe == DNS_QERR_NOTIMP    ? DNS_RC_NOTIMP
+		   : qe == DNS_QERR_BADVERS ? DNS_RC_BADVERS
+					    : DNS_RC_FORMERR;
+	if (qe == DNS_QERR_FORMERR)
+		q->has_ecs = false;
+}
+
+/* The PTR record of a host's reverse name (LAN view); false when n has none to give. */
+static bool
+answer_ptr(struct resp *r, const struct dns_node *n)
+{
+	uint8_t target[DNS_NAME_MAX];
+	size_t mark, slot;
+
+	if (!(n->flags & DNS_NODE_PTR) || r->q->qtype != DNS_T_PTR ||
+	    dns_name_from_str(n->ptr_host->fqdn, target, sizeof(target)) <= 0)
+		return false;
+	mark = r->w.pos;
+	dns_resp_rr_head(&r->w, NULL, DNS_T_PTR, r->ctx->lan_ttl);
+	slot = dns_wr_len_slot(&r->w);
+	dns_wr_name(&r->w, target, true);
+	dns_wr_patch_len(&r->w, slot);
+	dns_resp_rrset_end(r, mark, 1, 1, true);
+	return true;
+}
+
+/* The answer for a name in zone z: n is its node, or NULL when the name has none (the
+ * deepest node above it, enc, is a nested gateway, an alias zone, session names or
+ * nothing). */
+static enum dns_answer_res
+answer_name(struct resp *r, const struct dns_node *n, const struct dns_node *enc,
+	    const struct dns_apex *z, struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	enum dns_answer_res res = DNS_ANS_SEND;
+	uint16_t qt = r->q->qtype;
+
+	if (!n && (enc->flags & DNS_NODE_NESTED))
+		return dns_answer_nested_query(r, enc, z, info);
+	if (!n) {
+		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
+		    ctx->alias->resolve)
+			return answer_alias(r, z, info);
+		if (!(ctx->view == DNS_VIEW_WAN && ctx->sessions != NULL &&
+		      answer_session(r, z, info, &res)))
+			dns_resp_negative(r, z, DNS_RC_NXDOMAIN);
+		return res;
+	}
+	if ((n->flags & DNS_NODE_APEX) && (qt == DNS_T_SOA || qt == DNS_T_NS || qt == DNS_T_ANY)) {
+		if (qt != DNS_T_NS)
+			put_soa(r, z, 1, z->ttl);
+		if (qt != DNS_T_SOA && !r->tc)
+			put_ns(r, z);
+		if (qt == DNS_T_NS && !r->tc)
+			put_glue(r, z);
+		if (r->count[1] == 0 && !r->tc)
+			dns_resp_negative(r, z, DNS_RC_NOERROR);
+		return DNS_ANS_SEND;
+	}
+	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST | DNS_NODE_SRV_TARGET)) {
+		if (ctx->view == DNS_VIEW_WAN)
+			return answer_service(r, n, z, info, NULL);
+		if (qt != DNS_T_PTR || !(n->flags & DNS_NODE_PTR))
+			return answer_lan_host(r, n, z);
+	} else if ((n->flags & DNS_NODE_GLUE) && (qt == DNS_T_A || qt == DNS_T_AAAA)) {
+		const struct addr *a = qt == DNS_T_A ? &n->glue4 : &n->glue6;
+
+		if (a->family)
+			dns_resp_put_addr(r, 1, NULL, a, z->ttl, true);
+		else
+			dns_resp_negative(r, z, DNS_RC_NOERROR);
+		return DNS_ANS_SEND;
+	}
+	if (!answer_ptr(r, n))
+		dns_resp_negative(r, z, DNS_RC_NOERROR); /* empty non-terminal or no such type */
+	return DNS_ANS_SEND;
+}
+
 enum dns_answer_res
 dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uint8_t *out,
 	   size_t cap, struct dns_answer_info *info)
@@ -786,26 +883,8 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	size_t reserve = dns_resp_opt_size(&r);
 	dns_wr_init(&r.w, out, cap, limit > reserve ? limit - reserve : 0);
 
-	if (qe == DNS_QERR_COOKIE_ONLY) {
-		/* the client asks for a server cookie: NOERROR, no question, the cookie in OPT */
-		dns_resp_start(&r, false);
-		goto done;
-	}
 	if (qe != DNS_QERR_NONE) {
-		info->formerr_like = true;
-		if (qe == DNS_QERR_FORMERR_NOQ) {
-			q.has_opt = false; /* the additional section was never reached */
-			r.send_cookie = false;
-			dns_resp_start(&r, false);
-			r.rcode = DNS_RC_FORMERR;
-		} else {
-			dns_resp_start(&r, true);
-			r.rcode = qe == DNS_QERR_NOTIMP	   ? DNS_RC_NOTIMP
-				  : qe == DNS_QERR_BADVERS ? DNS_RC_BADVERS
-							   : DNS_RC_FORMERR;
-			if (qe == DNS_QERR_FORMERR)
-				q.has_ecs = false;
-		}
+		answer_malformed(&r, &q, qe, info);
 		goto done;
 	}
 	dns_resp_start(&r, true);
@@ -831,65 +910,7 @@ dns_answer(const struct dns_answer_ctx *ctx, const uint8_t *pkt, size_t len, uin
 	dns_wr_set_flags(&r.w, DNS_F_AA, 0);
 	if (n && !qmin_step(&r, info))
 		return DNS_ANS_NEED_ALLOC;
-	if (!n && (enc->flags & DNS_NODE_NESTED)) {
-		res = dns_answer_nested_query(&r, enc, z, info);
-		goto done;
-	}
-	if (!n) {
-		if (ctx->view == DNS_VIEW_WAN && z->kind == POL_ZONE_ALIAS && ctx->alias &&
-		    ctx->alias->resolve)
-			res = answer_alias(&r, z, info);
-		else if (ctx->view == DNS_VIEW_WAN && ctx->sessions != NULL &&
-			 answer_session(&r, z, info, &res))
-			;
-		else
-			dns_resp_negative(&r, z, DNS_RC_NXDOMAIN);
-		goto done;
-	}
-	uint16_t qt = q.qtype;
-	bool apex = n->flags & DNS_NODE_APEX;
-	if (apex && (qt == DNS_T_SOA || qt == DNS_T_NS || qt == DNS_T_ANY)) {
-		if (qt != DNS_T_NS)
-			put_soa(&r, z, 1, z->ttl);
-		if (qt != DNS_T_SOA && !r.tc)
-			put_ns(&r, z);
-		if (qt == DNS_T_NS && !r.tc)
-			put_glue(&r, z);
-		if (r.count[1] == 0 && !r.tc)
-			dns_resp_negative(&r, z, DNS_RC_NOERROR);
-		goto done;
-	}
-	if (n->flags & (DNS_NODE_SERVICE | DNS_NODE_HOST | DNS_NODE_SRV_TARGET)) {
-		if (ctx->view == DNS_VIEW_WAN)
-			res = answer_service(&r, n, z, info, NULL);
-		else if (qt == DNS_T_PTR && (n->flags & DNS_NODE_PTR))
-			goto ptr;
-		else
-			res = answer_lan_host(&r, n, z);
-		goto done;
-	}
-	if ((n->flags & DNS_NODE_GLUE) && (qt == DNS_T_A || qt == DNS_T_AAAA)) {
-		const struct addr *a = qt == DNS_T_A ? &n->glue4 : &n->glue6;
-		if (a->family)
-			dns_resp_put_addr(&r, 1, NULL, a, z->ttl, true);
-		else
-			dns_resp_negative(&r, z, DNS_RC_NOERROR);
-		goto done;
-	}
-ptr:
-	if ((n->flags & DNS_NODE_PTR) && qt == DNS_T_PTR) {
-		uint8_t target[DNS_NAME_MAX];
-		if (dns_name_from_str(n->ptr_host->fqdn, target, sizeof(target)) > 0) {
-			size_t mark = r.w.pos;
-			dns_resp_rr_head(&r.w, NULL, DNS_T_PTR, ctx->lan_ttl);
-			size_t slot = dns_wr_len_slot(&r.w);
-			dns_wr_name(&r.w, target, true);
-			dns_wr_patch_len(&r.w, slot);
-			dns_resp_rrset_end(&r, mark, 1, 1, true);
-			goto done;
-		}
-	}
-	dns_resp_negative(&r, z, DNS_RC_NOERROR); /* empty non-terminal or no data of that type */
+	res = answer_name(&r, n, enc, z, info);
 done:
 	if (res != DNS_ANS_SEND)
 		return res;
