@@ -15,8 +15,7 @@ struct src_node {
 	struct src_node *next;
 	struct addr addr;
 	long count;
-	/* the source's accept allowance in milli-tokens, refilled from the elapsed time */
-	uint64_t tokens_milli, last_ms;
+	struct util_tb tb; /* the source's accept allowance */
 };
 
 struct alg_limit {
@@ -108,13 +107,7 @@ alg_limit_admit(struct alg_limit *l, const struct addr *src, uint64_t now_ms)
 			res = ALG_ADMIT_SOURCE_CAP;
 			goto out;
 		}
-		if (now_ms > n->last_ms) {
-			uint64_t add = (now_ms - n->last_ms) * l->rate_per_s;
-
-			n->tokens_milli = MIN(l->burst_milli, n->tokens_milli + add);
-			n->last_ms = now_ms;
-		}
-		if (n->tokens_milli < 1000) {
+		if (!util_tb_take(&n->tb, l->rate_per_s, l->burst_milli, now_ms)) {
 			res = ALG_ADMIT_RATE;
 			goto out;
 		}
@@ -126,12 +119,11 @@ alg_limit_admit(struct alg_limit *l, const struct addr *src, uint64_t now_ms)
 			goto out;
 		}
 		n->addr = *src;
-		n->tokens_milli = l->burst_milli;
-		n->last_ms = now_ms;
+		n->tb.milli = l->burst_milli - 1000;
+		n->tb.last_ms = now_ms;
 		*pp = n;
 	}
 	n->count++;
-	n->tokens_milli -= 1000;
 	l->active++;
 out:
 	pthread_mutex_unlock(&l->mu);

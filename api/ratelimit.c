@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/util.h"
 #include "ratelimit.h"
 
 /* Tokens are counted in thousandths so that fractional refills are not lost. */
@@ -10,8 +11,7 @@
 
 struct bucket {
 	struct addr client;
-	uint64_t tokens; /* milli-tokens */
-	uint64_t last_ms;
+	struct util_tb tb;
 	bool used;
 };
 
@@ -22,7 +22,6 @@ struct api_rl {
 	struct bucket overflow;
 };
 
-static void refill(const struct api_rl *rl, struct bucket *b, uint64_t now_ms);
 static bool is_full(const struct api_rl *rl, struct bucket *b, uint64_t now_ms);
 static struct bucket *lookup(struct api_rl *rl, const struct addr *client, uint64_t now_ms);
 
@@ -41,7 +40,7 @@ api_rl_new(uint32_t rate, uint32_t burst, uint32_t max_clients)
 		free(rl);
 		return NULL;
 	}
-	rl->overflow.tokens = (uint64_t)rl->burst * MILLI;
+	rl->overflow.tb.milli = (uint64_t)rl->burst * MILLI;
 	return rl;
 }
 
@@ -54,24 +53,11 @@ api_rl_free(struct api_rl *rl)
 	free(rl);
 }
 
-static void
-refill(const struct api_rl *rl, struct bucket *b, uint64_t now_ms)
-{
-	uint64_t cap = (uint64_t)rl->burst * MILLI;
-
-	if (now_ms > b->last_ms) {
-		/* rate tokens per 1000 ms = rate milli-tokens per ms */
-		uint64_t add = (now_ms - b->last_ms) * rl->rate;
-		b->tokens = b->tokens + add > cap ? cap : b->tokens + add;
-	}
-	b->last_ms = now_ms;
-}
-
 static bool
 is_full(const struct api_rl *rl, struct bucket *b, uint64_t now_ms)
 {
-	refill(rl, b, now_ms);
-	return b->tokens >= (uint64_t)rl->burst * MILLI;
+	util_tb_refill(&b->tb, rl->rate, (uint64_t)rl->burst * MILLI, now_ms);
+	return b->tb.milli >= (uint64_t)rl->burst * MILLI;
 }
 
 static struct bucket *
@@ -103,8 +89,8 @@ lookup(struct api_rl *rl, const struct addr *client, uint64_t now_ms)
 	memset(reuse, 0, sizeof(*reuse));
 	reuse->used = true;
 	reuse->client = *client;
-	reuse->tokens = (uint64_t)rl->burst * MILLI;
-	reuse->last_ms = now_ms;
+	reuse->tb.milli = (uint64_t)rl->burst * MILLI;
+	reuse->tb.last_ms = now_ms;
 	return reuse;
 }
 
@@ -118,13 +104,10 @@ api_rl_take(struct api_rl *rl, const struct addr *client, uint64_t now_ms, uint6
 	if (rl->rate == 0)
 		return true;
 	b = lookup(rl, client, now_ms);
-	refill(rl, b, now_ms);
-	if (b->tokens >= MILLI) {
-		b->tokens -= MILLI;
+	if (util_tb_take(&b->tb, rl->rate, (uint64_t)rl->burst * MILLI, now_ms))
 		return true;
-	}
 	if (retry_after_ms)
-		*retry_after_ms = (MILLI - b->tokens + rl->rate - 1) / rl->rate;
+		*retry_after_ms = (MILLI - b->tb.milli + rl->rate - 1) / rl->rate;
 	return false;
 }
 

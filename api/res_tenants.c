@@ -13,8 +13,7 @@
 /* One tenant's session-name bucket (refilled at session_rate per second, holds one second). */
 struct api_tenant_rate {
 	char name[POL_TENANT_MAX];
-	double tokens;
-	uint64_t last_ms;
+	struct util_tb tb;
 };
 
 static json_t *tenant_json(const struct pol_tenant *t);
@@ -193,18 +192,13 @@ api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s)
 		api->tenant_rates = n;
 		b = &n[api->n_tenant_rates++];
 		util_strlcpy(b->name, t->name, sizeof(b->name));
-		b->tokens = t->session_rate;
-		b->last_ms = now;
+		b->tb.milli = (uint64_t)t->session_rate * 1000;
+		b->tb.last_ms = now;
 	}
-	b->tokens += (double)(now - b->last_ms) * t->session_rate / 1000.0;
-	if (b->tokens > t->session_rate)
-		b->tokens = t->session_rate;
-	b->last_ms = now;
-	if (b->tokens < 1.0) {
+	if (!util_tb_take(&b->tb, t->session_rate, (uint64_t)t->session_rate * 1000, now)) {
 		*retry_s = 1;
 		return false;
 	}
-	b->tokens -= 1.0;
 	return true;
 }
 

@@ -29,6 +29,37 @@ util_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void
 		qsort(base, n, size, cmp);
 }
 
+/*
+ * A token bucket in thousandths of a token (fractional refills are not lost): rate tokens per
+ * second, at most cap_milli thousandths. util_tb_refill adds what the time since the last
+ * refill earned (a clock that went back earns nothing); util_tb_take takes one token when
+ * there is one. Not locked: the owner serialises.
+ */
+struct util_tb {
+	uint64_t milli;
+	uint64_t last_ms;
+};
+
+static inline void
+util_tb_refill(struct util_tb *b, uint64_t rate, uint64_t cap_milli, uint64_t now_ms)
+{
+	if (now_ms > b->last_ms) {
+		/* rate tokens per 1000 ms = rate thousandths per ms */
+		b->milli = MIN(cap_milli, b->milli + (now_ms - b->last_ms) * rate);
+		b->last_ms = now_ms;
+	}
+}
+
+static inline bool
+util_tb_take(struct util_tb *b, uint64_t rate, uint64_t cap_milli, uint64_t now_ms)
+{
+	util_tb_refill(b, rate, cap_milli, now_ms);
+	if (b->milli < 1000)
+		return false;
+	b->milli -= 1000;
+	return true;
+}
+
 /* Monotonic and wall-clock time in milliseconds; monotonic in microseconds. */
 uint64_t util_mono_ms(void);
 uint64_t util_mono_us(void);

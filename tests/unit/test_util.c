@@ -344,6 +344,27 @@ test_parse_duration(void **state)
 	assert_int_equal(util_parse_duration_s("99999999999999999w", LONG_MAX, &v), -ERANGE);
 }
 
+/* The shared token bucket: refill from elapsed time, capped, nothing earned when the clock
+ * goes back, one token per take. */
+static void
+test_token_bucket(void **state)
+{
+	struct util_tb b = { .milli = 2000, .last_ms = 1000 };
+
+	(void)state;
+	assert_true(util_tb_take(&b, 10, 2000, 1000));
+	assert_true(util_tb_take(&b, 10, 2000, 1000));
+	assert_false(util_tb_take(&b, 10, 2000, 1000)); /* empty */
+	assert_false(util_tb_take(&b, 10, 2000, 1099)); /* 10/s: 99 ms earn 990 thousandths */
+	assert_true(util_tb_take(&b, 10, 2000, 1100));	/* 100 ms earn one token */
+	assert_int_equal(b.milli, 0);
+	util_tb_refill(&b, 10, 2000, 60000); /* a long pause fills it to the cap only */
+	assert_int_equal(b.milli, 2000);
+	util_tb_refill(&b, 10, 2000, 500); /* a clock that went back earns nothing */
+	assert_int_equal(b.milli, 2000);
+	assert_int_equal(b.last_ms, 60000);
+}
+
 int
 main(void)
 {
@@ -359,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_ncpu_affinity),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_token_bucket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
