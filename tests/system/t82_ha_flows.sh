@@ -12,9 +12,11 @@
 # flow open at the cut whose state had 1 s to reach the standby survives, new flows go
 # through the new active, no new flow is lost after the gap (at most 1 in 100: a loaded
 # machine may stall a daemon for the 1 s a resolution is given), and the notify hook makes
-# rgwd the active before conntrackd's bookkeeping (-f, -R, -B), which all succeed. Root needed.
+# rgwd the active before conntrackd's bookkeeping (-f, -R, -B), which all succeed.
+# RGW_HA_POOL sets the pool's range (default 100.64.1.131-100.64.1.190; up to .254 for runs at
+# higher rates, with RGW_HA_PENDING under its size). Root needed.
 . "$(dirname "$0")/lib.sh"
-HA_POOL=100.64.1.131-100.64.1.190 HA_PREFIX=rgwhl
+HA_POOL=${RGW_HA_POOL:-100.64.1.131-100.64.1.190} HA_PREFIX=rgwhl
 . "$(dirname "$0")/ha_lib.sh"
 /usr/bin/python3 -c 'import dns.message' 2> /dev/null ||
 	{ echo "python3-dnspython missing"; echo "0 passed, 1 failed"; exit 1; }
