@@ -3,10 +3,16 @@
 # failover tests (a driver).
 #   ha_flows.py serve ADDR PORT HOLD        each connection gets "a\n", then after HOLD seconds
 #                                           "b\n", then the server closes it
-#   ha_flows.py run DNS NAME PORT RATE SECONDS MARK_AFTER MARK_FILE OUT
+#   ha_flows.py run DNS NAME PORT RATE SECONDS MARK_AFTER MARK_FILE OUT [PENDING]
 #                                           every 1/RATE s a new flow: an A query for NAME to
 #                                           DNS (one try, 1 s), a connection to the address it
 #                                           gave (2 s), "a", then "b" and EOF (HOLD + 10 s).
+#                                           At most PENDING flows (default 40) are between their
+#                                           query and their connection at once: each holds a
+#                                           pool binding until its SYN arrives, and a client
+#                                           that stalls and then catches up must not exhaust
+#                                           the pool itself (a flow waits for a slot, and its
+#                                           start is when it sends its query).
 #                                           MARK_FILE is created MARK_AFTER seconds after the
 #                                           start; one JSON line per flow goes to OUT: start_ms,
 #                                           est_ms ("a" read), end_ms (wall clock), outcome (ok,
@@ -16,7 +22,9 @@
 #                                           the flows open at the cut (settled: established
 #                                           MARGIN_MS before it) and how many survived, the
 #                                           flows started after it that failed (by 250 ms), and
-#                                           the tail: flows started TAIL_MS after the cut
+#                                           the tail: flows started TAIL_MS after the cut; and
+#                                           the flows started after the gap (once new flows went
+#                                           through again) that failed
 import asyncio, json, os, resource, socket, sys, time
 
 import dns.exception
@@ -67,15 +75,21 @@ async def resolve(server, name):
         s.close()
 
 
-async def flow(server, name, port, out):
+async def flow(server, name, port, out, pending):
+    await pending.acquire()
     rec = {"start_ms": now_ms(), "est_ms": None, "outcome": "dns"}
     addr, why = await resolve(server, name)
     if why is not None:
         rec["why"] = why
-    if addr is not None:
+    if addr is None:
+        pending.release()
+    else:
         rec["outcome"] = "connect"
         try:
-            r, w = await asyncio.wait_for(asyncio.open_connection(addr, port), 2)
+            try:
+                r, w = await asyncio.wait_for(asyncio.open_connection(addr, port), 2)
+            finally:
+                pending.release()
             try:
                 if await asyncio.wait_for(r.readline(), 2) == b"a\n":
                     rec["est_ms"] = now_ms()
@@ -91,9 +105,10 @@ async def flow(server, name, port, out):
     out.write(json.dumps(rec) + "\n")
 
 
-async def run(server, name, port, rate, secs, mark_after, mark_file, out_path):
+async def run(server, name, port, rate, secs, mark_after, mark_file, out_path, pending):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sem = asyncio.Semaphore(pending)
     tasks, t0 = [], time.monotonic()
     marked = False
     with open(out_path, "w") as out:
@@ -105,7 +120,7 @@ async def run(server, name, port, rate, secs, mark_after, mark_file, out_path):
             if not marked and time.monotonic() - t0 >= mark_after:
                 open(mark_file, "w").close()
                 marked = True
-            tasks.append(asyncio.ensure_future(flow(server, name, port, out)))
+            tasks.append(asyncio.ensure_future(flow(server, name, port, out, sem)))
         await asyncio.gather(*tasks)
 
 
@@ -122,6 +137,8 @@ def report(path, cut, margin, tail):
     back = [f for f in after if f["outcome"] == "ok" and f["start_ms"] > gap0]
     first_ok = back[0]["start_ms"] - cut if back else None
     later = [f for f in after if f["start_ms"] - cut >= tail]
+    after_back = [f for f in after if f["start_ms"] > back[0]["start_ms"]] if back else []
+    lost_after_back = [f for f in after_back if f["outcome"] != "ok"]
     span = (flows[-1]["start_ms"] - flows[0]["start_ms"]) / 1000 if len(flows) > 1 else 0
     by = lambda fs, o: sum(1 for f in fs if f["outcome"] == o)
     print(json.dumps({
@@ -138,6 +155,9 @@ def report(path, cut, margin, tail):
         "first_failed_start_after_cut_ms": gap0 - cut if failed_after else None,
         "first_ok_start_after_gap_ms": first_ok,
         "last_failed_start_after_cut_ms": last_fail,
+        "started_after_gap": len(after_back),
+        "failed_after_gap": len(lost_after_back),
+        "failed_after_gap_by_250ms": hist(lost_after_back, cut),
         "tail": len(later),
         "tail_ok": by(later, "ok"),
         "failed_by_250ms": hist([f for f in flows if f["outcome"] != "ok"], cut),
@@ -161,6 +181,7 @@ if __name__ == "__main__":
         asyncio.run(serve(sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
     elif mode == "run":
         a = sys.argv[2:]
-        asyncio.run(run(a[0], a[1], int(a[2]), float(a[3]), float(a[4]), float(a[5]), a[6], a[7]))
+        asyncio.run(run(a[0], a[1], int(a[2]), float(a[3]), float(a[4]), float(a[5]), a[6], a[7],
+                        int(a[8]) if len(a) > 8 else 40))
     else:
         report(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

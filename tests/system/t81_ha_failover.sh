@@ -126,7 +126,7 @@ GAP=$(jq .max_gap_ms <<< "$R1")
 # TCP's retransmission backoff (0.2, 0.4, 0.8, 1.6 s...) adds to the address move: the bound
 # is loose so that a loaded machine does not fail it; the figures are printed
 check "the stream's longest silence is under 7 s ($GAP ms)" [ "${GAP:-99999}" -lt 7000 ]
-MB=$(grep -m1 'MASTER' "$T/trans-b.log" | cut -d' ' -f1)
+MB=$(grep -m1 'MASTER: rgwd is now active' "$T/trans-b.log" | cut -d' ' -f1)
 echo "# failover: cut -> node b holds the addresses: ${VIPT:-none} ms; -> its rgwd active: $((MB - T0)) ms; longest stream silence: $GAP ms; cut -> first new connection: ${NEWC:-none} ms"
 
 # 2. failback: node a's link comes back; it takes the addresses back, a stream on b survives
