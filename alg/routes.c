@@ -3,9 +3,10 @@
 #include "routes.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../common/util.h"
 
 struct alg_routes {
 	atomic_int refcnt;
@@ -84,7 +85,7 @@ alg_routes_build(const struct pol_snap *snap)
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return NULL;
-	atomic_init(&r->refcnt, 1);
+	util_ref_init(&r->refcnt);
 	while (nslots < cap * 2)
 		nslots *= 2;
 	r->mask = nslots - 1;
@@ -161,14 +162,14 @@ struct alg_routes *
 alg_routes_ref(struct alg_routes *r)
 {
 	if (r != NULL)
-		atomic_fetch_add_explicit(&r->refcnt, 1, memory_order_relaxed);
+		util_ref_get(&r->refcnt);
 	return r;
 }
 
 void
 alg_routes_unref(struct alg_routes *r)
 {
-	if (r == NULL || atomic_fetch_sub_explicit(&r->refcnt, 1, memory_order_acq_rel) != 1)
+	if (r == NULL || !util_ref_put(&r->refcnt))
 		return;
 	free(r->v);
 	free(r->slots);

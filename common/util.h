@@ -3,6 +3,7 @@
 #ifndef RGW_COMMON_UTIL_H
 #define RGW_COMMON_UTIL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,30 @@ util_tb_take(struct util_tb *b, uint64_t rate, uint64_t cap_milli, uint64_t now_
 		return false;
 	b->milli -= 1000;
 	return true;
+}
+
+/*
+ * Reference counts of objects shared between threads (policy snapshots, DNS indexes, ALG
+ * route tables): a new object holds one reference; util_ref_put returns true when it dropped
+ * the last one (the caller frees). Taking a reference needs one already held: relaxed;
+ * dropping one orders the owner's writes before the free.
+ */
+static inline void
+util_ref_init(atomic_int *r)
+{
+	atomic_init(r, 1);
+}
+
+static inline void
+util_ref_get(atomic_int *r)
+{
+	atomic_fetch_add_explicit(r, 1, memory_order_relaxed);
+}
+
+static inline bool
+util_ref_put(atomic_int *r)
+{
+	return atomic_fetch_sub_explicit(r, 1, memory_order_acq_rel) == 1;
 }
 
 /* Monotonic and wall-clock time in milliseconds; monotonic in microseconds. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "../common/util.h"
 #include "zone.h"
 
 static uint32_t name_hash(const uint8_t *name, size_t len);
@@ -352,7 +353,7 @@ dns_db_build(struct pol_snap *snap)
 
 	if (!db)
 		goto nomem;
-	db->refcnt = 1;
+	util_ref_init(&db->refcnt);
 	db->snap = pol_snap_ref(snap);
 	db->admission = snap->admission;
 	if (table_grow(db) != 0)
@@ -427,14 +428,14 @@ struct dns_db *
 dns_db_ref(struct dns_db *db)
 {
 	if (db)
-		__atomic_add_fetch(&db->refcnt, 1, __ATOMIC_RELAXED);
+		util_ref_get(&db->refcnt);
 	return db;
 }
 
 void
 dns_db_unref(struct dns_db *db)
 {
-	if (db && __atomic_sub_fetch(&db->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+	if (db && util_ref_put(&db->refcnt))
 		db_free(db);
 }
 

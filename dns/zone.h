@@ -3,6 +3,7 @@
 #ifndef RGW_DNS_ZONE_H
 #define RGW_DNS_ZONE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +61,7 @@ struct dns_node {
 };
 
 struct dns_db {
-	int refcnt; /* atomic */
+	atomic_int refcnt;
 	struct pol_snap *snap;
 	struct dns_apex *zones;
 	size_t n_zones;

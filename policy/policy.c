@@ -31,7 +31,7 @@ pol_snap_new(void)
 
 	if (s == NULL)
 		return NULL;
-	s->refcnt = 1;
+	util_ref_init(&s->refcnt);
 	s->generation = __atomic_add_fetch(&snap_generation, 1, __ATOMIC_RELAXED);
 	pol_admission_defaults(&s->admission);
 	return s;
@@ -41,7 +41,7 @@ struct pol_snap *
 pol_snap_ref(struct pol_snap *s)
 {
 	if (s != NULL)
-		__atomic_add_fetch(&s->refcnt, 1, __ATOMIC_ACQ_REL);
+		util_ref_get(&s->refcnt);
 	return s;
 }
 
@@ -50,7 +50,7 @@ pol_snap_unref(struct pol_snap *s)
 {
 	if (s == NULL)
 		return;
-	if (__atomic_sub_fetch(&s->refcnt, 1, __ATOMIC_ACQ_REL) == 0)
+	if (util_ref_put(&s->refcnt))
 		snap_free(s);
 }
 

@@ -3,6 +3,8 @@
 #ifndef RGW_POLICY_POLICY_H
 #define RGW_POLICY_POLICY_H
 
+#include <stdatomic.h>
+
 #include "policy_types.h"
 
 /* An ETag as text: a quoted 32-digit hex string and its NUL ("\"0123...\""). */
@@ -16,7 +18,7 @@
  * swaps in a new one.
  */
 struct pol_snap {
-	int refcnt;	     /* atomic */
+	atomic_int refcnt;
 	uint64_t generation; /* increases with every snapshot taken from a store */
 	/* The policy's ETag: a keyed 128-bit hash of every policy row as the store holds it
 	 * (pol_store_snapshot); "" for a snapshot that did not come from a store. Equal
