@@ -274,7 +274,7 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 	if (!d->nest)
 		goto fail;
 	d->handoff = ev_async_new(loop, handoff_cb, d);
-	if (!d->handoff)
+	if (!d->handoff || dns_standin_start(d) != 0)
 		goto fail;
 	if (conf->dns_workers > 0 && conf->dns_wan.n > 0 &&
 	    dns_workers_start(d, (size_t)conf->dns_workers) != 0)
@@ -383,6 +383,7 @@ dns_get_stats(const struct dns *d, struct dns_stats *out)
 	memset(out, 0, sizeof(*out));
 	stats_add(out, &d->stats);
 	dns_workers_stats(d, out);
+	dns_standin_stats(d, out);
 }
 
 int
@@ -668,6 +669,7 @@ dns_free(struct dns *d)
 			 s.tcp_refused_source, s.tcp_refused_prefix);
 	}
 	dns_workers_stop(d);
+	dns_standin_stop(d);
 	dns_tcp_close_all(d);
 	srccnt_free(d->tcp_src);
 	srccnt_free(d->tcp_pfx);
