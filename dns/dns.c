@@ -383,7 +383,8 @@ dns_get_stats(const struct dns *d, struct dns_stats *out)
 	memset(out, 0, sizeof(*out));
 	stats_add(out, &d->stats);
 	dns_workers_stats(d, out);
-	dns_standin_stats(d, out);
+	if (dns_standin_stats(d) != NULL)
+		stats_add(out, dns_standin_stats(d));
 }
 
 int
