@@ -111,7 +111,7 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 
 	if (out != NULL)
 		*out = NULL;
-	/* WAN DNS is answered by the stand-in thread while this runs */
+	/* UDP DNS is answered by the stand-in thread while this runs (dns.h) */
 	dns_busy_begin(p->dns);
 	if (p->snap != NULL)
 		memcpy(before, p->snap->etag, sizeof(before));

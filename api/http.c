@@ -518,7 +518,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	/* a write is policy work: the stand-in answers WAN DNS meanwhile (dns.h) */
+	/* a write is policy work: the stand-in answers UDP DNS meanwhile (dns.h) */
 	bool write = (x->r.m.route->flags & API_R_WRITE) != 0;
 	enum MHD_Result res;
 

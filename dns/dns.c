@@ -214,6 +214,8 @@ handoff_cb(struct ev_loop *loop, void *arg)
 				dns_udp_reply(&h->to, out, info.len);
 			else if (res == DNS_ANS_NESTED)
 				dns_nest_ask(d->nest, h->pkt, h->len, &h->to, &ctx, &info);
+			else if (res == DNS_ANS_FORWARD)
+				dns_fwd_query(d->fwd, h->pkt, h->len, &h->to);
 		}
 		free(h);
 	}

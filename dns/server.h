@@ -127,7 +127,7 @@ struct dns {
 	char tsig_secret[256];
 	struct dns_worker *workers;
 	size_t n_workers;
-	struct dns_standin *standin; /* answers WAN UDP while the main thread is busy */
+	struct dns_standin *standin; /* answers UDP while the main thread is busy */
 	struct ev_async *handoff;    /* workers -> main: queries that need an allocation */
 	pthread_mutex_t handoff_lock;
 	struct dns_handoff *handoff_head, *handoff_tail;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* dns/standin.c -- a thread that answers the WAN UDP listeners while the main thread is busy */
+/* dns/standin.c -- a thread that answers the UDP listeners while the main thread is busy */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +10,12 @@
  * A policy change (a REST write, PUT /bundle, DNS UPDATE, SIGHUP, the HA pair) runs on the
  * main thread: parse, store writes, validation, the new name index, the nft batch, the swap.
  * For that time the main thread reads no socket. Between dns_busy_begin and dns_busy_end the
- * stand-in thread watches the main thread's WAN UDP listeners (the same sockets) and answers
- * them as a worker does (dns_udp_serve with main_thread = false): from the index in force
- * (the old one until dns_commit swaps, then the new one), with its own buffers and counters;
- * a query that needs a pool allocation is handed to the main thread, which answers it once the
- * change is done. LAN, local, UPDATE and TCP listeners wait for the main thread.
+ * stand-in thread watches the main thread's WAN and LAN UDP listeners (the same sockets) and
+ * answers them as a worker does (dns_udp_serve with main_thread = false): from the index in
+ * force (the old one until dns_commit swaps, then the new one), with its own buffers and
+ * counters; a query that needs a pool allocation or (LAN) the upstream forwarder is handed to
+ * the main thread, which takes it once the change is done. Local, UPDATE and TCP listeners
+ * wait for the main thread.
  *
  * The stand-in only reads the listeners (fd, view, address) while it watches them, and
  * dns_busy_end returns only after it has stopped watching: the main thread may change or
@@ -162,7 +163,7 @@ dns_busy_begin(struct dns *d)
 	}
 	for (size_t i = 0; i < d->n_listeners; i++) {
 		struct dns_listener *l = d->listeners[i];
-		if (!l->tcp && !l->ddns && l->view == DNS_VIEW_WAN && l->fd >= 0)
+		if (!l->tcp && !l->ddns && l->view != DNS_VIEW_LOCAL && l->fd >= 0)
 			s->ls[n++] = l;
 	}
 	s->n_ls = n;

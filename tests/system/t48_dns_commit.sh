@@ -1,14 +1,14 @@
 #!/bin/bash
-# tests/system/t48_dns_commit.sh -- WAN DNS is answered while the main thread is busy with a
-# policy change. Another process holds the database's write lock, so a PUT /bundle stays
+# tests/system/t48_dns_commit.sh -- WAN and LAN DNS over UDP are answered while the main thread
+# is busy with a policy change. Another process holds the database's write lock, so a PUT /bundle stays
 # inside its write (the main thread waiting in SQLite's busy handler, seen in
-# /proc/PID/syscall as a sleep, not the event loop's epoll wait); a UDP query sent then is
-# answered from the policy in force while the PUT is still pending. Once the lock is gone the
+# /proc/PID/syscall as a sleep, not the event loop's epoll wait); WAN and LAN queries sent then
+# are answered from the policy in force while the PUT is still pending. Once the lock is gone the
 # PUT is answered and the new policy is served; shutdown is clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
 
-read -r P API <<<"$(python3 "$(dirname "$0")/free_ports.py" 2)"
+read -r P API LP DEAD <<<"$(python3 "$(dirname "$0")/free_ports.py" 4)"
 dns_bundle "$T/bundle.json" false false
 # the new policy: 300 more hosts with 3 services each, and a name the old one lacks
 jq '.hosts += [range(300) as $h | "h\($h).gwa.demo" as $fq |
@@ -26,6 +26,9 @@ enable = no
 listen = 127.0.0.1:$API
 [dns]
 wan = 127.0.0.1:$P
+lan = 127.0.0.1:$LP
+upstream = 127.0.0.1:$DEAD
+upstream_timeouts = 100
 CONF
 dns_start "$T/rgw.conf" || { fail "rgwd starts"; summary; }
 TOK=$("$RGWD" -c "$T/rgw.conf" --new-token t48 2> /dev/null)
@@ -65,9 +68,14 @@ in_busy() {
 }
 check "the main thread is inside the PUT, waiting for the store" poll 10 in_busy
 dig_q +time=3 @127.0.0.1 -p "$P" gwa.demo SOA > "$T/dig1" 2>&1
+dig_q +time=3 @127.0.0.1 -p "$LP" test.gwa.demo A > "$T/dig3" 2>&1
+# out of zone: for the forwarder (an upstream that never answers), which the main thread owns
+dig +time=30 +tries=1 @127.0.0.1 -p "$LP" www.example.test A > "$T/dig4" 2>&1 &
+D4=$!
 running=no
 kill -0 "$CP" 2> /dev/null && [ ! -s "$T/put.code" ] && running=yes
 check "a WAN query (SOA) is answered while the PUT is pending" grep -q "status: NOERROR" "$T/dig1"
+check "a LAN query is answered while the PUT is pending" grep -q "192.168.0.100" "$T/dig3"
 check "the PUT had not been answered yet" test "$running" = yes
 dig_q +time=3 @127.0.0.1 -p "$P" s1.h7.gwa.demo A > "$T/dig2" 2>&1
 check "the answer comes from the policy in force (new name NXDOMAIN)" \
@@ -76,6 +84,9 @@ check "the answer comes from the policy in force (new name NXDOMAIN)" \
 touch "$T/release"
 wait "$HP"
 wait "$CP"
+wait "$D4"
+check "a LAN query for the forwarder, sent meanwhile, is answered after the change (SERVFAIL)" \
+	grep -q "status: SERVFAIL" "$T/dig4"
 code=$(cat "$T/put.code")
 # 503: SQLite gave up waiting for the lock (busy timeout) before it was released
 if [ "$code" = 503 ]; then
