@@ -111,6 +111,8 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 
 	if (out != NULL)
 		*out = NULL;
+	/* UDP DNS is answered by the stand-in thread while this runs (dns.h) */
+	dns_busy_begin(p->dns);
 	if (p->snap != NULL)
 		memcpy(before, p->snap->etag, sizeof(before));
 	rc = pol_store_snapshot(p->store, &snap);
@@ -155,6 +157,7 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 		*out = snap;
 	else
 		pol_snap_unref(snap);
+	dns_busy_end(p->dns);
 	return 0;
 fail:
 	abort_all(p, &pl);
@@ -168,6 +171,7 @@ fail:
 		*out = snap;
 	else
 		pol_snap_unref(snap);
+	dns_busy_end(p->dns);
 	return rc;
 }
 

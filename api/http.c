@@ -16,6 +16,7 @@
 #include "../common/histo.h"
 #include "../common/log.h"
 #include "../common/util.h"
+#include "../dns/dns.h"
 #include "conn.h"
 #include "internal.h"
 #include "ratelimit.h"
@@ -517,8 +518,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* a write is policy work: the stand-in answers UDP DNS meanwhile (dns.h) */
+	bool write = (x->r.m.route->flags & API_R_WRITE) != 0;
+	enum MHD_Result res;
+
+	if (write)
+		dns_busy_begin(x->r.api->v.dns);
 	finish_request(x);
-	return send_reply(x);
+	res = send_reply(x);
+	if (write)
+		dns_busy_end(x->r.api->v.dns);
+	return res;
 }
 
 static void

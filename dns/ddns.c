@@ -492,6 +492,7 @@ dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const struct addr
 		rc = DNS_RC_SERVFAIL;
 		goto out;
 	}
+	dns_busy_begin(d); /* the store writes and the commit: UDP goes to the stand-in */
 	rc = refresh(&u) ? DNS_RC_SERVFAIL : 0;
 	for (size_t i = 0; i < ldns_rr_list_rr_count(up) && !rc; i++)
 		rc = apply_rr(&u, ldns_rr_list_rr(up, i));
@@ -499,6 +500,7 @@ dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const struct addr
 		pol_store_rollback(d->store); /* nothing to put in force */
 	else
 		rc = commit(&u, tsig, src);
+	dns_busy_end(d);
 out:
 	if (rc) {
 		char ab[ADDR_STRLEN];

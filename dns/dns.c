@@ -214,6 +214,8 @@ handoff_cb(struct ev_loop *loop, void *arg)
 				dns_udp_reply(&h->to, out, info.len);
 			else if (res == DNS_ANS_NESTED)
 				dns_nest_ask(d->nest, h->pkt, h->len, &h->to, &ctx, &info);
+			else if (res == DNS_ANS_FORWARD)
+				dns_fwd_query(d->fwd, h->pkt, h->len, &h->to);
 		}
 		free(h);
 	}
@@ -274,7 +276,7 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 	if (!d->nest)
 		goto fail;
 	d->handoff = ev_async_new(loop, handoff_cb, d);
-	if (!d->handoff)
+	if (!d->handoff || dns_standin_start(d) != 0)
 		goto fail;
 	if (conf->dns_workers > 0 && conf->dns_wan.n > 0 &&
 	    dns_workers_start(d, (size_t)conf->dns_workers) != 0)
@@ -383,6 +385,8 @@ dns_get_stats(const struct dns *d, struct dns_stats *out)
 	memset(out, 0, sizeof(*out));
 	stats_add(out, &d->stats);
 	dns_workers_stats(d, out);
+	if (dns_standin_stats(d) != NULL)
+		stats_add(out, dns_standin_stats(d));
 }
 
 int
@@ -668,6 +672,7 @@ dns_free(struct dns *d)
 			 s.tcp_refused_source, s.tcp_refused_prefix);
 	}
 	dns_workers_stop(d);
+	dns_standin_stop(d);
 	dns_tcp_close_all(d);
 	srccnt_free(d->tcp_src);
 	srccnt_free(d->tcp_pfx);

@@ -31,6 +31,7 @@ struct dns_tcp_conn;
 struct dns_fwd;
 struct dns_nest;
 struct dns_worker;
+struct dns_standin;
 
 struct dns_listener {
 	struct dns *d;
@@ -126,7 +127,8 @@ struct dns {
 	char tsig_secret[256];
 	struct dns_worker *workers;
 	size_t n_workers;
-	struct ev_async *handoff; /* workers -> main: queries that need an allocation */
+	struct dns_standin *standin; /* answers UDP while the main thread is busy */
+	struct ev_async *handoff;    /* workers -> main: queries that need an allocation */
 	pthread_mutex_t handoff_lock;
 	struct dns_handoff *handoff_head, *handoff_tail;
 	size_t handoff_len;
@@ -198,5 +200,12 @@ size_t dns_ddns_handle(struct dns *d, const uint8_t *pkt, size_t len, const stru
 int dns_workers_start(struct dns *d, size_t n);
 void dns_workers_stop(struct dns *d);
 void dns_workers_stats(const struct dns *d, struct dns_stats *sum);
+
+/* standin.c: the thread behind dns_busy_begin (dns.h). start: 0 or -errno (d->standin is
+ * set even on failure: dns_standin_stop frees what was made); stop joins it. */
+int dns_standin_start(struct dns *d);
+void dns_standin_stop(struct dns *d);
+/* its counters (written by it, read with relaxed loads), NULL without it */
+const struct dns_stats *dns_standin_stats(const struct dns *d);
 
 #endif

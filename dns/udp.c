@@ -267,6 +267,10 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, st
 			case DNS_ANS_SEND:
 				break;
 			case DNS_ANS_FORWARD:
+				if (!main_thread) { /* the forwarder: main thread */
+					handoff(d, l, mh, b->rbuf[i], len);
+					continue;
+				}
 				dns_udp_reply_to(l, mh, &to);
 				dns_fwd_query(d->fwd, b->rbuf[i], len, &to);
 				continue;

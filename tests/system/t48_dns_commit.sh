@@ -1,0 +1,108 @@
+#!/bin/bash
+# tests/system/t48_dns_commit.sh -- WAN and LAN DNS over UDP are answered while the main thread
+# is busy with a policy change. Another process holds the database's write lock, so a PUT /bundle stays
+# inside its write (the main thread waiting in SQLite's busy handler, seen in
+# /proc/PID/syscall as a sleep, not the event loop's epoll wait); WAN and LAN queries sent then
+# are answered from the policy in force while the PUT is still pending. Once the lock is gone the
+# PUT is answered and the new policy is served; shutdown is clean.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns_lib.sh"
+
+read -r P API LP DEAD <<<"$(python3 "$(dirname "$0")/free_ports.py" 4)"
+dns_bundle "$T/bundle.json" false false
+# the new policy: 300 more hosts with 3 services each, and a name the old one lacks
+jq '.hosts += [range(300) as $h | "h\($h).gwa.demo" as $fq |
+	{fqdn: $fq, ipv4: "10.1.\($h / 256 | floor).\($h % 256)",
+	 services: [range(3) as $s | {fqdn: "s\($s).\($fq)"}]}]' "$T/bundle.json" > "$T/big.json"
+cat > "$T/rgw.conf" <<CONF
+[daemon]
+database = $T/rgw.db
+bundle_seed = $T/bundle.json
+[nat]
+enable = no
+[alg]
+enable = no
+[api]
+listen = 127.0.0.1:$API
+[dns]
+wan = 127.0.0.1:$P
+lan = 127.0.0.1:$LP
+upstream = 127.0.0.1:$DEAD
+upstream_timeouts = 100
+CONF
+dns_start "$T/rgw.conf" || { fail "rgwd starts"; summary; }
+TOK=$("$RGWD" -c "$T/rgw.conf" --new-token t48 2> /dev/null)
+check "API token made" test -n "$TOK"
+# its first use records it (a store write): done before the lock is taken
+check "the token is accepted" bash -c "curl -sf -o /dev/null -H 'Authorization: Bearer $TOK' \
+	http://127.0.0.1:$API/api/v1/bundle"
+
+# hold the write lock until $T/release exists (at most 120 s)
+python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 120
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.05)
+db.execute("ROLLBACK")
+PY
+HP=$!
+at_exit "touch $T/release; kill $HP 2>/dev/null"
+check "the write lock is held" poll 10 test -e "$T/locked"
+
+curl -s -o "$T/put.out" -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOK" \
+	-H 'Content-Type: application/json' --data-binary "@$T/big.json" \
+	"http://127.0.0.1:$API/api/v1/bundle" > "$T/put.code" 2>&1 &
+CP=$!
+at_exit "kill $CP 2>/dev/null"
+# rgwd itself (dns_start runs it under timeout)
+RPID=$(pgrep -P "$RGWD_PID" rgwd)
+check "rgwd's pid found" test -n "$RPID"
+# the main thread (tid = pid) waits in SQLite's busy handler: nanosleep or clock_nanosleep
+case $(uname -m) in
+aarch64) SLEEPS=" 101 115 " ;;
+*) SLEEPS=" 35 230 " ;; # x86_64
+esac
+in_busy() {
+	local nr
+	read -r nr _ < "/proc/$RPID/syscall" 2>/dev/null || return 1
+	[[ $SLEEPS == *" $nr "* ]]
+}
+check "the main thread is inside the PUT, waiting for the store" poll 10 in_busy
+dig_q +time=3 @127.0.0.1 -p "$P" gwa.demo SOA > "$T/dig1" 2>&1
+dig_q +time=3 @127.0.0.1 -p "$LP" test.gwa.demo A > "$T/dig3" 2>&1
+# out of zone: for the forwarder (an upstream that never answers), which the main thread owns
+dig +time=30 +tries=1 @127.0.0.1 -p "$LP" www.example.test A > "$T/dig4" 2>&1 &
+D4=$!
+running=no
+kill -0 "$CP" 2> /dev/null && [ ! -s "$T/put.code" ] && running=yes
+check "a WAN query (SOA) is answered while the PUT is pending" grep -q "status: NOERROR" "$T/dig1"
+check "a LAN query is answered while the PUT is pending" grep -q "192.168.0.100" "$T/dig3"
+check "the PUT had not been answered yet" test "$running" = yes
+dig_q +time=3 @127.0.0.1 -p "$P" s1.h7.gwa.demo A > "$T/dig2" 2>&1
+check "the answer comes from the policy in force (new name NXDOMAIN)" \
+	grep -q "status: NXDOMAIN" "$T/dig2"
+
+touch "$T/release"
+wait "$HP"
+wait "$CP"
+wait "$D4"
+check "a LAN query for the forwarder, sent meanwhile, is answered after the change (SERVFAIL)" \
+	grep -q "status: SERVFAIL" "$T/dig4"
+code=$(cat "$T/put.code")
+# 503: SQLite gave up waiting for the lock (busy timeout) before it was released
+if [ "$code" = 503 ]; then
+	code=$(curl -s -o "$T/put.out" -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOK" \
+		-H 'Content-Type: application/json' --data-binary "@$T/big.json" \
+		"http://127.0.0.1:$API/api/v1/bundle")
+fi
+check "the PUT is answered 200 once the lock is gone ($code)" test "$code" = 200
+check "the new policy is served" \
+	bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $P s1.h7.gwa.demo A | grep -q 'status: NOERROR'"
+t0=$SECONDS
+dns_stop
+check "clean shutdown" test $((SECONDS - t0)) -le $((5 * RGW_SLOW))
+check "no thread crashed" bash -c "! grep -Eq 'AddressSanitizer|runtime error' '$T/rgwd.log'"
+summary
