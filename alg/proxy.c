@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -95,6 +97,7 @@ static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
 static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
+static void server_done(struct alg_conn *c);
 static int half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
 static void access_log(const struct alg_conn *c);
 static void evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why);
@@ -795,6 +798,40 @@ half_close(struct alg_dir *d, int dst, const struct alg_dir *o)
 	return 0;
 }
 
+/*
+ * The server has finished first (EOF, and everything it sent is in the client's socket): for
+ * TLS and HTTP the conversation is over. When the client has acknowledged every byte (nothing
+ * left in our send queue), both sockets close at once: what the client may still send (its
+ * close_notify) is of no use to a finished server. Otherwise the client is told with a FIN,
+ * the server's socket closes, and the client's is drained until its EOF or the linger time,
+ * so that its last bytes cannot make our kernel answer with a reset that would cost it the
+ * response's tail.
+ */
+static void
+server_done(struct alg_conn *c)
+{
+	struct alg_worker *w = c->w;
+	int outq;
+
+	if (ioctl(c->cfd, SIOCOUTQ, &outq) == 0 && outq == 0) {
+		conn_close(c, "ok");
+		return;
+	}
+	if (shutdown(c->cfd, SHUT_WR) == -1 && errno == ENOTCONN) {
+		stat_add(w, ALG_STAT_ERRORS, 1);
+		conn_close(c, "reset"); /* it reset: nothing more reaches it */
+		return;
+	}
+	c->outcome = "ok";
+	ev_io_close(w->loop, c->bfd);
+	c->flags &= (uint8_t)~CF_BWATCH;
+	c->bfd = -1;
+	c->state = CS_CLOSING;
+	c->t_last = ev_now_ms(w->loop);
+	list_move(&w->closing, c);
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+}
+
 /* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
 static void
 relay(struct alg_conn *c, int dirs)
@@ -809,7 +846,13 @@ relay(struct alg_conn *c, int dirs)
 	}
 	if (dirs & RELAY_DOWN) {
 		b = alg_dir_pump(w, c->bfd, c->cfd, &c->down);
-		if (b < 0 || half_close(&c->down, c->cfd, &c->up) < 0)
+		if (b < 0)
+			goto fail;
+		if (c->down.eof && c->down.len == 0 && !c->down.shut && !c->up.shut) {
+			server_done(c);
+			return;
+		}
+		if (half_close(&c->down, c->cfd, &c->up) < 0)
 			goto fail;
 	}
 	if (c->up.shut && c->down.shut) {

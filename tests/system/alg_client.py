@@ -92,6 +92,69 @@ def main():
         except (socket.timeout, ConnectionResetError):
             pass
         print("closed %.2f" % (time.time() - t0))
+    elif cmd == "serverfirst":
+        # the server finishes first: a backend of our own on backend_port answers `size`
+        # bytes, then FIN, and keeps reading; the client reads the whole answer to EOF,
+        # then sends more. Prints whether the answer was whole and what the finished
+        # backend got after its FIN: "eof 0" when the ALG closed its side and relayed
+        # nothing more (the client's socket still open meanwhile)
+        import threading
+        host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        body = os.urandom(size)
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", bport))
+        ls.listen(1)
+        ls.settimeout(10)
+        res = {}
+        def backend():
+            b, _ = ls.accept()
+            b.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                d = b.recv(4096)
+                if not d:
+                    break
+                head += d
+            b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
+            b.shutdown(socket.SHUT_WR)
+            extra, how = 0, "timeout"
+            b.settimeout(float(os.environ.get("SF_WAIT", "5")))
+            try:
+                while True:
+                    d = b.recv(65536)
+                    if not d:
+                        how = "eof"
+                        break
+                    extra += len(d)
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                how = "reset"
+            res["after"] = "%s %d" % (how, extra)
+        t = threading.Thread(target=backend)
+        t.start()
+        s = connect(port)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
+        got = b""
+        s.settimeout(10)
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += d
+        except (socket.timeout, ConnectionResetError):
+            pass
+        whole = got.endswith(body) and len(got) > size
+        try:
+            s.sendall(b"EXTRA" * 100)
+        except OSError:
+            pass
+        t.join(15)
+        s.close()
+        print("answer %s after %s" % ("whole" if whole else "short %d" % len(got),
+                                      res.get("after", "none")))
     elif cmd == "upload":
         # HTTP request head, then `size` bytes, then half-close; the backend replies
         # with the sha256 of everything it read, after our EOF

@@ -4,7 +4,7 @@
 # backends (HTTP and HTTPS), real clients (curl, openssl s_client) and raw sockets.
 . "$(dirname "$0")/alg_lib.sh"
 
-read -r L80 L443 HA HB SA SB PP1 PP2 UP SC <<<"$(free_ports 10)"
+read -r L80 L443 HA HB SA SB PP1 PP2 UP SC SF <<<"$(free_ports 11)"
 for n in a.alg.test b.alg.test c.alg.test; do make_cert $n; done
 head -c 1048576 /dev/urandom > "$T/1m.bin"
 head -c 104857600 /dev/urandom > "$T/100m.bin"
@@ -39,6 +39,7 @@ cat > "$T/bundle.json" <<JSON
  {"hostname": "pp1.alg.test", "port": 0, "backend": "127.0.0.1:$PP1", "preserve": "proxy-v1"},
  {"hostname": "pp2.alg.test", "port": 0, "backend": "127.0.0.1:$PP2", "preserve": "proxy-v2"},
  {"hostname": "up.alg.test", "port": 0, "backend": "127.0.0.1:$UP", "preserve": "none"},
+ {"hostname": "sf.alg.test", "port": 0, "backend": "127.0.0.1:$SF", "preserve": "none"},
  {"hostname": "dead.alg.test", "port": 0, "backend": "127.0.0.1:1", "preserve": "none"}
 ]}
 JSON
@@ -103,6 +104,12 @@ check "1 MiB upload intact, client half-close reaches the backend" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 1048576)" = "upload ok" ]
 check "100 MiB upload intact with half-close" \
 	[ "$(python3 $CLIENT upload $L80 up.alg.test 104857600)" = "upload ok" ]
+# the server finishes first: the client gets the whole answer and an EOF; what it sends after
+# is not relayed to the finished server, whose socket the ALG closes at once
+for size in 100 4194304; do
+	check "server finishes first ($size bytes): answer whole, server closed, nothing relayed" \
+		[ "$(python3 $CLIENT serverfirst $L80 sf.alg.test $size $SF)" = "answer whole after eof 0" ]
+done
 
 # --- 100 parallel clients, 1 MiB each
 # (bounds a loaded 2-core machine meets: 100 curl processes may take more than a second to send
