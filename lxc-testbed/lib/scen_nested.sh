@@ -284,3 +284,69 @@ s_nested_inner_down() {
 	pass "SERVFAIL in $(elapsed "$t0" "$t1") s with nest stopped; 20/20 own names answered" \
 		"meanwhile in ${own#* } ms (${base#* } ms with it running); no binding kept"
 }
+
+# 5. The nested gateway's pool exhausted (its 4 addresses bound for 4 questions): the fifth
+#    question gets no address, gw withdraws its own reservation (no binding kept for nothing)
+#    and records no evidence against the resolver for the nested gateway's shortage.
+s_nested_pool_exhausted() {
+	nest_require || return 0
+	nest_settle || return
+	local out addrs last flows d0 d1 k
+	# gw's counters: nested questions refused by the nested gateway's shortage, bindings
+	# ended used and expired, questions the nested gateway denied (the resolver's NOK: gw
+	# charges a resolver only for these and for its expired bindings)
+	counters() {
+		printf '%s %s %s %s\n' "$(metric gw rgw_dns_nested_refused_total)" \
+			"$(metric gw 'rgw_bindings_ended_total{how="used"}')" \
+			"$(metric gw 'rgw_bindings_ended_total{how="expired"}')" \
+			"$(metric gw rgw_dns_nested_denied_total)"
+	}
+	# gw's own admission must not be what refuses the fifth question: the resolver group's
+	# reputation (earlier scenarios' evidence) is pinned meanwhile
+	[ "$(tb_api PUT /api/v1/reputation/resolver_group/router '{"override": 1}' | tail -n 1)" = "HTTP 200" ] || {
+		fail "cannot pin the reputation of the resolver group router for the scenario"
+		return
+	}
+	d0=$(counters)
+	# As the router's resolver asks (TCP, from its address): four questions at once, a fifth
+	# while their bindings live, then a flow to each of the four answers (in one go: the
+	# bindings live 2 s).
+	out=$(tb_sh router "for i in 1 2 3 4; do dig +tcp +time=5 +tries=1 -b $TB_RESOLVER \
+		@$TB_GW_WAN test.nest.gwa.demo A +short & done >\"$TB_STATE/e2e/nest-four\"; wait
+		dig +tcp +time=5 +tries=1 -b $TB_RESOLVER @$TB_GW_WAN test.nest.gwa.demo A |
+			grep -oE 'status: [A-Z]+|IN[[:space:]]+A[[:space:]].*'
+		$TB_PY $TB_DIR/lib/probe.py --src $TB_RESOLVER --send hello \
+			\$(sed -n 's/^[0-9.]*\$/&:2000/p' \"$TB_STATE/e2e/nest-four\")" </dev/null 2>&1)
+	addrs=$(grep -E '^[0-9.]+$' "$TB_STATE/e2e/nest-four" 2>/dev/null | sort -u | tr '\n' ' ')
+	last=$(grep -E '^status|IN' <<<"$out" | tr '\n' ' ')
+	flows=$(grep -c ' open test.nest.gwa.demo 2000/tcp hello' <<<"$out")
+	tb_wait 5 both_unbound
+	d1=$(counters)
+	tb_api PUT /api/v1/reputation/resolver_group/router '{"override": null}' >/dev/null 2>&1
+	note "four answers: $addrs- the fifth: $last; flows: $flows/4"
+	note "gw's nested_refused, bindings used, expired, nested_denied: $d0 -> $d1"
+	read -ra k <<<"$d0 $d1"
+	[ "$(wc -w <<<"$addrs")" = 4 ] && [ "$flows" = 4 ] || {
+		fail "the four questions did not get four addresses reaching the host: $addrs; $out"
+		return
+	}
+	[[ $last == "status: NOERROR " ]] || {
+		fail "the fifth question got '$last', not an empty NOERROR (TCP)"
+		return
+	}
+	[ "$((k[4] - k[0]))" = 1 ] || {
+		fail "gw did not count the nested gateway's shortage (nested_refused +$((k[4] - k[0])))"
+		return
+	}
+	[ "$((k[5] - k[1]))" = 4 ] && [ "${k[6]}" = "${k[2]}" ] && gw_no_binding || {
+		fail "gw kept a binding for the fifth question (used +$((k[5] - k[1])), expired" \
+			"+$((k[6] - k[2])), live: $(gw_bindings_json))"
+		return
+	}
+	[ "${k[7]}" = "${k[3]}" ] || {
+		fail "gw took the shortage for a denial of the resolver (nested_denied ${k[3]} -> ${k[7]})"
+		return
+	}
+	pass "nest's pool exhausted: the fifth question got no address, gw kept no binding for it" \
+		"and charged the resolver nothing; the four flows reached the host"
+}

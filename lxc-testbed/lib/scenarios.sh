@@ -21,6 +21,7 @@ E2E_SCENARIOS=(
 	nested_name_to_host
 	nested_web
 	nested_eci_spoof
+	nested_pool_exhausted
 	nested_inner_down
 	ids_teardown
 	ids_latency
