@@ -45,35 +45,8 @@ tb_gw_bundle() {
 # rgw.conf of a nested gateway: DNS on its service address (WAN, gw's LAN) and on its own LAN,
 # gw's LAN forwarder as its upstream, no IDS.
 tb_nested_conf() {
-	local n=$1 d=$TB_STATE/nodes/$1 wan lan
-	wan=$(tb_iface_addrs "$n" lan | head -n 1)
-	lan=$(tb_iface_addrs "$n" nlan | head -n 1)
-	cat <<CONF
-# rgw.conf of the testbed's nested gateway $n (written by lxc-testbed/up)
-[daemon]
-database = $d/rgw.db
-
-[log]
-level = info
-
-[dns]
-wan = $wan:53
-lan = $lan:53
-local = 127.0.0.1:53
-upstream = $TB_GW_LAN:53
-
-[nat]
-table = ${TB_NAME}n
-queue = 1
-wan_interfaces = wan0
-lan_interfaces = lan0
-
-[alg]
-hostname_timeout = 2000
-
-[api]
-listen = ${TB_API_URL#http://}
-CONF
+	tb_rgwd_conf "$1" "$(tb_iface_addrs "$1" lan | head -n 1)" \
+		"$(tb_iface_addrs "$1" nlan | head -n 1)" "$TB_GW_LAN" "${TB_NAME}n"
 }
 
 # Start the rgwd of every nested gateway; one status line each.

@@ -204,25 +204,28 @@ tb_client_start() {
 
 # ---------------------------------------------------------------------------------------------
 # gateway: rgwd from the build tree, its own configuration and database, the example policy.
-tb_rgw_conf() {
-	local d=$TB_STATE/nodes/gw
+# tb_rgwd_conf NODE WAN LAN UPSTREAM TABLE [DNS_LINE] -- the rgw.conf of an rgwd in NODE (gw,
+# or a nested gateway): DNS on WAN, LAN and 127.0.0.1 (port 53), UPSTREAM its LAN forwarder's,
+# nftables table TABLE between wan0 and lan0, the ALG on the policy's service addresses, the
+# API inside the node; DNS_LINE one more line of [dns].
+tb_rgwd_conf() {
 	cat <<EOF
-# rgw.conf of the testbed gateway (written by lxc-testbed/up)
+# rgw.conf of the testbed node $1 (written by lxc-testbed/up)
 [daemon]
-database = $d/rgw.db
+database = $TB_STATE/nodes/$1/rgw.db
 
 [log]
 level = info
 
 [dns]
-wan = $TB_GW_WAN:53
-lan = $TB_GW_LAN:53
+wan = $2:53
+lan = $3:53
 local = 127.0.0.1:53
-ddns = $TB_GW_LAN:$TB_DDNS_PORT
-upstream = $TB_RESOLVER:53
+${6:-}
+upstream = $4:53
 
 [nat]
-table = $TB_NAME
+table = $5
 queue = 1
 wan_interfaces = wan0
 lan_interfaces = lan0
@@ -232,6 +235,14 @@ hostname_timeout = 2000
 
 [api]
 listen = ${TB_API_URL#http://}
+EOF
+}
+
+tb_rgw_conf() {
+	local d=$TB_STATE/nodes/gw
+	tb_rgwd_conf gw "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
+		"ddns = $TB_GW_LAN:$TB_DDNS_PORT"
+	cat <<EOF
 
 [ids]
 enable = yes                   ; Suricata on lan0 writes its alerts here
