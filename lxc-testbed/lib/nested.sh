@@ -23,7 +23,10 @@ tb_iface_addrs() {
 }
 
 # The policy gw imports: $TB_BUNDLE, plus for each nested gateway a host with its FQDN, its
-# service address and "nested" owning every address it has on gw's LAN. Prints the file's path.
+# service address and "nested" owning every address it has on gw's LAN. Its bindings live 5 s
+# (the nested gateway's own for test.nest.gwa.demo too): a client behind a busy resolver, and a
+# scenario that reads both gateways' bindings before its flow, must meet both. Prints the
+# file's path.
 tb_gw_bundle() {
 	local d=$TB_STATE/nodes/gw n hosts='[]' addrs
 	if [ -z "$(tb_nested_nodes)" ] || [ ! -r "$TB_BUNDLE" ]; then
@@ -35,7 +38,7 @@ tb_gw_bundle() {
 		hosts=$(jq -c --arg f "${TB_FQDN[$n]}" --argjson a "$addrs" '. + [{
 			fqdn: $f, ipv4: $a[0], pool_limit: 10,
 			comment: "a nested gateway: its own rgwd resolves the names below it",
-			nested: {addresses: $a},
+			nested: {addresses: $a, binding_timeout_ms: 5000},
 			firewall: [{direction: "ingress", action: "accept", priority: 100}]}]' <<<"$hosts")
 	done
 	jq --argjson h "$hosts" '.hosts += $h' "$TB_BUNDLE" >"$d/bundle.json"
