@@ -9,12 +9,17 @@
 nest_api() { TB_API_NODE=nest tb_api GET "$1" 2>/dev/null | sed '$d'; }
 nest_bindings() { nest_api /api/v1/bindings | jq -c '.items' 2>/dev/null; }
 nest_no_binding() { [ "$(nest_bindings)" = '[]' ]; }
-# a counter of /metrics on NODE (gw or nest)
+# metric NODE NAME... -- counters of /metrics on NODE (gw or nest), one fetch, in the order
+# named, space-separated ("?" for one that is missing)
 metric() {
-	local tok
-	tok=$(TB_API_NODE=$1 tb_token)
-	tb_exec "$1" timeout 10 curl -s -H "Authorization: Bearer $tok" "$TB_API_URL/metrics" \
-		</dev/null 2>/dev/null | awk -v m="$2" '$1 == m { print $2 }'
+	local tok n=$1
+	shift
+	tok=$(TB_API_NODE=$n tb_token)
+	tb_exec "$n" timeout 10 curl -s -H "Authorization: Bearer $tok" "$TB_API_URL/metrics" \
+		</dev/null 2>/dev/null | awk -v names="$*" '
+		{ v[$1] = $2 }
+		END { k = split(names, m, " "); for (i = 1; i <= k; i++)
+			printf "%s%s", (i > 1 ? " " : ""), ((m[i] in v) ? v[m[i]] : "?"); print "" }'
 }
 gw_bindings_json() { tb_api GET /api/v1/bindings 2>/dev/null | sed '$d' | jq -c '.items'; }
 both_unbound() { gw_no_binding && nest_no_binding; }
@@ -296,10 +301,8 @@ s_nested_pool_exhausted() {
 	# ended used and expired, questions the nested gateway denied (the resolver's NOK: gw
 	# charges a resolver only for these and for its expired bindings)
 	counters() {
-		printf '%s %s %s %s\n' "$(metric gw rgw_dns_nested_refused_total)" \
-			"$(metric gw 'rgw_bindings_ended_total{how="used"}')" \
-			"$(metric gw 'rgw_bindings_ended_total{how="expired"}')" \
-			"$(metric gw rgw_dns_nested_denied_total)"
+		metric gw rgw_dns_nested_refused_total 'rgw_bindings_ended_total{how="used"}' \
+			'rgw_bindings_ended_total{how="expired"}' rgw_dns_nested_denied_total
 	}
 	# gw's own admission must not be what refuses the fifth question: the resolver group's
 	# reputation (earlier scenarios' evidence) is pinned meanwhile
