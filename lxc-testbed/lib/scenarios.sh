@@ -18,6 +18,11 @@ E2E_SCENARIOS=(
 	ddns_register
 	snat_outbound
 	restart_and_kill
+	nested_name_to_host
+	nested_web
+	nested_eci_spoof
+	nested_pool_exhausted
+	nested_inner_down
 	ids_teardown
 	ids_latency
 )
@@ -691,3 +696,7 @@ s_restart_and_kill() {
 	note "after the restarts: test.gwa.demo -> $ip reached test.gwa.demo"
 	pass "clean restart and SIGKILL restart: same policy, clean data plane, serving"
 }
+
+# The nested gateway's scenarios.
+# shellcheck source=scen_nested.sh
+. "$TB_DIR/lib/scen_nested.sh"

@@ -134,7 +134,8 @@ tb_echo_start() {
 		done' _ "$d" "$id" "$TB_DIR/lib/echo-reply" $TB_ECHO_PORTS </dev/null
 }
 
-# nginx: HTTP on 80/8080 and HTTPS on 443/8443 with the host's own certificate.
+# nginx: HTTP on 80/8080 and HTTPS on 443/8443 with the host's own certificate; the same behind
+# a PROXY v2 header on 9080 and 9443.
 tb_nginx_start() {
 	local n=$1 fqdn=$2 d=$TB_STATE/nodes/$1 p=$TB_STATE/pki
 	mkdir -p "$d/nginx-tmp"
@@ -170,6 +171,23 @@ http {
 			return 200 "$fqdn\n";
 		}
 	}
+	# Behind an ALG that sends a PROXY v2 header (the nested gateway's routes): the client's
+	# address, as the header carries it, answered and logged.
+	log_format pp '\$proxy_protocol_addr \$remote_addr \$ssl_server_name "\$request"';
+	server {
+		listen 9080 proxy_protocol;
+		listen 9443 ssl proxy_protocol;
+		server_name $fqdn www.$fqdn;
+		ssl_certificate $p/$fqdn.pem;
+		ssl_certificate_key $p/$fqdn.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		access_log $d/nginx-proxy.log pp;
+		root $TB_STATE/www;
+		location = /whoami {
+			default_type text/plain;
+			return 200 "$fqdn \$proxy_protocol_addr\n";
+		}
+	}
 }
 EOF
 	tb_daemon "$n" nginx nginx -p "$d" -c "$d/nginx.conf" -g 'daemon off;'
@@ -186,25 +204,28 @@ tb_client_start() {
 
 # ---------------------------------------------------------------------------------------------
 # gateway: rgwd from the build tree, its own configuration and database, the example policy.
-tb_rgw_conf() {
-	local d=$TB_STATE/nodes/gw
+# tb_rgwd_conf NODE WAN LAN UPSTREAM TABLE [DNS_LINE] -- the rgw.conf of an rgwd in NODE (gw,
+# or a nested gateway): DNS on WAN, LAN and 127.0.0.1 (port 53), UPSTREAM its LAN forwarder's,
+# nftables table TABLE between wan0 and lan0, the ALG on the policy's service addresses, the
+# API inside the node; DNS_LINE one more line of [dns].
+tb_rgwd_conf() {
 	cat <<EOF
-# rgw.conf of the testbed gateway (written by lxc-testbed/up)
+# rgw.conf of the testbed node $1 (written by lxc-testbed/up)
 [daemon]
-database = $d/rgw.db
+database = $TB_STATE/nodes/$1/rgw.db
 
 [log]
 level = info
 
 [dns]
-wan = $TB_GW_WAN:53
-lan = $TB_GW_LAN:53
+wan = $2:53
+lan = $3:53
 local = 127.0.0.1:53
-ddns = $TB_GW_LAN:$TB_DDNS_PORT
-upstream = $TB_RESOLVER:53
+${6:-}
+upstream = $4:53
 
 [nat]
-table = $TB_NAME
+table = $5
 queue = 1
 wan_interfaces = wan0
 lan_interfaces = lan0
@@ -214,6 +235,14 @@ hostname_timeout = 2000
 
 [api]
 listen = ${TB_API_URL#http://}
+EOF
+}
+
+tb_rgw_conf() {
+	local d=$TB_STATE/nodes/gw
+	tb_rgwd_conf gw "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
+		"ddns = $TB_GW_LAN:$TB_DDNS_PORT"
+	cat <<EOF
 
 [ids]
 enable = yes                   ; Suricata on lan0 writes its alerts here
@@ -272,62 +301,76 @@ tb_suricata_ready() {
 		grep -q 'EVE writer connected' "$TB_STATE/nodes/gw/rgwd.log" 2>/dev/null
 }
 
-# Write the config, import the policy, create an API token. Prints nothing on success.
-tb_gw_prepare() {
-	local d=$TB_STATE/nodes/gw out
-	mkdir -p "$d"
-	tb_rgw_conf >"$d/rgw.conf"
+# tb_rgwd_prepare NODE BUNDLE -- check NODE's rgw.conf (written by the caller), import the
+# policy BUNDLE, create an API token. Prints nothing on success.
+tb_rgwd_prepare() {
+	local n=$1 bundle=$2 d=$TB_STATE/nodes/$1 out
 	rm -f "$d/rgw.db" "$d/rgw.db-wal" "$d/rgw.db-shm" "$d/api-token"
 	[ -x "$TB_RGWD" ] || return 0
-	if ! out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --check-config 2>&1 \
+	if ! out=$(tb_exec "$n" timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --check-config 2>&1 \
 		</dev/null); then
 		printf '%s\n' "$out" >"$d/check-config.log"
-		tb_log "gw: rgwd --check-config failed (see $d/check-config.log):"
+		tb_log "$n: rgwd --check-config failed (see $d/check-config.log):"
 		tb_log "$out"
 		return 1
 	fi
-	if [ -r "$TB_BUNDLE" ]; then
-		if ! out=$(tb_exec gw timeout 60 "$TB_RGWD" --config "$d/rgw.conf" --import "$TB_BUNDLE" \
+	if [ -r "$bundle" ]; then
+		if ! out=$(tb_exec "$n" timeout 60 "$TB_RGWD" --config "$d/rgw.conf" --import "$bundle" \
 			2>&1 </dev/null); then
 			printf '%s\n' "$out" >"$d/import.log"
-			tb_log "gw: rgwd --import $TB_BUNDLE failed:"
+			tb_log "$n: rgwd --import $bundle failed:"
 			tb_log "$out"
 			return 1
 		fi
 	else
-		tb_log "gw: no policy bundle at $TB_BUNDLE: rgwd starts with an empty policy"
+		tb_log "$n: no policy bundle at $bundle: rgwd starts with an empty policy"
 	fi
 	# The secret is printed once; it is the last word of the output.
-	if ! out=$(tb_exec gw timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --new-token testbed \
+	if ! out=$(tb_exec "$n" timeout 20 "$TB_RGWD" --config "$d/rgw.conf" --new-token testbed \
 		--role rw 2>/dev/null </dev/null); then
-		tb_log "gw: rgwd --new-token failed"
+		tb_log "$n: rgwd --new-token failed"
 		return 1
 	fi
 	printf '%s\n' "$out" | awk 'NF { w = $NF } END { print w }' >"$d/api-token"
 	chmod 600 "$d/api-token"
 }
 
-# Ready: the process is alive, logged "rgwd: ready" since it was started (log offset
-# TB_GW_LOGPOS), and its DNS and API answer.
-tb_gw_ready() {
-	local log=$TB_STATE/nodes/gw/rgwd.log
-	tb_daemon_alive gw rgwd || return 1
-	[[ $(tail -c +"$((TB_GW_LOGPOS + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
-	tb_exec gw dig +time=1 +tries=1 +norec "@$TB_GW_WAN" gwa.demo SOA >/dev/null || return 1
-	tb_exec gw curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status"
+# Write the config, import the policy (with the topology's nested gateways marked, lib/nested.sh),
+# create an API token. Prints nothing on success.
+tb_gw_prepare() {
+	local d=$TB_STATE/nodes/gw
+	mkdir -p "$d"
+	tb_rgw_conf >"$d/rgw.conf"
+	tb_rgwd_prepare gw "$(tb_gw_bundle)"
 }
 
-# Start rgwd and wait until it serves. Returns non-zero (with the log tail) if it does not.
-tb_gw_start() {
-	local d=$TB_STATE/nodes/gw
+# tb_rgwd_ready NODE WAN ZONE LOGPOS -- the process is alive, logged "rgwd: ready" since it was
+# started (log offset LOGPOS), its DNS answers ZONE's SOA on WAN and its API answers.
+tb_rgwd_ready() {
+	local log=$TB_STATE/nodes/$1/rgwd.log
+	tb_daemon_alive "$1" rgwd || return 1
+	[[ $(tail -c +"$(($4 + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
+	tb_exec "$1" dig +time=1 +tries=1 +norec "@$2" "$3" SOA >/dev/null || return 1
+	tb_exec "$1" curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status"
+}
+
+# tb_rgwd_start NODE WAN ZONE -- start rgwd in NODE and wait until it serves. Returns non-zero
+# (with the log tail) if it does not.
+tb_rgwd_start() {
+	local n=$1 d=$TB_STATE/nodes/$1 pos
 	[ -x "$TB_RGWD" ] || return 0
-	TB_GW_LOGPOS=$(stat -c %s "$d/rgwd.log" 2>/dev/null || echo 0)
-	tb_daemon gw rgwd "$TB_RGWD" --config "$d/rgw.conf"
-	if ! tb_wait 15 tb_gw_ready; then
-		tb_log "gw: rgwd is not serving; last lines of $d/rgwd.log:"
+	pos=$(stat -c %s "$d/rgwd.log" 2>/dev/null || echo 0)
+	tb_daemon "$n" rgwd "$TB_RGWD" --config "$d/rgw.conf"
+	if ! tb_wait 15 tb_rgwd_ready "$n" "$2" "$3" "$pos"; then
+		tb_log "$n: rgwd is not serving; last lines of $d/rgwd.log:"
 		tail -n 20 "$d/rgwd.log" >&2 2>/dev/null || true
 		return 1
 	fi
+}
+
+# Start rgwd on gw (and Suricata beside it).
+tb_gw_start() {
+	tb_rgwd_start gw "$TB_GW_WAN" gwa.demo || return 1
 	tb_daemon_alive gw suricata || tb_suricata_start || return 1
 }
 
@@ -346,6 +389,7 @@ tb_node_services() {
 		tb_echo_start "$n" "${TB_FQDN[$n]}"
 		;;
 	lanhost) tb_echo_start "$n" "${TB_FQDN[$n]}" ;;
+	nested) ;; # its rgwd starts once the hosts behind it answer, before gw's (lib/nested.sh)
 	resolver) tb_resolver_start "$n" "${TB_FQDN[$n]}" ;;
 	*) tb_die "node $n: unknown role ${TB_ROLE[$n]}" ;;
 	esac
@@ -354,3 +398,6 @@ tb_node_services() {
 # The resolvers of the resolver matrix.
 # shellcheck source=resolvers.sh
 . "$TB_DIR/lib/resolvers.sh"
+# Nested gateways (role nested).
+# shellcheck source=nested.sh
+. "$TB_DIR/lib/nested.sh"

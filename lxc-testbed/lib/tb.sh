@@ -195,28 +195,29 @@ tb_wait() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# The REST API of rgwd in gw (the token is made at up).
-tb_token() { cat "$TB_STATE/nodes/gw/api-token" 2>/dev/null; }
+# The REST API of rgwd in gw (the token is made at up); TB_API_NODE=nest for the nested
+# gateway's rgwd (its API listens on the same address inside its own node).
+tb_token() { cat "$TB_STATE/nodes/${TB_API_NODE:-gw}/api-token" 2>/dev/null; }
 
-# tb_api METHOD PATH [JSON] -- REST call from inside gw; prints body, then "HTTP <code>" on the
-# last line.
+# tb_api METHOD PATH [JSON] -- REST call from inside gw (or TB_API_NODE); prints body, then
+# "HTTP <code>" on the last line.
 tb_api() {
 	local m=$1 p=$2 body=${3:-}
 	local tok
 	tok=$(tb_token) || tok=""
 	if [ -n "$body" ]; then
-		tb_exec gw timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
+		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
 			-H 'Content-Type: application/json' --data-binary "$body" \
 			-w '\nHTTP %{http_code}\n' "$TB_API_URL$p" </dev/null
 	else
-		tb_exec gw timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
+		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
 			-w '\nHTTP %{http_code}\n' "$TB_API_URL$p" </dev/null
 	fi
 }
 
-# rgwctl inside gw with the testbed's API URL and token.
+# rgwctl inside gw (or TB_API_NODE) with the testbed's API URL and token.
 tb_rgwctl() {
-	tb_exec gw env RGW_API_URL="$TB_API_URL" RGW_API_TOKEN="$(tb_token)" \
+	tb_exec "${TB_API_NODE:-gw}" env RGW_API_URL="$TB_API_URL" RGW_API_TOKEN="$(tb_token)" \
 		timeout 10 "$TB_RGWCTL" "$@" </dev/null
 }
 

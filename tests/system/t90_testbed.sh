@@ -47,17 +47,18 @@ RGWTB_KEEP_LOGS="$T/logs" timeout 150 "$TB/down" >"$T/down.log" 2>&1
 rc=$?
 sed 's/^/  down: /' "$T/down.log"
 check "lxc-testbed/down removes everything" test "$rc" = 0
-# rgwd ran through every scenario and a clean shutdown: with a SAN=1 build (RGW_BUILD=build-san)
-# ASan, UBSan and LeakSanitizer report into its log.
-if [ -f "$T/logs/gw/rgwd.log" ]; then
+# rgwd (gw's, and the nested gateway's) ran through every scenario and a clean shutdown: with a
+# SAN=1 build (RGW_BUILD=build-san) ASan, UBSan and LeakSanitizer report into its log.
+for g in gw nest; do
+	[ -f "$T/logs/$g/rgwd.log" ] || continue
 	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' \
-		"$T/logs/gw/rgwd.log" >"$T/san.txt"; then
+		"$T/logs/$g/rgwd.log" >"$T/san.txt"; then
 		head -n 20 "$T/san.txt"
-		fail "rgwd's log holds sanitizer or crash reports"
+		fail "$g: rgwd's log holds sanitizer or crash reports"
 	else
-		ok "rgwd's log holds no sanitizer or crash report"
+		ok "$g: rgwd's log holds no sanitizer or crash report"
 	fi
-fi
+done
 left=$(ip -o link show 2>/dev/null | grep -c "$RGWTB_NAME-" || true)
 check "no link of the testbed is left" test "$left" = 0
 timeout 150 "$TB/down" >/dev/null 2>&1
