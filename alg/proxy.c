@@ -24,6 +24,7 @@
 
 #define CLOSING_LINGER_MS 1000 /* drain a refused client this long before closing */
 #define ACCEPT_BATCH	  64
+#define QUEUED_ASK_MS	  50   /* see queued_ms */
 #define SHED_SCAN	  64   /* relayed connections looked at when shedding */
 #define SHED_PROTECT_MS	  5000 /* never shed a connection that made progress this recently */
 #define RELAY_UP	  1    /* client -> backend */
@@ -268,9 +269,11 @@ set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev)
 /*
  * How long an accepted connection waited in the kernel's queue: the time since its first
  * bytes arrived (with TCP_DEFER_ACCEPT, when the kernel made the socket), from TCP_INFO, at
- * most cap and never beyond now. Asked only for the second and later connections of one
- * wake-up (a queue existed): one syscall, under load only, so that the hostname deadline
- * counts from the client's connect as closely as the kernel allows.
+ * most cap and never beyond now. Asked for the second connection of one wake-up (a queue
+ * existed), and for the later ones only when that one waited QUEUED_ASK_MS or more (the
+ * queue is in arrival order: the later ones waited less): one syscall per wake-up under
+ * ordinary load, one per connection after a burst, so that the hostname deadline counts from
+ * the client's connect as closely as the kernel allows.
  */
 static uint64_t
 queued_ms(int fd, uint64_t now, uint64_t cap)
@@ -293,6 +296,7 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 	struct alg_conn *c;
 	struct addr a;
 	uint16_t port;
+	bool ask = true;
 	int fd, i;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
@@ -357,8 +361,12 @@ alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls)
 			c->cap = 2048; /* its header is parsed from the stored bytes */
 		c->lport = ls->port;
 		c->t_start = c->t_last = ev_now_ms(w->loop);
-		if (i > 0)
-			c->t_start -= queued_ms(fd, c->t_start, w->set->hostname_timeout_ms);
+		if (i > 0 && ask) {
+			uint64_t q = queued_ms(fd, c->t_start, w->set->hostname_timeout_ms);
+
+			c->t_start -= q;
+			ask = q >= QUEUED_ASK_MS;
+		}
 		stat_add(w, ALG_STAT_ACCEPTED, 1);
 		atomic_fetch_add_explicit(&w->stats[ALG_STAT_ACTIVE], 1, memory_order_relaxed);
 		list_insert_by_start(&w->hello, c);
