@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -808,23 +806,17 @@ half_close(struct alg_dir *d, int dst, const struct alg_dir *o)
 
 /*
  * The server has finished first (EOF, and everything it sent is in the client's socket): for
- * TLS and HTTP the conversation is over. When the client has acknowledged every byte (nothing
- * left in our send queue), both sockets close at once: what the client may still send (its
- * close_notify) is of no use to a finished server. Otherwise the client is told with a FIN,
- * the server's socket closes, and the client's is drained until its EOF or the linger time,
- * so that its last bytes cannot make our kernel answer with a reset that would cost it the
- * response's tail.
+ * TLS and HTTP the conversation is over, and what the client may still send (its close_notify,
+ * a pipelined request) is of no use to a finished server. The client is told with a FIN, the
+ * server's socket closes, and the client's is drained until its EOF or the linger time, so
+ * that its last bytes cannot make our kernel answer with a reset that would cost it the
+ * answer's tail (data not yet acknowledged is dropped with a reset).
  */
 static void
 server_done(struct alg_conn *c)
 {
 	struct alg_worker *w = c->w;
-	int outq;
 
-	if (ioctl(c->cfd, SIOCOUTQ, &outq) == 0 && outq == 0) {
-		conn_close(c, "ok");
-		return;
-	}
 	if (shutdown(c->cfd, SHUT_WR) == -1 && errno == ENOTCONN) {
 		stat_add(w, ALG_STAT_ERRORS, 1);
 		conn_close(c, "reset"); /* it reset: nothing more reaches it */
