@@ -148,6 +148,9 @@ struct pol_change {
 	/* for whom: the tenant whose token wrote it (policy/tenancy.h: the committer refuses
 	 * what crosses its boundary or its quotas), NULL for the gateway's operator */
 	const char *tenant;
+	/* the change was made and checked elsewhere (the HA active): the committer audits its
+	 * tenant but does not check it again (the standby's ids differ from the active's) */
+	bool replayed;
 };
 
 /*
