@@ -262,6 +262,9 @@ int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
 int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
 		    size_t name_len);
 int pol_token_delete(struct pol_store *st, const char *name);
+/* The role of the token named name (a client certificate's identity, api/mtls.c): 0, -ENOENT,
+ * -EKEYEXPIRED (past its expiry) or -EIO. */
+int pol_token_named(struct pol_store *st, const char *name, enum pol_role *role);
 int pol_token_count(struct pol_store *st);
 int pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n);
 int pol_token_rows(struct pol_store *st, struct pol_token_row **out, size_t *n);
