@@ -29,7 +29,7 @@ CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
 # Libraries with a .pc file come from pkg-config; ldns has none on Debian 12.
-PKGS      = libnftnl libmnl sqlite3 libmicrohttpd jansson
+PKGS      = libnftnl libmnl sqlite3 libmicrohttpd jansson gnutls
 TEST_PKGS = cmocka
 
 WARN   = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -150,7 +150,7 @@ test: deps deps-test deps-demo
 
 # Packages, installed with apt-get when missing (apt-get update runs once, only if needed).
 BUILD_DEBS = gcc make pkg-config libldns-dev libnftnl-dev libmnl-dev libsqlite3-dev \
-	libmicrohttpd-dev libjansson-dev libcurl4-gnutls-dev
+	libmicrohttpd-dev libjansson-dev libcurl4-gnutls-dev libgnutls28-dev
 # dig/nsupdate (bind9-dnsutils), kdig, a real resolver (unbound) and a peer authoritative
 # server (nsd) for the DNS tests; nginx, openssl and curl for the ALG and API tests; socat,
 # netcat, ping, tcpdump and conntrack to drive and observe the data plane.

@@ -37,7 +37,7 @@ tenant_check(struct policy_parts *p, const struct pol_change *c, const struct po
 	struct pol_tenant t;
 	int rc;
 
-	if (c->tenant == NULL)
+	if (c->tenant == NULL || c->replayed)
 		return 0;
 	rc = pol_tenant_get(p->store, c->tenant, &t);
 	if (rc == -ENOENT || (rc == 0 && p->snap == NULL)) {

@@ -404,7 +404,11 @@ apply(struct conn *k, json_t *msg, bool whole)
 	const char *actor = json_string_value(json_object_get(ch, "actor"));
 	const char *detail = json_string_value(json_object_get(ch, "detail"));
 	char who[64], why[HA_DETAIL_MAX + 256];
-	struct pol_change c = { .actor = who, .resource = "policy" };
+	/* a tenant's change was checked on the active: audited here with its tenant */
+	struct pol_change c = { .actor = who,
+				.resource = "policy",
+				.tenant = json_string_value(json_object_get(ch, "tenant")),
+				.replayed = true };
 	struct pol_snap *p = NULL;
 	struct pol_err e = { 0 };
 	uint64_t t0 = util_mono_us();
@@ -674,11 +678,11 @@ ha_committed(void *arg, const struct pol_change *c, const char *etag_before,
 			continue;
 		if (b == NULL && (b = pol_bundle_export(snap)) == NULL)
 			break;
-		m = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:{s:s?,s:s?,s:s?,s:s?},s:O}", "type",
+		m = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:{s:s?,s:s?,s:s?,s:s?,s:s?},s:O}", "type",
 			      "commit", "digest_before", before, "digest", ha->digest,
 			      "etag_before", etag_before, "etag", snap->etag, "change", "actor",
 			      c->actor, "action", c->action, "resource", c->resource, "detail",
-			      c->detail, "bundle", b);
+			      c->detail, "tenant", c->tenant, "bundle", b);
 		if (conn_send(k, m) < 0) {
 			conn_close(k, "cannot queue the change");
 			continue;

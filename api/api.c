@@ -8,6 +8,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "internal.h"
+#include "mtls.h"
 #include "ratelimit.h"
 
 struct api *
@@ -48,6 +49,7 @@ api_free(struct api *api)
 		return;
 	api_http_stop(api);
 	api_rl_free(api->rl);
+	api_mtls_free(api->mtls);
 	pol_snap_unref(api->bundle_snap);
 	free(api->bundle_text);
 	api_tenant_rates_free(api);

@@ -36,8 +36,9 @@ struct api;
 struct api *api_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *st,
 		    const struct api_views *views);
 /*
- * A reload (SIGHUP) with conf's [api] listen, metrics_listen, tls_cert/tls_key (the files are
- * read again, so a renewed certificate at the same path is taken), rate and rate_burst.
+ * A reload (SIGHUP) with conf's [api] listen, metrics_listen, tls_cert/tls_key and
+ * tls_client_ca/tls_client_crl (the files are read again, so a renewed certificate or a new
+ * CRL at the same path is taken), rate and rate_burst.
  * prepare starts a complete new set of listeners without serving them (an address kept
  * keeps its socket; a new one is bound now, so a busy port or an unreadable key fails the
  * reload with nothing changed); abort undoes it; commit stops the old listeners (their open

@@ -19,6 +19,7 @@
 #include "../dns/dns.h"
 #include "conn.h"
 #include "internal.h"
+#include "mtls.h"
 #include "ratelimit.h"
 
 #define API_CONN_TIMEOUT_S 30 /* inactivity while a request is read or answered */
@@ -69,11 +70,11 @@ static void finish_request(struct req_ctx *x);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
 static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
-			  const char *cert, const char *key, bool metrics_only, int lfd);
+			  const char *cert, const char *key, const char *ca, bool metrics_only,
+			  int lfd);
 static int listener_watch(struct api *api, struct api_listener *l);
 static void listener_stop(struct api *api, struct api_listener *l);
 static int tls_load(const struct conf *conf, char **cert, char **key);
-static char *read_file(const char *path);
 
 /* ---- event loop glue ---- */
 
@@ -243,6 +244,56 @@ framing_check(struct MHD_Connection *c, const char *version)
 	return NULL;
 }
 
+/* Who asks: a bearer token, or else a client certificate (api/mtls.h). Sets r->role and
+ * r->actor; false if answered (401). */
+static bool
+authenticate(struct api_req *r)
+{
+	struct api *api = r->api;
+	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+	char name[64] = "", why[512] = "";
+	enum pol_role role;
+	int rc;
+
+	if (auth == NULL && api->mtls != NULL) {
+		rc = api_mtls_identity(api, r->conn, name, sizeof(name), &role, why, sizeof(why));
+		if (rc == 0)
+			goto ok;
+		if (rc != -ENOENT) {
+			api->stats.auth_failures++;
+			log_rl(&req_rl, LOG_LVL_INFO, "api: %s", why);
+			api_reply_error(r, 401, NULL, "%s", why);
+			return false;
+		}
+	}
+	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
+		api->stats.auth_failures++;
+		api_reply_error(r, 401, NULL, "a bearer token%s is required",
+				api->mtls != NULL ? " or a client certificate" : "");
+		return false;
+	}
+	auth += 7;
+	while (*auth == ' ')
+		auth++;
+	rc = strlen(auth) >= POL_TOKEN_MAX
+		     ? -EACCES
+		     : pol_token_check(api->st, auth, &role, name, sizeof(name));
+	if (rc == -EKEYEXPIRED) {
+		api->stats.auth_failures++;
+		api_reply_error(r, 401, NULL, "token '%s' has expired", name);
+		return false;
+	}
+	if (rc < 0) {
+		api->stats.auth_failures++;
+		api_reply_error(r, 401, NULL, "invalid token");
+		return false;
+	}
+ok:
+	r->role = role;
+	util_strlcpy(r->actor, name, sizeof(r->actor));
+	return true;
+}
+
 /* Headers are in: framing, route, rate limit, authentication, body checks. False if
  * answered. */
 static bool
@@ -252,10 +303,9 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 	struct api *api = r->api;
 	const union MHD_ConnectionInfo *ci;
 	enum api_route_result rr;
-	const char *auth, *len_s, *bad;
+	const char *len_s, *bad;
 	struct addr client = { 0 };
 	uint64_t retry;
-	int rc;
 
 	api->stats.requests++;
 	r->method = method;
@@ -307,34 +357,10 @@ begin_request(struct req_ctx *x, const char *url, const char *method, const char
 			return false;
 		}
 	} else if (!(r->m.route->flags & API_R_PUBLIC)) {
-		char name[64] = "";
-		enum pol_role role;
-		auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-		if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) {
-			api->stats.auth_failures++;
-			api_reply_error(r, 401, NULL, "a bearer token is required");
+		if (!authenticate(r))
 			return false;
-		}
-		auth += 7;
-		while (*auth == ' ')
-			auth++;
-		rc = strlen(auth) >= POL_TOKEN_MAX
-			     ? -EACCES
-			     : pol_token_check(api->st, auth, &role, name, sizeof(name));
-		if (rc == -EKEYEXPIRED) {
-			api->stats.auth_failures++;
-			api_reply_error(r, 401, NULL, "token '%s' has expired", name);
-			return false;
-		}
-		if (rc < 0) {
-			api->stats.auth_failures++;
-			api_reply_error(r, 401, NULL, "invalid token");
-			return false;
-		}
-		r->role = role;
-		util_strlcpy(r->actor, name, sizeof(r->actor));
-		if ((r->m.route->flags & API_R_WRITE) && role != POL_ROLE_RW) {
-			api_reply_error(r, 403, NULL, "token '%s' is read-only", name);
+		if ((r->m.route->flags & API_R_WRITE) && r->role != POL_ROLE_RW) {
+			api_reply_error(r, 403, NULL, "token '%s' is read-only", r->actor);
 			return false;
 		}
 		if (!api_tenant_scope(r))
@@ -580,8 +606,8 @@ fail:
 	return -err;
 }
 
-static char *
-read_file(const char *path)
+char *
+api_read_file(const char *path)
 {
 	struct stat sb;
 	char *data = NULL;
@@ -610,13 +636,13 @@ out:
 /*
  * Start one listener on ap (or on the listening socket lfd when >= 0, which it takes): a
  * libmicrohttpd daemon in external-epoll mode on our own socket, HTTPS when cert and key are
- * given. l must stay where it is (it is the daemon's closure). Not yet watched by the loop:
+ * given (asking for a client certificate when ca is). l must stay where it is (it is the daemon's closure). Not yet watched by the loop:
  * listener_watch does that. On failure l holds what was made; listener_stop undoes it.
  * 0 or -errno, reason logged.
  */
 static int
 listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
-	       const char *cert, const char *key, bool metrics_only, int lfd)
+	       const char *cert, const char *key, const char *ca, bool metrics_only, int lfd)
 {
 	char where[ADDR_PORT_STRLEN];
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
@@ -624,6 +650,9 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)key },
+		/* asks the client for a certificate (api/mtls.c verifies it) */
+		{ ca != NULL ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+		  (void *)(uintptr_t)ca },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem no_opts[] = { { MHD_OPTION_END, 0, NULL } };
@@ -723,8 +752,8 @@ tls_load(const struct conf *conf, char **cert, char **key)
 		log_warnx("api: libmicrohttpd was built without TLS support");
 		return -ENOTSUP;
 	}
-	*cert = read_file(conf->api_tls_cert);
-	*key = read_file(conf->api_tls_key);
+	*cert = api_read_file(conf->api_tls_cert);
+	*key = api_read_file(conf->api_tls_key);
 	if (!*cert || !*key) {
 		log_msg(LOG_LVL_ERR, "api: cannot read TLS certificate %s or key %s",
 			conf->api_tls_cert, conf->api_tls_key);
@@ -742,7 +771,8 @@ int
 api_check_tls(const struct conf *conf, char *why, size_t len)
 {
 	struct MHD_Daemon *d;
-	char *cert = NULL, *key = NULL;
+	struct api_mtls *m = NULL;
+	char *cert = NULL, *key = NULL, *ca = NULL;
 	int rc = 0;
 
 	if (!conf->api_enable || (!conf->api_tls_cert[0] && !conf->api_tls_key[0]))
@@ -751,14 +781,14 @@ api_check_tls(const struct conf *conf, char *why, size_t len)
 		snprintf(why, len, "libmicrohttpd was built without TLS support");
 		return -ENOTSUP;
 	}
-	cert = read_file(conf->api_tls_cert);
+	cert = api_read_file(conf->api_tls_cert);
 	if (cert == NULL) {
 		rc = -errno;
 		snprintf(why, len, "api.tls_cert: cannot read %s: %s", conf->api_tls_cert,
 			 strerror(-rc));
 		goto out;
 	}
-	key = read_file(conf->api_tls_key);
+	key = api_read_file(conf->api_tls_key);
 	if (key == NULL) {
 		rc = -errno;
 		snprintf(why, len, "api.tls_key: cannot read %s: %s", conf->api_tls_key,
@@ -780,6 +810,11 @@ api_check_tls(const struct conf *conf, char *why, size_t len)
 		goto out;
 	}
 	MHD_stop_daemon(d);
+	/* the client CA and CRL as the daemon reads them */
+	if ((rc = api_mtls_load(conf, &ca, &m, why, len)) == 0) {
+		free(ca);
+		api_mtls_free(m);
+	}
 out:
 	if (key != NULL)
 		explicit_bzero(key, strlen(key));
@@ -792,11 +827,15 @@ int
 api_http_start(struct api *api)
 {
 	const struct conf *conf = api->conf;
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *ca = NULL, why[512];
 	int rc = tls_load(conf, &cert, &key);
 
 	if (rc < 0)
 		return rc;
+	if ((rc = api_mtls_load(conf, &ca, &api->mtls, why, sizeof(why))) < 0) {
+		log_msg(LOG_LVL_ERR, "api: %s", why);
+		goto out;
+	}
 	api->listeners = calloc(conf->api_listen.n + conf->api_metrics_listen.n + 1,
 				sizeof(*api->listeners));
 	if (!api->listeners) {
@@ -812,11 +851,13 @@ api_http_start(struct api *api)
 		rc = listener_start(api, l,
 				    metrics ? &conf->api_metrics_listen.v[i - conf->api_listen.n]
 					    : &conf->api_listen.v[i],
-				    metrics ? NULL : cert, metrics ? NULL : key, metrics, -1);
+				    metrics ? NULL : cert, metrics ? NULL : key,
+				    metrics ? NULL : ca, metrics, -1);
 		if (rc == 0)
 			rc = listener_watch(api, l);
 	}
 out:
+	free(ca);
 	free(cert);
 	if (key)
 		explicit_bzero(key, strlen(key));
@@ -829,6 +870,7 @@ struct api_reconf {
 	struct api_listener *listeners;
 	size_t n;
 	struct api_rl *rl;
+	struct api_mtls *mtls; /* the client CA and CRL read again */
 };
 
 int
@@ -836,16 +878,21 @@ api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf *
 {
 	struct api_reconf *rc = calloc(1, sizeof(*rc));
 	size_t total = conf->api_listen.n + conf->api_metrics_listen.n;
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *ca = NULL, why[512];
 	int r;
 
 	*out = NULL;
 	if (rc == NULL)
 		return -ENOMEM;
-	/* the files are read again: a renewed certificate at the same path takes effect */
+	/* the files are read again: a renewed certificate (or CRL) at the same path takes
+	 * effect */
 	r = tls_load(conf, &cert, &key);
 	if (r < 0)
 		goto fail;
+	if ((r = api_mtls_load(conf, &ca, &rc->mtls, why, sizeof(why))) < 0) {
+		log_msg(LOG_LVL_ERR, "api: %s", why);
+		goto fail;
+	}
 	rc->listeners = calloc(total + 1, sizeof(*rc->listeners));
 	rc->rl = api_rl_new((uint32_t)conf->api_rate, (uint32_t)conf->api_rate_burst,
 			    API_RL_CLIENTS);
@@ -875,10 +922,11 @@ api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf *
 		}
 		rc->n++;
 		r = listener_start(api, &rc->listeners[i], ap, metrics ? NULL : cert,
-				   metrics ? NULL : key, metrics, lfd);
+				   metrics ? NULL : key, metrics ? NULL : ca, metrics, lfd);
 		if (r < 0)
 			goto fail;
 	}
+	free(ca);
 	free(cert);
 	if (key)
 		explicit_bzero(key, strlen(key));
@@ -886,6 +934,7 @@ api_reconf_prepare(struct api *api, const struct conf *conf, struct api_reconf *
 	*out = rc;
 	return 0;
 fail:
+	free(ca);
 	free(cert);
 	if (key)
 		explicit_bzero(key, strlen(key));
@@ -903,6 +952,7 @@ api_reconf_abort(struct api *api, struct api_reconf *rc)
 		listener_stop(api, &rc->listeners[i]);
 	free(rc->listeners);
 	api_rl_free(rc->rl);
+	api_mtls_free(rc->mtls);
 	free(rc);
 }
 
@@ -919,6 +969,8 @@ api_reconf_commit(struct api *api, struct api_reconf *rc)
 			log_warnx("api: a listener is not served after the reload");
 	api_rl_free(api->rl);
 	api->rl = rc->rl;
+	api_mtls_free(api->mtls);
+	api->mtls = rc->mtls;
 	free(rc);
 }
 

@@ -53,6 +53,8 @@ struct api {
 	/* session-name quota buckets, one per tenant that issued (api/res_tenants.c) */
 	struct api_tenant_rate *tenant_rates;
 	size_t n_tenant_rates;
+	/* client certificates (api/mtls.h): the trust list, NULL when not configured */
+	struct api_mtls *mtls;
 };
 
 /*
@@ -273,6 +275,8 @@ bool api_tenant_scope(struct api_req *r);
 
 /* Start / stop the listeners (api/http.c). 0 or -errno, reason logged. */
 int api_http_start(struct api *api);
+/* A whole small file (TLS material) as a NUL-terminated string; NULL with errno set. */
+char *api_read_file(const char *path);
 void api_http_stop(struct api *api);
 
 /* The OpenAPI document (api/openapi.json, embedded at build time), NUL-terminated. */

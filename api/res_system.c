@@ -54,24 +54,23 @@ api_h_windows(struct api_req *r)
  * so the pointer cannot be reused): while the policy in force does not change, a fetch
  * of the whole policy is a copy of ready bytes.
  */
+/* The tables a tenant's bundle leaves out: the operator's. */
+static const char *const operator_tables[] = { "zones",	    "service_addresses", "pool",
+					       "admission", "resolver_groups",	 NULL };
+
 /* A tenant's part of the policy: its hosts (services, firewall rules, its groups), its groups
- * and its ALG routes, in the bundle's format; the ETag is that of this representation. */
-static void
-tenant_bundle(struct api_req *r, const struct pol_snap *s)
+ * and its ALG routes, in the bundle's format; the ETag is that of this representation.
+ * NULL on ENOMEM. */
+static json_t *
+tenant_bundle(const struct pol_snap *s, const struct pol_tenant *t)
 {
-	static const char *const drop[] = { "zones",	 "service_addresses", "pool",
-					    "admission", "resolver_groups",   NULL };
-	struct pol_snap *part = pol_tenancy_part(s, r->ten);
+	struct pol_snap *part = pol_tenancy_part(s, t);
 	json_t *b = part != NULL ? pol_bundle_export(part) : NULL;
 
 	pol_snap_unref(part);
-	if (b == NULL) {
-		api_reply_error(r, 503, NULL, "out of memory");
-		return;
-	}
-	for (size_t i = 0; drop[i] != NULL; i++)
-		json_object_del(b, drop[i]);
-	api_reply_entity(r, 200, b);
+	for (size_t i = 0; b != NULL && operator_tables[i] != NULL; i++)
+		json_object_del(b, operator_tables[i]);
+	return b;
 }
 
 void
@@ -83,7 +82,12 @@ api_h_bundle_get(struct api_req *r)
 	if (!s)
 		return;
 	if (r->ten != NULL) {
-		tenant_bundle(r, s);
+		json_t *b = tenant_bundle(s, r->ten);
+
+		if (b == NULL)
+			api_reply_error(r, 503, NULL, "out of memory");
+		else
+			api_reply_entity(r, 200, b);
 	} else if (s != api->bundle_snap) {
 		api_reply_entity_etag(r, 200, pol_bundle_export(s), s->etag);
 		if (r->status == 200 && r->raw) {
@@ -103,6 +107,96 @@ api_h_bundle_get(struct api_req *r)
 	pol_snap_unref(s);
 }
 
+/* Parse a tenant's bundle (r->body) into *in. It holds none of operator_tables (403); its
+ * names are checked against the zones of cur, the policy it goes into. False when answered. */
+static bool
+tenant_bundle_parse(struct api_req *r, const struct pol_snap *cur, struct pol_snap **in)
+{
+	struct pol_err e = { 0 };
+	json_t *all, *body;
+	int rc;
+
+	for (size_t i = 0; operator_tables[i] != NULL; i++) {
+		if (json_object_get(r->body, operator_tables[i]) != NULL) {
+			api_reply_error(r, 403, operator_tables[i],
+					"tenant %s's bundle holds only its hosts, groups and ALG "
+					"routes, not %s",
+					r->tenant, operator_tables[i]);
+			return false;
+		}
+	}
+	all = pol_bundle_export(cur);
+	body = json_is_object(r->body) ? json_copy(r->body) : NULL;
+	if (all == NULL || (json_is_object(r->body) && body == NULL) ||
+	    (body != NULL && json_object_set(body, "zones", json_object_get(all, "zones")) < 0)) {
+		json_decref(all);
+		json_decref(body);
+		api_reply_error(r, 503, NULL, "out of memory");
+		return false;
+	}
+	rc = pol_bundle_parse_json(body != NULL ? body : r->body, in, &e);
+	json_decref(all);
+	json_decref(body);
+	if (rc < 0) {
+		e.kind = POL_ERR_INVALID;
+		api_reply_store_err(r, rc, &e, "invalid bundle");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * PUT /bundle with a tenant's token: its part of the policy replaced by the bundle
+ * (pol_store_replace_part), everything else left as it is; the committer refuses a row
+ * outside its boundary or over its quotas (403), and then nothing changes. If-Match compares
+ * with the representation a GET by the tenant gives.
+ */
+static void
+tenant_bundle_put(struct api_req *r)
+{
+	struct pol_snap *cur = NULL, *in = NULL, *ns = NULL;
+	struct pol_err e = { 0 };
+	json_t *mine = NULL;
+	int rc;
+
+	if (!api_txn_begin(r))
+		return;
+	if (!(cur = api_snapshot(r)))
+		goto fail;
+	if ((mine = tenant_bundle(cur, r->ten)) == NULL) {
+		api_reply_error(r, 503, NULL, "out of memory");
+		goto fail;
+	}
+	if (!api_if_match(r, mine))
+		goto fail;
+	if (!tenant_bundle_parse(r, cur, &in))
+		goto fail;
+	rc = pol_store_replace_part(r->api->st, cur, r->ten, in, &e);
+	if (rc == -EACCES) {
+		api_reply_error(r, 403, e.field, "%s", e.msg);
+		goto fail;
+	} else if (rc < 0) {
+		api_reply_store_err(r, rc, &e, "invalid bundle");
+		goto fail;
+	}
+	if (api_txn_commit(r, &ns)) {
+		json_t *b = tenant_bundle(ns, r->ten);
+
+		if (b == NULL)
+			api_reply_error(r, 503, NULL, "out of memory");
+		else
+			api_reply_entity(r, 200, b);
+	}
+	goto out;
+fail:
+	api_txn_abort(r);
+out:
+	json_decref(mine);
+	pol_snap_unref(cur);
+	pol_snap_unref(in);
+	pol_snap_unref(ns);
+}
+
 /*
  * PUT /bundle: the whole policy replaced in the write transaction (pol_store_replace, a
  * savepoint inside it), then put in force by the committer like any other write. The ETag is
@@ -115,6 +209,10 @@ api_h_bundle_put(struct api_req *r)
 	struct pol_err e = { 0 };
 	int rc;
 
+	if (r->ten != NULL) {
+		tenant_bundle_put(r);
+		return;
+	}
 	if (!api_txn_begin(r))
 		return;
 	/* If-Match compares with the representation GET gives: the policy in force */

@@ -111,14 +111,16 @@ api_visible(const struct api_req *r, const struct api_entity *ent, const struct 
 }
 
 /* A route a tenant's token may reach beside its own /tenants/{tenant}/...: a policy table it
- * owns rows of (and the parent's too), the audit log, its part of the bundle. */
+ * owns rows of (and the parent's too), the audit log, its part of the bundle (export and
+ * import). */
 static bool
 tenant_route(const struct api_route *rt)
 {
 	if (rt->ent != NULL)
 		return rt->ent->owned != NULL && (rt->parent == NULL || rt->parent->owned != NULL);
-	return strcmp(rt->method, "GET") == 0 && (strcmp(rt->pattern, "/api/v1/audit") == 0 ||
-						  strcmp(rt->pattern, "/api/v1/bundle") == 0);
+	if (strcmp(rt->pattern, "/api/v1/bundle") == 0)
+		return strcmp(rt->method, "GET") == 0 || strcmp(rt->method, "PUT") == 0;
+	return strcmp(rt->method, "GET") == 0 && strcmp(rt->pattern, "/api/v1/audit") == 0;
 }
 
 bool

@@ -64,6 +64,7 @@ change_of(struct api_req *r, struct pol_change *c, char *detail, char *resource,
 		}
 	}
 	util_strlcpy(resource, r->path, resource_len);
+	*c = (struct pol_change){ 0 };
 	c->actor = r->actor[0] ? r->actor : "-";
 	c->action = r->method;
 	c->resource = resource;

@@ -293,6 +293,15 @@ const struct conf_item conf_schema[] = {
 	  NULL, true },
 	{ "api", "tls_key", CONF_T_STR, 0, 0, "", F(api_tls_key), NULL,
 	  "PEM private key matching tls_cert.", NULL, true },
+	{ "api", "tls_client_ca", CONF_T_STR, 0, 0, "", F(api_tls_client_ca), NULL,
+	  "PEM CA certificate(s): HTTPS clients may present a certificate it signed instead of a "
+	  "bearer token; its subject CN (or a SAN) names the API token it acts as. Read at start "
+	  "and on SIGHUP; requires tls_cert. Empty: tokens only.",
+	  NULL, true },
+	{ "api", "tls_client_crl", CONF_T_STR, 0, 0, "", F(api_tls_client_crl), NULL,
+	  "PEM CRL signed by tls_client_ca: the client certificates it revokes are refused. Read "
+	  "at start and on SIGHUP. Empty: none.",
+	  NULL, true },
 	{ "api", "max_body", CONF_T_INT, 1024, 67108864, "1048576", F(api_max_body), NULL,
 	  "Largest request body accepted, in bytes; larger requests get 413 (checked on "
 	  "Content-Length before reading). A whole-bundle PUT must fit.",
@@ -938,6 +947,10 @@ conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 
 	if ((c->api_tls_cert[0] != '\0') != (c->api_tls_key[0] != '\0'))
 		report(&p, "api.tls_cert and api.tls_key must be set together");
+	if (c->api_tls_client_ca[0] != '\0' && c->api_tls_cert[0] == '\0')
+		report(&p, "api.tls_client_ca needs HTTPS: set api.tls_cert and api.tls_key");
+	if (c->api_tls_client_crl[0] != '\0' && c->api_tls_client_ca[0] == '\0')
+		report(&p, "api.tls_client_crl needs api.tls_client_ca");
 	if (c->api_enable && c->api_listen.n == 0)
 		report(&p, "api.enable is yes but api.listen is empty");
 	if (c->dns_enable && c->dns_upstream.n > 0 && c->dns_upstream_timeouts_ms.n == 0)

@@ -141,6 +141,8 @@ struct conf {
 	struct conf_addrports api_metrics_listen; /* GET /metrics without a token */
 	char api_tls_cert[CONF_STR_MAX];
 	char api_tls_key[CONF_STR_MAX];
+	char api_tls_client_ca[CONF_STR_MAX];
+	char api_tls_client_crl[CONF_STR_MAX];
 	long api_max_body;
 	long api_rate; /* requests per second per client */
 	long api_rate_burst;

@@ -76,6 +76,19 @@ int pol_store_data_version(struct pol_store *st, int64_t *out);
  * database is left exactly as it was. 0 or -errno with err filled.
  */
 int pol_store_replace(struct pol_store *st, const struct pol_snap *snap, struct pol_err *err);
+/*
+ * Replace tenant t's part of the policy (pol_tenancy_part of cur, the policy the store holds)
+ * by in's hosts (with their services and firewall rules), groups (with theirs), memberships
+ * and ALG routes (its other tables are not read), inside the caller's write transaction.
+ * Everything else is left as it is; a host or group of t that in names again keeps its id (and so the
+ * memberships the operator gave it). Whether in stays inside t's boundary and quotas is the
+ * committer's check (pol_tenancy_check). 0 or -errno with e filled; on failure the caller
+ * rolls the transaction back.
+ */
+struct pol_tenant;
+int pol_store_replace_part(struct pol_store *st, const struct pol_snap *cur,
+			   const struct pol_tenant *t, const struct pol_snap *in,
+			   struct pol_err *e);
 
 /*
  * Typed accessors, one family per entity. For each ENTITY in
@@ -135,6 +148,9 @@ struct pol_change {
 	/* for whom: the tenant whose token wrote it (policy/tenancy.h: the committer refuses
 	 * what crosses its boundary or its quotas), NULL for the gateway's operator */
 	const char *tenant;
+	/* the change was made and checked elsewhere (the HA active): the committer audits its
+	 * tenant but does not check it again (the standby's ids differ from the active's) */
+	bool replayed;
 };
 
 /*
@@ -195,7 +211,6 @@ int pol_session_forget(struct pol_store *st, const char *name);
 int pol_session_purge(struct pol_store *st, int64_t before_ms);
 /* Tenants (policy/session.h): put (insert or replace), get (-ENOENT), delete (-ENOENT), list
  * (by name, to cb; a non-zero return stops). 0 or -errno. */
-struct pol_tenant;
 int pol_tenant_put(struct pol_store *st, const struct pol_tenant *t);
 int pol_tenant_get(struct pol_store *st, const char *name, struct pol_tenant *out);
 int pol_tenant_delete(struct pol_store *st, const char *name);
@@ -247,6 +262,9 @@ int pol_token_create(struct pol_store *st, const char *name, enum pol_role role,
 int pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, char *name_out,
 		    size_t name_len);
 int pol_token_delete(struct pol_store *st, const char *name);
+/* The role of the token named name (a client certificate's identity, api/mtls.c): 0, -ENOENT,
+ * -EKEYEXPIRED (past its expiry) or -EIO. */
+int pol_token_named(struct pol_store *st, const char *name, enum pol_role *role);
 int pol_token_count(struct pol_store *st);
 int pol_token_list(struct pol_store *st, struct pol_token_info **out, size_t *n);
 int pol_token_rows(struct pol_store *st, struct pol_token_row **out, size_t *n);

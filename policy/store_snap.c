@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/store_snap.c -- the whole policy at once: snapshot (read) and replace (write) */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/util.h"
 #include "store_int.h"
+#include "tenancy.h"
 
 static const char sql_hg_list[] = "SELECT host_id, group_id FROM host_groups "
 				  "ORDER BY host_id, group_id";
@@ -370,5 +372,104 @@ out:
 	free(m.groups);
 	free(m.hosts);
 	free(m.rgroups);
+	return rc;
+}
+
+/* The index in arr (n rows of size bytes, a name at offset off) of the row named name, or n. */
+static size_t
+find_name(const void *arr, size_t n, size_t size, size_t off, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp((const char *)arr + i * size + off, name) == 0)
+			return i;
+	return n;
+}
+
+/* Delete rows (n of size bytes, the id first) with del. */
+static int
+delete_rows(struct pol_store *st, const void *rows, size_t n, size_t size,
+	    int (*del)(struct pol_store *st, int64_t id, struct pol_err *e), struct pol_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t id;
+		int rc;
+
+		memcpy(&id, (const char *)rows + i * size, sizeof(id));
+		if ((rc = del(st, id, e)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Hosts (or groups) of old kept when in has one of the same name (updated in place: its id,
+ * and so the memberships the operator gave it, stay), deleted otherwise; then in's others
+ * inserted. ids[i] gets the store id of in's row i. */
+#define KEEP_OR_REPLACE(FIELD, ENT, TYPE, KEY)                                                     \
+	do {                                                                                       \
+		for (size_t i = 0; rc == 0 && i < old->n_##FIELD; i++) {                           \
+			size_t j = find_name(in->FIELD, in->n_##FIELD, sizeof(*in->FIELD),         \
+					     offsetof(TYPE, KEY), old->FIELD[i].KEY);              \
+			if (j < in->n_##FIELD) {                                                   \
+				TYPE row = in->FIELD[j];                                           \
+				row.id = old->FIELD[i].id;                                         \
+				m.FIELD[j] = row.id;                                               \
+				rc = pol_##ENT##_update(st, &row, e);                              \
+			} else {                                                                   \
+				rc = pol_##ENT##_delete(st, old->FIELD[i].id, e);                  \
+			}                                                                          \
+		}                                                                                  \
+		for (size_t j = 0; rc == 0 && j < in->n_##FIELD; j++) {                            \
+			TYPE row = in->FIELD[j];                                                   \
+			if (m.FIELD[j] != 0)                                                       \
+				continue;                                                          \
+			rc = pol_##ENT##_insert(st, &row, e);                                      \
+			m.FIELD[j] = row.id;                                                       \
+		}                                                                                  \
+	} while (0)
+
+int
+pol_store_replace_part(struct pol_store *st, const struct pol_snap *cur, const struct pol_tenant *t,
+		       const struct pol_snap *in, struct pol_err *e)
+{
+	struct pol_snap *old = pol_tenancy_part(cur, t);
+	struct id_maps m = { .s = in };
+	int rc = -ENOMEM;
+
+	m.groups = calloc(in->n_groups + 1, sizeof(int64_t));
+	m.hosts = calloc(in->n_hosts + 1, sizeof(int64_t));
+	if (old == NULL || m.groups == NULL || m.hosts == NULL) {
+		pol_err_set(e, "", "out of memory");
+		goto out;
+	}
+	/* what hangs off its hosts and groups goes first, then they are kept or replaced */
+	rc = delete_rows(st, old->fw_rules, old->n_fw_rules, sizeof(*old->fw_rules),
+			 pol_fw_rule_delete, e);
+	if (rc == 0)
+		rc = delete_rows(st, old->services, old->n_services, sizeof(*old->services),
+				 pol_service_delete, e);
+	if (rc == 0)
+		rc = delete_rows(st, old->alg_routes, old->n_alg_routes, sizeof(*old->alg_routes),
+				 pol_alg_route_delete, e);
+	for (size_t i = 0; rc == 0 && i < old->n_host_groups; i++)
+		rc = pol_host_group_del(st, old->host_groups[i].host_id,
+					old->host_groups[i].group_id, e);
+	KEEP_OR_REPLACE(groups, group, struct pol_group, name);
+	KEEP_OR_REPLACE(hosts, host, struct pol_host, fqdn);
+#define INS(E, F, FIX) insert_rows(st, &pol_ent_##E, in->F, in->n_##F, NULL, FIX, &m, e)
+	if (rc == 0 && (rc = INS(service, services, fix_service)) == 0 &&
+	    (rc = INS(fw_rule, fw_rules, fix_fw_rule)) == 0)
+		rc = INS(alg_route, alg_routes, NULL);
+#undef INS
+	for (size_t i = 0; rc == 0 && i < in->n_host_groups; i++)
+		rc = pol_host_group_add(st,
+					map_id(in->hosts, in->n_hosts, sizeof(*in->hosts), m.hosts,
+					       in->host_groups[i].host_id),
+					map_id(in->groups, in->n_groups, sizeof(*in->groups),
+					       m.groups, in->host_groups[i].group_id),
+					e);
+out:
+	pol_snap_unref(old);
+	free(m.groups);
+	free(m.hosts);
 	return rc;
 }

@@ -163,6 +163,29 @@ pol_token_check(struct pol_store *st, const char *secret, enum pol_role *role, c
 }
 
 int
+pol_token_named(struct pol_store *st, const char *name, enum pol_role *role)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_one);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	pol_store_bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 1);
+		bool expired = sqlite3_column_type(s, 5) != SQLITE_NULL &&
+			       (uint64_t)sqlite3_column_int64(s, 5) <= util_wall_ms();
+
+		rc = r == NULL || pol_role_parse(r, role) != 0 ? -EIO : expired ? -EKEYEXPIRED : 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int
 pol_token_delete(struct pol_store *st, const char *name)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql_tok_del);

@@ -317,7 +317,8 @@ def err(desc):
 RESPONSES = {
     "400": err("invalid request: a body, parameter or path that does not parse or "
                "validate; field names it"),
-    "401": err("no bearer token, an unknown or revoked one, or an expired one"),
+    "401": err("no bearer token, an unknown or revoked one, or an expired one; or a client "
+               "certificate refused (untrusted, revoked, naming no token)"),
     "403": err("the token is read-only and the operation writes, or a tenant's token writes "
                "across its domains or realm or over its quotas (the message says which)"),
     "404": err("no such resource (or no such parent)"),
@@ -535,7 +536,11 @@ doc = {
     "servers": [{"url": "http://127.0.0.1:8080"}],
     "security": [{"bearer": []}],
     "paths": paths,
-    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "components": {"securitySchemes": {"bearer": {
+        "type": "http", "scheme": "bearer",
+        "description": "An API token. Over HTTPS with [api] tls_client_ca set, a client "
+                       "certificate that CA signed may stand instead: it acts as the token its "
+                       "subject CN or a SAN names (docs/api.md, \"Client certificates\")."}},
                    "responses": {("Error" + c if c != "default" else "ErrorDefault"): v
                                  for c, v in RESPONSES.items()},
                    "schemas": SCHEMAS},

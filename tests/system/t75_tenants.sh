@@ -122,8 +122,8 @@ expect 400 "putting its host in the ISP's group is refused: no such group for it
 ISPGROUP=$BODY
 AUTH=$BANK api PATCH /api/v1/hosts/web.bank.gwa.demo '{"groups": ["isp.nothing"]}'
 check "... the same answer as for a group that does not exist" [ "$BODY" = "$ISPGROUP" ]
-AUTH=$BANK api PUT /api/v1/bundle '{"version": 1}'
-expect 404 "the bank cannot replace the bundle (404)"
+AUTH=$BANK api PUT /api/v1/bundle '{"version": 1, "zones": []}'
+expect 403 "the bank's bundle may hold no zones (403)"
 api GET /api/v1/hosts
 jqtest '.total == 3' "no refused write changed the policy"
 
@@ -202,6 +202,49 @@ check "... and the other tenant's" grep -qx 'rgw_tenant_held{tenant="other",kind
 check "the metrics pass promtool" bash -c 'promtool check metrics < "$1"' _ "$T/metrics"
 AUTH=$BANK api GET /metrics
 expect 404 "the bank's token does not read the gateway's metrics (404)"
+
+# bundle import: the bank restores its own part, all or nothing, nothing else touched
+AUTH=$BANK api GET /api/v1/bundle
+SAVED=$BODY
+api GET /api/v1/bundle
+OPERATOR=$(printf '%s' "$BODY" | jq -c '[.zones, .pool, (.groups[] | select(.name | startswith("bank.") | not))]')
+AUTH=$BANK api DELETE /api/v1/hosts/a.bank.gwa.demo
+expect 204 "the bank deletes a host of its backup"
+AUTH=$BANK api GET /api/v1/bundle "" -D "$T/h"
+TAG=$(sed -n 's/^etag: *//Ip' "$T/h" | tr -d '\r')
+AUTH=$BANK api PUT /api/v1/bundle "$SAVED" -H 'If-Match: "0000"'
+expect 412 "a restore with a stale If-Match is refused (412)"
+AUTH=$BANK api PUT /api/v1/bundle "$(printf '%s' "$SAVED" |
+	jq -c '.hosts += [{"fqdn": "x.isp.gwa.demo", "ipv4": "127.0.1.7"}] | .hosts |= map(select(.fqdn != "web.bank.gwa.demo"))')"
+expect 403 "a bundle with a host outside the bank's domains is refused (403)"
+jqtest '.message | test("x.isp.gwa.demo.* outside the domains of tenant bank")' "... naming the host"
+AUTH=$BANK api PUT /api/v1/bundle "$(printf '%s' "$SAVED" |
+	jq -c '.hosts += [{"fqdn": "c.bank.gwa.demo", "ipv4": "127.0.1.4", "pool_limit": 1},
+		{"fqdn": "d.bank.gwa.demo", "ipv4": "127.0.1.5", "pool_limit": 1}]')"
+expect 403 "a bundle of 4 hosts is over the bank's quota of 3 (403)"
+jqtest '.field == "quota"' "... for its quota"
+api GET /api/v1/hosts
+jqtest '[.items[].fqdn] | sort == ["isp.gwa.demo", "web.bank.gwa.demo", "web.other.gwa.demo"]' \
+	"the refused bundles changed nothing (no host added, none removed)"
+AUTH=$BANK api PUT /api/v1/bundle "$SAVED" -H "If-Match: $TAG"
+expect 200 "the bank restores its backup (200)"
+jqtest "$(printf '. == %s' "$SAVED")" "... and reads it back as saved"
+api GET /api/v1/hosts/a.bank.gwa.demo/services
+jqtest '[.items[].fqdn] == ["tcp22.a.bank.gwa.demo"]' "its host is back with its service"
+api GET /api/v1/hosts/web.bank.gwa.demo
+jqtest '.groups == ["isp.admins"]' "the membership the operator gave its host stays"
+api GET /api/v1/bundle
+jqtest "$(printf '[.zones, .pool, (.groups[] | select(.name | startswith("bank.") | not))] == %s' "$OPERATOR")" \
+	"the operator's zones, pool and groups are untouched"
+jqtest '[.hosts[].fqdn] | sort == ["a.bank.gwa.demo", "isp.gwa.demo", "web.bank.gwa.demo", "web.other.gwa.demo"]' \
+	"... and the ISP's and the other tenant's hosts too"
+AUTH=$OTHER api PUT /api/v1/bundle '{"version": 1, "hosts": [{"fqdn": "web2.other.gwa.demo", "ipv4": "127.0.2.2"}]}'
+expect 200 "the other tenant replaces its part with another host"
+api GET /api/v1/hosts
+jqtest '[.items[].fqdn] | sort == ["a.bank.gwa.demo", "isp.gwa.demo", "web.bank.gwa.demo", "web2.other.gwa.demo"]' \
+	"... the bank's and the ISP's hosts stay"
+AUTH=$OTHER api GET /api/v1/bundle
+jqtest '.groups == [] and [.hosts[].fqdn] == ["web2.other.gwa.demo"]' "... its group other.web is gone with it"
 
 # the quota holds for the tenant, not for the operator
 api POST /api/v1/hosts '{"fqdn": "c.bank.gwa.demo", "ipv4": "127.0.1.4"}'

@@ -199,6 +199,24 @@ audit_tokens() {
 }
 check "the standby's audit log says the tokens came from the active" audit_tokens
 
+# a tenant's change on the active: the standby's audit line names the same tenant
+BANKT=$(mktok bank-ops)
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TA" \
+	-H 'Content-Type: application/json' http://10.78.1.1:8080/api/v1/tenants/bank \
+	--data '{"domains":["bank.gwa.demo"],"tokens":["bank-ops"],"realm":["192.168.72.0/24"]}')
+check "a tenant on the active ($CODE)" [ "$CODE" = 201 ]
+CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $BANKT" \
+	-H 'Content-Type: application/json' --data '{"fqdn":"web.bank.gwa.demo","ipv4":"192.168.72.1"}' \
+	http://10.78.1.1:8080/api/v1/hosts)
+check "the tenant's token writes its host on the active ($CODE)" [ "$CODE" = 201 ]
+audit_tenant() {
+	inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=5" \
+		> "$T/audit-ten"
+	jq -e '[.items[] | select(.actor == "ha:bank-ops")] | length == 1 and
+		all(.[]; .tenant == "bank")' "$T/audit-ten" > /dev/null
+}
+check "the standby's audit line for it names the tenant, as the active's does" poll 10 audit_tenant
+
 # 4. partition of the sync link: the standby keeps the old policy; healed, it catches up
 ip -n $A link set sync0 down
 chan_down() { hastate a; [ "$(printf '%s' "$HS" | jq -r .channel)" = down ]; }

@@ -564,6 +564,15 @@ test_tenant_change(void **state)
 	assert_int_equal(tenant_host(f, "b.old.gwa.demo", 18), refused + 4);
 	assert_int_equal(tenant_host(f, "b.new.gwa.demo", 18), 0);
 	assert_int_equal(tenant_host(f, "c.new.gwa.demo", 19), refused + 2);
+	/* a change checked where it was made (the HA active), replayed: audited for the
+	 * tenant, not checked again */
+	write_change(f, "127.0.0.3");
+	c.replayed = true;
+	assert_int_equal(policy_commit(&f->p, &c, NULL, &e), 0);
+	assert_int_equal(pol_audit_list(f->p.store, "t", 0, 1, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].resource, c.resource);
+	pol_audit_free(rows, n);
 }
 
 int

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -12,6 +13,7 @@
 #define RGW_FIXTURE_STORE
 #include "common/util.h"
 #include "policy/session.h"
+#include "policy/tenancy.h"
 #include "policy_fixture.h"
 
 /* Tokens: the secret is shown once and never stored; only the exact secret passes. */
@@ -86,7 +88,7 @@ static int
 audit(struct pol_store *st, const char *actor, const char *action, const char *resource,
       const char *detail)
 {
-	struct pol_change c = { actor, action, resource, detail, NULL };
+	struct pol_change c = { actor, action, resource, detail, NULL, false };
 
 	return pol_audit_append(st, &c, NULL, NULL);
 }
@@ -435,6 +437,62 @@ test_reputation_prior_change(void **state)
 	free(rows);
 }
 
+/* A tenant's bundle replaces its part only: the operator's rows keep their ids (the boundary
+ * check finds nothing else changed), a host named again keeps its id and memberships, a new
+ * one is added, one left out is removed. */
+static void
+test_replace_part(void **state)
+{
+	struct fx *f = *state;
+	struct pol_tenant t = { .name = "t", .n_domains = 1, .n_realm = 2 };
+	struct pol_snap *cur = NULL, *in, *after = NULL, *again = NULL;
+	struct pol_err e = { 0 };
+	const struct pol_host *h;
+	size_t n;
+
+	load_example(f->st);
+	snprintf(t.domains[0], sizeof(t.domains[0]), "test200.gwa.demo");
+	assert_int_equal(prefix_parse("0.0.0.0/0", false, &t.realm[0]), 0);
+	assert_int_equal(prefix_parse("::/0", false, &t.realm[1]), 0);
+	assert_int_equal(pol_store_snapshot(f->st, &cur), 0);
+	in = pol_tenancy_part(cur, &t);
+	assert_non_null(in);
+	assert_int_equal(in->n_hosts, 1);
+	/* its host changed, and a second one */
+	snprintf(in->hosts[0].comment, sizeof(in->hosts[0].comment), "restored");
+	in->hosts = realloc(in->hosts, 2 * sizeof(*in->hosts));
+	assert_non_null(in->hosts);
+	in->hosts[1] = in->hosts[0];
+	in->hosts[1].id = in->hosts[0].id + 1;
+	snprintf(in->hosts[1].fqdn, sizeof(in->hosts[1].fqdn), "x.test200.gwa.demo");
+	in->hosts[1].ipv4.u.v4.s_addr ^= htonl(0x80);
+	in->n_hosts = 2;
+	assert_int_equal(pol_store_begin(f->st), 0);
+	if (pol_store_replace_part(f->st, cur, &t, in, &e) != 0)
+		fail_msg("replace_part: %s: %s", e.field, e.msg);
+	assert_int_equal(pol_store_snapshot(f->st, &after), 0);
+	if (pol_tenancy_check(cur, after, &t, &e) != 0)
+		fail_msg("boundary: %s: %s", e.field, e.msg);
+	assert_int_equal(after->n_hosts, cur->n_hosts + 1);
+	h = pol_snap_host(after, in->hosts[0].id);
+	assert_non_null(h);
+	assert_string_equal(h->fqdn, "test200.gwa.demo");
+	assert_string_equal(h->comment, "restored");
+	assert_int_equal(after->n_host_groups, cur->n_host_groups);
+	/* the part without its second host: back to where it was, but for the comment */
+	in->n_hosts = 1;
+	assert_int_equal(pol_store_replace_part(f->st, after, &t, in, &e), 0);
+	assert_int_equal(pol_store_snapshot(f->st, &again), 0);
+	assert_int_equal(pol_tenancy_check(cur, again, &t, &e), 0);
+	n = again->n_hosts;
+	assert_int_equal(n, cur->n_hosts);
+	assert_int_equal(pol_store_commit(f->st), 0);
+	pol_snap_unref(cur);
+	pol_snap_unref(in);
+	pol_snap_unref(after);
+	pol_snap_unref(again);
+}
+
 int
 main(void)
 {
@@ -447,6 +505,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation_prior_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_part, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
