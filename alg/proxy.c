@@ -16,6 +16,7 @@
 #include "alg/pp.h"
 #include "alg/relay.h"
 #include "alg/sni.h"
+#include "common/list.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "policy/session.h"
@@ -58,8 +59,8 @@ enum refusal {
 };
 
 struct alg_conn {
-	struct alg_conn *prev, *next;
-	struct alg_conn_list *list;
+	struct list node;	    /* in *list */
+	struct alg_conn_list *list; /* NULL: in none */
 	struct alg_worker *w;
 	int cfd, bfd;
 	struct alg_dir up, down; /* client -> backend, backend -> client */
@@ -83,6 +84,7 @@ static void list_push(struct alg_conn_list *l, struct alg_conn *c);
 static void list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c);
 static void list_del(struct alg_conn *c);
 static void list_move(struct alg_conn_list *l, struct alg_conn *c);
+static struct alg_conn *list_oldest(struct alg_conn_list *l);
 static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
 static void conn_close(struct alg_conn *c, const char *outcome);
 static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
@@ -108,13 +110,7 @@ static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
 {
 	c->list = l;
-	c->next = NULL;
-	c->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = c;
-	else
-		l->head = c;
-	l->tail = c;
+	list_append(&l->head, &c->node);
 	l->n++;
 }
 
@@ -123,52 +119,39 @@ list_push(struct alg_conn_list *l, struct alg_conn *c)
 static void
 list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c)
 {
-	struct alg_conn *p = l->tail;
+	struct list *p = l->head.prev;
 
-	while (p != NULL && p->t_start > c->t_start)
+	while (p != &l->head && list_item(p, struct alg_conn, node)->t_start > c->t_start)
 		p = p->prev;
-	if (p == l->tail) {
-		list_push(l, c);
-		return;
-	}
 	c->list = l;
-	c->prev = p;
-	c->next = p != NULL ? p->next : l->head;
-	c->next->prev = c;
-	if (p != NULL)
-		p->next = c;
-	else
-		l->head = c;
+	list_insert_after(p, &c->node);
 	l->n++;
 }
 
 static void
 list_del(struct alg_conn *c)
 {
-	struct alg_conn_list *l = c->list;
-
-	if (l == NULL)
+	if (c->list == NULL)
 		return;
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		l->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
-		l->tail = c->prev;
-	l->n--;
+	list_unlink(&c->node);
+	c->list->n--;
 	c->list = NULL;
-	c->prev = c->next = NULL;
 }
 
 static void
 list_move(struct alg_conn_list *l, struct alg_conn *c)
 {
-	if (c->list == l && l->tail == c)
+	if (c->list == l && l->head.prev == &c->node)
 		return;
 	list_del(c);
 	list_push(l, c);
+}
+
+/* The oldest connection of l, or NULL. */
+static struct alg_conn *
+list_oldest(struct alg_conn_list *l)
+{
+	return list_first_item(&l->head, struct alg_conn, node);
 }
 
 static void
@@ -892,10 +875,13 @@ shed_one(struct alg_worker *w)
 {
 	uint64_t now = ev_now_ms(w->loop);
 	struct alg_conn *c, *best = NULL;
+	struct list *e;
 	long best_n = 0;
 	int i;
 
-	for (c = w->relay.head, i = 0; c != NULL && i < SHED_SCAN; c = c->next, i++) {
+	for (e = w->relay.head.next, i = 0; e != &w->relay.head && i < SHED_SCAN;
+	     e = e->next, i++) {
+		c = list_item(e, struct alg_conn, node);
 		if (c->state != CS_RELAY || (c->t_prog != 0 && now - c->t_prog < SHED_PROTECT_MS))
 			continue;
 		long n = alg_limit_count(w->set->limit, &c->peer); /* caps count the TCP peer */
@@ -927,21 +913,21 @@ alg_proxy_tick(struct alg_worker *w)
 	uint64_t idle_ms = __atomic_load_n(&s->idle_timeout_ms, __ATOMIC_RELAXED);
 	struct alg_conn *c;
 
-	while ((c = w->hello.head) != NULL && now - c->t_start >= hello_ms) {
+	while ((c = list_oldest(&w->hello)) != NULL && now - c->t_start >= hello_ms) {
 		/* silent, slow or nameless: no backend connection was ever made */
 		stat_add(w, ALG_STAT_HOSTNAME_TIMEOUT, 1);
 		evidence(w, &c->caddr, ALG_EV_SILENT);
 		conn_close(c, "hostname-timeout");
 	}
-	while ((c = w->connecting.head) != NULL && now - c->t_last >= connect_ms) {
+	while ((c = list_oldest(&w->connecting)) != NULL && now - c->t_last >= connect_ms) {
 		stat_add(w, ALG_STAT_CONNECT_FAILED, 1);
 		refuse(c, RF_TIMEOUT, "connect-timeout");
 	}
-	while ((c = w->relay.head) != NULL && now - c->t_last >= idle_ms) {
+	while ((c = list_oldest(&w->relay)) != NULL && now - c->t_last >= idle_ms) {
 		stat_add(w, ALG_STAT_IDLE_TIMEOUT, 1);
 		conn_close(c, "idle-timeout");
 	}
-	while ((c = w->closing.head) != NULL && now - c->t_last >= CLOSING_LINGER_MS)
+	while ((c = list_oldest(&w->closing)) != NULL && now - c->t_last >= CLOSING_LINGER_MS)
 		conn_close(c, NULL);
 }
 
@@ -952,7 +938,7 @@ alg_proxy_close_all(struct alg_worker *w)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(lists); i++)
-		while (lists[i]->head != NULL)
-			conn_close(lists[i]->head, "shutdown");
+		while (!list_empty(&lists[i]->head))
+			conn_close(list_oldest(lists[i]), "shutdown");
 	alg_relay_pool_free(w);
 }

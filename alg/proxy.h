@@ -13,6 +13,7 @@
 #include "alg/rep.h"
 #include "alg/routes.h"
 #include "common/ev.h"
+#include "common/list.h"
 
 struct alg_conn;
 
@@ -21,7 +22,7 @@ struct alg_conn;
 
 /* Intrusive FIFO / LRU list of connections, oldest first. */
 struct alg_conn_list {
-	struct alg_conn *head, *tail;
+	struct list head; /* of struct alg_conn (node); alg_worker_new initialises it */
 	size_t n;
 };
 

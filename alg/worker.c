@@ -225,6 +225,10 @@ alg_worker_new(int id, const struct alg_settings *set)
 	w->set = set;
 	w->pipe_cap = ALG_PIPE_SIZE;
 	w->no_splice = !set->splice;
+	list_init(&w->hello.head);
+	list_init(&w->connecting.head);
+	list_init(&w->relay.head);
+	list_init(&w->closing.head);
 	pthread_mutex_init(&w->mu, NULL);
 	w->loop = ev_loop_new();
 	if (w->loop == NULL)
