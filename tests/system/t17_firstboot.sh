@@ -44,7 +44,7 @@ check "the done mark is written" test -e "$R4/var/lib/rgw/firstboot.done"
 R6=$T/root6
 sed -e '/^WAN_ADDRESS=/a WAN_ADDRESS6=2001:db8:100::2/64\nWAN_GATEWAY6=2001:db8:100::1' \
 	-e '/^POOL=/a SERVICE_ADDRESS6=2001:db8:101::1\nPOOL6=2001:db8:101::10-2001:db8:101::1f' \
-	-e '/^LAN_ADDRESS=/a LAN_ADDRESS6=fd00:50::1/64' \
+	-e '/^LAN_ADDRESS=/a LAN_ADDRESS6=fd00:50::1/64,2001:db8:150::1/64' \
 	-e 's/^HOST=web .*/HOST=web 192.168.50.100 fd00:50::100\nHOST=v6only 2001:db8:102::100/' \
 	"$TOP/tools/image/firstboot.conf.example" > "$T/fb6.conf"
 check "a first-boot file with IPv6 is applied" \
@@ -54,12 +54,13 @@ L=$R6/etc/systemd/network/20-rgw-lan.network
 check "WAN: the IPv6 address, gateway and service address" bash -c \
 	"grep -qx 'Address=2001:db8:100::2/64' '$W' && grep -qx 'Gateway=2001:db8:100::1' '$W' &&
 	 grep -qx 'Address=2001:db8:101::1/128' '$W'"
-check "LAN: the IPv6 address" grep -qx 'Address=fd00:50::1/64' "$L"
+check "LAN: both IPv6 addresses (unique local and global)" bash -c \
+	"grep -qx 'Address=fd00:50::1/64' '$L' && grep -qx 'Address=2001:db8:150::1/64' '$L'"
 check "link-local addressing on both (neighbour discovery)" bash -c \
 	"grep -qx 'LinkLocalAddressing=ipv6' '$W' && grep -qx 'LinkLocalAddressing=ipv6' '$L'"
 check "DNS listens on the IPv6 service and LAN addresses" bash -c \
 	"grep -qx 'wan = 198.51.100.2, \[2001:db8:101::1\]:53' '$R6/etc/rgw/rgw.conf' &&
-	 grep -qx 'lan = 192.168.50.1, \[fd00:50::1\]:53' '$R6/etc/rgw/rgw.conf'"
+	 grep -qx 'lan = 192.168.50.1, \[fd00:50::1\]:53, \[2001:db8:150::1\]:53' '$R6/etc/rgw/rgw.conf'"
 check "the rgw.conf passes --check-config" check_conf "$R6"
 rm -f "$T/rgw.db"*
 check "rgwd imports the dual-stack seed bundle" rgwd --import "$R6/etc/rgw/firstboot-bundle.json"
