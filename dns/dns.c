@@ -229,6 +229,7 @@ dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_store *store)
 
 	if (!d)
 		return NULL;
+	list_init(&d->conns);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->handoff_lock, NULL);
 	d->loop = loop;

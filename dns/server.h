@@ -11,6 +11,7 @@
 #include "../common/addr.h"
 #include "../common/buf.h"
 #include "../common/ev.h"
+#include "../common/list.h"
 #include "../common/log.h"
 #include "../common/srccnt.h"
 #include "dns.h"
@@ -114,7 +115,7 @@ struct dns {
 	uint8_t *tcp_out; /* DNS_TCP_MAX bytes: TCP answers are built here */
 	/* TCP connections, least recently active first (an LRU: idle ones are closed from the
 	 * head when the table is full) */
-	struct dns_tcp_conn *conns, *conns_tail;
+	struct list conns; /* of struct dns_tcp_conn, least recently active first */
 	long n_conns;
 	long tcp_max_per_source, tcp_max_per_prefix;
 	struct srccnt *tcp_src; /* open connections per client address */

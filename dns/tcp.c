@@ -18,7 +18,7 @@
 #define TCP_EVICT_SCAN	64	     /* idle candidates looked at from the LRU head */
 
 struct dns_tcp_conn {
-	struct dns_tcp_conn *prev, *next;
+	struct list node; /* in d->conns, least recently active first */
 	struct dns *d;
 	struct dns_listener *l;
 	int fd;
@@ -119,31 +119,13 @@ idle_ms(const struct dns *d)
 static void
 lru_del(struct dns_tcp_conn *c)
 {
-	struct dns *d = c->d;
-
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		d->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		d->conns_tail = c->prev;
-	c->prev = c->next = NULL;
+	list_unlink(&c->node);
 }
 
 static void
 lru_push(struct dns_tcp_conn *c)
 {
-	struct dns *d = c->d;
-
-	c->next = NULL;
-	c->prev = d->conns_tail;
-	if (d->conns_tail)
-		d->conns_tail->next = c;
-	else
-		d->conns = c;
-	d->conns_tail = c;
+	list_append(&c->d->conns, &c->node);
 }
 
 /* Per-source and per-prefix caps: one address, or one network, cannot hold the table (a
@@ -177,10 +159,12 @@ admit(struct dns *d, const struct addr *src, const struct addr *pfx)
 static bool
 evict_idle(struct dns *d)
 {
-	struct dns_tcp_conn *c = d->conns;
+	struct list *e;
 	int i;
 
-	for (i = 0; c && i < TCP_EVICT_SCAN; i++, c = c->next) {
+	for (e = d->conns.next, i = 0; e != &d->conns && i < TCP_EVICT_SCAN; e = e->next, i++) {
+		struct dns_tcp_conn *c = list_item(e, struct dns_tcp_conn, node);
+
 		if (c->waiting || c->out.len > 0)
 			continue;
 		DNS_STAT_INC(&d->stats, tcp_evicted);
@@ -297,17 +281,19 @@ conn_close(struct dns_tcp_conn *c)
 void
 dns_tcp_close_all(struct dns *d)
 {
-	while (d->conns)
-		conn_close(d->conns);
+	while (!list_empty(&d->conns))
+		conn_close(list_item(d->conns.next, struct dns_tcp_conn, node));
 }
 
 void
 dns_tcp_close_listener(struct dns *d, const struct dns_listener *l)
 {
-	struct dns_tcp_conn *c = d->conns, *next;
+	struct list *e, *next;
 
-	for (; c != NULL; c = next) {
-		next = c->next;
+	for (e = d->conns.next; e != &d->conns; e = next) {
+		struct dns_tcp_conn *c = list_item(e, struct dns_tcp_conn, node);
+
+		next = e->next;
 		if (c->l == l)
 			conn_close(c);
 	}
@@ -321,7 +307,7 @@ conn_touch(struct dns_tcp_conn *c)
 	if (c->idle_timer)
 		ev_timer_del(c->d->loop, c->idle_timer);
 	c->idle_timer = ev_timer_add(c->d->loop, idle_ms(c->d), conn_idle, c);
-	if (c->d->conns_tail != c) {
+	if (c->d->conns.prev != &c->node) {
 		lru_del(c);
 		lru_push(c);
 	}
@@ -480,12 +466,12 @@ void
 dns_tcp_forward_done(struct dns *d, struct dns_tcp_conn *c, uint64_t serial, const uint8_t *msg,
 		     size_t len)
 {
-	struct dns_tcp_conn *it;
+	struct list *e;
 
-	for (it = d->conns; it; it = it->next)
-		if (it == c && it->serial == serial)
+	for (e = d->conns.next; e != &d->conns; e = e->next)
+		if (e == &c->node && c->serial == serial)
 			break;
-	if (!it)
+	if (e == &d->conns)
 		return;
 	if (len)
 		conn_send(c, msg, len);
