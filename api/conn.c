@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* api/conn.c -- per-listener connection accounting: request-head deadlines, the connection cap */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "../common/util.h"
@@ -14,7 +15,7 @@
  * never sees a connection that sends no request.
  */
 struct api_conn {
-	struct api_conn *prev, *next;
+	struct list node; /* in g->waits while waiting */
 	struct api_conn_guard *g;
 	struct MHD_Connection *c;
 	uint64_t deadline_ms; /* a complete request head by then */
@@ -28,6 +29,20 @@ static void wait_del(struct api_conn *ac);
 static void conn_shut(struct api_conn *ac);
 static void wait_arm(struct api_conn_guard *g);
 static void wait_expire(struct ev_loop *loop, uint64_t id, void *arg);
+
+void
+api_conn_guard_init(struct api_conn_guard *g)
+{
+	memset(g, 0, sizeof(*g));
+	list_init(&g->waits);
+}
+
+/* The connection that has waited longest for its request head, or NULL. */
+static struct api_conn *
+oldest_wait(struct api_conn_guard *g)
+{
+	return list_first_item(&g->waits, struct api_conn, node);
+}
 
 static struct api_conn *
 conn_of(struct MHD_Connection *c)
@@ -48,13 +63,7 @@ wait_add(struct api_conn *ac, uint64_t now)
 	/* every deadline is now + the same timeout: appending keeps the list sorted */
 	ac->deadline_ms = now + (uint64_t)g->api->conf->api_request_timeout_ms;
 	ac->waiting = true;
-	ac->next = NULL;
-	ac->prev = g->wait_tail;
-	if (g->wait_tail)
-		g->wait_tail->next = ac;
-	else
-		g->wait_head = ac;
-	g->wait_tail = ac;
+	list_append(&g->waits, &ac->node);
 	if (!g->wait_timer)
 		wait_arm(g);
 }
@@ -62,19 +71,9 @@ wait_add(struct api_conn *ac, uint64_t now)
 static void
 wait_del(struct api_conn *ac)
 {
-	struct api_conn_guard *g = ac->g;
-
 	if (!ac->waiting)
 		return;
-	if (ac->prev)
-		ac->prev->next = ac->next;
-	else
-		g->wait_head = ac->next;
-	if (ac->next)
-		ac->next->prev = ac->prev;
-	else
-		g->wait_tail = ac->prev;
-	ac->prev = ac->next = NULL;
+	list_unlink(&ac->node);
 	ac->waiting = false;
 }
 
@@ -97,9 +96,11 @@ wait_arm(struct api_conn_guard *g)
 {
 	uint64_t now = util_mono_ms(), d;
 
-	if (!g->wait_head)
+	struct api_conn *first = oldest_wait(g);
+
+	if (!first)
 		return;
-	d = g->wait_head->deadline_ms > now ? g->wait_head->deadline_ms - now : 0;
+	d = first->deadline_ms > now ? first->deadline_ms - now : 0;
 	g->wait_timer = ev_timer_add(g->api->loop, d + 1, wait_expire, g);
 }
 
@@ -108,14 +109,15 @@ wait_expire(struct ev_loop *loop, uint64_t id, void *arg)
 {
 	struct api_conn_guard *g = arg;
 	uint64_t now = util_mono_ms();
+	struct api_conn *first;
 	bool any = false;
 
 	(void)loop;
 	(void)id;
 	g->wait_timer = 0;
-	while (g->wait_head && g->wait_head->deadline_ms <= now) {
+	while ((first = oldest_wait(g)) != NULL && first->deadline_ms <= now) {
 		g->api->stats.request_timeouts++;
-		conn_shut(g->wait_head);
+		conn_shut(first);
 		any = true;
 	}
 	wait_arm(g);
@@ -150,9 +152,9 @@ api_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	wait_add(ac, util_mono_ms());
 	/* Full: the connection that has waited longest for its request makes room, so that no
 	 * number of idle connections can keep an operator out. */
-	if (g->n_conns > (size_t)g->api->conf->api_max_conns && g->wait_head != ac) {
+	if (g->n_conns > (size_t)g->api->conf->api_max_conns && oldest_wait(g) != ac) {
 		g->api->stats.conns_shed++;
-		conn_shut(g->wait_head);
+		conn_shut(oldest_wait(g));
 	}
 }
 

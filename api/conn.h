@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/list.h"
+
 struct api;
 struct api_conn;
 
@@ -16,8 +18,8 @@ typedef void (*api_conn_run_fn)(void *arg);
 
 /*
  * The connections of one listener. Embedded in the listener (it is libmicrohttpd's connection
- * notification closure, so it must not move while the daemon runs). Zero it, then set api,
- * run and run_arg. Loop context only.
+ * notification closure, so it must not move while the daemon runs). api_conn_guard_init it,
+ * then set api, run and run_arg. Loop context only.
  */
 struct api_conn_guard {
 	struct api *api;
@@ -25,9 +27,11 @@ struct api_conn_guard {
 	void *run_arg;
 	uint64_t wait_timer;
 	size_t n_conns;
-	struct api_conn *wait_head, *wait_tail; /* waiting for a request head, oldest first */
+	struct list waits; /* api_conns waiting for a request head, oldest first */
 	bool rerun; /* a connection closed at the limit: the owner runs libmicrohttpd again */
 };
+
+void api_conn_guard_init(struct api_conn_guard *g);
 
 /*
  * MHD_OPTION_NOTIFY_CONNECTION callback, cls is the guard. A new connection gets a request

@@ -660,6 +660,7 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	addr_port_ntop(ap, where, sizeof(where));
 	memset(l, 0, sizeof(*l));
 	l->api = api;
+	api_conn_guard_init(&l->guard);
 	l->guard.api = api;
 	l->guard.run = run_guarded;
 	l->guard.run_arg = l;
