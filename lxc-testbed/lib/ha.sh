@@ -90,7 +90,7 @@ tb_ha_keepalived() {
 tb_ha_start() {
 	local n d
 	for n in keepalived conntrackd; do
-		command -v $n >/dev/null || tb_die "missing command: $n (run: make deps-test)"
+		command -v $n >/dev/null || tb_die "missing command: $n (run: make deps-demo)"
 	done
 	head -c 32 /dev/urandom | base64 >"$TB_STATE/ha-secret"
 	chmod 600 "$TB_STATE/ha-secret"
