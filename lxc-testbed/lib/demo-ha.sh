@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154,SC2034 # failures and ok are the demo's
 # SPDX-License-Identifier: MIT
 # lxc-testbed/lib/demo-ha.sh -- what `lxc-testbed/demo --ha` narrates once the pair is up
 # (sourced by demo, whose step, say, show, good, bad, why_missing and failures it uses).
@@ -26,8 +27,8 @@ if [ -n "$why" ]; then
 else
 	for n in gw gwb; do
 		printf '%s%s$ ip -4 -br addr show dev wan0; curl .../api/v1/ha%s\n' "$D" "$n" "$N"
-		tb_exec "$n" ip -4 -br addr show dev wan0 </dev/null | fold -w 96 | sed 's/^/    /'
-		tb_ha_api "$n" /api/v1/ha | jq -c '{role, digest: .digest[0:16]}' 2>/dev/null |
+		tb_exec "$n" ip -4 -br addr show dev wan0 </dev/null | fold -s -w 92 | sed 's/^/    /'
+		tb_ha_api "$n" /api/v1/ha | jq -c '{role, digest: (.digest | gsub("\""; ""))[0:16]}' 2>/dev/null |
 			sed 's/^/    /'
 	done
 	if tb_ha_is gw active && tb_ha_is gwb standby; then

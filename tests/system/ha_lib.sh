@@ -114,7 +114,7 @@ CONF
 	local ex=$TOP/docs/examples/ha
 	ha_keepalived_conf "$ex/keepalived.conf" "rgw-$1" $prio "$2" "$3" \
 		"100.64.0.1/24 100.64.1.130/32" "192.168.0.${2##*.}" "192.168.0.${3##*.}" 192.168.0.1/24 \
-		"$TOP/tools/ha" "$T/notify-$1.conf" ${RGW_HA_ADVERT:-} > "$T/ka-$1.conf"
+		"$TOP/tools/ha" "$T/notify-$1.conf" ${RGW_HA_ADVERT:+"$RGW_HA_ADVERT"} > "$T/ka-$1.conf"
 	ha_conntrackd_conf "$ex/conntrackd.conf" "$4" "$5" "$T/ctd-$1" \
 		"10.77.0.1 10.77.0.2 100.64.0.2 100.64.0.3 192.168.0.2 192.168.0.3" > "$T/ctd-$1.conf"
 }
