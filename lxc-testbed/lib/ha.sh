@@ -227,7 +227,9 @@ ha_failover_steps() {
 	wait "$sp"
 	out=$(cat "$e/stream")
 	note "the stream: $out"
-	jq -e '.end == "eof" and .missing == 0 and .lines == .total' <<<"$out" >/dev/null 2>&1 || {
+	# it ran across the cut, and ended at the server's EOF with every line, in order
+	jq -e ".end_ms > $t0 and .end == \"eof\" and .missing == 0 and .lines == .total" \
+		<<<"$out" >/dev/null 2>&1 || {
 		fail "the stream through $ip did not survive the failover intact: $out"
 		return
 	}
