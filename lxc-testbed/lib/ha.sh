@@ -126,9 +126,7 @@ tb_ha_start() {
 		tb_log "gwb: the standby did not take gw's policy over the channel"
 		return 1
 	}
-	# shellcheck disable=SC2034 # read by tb_gw_ready
-	TB_GW_LOGPOS=0
-	tb_wait 15 tb_gw_ready || {
+	tb_wait 15 tb_rgwd_ready gw "$TB_GW_WAN" gwa.demo 0 || {
 		tb_log "gw: rgwd does not answer on $TB_GW_WAN"
 		return 1
 	}
