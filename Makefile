@@ -9,7 +9,8 @@
 #   make SAN=1           build with ASan/UBSan (build-san/)
 #   make demo            the LXC testbed and a narrated scenario (root; DEMO_FLAGS=--down
 #                        tears it down at the end, else lxc-testbed/down does; DEMO_FLAGS=--nested
-#                        shows two nested gateways instead, in namespaces of their own)
+#                        shows two nested gateways instead, in namespaces of their own;
+#                        DEMO_FLAGS=--ha an active/standby pair of gateways and its failover)
 #   make deb             Debian package (build/deb/rgwd_<version>_<arch>.deb) + lintian
 #   make image           customer-edge gateway disk image (build/image/, root, debootstrap)
 #   make image-test      boot the image under qemu, check DNS and a LAN server (root)
@@ -189,6 +190,8 @@ DEMO_DEBS = lxc unbound nginx socat openssl curl bind9-dnsutils iputils-ping ipr
 DEMO_DEBS += bind9 bind9-utils knot-resolver pdns-recursor dns-root-data python3-dnspython
 # The IDS scenario: Suricata on the gateway's LAN side (bookworm-backports, as in TEST_DEBS).
 DEMO_DEBS += suricata/bookworm-backports
+# The active/standby pair (lxc-testbed/up --ha, make demo DEMO_FLAGS=--ha).
+DEMO_DEBS += keepalived conntrackd
 deps-demo:
 	@tests/install-debs $(DEMO_DEBS)
 

@@ -238,10 +238,13 @@ listen = ${TB_API_URL#http://}
 EOF
 }
 
+# tb_rgw_conf [NODE] -- rgw.conf of gateway NODE (default gw; with up --ha also gwb, whose
+# NFQUEUE is 2; both get the [ha] section of lib/ha.sh).
 tb_rgw_conf() {
-	local d=$TB_STATE/nodes/gw
-	tb_rgwd_conf gw "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
-		"ddns = $TB_GW_LAN:$TB_DDNS_PORT"
+	local n=${1:-gw}
+	local d=$TB_STATE/nodes/$n
+	tb_rgwd_conf "$n" "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
+		"ddns = $TB_GW_LAN:$TB_DDNS_PORT" | sed "/^queue = /s/1/$([ "$n" = gw ] && echo 1 || echo 2)/"
 	cat <<EOF
 
 [ids]
@@ -250,6 +253,7 @@ eve_socket = $d/eve.sock
 severity = 2
 block_time = 30
 EOF
+	[ -z "${TB_HA:-}" ] || tb_ha_rgw_conf "$n"
 }
 
 # Suricata in the gateway node, watching the LAN side (af-packet on lan0) with one local rule
@@ -302,7 +306,7 @@ tb_suricata_ready() {
 }
 
 # tb_rgwd_prepare NODE BUNDLE -- check NODE's rgw.conf (written by the caller), import the
-# policy BUNDLE, create an API token. Prints nothing on success.
+# policy BUNDLE (none when empty), create an API token. Prints nothing on success.
 tb_rgwd_prepare() {
 	local n=$1 bundle=$2 d=$TB_STATE/nodes/$1 out
 	rm -f "$d/rgw.db" "$d/rgw.db-wal" "$d/rgw.db-shm" "$d/api-token"
@@ -314,7 +318,9 @@ tb_rgwd_prepare() {
 		tb_log "$out"
 		return 1
 	fi
-	if [ -r "$bundle" ]; then
+	if [ -z "$bundle" ]; then
+		:
+	elif [ -r "$bundle" ]; then
 		if ! out=$(tb_exec "$n" timeout 60 "$TB_RGWD" --config "$d/rgw.conf" --import "$bundle" \
 			2>&1 </dev/null); then
 			printf '%s\n' "$out" >"$d/import.log"
@@ -335,13 +341,15 @@ tb_rgwd_prepare() {
 	chmod 600 "$d/api-token"
 }
 
-# Write the config, import the policy (with the topology's nested gateways marked, lib/nested.sh),
-# create an API token. Prints nothing on success.
+# tb_gw_prepare [NODE] -- write the config of gateway NODE (default gw), import the policy
+# (with the topology's nested gateways marked, lib/nested.sh; gw only: with up --ha, gwb takes
+# it from gw over the policy channel), create an API token. Prints nothing on success.
 tb_gw_prepare() {
-	local d=$TB_STATE/nodes/gw
+	local g=${1:-gw}
+	local d=$TB_STATE/nodes/$g
 	mkdir -p "$d"
-	tb_rgw_conf >"$d/rgw.conf"
-	tb_rgwd_prepare gw "$(tb_gw_bundle)"
+	tb_rgw_conf "$g" >"$d/rgw.conf"
+	tb_rgwd_prepare "$g" "$([ "$g" != gw ] || tb_gw_bundle)"
 }
 
 # tb_rgwd_ready NODE WAN ZONE LOGPOS -- the process is alive, logged "rgwd: ready" since it was

@@ -75,7 +75,13 @@ addr_range() {
 	printf '%s' "$out"
 }
 
+# TB_HA: non-empty for the HA pair (up --ha; the others read $TB_STATE/ha). Set it before
+# tb_load_topology to choose; unset, the running testbed's choice is taken.
 tb_load_topology() {
+	if [ -z "${TB_HA+set}" ]; then
+		TB_HA=
+		[ ! -e "$TB_STATE/ha" ] || TB_HA=1
+	fi
 	# shellcheck source=../topology
 	. "$TB_DIR/topology"
 	unset -f sysctl # the statement shadowed the command of the same name

@@ -69,6 +69,7 @@ cat > "$T/bundle.json" <<JSON
                          {"fqdn": "www.test.gwa.demo", "proxy_required": true}]}],
  "admission": {"dns_tcp": false, "dns_cookies": false, "cache_window_ms": 0}}
 JSON
+. "$TOP/tools/ha/pair-conf.sh"
 head -c 32 /dev/urandom | base64 > "$T/secret"
 chmod 600 "$T/secret"
 # node N ME PEER SYNC_ME SYNC_PEER SEED QUEUE: rgwd's and the hooks' configuration
@@ -107,23 +108,15 @@ RGW_TOKEN_FILE=$T/tok.$1
 CONNTRACKD_CONF=$T/ctd-$1.conf
 RGW_HA_LOG=$T/trans-$1.log
 CONF
-	# the package's examples with this test's paths, and their timers unless RGW_HA_ADVERT
-	# sets another advertisement interval
-	sed -e "s|/usr/sbin/rgw-ha-|$TOP/tools/ha/rgw-ha-|; s|/etc/rgw/ha-notify.conf|$T/notify-$1.conf|" \
-		-e "${RGW_HA_ADVERT:+s|advert_int .*|advert_int $RGW_HA_ADVERT|}" \
-		"$TOP/docs/examples/ha/keepalived.conf" > "$T/ka-$1.conf"
-	sed -e "s|LockFile .*|LockFile $T/ctd-$1.lock|; s|Path /var/run/conntrackd.ctl|Path $T/ctd-$1.ctl|" \
-		-e "s|Syslog on|LogFile $T/ctd-$1.log|" "$TOP/docs/examples/ha/conntrackd.conf" \
-		> "$T/ctd-$1.conf"
-	if [ "$1" = b ]; then
-		sed -i -e 's/router_id rgw-a/router_id rgw-b/; s/priority 150/priority 100/' \
-			-e 's/100\.64\.0\.2$/X1/; s/100\.64\.0\.3$/100.64.0.2/; s/X1/100.64.0.3/' \
-			-e 's/192\.168\.0\.2$/X2/; s/192\.168\.0\.3$/192.168.0.2/; s/X2/192.168.0.3/' \
-			"$T/ka-b.conf"
-		sed -i -e 's/^\t\tIPv4_address 10\.77\.0\.1$/\t\tIPv4_address 10.77.0.2/' \
-			-e 's/IPv4_Destination_Address 10\.77\.0\.2$/IPv4_Destination_Address 10.77.0.1/' \
-			"$T/ctd-b.conf"
-	fi
+	# the package's examples with this node's addresses and this test's paths, and their
+	# timers unless RGW_HA_ADVERT sets another advertisement interval
+	local prio=$([ "$1" = a ] && echo 150 || echo 100)
+	local ex=$TOP/docs/examples/ha
+	ha_keepalived_conf "$ex/keepalived.conf" "rgw-$1" $prio "$2" "$3" \
+		"100.64.0.1/24 100.64.1.130/32" "192.168.0.${2##*.}" "192.168.0.${3##*.}" 192.168.0.1/24 \
+		"$TOP/tools/ha" "$T/notify-$1.conf" ${RGW_HA_ADVERT:+"$RGW_HA_ADVERT"} > "$T/ka-$1.conf"
+	ha_conntrackd_conf "$ex/conntrackd.conf" "$4" "$5" "$T/ctd-$1" \
+		"10.77.0.1 10.77.0.2 100.64.0.2 100.64.0.3 192.168.0.2 192.168.0.3" > "$T/ctd-$1.conf"
 }
 QA=$((3000 + $$ % 20000))
 node a 100.64.0.2 100.64.0.3 10.77.0.1 10.77.0.2 "$T/bundle.json" $QA
