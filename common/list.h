@@ -19,6 +19,8 @@ struct list {
 
 /* The element of type T whose member m is the list node p. */
 #define list_item(p, T, m) ((T *)(void *)((char *)(p)-offsetof(T, m)))
+/* The same from a const node: a const element. */
+#define list_citem(p, T, m) ((const T *)(const void *)((const char *)(p)-offsetof(T, m)))
 /* The first (oldest appended) element of head h, or NULL when h is empty. */
 #define list_first_item(h, T, m) (list_empty(h) ? NULL : list_item((h)->next, T, m))
 

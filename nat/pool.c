@@ -118,6 +118,7 @@ nat_pool_new(void)
 
 	if (p == NULL)
 		return NULL;
+	list_init(&p->ids);
 	p->n_buckets = 256;
 	p->buckets = calloc(p->n_buckets, sizeof(*p->buckets));
 	if (p->buckets == NULL) {
@@ -137,13 +138,13 @@ nat_pool_new(void)
 void
 nat_pool_free(struct nat_pool *p)
 {
-	struct binding *b, *n;
+	struct list *e, *n;
 
 	if (p == NULL)
 		return;
-	for (b = p->ifirst; b != NULL; b = n) {
-		n = b->inext;
-		free(b);
+	for (e = p->ids.next; e != &p->ids; e = n) {
+		n = e->next;
+		free(list_item(e, struct binding, inode));
 	}
 	free(p->addrs);
 	free(p->free_bits);
@@ -463,12 +464,7 @@ binding_new(struct nat_pool *p, const struct nat_request *req, const struct plac
 		p->st.pinholes++;
 	else
 		nat_pool_addr_link(p, (size_t)k->idx, b);
-	b->iprev = p->ilast;
-	if (p->ilast)
-		p->ilast->inext = b;
-	else
-		p->ifirst = b;
-	p->ilast = b;
+	list_append(&p->ids, &b->inode);
 	k->h->pending++;
 	p->st.created++;
 	/* the pair index is an optimisation of the window logic: without memory, no window */
@@ -803,7 +799,8 @@ nat_pool_release_unused(struct nat_pool *p, const struct addr *resolver,
 	life = grace_of(s);
 	/* Newest first; the walk stops at bindings older than one binding timeout (a
 	 * minimisation step is followed by the name below it within milliseconds). */
-	for (b = p->ilast; b != NULL; b = b->iprev) {
+	for (struct list *e = p->ids.prev; e != &p->ids; e = e->prev) {
+		b = list_item(e, struct binding, inode);
 		if (b->info.created_ms + life <= now_ms)
 			break;
 		if (release_match(b, resolver, requestor, service_id, now_ms)) {
@@ -834,11 +831,11 @@ nat_pool_expire(struct nat_pool *p, uint64_t now_ms)
 int
 nat_pool_foreach(const struct nat_pool *p, nat_binding_iter_cb cb, void *arg)
 {
-	const struct binding *b;
+	const struct list *e;
 	int rc;
 
-	for (b = p->ifirst; b != NULL; b = b->inext)
-		if ((rc = cb(arg, &b->info)) != 0)
+	for (e = p->ids.next; e != &p->ids; e = e->next)
+		if ((rc = cb(arg, &list_citem(e, struct binding, inode)->info)) != 0)
 			return rc;
 	return 0;
 }

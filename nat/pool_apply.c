@@ -143,7 +143,8 @@ nat_pool_prepare(const struct pol_snap *snap, struct nat_pool_plan **out)
 void
 nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 {
-	struct binding *b, *next, *dead = NULL;
+	struct list *e, *next, dead;
+	struct binding *b;
 	struct nat_pool old;
 	size_t i;
 
@@ -169,7 +170,9 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 	for (i = 0; i < p->n_addrs; i++)
 		nat_pool_set_free(p, i, true);
 
-	for (b = p->ifirst; b != NULL; b = next) {
+	list_init(&dead);
+	for (e = p->ids.next; e != &p->ids; e = next) {
+		b = list_item(e, struct binding, inode);
 		const struct psvc *s = nat_pool_svc_find(p, b->info.service_id);
 		struct phost *h = nat_pool_host_find(p, b->info.host_id);
 		ssize_t ai = b->pinhole ? -1 : nat_pool_addr_index(p, b->ip);
@@ -187,15 +190,14 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 			       (b->info.private_addr.family == 0 ||
 				nat_pool_nested_has(h, &b->info.private_addr));
 
-		next = b->inext;
+		next = e->next;
 		b->anext = b->aprev = NULL;
 		if (!keep) {
 			nat_pool_key_remove(p, b);
 			nat_pool_heap_remove(p, b);
 			nat_pool_id_unlink(p, b);
 			nat_pool_pair_remove(p, b);
-			b->inext = dead;
-			dead = b;
+			list_append(&dead, &b->inode);
 			continue;
 		}
 		if (ai >= 0)
@@ -208,8 +210,9 @@ nat_pool_commit(struct nat_pool *p, struct nat_pool_plan *pl, uint64_t now_ms)
 	free(old.hosts);
 	free(old.svcs);
 
-	for (b = dead; b != NULL; b = next) {
-		next = b->inext;
+	for (e = dead.next; e != &dead; e = next) {
+		next = e->next;
+		b = list_item(e, struct binding, inode);
 		p->st.removed++;
 		if (p->on_end)
 			p->on_end(p->arg, &b->info, NAT_BINDING_REMOVED);

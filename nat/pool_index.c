@@ -365,13 +365,6 @@ nat_pool_addr_unlink(struct nat_pool *p, struct binding *b)
 void
 nat_pool_id_unlink(struct nat_pool *p, struct binding *b)
 {
-	if (b->iprev)
-		b->iprev->inext = b->inext;
-	else
-		p->ifirst = b->inext;
-	if (b->inext)
-		b->inext->iprev = b->iprev;
-	else
-		p->ilast = b->iprev;
-	b->inext = b->iprev = NULL;
+	(void)p;
+	list_unlink(&b->inode);
 }

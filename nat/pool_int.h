@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "../common/list.h"
 #include "pool.h"
 #include "window.h"
 
@@ -42,8 +43,7 @@ struct binding {
 	struct binding **hpprev; /* the pointer to this binding in its chain (NULL: unlinked) */
 	struct binding *anext;	 /* same pool address */
 	struct binding *aprev;
-	struct binding *inext; /* id order */
-	struct binding *iprev;
+	struct list inode;     /* in the pool's ids */
 	struct binding *pnext; /* pair hash chain, while in_pair */
 	bool in_pair;
 	uint64_t win_key;      /* resolver entity (nat_window_key) */
@@ -134,7 +134,7 @@ struct nat_pool {
 	struct binding **heap;
 	size_t heap_cap;
 
-	struct binding *ifirst, *ilast;
+	struct list ids; /* every binding, in id (creation) order */
 	uint64_t next_id;
 
 	struct nat_window *win;

@@ -16,9 +16,12 @@
 struct binding *
 nat_pool_by_id(const struct nat_pool *p, uint64_t id)
 {
-	for (struct binding *b = p->ilast; b != NULL; b = b->iprev)
+	for (struct list *e = p->ids.prev; e != &p->ids; e = e->prev) {
+		struct binding *b = list_item(e, struct binding, inode);
+
 		if (b->info.id == id)
 			return b;
+	}
 	return NULL;
 }
 
