@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/buf.h"
+#include "../common/list.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "alias.h"
@@ -14,15 +15,15 @@
 struct arec {
 	struct dns_alias_entry e;
 	uint32_t hash;
-	struct arec *hnext;	  /* hash chain */
-	struct arec *prev, *next; /* issue order: head = oldest */
+	struct arec *hnext; /* hash chain */
+	struct list node;   /* in issue order, oldest first */
 };
 
 struct dns_alias_tab {
 	struct arec **buckets;
 	size_t n_buckets; /* power of two */
 	size_t n, max;
-	struct arec *head, *tail;
+	struct list order;
 	struct dns_alias_stats st;
 };
 
@@ -94,22 +95,30 @@ dns_alias_tab_new(size_t max_entries)
 	}
 	t->n_buckets = nb;
 	t->max = max_entries;
+	list_init(&t->order);
 	return t;
 }
 
 void
 dns_alias_tab_free(struct dns_alias_tab *t)
 {
-	struct arec *r, *next;
+	struct list *e, *next;
 
 	if (t == NULL)
 		return;
-	for (r = t->head; r != NULL; r = next) {
-		next = r->next;
-		free(r);
+	for (e = t->order.next; e != &t->order; e = next) {
+		next = e->next;
+		free(list_item(e, struct arec, node));
 	}
 	free(t->buckets);
 	free(t);
+}
+
+/* The oldest alias, or NULL. */
+static struct arec *
+oldest(const struct dns_alias_tab *t)
+{
+	return list_first_item(&t->order, struct arec, node);
 }
 
 static void
@@ -122,14 +131,7 @@ unlink_rec(struct dns_alias_tab *t, struct arec *r)
 			*pp = r->hnext;
 			break;
 		}
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		t->head = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	else
-		t->tail = r->prev;
+	list_unlink(&r->node);
 	t->n--;
 	free(r);
 }
@@ -165,17 +167,12 @@ dns_alias_tab_issue(struct dns_alias_tab *t, const uint8_t *zone, const uint8_t 
 	r->e.expires_ms = now_ms + ttl_ms;
 	r->hash = name_hash(r->e.name);
 	if (t->n >= t->max) {
-		unlink_rec(t, t->head);
+		unlink_rec(t, oldest(t));
 		t->st.evicted++;
 	}
 	r->hnext = t->buckets[r->hash & (t->n_buckets - 1)];
 	t->buckets[r->hash & (t->n_buckets - 1)] = r;
-	r->prev = t->tail;
-	if (t->tail)
-		t->tail->next = r;
-	else
-		t->head = r;
-	t->tail = r;
+	list_append(&t->order, &r->node);
 	t->n++;
 	t->st.issued++;
 	memcpy(out, r->e.name, dns_name_len(r->e.name));
@@ -226,10 +223,11 @@ dns_alias_cache_slot(uint16_t qtype)
 size_t
 dns_alias_tab_expire(struct dns_alias_tab *t, uint64_t now_ms)
 {
+	struct arec *r;
 	size_t n = 0;
 
-	while (t->head != NULL && t->head->e.expires_ms <= now_ms) {
-		unlink_rec(t, t->head);
+	while ((r = oldest(t)) != NULL && r->e.expires_ms <= now_ms) {
+		unlink_rec(t, r);
 		n++;
 	}
 	t->st.expired += n;
@@ -239,7 +237,9 @@ dns_alias_tab_expire(struct dns_alias_tab *t, uint64_t now_ms)
 uint64_t
 dns_alias_tab_next_expiry(const struct dns_alias_tab *t)
 {
-	return t->head ? t->head->e.expires_ms : 0;
+	const struct arec *r = oldest(t);
+
+	return r ? r->e.expires_ms : 0;
 }
 
 void

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../common/list.h"
 #include "../common/util.h"
 #include "rejmem.h"
 
@@ -13,7 +14,7 @@ struct rec {
 	uint64_t expires_ms;
 	uint32_t count;
 	struct rec *hnext;
-	struct rec *prev, *next; /* LRU: head = oldest */
+	struct list node; /* in the LRU, oldest first */
 };
 
 struct nat_rejmem {
@@ -23,15 +24,14 @@ struct nat_rejmem {
 	size_t max;
 	uint64_t ttl_ms;
 	uint64_t seed;
-	struct rec *head, *tail;
+	struct list lru;
 	uint64_t hits, evictions;
 };
 
 static uint64_t key_hash(const struct nat_rejmem *m, const struct nat_rej_key *k);
 static struct rec *find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket);
 static void drop(struct nat_rejmem *m, struct rec *r);
-static void lru_unlink(struct nat_rejmem *m, struct rec *r);
-static void lru_append(struct nat_rejmem *m, struct rec *r);
+static struct rec *oldest(const struct nat_rejmem *m);
 static int src_cmp(const void *a, const void *b);
 static int busiest_cmp(const void *a, const void *b);
 
@@ -73,6 +73,7 @@ nat_rejmem_new(size_t max_entries, uint64_t ttl_ms)
 		return NULL;
 	}
 	m->n_buckets = nb;
+	list_init(&m->lru);
 	m->max = max_entries;
 	m->ttl_ms = ttl_ms;
 	if (getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK) != sizeof(m->seed))
@@ -83,13 +84,13 @@ nat_rejmem_new(size_t max_entries, uint64_t ttl_ms)
 void
 nat_rejmem_free(struct nat_rejmem *m)
 {
-	struct rec *r, *n;
+	struct list *e, *n;
 
 	if (m == NULL)
 		return;
-	for (r = m->head; r != NULL; r = n) {
-		n = r->next;
-		free(r);
+	for (e = m->lru.next; e != &m->lru; e = n) {
+		n = e->next;
+		free(list_item(e, struct rec, node));
 	}
 	free(m->buckets);
 	free(m);
@@ -108,30 +109,10 @@ find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket)
 	return NULL;
 }
 
-static void
-lru_unlink(struct nat_rejmem *m, struct rec *r)
+static struct rec *
+oldest(const struct nat_rejmem *m)
 {
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		m->head = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	else
-		m->tail = r->prev;
-	r->prev = r->next = NULL;
-}
-
-static void
-lru_append(struct nat_rejmem *m, struct rec *r)
-{
-	r->prev = m->tail;
-	r->next = NULL;
-	if (m->tail)
-		m->tail->next = r;
-	else
-		m->head = r;
-	m->tail = r;
+	return list_first_item(&m->lru, struct rec, node);
 }
 
 static void
@@ -145,7 +126,7 @@ drop(struct nat_rejmem *m, struct rec *r)
 			break;
 		}
 	}
-	lru_unlink(m, r);
+	list_unlink(&r->node);
 	m->n--;
 	free(r);
 }
@@ -153,8 +134,10 @@ drop(struct nat_rejmem *m, struct rec *r)
 void
 nat_rejmem_purge(struct nat_rejmem *m, uint64_t now_ms)
 {
-	while (m->head && m->head->expires_ms <= now_ms)
-		drop(m, m->head);
+	struct rec *r;
+
+	while ((r = oldest(m)) != NULL && r->expires_ms <= now_ms)
+		drop(m, r);
 }
 
 bool
@@ -171,8 +154,8 @@ nat_rejmem_check(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t n
 		return false;
 	r->count++;
 	r->expires_ms = now_ms + m->ttl_ms;
-	lru_unlink(m, r);
-	lru_append(m, r);
+	list_unlink(&r->node);
+	list_append(&m->lru, &r->node);
 	m->hits++;
 	return true;
 }
@@ -190,12 +173,12 @@ nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t 
 	if (r != NULL) {
 		r->count++;
 		r->expires_ms = now_ms + m->ttl_ms;
-		lru_unlink(m, r);
-		lru_append(m, r);
+		list_unlink(&r->node);
+		list_append(&m->lru, &r->node);
 		return 0;
 	}
 	if (m->n >= m->max) {
-		drop(m, m->head);
+		drop(m, oldest(m));
 		m->evictions++;
 		b = key_hash(m, key) & (m->n_buckets - 1);
 	}
@@ -207,7 +190,7 @@ nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t 
 	r->expires_ms = now_ms + m->ttl_ms;
 	r->hnext = m->buckets[b];
 	m->buckets[b] = r;
-	lru_append(m, r);
+	list_append(&m->lru, &r->node);
 	m->n++;
 	return 0;
 }
@@ -256,7 +239,8 @@ nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_s
 	all = calloc(m->n, sizeof(*all));
 	if (all == NULL)
 		return -ENOMEM;
-	for (r = m->head; r != NULL; r = r->next) {
+	for (struct list *e = m->lru.next; e != &m->lru; e = e->next) {
+		r = list_item(e, struct rec, node);
 		if (r->expires_ms <= now_ms)
 			continue;
 		all[n].family = r->key.family;
