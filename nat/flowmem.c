@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/list.h"
 #include "../common/util.h"
 #include "flowmem.h"
 
@@ -156,14 +157,14 @@ nat_flowmem_count(const struct nat_flowmem *m)
 struct blk {
 	struct nat_block_info i;
 	struct blk *hnext;
-	struct blk *prev, *next;
+	struct list node; /* in creation order */
 };
 
 #define BLK_BUCKETS 1024
 
 struct nat_blocks {
 	struct blk *bucket[BLK_BUCKETS];
-	struct blk *head, *tail;
+	struct list order;
 	size_t n, max;
 };
 
@@ -175,21 +176,23 @@ nat_blocks_new(size_t max)
 {
 	struct nat_blocks *b = calloc(1, sizeof(*b));
 
-	if (b != NULL)
+	if (b != NULL) {
 		b->max = max ? max : 1;
+		list_init(&b->order);
+	}
 	return b;
 }
 
 void
 nat_blocks_free(struct nat_blocks *b)
 {
-	struct blk *x, *next;
+	struct list *e, *next;
 
 	if (b == NULL)
 		return;
-	for (x = b->head; x != NULL; x = next) {
-		next = x->next;
-		free(x);
+	for (e = b->order.next; e != &b->order; e = next) {
+		next = e->next;
+		free(list_item(e, struct blk, node));
 	}
 	free(b);
 }
@@ -211,14 +214,7 @@ blk_remove(struct nat_blocks *b, struct blk *x)
 
 	if (*pp == x)
 		*pp = x->hnext;
-	if (x->prev)
-		x->prev->next = x->next;
-	else
-		b->head = x->next;
-	if (x->next)
-		x->next->prev = x->prev;
-	else
-		b->tail = x->prev;
+	list_unlink(&x->node);
 	b->n--;
 	free(x);
 }
@@ -226,11 +222,13 @@ blk_remove(struct nat_blocks *b, struct blk *x)
 size_t
 nat_blocks_expire(struct nat_blocks *b, uint64_t now)
 {
-	struct blk *x, *next;
+	struct list *e, *next;
 	size_t k = 0;
 
-	for (x = b->head; x != NULL; x = next) {
-		next = x->next;
+	for (e = b->order.next; e != &b->order; e = next) {
+		struct blk *x = list_item(e, struct blk, node);
+
+		next = e->next;
 		if (x->i.expires_ms <= now) {
 			blk_remove(b, x);
 			k++;
@@ -267,12 +265,7 @@ nat_blocks_add(struct nat_blocks *b, const struct addr *a, uint64_t now, uint64_
 	pp = blk_slot(b, a);
 	x->hnext = *pp;
 	*pp = x;
-	x->prev = b->tail;
-	if (b->tail)
-		b->tail->next = x;
-	else
-		b->head = x;
-	b->tail = x;
+	list_append(&b->order, &x->node);
 	b->n++;
 	return 1;
 }
@@ -293,11 +286,9 @@ nat_blocks_del(struct nat_blocks *b, const struct addr *a, uint64_t now)
 void
 nat_blocks_foreach(struct nat_blocks *b, uint64_t now, nat_block_cb cb, void *arg)
 {
-	struct blk *x;
-
 	nat_blocks_expire(b, now);
-	for (x = b->head; x != NULL; x = x->next)
-		if (cb(arg, &x->i))
+	for (struct list *e = b->order.next; e != &b->order; e = e->next)
+		if (cb(arg, &list_item(e, struct blk, node)->i))
 			return;
 }
 
