@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/list.h"
 #include "../common/util.h"
 #include "window.h"
 
@@ -36,13 +37,13 @@ struct lnode {
 	uint64_t k1;
 	int64_t k2;
 	struct lnode *hnext;
-	struct lnode *prev, *next; /* LRU: head = most recent */
+	struct list node; /* in the LRU, most recent first */
 };
 
 struct lru {
 	struct lnode **buckets;
 	size_t nbuckets, n, max;
-	struct lnode *head, *tail;
+	struct list order;
 	size_t size; /* node size, header included */
 };
 
@@ -154,20 +155,21 @@ lru_init(struct lru *l, size_t max, size_t size)
 	l->nbuckets = nb;
 	l->max = max ? max : 1;
 	l->size = size;
+	list_init(&l->order);
 	return 0;
 }
 
 static void
 lru_fini(struct lru *l)
 {
-	struct lnode *n, *next;
+	struct list *e, *next;
 
-	for (n = l->head; n != NULL; n = next) {
-		next = n->next;
-		free(n);
+	for (e = l->order.next; e != &l->order; e = next) {
+		next = e->next;
+		free(list_item(e, struct lnode, node));
 	}
 	FREE_AND_NULL(l->buckets);
-	l->head = l->tail = NULL;
+	list_init(&l->order);
 	l->n = 0;
 }
 
@@ -182,26 +184,14 @@ lru_bucket(const struct lru *l, uint64_t k1, int64_t k2)
 static void
 lru_unlink(struct lru *l, struct lnode *n)
 {
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		l->head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		l->tail = n->prev;
-	n->prev = n->next = NULL;
+	(void)l;
+	list_unlink(&n->node);
 }
 
 static void
 lru_push(struct lru *l, struct lnode *n)
 {
-	n->next = l->head;
-	if (l->head)
-		l->head->prev = n;
-	l->head = n;
-	if (l->tail == NULL)
-		l->tail = n;
+	list_insert_after(&l->order, &n->node);
 }
 
 static struct lnode *
@@ -241,8 +231,8 @@ lru_get(struct lru *l, uint64_t k1, int64_t k2, bool *created)
 		lru_push(l, n);
 		return n;
 	}
-	if (l->n >= l->max && l->tail != NULL)
-		lru_remove(l, l->tail);
+	if (l->n >= l->max && !list_empty(&l->order))
+		lru_remove(l, list_item(l->order.prev, struct lnode, node)); /* the least recent */
 	n = calloc(1, l->size);
 	if (n == NULL)
 		return NULL;
@@ -643,7 +633,6 @@ nat_window_foreach(struct nat_window *w, uint64_t now, nat_win_iter_cb cb, void 
 {
 	struct nat_win_entry e;
 	struct nat_win_decision d;
-	struct lnode *n;
 	size_t i;
 
 	for (i = 0; i < w->n_groups; i++) {
@@ -653,8 +642,8 @@ nat_window_foreach(struct nat_window *w, uint64_t now, nat_win_iter_cb cb, void 
 		if (cb(arg, &e))
 			return;
 	}
-	for (n = w->autos.head; n != NULL; n = n->next) {
-		struct auto_ent *a = (struct auto_ent *)n;
+	for (struct list *le = w->autos.order.next; le != &w->autos.order; le = le->next) {
+		struct auto_ent *a = (struct auto_ent *)list_item(le, struct lnode, node);
 
 		memset(&e, 0, sizeof(e));
 		memcpy(e.name, "resolver:", 9);
