@@ -63,6 +63,20 @@ udp_echo() {
 # The table rgwd owns in gw, as nft prints it without counters (stateless).
 gw_table() { tb_exec gw timeout 10 nft -s list table inet "$TB_NAME" </dev/null 2>/dev/null; }
 
+# gw_curl ARGS... -- curl inside gw, trusting the testbed CA (gw's API is HTTPS).
+gw_curl() { tb_exec gw curl --cacert "$TB_CA" "$@"; }
+
+# cert_seen_is ADDR SNI FQDN -- the certificate the public client sees at ADDR:443 for the
+# server name SNI is the private host FQDN's own (TLS end to end through the ALG); notes it.
+cert_seen_is() {
+	local seen own
+	seen=$(tb_sh public "openssl s_client -connect $1:443 -servername $2 \
+		</dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256" 2>/dev/null)
+	own=$(openssl x509 -in "$TB_STATE/pki/$3.pem" -noout -fingerprint -sha256)
+	note "certificate seen: ${seen#*=}"
+	[ -n "$seen" ] && [ "$seen" = "$own" ]
+}
+
 # The whole policy, as rgwd exports it (reads the database; works while rgwd runs).
 gw_export() {
 	tb_exec gw timeout 20 "$TB_RGWD" --config "$TB_STATE/nodes/gw/rgw.conf" --export \

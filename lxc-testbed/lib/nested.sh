@@ -25,11 +25,11 @@ tb_iface_addrs() {
 # The policy gw imports: $TB_BUNDLE, plus for each nested gateway a host with its FQDN, its
 # service address and "nested" owning every address it has on gw's LAN. Its bindings live 5 s
 # (the nested gateway's own for test.nest.gwa.demo too): a client behind a busy resolver, and a
-# scenario that reads both gateways' bindings before its flow, must meet both. Prints the
-# file's path.
+# scenario that reads both gateways' bindings before its flow, must meet both. Then the bank's
+# rows (lib/bank.sh). Prints the file's path.
 tb_gw_bundle() {
 	local d=$TB_STATE/nodes/gw n hosts='[]' addrs
-	if [ -z "$(tb_nested_nodes)" ] || [ ! -r "$TB_BUNDLE" ]; then
+	if { [ -z "$(tb_nested_nodes)" ] && [ -z "$(tb_bank_node)" ]; } || [ ! -r "$TB_BUNDLE" ]; then
 		printf '%s' "$TB_BUNDLE"
 		return
 	fi
@@ -41,7 +41,7 @@ tb_gw_bundle() {
 			nested: {addresses: $a, binding_timeout_ms: 5000},
 			firewall: [{direction: "ingress", action: "accept", priority: 100}]}]' <<<"$hosts")
 	done
-	jq --argjson h "$hosts" '.hosts += $h' "$TB_BUNDLE" >"$d/bundle.json"
+	jq --argjson h "$hosts" '.hosts += $h' "$TB_BUNDLE" | tb_bank_bundle >"$d/bundle.json"
 	printf '%s' "$d/bundle.json"
 }
 

@@ -23,6 +23,8 @@ E2E_SCENARIOS=(
 	nested_eci_spoof
 	nested_pool_exhausted
 	nested_inner_down
+	bank_session_web
+	bank_tenant_bounds
 	ids_teardown
 	ids_latency
 )
@@ -114,7 +116,7 @@ s_sfqdn_shared_address() {
 s_alg_http_https() {
 	require || return 0
 	settle || return
-	local ip out fp_seen fp_host code ca=$TB_STATE/pki/ca.pem
+	local ip out code ca=$TB_STATE/pki/ca.pem
 	ip=$(resolve www.test.gwa.demo)
 	[ "$ip" = "$TB_GW_WAN" ] || {
 		fail "www.test.gwa.demo resolved to '${ip:-nothing}', not the service address $TB_GW_WAN"
@@ -149,11 +151,7 @@ s_alg_http_https() {
 		fail "HTTPS by SNI did not reach test.gwa.demo: $out"
 		return
 	}
-	fp_seen=$(tb_sh public "openssl s_client -connect $ip:443 -servername www.test.gwa.demo \
-		</dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256" 2>/dev/null)
-	fp_host=$(openssl x509 -in "$TB_STATE/pki/test.gwa.demo.pem" -noout -fingerprint -sha256)
-	note "certificate seen: ${fp_seen#*=}"
-	if [ -z "$fp_seen" ] || [ "$fp_seen" != "$fp_host" ]; then
+	if ! cert_seen_is "$ip" www.test.gwa.demo test.gwa.demo; then
 		fail "the client did not see test.gwa.demo's own certificate (TLS not end to end?)"
 		return
 	fi
@@ -217,8 +215,8 @@ s_ids_teardown() {
 	local src=100.64.0.107 out sport addr left b r tok
 	tok=$(cat "$TB_STATE/nodes/gw/api-token")
 	# a block left by an earlier run of this scenario would cut the client off from the start
-	tb_exec gw curl -s -o /dev/null -m 5 -X DELETE -H "Authorization: Bearer $tok" \
-		"$TB_API_URL/api/v1/blocks/$src" </dev/null || true
+	gw_curl -s -o /dev/null -m 5 -X DELETE -H "Authorization: Bearer $tok" \
+		"$(tb_api_url)/api/v1/blocks/$src" </dev/null || true
 	if ! tb_wait 60 tb_suricata_ready; then
 		fail "Suricata is not running on gw or not connected to rgwd (see $TB_STATE/nodes/gw/suricata.log)"
 		return
@@ -248,14 +246,14 @@ s_ids_teardown() {
 		fail "conntrack still has the flow ($left entries)"
 		return
 	}
-	b=$(tb_exec gw curl -s -m 5 -H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/blocks" \
+	b=$(gw_curl -s -m 5 -H "Authorization: Bearer $tok" "$(tb_api_url)/api/v1/blocks" \
 		</dev/null)
 	jq -e --arg a "$src" '.items[] | select(.address == $a) | .expires_ms > 0' <<<"$b" \
 		>/dev/null || {
 		fail "GET /blocks does not list $src: $b"
 		return
 	}
-	r=$(tb_exec gw curl -s -m 5 -H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/reputation" \
+	r=$(gw_curl -s -m 5 -H "Authorization: Bearer $tok" "$(tb_api_url)/api/v1/reputation" \
 		</dev/null)
 	jq -e --arg k "$src/32" '.items[] | select(.kind == "requestor" and .key == $k) | .nok >= 1' \
 		<<<"$r" >/dev/null || {
@@ -265,8 +263,9 @@ s_ids_teardown() {
 	# The private host still retransmits its echo (the string again) to the cut-off client:
 	# end its side of the flow, so that no later alert blocks the client again.
 	tb_exec test ss -K dst "$src" </dev/null >/dev/null 2>&1 || true
-	[ "$(tb_exec gw curl -s -o /dev/null -w '%{http_code}' -m 5 -X DELETE \
-		-H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/blocks/$src" </dev/null)" = 204 ] || {
+	[ "$(gw_curl -s -o /dev/null -w '%{http_code}' -m 5 -X DELETE \
+		-H "Authorization: Bearer $tok" "$(tb_api_url)/api/v1/blocks/$src" \
+		</dev/null)" = 204 ] || {
 		fail "DELETE /blocks/$src did not lift the block"
 		return
 	}
@@ -299,12 +298,15 @@ ids_latency_cleanup() {
 	# Retry-After, which curl --retry follows)
 	tb_exec gw sh -c 'u=""; for i in $(seq 150 249); do
 		u="$u $2/api/v1/blocks/100.64.0.$i $2/api/v1/reputation/requestor/100.64.0.$i/32"; done
-		curl -s -o /dev/null -m 10 --retry 30 --retry-max-time 60 -X DELETE \
+		curl --cacert "$4" -s -o /dev/null -m 10 --retry 30 --retry-max-time 60 -X DELETE \
 			-H "Authorization: Bearer $1" $u
 		for r in $3; do
-		curl -s -o /dev/null -m 5 -X PUT -H "Authorization: Bearer $1" -H "Content-Type: application/json" -d "{\"override\": null}" "$2/api/v1/reputation/$r"
-		curl -s -o /dev/null -m 5 -X DELETE -H "Authorization: Bearer $1" "$2/api/v1/reputation/$r"
-	done' sh "$tok" "$TB_API_URL" "$IDS_LAT_REP" </dev/null >/dev/null 2>&1 || true
+		curl --cacert "$4" -s -o /dev/null -m 5 -X PUT -H "Authorization: Bearer $1" \
+			-H "Content-Type: application/json" -d "{\"override\": null}" \
+			"$2/api/v1/reputation/$r"
+		curl --cacert "$4" -s -o /dev/null -m 5 -X DELETE -H "Authorization: Bearer $1" \
+			"$2/api/v1/reputation/$r"
+	done' sh "$tok" "$(tb_api_url)" "$IDS_LAT_REP" "$TB_CA" </dev/null >/dev/null 2>&1 || true
 }
 s_ids_latency() {
 	require || return 0
@@ -316,10 +318,10 @@ s_ids_latency() {
 		return
 	fi
 	for r in $IDS_LAT_REP; do
-		[ "$(tb_exec gw curl -s -o /dev/null -w '%{http_code}' -m 5 -X PUT \
+		[ "$(gw_curl -s -o /dev/null -w '%{http_code}' -m 5 -X PUT \
 			-H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 			-d '{"override": 1}' \
-			"$TB_API_URL/api/v1/reputation/$r" </dev/null)" = 200 ] || {
+			"$(tb_api_url)/api/v1/reputation/$r" </dev/null)" = 200 ] || {
 			fail "cannot pin the reputation of $r for the scenario"
 			ids_latency_cleanup "$tok"
 			return
@@ -353,7 +355,7 @@ s_ids_latency() {
 	left=$(gw_conntrack -p tcp | grep -cFf <(jq -r 'select(.sport > 0) |
 		" src=\(.src) dst=\(.addr) sport=\(.sport) dport=2000 "' <<<"$out" 2>/dev/null) || true)
 	ids_latency_cleanup "$tok"
-	b=$(tb_exec gw curl -s -m 5 -H "Authorization: Bearer $tok" "$TB_API_URL/api/v1/blocks" \
+	b=$(gw_curl -s -m 5 -H "Authorization: Bearer $tok" "$(tb_api_url)/api/v1/blocks" \
 		</dev/null | jq -r '.items[].address' | grep -cE '^100\.64\.0\.(1[5-9][0-9]|2[0-4][0-9])$' || true)
 	[ "$b" = 0 ] || {
 		fail "$b of the scenario's blocks are left after the cleanup"
@@ -700,3 +702,5 @@ s_restart_and_kill() {
 # The nested gateway's scenarios.
 # shellcheck source=scen_nested.sh
 . "$TB_DIR/lib/scen_nested.sh"
+# shellcheck source=scen_bank.sh
+. "$TB_DIR/lib/scen_bank.sh"

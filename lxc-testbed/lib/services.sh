@@ -6,7 +6,9 @@
 # Every configuration file is written under $TB_STATE; nothing is written anywhere else.
 
 # ---------------------------------------------------------------------------------------------
-# PKI: one testbed CA; each private host gets its own key and certificate for FQDN, www.FQDN.
+# PKI: one testbed CA; each private host gets its own key and certificate for FQDN, www.FQDN
+# and *.FQDN (the bank's session names, s-....bank.gwa.demo); gw's API has one for its
+# addresses, and the bank's backend a client certificate (lib/scen_bank.sh).
 tb_pki_init() {
 	local p=$TB_STATE/pki
 	mkdir -p "$p"
@@ -16,18 +18,28 @@ tb_pki_init() {
 		>/dev/null 2>&1 || tb_die "openssl: cannot create the testbed CA"
 }
 
+# tb_pki_host FQDN SERIAL
 tb_pki_host() {
-	local fqdn=$1 serial=$2 p=$TB_STATE/pki
-	[ -s "$p/$fqdn.pem" ] && return 0
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-subj "/CN=$fqdn" -keyout "$p/$fqdn.key" -out "$p/$fqdn.csr" >/dev/null 2>&1 ||
-		tb_die "openssl: cannot create a key for $fqdn"
-	printf 'subjectAltName=DNS:%s,DNS:www.%s\nextendedKeyUsage=serverAuth\n' "$fqdn" "$fqdn" \
-		>"$p/$fqdn.ext"
-	openssl x509 -req -in "$p/$fqdn.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -set_serial "$serial" \
-		-days 30 -extfile "$p/$fqdn.ext" -out "$p/$fqdn.pem" >/dev/null 2>&1 ||
-		tb_die "openssl: cannot sign the certificate of $fqdn"
-	rm -f "$p/$fqdn.csr"
+	tb_pki_cert "$1" "$1" "$2" "$(printf 'subjectAltName=DNS:%s,DNS:www.%s,DNS:*.%s
+extendedKeyUsage=serverAuth' "$1" "$1" "$1")" ||
+		tb_die "openssl: cannot make the certificate of $1"
+}
+
+# tb_pki_cert NAME SUBJECT_CN SERIAL EXT -- a key and a certificate NAME.{key,pem} of the
+# testbed CA (extensions EXT, an openssl extfile's text); kept when it exists.
+tb_pki_cert() {
+	local p=$TB_STATE/pki
+	[ -s "$p/$1.pem" ] && return 0
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$2" \
+		-keyout "$p/$1.key" -out "$p/$1.csr" >/dev/null 2>&1 &&
+		printf '%s\n' "$4" >"$p/$1.ext" &&
+		openssl x509 -req -in "$p/$1.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" \
+			-set_serial "$3" -days 30 -extfile "$p/$1.ext" \
+			-out "$p/$1.pem" >/dev/null 2>&1 || {
+		tb_log "openssl: cannot make the certificate $1"
+		return 1
+	}
+	rm -f "$p/$1.csr"
 }
 
 # Content served by every nginx: a 1 MiB file (the availability test downloads it).
@@ -204,10 +216,11 @@ tb_client_start() {
 
 # ---------------------------------------------------------------------------------------------
 # gateway: rgwd from the build tree, its own configuration and database, the example policy.
-# tb_rgwd_conf NODE WAN LAN UPSTREAM TABLE [DNS_LINE] -- the rgw.conf of an rgwd in NODE (gw,
-# or a nested gateway): DNS on WAN, LAN and 127.0.0.1 (port 53), UPSTREAM its LAN forwarder's,
-# nftables table TABLE between wan0 and lan0, the ALG on the policy's service addresses, the
-# API inside the node; DNS_LINE one more line of [dns].
+# tb_rgwd_conf NODE WAN LAN UPSTREAM TABLE [DNS_LINE [API_LINES]] -- the rgw.conf of an rgwd in
+# NODE (gw, or a nested gateway): DNS on WAN, LAN and 127.0.0.1 (port 53), UPSTREAM its LAN
+# forwarder's, nftables table TABLE between wan0 and lan0, the ALG on the policy's service
+# addresses, the API inside the node (API_LINES, when given, in place of that: the whole of
+# [api]); DNS_LINE one more line of [dns].
 tb_rgwd_conf() {
 	cat <<EOF
 # rgw.conf of the testbed node $1 (written by lxc-testbed/up)
@@ -234,7 +247,7 @@ lan_interfaces = lan0
 hostname_timeout = 2000
 
 [api]
-listen = ${TB_API_URL#http://}
+${7:-listen = ${TB_API_URL#http://}}
 EOF
 }
 
@@ -242,9 +255,16 @@ EOF
 # NFQUEUE is 2; both get the [ha] section of lib/ha.sh).
 tb_rgw_conf() {
 	local n=${1:-gw}
-	local d=$TB_STATE/nodes/$n
+	local d=$TB_STATE/nodes/$n p=$TB_STATE/pki api=
+	# gw alone: its API over HTTPS on loopback and on its LAN address, taking client
+	# certificates of the testbed CA; the pair of up --ha keeps plain HTTP on loopback
+	[ -n "${TB_HA:-}" ] || api="listen = ${TB_GW_API_URL#https://}, $TB_GW_LAN:$TB_API_LAN_PORT
+tls_cert = $p/gw-api.pem
+tls_key = $p/gw-api.key
+tls_client_ca = $TB_CA"
 	tb_rgwd_conf "$n" "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
-		"ddns = $TB_GW_LAN:$TB_DDNS_PORT" | sed "/^queue = /s/1/$([ "$n" = gw ] && echo 1 || echo 2)/"
+		"ddns = $TB_GW_LAN:$TB_DDNS_PORT" "$api" |
+		sed "/^queue = /s/1/$([ "$n" = gw ] && echo 1 || echo 2)/"
 	cat <<EOF
 
 [ids]
@@ -348,6 +368,8 @@ tb_gw_prepare() {
 	local g=${1:-gw}
 	local d=$TB_STATE/nodes/$g
 	mkdir -p "$d"
+	tb_pki_cert gw-api "rgwd API on gw" 1000 "subjectAltName=IP:127.0.0.1,IP:$TB_GW_LAN
+extendedKeyUsage=serverAuth" || return 1
 	tb_rgw_conf "$g" >"$d/rgw.conf"
 	tb_rgwd_prepare "$g" "$([ "$g" != gw ] || tb_gw_bundle)"
 }
@@ -359,7 +381,8 @@ tb_rgwd_ready() {
 	tb_daemon_alive "$1" rgwd || return 1
 	[[ $(tail -c +"$(($4 + 1))" "$log" 2>/dev/null) == *"rgwd: ready"* ]] || return 1
 	tb_exec "$1" dig +time=1 +tries=1 +norec "@$2" "$3" SOA >/dev/null || return 1
-	tb_exec "$1" curl -s -o /dev/null --max-time 1 "$TB_API_URL/api/v1/status"
+	tb_exec "$1" curl -s -o /dev/null --max-time 2 --cacert "$TB_CA" \
+		"$(tb_api_url "$1")/api/v1/status"
 }
 
 # tb_rgwd_start NODE WAN ZONE -- start rgwd in NODE and wait until it serves. Returns non-zero
@@ -409,3 +432,6 @@ tb_node_services() {
 # Nested gateways (role nested).
 # shellcheck source=nested.sh
 . "$TB_DIR/lib/nested.sh"
+# The bank tenant's rows in gw's policy.
+# shellcheck source=bank.sh
+. "$TB_DIR/lib/bank.sh"

@@ -35,7 +35,22 @@ TB_GW_LAN=192.168.0.1
 TB_RESOLVER=100.64.0.1
 TB_RESOLVER6=2001:db8::1
 TB_DDNS_PORT=5353
+# gw's API also on its LAN address (the bank's backend on apihost)
+TB_API_LAN_PORT=8080
+# The API of each rgwd, inside its node: the nested gateways' plain HTTP on loopback; gw's
+# HTTPS (the testbed CA's certificate, on loopback and on its LAN address) that also takes
+# client certificates of the testbed CA instead of a token (mutual TLS: the bank's backend).
 TB_API_URL=http://127.0.0.1:8080
+TB_GW_API_URL=https://127.0.0.1:8080
+TB_CA=$TB_STATE/pki/ca.pem
+# (The pair of up --ha, gw and gwb, keeps plain HTTP.) tb_api_url [NODE] -- NODE's API URL.
+tb_api_url() {
+	if [ "${1:-gw}" = gw ] && [ -z "${TB_HA:-}" ]; then
+		echo "$TB_GW_API_URL"
+	else
+		echo "$TB_API_URL"
+	fi
+}
 
 tb_log() { printf '%s\n' "$*" >&2; }
 tb_die() {
@@ -212,19 +227,21 @@ tb_api() {
 	local tok
 	tok=$(tb_token) || tok=""
 	if [ -n "$body" ]; then
-		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
-			-H 'Content-Type: application/json' --data-binary "$body" \
-			-w '\nHTTP %{http_code}\n' "$TB_API_URL$p" </dev/null
+		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS --cacert "$TB_CA" -X "$m" \
+			-H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+			--data-binary "$body" -w '\nHTTP %{http_code}\n' \
+			"$(tb_api_url "${TB_API_NODE:-gw}")$p" </dev/null
 	else
-		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS -X "$m" -H "Authorization: Bearer $tok" \
-			-w '\nHTTP %{http_code}\n' "$TB_API_URL$p" </dev/null
+		tb_exec "${TB_API_NODE:-gw}" timeout 10 curl -sS --cacert "$TB_CA" -X "$m" \
+			-H "Authorization: Bearer $tok" -w '\nHTTP %{http_code}\n' \
+			"$(tb_api_url "${TB_API_NODE:-gw}")$p" </dev/null
 	fi
 }
 
 # rgwctl inside gw (or TB_API_NODE) with the testbed's API URL and token.
 tb_rgwctl() {
-	tb_exec "${TB_API_NODE:-gw}" env RGW_API_URL="$TB_API_URL" RGW_API_TOKEN="$(tb_token)" \
-		timeout 10 "$TB_RGWCTL" "$@" </dev/null
+	tb_exec "${TB_API_NODE:-gw}" env RGW_API_URL="$(tb_api_url "${TB_API_NODE:-gw}")" \
+		RGW_API_TOKEN="$(tb_token)" timeout 10 "$TB_RGWCTL" --cacert "$TB_CA" "$@" </dev/null
 }
 
 # ---------------------------------------------------------------------------------------------
