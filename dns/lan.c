@@ -17,7 +17,7 @@
  * TCP client is fetched again over TCP from the same upstream.
  */
 struct fwd_req {
-	struct fwd_req *prev, *next;
+	struct list node; /* in f->reqs */
 	struct dns_fwd *f;
 	struct dns_reply_to to;
 	struct dns_upq_req *q;
@@ -34,7 +34,7 @@ struct dns_fwd {
 	long timeouts[CONF_MAX_LIST];
 	size_t n_to;
 	size_t preferred;
-	struct fwd_req *reqs;
+	struct list reqs; /* pending, newest first */
 };
 
 static void req_free(struct fwd_req *r);
@@ -49,6 +49,7 @@ dns_fwd_new(struct dns *d, const struct conf *conf)
 	if (!f)
 		return NULL;
 	f->d = d;
+	list_init(&f->reqs);
 	f->n_up = conf->dns_upstream.n;
 	memcpy(f->up, conf->dns_upstream.v, sizeof(f->up[0]) * f->n_up);
 	f->n_to = conf->dns_upstream_timeouts_ms.n;
@@ -74,8 +75,8 @@ dns_fwd_free(struct dns_fwd *f)
 {
 	if (!f)
 		return;
-	while (f->reqs)
-		req_free(f->reqs);
+	while (!list_empty(&f->reqs))
+		req_free(list_item(f->reqs.next, struct fwd_req, node));
 	dns_upq_free(f->upq);
 	free(f);
 }
@@ -83,15 +84,8 @@ dns_fwd_free(struct dns_fwd *f)
 static void
 req_free(struct fwd_req *r)
 {
-	struct dns_fwd *f = r->f;
-
 	dns_upq_cancel(r->q);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		f->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	list_unlink(&r->node);
 	free(r->query);
 	free(r);
 }
@@ -99,8 +93,10 @@ req_free(struct fwd_req *r)
 void
 dns_fwd_cancel_conn(struct dns_fwd *f, const struct dns_tcp_conn *c)
 {
-	for (struct fwd_req *r = f->reqs, *next; r; r = next) {
-		next = r->next;
+	for (struct list *e = f->reqs.next, *next; e != &f->reqs; e = next) {
+		struct fwd_req *r = list_item(e, struct fwd_req, node);
+
+		next = e->next;
 		if (r->to.conn == c)
 			req_free(r);
 	}
@@ -124,10 +120,7 @@ dns_fwd_query(struct dns_fwd *f, const uint8_t *pkt, size_t len, const struct dn
 	memcpy(r->query, pkt, len);
 	r->qlen = len;
 	r->client_id = dns_get16(pkt);
-	r->next = f->reqs;
-	if (f->reqs)
-		f->reqs->prev = r;
-	f->reqs = r;
+	list_insert_after(&f->reqs, &r->node);
 	memset(&p, 0, sizeof(p));
 	p.servers = f->up;
 	p.n_servers = f->n_up;

@@ -39,7 +39,7 @@ struct waiter {
 };
 
 struct nq {
-	struct nq *prev, *next;
+	struct list node; /* in n->reqs */
 	struct dns_nest *n;
 	uint8_t name[DNS_NAME_MAX]; /* lowercase */
 	uint16_t qtype;
@@ -62,7 +62,7 @@ struct dns_nest {
 	struct dns_upq *upq;
 	long timeouts[CONF_MAX_LIST];
 	size_t n_to;
-	struct nq *reqs;
+	struct list reqs; /* questions in flight, newest first */
 	uint8_t out[DNS_TCP_MAX];
 };
 
@@ -85,6 +85,7 @@ dns_nest_new(struct dns *d, const struct conf *conf)
 	if (n == NULL)
 		return NULL;
 	n->d = d;
+	list_init(&n->reqs);
 	n->n_to = conf->dns_nested_timeouts_ms.n;
 	memcpy(n->timeouts, conf->dns_nested_timeouts_ms.v, sizeof(long) * n->n_to);
 	if (n->n_to == 0) {
@@ -104,9 +105,11 @@ dns_nest_free(struct dns_nest *n)
 {
 	if (n == NULL)
 		return;
-	while (n->reqs) {
-		withdraw(n, n->reqs->binding, n->reqs->fresh, false);
-		nq_free(n->reqs);
+	while (!list_empty(&n->reqs)) {
+		struct nq *e = list_item(n->reqs.next, struct nq, node);
+
+		withdraw(n, e->binding, e->fresh, false);
+		nq_free(e);
 	}
 	dns_upq_free(n->upq);
 	free(n);
@@ -120,12 +123,7 @@ nq_free(struct nq *e)
 	dns_upq_cancel(e->q);
 	if (e->timer)
 		ev_timer_del(n->d->loop, e->timer);
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		n->reqs = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
+	list_unlink(&e->node);
 	while (e->waiters) {
 		struct waiter *w = e->waiters;
 
@@ -148,18 +146,22 @@ withdraw(struct dns_nest *n, uint64_t id, bool fresh, bool denied)
 static struct nq *
 find(struct dns_nest *n, const uint8_t *name, uint16_t qtype, const struct dns_nest_req *r)
 {
-	for (struct nq *e = n->reqs; e; e = e->next)
+	for (struct list *le = n->reqs.next; le != &n->reqs; le = le->next) {
+		struct nq *e = list_item(le, struct nq, node);
+
 		if (e->qtype == qtype && e->rport == r->rport && e->relay == r->relay &&
 		    e->host_id == r->host_id && addr_eq(&e->resolver, &r->resolver) &&
 		    dns_name_eq(e->name, name))
 			return e;
+	}
 	return NULL;
 }
 
 void
 dns_nest_cancel_conn(struct dns_nest *n, const struct dns_tcp_conn *c)
 {
-	for (struct nq *e = n->reqs; e; e = e->next) {
+	for (struct list *le = n->reqs.next; le != &n->reqs; le = le->next) {
+		struct nq *e = list_item(le, struct nq, node);
 		struct waiter **pp = &e->waiters;
 
 		while (*pp) {
@@ -236,10 +238,7 @@ dns_nest_ask(struct dns_nest *n, const uint8_t *pkt, size_t len, const struct dn
 	e->outer = r->outer;
 	e->waiters = w;
 	e->n_waiters = 1;
-	e->next = n->reqs;
-	if (n->reqs)
-		n->reqs->prev = e;
-	n->reqs = e;
+	list_insert_after(&n->reqs, &e->node);
 	if (h == NULL || h->nested_port == 0) {
 		e->timer = ev_timer_add(n->d->loop, 0, on_fail_now, e);
 		return;

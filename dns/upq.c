@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/list.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "upq.h"
 #include "wire.h"
 
 struct dns_upq_req {
-	struct dns_upq_req *prev, *next;
+	struct list node; /* in u->reqs */
 	struct dns_upq *u;
 	struct dns_upq_params p;
 	dns_upq_done_fn cb;
@@ -39,7 +40,7 @@ struct dns_upq {
 	size_t max_pending;
 	uint8_t idkey[16];
 	uint64_t idctr;
-	struct dns_upq_req *reqs;
+	struct list reqs; /* pending, newest first */
 	size_t n_reqs;
 	uint8_t rbuf[DNS_TCP_MAX];
 };
@@ -67,6 +68,7 @@ dns_upq_new(struct ev_loop *loop, size_t max_pending)
 		return NULL;
 	u->loop = loop;
 	u->max_pending = max_pending;
+	list_init(&u->reqs);
 	if (util_random(u->idkey, sizeof(u->idkey)) != 0) {
 		free(u);
 		return NULL;
@@ -79,8 +81,8 @@ dns_upq_free(struct dns_upq *u)
 {
 	if (u == NULL)
 		return;
-	while (u->reqs)
-		req_free(u->reqs);
+	while (!list_empty(&u->reqs))
+		req_free(list_item(u->reqs.next, struct dns_upq_req, node));
 	free(u);
 }
 
@@ -110,12 +112,7 @@ req_free(struct dns_upq_req *r)
 	struct dns_upq *u = r->u;
 
 	req_close_fd(r);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		u->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	list_unlink(&r->node);
 	u->n_reqs--;
 	buf_free(&r->tcp_in);
 	free(r->query);
@@ -144,10 +141,7 @@ dns_upq_start(struct dns_upq *u, const uint8_t *query, size_t len, const struct 
 	r->cb = cb;
 	r->arg = arg;
 	r->fail_as = DNS_UPQ_FAILED;
-	r->next = u->reqs;
-	if (u->reqs)
-		u->reqs->prev = r;
-	u->reqs = r;
+	list_insert_after(&u->reqs, &r->node);
 	u->n_reqs++;
 	if (dns_query_parse(query, len, false, &q) != DNS_QERR_NONE ||
 	    (r->query = malloc(len)) == NULL || p->n_servers == 0 || p->n_timeouts == 0 ||
