@@ -317,60 +317,14 @@ nat_rules_has_rules(const struct nat_rules_ctx *x, char kind, int64_t id, bool i
 	return false;
 }
 
+/* The maps keyed by host: the DNAT address of each host's mark (a nested gateway's marks
+ * too) and the jumps to the per-host ingress and egress chains. */
 static void
-build_sets(struct nat_rules_ctx *x)
+build_host_sets(struct nat_rules_ctx *x)
 {
-	const struct nat_rules_cfg *c = x->cfg;
 	const struct pol_snap *s = x->snap;
 	struct nat_nft_elem e;
-	char name[NAT_NFT_NAME_MAX];
 	size_t i, j;
-
-	nat_rules_set(x, "wan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
-	for (i = 0; i < c->wan.n; i++) {
-		nat_nft_elem_ifname(&e, c->wan.v[i]);
-		nat_rules_elem(x, "wan_ifs", &e);
-	}
-	nat_rules_set(x, "lan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
-	for (i = 0; i < c->lan.n; i++) {
-		nat_nft_elem_ifname(&e, c->lan.v[i]);
-		nat_rules_elem(x, "lan_ifs", &e);
-	}
-	nat_rules_set(x, "pool4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
-	for (i = 0; i < s->n_pool_addrs; i++)
-		if (s->pool_addrs[i].addr.family == AF_INET) {
-			nat_nft_elem_ipv4(&e, &s->pool_addrs[i].addr);
-			nat_rules_elem(x, "pool4", &e);
-		}
-	nat_rules_set(x, "service4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
-	for (i = 0; i < s->n_service_addrs; i++)
-		if (s->service_addrs[i].addr.family == AF_INET) {
-			nat_nft_elem_ipv4(&e, &s->service_addrs[i].addr);
-			nat_rules_elem(x, "service4", &e);
-		}
-	nat_rules_set(x, "web_ports", NAT_NFT_TYPE_INET_SERVICE, 2, 0, 0, false);
-	for (i = 0; i < c->alg_ports.n; i++) {
-		nat_nft_elem_port(&e, (uint16_t)c->alg_ports.v[i]);
-		nat_rules_elem(x, "web_ports", &e);
-	}
-	if (c->block) {
-		struct nat_nft_set_spec b4 = { .name = "block4",
-					       .key_type = NAT_NFT_TYPE_IPADDR,
-					       .key_len = 4,
-					       .timeout = true };
-		struct nat_nft_set_spec b6 = { .name = "block6",
-					       .key_type = NAT_NFT_TYPE_IP6ADDR,
-					       .key_len = 16,
-					       .timeout = true };
-
-		/* Elements come and go at run time (nat_block), never through the model. */
-		if (nat_model_set(x->m, &b4) < 0 || nat_model_set(x->m, &b6) < 0)
-			x->err = -ENOMEM;
-	}
-	nat_rules_set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	nat_rules_spoof_set(x, "spoof_wan4", AF_INET, true, NULL, 0);
-	nat_rules_set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
-	nat_rules_spoof_set(x, "spoof_lan4", AF_INET, false, NULL, 0);
 
 	nat_rules_set(x, "host_dnat", NAT_NFT_TYPE_MARK, 4, NAT_NFT_TYPE_IPADDR, 4, false);
 	nat_rules_set(x, "fw_in", NAT_NFT_TYPE_IPADDR, 4, NAT_NFT_TYPE_VERDICT, 0, false);
@@ -419,7 +373,17 @@ build_sets(struct nat_rules_ctx *x)
 			nat_rules_elem(x, "fw_out", &e);
 		}
 	}
-	/* Two sets per group: the IPv4 (g<id>) and IPv6 (g<id>_6) addresses of its members. */
+}
+
+/* Two sets per group: the IPv4 (g<id>) and IPv6 (g<id>_6) addresses of its members. */
+static void
+build_group_sets(struct nat_rules_ctx *x)
+{
+	const struct pol_snap *s = x->snap;
+	struct nat_nft_elem e;
+	char name[NAT_NFT_NAME_MAX];
+	size_t i, j;
+
 	for (i = 0; i < s->n_groups; i++) {
 		for (int v6 = 0; v6 < 2; v6++) {
 			nat_rules_group_set(name, sizeof(name), s->groups[i].id, v6);
@@ -443,6 +407,64 @@ build_sets(struct nat_rules_ctx *x)
 			}
 		}
 	}
+}
+
+static void
+build_sets(struct nat_rules_ctx *x)
+{
+	const struct nat_rules_cfg *c = x->cfg;
+	const struct pol_snap *s = x->snap;
+	struct nat_nft_elem e;
+	size_t i;
+
+	nat_rules_set(x, "wan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	for (i = 0; i < c->wan.n; i++) {
+		nat_nft_elem_ifname(&e, c->wan.v[i]);
+		nat_rules_elem(x, "wan_ifs", &e);
+	}
+	nat_rules_set(x, "lan_ifs", NAT_NFT_TYPE_IFNAME, 16, 0, 0, false);
+	for (i = 0; i < c->lan.n; i++) {
+		nat_nft_elem_ifname(&e, c->lan.v[i]);
+		nat_rules_elem(x, "lan_ifs", &e);
+	}
+	nat_rules_set(x, "pool4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	for (i = 0; i < s->n_pool_addrs; i++)
+		if (s->pool_addrs[i].addr.family == AF_INET) {
+			nat_nft_elem_ipv4(&e, &s->pool_addrs[i].addr);
+			nat_rules_elem(x, "pool4", &e);
+		}
+	nat_rules_set(x, "service4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, false);
+	for (i = 0; i < s->n_service_addrs; i++)
+		if (s->service_addrs[i].addr.family == AF_INET) {
+			nat_nft_elem_ipv4(&e, &s->service_addrs[i].addr);
+			nat_rules_elem(x, "service4", &e);
+		}
+	nat_rules_set(x, "web_ports", NAT_NFT_TYPE_INET_SERVICE, 2, 0, 0, false);
+	for (i = 0; i < c->alg_ports.n; i++) {
+		nat_nft_elem_port(&e, (uint16_t)c->alg_ports.v[i]);
+		nat_rules_elem(x, "web_ports", &e);
+	}
+	if (c->block) {
+		struct nat_nft_set_spec b4 = { .name = "block4",
+					       .key_type = NAT_NFT_TYPE_IPADDR,
+					       .key_len = 4,
+					       .timeout = true };
+		struct nat_nft_set_spec b6 = { .name = "block6",
+					       .key_type = NAT_NFT_TYPE_IP6ADDR,
+					       .key_len = 16,
+					       .timeout = true };
+
+		/* Elements come and go at run time (nat_block), never through the model. */
+		if (nat_model_set(x->m, &b4) < 0 || nat_model_set(x->m, &b6) < 0)
+			x->err = -ENOMEM;
+	}
+	nat_rules_set(x, "spoof_wan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_wan4", AF_INET, true, NULL, 0);
+	nat_rules_set(x, "spoof_lan4", NAT_NFT_TYPE_IPADDR, 4, 0, 0, true);
+	nat_rules_spoof_set(x, "spoof_lan4", AF_INET, false, NULL, 0);
+
+	build_host_sets(x);
+	build_group_sets(x);
 	nat_rules6_sets(x);
 }
 
