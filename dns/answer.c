@@ -400,6 +400,84 @@ dns_resp_proven(const struct resp *r, const struct dns_answer_info *info)
 	return ctx->tcp || (ctx->db->admission.dns_cookies && info->cookie == DNS_COOKIE_VALID);
 }
 
+/* A host name that is no service: the zone's own host (the gateway, "self" in the original)
+ * answers its address; any other has no public address. */
+static enum dns_answer_res
+answer_host_only(struct resp *r, const struct dns_node *n, const struct dns_apex *z)
+{
+	const struct pol_host *h = n->host;
+	uint16_t qt = r->q->qtype;
+
+	if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_A && h->ipv4.family)
+		dns_resp_put_addr(r, 1, NULL, &h->ipv4, DNS_TTL_DEFAULT, true);
+	else if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_AAAA && h->ipv6.family)
+		dns_resp_put_addr(r, 1, NULL, &h->ipv6, DNS_TTL_DEFAULT, true);
+	else
+		dns_resp_negative(r, z, DNS_RC_NOERROR);
+	return DNS_ANS_SEND;
+}
+
+/* A one-time alias for the service: the CNAME, chased at once for a proven recursive asker.
+ * False when the hook issued none (the caller allocates as usual); else *res is the answer. */
+static bool
+answer_alias_cname(struct resp *r, const struct dns_node *n, bool cookie_ok,
+		   struct dns_answer_info *info, enum dns_answer_res *res)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	uint8_t alias[DNS_NAME_MAX];
+	size_t mark, slot;
+	int a = ctx->alias->issue(ctx->alias_arg, ctx->db, n->name, &ctx->src,
+				  ctx->db->admission.alias_ttl_ms, alias);
+
+	if (a < 0) {
+		*res = DNS_ANS_DROP;
+		return true;
+	}
+	if (a != 1)
+		return false;
+	mark = r->w.pos;
+	dns_resp_rr_head(&r->w, NULL, DNS_T_CNAME, 0);
+	slot = dns_wr_len_slot(&r->w);
+	dns_wr_name(&r->w, alias, true);
+	dns_wr_patch_len(&r->w, slot);
+	*res = DNS_ANS_SEND;
+	if (dns_resp_rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
+	    (r->q->flags & DNS_F_RD) && !chase_alias(r, n, alias, info)) {
+		dns_wr_rewind(&r->w, mark);
+		r->count[1]--;
+		*res = dns_resp_refused(r, info, info->why);
+	}
+	return true;
+}
+
+/* The pool's address for the service (and, for SRV/TXT of a dual-stack host, an IPv6 one
+ * too: a refusal only leaves it out), or the refusal's answer. */
+static enum dns_answer_res
+answer_allocated(struct resp *r, const struct dns_node *n, const struct alias_hit *al,
+		 bool non_spoofed, struct dns_answer_info *info)
+{
+	const struct dns_answer_ctx *ctx = r->ctx;
+	const struct pol_service *svc = n->svc;
+	uint16_t qt = r->q->qtype;
+	bool info_q = qt == DNS_T_SRV || qt == DNS_T_TXT, both;
+	enum nat_refusal why = NAT_REFUSE_NONE;
+	struct nat_request req;
+	struct addr pool, pool6;
+
+	service_request(r, n, al ? &al->charge : &r->resolver, non_spoofed, &req);
+	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
+		return dns_resp_refused(r, info, why);
+	info->allocated = true;
+	if (al != NULL && ctx->alias->remember)
+		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
+	both = info_q && req.family == AF_INET && n->host->ipv6.family;
+	req.family = AF_INET6;
+	if (both && ctx->alloc(ctx->alloc_arg, &req, &pool6, &why) != 0)
+		both = false;
+	put_service_records(r, NULL, svc, &pool, both ? &pool6 : NULL, DNS_TTL_POOL);
+	return DNS_ANS_SEND;
+}
+
 /* al: the query is for a live one-time alias of this service (NULL otherwise). */
 static enum dns_answer_res
 answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *z,
@@ -414,17 +492,8 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	/* an alias follow-up proves that the asker received our CNAME: as good as a cookie */
 	bool non_spoofed = dns_resp_proven(r, info) || al != NULL;
 
-	if (!svc) {
-		/* The zone's own host (the gateway, "self" in the original) answers its address;
-		 * any other host name that is not a service has no public address. */
-		if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_A && h->ipv4.family)
-			dns_resp_put_addr(r, 1, NULL, &h->ipv4, DNS_TTL_DEFAULT, true);
-		else if ((n->flags & DNS_NODE_APEX) && qt == DNS_T_AAAA && h->ipv6.family)
-			dns_resp_put_addr(r, 1, NULL, &h->ipv6, DNS_TTL_DEFAULT, true);
-		else
-			dns_resp_negative(r, z, DNS_RC_NOERROR);
-		return DNS_ANS_SEND;
-	}
+	if (!svc)
+		return answer_host_only(r, n, z);
 	/* trusted / untrusted counters (issue 7): on the main thread, before the TC policy */
 	if (adm->log_untrusted && ctx->alias && ctx->alias->note && !ctx->last_try) {
 		if (!ctx->alloc)
@@ -482,42 +551,12 @@ answer_service(struct resp *r, const struct dns_node *n, const struct dns_apex *
 	 * A parent gateway relays our answer as it is: no alias for it to follow. */
 	if (ctx->alias && ctx->alias->issue && adm->dns_cname && al == NULL && !target &&
 	    !r->parent) {
-		uint8_t alias[DNS_NAME_MAX];
-		int a = ctx->alias->issue(ctx->alias_arg, ctx->db, n->name, &ctx->src,
-					  adm->alias_ttl_ms, alias);
-		if (a < 0)
-			return DNS_ANS_DROP;
-		if (a == 1) {
-			size_t mark = r->w.pos;
-			dns_resp_rr_head(&r->w, NULL, DNS_T_CNAME, 0);
-			size_t slot = dns_wr_len_slot(&r->w);
-			dns_wr_name(&r->w, alias, true);
-			dns_wr_patch_len(&r->w, slot);
-			if (dns_resp_rrset_end(r, mark, 1, 1, true) && (ctx->tcp || cookie_ok) &&
-			    (r->q->flags & DNS_F_RD) && !chase_alias(r, n, alias, info)) {
-				dns_wr_rewind(&r->w, mark);
-				r->count[1]--;
-				return dns_resp_refused(r, info, info->why);
-			}
-			return DNS_ANS_SEND;
-		}
+		enum dns_answer_res res;
+
+		if (answer_alias_cname(r, n, cookie_ok, info, &res))
+			return res;
 	}
-	struct nat_request req;
-	struct addr pool, pool6;
-	service_request(r, n, al ? &al->charge : &r->resolver, non_spoofed, &req);
-	enum nat_refusal why = NAT_REFUSE_NONE;
-	if (ctx->alloc(ctx->alloc_arg, &req, &pool, &why) != 0)
-		return dns_resp_refused(r, info, why);
-	info->allocated = true;
-	if (al != NULL && ctx->alias->remember)
-		ctx->alias->remember(ctx->alias_arg, r->q->qname, qt, &pool, svc->id);
-	/* SRV/TXT of a dual-stack host: its IPv6 address too (a refusal only leaves it out) */
-	bool both = info_q && req.family == AF_INET && h->ipv6.family;
-	req.family = AF_INET6;
-	if (both && ctx->alloc(ctx->alloc_arg, &req, &pool6, &why) != 0)
-		both = false;
-	put_service_records(r, NULL, svc, &pool, both ? &pool6 : NULL, DNS_TTL_POOL);
-	return DNS_ANS_SEND;
+	return answer_allocated(r, n, al, non_spoofed, info);
 }
 
 /* The pool refused the allocation of a query (rgw-original-behaviour.md §2.7). */
