@@ -52,7 +52,8 @@ tb_gw_bundle() {
 # address, the IPv6 pool (NAT66 to fd00:2::/64), the router's resolver by its IPv6 address too;
 # in v6.gwa.demo (the router's resolver asks it over IPv6 only) a global host at test203's
 # IPv6 address (pinholes) with an HTTPS name behind the ALG, and a host at test205's unique
-# local address (the IPv6 pool); test204.gwa.demo dual-stack (its unique local address).
+# local address (the IPv6 pool); test204.gwa.demo dual-stack (its unique local address). The
+# bindings of the v6.gwa.demo names live 5 s: the scenarios read them before their flow.
 TB_GW_V6='.service_addresses += ["2001:db8:1::130"]
 	| .pool += ["2001:db8:1::140-2001:db8:1::14f"]
 	| (.resolver_groups[] | select(.name == "router") | .nodes) += ["2001:db8::1"]
@@ -60,11 +61,11 @@ TB_GW_V6='.service_addresses += ["2001:db8:1::130"]
 	| .hosts += [
 		{fqdn: "gua.v6.gwa.demo", ipv6: "2001:db8:2::203", pool_limit: 100,
 		 comment: "a global IPv6 host: pinholes",
-		 services: [{fqdn: "gua.v6.gwa.demo"},
+		 services: [{fqdn: "gua.v6.gwa.demo", binding_timeout_ms: 5000},
 			{fqdn: "www.gua.v6.gwa.demo", proxy_required: true}]},
 		{fqdn: "ula.v6.gwa.demo", ipv6: "fd00:2::205", pool_limit: 100,
 		 comment: "a unique local IPv6 host: the IPv6 pool",
-		 services: [{fqdn: "ula.v6.gwa.demo"}]}]
+		 services: [{fqdn: "ula.v6.gwa.demo", binding_timeout_ms: 5000}]}]
 	| .alg_routes += [{hostname: "www.gua.v6.gwa.demo", port: 443,
 		backend: "[2001:db8:2::203]:443", preserve: "none"}]'
 
