@@ -37,12 +37,51 @@ v6_binding() {
 }
 v6_unbound() { [ -z "$(v6_binding "$1")" ]; }
 
+# The public client's TCP flows to [ADDR]:2000 in gw's conntrack, each with its reply tuple.
+flows6() {
+	local t="src=2001:db8::100 dst=$1 sport=[0-9]* dport=2000"
+	gw_conntrack -f ipv6 -p tcp -d "$1" --dport 2000 | grep -o "$t src=[^ ]* dst=[^ ]*" | sort
+}
+
+# one_flow6 ADDR FQDN PRIVATE -- a TCP echo to [ADDR]:2000 reaches FQDN, translated to
+# PRIVATE with the client's address kept (gw's conntrack); its first packet ended the binding
+# of ADDR (gone at once, counted used: ended by the flow, not by its expiry); a second flow is
+# refused. A FAIL (and 1) otherwise.
+one_flow6() {
+	local a=$1 out u0 u1 c0 ct
+	u0=$(ended_used)
+	c0=$(flows6 "$a")
+	out=$(tcp6 "$a" 2000)
+	note "[$a]:2000 -> $out"
+	[ "$out" = "$2 2000/tcp hello" ] || {
+		fail "the first IPv6 flow to [$a]:2000 did not reach $2: $out"
+		return 1
+	}
+	ct=$(comm -13 <(echo "$c0") <(flows6 "$a"))
+	note "gw conntrack: ${ct:-no new entry}"
+	[[ $ct == *" src=$3 dst=2001:db8::100" ]] || {
+		fail "gw's conntrack shows no flow to $3 with the client's address kept"
+		return 1
+	}
+	u1=$(ended_used)
+	note "bindings ended by their flow: $u0 -> $u1"
+	if ! { [[ $u0 =~ ^[0-9]+$ && $u1 =~ ^[0-9]+$ ]] && ((u1 > u0)) && v6_unbound "$a"; }; then
+		fail "the first flow did not end the binding of $a ($u0 -> $u1): $(v6_binding "$a")"
+		return 1
+	fi
+	out=$(tcp6 "$a" 2000)
+	note "second flow -> $out"
+	[[ $out == *"Connection refused"* ]] && return 0
+	fail "a second flow to $a was not refused: $out"
+	return 1
+}
+
 # 1. A global host: its AAAA is its own address and opens a pinhole (a binding of the address
 #    to itself) that the first flow closes; a second flow is refused.
 s_ipv6_pinhole() {
 	require || return 0
 	settle || return
-	local q0 q1 a b out u0 u1
+	local q0 q1 a b
 	q0=$(v6_queries)
 	a=$(resolve6 gua.v6.gwa.demo)
 	b=$(v6_binding "$a")
@@ -61,26 +100,7 @@ s_ipv6_pinhole() {
 		fail "the AAAA answer opened no pinhole for $a (bindings: $(gw_bindings || echo ?))"
 		return
 	}
-	u0=$(ended_used)
-	out=$(tcp6 "$a" 2000)
-	note "[$a]:2000 -> $out"
-	[ "$out" = "test203.gwa.demo 2000/tcp hello" ] || {
-		fail "the first IPv6 flow through the pinhole did not reach test203: $out"
-		return
-	}
-	# (the flow's first packet ends the binding before it is let through: no wait)
-	u1=$(ended_used)
-	note "bindings ended by their flow: $u0 -> $u1"
-	if ! { [[ $u0 =~ ^[0-9]+$ && $u1 =~ ^[0-9]+$ ]] && ((u1 > u0)) && v6_unbound "$a"; }; then
-		fail "the first flow did not close the pinhole ($u0 -> $u1): $(v6_binding "$a")"
-		return
-	fi
-	out=$(tcp6 "$a" 2000)
-	note "second flow -> $out"
-	[[ $out == *"Connection refused"* ]] || {
-		fail "a second flow to $a was not refused: $out"
-		return
-	}
+	one_flow6 "$a" test203.gwa.demo "$a" || return
 	pass "AAAA (asked over IPv6 by the resolver) opened a pinhole to 2001:db8:2::203 for one" \
 		"flow; it reached test203 and closed it; a second flow was refused"
 }
@@ -90,7 +110,7 @@ s_ipv6_pinhole() {
 s_ipv6_pool() {
 	require || return 0
 	settle || return
-	local a b out ct u0 u1
+	local a b
 	a=$(resolve6 ula.v6.gwa.demo)
 	b=$(v6_binding "$a")
 	note "dig @$TB_RESOLVER6 ula.v6.gwa.demo AAAA -> ${a:-nothing}; binding: ${b:-none}"
@@ -102,33 +122,7 @@ s_ipv6_pool() {
 		fail "$a is not bound to fd00:2::205: ${b:-no binding}"
 		return
 	}
-	u0=$(ended_used)
-	out=$(tcp6 "$a" 2000)
-	note "[$a]:2000 -> $out"
-	[ "$out" = "test205.gwa.demo 2000/tcp hello" ] || {
-		fail "the IPv6 flow to the pool address did not reach test205: $out"
-		return
-	}
-	ct=$(gw_conntrack -f ipv6 -p tcp -d "$a" --dport 2000 | grep "src=2001:db8::100 " |
-		tail -n 1)
-	note "gw conntrack: $ct"
-	[[ $ct == *"src=fd00:2::205 dst=2001:db8::100 "* ]] || {
-		fail "gw did not DNAT the flow to fd00:2::205, client kept: ${ct:-no entry}"
-		return
-	}
-	# (the flow's first packet ends the binding before it is let through: no wait)
-	u1=$(ended_used)
-	note "bindings ended by their flow: $u0 -> $u1"
-	if ! { [[ $u0 =~ ^[0-9]+$ && $u1 =~ ^[0-9]+$ ]] && ((u1 > u0)) && v6_unbound "$a"; }; then
-		fail "the first flow did not end the binding of $a ($u0 -> $u1): $(v6_binding "$a")"
-		return
-	fi
-	out=$(tcp6 "$a" 2000)
-	note "second flow -> $out"
-	[[ $out == *"Connection refused"* ]] || {
-		fail "a second flow to $a was not refused: $out"
-		return
-	}
+	one_flow6 "$a" test205.gwa.demo fd00:2::205 || return
 	pass "ula.v6.gwa.demo -> $a (IPv6 pool), NAT66 to fd00:2::205 for one flow, client" \
 		"address kept; a second flow was refused"
 }
