@@ -22,14 +22,15 @@ tb_iface_addrs() {
 	done
 }
 
-# The policy gw imports: $TB_BUNDLE, plus for each nested gateway a host with its FQDN, its
-# service address and "nested" owning every address it has on gw's LAN. Its bindings live 5 s
-# (the nested gateway's own for test.nest.gwa.demo too): a client behind a busy resolver, and a
-# scenario that reads both gateways' bindings before its flow, must meet both. Then the bank's
-# rows (lib/bank.sh). Prints the file's path.
+# The policy gw imports: $TB_BUNDLE, plus its IPv6 (TB_GW_V6; not for the HA pair), plus for
+# each nested gateway a host with its FQDN, its service address and "nested" owning every
+# address it has on gw's LAN. Its bindings live 5 s (the nested gateway's own for
+# test.nest.gwa.demo too): a client behind a busy resolver, and a scenario that reads both
+# gateways' bindings before its flow, must meet both. Then the bank's rows (lib/bank.sh).
+# Prints the file's path.
 tb_gw_bundle() {
 	local d=$TB_STATE/nodes/gw n hosts='[]' addrs
-	if { [ -z "$(tb_nested_nodes)" ] && [ -z "$(tb_bank_node)" ]; } || [ ! -r "$TB_BUNDLE" ]; then
+	if [ ! -r "$TB_BUNDLE" ]; then
 		printf '%s' "$TB_BUNDLE"
 		return
 	fi
@@ -41,9 +42,32 @@ tb_gw_bundle() {
 			nested: {addresses: $a, binding_timeout_ms: 5000},
 			firewall: [{direction: "ingress", action: "accept", priority: 100}]}]' <<<"$hosts")
 	done
-	jq --argjson h "$hosts" '.hosts += $h' "$TB_BUNDLE" | tb_bank_bundle >"$d/bundle.json"
+	# (the HA pair, up --ha, is IPv4 only)
+	jq --argjson h "$hosts" '.hosts += $h | '"$([ -n "${TB_HA:-}" ] && echo . || echo "$TB_GW_V6")" \
+		"$TB_BUNDLE" | tb_bank_bundle >"$d/bundle.json"
 	printf '%s' "$d/bundle.json"
 }
+
+# gw's IPv6 (a jq filter on the policy; the scenarios of lib/scen_ipv6.sh): the IPv6 service
+# address, the IPv6 pool (NAT66 to fd00:2::/64), the router's resolver by its IPv6 address too;
+# in v6.gwa.demo (the router's resolver asks it over IPv6 only) a global host at test203's
+# IPv6 address (pinholes) with an HTTPS name behind the ALG, and a host at test205's unique
+# local address (the IPv6 pool); test204.gwa.demo dual-stack (its unique local address). The
+# bindings of the v6.gwa.demo names live 5 s: the scenarios read them before their flow.
+TB_GW_V6='.service_addresses += ["2001:db8:1::130"]
+	| .pool += ["2001:db8:1::140-2001:db8:1::14f"]
+	| (.resolver_groups[] | select(.name == "router") | .nodes) += ["2001:db8::1"]
+	| (.hosts[] | select(.fqdn == "test204.gwa.demo") | .ipv6) = "fd00:2::204"
+	| .hosts += [
+		{fqdn: "gua.v6.gwa.demo", ipv6: "2001:db8:2::203", pool_limit: 100,
+		 comment: "a global IPv6 host: pinholes",
+		 services: [{fqdn: "gua.v6.gwa.demo", binding_timeout_ms: 5000},
+			{fqdn: "www.gua.v6.gwa.demo", proxy_required: true}]},
+		{fqdn: "ula.v6.gwa.demo", ipv6: "fd00:2::205", pool_limit: 100,
+		 comment: "a unique local IPv6 host: the IPv6 pool",
+		 services: [{fqdn: "ula.v6.gwa.demo", binding_timeout_ms: 5000}]}]
+	| .alg_routes += [{hostname: "www.gua.v6.gwa.demo", port: 443,
+		backend: "[2001:db8:2::203]:443", preserve: "none"}]'
 
 # rgw.conf of a nested gateway: DNS on its service address (WAN, gw's LAN) and on its own LAN,
 # gw's LAN forwarder as its upstream, no IDS.

@@ -17,6 +17,10 @@ E2E_SCENARIOS=(
 	qmin_step
 	ddns_register
 	snat_outbound
+	ipv6_pinhole
+	ipv6_pool
+	ipv6_alg_https
+	ipv6_dual_stack
 	restart_and_kill
 	nested_name_to_host
 	nested_web
@@ -704,3 +708,6 @@ s_restart_and_kill() {
 . "$TB_DIR/lib/scen_nested.sh"
 # shellcheck source=scen_bank.sh
 . "$TB_DIR/lib/scen_bank.sh"
+# The scenarios over IPv6.
+# shellcheck source=scen_ipv6.sh
+. "$TB_DIR/lib/scen_ipv6.sh"

@@ -77,8 +77,11 @@ server:
 	outgoing-interface: $TB_RESOLVER
 	outgoing-interface: $TB_RESOLVER6
 	port: 53
-	# clients ask over IPv4 and IPv6; the gateway is reached at its IPv4 service address
+	# Clients ask over IPv4 and IPv6. The gateway is reached at both of its service addresses,
+	# the IPv4 one first (the scenarios judge the resolver by its IPv4 address); the names of
+	# v6.gwa.demo (the IPv6 scenarios) only over IPv6.
 	do-ip6: yes
+	prefer-ip4: yes
 	access-control: 100.64.0.0/16 allow
 	access-control: 2001:db8::/32 allow
 	access-control: 127.0.0.0/8 allow
@@ -95,9 +98,14 @@ server:
 stub-zone:
 	name: "gwa.demo"
 	stub-addr: $TB_GW_WAN
+	stub-addr: $TB_GW_WAN6
+stub-zone:
+	name: "v6.gwa.demo"
+	stub-addr: $TB_GW_WAN6
 stub-zone:
 	name: "cname-gwa.demo"
 	stub-addr: $TB_GW_WAN
+	stub-addr: $TB_GW_WAN6
 remote-control:
 	control-enable: yes
 	control-interface: "$d/unbound.ctl"
@@ -146,8 +154,8 @@ tb_echo_start() {
 		done' _ "$d" "$id" "$TB_DIR/lib/echo-reply" $TB_ECHO_PORTS </dev/null
 }
 
-# nginx: HTTP on 80/8080 and HTTPS on 443/8443 with the host's own certificate; the same behind
-# a PROXY v2 header on 9080 and 9443.
+# nginx: HTTP on 80/8080/8000 and HTTPS on 443/8443 with the host's own certificate (8000 and
+# 443 over IPv6 too); the same behind a PROXY v2 header on 9080 and 9443.
 tb_nginx_start() {
 	local n=$1 fqdn=$2 d=$TB_STATE/nodes/$1 p=$TB_STATE/pki
 	mkdir -p "$d/nginx-tmp"
@@ -173,6 +181,10 @@ http {
 		listen 8080;
 		listen 443 ssl;
 		listen 8443 ssl;
+		# over IPv6 too (the ALG's backends; 8000: a port the ALG leaves alone)
+		listen [::]:443 ssl;
+		listen 8000;
+		listen [::]:8000;
 		server_name $fqdn www.$fqdn;
 		ssl_certificate $p/$fqdn.pem;
 		ssl_certificate_key $p/$fqdn.key;
@@ -217,10 +229,10 @@ tb_client_start() {
 # ---------------------------------------------------------------------------------------------
 # gateway: rgwd from the build tree, its own configuration and database, the example policy.
 # tb_rgwd_conf NODE WAN LAN UPSTREAM TABLE [DNS_LINE [API_LINES]] -- the rgw.conf of an rgwd in
-# NODE (gw, or a nested gateway): DNS on WAN, LAN and 127.0.0.1 (port 53), UPSTREAM its LAN
-# forwarder's, nftables table TABLE between wan0 and lan0, the ALG on the policy's service
-# addresses, the API inside the node (API_LINES, when given, in place of that: the whole of
-# [api]); DNS_LINE one more line of [dns].
+# NODE (gw, or a nested gateway): DNS on WAN (one address or several, space-separated), LAN
+# and 127.0.0.1 (port 53), UPSTREAM its LAN forwarder's, nftables table TABLE between wan0 and
+# lan0, the ALG on the policy's service addresses, the API inside the node (API_LINES, when
+# given, in place of that: the whole of [api]); DNS_LINE one more line of [dns].
 tb_rgwd_conf() {
 	cat <<EOF
 # rgw.conf of the testbed node $1 (written by lxc-testbed/up)
@@ -231,7 +243,7 @@ database = $TB_STATE/nodes/$1/rgw.db
 level = info
 
 [dns]
-wan = $2:53
+wan = $(for a in $2; do [[ $a != *:* ]] || a="[$a]"; printf '%s:53, ' "$a"; done | sed 's/, $//')
 lan = $3:53
 local = 127.0.0.1:53
 ${6:-}
@@ -255,14 +267,16 @@ EOF
 # NFQUEUE is 2; both get the [ha] section of lib/ha.sh).
 tb_rgw_conf() {
 	local n=${1:-gw}
-	local d=$TB_STATE/nodes/$n p=$TB_STATE/pki api=
+	local d=$TB_STATE/nodes/$n p=$TB_STATE/pki api='' wan="$TB_GW_WAN $TB_GW_WAN6"
 	# gw alone: its API over HTTPS on loopback and on its LAN address, taking client
-	# certificates of the testbed CA; the pair of up --ha keeps plain HTTP on loopback
+	# certificates of the testbed CA; the pair of up --ha keeps plain HTTP on loopback (and is
+	# IPv4 only)
 	[ -n "${TB_HA:-}" ] || api="listen = ${TB_GW_API_URL#https://}, $TB_GW_LAN:$TB_API_LAN_PORT
 tls_cert = $p/gw-api.pem
 tls_key = $p/gw-api.key
 tls_client_ca = $TB_CA"
-	tb_rgwd_conf "$n" "$TB_GW_WAN" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
+	[ -z "${TB_HA:-}" ] || wan=$TB_GW_WAN
+	tb_rgwd_conf "$n" "$wan" "$TB_GW_LAN" "$TB_RESOLVER" "$TB_NAME" \
 		"ddns = $TB_GW_LAN:$TB_DDNS_PORT" "$api" |
 		sed "/^queue = /s/1/$([ "$n" = gw ] && echo 1 || echo 2)/"
 	cat <<EOF

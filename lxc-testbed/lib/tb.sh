@@ -31,6 +31,7 @@ TB_PY=/usr/bin/python3
 
 # Where each service of the gateway listens (keep in step with render_rgw_conf).
 TB_GW_WAN=100.64.1.130
+TB_GW_WAN6=2001:db8:1::130
 TB_GW_LAN=192.168.0.1
 TB_RESOLVER=100.64.0.1
 TB_RESOLVER6=2001:db8::1
