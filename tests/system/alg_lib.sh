@@ -17,7 +17,10 @@ cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.2
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	for n in $NETNS; do ip netns del "$n" 2>/dev/null; done
+	for n in $NETNS; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
 	[ -n "$KEEP" ] || rm -rf "$T"
 }
 trap cleanup EXIT INT TERM

@@ -17,7 +17,7 @@ done
 P=${HA_PREFIX:-rgwhf}$$
 SW=${P}s PUB=${P}p GA=${P}a GB=${P}b PRIV=${P}h
 pids=()
-at_exit "ip netns del $SW; ip netns del $PUB; ip netns del $GA; ip netns del $GB; ip netns del $PRIV"
+at_exit "ns_del $SW; ns_del $PUB; ns_del $GA; ns_del $GB; ns_del $PRIV"
 at_exit "for p in \${pids[@]}; do kill \$p; done; sleep 0.2; for p in \${pids[@]}; do kill -9 \$p; done"
 for n in $SW $PUB $GA $GB $PRIV; do
 	ip netns add $n || { echo "0 passed, 1 failed"; exit 1; }

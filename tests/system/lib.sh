@@ -1,7 +1,7 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
-# poll, more_than, gw_topology, gw_topology6, v6_settled.
+# poll, more_than, gw_topology, gw_topology6, v6_settled, ns_del.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -12,6 +12,15 @@ FAILED=0
 _cleanups=()
 
 at_exit() { _cleanups+=("$*"); }
+# ns_del NS...: kill whatever still runs in each network namespace (the children a forking
+# listener left, say), then delete it
+ns_del() {
+	local ns
+	for ns; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
 _run_cleanups() {
 	local i
 	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do

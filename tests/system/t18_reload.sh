@@ -360,7 +360,7 @@ if [ "$(id -u)" = 0 ]; then
 	PUB=rgwr$$p GW=rgwr$$g PRIV=rgwr$$s
 	QNUM=$((5000 + ($$ + 5) % 30000))
 	# every process left in the namespaces (socat's per-connection children too) dies with them
-	at_exit "for n in $PUB $GW $PRIV; do ip netns pids \$n | xargs -r kill -9; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+	at_exit "for n in $PUB $GW $PRIV; do ip netns pids \$n | xargs -r kill -9; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 	gw_topology $PUB $GW $PRIV
 	cat > "$T/nat.json" <<'JSON'
 {"version": 1,

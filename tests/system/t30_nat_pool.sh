@@ -16,7 +16,7 @@ TABLE=rgw
 QNUM=$((1000 + $$ % 30000))
 pids=()
 
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 ip netns add $PUB && ip netns add $GW && ip netns add $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $GW link add wan0 type veth peer name eth0 netns $PUB
 ip -n $GW link add lan0 type veth peer name eth0 netns $PRIV

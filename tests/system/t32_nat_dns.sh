@@ -14,7 +14,7 @@ PRIV=${P}h
 QNUM=$((3000 + $$ % 30000))
 APORT=$((20000 + ($$ + 11) % 20000))
 pids=()
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # The pool addresses are the gateway's own, as on a real gateway (and the testbed): with the
 # synproxy the handshake ends on the gateway, so they must be local (docs/nat.md, "SYN proxy").

@@ -23,7 +23,7 @@ APORT=$((20000 + ($$ + 23) % 20000))
 N=${T34_ALERTS:-100}
 BLOCK_S=6
 pids=()
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 [ -z "${T34_KEEP:-}" ] || at_exit "rm -rf $T34_KEEP; cp -r $T $T34_KEEP"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $PUB addr add 100.64.0.50/32 dev eth0

@@ -20,7 +20,7 @@ PRIV=${P}h
 QNUM=$((3000 + ($$ + 29) % 30000))
 APORT=$((20000 + ($$ + 31) % 20000))
 pids=()
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 for i in 131 132 133 134; do ip -n $GW addr add 100.64.1.$i/32 dev wan0; done
 

@@ -19,7 +19,7 @@ QNUM=$((3000 + ($$ + 7) % 30000))
 APORT=$((20000 + ($$ + 13) % 20000))
 pids=()
 at_exit "rm -rf /etc/netns/$PUB"
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 for ns in $PUB $GW $PRIV; do
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0

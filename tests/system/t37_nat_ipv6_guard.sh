@@ -21,7 +21,7 @@ QNUM=$((3000 + ($$ + 11) % 30000))
 APORT=$((20000 + ($$ + 17) % 20000))
 HERE="$TOP/tests/system"
 pids=()
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology6 $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public 2001:db8::10 behind the gateway's 2001:db8::1; service 2001:db8:1::130, pool
 # 2001:db8:1::131-132; private: the global 2001:db8:2::/64 and the ULA fd00::/64

@@ -20,7 +20,7 @@ QNUM=$((3000 + ($$ + 19) % 30000))
 APORT=$((20000 + ($$ + 23) % 20000))
 ROUNDS=${T38_ROUNDS:-6}
 pids=()
-at_exit "for p in \${pids[@]}; do kill \$p; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "for p in \${pids[@]}; do kill \$p; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology6 $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # the IPv6 pool addresses are the gateway's own (on wan0), as the synproxy needs
 ip -n $PUB addr add 2001:db8::10/64 dev eth0 nodad

@@ -11,7 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 NS=rgwdns$$p
 ip netns add "$NS" || { fail "create netns"; summary; }
-at_exit "ip netns del $NS"
+at_exit "ns_del $NS"
 ip -n "$NS" link set lo up
 ip -n "$NS" addr add 10.99.0.1/32 dev lo
 ip -n "$NS" addr add 10.99.0.2/32 dev lo

@@ -9,7 +9,7 @@ BUNDLE="$TOP/docs/examples/gwa.demo.json"
 
 GW=rgwapi$$
 QNUM=$((2000 + ($$ + 7) % 30000))
-at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; [ -n \"\${BP_PID:-}\" ] && kill -9 \$BP_PID; ip netns del $GW"
+at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; [ -n \"\${BP_PID:-}\" ] && kill -9 \$BP_PID; ns_del $GW"
 ip netns add $GW || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $GW link add wan0 type veth peer name lan0
 ip -n $GW link set lo up

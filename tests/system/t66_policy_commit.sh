@@ -14,7 +14,7 @@ command -v nsupdate > /dev/null || { echo "nsupdate missing"; echo "0 passed, 1 
 
 GW=rgwcommit$$
 QNUM=$((2000 + ($$ + 11) % 30000))
-at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; [ -n \"\${BP:-}\" ] && kill -9 \$BP; [ -n \"\${TP:-}\" ] && kill -9 \$TP; ip netns del $GW"
+at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; [ -n \"\${BP:-}\" ] && kill -9 \$BP; [ -n \"\${TP:-}\" ] && kill -9 \$TP; ns_del $GW"
 ip netns add $GW || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $GW link add wan0 type veth peer name lan0
 ip -n $GW link set lo up

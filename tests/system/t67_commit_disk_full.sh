@@ -11,7 +11,7 @@ GW=rgwfull$$
 QNUM=$((2000 + ($$ + 13) % 30000))
 DB="$T/db"
 mkdir -p "$DB"
-at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; ip netns del $GW"
+at_exit "[ -n \"\${RP:-}\" ] && kill -9 \$RP; ns_del $GW"
 ip netns add $GW || { echo "0 passed, 1 failed"; exit 1; }
 ip -n $GW link add wan0 type veth peer name lan0
 ip -n $GW link set lo up

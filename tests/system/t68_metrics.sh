@@ -16,7 +16,7 @@ QNUM=$((4000 + ($$ + 3) % 30000))
 TABLE=rgwm$$
 RP=
 SP=
-at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$SP\" ] && kill -9 \$SP; for n in $PUB $GW $PRIV; do ip netns pids \$n | xargs -r kill -9; done; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$SP\" ] && kill -9 \$SP; for n in $PUB $GW $PRIV; do ip netns pids \$n | xargs -r kill -9; done; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 ip netns exec $PRIV socat TCP-LISTEN:2222,bind=192.168.0.100,reuseaddr,fork SYSTEM:'echo ok' > /dev/null 2>&1 &
 SP=$!

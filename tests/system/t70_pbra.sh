@@ -25,7 +25,7 @@ QNUM=$((3000 + $$ % 30000))
 TABLE=rgwpbra$$
 RP=
 SP=
-at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$SP\" ] && kill \$SP; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$SP\" ] && kill \$SP; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public side: the SLA resolver .53, the noisy resolver .66, the legitimate clients' /24
 ip -n $PUB addr add 100.64.0.53/32 dev eth0

@@ -23,7 +23,7 @@ APORT=$((20000 + $$ % 20000))
 RP=
 UB=
 SP=
-at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$UB\" ] && kill \$UB; [ -n \"\$SP\" ] && kill \$SP; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "[ -n \"\$RP\" ] && kill -9 \$RP; [ -n \"\$UB\" ] && kill \$UB; [ -n \"\$SP\" ] && kill \$SP; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public side: a client .10, the resolver .53, another source .54
 ip -n $PUB addr add 100.64.0.53/32 dev eth0

@@ -24,7 +24,7 @@ TABLE=rgwrep$$
 RP=
 SP=
 # RP is timeout(1), rgwd its child: on the way out both are killed by pid
-at_exit "[ -n \"\$RP\" ] && { pkill -9 -P \$RP; kill -9 \$RP; }; [ -n \"\$SP\" ] && kill \$SP; ip netns del $PUB; ip netns del $GW; ip netns del $PRIV"
+at_exit "[ -n \"\$RP\" ] && { pkill -9 -P \$RP; kill -9 \$RP; }; [ -n \"\$SP\" ] && kill \$SP; ns_del $PUB; ns_del $GW; ns_del $PRIV"
 gw_topology $PUB $GW $PRIV || { echo "0 passed, 1 failed"; exit 1; }
 # public side: the SLA resolver .53, the idle SLA resolver .54, the noisy resolver .66, a client
 ip -n $PUB addr add 100.64.0.53/32 dev eth0

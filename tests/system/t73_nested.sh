@@ -45,7 +45,7 @@ NG=
 EP=
 # T73_KEEP=DIR: keep the logs there
 [ -z "${T73_KEEP:-}" ] || at_exit "rm -rf '$T73_KEEP'; cp -r '$T' '$T73_KEEP'"
-at_exit "for p in \$OP \$IP \$UB \$NG \$EP; do kill -9 \$p; done; for n in $P $O $I $S; do ip netns pids \$n | xargs -r kill -9; ip netns del \$n; done"
+at_exit "for p in \$OP \$IP \$UB \$NG \$EP; do kill -9 \$p; done; for n in $P $O $I $S; do ip netns pids \$n | xargs -r kill -9; ns_del \$n; done"
 
 # --- topology
 mk() {

@@ -21,7 +21,7 @@ done
 
 A=rgwhaa$$ B=rgwhab$$ C=rgwhac$$
 PA="" PB=""
-at_exit "ip netns del $A; ip netns del $B; ip netns del $C"
+at_exit "ns_del $A; ns_del $B; ns_del $C"
 at_exit "[ -n \"\$PA\" ] && kill -9 \$PA; [ -n \"\$PB\" ] && kill -9 \$PB"
 ip netns add $A && ip netns add $B && ip netns add $C || { echo "0 passed, 1 failed"; exit 1; }
 set -e
