@@ -94,6 +94,7 @@ static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name)
 static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static void closing_read(struct alg_conn *c);
+static void linger(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
 static void replay(struct alg_conn *c);
@@ -596,7 +597,6 @@ refuse(struct alg_conn *c, enum refusal why, const char *outcome)
 		[RF_BACKEND] = ALG_TLS_ALERT_INTERNAL_ERROR,
 		[RF_TIMEOUT] = ALG_TLS_ALERT_INTERNAL_ERROR,
 	};
-	struct alg_worker *w = c->w;
 	char msg[160];
 	uint8_t rec[7];
 	size_t n;
@@ -612,13 +612,23 @@ refuse(struct alg_conn *c, enum refusal why, const char *outcome)
 		(void)send(c->cfd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
 	shutdown(c->cfd, SHUT_WR);
+	FREE_AND_NULL(c->buf);
+	c->len = c->cap = c->off = 0;
+	linger(c);
+}
+
+/* The client has been told (a FIN after our last byte): close the backend's socket and
+ * drain the client's until its EOF or CLOSING_LINGER_MS (closing_read). */
+static void
+linger(struct alg_conn *c)
+{
+	struct alg_worker *w = c->w;
+
 	if (c->bfd != -1) {
 		ev_io_close(w->loop, c->bfd);
 		c->flags &= (uint8_t)~CF_BWATCH;
 		c->bfd = -1;
 	}
-	FREE_AND_NULL(c->buf);
-	c->len = c->cap = c->off = 0;
 	c->state = CS_CLOSING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->closing, c);
@@ -806,13 +816,7 @@ server_done(struct alg_conn *c)
 		return;
 	}
 	c->outcome = "ok";
-	ev_io_close(w->loop, c->bfd);
-	c->flags &= (uint8_t)~CF_BWATCH;
-	c->bfd = -1;
-	c->state = CS_CLOSING;
-	c->t_last = ev_now_ms(w->loop);
-	list_move(&w->closing, c);
-	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+	linger(c);
 }
 
 /* dirs: RELAY_UP (client -> backend) and/or RELAY_DOWN, the directions the event concerns. */
