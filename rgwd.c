@@ -127,6 +127,7 @@ start(struct rgwd *d)
 		return -1;
 	}
 	links_init(&d->links, d->loop, &d->conf, &d->pol);
+	addr_missing_expected(d->conf.ha_enable); /* VRRP brings the addresses to the active */
 	/* Signals before any thread exists, so that every thread inherits the mask. */
 	signal(SIGPIPE, SIG_IGN);
 	if (ev_signal_add(d->loop, SIGTERM, on_stop_signal, d) < 0 ||

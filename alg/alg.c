@@ -319,6 +319,7 @@ want(const struct alg *alg, struct alg_plan *pl, const struct addr_port *ap, str
 	l->ap = *ap;
 	l->port = addr_port_port(ap);
 	l->fresh = true;
+	addr_note_missing(ap, "alg");
 	l->fds = calloc(alg->n_workers, sizeof(int));
 	if (l->fds == NULL)
 		goto nomem;

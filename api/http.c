@@ -599,6 +599,7 @@ open_listener(const struct addr_port *ap)
 		goto fail;
 	if (bind(fd, sa, ap->len) == -1 || listen(fd, API_BACKLOG) == -1)
 		goto fail;
+	addr_note_missing(ap, "api");
 	return fd;
 fail:
 	err = errno;

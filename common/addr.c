@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 
 static int parse_port(const char *s, uint16_t *out);
@@ -377,4 +379,44 @@ addr_sock_freebind(int fd, int family)
 				    : setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
 
 	return rc == -1 ? -errno : 0;
+}
+
+static bool missing_expected;
+
+void
+addr_missing_expected(bool yes)
+{
+	missing_expected = yes;
+}
+
+void
+addr_note_missing(const struct addr_port *ap, const char *what)
+{
+	struct addr_port probe = *ap;
+	struct addr a;
+	char buf[ADDR_PORT_STRLEN];
+	int fd, err = 0;
+
+	addr_port_addr(ap, &a);
+	if (addr_is_any(&a))
+		return;
+	fd = socket(ap->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return;
+	if (probe.ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&probe.ss)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&probe.ss)->sin_port = 0;
+	if (bind(fd, (const struct sockaddr *)&probe.ss, probe.len) == -1)
+		err = errno;
+	close(fd);
+	if (err != EADDRNOTAVAIL)
+		return;
+	addr_port_ntop(ap, buf, sizeof(buf));
+	if (missing_expected)
+		log_info("%s: %s is on no interface yet (the HA pair's active adds it)", what, buf);
+	else
+		log_warnx("%s: %s is on no interface: nothing arrives on it until the address is "
+			  "configured on one",
+			  what, buf);
 }

@@ -63,6 +63,17 @@ void addr_port_addr(const struct addr_port *ap, struct addr *out);
  */
 int addr_sock_freebind(int fd, int family);
 
+/*
+ * A listener bound with addr_sock_freebind to an address no interface holds receives nothing
+ * until the address is configured: addr_note_missing logs it for what ("dns: UDP", "alg"...),
+ * as a warning, or as information after addr_missing_expected(true) (an HA pair, where VRRP
+ * adds the addresses on the active). The test binds a datagram socket to the address without
+ * IP_FREEBIND; a wildcard address is never missing. Thread-safe (no state but the flag, set
+ * before the listeners open).
+ */
+void addr_note_missing(const struct addr_port *ap, const char *what);
+void addr_missing_expected(bool yes);
+
 /* IPv4 helpers (host byte order). */
 void addr_from_v4(uint32_t host_order, struct addr *out);
 uint32_t addr_v4(const struct addr *a);

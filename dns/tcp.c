@@ -77,6 +77,7 @@ dns_tcp_open(struct dns *d, struct dns_listener *l)
 		goto fail;
 	if (bind(fd, sa, l->ap.len) == -1 || listen(fd, 256) == -1)
 		goto fail;
+	addr_note_missing(&l->ap, "dns"); /* once per address: UDP opens one per worker */
 	l->fd = fd;
 	return 0;
 fail:;

@@ -133,6 +133,23 @@ timeout 10 "$RGWD" -c "$T/rgw.conf" > /dev/null 2> "$T/acc3.err"
 check "an access log that cannot be opened stops the start" test $? != 0
 check "... naming it" grep -q "cannot open the access log $T/nodir/access.log" "$T/acc3.err"
 
+# --- a listener's address on no interface (bound with IP_FREEBIND): named in a warning, once
+# per subsystem and address; 192.0.2.77 (TEST-NET-1) is on no interface here, and no packet
+# is sent to it
+check "listeners on 127.0.0.1: no missing-address warning" sh -c "! grep -q 'on no interface' '$T/acc2.err'"
+NOWHERE=192.0.2.77
+write_conf "" ""
+sed "s|^local = .*|local = $NOWHERE:$DNS|; s|^listen = 127.0.0.1:$ALG|listen = $NOWHERE:$ALG|" \
+	"$T/rgw.conf" > "$T/nowhere.conf"
+"$RGWD" -c "$T/nowhere.conf" > /dev/null 2> "$T/nowhere.err" &
+DPID=$!
+at_exit "kill -9 $DPID"
+check "listeners on an address no interface holds: rgwd starts" wait_for 'rgwd: ready' "$T/nowhere.err" 10
+check "... the DNS warns, naming the address" grep -q "warn dns: $NOWHERE:$DNS is on no interface" "$T/nowhere.err"
+check "... the ALG warns once (two workers)" test "$(grep -c "warn alg: $NOWHERE:$ALG is on no interface" "$T/nowhere.err")" = 1
+check "... the API on 127.0.0.1 does not" sh -c "! grep -q 'api: .* on no interface' '$T/nowhere.err'"
+stop
+
 # --- libmicrohttpd's TLS handshake noise: debug, not info
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
 	-subj "/CN=localhost" > /dev/null 2>&1
