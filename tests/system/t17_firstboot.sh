@@ -36,6 +36,7 @@ check "the example first-boot file is applied" \
 check "IPv4 only: no IPv6 address, no link-local addressing" bash -c \
 	"! grep -q ':' '$R4/etc/systemd/network/10-rgw-wan.network' &&
 	 grep -qx 'LinkLocalAddressing=no' '$R4/etc/systemd/network/20-rgw-lan.network'"
+check "IPv4 only: no IPv6 LAN prefix" grep -qx 'lan_prefixes6 = ' "$R4/etc/rgw/rgw.conf"
 check "the rgw.conf it writes passes --check-config" check_conf "$R4"
 check "rgwd imports its seed bundle" rgwd --import "$R4/etc/rgw/firstboot-bundle.json"
 check "the done mark is written" test -e "$R4/var/lib/rgw/firstboot.done"
@@ -61,6 +62,8 @@ check "link-local addressing on both (neighbour discovery)" bash -c \
 check "DNS listens on the IPv6 service and LAN addresses" bash -c \
 	"grep -qx 'wan = 198.51.100.2, \[2001:db8:101::1\]:53' '$R6/etc/rgw/rgw.conf' &&
 	 grep -qx 'lan = 192.168.50.1, \[fd00:50::1\]:53, \[2001:db8:150::1\]:53' '$R6/etc/rgw/rgw.conf'"
+check "the LAN's IPv6 networks (host bits cleared) guard the LAN's sources" \
+	grep -qx 'lan_prefixes6 = fd00:50::/64, 2001:db8:150::/64' "$R6/etc/rgw/rgw.conf"
 check "the rgw.conf passes --check-config" check_conf "$R6"
 rm -f "$T/rgw.db"*
 check "rgwd imports the dual-stack seed bundle" rgwd --import "$R6/etc/rgw/firstboot-bundle.json"
