@@ -26,6 +26,7 @@
 #define QUEUED_ASK_MS	  50   /* see queued_ms */
 #define SHED_SCAN	  64   /* relayed connections looked at when shedding */
 #define SHED_PROTECT_MS	  5000 /* never shed a connection that made progress this recently */
+#define SHED_HELLO_MS	  100  /* a connection still without its hostname this long may be shed */
 #define RELAY_UP	  1    /* client -> backend */
 #define RELAY_DOWN	  2    /* backend -> client */
 
@@ -866,7 +867,11 @@ fail:
 }
 
 /*
- * At max_connections, make room for a new client (overload mode): among the SHED_SCAN relayed
+ * At max_connections, make room for a new client (overload mode). First the connection of this
+ * worker that has waited longest for its hostname, if it has waited SHED_HELLO_MS (with the
+ * deferred accept a client's first bytes come with the connection, so one still waiting is
+ * silent or trickling its hello: a burst of silent connections fills the table with them, and
+ * they would otherwise keep every newcomer out until their deadline). Else, among the SHED_SCAN relayed
  * connections of this worker that made progress the longest ago, those without progress in
  * the last SHED_PROTECT_MS (or none since the relay started: headers then a trickle), close
  * the one whose client address holds the most connections (the oldest of them on a tie), so
@@ -883,6 +888,12 @@ shed_one(struct alg_worker *w)
 	long best_n = 0;
 	int i;
 
+	c = list_oldest(&w->hello);
+	if (c != NULL && now - c->t_start >= SHED_HELLO_MS) {
+		stat_add(w, ALG_STAT_SHED, 1);
+		conn_close(c, "shed");
+		return true;
+	}
 	for (e = w->relay.head.next, i = 0; e != &w->relay.head && i < SHED_SCAN;
 	     e = e->next, i++) {
 		c = list_item(e, struct alg_conn, node);

@@ -7,15 +7,17 @@
 #   http PORT HOST N SECS B     GET /small with Host: HOST, expects 200
 #   dnstcp PORT N SECS B        SOA gwa.demo over TCP, expects an answer with our ID
 #   dnsudp PORT N SECS B        the same over UDP (one datagram, 5 s to answer)
+#   api PORT TOKEN N SECS B     GET /api/v1/status with the bearer TOKEN, expects 200
 import socket, struct, sys, threading, time
 
-def http_once(port, host, src):
+def http_once(port, host, src, path="/small", extra=""):
     s = socket.socket()
     s.bind((src, 0))
     s.settimeout(5)
     try:
         s.connect(("127.0.0.1", port))
-        s.sendall(("GET /small HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % host).encode())
+        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n"
+                   % (path, host, extra)).encode())
         buf = b""
         while True:
             d = s.recv(4096)
@@ -66,6 +68,10 @@ def main():
     if mode == "http":
         port, host, n, secs, b = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
         once = lambda src, i: http_once(port, host, src)
+    elif mode == "api":
+        port, tok, n, secs, b = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+        auth = "Authorization: Bearer %s\r\n" % tok
+        once = lambda src, i: http_once(port, "127.0.0.1", src, "/api/v1/status", auth)
     else:
         port, n, secs, b = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
         one = dns_udp_once if mode == "dnsudp" else dns_once

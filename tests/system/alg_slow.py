@@ -8,6 +8,10 @@
 #   trickle PORT HOST SRCS N SECS EVERY   N connections from each of SRCS (comma-separated),
 #                                         one body byte each every EVERY s, for SECS s;
 #                                         prints "opened O closed C"
+#   idle PORT SRCS N SECS                 N silent connections from each of SRCS, each opened
+#                                         again shortly after the server closes it, for SECS
+#                                         s; prints "opened O closed C"
+#   burst PORT SRCS N SECS                the same opened once (one burst, never again)
 #   keepalive PORT HOST SRC PATH FIFO     one connection: a request, then one more request
 #                                         on the same connection each time a line arrives on
 #                                         FIFO; prints "answer N: STATUS" per answer, "closed"
@@ -17,7 +21,7 @@ import selectors, signal, socket, sys, time
 HEAD = "POST /sink HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n"
 
 
-def trickle(port, host, srcs, n, secs, every):
+def trickle(port, head, srcs, n, secs, every, reopen=True):
     end = time.monotonic() + secs
     held = {}  # socket -> source
     due = {}   # (source, slot) -> when to open again
@@ -27,7 +31,7 @@ def trickle(port, host, srcs, n, secs, every):
     next_byte = time.monotonic() + every
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        loop(port, host, end, held, due, every, next_byte)
+        loop(port, head, end, held, due, every, next_byte, reopen)
     finally:
         print("opened %d closed %d" % (stats[0], stats[1]), flush=True)
 
@@ -36,7 +40,7 @@ stats = [0, 0]  # opened, closed
 SEL = selectors.DefaultSelector()  # epoll: thousands of sockets
 
 
-def loop(port, host, end, held, due, every, next_byte):
+def loop(port, head, end, held, due, every, next_byte, reopen):
     while time.monotonic() < end:
         now = time.monotonic()
         for key in [k for k, t in due.items() if t <= now]:
@@ -45,7 +49,8 @@ def loop(port, host, end, held, due, every, next_byte):
                 s.bind((key[0], 0))
                 s.settimeout(1)
                 s.connect(("127.0.0.1", port))
-                s.sendall((HEAD % host).encode())
+                if head:
+                    s.sendall(head)
                 s.setblocking(False)
                 held[s] = key
                 SEL.register(s, selectors.EVENT_READ)
@@ -69,7 +74,9 @@ def loop(port, host, end, held, due, every, next_byte):
             except OSError:
                 gone = True
             if gone:
-                due[held.pop(s)] = time.monotonic() + 0.2
+                key = held.pop(s)
+                if reopen:
+                    due[key] = time.monotonic() + 0.2
                 SEL.unregister(s)
                 s.close()
                 stats[1] += 1
@@ -122,8 +129,11 @@ def keepalive(port, host, src, path, fifo):
 def main():
     cmd, port = sys.argv[1], int(sys.argv[2])
     if cmd == "trickle":
-        trickle(port, sys.argv[3], sys.argv[4].split(","), int(sys.argv[5]),
+        trickle(port, (HEAD % sys.argv[3]).encode(), sys.argv[4].split(","), int(sys.argv[5]),
                 float(sys.argv[6]), float(sys.argv[7]))
+    elif cmd in ("idle", "burst"):
+        trickle(port, b"", sys.argv[3].split(","), int(sys.argv[4]), float(sys.argv[5]), 1e9,
+                cmd == "idle")
     elif cmd == "keepalive":
         keepalive(port, sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
 

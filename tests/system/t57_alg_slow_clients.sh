@@ -7,7 +7,9 @@
 # idle keep-alive client on the same route are kept. A trickle is not progress: alone, such a
 # connection is closed at the idle timeout, while a slow download is not. A burst that waits
 # in the kernel's queue is held to the hostname deadline from its connect. Shed trickles are
-# reputation evidence (alg_slow) against their sources, never against the kept clients.
+# reputation evidence (alg_slow) against their sources, never against the kept clients. A
+# burst of connections that never complete their request head fills the table: the ones
+# that waited longest for their hostname are shed and newcomers are served.
 . "$(dirname "$0")/alg_lib.sh"
 SLOW="python3 $ROOT/tests/system/alg_slow.py"
 
@@ -155,5 +157,49 @@ q=$(cat "$T/queued.out")
 echo "# queued burst: $q"
 check "queued clients closed about 2 s after their connect, not 2 s after the late accept ($q)" \
 	awk -v m="${q##* }" -v n="$(awk '{print $2}' <<<"$q")" 'BEGIN { exit !(n == 20 && m < 4.5) }'
+check "rgwd still running" alive
+kill "$RGWD_PID"
+wait "$RGWD_PID" 2>/dev/null
+mv "$T/rgwd.log" "$T/rgwd2.log"
+
+# a burst of connections that send the start of a request head and then nothing fills the
+# table (hostname deadline 10 s): newcomers are still served, because the connections that
+# have waited longest for their hostname make room (outcome shed)
+rm -f "$T/policy.db"*
+start_rgwd "listen = 127.0.0.1:$L80
+workers = 1
+hostname_timeout = 10000
+max_connections = 40
+max_connections_per_source = 20" || exit 1
+python3 - "$L80" <<'PY' &
+import socket, sys, time
+held = []
+for a in range(4):
+    for i in range(10):
+        s = socket.socket()
+        s.bind(("127.0.12.%d" % (a + 1), 0))
+        s.connect(("127.0.0.1", int(sys.argv[1])))
+        s.sendall(b"GET / HTTP/1.1\r\n")
+        held.append(s)
+time.sleep(30)
+PY
+SB=$!
+PIDS="$PIDS $SB"
+active() { [ "$(curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$ALG_API_PORT/metrics" | awk '$1 == "rgw_alg_active" {print $2}')" = 40 ]; }
+check "40 connections waiting for their hostname fill max_connections" poll 20 active
+served=0
+for i in $(seq 1 20); do
+	curl -s --interface "127.0.7.$i" --max-time 10 -H "Host: a.alg.test" \
+		"http://127.0.0.1:$L80/small" > "$T/nb.$i" &
+	eval "C$i=\$!"
+done
+for i in $(seq 1 20); do
+	eval "wait \$C$i"
+	[ "$(cat "$T/nb.$i")" = small ] && served=$((served + 1))
+done
+check "20 new clients served while silent connections fill the table ($served/20)" [ "$served" = 20 ]
+check "the silent connections were shed to make room" grep -q "client=127.0.12.*outcome=shed" "$T/rgwd.log"
+check "none of the new clients was shed" not grep -q "client=127.0.7.*outcome=shed" "$T/rgwd.log"
+kill "$SB"
 check "rgwd still running" alive
 finish
