@@ -257,6 +257,8 @@ install: all
 	$(if $(wildcard rgwctl.c),install -m 0755 $(BUILD)/rgwctl $(DESTDIR)$(BINDIR)/rgwctl)
 	install -m 0644 docs/examples/rgw.conf $(DESTDIR)$(SYSCONFDIR)/rgw/rgw.conf.example
 	install -m 0644 docs/examples/gwa.demo.json $(DESTDIR)$(SYSCONFDIR)/rgw/gwa.demo.json
+	install -m 0644 docs/examples/sysctl-many-connections.conf \
+		$(DESTDIR)$(SYSCONFDIR)/rgw/sysctl-many-connections.conf
 	install -m 0755 tools/ha/rgw-ha-notify $(DESTDIR)$(SBINDIR)/rgw-ha-notify
 	install -m 0755 tools/ha/rgw-ha-check $(DESTDIR)$(SBINDIR)/rgw-ha-check
 	install -m 0644 docs/rgw-ha-notify.8 docs/rgw-ha-check.8 $(DESTDIR)$(MANDIR)/man8/

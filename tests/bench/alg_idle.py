@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # tests/bench/alg_idle.py -- open N connections through a proxy, each sending a ClientHello
-# for `name` so that the proxy relays it to the backend, then hold them idle.
+# for `name` so that the proxy relays it to the backend, then hold them idle; from source
+# address `src` when given (many processes, each from its own address, reach past one
+# address's ephemeral ports and one process's descriptor limit).
 # Prints "open N" once all are established and the backend answered, then waits for stdin EOF.
 import os, selectors, socket, struct, sys, time
 
 port, n, name = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+src = sys.argv[4] if len(sys.argv) > 4 else None
 
 def hello():
     sni = struct.pack("!HHHBH", 0, len(name) + 5, len(name) + 3, 0, len(name)) + name
@@ -24,6 +27,8 @@ sel = selectors.DefaultSelector()
 pending = 0
 for i in range(n):
     s = socket.socket()
+    if src:
+        s.bind((src, 0))
     s.setblocking(False)
     try:
         s.connect(("127.0.0.1", port))
