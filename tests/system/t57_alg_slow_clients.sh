@@ -12,6 +12,20 @@
 # that waited longest for their hostname are shed and newcomers are served.
 . "$(dirname "$0")/alg_lib.sh"
 SLOW="python3 $ROOT/tests/system/alg_slow.py"
+# 20 new clients at once (127.0.7.1-20), one request each: sets served to how many were answered
+new_clients() {
+	local i
+	served=0
+	for i in $(seq 1 20); do
+		curl -s --interface "127.0.7.$i" --max-time 10 -H "Host: a.alg.test" \
+			"http://127.0.0.1:$L80/small" > "$T/new.$i" &
+		eval "C$i=\$!"
+	done
+	for i in $(seq 1 20); do
+		eval "wait \$C$i"
+		[ "$(cat "$T/new.$i")" = small ] && served=$((served + 1))
+	done
+}
 
 read -r L80 HA HB ALG_API_PORT <<<"$(free_ports 4)"
 mkdir -p "$T/www"
@@ -58,16 +72,7 @@ full() { [ "$(ss -Htn state established "( sport = :$L80 )" | wc -l)" -ge 40 ]; 
 check "the slow clients fill max_connections" poll 20 full
 shed() { grep -q "client=127.0.9.*outcome=shed" "$T/rgwd.log"; }
 # new clients while the table is full: each makes room
-served=0
-for i in $(seq 1 20); do
-	curl -s --interface "127.0.7.$i" --max-time 10 -H "Host: a.alg.test" \
-		"http://127.0.0.1:$L80/small" > "$T/new.$i" &
-	eval "C$i=\$!"
-done
-for i in $(seq 1 20); do
-	eval "wait \$C$i"
-	[ "$(cat "$T/new.$i")" = small ] && served=$((served + 1))
-done
+new_clients
 check "20 new clients served while the slow clients fill the table ($served/20)" [ "$served" = 20 ]
 check "slow clients' connections were shed" shed
 api() { curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$ALG_API_PORT/api/v1$1"; }
@@ -187,16 +192,7 @@ SB=$!
 PIDS="$PIDS $SB"
 active() { [ "$(curl -s -m 5 -H "Authorization: Bearer $TOK" "http://127.0.0.1:$ALG_API_PORT/metrics" | awk '$1 == "rgw_alg_active" {print $2}')" = 40 ]; }
 check "40 connections waiting for their hostname fill max_connections" poll 20 active
-served=0
-for i in $(seq 1 20); do
-	curl -s --interface "127.0.7.$i" --max-time 10 -H "Host: a.alg.test" \
-		"http://127.0.0.1:$L80/small" > "$T/nb.$i" &
-	eval "C$i=\$!"
-done
-for i in $(seq 1 20); do
-	eval "wait \$C$i"
-	[ "$(cat "$T/nb.$i")" = small ] && served=$((served + 1))
-done
+new_clients
 check "20 new clients served while silent connections fill the table ($served/20)" [ "$served" = 20 ]
 check "the silent connections were shed to make room" grep -q "client=127.0.12.*outcome=shed" "$T/rgwd.log"
 check "none of the new clients was shed" not grep -q "client=127.0.7.*outcome=shed" "$T/rgwd.log"
