@@ -12,6 +12,14 @@
 # that waited longest for their hostname are shed and newcomers are served.
 . "$(dirname "$0")/alg_lib.sh"
 SLOW="python3 $ROOT/tests/system/alg_slow.py"
+# restart_rgwd N CONF: stop rgwd (its log kept as rgwdN.log), start it afresh with CONF
+restart_rgwd() {
+	kill "$RGWD_PID"
+	wait "$RGWD_PID" 2>/dev/null
+	mv "$T/rgwd.log" "$T/rgwd$1.log"
+	rm -f "$T/policy.db"*
+	start_rgwd "$2"
+}
 # 20 new clients at once (127.0.7.1-20), one request each: sets served to how many were answered
 new_clients() {
 	local i
@@ -100,14 +108,9 @@ echo "# alg_slow evidence: $(slow_ev)"
 check "no evidence against the download or the keep-alive client" \
 	test "$(rep_of 127.0.6.1/32) $(rep_of 127.0.8.1/32)" = "none none"
 exec 7>&-
-kill "$RGWD_PID"
-wait "$RGWD_PID" 2>/dev/null
-mv "$T/rgwd.log" "$T/rgwd1.log"
-
 # alone, a trickling connection is idle: closed at the idle timeout (3 s), while a download
 # slower than that is not
-rm -f "$T/policy.db"*
-start_rgwd "listen = 127.0.0.1:$L80
+restart_rgwd 1 "listen = 127.0.0.1:$L80
 workers = 1
 idle_timeout = 3000" || exit 1
 curl -s --interface 127.0.6.2 --limit-rate 4M --max-time 30 -H "Host: a.alg.test" \
@@ -163,15 +166,10 @@ echo "# queued burst: $q"
 check "queued clients closed about 2 s after their connect, not 2 s after the late accept ($q)" \
 	awk -v m="${q##* }" -v n="$(awk '{print $2}' <<<"$q")" 'BEGIN { exit !(n == 20 && m < 4.5) }'
 check "rgwd still running" alive
-kill "$RGWD_PID"
-wait "$RGWD_PID" 2>/dev/null
-mv "$T/rgwd.log" "$T/rgwd2.log"
-
 # a burst of connections that send the start of a request head and then nothing fills the
 # table (hostname deadline 10 s): newcomers are still served, because the connections that
 # have waited longest for their hostname make room (outcome shed)
-rm -f "$T/policy.db"*
-start_rgwd "listen = 127.0.0.1:$L80
+restart_rgwd 2 "listen = 127.0.0.1:$L80
 workers = 1
 hostname_timeout = 10000
 max_connections = 40
