@@ -29,7 +29,7 @@ tenant_may_write(struct api_req *r, const struct pol_snap *s, const void *row)
 {
 	struct pol_err e = { 0 };
 
-	if (r->ten == NULL || pol_tenancy_row(r->ten, s, r->m.route->ent->table, row, &e) == 0)
+	if (r->ten == NULL || pol_tenancy_row(r->ten, s, r->m.route->ent->t->name, row, &e) == 0)
 		return true;
 	api_reply_error(r, 403, e.field, "%s", e.msg);
 	return false;
@@ -50,24 +50,25 @@ const void *
 api_entity_find(const struct api_entity *ent, const struct pol_snap *s, const char *key,
 		int64_t parent_id)
 {
-	size_t n = ent->count(s);
+	size_t n = pol_table_count(ent->t, s);
 	char canon[POL_NAME_MAX], buf[POL_NAME_MAX];
 
 	if (all_digits(key)) {
 		int64_t id = strtoll(key, NULL, 10);
 		for (size_t i = 0; i < n; i++) {
-			const void *row = ent->at(s, i);
-			if (ent->id(row) == id && (!parent_id || ent->parent(row) == parent_id))
+			const void *row = pol_table_row(ent->t, s, i);
+			if (pol_row_id(row) == id &&
+			    (!parent_id || api_parent(ent, row) == parent_id))
 				return row;
 		}
 	}
-	if (!ent->name_is_key || ent->canon(key, canon, sizeof(canon)) < 0)
+	if (!ent->name_is_key || pol_key_canon(ent->t, key, canon, sizeof(canon)) < 0)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		const void *row = ent->at(s, i);
-		if (parent_id && ent->parent(row) != parent_id)
+		const void *row = pol_table_row(ent->t, s, i);
+		if (parent_id && api_parent(ent, row) != parent_id)
 			continue;
-		const char *name = ent->name(row, buf, sizeof(buf));
+		const char *name = pol_row_key(ent->t, row, buf, sizeof(buf));
 		if (name && strcmp(name, canon) == 0)
 			return row;
 	}
@@ -77,9 +78,9 @@ api_entity_find(const struct api_entity *ent, const struct pol_snap *s, const ch
 json_t *
 api_entity_json(const struct api_entity *ent, const struct pol_snap *s, const void *row)
 {
-	json_t *o = ent->to_json(s, row);
+	json_t *o = ent->t->to_json(s, row);
 
-	if (o && json_object_set_new(o, "id", json_integer(ent->id(row))) < 0) {
+	if (o && json_object_set_new(o, "id", json_integer(pol_row_id(row))) < 0) {
 		json_decref(o);
 		return NULL;
 	}
@@ -101,7 +102,7 @@ find_parent(struct api_req *r, const struct pol_snap *s, int64_t *pid)
 		api_reply_error(r, 404, NULL, "no %s '%s'", pe->kind, r->m.params[0]);
 		return false;
 	}
-	*pid = pe->id(row);
+	*pid = pol_row_id(row);
 	return true;
 }
 
@@ -156,7 +157,7 @@ reply_written(struct api_req *r, const struct api_entity *ent, int64_t id, int s
 	api_reply_entity(r, status, api_entity_json(ent, s, row));
 	if (status == 201) {
 		char buf[POL_NAME_MAX];
-		const char *name = ent->name ? ent->name(row, buf, sizeof(buf)) : NULL;
+		const char *name = pol_row_key(ent->t, row, buf, sizeof(buf));
 		size_t plen = strlen(r->path);
 		while (plen > 1 && r->path[plen - 1] == '/')
 			plen--;
@@ -198,17 +199,17 @@ api_h_list(struct api_req *r)
 	if (!parse_count(r, "limit", LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, &limit) ||
 	    !parse_count(r, "offset", 0, 1L << 30, &offset) || !find_parent(r, s, &pid))
 		goto out;
-	if (name && (!ent->name || !ent->canon || ent->canon(name, canon, sizeof(canon)) < 0)) {
+	if (name && pol_key_canon(ent->t, name, canon, sizeof(canon)) < 0) {
 		api_reply_error(r, 400, "name", "not a valid %s name", ent->kind);
 		goto out;
 	}
 	items = json_array();
-	for (size_t i = 0, n = ent->count(s); items && i < n; i++) {
-		const void *row = ent->at(s, i);
-		if ((pid && ent->parent(row) != pid) || !api_visible(r, ent, s, row))
+	for (size_t i = 0, n = pol_table_count(ent->t, s); items && i < n; i++) {
+		const void *row = pol_table_row(ent->t, s, i);
+		if ((pid && api_parent(ent, row) != pid) || !api_visible(r, ent, s, row))
 			continue;
 		if (name) {
-			const char *rn = ent->name(row, buf, sizeof(buf));
+			const char *rn = pol_row_key(ent->t, row, buf, sizeof(buf));
 			if (!rn || strcmp(rn, canon) != 0)
 				continue;
 		}
@@ -254,33 +255,33 @@ api_h_create(struct api_req *r)
 		return;
 	if (!(s = api_snapshot(r)) || !find_parent(r, s, &pid) || !(in = input_copy(r)))
 		goto fail;
-	row = calloc(1, ent->row_size);
+	row = calloc(1, ent->t->size);
 	if (!row) {
 		api_reply_error(r, 503, NULL, "out of memory");
 		goto fail;
 	}
-	rc = ent->from_json(s, in, false, row, &e);
+	rc = ent->t->from_json(in, false, row, "", &e);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, &e, "invalid input");
 		goto fail;
 	}
-	if (ent->set_parent)
-		ent->set_parent(row, pid);
+	if (ent->parent_off != 0)
+		api_set_parent(ent, row, pid);
 	if (!tenant_may_write(r, s, row))
 		goto fail;
 	r->w_ent = ent;
-	rc = ent->insert(r->api->st, row, &e);
+	rc = pol_row_insert(r->api->st, ent->t, row, &e);
 	if (rc < 0) {
 		api_fix_err(r, s, &e);
 		api_reply_store_err(r, rc, &e, ent->kind);
 		goto fail;
 	}
-	r->w_id = ent->id(row);
+	r->w_id = pol_row_id(row);
 	if (ent->after_write && ent->after_write(r, s, r->body, row) < 0)
 		goto fail;
 	if (!api_txn_commit(r, &ns))
 		goto out;
-	reply_written(r, ent, ent->id(row), 201, ns);
+	reply_written(r, ent, pol_row_id(row), 201, ns);
 	goto out;
 fail:
 	api_txn_abort(r);
@@ -311,26 +312,26 @@ write_existing(struct api_req *r, bool partial)
 	rep = api_entity_json(ent, s, cur);
 	if (!api_if_match(r, rep) || !(in = input_copy(r)))
 		goto fail;
-	row = calloc(1, ent->row_size);
+	row = calloc(1, ent->t->size);
 	if (!row) {
 		api_reply_error(r, 503, NULL, "out of memory");
 		goto fail;
 	}
 	if (partial)
-		memcpy(row, cur, ent->row_size);
-	rc = ent->from_json(s, in, partial, row, &e);
+		memcpy(row, cur, ent->t->size);
+	rc = ent->t->from_json(in, partial, row, "", &e);
 	if (rc < 0) {
 		api_reply_store_err(r, rc, &e, "invalid input");
 		goto fail;
 	}
-	ent->set_id(row, ent->id(cur));
-	if (ent->set_parent)
-		ent->set_parent(row, ent->parent(cur));
+	memcpy(row, cur, sizeof(int64_t)); /* every row starts with its id */
+	if (ent->parent_off != 0)
+		api_set_parent(ent, row, api_parent(ent, cur));
 	if (!tenant_may_write(r, s, row))
 		goto fail;
 	r->w_ent = ent;
-	r->w_id = ent->id(row);
-	rc = ent->update(r->api->st, row, &e);
+	r->w_id = pol_row_id(row);
+	rc = pol_row_update(r->api->st, ent->t, row, &e);
 	if (rc < 0) {
 		api_fix_err(r, s, &e);
 		api_reply_store_err(r, rc, &e, ent->kind);
@@ -340,7 +341,7 @@ write_existing(struct api_req *r, bool partial)
 		goto fail;
 	if (!api_txn_commit(r, &ns))
 		goto out;
-	reply_written(r, ent, ent->id(row), 200, ns);
+	reply_written(r, ent, pol_row_id(row), 200, ns);
 	goto out;
 fail:
 	api_txn_abort(r);
@@ -382,7 +383,7 @@ api_h_delete(struct api_req *r)
 	rep = api_entity_json(ent, s, cur);
 	if (!api_if_match(r, rep))
 		goto fail;
-	rc = ent->del(r->api->st, ent->id(cur), &e);
+	rc = pol_row_delete(r->api->st, ent->t, pol_row_id(cur), &e);
 	if (rc < 0) {
 		/* A row still referenced by others is a conflict, not bad input. */
 		if (rc == -EINVAL && api_err_status(&e, false) == 409)

@@ -10,6 +10,7 @@
 #include "../common/buf.h"
 #include "../policy/policy.h"
 #include "../policy/store.h"
+#include "../policy/table.h"
 #include "api.h"
 #include "router.h"
 
@@ -164,28 +165,12 @@ struct pol_snap *api_snapshot_read(struct api_req *r);
  * natural key (name, fqdn, address, prefix) when it has one.
  */
 struct api_entity {
-	const char *kind;      /* "host", in messages */
-	const char *table;     /* snapshot array name in validation paths ("hosts[3].fqdn") */
-	const char *sql_table; /* store table name in constraint errors ("hosts.fqdn") */
-	size_t row_size;
-	size_t (*count)(const struct pol_snap *s);
-	const void *(*at)(const struct pol_snap *s, size_t i);
-	int64_t (*id)(const void *row);
-	void (*set_id)(void *row, int64_t id);
-	/* Parent id (host, group, zone, resolver group), NULL for top-level tables. */
-	int64_t (*parent)(const void *row);
-	void (*set_parent)(void *row, int64_t pid);
-	/* Natural key of a row as text (NULL: none), and canonicalisation of a key given
-	 * in a path or a filter (0 or -EINVAL). */
-	const char *(*name)(const void *row, char *buf, size_t len);
-	int (*canon)(const char *in, char *out, size_t len);
+	const char *kind; /* "host", in messages */
+	/* the table (policy/table.h): its snapshot rows, store accessors, codec and key */
+	const struct pol_table *t;
+	/* offsetof the parent's id (host, group, zone, resolver group) in the row, 0: none */
+	size_t parent_off;
 	bool name_is_key; /* the natural key is unique and addresses a row in paths */
-	json_t *(*to_json)(const struct pol_snap *s, const void *row);
-	int (*from_json)(const struct pol_snap *s, const json_t *obj, bool partial, void *row,
-			 struct pol_err *e);
-	int (*insert)(struct pol_store *st, void *row, struct pol_err *e);
-	int (*update)(struct pol_store *st, const void *row, struct pol_err *e);
-	int (*del)(struct pol_store *st, int64_t id, struct pol_err *e);
 	/* Optional: after insert/update of row, write the embedded sub-collections present
 	 * in obj (the request body), replacing the current ones. 0, or <0 with a reply set. */
 	int (*after_write)(struct api_req *r, const struct pol_snap *s, const json_t *obj,
@@ -199,6 +184,21 @@ extern const struct api_entity api_ent_zone, api_ent_nameserver, api_ent_service
 	api_ent_pool_addr, api_ent_host, api_ent_service, api_ent_host_fw, api_ent_group,
 	api_ent_group_fw, api_ent_alg_route, api_ent_bracket, api_ent_resolver_group,
 	api_ent_resolver_node;
+
+/* The parent id of row (0 for a top-level table), and setting it. */
+static inline int64_t
+api_parent(const struct api_entity *ent, const void *row)
+{
+	return ent->parent_off != 0
+		       ? *(const int64_t *)(const void *)((const char *)row + ent->parent_off)
+		       : 0;
+}
+
+static inline void
+api_set_parent(const struct api_entity *ent, void *row, int64_t pid)
+{
+	*(int64_t *)(void *)((char *)row + ent->parent_off) = pid;
+}
 
 /* Every entity once (fw rules as host rules), NULL-terminated. */
 extern const struct api_entity *const api_entities[];

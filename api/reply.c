@@ -332,7 +332,7 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 	if (tl == 0 || tl >= sizeof(table))
 		return unknown;
 	/* "pool": the address lists as a whole; the request wrote one "address" */
-	if (*p == '\0' && r->w_ent && strcmp(r->w_ent->table, e->field) == 0) {
+	if (*p == '\0' && r->w_ent && strcmp(r->w_ent->t->name, e->field) == 0) {
 		util_strlcpy(e->field, "address", sizeof(e->field));
 		return true;
 	}
@@ -340,7 +340,7 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 	table[tl] = '\0';
 	if (*p == '.') {
 		/* "hosts.fqdn": a constraint of the table being written */
-		if (r->w_ent && strcmp(r->w_ent->sql_table, table) == 0) {
+		if (r->w_ent && strcmp(r->w_ent->t->sql_table, table) == 0) {
 			util_strlcpy(rest, p + 1, sizeof(rest));
 			util_strlcpy(e->field, rest, sizeof(e->field));
 			return true;
@@ -355,21 +355,21 @@ api_fix_err(struct api_req *r, const struct pol_snap *snap, struct pol_err *e)
 		return unknown;
 	util_strlcpy(rest, end[1] == '.' ? end + 2 : "", sizeof(rest));
 	for (size_t i = 0; api_entities[i]; i++)
-		if (strcmp(api_entities[i]->table, table) == 0)
+		if (strcmp(api_entities[i]->t->name, table) == 0)
 			ent = api_entities[i];
-	if (!ent || idx >= ent->count(snap))
+	if (!ent || idx >= pol_table_count(ent->t, snap))
 		return unknown;
-	const void *row = ent->at(snap, (size_t)idx);
-	if (r->w_ent && strcmp(r->w_ent->table, table) == 0 && ent->id(row) == r->w_id) {
+	const void *row = pol_table_row(ent->t, snap, (size_t)idx);
+	if (r->w_ent && strcmp(r->w_ent->t->name, table) == 0 && pol_row_id(row) == r->w_id) {
 		util_strlcpy(e->field, rest, sizeof(e->field));
 		return true;
 	}
 	/* Another row is affected (a delete leaving a host outside every zone): name it. */
-	const char *n = ent->name ? ent->name(row, name, sizeof(name)) : NULL;
+	const char *n = pol_row_key(ent->t, row, name, sizeof(name));
 	if (n)
 		snprintf(msg, sizeof(msg), "%s '%s': %s", ent->kind, n, e->msg);
 	else
-		snprintf(msg, sizeof(msg), "%s %lld: %s", ent->kind, (long long)ent->id(row),
+		snprintf(msg, sizeof(msg), "%s %lld: %s", ent->kind, (long long)pol_row_id(row),
 			 e->msg);
 	util_strlcpy(e->msg, msg, sizeof(e->msg));
 	return r->w_ent && written_parent(r, snap, ent, row);
@@ -387,7 +387,7 @@ written_parent(const struct api_req *r, const struct pol_snap *snap, const struc
 	if (pe == NULL || pe != ent || r->m.n_params < 1)
 		return false;
 	parent = api_entity_find(pe, snap, r->m.params[0], 0);
-	return parent != NULL && pe->id(parent) == ent->id(row);
+	return parent != NULL && pol_row_id(parent) == pol_row_id(row);
 }
 
 int

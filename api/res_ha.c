@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "../common/log.h"
-#include "codec.h"
+#include "../policy/bundle.h"
 #include "internal.h"
 
 static void
@@ -44,7 +44,7 @@ api_h_ha_role(struct api_req *r)
 				"this gateway is not one of an HA pair ([ha] enable)");
 		return;
 	}
-	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field, "%s", e.msg);
 		return;
 	}

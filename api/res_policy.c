@@ -9,8 +9,8 @@
 #include "../common/util.h"
 #include "../nat/reputation.h"
 #include "../policy/bundle.h"
+#include "../policy/check.h"
 #include "../policy/reputation.h"
-#include "codec.h"
 #include "internal.h"
 
 static json_t *admission_json(const struct pol_snap *s);
@@ -72,7 +72,7 @@ api_h_host_groups_add(struct api_req *r)
 		api_reply_error(r, 404, NULL, "no host '%s'", r->m.params[0]);
 		goto fail;
 	}
-	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field, "%s", e.msg);
 		goto fail;
 	}
@@ -178,7 +178,7 @@ admission_json(const struct pol_snap *s)
 		v[i] = &s->brackets[i];
 	util_sort(v, s->n_brackets, sizeof(*v), bracket_cmp);
 	for (size_t i = 0; i < s->n_brackets; i++) {
-		json_t *b = pol_bracket_to_json(v[i]);
+		json_t *b = pol_t_bracket.to_json(s, v[i]);
 		if (b)
 			json_object_set_new(b, "id", json_integer(v[i]->id));
 		json_array_append_new(arr, b);
@@ -213,7 +213,7 @@ replace_brackets(struct api_req *r, const struct pol_snap *s, const json_t *arr)
 		return -EINVAL;
 	}
 	for (i = 0; i < s->n_brackets; i++) {
-		if ((rc = pol_bracket_delete(r->api->st, s->brackets[i].id, &e)) < 0) {
+		if ((rc = pol_row_delete(r->api->st, &pol_t_bracket, s->brackets[i].id, &e)) < 0) {
 			api_reply_store_err(r, rc, &e, "load_brackets");
 			return rc;
 		}
@@ -228,11 +228,11 @@ replace_brackets(struct api_req *r, const struct pol_snap *s, const json_t *arr)
 		memset(&b, 0, sizeof(b));
 		if (json_is_object(in))
 			json_object_del(in, "id");
-		rc = pol_bracket_from_json(in, false, &b, path, &e);
+		rc = pol_t_bracket.from_json(in, false, &b, path, &e);
 		json_decref(in);
 		if (rc == 0) {
 			b.position = (int32_t)i;
-			rc = pol_bracket_insert(r->api->st, &b, &e);
+			rc = pol_row_insert(r->api->st, &pol_t_bracket, &b, &e);
 		}
 		if (rc < 0) {
 			if (!e.field[0])
@@ -394,7 +394,7 @@ parse_rep_kind(struct api_req *r, enum pol_rep_kind *kind)
 			snprintf(canon, sizeof(canon), "resolver:%s", addr_ntop(&a, t, sizeof(t)));
 			ok = true;
 		} else {
-			ok = api_group_name_ok(key);
+			ok = pol_check_ident(key);
 			util_strlcpy(canon, key, sizeof(canon));
 		}
 		break;
@@ -550,7 +550,7 @@ api_h_reputation_put(struct api_req *r)
 
 	if (!parse_rep_kind(r, &kind))
 		return;
-	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field, "%s", e.msg);
 		return;
 	}

@@ -7,7 +7,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "../policy/session.h"
-#include "codec.h"
+#include "../policy/bundle.h"
 #include "internal.h"
 
 #define SESS_TTL_DEFAULT_S 300
@@ -116,7 +116,7 @@ api_h_session_create(struct api_req *r)
 		api_reply_error(r, 503, NULL, "session names are not enabled");
 		return;
 	}
-	if (!json_is_object(r->body) || api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (!json_is_object(r->body) || pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field[0] ? e.field : NULL, "%s",
 				e.msg[0] ? e.msg : "a JSON object is required");
 		return;

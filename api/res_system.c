@@ -9,7 +9,6 @@
 #include "../common/util.h"
 #include "../policy/bundle.h"
 #include "../policy/tenancy.h"
-#include "codec.h"
 #include "internal.h"
 
 static json_t *policy_counts(const struct pol_snap *s);
@@ -456,7 +455,7 @@ api_h_token_create(struct api_req *r)
 	json_t *v;
 	int rc;
 
-	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field, "%s", e.msg);
 		return;
 	}

@@ -7,7 +7,7 @@
 
 #include "../common/util.h"
 #include "../policy/session.h"
-#include "codec.h"
+#include "../policy/bundle.h"
 #include "internal.h"
 
 /* One tenant's session-name bucket (refilled at session_rate per second, holds one second). */
@@ -80,7 +80,7 @@ quotas_from_json(struct api_req *r, struct pol_tenant *t)
 
 	if (q == NULL)
 		return true;
-	if (!json_is_object(q) || api_json_only_keys(q, keys, "quotas.", &e) < 0) {
+	if (!json_is_object(q) || pol_bj_object(q, "quotas", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field[0] ? e.field : "quotas", "%s",
 				e.msg[0] ? e.msg : "an object of quotas");
 		return false;
@@ -316,7 +316,7 @@ api_h_tenant_put(struct api_req *r)
 		api_reply_error(r, 400, "name", "a tenant is named by one DNS label: [a-z0-9-]");
 		return;
 	}
-	if (api_json_only_keys(r->body, keys, "", &e) < 0) {
+	if (pol_bj_object(r->body, "", keys, &e) < 0) {
 		api_reply_error(r, 400, e.field, "%s", e.msg);
 		return;
 	}

@@ -225,7 +225,7 @@ host_remove(struct upd *u, const char *fqdn, const struct addr *only_ip)
 		return 0;
 	if (!h->dynamic)
 		return DNS_RC_REFUSED;
-	if (pol_host_delete(u->d->store, h->id, &e) != 0) {
+	if (pol_row_delete(u->d->store, &pol_t_host, h->id, &e) != 0) {
 		log_warnx("dns: update: cannot remove %s: %s", fqdn, e.msg);
 		return DNS_RC_SERVFAIL;
 	}
@@ -261,7 +261,7 @@ host_register(struct upd *u, const char *fqdn, const struct addr *ip)
 	if (h) {
 		struct pol_host row = *h;
 		row.ipv4 = *ip;
-		if (pol_host_update(u->d->store, &row, &e) != 0)
+		if (pol_row_update(u->d->store, &pol_t_host, &row, &e) != 0)
 			goto fail;
 	} else {
 		struct pol_host row;
@@ -271,7 +271,7 @@ host_register(struct upd *u, const char *fqdn, const struct addr *ip)
 		row.pool_limit = POL_POOL_LIMIT_DEFAULT;
 		row.dynamic = true;
 		util_strlcpy(row.comment, "registered by DNS UPDATE", sizeof(row.comment));
-		if (pol_host_insert(u->d->store, &row, &e) != 0)
+		if (pol_row_insert(u->d->store, &pol_t_host, &row, &e) != 0)
 			goto fail;
 		/* the original's default services: the name itself, and www through the ALG */
 		for (int k = 0; k < 2; k++) {
@@ -285,7 +285,7 @@ host_register(struct upd *u, const char *fqdn, const struct addr *ip)
 				break;
 			s.proxy_required = k == 1;
 			s.binding_timeout_ms = POL_BINDING_TIMEOUT_MS;
-			if (pol_service_insert(u->d->store, &s, &e) != 0)
+			if (pol_row_insert(u->d->store, &pol_t_service, &s, &e) != 0)
 				goto fail;
 		}
 	}

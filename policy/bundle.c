@@ -7,7 +7,6 @@
 
 #include "../common/util.h"
 #include "bundle_int.h"
-#include "check.h"
 
 #define BUNDLE_VERSION 1
 #define POOL_MAX       65536 /* addresses in the circular pool, all entries together */
@@ -216,7 +215,7 @@ parse_zones(struct pctx *c, const json_t *root)
 			if (ns == NULL)
 				return nomem(c);
 			pol_bj_index(q, sizeof(q), p, "nameservers", j);
-			rc = pol_nameserver_from_json(nsobj, ns, q, c->err);
+			rc = pol_nameserver_from_json(nsobj, false, ns, q, c->err);
 			if (rc != 0)
 				return rc;
 			ns->id = (int64_t)c->s->n_nameservers;
@@ -230,7 +229,6 @@ parse_zones(struct pctx *c, const json_t *root)
 static int
 parse_addresses(struct pctx *c, const json_t *root)
 {
-	static const char *const keys[] = { "address", "comment", NULL };
 	const json_t *arr, *v;
 	size_t i;
 	char p[160];
@@ -245,20 +243,14 @@ parse_addresses(struct pctx *c, const json_t *root)
 
 		if (sa == NULL)
 			return nomem(c);
-		sa->id = (int64_t)c->s->n_service_addrs;
 		pol_bj_index(p, sizeof(p), "", "service_addresses", i);
 		if (json_is_object(v)) {
-			if ((rc = pol_bj_object(v, p, keys, c->err)) != 0 ||
-			    (rc = pol_bj_required(v, "address", p, c->err)) != 0 ||
-			    (rc = pol_bj_addr(v, "address", p, 0, &sa->addr, c->err)) < 0 ||
-			    (rc = pol_bj_text(v, "comment", p, sa->comment, sizeof(sa->comment),
-					      c->err)) < 0)
+			if ((rc = pol_service_addr_from_json(v, false, sa, p, c->err)) != 0)
 				return rc;
-			if (sa->addr.family == 0)
-				return pol_bj_fail(c->err, p, "address", "must not be null");
 		} else if (!json_is_string(v) || addr_parse(json_string_value(v), &sa->addr) != 0) {
 			return pol_bj_fail(c->err, p, NULL, "must be an IPv4 or IPv6 address");
 		}
+		sa->id = (int64_t)c->s->n_service_addrs;
 	}
 	return 0;
 }
@@ -360,7 +352,6 @@ parse_rules(struct pctx *c, const json_t *obj, const char *path, int64_t host_id
 static int
 parse_groups(struct pctx *c, const json_t *root)
 {
-	static const char *const keys[] = { "name", "comment", "firewall", NULL };
 	const json_t *arr, *v;
 	size_t i;
 	char p[160];
@@ -375,15 +366,11 @@ parse_groups(struct pctx *c, const json_t *root)
 
 		if (g == NULL)
 			return nomem(c);
-		g->id = (int64_t)c->s->n_groups;
 		pol_bj_index(p, sizeof(p), "", "groups", i);
-		if ((rc = pol_bj_object(v, p, keys, c->err)) != 0 ||
-		    (rc = pol_bj_required(v, "name", p, c->err)) != 0 ||
-		    (rc = pol_bj_text(v, "name", p, g->name, sizeof(g->name), c->err)) < 0 ||
-		    (rc = pol_bj_text(v, "comment", p, g->comment, sizeof(g->comment), c->err)) <
-			    0 ||
-		    (rc = pol_check_group(g, p, c->err)) != 0 ||
-		    (rc = parse_rules(c, v, p, 0, g->id)) != 0)
+		if ((rc = pol_group_from_json(v, false, g, p, c->err)) != 0)
+			return rc;
+		g->id = (int64_t)c->s->n_groups;
+		if ((rc = parse_rules(c, v, p, 0, g->id)) != 0)
 			return rc;
 	}
 	return 0;
@@ -701,39 +688,13 @@ export_admission(const struct pol_snap *s)
 		order[i] = &s->brackets[i];
 	util_sort(order, s->n_brackets, sizeof(*order), bracket_order);
 	for (size_t i = 0; i < s->n_brackets; i++)
-		if (json_array_append_new(arr, pol_bracket_to_json(order[i])) != 0)
+		if (json_array_append_new(arr, pol_bracket_to_json(s, order[i])) != 0)
 			goto fail;
 	free(order);
 	return o;
 fail:
 	free(order);
 	json_decref(o);
-	return NULL;
-}
-
-static json_t *
-export_groups(const struct pol_snap *s)
-{
-	json_t *arr = json_array();
-
-	if (arr == NULL)
-		return NULL;
-	for (size_t i = 0; i < s->n_groups; i++) {
-		const struct pol_group *g = &s->groups[i];
-		json_t *fw = json_array();
-		json_t *o = json_pack("{s:s, s:s, s:o}", "name", g->name, "comment", g->comment,
-				      "firewall", fw);
-
-		if (o == NULL || json_array_append_new(arr, o) != 0)
-			goto fail;
-		for (size_t j = 0; j < s->n_fw_rules; j++)
-			if (s->fw_rules[j].group_id == g->id &&
-			    json_array_append_new(fw, pol_fw_rule_to_json(&s->fw_rules[j])) != 0)
-				goto fail;
-	}
-	return arr;
-fail:
-	json_decref(arr);
 	return NULL;
 }
 
@@ -747,9 +708,7 @@ export_addresses(const struct pol_snap *s)
 	for (size_t i = 0; i < s->n_service_addrs; i++) {
 		const struct pol_service_addr *sa = &s->service_addrs[i];
 		json_t *v = sa->comment[0] == '\0' ? pol_bj_addr_json(&sa->addr)
-						   : json_pack("{s:o, s:s}", "address",
-							       pol_bj_addr_json(&sa->addr),
-							       "comment", sa->comment);
+						   : pol_service_addr_to_json(s, sa);
 
 		if (json_array_append_new(arr, v) != 0) {
 			json_decref(arr);
@@ -759,25 +718,18 @@ export_addresses(const struct pol_snap *s)
 	return arr;
 }
 
-/* Append one array of per-row objects built by fn(s, i). */
+/* Append the rows of table t, each as its codec writes it. */
 static int
-export_rows(json_t *root, const char *key, size_t n, json_t *(*fn)(const struct pol_snap *, size_t),
-	    const struct pol_snap *s)
+export_rows(json_t *root, const char *key, const struct pol_table *t, const struct pol_snap *s)
 {
 	json_t *arr = json_array();
 
 	if (arr == NULL || json_object_set_new(root, key, arr) != 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(arr, fn(s, i)) != 0)
+	for (size_t i = 0; i < pol_table_count(t, s); i++)
+		if (json_array_append_new(arr, t->to_json(s, pol_table_row(t, s, i))) != 0)
 			return -ENOMEM;
 	return 0;
-}
-
-static json_t *
-zone_at(const struct pol_snap *s, size_t i)
-{
-	return pol_zone_to_json(s, &s->zones[i]);
 }
 
 /* Rows of one kind ordered by (owner host id, id), to find a host's rows by bisection. */
@@ -885,18 +837,6 @@ out:
 	return rc;
 }
 
-static json_t *
-alg_at(const struct pol_snap *s, size_t i)
-{
-	return pol_alg_route_to_json(&s->alg_routes[i]);
-}
-
-static json_t *
-rgroup_at(const struct pol_snap *s, size_t i)
-{
-	return pol_resolver_group_to_json(s, &s->resolver_groups[i]);
-}
-
 json_t *
 pol_bundle_export(const struct pol_snap *s)
 {
@@ -905,14 +845,13 @@ pol_bundle_export(const struct pol_snap *s)
 	if (root == NULL)
 		return NULL;
 	if (json_object_set_new(root, "version", json_integer(BUNDLE_VERSION)) != 0 ||
-	    export_rows(root, "zones", s->n_zones, zone_at, s) != 0 ||
+	    export_rows(root, "zones", &pol_t_zone, s) != 0 ||
 	    json_object_set_new(root, "service_addresses", export_addresses(s)) != 0 ||
 	    json_object_set_new(root, "pool", export_pool(s)) != 0 ||
-	    json_object_set_new(root, "groups", export_groups(s)) != 0 ||
-	    export_hosts(root, s) != 0 ||
-	    export_rows(root, "alg_routes", s->n_alg_routes, alg_at, s) != 0 ||
+	    export_rows(root, "groups", &pol_t_group, s) != 0 || export_hosts(root, s) != 0 ||
+	    export_rows(root, "alg_routes", &pol_t_alg_route, s) != 0 ||
 	    json_object_set_new(root, "admission", export_admission(s)) != 0 ||
-	    export_rows(root, "resolver_groups", s->n_resolver_groups, rgroup_at, s) != 0) {
+	    export_rows(root, "resolver_groups", &pol_t_resolver_group, s) != 0) {
 		json_decref(root);
 		return NULL;
 	}

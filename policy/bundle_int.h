@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "bundle.h"
+#include "table.h"
 
 /*
  * Every reader takes the containing object, the key and the path of the object, and
@@ -18,9 +19,6 @@
 /* Join "path" and "key" ("hosts[1]" + "fqdn" -> "hosts[1].fqdn"; "" + "zones" -> "zones"). */
 void pol_bj_path(char *out, size_t len, const char *path, const char *key);
 void pol_bj_index(char *out, size_t len, const char *path, const char *key, size_t i);
-/* Error unless obj is an object whose keys are all in allowed (NULL-terminated). */
-int pol_bj_object(const json_t *obj, const char *path, const char *const *allowed,
-		  struct pol_err *err);
 int pol_bj_required(const json_t *obj, const char *key, const char *path, struct pol_err *err);
 int pol_bj_array(const json_t *obj, const char *key, const char *path, const json_t **out,
 		 struct pol_err *err);
@@ -56,9 +54,23 @@ struct pol_bj_parts {
 json_t *pol_bj_host(const struct pol_snap *s, const struct pol_host *row,
 		    const struct pol_bj_parts *p);
 
-/* Nameservers of a zone. */
-int pol_nameserver_from_json(const json_t *obj, struct pol_nameserver *row, const char *path,
-			     struct pol_err *err);
-json_t *pol_nameserver_to_json(const struct pol_nameserver *row);
+/* The tables' JSON codecs, as their descriptors (policy/table.h) hold them. */
+#define POL_DECLARE_CODEC(E)                                                                       \
+	int pol_##E##_from_json(const json_t *obj, bool partial, void *row, const char *path,      \
+				struct pol_err *err);                                              \
+	json_t *pol_##E##_to_json(const struct pol_snap *s, const void *row);
+
+POL_DECLARE_CODEC(zone)
+POL_DECLARE_CODEC(nameserver)
+POL_DECLARE_CODEC(service_addr)
+POL_DECLARE_CODEC(pool_addr)
+POL_DECLARE_CODEC(group)
+POL_DECLARE_CODEC(host)
+POL_DECLARE_CODEC(service)
+POL_DECLARE_CODEC(fw_rule)
+POL_DECLARE_CODEC(alg_route)
+POL_DECLARE_CODEC(bracket)
+POL_DECLARE_CODEC(resolver_group)
+POL_DECLARE_CODEC(resolver_node)
 
 #endif

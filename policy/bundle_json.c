@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/bundle_json.c -- JSON codecs of single policy rows (bundles and the REST API) */
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,236 +20,6 @@ static json_t *port_range_json(const struct pol_port_range *r);
 static int nested_from_json(const json_t *obj, const char *path, struct pol_host *row,
 			    struct pol_err *err);
 static json_t *nested_to_json(const struct pol_host *row);
-
-void
-pol_bj_path(char *out, size_t len, const char *path, const char *key)
-{
-	if (path == NULL || path[0] == '\0')
-		snprintf(out, len, "%s", key != NULL ? key : "");
-	else if (key == NULL)
-		snprintf(out, len, "%s", path);
-	else
-		snprintf(out, len, "%s.%s", path, key);
-}
-
-void
-pol_bj_index(char *out, size_t len, const char *path, const char *key, size_t i)
-{
-	char p[160];
-
-	pol_bj_path(p, sizeof(p), path, key);
-	snprintf(out, len, "%s[%zu]", p, i);
-}
-
-int
-pol_bj_fail(struct pol_err *err, const char *path, const char *key, const char *fmt, ...)
-{
-	char f[160];
-	va_list ap;
-
-	pol_bj_path(f, sizeof(f), path, key);
-	if (err != NULL) {
-		util_strlcpy(err->field, f, sizeof(err->field));
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-int
-pol_bj_object(const json_t *obj, const char *path, const char *const *allowed, struct pol_err *err)
-{
-	/* jansson's iterators take a non-const object; nothing is modified here */
-	union {
-		const json_t *c;
-		json_t *m;
-	} o = { obj };
-	const char *key;
-	json_t *val;
-
-	if (!json_is_object(obj))
-		return pol_bj_fail(err, path, NULL, "must be an object");
-	json_object_foreach(o.m, key, val)
-	{
-		size_t i;
-
-		for (i = 0; allowed[i] != NULL; i++)
-			if (strcmp(allowed[i], key) == 0)
-				break;
-		if (allowed[i] == NULL)
-			return pol_bj_fail(err, path, key, "unknown key");
-	}
-	return 0;
-}
-
-int
-pol_bj_required(const json_t *obj, const char *key, const char *path, struct pol_err *err)
-{
-	if (json_object_get(obj, key) == NULL)
-		return pol_bj_fail(err, path, key, "is required");
-	return 0;
-}
-
-int
-pol_bj_array(const json_t *obj, const char *key, const char *path, const json_t **out,
-	     struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_array(v))
-		return pol_bj_fail(err, path, key, "must be an array");
-	*out = v;
-	return 0;
-}
-
-int
-pol_bj_int(const json_t *obj, const char *key, const char *path, long long min, long long max,
-	   long long *out, struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	long long x;
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_integer(v))
-		return pol_bj_fail(err, path, key, "must be an integer in %lld..%lld", min, max);
-	x = json_integer_value(v);
-	if (x < min || x > max)
-		return pol_bj_fail(err, path, key, "must be an integer in %lld..%lld", min, max);
-	*out = x;
-	return 0;
-}
-
-int
-pol_bj_bool(const json_t *obj, const char *key, const char *path, bool *out, struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_boolean(v))
-		return pol_bj_fail(err, path, key, "must be true or false");
-	*out = json_is_true(v);
-	return 0;
-}
-
-int
-pol_bj_num(const json_t *obj, const char *key, const char *path, double min, double max,
-	   double *out, struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	double x;
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_number(v))
-		return pol_bj_fail(err, path, key, "must be a number in %g..%g", min, max);
-	x = json_number_value(v);
-	if (!isfinite(x) || x < min || x > max)
-		return pol_bj_fail(err, path, key, "must be a number in %g..%g", min, max);
-	*out = x;
-	return 0;
-}
-
-int
-pol_bj_text(const json_t *obj, const char *key, const char *path, char *buf, size_t len,
-	    struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_string(v))
-		return pol_bj_fail(err, path, key, "must be a string");
-	if (json_string_length(v) >= len)
-		return pol_bj_fail(err, path, key, "must be at most %zu characters", len - 1);
-	/* no control characters: comments end up in logs and nft comments */
-	for (const char *p = json_string_value(v); *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return pol_bj_fail(err, path, key, "must not hold control characters");
-	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
-	return 0;
-}
-
-int
-pol_bj_name(const json_t *obj, const char *key, const char *path, bool wildcard, char *buf,
-	    struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	char tmp[POL_NAME_MAX];
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (!json_is_string(v))
-		return pol_bj_fail(err, path, key, "must be a DNS name (string)");
-	if (json_string_length(v) >= sizeof(tmp) ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return pol_bj_fail(err, path, key, "not a valid DNS name");
-	memcpy(tmp, json_string_value(v), json_string_length(v) + 1);
-	if (pol_name_canon(tmp, wildcard) != 0)
-		return pol_bj_fail(err, path, key,
-				   "not a valid DNS name (labels of 1..63 [a-z0-9_-], at most "
-				   "253 characters)");
-	memcpy(buf, tmp, strlen(tmp) + 1);
-	return 0;
-}
-
-int
-pol_bj_addr(const json_t *obj, const char *key, const char *path, int family, struct addr *out,
-	    struct pol_err *err)
-{
-	const json_t *v = json_object_get(obj, key);
-	const char *what = family == AF_INET	? "an IPv4 address"
-			   : family == AF_INET6 ? "an IPv6 address"
-						: "an IPv4 or IPv6 address";
-	struct addr a;
-
-	if (v == NULL)
-		return BJ_ABSENT;
-	if (json_is_null(v)) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
-	if (!json_is_string(v) || addr_parse(json_string_value(v), &a) != 0 ||
-	    (family != 0 && a.family != family))
-		return pol_bj_fail(err, path, key, "must be %s or null", what);
-	*out = a;
-	return 0;
-}
-
-json_t *
-pol_bj_addr_json(const struct addr *a)
-{
-	char buf[ADDR_STRLEN];
-
-	if (a->family == 0)
-		return json_null();
-	return json_string(addr_ntop(a, buf, sizeof(buf)));
-}
-
-json_t *
-pol_bj_prefix_json(const struct prefix *p, bool plain_host)
-{
-	char buf[PREFIX_STRLEN];
-
-	if (p->addr.family == 0)
-		return json_null();
-	if (plain_host && p->len == addr_maxlen(p->addr.family))
-		return json_string(addr_ntop(&p->addr, buf, sizeof(buf)));
-	return json_string(prefix_ntop(p, buf, sizeof(buf)));
-}
-
-json_t *
-pol_bj_proto_json(uint8_t proto)
-{
-	const char *n = pol_proto_name(proto);
-
-	return n != NULL ? json_string(n) : json_integer(proto);
-}
 
 static int
 proto_value(const json_t *obj, const char *key, const char *path, bool allow_null, bool *has,
@@ -352,9 +120,10 @@ port_range_json(const struct pol_port_range *r)
 /* ---- zones ---- */
 
 int
-pol_zone_from_json(const json_t *obj, bool partial, struct pol_zone *row, const char *path,
+pol_zone_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 		   struct pol_err *err)
 {
+	struct pol_zone *row = vrow;
 	static const char *const keys[] = { "name", "kind", "ttl", "soa", "nameservers", NULL };
 	static const char *const soa_keys[] = { "mname", "rname",  "serial",  "refresh",
 						"retry", "expire", "minimum", NULL };
@@ -424,8 +193,9 @@ pol_zone_from_json(const json_t *obj, bool partial, struct pol_zone *row, const 
 }
 
 json_t *
-pol_zone_to_json(const struct pol_snap *s, const struct pol_zone *row)
+pol_zone_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_zone *row = vrow;
 	json_t *ns = json_array();
 	json_t *o = json_pack(
 		"{s:s, s:s, s:I, s:{s:s, s:s, s:I, s:I, s:I, s:I, s:I}, s:o}", "name", row->name,
@@ -438,7 +208,7 @@ pol_zone_to_json(const struct pol_snap *s, const struct pol_zone *row)
 		return NULL;
 	for (size_t i = 0; s != NULL && i < s->n_nameservers; i++) {
 		if (s->nameservers[i].zone_id == row->id &&
-		    json_array_append_new(ns, pol_nameserver_to_json(&s->nameservers[i])) != 0) {
+		    json_array_append_new(ns, pol_nameserver_to_json(s, &s->nameservers[i])) != 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -447,14 +217,17 @@ pol_zone_to_json(const struct pol_snap *s, const struct pol_zone *row)
 }
 
 int
-pol_nameserver_from_json(const json_t *obj, struct pol_nameserver *row, const char *path,
+pol_nameserver_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 			 struct pol_err *err)
 {
+	struct pol_nameserver *row = vrow;
 	static const char *const keys[] = { "name", "ipv4", "ipv6", NULL };
 
-	memset(row, 0, sizeof(*row));
 	TRY(pol_bj_object(obj, path, keys, err));
-	TRY(pol_bj_required(obj, "name", path, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		TRY(pol_bj_required(obj, "name", path, err));
+	}
 	TRY(pol_bj_name(obj, "name", path, false, row->name, err));
 	TRY(pol_bj_addr(obj, "ipv4", path, AF_INET, &row->ipv4, err));
 	TRY(pol_bj_addr(obj, "ipv6", path, AF_INET6, &row->ipv6, err));
@@ -462,18 +235,151 @@ pol_nameserver_from_json(const json_t *obj, struct pol_nameserver *row, const ch
 }
 
 json_t *
-pol_nameserver_to_json(const struct pol_nameserver *row)
+pol_nameserver_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_nameserver *row = vrow;
+
+	(void)s;
 	return json_pack("{s:s, s:o, s:o}", "name", row->name, "ipv4", pol_bj_addr_json(&row->ipv4),
 			 "ipv6", pol_bj_addr_json(&row->ipv6));
+}
+
+/* ---- service and pool addresses, groups, resolver nodes ---- */
+
+/* A row of size bytes whose keys are keys, with a required address a (null is refused). */
+static int
+addr_row(const json_t *obj, bool partial, const char *const *keys, void *row, size_t size,
+	 struct addr *a, const char *path, struct pol_err *err)
+{
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, size);
+		TRY(pol_bj_required(obj, "address", path, err));
+	}
+	TRY(pol_bj_addr(obj, "address", path, 0, a, err));
+	if (a->family == 0)
+		return pol_bj_fail(err, path, "address", "must be an IPv4 or IPv6 address");
+	return 0;
+}
+
+int
+pol_service_addr_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+			   struct pol_err *err)
+{
+	static const char *const keys[] = { "address", "comment", NULL };
+	struct pol_service_addr *row = vrow;
+
+	TRY(addr_row(obj, partial, keys, row, sizeof(*row), &row->addr, path, err));
+	return pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err) < 0
+		       ? -EINVAL
+		       : 0;
+}
+
+json_t *
+pol_service_addr_to_json(const struct pol_snap *s, const void *vrow)
+{
+	const struct pol_service_addr *row = vrow;
+
+	(void)s;
+	return json_pack("{s:o, s:s}", "address", pol_bj_addr_json(&row->addr), "comment",
+			 row->comment);
+}
+
+int
+pol_pool_addr_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+			struct pol_err *err)
+{
+	static const char *const keys[] = { "address", NULL };
+	struct pol_pool_addr *row = vrow;
+
+	return addr_row(obj, partial, keys, row, sizeof(*row), &row->addr, path, err);
+}
+
+json_t *
+pol_pool_addr_to_json(const struct pol_snap *s, const void *vrow)
+{
+	const struct pol_pool_addr *row = vrow;
+
+	(void)s;
+	return json_pack("{s:o}", "address", pol_bj_addr_json(&row->addr));
+}
+
+/* "firewall", the group's rules, is read by the bundle and by the API after the group. */
+int
+pol_group_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+		    struct pol_err *err)
+{
+	static const char *const keys[] = { "name", "comment", "firewall", NULL };
+	struct pol_group *row = vrow;
+
+	TRY(pol_bj_object(obj, path, keys, err));
+	if (!partial) {
+		memset(row, 0, sizeof(*row));
+		TRY(pol_bj_required(obj, "name", path, err));
+	}
+	TRY(pol_bj_text(obj, "name", path, row->name, sizeof(row->name), err));
+	TRY(pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err));
+	return pol_check_group(row, path, err);
+}
+
+json_t *
+pol_group_to_json(const struct pol_snap *s, const void *vrow)
+{
+	const struct pol_group *row = vrow;
+	json_t *fw = json_array();
+	json_t *o = json_pack("{s:s, s:s, s:o}", "name", row->name, "comment", row->comment,
+			      "firewall", fw);
+
+	for (size_t i = 0; o != NULL && s != NULL && i < s->n_fw_rules; i++)
+		if (s->fw_rules[i].group_id == row->id &&
+		    json_array_append_new(fw, pol_fw_rule_to_json(s, &s->fw_rules[i])) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* {"prefix": p} or p alone (the bundle's shape) */
+int
+pol_resolver_node_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+			    struct pol_err *err)
+{
+	static const char *const keys[] = { "prefix", NULL };
+	struct pol_resolver_node *row = vrow;
+	const json_t *v = obj;
+	char p[160];
+
+	pol_bj_path(p, sizeof(p), path, "prefix");
+	if (!json_is_string(obj)) {
+		TRY(pol_bj_object(obj, path, keys, err));
+		if (!partial)
+			TRY(pol_bj_required(obj, "prefix", path, err));
+		v = json_object_get(obj, "prefix");
+		if (v == NULL)
+			return 0;
+	}
+	if (!json_is_string(v) || prefix_parse(json_string_value(v), false, &row->prefix) < 0)
+		return pol_bj_fail(err, p, NULL,
+				   "must be an address or a prefix with no host bits set");
+	return 0;
+}
+
+json_t *
+pol_resolver_node_to_json(const struct pol_snap *s, const void *vrow)
+{
+	const struct pol_resolver_node *row = vrow;
+
+	(void)s;
+	return json_pack("{s:o}", "prefix", pol_bj_prefix_json(&row->prefix, false));
 }
 
 /* ---- hosts ---- */
 
 int
-pol_host_from_json(const json_t *obj, bool partial, struct pol_host *row, const char *path,
+pol_host_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 		   struct pol_err *err)
 {
+	struct pol_host *row = vrow;
 	static const char *const keys[] = { "fqdn",	"ipv4",	   "ipv6",   "pool_limit",
 					    "dynamic",	"comment", "groups", "services",
 					    "firewall", "nested",  NULL };
@@ -600,10 +506,11 @@ pol_bj_host(const struct pol_snap *s, const struct pol_host *row, const struct p
 			goto fail;
 	}
 	for (size_t i = 0; i < p->n_svc; i++)
-		if (json_array_append_new(svcs, pol_service_to_json(&s->services[p->svc[i]])) != 0)
+		if (json_array_append_new(svcs, pol_service_to_json(s, &s->services[p->svc[i]])) !=
+		    0)
 			goto fail;
 	for (size_t i = 0; i < p->n_fw; i++)
-		if (json_array_append_new(fw, pol_fw_rule_to_json(&s->fw_rules[p->fw[i]])) != 0)
+		if (json_array_append_new(fw, pol_fw_rule_to_json(s, &s->fw_rules[p->fw[i]])) != 0)
 			goto fail;
 	return o;
 fail:
@@ -613,8 +520,9 @@ fail:
 
 /* One host: its rows are found by a scan (the export uses sorted indexes instead). */
 json_t *
-pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
+pol_host_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_host *row = vrow;
 	struct pol_bj_parts p = { 0 };
 	size_t *buf = NULL;
 	json_t *o = NULL;
@@ -644,9 +552,10 @@ pol_host_to_json(const struct pol_snap *s, const struct pol_host *row)
 /* ---- services ---- */
 
 int
-pol_service_from_json(const json_t *obj, bool partial, struct pol_service *row, const char *path,
+pol_service_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 		      struct pol_err *err)
 {
+	struct pol_service *row = vrow;
 	static const char *const keys[] = { "fqdn",	      "protocol",	    "port",
 					    "proxy_required", "binding_timeout_ms", NULL };
 	const json_t *v;
@@ -685,8 +594,11 @@ pol_service_from_json(const json_t *obj, bool partial, struct pol_service *row, 
 }
 
 json_t *
-pol_service_to_json(const struct pol_service *row)
+pol_service_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_service *row = vrow;
+
+	(void)s;
 	return json_pack("{s:s, s:o, s:o, s:b, s:I}", "fqdn", row->fqdn, "protocol",
 			 row->has_proto ? pol_bj_proto_json(row->protocol) : json_null(), "port",
 			 row->has_port ? json_integer(row->port) : json_null(), "proxy_required",
@@ -697,9 +609,10 @@ pol_service_to_json(const struct pol_service *row)
 /* ---- firewall rules ---- */
 
 int
-pol_fw_rule_from_json(const json_t *obj, bool partial, struct pol_fw_rule *row, const char *path,
+pol_fw_rule_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 		      struct pol_err *err)
 {
+	struct pol_fw_rule *row = vrow;
 	static const char *const keys[] = { "direction", "protocol",  "src",	   "dst",  "sport",
 					    "dport",	 "icmp_type", "icmp_code", "rate", "burst",
 					    "action",	 "priority",  "comment",   NULL };
@@ -764,8 +677,11 @@ pol_fw_rule_from_json(const json_t *obj, bool partial, struct pol_fw_rule *row, 
 }
 
 json_t *
-pol_fw_rule_to_json(const struct pol_fw_rule *r)
+pol_fw_rule_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_fw_rule *r = vrow;
+
+	(void)s;
 	return json_pack(
 		"{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:i, s:s}", "direction",
 		pol_direction_name(r->direction), "protocol", pol_bj_proto_json(r->protocol), "src",
@@ -780,9 +696,10 @@ pol_fw_rule_to_json(const struct pol_fw_rule *r)
 /* ---- ALG routes ---- */
 
 int
-pol_alg_route_from_json(const json_t *obj, bool partial, struct pol_alg_route *row,
-			const char *path, struct pol_err *err)
+pol_alg_route_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+			struct pol_err *err)
 {
+	struct pol_alg_route *row = vrow;
 	static const char *const keys[] = { "hostname", "port", "backend", "preserve", NULL };
 	const json_t *v;
 	long long x;
@@ -820,11 +737,13 @@ pol_alg_route_from_json(const json_t *obj, bool partial, struct pol_alg_route *r
 }
 
 json_t *
-pol_alg_route_to_json(const struct pol_alg_route *row)
+pol_alg_route_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_alg_route *row = vrow;
 	struct addr_port ap;
 	char buf[ADDR_PORT_STRLEN];
 
+	(void)s;
 	addr_to_sockaddr(&row->backend, row->backend_port, &ap);
 	return json_pack("{s:s, s:i, s:s, s:s}", "hostname", row->hostname, "port",
 			 (int)row->listen_port, "backend", addr_port_ntop(&ap, buf, sizeof(buf)),
@@ -889,9 +808,10 @@ pol_admission_to_json(const struct pol_admission *row)
 }
 
 int
-pol_bracket_from_json(const json_t *obj, bool partial, struct pol_bracket *row, const char *path,
+pol_bracket_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
 		      struct pol_err *err)
 {
+	struct pol_bracket *row = vrow;
 	static const char *const keys[] = { "load_min",	   "load_max", "fqdn_new", "sfqdn_new",
 					    "sfqdn_reuse", "math",     NULL };
 	const json_t *v;
@@ -918,8 +838,11 @@ pol_bracket_from_json(const json_t *obj, bool partial, struct pol_bracket *row, 
 }
 
 json_t *
-pol_bracket_to_json(const struct pol_bracket *row)
+pol_bracket_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_bracket *row = vrow;
+
+	(void)s;
 	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:s}", "load_min", row->load_min, "load_max",
 			 row->load_max, "fqdn_new", row->fqdn_new, "sfqdn_new", row->sfqdn_new,
 			 "sfqdn_reuse", row->sfqdn_reuse, "math", pol_math_name(row->math));
@@ -928,9 +851,10 @@ pol_bracket_to_json(const struct pol_bracket *row)
 /* ---- resolver groups ---- */
 
 int
-pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolver_group *row,
-			     const char *path, struct pol_err *err)
+pol_resolver_group_from_json(const json_t *obj, bool partial, void *vrow, const char *path,
+			     struct pol_err *err)
 {
+	struct pol_resolver_group *row = vrow;
 	static const char *const keys[] = { "name",  "initial_reputation", "sla",
 					    "nodes", "cache_window_ms",	   "parent",
 					    NULL };
@@ -966,8 +890,9 @@ pol_resolver_group_from_json(const json_t *obj, bool partial, struct pol_resolve
 }
 
 json_t *
-pol_resolver_group_to_json(const struct pol_snap *s, const struct pol_resolver_group *row)
+pol_resolver_group_to_json(const struct pol_snap *s, const void *vrow)
 {
+	const struct pol_resolver_group *row = vrow;
 	json_t *nodes = json_array();
 	json_t *o = json_pack("{s:s, s:f, s:b, s:o, s:o, s:b}", "name", row->name,
 			      "initial_reputation", row->initial_reputation, "sla", row->sla,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "policy.h"
+#include "table.h"
 
 /*
  * One connection, owned by the main loop thread. WAL mode, foreign_keys=ON,
@@ -90,38 +91,7 @@ int pol_store_replace_part(struct pol_store *st, const struct pol_snap *cur,
 			   const struct pol_tenant *t, const struct pol_snap *in,
 			   struct pol_err *e);
 
-/*
- * Typed accessors, one family per entity. For each ENTITY in
- *   zone, nameserver, service_addr, pool_addr, group, host, service, fw_rule, alg_route,
- *   bracket, resolver_group, resolver_node
- * there are:
- *   int pol_ENTITY_get(st, int64_t id, struct pol_ENTITY *out);      0 / -ENOENT
- *   int pol_ENTITY_insert(st, struct pol_ENTITY *row, struct pol_err *e); sets row->id
- *   int pol_ENTITY_update(st, const struct pol_ENTITY *row, struct pol_err *e); by row->id
- *   int pol_ENTITY_delete(st, int64_t id, struct pol_err *e);      cascades per schema
- * Lists come from pol_store_snapshot (policy sizes are small; one read is cheaper than
- * many queries).
- */
-#define POL_DECLARE_ACCESSORS(ENTITY)                                                              \
-	int pol_##ENTITY##_get(struct pol_store *st, int64_t id, struct pol_##ENTITY *out);        \
-	int pol_##ENTITY##_insert(struct pol_store *st, struct pol_##ENTITY *row,                  \
-				  struct pol_err *e);                                              \
-	int pol_##ENTITY##_update(struct pol_store *st, const struct pol_##ENTITY *row,            \
-				  struct pol_err *e);                                              \
-	int pol_##ENTITY##_delete(struct pol_store *st, int64_t id, struct pol_err *e);
-
-POL_DECLARE_ACCESSORS(zone)
-POL_DECLARE_ACCESSORS(nameserver)
-POL_DECLARE_ACCESSORS(service_addr)
-POL_DECLARE_ACCESSORS(pool_addr)
-POL_DECLARE_ACCESSORS(group)
-POL_DECLARE_ACCESSORS(host)
-POL_DECLARE_ACCESSORS(service)
-POL_DECLARE_ACCESSORS(fw_rule)
-POL_DECLARE_ACCESSORS(alg_route)
-POL_DECLARE_ACCESSORS(bracket)
-POL_DECLARE_ACCESSORS(resolver_group)
-POL_DECLARE_ACCESSORS(resolver_node)
+/* The policy tables' rows: pol_row_get, _insert, _update and _delete (policy/table.h). */
 
 /* Host group membership. */
 int pol_host_group_add(struct pol_store *st, int64_t host_id, int64_t group_id, struct pol_err *e);

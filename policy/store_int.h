@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "table.h"
 
 #define STORE_STMT_MAX 128
 
@@ -44,29 +45,8 @@ int pol_store_col_addr(sqlite3_stmt *s, int i, struct addr *a);
 int pol_store_col_prefix(sqlite3_stmt *s, int i, struct prefix *p);
 void pol_store_col_text(sqlite3_stmt *s, int i, char *buf, size_t len);
 
-/*
- * One descriptor per policy table (store_rows.c). bind() binds the columns as parameters
- * 1..ncols; read() reads id (column 0) and the columns from a SELECT; check() is the
- * single-row check run before every insert and update.
- */
-struct ent {
-	const char *table;
-	int ncols;
-	size_t size;
-	const char *sql_get, *sql_list, *sql_insert, *sql_update, *sql_delete;
-	int (*bind)(sqlite3_stmt *s, const void *row);
-	int (*read)(sqlite3_stmt *s, void *row);
-	int (*check)(const void *row, struct pol_err *e);
-};
-
-extern const struct ent pol_ent_zone, pol_ent_nameserver, pol_ent_service_addr, pol_ent_pool_addr,
-	pol_ent_group, pol_ent_host, pol_ent_service, pol_ent_fw_rule, pol_ent_alg_route,
-	pol_ent_bracket, pol_ent_resolver_group, pol_ent_resolver_node;
-
-/* Insert one row (checked first); sets its id. 0 or -errno with e filled. */
-int pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e);
-/* Every row of a table by id into a new array (NULL when empty). 0 or -errno. */
-int pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n);
+/* Every row of table t by id into a new array (NULL when empty). 0 or -errno (table.c). */
+int pol_store_list(struct pol_store *st, const struct pol_table *t, void **out, size_t *n);
 
 /* Snapshot and replace, implemented in store_snap.c; read_all computes snap->etag when asked. */
 int pol_store_read_all(struct pol_store *st, struct pol_snap *snap, bool with_etag);

@@ -60,7 +60,7 @@ host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
 
 /*
  * The policy's ETag is a 128-bit digest of the snapshot just read: every table's name, row
- * count and rows, in id order. Rows are zeroed before they are filled (pol_ent_list), so
+ * count and rows, in id order. Rows are zeroed before they are filled (pol_store_list), so
  * equal stores give equal bytes, padding and string tails included. The bytes are taken in
  * 64-bit words, alternately into two multiply-rotate lanes, each closed with MurmurHash3's
  * finaliser. An ETag only has to change when the policy does, and a write must not pay much
@@ -153,17 +153,14 @@ pol_store_read_all(struct pol_store *st, struct pol_snap *snap, bool with_etag)
 {
 	int rc;
 
-#define LIST(E, F) pol_ent_list(st, &pol_ent_##E, (void **)&snap->F, &snap->n_##F)
-	if ((rc = LIST(zone, zones)) != 0 || (rc = LIST(nameserver, nameservers)) != 0 ||
-	    (rc = LIST(service_addr, service_addrs)) != 0 ||
-	    (rc = LIST(pool_addr, pool_addrs)) != 0 || (rc = LIST(group, groups)) != 0 ||
-	    (rc = LIST(host, hosts)) != 0 || (rc = LIST(service, services)) != 0 ||
-	    (rc = LIST(fw_rule, fw_rules)) != 0 || (rc = LIST(alg_route, alg_routes)) != 0 ||
-	    (rc = LIST(bracket, brackets)) != 0 ||
-	    (rc = LIST(resolver_group, resolver_groups)) != 0 ||
-	    (rc = LIST(resolver_node, resolver_nodes)) != 0)
-		return rc;
-#undef LIST
+	for (const struct pol_table *const *t = pol_tables; *t != NULL; t++) {
+		char *base = (char *)snap;
+
+		rc = pol_store_list(st, *t, (void **)(void *)(base + (*t)->arr_off),
+				    (size_t *)(void *)(base + (*t)->n_off));
+		if (rc != 0)
+			return rc;
+	}
 	rc = host_groups_list(st, &snap->host_groups, &snap->n_host_groups);
 	if (rc == 0)
 		rc = pol_admission_get(st, &snap->admission);
@@ -195,7 +192,7 @@ map_id(const void *base, size_t n, size_t size, const int64_t *new_ids, int64_t 
 
 /* Insert n rows of one table, recording their new ids; fix references with fix(). */
 static int
-insert_rows(struct pol_store *st, const struct ent *en, const void *rows, size_t n,
+insert_rows(struct pol_store *st, const struct pol_table *en, const void *rows, size_t n,
 	    int64_t *new_ids, void (*fix)(void *row, const void *ctx), const void *ctx,
 	    struct pol_err *e)
 {
@@ -220,7 +217,7 @@ insert_rows(struct pol_store *st, const struct ent *en, const void *rows, size_t
 		memcpy(&row, (const char *)rows + i * en->size, en->size);
 		if (fix != NULL)
 			fix(&row, ctx);
-		rc = pol_ent_insert(st, en, &row, e);
+		rc = pol_row_insert(st, en, &row, e);
 		if (rc != 0)
 			return rc;
 		if (new_ids != NULL)
@@ -341,7 +338,7 @@ pol_store_write_all(struct pol_store *st, const struct pol_snap *snap, struct po
 	rc = pol_admission_set(st, &s->admission, e);
 	if (rc != 0)
 		goto out;
-#define INS(E, F, IDS, FIX) insert_rows(st, &pol_ent_##E, s->F, s->n_##F, IDS, FIX, &m, e)
+#define INS(E, F, IDS, FIX) insert_rows(st, &pol_t_##E, s->F, s->n_##F, IDS, FIX, &m, e)
 	if ((rc = INS(zone, zones, m.zones, NULL)) != 0 ||
 	    (rc = INS(nameserver, nameservers, NULL, fix_nameserver)) != 0 ||
 	    (rc = INS(service_addr, service_addrs, NULL, NULL)) != 0 ||
@@ -385,17 +382,15 @@ find_name(const void *arr, size_t n, size_t size, size_t off, const char *name)
 	return n;
 }
 
-/* Delete rows (n of size bytes, the id first) with del. */
+/* Delete the rows of table t in s. */
 static int
-delete_rows(struct pol_store *st, const void *rows, size_t n, size_t size,
-	    int (*del)(struct pol_store *st, int64_t id, struct pol_err *e), struct pol_err *e)
+delete_rows(struct pol_store *st, const struct pol_table *t, const struct pol_snap *s,
+	    struct pol_err *e)
 {
-	for (size_t i = 0; i < n; i++) {
-		int64_t id;
-		int rc;
+	for (size_t i = 0; i < pol_table_count(t, s); i++) {
+		int rc = pol_row_delete(st, t, pol_row_id(pol_table_row(t, s, i)), e);
 
-		memcpy(&id, (const char *)rows + i * size, sizeof(id));
-		if ((rc = del(st, id, e)) != 0)
+		if (rc != 0)
 			return rc;
 	}
 	return 0;
@@ -413,16 +408,16 @@ delete_rows(struct pol_store *st, const void *rows, size_t n, size_t size,
 				TYPE row = in->FIELD[j];                                           \
 				row.id = old->FIELD[i].id;                                         \
 				m.FIELD[j] = row.id;                                               \
-				rc = pol_##ENT##_update(st, &row, e);                              \
+				rc = pol_row_update(st, &pol_t_##ENT, &row, e);                    \
 			} else {                                                                   \
-				rc = pol_##ENT##_delete(st, old->FIELD[i].id, e);                  \
+				rc = pol_row_delete(st, &pol_t_##ENT, old->FIELD[i].id, e);        \
 			}                                                                          \
 		}                                                                                  \
 		for (size_t j = 0; rc == 0 && j < in->n_##FIELD; j++) {                            \
 			TYPE row = in->FIELD[j];                                                   \
 			if (m.FIELD[j] != 0)                                                       \
 				continue;                                                          \
-			rc = pol_##ENT##_insert(st, &row, e);                                      \
+			rc = pol_row_insert(st, &pol_t_##ENT, &row, e);                            \
 			m.FIELD[j] = row.id;                                                       \
 		}                                                                                  \
 	} while (0)
@@ -442,20 +437,17 @@ pol_store_replace_part(struct pol_store *st, const struct pol_snap *cur, const s
 		goto out;
 	}
 	/* what hangs off its hosts and groups goes first, then they are kept or replaced */
-	rc = delete_rows(st, old->fw_rules, old->n_fw_rules, sizeof(*old->fw_rules),
-			 pol_fw_rule_delete, e);
+	rc = delete_rows(st, &pol_t_fw_rule, old, e);
 	if (rc == 0)
-		rc = delete_rows(st, old->services, old->n_services, sizeof(*old->services),
-				 pol_service_delete, e);
+		rc = delete_rows(st, &pol_t_service, old, e);
 	if (rc == 0)
-		rc = delete_rows(st, old->alg_routes, old->n_alg_routes, sizeof(*old->alg_routes),
-				 pol_alg_route_delete, e);
+		rc = delete_rows(st, &pol_t_alg_route, old, e);
 	for (size_t i = 0; rc == 0 && i < old->n_host_groups; i++)
 		rc = pol_host_group_del(st, old->host_groups[i].host_id,
 					old->host_groups[i].group_id, e);
 	KEEP_OR_REPLACE(groups, group, struct pol_group, name);
 	KEEP_OR_REPLACE(hosts, host, struct pol_host, fqdn);
-#define INS(E, F, FIX) insert_rows(st, &pol_ent_##E, in->F, in->n_##F, NULL, FIX, &m, e)
+#define INS(E, F, FIX) insert_rows(st, &pol_t_##E, in->F, in->n_##F, NULL, FIX, &m, e)
 	if (rc == 0 && (rc = INS(service, services, fix_service)) == 0 &&
 	    (rc = INS(fw_rule, fw_rules, fix_fw_rule)) == 0)
 		rc = INS(alg_route, alg_routes, NULL);

@@ -462,12 +462,12 @@ test_invalid_policy_refused(void **state)
 	/* a host whose address is one of the pool's */
 	assert_int_equal(pol_store_begin(f->p.store), 0);
 	assert_int_equal(
-		pol_host_insert(f->p.store,
-				&(struct pol_host){ .fqdn = "new.gwa.demo",
-						    .ipv4 = { .family = AF_INET,
-							      .u.v4.s_addr = htonl(0x64400183) },
-						    .pool_limit = 1 },
-				&e),
+		pol_row_insert(f->p.store, &pol_t_host,
+			       &(struct pol_host){ .fqdn = "new.gwa.demo",
+						   .ipv4 = { .family = AF_INET,
+							     .u.v4.s_addr = htonl(0x64400183) },
+						   .pool_limit = 1 },
+			       &e),
 		0);
 	assert_int_equal(policy_commit(&f->p, &change, NULL, &e), -EINVAL);
 	assert_int_equal(e.kind, POL_ERR_CONFLICT);
@@ -516,7 +516,7 @@ tenant_host(struct fx *f, const char *fqdn, uint8_t last)
 
 	snprintf(h.fqdn, sizeof(h.fqdn), "%s", fqdn);
 	assert_int_equal(pol_store_begin(f->p.store), 0);
-	assert_int_equal(pol_host_insert(f->p.store, &h, &e), 0);
+	assert_int_equal(pol_row_insert(f->p.store, &pol_t_host, &h, &e), 0);
 	return policy_commit(&f->p, &(struct pol_change){ .actor = "bank-ops", .tenant = "t" },
 			     NULL, &e) == 0
 		       ? 0

@@ -202,7 +202,7 @@ add_host(struct node *n, const char *fqdn, const char *ip, struct pol_err *e)
 	util_strlcpy(h.fqdn, fqdn, sizeof(h.fqdn));
 	assert_int_equal(addr_parse(ip, &h.ipv4), 0);
 	assert_int_equal(pol_store_begin(n->p.store), 0);
-	if (pol_host_insert(n->p.store, &h, e) < 0) {
+	if (pol_row_insert(n->p.store, &pol_t_host, &h, e) < 0) {
 		(void)pol_store_rollback(n->p.store);
 		return -EINVAL;
 	}
@@ -295,7 +295,7 @@ test_chain_broken_resync(void **state)
 	util_strlcpy(h.fqdn, "stray.gwa.demo", sizeof(h.fqdn));
 	assert_int_equal(addr_parse("192.168.77.3", &h.ipv4), 0);
 	assert_int_equal(pol_store_begin(f->b.p.store), 0);
-	assert_int_equal(pol_host_insert(f->b.p.store, &h, &e), 0);
+	assert_int_equal(pol_row_insert(f->b.p.store, &pol_t_host, &h, &e), 0);
 	assert_int_equal(
 		policy_commit(&f->b.p, &(struct pol_change){ .actor = "import" }, NULL, &e), 0);
 	assert_false(in_sync(f));

@@ -506,11 +506,11 @@ test_concurrent_writer(void **state)
 	assert_int_equal(snap->n_hosts, 11); /* the uncommitted delete is invisible */
 	pol_snap_unref(snap);
 	snprintf(g.name, sizeof(g.name), "late");
-	assert_int_equal(pol_group_insert(st2, &g, &e), -EBUSY);
+	assert_int_equal(pol_row_insert(st2, &pol_t_group, &g, &e), -EBUSY);
 	assert_string_equal(e.field, "database");
 	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(pol_group_insert(st2, &g, &e), 0);
+	assert_int_equal(pol_row_insert(st2, &pol_t_group, &g, &e), 0);
 	pol_store_close(st2);
 }
 

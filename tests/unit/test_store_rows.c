@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tests/unit/test_store_rows.c -- typed accessors of every entity: CRUD, cascades, unique/check/foreign-key errors */
+/* tests/unit/test_store_rows.c -- the row accessors of every table: CRUD, cascades, unique/check/foreign-key errors */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,58 +31,58 @@ test_zone_nameserver_crud(void **state)
 	snprintf(z.rname, sizeof(z.rname), "hostmaster.gwa.demo");
 	z.ttl = 3600;
 	z.serial = 4294967295u;
-	assert_int_equal(pol_zone_insert(f->st, &z, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_zone, &z, &e), 0);
 	assert_true(z.id > 0);
-	assert_int_equal(pol_zone_get(f->st, z.id, &got), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_zone, z.id, &got), 0);
 	assert_string_equal(got.name, "gwa.demo");
 	assert_int_equal(got.serial, 4294967295u);
 	assert_int_equal(got.kind, POL_ZONE_FORWARD);
 	/* unique name */
 	z2 = z;
-	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_zone, &z2, &e), -EEXIST);
 	assert_string_equal(e.field, "zones.name");
 	assert_int_equal(e.kind, POL_ERR_CONFLICT);
 	/* row checks name the field; bad content, whatever the error before */
 	snprintf(z2.name, sizeof(z2.name), "Not Canonical");
-	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_zone, &z2, &e), -EINVAL);
 	assert_string_equal(e.field, "name");
 	assert_int_equal(e.kind, POL_ERR_INVALID);
 	snprintf(z2.name, sizeof(z2.name), "other.demo");
 	z2.kind = (enum pol_zone_kind)7;
-	assert_int_equal(pol_zone_insert(f->st, &z2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_zone, &z2, &e), -EINVAL);
 	assert_string_equal(e.field, "kind");
 	/* update */
 	got.kind = POL_ZONE_ALIAS;
 	got.serial = 2;
-	assert_int_equal(pol_zone_update(f->st, &got, &e), 0);
-	assert_int_equal(pol_zone_get(f->st, z.id, &got), 0);
+	assert_int_equal(pol_row_update(f->st, &pol_t_zone, &got, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_zone, z.id, &got), 0);
 	assert_int_equal(got.kind, POL_ZONE_ALIAS);
 	assert_int_equal(got.serial, 2);
 	got.kind = POL_ZONE_REVERSE; /* gwa.demo is not under in-addr.arpa */
-	assert_int_equal(pol_zone_update(f->st, &got, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_zone, &got, &e), -EINVAL);
 	assert_string_equal(e.field, "name");
 	got.kind = POL_ZONE_ALIAS;
 	got.id = 999;
-	assert_int_equal(pol_zone_update(f->st, &got, &e), -ENOENT);
+	assert_int_equal(pol_row_update(f->st, &pol_t_zone, &got, &e), -ENOENT);
 	/* nameserver: foreign key to zones, cascade on delete */
 	ns.zone_id = 999;
 	snprintf(ns.name, sizeof(ns.name), "ns1.gwa.demo");
 	addr_of("100.64.1.130", &ns.ipv4);
-	assert_int_equal(pol_nameserver_insert(f->st, &ns, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_nameserver, &ns, &e), -EINVAL);
 	assert_string_equal(e.field, "nameservers");
 	assert_int_equal(e.kind, POL_ERR_DANGLING);
 	ns.zone_id = z.id;
-	assert_int_equal(pol_nameserver_insert(f->st, &ns, &e), 0);
-	assert_int_equal(pol_nameserver_get(f->st, ns.id, &nsg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_nameserver, &ns, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_nameserver, ns.id, &nsg), 0);
 	assert_int_equal(nsg.ipv4.family, AF_INET);
 	assert_int_equal(nsg.ipv6.family, 0);
 	addr_of("::1", &ns.ipv4);
-	assert_int_equal(pol_nameserver_update(f->st, &ns, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_nameserver, &ns, &e), -EINVAL);
 	assert_string_equal(e.field, "ipv4");
-	assert_int_equal(pol_zone_delete(f->st, z.id, &e), 0);
-	assert_int_equal(pol_nameserver_get(f->st, ns.id, &nsg), -ENOENT);
-	assert_int_equal(pol_zone_get(f->st, z.id, &got), -ENOENT);
-	assert_int_equal(pol_zone_delete(f->st, z.id, &e), -ENOENT);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_zone, z.id, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_nameserver, ns.id, &nsg), -ENOENT);
+	assert_int_equal(pol_row_get(f->st, &pol_t_zone, z.id, &got), -ENOENT);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_zone, z.id, &e), -ENOENT);
 }
 
 static void
@@ -97,35 +97,35 @@ test_host_service_fw_crud(void **state)
 	struct pol_err e;
 
 	snprintf(g.name, sizeof(g.name), "prepaid1");
-	assert_int_equal(pol_group_insert(f->st, &g, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_group, &g, &e), 0);
 	g2 = g;
-	assert_int_equal(pol_group_insert(f->st, &g2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_group, &g2, &e), -EEXIST);
 	assert_string_equal(e.field, "groups.name");
 	snprintf(g2.name, sizeof(g2.name), "bad name");
-	assert_int_equal(pol_group_insert(f->st, &g2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_group, &g2, &e), -EINVAL);
 	assert_string_equal(e.field, "name");
 
 	snprintf(h.fqdn, sizeof(h.fqdn), "test.gwa.demo");
 	addr_of("192.168.0.100", &h.ipv4);
 	h.pool_limit = 3;
-	assert_int_equal(pol_host_insert(f->st, &h, &e), 0);
-	assert_int_equal(pol_host_get(f->st, h.id, &hg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_host, &h, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_host, h.id, &hg), 0);
 	assert_int_equal(hg.pool_limit, 3);
 	assert_int_equal(hg.ipv6.family, 0);
 	h2 = h;
 	snprintf(h2.fqdn, sizeof(h2.fqdn), "other.gwa.demo");
-	assert_int_equal(pol_host_insert(f->st, &h2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_host, &h2, &e), -EEXIST);
 	assert_string_equal(e.field, "hosts.ipv4");
 	assert_int_equal(e.kind, POL_ERR_CONFLICT);
 	h2 = h;
 	addr_of("192.168.0.101", &h2.ipv4);
-	assert_int_equal(pol_host_insert(f->st, &h2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_host, &h2, &e), -EEXIST);
 	assert_string_equal(e.field, "hosts.fqdn");
 	memset(&h2.ipv4, 0, sizeof(h2.ipv4));
 	snprintf(h2.fqdn, sizeof(h2.fqdn), "noaddr.gwa.demo");
-	assert_int_equal(pol_host_insert(f->st, &h2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_host, &h2, &e), -EINVAL);
 	addr_of("2001:db8::5", &h2.ipv6);
-	assert_int_equal(pol_host_insert(f->st, &h2, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_host, &h2, &e), 0);
 
 	assert_int_equal(pol_host_group_add(f->st, h.id, g.id, &e), 0);
 	assert_int_equal(pol_host_group_add(f->st, h.id, g.id, &e), -EEXIST);
@@ -136,27 +136,27 @@ test_host_service_fw_crud(void **state)
 	sv.host_id = h.id;
 	snprintf(sv.fqdn, sizeof(sv.fqdn), "udp5000.test.gwa.demo");
 	sv.binding_timeout_ms = 2000;
-	assert_int_equal(pol_service_insert(f->st, &sv, &e), 0);
-	assert_int_equal(pol_service_get(f->st, sv.id, &svg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service, &sv, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_service, sv.id, &svg), 0);
 	assert_false(svg.has_proto);
 	assert_int_equal(svg.protocol, POL_PROTO_UDP); /* resolved from the label */
 	assert_int_equal(svg.port, 5000);
 	sv2 = sv;
-	assert_int_equal(pol_service_insert(f->st, &sv2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service, &sv2, &e), -EEXIST);
 	assert_string_equal(e.field, "services.fqdn");
 	snprintf(sv2.fqdn, sizeof(sv2.fqdn), "x.test.gwa.demo");
 	sv2.binding_timeout_ms = 0;
-	assert_int_equal(pol_service_insert(f->st, &sv2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service, &sv2, &e), -EINVAL);
 	assert_string_equal(e.field, "binding_timeout_ms");
 	sv2.binding_timeout_ms = 100;
 	sv2.host_id = 12345;
-	assert_int_equal(pol_service_insert(f->st, &sv2, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service, &sv2, &e), -EINVAL);
 	assert_string_equal(e.field, "services");
 	svg.has_proto = svg.has_port = true;
 	svg.protocol = POL_PROTO_TCP;
 	svg.port = 22;
-	assert_int_equal(pol_service_update(f->st, &svg, &e), 0);
-	assert_int_equal(pol_service_get(f->st, sv.id, &svg), 0);
+	assert_int_equal(pol_row_update(f->st, &pol_t_service, &svg, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_service, sv.id, &svg), 0);
 	assert_true(svg.has_port);
 	assert_int_equal(svg.port, 22);
 	assert_int_equal(svg.protocol, POL_PROTO_TCP);
@@ -170,8 +170,8 @@ test_host_service_fw_crud(void **state)
 	assert_int_equal(prefix_parse("100.64.0.0/24", false, &r.src), 0);
 	r.action = POL_ACT_REJECT;
 	r.priority = -5;
-	assert_int_equal(pol_fw_rule_insert(f->st, &r, &e), 0);
-	assert_int_equal(pol_fw_rule_get(f->st, r.id, &rget), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_fw_rule, &r, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_fw_rule, r.id, &rget), 0);
 	assert_int_equal(rget.src.len, 24);
 	assert_int_equal(rget.dst.addr.family, 0);
 	assert_int_equal(rget.dport.hi, 90);
@@ -180,27 +180,27 @@ test_host_service_fw_crud(void **state)
 	/* exactly one owner, enforced by SQL */
 	rg = r;
 	rg.group_id = g.id;
-	assert_int_equal(pol_fw_rule_insert(f->st, &rg, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_fw_rule, &rg, &e), -EINVAL);
 	assert_string_equal(e.field, "fw_rules.owner");
 	rg.host_id = 0;
-	assert_int_equal(pol_fw_rule_insert(f->st, &rg, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_fw_rule, &rg, &e), 0);
 	rg.dport.lo = 100; /* lo > hi */
-	assert_int_equal(pol_fw_rule_update(f->st, &rg, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_fw_rule, &rg, &e), -EINVAL);
 	assert_string_equal(e.field, "dport");
 
 	/* deleting the host cascades to its services, rules and memberships */
-	assert_int_equal(pol_host_delete(f->st, h.id, &e), 0);
-	assert_int_equal(pol_service_get(f->st, sv.id, &svg), -ENOENT);
-	assert_int_equal(pol_fw_rule_get(f->st, r.id, &rget), -ENOENT);
-	assert_int_equal(pol_fw_rule_get(f->st, rg.id, &rget), 0);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_host, h.id, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_service, sv.id, &svg), -ENOENT);
+	assert_int_equal(pol_row_get(f->st, &pol_t_fw_rule, r.id, &rget), -ENOENT);
+	assert_int_equal(pol_row_get(f->st, &pol_t_fw_rule, rg.id, &rget), 0);
 	assert_int_equal(pol_store_snapshot(f->st, &snap), 0);
 	assert_int_equal(snap->n_host_groups, 0);
 	assert_int_equal(snap->n_hosts, 1);
 	pol_snap_unref(snap);
 	/* deleting the group cascades to its rules and memberships */
 	assert_int_equal(pol_host_group_add(f->st, h2.id, g.id, &e), 0);
-	assert_int_equal(pol_group_delete(f->st, g.id, &e), 0);
-	assert_int_equal(pol_fw_rule_get(f->st, rg.id, &rget), -ENOENT);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_group, g.id, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_fw_rule, rg.id, &rget), -ENOENT);
 	assert_int_equal(pol_host_group_del(f->st, h2.id, g.id, &e), -ENOENT);
 	assert_int_equal(pol_store_integrity_check(f->st, NULL), 0);
 }
@@ -220,38 +220,38 @@ test_addr_alg_bracket_resolver_crud(void **state)
 
 	addr_of("100.64.1.130", &sa.addr);
 	snprintf(sa.comment, sizeof(sa.comment), "the ALG");
-	assert_int_equal(pol_service_addr_insert(f->st, &sa, &e), 0);
-	assert_int_equal(pol_service_addr_get(f->st, sa.id, &sag), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service_addr, &sa, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_service_addr, sa.id, &sag), 0);
 	assert_string_equal(sag.comment, "the ALG");
-	assert_int_equal(pol_service_addr_insert(f->st, &sa, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_service_addr, &sa, &e), -EEXIST);
 	addr_of("100.64.1.131", &pa.addr);
-	assert_int_equal(pol_pool_addr_insert(f->st, &pa, &e), 0);
-	assert_int_equal(pol_pool_addr_insert(f->st, &pa, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_pool_addr, &pa, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_pool_addr, &pa, &e), -EEXIST);
 	assert_string_equal(e.field, "pool_addrs.addr");
 	memset(&pa.addr, 0, sizeof(pa.addr));
-	assert_int_equal(pol_pool_addr_insert(f->st, &pa, &e), -EINVAL);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_pool_addr, &pa, &e), -EINVAL);
 	addr_of("2001:db8::1", &pa.addr);
-	assert_int_equal(pol_pool_addr_update(f->st, &pa, &e), 0);
-	assert_int_equal(pol_pool_addr_get(f->st, pa.id, &pag), 0);
+	assert_int_equal(pol_row_update(f->st, &pol_t_pool_addr, &pa, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_pool_addr, pa.id, &pag), 0);
 	assert_int_equal(pag.addr.family, AF_INET6);
-	assert_int_equal(pol_pool_addr_delete(f->st, pa.id, &e), 0);
-	assert_int_equal(pol_service_addr_delete(f->st, sa.id, &e), 0);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_pool_addr, pa.id, &e), 0);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_service_addr, sa.id, &e), 0);
 
 	snprintf(ar.hostname, sizeof(ar.hostname), "*.test.gwa.demo");
 	ar.listen_port = 443;
 	addr_of("192.168.0.100", &ar.backend);
 	ar.backend_port = 8443;
 	ar.preserve = POL_PRESERVE_PROXY_V2;
-	assert_int_equal(pol_alg_route_insert(f->st, &ar, &e), 0);
-	assert_int_equal(pol_alg_route_get(f->st, ar.id, &arg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_alg_route, &ar, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_alg_route, ar.id, &arg), 0);
 	assert_int_equal(arg.preserve, POL_PRESERVE_PROXY_V2);
 	assert_int_equal(arg.backend_port, 8443);
 	ar2 = ar;
-	assert_int_equal(pol_alg_route_insert(f->st, &ar2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_alg_route, &ar2, &e), -EEXIST);
 	ar2.listen_port = 80;
-	assert_int_equal(pol_alg_route_insert(f->st, &ar2, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_alg_route, &ar2, &e), 0);
 	ar2.backend_port = 0;
-	assert_int_equal(pol_alg_route_update(f->st, &ar2, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_alg_route, &ar2, &e), -EINVAL);
 	assert_string_equal(e.field, "backend");
 
 	b.position = 1;
@@ -259,36 +259,36 @@ test_addr_alg_bracket_resolver_crud(void **state)
 	b.load_max = 20;
 	b.fqdn_new = 0.5;
 	b.math = POL_MATH_AVG;
-	assert_int_equal(pol_bracket_insert(f->st, &b, &e), 0);
-	assert_int_equal(pol_bracket_get(f->st, b.id, &bg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_bracket, &b, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_bracket, b.id, &bg), 0);
 	assert_true(bg.fqdn_new == 0.5);
 	assert_int_equal(bg.math, POL_MATH_AVG);
 	bg.load_min = 30;
-	assert_int_equal(pol_bracket_update(f->st, &bg, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_bracket, &bg, &e), -EINVAL);
 	assert_string_equal(e.field, "load_min");
 	bg.load_min = 0;
 	bg.sfqdn_reuse = 1.5;
-	assert_int_equal(pol_bracket_update(f->st, &bg, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_bracket, &bg, &e), -EINVAL);
 	assert_string_equal(e.field, "sfqdn_reuse");
-	assert_int_equal(pol_bracket_delete(f->st, b.id, &e), 0);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_bracket, b.id, &e), 0);
 
 	snprintf(rg.name, sizeof(rg.name), "public");
 	rg.initial_reputation = 0.9;
 	rg.sla = true;
-	assert_int_equal(pol_resolver_group_insert(f->st, &rg, &e), 0);
-	assert_int_equal(pol_resolver_group_get(f->st, rg.id, &rgg), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_resolver_group, &rg, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_resolver_group, rg.id, &rgg), 0);
 	assert_true(rgg.sla);
 	rgg.initial_reputation = 1.1;
-	assert_int_equal(pol_resolver_group_update(f->st, &rgg, &e), -EINVAL);
+	assert_int_equal(pol_row_update(f->st, &pol_t_resolver_group, &rgg, &e), -EINVAL);
 	assert_string_equal(e.field, "initial_reputation");
 	rn.group_id = rg.id;
 	assert_int_equal(prefix_parse("1.1.1.0/24", false, &rn.prefix), 0);
-	assert_int_equal(pol_resolver_node_insert(f->st, &rn, &e), 0);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_resolver_node, &rn, &e), 0);
 	rn2 = rn;
-	assert_int_equal(pol_resolver_node_insert(f->st, &rn2, &e), -EEXIST);
+	assert_int_equal(pol_row_insert(f->st, &pol_t_resolver_node, &rn2, &e), -EEXIST);
 	assert_string_equal(e.field, "resolver_nodes.prefix");
-	assert_int_equal(pol_resolver_group_delete(f->st, rg.id, &e), 0);
-	assert_int_equal(pol_resolver_node_get(f->st, rn.id, &rng), -ENOENT);
+	assert_int_equal(pol_row_delete(f->st, &pol_t_resolver_group, rg.id, &e), 0);
+	assert_int_equal(pol_row_get(f->st, &pol_t_resolver_node, rn.id, &rng), -ENOENT);
 
 	assert_int_equal(pol_admission_get(f->st, &a), 0);
 	a.dns_cookies = true;

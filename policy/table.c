@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* policy/store_rows.c -- per-table descriptors and the typed row accessors */
+/* policy/table.c -- the policy tables' descriptors and the store's row accessors */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,11 +7,12 @@
 
 #include "../common/log.h"
 #include "../common/util.h"
+#include "bundle_int.h"
 #include "check.h"
 #include "store_int.h"
 
 /*
- * One descriptor per policy table (struct ent, store_int.h). The five statements of each
+ * One descriptor per policy table (struct pol_table, table.h). The five statements of each
  * table are string literals assembled by the preprocessor from the column list, so no SQL
  * is ever built at run time.
  */
@@ -23,10 +24,12 @@
 	.sql_update = "UPDATE " T " SET (" COLS ") = (" Q ") WHERE id = ?",                        \
 	.sql_delete = "DELETE FROM " T " WHERE id = ?"
 
-static int ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out);
-static int ent_update(struct pol_store *st, const struct ent *en, const void *row,
-		      struct pol_err *e);
-static int ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_err *e);
+/* What every descriptor of table E (struct pol_E, the snapshot's ARR, NAME in paths) holds. */
+#define TABLE(E, ARR, NAME)                                                                        \
+	.name = NAME, .sql_table = #ARR, .size = sizeof(struct pol_##E),                           \
+	.arr_off = offsetof(struct pol_snap, ARR), .n_off = offsetof(struct pol_snap, n_##ARR),    \
+	.bind = E##_bind, .read = E##_read, .check = E##_check, .from_json = pol_##E##_from_json,  \
+	.to_json = pol_##E##_to_json
 
 static int
 bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
@@ -86,15 +89,13 @@ zone_check(const void *row, struct pol_err *e)
 	return pol_check_zone(row, "", e);
 }
 
-const struct ent pol_ent_zone = {
-	"zones",
-	10,
-	sizeof(struct pol_zone),
+const struct pol_table pol_t_zone = {
+	TABLE(zone, zones, "zones"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_zone, name),
+	.ncols = 10,
 	ENT_SQL("zones", "name, kind, ttl, mname, rname, serial, refresh, retry, expire, minimum",
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
-	zone_bind,
-	zone_read,
-	zone_check,
 };
 
 /* ---- nameservers ---- */
@@ -129,14 +130,12 @@ nameserver_check(const void *row, struct pol_err *e)
 	return pol_check_nameserver(row, "", e);
 }
 
-const struct ent pol_ent_nameserver = {
-	"nameservers",
-	4,
-	sizeof(struct pol_nameserver),
+const struct pol_table pol_t_nameserver = {
+	TABLE(nameserver, nameservers, "nameservers"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_nameserver, name),
+	.ncols = 4,
 	ENT_SQL("nameservers", "zone_id, name, ipv4, ipv6", "?, ?, ?, ?"),
-	nameserver_bind,
-	nameserver_read,
-	nameserver_check,
 };
 
 /* ---- service addresses ---- */
@@ -168,14 +167,10 @@ service_addr_check(const void *row, struct pol_err *e)
 	return pol_check_addr(&a->addr, "", e);
 }
 
-const struct ent pol_ent_service_addr = {
-	"service_addrs",
-	2,
-	sizeof(struct pol_service_addr),
+const struct pol_table pol_t_service_addr = {
+	TABLE(service_addr, service_addrs, "service_addresses"), .key = POL_KEY_ADDR,
+	.key_off = offsetof(struct pol_service_addr, addr),	 .ncols = 2,
 	ENT_SQL("service_addrs", "addr, comment", "?, ?"),
-	service_addr_bind,
-	service_addr_read,
-	service_addr_check,
 };
 
 /* ---- pool addresses ---- */
@@ -205,14 +200,12 @@ pool_addr_check(const void *row, struct pol_err *e)
 	return pol_check_addr(&a->addr, "", e);
 }
 
-const struct ent pol_ent_pool_addr = {
-	"pool_addrs",
-	1,
-	sizeof(struct pol_pool_addr),
+const struct pol_table pol_t_pool_addr = {
+	TABLE(pool_addr, pool_addrs, "pool"),
+	.key = POL_KEY_ADDR,
+	.key_off = offsetof(struct pol_pool_addr, addr),
+	.ncols = 1,
 	ENT_SQL("pool_addrs", "addr", "?"),
-	pool_addr_bind,
-	pool_addr_read,
-	pool_addr_check,
 };
 
 /* ---- groups ---- */
@@ -243,14 +236,12 @@ group_check(const void *row, struct pol_err *e)
 	return pol_check_group(row, "", e);
 }
 
-const struct ent pol_ent_group = {
-	"groups",
-	2,
-	sizeof(struct pol_group),
+const struct pol_table pol_t_group = {
+	TABLE(group, groups, "groups"),
+	.key = POL_KEY_IDENT,
+	.key_off = offsetof(struct pol_group, name),
+	.ncols = 2,
 	ENT_SQL("groups", "name, comment", "?, ?"),
-	group_bind,
-	group_read,
-	group_check,
 };
 
 /* ---- hosts ---- */
@@ -323,17 +314,15 @@ host_check(const void *row, struct pol_err *e)
 	return pol_check_host(row, "", e);
 }
 
-const struct ent pol_ent_host = {
-	"hosts",
-	9,
-	sizeof(struct pol_host),
+const struct pol_table pol_t_host = {
+	TABLE(host, hosts, "hosts"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_host, fqdn),
+	.ncols = 9,
 	ENT_SQL("hosts",
 		"fqdn, ipv4, ipv6, pool_limit, dynamic, comment, nested, nested_port, "
 		"nested_timeout_ms",
 		"?, ?, ?, ?, ?, ?, ?, ?, ?"),
-	host_bind,
-	host_read,
-	host_check,
 };
 
 /* ---- services ---- */
@@ -382,15 +371,13 @@ service_check(const void *row, struct pol_err *e)
 	return pol_check_service(row, "", e);
 }
 
-const struct ent pol_ent_service = {
-	"services",
-	6,
-	sizeof(struct pol_service),
+const struct pol_table pol_t_service = {
+	TABLE(service, services, "services"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_service, fqdn),
+	.ncols = 6,
 	ENT_SQL("services", "host_id, fqdn, protocol, port, proxy_required, binding_timeout_ms",
 		"?, ?, ?, ?, ?, ?"),
-	service_bind,
-	service_read,
-	service_check,
 };
 
 /* ---- firewall rules ---- */
@@ -451,17 +438,13 @@ fw_rule_check(const void *row, struct pol_err *e)
 	return pol_check_fw_rule(row, "", e);
 }
 
-const struct ent pol_ent_fw_rule = {
-	"fw_rules",
-	17,
-	sizeof(struct pol_fw_rule),
+const struct pol_table pol_t_fw_rule = {
+	TABLE(fw_rule, fw_rules, "fw_rules"),
+	.ncols = 17,
 	ENT_SQL("fw_rules",
 		"host_id, group_id, direction, protocol, src, dst, sport_lo, sport_hi, dport_lo, "
 		"dport_hi, icmp_type, icmp_code, rate, burst, action, priority, comment",
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
-	fw_rule_bind,
-	fw_rule_read,
-	fw_rule_check,
 };
 
 /* ---- ALG routes ---- */
@@ -499,15 +482,13 @@ alg_route_check(const void *row, struct pol_err *e)
 	return pol_check_alg_route(row, "", e);
 }
 
-const struct ent pol_ent_alg_route = {
-	"alg_routes",
-	5,
-	sizeof(struct pol_alg_route),
+const struct pol_table pol_t_alg_route = {
+	TABLE(alg_route, alg_routes, "alg_routes"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_alg_route, hostname),
+	.ncols = 5,
 	ENT_SQL("alg_routes", "hostname, listen_port, backend, backend_port, preserve",
 		"?, ?, ?, ?, ?"),
-	alg_route_bind,
-	alg_route_read,
-	alg_route_check,
 };
 
 /* ---- load brackets ---- */
@@ -548,15 +529,11 @@ bracket_check(const void *row, struct pol_err *e)
 	return pol_check_bracket(row, "", e);
 }
 
-const struct ent pol_ent_bracket = {
-	"brackets",
-	7,
-	sizeof(struct pol_bracket),
+const struct pol_table pol_t_bracket = {
+	TABLE(bracket, brackets, "brackets"),
+	.ncols = 7,
 	ENT_SQL("brackets", "position, load_min, load_max, fqdn_new, sfqdn_new, sfqdn_reuse, math",
 		"?, ?, ?, ?, ?, ?, ?"),
-	bracket_bind,
-	bracket_read,
-	bracket_check,
 };
 
 /* ---- resolver groups and nodes ---- */
@@ -595,15 +572,13 @@ resolver_group_check(const void *row, struct pol_err *e)
 	return pol_check_resolver_group(row, "", e);
 }
 
-const struct ent pol_ent_resolver_group = {
-	"resolver_groups",
-	5,
-	sizeof(struct pol_resolver_group),
+const struct pol_table pol_t_resolver_group = {
+	TABLE(resolver_group, resolver_groups, "resolver_groups"),
+	.key = POL_KEY_IDENT,
+	.key_off = offsetof(struct pol_resolver_group, name),
+	.ncols = 5,
 	ENT_SQL("resolver_groups", "name, initial_reputation, sla, cache_window_ms, parent",
 		"?, ?, ?, ?, ?"),
-	resolver_group_bind,
-	resolver_group_read,
-	resolver_group_check,
 };
 
 static int
@@ -631,20 +606,80 @@ resolver_node_check(const void *row, struct pol_err *e)
 	return pol_check_resolver_node(row, "prefix", e);
 }
 
-const struct ent pol_ent_resolver_node = {
-	"resolver_nodes",
-	2,
-	sizeof(struct pol_resolver_node),
+const struct pol_table pol_t_resolver_node = {
+	TABLE(resolver_node, resolver_nodes, "resolver_nodes"), .key = POL_KEY_PREFIX,
+	.key_off = offsetof(struct pol_resolver_node, prefix),	.ncols = 2,
 	ENT_SQL("resolver_nodes", "group_id, prefix", "?, ?"),
-	resolver_node_bind,
-	resolver_node_read,
-	resolver_node_check,
+};
+
+const struct pol_table *const pol_tables[] = {
+	&pol_t_zone,
+	&pol_t_nameserver,
+	&pol_t_service_addr,
+	&pol_t_pool_addr,
+	&pol_t_group,
+	&pol_t_host,
+	&pol_t_service,
+	&pol_t_fw_rule,
+	&pol_t_alg_route,
+	&pol_t_bracket,
+	&pol_t_resolver_group,
+	&pol_t_resolver_node,
+	NULL,
 };
 
 /* ---- generic operations ---- */
 
-static int
-ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out)
+const char *
+pol_row_key(const struct pol_table *t, const void *row, char *buf, size_t len)
+{
+	const void *k = (const char *)row + t->key_off;
+
+	switch (t->key) {
+	case POL_KEY_DNS:
+	case POL_KEY_IDENT:
+		return k;
+	case POL_KEY_ADDR:
+		return addr_ntop(k, buf, len);
+	case POL_KEY_PREFIX:
+		return prefix_ntop(k, buf, len);
+	case POL_KEY_NONE:
+		break;
+	}
+	return NULL;
+}
+
+int
+pol_key_canon(const struct pol_table *t, const char *in, char *out, size_t len)
+{
+	struct addr a;
+	struct prefix p;
+
+	switch (t->key) {
+	case POL_KEY_DNS:
+		if (util_strlcpy(out, in, len) >= len)
+			return -EINVAL;
+		return pol_name_canon(out, true);
+	case POL_KEY_IDENT:
+		return util_strlcpy(out, in, len) >= len ? -EINVAL : 0;
+	case POL_KEY_ADDR:
+		if (addr_parse(in, &a) < 0)
+			return -EINVAL;
+		addr_ntop(&a, out, len);
+		return 0;
+	case POL_KEY_PREFIX:
+		if (prefix_parse(in, false, &p) < 0)
+			return -EINVAL;
+		prefix_ntop(&p, out, len);
+		return 0;
+	case POL_KEY_NONE:
+		break;
+	}
+	return -EINVAL;
+}
+
+int
+pol_row_get(struct pol_store *st, const struct pol_table *en, int64_t id, void *out)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, en->sql_get);
 	int rc;
@@ -659,14 +694,14 @@ ent_get(struct pol_store *st, const struct ent *en, int64_t id, void *out)
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
-		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->table, NULL);
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->sql_table, NULL);
 	}
 	sqlite3_reset(s);
 	return rc;
 }
 
 int
-pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol_err *e)
+pol_row_insert(struct pol_store *st, const struct pol_table *en, void *row, struct pol_err *e)
 {
 	sqlite3_stmt *s;
 	int64_t id;
@@ -679,7 +714,7 @@ pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol
 	if (s == NULL)
 		return -EIO;
 	en->bind(s, row);
-	rc = pol_store_step_done(st, s, en->table, e);
+	rc = pol_store_step_done(st, s, en->sql_table, e);
 	if (rc != 0)
 		return rc;
 	id = sqlite3_last_insert_rowid(st->db);
@@ -687,8 +722,8 @@ pol_ent_insert(struct pol_store *st, const struct ent *en, void *row, struct pol
 	return 0;
 }
 
-static int
-ent_update(struct pol_store *st, const struct ent *en, const void *row, struct pol_err *e)
+int
+pol_row_update(struct pol_store *st, const struct pol_table *en, const void *row, struct pol_err *e)
 {
 	sqlite3_stmt *s;
 	int64_t id;
@@ -703,16 +738,16 @@ ent_update(struct pol_store *st, const struct ent *en, const void *row, struct p
 	memcpy(&id, row, sizeof(id));
 	en->bind(s, row);
 	sqlite3_bind_int64(s, en->ncols + 1, id);
-	rc = pol_store_step_done(st, s, en->table, e);
+	rc = pol_store_step_done(st, s, en->sql_table, e);
 	if (rc == 0 && sqlite3_changes(st->db) == 0) {
-		pol_err_set(e, "id", "no such row in %s", en->table);
+		pol_err_set(e, "id", "no such row in %s", en->sql_table);
 		rc = -ENOENT;
 	}
 	return rc;
 }
 
-static int
-ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_err *e)
+int
+pol_row_delete(struct pol_store *st, const struct pol_table *en, int64_t id, struct pol_err *e)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, en->sql_delete);
 	int rc;
@@ -720,9 +755,9 @@ ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_er
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	rc = pol_store_step_done(st, s, en->table, e);
+	rc = pol_store_step_done(st, s, en->sql_table, e);
 	if (rc == 0 && sqlite3_changes(st->db) == 0) {
-		pol_err_set(e, "id", "no such row in %s", en->table);
+		pol_err_set(e, "id", "no such row in %s", en->sql_table);
 		rc = -ENOENT;
 	}
 	return rc;
@@ -730,7 +765,7 @@ ent_delete(struct pol_store *st, const struct ent *en, int64_t id, struct pol_er
 
 /* All rows of a table, by id, into a new array (NULL when empty). */
 int
-pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
+pol_store_list(struct pol_store *st, const struct pol_table *en, void **out, size_t *n)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, en->sql_list);
 	char *arr = NULL;
@@ -756,13 +791,13 @@ pol_ent_list(struct pol_store *st, const struct ent *en, void **out, size_t *n)
 		memset(arr + cnt * en->size, 0, en->size);
 		rc = en->read(s, arr + cnt * en->size);
 		if (rc != 0) {
-			log_warnx("policy: corrupt row in %s", en->table);
+			log_warnx("policy: corrupt row in %s", en->sql_table);
 			goto fail;
 		}
 		cnt++;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->table, NULL);
+		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->sql_table, NULL);
 		goto fail;
 	}
 	sqlite3_reset(s);
@@ -774,39 +809,6 @@ fail:
 	free(arr);
 	return rc;
 }
-
-/* ---- typed accessors ---- */
-
-#define POL_DEFINE_ACCESSORS(E)                                                                    \
-	int pol_##E##_get(struct pol_store *st, int64_t id, struct pol_##E *out)                   \
-	{                                                                                          \
-		return ent_get(st, &pol_ent_##E, id, out);                                         \
-	}                                                                                          \
-	int pol_##E##_insert(struct pol_store *st, struct pol_##E *row, struct pol_err *e)         \
-	{                                                                                          \
-		return pol_ent_insert(st, &pol_ent_##E, row, e);                                   \
-	}                                                                                          \
-	int pol_##E##_update(struct pol_store *st, const struct pol_##E *row, struct pol_err *e)   \
-	{                                                                                          \
-		return ent_update(st, &pol_ent_##E, row, e);                                       \
-	}                                                                                          \
-	int pol_##E##_delete(struct pol_store *st, int64_t id, struct pol_err *e)                  \
-	{                                                                                          \
-		return ent_delete(st, &pol_ent_##E, id, e);                                        \
-	}
-
-POL_DEFINE_ACCESSORS(zone)
-POL_DEFINE_ACCESSORS(nameserver)
-POL_DEFINE_ACCESSORS(service_addr)
-POL_DEFINE_ACCESSORS(pool_addr)
-POL_DEFINE_ACCESSORS(group)
-POL_DEFINE_ACCESSORS(host)
-POL_DEFINE_ACCESSORS(service)
-POL_DEFINE_ACCESSORS(fw_rule)
-POL_DEFINE_ACCESSORS(alg_route)
-POL_DEFINE_ACCESSORS(bracket)
-POL_DEFINE_ACCESSORS(resolver_group)
-POL_DEFINE_ACCESSORS(resolver_node)
 
 static const char sql_hg_add[] = "INSERT INTO host_groups (host_id, group_id) VALUES (?, ?)";
 static const char sql_hg_del[] = "DELETE FROM host_groups WHERE host_id = ? AND group_id = ?";
