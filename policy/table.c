@@ -12,9 +12,10 @@
 #include "store_int.h"
 
 /*
- * One descriptor per policy table (struct pol_table, table.h). The five statements of each
- * table are string literals assembled by the preprocessor from the column list, so no SQL
- * is ever built at run time.
+ * One descriptor per policy table (struct pol_table, table.h). Each table's columns are a
+ * list of row fields (struct pol_col) that one binder and one reader walk; the five
+ * statements are string literals assembled by the preprocessor from the column names, so no
+ * SQL is ever built at run time.
  */
 
 #define ENT_SQL(T, COLS, Q)                                                                        \
@@ -28,587 +29,267 @@
 #define TABLE(E, ARR, NAME)                                                                        \
 	.name = NAME, .sql_table = #ARR, .size = sizeof(struct pol_##E),                           \
 	.arr_off = offsetof(struct pol_snap, ARR), .n_off = offsetof(struct pol_snap, n_##ARR),    \
-	.bind = E##_bind, .read = E##_read, .check = E##_check, .from_json = pol_##E##_from_json,  \
-	.to_json = pol_##E##_to_json
+	.cols = E##_cols, .ncols = (int)ARRAY_SIZE(E##_cols), .check = E##_check,                  \
+	.from_json = pol_##E##_from_json, .to_json = pol_##E##_to_json
 
-static int
-bind_id_or_null(sqlite3_stmt *s, int i, int64_t id)
-{
-	return id != 0 ? sqlite3_bind_int64(s, i, id) : sqlite3_bind_null(s, i);
-}
+/* A column of type T for field F of struct S, and the options O. */
+#define COL(T, S, F, ...)                                                                          \
+	{                                                                                          \
+		.field = #F, .type = POL_COL_##T, .off = offsetof(S, F),                           \
+		.size = sizeof(((S *)0)->F), __VA_ARGS__                                           \
+	}
+/* The single-row check of E with fields named under path P. */
+#define CHECK(E, P)                                                                                \
+	static int E##_check(const void *row, struct pol_err *e)                                   \
+	{                                                                                          \
+		return pol_check_##E(row, P, e);                                                   \
+	}
+/* An enum column's name and parse functions, over int. */
+#define ENUM(E)                                                                                    \
+	static const char *E##_name(int v)                                                         \
+	{                                                                                          \
+		return pol_##E##_name((enum pol_##E)v);                                            \
+	}                                                                                          \
+	static int E##_parse(const char *s, int *v)                                                \
+	{                                                                                          \
+		enum pol_##E x;                                                                    \
+		int rc = pol_##E##_parse(s, &x);                                                   \
+		*v = (int)x;                                                                       \
+		return rc;                                                                         \
+	}
+#define EN(E) .ename = E##_name, .eparse = E##_parse
 
-/* An enum stored as text; a value that no longer parses means a corrupt row. */
-#define COL_ENUM(PARSE, S, I, OUT)                                                                 \
-	do {                                                                                       \
-		const char *t_ = (const char *)sqlite3_column_text((S), (I));                      \
-		if (t_ == NULL || PARSE(t_, (OUT)) != 0)                                           \
-			return -EIO;                                                               \
-	} while (0)
+_Static_assert(sizeof(enum pol_zone_kind) == sizeof(int), "enum columns are read as int");
 
-/* ---- zones ---- */
+static int bind_col(sqlite3_stmt *s, int i, const struct pol_col *c, const void *row);
+static int read_col(sqlite3_stmt *s, int i, const struct pol_col *c, void *row);
 
-static int
-zone_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_zone *z = row;
+ENUM(zone_kind)
+ENUM(direction)
+ENUM(action)
+ENUM(preserve)
+ENUM(math)
 
-	pol_store_bind_text(s, 1, z->name);
-	pol_store_bind_text(s, 2, pol_zone_kind_name(z->kind));
-	sqlite3_bind_int64(s, 3, z->ttl);
-	pol_store_bind_text(s, 4, z->mname);
-	pol_store_bind_text(s, 5, z->rname);
-	sqlite3_bind_int64(s, 6, z->serial);
-	sqlite3_bind_int64(s, 7, z->refresh);
-	sqlite3_bind_int64(s, 8, z->retry);
-	sqlite3_bind_int64(s, 9, z->expire);
-	return sqlite3_bind_int64(s, 10, z->minimum);
-}
-
-static int
-zone_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_zone *z = row;
-
-	z->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 1, z->name, sizeof(z->name));
-	COL_ENUM(pol_zone_kind_parse, s, 2, &z->kind);
-	z->ttl = (uint32_t)sqlite3_column_int64(s, 3);
-	pol_store_col_text(s, 4, z->mname, sizeof(z->mname));
-	pol_store_col_text(s, 5, z->rname, sizeof(z->rname));
-	z->serial = (uint32_t)sqlite3_column_int64(s, 6);
-	z->refresh = (uint32_t)sqlite3_column_int64(s, 7);
-	z->retry = (uint32_t)sqlite3_column_int64(s, 8);
-	z->expire = (uint32_t)sqlite3_column_int64(s, 9);
-	z->minimum = (uint32_t)sqlite3_column_int64(s, 10);
-	return 0;
-}
-
-static int
-zone_check(const void *row, struct pol_err *e)
-{
-	return pol_check_zone(row, "", e);
-}
-
-const struct pol_table pol_t_zone = {
-	TABLE(zone, zones, "zones"),
-	.key = POL_KEY_DNS,
-	.key_off = offsetof(struct pol_zone, name),
-	.ncols = 10,
-	ENT_SQL("zones", "name, kind, ttl, mname, rname, serial, refresh, retry, expire, minimum",
-		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
-};
-
-/* ---- nameservers ---- */
-
-static int
-nameserver_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_nameserver *ns = row;
-
-	sqlite3_bind_int64(s, 1, ns->zone_id);
-	pol_store_bind_text(s, 2, ns->name);
-	pol_store_bind_addr(s, 3, &ns->ipv4);
-	return pol_store_bind_addr(s, 4, &ns->ipv6);
-}
-
-static int
-nameserver_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_nameserver *ns = row;
-
-	ns->id = sqlite3_column_int64(s, 0);
-	ns->zone_id = sqlite3_column_int64(s, 1);
-	pol_store_col_text(s, 2, ns->name, sizeof(ns->name));
-	if (pol_store_col_addr(s, 3, &ns->ipv4) != 0 || pol_store_col_addr(s, 4, &ns->ipv6) != 0)
-		return -EIO;
-	return 0;
-}
-
-static int
-nameserver_check(const void *row, struct pol_err *e)
-{
-	return pol_check_nameserver(row, "", e);
-}
-
-const struct pol_table pol_t_nameserver = {
-	TABLE(nameserver, nameservers, "nameservers"),
-	.key = POL_KEY_DNS,
-	.key_off = offsetof(struct pol_nameserver, name),
-	.ncols = 4,
-	ENT_SQL("nameservers", "zone_id, name, ipv4, ipv6", "?, ?, ?, ?"),
-};
-
-/* ---- service addresses ---- */
-
-static int
-service_addr_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_service_addr *a = row;
-
-	pol_store_bind_addr(s, 1, &a->addr);
-	return pol_store_bind_text(s, 2, a->comment);
-}
-
-static int
-service_addr_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_service_addr *a = row;
-
-	a->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 2, a->comment, sizeof(a->comment));
-	return pol_store_col_addr(s, 1, &a->addr);
-}
+CHECK(zone, "")
+CHECK(nameserver, "")
+CHECK(group, "")
+CHECK(host, "")
+CHECK(service, "")
+CHECK(fw_rule, "")
+CHECK(alg_route, "")
+CHECK(bracket, "")
+CHECK(resolver_group, "")
+CHECK(resolver_node, "prefix")
 
 static int
 service_addr_check(const void *row, struct pol_err *e)
 {
-	const struct pol_service_addr *a = row;
-
-	return pol_check_addr(&a->addr, "", e);
-}
-
-const struct pol_table pol_t_service_addr = {
-	TABLE(service_addr, service_addrs, "service_addresses"), .key = POL_KEY_ADDR,
-	.key_off = offsetof(struct pol_service_addr, addr),	 .ncols = 2,
-	ENT_SQL("service_addrs", "addr, comment", "?, ?"),
-};
-
-/* ---- pool addresses ---- */
-
-static int
-pool_addr_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_pool_addr *a = row;
-
-	return pol_store_bind_addr(s, 1, &a->addr);
-}
-
-static int
-pool_addr_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_pool_addr *a = row;
-
-	a->id = sqlite3_column_int64(s, 0);
-	return pol_store_col_addr(s, 1, &a->addr);
+	return pol_check_addr(&((const struct pol_service_addr *)row)->addr, "", e);
 }
 
 static int
 pool_addr_check(const void *row, struct pol_err *e)
 {
-	const struct pol_pool_addr *a = row;
-
-	return pol_check_addr(&a->addr, "", e);
+	return pol_check_addr(&((const struct pol_pool_addr *)row)->addr, "", e);
 }
+
+static void
+service_after_read(void *row)
+{
+	pol_service_resolve(row);
+}
+
+static const struct pol_col zone_cols[] = {
+	COL(TEXT, struct pol_zone, name),    COL(ENUM, struct pol_zone, kind, EN(zone_kind)),
+	COL(UINT, struct pol_zone, ttl),     COL(TEXT, struct pol_zone, mname),
+	COL(TEXT, struct pol_zone, rname),   COL(UINT, struct pol_zone, serial),
+	COL(UINT, struct pol_zone, refresh), COL(UINT, struct pol_zone, retry),
+	COL(UINT, struct pol_zone, expire),  COL(UINT, struct pol_zone, minimum),
+};
+
+const struct pol_table pol_t_zone = {
+	TABLE(zone, zones, "zones"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_zone, name),
+	ENT_SQL("zones", "name, kind, ttl, mname, rname, serial, refresh, retry, expire, minimum",
+		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
+};
+
+static const struct pol_col nameserver_cols[] = {
+	COL(INT, struct pol_nameserver, zone_id),
+	COL(TEXT, struct pol_nameserver, name),
+	COL(ADDR, struct pol_nameserver, ipv4),
+	COL(ADDR, struct pol_nameserver, ipv6),
+};
+
+const struct pol_table pol_t_nameserver = {
+	TABLE(nameserver, nameservers, "nameservers"),
+	.key = POL_KEY_DNS,
+	.key_off = offsetof(struct pol_nameserver, name),
+	ENT_SQL("nameservers", "zone_id, name, ipv4, ipv6", "?, ?, ?, ?"),
+};
+
+static const struct pol_col service_addr_cols[] = {
+	COL(ADDR, struct pol_service_addr, addr),
+	COL(TEXT, struct pol_service_addr, comment),
+};
+
+const struct pol_table pol_t_service_addr = {
+	TABLE(service_addr, service_addrs, "service_addresses"),
+	.key = POL_KEY_ADDR,
+	.key_off = offsetof(struct pol_service_addr, addr),
+	ENT_SQL("service_addrs", "addr, comment", "?, ?"),
+};
+
+static const struct pol_col pool_addr_cols[] = {
+	COL(ADDR, struct pol_pool_addr, addr),
+};
 
 const struct pol_table pol_t_pool_addr = {
 	TABLE(pool_addr, pool_addrs, "pool"),
 	.key = POL_KEY_ADDR,
 	.key_off = offsetof(struct pol_pool_addr, addr),
-	.ncols = 1,
 	ENT_SQL("pool_addrs", "addr", "?"),
 };
 
-/* ---- groups ---- */
-
-static int
-group_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_group *g = row;
-
-	pol_store_bind_text(s, 1, g->name);
-	return pol_store_bind_text(s, 2, g->comment);
-}
-
-static int
-group_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_group *g = row;
-
-	g->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 1, g->name, sizeof(g->name));
-	pol_store_col_text(s, 2, g->comment, sizeof(g->comment));
-	return 0;
-}
-
-static int
-group_check(const void *row, struct pol_err *e)
-{
-	return pol_check_group(row, "", e);
-}
+static const struct pol_col group_cols[] = {
+	COL(TEXT, struct pol_group, name),
+	COL(TEXT, struct pol_group, comment),
+};
 
 const struct pol_table pol_t_group = {
 	TABLE(group, groups, "groups"),
 	.key = POL_KEY_IDENT,
 	.key_off = offsetof(struct pol_group, name),
-	.ncols = 2,
 	ENT_SQL("groups", "name, comment", "?, ?"),
 };
 
-/* ---- hosts ---- */
-
-static int
-host_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_host *h = row;
-
-	pol_store_bind_text(s, 1, h->fqdn);
-	pol_store_bind_addr(s, 2, &h->ipv4);
-	pol_store_bind_addr(s, 3, &h->ipv6);
-	sqlite3_bind_int64(s, 4, h->pool_limit);
-	sqlite3_bind_int(s, 5, h->dynamic);
-	pol_store_bind_text(s, 6, h->comment);
-	if (h->nested_timeout_ms == 0)
-		sqlite3_bind_null(s, 9);
-	else
-		sqlite3_bind_int64(s, 9, h->nested_timeout_ms);
-	if (h->nested_port == 0) {
-		sqlite3_bind_null(s, 7);
-		return sqlite3_bind_null(s, 8);
-	}
-	/* the nested gateway's blocks as one text: "p1 p2 ..." (at most 16 prefixes) */
-	char text[POL_NESTED_MAX * PREFIX_STRLEN];
-	size_t used = 0;
-
-	text[0] = '\0';
-	for (unsigned i = 0; i < h->n_nested && used < sizeof(text); i++) {
-		char p[PREFIX_STRLEN];
-
-		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", i ? " " : "",
-					 prefix_ntop(&h->nested[i], p, sizeof(p)));
-	}
-	sqlite3_bind_text(s, 7, text, -1, SQLITE_TRANSIENT); /* text is on this stack */
-	return sqlite3_bind_int(s, 8, h->nested_port);
-}
-
-static int
-host_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_host *h = row;
-
-	h->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 1, h->fqdn, sizeof(h->fqdn));
-	if (pol_store_col_addr(s, 2, &h->ipv4) != 0 || pol_store_col_addr(s, 3, &h->ipv6) != 0)
-		return -EIO;
-	h->pool_limit = (uint32_t)sqlite3_column_int64(s, 4);
-	h->dynamic = sqlite3_column_int(s, 5) != 0;
-	pol_store_col_text(s, 6, h->comment, sizeof(h->comment));
-	h->nested_port = 0;
-	h->n_nested = 0;
-	h->nested_timeout_ms = (uint32_t)sqlite3_column_int64(s, 9); /* NULL: 0 */
-	if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-		char text[POL_NESTED_MAX * PREFIX_STRLEN], *tok, *save = NULL;
-
-		pol_store_col_text(s, 7, text, sizeof(text));
-		h->nested_port = (uint16_t)sqlite3_column_int(s, 8);
-		for (tok = strtok_r(text, " ", &save); tok != NULL;
-		     tok = strtok_r(NULL, " ", &save))
-			if (pol_nested_add(h, tok) != 0)
-				return -EIO;
-	}
-	return 0;
-}
-
-static int
-host_check(const void *row, struct pol_err *e)
-{
-	return pol_check_host(row, "", e);
-}
+/* A host's nested blocks are NULL, with nested_port, for an ordinary host. */
+static const struct pol_col host_cols[] = {
+	COL(TEXT, struct pol_host, fqdn),
+	COL(ADDR, struct pol_host, ipv4),
+	COL(ADDR, struct pol_host, ipv6),
+	COL(UINT, struct pol_host, pool_limit),
+	COL(BOOL, struct pol_host, dynamic),
+	COL(TEXT, struct pol_host, comment),
+	COL(NESTED, struct pol_host, nested),
+	COL(UINT, struct pol_host, nested_port, .znull = true),
+	COL(UINT, struct pol_host, nested_timeout_ms, .znull = true),
+};
 
 const struct pol_table pol_t_host = {
 	TABLE(host, hosts, "hosts"),
 	.key = POL_KEY_DNS,
 	.key_off = offsetof(struct pol_host, fqdn),
-	.ncols = 9,
 	ENT_SQL("hosts",
 		"fqdn, ipv4, ipv6, pool_limit, dynamic, comment, nested, nested_port, "
 		"nested_timeout_ms",
 		"?, ?, ?, ?, ?, ?, ?, ?, ?"),
 };
 
-/* ---- services ---- */
-
-static int
-service_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_service *sv = row;
-
-	sqlite3_bind_int64(s, 1, sv->host_id);
-	pol_store_bind_text(s, 2, sv->fqdn);
-	/* NULL: left to the label convention, so a rename keeps the convention */
-	if (sv->has_proto)
-		sqlite3_bind_int(s, 3, sv->protocol);
-	else
-		sqlite3_bind_null(s, 3);
-	if (sv->has_port)
-		sqlite3_bind_int(s, 4, sv->port);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int(s, 5, sv->proxy_required);
-	return sqlite3_bind_int64(s, 6, sv->binding_timeout_ms);
-}
-
-static int
-service_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_service *sv = row;
-
-	sv->id = sqlite3_column_int64(s, 0);
-	sv->host_id = sqlite3_column_int64(s, 1);
-	pol_store_col_text(s, 2, sv->fqdn, sizeof(sv->fqdn));
-	sv->has_proto = sqlite3_column_type(s, 3) != SQLITE_NULL;
-	sv->protocol = (uint8_t)sqlite3_column_int(s, 3);
-	sv->has_port = sqlite3_column_type(s, 4) != SQLITE_NULL;
-	sv->port = (uint16_t)sqlite3_column_int(s, 4);
-	sv->proxy_required = sqlite3_column_int(s, 5) != 0;
-	sv->binding_timeout_ms = (uint32_t)sqlite3_column_int64(s, 6);
-	pol_service_resolve(sv);
-	return 0;
-}
-
-static int
-service_check(const void *row, struct pol_err *e)
-{
-	return pol_check_service(row, "", e);
-}
+/* protocol and port NULL: left to the label convention, so a rename keeps the convention */
+static const struct pol_col service_cols[] = {
+	COL(INT, struct pol_service, host_id),
+	COL(TEXT, struct pol_service, fqdn),
+	COL(UINT, struct pol_service, protocol, .has_off = offsetof(struct pol_service, has_proto)),
+	COL(UINT, struct pol_service, port, .has_off = offsetof(struct pol_service, has_port)),
+	COL(BOOL, struct pol_service, proxy_required),
+	COL(UINT, struct pol_service, binding_timeout_ms),
+};
 
 const struct pol_table pol_t_service = {
 	TABLE(service, services, "services"),
 	.key = POL_KEY_DNS,
 	.key_off = offsetof(struct pol_service, fqdn),
-	.ncols = 6,
+	.after_read = service_after_read,
 	ENT_SQL("services", "host_id, fqdn, protocol, port, proxy_required, binding_timeout_ms",
 		"?, ?, ?, ?, ?, ?"),
 };
 
-/* ---- firewall rules ---- */
-
-static int
-fw_rule_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_fw_rule *r = row;
-
-	bind_id_or_null(s, 1, r->host_id);
-	bind_id_or_null(s, 2, r->group_id);
-	pol_store_bind_text(s, 3, pol_direction_name(r->direction));
-	sqlite3_bind_int(s, 4, r->protocol);
-	pol_store_bind_prefix(s, 5, &r->src);
-	pol_store_bind_prefix(s, 6, &r->dst);
-	sqlite3_bind_int(s, 7, r->sport.lo);
-	sqlite3_bind_int(s, 8, r->sport.hi);
-	sqlite3_bind_int(s, 9, r->dport.lo);
-	sqlite3_bind_int(s, 10, r->dport.hi);
-	sqlite3_bind_int(s, 11, r->icmp_type);
-	sqlite3_bind_int(s, 12, r->icmp_code);
-	sqlite3_bind_int64(s, 13, r->rate);
-	sqlite3_bind_int64(s, 14, r->burst);
-	pol_store_bind_text(s, 15, pol_action_name(r->action));
-	sqlite3_bind_int(s, 16, r->priority);
-	return pol_store_bind_text(s, 17, r->comment);
-}
-
-static int
-fw_rule_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_fw_rule *r = row;
-
-	r->id = sqlite3_column_int64(s, 0);
-	r->host_id = sqlite3_column_int64(s, 1);
-	r->group_id = sqlite3_column_int64(s, 2);
-	COL_ENUM(pol_direction_parse, s, 3, &r->direction);
-	r->protocol = (uint8_t)sqlite3_column_int(s, 4);
-	if (pol_store_col_prefix(s, 5, &r->src) != 0 || pol_store_col_prefix(s, 6, &r->dst) != 0)
-		return -EIO;
-	r->sport.lo = (uint16_t)sqlite3_column_int(s, 7);
-	r->sport.hi = (uint16_t)sqlite3_column_int(s, 8);
-	r->dport.lo = (uint16_t)sqlite3_column_int(s, 9);
-	r->dport.hi = (uint16_t)sqlite3_column_int(s, 10);
-	r->icmp_type = (int16_t)sqlite3_column_int(s, 11);
-	r->icmp_code = (int16_t)sqlite3_column_int(s, 12);
-	r->rate = (uint32_t)sqlite3_column_int64(s, 13);
-	r->burst = (uint32_t)sqlite3_column_int64(s, 14);
-	COL_ENUM(pol_action_parse, s, 15, &r->action);
-	r->priority = sqlite3_column_int(s, 16);
-	pol_store_col_text(s, 17, r->comment, sizeof(r->comment));
-	return 0;
-}
-
-static int
-fw_rule_check(const void *row, struct pol_err *e)
-{
-	return pol_check_fw_rule(row, "", e);
-}
+static const struct pol_col fw_rule_cols[] = {
+	COL(INT, struct pol_fw_rule, host_id, .znull = true),
+	COL(INT, struct pol_fw_rule, group_id, .znull = true),
+	COL(ENUM, struct pol_fw_rule, direction, EN(direction)),
+	COL(UINT, struct pol_fw_rule, protocol),
+	COL(PREFIX, struct pol_fw_rule, src),
+	COL(PREFIX, struct pol_fw_rule, dst),
+	COL(UINT, struct pol_fw_rule, sport.lo),
+	COL(UINT, struct pol_fw_rule, sport.hi),
+	COL(UINT, struct pol_fw_rule, dport.lo),
+	COL(UINT, struct pol_fw_rule, dport.hi),
+	COL(INT, struct pol_fw_rule, icmp_type),
+	COL(INT, struct pol_fw_rule, icmp_code),
+	COL(UINT, struct pol_fw_rule, rate),
+	COL(UINT, struct pol_fw_rule, burst),
+	COL(ENUM, struct pol_fw_rule, action, EN(action)),
+	COL(INT, struct pol_fw_rule, priority),
+	COL(TEXT, struct pol_fw_rule, comment),
+};
 
 const struct pol_table pol_t_fw_rule = {
 	TABLE(fw_rule, fw_rules, "fw_rules"),
-	.ncols = 17,
 	ENT_SQL("fw_rules",
 		"host_id, group_id, direction, protocol, src, dst, sport_lo, sport_hi, dport_lo, "
 		"dport_hi, icmp_type, icmp_code, rate, burst, action, priority, comment",
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"),
 };
 
-/* ---- ALG routes ---- */
-
-static int
-alg_route_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_alg_route *r = row;
-
-	pol_store_bind_text(s, 1, r->hostname);
-	sqlite3_bind_int(s, 2, r->listen_port);
-	pol_store_bind_addr(s, 3, &r->backend);
-	sqlite3_bind_int(s, 4, r->backend_port);
-	return pol_store_bind_text(s, 5, pol_preserve_name(r->preserve));
-}
-
-static int
-alg_route_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_alg_route *r = row;
-
-	r->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 1, r->hostname, sizeof(r->hostname));
-	r->listen_port = (uint16_t)sqlite3_column_int(s, 2);
-	if (pol_store_col_addr(s, 3, &r->backend) != 0)
-		return -EIO;
-	r->backend_port = (uint16_t)sqlite3_column_int(s, 4);
-	COL_ENUM(pol_preserve_parse, s, 5, &r->preserve);
-	return 0;
-}
-
-static int
-alg_route_check(const void *row, struct pol_err *e)
-{
-	return pol_check_alg_route(row, "", e);
-}
+static const struct pol_col alg_route_cols[] = {
+	COL(TEXT, struct pol_alg_route, hostname),
+	COL(UINT, struct pol_alg_route, listen_port),
+	COL(ADDR, struct pol_alg_route, backend),
+	COL(UINT, struct pol_alg_route, backend_port),
+	COL(ENUM, struct pol_alg_route, preserve, EN(preserve)),
+};
 
 const struct pol_table pol_t_alg_route = {
 	TABLE(alg_route, alg_routes, "alg_routes"),
 	.key = POL_KEY_DNS,
 	.key_off = offsetof(struct pol_alg_route, hostname),
-	.ncols = 5,
 	ENT_SQL("alg_routes", "hostname, listen_port, backend, backend_port, preserve",
 		"?, ?, ?, ?, ?"),
 };
 
-/* ---- load brackets ---- */
-
-static int
-bracket_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_bracket *b = row;
-
-	sqlite3_bind_int(s, 1, b->position);
-	sqlite3_bind_double(s, 2, b->load_min);
-	sqlite3_bind_double(s, 3, b->load_max);
-	sqlite3_bind_double(s, 4, b->fqdn_new);
-	sqlite3_bind_double(s, 5, b->sfqdn_new);
-	sqlite3_bind_double(s, 6, b->sfqdn_reuse);
-	return pol_store_bind_text(s, 7, pol_math_name(b->math));
-}
-
-static int
-bracket_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_bracket *b = row;
-
-	b->id = sqlite3_column_int64(s, 0);
-	b->position = sqlite3_column_int(s, 1);
-	b->load_min = sqlite3_column_double(s, 2);
-	b->load_max = sqlite3_column_double(s, 3);
-	b->fqdn_new = sqlite3_column_double(s, 4);
-	b->sfqdn_new = sqlite3_column_double(s, 5);
-	b->sfqdn_reuse = sqlite3_column_double(s, 6);
-	COL_ENUM(pol_math_parse, s, 7, &b->math);
-	return 0;
-}
-
-static int
-bracket_check(const void *row, struct pol_err *e)
-{
-	return pol_check_bracket(row, "", e);
-}
+static const struct pol_col bracket_cols[] = {
+	COL(INT, struct pol_bracket, position),	       COL(REAL, struct pol_bracket, load_min),
+	COL(REAL, struct pol_bracket, load_max),       COL(REAL, struct pol_bracket, fqdn_new),
+	COL(REAL, struct pol_bracket, sfqdn_new),      COL(REAL, struct pol_bracket, sfqdn_reuse),
+	COL(ENUM, struct pol_bracket, math, EN(math)),
+};
 
 const struct pol_table pol_t_bracket = {
 	TABLE(bracket, brackets, "brackets"),
-	.ncols = 7,
 	ENT_SQL("brackets", "position, load_min, load_max, fqdn_new, sfqdn_new, sfqdn_reuse, math",
 		"?, ?, ?, ?, ?, ?, ?"),
 };
 
-/* ---- resolver groups and nodes ---- */
-
-static int
-resolver_group_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_resolver_group *g = row;
-
-	pol_store_bind_text(s, 1, g->name);
-	sqlite3_bind_double(s, 2, g->initial_reputation);
-	sqlite3_bind_int(s, 3, g->sla);
-	sqlite3_bind_int(s, 5, g->parent);
-	return g->has_cache_window ? sqlite3_bind_int64(s, 4, g->cache_window_ms)
-				   : sqlite3_bind_null(s, 4);
-}
-
-static int
-resolver_group_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_resolver_group *g = row;
-
-	g->id = sqlite3_column_int64(s, 0);
-	pol_store_col_text(s, 1, g->name, sizeof(g->name));
-	g->initial_reputation = sqlite3_column_double(s, 2);
-	g->sla = sqlite3_column_int(s, 3) != 0;
-	g->has_cache_window = sqlite3_column_type(s, 4) != SQLITE_NULL;
-	g->cache_window_ms = g->has_cache_window ? (uint32_t)sqlite3_column_int64(s, 4) : 0;
-	g->parent = sqlite3_column_int(s, 5) != 0;
-	return 0;
-}
-
-static int
-resolver_group_check(const void *row, struct pol_err *e)
-{
-	return pol_check_resolver_group(row, "", e);
-}
+/* cache_window_ms NULL: the window is learned */
+static const struct pol_col resolver_group_cols[] = {
+	COL(TEXT, struct pol_resolver_group, name),
+	COL(REAL, struct pol_resolver_group, initial_reputation),
+	COL(BOOL, struct pol_resolver_group, sla),
+	COL(UINT, struct pol_resolver_group, cache_window_ms,
+	    .has_off = offsetof(struct pol_resolver_group, has_cache_window)),
+	COL(BOOL, struct pol_resolver_group, parent),
+};
 
 const struct pol_table pol_t_resolver_group = {
 	TABLE(resolver_group, resolver_groups, "resolver_groups"),
 	.key = POL_KEY_IDENT,
 	.key_off = offsetof(struct pol_resolver_group, name),
-	.ncols = 5,
 	ENT_SQL("resolver_groups", "name, initial_reputation, sla, cache_window_ms, parent",
 		"?, ?, ?, ?, ?"),
 };
 
-static int
-resolver_node_bind(sqlite3_stmt *s, const void *row)
-{
-	const struct pol_resolver_node *n = row;
-
-	sqlite3_bind_int64(s, 1, n->group_id);
-	return pol_store_bind_prefix(s, 2, &n->prefix);
-}
-
-static int
-resolver_node_read(sqlite3_stmt *s, void *row)
-{
-	struct pol_resolver_node *n = row;
-
-	n->id = sqlite3_column_int64(s, 0);
-	n->group_id = sqlite3_column_int64(s, 1);
-	return pol_store_col_prefix(s, 2, &n->prefix);
-}
-
-static int
-resolver_node_check(const void *row, struct pol_err *e)
-{
-	return pol_check_resolver_node(row, "prefix", e);
-}
+static const struct pol_col resolver_node_cols[] = {
+	COL(INT, struct pol_resolver_node, group_id),
+	COL(PREFIX, struct pol_resolver_node, prefix),
+};
 
 const struct pol_table pol_t_resolver_node = {
-	TABLE(resolver_node, resolver_nodes, "resolver_nodes"), .key = POL_KEY_PREFIX,
-	.key_off = offsetof(struct pol_resolver_node, prefix),	.ncols = 2,
+	TABLE(resolver_node, resolver_nodes, "resolver_nodes"),
+	.key = POL_KEY_PREFIX,
+	.key_off = offsetof(struct pol_resolver_node, prefix),
 	ENT_SQL("resolver_nodes", "group_id, prefix", "?, ?"),
 };
 
@@ -627,6 +308,170 @@ const struct pol_table *const pol_tables[] = {
 	&pol_t_resolver_node,
 	NULL,
 };
+
+/* ---- columns ---- */
+
+/* The host's nested blocks as one text: "p1 p2 ..." (at most POL_NESTED_MAX prefixes). */
+static int
+bind_nested(sqlite3_stmt *s, int i, const struct pol_host *h)
+{
+	char text[POL_NESTED_MAX * PREFIX_STRLEN];
+	size_t used = 0;
+
+	if (h->nested_port == 0)
+		return sqlite3_bind_null(s, i);
+	text[0] = '\0';
+	for (unsigned k = 0; k < h->n_nested && used < sizeof(text); k++) {
+		char p[PREFIX_STRLEN];
+
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", k ? " " : "",
+					 prefix_ntop(&h->nested[k], p, sizeof(p)));
+	}
+	return sqlite3_bind_text(s, i, text, -1, SQLITE_TRANSIENT); /* text is on this stack */
+}
+
+static int
+read_nested(sqlite3_stmt *s, int i, struct pol_host *h)
+{
+	char text[POL_NESTED_MAX * PREFIX_STRLEN], *tok, *save = NULL;
+
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return 0;
+	pol_store_col_text(s, i, text, sizeof(text));
+	for (tok = strtok_r(text, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
+		if (pol_nested_add(h, tok) != 0)
+			return -EIO;
+	return 0;
+}
+
+/* An integer field of c->size bytes. */
+static int64_t
+get_int(const struct pol_col *c, const void *f)
+{
+	bool sign = c->type == POL_COL_INT;
+
+	switch (c->size) {
+	case 1:
+		return sign ? (int64_t) * (const int8_t *)f : (int64_t) * (const uint8_t *)f;
+	case 2:
+		return sign ? (int64_t) * (const int16_t *)f : (int64_t) * (const uint16_t *)f;
+	case 4:
+		return sign ? (int64_t) * (const int32_t *)f : (int64_t) * (const uint32_t *)f;
+	default:
+		return *(const int64_t *)f;
+	}
+}
+
+static void
+set_int(const struct pol_col *c, void *f, int64_t v)
+{
+	switch (c->size) {
+	case 1:
+		*(uint8_t *)f = (uint8_t)v;
+		break;
+	case 2:
+		*(uint16_t *)f = (uint16_t)v;
+		break;
+	case 4:
+		*(uint32_t *)f = (uint32_t)v;
+		break;
+	default:
+		*(int64_t *)f = v;
+	}
+}
+
+/* Bind row's field of column c as parameter i. */
+static int
+bind_col(sqlite3_stmt *s, int i, const struct pol_col *c, const void *row)
+{
+	const char *f = (const char *)row + c->off;
+	int64_t v;
+
+	if (c->has_off != 0 && !*(const bool *)((const char *)row + c->has_off))
+		return sqlite3_bind_null(s, i);
+	switch (c->type) {
+	case POL_COL_TEXT:
+		return pol_store_bind_text(s, i, f);
+	case POL_COL_UINT:
+	case POL_COL_INT:
+		v = get_int(c, f);
+		return v == 0 && c->znull ? sqlite3_bind_null(s, i) : sqlite3_bind_int64(s, i, v);
+	case POL_COL_BOOL:
+		return sqlite3_bind_int(s, i, *(const bool *)f);
+	case POL_COL_REAL:
+		return sqlite3_bind_double(s, i, *(const double *)(const void *)f);
+	case POL_COL_ADDR:
+		return pol_store_bind_addr(s, i, (const void *)f);
+	case POL_COL_PREFIX:
+		return pol_store_bind_prefix(s, i, (const void *)f);
+	case POL_COL_ENUM:
+		return pol_store_bind_text(s, i, c->ename(*(const int *)(const void *)f));
+	case POL_COL_NESTED:
+		return bind_nested(s, i, row);
+	}
+	return -EINVAL;
+}
+
+/* Read column i of a result row into row's field of column c; -EIO: a corrupt value. */
+static int
+read_col(sqlite3_stmt *s, int i, const struct pol_col *c, void *row)
+{
+	char *f = (char *)row + c->off;
+	const char *t;
+
+	if (c->has_off != 0)
+		*(bool *)((char *)row + c->has_off) = sqlite3_column_type(s, i) != SQLITE_NULL;
+	switch (c->type) {
+	case POL_COL_TEXT:
+		pol_store_col_text(s, i, f, c->size);
+		return 0;
+	case POL_COL_UINT:
+	case POL_COL_INT:
+		set_int(c, f, sqlite3_column_int64(s, i)); /* NULL: 0 */
+		return 0;
+	case POL_COL_BOOL:
+		*(bool *)f = sqlite3_column_int(s, i) != 0;
+		return 0;
+	case POL_COL_REAL:
+		*(double *)(void *)f = sqlite3_column_double(s, i);
+		return 0;
+	case POL_COL_ADDR:
+		return pol_store_col_addr(s, i, (void *)f);
+	case POL_COL_PREFIX:
+		return pol_store_col_prefix(s, i, (void *)f);
+	case POL_COL_ENUM:
+		/* a name that no longer parses means a corrupt row */
+		t = (const char *)sqlite3_column_text(s, i);
+		return t != NULL && c->eparse(t, (int *)(void *)f) == 0 ? 0 : -EIO;
+	case POL_COL_NESTED:
+		return read_nested(s, i, row);
+	}
+	return -EIO;
+}
+
+/* Bind every column of row as parameters 1..ncols. */
+static void
+bind_row(sqlite3_stmt *s, const struct pol_table *t, const void *row)
+{
+	for (int i = 0; i < t->ncols; i++)
+		bind_col(s, i + 1, &t->cols[i], row);
+}
+
+/* Read a result row (id, then the columns) into row, zeroed first. 0 or -EIO. */
+static int
+read_row(sqlite3_stmt *s, const struct pol_table *t, void *row)
+{
+	int64_t id = sqlite3_column_int64(s, 0);
+
+	memset(row, 0, t->size);
+	memcpy(row, &id, sizeof(id));
+	for (int i = 0; i < t->ncols; i++)
+		if (read_col(s, i + 1, &t->cols[i], row) != 0)
+			return -EIO;
+	if (t->after_read != NULL)
+		t->after_read(row);
+	return 0;
+}
 
 /* ---- generic operations ---- */
 
@@ -689,8 +534,7 @@ pol_row_get(struct pol_store *st, const struct pol_table *en, int64_t id, void *
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		memset(out, 0, en->size);
-		rc = en->read(s, out);
+		rc = read_row(s, en, out);
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
@@ -713,7 +557,7 @@ pol_row_insert(struct pol_store *st, const struct pol_table *en, void *row, stru
 	s = pol_store_stmt(st, en->sql_insert);
 	if (s == NULL)
 		return -EIO;
-	en->bind(s, row);
+	bind_row(s, en, row);
 	rc = pol_store_step_done(st, s, en->sql_table, e);
 	if (rc != 0)
 		return rc;
@@ -736,7 +580,7 @@ pol_row_update(struct pol_store *st, const struct pol_table *en, const void *row
 	if (s == NULL)
 		return -EIO;
 	memcpy(&id, row, sizeof(id));
-	en->bind(s, row);
+	bind_row(s, en, row);
 	sqlite3_bind_int64(s, en->ncols + 1, id);
 	rc = pol_store_step_done(st, s, en->sql_table, e);
 	if (rc == 0 && sqlite3_changes(st->db) == 0) {
@@ -788,8 +632,7 @@ pol_store_list(struct pol_store *st, const struct pol_table *en, void **out, siz
 			arr = p;
 			cap = ncap;
 		}
-		memset(arr + cnt * en->size, 0, en->size);
-		rc = en->read(s, arr + cnt * en->size);
+		rc = read_row(s, en, arr + cnt * en->size);
 		if (rc != 0) {
 			log_warnx("policy: corrupt row in %s", en->sql_table);
 			goto fail;

@@ -11,7 +11,6 @@
 #include "policy.h"
 
 struct pol_store;
-struct sqlite3_stmt;
 
 /* How a table's natural key (the row field at key_off) reads as text. */
 enum pol_key {
@@ -20,6 +19,31 @@ enum pol_key {
 	POL_KEY_IDENT,	  /* a plain name (char[]) */
 	POL_KEY_ADDR,	  /* a struct addr */
 	POL_KEY_PREFIX,	  /* a struct prefix */
+};
+
+/* How a column's row field is stored. */
+enum pol_col_type {
+	POL_COL_TEXT = 0, /* char[size] */
+	POL_COL_UINT,	  /* an unsigned integer of size bytes */
+	POL_COL_INT,	  /* a signed integer of size bytes */
+	POL_COL_BOOL,
+	POL_COL_REAL,	/* double */
+	POL_COL_ADDR,	/* struct addr; NULL for none */
+	POL_COL_PREFIX, /* struct prefix; NULL for none */
+	POL_COL_ENUM,	/* an enum, stored as its name */
+	POL_COL_NESTED, /* struct pol_host's nested blocks, as one text "p1 p2 ..." */
+};
+
+/* One column of a table, in the order of its statements' column list. */
+struct pol_col {
+	const char *field; /* the row field ("sport.lo"), as the column is named ("sport_lo") */
+	enum pol_col_type type;
+	uint16_t off, size; /* of the row field */
+	bool znull;	    /* an integer 0 is stored as NULL */
+	uint16_t has_off;   /* not 0: the offset of the bool that says the value is set (NULL) */
+	/* POL_COL_ENUM: the enum's names (policy.h's pol_X_name and pol_X_parse) */
+	const char *(*ename)(int v);
+	int (*eparse)(const char *s, int *v);
 };
 
 /*
@@ -33,12 +57,13 @@ struct pol_table {
 	size_t arr_off, n_off; /* offsetof the row array and its count in struct pol_snap */
 	enum pol_key key;
 	size_t key_off;
-	/* the store (policy/table.c): the statements are literals; bind() binds the
-	 * columns as parameters 1..ncols, read() reads id (column 0) and the columns */
+	/* the store (policy/table.c): the columns after id, and the statements (literals,
+	 * their column lists in the order of cols); after_read (may be NULL) completes a
+	 * row read from the store */
+	const struct pol_col *cols;
 	int ncols;
 	const char *sql_get, *sql_list, *sql_insert, *sql_update, *sql_delete;
-	int (*bind)(struct sqlite3_stmt *s, const void *row);
-	int (*read)(struct sqlite3_stmt *s, void *row);
+	void (*after_read)(void *row);
 	/* the single-row check run before every insert and update */
 	int (*check)(const void *row, struct pol_err *e);
 	/*
