@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* policy/bundle_json.c -- JSON codecs of single policy rows (bundles and the REST API) */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,16 +247,20 @@ pol_nameserver_to_json(const struct pol_snap *s, const void *vrow)
 
 /* ---- service and pool addresses, groups, resolver nodes ---- */
 
-/* A row of size bytes whose keys are keys, with a required address a (null is refused). */
+/* A row of size bytes whose keys are keys, with a required address (null is refused) at
+ * offset off. */
 static int
 addr_row(const json_t *obj, bool partial, const char *const *keys, void *row, size_t size,
-	 struct addr *a, const char *path, struct pol_err *err)
+	 size_t off, const char *path, struct pol_err *err)
 {
+	struct addr *a;
+
 	TRY(pol_bj_object(obj, path, keys, err));
 	if (!partial) {
 		memset(row, 0, size);
 		TRY(pol_bj_required(obj, "address", path, err));
 	}
+	a = (struct addr *)(void *)((char *)row + off);
 	TRY(pol_bj_addr(obj, "address", path, 0, a, err));
 	if (a->family == 0)
 		return pol_bj_fail(err, path, "address", "must be an IPv4 or IPv6 address");
@@ -269,7 +274,8 @@ pol_service_addr_from_json(const json_t *obj, bool partial, void *vrow, const ch
 	static const char *const keys[] = { "address", "comment", NULL };
 	struct pol_service_addr *row = vrow;
 
-	TRY(addr_row(obj, partial, keys, row, sizeof(*row), &row->addr, path, err));
+	TRY(addr_row(obj, partial, keys, row, sizeof(*row), offsetof(struct pol_service_addr, addr),
+		     path, err));
 	return pol_bj_text(obj, "comment", path, row->comment, sizeof(row->comment), err) < 0
 		       ? -EINVAL
 		       : 0;
@@ -290,9 +296,9 @@ pol_pool_addr_from_json(const json_t *obj, bool partial, void *vrow, const char 
 			struct pol_err *err)
 {
 	static const char *const keys[] = { "address", NULL };
-	struct pol_pool_addr *row = vrow;
 
-	return addr_row(obj, partial, keys, row, sizeof(*row), &row->addr, path, err);
+	return addr_row(obj, partial, keys, vrow, sizeof(struct pol_pool_addr),
+			offsetof(struct pol_pool_addr, addr), path, err);
 }
 
 json_t *
