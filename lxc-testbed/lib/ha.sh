@@ -14,6 +14,8 @@
 TB_HA_WAN_VIPS="$TB_GW_WAN/32 $(addr_range 100.64.1. 131 142 32)"
 TB_HA_LAN_VIPS=$TB_GW_LAN/24
 TB_HA_NODES=(gw gwb)
+# The scenarios of the pair (run-e2e --ha), in the order they run.
+E2E_HA_SCENARIOS=(ha_failover ha_flows)
 
 # The last octet of NODE's own WAN and LAN addresses (gw .2, gwb .3), and its peer.
 tb_ha_octet() { [ "$1" = gw ] && echo 2 || echo 3; }
@@ -276,4 +278,93 @@ s_ha_failover() {
 	note "failback: gw is the active again and gwb its standby in sync $(($(now_ms) - t1)) ms after gw's cables came back"
 	[ -n "$HA_OK" ] || return
 	pass "the stream survived the failover with a longest silence of $HA_GAP ms; a new name connected through gwb $HA_NEWC ms after the cut"
+}
+
+# tb_ha_patch_admission JSON -- PATCH the admission on the active (it follows to the standby);
+# 0 when it answered 200 and the standby holds the same policy again.
+tb_ha_patch_admission() {
+	local a out
+	a=$(tb_ha_is gwb active && echo gwb || echo gw)
+	out=$(TB_API_NODE=$a tb_api PATCH /api/v1/admission "$1" 2>/dev/null)
+	[ "${out##*HTTP }" = 200 ] && tb_wait 10 tb_ha_in_sync
+}
+
+# ha_flows: scenario 6 of the pair, no loss under load. tests/system/flowgen on public opens
+# flows at 1,000 per second for 12 s (each its own resolution, asked of the gateway directly
+# from 100.64.0.100, the trusted resolver group's address, and its own pool binding; at most 8
+# between their answer and their connection, under the 12 pool addresses); each flow talks
+# to an echo server on test for 3 s (a byte every 100 ms). 3 s into it gw's cables are pulled;
+# then they come back. The admission is set to answer UDP without TC and without the one-time
+# alias (the generator is a stub client, not a resolver that retries over TCP and follows
+# CNAMEs) and restored afterwards.
+s_ha_flows() {
+	local e=$TB_STATE/e2e/haflows t0 r gen verdict
+	if [ -z "$TB_HA" ]; then
+		fail "the testbed is not up as a pair (lxc-testbed/up --ha)"
+		return
+	fi
+	require || return 0
+	[ -x "$RGW_BUILD/tests/sys/flowgen" ] || {
+		fail "$RGW_BUILD/tests/sys/flowgen is not built (make $RGW_BUILD/tests/sys/flowgen)"
+		return
+	}
+	if ! tb_ha_is gw active || ! tb_ha_is gwb standby || ! tb_ha_has_vip gw; then
+		fail "the pair is not in its starting state (gw $(tb_ha_role gw), gwb $(tb_ha_role gwb))"
+		return
+	fi
+	settle any
+	rm -rf "$e"
+	mkdir -p "$e"
+	tb_daemon_kill test haflows KILL
+	tb_daemon test haflows "$RGW_BUILD/tests/sys/flowgen" serve 192.168.0.100 5001
+	# shellcheck disable=SC2317 # called through tb_wait
+	listening() { tb_exec test ss -Hltn 'sport = :5001' </dev/null | grep -q .; }
+	tb_wait 10 listening || {
+		fail "the echo server on test does not listen"
+		return
+	}
+	tb_ha_patch_admission '{"dns_tcp": false, "dns_cname": false}' || {
+		fail "the admission for a stub client (no TC, no alias) did not reach both nodes"
+		return
+	}
+	tb_exec public sysctl -qw net.ipv4.ip_local_port_range="10000 65000" </dev/null
+	tb_exec public timeout 90 "$RGW_BUILD/tests/sys/flowgen" run -b 100.64.0.100 -p 8 \
+		-m 3 "$e/mark" "$TB_GW_WAN" test.gwa.demo 5001 1000 12 3 "$e/flows" \
+		</dev/null >"$e/gen.json" 2>&1 &
+	local gp=$!
+	tb_wait 20 test -e "$e/mark" || {
+		fail "the generator did not run for 3 s: $(cat "$e/gen.json")"
+		wait "$gp"
+		tb_ha_patch_admission '{"dns_tcp": true, "dns_cname": true}'
+		return
+	}
+	t0=$(now_ms)
+	tb_ha_cable gw down
+	note "gw's cables are pulled 3 s into the flows"
+	tb_wait 15 tb_ha_has_vip gwb && tb_wait 10 tb_ha_is gwb active ||
+		note "gwb did not become the active (role: $(tb_ha_role gwb))"
+	wait "$gp"
+	gen=$(cat "$e/gen.json")
+	tb_ha_cable gw up
+	note "the generator: $gen"
+	r=$("$TB_PY" "$RGW_ROOT/tests/system/ha_flows.py" report "$e/flows" "$t0" 1000 6000 2>&1)
+	# shellcheck disable=SC2317 # called below
+	q() { jq -r "$1" <<<"$r" 2>/dev/null; }
+	note "asked 1000 flows/s, reached $(jq -r .rate <<<"$gen" 2>/dev/null) (answers took $(q '.dns_ms_p50_p99 | join("/")') ms p50/p99, connections $(q '.connect_ms_p50_p99 | join("/")') ms); open at the cut $(q .open_at_cut) (for 1 s: $(q .settled_at_cut)), survived $(q .open_at_cut_survived), their longest silence $(q .open_at_cut_gap_ms_p50) ms (median), $(q .open_at_cut_gap_ms_max) ms (max); new flows refused from $(q .first_failed_start_after_cut_ms) to $(q .last_failed_start_after_cut_ms) ms after the cut ($(q '.after_cut_failed | tostring')), through again from $(q .first_ok_start_after_gap_ms) ms; then $(q .failed_after_gap) of $(q .started_after_gap) failed"
+	if ! tb_wait 30 tb_ha_is gw active || ! tb_wait 20 tb_ha_is gwb standby ||
+		! tb_wait 20 tb_ha_in_sync; then
+		fail "failback: gw $(tb_ha_role gw), gwb $(tb_ha_role gwb) 30 s after gw came back"
+		tb_ha_patch_admission '{"dns_tcp": true, "dns_cname": true}'
+		return
+	fi
+	tb_ha_patch_admission '{"dns_tcp": true, "dns_cname": true}' ||
+		note "the admission was not restored on both nodes"
+	verdict=$(q '(.settled_at_cut > 0) and (.settled_at_cut_survived == .settled_at_cut) and
+		(.first_ok_start_after_gap_ms != null) and (.started_after_gap > 0) and
+		(.failed_after_gap <= (.started_after_gap / 100 | floor))')
+	if [ "$verdict" != true ]; then
+		fail "flows lost across the failover: $r"
+		return
+	fi
+	pass "all $(q .settled_at_cut_survived) flows open for 1 s at the cut survived; new flows went through gwb $(q .first_ok_start_after_gap_ms) ms after the cut, $(q .failed_after_gap) of $(q .started_after_gap) failed after that"
 }

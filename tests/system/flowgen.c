@@ -5,13 +5,14 @@
  *   flowgen serve ADDR PORT
  *	a TCP echo server (epoll): every byte read is written back; a client's EOF closes the
  *	connection.
- *   flowgen run [-p PENDING] [-t TICK_MS] [-m MARK_AFTER_S MARK_FILE] DNS NAME PORT RATE SECS
- *	    HOLD_S OUT
+ *   flowgen run [-b SRC] [-p PENDING] [-t TICK_MS] [-m MARK_AFTER_S MARK_FILE] DNS NAME PORT
+ *	    RATE SECS HOLD_S OUT
  *	every 1/RATE s a new flow, for SECS seconds: an A query for NAME to DNS:53 over UDP
  *	(one try, 1 s), a non-blocking connection to the address it gave (2 s), one byte that
  *	must come back (2 s): the flow is established. Then a byte every TICK_MS (default 100)
  *	whose echo shows the flow alive, for HOLD_S seconds; then the client's EOF, and the
- *	flow is ok when the server's EOF follows with every byte echoed. An established flow
+ *	flow is ok when the server's EOF follows with every byte echoed. -b binds every socket
+ *	(the queries' and the flows') to the local address SRC. An established flow
  *	silent for 20 s, reset, or ended early is lost. At most PENDING flows (default 40) are
  *	between their query and their connection at once: each holds a pool binding until its
  *	SYN arrives, and a client that stalls and then catches up must not exhaust the pool
@@ -20,7 +21,8 @@
  *	is created MARK_AFTER_S seconds after the first flow. One JSON line per flow goes to
  *	OUT: start_ms, est_ms (the first echo; null if never), end_ms (wall clock), outcome
  *	(ok, dns, connect, lost), why (for a failure), max_gap_ms (the longest silence of an
- *	established flow between two echoes). tests/system/ha_flows.py report reads it.
+ *	established flow between two echoes), dns_ms and connect_ms (how long the answer and the
+ *	connection took; -1 if never). tests/system/ha_flows.py report reads it.
  *	Printed on stdout at the end, one JSON line: the flows started, the pace reached (flows
  *	per second over the run), how far behind its schedule the generator fell (behind_ms_max:
  *	the generator's own limit; waiting for a PENDING slot counts too) and the outcomes.
@@ -59,6 +61,7 @@ struct flow {
 	uint16_t id;
 	bool holds_slot;
 	int64_t start_ms, est_ms, end_ms, last_rx_ms, next_tx_ms, deadline_ms, max_gap_ms;
+	int64_t t_start, t_answer, t_connected; /* monotonic */
 	uint32_t sent, echoed;
 	const char *outcome, *why;
 };
@@ -71,7 +74,7 @@ static int ep;
 static struct flow *flows;
 static size_t nflows, started, done, pending, max_pending = 40;
 static int64_t tick_ms = 100, hold_ms;
-static struct sockaddr_in dns_sa;
+static struct sockaddr_in dns_sa, src_sa;
 static uint16_t tcp_port;
 static uint8_t query[512];
 static size_t query_len;
@@ -94,8 +97,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: flowgen serve ADDR PORT\n"
-			"       flowgen run [-p PENDING] [-t TICK_MS] [-m MARK_AFTER_S MARK_FILE] DNS "
-			"NAME PORT RATE SECS HOLD_S OUT\n");
+			"       flowgen run [-b SRC] [-p PENDING] [-t TICK_MS] [-m MARK_AFTER_S "
+			"MARK_FILE] DNS NAME PORT RATE SECS HOLD_S OUT\n");
 	exit(1);
 }
 
@@ -276,14 +279,35 @@ release_slot(struct flow *f)
 	}
 }
 
+/* A non-blocking socket of TYPE, bound to -b's address when one was given; -1 and errno. */
+static int
+src_socket(int type)
+{
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK, 0), one = 1;
+
+	/* the port is chosen at connect(), per destination: thousands of flows from one address */
+	if (fd != -1 && src_sa.sin_family)
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	if (fd != -1 && src_sa.sin_family &&
+	    bind(fd, (struct sockaddr *)&src_sa, sizeof(src_sa)) == -1) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static void
 flow_start(struct flow *f)
 {
 	f->start_ms = now_ms();
+	f->t_start = mono_ms();
 	f->id = (uint16_t)random();
 	f->holds_slot = true;
 	pending++;
-	f->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	f->fd = src_socket(SOCK_DGRAM);
 	query[0] = f->id >> 8;
 	query[1] = f->id & 0xff;
 	if (f->fd == -1 || connect(f->fd, (struct sockaddr *)&dns_sa, sizeof(dns_sa)) == -1 ||
@@ -315,6 +339,9 @@ flow_end(struct flow *f, const char *outcome, const char *why)
 		fputs("null", out);
 	fprintf(out, ", \"end_ms\": %lld, \"outcome\": \"%s\", \"max_gap_ms\": %lld",
 		(long long)f->end_ms, outcome, (long long)f->max_gap_ms);
+	fprintf(out, ", \"dns_ms\": %lld, \"connect_ms\": %lld",
+		f->t_answer ? (long long)(f->t_answer - f->t_start) : -1LL,
+		f->t_connected ? (long long)(f->t_connected - f->t_answer) : -1LL);
 	if (why)
 		fprintf(out, ", \"why\": \"%s\"", why);
 	fputs("}\n", out);
@@ -339,8 +366,9 @@ flow_dns(struct flow *f)
 		flow_end(f, "dns", why);
 		return;
 	}
+	f->t_answer = mono_ms();
 	close(f->fd);
-	f->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	f->fd = src_socket(SOCK_STREAM);
 	if (f->fd == -1 ||
 	    (connect(f->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 && errno != EINPROGRESS)) {
 		flow_end(f, "connect", strerror(errno));
@@ -377,6 +405,7 @@ flow_event(struct flow *f)
 			flow_end(f, "connect", strerror(err));
 			return;
 		}
+		f->t_connected = mono_ms();
 		setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		flow_send(f);
 		f->st = F_FIRST;
@@ -458,8 +487,13 @@ run(int argc, char **argv)
 	static const char *const names[4] = { "ok", "dns", "connect", "lost" };
 	bool marked = false;
 
-	while ((c = getopt(argc, argv, "p:t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "b:p:t:m:")) != -1) {
 		switch (c) {
+		case 'b':
+			src_sa.sin_family = AF_INET;
+			if (inet_pton(AF_INET, optarg, &src_sa.sin_addr) != 1)
+				usage();
+			break;
 		case 'p':
 			max_pending = strtoul(optarg, NULL, 10);
 			break;

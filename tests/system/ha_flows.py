@@ -2,7 +2,7 @@
 # tests/system/ha_flows.py -- the figures of a flow generator's run around a failover, for the
 # HA failover tests (a driver). The flows come from tests/system/flowgen.c (flowgen run):
 # one JSON line per flow with start_ms, est_ms, end_ms (wall clock), outcome (ok, dns,
-# connect, lost), why and max_gap_ms.
+# connect, lost), why, max_gap_ms, dns_ms and connect_ms.
 #   ha_flows.py report OUT CUT_MS MARGIN_MS TAIL_MS
 #                                           prints the figures around the cut as one JSON line:
 #                                           the flows open at the cut (settled: established
@@ -12,7 +12,8 @@
 #                                           it that failed (by 250 ms), and the tail: flows
 #                                           started TAIL_MS after the cut; and the flows started
 #                                           after the gap (once new flows went through again)
-#                                           that failed
+#                                           that failed; the time answers and connections
+#                                           took (p50, p99)
 import json, sys
 
 
@@ -57,6 +58,8 @@ def report(path, cut, margin, tail):
         "tail": len(later),
         "tail_ok": by(later, "ok"),
         "failed_by_250ms": hist([f for f in flows if f["outcome"] != "ok"], cut),
+        "dns_ms_p50_p99": [pct([f["dns_ms"] for f in flows if f.get("dns_ms", -1) >= 0], p) for p in (50, 99)],
+        "connect_ms_p50_p99": [pct([f["connect_ms"] for f in flows if f.get("connect_ms", -1) >= 0], p) for p in (50, 99)],
         "dns_failures": {w: sum(1 for f in flows if f.get("why") == w)
                          for w in sorted({f.get("why") for f in flows if f.get("why")})},
     }))
