@@ -74,7 +74,7 @@ tb_ha_in_sync() {
 	b=$(tb_ha_digest gwb)
 	[ -n "$a" ] && [ "$a" = "$b" ]
 }
-tb_ha_has_vip() { tb_exec "$1" ip -4 addr show dev wan0 </dev/null | grep -q " $TB_GW_WAN/"; }
+tb_ha_has_vip() { tb_exec "$1" ip -4 addr show dev wan0 </dev/null 2>/dev/null | grep -q " $TB_GW_WAN/"; }
 tb_ha_rgwd_ready() {
 	tb_daemon_alive "$1" rgwd &&
 		grep -q 'rgwd: ready' "$TB_STATE/nodes/$1/rgwd.log" 2>/dev/null &&
@@ -298,7 +298,7 @@ tb_ha_patch_admission() {
 # alias (the generator is a stub client, not a resolver that retries over TCP and follows
 # CNAMEs) and restored afterwards.
 s_ha_flows() {
-	local e=$TB_STATE/e2e/haflows t0 r gen verdict
+	local e=$TB_STATE/e2e/haflows t0 r gen verdict took
 	if [ -z "$TB_HA" ]; then
 		fail "the testbed is not up as a pair (lxc-testbed/up --ha)"
 		return
@@ -341,8 +341,9 @@ s_ha_flows() {
 	t0=$(now_ms)
 	tb_ha_cable gw down
 	note "gw's cables are pulled 3 s into the flows"
+	took=1
 	tb_wait 15 tb_ha_has_vip gwb && tb_wait 10 tb_ha_is gwb active ||
-		note "gwb did not become the active (role: $(tb_ha_role gwb))"
+		took="gwb did not take the addresses and become the active (role: $(tb_ha_role gwb))"
 	wait "$gp"
 	gen=$(cat "$e/gen.json")
 	tb_ha_cable gw up
@@ -359,6 +360,10 @@ s_ha_flows() {
 	fi
 	tb_ha_patch_admission '{"dns_tcp": true, "dns_cname": true}' ||
 		note "the admission was not restored on both nodes"
+	if [ "$took" != 1 ]; then
+		fail "$took"
+		return
+	fi
 	verdict=$(q '(.settled_at_cut > 0) and (.settled_at_cut_survived == .settled_at_cut) and
 		(.first_ok_start_after_gap_ms != null) and (.started_after_gap > 0) and
 		(.failed_after_gap <= (.started_after_gap / 100 | floor))')

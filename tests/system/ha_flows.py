@@ -60,7 +60,7 @@ def report(path, cut, margin, tail):
         "failed_by_250ms": hist([f for f in flows if f["outcome"] != "ok"], cut),
         "dns_ms_p50_p99": [pct([f["dns_ms"] for f in flows if f.get("dns_ms", -1) >= 0], p) for p in (50, 99)],
         "connect_ms_p50_p99": [pct([f["connect_ms"] for f in flows if f.get("connect_ms", -1) >= 0], p) for p in (50, 99)],
-        "dns_failures": {w: sum(1 for f in flows if f.get("why") == w)
+        "failures_why": {w: sum(1 for f in flows if f.get("why") == w)
                          for w in sorted({f.get("why") for f in flows if f.get("why")})},
     }))
 
