@@ -16,7 +16,8 @@
 # 1 in 100: a loaded machine may stall a daemon for the 1 s a resolution is given), and the
 # notify hook makes rgwd the active before conntrackd's bookkeeping (-f, -R, -B), which all
 # succeed. RGW_HA_POOL sets the pool's range (default 100.64.1.131-100.64.1.190; up to .254,
-# with RGW_HA_PENDING under its size). Root needed.
+# with RGW_HA_PENDING under its size), RGW_HA_TICK the interval of the flows' bytes (default
+# 100 ms; the echoes of some 3,000 live flows are most of the run's CPU). Root needed.
 . "$(dirname "$0")/lib.sh"
 HA_POOL=${RGW_HA_POOL:-100.64.1.131-100.64.1.190} HA_PREFIX=rgwhl
 . "$(dirname "$0")/ha_lib.sh"
@@ -31,7 +32,7 @@ pids+=($!)
 serving() { ip netns exec $PRIV ss -Hltn 'sport = :5000' | grep -q .; }
 check "the private server listens" poll 10 serving
 # 12 s of flows; the cut comes 3 s into them
-inpub "$FLOWGEN" run -p "${RGW_HA_PENDING:-40}" -m 3 "$T/mark" 100.64.0.1 test.gwa.demo 5000 \
+inpub "$FLOWGEN" run -t "${RGW_HA_TICK:-100}" -p "${RGW_HA_PENDING:-40}" -m 3 "$T/mark" 100.64.0.1 test.gwa.demo 5000 \
 	"$RATE" 12 3 "$T/flows" > "$T/gen.json" &
 GP=$!
 pids+=($GP)
