@@ -66,9 +66,9 @@ struct flow {
 	const char *outcome, *why;
 };
 
-#define DNS_MS 1000
+#define DNS_MS	   1000
 #define CONNECT_MS 2000
-#define SILENT_MS 20000
+#define SILENT_MS  20000
 
 static int ep;
 static struct flow *flows;
@@ -86,7 +86,8 @@ static int64_t mono_ms(void);
 static void raise_nofile(void);
 static int serve(const char *addr, const char *port);
 static int build_query(const char *name);
-static int parse_answer(const uint8_t *p, size_t n, uint16_t id, struct in_addr *a, const char **why);
+static int parse_answer(const uint8_t *p, size_t n, uint16_t id, struct in_addr *a,
+			const char **why);
 static void flow_start(struct flow *f);
 static void flow_end(struct flow *f, const char *outcome, const char *why);
 static void flow_event(struct flow *f);
@@ -438,7 +439,10 @@ flow_event(struct flow *f)
 	else if (n == 0 && f->st == F_CLOSING && f->echoed == f->sent)
 		flow_end(f, "ok", NULL);
 	else
-		flow_end(f, "lost", n == 0 ? "eof" : errno == ECONNRESET ? "reset" : strerror(errno));
+		flow_end(f, "lost",
+			 n == 0		       ? "eof"
+			 : errno == ECONNRESET ? "reset"
+					       : strerror(errno));
 }
 
 static void
