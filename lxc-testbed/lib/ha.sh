@@ -237,21 +237,27 @@ ha_failover_steps() {
 	HA_OK=1
 }
 
+# tb_ha_ready -- FAIL (and return 1) unless the testbed is the pair in its starting state (gw the
+# active holding the addresses, gwb its standby, rgwd serving); then the resolver forgets.
+tb_ha_ready() {
+	if [ -z "$TB_HA" ]; then
+		fail "the testbed is not up as a pair (lxc-testbed/up --ha)"
+		return 1
+	fi
+	require || return 1
+	if ! tb_ha_is gw active || ! tb_ha_is gwb standby || ! tb_ha_has_vip gw; then
+		fail "the pair is not in its starting state (gw $(tb_ha_role gw), gwb $(tb_ha_role gwb))"
+		return 1
+	fi
+	settle any
+}
+
 # ha_failover: an established TCP stream through a pool address survives the loss of the active
 # gateway, and new names resolve and connect through the standby; then gw comes back and takes
 # the addresses back (failback). Timings printed.
 s_ha_failover() {
 	local e=$TB_STATE/e2e/ha t1
-	if [ -z "$TB_HA" ]; then
-		fail "the testbed is not up as a pair (lxc-testbed/up --ha)"
-		return
-	fi
-	require || return 0
-	if ! tb_ha_is gw active || ! tb_ha_is gwb standby || ! tb_ha_has_vip gw; then
-		fail "the pair is not in its starting state (gw $(tb_ha_role gw), gwb $(tb_ha_role gwb))"
-		return
-	fi
-	settle any
+	tb_ha_ready || return 0
 	rm -rf "$e"
 	mkdir -p "$e"
 	tb_daemon_kill test hastream KILL
@@ -299,20 +305,11 @@ tb_ha_patch_admission() {
 # CNAMEs) and restored afterwards.
 s_ha_flows() {
 	local e=$TB_STATE/e2e/haflows t0 r gen verdict took
-	if [ -z "$TB_HA" ]; then
-		fail "the testbed is not up as a pair (lxc-testbed/up --ha)"
-		return
-	fi
-	require || return 0
 	[ -x "$RGW_BUILD/tests/sys/flowgen" ] || {
 		fail "$RGW_BUILD/tests/sys/flowgen is not built (make $RGW_BUILD/tests/sys/flowgen)"
 		return
 	}
-	if ! tb_ha_is gw active || ! tb_ha_is gwb standby || ! tb_ha_has_vip gw; then
-		fail "the pair is not in its starting state (gw $(tb_ha_role gw), gwb $(tb_ha_role gwb))"
-		return
-	fi
-	settle any
+	tb_ha_ready || return 0
 	rm -rf "$e"
 	mkdir -p "$e"
 	tb_daemon_kill test haflows KILL

@@ -123,3 +123,19 @@ v6_settled() {
 		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
 	done
 }
+# tally LOG WORD CMD RC: add the last "WORD: N passed, N failed" line of LOG (the summary of the
+# runner CMD, which exited RC) to the counts, with TALLY_P and TALLY_F set to its N; a missing
+# summary is a failure (returns 1), and so is a non-zero RC with nothing failed.
+tally() {
+	local line
+	line=$(grep -E "^$2: [0-9]+ passed, [0-9]+ failed" "$1" | tail -n 1)
+	TALLY_P=$(sed -n "s/^$2: \([0-9]*\) passed.*/\1/p" <<<"$line")
+	TALLY_F=$(sed -n "s/^$2: [0-9]* passed, \([0-9]*\) failed.*/\1/p" <<<"$line")
+	if [ -z "$line" ]; then
+		fail "$3 printed no summary (exit $4)"
+		return 1
+	fi
+	PASSED=$((PASSED + TALLY_P))
+	FAILED=$((FAILED + TALLY_F))
+	[ "$4" = 0 ] || [ "$TALLY_F" != 0 ] || fail "$3 exited $4 with nothing failed"
+}

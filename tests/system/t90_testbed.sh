@@ -30,17 +30,9 @@ if [ "$rc" = 0 ]; then
 	timeout 600 "$TB/run-e2e" >"$T/e2e.log" 2>&1
 	rc=$?
 	cat "$T/e2e.log"
-	line=$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$T/e2e.log" | tail -n 1)
-	p=$(sed -n 's/^e2e: \([0-9]*\) passed.*/\1/p' <<<"$line")
-	f=$(sed -n 's/^e2e: [0-9]* passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
-	if [ -z "$line" ]; then
-		fail "run-e2e printed no summary (exit $rc)"
-	else
-		PASSED=$((PASSED + p))
-		FAILED=$((FAILED + f))
-		[ "$rc" = 0 ] || [ "$f" != 0 ] || fail "run-e2e exited $rc with no failed scenario"
-		check "run-e2e: all $n_scen scenarios passed ($p)" test "$p" = "$n_scen" -a "$rc" = 0
-	fi
+	tally "$T/e2e.log" e2e run-e2e "$rc" &&
+		check "run-e2e: all $n_scen scenarios passed ($TALLY_P)" \
+			test "$TALLY_P" = "$n_scen" -a "$rc" = 0
 fi
 
 RGWTB_KEEP_LOGS="$T/logs" timeout 150 "$TB/down" >"$T/down.log" 2>&1

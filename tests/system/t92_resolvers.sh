@@ -32,17 +32,8 @@ if [ "$rc" = 0 ]; then
 	timeout 400 "$TB/run-matrix" >"$T/matrix.log" 2>&1
 	rc=$?
 	cat "$T/matrix.log"
-	line=$(grep -E '^matrix: [0-9]+ passed, [0-9]+ failed' "$T/matrix.log" | tail -n 1)
-	p=$(sed -n 's/^matrix: \([0-9]*\) passed.*/\1/p' <<<"$line")
-	f=$(sed -n 's/^matrix: [0-9]* passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
-	if [ -z "$line" ]; then
-		fail "run-matrix printed no summary (exit $rc)"
-	else
-		PASSED=$((PASSED + p))
-		FAILED=$((FAILED + f))
-		[ "$rc" = 0 ] || [ "$f" != 0 ] || fail "run-matrix exited $rc with no failed resolver"
-		check "every resolver of the matrix ran" test "$((p + f))" = 4
-	fi
+	tally "$T/matrix.log" matrix run-matrix "$rc" &&
+		check "every resolver of the matrix ran" test "$((TALLY_P + TALLY_F))" = 4
 fi
 
 RGWTB_KEEP_LOGS="$T/logs" timeout 40 "$TB/down" >"$T/down.log" 2>&1
