@@ -1,7 +1,8 @@
 # tests/system/lib.sh -- helpers for system test scripts (sourced).
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
-# poll, more_than, gw_topology, gw_topology6, v6_settled, ns_del.
+# poll, more_than, gw_topology, gw_topology6, v6_settled, ns_del, tally (a runner's summary),
+# san_clean (rgwd's log free of sanitizer reports).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -138,4 +139,15 @@ tally() {
 	PASSED=$((PASSED + TALLY_P))
 	FAILED=$((FAILED + TALLY_F))
 	[ "$4" = 0 ] || [ "$TALLY_F" != 0 ] || fail "$3 exited $4 with nothing failed"
+}
+# san_clean LOG WHO: a failure when rgwd's LOG (WHO's) holds a sanitizer or crash report (its
+# first lines printed), a pass when it holds none.
+san_clean() {
+	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$1" \
+		>"$T/san.txt"; then
+		head -n 20 "$T/san.txt"
+		fail "$2: rgwd's log holds sanitizer or crash reports"
+	else
+		ok "$2: rgwd's log holds no sanitizer or crash report"
+	fi
 }
