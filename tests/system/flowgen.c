@@ -263,11 +263,14 @@ parse_answer(const uint8_t *p, size_t n, uint16_t id, struct in_addr *a, const c
 	return -1;
 }
 
+/* The flow's next state ST, which must be over within MS, waiting for EVENTS (epoll's OP). */
 static void
-watch(struct flow *f, uint32_t events, int op)
+flow_step(struct flow *f, enum fstate st, int64_t ms, uint32_t events, int op)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = f };
 
+	f->st = st;
+	f->deadline_ms = mono_ms() + ms;
 	epoll_ctl(ep, op, f->fd, &ev);
 }
 
@@ -316,9 +319,7 @@ flow_start(struct flow *f)
 		flow_end(f, "dns", strerror(errno));
 		return;
 	}
-	f->st = F_DNS;
-	f->deadline_ms = mono_ms() + DNS_MS;
-	watch(f, EPOLLIN, EPOLL_CTL_ADD);
+	flow_step(f, F_DNS, DNS_MS, EPOLLIN, EPOLL_CTL_ADD);
 }
 
 static void
@@ -375,9 +376,7 @@ flow_dns(struct flow *f)
 		flow_end(f, "connect", strerror(errno));
 		return;
 	}
-	f->st = F_CONNECT;
-	f->deadline_ms = mono_ms() + CONNECT_MS;
-	watch(f, EPOLLOUT, EPOLL_CTL_ADD);
+	flow_step(f, F_CONNECT, CONNECT_MS, EPOLLOUT, EPOLL_CTL_ADD);
 }
 
 static void
@@ -409,9 +408,7 @@ flow_event(struct flow *f)
 		f->t_connected = mono_ms();
 		setsockopt(f->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		flow_send(f);
-		f->st = F_FIRST;
-		f->deadline_ms = mono_ms() + CONNECT_MS;
-		watch(f, EPOLLIN, EPOLL_CTL_MOD);
+		flow_step(f, F_FIRST, CONNECT_MS, EPOLLIN, EPOLL_CTL_MOD);
 		return;
 	default:
 		break;
