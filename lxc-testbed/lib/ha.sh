@@ -15,6 +15,7 @@ TB_HA_WAN_VIPS="$TB_GW_WAN/32 $(addr_range 100.64.1. 131 142 32)"
 TB_HA_LAN_VIPS=$TB_GW_LAN/24
 TB_HA_NODES=(gw gwb)
 # The scenarios of the pair (run-e2e --ha), in the order they run.
+# shellcheck disable=SC2034 # read by run-e2e
 E2E_HA_SCENARIOS=(ha_failover ha_flows)
 
 # The last octet of NODE's own WAN and LAN addresses (gw .2, gwb .3), and its peer.
