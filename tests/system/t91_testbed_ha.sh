@@ -6,7 +6,7 @@
 # loss of the active, a new name resolves and connects through the standby, failback), and
 # down (always, via the trap). A testbed instance of its own (name rgwha<pid>, state in its
 # temp dir). Every scenario must pass: one that could not run is a failure, and so is a run
-# that reports fewer passes than there are scenarios. Step budgets (240+300+150 s) stay under
+# that reports fewer passes than there are scenarios. Step budgets (240+200+150 s) stay under
 # the 600 s that tests/run-system allows.
 . "$(dirname "$0")/lib.sh"
 TB="$TOP/lxc-testbed"
@@ -28,7 +28,7 @@ check "lxc-testbed/up --ha brings the pair up" test "$rc" = 0
 
 if [ "$rc" = 0 ]; then
 	n_scen=$("$TB/run-e2e" --ha --list | wc -l)
-	timeout 300 "$TB/run-e2e" --ha >"$T/e2e.log" 2>&1
+	timeout 200 "$TB/run-e2e" --ha >"$T/e2e.log" 2>&1
 	rc=$?
 	cat "$T/e2e.log"
 	tally "$T/e2e.log" e2e "run-e2e --ha" "$rc" &&
