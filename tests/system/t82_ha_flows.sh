@@ -17,23 +17,24 @@
 # notify hook makes rgwd the active before conntrackd's bookkeeping (-f, -R, -B), which all
 # succeed. RGW_HA_POOL sets the pool's range (default 100.64.1.131-100.64.1.190; up to .254,
 # with RGW_HA_PENDING under its size), RGW_HA_TICK the interval of the flows' bytes (default
-# 100 ms; the echoes of some 3,000 live flows are most of the run's CPU). Root needed.
+# 100 ms; the echoes of the live flows are most of the run's CPU). Root needed.
 . "$(dirname "$0")/lib.sh"
 HA_POOL=${RGW_HA_POOL:-100.64.1.131-100.64.1.190} HA_PREFIX=rgwhl
 . "$(dirname "$0")/ha_lib.sh"
 FLOWGEN="$TOP/$BUILD/tests/sys/flowgen"
-[ -x "$FLOWGEN" ] || { echo "$FLOWGEN missing (make $BUILD/tests/sys/flowgen)"; echo "0 passed, 1 failed"; exit 1; }
+[ -x "$FLOWGEN" ] ||
+	{ echo "$FLOWGEN missing (make $BUILD/tests/sys/flowgen)"; echo "0 passed, 1 failed"; exit 1; }
 
 RATE=${RGW_HA_RATE:-1000}
-# 12,000 flows from one address: each ends in TIME_WAIT on the client
+# up to 12,000 flows from one address: each ends in TIME_WAIT on the client
 ip netns exec $PUB sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 ip netns exec $PRIV "$FLOWGEN" serve 192.168.0.100 5000 &
 pids+=($!)
 serving() { ip netns exec $PRIV ss -Hltn 'sport = :5000' | grep -q .; }
 check "the private server listens" poll 10 serving
 # 12 s of flows; the cut comes 3 s into them
-inpub "$FLOWGEN" run -t "${RGW_HA_TICK:-100}" -p "${RGW_HA_PENDING:-40}" -m 3 "$T/mark" 100.64.0.1 test.gwa.demo 5000 \
-	"$RATE" 12 3 "$T/flows" > "$T/gen.json" &
+inpub "$FLOWGEN" run -t "${RGW_HA_TICK:-100}" -p "${RGW_HA_PENDING:-40}" -m 3 "$T/mark" \
+	100.64.0.1 test.gwa.demo 5000 "$RATE" 12 3 "$T/flows" > "$T/gen.json" &
 GP=$!
 pids+=($GP)
 check "the generator runs for 3 s" poll 20 test -e "$T/mark"
