@@ -6,6 +6,7 @@
 
 #include <libnftnl/rule.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "model.h"
 
@@ -57,22 +58,6 @@ static struct mchain *chain_find(const struct nat_model *m, const char *name);
 static struct mset *set_find(const struct nat_model *m, const char *name);
 static bool chains_equal(const struct mchain *a, const struct mchain *b);
 static int elem_cmp(const void *a, const void *b);
-
-static void *
-grow(void *p, size_t *cap, size_t n, size_t sz)
-{
-	size_t nc;
-	void *q;
-
-	if (n < *cap)
-		return p;
-	nc = *cap ? *cap * 2 : 16;
-	q = realloc(p, nc * sz);
-	if (q == NULL)
-		return NULL;
-	*cap = nc;
-	return q;
-}
 
 struct nat_model *
 nat_model_new(int family, const char *table)
@@ -208,12 +193,9 @@ nat_model_set(struct nat_model *m, const struct nat_nft_set_spec *spec)
 
 	if (set_find(m, spec->name))
 		return -EEXIST;
-	s = grow(m->sets, &m->caps, m->ns, sizeof(*s));
+	s = ARRAY_PUSH(m->sets, m->ns, m->caps);
 	if (s == NULL)
 		return -ENOMEM;
-	m->sets = s;
-	s = &m->sets[m->ns++];
-	memset(s, 0, sizeof(*s));
 	s->spec = *spec;
 	if (idx_add(m, &m->sidx, &m->sidx_cap, m->ns, set_name) < 0) {
 		m->ns--;
@@ -230,11 +212,10 @@ nat_model_elem(struct nat_model *m, const char *set, const struct nat_nft_elem *
 
 	if (s == NULL)
 		return -ENOENT;
-	x = grow(s->e, &s->cap, s->n, sizeof(*x));
+	x = ARRAY_PUSH(s->e, s->n, s->cap);
 	if (x == NULL)
 		return -ENOMEM;
-	s->e = x;
-	s->e[s->n++] = *e;
+	*x = *e;
 	s->sorted = false;
 	return 0;
 }
@@ -247,12 +228,9 @@ nat_model_chain(struct nat_model *m, const char *name, const char *type, int hoo
 
 	if (chain_find(m, name))
 		return -EEXIST;
-	c = grow(m->chains, &m->capc, m->nc, sizeof(*c));
+	c = ARRAY_PUSH(m->chains, m->nc, m->capc);
 	if (c == NULL)
 		return -ENOMEM;
-	m->chains = c;
-	c = &m->chains[m->nc++];
-	memset(c, 0, sizeof(*c));
 	strncpy(c->name, name, sizeof(c->name) - 1);
 	if (type != NULL) {
 		c->base = true;
@@ -274,34 +252,28 @@ nat_model_rule(struct nat_model *m, const char *chain, struct nftnl_rule *r, con
 	struct mchain *c = chain_find(m, chain);
 	struct mrule *x;
 
-	if (c == NULL || (x = grow(c->rules, &c->cap, c->n, sizeof(*x))) == NULL) {
+	if (c == NULL || (x = ARRAY_PUSH(c->rules, c->n, c->cap)) == NULL) {
 		nftnl_rule_free(r);
 		return c == NULL ? -ENOENT : -ENOMEM;
 	}
-	c->rules = x;
-	x = &c->rules[c->n];
-	memset(x, 0, sizeof(*x));
 	x->r = r;
 	x->desc = strdup(desc ? desc : "");
 	if (x->desc == NULL || nat_nft_rule_bytes(r, &x->bytes, &x->len) < 0) {
 		free(x->desc);
 		nftnl_rule_free(r);
+		c->n--;
 		return -ENOMEM;
 	}
-	c->n++;
 	return 0;
 }
 
 int
 nat_model_ct_helper(struct nat_model *m, const char *name, const char *helper, uint8_t l4proto)
 {
-	struct mobj *o = grow(m->objs, &m->capo, m->no, sizeof(*o));
+	struct mobj *o = ARRAY_PUSH(m->objs, m->no, m->capo);
 
 	if (o == NULL)
 		return -ENOMEM;
-	m->objs = o;
-	o = &m->objs[m->no++];
-	memset(o, 0, sizeof(*o));
 	strncpy(o->name, name, sizeof(o->name) - 1);
 	strncpy(o->helper, helper, sizeof(o->helper) - 1);
 	o->l4proto = l4proto;

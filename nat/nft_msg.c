@@ -21,6 +21,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "nft_msg.h"
 
@@ -30,11 +31,16 @@
 /* Elements per NEWSETELEM message: keeps the nest well below the 64 KiB attribute limit. */
 #define ELEMS_PER_MSG 256
 
+/* One command of a batch: its sequence number and what it does (for the kernel's error). */
+struct batch_cmd {
+	uint32_t seq;
+	char *desc;
+};
+
 struct nat_nft_batch {
 	struct nftnl_batch *nb;
 	uint32_t first, seq;
-	uint32_t *seqs;
-	char **desc;
+	struct batch_cmd *cmds; /* in sequence order */
 	size_t n, cap;
 	bool finished;
 	struct iovec *iov;
@@ -74,9 +80,8 @@ nat_nft_batch_free(struct nat_nft_batch *b)
 	if (b == NULL)
 		return;
 	for (i = 0; i < b->n; i++)
-		free(b->desc[i]);
-	free(b->desc);
-	free(b->seqs);
+		free(b->cmds[i].desc);
+	free(b->cmds);
 	free(b->iov);
 	nftnl_batch_free(b->nb);
 	free(b);
@@ -88,32 +93,20 @@ cmd_begin(struct nat_nft_batch *b, uint16_t type, int family, uint16_t flags, co
 {
 	va_list ap;
 	char *d = NULL;
+	struct batch_cmd *c;
 
 	if (b->finished)
 		return NULL;
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 64;
-		uint32_t *s = realloc(b->seqs, nc * sizeof(*s));
-		char **dd;
-
-		if (s == NULL)
-			return NULL;
-		b->seqs = s;
-		dd = realloc(b->desc, nc * sizeof(*dd));
-		if (dd == NULL)
-			return NULL;
-		b->desc = dd;
-		b->cap = nc;
-	}
 	va_start(ap, fmt);
 	if (vasprintf(&d, fmt, ap) < 0)
 		d = NULL;
 	va_end(ap);
-	if (d == NULL)
+	if (d == NULL || (c = ARRAY_PUSH(b->cmds, b->n, b->cap)) == NULL) {
+		free(d);
 		return NULL;
-	b->seqs[b->n] = b->seq;
-	b->desc[b->n] = d;
-	b->n++;
+	}
+	c->seq = b->seq;
+	c->desc = d;
 	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->nb), type, (uint16_t)family,
 				     flags | NLM_F_ACK, b->seq++);
 }
@@ -537,9 +530,9 @@ nat_nft_batch_describe(const struct nat_nft_batch *b, uint32_t seq)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (b->seqs[mid] == seq)
-			return b->desc[mid];
-		if (b->seqs[mid] < seq)
+		if (b->cmds[mid].seq == seq)
+			return b->cmds[mid].desc;
+		if (b->cmds[mid].seq < seq)
 			lo = mid + 1;
 		else
 			hi = mid;
