@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "pool_int.h"
 
 static size_t pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id);
@@ -206,15 +207,8 @@ nat_pool_heap_push(struct nat_pool *p, struct binding *b)
 {
 	size_t i = p->n_bindings - 1;
 
-	if (p->n_bindings > p->heap_cap) {
-		size_t nc = p->heap_cap ? p->heap_cap * 2 : 256;
-		struct binding **nh = realloc(p->heap, nc * sizeof(*nh));
-
-		if (nh == NULL)
-			return -ENOMEM;
-		p->heap = nh;
-		p->heap_cap = nc;
-	}
+	if (ARRAY_RESERVE(p->heap, p->heap_cap, p->n_bindings) < 0)
+		return -ENOMEM;
 	p->heap[i] = b;
 	b->heap_idx = i;
 	heap_up(p, i);
