@@ -4,6 +4,7 @@
 
 #include "alg/alg.h"
 #include "api/api.h"
+#include "common/array.h"
 #include "common/log.h"
 #include "dns/alias.h"
 #include "dns/dns.h"
@@ -233,15 +234,8 @@ lowrep_add(void *arg, const struct addr *a, double value)
 	struct lowrep_ctx *c = arg;
 
 	(void)value;
-	if (c->n == c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 64;
-		struct addr *na = realloc(c->a, ncap * sizeof(*na));
-
-		if (na == NULL)
-			return 1;
-		c->a = na;
-		c->cap = ncap;
-	}
+	if (ARRAY_RESERVE(c->a, c->cap, c->n + 1) < 0)
+		return 1;
 	c->a[c->n++] = *a;
 	return 0;
 }
