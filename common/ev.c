@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* common/ev.c -- single-threaded epoll event loop: fd watchers, timers, signals, wake-ups */
 #include "common/ev.h"
+#include "common/array.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -56,8 +57,8 @@ struct ev_loop {
 	bool stop;
 	uint64_t now;
 
-	struct io_watch *io;
-	int io_cap;
+	struct io_watch *io; /* indexed by fd */
+	size_t io_cap;
 
 	struct timer *tpool;
 	uint32_t tpool_cap;
@@ -119,17 +120,11 @@ ev_loop_free(struct ev_loop *loop)
 static int
 io_grow(struct ev_loop *loop, int fd)
 {
-	int ncap = loop->io_cap ? loop->io_cap : 64;
-	struct io_watch *n;
+	size_t old = loop->io_cap;
 
-	while (ncap <= fd)
-		ncap *= 2;
-	n = realloc(loop->io, (size_t)ncap * sizeof(*n));
-	if (n == NULL)
+	if (ARRAY_RESERVE(loop->io, loop->io_cap, (size_t)fd + 1) < 0)
 		return -ENOMEM;
-	memset(n + loop->io_cap, 0, (size_t)(ncap - loop->io_cap) * sizeof(*n));
-	loop->io = n;
-	loop->io_cap = ncap;
+	memset(loop->io + old, 0, (loop->io_cap - old) * sizeof(*loop->io));
 	return 0;
 }
 
@@ -154,7 +149,7 @@ ev_io_add(struct ev_loop *loop, int fd, int events, ev_io_cb cb, void *arg)
 
 	if (fd < 0 || cb == NULL)
 		return -EINVAL;
-	if (fd >= loop->io_cap && (r = io_grow(loop, fd)) < 0)
+	if ((size_t)fd >= loop->io_cap && (r = io_grow(loop, fd)) < 0)
 		return r;
 	w = &loop->io[fd];
 	if (w->active)
@@ -178,7 +173,7 @@ ev_io_mod(struct ev_loop *loop, int fd, int events)
 	struct epoll_event ee;
 	struct io_watch *w;
 
-	if (fd < 0 || fd >= loop->io_cap || !loop->io[fd].active)
+	if (fd < 0 || (size_t)fd >= loop->io_cap || !loop->io[fd].active)
 		return -ENOENT;
 	w = &loop->io[fd];
 	memset(&ee, 0, sizeof(ee));
@@ -193,7 +188,7 @@ ev_io_mod(struct ev_loop *loop, int fd, int events)
 int
 ev_io_del(struct ev_loop *loop, int fd)
 {
-	if (fd < 0 || fd >= loop->io_cap || !loop->io[fd].active)
+	if (fd < 0 || (size_t)fd >= loop->io_cap || !loop->io[fd].active)
 		return -ENOENT;
 	/* may fail with EBADF if the caller closed first; the watcher goes anyway */
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -206,7 +201,7 @@ ev_io_del(struct ev_loop *loop, int fd)
 int
 ev_io_close(struct ev_loop *loop, int fd)
 {
-	if (fd >= 0 && fd < loop->io_cap && loop->io[fd].active) {
+	if (fd >= 0 && (size_t)fd < loop->io_cap && loop->io[fd].active) {
 		/* the generation check in ev_run_once drops events already fetched for fd */
 		loop->io[fd].active = false;
 		loop->io[fd].cb = NULL;
@@ -293,26 +288,22 @@ ev_timer_add(struct ev_loop *loop, uint64_t ms, ev_timer_cb cb, void *arg)
 	uint32_t slot;
 
 	if (loop->tfree == UINT32_MAX) {
-		uint32_t ncap = loop->tpool_cap ? loop->tpool_cap * 2 : 64;
-		struct timer *np;
-		uint32_t *nh;
+		/* both arrays take ncap slots before the pool counts them: a failure in
+		 * between leaves only a larger allocation behind (slots are uint32_t) */
+		size_t ncap = loop->tpool_cap ? 2 * (size_t)loop->tpool_cap : 64;
+		size_t cap = loop->tpool_cap;
 
-		if (ncap <= loop->tpool_cap || ncap > UINT32_MAX / 2)
+		if (ncap > UINT32_MAX / 2 || ARRAY_RESERVE(loop->heap, cap, ncap) < 0)
 			return 0;
-		np = realloc(loop->tpool, (size_t)ncap * sizeof(*np));
-		if (np == NULL)
+		cap = loop->tpool_cap;
+		if (ARRAY_RESERVE(loop->tpool, cap, ncap) < 0)
 			return 0;
-		loop->tpool = np;
-		nh = realloc(loop->heap, (size_t)ncap * sizeof(*nh));
-		if (nh == NULL)
-			return 0;
-		loop->heap = nh;
-		for (uint32_t i = ncap; i-- > loop->tpool_cap;) {
-			memset(&np[i], 0, sizeof(np[i]));
-			np[i].next_free = loop->tfree;
+		for (uint32_t i = (uint32_t)ncap; i-- > loop->tpool_cap;) {
+			memset(&loop->tpool[i], 0, sizeof(loop->tpool[i]));
+			loop->tpool[i].next_free = loop->tfree;
 			loop->tfree = i;
 		}
-		loop->tpool_cap = ncap;
+		loop->tpool_cap = (uint32_t)ncap;
 	}
 	slot = loop->tfree;
 	t = &loop->tpool[slot];
@@ -402,7 +393,7 @@ ev_run_once(struct ev_loop *loop, int timeout_ms)
 		int events = 0;
 
 		/* the table may have grown (realloc) inside a callback: index it afresh */
-		if (fd >= loop->io_cap)
+		if (fd < 0 || (size_t)fd >= loop->io_cap)
 			continue;
 		w = &loop->io[fd];
 		if (!w->active || w->gen != gen)
