@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "zone.h"
@@ -330,6 +331,8 @@ build_services(struct dns_db *db, const struct pol_snap *snap)
 static int
 build_parents(struct dns_db *db, const struct pol_snap *snap)
 {
+	size_t cap = 0;
+
 	for (size_t i = 0; i < snap->n_resolver_nodes; i++) {
 		const struct pol_resolver_node *rn = &snap->resolver_nodes[i];
 		const struct pol_resolver_group *g = pol_snap_resolver_group(snap, rn->group_id);
@@ -337,11 +340,10 @@ build_parents(struct dns_db *db, const struct pol_snap *snap)
 
 		if (g == NULL || !g->parent)
 			continue;
-		np = realloc(db->parents, (db->n_parents + 1) * sizeof(*np));
+		np = ARRAY_PUSH(db->parents, db->n_parents, cap);
 		if (np == NULL)
 			return -ENOMEM;
-		db->parents = np;
-		db->parents[db->n_parents++] = rn->prefix;
+		*np = rn->prefix;
 	}
 	return 0;
 }
