@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "../common/histo.h"
 #include "server.h"
@@ -605,13 +606,13 @@ dns_reconf_abort(struct dns *d, struct dns_reconf *rc)
 void
 dns_reconf_commit(struct dns *d, struct dns_reconf *rc)
 {
-	struct dns_listener **retired;
 	size_t n_old = d->n_listeners;
+	bool room;
 
 	/* the listeners that are not in the new set: their connections close, the structs
 	 * stay (forwards and hand-offs in flight may name them; a reply to a closed one is
 	 * dropped, as the client would see after any restart) */
-	retired = realloc(d->retired, (d->n_retired + n_old + 1) * sizeof(*retired));
+	room = ARRAY_RESERVE(d->retired, d->retired_cap, d->n_retired + n_old) == 0;
 	for (size_t j = 0; j < n_old; j++) {
 		struct dns_listener *l = d->listeners[j];
 		bool kept = false;
@@ -628,12 +629,10 @@ dns_reconf_commit(struct dns *d, struct dns_reconf *rc)
 		ev_io_del(d->loop, l->fd);
 		close(l->fd);
 		l->fd = -1;
-		if (retired != NULL)
-			retired[d->n_retired++] = l;
+		if (room)
+			d->retired[d->n_retired++] = l;
 		/* without room to remember it (out of memory) it leaks, never dangles */
 	}
-	if (retired != NULL)
-		d->retired = retired;
 	free(d->listeners);
 	d->listeners = rc->listeners;
 	d->n_listeners = rc->n;

@@ -110,7 +110,7 @@ struct dns {
 	size_t n_listeners;
 	struct dns_listener **retired; /* removed by a reload: closed, kept until dns_free for
 					* the forwards and hand-offs that still name them */
-	size_t n_retired;
+	size_t n_retired, retired_cap;
 	struct dns_udp_batch *batch;
 	uint8_t *tcp_out; /* DNS_TCP_MAX bytes: TCP answers are built here */
 	/* TCP connections, least recently active first (an LRU: idle ones are closed from the
