@@ -53,7 +53,7 @@ struct api {
 	char bundle_etag[40];
 	/* session-name quota buckets, one per tenant that issued (api/res_tenants.c) */
 	struct api_tenant_rate *tenant_rates;
-	size_t n_tenant_rates;
+	size_t n_tenant_rates, tenant_rates_cap;
 	/* client certificates (api/mtls.h): the trust list, NULL when not configured */
 	struct api_mtls *mtls;
 };

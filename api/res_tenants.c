@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "../policy/session.h"
 #include "../policy/bundle.h"
@@ -187,12 +188,9 @@ api_tenant_take(struct api *api, const struct pol_tenant *t, uint32_t *retry_s)
 		if (strcmp(api->tenant_rates[i].name, t->name) == 0)
 			b = &api->tenant_rates[i];
 	if (b == NULL) {
-		struct api_tenant_rate *n =
-			realloc(api->tenant_rates, (api->n_tenant_rates + 1) * sizeof(*n));
-		if (n == NULL)
+		b = ARRAY_PUSH(api->tenant_rates, api->n_tenant_rates, api->tenant_rates_cap);
+		if (b == NULL)
 			return false;
-		api->tenant_rates = n;
-		b = &n[api->n_tenant_rates++];
 		util_strlcpy(b->name, t->name, sizeof(b->name));
 		b->tb.milli = (uint64_t)t->session_rate * 1000;
 		b->tb.last_ms = now;
@@ -209,7 +207,7 @@ api_tenant_rates_free(struct api *api)
 {
 	free(api->tenant_rates);
 	api->tenant_rates = NULL;
-	api->n_tenant_rates = 0;
+	api->n_tenant_rates = api->tenant_rates_cap = 0;
 }
 
 /* "tokens": 0..16 token names (they need not exist yet). */
