@@ -12,6 +12,7 @@
 
 #include "admin.h"
 #include "api/api.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "policy/bundle.h"
@@ -20,7 +21,6 @@
 
 static void usage(FILE *f);
 static void config_error(const char *file, unsigned line, const char *msg, void *arg);
-static char *read_file(const char *path, size_t *len);
 static int import_bundle(struct pol_store *st, const char *path, const char *actor);
 static int export_bundle(struct pol_store *st, const char *path);
 static int new_token(struct pol_store *st, const char *name, const char *role, const char *expires);
@@ -265,7 +265,7 @@ admin_check_files(const struct conf *c)
 	if (c->bundle_seed[0]) {
 		struct pol_snap *snap = NULL;
 		size_t len = 0;
-		char *text = read_file(c->bundle_seed, &len);
+		char *text = buf_read_file(c->bundle_seed, &len);
 
 		if (text == NULL) {
 			fprintf(stderr, "%s: daemon.bundle_seed: cannot read %s: %s\n", c->source,
@@ -298,46 +298,6 @@ admin_check_files(const struct conf *c)
 	return errors;
 }
 
-static char *
-read_file(const char *path, size_t *len)
-
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char *data = NULL, *tmp;
-	size_t cap = 0, n = 0, r;
-
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			tmp = realloc(data, cap + 1);
-			if (tmp == NULL) {
-				free(data);
-				data = NULL;
-				errno = ENOMEM;
-				goto out;
-			}
-			data = tmp;
-		}
-		r = fread(data + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		FREE_AND_NULL(data);
-		errno = EIO;
-		goto out;
-	}
-	data[n] = '\0';
-	*len = n;
-out:
-	if (f != stdin)
-		fclose(f);
-	return data;
-}
-
 /*
  * One transaction: the policy before (for its ETag), the replace (validated whole, a
  * savepoint inside), the policy after, the audit line, COMMIT. Any failure: nothing changed.
@@ -352,7 +312,7 @@ import_bundle(struct pol_store *st, const char *path, const char *actor)
 	char *text;
 	int rc;
 
-	text = read_file(path, &len);
+	text = buf_read_file(path, &len);
 	if (text == NULL) {
 		log_warn("rgwd: cannot read bundle %s", path);
 		return RGWD_EXIT_POLICY;

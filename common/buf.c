@@ -112,6 +112,36 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+char *
+buf_read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	struct buf b = { 0 };
+	size_t r = 0;
+	int rc = 0;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		rc = buf_reserve(&b, 65536);
+		if (rc == 0) {
+			r = fread(b.data + b.len, 1, b.cap - b.len - 1, f);
+			b.len += r;
+			b.data[b.len] = '\0';
+		}
+	} while (rc == 0 && r > 0);
+	if (rc == 0 && ferror(f))
+		rc = -EIO;
+	if (f != stdin)
+		fclose(f);
+	if (rc < 0) {
+		buf_free(&b);
+		errno = -rc;
+		return NULL;
+	}
+	return (char *)buf_steal(&b, len);
+}
+
 uint8_t *
 buf_steal(struct buf *b, size_t *len)
 {

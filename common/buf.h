@@ -29,4 +29,9 @@ void buf_reset(struct buf *b);
 /* Hand the memory to the caller (caller frees); the buffer becomes empty. */
 uint8_t *buf_steal(struct buf *b, size_t *len);
 
+/* The whole content of the file at path ("-": standard input, read to its end) as a
+ * NUL-terminated string the caller frees, its length in *len unless len is NULL; NULL with
+ * errno set (ENOMEM, EIO on a read error, or fopen's) on failure. */
+char *buf_read_file(const char *path, size_t *len);
+
 #endif

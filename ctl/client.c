@@ -271,36 +271,6 @@ ctl_item_path(char *path, size_t len, const char *prefix, const char *key)
 	free(k);
 }
 
-char *
-ctl_read_input(const char *path)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *data = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 65536) {
-			char *nd = realloc(data, (cap = cap ? cap * 2 : 131072) + 1);
-
-			if (!nd) {
-				free(data);
-				data = NULL;
-				break;
-			}
-			data = nd;
-		}
-		n = fread(data + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (data)
-		data[len] = '\0';
-	if (f != stdin)
-		fclose(f);
-	return data;
-}
-
 int
 ctl_list(struct ctl *c, const char *path, const char *const *cols)
 {

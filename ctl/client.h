@@ -65,8 +65,4 @@ char *ctl_urlenc(const char *s);
 /* prefix + "/" + ctl_urlenc(key) into path (truncated to len). */
 void ctl_item_path(char *path, size_t len, const char *prefix, const char *key);
 
-/* The whole of the file path ("-": stdin) as a NUL-terminated string; the caller frees,
- * NULL when it cannot be read. */
-char *ctl_read_input(const char *path);
-
 #endif

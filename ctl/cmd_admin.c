@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/buf.h"
 #include "../common/util.h"
 #include "../policy/policy.h"
 #include "client.h"
@@ -130,7 +131,7 @@ ctl_cmd_export(struct ctl *c, int argc, char **argv)
 int
 ctl_cmd_import(struct ctl *c, int argc, char **argv)
 {
-	char *text = ctl_read_input(argv[0]);
+	char *text = buf_read_file(argv[0], NULL);
 	struct ctl_resp r;
 	int rc;
 
@@ -210,8 +211,9 @@ ctl_cmd_audit(struct ctl *c, int argc, char **argv)
 int
 ctl_cmd_raw(struct ctl *c, int argc, char **argv)
 {
-	char *body = argc == 3 ? (strcmp(argv[2], "-") == 0 ? ctl_read_input("-") : strdup(argv[2]))
-			       : NULL;
+	char *body =
+		argc == 3 ? (strcmp(argv[2], "-") == 0 ? buf_read_file("-", NULL) : strdup(argv[2]))
+			  : NULL;
 	struct ctl_resp r;
 	int rc;
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 
@@ -109,14 +110,57 @@ test_reserve(void **state)
 	buf_free(&b);
 }
 
+/* A whole file, larger than one read, empty, missing, or unreadable (a directory). */
+static void
+test_read_file(void **state)
+{
+	char path[] = "/tmp/rgw-test-buf-XXXXXX", dir[] = "/tmp/rgw-test-bufd-XXXXXX";
+	size_t big = 200000, len = 1;
+	char *data, *text;
+	int fd;
+
+	(void)state;
+	data = malloc(big);
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, big), (ssize_t)big);
+	text = buf_read_file(path, &len);
+	assert_non_null(text);
+	assert_int_equal(len, big);
+	assert_memory_equal(text, data, big);
+	assert_int_equal(text[big], '\0');
+	free(text);
+	/* empty: an empty string, not NULL */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	text = buf_read_file(path, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 0);
+	assert_string_equal(text, "");
+	free(text);
+	close(fd);
+	unlink(path);
+	errno = 0;
+	assert_null(buf_read_file(path, &len));
+	assert_int_equal(errno, ENOENT);
+	/* a directory opens but cannot be read */
+	assert_non_null(mkdtemp(dir));
+	errno = 0;
+	assert_null(buf_read_file(dir, NULL));
+	assert_int_equal(errno, EIO);
+	rmdir(dir);
+	free(data);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_append_and_nul),
-		cmocka_unit_test(test_printf_grows),
-		cmocka_unit_test(test_consume_reset_steal),
-		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_append_and_nul),	    cmocka_unit_test(test_printf_grows),
+		cmocka_unit_test(test_consume_reset_steal), cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_read_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
