@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "check.h"
@@ -84,22 +85,13 @@ pol_reputation_list(struct pol_store *st, struct pol_reputation **out, size_t *n
 	if (s == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pol_reputation *r;
 		const char *kind = (const char *)sqlite3_column_text(s, 1);
+		struct pol_reputation *r = ARRAY_PUSH(arr, cnt, cap);
 
-		if (cnt == cap) {
-			size_t ncap = cap != 0 ? 2 * cap : 16;
-			struct pol_reputation *p = realloc(arr, ncap * sizeof(*arr));
-
-			if (p == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			arr = p;
-			cap = ncap;
+		if (r == NULL) {
+			rc = -ENOMEM;
+			goto fail;
 		}
-		r = &arr[cnt];
-		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(s, 0);
 		if (kind == NULL || pol_rep_kind_parse(kind, &r->kind) != 0) {
 			rc = -EIO;
@@ -118,7 +110,6 @@ pol_reputation_list(struct pol_store *st, struct pol_reputation **out, size_t *n
 		r->has_override = sqlite3_column_type(s, 12) != SQLITE_NULL;
 		r->override_value = sqlite3_column_double(s, 12);
 		r->updated_ms = (uint64_t)sqlite3_column_int64(s, 13);
-		cnt++;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), "reputation", NULL);
