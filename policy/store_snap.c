@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "store_int.h"
 #include "tenancy.h"
@@ -32,21 +33,15 @@ host_groups_list(struct pol_store *st, struct pol_host_group **out, size_t *n)
 	if (s == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap != 0 ? 2 * cap : 16;
-			struct pol_host_group *p = realloc(arr, ncap * sizeof(*arr));
+		struct pol_host_group *hg = ARRAY_PUSH(arr, cnt, cap);
 
-			if (p == NULL) {
-				sqlite3_reset(s);
-				free(arr);
-				return -ENOMEM;
-			}
-			arr = p;
-			cap = ncap;
+		if (hg == NULL) {
+			sqlite3_reset(s);
+			free(arr);
+			return -ENOMEM;
 		}
-		arr[cnt].host_id = sqlite3_column_int64(s, 0);
-		arr[cnt].group_id = sqlite3_column_int64(s, 1);
-		cnt++;
+		hg->host_id = sqlite3_column_int64(s, 0);
+		hg->group_id = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
