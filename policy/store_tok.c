@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "check.h"
 #include "store_int.h"
@@ -236,7 +237,7 @@ collect(struct pol_store *st, const char *sql, size_t size, int (*read)(sqlite3_
 	void **out, size_t *n)
 {
 	sqlite3_stmt *s = pol_store_stmt(st, sql);
-	char *arr = NULL, *tmp;
+	char *arr = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
@@ -245,14 +246,9 @@ collect(struct pol_store *st, const char *sql, size_t size, int (*read)(sqlite3_
 	if (s == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			tmp = realloc(arr, cap * size);
-			if (tmp == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			arr = tmp;
+		if (array_reserve(&arr, &cap, cnt + 1, size) < 0) {
+			rc = -ENOMEM;
+			goto fail;
 		}
 		if (read(s, arr + cnt * size) < 0) {
 			rc = -EIO;
