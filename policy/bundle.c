@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/array.h"
 #include "../common/util.h"
 #include "bundle_int.h"
 
@@ -27,26 +28,8 @@ static int parse_alg(struct pctx *c, const json_t *root);
 static int parse_admission(struct pctx *c, const json_t *root);
 static int parse_resolvers(struct pctx *c, const json_t *root);
 
-/* Append one zeroed element to a growable array; NULL on ENOMEM. */
-static void *
-grow(void *arrp, size_t *n, size_t *cap, size_t size)
-{
-	char **arr = arrp;
-
-	if (*n == *cap) {
-		size_t ncap = *cap != 0 ? 2 * *cap : 8;
-		char *p = realloc(*arr, ncap * size);
-
-		if (p == NULL)
-			return NULL;
-		*arr = p;
-		*cap = ncap;
-	}
-	memset(*arr + *n * size, 0, size);
-	return *arr + (*n)++ * size;
-}
-
-#define PUSH(C, F, CAP) grow(&(C)->s->F, &(C)->s->n_##F, &(C)->CAP, sizeof(*(C)->s->F))
+/* Append one zeroed element to the snapshot's array F; NULL on ENOMEM. */
+#define PUSH(C, F, CAP) array_push(&(C)->s->F, &(C)->s->n_##F, &(C)->CAP, sizeof(*(C)->s->F))
 
 static int
 nomem(struct pctx *c)
