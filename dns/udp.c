@@ -10,10 +10,24 @@
 #include "../common/histo.h"
 #include "server.h"
 
+/* One call of dns_udp_serve: where it reads, answers and counts. */
+struct serve {
+	struct dns *d;
+	struct dns_listener *l;
+	struct dns_udp_batch *b;
+	struct dns_stats *st;
+	struct dns_answer_ctx ctx;
+	bool main_thread; /* workers neither allocate, forward nor handle UPDATE */
+};
+
 static void set_reply_ctl(const struct dns_reply_to *to, struct msghdr *mh, uint8_t *ctl,
 			  size_t ctlsz);
 static void handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t *pkt,
 		    size_t len);
+static int batch_recv(int fd, struct dns_udp_batch *b);
+static bool answer_one(struct serve *s, int i, unsigned ns);
+static void queue_reply(struct serve *s, int i, unsigned ns, size_t len);
+static void batch_send(struct serve *s, unsigned ns);
 
 static struct log_rl rl_send = LOG_RL_INIT(5000, 5);
 
@@ -195,13 +209,139 @@ handoff(struct dns *d, struct dns_listener *l, struct msghdr *mh, const uint8_t 
 	ev_async_send(d->handoff);
 }
 
+/* Receive up to DNS_UDP_BATCH datagrams into b (recvmmsg's count, or -1), its headers
+ * pointed at its buffers afresh (recvmmsg rewrites them). */
+static int
+batch_recv(int fd, struct dns_udp_batch *b)
+{
+	for (size_t i = 0; i < DNS_UDP_BATCH; i++) {
+		struct msghdr *mh = &b->rmsg[i].msg_hdr;
+
+		mh->msg_name = &b->rpeer[i];
+		mh->msg_namelen = sizeof(b->rpeer[i]);
+		mh->msg_iov = &b->riov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = b->rctl[i];
+		mh->msg_controllen = sizeof(b->rctl[i]);
+		mh->msg_flags = 0;
+	}
+	return recvmmsg(fd, b->rmsg, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
+}
+
+/* Queue reply slot ns (len bytes) to the sender of datagram i, from its local address when
+ * the listener is a wildcard. */
+static void
+queue_reply(struct serve *s, int i, unsigned ns, size_t len)
+{
+	struct dns_udp_batch *b = s->b;
+	struct msghdr *mh = &b->rmsg[i].msg_hdr, *sh = &b->smsg[ns].msg_hdr;
+	struct dns_reply_to to;
+
+	memset(sh, 0, sizeof(*sh));
+	sh->msg_name = &b->rpeer[i];
+	sh->msg_namelen = mh->msg_namelen;
+	b->siov[ns].iov_base = b->sbuf + (size_t)ns * b->sbuf_size;
+	b->siov[ns].iov_len = len;
+	sh->msg_iov = &b->siov[ns];
+	sh->msg_iovlen = 1;
+	if (s->l->wildcard) {
+		dns_udp_reply_to(s->l, mh, &to);
+		set_reply_ctl(&to, sh, b->sctl[ns], sizeof(b->sctl[ns]));
+	}
+}
+
+/* Answer datagram i into reply slot ns: true when a reply is queued there; false when the
+ * query is dropped, or answered later (forwarded, asked of a nested gateway, handed to the
+ * main thread). */
+static bool
+answer_one(struct serve *s, int i, unsigned ns)
+{
+	struct dns_udp_batch *b = s->b;
+	struct msghdr *mh = &b->rmsg[i].msg_hdr;
+	const uint8_t *q = b->rbuf[i];
+	size_t len = b->rmsg[i].msg_len;
+	uint8_t *out = b->sbuf + (size_t)ns * b->sbuf_size;
+	struct dns_answer_info info;
+	struct dns_reply_to to;
+	enum dns_answer_res res;
+	uint64_t t0;
+
+	DNS_STAT_INC(s->st, queries_udp);
+	if (mh->msg_flags & MSG_TRUNC) {
+		DNS_STAT_INC(s->st, dropped);
+		return false;
+	}
+	if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &s->ctx.src, &s->ctx.sport) != 0)
+		return false;
+	if (s->l->ddns) {
+		size_t rl = s->main_thread
+				    ? dns_ddns_handle(s->d, q, len, &s->ctx.src, out, b->sbuf_size)
+				    : 0;
+
+		if (rl == 0)
+			return false;
+		queue_reply(s, i, ns, rl);
+		return true;
+	}
+	t0 = histo_now_ns();
+	res = dns_answer(&s->ctx, q, len, out, b->sbuf_size, &info);
+	histo_since(&histo_dns_answer, t0);
+	dns_account(s->st, res, &info, false);
+	switch (res) {
+	case DNS_ANS_SEND:
+		queue_reply(s, i, ns, info.len);
+		return true;
+	case DNS_ANS_FORWARD:
+		if (!s->main_thread) { /* the forwarder: main thread */
+			handoff(s->d, s->l, mh, q, len);
+			return false;
+		}
+		dns_udp_reply_to(s->l, mh, &to);
+		dns_fwd_query(s->d->fwd, q, len, &to);
+		return false;
+	case DNS_ANS_NESTED: /* main thread only (workers hand over) */
+		dns_udp_reply_to(s->l, mh, &to);
+		dns_nest_ask(s->d->nest, q, len, &to, &s->ctx, &info);
+		return false;
+	case DNS_ANS_NEED_ALLOC:
+		handoff(s->d, s->l, mh, q, len);
+		return false;
+	case DNS_ANS_DROP:
+	case DNS_ANS_RETRY:
+		return false;
+	}
+	return false;
+}
+
+/* Send the ns queued replies; a full socket buffer drops the rest (counted). */
+static void
+batch_send(struct serve *s, unsigned ns)
+{
+	for (unsigned off = 0; off < ns;) {
+		int n = sendmmsg(s->l->fd, s->b->smsg + off, ns - off, 0);
+
+		if (n > 0) {
+			off += (unsigned)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == ENOBUFS) {
+			DNS_STAT_ADD(s->st, dropped, ns - off);
+			break;
+		}
+		log_rl(&rl_send, LOG_LVL_WARN, "dns: UDP send: %s", strerror(errno));
+		off++; /* skip the offending datagram (NSD does the same on EINVAL) */
+	}
+}
+
 void
 dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, struct dns_stats *st,
 	      bool main_thread)
 {
-	struct dns_answer_ctx ctx;
-	struct dns_db *db;
+	struct serve s = { .d = d, .l = l, .b = b, .st = st, .main_thread = main_thread };
 	struct dns_cookie_secrets cookies;
+	struct dns_db *db;
 
 	/* a reference even on the main thread: an UPDATE in this batch may swap the index */
 	pthread_mutex_lock(&d->lock);
@@ -209,115 +349,25 @@ dns_udp_serve(struct dns *d, struct dns_listener *l, struct dns_udp_batch *b, st
 	cookies = d->cookies;
 	pthread_mutex_unlock(&d->lock);
 	if (!db)
-		goto out;
-	dns_ctx_init(d, &ctx, db, l->view, false, NULL);
-	ctx.cookies = &cookies;
+		return;
+	dns_ctx_init(d, &s.ctx, db, l->view, false, NULL);
+	s.ctx.cookies = &cookies;
 	if (!main_thread)
-		ctx.alloc = NULL;
-
+		s.ctx.alloc = NULL;
+	/* at most eight batches: the loop's other sockets get their turn */
 	for (int round = 0; round < 8; round++) {
-		for (size_t i = 0; i < DNS_UDP_BATCH; i++) {
-			struct msghdr *mh = &b->rmsg[i].msg_hdr;
-			mh->msg_name = &b->rpeer[i];
-			mh->msg_namelen = sizeof(b->rpeer[i]);
-			mh->msg_iov = &b->riov[i];
-			mh->msg_iovlen = 1;
-			mh->msg_control = b->rctl[i];
-			mh->msg_controllen = sizeof(b->rctl[i]);
-			mh->msg_flags = 0;
-		}
-		int n = recvmmsg(l->fd, b->rmsg, DNS_UDP_BATCH, MSG_DONTWAIT, NULL);
+		int n = batch_recv(l->fd, b);
+		unsigned ns = 0;
+
 		if (n <= 0)
 			break;
-		unsigned ns = 0;
-		for (int i = 0; i < n; i++) {
-			struct msghdr *mh = &b->rmsg[i].msg_hdr;
-			size_t len = b->rmsg[i].msg_len;
-			uint8_t *out = b->sbuf + (size_t)ns * b->sbuf_size;
-			struct dns_answer_info info;
-			struct dns_reply_to to;
-			enum dns_answer_res res;
-
-			DNS_STAT_INC(st, queries_udp);
-			if (mh->msg_flags & MSG_TRUNC) {
-				DNS_STAT_INC(st, dropped);
-				continue;
-			}
-			if (addr_from_sockaddr((struct sockaddr *)&b->rpeer[i], &ctx.src,
-					       &ctx.sport) != 0)
-				continue;
-			if (l->ddns) {
-				size_t rl = main_thread
-						    ? dns_ddns_handle(d, b->rbuf[i], len, &ctx.src,
-								      out, b->sbuf_size)
-						    : 0;
-				if (rl == 0)
-					continue;
-				memset(&info, 0, sizeof(info));
-				info.len = rl;
-				res = DNS_ANS_SEND;
-			} else {
-				uint64_t t0 = histo_now_ns();
-
-				res = dns_answer(&ctx, b->rbuf[i], len, out, b->sbuf_size, &info);
-				histo_since(&histo_dns_answer, t0);
-				dns_account(st, res, &info, false);
-			}
-			switch (res) {
-			case DNS_ANS_SEND:
-				break;
-			case DNS_ANS_FORWARD:
-				if (!main_thread) { /* the forwarder: main thread */
-					handoff(d, l, mh, b->rbuf[i], len);
-					continue;
-				}
-				dns_udp_reply_to(l, mh, &to);
-				dns_fwd_query(d->fwd, b->rbuf[i], len, &to);
-				continue;
-			case DNS_ANS_NESTED: /* main thread only (workers hand over) */
-				dns_udp_reply_to(l, mh, &to);
-				dns_nest_ask(d->nest, b->rbuf[i], len, &to, &ctx, &info);
-				continue;
-			case DNS_ANS_NEED_ALLOC:
-				handoff(d, l, mh, b->rbuf[i], len);
-				continue;
-			case DNS_ANS_DROP:
-			case DNS_ANS_RETRY:
-				continue;
-			}
-			struct msghdr *sh = &b->smsg[ns].msg_hdr;
-			memset(sh, 0, sizeof(*sh));
-			sh->msg_name = &b->rpeer[i];
-			sh->msg_namelen = mh->msg_namelen;
-			b->siov[ns].iov_base = out;
-			b->siov[ns].iov_len = info.len;
-			sh->msg_iov = &b->siov[ns];
-			sh->msg_iovlen = 1;
-			if (l->wildcard) {
-				dns_udp_reply_to(l, mh, &to);
-				set_reply_ctl(&to, sh, b->sctl[ns], sizeof(b->sctl[ns]));
-			}
-			ns++;
-		}
-		for (unsigned off = 0; off < ns;) {
-			int s = sendmmsg(l->fd, b->smsg + off, ns - off, 0);
-			if (s > 0) {
-				off += (unsigned)s;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == ENOBUFS) {
-				DNS_STAT_ADD(st, dropped, ns - off);
-				break;
-			}
-			log_rl(&rl_send, LOG_LVL_WARN, "dns: UDP send: %s", strerror(errno));
-			off++; /* skip the offending datagram (NSD does the same on EINVAL) */
-		}
+		for (int i = 0; i < n; i++)
+			if (answer_one(&s, i, ns))
+				ns++;
+		batch_send(&s, ns);
 		if (n < DNS_UDP_BATCH)
 			break;
 	}
-out:
 	dns_db_unref(db);
 }
 
