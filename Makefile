@@ -123,8 +123,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(WIRE) $(LIB)
 # test_commit fails allocations on purpose (tests/unit/test_commit.c): every malloc, calloc
 # and realloc of rgwd's own code, and its sqlite3_exec, go through its wrappers.
 $(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=sqlite3_exec
-# test_array counts the array's reallocs and fails one on purpose.
+# test_array counts the array's reallocs and fails one on purpose; test_htab fails a bucket
+# allocation.
 $(BUILD)/tests/test_array: TEST_LDFLAGS = -Wl,--wrap=realloc
+$(BUILD)/tests/test_htab: TEST_LDFLAGS = -Wl,--wrap=calloc
 
 $(BUILD)/tests/sys/%: tests/system/%.c $(LIB)
 	@mkdir -p $(dir $@)
