@@ -6,36 +6,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/htab.h"
 #include "common/util.h"
 
 struct srccnt_node {
-	struct srccnt_node *next;
+	struct hnode hn;
 	struct addr key;
 	long count;
 };
 
 struct srccnt {
-	size_t mask; /* buckets - 1 */
-	size_t n;
+	struct htab t;
 	uint8_t hkey[16];
-	struct srccnt_node **b;
 };
 
-static struct srccnt_node **slot(struct srccnt *t, const struct addr *key);
+static struct srccnt_node *find(struct srccnt *t, const struct addr *key, uint64_t *hash);
+static void node_free(struct hnode *hn);
 
 struct srccnt *
 srccnt_new(size_t buckets)
 {
 	struct srccnt *t = calloc(1, sizeof(*t));
-	size_t n = 16;
 
 	if (t == NULL)
 		return NULL;
-	while (n < buckets)
-		n <<= 1;
-	t->mask = n - 1;
-	t->b = calloc(n, sizeof(*t->b));
-	if (t->b == NULL) {
+	if (htab_init(&t->t, buckets) < 0) {
 		free(t);
 		return NULL;
 	}
@@ -44,49 +39,54 @@ srccnt_new(size_t buckets)
 	return t;
 }
 
+static void
+node_free(struct hnode *hn)
+{
+	free(htab_item(hn, struct srccnt_node, hn));
+}
+
 void
 srccnt_free(struct srccnt *t)
 {
-	size_t i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i <= t->mask; i++) {
-		while (t->b[i] != NULL) {
-			struct srccnt_node *n = t->b[i];
-
-			t->b[i] = n->next;
-			free(n);
-		}
-	}
-	free(t->b);
+	htab_drain(&t->t, node_free);
+	htab_fini(&t->t);
 	free(t);
 }
 
-static struct srccnt_node **
-slot(struct srccnt *t, const struct addr *key)
+/* The node of key, or NULL; *hash is key's hash either way. */
+static struct srccnt_node *
+find(struct srccnt *t, const struct addr *key, uint64_t *hash)
 {
 	size_t len = key->family == AF_INET6 ? 16 : 4;
 	uint64_t h = util_siphash24(t->hkey, key->u.bytes, len);
-	struct srccnt_node **pp = &t->b[h & t->mask];
+	struct hnode *hn;
 
-	while (*pp != NULL && !addr_eq(&(*pp)->key, key))
-		pp = &(*pp)->next;
-	return pp;
+	*hash = h;
+	htab_for_each(&t->t, h, hn) {
+		struct srccnt_node *n = htab_item(hn, struct srccnt_node, hn);
+
+		if (hn->hash == h && addr_eq(&n->key, key))
+			return n;
+	}
+	return NULL;
 }
 
 long
 srccnt_get(struct srccnt *t, const struct addr *key)
 {
-	struct srccnt_node **pp = slot(t, key);
+	uint64_t h;
+	struct srccnt_node *n = find(t, key, &h);
 
-	return *pp != NULL ? (*pp)->count : 0;
+	return n != NULL ? n->count : 0;
 }
 
 long
 srccnt_add(struct srccnt *t, const struct addr *key, long delta)
 {
-	struct srccnt_node **pp = slot(t, key), *n = *pp;
+	uint64_t h;
+	struct srccnt_node *n = find(t, key, &h);
 	long v;
 
 	if (n == NULL) {
@@ -96,15 +96,13 @@ srccnt_add(struct srccnt *t, const struct addr *key, long delta)
 		if (n == NULL)
 			return -ENOMEM;
 		n->key = *key;
-		*pp = n;
-		t->n++;
+		htab_add(&t->t, &n->hn, h);
 	}
 	n->count += delta;
 	v = n->count;
 	if (v <= 0) {
-		*pp = n->next;
+		htab_del(&t->t, &n->hn);
 		free(n);
-		t->n--;
 		v = 0;
 	}
 	return v;
@@ -113,5 +111,5 @@ srccnt_add(struct srccnt *t, const struct addr *key, long delta)
 size_t
 srccnt_size(const struct srccnt *t)
 {
-	return t->n;
+	return t->t.n;
 }
