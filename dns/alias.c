@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../common/buf.h"
+#include "../common/htab.h"
 #include "../common/list.h"
 #include "../common/log.h"
 #include "../common/util.h"
@@ -14,15 +15,13 @@
 
 struct arec {
 	struct dns_alias_entry e;
-	uint32_t hash;
-	struct arec *hnext; /* hash chain */
-	struct list node;   /* in issue order, oldest first */
+	struct hnode hn;
+	struct list node; /* in issue order, oldest first */
 };
 
 struct dns_alias_tab {
-	struct arec **buckets;
-	size_t n_buckets; /* power of two */
-	size_t n, max;
+	struct htab ht;
+	size_t max;
 	struct list order;
 	struct dns_alias_stats st;
 };
@@ -80,20 +79,15 @@ struct dns_alias_tab *
 dns_alias_tab_new(size_t max_entries)
 {
 	struct dns_alias_tab *t = calloc(1, sizeof(*t));
-	size_t nb = 16;
 
 	if (t == NULL)
 		return NULL;
 	if (max_entries == 0)
 		max_entries = 1;
-	while (nb < max_entries && nb < (1u << 22))
-		nb <<= 1;
-	t->buckets = calloc(nb, sizeof(*t->buckets));
-	if (t->buckets == NULL) {
+	if (htab_init(&t->ht, max_entries) < 0) {
 		free(t);
 		return NULL;
 	}
-	t->n_buckets = nb;
 	t->max = max_entries;
 	list_init(&t->order);
 	return t;
@@ -110,7 +104,7 @@ dns_alias_tab_free(struct dns_alias_tab *t)
 		next = e->next;
 		free(list_item(e, struct arec, node));
 	}
-	free(t->buckets);
+	htab_fini(&t->ht);
 	free(t);
 }
 
@@ -124,15 +118,8 @@ oldest(const struct dns_alias_tab *t)
 static void
 unlink_rec(struct dns_alias_tab *t, struct arec *r)
 {
-	struct arec **pp = &t->buckets[r->hash & (t->n_buckets - 1)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if (*pp == r) {
-			*pp = r->hnext;
-			break;
-		}
+	htab_del(&t->ht, &r->hn);
 	list_unlink(&r->node);
-	t->n--;
 	free(r);
 }
 
@@ -165,15 +152,12 @@ dns_alias_tab_issue(struct dns_alias_tab *t, const uint8_t *zone, const uint8_t 
 	if (resolver != NULL)
 		r->e.resolver = *resolver;
 	r->e.expires_ms = now_ms + ttl_ms;
-	r->hash = name_hash(r->e.name);
-	if (t->n >= t->max) {
+	if (t->ht.n >= t->max && !list_empty(&t->order)) {
 		unlink_rec(t, oldest(t));
 		t->st.evicted++;
 	}
-	r->hnext = t->buckets[r->hash & (t->n_buckets - 1)];
-	t->buckets[r->hash & (t->n_buckets - 1)] = r;
+	htab_add(&t->ht, &r->hn, name_hash(r->e.name));
 	list_append(&t->order, &r->node);
-	t->n++;
 	t->st.issued++;
 	memcpy(out, r->e.name, dns_name_len(r->e.name));
 	return 0;
@@ -182,12 +166,15 @@ dns_alias_tab_issue(struct dns_alias_tab *t, const uint8_t *zone, const uint8_t 
 static struct dns_alias_entry *
 lookup(struct dns_alias_tab *t, const uint8_t *name, uint64_t now_ms)
 {
-	uint32_t h = name_hash(name);
-	struct arec *r;
+	uint64_t h = name_hash(name);
+	struct hnode *hn;
 
-	for (r = t->buckets[h & (t->n_buckets - 1)]; r != NULL; r = r->hnext)
-		if (r->hash == h && dns_name_eq(r->e.name, name))
+	htab_for_each(&t->ht, h, hn) {
+		struct arec *r = htab_item(hn, struct arec, hn);
+
+		if (hn->hash == h && dns_name_eq(r->e.name, name))
 			return r->e.expires_ms > now_ms ? &r->e : NULL;
+	}
 	return NULL;
 }
 
@@ -246,7 +233,7 @@ void
 dns_alias_tab_get_stats(const struct dns_alias_tab *t, struct dns_alias_stats *out)
 {
 	*out = t->st;
-	out->live = t->n;
+	out->live = t->ht.n;
 	out->max = t->max;
 }
 
