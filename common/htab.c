@@ -83,17 +83,25 @@ htab_del(struct htab *t, struct hnode *e)
 	t->n--;
 }
 
-void
-htab_drain(struct htab *t, void (*fn)(struct hnode *e))
+size_t
+htab_sweep(struct htab *t, bool (*fn)(struct hnode *e, void *arg), void *arg)
 {
-	for (size_t i = 0; i <= t->mask; i++) {
-		struct hnode *e = t->b[i], *next;
+	size_t gone = 0;
 
-		t->b[i] = NULL;
-		for (; e != NULL; e = next) {
-			next = e->next;
-			fn(e);
+	for (size_t i = 0; i <= t->mask; i++) {
+		struct hnode **pp = &t->b[i];
+
+		while (*pp != NULL) {
+			struct hnode *e = *pp, *next = e->next;
+
+			if (fn(e, arg)) {
+				*pp = next;
+				gone++;
+			} else {
+				pp = &e->next;
+			}
 		}
 	}
-	t->n = 0;
+	t->n -= gone;
+	return gone;
 }

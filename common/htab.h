@@ -3,6 +3,7 @@
 #ifndef RGW_COMMON_HTAB_H
 #define RGW_COMMON_HTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,7 +46,8 @@ void htab_fini(struct htab *t);
 void htab_add(struct htab *t, struct hnode *e, uint64_t h);
 /* Unlink e, which is in t. */
 void htab_del(struct htab *t, struct hnode *e);
-/* Empty the table, calling fn on every element it held (fn may free it). */
-void htab_drain(struct htab *t, void (*fn)(struct hnode *e));
+/* Call fn(e, arg) on every element e; those for which it returns true are unlinked (fn may
+ * free them: the walk has moved past). The number unlinked. */
+size_t htab_sweep(struct htab *t, bool (*fn)(struct hnode *e, void *arg), void *arg);
 
 #endif

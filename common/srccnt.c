@@ -21,7 +21,7 @@ struct srccnt {
 };
 
 static struct srccnt_node *find(struct srccnt *t, const struct addr *key, uint64_t *hash);
-static void node_free(struct hnode *hn);
+static bool node_free(struct hnode *hn, void *arg);
 
 struct srccnt *
 srccnt_new(size_t buckets)
@@ -39,10 +39,12 @@ srccnt_new(size_t buckets)
 	return t;
 }
 
-static void
-node_free(struct hnode *hn)
+static bool
+node_free(struct hnode *hn, void *arg)
 {
+	(void)arg;
 	free(htab_item(hn, struct srccnt_node, hn));
+	return true;
 }
 
 void
@@ -50,7 +52,7 @@ srccnt_free(struct srccnt *t)
 {
 	if (t == NULL)
 		return;
-	htab_drain(&t->t, node_free);
+	htab_sweep(&t->t, node_free, NULL);
 	htab_fini(&t->t);
 	free(t);
 }

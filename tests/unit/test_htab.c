@@ -117,17 +117,21 @@ test_growth_fails(void **state)
 	htab_fini(&t);
 }
 
-static void
-mark(struct hnode *n)
+/* Drop the items whose key is a multiple of *arg, marking them. */
+static bool
+drop(struct hnode *n, void *arg)
 {
 	struct item *it = htab_item(n, struct item, hn);
 
 	assert_false(it->drained);
+	if (it->key % *(uint32_t *)arg != 0)
+		return false;
 	it->drained = true;
+	return true;
 }
 
 static void
-test_drain(void **state)
+test_sweep(void **state)
 {
 	struct item items[100];
 	struct htab t;
@@ -139,7 +143,14 @@ test_drain(void **state)
 		items[i].key = i;
 		htab_add(&t, &items[i].hn, hash(i));
 	}
-	htab_drain(&t, mark);
+	/* every third, then all the others */
+	assert_int_equal(htab_sweep(&t, drop, &(uint32_t){ 3 }), 34);
+	assert_int_equal(t.n, 66);
+	for (uint32_t i = 0; i < 100; i++) {
+		assert_int_equal(items[i].drained, i % 3 == 0);
+		assert_ptr_equal(find(&t, i), i % 3 == 0 ? NULL : &items[i]);
+	}
+	assert_int_equal(htab_sweep(&t, drop, &(uint32_t){ 1 }), 66);
 	assert_int_equal(t.n, 0);
 	for (uint32_t i = 0; i < 100; i++) {
 		assert_true(items[i].drained);
@@ -154,7 +165,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_grow_del),
 		cmocka_unit_test(test_growth_fails),
-		cmocka_unit_test(test_drain),
+		cmocka_unit_test(test_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
