@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/htab.h"
 #include "../common/util.h"
 #include "session.h"
 
@@ -13,8 +14,7 @@
 
 /* Compact: a million names must fit in memory (about 130 bytes each). */
 struct entry {
-	struct entry *next;
-	uint64_t hash;
+	struct hnode hn; /* under the name's hash without its shard bits */
 	int64_t created_ms, deadline_ms, ended_ms;
 	uint32_t max_uses;
 	_Atomic uint32_t uses;
@@ -24,9 +24,7 @@ struct entry {
 
 struct shard {
 	pthread_rwlock_t lock;
-	struct entry **buckets;
-	size_t n_buckets; /* power of two */
-	size_t n;
+	struct htab t;
 };
 
 struct pol_sessions {
@@ -39,7 +37,8 @@ struct pol_sessions {
 
 static uint64_t name_hash(const struct pol_sessions *t, const char *name);
 static struct entry *find(struct shard *sh, uint64_t h, const char *name);
-static int grow(struct shard *sh);
+static bool free_entry(struct hnode *hn, void *arg);
+static bool sweep_entry(struct hnode *hn, void *arg);
 static bool ended(const struct entry *e, int64_t now_ms);
 static void entry_copy(const struct entry *e, struct pol_sess *out);
 
@@ -49,37 +48,19 @@ name_hash(const struct pol_sessions *t, const char *name)
 	return util_siphash24(t->key, name, strlen(name));
 }
 
+/* h: the name's whole hash; its low bits chose the shard, the rest place it in the shard */
 static struct entry *
 find(struct shard *sh, uint64_t h, const char *name)
 {
-	for (struct entry *e = sh->buckets[(h >> 6) & (sh->n_buckets - 1)]; e; e = e->next)
-		if (e->hash == h && strcmp(e->str, name) == 0)
+	struct hnode *hn;
+
+	htab_for_each(&sh->t, h >> 6, hn) {
+		struct entry *e = htab_item(hn, struct entry, hn);
+
+		if (hn->hash == h >> 6 && strcmp(e->str, name) == 0)
 			return e;
-	return NULL;
-}
-
-/* Write lock held. */
-static int
-grow(struct shard *sh)
-{
-	size_t nb = sh->n_buckets * 2;
-	struct entry **b = calloc(nb, sizeof(*b));
-
-	if (b == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < sh->n_buckets; i++) {
-		struct entry *e = sh->buckets[i], *next;
-		for (; e; e = next) {
-			next = e->next;
-			size_t k = (e->hash >> 6) & (nb - 1);
-			e->next = b[k];
-			b[k] = e;
-		}
 	}
-	free(sh->buckets);
-	sh->buckets = b;
-	sh->n_buckets = nb;
-	return 0;
+	return NULL;
 }
 
 static bool
@@ -119,10 +100,11 @@ pol_sess_new(size_t max_names, uint64_t keep_ended_ms)
 		goto fail;
 	for (i = 0; i < SHARDS; i++) {
 		struct shard *sh = &t->shards[i];
-		sh->n_buckets = 64;
-		sh->buckets = calloc(sh->n_buckets, sizeof(*sh->buckets));
-		if (sh->buckets == NULL || pthread_rwlock_init(&sh->lock, NULL) != 0) {
-			free(sh->buckets);
+
+		if (htab_init(&sh->t, 64) < 0)
+			goto fail;
+		if (pthread_rwlock_init(&sh->lock, NULL) != 0) {
+			htab_fini(&sh->t);
 			goto fail;
 		}
 	}
@@ -130,7 +112,7 @@ pol_sess_new(size_t max_names, uint64_t keep_ended_ms)
 fail:
 	while (i-- > 0) {
 		pthread_rwlock_destroy(&t->shards[i].lock);
-		free(t->shards[i].buckets);
+		htab_fini(&t->shards[i].t);
 	}
 	free(t);
 	return NULL;
@@ -143,14 +125,9 @@ pol_sess_free(struct pol_sessions *t)
 		return;
 	for (size_t i = 0; i < SHARDS; i++) {
 		struct shard *sh = &t->shards[i];
-		for (size_t b = 0; b < sh->n_buckets; b++) {
-			struct entry *e = sh->buckets[b], *next;
-			for (; e; e = next) {
-				next = e->next;
-				free(e);
-			}
-		}
-		free(sh->buckets);
+
+		htab_sweep(&sh->t, free_entry, NULL);
+		htab_fini(&sh->t);
 		pthread_rwlock_destroy(&sh->lock);
 	}
 	free(t);
@@ -197,8 +174,6 @@ pol_sess_add(struct pol_sessions *t, const struct pol_sess *s)
 	e = malloc(sizeof(*e) + nl + tl + sl);
 	if (e == NULL)
 		return -ENOMEM;
-	e->next = NULL;
-	e->hash = h;
 	e->created_ms = s->created_ms;
 	e->deadline_ms = s->deadline_ms;
 	e->ended_ms = s->ended_ms;
@@ -215,13 +190,8 @@ pol_sess_add(struct pol_sessions *t, const struct pol_sess *s)
 	pthread_rwlock_wrlock(&sh->lock);
 	if (find(sh, h, s->name) != NULL) {
 		rc = -EEXIST;
-	} else if (sh->n >= sh->n_buckets && grow(sh) < 0) {
-		rc = -ENOMEM;
 	} else {
-		size_t k = (h >> 6) & (sh->n_buckets - 1);
-		e->next = sh->buckets[k];
-		sh->buckets[k] = e;
-		sh->n++;
+		htab_add(&sh->t, &e->hn, h >> 6);
 		atomic_fetch_add(&t->n, 1);
 		e = NULL;
 	}
@@ -294,39 +264,58 @@ pol_sess_end(struct pol_sessions *t, const char *name, const char *tenant, int64
 	return rc;
 }
 
+static bool
+free_entry(struct hnode *hn, void *arg)
+{
+	(void)arg;
+	free(htab_item(hn, struct entry, hn));
+	return true;
+}
+
+struct sweep {
+	struct pol_sessions *t;
+	int64_t now_ms;
+	void (*forget)(void *arg, const struct pol_sess *s);
+	void *arg;
+};
+
+/* Drop (and free) an entry ended or used up longer than keep_ended_ms ago. */
+static bool
+sweep_entry(struct hnode *hn, void *arg)
+{
+	const struct sweep *sw = arg;
+	struct entry *e = htab_item(hn, struct entry, hn);
+	int64_t end = e->ended_ms ? e->ended_ms : e->deadline_ms;
+
+	/* used up: its end is unknown; the deadline bounds it */
+	if (sw->now_ms - end < (int64_t)sw->t->keep_ended_ms ||
+	    (e->ended_ms == 0 && sw->now_ms < e->deadline_ms))
+		return false;
+	if (sw->forget) {
+		struct pol_sess c;
+
+		entry_copy(e, &c);
+		sw->forget(sw->arg, &c);
+	}
+	free(e);
+	return true;
+}
+
 size_t
 pol_sess_sweep(struct pol_sessions *t, int64_t now_ms,
 	       void (*forget)(void *arg, const struct pol_sess *s), void *arg)
 {
-	size_t gone = 0;
+	struct sweep sw = { t, now_ms, forget, arg };
+	size_t gone = 0, n;
 
 	for (size_t i = 0; i < SHARDS; i++) {
 		struct shard *sh = &t->shards[i];
+
 		pthread_rwlock_wrlock(&sh->lock);
-		for (size_t b = 0; b < sh->n_buckets; b++) {
-			struct entry **pp = &sh->buckets[b];
-			while (*pp) {
-				struct entry *e = *pp;
-				int64_t end = e->ended_ms ? e->ended_ms : e->deadline_ms;
-				/* used up: its end is unknown; the deadline bounds it */
-				if (now_ms - end < (int64_t)t->keep_ended_ms ||
-				    (e->ended_ms == 0 && now_ms < e->deadline_ms)) {
-					pp = &e->next;
-					continue;
-				}
-				*pp = e->next;
-				if (forget) {
-					struct pol_sess c;
-					entry_copy(e, &c);
-					forget(arg, &c);
-				}
-				free(e);
-				sh->n--;
-				atomic_fetch_sub(&t->n, 1);
-				gone++;
-			}
-		}
+		n = htab_sweep(&sh->t, sweep_entry, &sw);
 		pthread_rwlock_unlock(&sh->lock);
+		atomic_fetch_sub(&t->n, n);
+		gone += n;
 	}
 	return gone;
 }
