@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "../common/htab.h"
 #include "../common/list.h"
 #include "../common/util.h"
 #include "rejmem.h"
@@ -13,14 +14,12 @@ struct rec {
 	struct nat_rej_key key;
 	uint64_t expires_ms;
 	uint32_t count;
-	struct rec *hnext;
+	struct hnode hn;
 	struct list node; /* in the LRU, oldest first */
 };
 
 struct nat_rejmem {
-	struct rec **buckets;
-	size_t n_buckets; /* power of two, >= max_entries */
-	size_t n;
+	struct htab ht;
 	size_t max;
 	uint64_t ttl_ms;
 	uint64_t seed;
@@ -29,7 +28,7 @@ struct nat_rejmem {
 };
 
 static uint64_t key_hash(const struct nat_rejmem *m, const struct nat_rej_key *k);
-static struct rec *find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket);
+static struct rec *find(const struct nat_rejmem *m, const struct nat_rej_key *k, uint64_t *hash);
 static void drop(struct nat_rejmem *m, struct rec *r);
 static struct rec *oldest(const struct nat_rejmem *m);
 static int src_cmp(const void *a, const void *b);
@@ -61,18 +60,13 @@ struct nat_rejmem *
 nat_rejmem_new(size_t max_entries, uint64_t ttl_ms)
 {
 	struct nat_rejmem *m = calloc(1, sizeof(*m));
-	size_t nb = 16;
 
 	if (m == NULL)
 		return NULL;
-	while (nb < max_entries)
-		nb *= 2;
-	m->buckets = calloc(nb, sizeof(*m->buckets));
-	if (m->buckets == NULL) {
+	if (htab_init(&m->ht, max_entries) < 0) {
 		free(m);
 		return NULL;
 	}
-	m->n_buckets = nb;
 	list_init(&m->lru);
 	m->max = max_entries;
 	m->ttl_ms = ttl_ms;
@@ -92,20 +86,24 @@ nat_rejmem_free(struct nat_rejmem *m)
 		n = e->next;
 		free(list_item(e, struct rec, node));
 	}
-	free(m->buckets);
+	htab_fini(&m->ht);
 	free(m);
 }
 
+/* The record of k, or NULL; *hash is k's hash either way. */
 static struct rec *
-find(const struct nat_rejmem *m, const struct nat_rej_key *k, size_t *bucket)
+find(const struct nat_rejmem *m, const struct nat_rej_key *k, uint64_t *hash)
 {
-	size_t b = key_hash(m, k) & (m->n_buckets - 1);
-	struct rec *r;
+	uint64_t h = key_hash(m, k);
+	struct hnode *hn;
 
-	*bucket = b;
-	for (r = m->buckets[b]; r != NULL; r = r->hnext)
-		if (memcmp(&r->key, k, sizeof(*k)) == 0)
+	*hash = h;
+	htab_for_each(&m->ht, h, hn) {
+		struct rec *r = htab_item(hn, struct rec, hn);
+
+		if (hn->hash == h && memcmp(&r->key, k, sizeof(*k)) == 0)
 			return r;
+	}
 	return NULL;
 }
 
@@ -118,16 +116,8 @@ oldest(const struct nat_rejmem *m)
 static void
 drop(struct nat_rejmem *m, struct rec *r)
 {
-	struct rec **pp = &m->buckets[key_hash(m, &r->key) & (m->n_buckets - 1)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext) {
-		if (*pp == r) {
-			*pp = r->hnext;
-			break;
-		}
-	}
+	htab_del(&m->ht, &r->hn);
 	list_unlink(&r->node);
-	m->n--;
 	free(r);
 }
 
@@ -144,12 +134,12 @@ bool
 nat_rejmem_check(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t now_ms)
 {
 	struct rec *r;
-	size_t b;
+	uint64_t h;
 
 	if (m->max == 0)
 		return false;
 	nat_rejmem_purge(m, now_ms);
-	r = find(m, key, &b);
+	r = find(m, key, &h);
 	if (r == NULL)
 		return false;
 	r->count++;
@@ -164,12 +154,12 @@ int
 nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t now_ms)
 {
 	struct rec *r;
-	size_t b;
+	uint64_t h;
 
 	if (m->max == 0)
 		return 0;
 	nat_rejmem_purge(m, now_ms);
-	r = find(m, key, &b);
+	r = find(m, key, &h);
 	if (r != NULL) {
 		r->count++;
 		r->expires_ms = now_ms + m->ttl_ms;
@@ -177,10 +167,9 @@ nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t 
 		list_append(&m->lru, &r->node);
 		return 0;
 	}
-	if (m->n >= m->max) {
+	if (m->ht.n >= m->max && !list_empty(&m->lru)) {
 		drop(m, oldest(m));
 		m->evictions++;
-		b = key_hash(m, key) & (m->n_buckets - 1);
 	}
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -188,17 +177,15 @@ nat_rejmem_record(struct nat_rejmem *m, const struct nat_rej_key *key, uint64_t 
 	r->key = *key;
 	r->count = 1;
 	r->expires_ms = now_ms + m->ttl_ms;
-	r->hnext = m->buckets[b];
-	m->buckets[b] = r;
+	htab_add(&m->ht, &r->hn, h);
 	list_append(&m->lru, &r->node);
-	m->n++;
 	return 0;
 }
 
 void
 nat_rejmem_get_stats(const struct nat_rejmem *m, struct nat_rejmem_stats *out)
 {
-	out->entries = m->n;
+	out->entries = m->ht.n;
 	out->max_entries = m->max;
 	out->hits = m->hits;
 	out->evictions = m->evictions;
@@ -234,9 +221,9 @@ nat_rejmem_sources(const struct nat_rejmem *m, uint64_t now_ms, struct nat_rej_s
 
 	if (total != NULL)
 		*total = 0;
-	if (m->n == 0)
+	if (m->ht.n == 0)
 		return 0;
-	all = calloc(m->n, sizeof(*all));
+	all = calloc(m->ht.n, sizeof(*all));
 	if (all == NULL)
 		return -ENOMEM;
 	for (struct list *e = m->lru.next; e != &m->lru; e = e->next) {
