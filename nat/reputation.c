@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/htab.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "reputation.h"
@@ -19,14 +20,13 @@ struct pmap_node {
 	struct prefix key;
 	struct pol_rep_window w;
 	uint64_t trusted, untrusted;
-	struct pmap_node *hnext;	 /* hash chain */
+	struct hnode hn;
 	struct pmap_node *lprev, *lnext; /* LRU: head = most recent */
 };
 
 struct pmap {
-	struct pmap_node **buckets;
-	size_t nbuckets; /* power of two */
-	size_t n, max;
+	struct htab ht;
+	size_t max;
 	struct pmap_node *lru_head, *lru_tail;
 	size_t evicted;
 };
@@ -98,15 +98,10 @@ prefix_eq(const struct prefix *a, const struct prefix *b)
 static int
 pmap_init(struct pmap *m, size_t max)
 {
-	size_t nb = 64;
-
 	memset(m, 0, sizeof(*m));
-	while (nb < max && nb < (1u << 20))
-		nb <<= 1;
-	m->buckets = calloc(nb, sizeof(*m->buckets));
-	if (m->buckets == NULL)
+	/* at least 64 buckets, at most 2^20 to begin with (it grows with its entries) */
+	if (htab_init(&m->ht, MAX(64, MIN(max, (size_t)1 << 20))) < 0)
 		return -ENOMEM;
-	m->nbuckets = nb;
 	m->max = max ? max : 1;
 	return 0;
 }
@@ -120,8 +115,7 @@ pmap_free(struct pmap *m)
 		next = n->lnext;
 		free(n);
 	}
-	FREE_AND_NULL(m->buckets);
-	m->n = 0;
+	htab_fini(&m->ht);
 	m->lru_head = m->lru_tail = NULL;
 }
 
@@ -154,25 +148,24 @@ lru_push(struct pmap *m, struct pmap_node *n)
 static struct pmap_node *
 pmap_find(struct pmap *m, const struct prefix *key)
 {
-	struct pmap_node *n = m->buckets[prefix_hash(key) & (m->nbuckets - 1)];
+	uint64_t h = prefix_hash(key);
+	struct hnode *hn;
 
-	for (; n != NULL; n = n->hnext)
-		if (prefix_eq(&n->key, key))
+	htab_for_each(&m->ht, h, hn) {
+		struct pmap_node *n = htab_item(hn, struct pmap_node, hn);
+
+		if (hn->hash == h && prefix_eq(&n->key, key))
 			return n;
+	}
 	return NULL;
 }
 
 static void
 pmap_remove(struct pmap *m, struct pmap_node *victim)
 {
-	struct pmap_node **pp = &m->buckets[prefix_hash(&victim->key) & (m->nbuckets - 1)];
-
-	while (*pp != victim)
-		pp = &(*pp)->hnext;
-	*pp = victim->hnext;
+	htab_del(&m->ht, &victim->hn);
 	lru_unlink(m, victim);
 	free(victim);
-	m->n--;
 }
 
 /* Find or create; a hit becomes the most recent entry. NULL only on ENOMEM. */
@@ -180,14 +173,13 @@ static struct pmap_node *
 pmap_get(struct pmap *m, const struct prefix *key, double initial)
 {
 	struct pmap_node *n = pmap_find(m, key);
-	size_t b;
 
 	if (n != NULL) {
 		lru_unlink(m, n);
 		lru_push(m, n);
 		return n;
 	}
-	if (m->n >= m->max && m->lru_tail != NULL) {
+	if (m->ht.n >= m->max && m->lru_tail != NULL) {
 		pmap_remove(m, m->lru_tail);
 		m->evicted++;
 	}
@@ -196,11 +188,8 @@ pmap_get(struct pmap *m, const struct prefix *key, double initial)
 		return NULL;
 	n->key = *key;
 	pol_rep_window_init(&n->w, initial);
-	b = prefix_hash(key) & (m->nbuckets - 1);
-	n->hnext = m->buckets[b];
-	m->buckets[b] = n;
+	htab_add(&m->ht, &n->hn, prefix_hash(key));
 	lru_push(m, n);
-	m->n++;
 	return n;
 }
 
@@ -938,8 +927,8 @@ void
 nat_rep_get_stats(const struct nat_rep *r, struct nat_rep_stats *out)
 {
 	*out = r->stats;
-	out->n_groups = r->n_groups + r->auto_groups.n;
-	out->n_requestors = r->requestors.n;
+	out->n_groups = r->n_groups + r->auto_groups.ht.n;
+	out->n_requestors = r->requestors.ht.n;
 	out->n_hosts = r->n_hosts;
 	out->requestors_evicted = r->requestors.evicted;
 }
