@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/htab.h"
 #include "../common/list.h"
 #include "../common/util.h"
 #include "window.h"
@@ -36,13 +37,13 @@ struct evidence {
 struct lnode {
 	uint64_t k1;
 	int64_t k2;
-	struct lnode *hnext;
+	struct hnode hn;
 	struct list node; /* in the LRU, most recent first */
 };
 
 struct lru {
-	struct lnode **buckets;
-	size_t nbuckets, n, max;
+	struct htab ht;
+	size_t max;
 	struct list order;
 	size_t size; /* node size, header included */
 };
@@ -89,7 +90,7 @@ static int lru_init(struct lru *l, size_t max, size_t size);
 static void lru_fini(struct lru *l);
 static struct lnode *lru_find(struct lru *l, uint64_t k1, int64_t k2);
 static struct lnode *lru_get(struct lru *l, uint64_t k1, int64_t k2, bool *created);
-static size_t lru_bucket(const struct lru *l, uint64_t k1, int64_t k2);
+static uint64_t lru_hash(uint64_t k1, int64_t k2);
 static void lru_unlink(struct lru *l, struct lnode *n);
 static void lru_push(struct lru *l, struct lnode *n);
 static void lru_remove(struct lru *l, struct lnode *victim);
@@ -144,15 +145,10 @@ nat_win_state_name(enum nat_win_state s)
 static int
 lru_init(struct lru *l, size_t max, size_t size)
 {
-	size_t nb = 64;
-
 	memset(l, 0, sizeof(*l));
-	while (nb < max && nb < (1u << 20))
-		nb <<= 1;
-	l->buckets = calloc(nb, sizeof(*l->buckets));
-	if (l->buckets == NULL)
+	/* at least 64 buckets, at most 2^20 to begin with (it grows with its entries) */
+	if (htab_init(&l->ht, MAX(64, MIN(max, (size_t)1 << 20))) < 0)
 		return -ENOMEM;
-	l->nbuckets = nb;
 	l->max = max ? max : 1;
 	l->size = size;
 	list_init(&l->order);
@@ -168,17 +164,16 @@ lru_fini(struct lru *l)
 		next = e->next;
 		free(list_item(e, struct lnode, node));
 	}
-	FREE_AND_NULL(l->buckets);
+	htab_fini(&l->ht);
 	list_init(&l->order);
-	l->n = 0;
 }
 
-static size_t
-lru_bucket(const struct lru *l, uint64_t k1, int64_t k2)
+static uint64_t
+lru_hash(uint64_t k1, int64_t k2)
 {
 	uint64_t h = k1 * 0x9e3779b97f4a7c15ull ^ (uint64_t)k2 * 0xc2b2ae3d27d4eb4full;
 
-	return (size_t)(h ^ (h >> 29)) & (l->nbuckets - 1);
+	return h ^ (h >> 29);
 }
 
 static void
@@ -197,25 +192,24 @@ lru_push(struct lru *l, struct lnode *n)
 static struct lnode *
 lru_find(struct lru *l, uint64_t k1, int64_t k2)
 {
-	struct lnode *n = l->buckets[lru_bucket(l, k1, k2)];
+	uint64_t h = lru_hash(k1, k2);
+	struct hnode *hn;
 
-	for (; n != NULL; n = n->hnext)
+	htab_for_each(&l->ht, h, hn) {
+		struct lnode *n = htab_item(hn, struct lnode, hn);
+
 		if (n->k1 == k1 && n->k2 == k2)
 			return n;
+	}
 	return NULL;
 }
 
 static void
 lru_remove(struct lru *l, struct lnode *victim)
 {
-	struct lnode **pp = &l->buckets[lru_bucket(l, victim->k1, victim->k2)];
-
-	while (*pp != victim)
-		pp = &(*pp)->hnext;
-	*pp = victim->hnext;
+	htab_del(&l->ht, &victim->hn);
 	lru_unlink(l, victim);
 	free(victim);
-	l->n--;
 }
 
 /* Find or create (zeroed); a hit becomes the most recent. NULL only on ENOMEM. */
@@ -223,7 +217,6 @@ static struct lnode *
 lru_get(struct lru *l, uint64_t k1, int64_t k2, bool *created)
 {
 	struct lnode *n = lru_find(l, k1, k2);
-	size_t b;
 
 	*created = false;
 	if (n != NULL) {
@@ -231,18 +224,15 @@ lru_get(struct lru *l, uint64_t k1, int64_t k2, bool *created)
 		lru_push(l, n);
 		return n;
 	}
-	if (l->n >= l->max && !list_empty(&l->order))
+	if (l->ht.n >= l->max && !list_empty(&l->order))
 		lru_remove(l, list_item(l->order.prev, struct lnode, node)); /* the least recent */
 	n = calloc(1, l->size);
 	if (n == NULL)
 		return NULL;
 	n->k1 = k1;
 	n->k2 = k2;
-	b = lru_bucket(l, k1, k2);
-	n->hnext = l->buckets[b];
-	l->buckets[b] = n;
+	htab_add(&l->ht, &n->hn, lru_hash(k1, k2));
 	lru_push(l, n);
-	l->n++;
 	*created = true;
 	return n;
 }
