@@ -121,13 +121,10 @@ nat_pool_new(void)
 	list_init(&p->ids);
 	p->n_buckets = 256;
 	p->buckets = calloc(p->n_buckets, sizeof(*p->buckets));
-	if (p->buckets == NULL) {
-		free(p);
-		return NULL;
-	}
 	p->next_id = 1;
 	p->win = nat_window_new(POOL_WIN_ENTITIES, POOL_WIN_PAIRS);
-	if (p->win == NULL) {
+	if (p->buckets == NULL || p->win == NULL || htab_init(&p->pairs, 256) < 0) {
+		nat_window_free(p->win);
 		free(p->buckets);
 		free(p);
 		return NULL;
@@ -152,7 +149,7 @@ nat_pool_free(struct nat_pool *p)
 	free(p->hosts);
 	free(p->svcs);
 	free(p->buckets);
-	free(p->pairs);
+	htab_fini(&p->pairs);
 	free(p->heap);
 	nat_window_free(p->win);
 	free(p);
@@ -468,7 +465,7 @@ binding_new(struct nat_pool *p, const struct nat_request *req, const struct plac
 	k->h->pending++;
 	p->st.created++;
 	/* the pair index is an optimisation of the window logic: without memory, no window */
-	(void)nat_pool_pair_set(p, b);
+	nat_pool_pair_set(p, b);
 	return b;
 }
 

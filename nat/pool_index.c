@@ -7,7 +7,7 @@
 #include "../common/array.h"
 #include "pool_int.h"
 
-static size_t pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id);
+static uint64_t pair_hash(uint64_t key, int64_t service_id);
 static void heap_swap(struct nat_pool *p, size_t i, size_t j);
 static void heap_up(struct nat_pool *p, size_t i);
 static void heap_down(struct nat_pool *p, size_t i);
@@ -74,86 +74,52 @@ nat_pool_key_remove(struct nat_pool *p, struct binding *b)
 
 /* ---- (entity, service) pairs: the newest live binding of each ---- */
 
-static size_t
-pair_bucket(const struct nat_pool *p, uint64_t key, int64_t service_id)
+static uint64_t
+pair_hash(uint64_t key, int64_t service_id)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ (uint64_t)service_id * 0xc2b2ae3d27d4eb4fULL;
 
-	return (size_t)(h ^ (h >> 31)) & (p->n_pair_buckets - 1);
+	return h ^ (h >> 31);
 }
 
 struct binding *
 nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id)
 {
-	struct binding *b;
+	uint64_t h = pair_hash(key, service_id);
+	struct hnode *hn;
 
-	if (p->n_pair_buckets == 0 || key == 0)
+	if (key == 0)
 		return NULL;
-	for (b = p->pairs[pair_bucket(p, key, service_id)]; b != NULL; b = b->pnext)
+	htab_for_each(&p->pairs, h, hn) {
+		struct binding *b = htab_item(hn, struct binding, pn);
+
 		if (b->win_key == key && b->pair_id == service_id)
 			return b;
+	}
 	return NULL;
 }
 
 void
 nat_pool_pair_remove(struct nat_pool *p, struct binding *b)
 {
-	struct binding **pp;
-
 	if (!b->in_pair)
 		return;
-	for (pp = &p->pairs[pair_bucket(p, b->win_key, b->pair_id)]; *pp != NULL;
-	     pp = &(*pp)->pnext) {
-		if (*pp == b) {
-			*pp = b->pnext;
-			b->pnext = NULL;
-			b->in_pair = false;
-			p->n_pairs--;
-			return;
-		}
-	}
+	htab_del(&p->pairs, &b->pn);
+	b->in_pair = false;
 }
 
-int
+void
 nat_pool_pair_set(struct nat_pool *p, struct binding *b)
 {
 	struct binding *old;
-	size_t i;
 
 	if (b->win_key == 0)
-		return 0;
-	if (p->n_pairs + 1 > p->n_pair_buckets) {
-		size_t nb = p->n_pair_buckets ? p->n_pair_buckets * 2 : 256;
-		struct binding **nt = calloc(nb, sizeof(*nt));
-		struct binding **ot = p->pairs;
-		size_t on = p->n_pair_buckets;
-
-		if (nt == NULL)
-			return -ENOMEM;
-		p->pairs = nt;
-		p->n_pair_buckets = nb;
-		for (i = 0; i < on; i++) {
-			struct binding *x = ot[i], *nx;
-
-			for (; x != NULL; x = nx) {
-				size_t j = pair_bucket(p, x->win_key, x->pair_id);
-
-				nx = x->pnext;
-				x->pnext = nt[j];
-				nt[j] = x;
-			}
-		}
-		free(ot);
-	}
+		return;
 	old = nat_pool_pair_find(p, b->win_key, b->pair_id);
 	if (old != NULL)
 		nat_pool_pair_remove(p, old);
-	i = pair_bucket(p, b->win_key, b->pair_id);
-	b->pnext = p->pairs[i];
-	p->pairs[i] = b;
+	htab_add(&p->pairs, &b->pn, pair_hash(b->win_key, b->pair_id));
 	b->in_pair = true;
-	p->n_pairs++;
-	return 0;
 }
 
 /* ---- deadline heap ---- */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "../common/htab.h"
 #include "../common/list.h"
 #include "pool.h"
 #include "window.h"
@@ -43,8 +44,8 @@ struct binding {
 	struct binding **hpprev; /* the pointer to this binding in its chain (NULL: unlinked) */
 	struct binding *anext;	 /* same pool address */
 	struct binding *aprev;
-	struct list inode;     /* in the pool's ids */
-	struct binding *pnext; /* pair hash chain, while in_pair */
+	struct list inode; /* in the pool's ids */
+	struct hnode pn;   /* in the pair hash, while in_pair */
 	bool in_pair;
 	uint64_t win_key;      /* resolver entity (nat_window_key) */
 	struct addr first_src; /* source of the first admitted flow */
@@ -127,9 +128,7 @@ struct nat_pool {
 	size_t n_buckets; /* power of two */
 	size_t n_bindings;
 
-	struct binding **pairs;
-	size_t n_pair_buckets; /* power of two */
-	size_t n_pairs;
+	struct htab pairs;
 
 	struct binding **heap;
 	size_t heap_cap;
@@ -258,9 +257,9 @@ int nat_pool_key_insert(struct nat_pool *p, struct binding *b);
 void nat_pool_key_remove(struct nat_pool *p, struct binding *b);
 
 /* (entity, pair id) -> newest live binding (the pair id is the service id, negated for IPv6:
- * each family has its own). set replaces the pair's entry (0 or -ENOMEM). */
+ * each family has its own). set replaces the pair's entry. */
 struct binding *nat_pool_pair_find(const struct nat_pool *p, uint64_t key, int64_t service_id);
-int nat_pool_pair_set(struct nat_pool *p, struct binding *b);
+void nat_pool_pair_set(struct nat_pool *p, struct binding *b);
 void nat_pool_pair_remove(struct nat_pool *p, struct binding *b);
 
 /* Deadline heap. push after key_insert (n_bindings counts b); remove after key_remove; fix
