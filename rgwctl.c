@@ -32,6 +32,7 @@ struct cmd {
 
 static void usage(FILE *f);
 static const struct cmd *find_cmd(int argc, char **argv, int *used);
+static int settings_complete(struct ctl_settings *s);
 
 /* The command table: what rgwctl can do, in the order --help lists it (knotc's cmd_table). */
 static const struct cmd cmd_table[] = {
@@ -181,6 +182,39 @@ usage(FILE *f)
 	      f);
 }
 
+/* Fill what the options left unset: the environment, then the first configuration file that
+ * exists, then the defaults. CTL_EXIT_OK, or CTL_EXIT_USAGE (reported). */
+static int
+settings_complete(struct ctl_settings *s)
+{
+	const char *env, *home = getenv("HOME");
+	char p[600];
+	bool found = false;
+	int rc = -ENOENT;
+
+	if (!s->url[0] && (env = getenv("RGW_API_URL")))
+		util_strlcpy(s->url, env, sizeof(s->url));
+	if (!s->token[0] && (env = getenv("RGW_API_TOKEN")))
+		util_strlcpy(s->token, env, sizeof(s->token));
+	if (home) {
+		snprintf(p, sizeof(p), "%s/.config/rgwctl.conf", home);
+		rc = ctl_settings_load(s, p, &found);
+	}
+	if (!found)
+		rc = ctl_settings_load(s, SYS_CONF, &found);
+	if (rc == -EINVAL)
+		return CTL_EXIT_USAGE;
+	if (!s->url[0])
+		util_strlcpy(s->url, DEFAULT_URL, sizeof(s->url));
+	if (s->timeout_s == 0)
+		s->timeout_s = DEFAULT_TIMEOUT;
+	if (strncmp(s->url, "http://", 7) != 0 && strncmp(s->url, "https://", 8) != 0) {
+		fprintf(stderr, "rgwctl: the URL must start with http:// or https://\n");
+		return CTL_EXIT_USAGE;
+	}
+	return CTL_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -201,7 +235,6 @@ main(int argc, char **argv)
 	};
 	const struct cmd *k;
 	struct ctl c;
-	const char *env;
 	int opt, used, nargs, rc;
 
 	memset(&c, 0, sizeof(c));
@@ -279,33 +312,8 @@ main(int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 
-	if (!c.s.url[0] && (env = getenv("RGW_API_URL")))
-		util_strlcpy(c.s.url, env, sizeof(c.s.url));
-	if (!c.s.token[0] && (env = getenv("RGW_API_TOKEN")))
-		util_strlcpy(c.s.token, env, sizeof(c.s.token));
-	{
-		char p[600];
-		const char *home = getenv("HOME");
-		bool found = false;
-
-		rc = -ENOENT;
-		if (home) {
-			snprintf(p, sizeof(p), "%s/.config/rgwctl.conf", home);
-			rc = ctl_settings_load(&c.s, p, &found);
-		}
-		if (!found)
-			rc = ctl_settings_load(&c.s, SYS_CONF, &found);
-		if (rc == -EINVAL)
-			return CTL_EXIT_USAGE;
-	}
-	if (!c.s.url[0])
-		util_strlcpy(c.s.url, DEFAULT_URL, sizeof(c.s.url));
-	if (c.s.timeout_s == 0)
-		c.s.timeout_s = DEFAULT_TIMEOUT;
-	if (strncmp(c.s.url, "http://", 7) != 0 && strncmp(c.s.url, "https://", 8) != 0) {
-		fprintf(stderr, "rgwctl: the URL must start with http:// or https://\n");
-		return CTL_EXIT_USAGE;
-	}
+	if ((rc = settings_complete(&c.s)) != CTL_EXIT_OK)
+		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(c.curl = curl_easy_init())) {
 		fprintf(stderr, "rgwctl: cannot initialise libcurl\n");
 		return CTL_EXIT_CONNECT;
