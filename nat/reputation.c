@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/htab.h"
+#include "../common/list.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "reputation.h"
@@ -21,13 +22,13 @@ struct pmap_node {
 	struct pol_rep_window w;
 	uint64_t trusted, untrusted;
 	struct hnode hn;
-	struct pmap_node *lprev, *lnext; /* LRU: head = most recent */
+	struct list lru; /* the most recent first */
 };
 
 struct pmap {
 	struct htab ht;
 	size_t max;
-	struct pmap_node *lru_head, *lru_tail;
+	struct list lru;
 	size_t evicted;
 };
 
@@ -68,8 +69,8 @@ static int pmap_init(struct pmap *m, size_t max);
 static void pmap_free(struct pmap *m);
 static struct pmap_node *pmap_find(struct pmap *m, const struct prefix *key);
 static struct pmap_node *pmap_get(struct pmap *m, const struct prefix *key, double initial);
-static void lru_unlink(struct pmap *m, struct pmap_node *n);
-static void lru_push(struct pmap *m, struct pmap_node *n);
+static struct pmap_node *pmap_first(const struct pmap *m);
+static struct pmap_node *pmap_next(const struct pmap *m, const struct pmap_node *n);
 static struct rep_group *group_for(struct nat_rep *r, const struct addr *resolver);
 static struct pol_rep_window *resolver_window(struct nat_rep *r, const struct addr *resolver,
 					      bool create, bool *sla);
@@ -99,6 +100,7 @@ static int
 pmap_init(struct pmap *m, size_t max)
 {
 	memset(m, 0, sizeof(*m));
+	list_init(&m->lru);
 	/* at least 64 buckets, at most 2^20 to begin with (it grows with its entries) */
 	if (htab_init(&m->ht, MAX(64, MIN(max, (size_t)1 << 20))) < 0)
 		return -ENOMEM;
@@ -109,40 +111,27 @@ pmap_init(struct pmap *m, size_t max)
 static void
 pmap_free(struct pmap *m)
 {
-	struct pmap_node *n = m->lru_head, *next;
+	struct pmap_node *n;
 
-	for (; n != NULL; n = next) {
-		next = n->lnext;
+	while ((n = pmap_first(m)) != NULL) {
+		list_unlink(&n->lru);
 		free(n);
 	}
 	htab_fini(&m->ht);
-	m->lru_head = m->lru_tail = NULL;
 }
 
-static void
-lru_unlink(struct pmap *m, struct pmap_node *n)
+/* The most recently used entry, or NULL. */
+static struct pmap_node *
+pmap_first(const struct pmap *m)
 {
-	if (n->lprev)
-		n->lprev->lnext = n->lnext;
-	else
-		m->lru_head = n->lnext;
-	if (n->lnext)
-		n->lnext->lprev = n->lprev;
-	else
-		m->lru_tail = n->lprev;
-	n->lprev = n->lnext = NULL;
+	return list_first_item(&m->lru, struct pmap_node, lru);
 }
 
-static void
-lru_push(struct pmap *m, struct pmap_node *n)
+/* The entry used before n, or NULL. */
+static struct pmap_node *
+pmap_next(const struct pmap *m, const struct pmap_node *n)
 {
-	n->lprev = NULL;
-	n->lnext = m->lru_head;
-	if (m->lru_head)
-		m->lru_head->lprev = n;
-	m->lru_head = n;
-	if (m->lru_tail == NULL)
-		m->lru_tail = n;
+	return n->lru.next == &m->lru ? NULL : list_item(n->lru.next, struct pmap_node, lru);
 }
 
 static struct pmap_node *
@@ -164,7 +153,7 @@ static void
 pmap_remove(struct pmap *m, struct pmap_node *victim)
 {
 	htab_del(&m->ht, &victim->hn);
-	lru_unlink(m, victim);
+	list_unlink(&victim->lru);
 	free(victim);
 }
 
@@ -175,12 +164,13 @@ pmap_get(struct pmap *m, const struct prefix *key, double initial)
 	struct pmap_node *n = pmap_find(m, key);
 
 	if (n != NULL) {
-		lru_unlink(m, n);
-		lru_push(m, n);
+		list_unlink(&n->lru);
+		list_insert_after(&m->lru, &n->lru);
 		return n;
 	}
-	if (m->ht.n >= m->max && m->lru_tail != NULL) {
-		pmap_remove(m, m->lru_tail);
+	if (m->ht.n >= m->max && !list_empty(&m->lru)) {
+		pmap_remove(m,
+			    list_item(m->lru.prev, struct pmap_node, lru)); /* the least recent */
 		m->evicted++;
 	}
 	n = calloc(1, sizeof(*n));
@@ -189,7 +179,7 @@ pmap_get(struct pmap *m, const struct prefix *key, double initial)
 	n->key = *key;
 	pol_rep_window_init(&n->w, initial);
 	htab_add(&m->ht, &n->hn, prefix_hash(key));
-	lru_push(m, n);
+	list_insert_after(&m->lru, &n->lru);
 	return n;
 }
 
@@ -197,11 +187,14 @@ struct nat_rep *
 nat_rep_new(size_t max_requestors)
 {
 	struct nat_rep *r = calloc(1, sizeof(*r));
+	int rc1, rc2;
 
 	if (r == NULL)
 		return NULL;
-	if (pmap_init(&r->requestors, max_requestors) < 0 ||
-	    pmap_init(&r->auto_groups, max_requestors) < 0) {
+	/* both, so that nat_rep_free finds both lists made */
+	rc1 = pmap_init(&r->requestors, max_requestors);
+	rc2 = pmap_init(&r->auto_groups, max_requestors);
+	if (rc1 < 0 || rc2 < 0) {
 		nat_rep_free(r);
 		return NULL;
 	}
@@ -453,9 +446,9 @@ recompute_max(struct nat_rep *r)
 	r->max_rep = 0.0;
 	for (i = 0; i < r->n_groups; i++)
 		note_value(r, &r->groups[i].w);
-	for (n = r->auto_groups.lru_head; n != NULL; n = n->lnext)
+	for (n = pmap_first(&r->auto_groups); n != NULL; n = pmap_next(&r->auto_groups, n))
 		note_value(r, &n->w);
-	for (n = r->requestors.lru_head; n != NULL; n = n->lnext)
+	for (n = pmap_first(&r->requestors); n != NULL; n = pmap_next(&r->requestors, n))
 		note_value(r, &n->w);
 }
 
@@ -605,7 +598,7 @@ nat_rep_low_sources(struct nat_rep *r, double threshold, nat_rep_low_cb cb, void
 {
 	struct pmap_node *n;
 
-	for (n = r->requestors.lru_head; n != NULL; n = n->lnext) {
+	for (n = pmap_first(&r->requestors); n != NULL; n = pmap_next(&r->requestors, n)) {
 		double v;
 
 		if (n->key.len != addr_maxlen(n->key.addr.family))
@@ -706,9 +699,9 @@ nat_rep_transition(struct nat_rep *r)
 
 	for (i = 0; i < r->n_groups; i++)
 		pol_rep_window_transition(&r->groups[i].w);
-	for (n = r->auto_groups.lru_head; n != NULL; n = n->lnext)
+	for (n = pmap_first(&r->auto_groups); n != NULL; n = pmap_next(&r->auto_groups, n))
 		pol_rep_window_transition(&n->w);
-	for (n = r->requestors.lru_head; n != NULL; n = n->lnext)
+	for (n = pmap_first(&r->requestors); n != NULL; n = pmap_next(&r->requestors, n))
 		pol_rep_window_transition(&n->w);
 	for (i = 0; i < r->n_hosts; i++)
 		pol_rep_window_transition(&r->hosts[i].w);
@@ -735,7 +728,7 @@ nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg)
 		if (cb(arg, &e))
 			return;
 	}
-	for (n = r->auto_groups.lru_head; n != NULL; n = n->lnext) {
+	for (n = pmap_first(&r->auto_groups); n != NULL; n = pmap_next(&r->auto_groups, n)) {
 		memset(&e, 0, sizeof(e));
 		e.kind = POL_REP_RESOLVER_GROUP;
 		/* auto groups are named after their single resolver */
@@ -748,7 +741,7 @@ nat_rep_foreach(struct nat_rep *r, nat_rep_iter_cb cb, void *arg)
 		if (cb(arg, &e))
 			return;
 	}
-	for (n = r->requestors.lru_head; n != NULL; n = n->lnext) {
+	for (n = pmap_first(&r->requestors); n != NULL; n = pmap_next(&r->requestors, n)) {
 		memset(&e, 0, sizeof(e));
 		e.kind = POL_REP_REQUESTOR;
 		prefix_ntop(&n->key, e.key, sizeof(e.key));
