@@ -50,6 +50,10 @@ static struct nlmsghdr *cmd_begin(struct nat_nft_batch *b, uint16_t type, int fa
 				  uint16_t flags, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 static int cmd_end(struct nat_nft_batch *b);
+/* Finish the command nlh (NULL: cmd_begin failed) with the payload build(nlh, o), then free
+ * o with del: 0 or -ENOMEM. */
+#define CMD_PUT(b, nlh, build, del, o)                                                             \
+	((nlh) != NULL ? (build(nlh, o), del(o), cmd_end(b)) : (del(o), -ENOMEM))
 
 struct nat_nft_batch *
 nat_nft_batch_new(uint32_t seq_start)
@@ -117,8 +121,8 @@ cmd_end(struct nat_nft_batch *b)
 	return nftnl_batch_update(b->nb) < 0 ? -ENOMEM : 0;
 }
 
-int
-nat_nft_add_table(struct nat_nft_batch *b, int family, const char *table)
+static int
+table_cmd(struct nat_nft_batch *b, int family, const char *table, bool del)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
@@ -127,34 +131,35 @@ nat_nft_add_table(struct nat_nft_batch *b, int family, const char *table)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, (uint32_t)family);
-	nlh = cmd_begin(b, NFT_MSG_NEWTABLE, family, NLM_F_CREATE, "add table %s", table);
-	if (nlh == NULL) {
-		nftnl_table_free(t);
-		return -ENOMEM;
-	}
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	return cmd_end(b);
+	nlh = cmd_begin(b, del ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE, family,
+			del ? 0 : NLM_F_CREATE, "%s table %s", del ? "delete" : "add", table);
+	return CMD_PUT(b, nlh, nftnl_table_nlmsg_build_payload, nftnl_table_free, t);
+}
+
+int
+nat_nft_add_table(struct nat_nft_batch *b, int family, const char *table)
+{
+	return table_cmd(b, family, table, false);
 }
 
 int
 nat_nft_del_table(struct nat_nft_batch *b, int family, const char *table)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
+	return table_cmd(b, family, table, true);
+}
 
-	if (t == NULL)
-		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, (uint32_t)family);
-	nlh = cmd_begin(b, NFT_MSG_DELTABLE, family, 0, "delete table %s", table);
-	if (nlh == NULL) {
-		nftnl_table_free(t);
-		return -ENOMEM;
-	}
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	return cmd_end(b);
+/* A set object naming table and set, NULL on ENOMEM. */
+static struct nftnl_set *
+set_obj(int family, const char *table, const char *set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s == NULL)
+		return NULL;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
+	return s;
 }
 
 static struct nftnl_chain *
@@ -186,13 +191,7 @@ nat_nft_add_chain(struct nat_nft_batch *b, int family, const char *table, const 
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, (uint32_t)policy);
 	}
 	nlh = cmd_begin(b, NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, "add chain %s %s", table, chain);
-	if (nlh == NULL) {
-		nftnl_chain_free(c);
-		return -ENOMEM;
-	}
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_chain_nlmsg_build_payload, nftnl_chain_free, c);
 }
 
 int
@@ -207,13 +206,7 @@ nat_nft_flush_chain(struct nat_nft_batch *b, int family, const char *table, cons
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, (uint32_t)family);
 	nlh = cmd_begin(b, NFT_MSG_DELRULE, family, 0, "flush chain %s %s", table, chain);
-	if (nlh == NULL) {
-		nftnl_rule_free(r);
-		return -ENOMEM;
-	}
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_rule_nlmsg_build_payload, nftnl_rule_free, r);
 }
 
 int
@@ -225,13 +218,7 @@ nat_nft_del_chain(struct nat_nft_batch *b, int family, const char *table, const 
 	if (c == NULL)
 		return -ENOMEM;
 	nlh = cmd_begin(b, NFT_MSG_DELCHAIN, family, 0, "delete chain %s %s", table, chain);
-	if (nlh == NULL) {
-		nftnl_chain_free(c);
-		return -ENOMEM;
-	}
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_chain_nlmsg_build_payload, nftnl_chain_free, c);
 }
 
 int
@@ -307,15 +294,12 @@ int
 nat_nft_add_set(struct nat_nft_batch *b, int family, const char *table,
 		const struct nat_nft_set_spec *sp, uint32_t set_id)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = set_obj(family, table, sp->name);
 	struct nlmsghdr *nlh;
 	uint32_t flags = 0;
 
 	if (s == NULL)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, sp->name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, sp->key_type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sp->key_len);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
@@ -337,49 +321,31 @@ nat_nft_add_set(struct nat_nft_batch *b, int family, const char *table,
 		return -ENOMEM;
 	}
 	nlh = cmd_begin(b, NFT_MSG_NEWSET, family, NLM_F_CREATE, "add set %s %s", table, sp->name);
-	if (nlh == NULL) {
-		nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_set_nlmsg_build_payload, nftnl_set_free, s);
 }
 
 int
 nat_nft_del_set(struct nat_nft_batch *b, int family, const char *table, const char *set)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = set_obj(family, table, set);
 	struct nlmsghdr *nlh;
 
 	if (s == NULL)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
 	nlh = cmd_begin(b, NFT_MSG_DELSET, family, 0, "delete set %s %s", table, set);
-	if (nlh == NULL) {
-		nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_set_nlmsg_build_payload, nftnl_set_free, s);
 }
 
 static int
 elems_msg(struct nat_nft_batch *b, bool del, int family, const char *table, const char *set,
 	  const struct nat_nft_elem *e, size_t n)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = set_obj(family, table, set);
 	struct nlmsghdr *nlh;
 	size_t i;
 
 	if (s == NULL)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
 	for (i = 0; i < n; i++) {
 		struct nftnl_set_elem *x = nftnl_set_elem_alloc();
 
@@ -404,13 +370,7 @@ elems_msg(struct nat_nft_batch *b, bool del, int family, const char *table, cons
 			del ? 0 : NLM_F_CREATE, "%s %zu element%s %s set %s %s",
 			del ? "delete" : "add", n, n == 1 ? "" : "s", del ? "from" : "to", table,
 			set);
-	if (nlh == NULL) {
-		nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_set_elems_nlmsg_build_payload, nftnl_set_free, s);
 }
 
 int
@@ -432,22 +392,13 @@ nat_nft_elems(struct nat_nft_batch *b, bool del, int family, const char *table, 
 int
 nat_nft_flush_set(struct nat_nft_batch *b, int family, const char *table, const char *set)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = set_obj(family, table, set);
 	struct nlmsghdr *nlh;
 
 	if (s == NULL)
 		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, (uint32_t)family);
 	nlh = cmd_begin(b, NFT_MSG_DELSETELEM, family, 0, "flush set %s %s", table, set);
-	if (nlh == NULL) {
-		nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_set_elems_nlmsg_build_payload, nftnl_set_free, s);
 }
 
 static int
@@ -470,13 +421,7 @@ obj_cmd(struct nat_nft_batch *b, bool del, int family, const char *table, const 
 	}
 	nlh = cmd_begin(b, del ? NFT_MSG_DELOBJ : NFT_MSG_NEWOBJ, family, del ? 0 : NLM_F_CREATE,
 			"%s ct helper %s %s", del ? "delete" : "add", table, name);
-	if (nlh == NULL) {
-		nftnl_obj_free(o);
-		return -ENOMEM;
-	}
-	nftnl_obj_nlmsg_build_payload(nlh, o);
-	nftnl_obj_free(o);
-	return cmd_end(b);
+	return CMD_PUT(b, nlh, nftnl_obj_nlmsg_build_payload, nftnl_obj_free, o);
 }
 
 int
