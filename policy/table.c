@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/array.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "bundle_int.h"
@@ -621,23 +622,17 @@ pol_store_list(struct pol_store *st, const struct pol_table *en, void **out, siz
 	if (s == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap != 0 ? 2 * cap : 16;
-			char *p = realloc(arr, ncap * en->size);
+		char *row = array_push(&arr, &cnt, &cap, en->size);
 
-			if (p == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			arr = p;
-			cap = ncap;
+		if (row == NULL) {
+			rc = -ENOMEM;
+			goto fail;
 		}
-		rc = read_row(s, en, arr + cnt * en->size);
+		rc = read_row(s, en, row);
 		if (rc != 0) {
 			log_warnx("policy: corrupt row in %s", en->sql_table);
 			goto fail;
 		}
-		cnt++;
 	}
 	if (rc != SQLITE_DONE) {
 		rc = pol_store_err(st, sqlite3_extended_errcode(st->db), en->sql_table, NULL);
