@@ -45,6 +45,8 @@ struct req_ctx {
 	bool too_big;
 	bool answered;
 	bool metrics_only; /* arrived on a metrics_listen listener */
+	bool offloaded;	   /* its handler runs on the commit thread; the connection suspended */
+	bool ready;	   /* the handler is done: the reply goes out on the next callback */
 	uint64_t t0_ns;	   /* headers in: the start of rgw_api_request_seconds */
 };
 
@@ -67,6 +69,10 @@ static bool begin_request(struct req_ctx *x, const char *url, const char *method
 			  const char *version);
 static const char *framing_check(struct MHD_Connection *c, const char *version);
 static void finish_request(struct req_ctx *x);
+static bool offload(struct req_ctx *x);
+static void offload_work(void *arg, struct pol_store *st);
+static void offload_done(void *arg);
+static void api_pause(struct api *api, bool on);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
 static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
@@ -85,6 +91,8 @@ run_listener(struct api_listener *l)
 	MHD_UNSIGNED_LONG_LONG to;
 	int i = 0;
 
+	if (l->api->paused)
+		return; /* api_pause(false) runs it */
 	/* At its connection limit libmicrohttpd stops watching the listening socket and looks
 	 * again only at the start of a run: after a close at the limit, run once more. */
 	do {
@@ -544,7 +552,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	/* a write is policy work: the stand-in answers UDP DNS meanwhile (dns.h) */
+	if (x->offloaded) {
+		/* resumed (offload_done): the reply is ready; until then, nothing to do */
+		return x->ready ? send_reply(x) : MHD_YES;
+	}
+	/* a policy write runs on the commit thread while the loop keeps serving (commit.h) */
+	if ((x->r.m.route->flags & API_R_COMMIT) && offload(x))
+		return MHD_YES;
+	/* other writes run here: the stand-in answers UDP DNS meanwhile (dns.h) */
 	bool write = (x->r.m.route->flags & API_R_WRITE) != 0;
 	enum MHD_Result res;
 
@@ -555,6 +570,75 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (write)
 		dns_busy_end(x->r.api->v.dns);
 	return res;
+}
+
+/*
+ * Hand a policy write to the commit thread: the connection is suspended and no listener is
+ * run until it is done, so the handler has the API (and its store, the thread's own
+ * connection) to itself and writers queue behind it. False: run it here.
+ */
+static bool
+offload(struct req_ctx *x)
+{
+	struct api *api = x->r.api;
+
+	if (api->v.offload == NULL || x->r.conn == NULL)
+		return false;
+	MHD_suspend_connection(x->r.conn);
+	api_pause(api, true);
+	x->offloaded = true;
+	if (api->v.offload(api->v.commit_arg, offload_work, offload_done, x) == 0)
+		return true;
+	x->offloaded = false;
+	MHD_resume_connection(x->r.conn);
+	api_pause(api, false);
+	return false;
+}
+
+/* The commit thread: the handler, from parsing the body to the reply's body. */
+static void
+offload_work(void *arg, struct pol_store *st)
+{
+	struct req_ctx *x = arg;
+	struct pol_store *own = x->r.api->st;
+
+	x->r.api->st = st;
+	finish_request(x);
+	x->r.api->st = own;
+}
+
+/* Back on the loop: the reply goes out when libmicrohttpd calls on_request again. */
+static void
+offload_done(void *arg)
+{
+	struct req_ctx *x = arg;
+
+	x->ready = true;
+	MHD_resume_connection(x->r.conn);
+	api_pause(x->r.api, false);
+}
+
+/* Stop (on) or restart reading every listener's connections. */
+static void
+api_pause(struct api *api, bool on)
+{
+	api->paused = on;
+	for (size_t i = 0; i < api->n_listeners; i++) {
+		struct api_listener *l = &api->listeners[i];
+
+		if (l->d == NULL || l->epfd < 0)
+			continue;
+		if (on) {
+			ev_io_del(api->loop, l->epfd);
+			if (l->timer)
+				ev_timer_del(api->loop, l->timer);
+			l->timer = 0;
+		} else if (ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l) < 0) {
+			log_warnx("api: cannot watch a listener again");
+		} else {
+			run_listener(l);
+		}
+	}
 }
 
 static void
@@ -646,7 +730,7 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	       const char *cert, const char *key, const char *ca, bool metrics_only, int lfd)
 {
 	char where[ADDR_PORT_STRLEN];
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	bool tls = cert != NULL && key != NULL;
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },

@@ -91,6 +91,13 @@ void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
  */
 void dns_busy_begin(struct dns *d);
 void dns_busy_end(struct dns *d);
+/*
+ * A policy write runs on the commit thread (commit.h) with the store's write lock: UPDATE
+ * (a writer of its own) waits its turn. While held, the UDP update listeners are not read
+ * (datagrams wait in the socket) and an UPDATE on an open TCP connection is retried later.
+ * NULL-safe. Main thread; listeners must not change between hold and release.
+ */
+void dns_updates_hold(struct dns *d, bool hold);
 /* The one-time CNAME aliases and trusted/untrusted counters (dns/alias.c); NULL hooks: none. */
 void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg);
 /* QNAME minimisation steps release their unused bindings through fn (answer.h, dns_qmin_fn;
