@@ -203,7 +203,8 @@ start(struct rgwd *d)
 				       .sessions = rgwd_sessions_table(d->sessions),
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol,
-				       .offload = policy_thread_run };
+				       .offload = policy_thread_run,
+				       .offload_arg = &d->pol };
 
 		/* an HA standby refuses local writes (ha_commit) */
 		if (d->ha != NULL)

@@ -587,7 +587,7 @@ offload(struct req_ctx *x)
 	MHD_suspend_connection(x->r.conn);
 	api_pause(api, true);
 	x->offloaded = true;
-	if (api->v.offload(api->v.commit_arg, offload_work, offload_done, x) == 0)
+	if (api->v.offload(api->v.offload_arg, offload_work, offload_done, x) == 0)
 		return true;
 	x->offloaded = false;
 	MHD_resume_connection(x->r.conn);
