@@ -33,6 +33,7 @@ struct api_listener {
 	int epfd;
 	uint64_t timer;
 	struct api_conn_guard guard; /* its connections: request deadlines, the cap */
+	struct req_ctx *held;	     /* requests suspended while a policy write runs */
 	struct addr_port ap;
 	bool tls;
 	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
@@ -45,9 +46,11 @@ struct req_ctx {
 	bool too_big;
 	bool answered;
 	bool metrics_only; /* arrived on a metrics_listen listener */
+	bool begun;	   /* begin_request ran */
 	bool offloaded;	   /* its handler runs on the commit thread; the connection suspended */
-	bool ready;	   /* the handler is done: the reply goes out on the next callback */
-	uint64_t t0_ns;	   /* headers in: the start of rgw_api_request_seconds */
+	struct req_ctx *next_held; /* suspended while a policy write runs (api_listener.held) */
+	bool ready;	/* the handler is done: the reply goes out on the next callback */
+	uint64_t t0_ns; /* headers in: the start of rgw_api_request_seconds */
 };
 
 static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
@@ -72,7 +75,8 @@ static void finish_request(struct req_ctx *x);
 static bool offload(struct req_ctx *x);
 static void offload_work(void *arg, struct pol_store *st);
 static void offload_done(void *arg);
-static void api_pause(struct api *api, bool on);
+static void api_pause(struct api *api, bool on, bool run);
+static void hold(struct api_listener *l, struct req_ctx *x);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
 static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
@@ -98,7 +102,7 @@ run_listener(struct api_listener *l)
 	do {
 		l->guard.rerun = false;
 		MHD_run(l->d);
-	} while (l->guard.rerun && ++i < 8);
+	} while (l->guard.rerun && !l->api->paused && ++i < 8);
 	if (l->timer) {
 		ev_timer_del(l->api->loop, l->timer);
 		l->timer = 0;
@@ -532,6 +536,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		x->r.conn = c;
 		*con_cls = x;
 		api_conn_head_in(c); /* the head is complete: answering is up to us now */
+	}
+	/* a policy write runs on the commit thread with the API to itself: the rest waits */
+	if (x->r.api->paused && !x->offloaded) {
+		hold(cls, x);
+		return MHD_YES;
+	}
+	if (!x->begun) {
+		x->begun = true;
 		if (!begin_request(x, url, method, version))
 			return send_reply(x); /* early answer: MHD closes after it */
 		return MHD_YES;
@@ -585,13 +597,13 @@ offload(struct req_ctx *x)
 	if (api->v.offload == NULL || x->r.conn == NULL)
 		return false;
 	MHD_suspend_connection(x->r.conn);
-	api_pause(api, true);
+	api_pause(api, true, false);
 	x->offloaded = true;
 	if (api->v.offload(api->v.offload_arg, offload_work, offload_done, x) == 0)
 		return true;
 	x->offloaded = false;
 	MHD_resume_connection(x->r.conn);
-	api_pause(api, false);
+	api_pause(api, false, false);
 	return false;
 }
 
@@ -615,12 +627,13 @@ offload_done(void *arg)
 
 	x->ready = true;
 	MHD_resume_connection(x->r.conn);
-	api_pause(x->r.api, false);
+	api_pause(x->r.api, false, true);
 }
 
-/* Stop (on) or restart reading every listener's connections. */
+/* Stop (on) or restart reading every listener's connections; run: and run them now (never
+ * from inside libmicrohttpd's own callbacks). */
 static void
-api_pause(struct api *api, bool on)
+api_pause(struct api *api, bool on, bool run)
 {
 	api->paused = on;
 	for (size_t i = 0; i < api->n_listeners; i++) {
@@ -633,12 +646,36 @@ api_pause(struct api *api, bool on)
 			if (l->timer)
 				ev_timer_del(api->loop, l->timer);
 			l->timer = 0;
-		} else if (ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l) < 0) {
-			log_warnx("api: cannot watch a listener again");
-		} else {
-			run_listener(l);
+			continue;
 		}
+		while (l->held != NULL) {
+			struct req_ctx *x = l->held;
+
+			l->held = x->next_held;
+			x->next_held = NULL;
+			MHD_resume_connection(x->r.conn);
+		}
+		if (ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l) < 0)
+			log_warnx("api: cannot watch a listener again");
 	}
+	/* a held write may start the next one: then the rest waits again */
+	for (size_t i = 0; run && !on && !api->paused && i < api->n_listeners; i++)
+		if (api->listeners[i].d != NULL && api->listeners[i].epfd >= 0)
+			run_listener(&api->listeners[i]);
+}
+
+/* A request that arrived while a policy write runs (in the same run of libmicrohttpd):
+ * suspended until api_pause(false), then taken up where it stopped. */
+static void
+hold(struct api_listener *l, struct req_ctx *x)
+{
+	struct req_ctx **tail = &l->held;
+
+	MHD_suspend_connection(x->r.conn);
+	while (*tail != NULL) /* in order of arrival */
+		tail = &(*tail)->next_held;
+	x->next_held = NULL;
+	*tail = x;
 }
 
 static void

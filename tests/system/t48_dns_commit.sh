@@ -114,8 +114,40 @@ fi
 check "the PUT is answered 200 once the lock is gone ($code)" test "$code" = 200
 check "the new policy is served" \
 	bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $P s1.h7.gwa.demo A | grep -q 'status: NOERROR'"
+
+# shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
+rm -f "$T/locked" "$T/release" "$T/put.code"
+python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 120
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.05)
+db.execute("ROLLBACK")
+PY
+HP=$!
+check "the write lock is held again" poll 10 test -e "$T/locked"
+curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOK" \
+	-H 'Content-Type: application/json' --data-binary "@$T/bundle.json" \
+	"http://127.0.0.1:$API/api/v1/bundle" > "$T/put.code" 2>&1 &
+CP=$!
+check "a second PUT is inside its write" poll 10 in_busy
+kill -TERM "$RPID"
+touch "$T/release"
+wait "$HP"
+wait "$CP"
 t0=$SECONDS
+check "rgwd stops with the write in flight" poll $((5 * RGW_SLOW)) sh -c "! kill -0 $RPID 2> /dev/null"
 dns_stop
-check "clean shutdown" test $((SECONDS - t0)) -le $((5 * RGW_SLOW))
-check "no thread crashed" bash -c "! grep -Eq 'AddressSanitizer|runtime error' '$T/rgwd.log'"
+check "no thread crashed, nothing leaked" \
+	bash -c "! grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' '$T/rgwd.log'"
+hosts=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM hosts").fetchone()[0])' "$T/rgw.db")
+code=$(cat "$T/put.code")
+check "an answered PUT ($code) is in the store ($hosts hosts)" \
+	bash -c "[ '$code' != 200 ] || [ '$hosts' = 4 ]"
+check "the store holds one policy or the other, whole ($hosts hosts)" \
+	bash -c "[ '$hosts' = 4 ] || [ '$hosts' = 304 ]"
 summary
