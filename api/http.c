@@ -596,6 +596,9 @@ offload(struct req_ctx *x)
 
 	if (api->v.offload == NULL || x->r.conn == NULL)
 		return false;
+	/* the HA standby refuses it at once (api_txn_begin), here: its follow commits here */
+	if (api->v.ha_refusal != NULL && api->v.ha_refusal(api->v.ha_arg) != NULL)
+		return false;
 	MHD_suspend_connection(x->r.conn);
 	api_pause(api, true, false);
 	x->offloaded = true;
