@@ -38,8 +38,10 @@ check "API token made" test -n "$TOK"
 check "the token is accepted" bash -c "curl -sf -o /dev/null -H 'Authorization: Bearer $TOK' \
 	http://127.0.0.1:$API/api/v1/bundle"
 
-# hold the write lock until $T/release exists (at most 120 s)
-python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
+# hold the write lock until $T/release exists (at most 120 s); HP: its pid
+hold_lock() {
+	rm -f "$T/locked" "$T/release"
+	python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
 import os, sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 db.execute("BEGIN IMMEDIATE")
@@ -49,7 +51,9 @@ while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
     time.sleep(0.05)
 db.execute("ROLLBACK")
 PY
-HP=$!
+	HP=$!
+}
+hold_lock
 at_exit "touch $T/release; kill $HP 2>/dev/null"
 check "the write lock is held" poll 10 test -e "$T/locked"
 
@@ -116,18 +120,8 @@ check "the new policy is served" \
 	bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $P s1.h7.gwa.demo A | grep -q 'status: NOERROR'"
 
 # shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
-rm -f "$T/locked" "$T/release" "$T/put.code"
-python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
-import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.monotonic() + 120
-while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
-    time.sleep(0.05)
-db.execute("ROLLBACK")
-PY
-HP=$!
+rm -f "$T/put.code"
+hold_lock
 check "the write lock is held again" poll 10 test -e "$T/locked"
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOK" \
 	-H 'Content-Type: application/json' --data-binary "@$T/bundle.json" \
