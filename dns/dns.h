@@ -82,10 +82,11 @@ void dns_commit(struct dns *d, struct dns_db *db);
 void dns_abort(struct dns_db *db);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
 /*
- * The main thread is about to be busy with policy work (a policy change and the request that
- * carries it): until the matching dns_busy_end a second thread answers the WAN and LAN UDP
- * listeners from the index in force, so those answers do not wait for the change (queries
- * for the pool or the forwarder are handed to the main thread: dns/standin.c).
+ * The main thread is about to be busy with policy work (a policy change committed on the
+ * main thread, or an API write run there): until the matching dns_busy_end a second thread
+ * answers the WAN and LAN UDP listeners from the index in force, so those answers do not wait
+ * for the change (queries for the pool or the forwarder are handed to the main thread:
+ * dns/standin.c).
  * Pairs nest; d may be NULL. dns_busy_end returns once that thread has stopped reading the
  * listeners. Main thread; listeners must not change between the two.
  */
