@@ -4,12 +4,13 @@
 # it waits in SQLite's busy handler, seen in /proc/PID/task/TID/syscall as a sleep, not an
 # event loop's epoll wait); WAN and LAN queries sent then, over UDP and TCP, one that takes a
 # pool address and one for the forwarder, are answered from the policy in force while the
-# PUT is still pending. Once the lock is gone the PUT is answered and the new policy is
+# PUT is still pending, and a DNS UPDATE sent then waits for it (a writer too) and is put in
+# force after it. Once the lock is gone the PUT is answered and the new policy is
 # served; shutdown is clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns_lib.sh"
 
-read -r P API LP DEAD <<<"$(python3 "$(dirname "$0")/free_ports.py" 4)"
+read -r P API LP DEAD DP <<<"$(python3 "$(dirname "$0")/free_ports.py" 5)"
 dns_bundle "$T/bundle.json" false false
 # the new policy: 300 more hosts with 3 services each, and a name the old one lacks
 jq '.hosts += [range(300) as $h | "h\($h).gwa.demo" as $fq |
@@ -28,6 +29,7 @@ listen = 127.0.0.1:$API
 [dns]
 wan = 127.0.0.1:$P
 lan = 127.0.0.1:$LP
+ddns = 127.0.0.1:$DP
 upstream = 127.0.0.1:$DEAD
 upstream_timeouts = 100
 CONF
@@ -79,6 +81,11 @@ in_busy() {
 	return 1
 }
 check "a thread of rgwd is inside the PUT, waiting for the store" poll 10 in_busy
+# DNS UPDATE is a writer too: it waits its turn (sent first, it must not hold up the rest)
+printf 'server 127.0.0.1 %s\nzone gwa.demo\nupdate add newhost.gwa.demo 300 A 192.168.0.150\nsend\n' \
+	"$DP" | timeout 60 nsupdate -t 30 > "$T/upd" 2>&1 &
+UP=$!
+at_exit "kill $UP 2>/dev/null"
 dig_q +time=3 @127.0.0.1 -p "$P" gwa.demo SOA > "$T/dig1" 2>&1
 dig_q +time=3 +tcp @127.0.0.1 -p "$P" gwa.demo SOA > "$T/dig5" 2>&1
 # a host name over UDP (no TC=1 in this policy): an address from the pool, which the main
@@ -101,6 +108,7 @@ check "a LAN query over TCP is answered while the PUT is pending" grep -q "192.1
 check "a LAN query for the forwarder is answered while the PUT is pending (SERVFAIL)" \
 	grep -q "status: SERVFAIL" "$T/dig4"
 check "the PUT had not been answered yet" test "$running" = yes
+check "the UPDATE sent meanwhile waits for the PUT" kill -0 "$UP"
 dig_q +time=3 @127.0.0.1 -p "$P" s1.h7.gwa.demo A > "$T/dig2" 2>&1
 check "the answer comes from the policy in force (new name NXDOMAIN)" \
 	grep -q "status: NXDOMAIN" "$T/dig2"
@@ -118,6 +126,10 @@ fi
 check "the PUT is answered 200 once the lock is gone ($code)" test "$code" = 200
 check "the new policy is served" \
 	bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $P s1.h7.gwa.demo A | grep -q 'status: NOERROR'"
+wait "$UP"
+check "the UPDATE is put in force after the PUT ($(head -c 80 "$T/upd"))" test ! -s "$T/upd"
+check "... and answers" bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $LP newhost.gwa.demo A +short |
+	grep -qx 192.168.0.150"
 
 # shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
 rm -f "$T/put.code"
