@@ -18,6 +18,7 @@
 #include "../common/util.h"
 #include "../dns/dns.h"
 #include "conn.h"
+#include "http_int.h"
 #include "internal.h"
 #include "mtls.h"
 #include "ratelimit.h"
@@ -25,33 +26,6 @@
 #define API_CONN_TIMEOUT_S 30 /* inactivity while a request is read or answered */
 #define TLS_FILE_MAX	   (1 << 20)
 #define API_BACKLOG	   1024 /* a burst of connects waits here, not in SYN retransmits */
-
-struct api_listener {
-	struct api *api;
-	struct MHD_Daemon *d;
-	int lfd;
-	int epfd;
-	uint64_t timer;
-	struct api_conn_guard guard; /* its connections: request deadlines, the cap */
-	struct req_ctx *held;	     /* requests suspended while a policy write runs */
-	struct addr_port ap;
-	bool tls;
-	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
-};
-
-/* Per-connection request state; MHD hands it back on every callback. */
-struct req_ctx {
-	struct api_req r;
-	struct buf body;
-	bool too_big;
-	bool answered;
-	bool metrics_only; /* arrived on a metrics_listen listener */
-	bool begun;	   /* begin_request ran */
-	bool offloaded;	   /* its handler runs on the commit thread; the connection suspended */
-	struct req_ctx *next_held; /* suspended while a policy write runs (api_listener.held) */
-	bool ready;	/* the handler is done: the reply goes out on the next callback */
-	uint64_t t0_ns; /* headers in: the start of rgw_api_request_seconds */
-};
 
 static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
 static struct log_rl req_rl = LOG_RL_INIT(5000, 10);
@@ -72,11 +46,6 @@ static bool begin_request(struct req_ctx *x, const char *url, const char *method
 			  const char *version);
 static const char *framing_check(struct MHD_Connection *c, const char *version);
 static void finish_request(struct req_ctx *x);
-static bool offload(struct req_ctx *x);
-static void offload_work(void *arg, struct pol_store *st);
-static void offload_done(void *arg);
-static void api_pause(struct api *api, bool on, bool run);
-static void hold(struct api_listener *l, struct req_ctx *x);
 static const char *mhd_query(struct api_req *r, const char *key);
 static int open_listener(const struct addr_port *ap);
 static int listener_start(struct api *api, struct api_listener *l, const struct addr_port *ap,
@@ -96,7 +65,7 @@ run_listener(struct api_listener *l)
 	int i = 0;
 
 	if (l->api->paused)
-		return; /* api_pause(false) runs it */
+		return; /* api_http_pause(false) runs it */
 	/* At its connection limit libmicrohttpd stops watching the listening socket and looks
 	 * again only at the start of a run: after a close at the limit, run once more. */
 	do {
@@ -109,6 +78,24 @@ run_listener(struct api_listener *l)
 	}
 	if (MHD_get_timeout(l->d, &to) == MHD_YES)
 		l->timer = ev_timer_add(l->api->loop, to, on_timer, l);
+}
+
+void
+api_http_run(struct api_listener *l)
+{
+	run_listener(l);
+}
+
+void
+api_http_readable(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	on_epoll(loop, fd, events, arg);
+}
+
+void
+api_http_finish(struct req_ctx *x)
+{
+	finish_request(x);
 }
 
 /* The connection guard shut connections: libmicrohttpd closes them on this run. */
@@ -539,7 +526,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	}
 	/* a policy write runs on the commit thread with the API to itself: the rest waits */
 	if (x->r.api->paused && !x->offloaded) {
-		hold(cls, x);
+		api_http_hold(cls, x);
 		return MHD_YES;
 	}
 	if (!x->begun) {
@@ -569,7 +556,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return x->ready ? send_reply(x) : MHD_YES;
 	}
 	/* a policy write runs on the commit thread while the loop keeps serving (commit.h) */
-	if ((x->r.m.route->flags & API_R_COMMIT) && offload(x))
+	if ((x->r.m.route->flags & API_R_COMMIT) && api_http_offload(x))
 		return MHD_YES;
 	/* other writes run here: the stand-in answers UDP DNS meanwhile (dns.h) */
 	bool write = (x->r.m.route->flags & API_R_WRITE) != 0;
@@ -582,103 +569,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (write)
 		dns_busy_end(x->r.api->v.dns);
 	return res;
-}
-
-/*
- * Hand a policy write to the commit thread: the connection is suspended and no listener is
- * run until it is done, so the handler has the API (and its store, the thread's own
- * connection) to itself and writers queue behind it. False: run it here.
- */
-static bool
-offload(struct req_ctx *x)
-{
-	struct api *api = x->r.api;
-
-	if (api->v.offload == NULL || x->r.conn == NULL)
-		return false;
-	/* the HA standby refuses it at once (api_txn_begin), here: its follow commits here */
-	if (api->v.ha_refusal != NULL && api->v.ha_refusal(api->v.ha_arg) != NULL)
-		return false;
-	MHD_suspend_connection(x->r.conn);
-	api_pause(api, true, false);
-	x->offloaded = true;
-	if (api->v.offload(api->v.offload_arg, offload_work, offload_done, x) == 0)
-		return true;
-	x->offloaded = false;
-	MHD_resume_connection(x->r.conn);
-	api_pause(api, false, false);
-	return false;
-}
-
-/* The commit thread: the handler, from parsing the body to the reply's body. */
-static void
-offload_work(void *arg, struct pol_store *st)
-{
-	struct req_ctx *x = arg;
-	struct pol_store *own = x->r.api->st;
-
-	x->r.api->st = st;
-	finish_request(x);
-	x->r.api->st = own;
-}
-
-/* Back on the loop: the reply goes out when libmicrohttpd calls on_request again. */
-static void
-offload_done(void *arg)
-{
-	struct req_ctx *x = arg;
-
-	x->ready = true;
-	MHD_resume_connection(x->r.conn);
-	api_pause(x->r.api, false, true);
-}
-
-/* Stop (on) or restart reading every listener's connections; run: and run them now (never
- * from inside libmicrohttpd's own callbacks). */
-static void
-api_pause(struct api *api, bool on, bool run)
-{
-	api->paused = on;
-	for (size_t i = 0; i < api->n_listeners; i++) {
-		struct api_listener *l = &api->listeners[i];
-
-		if (l->d == NULL || l->epfd < 0)
-			continue;
-		if (on) {
-			ev_io_del(api->loop, l->epfd);
-			if (l->timer)
-				ev_timer_del(api->loop, l->timer);
-			l->timer = 0;
-			continue;
-		}
-		while (l->held != NULL) {
-			struct req_ctx *x = l->held;
-
-			l->held = x->next_held;
-			x->next_held = NULL;
-			MHD_resume_connection(x->r.conn);
-		}
-		if (ev_io_add(api->loop, l->epfd, EV_READ, on_epoll, l) < 0)
-			log_warnx("api: cannot watch a listener again");
-	}
-	/* a held write may start the next one: then the rest waits again */
-	for (size_t i = 0; run && !on && !api->paused && i < api->n_listeners; i++)
-		if (api->listeners[i].d != NULL && api->listeners[i].epfd >= 0)
-			run_listener(&api->listeners[i]);
-}
-
-/* A request that arrived while a policy write runs (in the same run of libmicrohttpd):
- * suspended until api_pause(false), then taken up where it stopped. */
-static void
-hold(struct api_listener *l, struct req_ctx *x)
-{
-	struct req_ctx **tail = &l->held;
-
-	MHD_suspend_connection(x->r.conn);
-	while (*tail != NULL) /* in order of arrival */
-		tail = &(*tail)->next_held;
-	x->next_held = NULL;
-	*tail = x;
 }
 
 static void
