@@ -26,20 +26,23 @@ static int prepare_all(const struct policy_parts *p, struct pol_snap *snap, stru
 static int commit_all(struct policy_parts *p, struct plans *pl);
 static void abort_all(struct policy_parts *p, struct plans *pl);
 static void log_summary(const struct pol_snap *s, const struct pol_change *c);
-static int tenant_check(struct policy_parts *p, const struct pol_change *c,
+static int tenant_check(struct policy_parts *p, struct pol_store *st, const struct pol_change *c,
 			const struct pol_snap *snap, struct pol_err *e);
+static void step_send(void *arg);
+static void step_end(void *arg);
+static void step_count(void *arg);
 
 /* A tenant's change: only its own rows, inside its realm, within its quotas. */
 static int
-tenant_check(struct policy_parts *p, const struct pol_change *c, const struct pol_snap *snap,
-	     struct pol_err *e)
+tenant_check(struct policy_parts *p, struct pol_store *st, const struct pol_change *c,
+	     const struct pol_snap *snap, struct pol_err *e)
 {
 	struct pol_tenant t;
 	int rc;
 
 	if (c->tenant == NULL || c->replayed)
 		return 0;
-	rc = pol_tenant_get(p->store, c->tenant, &t);
+	rc = pol_tenant_get(st, c->tenant, &t);
 	if (rc == -ENOENT || (rc == 0 && p->snap == NULL)) {
 		pol_err_setk(e, POL_ERR_FORBIDDEN, "tenant",
 			     "tenant %s cannot change the policy now", c->tenant);
@@ -99,80 +102,132 @@ abort_all(struct policy_parts *p, struct plans *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-int
-policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, struct pol_err *e)
-{
-	struct policy_parts *p = arg;
-	struct plans pl = { 0 };
-	struct pol_snap *snap = NULL;
-	uint64_t t0 = histo_now_ns();
-	char before[POL_ETAG_LEN] = "";
+/* One commit's state, shared by the caller's thread and the steps on the main thread. */
+struct commit_run {
+	struct policy_parts *p;
+	const struct pol_change *c;
+	struct pol_snap *snap;
+	struct pol_err *e;
+	struct plans pl;
+	char before[POL_ETAG_LEN];
+	uint64_t t0;
 	int rc;
+	bool refused; /* by the validator or the tenancy check, not by a failure */
+};
 
-	if (out != NULL)
-		*out = NULL;
-	/* UDP DNS is answered by the stand-in thread while this runs (dns.h) */
-	dns_busy_begin(p->dns);
-	if (p->snap != NULL)
-		memcpy(before, p->snap->etag, sizeof(before));
-	rc = pol_store_snapshot(p->store, &snap);
-	if (rc < 0) {
-		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-rc));
-		goto fail;
-	}
-	rc = pol_snap_validate(snap, e);
-	if (rc == 0)
-		rc = tenant_check(p, c, snap, e);
-	if (rc < 0) {
-		if (rc == -EINVAL || rc == -EACCES)
-			p->refusals++;
-		goto fail;
-	}
-	rc = prepare_all(p, snap, &pl, e);
-	/* The kernel is the one party outside this process: one nftables transaction. */
-	if (rc == 0 && pl.nat != NULL)
-		rc = nat_send(p->nat, pl.nat, e);
-	if (rc == 0 && (rc = pol_audit_append(p->store, c, p->snap != NULL ? p->snap->etag : NULL,
-					      snap->etag)) < 0)
-		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-rc));
-	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
-	if (rc == 0 && (rc = pol_store_commit(p->store)) < 0)
-		pol_err_set(e, "database", "COMMIT failed: %s", strerror(-rc));
-	if (rc < 0) {
-		p->failures++;
-		goto fail;
+/* Main thread: the one party outside this process takes the batch (one nft transaction). */
+static void
+step_send(void *arg)
+{
+	struct commit_run *r = arg;
+
+	if (r->pl.nat != NULL)
+		r->rc = nat_send(r->p->nat, r->pl.nat, r->e);
+}
+
+/* Main thread: the change is in the store (r->rc == 0): the swaps, the policy in force; or it
+ * is not: every plan aborted (a batch the kernel took is reverted by nat_abort). */
+static void
+step_end(void *arg)
+{
+	struct commit_run *r = arg;
+	struct policy_parts *p = r->p;
+
+	if (r->rc < 0) {
+		abort_all(p, &r->pl);
+		return;
 	}
 	/* A group whose initial reputation changed starts over from it: the store must not keep
 	 * its old evidence for the next start (the transaction is closed by now). */
-	if (commit_all(p, &pl) > 0 && nat_rep_save(p->rep, p->store) < 0)
+	if (commit_all(p, &r->pl) > 0 && nat_rep_save(p->rep, p->store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
 	pol_snap_unref(p->snap);
-	p->snap = pol_snap_ref(snap);
+	p->snap = pol_snap_ref(r->snap);
 	p->commits++;
-	histo_since(&histo_policy_commit, t0);
-	log_summary(snap, c);
+	histo_since(&histo_policy_commit, r->t0);
+	log_summary(r->snap, r->c);
 	if (p->committed != NULL)
-		p->committed(p->committed_arg, c, before[0] ? before : NULL, snap);
-	if (out != NULL)
-		*out = snap;
+		p->committed(p->committed_arg, r->c, r->before[0] ? r->before : NULL, r->snap);
+}
+
+/* Main thread: a refusal or a failure counted where the counters live. */
+static void
+step_count(void *arg)
+{
+	struct commit_run *r = arg;
+
+	if (r->refused)
+		r->p->refusals++;
 	else
-		pol_snap_unref(snap);
-	dns_busy_end(p->dns);
+		r->p->failures++;
+}
+
+int
+policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, struct pol_err *e)
+{
+	struct commit_run r = { .p = arg, .c = c, .e = e, .t0 = histo_now_ns() };
+	struct policy_parts *p = r.p;
+	struct pol_store *st = policy_store(p);
+	bool here = st == p->store; /* on the main thread: the stand-in answers meanwhile */
+
+	if (out != NULL)
+		*out = NULL;
+	/* UDP DNS is answered by the stand-in thread while the main thread works (dns.h) */
+	if (here)
+		dns_busy_begin(p->dns);
+	/* p->snap changes only in step_end, which runs on the main thread while we wait */
+	if (p->snap != NULL)
+		memcpy(r.before, p->snap->etag, sizeof(r.before));
+	r.rc = pol_store_snapshot(st, &r.snap);
+	if (r.rc < 0) {
+		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-r.rc));
+		goto fail;
+	}
+	r.rc = pol_snap_validate(r.snap, e);
+	if (r.rc == 0)
+		r.rc = tenant_check(p, st, c, r.snap, e);
+	if (r.rc < 0) {
+		r.refused = r.rc == -EINVAL || r.rc == -EACCES;
+		if (r.refused)
+			policy_on_main(p, step_count, &r);
+		goto fail;
+	}
+	r.rc = prepare_all(p, r.snap, &r.pl, e);
+	if (r.rc == 0)
+		policy_on_main(p, step_send, &r);
+	if (r.rc == 0 &&
+	    (r.rc = pol_audit_append(st, c, r.before[0] ? r.before : NULL, r.snap->etag)) < 0)
+		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-r.rc));
+	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
+	if (r.rc == 0 && (r.rc = pol_store_commit(st)) < 0)
+		pol_err_set(e, "database", "COMMIT failed: %s", strerror(-r.rc));
+	if (r.rc < 0) {
+		policy_on_main(p, step_count, &r);
+		goto fail;
+	}
+	policy_on_main(p, step_end, &r);
+	if (out != NULL)
+		*out = r.snap;
+	else
+		pol_snap_unref(r.snap);
+	if (here)
+		dns_busy_end(p->dns);
 	return 0;
 fail:
-	abort_all(p, &pl);
-	(void)pol_store_rollback(p->store);
+	policy_on_main(p, step_end, &r);
+	(void)pol_store_rollback(st);
 	log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in force: "
 		  "%s%s%s",
 		  c->actor ? c->actor : "-", c->action ? c->action : "-",
 		  c->resource ? c->resource : "-", e != NULL ? e->field : "",
-		  e != NULL && e->field[0] ? ": " : "", e != NULL ? e->msg : strerror(-rc));
+		  e != NULL && e->field[0] ? ": " : "", e != NULL ? e->msg : strerror(-r.rc));
 	if (out != NULL)
-		*out = snap;
+		*out = r.snap;
 	else
-		pol_snap_unref(snap);
-	dns_busy_end(p->dns);
-	return rc;
+		pol_snap_unref(r.snap);
+	if (here)
+		dns_busy_end(p->dns);
+	return r.rc;
 }
 
 int

@@ -3,6 +3,7 @@
 #ifndef RGW_COMMIT_H
 #define RGW_COMMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/policy.h"
@@ -12,6 +13,8 @@ struct alg;
 struct dns;
 struct nat;
 struct nat_rep;
+struct ev_loop;
+struct policy_thread;
 
 /*
  * What a policy change drives: the store and the subsystems (any may be NULL: disabled), and
@@ -33,6 +36,7 @@ struct policy_parts {
 	void (*committed)(void *arg, const struct pol_change *c, const char *etag_before,
 			  const struct pol_snap *snap);
 	void *committed_arg;
+	struct policy_thread *thread; /* the commit thread (NULL: none, commits run here) */
 };
 
 /*
@@ -54,10 +58,12 @@ struct policy_parts {
  * before a failed COMMIT is reverted by nat_abort) and the previous policy stays in force in
  * the data plane, the DNS answers, the ALG routes and the store.
  *
- * Threads: the x_prepare functions read only the snapshot, the configuration and what only
- * x_commit changes, so the prepare step may move off the main thread (a worker preparing
- * while the main thread keeps answering); nat_send, the x_commit and x_abort functions, the
- * store and this function run on the main loop thread.
+ * Threads: it runs on the main loop thread or on the commit thread (policy_thread_run). The
+ * x_prepare functions read only the snapshot, the configuration and what only x_commit
+ * changes, so reading the snapshot, validating and preparing run on the caller's thread, with
+ * the caller's store connection (policy_store); nat_send and the end (x_commit or x_abort,
+ * the policy in force, the counters, the committed hook) run on the main thread
+ * (policy_on_main) while the commit thread waits, and the main thread serves DNS meanwhile.
  */
 int policy_commit(void *parts, const struct pol_change *c, struct pol_snap **snap,
 		  struct pol_err *e);
@@ -68,5 +74,31 @@ int policy_commit(void *parts, const struct pol_change *c, struct pol_snap **sna
  * as c. 0 or -errno with e filled.
  */
 int policy_reload(struct policy_parts *p, const struct pol_change *c, struct pol_err *e);
+
+/*
+ * The commit thread: the REST API's policy writes (from parsing the body to building the
+ * reply) run on it, with a store connection of its own, while the main loop keeps serving.
+ * One job at a time: a writer that arrives while one runs waits (the API stops reading
+ * requests meanwhile; the main thread's own writers check policy_thread_busy and come back).
+ */
+typedef void (*policy_job_fn)(void *arg, struct pol_store *st);
+typedef void (*policy_step_fn)(void *arg);
+
+/* Open the thread's store connection (db_path) and start it. 0 or -errno; on failure
+ * p->thread may hold what was made (policy_thread_stop frees it). Main thread. */
+int policy_thread_start(struct policy_parts *p, struct ev_loop *loop, const char *db_path);
+/* Finish the job in flight (its steps and its done run here), join the thread, close its
+ * connection. NULL-safe. Main thread, before the subsystems the job's steps use are freed. */
+void policy_thread_stop(struct policy_parts *p);
+/* A job was handed over and its done has not run yet. Main thread. */
+bool policy_thread_busy(const struct policy_parts *p);
+/* Hand a job to the thread (parts: struct policy_parts): work(arg, its store) runs there,
+ * then done(arg) on the main thread. 0, -EBUSY (a job runs), -ENOTSUP (no thread). Main. */
+int policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *arg);
+/* The store connection of the calling thread: the commit thread's own, else p->store. */
+struct pol_store *policy_store(const struct policy_parts *p);
+/* Run fn(arg) on the main thread: at once on the main thread; from the commit thread, post it
+ * and wait until the main loop ran it. */
+void policy_on_main(const struct policy_parts *p, policy_step_fn fn, void *arg);
 
 #endif

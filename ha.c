@@ -702,7 +702,8 @@ ha_commit(void *arg, const struct pol_change *c, struct pol_snap **snap, struct 
 		return policy_commit(ha->parts, c, snap, e);
 	if (snap != NULL)
 		*snap = NULL;
-	(void)pol_store_rollback(ha->parts->store);
+	/* the caller's connection: the commit thread's own for a REST write */
+	(void)pol_store_rollback(policy_store(ha->parts));
 	pol_err_set(e, "", "%s", ha->refusal);
 	log_info("ha: refused a write from %s (%s %s): this node is the standby",
 		 c->actor ? c->actor : "-", c->action ? c->action : "-",

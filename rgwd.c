@@ -30,6 +30,7 @@
 
 #define RGWD_DAY_MS	    (24ull * 3600 * 1000)
 #define RGWD_STORE_WATCH_MS 1000 /* how soon a change made by another process is noticed */
+#define RGWD_BUSY_RETRY_MS  20	 /* a store writer waiting for the commit thread looks again */
 
 struct rgwd {
 	struct conf conf;
@@ -44,6 +45,7 @@ struct rgwd {
 	uint64_t save_timer;  /* next save of the reputation state (0: not restored yet) */
 	uint64_t audit_timer; /* daily audit-log pruning */
 	uint64_t store_timer; /* a look at the store's data_version */
+	uint64_t hup_timer;   /* a SIGHUP waiting for the commit thread */
 	int64_t data_version; /* the store's: another process committed when it moves */
 	struct ids *ids;      /* IDS alerts, NULL when [ids] enable = no */
 	struct links links;   /* the callbacks between the subsystems (links.h) */
@@ -62,6 +64,7 @@ static void on_store_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_rep_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_save_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg);
+static void on_hup_retry(struct ev_loop *loop, uint64_t id, void *arg);
 
 int
 main(int argc, char **argv)
@@ -199,12 +202,19 @@ start(struct rgwd *d)
 				       .ids = d->ids,
 				       .sessions = rgwd_sessions_table(d->sessions),
 				       .commit = policy_commit,
-				       .commit_arg = &d->pol };
+				       .commit_arg = &d->pol,
+				       .offload = policy_thread_run,
+				       .offload_arg = &d->pol };
 
 		/* an HA standby refuses local writes (ha_commit) */
 		if (d->ha != NULL)
 			links_api_ha(&v, d->ha);
 
+		/* REST policy writes run on the commit thread, its own store connection */
+		if (policy_thread_start(&d->pol, d->loop, d->conf.database) < 0) {
+			log_warnx("rgwd: cannot start the commit thread");
+			return -1;
+		}
 		if (admin_bootstrap_token(d->pol.store, &d->conf) < 0 ||
 		    (d->api = api_new(d->loop, &d->conf, d->pol.store, &v)) == NULL)
 			return -1;
@@ -242,6 +252,7 @@ start_dns(struct rgwd *d)
 static void
 stop(struct rgwd *d)
 {
+	policy_thread_stop(&d->pol); /* a write in flight ends first (its reply is not sent) */
 	api_free(d->api);
 	links_stop(&d->links);
 	ha_free(d->ha);
@@ -263,6 +274,8 @@ stop(struct rgwd *d)
 		ev_timer_del(d->loop, d->audit_timer);
 	if (d->store_timer)
 		ev_timer_del(d->loop, d->store_timer);
+	if (d->hup_timer)
+		ev_timer_del(d->loop, d->hup_timer);
 	nat_rep_free(d->pol.rep);
 	pol_snap_unref(d->pol.snap);
 	ev_loop_free(d->loop);
@@ -314,8 +327,13 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 	struct rgwd *d = arg;
 	struct pol_err e = { 0 };
 
-	(void)loop;
 	(void)signo;
+	if (policy_thread_busy(&d->pol)) {
+		/* a REST write runs on the commit thread: the reload comes right after it */
+		if (d->hup_timer == 0)
+			d->hup_timer = ev_timer_add(loop, RGWD_BUSY_RETRY_MS, on_hup_retry, d);
+		return;
+	}
 	log_info("rgwd: SIGHUP received, reloading policy and configuration (%s)", d->conf_path);
 	/* systemctl reload returns once READY=1 follows RELOADING=1 */
 	notify_send("RELOADING=1\nSTATUS=reloading");
@@ -329,6 +347,16 @@ on_hup(struct ev_loop *loop, int signo, void *arg)
 	else
 		notify_send("READY=1\nSTATUS=serving");
 	(void)pol_store_data_version(d->pol.store, &d->data_version);
+}
+
+static void
+on_hup_retry(struct ev_loop *loop, uint64_t id, void *arg)
+{
+	struct rgwd *d = arg;
+
+	(void)id;
+	d->hup_timer = 0;
+	on_hup(loop, SIGHUP, d);
 }
 
 /* SIGUSR1: reopen the access log file (logrotate's postrotate). */
@@ -362,6 +390,9 @@ on_store_timer(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	d->store_timer = ev_timer_add(loop, RGWD_STORE_WATCH_MS, on_store_timer, d);
+	/* the commit thread's own writes move the data version too: look once it is done */
+	if (policy_thread_busy(&d->pol))
+		return;
 	if (pol_store_data_version(d->pol.store, &v) < 0 || v == d->data_version)
 		return;
 	d->data_version = v;
@@ -402,6 +433,11 @@ on_save_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	struct rgwd *d = arg;
 
 	(void)id;
+	if (policy_thread_busy(&d->pol)) {
+		/* the commit thread holds the store's write lock: right after it */
+		d->save_timer = ev_timer_add(loop, RGWD_BUSY_RETRY_MS, on_save_timer, d);
+		return;
+	}
 	if (nat_rep_save(d->pol.rep, d->pol.store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
 	else if (d->ha != NULL)
@@ -419,6 +455,10 @@ on_audit_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	uint64_t now = util_wall_ms(), removed = 0;
 
 	(void)id;
+	if (policy_thread_busy(&d->pol)) {
+		d->audit_timer = ev_timer_add(loop, RGWD_BUSY_RETRY_MS, on_audit_timer, d);
+		return;
+	}
 	if (pol_audit_prune(d->pol.store, now > keep ? now - keep : 0, &removed) < 0)
 		log_warnx("rgwd: cannot prune the audit log");
 	else if (removed > 0)

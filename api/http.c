@@ -18,6 +18,7 @@
 #include "../common/util.h"
 #include "../dns/dns.h"
 #include "conn.h"
+#include "http_int.h"
 #include "internal.h"
 #include "mtls.h"
 #include "ratelimit.h"
@@ -25,28 +26,6 @@
 #define API_CONN_TIMEOUT_S 30 /* inactivity while a request is read or answered */
 #define TLS_FILE_MAX	   (1 << 20)
 #define API_BACKLOG	   1024 /* a burst of connects waits here, not in SYN retransmits */
-
-struct api_listener {
-	struct api *api;
-	struct MHD_Daemon *d;
-	int lfd;
-	int epfd;
-	uint64_t timer;
-	struct api_conn_guard guard; /* its connections: request deadlines, the cap */
-	struct addr_port ap;
-	bool tls;
-	bool metrics_only; /* [api] metrics_listen: GET /metrics without a token, nothing else */
-};
-
-/* Per-connection request state; MHD hands it back on every callback. */
-struct req_ctx {
-	struct api_req r;
-	struct buf body;
-	bool too_big;
-	bool answered;
-	bool metrics_only; /* arrived on a metrics_listen listener */
-	uint64_t t0_ns;	   /* headers in: the start of rgw_api_request_seconds */
-};
 
 static struct log_rl mhd_rl = LOG_RL_INIT(5000, 10);
 static struct log_rl req_rl = LOG_RL_INIT(5000, 10);
@@ -85,18 +64,38 @@ run_listener(struct api_listener *l)
 	MHD_UNSIGNED_LONG_LONG to;
 	int i = 0;
 
+	if (l->api->paused)
+		return; /* api_http_pause(false) runs it */
 	/* At its connection limit libmicrohttpd stops watching the listening socket and looks
 	 * again only at the start of a run: after a close at the limit, run once more. */
 	do {
 		l->guard.rerun = false;
 		MHD_run(l->d);
-	} while (l->guard.rerun && ++i < 8);
+	} while (l->guard.rerun && !l->api->paused && ++i < 8);
 	if (l->timer) {
 		ev_timer_del(l->api->loop, l->timer);
 		l->timer = 0;
 	}
 	if (MHD_get_timeout(l->d, &to) == MHD_YES)
 		l->timer = ev_timer_add(l->api->loop, to, on_timer, l);
+}
+
+void
+api_http_run(struct api_listener *l)
+{
+	run_listener(l);
+}
+
+void
+api_http_readable(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	on_epoll(loop, fd, events, arg);
+}
+
+void
+api_http_finish(struct req_ctx *x)
+{
+	finish_request(x);
 }
 
 /* The connection guard shut connections: libmicrohttpd closes them on this run. */
@@ -524,6 +523,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		x->r.conn = c;
 		*con_cls = x;
 		api_conn_head_in(c); /* the head is complete: answering is up to us now */
+	}
+	/* a policy write runs on the commit thread with the API to itself: the rest waits */
+	if (x->r.api->paused && !x->offloaded) {
+		api_http_hold(cls, x);
+		return MHD_YES;
+	}
+	if (!x->begun) {
+		x->begun = true;
 		if (!begin_request(x, url, method, version))
 			return send_reply(x); /* early answer: MHD closes after it */
 		return MHD_YES;
@@ -544,7 +551,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	/* a write is policy work: the stand-in answers UDP DNS meanwhile (dns.h) */
+	if (x->offloaded) {
+		/* resumed (offload_done): the reply is ready; until then, nothing to do */
+		return x->ready ? send_reply(x) : MHD_YES;
+	}
+	/* a policy write runs on the commit thread while the loop keeps serving (commit.h) */
+	if ((x->r.m.route->flags & API_R_COMMIT) && api_http_offload(x))
+		return MHD_YES;
+	/* other writes run here: the stand-in answers UDP DNS meanwhile (dns.h) */
 	bool write = (x->r.m.route->flags & API_R_WRITE) != 0;
 	enum MHD_Result res;
 
@@ -646,7 +660,7 @@ listener_start(struct api *api, struct api_listener *l, const struct addr_port *
 	       const char *cert, const char *key, const char *ca, bool metrics_only, int lfd)
 {
 	char where[ADDR_PORT_STRLEN];
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	bool tls = cert != NULL && key != NULL;
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cert },

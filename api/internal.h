@@ -38,8 +38,9 @@ struct api_stats {
 struct api {
 	struct ev_loop *loop;
 	const struct conf *conf;
-	struct pol_store *st;
+	struct pol_store *st; /* the commit thread's own while a write runs there */
 	struct api_views v;
+	bool paused; /* a policy write runs on the commit thread: no request is read */
 	struct api_rl *rl;
 	uint64_t started_ms; /* monotonic */
 	uint64_t started_wall_ms;

@@ -15,6 +15,7 @@ enum {
 	API_R_PUBLIC = 1 << 0, /* no token needed */
 	API_R_WRITE = 1 << 1,  /* needs the rw role; body is JSON */
 	API_R_NOBODY = 1 << 2, /* write without a body (DELETE) */
+	API_R_COMMIT = 1 << 3, /* a policy write: runs on the commit thread (views->offload) */
 };
 
 /*

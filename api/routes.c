@@ -5,16 +5,19 @@
 #define V1 "/api/v1"
 #define W  API_R_WRITE
 #define WN (API_R_WRITE | API_R_NOBODY)
+/* policy writes: they go through the committer, on the commit thread */
+#define PW  (API_R_WRITE | API_R_COMMIT)
+#define PWN (API_R_WRITE | API_R_NOBODY | API_R_COMMIT)
 
 /* CRUD over one collection: list, create, get, replace, patch, delete. */
 #define CRUD(COLL, ITEM, ENT, PARENT, WHAT)                                                        \
 	{ "GET", COLL, api_h_list, ENT, PARENT, 0, "list " WHAT "s" },                             \
-		{ "POST", COLL, api_h_create, ENT, PARENT, W, "create a " WHAT },                  \
+		{ "POST", COLL, api_h_create, ENT, PARENT, PW, "create a " WHAT },                 \
 		{ "GET", ITEM, api_h_get, ENT, PARENT, 0, "show a " WHAT },                        \
-		{ "PUT", ITEM, api_h_replace, ENT, PARENT, W, "replace a " WHAT },                 \
-		{ "PATCH", ITEM, api_h_patch, ENT, PARENT, W, "update part of a " WHAT },          \
+		{ "PUT", ITEM, api_h_replace, ENT, PARENT, PW, "replace a " WHAT },                \
+		{ "PATCH", ITEM, api_h_patch, ENT, PARENT, PW, "update part of a " WHAT },         \
 	{                                                                                          \
-		"DELETE", ITEM, api_h_delete, ENT, PARENT, WN, "delete a " WHAT                    \
+		"DELETE", ITEM, api_h_delete, ENT, PARENT, PWN, "delete a " WHAT                   \
 	}
 
 const struct api_route api_routes[] = {
@@ -25,11 +28,11 @@ const struct api_route api_routes[] = {
 	     "service address"),
 	{ "GET", V1 "/pool-addresses", api_h_list, &api_ent_pool_addr, NULL, 0,
 	  "list pool addresses" },
-	{ "POST", V1 "/pool-addresses", api_h_create, &api_ent_pool_addr, NULL, W,
+	{ "POST", V1 "/pool-addresses", api_h_create, &api_ent_pool_addr, NULL, PW,
 	  "add a pool address" },
 	{ "GET", V1 "/pool-addresses/{addr}", api_h_get, &api_ent_pool_addr, NULL, 0,
 	  "show a pool address" },
-	{ "DELETE", V1 "/pool-addresses/{addr}", api_h_delete, &api_ent_pool_addr, NULL, WN,
+	{ "DELETE", V1 "/pool-addresses/{addr}", api_h_delete, &api_ent_pool_addr, NULL, PWN,
 	  "remove a pool address" },
 	CRUD(V1 "/hosts", V1 "/hosts/{host}", &api_ent_host, NULL, "host"),
 	CRUD(V1 "/hosts/{host}/services", V1 "/hosts/{host}/services/{service}", &api_ent_service,
@@ -38,18 +41,18 @@ const struct api_route api_routes[] = {
 	     &api_ent_host, "host firewall rule"),
 	{ "GET", V1 "/hosts/{host}/groups", api_h_host_groups_list, NULL, &api_ent_host, 0,
 	  "list the groups of a host" },
-	{ "POST", V1 "/hosts/{host}/groups", api_h_host_groups_add, NULL, &api_ent_host, W,
+	{ "POST", V1 "/hosts/{host}/groups", api_h_host_groups_add, NULL, &api_ent_host, PW,
 	  "add a host to a group" },
 	{ "DELETE", V1 "/hosts/{host}/groups/{group}", api_h_host_groups_del, NULL, &api_ent_host,
-	  WN, "remove a host from a group" },
+	  PWN, "remove a host from a group" },
 	CRUD(V1 "/groups", V1 "/groups/{group}", &api_ent_group, NULL, "group"),
 	CRUD(V1 "/groups/{group}/firewall", V1 "/groups/{group}/firewall/{rule}", &api_ent_group_fw,
 	     &api_ent_group, "group firewall rule"),
 	CRUD(V1 "/alg-routes", V1 "/alg-routes/{route}", &api_ent_alg_route, NULL, "ALG route"),
 	{ "GET", V1 "/admission", api_h_admission_get, NULL, NULL, 0, "show the admission policy" },
-	{ "PUT", V1 "/admission", api_h_admission_put, NULL, NULL, W,
+	{ "PUT", V1 "/admission", api_h_admission_put, NULL, NULL, PW,
 	  "replace the admission policy" },
-	{ "PATCH", V1 "/admission", api_h_admission_patch, NULL, NULL, W,
+	{ "PATCH", V1 "/admission", api_h_admission_patch, NULL, NULL, PW,
 	  "update part of the admission policy" },
 	CRUD(V1 "/admission/brackets", V1 "/admission/brackets/{bracket}", &api_ent_bracket, NULL,
 	     "load bracket"),
@@ -58,11 +61,11 @@ const struct api_route api_routes[] = {
 	{ "GET", V1 "/resolver-groups/{rgroup}/nodes", api_h_list, &api_ent_resolver_node,
 	  &api_ent_resolver_group, 0, "list the nodes of a resolver group" },
 	{ "POST", V1 "/resolver-groups/{rgroup}/nodes", api_h_create, &api_ent_resolver_node,
-	  &api_ent_resolver_group, W, "add a node to a resolver group" },
+	  &api_ent_resolver_group, PW, "add a node to a resolver group" },
 	{ "GET", V1 "/resolver-groups/{rgroup}/nodes/{node+}", api_h_get, &api_ent_resolver_node,
 	  &api_ent_resolver_group, 0, "show a resolver node" },
 	{ "DELETE", V1 "/resolver-groups/{rgroup}/nodes/{node+}", api_h_delete,
-	  &api_ent_resolver_node, &api_ent_resolver_group, WN, "remove a resolver node" },
+	  &api_ent_resolver_node, &api_ent_resolver_group, PWN, "remove a resolver node" },
 	{ "GET", V1 "/reputation", api_h_reputation_list, NULL, NULL, 0, "list reputation" },
 	{ "GET", V1 "/reputation/{kind}/{key+}", api_h_reputation_get, NULL, NULL, 0,
 	  "show the reputation of an entity" },
@@ -79,7 +82,7 @@ const struct api_route api_routes[] = {
 	  "lift the block of a source" },
 	{ "GET", V1 "/bundle", api_h_bundle_get, NULL, NULL, 0,
 	  "export the whole policy (a tenant's token: its own part)" },
-	{ "PUT", V1 "/bundle", api_h_bundle_put, NULL, NULL, W,
+	{ "PUT", V1 "/bundle", api_h_bundle_put, NULL, NULL, PW,
 	  "replace the whole policy atomically (a tenant's token: its own part)" },
 	{ "GET", V1 "/status", api_h_status, NULL, NULL, 0, "version, uptime and counters" },
 	{ "GET", V1 "/ha", api_h_ha_get, NULL, NULL, 0, "show the HA pair's state" },

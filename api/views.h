@@ -36,6 +36,12 @@ struct api_views {
 	struct pol_sessions *sessions; /* one-time session names (NULL: none) */
 	pol_commit_fn commit;
 	void *commit_arg;
+	/* run a policy write off the main loop (rgwd: policy_thread_run, commit.h):
+	 * work(job, the thread's store) there, then done(job) back on the loop. 0, or -errno
+	 * and nothing runs (the write then runs on the loop). NULL: on the loop. */
+	int (*offload)(void *arg, void (*work)(void *job, struct pol_store *st),
+		       void (*done)(void *job), void *job);
+	void *offload_arg;
 	struct ids *ids;
 	/* the HA pair (NULL: not enabled): its state as a new object, and a role change
 	 * ("active" or "standby": 0, or -EINVAL) */

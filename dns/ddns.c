@@ -516,3 +516,21 @@ out:
 		ldns_pkt_free(req); /* deep free */
 	return n;
 }
+
+void
+dns_updates_hold(struct dns *d, bool hold)
+{
+	if (d == NULL || d->updates_held == hold)
+		return;
+	d->updates_held = hold;
+	for (size_t i = 0; i < d->n_listeners; i++) {
+		struct dns_listener *l = d->listeners[i];
+
+		if (!l->ddns || l->tcp || l->fd < 0)
+			continue;
+		if (!hold)
+			(void)ev_io_add(d->loop, l->fd, EV_READ, dns_udp_readable, l);
+		else
+			ev_io_del(d->loop, l->fd);
+	}
+}

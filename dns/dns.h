@@ -82,15 +82,23 @@ void dns_commit(struct dns *d, struct dns_db *db);
 void dns_abort(struct dns_db *db);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
 /*
- * The main thread is about to be busy with policy work (a policy change and the request that
- * carries it): until the matching dns_busy_end a second thread answers the WAN and LAN UDP
- * listeners from the index in force, so those answers do not wait for the change (queries
- * for the pool or the forwarder are handed to the main thread: dns/standin.c).
+ * The main thread is about to be busy with policy work (a policy change committed on the
+ * main thread, or an API write run there): until the matching dns_busy_end a second thread
+ * answers the WAN and LAN UDP listeners from the index in force, so those answers do not wait
+ * for the change (queries for the pool or the forwarder are handed to the main thread:
+ * dns/standin.c).
  * Pairs nest; d may be NULL. dns_busy_end returns once that thread has stopped reading the
  * listeners. Main thread; listeners must not change between the two.
  */
 void dns_busy_begin(struct dns *d);
 void dns_busy_end(struct dns *d);
+/*
+ * A policy write runs on the commit thread (commit.h) with the store's write lock: UPDATE
+ * (a writer of its own) waits its turn. While held, the UDP update listeners are not read
+ * (datagrams wait in the socket) and an UPDATE on an open TCP connection is retried later.
+ * NULL-safe. Main thread; listeners must not change between hold and release.
+ */
+void dns_updates_hold(struct dns *d, bool hold);
 /* The one-time CNAME aliases and trusted/untrusted counters (dns/alias.c); NULL hooks: none. */
 void dns_set_alias_hooks(struct dns *d, const struct dns_alias_hooks *hooks, void *arg);
 /* QNAME minimisation steps release their unused bindings through fn (answer.h, dns_qmin_fn;

@@ -75,6 +75,7 @@ struct dns_udp_batch {
 struct dns {
 	struct ev_loop *loop;
 	struct pol_store *store;
+	bool updates_held; /* dns_updates_hold: UPDATE waits for a policy write */
 	uint16_t edns_size;
 	uint32_t lan_ttl;
 	uint64_t tcp_idle_ms;

@@ -7,9 +7,11 @@
 #include "server.h"
 
 /*
- * A policy change (a REST write, PUT /bundle, DNS UPDATE, SIGHUP, the HA pair) runs on the
- * main thread: parse, store writes, validation, the new name index, the nft batch, the swap.
- * For that time the main thread reads no socket. Between dns_busy_begin and dns_busy_end the
+ * A REST policy write runs on the commit thread (commit.h) and never stops the main thread;
+ * the other policy changes (DNS UPDATE, SIGHUP, a change from another process, the HA
+ * standby following its active) and the API's other writes run on the main thread: store
+ * writes, validation, the new name index, the nft batch, the swap. For that time the main
+ * thread reads no socket. Between dns_busy_begin and dns_busy_end the
  * stand-in thread watches the main thread's WAN and LAN UDP listeners (the same sockets) and
  * answers them as a worker does (dns_udp_serve with main_thread = false): from the index in
  * force (the old one until dns_commit swaps, then the new one), with its own buffers and

@@ -41,6 +41,9 @@ static void conn_close(struct dns_tcp_conn *c);
 static void conn_update(struct dns_tcp_conn *c);
 static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
 static void conn_idle(struct ev_loop *loop, uint64_t id, void *arg);
+/* how soon an UPDATE held by a policy write is tried again */
+#define DNS_TCP_HOLD_MS 20
+
 static void conn_retry(struct ev_loop *loop, uint64_t id, void *arg);
 static void conn_touch(struct dns_tcp_conn *c);
 static void conn_process(struct dns_tcp_conn *c);
@@ -362,6 +365,12 @@ conn_answer(struct dns_tcp_conn *c, const uint8_t *msg, size_t len, bool last_tr
 	uint8_t *out = d->tcp_out; /* main thread only; conn_send copies what it cannot write */
 	enum dns_answer_res res;
 
+	if (c->l->ddns && d->updates_held) {
+		/* a policy write holds the store: the update waits its turn (conn_retry) */
+		c->waiting = true;
+		c->retry_timer = ev_timer_add(d->loop, DNS_TCP_HOLD_MS, conn_retry, c);
+		return false;
+	}
 	if (c->l->ddns) {
 		size_t rl = dns_ddns_handle(d, msg, len, &c->src, out, DNS_TCP_MAX);
 		if (rl)
@@ -454,7 +463,10 @@ conn_retry(struct ev_loop *loop, uint64_t id, void *arg)
 	c->waiting = false;
 	if (c->in.len >= 2) {
 		size_t mlen = dns_get16(c->in.data);
-		conn_answer(c, c->in.data + 2, mlen, true);
+		if (!conn_answer(c, c->in.data + 2, mlen, true) && c->retry_timer) {
+			conn_update(c); /* held again (an update waiting for a policy write) */
+			return;
+		}
 		buf_consume(&c->in, 2 + mlen);
 		if (++c->nqueries >= c->d->tcp_max_queries)
 			c->no_more = true;

@@ -326,6 +326,19 @@ nat_send(struct nat *n, struct nat_plan *pl, struct pol_err *e)
 
 	if (n->io == NULL)
 		return 0;
+	/* prepared on the commit thread: a message sent since (a block) took its numbers */
+	if (nat_nft_batch_seq_first(pl->batch) != nat_nft_io_seq(n->io)) {
+		nat_nft_batch_free(pl->batch);
+		pl->batch = nat_nft_batch_new(nat_nft_io_seq(n->io));
+		rc = pl->batch != NULL
+			     ? nat_model_diff(n->stale ? NULL : n->model, pl->model, pl->batch)
+			     : -ENOMEM;
+		if (rc < 0) {
+			pol_err_setk(e, POL_ERR_APPLY, "nat", "cannot build the batch: %s",
+				     strerror(-rc));
+			return rc;
+		}
+	}
 	n->st.applies++;
 	rc = send_batch(n, pl);
 	if (rc < 0) {

@@ -78,7 +78,8 @@ nat_nft_io_close(struct nat_nft_io *io)
 uint32_t
 nat_nft_io_seq(const struct nat_nft_io *io)
 {
-	return io->seq;
+	/* the commit thread numbers a batch it prepares from it (nat_prepare) */
+	return __atomic_load_n(&io->seq, __ATOMIC_RELAXED);
 }
 
 const char *
@@ -209,7 +210,7 @@ nat_nft_io_send(struct nat_nft_io *io, struct nat_nft_batch *b)
 		log_warn("nat: netlink sendmsg (%zu commands)", expected);
 		goto out;
 	}
-	io->seq = nat_nft_batch_seq_last(b) + 1;
+	__atomic_store_n(&io->seq, nat_nft_batch_seq_last(b) + 1, __ATOMIC_RELAXED);
 	memset(&rep, 0, sizeof(rep));
 	for (;;) {
 		r = recv(fd, rbuf, rlen, MSG_DONTWAIT);

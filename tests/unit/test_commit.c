@@ -337,6 +337,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	char cmd[128];
 
+	policy_thread_stop(&f->p);
 	alg_free(f->p.alg);
 	dns_free(f->p.dns);
 	nat_free(f->p.nat);
@@ -575,6 +576,91 @@ test_tenant_change(void **state)
 	pol_audit_free(rows, n);
 }
 
+/* A change made the way the API makes it on the commit thread: its own store connection. */
+struct job {
+	struct fx *f;
+	const char *addr; /* the second service address; NULL: an invalid change */
+	int rc;
+	bool main_thread; /* policy_store gave the main thread's connection */
+	bool done;
+};
+
+static void
+job_work(void *arg, struct pol_store *st)
+{
+	struct job *j = arg;
+	struct pol_err e = { 0 };
+	struct pol_snap *s = NULL;
+	char text[4096];
+
+	j->main_thread = policy_store(&j->f->p) == j->f->p.store;
+	assert_int_equal(pol_store_begin(st), 0);
+	if (j->addr != NULL) {
+		snprintf(text, sizeof(text), after_fmt, j->addr, j->f->alg_port,
+			 j->f->backend_port);
+		assert_int_equal(pol_bundle_parse(text, strlen(text), &s, &e), 0);
+		assert_int_equal(pol_store_replace(st, s, &e), 0);
+		pol_snap_unref(s);
+	} else {
+		/* a host whose address is one of the pool's */
+		struct pol_host h = { .fqdn = "new.gwa.demo",
+				      .ipv4 = { .family = AF_INET,
+						.u.v4.s_addr = htonl(0x64400183) },
+				      .pool_limit = 1 };
+		assert_int_equal(pol_row_insert(st, &pol_t_host, &h, &e), 0);
+	}
+	j->rc = policy_commit(&j->f->p, &change, NULL, &e);
+}
+
+static void
+job_done(void *arg)
+{
+	struct job *j = arg;
+
+	j->done = true;
+	ev_stop(j->f->loop);
+}
+
+/*
+ * The commit thread: a change prepared there, with its own store connection, is put in force
+ * by the main loop (DNS, pool, reputation, ALG) and audited; a refused one changes nothing;
+ * a job still running at stop is finished by policy_thread_stop, steps and done included.
+ */
+static void
+test_commit_thread(void **state)
+{
+	struct fx *f = *state;
+	struct job bad = { .f = f }, good = { .f = f, .addr = "127.0.0.3" }, last = good;
+	char db[128];
+
+	snprintf(db, sizeof(db), "%s/rgw.db", f->dir);
+	assert_int_equal(policy_thread_start(&f->p, f->loop, db), 0);
+	assert_int_equal(policy_thread_run(&f->p, job_work, job_done, &bad), 0);
+	assert_true(policy_thread_busy(&f->p));
+	assert_int_equal(policy_thread_run(&f->p, job_work, job_done, &good), -EBUSY);
+	assert_int_equal(ev_run(f->loop), 0);
+	assert_true(bad.done);
+	assert_false(bad.main_thread);
+	assert_int_equal(bad.rc, -EINVAL);
+	assert_int_equal(f->p.refusals, 1);
+	assert_unchanged(f);
+
+	assert_int_equal(policy_thread_run(&f->p, job_work, job_done, &good), 0);
+	assert_int_equal(ev_run(f->loop), 0);
+	assert_int_equal(good.rc, 0);
+	assert_false(policy_thread_busy(&f->p));
+	assert_changed(f);
+	assert_int_equal(audit_count(f->p.store), f->audit_lines + 1);
+
+	last.addr = "127.0.0.4";
+	assert_int_equal(policy_thread_run(&f->p, job_work, job_done, &last), 0);
+	policy_thread_stop(&f->p);
+	assert_null(f->p.thread);
+	assert_true(last.done);
+	assert_int_equal(last.rc, 0);
+	assert_int_equal(audit_count(f->p.store), f->audit_lines + 2);
+}
+
 int
 main(void)
 {
@@ -585,6 +671,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_policy_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tenant_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_thread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
