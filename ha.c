@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ha.h"
+#include "ha_tls.h"
 #include "nat/reputation.h"
 #include "policy/bundle.h"
 
@@ -26,9 +27,13 @@
 #define HA_MAX_FOLLOW	4 /* standbys served at once (one in a pair; room for a restart) */
 #define HA_DETAIL_MAX	1024
 #define HA_ACTOR_PREFIX "ha:"
+#define HA_BACKOFF_MAX	5     /* a failed TLS handshake doubles the wait, up to 32 x retry */
+#define HA_BACKOFF_CAP	60000 /* ms */
+#define HA_WHY_MAX	256
 
 enum conn_state {
 	CONN_CONNECTING, /* standby: connect() in progress */
+	CONN_TLS,	 /* TLS handshake in progress (ha_tls.c) */
 	CONN_HELLO,	 /* standby: hello sent, waiting for welcome; active: waiting for hello */
 	CONN_READY,	 /* session key set: keyed frames both ways */
 };
@@ -38,7 +43,9 @@ struct conn {
 	int fd;
 	bool outbound; /* we follow through it (standby side) */
 	enum conn_state state;
-	uint8_t nonce[HA_NONCE_LEN]; /* ours (standby) */
+	struct ha_tls_session *tls;	     /* NULL: a plain channel */
+	uint8_t binding[HA_TLS_BINDING_LEN]; /* TLS: the session key is bound to it */
+	uint8_t nonce[HA_NONCE_LEN];	     /* ours (standby) */
 	uint8_t key[32];
 	uint64_t seq_out, seq_in;
 	struct buf in, out;
@@ -53,6 +60,9 @@ struct ha {
 	const struct conf *conf;
 	struct policy_parts *parts;
 	bool active;
+	struct ha_tls *tls;	      /* NULL: a plain channel */
+	unsigned tls_streak;	      /* standby: handshakes failed in a row (the backoff) */
+	char tls_failure[HA_WHY_MAX]; /* the last one's reason */
 	uint8_t secret[HA_SECRET_MAX];
 	size_t secret_len;
 	int lfd;
@@ -69,6 +79,7 @@ struct ha {
 		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
 		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
 		uint64_t reputation_sent, reputation_applied, tokens_sent, tokens_applied;
+		uint64_t tls_failures;
 		uint64_t last_apply_us, last_role_change_ms;
 	} st;
 };
@@ -81,6 +92,9 @@ static int conn_send(struct conn *k, json_t *msg);
 static void conn_flush(struct conn *k);
 static void conn_frames(struct conn *k);
 static void handle(struct conn *k, json_t *msg);
+static void conn_handshake(struct conn *k);
+static void conn_read(struct conn *k);
+static void tls_failed(struct conn *k, const char *why);
 
 /* ---- the policy digest ---- */
 
@@ -177,20 +191,38 @@ out:
 static void
 conn_flush(struct conn *k)
 {
-	while (k->out.len > 0) {
-		ssize_t w = send(k->fd, k->out.data, k->out.len, MSG_NOSIGNAL);
+	char why[HA_WHY_MAX];
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			break;
-		if (w <= 0) {
-			conn_close(k, strerror(errno));
-			return;
+	if (k->state < CONN_HELLO)
+		return; /* connect or handshake first: on_conn flushes after it */
+	while (k->out.len > 0) {
+		ssize_t w;
+
+		if (k->tls != NULL) {
+			w = ha_tls_send(k->tls, k->out.data, k->out.len, why, sizeof(why));
+			if (w == -EAGAIN)
+				break;
+			if (w < 0) {
+				conn_close(k, why);
+				return;
+			}
+		} else {
+			w = send(k->fd, k->out.data, k->out.len, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EAGAIN)
+				break;
+			if (w <= 0) {
+				conn_close(k, strerror(errno));
+				return;
+			}
 		}
 		buf_consume(&k->out, (size_t)w);
 	}
-	(void)ev_io_mod(k->ha->loop, k->fd, EV_READ | (k->out.len > 0 ? EV_WRITE : 0));
+	(void)ev_io_mod(
+		k->ha->loop, k->fd,
+		EV_READ |
+			(k->out.len > 0 || (k->tls && ha_tls_wants_write(k->tls)) ? EV_WRITE : 0));
 }
 
 /* Take every whole frame from k->in; a frame that fails its MAC closes the channel. */
@@ -205,6 +237,13 @@ conn_frames(struct conn *k)
 		json_error_t jerr;
 		json_t *msg;
 
+		if (k->state != CONN_READY && p[0] == 0x16) {
+			/* a TLS handshake record where a plain frame length should be */
+			tls_failed(k,
+				   "the peer speaks TLS but this node's channel is plain (ha.tls "
+				   "and api.tls_cert must agree on both nodes)");
+			return;
+		}
 		/* before the handshake only a hello or a welcome: small */
 		if (n < HA_MAC_LEN || n > (k->state == CONN_READY ? HA_FRAME_MAX : HA_HELLO_MAX)) {
 			conn_close(k, "bad frame length");
@@ -247,10 +286,15 @@ conn_new(struct ha *ha, int fd, bool outbound, const char *peer)
 	k->ha = ha;
 	k->fd = fd;
 	k->outbound = outbound;
-	k->state = outbound ? CONN_CONNECTING : CONN_HELLO;
+	k->state = outbound ? CONN_CONNECTING : ha->tls != NULL ? CONN_TLS : CONN_HELLO;
 	k->last_rx = k->last_tx = ev_now_ms(ha->loop);
 	util_strlcpy(k->peer, peer, sizeof(k->peer));
+	if (ha->tls != NULL && (k->tls = ha_tls_session_new(ha->tls, fd, outbound)) == NULL) {
+		free(k);
+		return NULL;
+	}
 	if (ev_io_add(ha->loop, fd, EV_READ | (outbound ? EV_WRITE : 0), on_conn, k) < 0) {
+		ha_tls_session_free(k->tls);
 		free(k);
 		return NULL;
 	}
@@ -281,6 +325,8 @@ conn_close(struct conn *k, const char *why)
 		return;
 	log_info("ha: channel %s %s closed: %s", k->outbound ? "to the active" : "from the standby",
 		 k->peer, why);
+	ha_tls_session_free(k->tls);
+	k->tls = NULL;
 	ev_io_close(ha->loop, k->fd);
 	if (ha->follow == k)
 		ha->follow = NULL;
@@ -294,42 +340,97 @@ conn_close(struct conn *k, const char *why)
 	ha->dead = k;
 }
 
+/* The standby's first message, once the channel is connected (and TLS is up). */
 static void
-on_conn(struct ev_loop *loop, int fd, int events, void *arg)
+send_hello(struct conn *k)
 {
-	struct conn *k = arg;
+	char nonce[2 * HA_NONCE_LEN + 1];
 
-	(void)loop;
-	if (k->state == CONN_CONNECTING && (events & (EV_WRITE | EV_ERROR))) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
-			conn_close(k, strerror(err ? err : errno));
-			return;
-		}
-		k->state = CONN_HELLO;
-		if (util_random(k->nonce, sizeof(k->nonce)) < 0) {
-			conn_close(k, "no random bytes");
-			return;
-		}
-		char nonce[2 * HA_NONCE_LEN + 1];
-		util_hex(k->nonce, HA_NONCE_LEN, nonce);
-		if (conn_send(k, json_pack("{s:s,s:s,s:s}", "type", "hello", "nonce", nonce,
-					   "digest", k->ha->digest)) < 0) {
-			conn_close(k, "cannot send hello");
-			return;
-		}
+	k->state = CONN_HELLO;
+	if (util_random(k->nonce, sizeof(k->nonce)) < 0) {
+		conn_close(k, "no random bytes");
+		return;
 	}
-	if (events & EV_READ) {
-		for (;;) {
-			ssize_t r;
+	util_hex(k->nonce, HA_NONCE_LEN, nonce);
+	if (conn_send(k, json_pack("{s:s,s:s,s:s}", "type", "hello", "nonce", nonce, "digest",
+				   k->ha->digest)) < 0)
+		conn_close(k, "cannot send hello");
+}
 
-			if (buf_reserve(&k->in, 65536) < 0) {
-				conn_close(k, "out of memory");
+/* A TLS failure before the channel is up: counted, logged with its reason, and a standby
+ * waits longer before its next attempt (doubling up to 32 x retry, at most a minute). */
+static void
+tls_failed(struct conn *k, const char *why)
+{
+	struct ha *ha = k->ha;
+	uint64_t wait = (uint64_t)ha->conf->ha_retry_ms;
+
+	ha->st.tls_failures++;
+	util_strlcpy(ha->tls_failure, why, sizeof(ha->tls_failure));
+	if (k->outbound) {
+		wait <<= ha->tls_streak < HA_BACKOFF_MAX ? ha->tls_streak : HA_BACKOFF_MAX;
+		if (wait > HA_BACKOFF_CAP)
+			wait = HA_BACKOFF_CAP;
+		ha->tls_streak++;
+		ha->next_connect = ev_now_ms(ha->loop) + wait;
+		log_warnx("ha: TLS with the active %s failed: %s; next attempt in %llu ms", k->peer,
+			  why, (unsigned long long)wait);
+	} else {
+		log_warnx("ha: TLS with the standby %s failed: %s", k->peer, why);
+	}
+	conn_close(k, why);
+}
+
+static void
+conn_handshake(struct conn *k)
+{
+	char why[HA_WHY_MAX];
+	int rc = ha_tls_handshake(k->tls, why, sizeof(why));
+
+	if (rc == -EAGAIN) {
+		(void)ev_io_mod(k->ha->loop, k->fd,
+				ha_tls_wants_write(k->tls) ? EV_WRITE : EV_READ);
+		return;
+	}
+	if (rc < 0 || ha_tls_binding(k->tls, k->binding) < 0) {
+		tls_failed(k, rc < 0 ? why : "no TLS exporter");
+		return;
+	}
+	if (k->outbound)
+		send_hello(k);
+	else
+		k->state = CONN_HELLO;
+}
+
+/* Everything the socket has into k->in, then the whole frames in it. */
+static void
+conn_read(struct conn *k)
+{
+	char why[HA_WHY_MAX];
+
+	for (;;) {
+		ssize_t r;
+
+		if (buf_reserve(&k->in, 65536) < 0) {
+			conn_close(k, "out of memory");
+			return;
+		}
+		if (k->tls != NULL) {
+			r = ha_tls_recv(k->tls, k->in.data + k->in.len, k->in.cap - k->in.len - 1,
+					why, sizeof(why));
+			if (r == -EAGAIN)
+				break;
+			if (r < 0 && k->state != CONN_READY) {
+				/* the peer refused our certificate after its handshake ended */
+				tls_failed(k, why);
 				return;
 			}
-			r = recv(fd, k->in.data + k->in.len, k->in.cap - k->in.len - 1, 0);
+			if (r <= 0) {
+				conn_close(k, r == 0 ? "closed by the peer" : why);
+				return;
+			}
+		} else {
+			r = recv(k->fd, k->in.data + k->in.len, k->in.cap - k->in.len - 1, 0);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0 && errno == EAGAIN)
@@ -338,13 +439,50 @@ on_conn(struct ev_loop *loop, int fd, int events, void *arg)
 				conn_close(k, r == 0 ? "closed by the peer" : strerror(errno));
 				return;
 			}
-			k->in.len += (size_t)r;
-			k->in.data[k->in.len] = '\0';
 		}
-		conn_frames(k);
+		k->in.len += (size_t)r;
+		k->in.data[k->in.len] = '\0';
+	}
+	conn_frames(k);
+}
+
+static void
+on_conn(struct ev_loop *loop, int fd, int events, void *arg)
+{
+	struct conn *k = arg;
+
+	(void)loop;
+	if (k->state == CONN_CONNECTING) {
+		int err = 0;
+		socklen_t l = sizeof(err);
+
+		if (!(events & (EV_WRITE | EV_ERROR)))
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
+			conn_close(k, strerror(err ? err : errno));
+			return;
+		}
+		if (k->tls == NULL) {
+			send_hello(k);
+		} else {
+			k->state = CONN_TLS;
+			events = 0;
+		}
 		if (k->ha == NULL)
 			return;
-	} else if ((events & EV_ERROR) && k->state != CONN_CONNECTING) {
+	}
+	if (k->state == CONN_TLS) {
+		conn_handshake(k);
+		if (k->ha == NULL || k->state == CONN_TLS)
+			return;
+		/* GnuTLS may hold the peer's first message already: read it now */
+		events |= EV_READ;
+	}
+	if (events & EV_READ) {
+		conn_read(k);
+		if (k->ha == NULL)
+			return;
+	} else if (events & EV_ERROR) {
 		conn_close(k, "socket error");
 		return;
 	}
@@ -357,7 +495,8 @@ hex_nonce(const char *s, uint8_t out[HA_NONCE_LEN])
 	return ha_unhex(s, out, HA_NONCE_LEN);
 }
 
-/* Session key: HMAC(secret, "rgw-ha1 session" || standby nonce || active nonce). */
+/* Session key: HMAC(secret, "rgw-ha1 session" || standby nonce || active nonce [|| the TLS
+ * session's exporter]). */
 static int
 session_key(struct conn *k, const uint8_t *standby_nonce, const uint8_t *active_nonce)
 {
@@ -368,8 +507,13 @@ session_key(struct conn *k, const uint8_t *standby_nonce, const uint8_t *active_
 	memcpy(hdr + 15 + HA_NONCE_LEN, active_nonce, HA_NONCE_LEN);
 	k->seq_in = k->seq_out = 0;
 	k->state = CONN_READY;
-	return util_hmac_sha256(k->ha->secret, k->ha->secret_len, hdr, sizeof(hdr), NULL, 0,
-				k->key);
+	if (k->outbound)
+		k->ha->tls_streak = 0;
+	/* under TLS, bound to this TLS session: the frames of one cannot be relayed into
+	 * another by someone who holds a certificate but not the secret */
+	return util_hmac_sha256(k->ha->secret, k->ha->secret_len, hdr, sizeof(hdr),
+				k->tls != NULL ? k->binding : NULL,
+				k->tls != NULL ? sizeof(k->binding) : 0, k->key);
 }
 
 static json_t *
@@ -893,6 +1037,19 @@ ha_new(struct ev_loop *loop, const struct conf *conf, struct policy_parts *parts
 		 ha->peer_name);
 	if (read_secret(ha, conf->ha_secret_file) < 0)
 		goto fail;
+	if (conf_ha_tls_on(conf)) {
+		char why[512];
+
+		if (ha_tls_new(conf, &ha->tls, why, sizeof(why)) < 0) {
+			log_warnx("ha: %s", why);
+			goto fail;
+		}
+	} else {
+		log_warnx("ha: the policy channel is not encrypted (%s): it carries the whole "
+			  "policy and the API tokens' hashes in clear; set api.tls_cert and "
+			  "ha.peer_ca or ha.peer_fingerprint (docs/ha.md)",
+			  conf->ha_tls == CONF_HA_TLS_OFF ? "ha.tls = off" : "no api.tls_cert");
+	}
 	/* the digest of the policy in force; set by the first commit when there is none yet */
 	if (parts->snap != NULL && ha_digest(parts->snap, ha->digest) < 0)
 		goto fail;
@@ -936,6 +1093,7 @@ ha_free(struct ha *ha)
 		ha->parts->committed_arg = NULL;
 	}
 	reap_dead(ha);
+	ha_tls_free(ha->tls);
 	explicit_bzero(ha->secret, sizeof(ha->secret));
 	free(ha);
 }
@@ -959,10 +1117,11 @@ ha_status_json(const struct ha *ha)
 						strcmp(k->peer_digest, ha->digest) == 0));
 	}
 	return json_pack(
-		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I}}",
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I,s:I,s:I,s:I}}",
 		"role", ha->active ? "active" : "standby", "peer", ha->peer_name, "channel",
-		up ? "up" : "down", "digest", ha->digest, "followers", followers, "counters",
+		up ? "up" : "down", "tls", ha->tls != NULL ? "on" : "off", "tls_last_failure",
+		ha->tls_failure, "digest", ha->digest, "followers", followers, "counters",
 		"commits_sent", (json_int_t)ha->st.commits_sent, "commits_applied",
 		(json_int_t)ha->st.commits_applied, "full_syncs", (json_int_t)ha->st.full_syncs,
 		"resyncs", (json_int_t)ha->st.resyncs, "auth_failures",
@@ -975,6 +1134,6 @@ ha_status_json(const struct ha *ha)
 		(json_int_t)ha->st.last_role_change_ms, "reputation_sent",
 		(json_int_t)ha->st.reputation_sent, "reputation_applied",
 		(json_int_t)ha->st.reputation_applied, "tokens_sent",
-		(json_int_t)ha->st.tokens_sent, "tokens_applied",
-		(json_int_t)ha->st.tokens_applied);
+		(json_int_t)ha->st.tokens_sent, "tokens_applied", (json_int_t)ha->st.tokens_applied,
+		"tls_failures", (json_int_t)ha->st.tls_failures);
 }
