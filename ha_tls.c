@@ -217,6 +217,8 @@ verify_peer(gnutls_session_t g)
 					 "the peer's certificate is refused by ha.peer_ca: %s",
 					 gnutls_strerror(rc));
 			gnutls_free(txt.data);
+			for (size_t l = strlen(s->why); l > 0 && s->why[l - 1] == ' '; l--)
+				s->why[l - 1] = '\0';
 			return -1;
 		}
 	}
