@@ -3,6 +3,8 @@
  * TLS), the handshake; the messages are ha.c's */
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,10 +124,8 @@ ha_conn_flush(struct conn *k)
 		}
 		buf_consume(&k->out, (size_t)w);
 	}
-	(void)ev_io_mod(
-		k->ha->loop, k->fd,
-		EV_READ |
-			(k->out.len > 0 || (k->tls && ha_tls_wants_write(k->tls)) ? EV_WRITE : 0));
+	/* a TLS record that met EAGAIN stays at the head of k->out until it is sent */
+	(void)ev_io_mod(k->ha->loop, k->fd, EV_READ | (k->out.len > 0 ? EV_WRITE : 0));
 }
 
 /* Take every whole frame from k->in; a frame that fails its MAC closes the channel. */
@@ -184,9 +184,13 @@ struct conn *
 ha_conn_new(struct ha *ha, int fd, bool outbound, const char *peer)
 {
 	struct conn *k = calloc(1, sizeof(*k));
+	int one = 1;
 
 	if (k == NULL)
 		return NULL;
+	/* a message goes out whole at once (TLS: one write per 16 KiB record): its last segment
+	 * must not wait for the peer's delayed ACK of the one before */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	k->ha = ha;
 	k->fd = fd;
 	k->outbound = outbound;

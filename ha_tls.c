@@ -335,7 +335,7 @@ ha_tls_handshake(struct ha_tls_session *s, char *why, size_t len)
 bool
 ha_tls_wants_write(const struct ha_tls_session *s)
 {
-	return s->pending > 0 || gnutls_record_get_direction(s->g) == 1;
+	return gnutls_record_get_direction(s->g) == 1;
 }
 
 ssize_t

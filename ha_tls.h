@@ -43,6 +43,7 @@ void ha_tls_session_free(struct ha_tls_session *s);
  * reason in why (a refused peer certificate says why it was refused).
  */
 int ha_tls_handshake(struct ha_tls_session *s, char *why, size_t len);
+/* After ha_tls_handshake returned -EAGAIN (only then): it waits to write, not to read. */
 bool ha_tls_wants_write(const struct ha_tls_session *s);
 
 /*

@@ -584,6 +584,18 @@ test_tls_follow(void **state)
 	assert_int_equal(counter(&f->a, "tls_failures"), 0);
 	assert_int_equal(counter(&f->b, "tls_failures"), 0);
 	assert_int_equal(counter(&f->a, "auth_failures"), 0);
+	/* an idle channel waits: in 500 ms the loop wakes for the keepalives (one per 66 ms
+	 * each way) and little else, never for a socket it has nothing to write to */
+	uint64_t end = util_mono_ms() + 500;
+	int wakes = 0;
+
+	while (util_mono_ms() < end) {
+		int n = ev_run_once(f->loop, 20);
+
+		wakes += n > 0 ? n : 0;
+	}
+	if (wakes > 100)
+		fail_msg("the idle TLS channel woke the loop %d times in 500 ms", wakes);
 }
 
 static json_int_t a_failures0, b_failures0;
