@@ -121,11 +121,18 @@ stop() { # stop NODE
 ready() { poll 20 more_than "$2" 'rgwd: ready' "$T/$1.log"; } # ready NODE N: ready once more
 readies() { grep -c 'rgwd: ready' "$T/$1.log" 2> /dev/null || echo 0; }
 capture() { # capture FILE: tcpdump on the sync link, in node a's namespace
-	ip netns exec $A tcpdump -i sync0 -n -s 0 -U -w "$1" tcp port 7440 2> "$1.log" &
+	ip netns exec $A tcpdump -i sync0 -n -s 0 --immediate-mode -U -w "$1" tcp port 7440 \
+		2> "$1.log" &
 	CAP=$!
 	wait_for 'listening on' "$1.log" 10
 }
+packets() { tcpdump -r "$1" -n 2> /dev/null | wc -l; }
+# capture_end FILE: once tcpdump wrote packets that went after everything the test waited
+# for (the channel's keepalives, every 100 ms): tcpdump writes them in order
 capture_end() {
+	local n
+	n=$(packets "$1")
+	poll 10 more_packets "$1" $((n + 4))
 	kill -INT "$CAP" 2> /dev/null
 	timeout 10 tail --pid="$CAP" -f /dev/null
 	CAP=""
@@ -147,7 +154,7 @@ answers() { # answers NODE NAME ADDR: the node's DNS answers it
 	inc dig +short +time=1 +tries=1 @$ip "$2" A 2> /dev/null | grep -qx "$3"
 }
 in_clear() { grep -aqF "$2" "$1"; }
-packets() { tcpdump -r "$1" -n 2> /dev/null | wc -l; }
+more_packets() { [ "$(packets "$1")" -gt "$2" ]; }
 
 # 1. the pair over TLS: the policy follows, and the sync link carries none of it in clear
 capture "$T/tls.pcap" || fail "tcpdump listens on the sync link"
@@ -172,7 +179,7 @@ tok_on_b() {
 		"$(url b)/api/v1/hosts")" = 200 ]
 }
 check "a token made on the active works on the standby" poll 10 tok_on_b
-capture_end
+capture_end "$T/tls.pcap"
 N=$(packets "$T/tls.pcap")
 check "the capture holds the channel's traffic ($N packets)" [ "$N" -gt 20 ]
 check "no policy name in clear on the sync link: the new host" \
@@ -198,7 +205,7 @@ check "rgwd warns at start that the channel is not encrypted" \
 check "GET /api/v1/ha says tls off" [ "$(field a .tls)" = off ]
 check "a REST write on the active (201)" [ "$(add_host plainprobe$$.gwa.demo 192.168.90.2)" = 201 ]
 check "answers in the standby's DNS" poll 10 answers b plainprobe$$.gwa.demo 192.168.90.2
-capture_end
+capture_end "$T/plain.pcap"
 check "without TLS the capture shows the new host's name in clear" \
 	in_clear "$T/plain.pcap" plainprobe$$
 check "and the zone's" in_clear "$T/plain.pcap" gwa.demo
