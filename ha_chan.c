@@ -140,13 +140,6 @@ conn_frames(struct conn *k)
 		json_error_t jerr;
 		json_t *msg;
 
-		if (k->state != CONN_READY && p[0] == 0x16) {
-			/* a TLS handshake record where a plain frame length should be */
-			tls_failed(k,
-				   "the peer speaks TLS but this node's channel is plain (ha.tls "
-				   "and api.tls_cert must agree on both nodes)");
-			return;
-		}
 		/* before the handshake only a hello or a welcome: small */
 		if (n < HA_MAC_LEN || n > (k->state == CONN_READY ? HA_FRAME_MAX : HA_HELLO_MAX)) {
 			ha_conn_close(k, "bad frame length");
@@ -350,6 +343,16 @@ conn_read(struct conn *k)
 		}
 		k->in.len += (size_t)r;
 		k->in.data[k->in.len] = '\0';
+		/* a TLS record (a ClientHello, or an alert answering our hello) where a plain
+		 * frame's length should start: a frame before the session key is short, so its
+		 * first byte is 0 */
+		if (k->tls == NULL && k->state != CONN_READY && k->in.len >= 2 &&
+		    (k->in.data[0] == 0x15 || k->in.data[0] == 0x16) && k->in.data[1] == 0x03) {
+			tls_failed(k,
+				   "the peer speaks TLS but this node's channel is plain (ha.tls "
+				   "and api.tls_cert must agree on both nodes)");
+			return;
+		}
 	}
 	conn_frames(k);
 }

@@ -663,7 +663,7 @@ test_tls_refused(void **state)
 	/* a plain standby */
 	f->b.conf.ha_tls = CONF_HA_TLS_OFF;
 	f->b.conf.ha_peer_fingerprint.n = 0;
-	restart_b_refused(f, a_refused, "TLS:", NULL);
+	restart_b_refused(f, both_refused, "TLS:", "the peer speaks TLS");
 	/* and with the active's certificate pinned, b follows */
 	f->b.conf.ha_tls = CONF_HA_TLS_AUTO;
 	fingerprint(f->dir, "a", fp);
