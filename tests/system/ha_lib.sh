@@ -12,7 +12,7 @@
 # is_role, has_vip, no_vip_b, inpub; pids holds the processes to stop; RP_a / RP_b are the
 # rgwd processes.
 HA_POOL=${HA_POOL:-100.64.1.131-100.64.1.134}
-. "$(dirname "${BASH_SOURCE[0]}")/ha_pki.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/ha_pair.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in keepalived conntrackd conntrack dig curl jq nft; do
 	command -v $c > /dev/null || { echo "$c missing"; echo "0 passed, 1 failed"; exit 1; }

@@ -15,7 +15,7 @@
 # shared secret's HMAC on top, which still refuses a standby without it); RGW_HA_TLS=off runs
 # it plain, over plain HTTP, to compare the delays. Root needed.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/ha_pki.sh"
+. "$(dirname "$0")/ha_pair.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in dig nsupdate jq curl; do
 	command -v $c > /dev/null || { echo "$c missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -27,24 +27,8 @@ A=rgwhaa$$ B=rgwhab$$ C=rgwhac$$
 PA="" PB=""
 at_exit "ns_del $A; ns_del $B; ns_del $C"
 at_exit "[ -n \"\$PA\" ] && kill -9 \$PA; [ -n \"\$PB\" ] && kill -9 \$PB"
-ip netns add $A && ip netns add $B && ip netns add $C || { echo "0 passed, 1 failed"; exit 1; }
-set -e
-for n in $A $B $C; do ip -n $n link set lo up; done
 # the sync link (the policy channel; conntrackd's in a full pair) and the management links
-ip link add sync0 netns $A type veth peer name sync0 netns $B
-ip link add m0 netns $A type veth peer name ma netns $C
-ip link add m0 netns $B type veth peer name mb netns $C
-ip -n $A addr add 10.77.0.1/30 dev sync0
-ip -n $B addr add 10.77.0.2/30 dev sync0
-ip -n $A addr add 10.78.1.1/30 dev m0
-ip -n $C addr add 10.78.1.2/30 dev ma
-ip -n $B addr add 10.78.2.1/30 dev m0
-ip -n $C addr add 10.78.2.2/30 dev mb
-for l in "$A sync0" "$B sync0" "$A m0" "$B m0" "$C ma" "$C mb"; do
-	set -- $l
-	ip -n "$1" link set dev "$2" up
-done
-set +e
+ha_topology $A $B $C || { echo "0 passed, 1 failed"; exit 1; }
 
 head -c 32 /dev/urandom | base64 > "$T/secret"
 head -c 32 /dev/urandom | base64 > "$T/wrong"
@@ -99,19 +83,8 @@ conf a active 10.78.1.1 10.77.0.1 10.77.0.2 10.78.2.1 "" "$TOP/docs/examples/gwa
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1
 TA=$("$RGWD" -c "$T/a.conf" --new-token ops --role rw 2> /dev/null)
 TB=$("$RGWD" -c "$T/b.conf" --new-token ops --role rw 2> /dev/null)
-start() { # start NODE: sets PA or PB
-	ip netns exec "$([ "$1" = a ] && echo $A || echo $B)" "$RGWD" -c "$T/$1.conf" \
-		>> "$T/$1.out" 2>> "$T/$1.log" &
-	if [ "$1" = a ]; then PA=$!; else PB=$!; fi
-}
-stop() { # stop NODE
-	local p
-	if [ "$1" = a ]; then p=$PA; PA=""; else p=$PB; PB=""; fi
-	kill -TERM "$p" 2> /dev/null
-	timeout 10 tail --pid="$p" -f /dev/null
-}
-start a
-start b
+ha_start a
+ha_start b
 wait_for 'rgwd: ready' "$T/a.log" 20 && wait_for 'rgwd: ready' "$T/b.log" 20 ||
 	{ cat "$T/a.log" "$T/b.log"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -275,9 +248,9 @@ check "the catch-up came from the whole bundle" \
 	[ "$(printf '%s' "$HS" | jq '.counters.full_syncs + .counters.resyncs')" -gt "$RS0" ]
 
 # 5. a standby without the pair's secret is refused and follows nothing
-stop b
+ha_stop b
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1 "$T/wrong"
-start b
+ha_start b
 wait_for 'rgwd: ready' "$T/b.log" 20
 inc curl -s -o /dev/null -X POST -H "Authorization: Bearer $TA" -H 'Content-Type: application/json' \
 	--data '{"fqdn":"secret.gwa.demo","ipv4":"192.168.72.1"}' $S://10.78.1.1:8080/api/v1/hosts
@@ -285,9 +258,9 @@ auth_failed() { hastate a; [ "$(printf '%s' "$HS" | jq .counters.auth_failures)"
 check "the active refuses a standby with the wrong secret" poll 10 auth_failed
 check "that standby does not take the active's policy" \
 	bash -c "! ip netns exec $C dig +short @10.78.2.1 secret.gwa.demo A | grep -q ."
-stop b
+ha_stop b
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1
-start b
+ha_start b
 wait_for 'rgwd: ready' "$T/b.log" 20
 check "restarted with the right secret, the standby catches up" poll 20 in_sync
 
@@ -330,8 +303,8 @@ check "a bad role is refused" [ "$(role a leader)" = 400 ]
 
 check "no message failed authentication between the right pair" \
 	bash -c "! grep -q 'failed authentication' $T/b.log"
-stop a
-stop b
+ha_stop a
+ha_stop b
 if [ "$FAILED" != 0 ]; then
 	for f in "$T"/*.log; do
 		echo "# $f"

@@ -10,7 +10,7 @@
 # handshake: counted on both sides with the reason, retried with a growing wait, and it takes
 # no policy; with its right certificate it catches up. Root needed.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/ha_pki.sh"
+. "$(dirname "$0")/ha_pair.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in dig jq curl tcpdump openssl; do
 	command -v $c > /dev/null || { echo "$c missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -20,23 +20,7 @@ A=rgwtla$$ B=rgwtlb$$ C=rgwtlc$$
 PA="" PB="" CAP=""
 at_exit "ns_del $A; ns_del $B; ns_del $C"
 at_exit "[ -n \"\$PA\" ] && kill -9 \$PA; [ -n \"\$PB\" ] && kill -9 \$PB; [ -n \"\$CAP\" ] && kill -9 \$CAP"
-ip netns add $A && ip netns add $B && ip netns add $C || { echo "0 passed, 1 failed"; exit 1; }
-set -e
-for n in $A $B $C; do ip -n $n link set lo up; done
-ip link add sync0 netns $A type veth peer name sync0 netns $B
-ip link add m0 netns $A type veth peer name ma netns $C
-ip link add m0 netns $B type veth peer name mb netns $C
-ip -n $A addr add 10.77.0.1/30 dev sync0
-ip -n $B addr add 10.77.0.2/30 dev sync0
-ip -n $A addr add 10.78.1.1/30 dev m0
-ip -n $C addr add 10.78.1.2/30 dev ma
-ip -n $B addr add 10.78.2.1/30 dev m0
-ip -n $C addr add 10.78.2.2/30 dev mb
-for l in "$A sync0" "$B sync0" "$A m0" "$B m0" "$C ma" "$C mb"; do
-	set -- $l
-	ip -n "$1" link set dev "$2" up
-done
-set +e
+ha_topology $A $B $C || { echo "0 passed, 1 failed"; exit 1; }
 
 # each node's API certificate, signed by the pair's CA; another CA's for the same node b
 ha_ca "$T" ca && ha_cert "$T" node-a ca "10.78.1.1 10.77.0.1" &&
@@ -106,20 +90,13 @@ check "--check-config refuses a peer_ca that holds no certificate" \
 check "--check-config takes the pair's config and prints the certificate's fingerprint" \
 	grep -q "SHA-256 $(ha_fingerprint "$T/node-a.pem")" "$T/x.out"
 
-start() { # start NODE: sets PA or PB
-	ip netns exec "$([ "$1" = a ] && echo $A || echo $B)" "$RGWD" -c "$T/$1.conf" \
-		>> "$T/$1.out" 2>> "$T/$1.log" &
-	if [ "$1" = a ]; then PA=$!; else PB=$!; fi
+# up NODE: start it, and wait until its log says ready once more than before
+up() {
+	local n
+	n=$(grep -c 'rgwd: ready' "$T/$1.log" 2> /dev/null)
+	ha_start "$1"
+	poll 20 more_than "${n:-0}" 'rgwd: ready' "$T/$1.log" || fail "rgwd ready on node $1"
 }
-stop() { # stop NODE
-	local p
-	if [ "$1" = a ]; then p=$PA; PA=""; else p=$PB; PB=""; fi
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2> /dev/null
-	timeout 10 tail --pid="$p" -f /dev/null
-}
-ready() { poll 20 more_than "$2" 'rgwd: ready' "$T/$1.log"; } # ready NODE N: ready once more
-readies() { grep -c 'rgwd: ready' "$T/$1.log" 2> /dev/null || echo 0; }
 capture() { # capture FILE: tcpdump on the sync link, in node a's namespace
 	ip netns exec $A tcpdump -i sync0 -n -s 0 --immediate-mode -U -w "$1" tcp port 7440 \
 		2> "$1.log" &
@@ -158,12 +135,8 @@ more_packets() { [ "$(packets "$1")" -gt "$2" ]; }
 
 # 1. the pair over TLS: the policy follows, and the sync link carries none of it in clear
 capture "$T/tls.pcap" || fail "tcpdump listens on the sync link"
-R0=$(readies a)
-start a
-ready a "$R0" || { cat "$T/a.log"; echo "0 passed, 1 failed"; exit 1; }
-R0=$(readies b)
-start b
-ready b "$R0" || { cat "$T/b.log"; echo "0 passed, 1 failed"; exit 1; }
+up a
+up b
 check "the standby took the active's whole policy over TLS" poll 20 in_sync
 check "both nodes say the channel runs TLS" \
 	[ "$(field a .tls)" = on -a "$(field b .tls)" = on ]
@@ -189,17 +162,13 @@ check "nor the zone, the seed's hosts, the token's name, a message type" \
 
 # 2. the same pair with tls = off: rgwd warns, and the capture shows the names (the check
 # above can fail)
-stop b
-stop a
+ha_stop b
+ha_stop a
 conf_a "tls = off"
 conf_b "tls = off"
 capture "$T/plain.pcap" || fail "tcpdump listens on the sync link"
-R0=$(readies a)
-start a
-ready a "$R0" || fail "rgwd ready on node a with tls = off"
-R0=$(readies b)
-start b
-ready b "$R0" || fail "rgwd ready on node b with tls = off"
+up a
+up b
 check "rgwd warns at start that the channel is not encrypted" \
 	grep -q 'policy channel is not encrypted (ha.tls = off)' "$T/b.log"
 check "GET /api/v1/ha says tls off" [ "$(field a .tls)" = off ]
@@ -211,16 +180,12 @@ check "without TLS the capture shows the new host's name in clear" \
 check "and the zone's" in_clear "$T/plain.pcap" gwa.demo
 
 # 3. a standby whose certificate another CA signed: refused, counted, retried with backoff
-stop b
-stop a
+ha_stop b
+ha_stop a
 conf_a "$TLS_ON"
 conf_b "$TLS_ON" node-b-other
-R0=$(readies a)
-start a
-ready a "$R0" || fail "rgwd ready on node a"
-R0=$(readies b)
-start b
-ready b "$R0" || fail "rgwd ready on node b"
+up a
+up b
 check "a REST write on the active (201)" [ "$(add_host otherca$$.gwa.demo 192.168.90.3)" = 201 ]
 refused() { [ "$(field a .counters.tls_failures)" -gt 0 ]; }
 check "the active refuses the standby's certificate and counts it" poll 10 refused
@@ -235,17 +200,15 @@ check "and waits longer after each failure in a row (300, then 600 ms)" \
 check "the refused standby took no policy" bash -c "! ip netns exec $C dig +short +time=1 \
 	+tries=1 @10.78.2.1 otherca$$.gwa.demo A | grep -q ."
 check "its channel is down" [ "$(field b .channel)" = down ]
-stop b
+ha_stop b
 conf_b "$TLS_ON"
-R0=$(readies b)
-start b
-ready b "$R0" || fail "rgwd ready on node b"
+up b
 check "with its right certificate the standby catches up" \
 	poll 20 answers b otherca$$.gwa.demo 192.168.90.3
 check "no message failed authentication" \
 	bash -c "! grep -q 'failed authentication' '$T/a.log' '$T/b.log'"
-stop a
-stop b
+ha_stop a
+ha_stop b
 if [ "$FAILED" != 0 ]; then
 	for f in "$T"/a.log "$T"/b.log; do
 		echo "# $f"

@@ -163,26 +163,30 @@ pki_make(struct pki *p, const char *cn, const struct pki *ca, time_t from, time_
 			 0);
 }
 
+/* dir/stem.ext from d (taken). */
+static void
+pem_write(const char *dir, const char *stem, const char *ext, gnutls_datum_t *d)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, stem, ext);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(d->data, 1, d->size, f), d->size);
+	fclose(f);
+	gnutls_free(d->data);
+}
+
 /* dir/stem.crt and dir/stem.key (PEM), and free p. */
 static void
 pki_write(struct pki *p, const char *dir, const char *stem)
 {
 	gnutls_datum_t d = { NULL, 0 };
-	char path[512];
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.crt", dir, stem);
 	assert_int_equal(gnutls_x509_crt_export2(p->crt, GNUTLS_X509_FMT_PEM, &d), 0);
-	assert_non_null(f = fopen(path, "w"));
-	assert_int_equal(fwrite(d.data, 1, d.size, f), d.size);
-	fclose(f);
-	gnutls_free(d.data);
-	snprintf(path, sizeof(path), "%s/%s.key", dir, stem);
+	pem_write(dir, stem, "crt", &d);
 	assert_int_equal(gnutls_x509_privkey_export2(p->key, GNUTLS_X509_FMT_PEM, &d), 0);
-	assert_non_null(f = fopen(path, "w"));
-	assert_int_equal(fwrite(d.data, 1, d.size, f), d.size);
-	fclose(f);
-	gnutls_free(d.data);
+	pem_write(dir, stem, "key", &d);
 	gnutls_x509_crt_deinit(p->crt);
 	gnutls_x509_privkey_deinit(p->key);
 }
