@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ha_tls.h"
 #include "policy/bundle.h"
 
 #define RGWD_DEFAULT_CONFIG "/etc/rgw/rgw.conf"
@@ -244,7 +245,8 @@ admin_load_config(struct conf *conf, const struct admin_options *o)
 /*
  * --check-config, after the syntax: open what the configuration names, as the daemon would
  * at start-up (like nginx -t): the database (or its directory), the TLS certificate and key
- * (parsed by libmicrohttpd), the seed bundle, the access log. Every problem is printed as
+ * (parsed by libmicrohttpd; with [ha] TLS also by GnuTLS with the peer CA), the seed bundle,
+ * the access log. Every problem is printed as
  * "FILE: key: reason"; returns the number of problems.
  */
 int
@@ -261,6 +263,16 @@ admin_check_files(const struct conf *c)
 	if (api_check_tls(c, why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s: %s\n", c->source, why);
 		errors++;
+	}
+	/* the policy channel's certificate, key and peer CA, as ha_new reads them */
+	if (c->ha_enable && conf_ha_tls_on(c)) {
+		struct ha_tls *t = NULL;
+
+		if (ha_tls_new(c, &t, why, sizeof(why)) < 0) {
+			fprintf(stderr, "%s: %s\n", c->source, why);
+			errors++;
+		}
+		ha_tls_free(t);
 	}
 	if (c->bundle_seed[0]) {
 		struct pol_snap *snap = NULL;

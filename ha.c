@@ -13,74 +13,12 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ha.h"
+#include "ha_chan.h"
 #include "nat/reputation.h"
 #include "policy/bundle.h"
 
-#define HA_FRAME_MAX	(64u << 20)  /* one whole policy, with room */
-#define HA_OUT_MAX	(256u << 20) /* a standby that reads nothing is dropped past this */
-#define HA_MAC_LEN	32
-#define HA_HELLO_MAX	1024 /* a frame before the session key */
-#define HA_NONCE_LEN	16
-#define HA_SECRET_MIN	16
-#define HA_SECRET_MAX	4096
-#define HA_MAX_FOLLOW	4 /* standbys served at once (one in a pair; room for a restart) */
-#define HA_DETAIL_MAX	1024
-#define HA_ACTOR_PREFIX "ha:"
-
-enum conn_state {
-	CONN_CONNECTING, /* standby: connect() in progress */
-	CONN_HELLO,	 /* standby: hello sent, waiting for welcome; active: waiting for hello */
-	CONN_READY,	 /* session key set: keyed frames both ways */
-};
-
-struct conn {
-	struct ha *ha;
-	int fd;
-	bool outbound; /* we follow through it (standby side) */
-	enum conn_state state;
-	uint8_t nonce[HA_NONCE_LEN]; /* ours (standby) */
-	uint8_t key[32];
-	uint64_t seq_out, seq_in;
-	struct buf in, out;
-	uint64_t last_rx, last_tx;
-	char peer[ADDR_PORT_STRLEN];
-	char peer_digest[HA_DIGEST_LEN]; /* active side: the follower's last ack */
-	struct conn *next_dead;		 /* closed, freed by reap_dead */
-};
-
-struct ha {
-	struct ev_loop *loop;
-	const struct conf *conf;
-	struct policy_parts *parts;
-	bool active;
-	uint8_t secret[HA_SECRET_MAX];
-	size_t secret_len;
-	int lfd;
-	uint64_t timer;
-	uint64_t next_connect;
-	struct conn *follow;		    /* standby: the channel to the active */
-	struct conn *served[HA_MAX_FOLLOW]; /* active: the standbys following */
-	char digest[HA_DIGEST_LEN];	    /* the policy in force */
-	char peer_name[CONF_STR_MAX];	    /* named to misdirected writes */
-	char refusal[CONF_STR_MAX + 128];
-	bool applying;	   /* a replicated change is being committed */
-	struct conn *dead; /* closed connections, freed outside their own callbacks */
-	struct {
-		uint64_t commits_sent, commits_applied, full_syncs, resyncs, auth_failures;
-		uint64_t apply_failures, digest_mismatches, role_changes, connects, empty_refused;
-		uint64_t reputation_sent, reputation_applied, tokens_sent, tokens_applied;
-		uint64_t last_apply_us, last_role_change_ms;
-	} st;
-};
-
 static void on_timer(struct ev_loop *loop, uint64_t id, void *arg);
 static void on_accept(struct ev_loop *loop, int fd, int events, void *arg);
-static void on_conn(struct ev_loop *loop, int fd, int events, void *arg);
-static void conn_close(struct conn *k, const char *why);
-static int conn_send(struct conn *k, json_t *msg);
-static void conn_flush(struct conn *k);
-static void conn_frames(struct conn *k);
-static void handle(struct conn *k, json_t *msg);
 
 /* ---- the policy digest ---- */
 
@@ -102,274 +40,10 @@ ha_digest(const struct pol_snap *snap, char out[HA_DIGEST_LEN])
 	return 0;
 }
 
-/* ---- frames: u32 length (big endian) of MAC || JSON ---- */
-
-/* The MAC header of a frame: what it is bound to. */
-static size_t
-mac_header(const struct conn *k, bool sending, uint8_t *hdr)
-{
-	uint64_t seq = sending ? k->seq_out : k->seq_in;
-	/* frames from the follower are 'S', from the followed 'A' */
-	bool from_standby = sending == k->outbound;
-
-	hdr[0] = from_standby ? 'S' : 'A';
-	for (int i = 0; i < 8; i++)
-		hdr[1 + i] = (uint8_t)(seq >> (56 - 8 * i));
-	return 9;
-}
-
-static int
-frame_mac(const struct conn *k, bool sending, const char *type, const void *json, size_t len,
-	  uint8_t mac[HA_MAC_LEN])
-{
-	uint8_t hdr[64];
-	size_t hl;
-
-	if (strcmp(type, "hello") == 0) {
-		memcpy(hdr, "rgw-ha1 hello", 13);
-		return util_hmac_sha256(k->ha->secret, k->ha->secret_len, hdr, 13, json, len, mac);
-	}
-	if (strcmp(type, "welcome") == 0) {
-		/* bound to the follower's nonce: an old welcome cannot be replayed */
-		memcpy(hdr, "rgw-ha1 welcome", 15);
-		memcpy(hdr + 15, k->nonce, HA_NONCE_LEN);
-		return util_hmac_sha256(k->ha->secret, k->ha->secret_len, hdr, 15 + HA_NONCE_LEN,
-					json, len, mac);
-	}
-	hl = mac_header(k, sending, hdr);
-	return util_hmac_sha256(k->key, sizeof(k->key), hdr, hl, json, len, mac);
-}
-
-static int
-conn_send(struct conn *k, json_t *msg)
-{
-	const char *type = json_string_value(json_object_get(msg, "type"));
-	char *text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	uint8_t mac[HA_MAC_LEN], len[4];
-	size_t n;
-	int rc = -ENOMEM;
-
-	if (text == NULL || type == NULL)
-		goto out;
-	n = strlen(text);
-	if (n + HA_MAC_LEN > HA_FRAME_MAX || k->out.len + n > HA_OUT_MAX) {
-		rc = -EMSGSIZE;
-		goto out;
-	}
-	if ((rc = frame_mac(k, true, type, text, n, mac)) < 0)
-		goto out;
-	for (int i = 0; i < 4; i++)
-		len[i] = (uint8_t)((n + HA_MAC_LEN) >> (24 - 8 * i));
-	if (buf_append(&k->out, len, 4) < 0 || buf_append(&k->out, mac, HA_MAC_LEN) < 0 ||
-	    buf_append(&k->out, text, n) < 0)
-		goto out;
-	k->seq_out++;
-	k->last_tx = ev_now_ms(k->ha->loop);
-	rc = 0;
-out:
-	free(text);
-	json_decref(msg);
-	if (rc < 0)
-		log_warnx("ha: %s: cannot queue a message: %s", k->peer, strerror(-rc));
-	return rc;
-}
-
-static void
-conn_flush(struct conn *k)
-{
-	while (k->out.len > 0) {
-		ssize_t w = send(k->fd, k->out.data, k->out.len, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			break;
-		if (w <= 0) {
-			conn_close(k, strerror(errno));
-			return;
-		}
-		buf_consume(&k->out, (size_t)w);
-	}
-	(void)ev_io_mod(k->ha->loop, k->fd, EV_READ | (k->out.len > 0 ? EV_WRITE : 0));
-}
-
-/* Take every whole frame from k->in; a frame that fails its MAC closes the channel. */
-static void
-conn_frames(struct conn *k)
-{
-	while (k->in.len >= 4 + HA_MAC_LEN) {
-		const uint8_t *p = k->in.data;
-		size_t n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
-		uint8_t mac[HA_MAC_LEN];
-		const char *type;
-		json_error_t jerr;
-		json_t *msg;
-
-		/* before the handshake only a hello or a welcome: small */
-		if (n < HA_MAC_LEN || n > (k->state == CONN_READY ? HA_FRAME_MAX : HA_HELLO_MAX)) {
-			conn_close(k, "bad frame length");
-			return;
-		}
-		if (k->in.len < 4 + n)
-			return;
-		msg = json_loadb((const char *)p + 4 + HA_MAC_LEN, n - HA_MAC_LEN, 0, &jerr);
-		type = json_string_value(json_object_get(msg, "type"));
-		if (type == NULL ||
-		    (k->state != CONN_READY && strcmp(type, k->outbound ? "welcome" : "hello")) ||
-		    (k->state == CONN_READY &&
-		     (!strcmp(type, "hello") || !strcmp(type, "welcome"))) ||
-		    frame_mac(k, false, type, p + 4 + HA_MAC_LEN, n - HA_MAC_LEN, mac) < 0 ||
-		    !util_ct_equal(mac, p + 4, HA_MAC_LEN)) {
-			json_decref(msg);
-			k->ha->st.auth_failures++;
-			conn_close(k, "a message failed authentication (is the secret the same?)");
-			return;
-		}
-		buf_consume(&k->in, 4 + n);
-		k->seq_in++;
-		k->last_rx = ev_now_ms(k->ha->loop);
-		handle(k, msg); /* may close k */
-		json_decref(msg);
-		if (k->ha == NULL)
-			return;
-	}
-}
-
-/* ---- connections ---- */
-
-static struct conn *
-conn_new(struct ha *ha, int fd, bool outbound, const char *peer)
-{
-	struct conn *k = calloc(1, sizeof(*k));
-
-	if (k == NULL)
-		return NULL;
-	k->ha = ha;
-	k->fd = fd;
-	k->outbound = outbound;
-	k->state = outbound ? CONN_CONNECTING : CONN_HELLO;
-	k->last_rx = k->last_tx = ev_now_ms(ha->loop);
-	util_strlcpy(k->peer, peer, sizeof(k->peer));
-	if (ev_io_add(ha->loop, fd, EV_READ | (outbound ? EV_WRITE : 0), on_conn, k) < 0) {
-		free(k);
-		return NULL;
-	}
-	return k;
-}
-
-/* Closed connections are freed here, from the timer or ha_free: never from inside the
- * callback that closed them. */
-static void
-reap_dead(struct ha *ha)
-{
-	while (ha->dead != NULL) {
-		struct conn *k = ha->dead;
-
-		ha->dead = k->next_dead;
-		buf_free(&k->in);
-		buf_free(&k->out);
-		free(k);
-	}
-}
-
-static void
-conn_close(struct conn *k, const char *why)
-{
-	struct ha *ha = k->ha;
-
-	if (ha == NULL)
-		return;
-	log_info("ha: channel %s %s closed: %s", k->outbound ? "to the active" : "from the standby",
-		 k->peer, why);
-	ev_io_close(ha->loop, k->fd);
-	if (ha->follow == k)
-		ha->follow = NULL;
-	for (size_t i = 0; i < HA_MAX_FOLLOW; i++) {
-		if (ha->served[i] == k)
-			ha->served[i] = NULL;
-	}
-	k->ha = NULL;
-	k->fd = -1;
-	k->next_dead = ha->dead;
-	ha->dead = k;
-}
-
-static void
-on_conn(struct ev_loop *loop, int fd, int events, void *arg)
-{
-	struct conn *k = arg;
-
-	(void)loop;
-	if (k->state == CONN_CONNECTING && (events & (EV_WRITE | EV_ERROR))) {
-		int err = 0;
-		socklen_t l = sizeof(err);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0 || err != 0) {
-			conn_close(k, strerror(err ? err : errno));
-			return;
-		}
-		k->state = CONN_HELLO;
-		if (util_random(k->nonce, sizeof(k->nonce)) < 0) {
-			conn_close(k, "no random bytes");
-			return;
-		}
-		char nonce[2 * HA_NONCE_LEN + 1];
-		util_hex(k->nonce, HA_NONCE_LEN, nonce);
-		if (conn_send(k, json_pack("{s:s,s:s,s:s}", "type", "hello", "nonce", nonce,
-					   "digest", k->ha->digest)) < 0) {
-			conn_close(k, "cannot send hello");
-			return;
-		}
-	}
-	if (events & EV_READ) {
-		for (;;) {
-			ssize_t r;
-
-			if (buf_reserve(&k->in, 65536) < 0) {
-				conn_close(k, "out of memory");
-				return;
-			}
-			r = recv(fd, k->in.data + k->in.len, k->in.cap - k->in.len - 1, 0);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0 && errno == EAGAIN)
-				break;
-			if (r <= 0) {
-				conn_close(k, r == 0 ? "closed by the peer" : strerror(errno));
-				return;
-			}
-			k->in.len += (size_t)r;
-			k->in.data[k->in.len] = '\0';
-		}
-		conn_frames(k);
-		if (k->ha == NULL)
-			return;
-	} else if ((events & EV_ERROR) && k->state != CONN_CONNECTING) {
-		conn_close(k, "socket error");
-		return;
-	}
-	conn_flush(k);
-}
-
 static int
 hex_nonce(const char *s, uint8_t out[HA_NONCE_LEN])
 {
 	return ha_unhex(s, out, HA_NONCE_LEN);
-}
-
-/* Session key: HMAC(secret, "rgw-ha1 session" || standby nonce || active nonce). */
-static int
-session_key(struct conn *k, const uint8_t *standby_nonce, const uint8_t *active_nonce)
-{
-	uint8_t hdr[15 + 2 * HA_NONCE_LEN];
-
-	memcpy(hdr, "rgw-ha1 session", 15);
-	memcpy(hdr + 15, standby_nonce, HA_NONCE_LEN);
-	memcpy(hdr + 15 + HA_NONCE_LEN, active_nonce, HA_NONCE_LEN);
-	k->seq_in = k->seq_out = 0;
-	k->state = CONN_READY;
-	return util_hmac_sha256(k->ha->secret, k->ha->secret_len, hdr, sizeof(hdr), NULL, 0,
-				k->key);
 }
 
 static json_t *
@@ -415,7 +89,7 @@ apply(struct conn *k, json_t *msg, bool whole)
 	int rc;
 
 	if (digest == NULL) {
-		conn_close(k, "a policy message without its digest");
+		ha_conn_close(k, "a policy message without its digest");
 		return;
 	}
 	if (strcmp(digest, ha->digest) == 0)
@@ -468,7 +142,7 @@ apply(struct conn *k, json_t *msg, bool whole)
 		}
 	}
 ack:
-	(void)conn_send(k, json_pack("{s:s,s:s}", "type", "ack", "digest", ha->digest));
+	(void)ha_conn_send(k, json_pack("{s:s,s:s}", "type", "ack", "digest", ha->digest));
 }
 
 /* ---- reputation: soft state, sent whole after each save on the active ---- */
@@ -494,9 +168,10 @@ ha_reputation_saved(struct ha *ha)
 			for (size_t j = 0; j < n; j++)
 				json_array_append_new(arr, ha_rep_row_json(&rows[j]));
 		}
-		if (conn_send(k, json_pack("{s:s,s:O}", "type", "reputation", "rows", arr)) == 0) {
+		if (ha_conn_send(k, json_pack("{s:s,s:O}", "type", "reputation", "rows", arr)) ==
+		    0) {
 			ha->st.reputation_sent++;
-			conn_flush(k);
+			ha_conn_flush(k);
 		}
 	}
 	json_decref(arr);
@@ -536,9 +211,9 @@ apply_reputation(struct conn *k, json_t *rows)
 static void
 send_tokens(struct conn *k)
 {
-	if (conn_send(k, ha_tokens_msg(k->ha->parts->store)) == 0) {
+	if (ha_conn_send(k, ha_tokens_msg(k->ha->parts->store)) == 0) {
 		k->ha->st.tokens_sent++;
-		conn_flush(k);
+		ha_conn_flush(k);
 	}
 }
 
@@ -563,12 +238,12 @@ handle_hello(struct conn *k, json_t *msg)
 	char hex[2 * HA_NONCE_LEN + 1];
 
 	if (!ha->active) {
-		conn_close(k, "this node is the standby: it serves no policy");
+		ha_conn_close(k, "this node is the standby: it serves no policy");
 		return;
 	}
 	if (hex_nonce(json_string_value(json_object_get(msg, "nonce")), theirs) < 0 ||
 	    util_random(k->nonce, sizeof(k->nonce)) < 0) {
-		conn_close(k, "bad hello");
+		ha_conn_close(k, "bad hello");
 		return;
 	}
 	/* the welcome is bound to the standby's nonce (frame_mac reads k->nonce) */
@@ -576,16 +251,16 @@ handle_hello(struct conn *k, json_t *msg)
 	memcpy(mine, k->nonce, sizeof(mine));
 	memcpy(k->nonce, theirs, sizeof(theirs));
 	util_hex(mine, HA_NONCE_LEN, hex);
-	if (conn_send(k, json_pack("{s:s,s:s}", "type", "welcome", "nonce", hex)) < 0 ||
-	    session_key(k, theirs, mine) < 0) {
-		conn_close(k, "cannot answer hello");
+	if (ha_conn_send(k, json_pack("{s:s,s:s}", "type", "welcome", "nonce", hex)) < 0 ||
+	    ha_session_key(k, theirs, mine) < 0) {
+		ha_conn_close(k, "cannot answer hello");
 		return;
 	}
 	log_info("ha: the standby %s follows", k->peer);
 }
 
-static void
-handle(struct conn *k, json_t *msg)
+void
+ha_handle(struct conn *k, json_t *msg)
 {
 	struct ha *ha = k->ha;
 	const char *type = json_string_value(json_object_get(msg, "type"));
@@ -597,28 +272,28 @@ handle(struct conn *k, json_t *msg)
 		uint8_t theirs[HA_NONCE_LEN];
 
 		if (hex_nonce(json_string_value(json_object_get(msg, "nonce")), theirs) < 0 ||
-		    session_key(k, k->nonce, theirs) < 0) {
-			conn_close(k, "bad welcome");
+		    ha_session_key(k, k->nonce, theirs) < 0) {
+			ha_conn_close(k, "bad welcome");
 			return;
 		}
 		log_info("ha: following the active %s", k->peer);
-		(void)conn_send(k, json_pack("{s:s,s:s}", "type", "sync", "digest", ha->digest));
+		(void)ha_conn_send(k, json_pack("{s:s,s:s}", "type", "sync", "digest", ha->digest));
 	} else if (k->outbound && ha->active) {
-		conn_close(k, "this node is now the active");
+		ha_conn_close(k, "this node is now the active");
 	} else if (!k->outbound && (!strcmp(type, "sync") || !strcmp(type, "resync"))) {
 		if (!ha->active) {
-			conn_close(k, "this node is now the standby");
+			ha_conn_close(k, "this node is now the standby");
 			return;
 		}
 		if (digest != NULL)
 			util_strlcpy(k->peer_digest, digest, sizeof(k->peer_digest));
 		if (digest != NULL && strcmp(digest, ha->digest) == 0) {
-			(void)conn_send(
+			(void)ha_conn_send(
 				k, json_pack("{s:s,s:s}", "type", "same", "digest", ha->digest));
 		} else {
 			if (!strcmp(type, "resync"))
 				ha->st.resyncs++;
-			(void)conn_send(k, policy_msg(ha, "policy"));
+			(void)ha_conn_send(k, policy_msg(ha, "policy"));
 		}
 		if (!strcmp(type, "sync"))
 			send_tokens(k);
@@ -642,7 +317,7 @@ handle(struct conn *k, json_t *msg)
 				"the whole policy",
 				before ? before : "nothing", ha->digest);
 			ha->st.resyncs++;
-			(void)conn_send(
+			(void)ha_conn_send(
 				k, json_pack("{s:s,s:s}", "type", "resync", "digest", ha->digest));
 			return;
 		}
@@ -683,12 +358,12 @@ ha_committed(void *arg, const struct pol_change *c, const char *etag_before,
 			      "etag_before", etag_before, "etag", snap->etag, "change", "actor",
 			      c->actor, "action", c->action, "resource", c->resource, "detail",
 			      c->detail, "tenant", c->tenant, "bundle", b);
-		if (conn_send(k, m) < 0) {
-			conn_close(k, "cannot queue the change");
+		if (ha_conn_send(k, m) < 0) {
+			ha_conn_close(k, "cannot queue the change");
 			continue;
 		}
 		ha->st.commits_sent++;
-		conn_flush(k);
+		ha_conn_flush(k);
 	}
 	json_decref(b);
 }
@@ -728,7 +403,7 @@ follow(struct ha *ha)
 		close(fd);
 		return;
 	}
-	ha->follow = conn_new(ha, fd, true, addr_port_ntop(ap, name, sizeof(name)));
+	ha->follow = ha_conn_new(ha, fd, true, addr_port_ntop(ap, name, sizeof(name)));
 	if (ha->follow == NULL)
 		close(fd);
 }
@@ -751,10 +426,10 @@ ha_set_role(struct ha *ha, const char *role)
 	ha->st.last_role_change_ms = util_wall_ms();
 	log_info("ha: this node is now the %s", active ? "active" : "standby");
 	if (active && ha->follow != NULL)
-		conn_close(ha->follow, "this node is now the active");
+		ha_conn_close(ha->follow, "this node is now the active");
 	for (size_t i = 0; !active && i < HA_MAX_FOLLOW; i++) {
 		if (ha->served[i] != NULL)
-			conn_close(ha->served[i], "this node is now the standby");
+			ha_conn_close(ha->served[i], "this node is now the standby");
 	}
 	if (!active) {
 		ha->next_connect = 0;
@@ -794,7 +469,8 @@ on_accept(struct ev_loop *loop, int fd, int events, void *arg)
 		for (i = 0; i < HA_MAX_FOLLOW && ha->served[i] != NULL; i++)
 			;
 		sockaddr_ntop((struct sockaddr *)&ss, name, sizeof(name));
-		if (i == HA_MAX_FOLLOW || (ha->served[i] = conn_new(ha, c, false, name)) == NULL) {
+		if (i == HA_MAX_FOLLOW ||
+		    (ha->served[i] = ha_conn_new(ha, c, false, name)) == NULL) {
 			log_warnx("ha: refused a channel from %s: too many", name);
 			close(c);
 		}
@@ -809,7 +485,7 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 	struct conn *all[HA_MAX_FOLLOW + 1];
 
 	(void)id;
-	reap_dead(ha);
+	ha_conn_reap(ha);
 	ha->timer = ev_timer_add(loop, retry / 3 > 0 ? retry / 3 : 1, on_timer, ha);
 	memcpy(all, ha->served, sizeof(ha->served));
 	all[HA_MAX_FOLLOW] = ha->follow;
@@ -819,12 +495,12 @@ on_timer(struct ev_loop *loop, uint64_t id, void *arg)
 		if (k == NULL)
 			continue;
 		if (now - k->last_rx > 3 * retry) {
-			conn_close(k, "silent for too long");
+			ha_conn_close(k, "silent for too long");
 			continue;
 		}
 		if (k->state == CONN_READY && now - k->last_tx >= retry / 3) {
-			if (conn_send(k, json_pack("{s:s}", "type", "ping")) == 0)
-				conn_flush(k);
+			if (ha_conn_send(k, json_pack("{s:s}", "type", "ping")) == 0)
+				ha_conn_flush(k);
 		}
 	}
 	if (!ha->active && ha->follow == NULL && now >= ha->next_connect) {
@@ -894,6 +570,19 @@ ha_new(struct ev_loop *loop, const struct conf *conf, struct policy_parts *parts
 		 ha->peer_name);
 	if (read_secret(ha, conf->ha_secret_file) < 0)
 		goto fail;
+	if (conf_ha_tls_on(conf)) {
+		char why[512];
+
+		if (ha_tls_new(conf, &ha->tls, why, sizeof(why)) < 0) {
+			log_warnx("ha: %s", why);
+			goto fail;
+		}
+	} else {
+		log_warnx("ha: the policy channel is not encrypted (%s): it carries the whole "
+			  "policy and the API tokens' hashes in clear; set api.tls_cert and "
+			  "ha.peer_ca or ha.peer_fingerprint (docs/ha.md)",
+			  conf->ha_tls == CONF_HA_TLS_OFF ? "ha.tls = off" : "no api.tls_cert");
+	}
 	/* the digest of the policy in force; set by the first commit when there is none yet */
 	if (parts->snap != NULL && ha_digest(parts->snap, ha->digest) < 0)
 		goto fail;
@@ -923,10 +612,10 @@ ha_free(struct ha *ha)
 	if (ha == NULL)
 		return;
 	if (ha->follow != NULL)
-		conn_close(ha->follow, "stopping");
+		ha_conn_close(ha->follow, "stopping");
 	for (size_t i = 0; i < HA_MAX_FOLLOW; i++) {
 		if (ha->served[i] != NULL)
-			conn_close(ha->served[i], "stopping");
+			ha_conn_close(ha->served[i], "stopping");
 	}
 	if (ha->lfd >= 0)
 		ev_io_close(ha->loop, ha->lfd);
@@ -936,7 +625,8 @@ ha_free(struct ha *ha)
 		ha->parts->committed = NULL;
 		ha->parts->committed_arg = NULL;
 	}
-	reap_dead(ha);
+	ha_conn_reap(ha);
+	ha_tls_free(ha->tls);
 	explicit_bzero(ha->secret, sizeof(ha->secret));
 	free(ha);
 }
@@ -960,10 +650,11 @@ ha_status_json(const struct ha *ha)
 						strcmp(k->peer_digest, ha->digest) == 0));
 	}
 	return json_pack(
-		"{s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I}}",
+		"{s:s,s:s,s:s,s:s,s:s,s:s,s:o*,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I,s:I,s:I,s:I}}",
 		"role", ha->active ? "active" : "standby", "peer", ha->peer_name, "channel",
-		up ? "up" : "down", "digest", ha->digest, "followers", followers, "counters",
+		up ? "up" : "down", "tls", ha->tls != NULL ? "on" : "off", "tls_last_failure",
+		ha->tls_failure, "digest", ha->digest, "followers", followers, "counters",
 		"commits_sent", (json_int_t)ha->st.commits_sent, "commits_applied",
 		(json_int_t)ha->st.commits_applied, "full_syncs", (json_int_t)ha->st.full_syncs,
 		"resyncs", (json_int_t)ha->st.resyncs, "auth_failures",
@@ -976,6 +667,6 @@ ha_status_json(const struct ha *ha)
 		(json_int_t)ha->st.last_role_change_ms, "reputation_sent",
 		(json_int_t)ha->st.reputation_sent, "reputation_applied",
 		(json_int_t)ha->st.reputation_applied, "tokens_sent",
-		(json_int_t)ha->st.tokens_sent, "tokens_applied",
-		(json_int_t)ha->st.tokens_applied);
+		(json_int_t)ha->st.tokens_sent, "tokens_applied", (json_int_t)ha->st.tokens_applied,
+		"tls_failures", (json_int_t)ha->st.tls_failures);
 }

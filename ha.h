@@ -22,6 +22,11 @@
  *   session key being HMAC(secret, both nonces): a frame replayed, reordered, or from a
  *   sender without the secret closes the channel.
  *
+ * With TLS ([ha] tls; ha_tls.h) all of it travels inside a TLS 1.3 session in which both
+ * nodes presented the API's certificate and verified the peer's, and the session key also
+ * covers the session's TLS exporter. Without, the channel is plain and a warning says so
+ * at start. The transport (frames, connections, TLS) is ha_chan.c; the messages ha.c.
+ *
  *   standby: sync (its policy digest)   active: policy (whole bundle) or same, then tokens
  *   active: commit (digest before and after, the change, the whole bundle) for each commit
  *   standby: ack (digest) after each one; resync (its digest) when digest_before is not its

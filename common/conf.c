@@ -32,6 +32,7 @@ static const char *check_table(const char *v);
 static const char *check_ifname(const char *v);
 static const char *check_tsig(const char *v);
 static const char *check_prefix6(const char *v);
+static const char *check_fingerprint(const char *v);
 static void report(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int split_value(struct parser *p, const struct conf_item *it, const char *v,
 		       char (*items)[CONF_STR_MAX], size_t *n);
@@ -45,6 +46,7 @@ static const char *const fw_policies[] = { "accept", "drop", NULL };
 static const char *const nat_helpers[] = { "ftp", "sip", "tftp", NULL };
 static const char *const eve_types[] = { "unix_stream", "unix_dgram", NULL };
 static const char *const ha_roles[] = { "standby", "active", NULL };
+static const char *const ha_tls_modes[] = { "auto", "required", "off", NULL };
 
 #define F(field) offsetof(struct conf, field), sizeof(((struct conf *)0)->field)
 
@@ -360,8 +362,27 @@ const struct conf_item conf_schema[] = {
 	{ "ha", "retry", CONF_T_INT, 100, 60000, "1000", F(ha_retry_ms), NULL,
 	  "Milliseconds between a standby's attempts to reach its active, and the longest "
 	  "silence on an open channel before it is considered lost (the active sends a "
-	  "keepalive every third of it).",
+	  "keepalive every third of it). A standby whose TLS handshake fails waits twice as "
+	  "long after each failure in a row, up to 32 times this (at most 60 s).",
 	  NULL, false },
+	{ "ha", "tls", CONF_T_ENUM, 0, 0, "auto", F(ha_tls), ha_tls_modes,
+	  "TLS 1.3 on the policy channel, both nodes presenting the API's certificate "
+	  "(api.tls_cert, api.tls_key) and verifying the peer's (peer_ca, peer_fingerprint). "
+	  "auto: TLS when api.tls_cert is set, plain otherwise; required: TLS, and rgwd does not "
+	  "start without api.tls_cert; off: plain. A plain channel is logged as a warning at "
+	  "start: it carries the whole policy and the API tokens' hashes in clear. The HMAC of "
+	  "every message (secret_file) is kept under TLS, bound to the TLS session.",
+	  NULL, false },
+	{ "ha", "peer_ca", CONF_T_STR, 0, 0, "", F(ha_peer_ca), NULL,
+	  "PEM CA certificate(s): with TLS, the peer's certificate must chain to one of them and "
+	  "be within its validity. Read at start.",
+	  NULL, false },
+	{ "ha", "peer_fingerprint", CONF_T_STRLIST, 0, 0, "", F(ha_peer_fingerprint), NULL,
+	  "SHA-256 fingerprints of the certificates the peer may present (hex, colons allowed, "
+	  "as openssl x509 -noout -fingerprint -sha256 prints them; a list, for a rotation): "
+	  "with TLS, the peer's certificate must be one of them and within its validity. With "
+	  "peer_ca too, both must hold. TLS needs at least one of peer_ca and peer_fingerprint.",
+	  check_fingerprint, false },
 	/* [reputation] */
 	{ "reputation", "period", CONF_T_INT, 1, 3600, "20", F(rep_period_s), NULL,
 	  "Seconds between reputation period transitions: evidence fades one third of the way "
@@ -407,6 +428,22 @@ check_prefix6(const char *v)
 	if (prefix_parse(v, false, &p) < 0 || p.addr.family != AF_INET6)
 		return "expected an IPv6 prefix (address/length, host bits zero)";
 	return NULL;
+}
+
+/* A SHA-256 fingerprint: 64 hex digits, optionally in pairs separated by colons. */
+static const char *
+check_fingerprint(const char *v)
+{
+	size_t n = 0;
+
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == ':' && n > 0 && n % 2 == 0 && p[1] != '\0' && p[1] != ':')
+			continue;
+		if (!isxdigit((unsigned char)*p))
+			return "expected a SHA-256 fingerprint: 64 hex digits (colons allowed)";
+		n++;
+	}
+	return n == 64 ? NULL : "expected a SHA-256 fingerprint: 64 hex digits (colons allowed)";
 }
 
 static const char *

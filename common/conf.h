@@ -56,6 +56,12 @@ enum conf_ha_role {
 	CONF_HA_ACTIVE,
 };
 
+enum conf_ha_tls {
+	CONF_HA_TLS_AUTO = 0, /* TLS when the API has a certificate, plain (warned) otherwise */
+	CONF_HA_TLS_REQUIRED, /* TLS, or the daemon does not start */
+	CONF_HA_TLS_OFF,      /* plain (warned) */
+};
+
 enum conf_fw_policy {
 	CONF_FW_ACCEPT = 0,
 	CONF_FW_DROP,
@@ -159,6 +165,9 @@ struct conf {
 	char ha_secret_file[CONF_STR_MAX]; /* the pair's shared secret */
 	char ha_peer_api[CONF_STR_MAX];	   /* the peer's API URL, named to misdirected writes */
 	long ha_retry_ms;		   /* a standby reconnects to its active this often */
+	int ha_tls;			   /* enum conf_ha_tls */
+	char ha_peer_ca[CONF_STR_MAX];	   /* TLS: CA(s) the peer's certificate must chain to */
+	struct conf_strlist ha_peer_fingerprint; /* TLS: SHA-256 of the peer's certificate */
 
 	/* [reputation] */
 	long rep_period_s;
@@ -207,6 +216,9 @@ int conf_load_string(struct conf *c, const char *text, const char *name, conf_er
  * line 0, or logged with log_warnx when err is NULL.
  * Returns 0 or -EINVAL. */
 int conf_validate(const struct conf *c, conf_error_cb err, void *arg);
+/* Whether the HA policy channel runs TLS: [ha] tls = required, or auto with [api] tls_cert
+ * set. */
+bool conf_ha_tls_on(const struct conf *c);
 /* Called by conf_reload_merge for each key whose value differs; reload says whether SIGHUP
  * applies it. */
 typedef void (*conf_change_cb)(const struct conf_item *it, bool reload, void *arg);

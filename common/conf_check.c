@@ -18,6 +18,7 @@ struct checker {
 };
 
 static void report(struct checker *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check_ha_tls(struct checker *p, const struct conf *c);
 
 static void
 report(struct checker *p, const char *fmt, ...)
@@ -33,6 +34,34 @@ report(struct checker *p, const char *fmt, ...)
 		p->err(p->name, 0, msg, p->arg);
 	else
 		log_warnx("%s: %s", p->name, msg);
+}
+
+bool
+conf_ha_tls_on(const struct conf *c)
+{
+	return c->ha_tls == CONF_HA_TLS_REQUIRED ||
+	       (c->ha_tls == CONF_HA_TLS_AUTO && c->api_tls_cert[0] != '\0');
+}
+
+/* TLS on the policy channel: a certificate to present, a way to verify the peer's, and no
+ * peer check configured for a channel that stays plain (a config that says two things). */
+static void
+check_ha_tls(struct checker *p, const struct conf *c)
+{
+	bool verify = c->ha_peer_ca[0] != '\0' || c->ha_peer_fingerprint.n > 0;
+
+	if (c->ha_tls == CONF_HA_TLS_REQUIRED && c->api_tls_cert[0] == '\0')
+		report(p, "ha.tls is required but api.tls_cert is empty (the policy channel "
+			  "presents the API's certificate)");
+	else if (conf_ha_tls_on(c) && !verify)
+		report(p, "ha: TLS on the policy channel (api.tls_cert is set) needs "
+			  "ha.peer_ca or ha.peer_fingerprint to verify the peer's certificate, or "
+			  "ha.tls = off");
+	else if (!conf_ha_tls_on(c) && verify)
+		report(p,
+		       "ha.peer_ca/ha.peer_fingerprint are set but the policy channel is plain "
+		       "(%s): set api.tls_cert and api.tls_key, or remove them",
+		       c->ha_tls == CONF_HA_TLS_OFF ? "ha.tls = off" : "api.tls_cert is empty");
 }
 
 int
@@ -74,6 +103,7 @@ conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 			report(&p,
 			       "ha.enable is yes but api.enable is no (the role changes through "
 			       "the API)");
+		check_ha_tls(&p, c);
 	}
 	for (size_t i = 0; i < c->nat_wan_ifaces.n; i++) {
 		for (size_t j = 0; j < c->nat_lan_ifaces.n; j++) {

@@ -239,19 +239,24 @@ SCHEMAS["TokenRequest"] = obj({"name": S, "role": {"type": "string", "enum": ["r
 HA_COUNTERS = ["commits_sent", "commits_applied", "full_syncs", "resyncs", "auth_failures",
                "apply_failures", "empty_refused", "digest_mismatches", "role_changes",
                "connects", "last_apply_us", "last_role_change_ms", "reputation_sent",
-               "reputation_applied", "tokens_sent", "tokens_applied"]
+               "reputation_applied", "tokens_sent", "tokens_applied", "tls_failures"]
 HA_ROLE = {"type": "string", "enum": ["active", "standby"]}
 SCHEMAS["Ha"] = obj({
     "role": HA_ROLE,
     "peer": {"type": "string", "description": "the peer's API URL ([ha] peer_api) or its "
                                               "channel address"},
     "channel": {"type": "string", "enum": ["up", "down"]},
+    "tls": {"type": "string", "enum": ["on", "off"],
+            "description": "whether the policy channel runs TLS ([ha] tls)"},
+    "tls_last_failure": {"type": "string", "description": "why the last TLS handshake with "
+                         "the peer failed (a refused certificate, an alert, a plain peer); "
+                         "empty when none did"},
     "digest": {"type": "string", "description": "digest of the policy in force (the chain "
                                                 "the standby follows)"},
     "followers": arr(obj({"address": S, "digest": S, "in_sync": B},
                          ["address", "digest", "in_sync"])),
     "counters": obj({k: I for k in HA_COUNTERS}, HA_COUNTERS)},
-    ["role", "peer", "channel", "digest", "followers", "counters"])
+    ["role", "peer", "channel", "tls", "tls_last_failure", "digest", "followers", "counters"])
 SCHEMAS["Ha"]["description"] = "The HA pair on this node (docs/ha.md)."
 SCHEMAS["HaRole"] = obj({"role": HA_ROLE}, ["role"])
 TENANT = {"domains": {"type": "array", "minItems": 1, "maxItems": 16, "items": S,

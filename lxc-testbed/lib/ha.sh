@@ -23,7 +23,10 @@ tb_ha_octet() { [ "$1" = gw ] && echo 2 || echo 3; }
 tb_ha_peer() { [ "$1" = gw ] && echo gwb || echo gw; }
 
 # The [ha] section of NODE's rgw.conf (appended by tb_rgw_conf): the policy channel on the
-# sync link, both nodes starting as the standby (keepalived's notify hook sets the role).
+# sync link, both nodes starting as the standby (keepalived's notify hook sets the role). The
+# pair's APIs are plain HTTP on loopback, so the channel has no certificate for TLS: it runs
+# plain on the testbed's own sync link, said explicitly (rgwd warns at start);
+# tests/system/t80b_ha_tls.sh and the pair of t81/t82 run it over TLS.
 tb_ha_rgw_conf() {
 	local o
 	o=$(tb_ha_octet "$1")
@@ -36,6 +39,7 @@ listen = 10.77.0.$((o - 1)):7440
 peer = 10.77.0.$((o == 2 ? 2 : 1)):7440
 secret_file = $TB_STATE/ha-secret
 retry = 300
+tls = off
 EOF
 }
 

@@ -3,8 +3,9 @@
 # node and time until another node's DNS answers each of them (dnspython, real UDP queries).
 # usage: ha_follow.py API_URL TOKEN DNS_ADDR DNS_PORT PREFIX N [FIRST_OCTET]
 # Prints one JSON line: {"n", "written", "seen", "p50_ms", "p99_ms", "max_ms"}; exit 0 when
-# every host was written and seen within 5 s.
-import json, sys, time, urllib.request
+# every host was written and seen within 5 s. With HA_FOLLOW_DELAYS set, each delay (ms) is
+# also appended to that file, one a line (tests/bench/ha_tls pools several runs).
+import json, os, sys, time, urllib.request
 import dns.message, dns.query, dns.rcode
 
 url, tok, dns_addr, dns_port, prefix, n = sys.argv[1:7]
@@ -44,6 +45,9 @@ for i in range(n):
         print("%s not answered within 5 s: giving up" % name, file=sys.stderr)
         break
 
+if os.environ.get("HA_FOLLOW_DELAYS"):
+    with open(os.environ["HA_FOLLOW_DELAYS"], "a") as f:
+        f.write("".join("%.2f\n" % d for d in delays))
 delays.sort()
 def pct(p):
     return round(delays[min(len(delays) - 1, int(len(delays) * p))], 1) if delays else None

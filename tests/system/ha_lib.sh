@@ -4,11 +4,15 @@
 # the ALG on both, real conntrackd (the package's example conntrackd.conf) and real keepalived
 # (the example keepalived.conf, its timers unless RGW_HA_ADVERT sets advert_int). Node a
 # comes up first and becomes the active; node b joins as its standby and takes its policy.
+# The policy channel runs TLS: each node's HTTPS API certificate (signed by the pair's CA) is
+# presented on it too and checked against that CA; RGW_HA_TLS=off runs the pair plain, its API
+# over plain HTTP.
 # Set before sourcing: HA_POOL (the pool's range, default 100.64.1.131-100.64.1.134),
 # HA_PREFIX (namespace prefix). Defines api, in_sync, keepalived_start, now_ms, role_of,
 # is_role, has_vip, no_vip_b, inpub; pids holds the processes to stop; RP_a / RP_b are the
 # rgwd processes.
 HA_POOL=${HA_POOL:-100.64.1.131-100.64.1.134}
+. "$(dirname "${BASH_SOURCE[0]}")/ha_pair.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in keepalived conntrackd conntrack dig curl jq nft; do
 	command -v $c > /dev/null || { echo "$c missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -72,6 +76,22 @@ JSON
 . "$TOP/tools/ha/pair-conf.sh"
 head -c 32 /dev/urandom | base64 > "$T/secret"
 chmod 600 "$T/secret"
+# HA_API: each node's API (on its loopback); HA_CA: the pair's CA (empty: plain)
+HA_API=http://127.0.0.1:8080 HA_CA=""
+if [ "${RGW_HA_TLS:-on}" != off ]; then
+	ha_ca "$T" ca && ha_cert "$T" node-a ca "127.0.0.1 10.77.0.1" &&
+		ha_cert "$T" node-b ca "127.0.0.1 10.77.0.2" ||
+		{ echo "cannot make certificates"; echo "0 passed, 1 failed"; exit 1; }
+	HA_API=https://127.0.0.1:8080 HA_CA=$T/ca.pem
+fi
+ha_tls() { # ha_tls NODE SECTION: the node's TLS keys of [api] or [ha]
+	[ -n "$HA_CA" ] || return 0
+	if [ "$2" = api ]; then
+		printf 'tls_cert = %s\ntls_key = %s\n' "$T/node-$1.pem" "$T/node-$1.key"
+	else
+		echo "peer_ca = $HA_CA"
+	fi
+}
 # node N ME PEER SYNC_ME SYNC_PEER SEED QUEUE: rgwd's and the hooks' configuration
 node() {
 	cat > "$T/$1.conf" <<CONF
@@ -92,6 +112,7 @@ ports = 8081
 workers = 1
 [api]
 listen = 127.0.0.1:8080
+$(ha_tls "$1" api)
 [ha]
 enable = yes
 role = standby
@@ -99,11 +120,13 @@ listen = $4
 peer = $5
 secret_file = $T/secret
 retry = 300
+$(ha_tls "$1" ha)
 CONF
 	"$RGWD" -c "$T/$1.conf" --new-token keepalived --role rw > "$T/tok.$1" 2> /dev/null
 	chmod 600 "$T/tok.$1"
 	cat > "$T/notify-$1.conf" <<CONF
-RGW_API=http://127.0.0.1:8080
+RGW_API=$HA_API
+RGW_API_CA=$HA_CA
 RGW_TOKEN_FILE=$T/tok.$1
 CONNTRACKD_CONF=$T/ctd-$1.conf
 RGW_HA_LOG=$T/trans-$1.log
@@ -138,8 +161,8 @@ check "rgwd ready on node a" wait_for 'rgwd: ready' "$T/a.log" 20
 check "rgwd ready on node b" wait_for 'rgwd: ready' "$T/b.log" 20
 api() { # api NODE PATH
 	local ns=$([ "$1" = a ] && echo $GA || echo $GB)
-	ip netns exec $ns curl -s -m 5 -H "Authorization: Bearer $(cat "$T/tok.$1")" \
-		"http://127.0.0.1:8080$2"
+	ip netns exec $ns curl -s -m 5 ${HA_CA:+--cacert "$HA_CA"} \
+		-H "Authorization: Bearer $(cat "$T/tok.$1")" "$HA_API$2"
 }
 in_sync() { [ "$(api a /api/v1/ha | jq -r .digest)" = "$(api b /api/v1/ha | jq -r .digest)" ]; }
 keepalived_start() { # keepalived_start NODE
@@ -159,6 +182,9 @@ check "node a holds the WAN address" poll 10 has_vip $GA
 keepalived_start b
 check "node b joins as the standby" poll 20 grep -q "BACKUP: rgwd is now standby" "$T/trans-b.log"
 check "node b, the standby, took node a's policy over the channel" poll 20 in_sync
+tls_is() { [ "$(api a /api/v1/ha | jq -r .tls)" = "$1" ] && [ "$(api b /api/v1/ha | jq -r .tls)" = "$1" ]; }
+check "the channel's TLS is $([ -n "$HA_CA" ] && echo on || echo off) on both nodes" \
+	tls_is "$([ -n "$HA_CA" ] && echo on || echo off)"
 no_vip_b() { ! has_vip $GB; }
 check "node b does not hold the WAN address" no_vip_b
 check "node a is still the active" is_role a active

@@ -10,8 +10,12 @@
 # is refused and follows nothing; after a role switch the old active follows the new one.
 # API tokens made on the active over REST follow (as salted hashes): one works on the standby
 # after the switch, one revoked during the partition and one expired do not, each node's own
-# command-line token stays its own, and no secret is in a log. Root needed.
+# command-line token stays its own, and no secret is in a log. The pair runs TLS (each node's
+# HTTPS API certificate on the channel too, the peer's checked against the pair's CA; the
+# shared secret's HMAC on top, which still refuses a standby without it); RGW_HA_TLS=off runs
+# it plain, over plain HTTP, to compare the delays. Root needed.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ha_pair.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 for c in dig nsupdate jq curl; do
 	command -v $c > /dev/null || { echo "$c missing"; echo "0 passed, 1 failed"; exit 1; }
@@ -23,28 +27,24 @@ A=rgwhaa$$ B=rgwhab$$ C=rgwhac$$
 PA="" PB=""
 at_exit "ns_del $A; ns_del $B; ns_del $C"
 at_exit "[ -n \"\$PA\" ] && kill -9 \$PA; [ -n \"\$PB\" ] && kill -9 \$PB"
-ip netns add $A && ip netns add $B && ip netns add $C || { echo "0 passed, 1 failed"; exit 1; }
-set -e
-for n in $A $B $C; do ip -n $n link set lo up; done
 # the sync link (the policy channel; conntrackd's in a full pair) and the management links
-ip link add sync0 netns $A type veth peer name sync0 netns $B
-ip link add m0 netns $A type veth peer name ma netns $C
-ip link add m0 netns $B type veth peer name mb netns $C
-ip -n $A addr add 10.77.0.1/30 dev sync0
-ip -n $B addr add 10.77.0.2/30 dev sync0
-ip -n $A addr add 10.78.1.1/30 dev m0
-ip -n $C addr add 10.78.1.2/30 dev ma
-ip -n $B addr add 10.78.2.1/30 dev m0
-ip -n $C addr add 10.78.2.2/30 dev mb
-for l in "$A sync0" "$B sync0" "$A m0" "$B m0" "$C ma" "$C mb"; do
-	set -- $l
-	ip -n "$1" link set dev "$2" up
-done
-set +e
+ha_topology $A $B $C || { echo "0 passed, 1 failed"; exit 1; }
 
 head -c 32 /dev/urandom | base64 > "$T/secret"
 head -c 32 /dev/urandom | base64 > "$T/wrong"
 chmod 600 "$T/secret" "$T/wrong"
+# S: the API's scheme; TLSCONF: the [api] and [ha] keys for TLS (curl and the Python driver
+# trust the pair's CA through CURL_CA_BUNDLE and SSL_CERT_FILE)
+S=https
+if [ "${RGW_HA_TLS:-on}" = off ]; then
+	S=http
+else
+	ha_ca "$T" ca && ha_cert "$T" node-a ca "10.78.1.1 10.77.0.1" &&
+		ha_cert "$T" node-b ca "10.78.2.1 10.77.0.2" ||
+		{ echo "cannot make certificates"; echo "0 passed, 1 failed"; exit 1; }
+	export CURL_CA_BUNDLE=$T/ca.pem SSL_CERT_FILE=$T/ca.pem
+fi
+echo "# policy channel: $([ $S = https ] && echo TLS || echo plain)"
 
 # conf NODE ROLE MGMT SYNC PEER_SYNC PEER_MGMT [SECRET] [SEED]
 conf() {
@@ -65,6 +65,7 @@ enable = no
 listen = $3:8080
 rate = 100000
 rate_burst = 100000
+$([ $S = https ] && printf 'tls_cert = %s\ntls_key = %s\n' "$T/node-$1.pem" "$T/node-$1.key")
 [reputation]
 save_interval = 1
 [ha]
@@ -73,27 +74,17 @@ role = $2
 listen = $4
 peer = $5
 secret_file = ${7:-$T/secret}
-peer_api = http://$6:8080
+peer_api = $S://$6:8080
 retry = 300
+$([ $S = https ] && echo "peer_ca = $T/ca.pem")
 CONF
 }
 conf a active 10.78.1.1 10.77.0.1 10.77.0.2 10.78.2.1 "" "$TOP/docs/examples/gwa.demo.json"
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1
 TA=$("$RGWD" -c "$T/a.conf" --new-token ops --role rw 2> /dev/null)
 TB=$("$RGWD" -c "$T/b.conf" --new-token ops --role rw 2> /dev/null)
-start() { # start NODE: sets PA or PB
-	ip netns exec "$([ "$1" = a ] && echo $A || echo $B)" "$RGWD" -c "$T/$1.conf" \
-		>> "$T/$1.out" 2>> "$T/$1.log" &
-	if [ "$1" = a ]; then PA=$!; else PB=$!; fi
-}
-stop() { # stop NODE
-	local p
-	if [ "$1" = a ]; then p=$PA; PA=""; else p=$PB; PB=""; fi
-	kill -TERM "$p" 2> /dev/null
-	timeout 10 tail --pid="$p" -f /dev/null
-}
-start a
-start b
+ha_start a
+ha_start b
 wait_for 'rgwd: ready' "$T/a.log" 20 && wait_for 'rgwd: ready' "$T/b.log" 20 ||
 	{ cat "$T/a.log" "$T/b.log"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -101,7 +92,7 @@ inc() { ip netns exec $C "$@"; }
 # hastate NODE: GET /api/v1/ha of the node into HS
 hastate() {
 	local url tok
-	if [ "$1" = a ]; then url=http://10.78.1.1:8080 tok=$TA; else url=http://10.78.2.1:8080 tok=$TB; fi
+	if [ "$1" = a ]; then url=$S://10.78.1.1:8080 tok=$TA; else url=$S://10.78.2.1:8080 tok=$TB; fi
 	HS=$(inc curl -s -m 5 -H "Authorization: Bearer $tok" "$url/api/v1/ha")
 }
 digest() { hastate "$1"; printf '%s' "$HS" | jq -r .digest; }
@@ -117,9 +108,11 @@ check "the standby answers a host of the active's policy in its DNS" \
 	answers 10.78.2.1 test200.gwa.demo 192.168.0.200
 hastate b
 check "the standby counts one full sync" [ "$(printf '%s' "$HS" | jq .counters.full_syncs)" -ge 1 ]
+WANT=$([ $S = https ] && echo on || echo off)
+check "the channel's TLS is $WANT on the standby" [ "$(printf '%s' "$HS" | jq -r .tls)" = "$WANT" ]
 
 # 2. 100 REST writes on the active, each timed until the standby's DNS answers it
-R=$(inc /usr/bin/python3 "$TOP/tests/system/ha_follow.py" http://10.78.1.1:8080 "$TA" \
+R=$(inc /usr/bin/python3 "$TOP/tests/system/ha_follow.py" $S://10.78.1.1:8080 "$TA" \
 	10.78.2.1 53 ha 100 60)
 echo "# 100 writes on the active, until the standby's DNS answers: $R"
 check "100 hosts written on the active answer in the standby's DNS" \
@@ -132,11 +125,11 @@ check "p99 delay from the active's 201 to the standby's answer under 1 s ($P99 m
 # administrative override set on the active is in force on the standby
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TA" \
 	-H 'Content-Type: application/json' --data '{"override": 0.3}' \
-	http://10.78.1.1:8080/api/v1/reputation/host/test200.gwa.demo)
+	$S://10.78.1.1:8080/api/v1/reputation/host/test200.gwa.demo)
 check "an override on the active's reputation engine ($CODE)" [ "$CODE" = 200 ]
 rep_same() {
 	inc curl -s -H "Authorization: Bearer $TB" \
-		http://10.78.2.1:8080/api/v1/reputation/host/test200.gwa.demo > "$T/rep-b"
+		$S://10.78.2.1:8080/api/v1/reputation/host/test200.gwa.demo > "$T/rep-b"
 	jq -e '.override == 0.3' "$T/rep-b" > /dev/null 2>&1
 }
 check "the standby's reputation engine has it after the active's next save" poll 10 rep_same
@@ -147,15 +140,15 @@ check "the standby counts the reputation messages it took" \
 # 3. writes to the standby: refused, naming the active
 CODE=$(inc curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $TB" \
 	-H 'Content-Type: application/json' --data '{"fqdn":"nope.gwa.demo","ipv4":"192.168.70.1"}' \
-	http://10.78.2.1:8080/api/v1/hosts)
+	$S://10.78.2.1:8080/api/v1/hosts)
 check "a REST write to the standby is answered 503" [ "$CODE" = 503 ]
-check "the answer names the active's API" grep -q 'active (http://10.78.1.1:8080)' "$T/body"
+check "the answer names the active's API" grep -q "active ($S://10.78.1.1:8080)" "$T/body"
 printf 'server 10.78.2.1 5353\nzone gwa.demo\nupdate add upd.gwa.demo 30 A 192.168.70.2\nsend\n' \
 	> "$T/upd"
 inc nsupdate -t 3 "$T/upd" > "$T/upd.out" 2>&1
 check "a DNS UPDATE to the standby is REFUSED" grep -q REFUSED "$T/upd.out"
 check "the standby logs the refused write" grep -q 'refused a write' "$T/b.log"
-inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=1" > "$T/audit"
+inc curl -s -H "Authorization: Bearer $TB" "$S://10.78.2.1:8080/api/v1/audit?limit=1" > "$T/audit"
 audit_names() {
 	jq -e '.items[0].actor == "ha:ops" and
 		(.items[0].detail | startswith("from the active 10.77.0.1"))' "$T/audit" > /dev/null
@@ -167,11 +160,11 @@ check "the standby's audit line names the active's writer and the active" audit_
 mktok() { # mktok NAME [EXPIRES_IN]: a new rw token on the active, its secret on stdout
 	inc curl -s -X POST -H "Authorization: Bearer $TA" -H 'Content-Type: application/json' \
 		--data "{\"name\":\"$1\",\"role\":\"rw\"${2:+,\"expires_in\":$2}}" \
-		http://10.78.1.1:8080/api/v1/tokens | jq -r .secret
+		$S://10.78.1.1:8080/api/v1/tokens | jq -r .secret
 }
 status_with() { # status_with NODE SECRET: the HTTP status of GET /api/v1/hosts with it
-	local url=http://10.78.1.1:8080
-	[ "$1" = b ] && url=http://10.78.2.1:8080
+	local url=$S://10.78.1.1:8080
+	[ "$1" = b ] && url=$S://10.78.2.1:8080
 	inc curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $2" "$url/api/v1/hosts"
 }
 is_status() { [ "$(status_with "$1" "$2")" = "$3" ]; }
@@ -184,13 +177,13 @@ check "a token made on the active works on the standby" poll 10 is_status b "$RO
 check "the standby still takes its own command-line token" is_status b "$TB" 200
 check "and refuses the active's command-line token (each node's own)" is_status b "$TA" 401
 expiry() { # expiry NODE: the brief token's expiry as the node lists it
-	local url=http://10.78.1.1:8080 tok=$TA
-	[ "$1" = b ] && url=http://10.78.2.1:8080 tok=$TB
+	local url=$S://10.78.1.1:8080 tok=$TA
+	[ "$1" = b ] && url=$S://10.78.2.1:8080 tok=$TB
 	inc curl -s -H "Authorization: Bearer $tok" "$url/api/v1/tokens/brief" | jq -r .expires_ms
 }
 check "a token with an expiry has the same expiry on the standby" \
 	[ "$(expiry b)" != null -a "$(expiry b)" = "$(expiry a)" ]
-inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=50" \
+inc curl -s -H "Authorization: Bearer $TB" "$S://10.78.2.1:8080/api/v1/audit?limit=50" \
 	> "$T/audit-tok"
 audit_tokens() {
 	jq -e '[.items[] | select(.actor == "ha:active" and .resource == "tokens" and
@@ -202,15 +195,15 @@ check "the standby's audit log says the tokens came from the active" audit_token
 # a tenant's change on the active: the standby's audit line names the same tenant
 BANKT=$(mktok bank-ops)
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TA" \
-	-H 'Content-Type: application/json' http://10.78.1.1:8080/api/v1/tenants/bank \
+	-H 'Content-Type: application/json' $S://10.78.1.1:8080/api/v1/tenants/bank \
 	--data '{"domains":["bank.gwa.demo"],"tokens":["bank-ops"],"realm":["192.168.72.0/24"]}')
 check "a tenant on the active ($CODE)" [ "$CODE" = 201 ]
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $BANKT" \
 	-H 'Content-Type: application/json' --data '{"fqdn":"web.bank.gwa.demo","ipv4":"192.168.72.1"}' \
-	http://10.78.1.1:8080/api/v1/hosts)
+	$S://10.78.1.1:8080/api/v1/hosts)
 check "the tenant's token writes its host on the active ($CODE)" [ "$CODE" = 201 ]
 audit_tenant() {
-	inc curl -s -H "Authorization: Bearer $TB" "http://10.78.2.1:8080/api/v1/audit?limit=5" \
+	inc curl -s -H "Authorization: Bearer $TB" "$S://10.78.2.1:8080/api/v1/audit?limit=5" \
 		> "$T/audit-ten"
 	jq -e '[.items[] | select(.actor == "ha:bank-ops")] | length == 1 and
 		all(.[]; .tenant == "bank")' "$T/audit-ten" > /dev/null
@@ -225,14 +218,14 @@ for i in $(seq 0 19); do
 	inc curl -s -o /dev/null -X POST -H "Authorization: Bearer $TA" \
 		-H 'Content-Type: application/json' \
 		--data "{\"fqdn\":\"part$i.gwa.demo\",\"ipv4\":\"192.168.71.$((10 + i))\"}" \
-		http://10.78.1.1:8080/api/v1/hosts
+		$S://10.78.1.1:8080/api/v1/hosts
 done
 check "the active answers the 20 hosts written during the partition" \
 	answers 10.78.1.1 part19.gwa.demo 192.168.71.29
 check "the partitioned standby does not" bash -c "! ip netns exec $C dig +short @10.78.2.1 \
 	part0.gwa.demo A | grep -q ."
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $TA" \
-	http://10.78.1.1:8080/api/v1/tokens/gone)
+	$S://10.78.1.1:8080/api/v1/tokens/gone)
 check "a token revoked on the active during the partition ($CODE)" [ "$CODE" = 204 ]
 check "the partitioned standby still takes it" is_status b "$GONE" 200
 hastate b
@@ -255,26 +248,26 @@ check "the catch-up came from the whole bundle" \
 	[ "$(printf '%s' "$HS" | jq '.counters.full_syncs + .counters.resyncs')" -gt "$RS0" ]
 
 # 5. a standby without the pair's secret is refused and follows nothing
-stop b
+ha_stop b
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1 "$T/wrong"
-start b
+ha_start b
 wait_for 'rgwd: ready' "$T/b.log" 20
 inc curl -s -o /dev/null -X POST -H "Authorization: Bearer $TA" -H 'Content-Type: application/json' \
-	--data '{"fqdn":"secret.gwa.demo","ipv4":"192.168.72.1"}' http://10.78.1.1:8080/api/v1/hosts
+	--data '{"fqdn":"secret.gwa.demo","ipv4":"192.168.72.1"}' $S://10.78.1.1:8080/api/v1/hosts
 auth_failed() { hastate a; [ "$(printf '%s' "$HS" | jq .counters.auth_failures)" -gt 0 ]; }
 check "the active refuses a standby with the wrong secret" poll 10 auth_failed
 check "that standby does not take the active's policy" \
 	bash -c "! ip netns exec $C dig +short @10.78.2.1 secret.gwa.demo A | grep -q ."
-stop b
+ha_stop b
 conf b standby 10.78.2.1 10.77.0.2 10.77.0.1 10.78.1.1
-start b
+ha_start b
 wait_for 'rgwd: ready' "$T/b.log" 20
 check "restarted with the right secret, the standby catches up" poll 20 in_sync
 
 # 6. role switch (what keepalived's notify script does): the old active follows the new one
 role() { # role NODE ROLE
 	local url tok
-	if [ "$1" = a ]; then url=http://10.78.1.1:8080 tok=$TA; else url=http://10.78.2.1:8080 tok=$TB; fi
+	if [ "$1" = a ]; then url=$S://10.78.1.1:8080 tok=$TA; else url=$S://10.78.2.1:8080 tok=$TB; fi
 	inc curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $tok" \
 		-H 'Content-Type: application/json' --data "{\"role\":\"$2\"}" "$url/api/v1/ha/role"
 }
@@ -282,13 +275,13 @@ check "PUT /api/v1/ha/role makes the standby active" [ "$(role b active)" = 200 
 check "and the old active standby" [ "$(role a standby)" = 200 ]
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TB" \
 	-H 'Content-Type: application/json' --data '{"fqdn":"back.gwa.demo","ipv4":"192.168.73.1"}' \
-	http://10.78.2.1:8080/api/v1/hosts)
+	$S://10.78.2.1:8080/api/v1/hosts)
 check "the new active takes writes" [ "$CODE" = 201 ]
 follows_b() { answers 10.78.1.1 back.gwa.demo 192.168.73.1; }
 check "the old active, now standby, follows the new active" poll 10 follows_b
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $ROBOT" \
 	-H 'Content-Type: application/json' --data '{"fqdn":"robot.gwa.demo","ipv4":"192.168.73.2"}' \
-	http://10.78.2.1:8080/api/v1/hosts)
+	$S://10.78.2.1:8080/api/v1/hosts)
 check "a token made on the old active writes on the new active ($CODE)" [ "$CODE" = 201 ]
 check "the revoked token is refused by the new active" is_status b "$GONE" 401
 check "the expired token is refused by the new active" is_status b "$BRIEF" 401
@@ -296,10 +289,10 @@ check "and by the old one" is_status a "$BRIEF" 401
 check "the new active's own command-line token works on it" is_status b "$TB" 200
 CODE=$(inc curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TB" \
 	-H 'Content-Type: application/json' --data '{"name":"late","role":"ro"}' \
-	http://10.78.2.1:8080/api/v1/tokens)
+	$S://10.78.2.1:8080/api/v1/tokens)
 check "a token made on the new active ($CODE)" [ "$CODE" = 201 ]
 late_on_a() {
-	inc curl -s -H "Authorization: Bearer $TA" http://10.78.1.1:8080/api/v1/tokens/late |
+	inc curl -s -H "Authorization: Bearer $TA" $S://10.78.1.1:8080/api/v1/tokens/late |
 		jq -e '.role == "ro"' > /dev/null
 }
 check "follows to the old active, now its standby" poll 10 late_on_a
@@ -310,8 +303,8 @@ check "a bad role is refused" [ "$(role a leader)" = 400 ]
 
 check "no message failed authentication between the right pair" \
 	bash -c "! grep -q 'failed authentication' $T/b.log"
-stop a
-stop b
+ha_stop a
+ha_stop b
 if [ "$FAILED" != 0 ]; then
 	for f in "$T"/*.log; do
 		echo "# $f"

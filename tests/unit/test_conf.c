@@ -663,6 +663,96 @@ test_validate_ha(void **state)
 	free(c);
 }
 
+/* The errors conf_validate reports for [ha] text (a valid pair around it); each must contain
+ * its needle, in order. */
+static void
+expect_ha_tls(const char *extra, const char *const *needles, size_t n, bool tls_on)
+{
+	char text[2048];
+	struct conf *c;
+	struct errs e = { 0 };
+
+	snprintf(text, sizeof(text),
+		 "[ha]\nenable = yes\nlisten = 10.9.0.1\npeer = 10.9.0.2\nsecret_file = /s\n%s",
+		 extra);
+	c = parse_ok(text);
+	assert_int_equal(conf_validate(c, collect, &e), n ? -EINVAL : 0);
+	if (e.n != n) {
+		dump(&e);
+		fail_msg("for '%s': expected %zu errors", extra, n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(e.msg[i], needles[i]) == NULL)
+			fail_msg("for '%s': '%s' does not say '%s'", extra, e.msg[i], needles[i]);
+	}
+	assert_int_equal(conf_ha_tls_on(c), tls_on);
+	free(c);
+}
+
+/* [ha] tls: the channel presents the API's certificate and verifies the peer's; a config
+ * that asks for TLS without a certificate or a way to verify, or that names a peer check for
+ * a plain channel, is refused with the keys to change */
+static void
+test_validate_ha_tls(void **state)
+{
+	static const char fp[] = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+				 "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	char text[512];
+	struct conf *c;
+
+	(void)state;
+	/* plain without a certificate (auto, the default) or when told so */
+	expect_ha_tls("", NULL, 0, false);
+	expect_ha_tls("tls = off\n", NULL, 0, false);
+	expect_ha_tls("tls = off\n[api]\ntls_cert = /c\ntls_key = /k\n", NULL, 0, false);
+	/* TLS with the API's certificate and a way to verify the peer */
+	expect_ha_tls("peer_ca = /ca.pem\n[api]\ntls_cert = /c\ntls_key = /k\n", NULL, 0, true);
+	snprintf(text, sizeof(text),
+		 "tls = required\npeer_fingerprint = %s, %.64s\n"
+		 "[api]\ntls_cert = /c\ntls_key = /k\n",
+		 fp,
+		 "0123456789abcdef0123456789abcdef"
+		 "0123456789abcdef0123456789abcdef");
+	expect_ha_tls(text, NULL, 0, true);
+	memmove(text + 5, text, strlen(text) + 1);
+	memcpy(text, "[ha]\n", 5);
+	c = parse_ok(text);
+	assert_int_equal(c->ha_tls, CONF_HA_TLS_REQUIRED);
+	assert_int_equal(c->ha_peer_fingerprint.n, 2);
+	assert_string_equal(c->ha_peer_fingerprint.v[0], fp);
+	free(c);
+	/* contradictions */
+	expect_ha_tls("tls = required\npeer_ca = /ca.pem\n",
+		      (const char *const[]){ "ha.tls is required but api.tls_cert is empty" }, 1,
+		      true);
+	expect_ha_tls("[api]\ntls_cert = /c\ntls_key = /k\n",
+		      (const char *const[]){ "needs ha.peer_ca or ha.peer_fingerprint" }, 1, true);
+	expect_ha_tls("tls = required\n[api]\ntls_cert = /c\ntls_key = /k\n",
+		      (const char *const[]){ "needs ha.peer_ca or ha.peer_fingerprint" }, 1, true);
+	expect_ha_tls("peer_ca = /ca.pem\n",
+		      (const char *const[]){ "channel is plain (api.tls_cert is empty)" }, 1,
+		      false);
+	snprintf(text, sizeof(text),
+		 "tls = off\npeer_fingerprint = %s\n[api]\ntls_cert = /c\n"
+		 "tls_key = /k\n",
+		 fp);
+	expect_ha_tls(text, (const char *const[]){ "channel is plain (ha.tls = off)" }, 1, false);
+	/* the checks hold only for a pair */
+	c = parse_ok("[ha]\ntls = required\n");
+	assert_int_equal(conf_validate(c, NULL, NULL), 0);
+	free(c);
+	/* the values themselves */
+	expect_error("[ha]\ntls = maybe\n", 2, "tls");
+	expect_error("[ha]\npeer_fingerprint = abcd\n", 2, "64 hex digits");
+	snprintf(text, sizeof(text), "[ha]\npeer_fingerprint = %sAB\n", fp);
+	expect_error(text, 2, "64 hex digits");
+	snprintf(text, sizeof(text), "[ha]\npeer_fingerprint = %.63sx\n",
+		 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	expect_error(text, 2, "64 hex digits");
+	expect_error("[ha]\npeer_fingerprint = :AB:CD\n", 2, "64 hex digits");
+	expect_error("[ha]\npeer_fingerprint = AB::CD\n", 2, "64 hex digits");
+}
+
 static void
 test_values_with_equals_and_repeated_sections(void **state)
 {
@@ -762,6 +852,7 @@ main(void)
 		cmocka_unit_test(test_load_files),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_validate_ha),
+		cmocka_unit_test(test_validate_ha_tls),
 		cmocka_unit_test(test_values_with_equals_and_repeated_sections),
 		cmocka_unit_test(test_mutations_do_not_crash),
 		cmocka_unit_test(test_bom),

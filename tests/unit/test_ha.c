@@ -2,18 +2,24 @@
 /* tests/unit/test_ha.c -- the HA policy channel: two nodes (stores, committers, ha) in one
  * event loop over loopback TCP: the standby takes the whole policy at connect, follows each
  * commit with the digest chain, asks for the whole policy when a change does not follow its
- * own, refuses local writes naming the active; a peer without the secret is refused. */
+ * own, refuses local writes naming the active; a peer without the secret is refused.
+ * With TLS (certificates made here with GnuTLS): the pair follows; a standby whose
+ * certificate another CA signed, or that has expired, or is not the pinned one, or that
+ * speaks plain, is refused and counted on both sides, and retries with a backoff. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commit.h"
@@ -32,6 +38,7 @@ struct node {
 struct fx {
 	char *dir;
 	struct ev_loop *loop;
+	bool tls; /* the pair runs TLS: certificates from tls_files() in dir */
 	struct node a, b;
 };
 
@@ -87,6 +94,13 @@ node_init(struct fx *f, struct node *n, const char *name, bool active, uint16_t 
 	snprintf(n->conf.ha_secret_file, sizeof(n->conf.ha_secret_file), "%s/%s.secret", f->dir,
 		 name);
 	write_file(n->conf.ha_secret_file, secret);
+	if (f->tls) {
+		/* each node presents its own certificate ("a" or "b"); the CA signed both */
+		snprintf(n->conf.api_tls_cert, CONF_STR_MAX, "%s/%s.crt", f->dir, name);
+		snprintf(n->conf.api_tls_key, CONF_STR_MAX, "%s/%s.key", f->dir, name);
+		snprintf(n->conf.ha_peer_ca, CONF_STR_MAX, "%s/ca.crt", f->dir);
+		assert_true(conf_ha_tls_on(&n->conf));
+	}
 	snprintf(path, sizeof(path), "%s/%s.db", f->dir, name);
 	n->p.store = pol_store_open(path, &e);
 	assert_non_null(n->p.store);
@@ -110,8 +124,118 @@ node_free(struct node *n)
 	pol_store_close(n->p.store);
 }
 
+/* ---- certificates for the TLS tests, made with GnuTLS ---- */
+
+struct pki {
+	gnutls_x509_crt_t crt;
+	gnutls_x509_privkey_t key;
+};
+
+/* A P-256 certificate for cn, valid from..to, signed by ca (NULL: a self-signed CA). */
+static void
+pki_make(struct pki *p, const char *cn, const struct pki *ca, time_t from, time_t to)
+{
+	uint8_t serial[8];
+
+	assert_int_equal(gnutls_x509_privkey_init(&p->key), 0);
+	assert_int_equal(
+		gnutls_x509_privkey_generate(p->key, GNUTLS_PK_ECDSA,
+					     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+		0);
+	assert_int_equal(gnutls_x509_crt_init(&p->crt), 0);
+	assert_int_equal(util_random(serial, sizeof(serial)), 0);
+	serial[0] &= 0x7f;
+	assert_int_equal(gnutls_x509_crt_set_version(p->crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(p->crt, serial, sizeof(serial)), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(p->crt, from), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(p->crt, to), 0);
+	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(p->crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
+						       (unsigned)strlen(cn)),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_key(p->crt, p->key), 0);
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(p->crt, ca == NULL, -1), 0);
+	assert_int_equal(
+		gnutls_x509_crt_set_key_usage(p->crt, ca == NULL ? GNUTLS_KEY_KEY_CERT_SIGN
+								 : GNUTLS_KEY_DIGITAL_SIGNATURE),
+		0);
+	assert_int_equal(gnutls_x509_crt_sign2(p->crt, ca ? ca->crt : p->crt, ca ? ca->key : p->key,
+					       GNUTLS_DIG_SHA256, 0),
+			 0);
+}
+
+/* dir/stem.ext from d (taken). */
+static void
+pem_write(const char *dir, const char *stem, const char *ext, gnutls_datum_t *d)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, stem, ext);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fwrite(d->data, 1, d->size, f), d->size);
+	fclose(f);
+	gnutls_free(d->data);
+}
+
+/* dir/stem.crt and dir/stem.key (PEM), and free p. */
+static void
+pki_write(struct pki *p, const char *dir, const char *stem)
+{
+	gnutls_datum_t d = { NULL, 0 };
+
+	assert_int_equal(gnutls_x509_crt_export2(p->crt, GNUTLS_X509_FMT_PEM, &d), 0);
+	pem_write(dir, stem, "crt", &d);
+	assert_int_equal(gnutls_x509_privkey_export2(p->key, GNUTLS_X509_FMT_PEM, &d), 0);
+	pem_write(dir, stem, "key", &d);
+	gnutls_x509_crt_deinit(p->crt);
+	gnutls_x509_privkey_deinit(p->key);
+}
+
+/* The SHA-256 fingerprint of dir/stem.crt as [ha] peer_fingerprint takes it. */
+static void
+fingerprint(const char *dir, const char *stem, char out[CONF_STR_MAX])
+{
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t pem = { NULL, 0 };
+	uint8_t fp[32];
+	size_t sz = sizeof(fp);
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s.crt", dir, stem);
+	assert_int_equal(gnutls_load_file(path, &pem), 0);
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM), 0);
+	assert_int_equal(gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &sz), 0);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(out + 3 * i, 4, "%02X%s", fp[i], i < 31 ? ":" : "");
+	gnutls_x509_crt_deinit(crt);
+	gnutls_free(pem.data);
+}
+
+/* ca, a and b (signed by ca), expired (signed by ca, valid last year), other (signed by
+ * another CA). */
+static void
+tls_files(const char *dir)
+{
+	time_t now = time(NULL);
+	struct pki ca, other_ca, p;
+
+	pki_make(&ca, "rgw pair CA", NULL, now - 86400, now + 86400 * 365);
+	pki_make(&other_ca, "another CA", NULL, now - 86400, now + 86400 * 365);
+	pki_make(&p, "gwa.example", &ca, now - 3600, now + 86400);
+	pki_write(&p, dir, "a");
+	pki_make(&p, "gwb.example", &ca, now - 3600, now + 86400);
+	pki_write(&p, dir, "b");
+	pki_make(&p, "gwb.example", &ca, now - 86400 * 400, now - 86400 * 35);
+	pki_write(&p, dir, "expired");
+	pki_make(&p, "gwb.example", &other_ca, now - 3600, now + 86400);
+	pki_write(&p, dir, "other");
+	pki_write(&ca, dir, "ca");
+	pki_write(&other_ca, dir, "other-ca");
+}
+
 static int
-setup(void **state)
+setup_with(void **state, bool tls)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	char *bundle = fx_example();
@@ -122,11 +246,26 @@ setup(void **state)
 	log_set_level(LOG_LVL_ERR);
 	f->dir = fx_tmpdir();
 	f->loop = ev_loop_new();
+	f->tls = tls;
+	if (tls)
+		tls_files(f->dir);
 	node_init(f, &f->a, "a", true, pa, pb, "0123456789abcdef-pair-secret\n", bundle);
 	node_init(f, &f->b, "b", false, pb, pa, "0123456789abcdef-pair-secret\n", NULL);
 	free(bundle);
 	*state = f;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, false);
+}
+
+static int
+setup_tls(void **state)
+{
+	return setup_with(state, true);
 }
 
 static int
@@ -422,6 +561,168 @@ test_empty_active_does_not_wipe(void **state)
 	assert_int_equal(f->b.p.snap->n_hosts, hosts);
 }
 
+static const char *
+text_of(const struct node *n, const char *key, char *out, size_t len)
+{
+	json_t *o = st(n);
+
+	util_strlcpy(out, json_string_value(json_object_get(o, key)), len);
+	json_decref(o);
+	return out;
+}
+
+/* Over TLS, the standby takes the whole policy and then each commit, as over a plain one. */
+static void
+test_tls_follow(void **state)
+{
+	struct fx *f = *state;
+	struct pol_err e = { 0 };
+	char t[256];
+
+	assert_true(run_until(f, in_sync));
+	assert_string_equal(text_of(&f->a, "tls", t, sizeof(t)), "on");
+	assert_string_equal(text_of(&f->b, "tls", t, sizeof(t)), "on");
+	assert_int_equal(add_host(&f->a, "new.gwa.demo", "192.168.77.1", &e), 0);
+	assert_true(run_until(f, b_has_new));
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(counter(&f->a, "tls_failures"), 0);
+	assert_int_equal(counter(&f->b, "tls_failures"), 0);
+	assert_int_equal(counter(&f->a, "auth_failures"), 0);
+	/* an idle channel waits: in 500 ms the loop wakes for the keepalives (one per 66 ms
+	 * each way) and little else, never for a socket it has nothing to write to */
+	uint64_t end = util_mono_ms() + 500;
+	int wakes = 0;
+
+	while (util_mono_ms() < end) {
+		int n = ev_run_once(f->loop, 20);
+
+		wakes += n > 0 ? n : 0;
+	}
+	if (wakes > 100)
+		fail_msg("the idle TLS channel woke the loop %d times in 500 ms", wakes);
+}
+
+static json_int_t a_failures0, b_failures0;
+
+static bool
+a_refused(const struct fx *f)
+{
+	return counter(&f->a, "tls_failures") > a_failures0;
+}
+
+static bool
+both_refused(const struct fx *f)
+{
+	return a_refused(f) && counter(&f->b, "tls_failures") > b_failures0;
+}
+
+/* Restart b with its configuration changed by the caller; wait until cond holds; b took no
+ * policy, and each side's last failure says why (a_why, b_why: NULL not checked). */
+static void
+restart_b_refused(struct fx *f, bool (*cond)(const struct fx *f), const char *a_why,
+		  const char *b_why)
+{
+	char t[256];
+
+	ha_free(f->b.ha);
+	a_failures0 = counter(&f->a, "tls_failures");
+	f->b.ha = ha_new(f->loop, &f->b.conf, &f->b.p);
+	assert_non_null(f->b.ha);
+	b_failures0 = counter(&f->b, "tls_failures");
+	assert_true(run_until(f, cond));
+	assert_int_equal(f->b.p.snap->n_hosts, 0);
+	assert_int_equal(counter(&f->b, "full_syncs"), 0);
+	if (a_why != NULL &&
+	    strstr(text_of(&f->a, "tls_last_failure", t, sizeof(t)), a_why) == NULL)
+		fail_msg("the active's last failure '%s' does not say '%s'", t, a_why);
+	if (b_why != NULL &&
+	    strstr(text_of(&f->b, "tls_last_failure", t, sizeof(t)), b_why) == NULL)
+		fail_msg("the standby's last failure '%s' does not say '%s'", t, b_why);
+}
+
+/* A standby whose certificate another CA signed, or has expired, is refused by the active
+ * during the handshake; one that pins another certificate refuses the active; one that
+ * speaks plain is refused. Each refusal is counted, and says why. */
+static void
+test_tls_refused(void **state)
+{
+	struct fx *f = *state;
+	char fp[CONF_STR_MAX];
+
+	/* b is stopped before it ever connects: it starts again with each configuration */
+	snprintf(f->b.conf.api_tls_cert, CONF_STR_MAX, "%s/other.crt", f->dir);
+	snprintf(f->b.conf.api_tls_key, CONF_STR_MAX, "%s/other.key", f->dir);
+	restart_b_refused(f, both_refused, "refused by ha.peer_ca", "the peer refused");
+	snprintf(f->b.conf.api_tls_cert, CONF_STR_MAX, "%s/expired.crt", f->dir);
+	snprintf(f->b.conf.api_tls_key, CONF_STR_MAX, "%s/expired.key", f->dir);
+	restart_b_refused(f, both_refused, "expired", "the peer refused");
+	/* b pins a certificate that is not the active's (its own) */
+	snprintf(f->b.conf.api_tls_cert, CONF_STR_MAX, "%s/b.crt", f->dir);
+	snprintf(f->b.conf.api_tls_key, CONF_STR_MAX, "%s/b.key", f->dir);
+	f->b.conf.ha_peer_ca[0] = '\0';
+	fingerprint(f->dir, "b", fp);
+	f->b.conf.ha_peer_fingerprint.n = 1;
+	util_strlcpy(f->b.conf.ha_peer_fingerprint.v[0], fp, CONF_STR_MAX);
+	restart_b_refused(f, both_refused, "the peer refused", "is not in ha.peer_fingerprint");
+	/* a plain standby */
+	f->b.conf.ha_tls = CONF_HA_TLS_OFF;
+	f->b.conf.ha_peer_fingerprint.n = 0;
+	restart_b_refused(f, both_refused, "TLS:", "the peer speaks TLS");
+	/* and with the active's certificate pinned, b follows */
+	f->b.conf.ha_tls = CONF_HA_TLS_AUTO;
+	fingerprint(f->dir, "a", fp);
+	f->b.conf.ha_peer_fingerprint.n = 1;
+	util_strlcpy(f->b.conf.ha_peer_fingerprint.v[0], fp, CONF_STR_MAX);
+	ha_free(f->b.ha);
+	f->b.ha = ha_new(f->loop, &f->b.conf, &f->b.p);
+	assert_non_null(f->b.ha);
+	assert_true(run_until(f, in_sync));
+	assert_int_equal(counter(&f->b, "tls_failures"), 0);
+}
+
+/* A TLS standby meeting a plain active: both see the mismatch and say so. */
+static void
+test_tls_plain_active(void **state)
+{
+	struct fx *f = *state;
+
+	ha_free(f->a.ha);
+	f->a.conf.ha_tls = CONF_HA_TLS_OFF;
+	f->a.ha = ha_new(f->loop, &f->a.conf, &f->a.p);
+	assert_non_null(f->a.ha);
+	restart_b_refused(f, both_refused, "the peer speaks TLS but this node's channel is plain",
+			  "is the peer's channel plain?");
+}
+
+static uint64_t backoff_end;
+
+static bool
+time_passed(const struct fx *f)
+{
+	(void)f;
+	return util_mono_ms() >= backoff_end;
+}
+
+/* A refused standby waits twice as long after each failure in a row: in 1.6 s with a retry
+ * of 200 ms it tries at most 5 times (0, 0.2, 0.6, 1.4 s; every 200 ms it would be 9), and a
+ * loaded machine only makes it fewer. */
+static void
+test_tls_backoff(void **state)
+{
+	struct fx *f = *state;
+	json_int_t c0;
+
+	snprintf(f->b.conf.api_tls_cert, CONF_STR_MAX, "%s/other.crt", f->dir);
+	snprintf(f->b.conf.api_tls_key, CONF_STR_MAX, "%s/other.key", f->dir);
+	restart_b_refused(f, both_refused, NULL, NULL);
+	c0 = counter(&f->b, "connects");
+	backoff_end = util_mono_ms() + 1600;
+	while (!time_passed(f))
+		ev_run_once(f->loop, 20);
+	assert_true(counter(&f->b, "connects") - c0 <= 4);
+	assert_true(counter(&f->b, "tls_failures") >= 2);
+}
+
 int
 main(void)
 {
@@ -433,6 +734,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_role_switch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_active_does_not_wipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation_follows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_follow, setup_tls, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_refused, setup_tls, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_plain_active, setup_tls, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_backoff, setup_tls, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
