@@ -94,6 +94,9 @@ void policy_thread_stop(struct policy_parts *p);
  * policy_write_later has not finished: a store write made now could wait for the thread's.
  * Main thread. */
 bool policy_thread_busy(const struct policy_parts *p);
+/* A job was handed over and its done has not run yet (the queued writes not counted): what
+ * the job reads of the main thread's state must not change now. Main thread. */
+bool policy_thread_job(const struct policy_parts *p);
 /* Hand a job to the thread (parts: struct policy_parts): work(arg, its store) runs there,
  * then done(arg) on the main thread. 0, -EBUSY (a job runs), -ENOTSUP (no thread). Main. */
 int policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *arg);

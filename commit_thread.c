@@ -45,6 +45,8 @@ struct policy_thread {
 	void *step_arg;
 	struct pending_write *writes, **writes_tail; /* queued by the main thread */
 	size_t n_writes;			     /* queued or running */
+	size_t n_queued;			     /* queued */
+	size_t job_after;			     /* queued: the writes queued before the job */
 	struct log_rl rl_full;			     /* main thread only */
 };
 
@@ -81,16 +83,21 @@ thread_main(void *arg)
 	return NULL;
 }
 
-/* The thread (or the main thread once it is joined), mu held: run the queued writes, oldest first (one queued while they run too). */
+/* The thread (or the main thread once it is joined), mu held: run the queued writes, oldest
+ * first (one queued while they run too), up to the job handed over after them. */
 static void
 run_writes(struct policy_thread *t)
 {
 	struct pending_write *w;
 
-	while ((w = t->writes) != NULL) {
+	/* a job handed over after some writes runs after them, before the later ones */
+	while ((w = t->writes) != NULL && !(t->queued && t->job_after == 0)) {
 		t->writes = w->next;
 		if (t->writes == NULL)
 			t->writes_tail = &t->writes;
+		t->n_queued--;
+		if (t->queued)
+			t->job_after--;
 		pthread_mutex_unlock(&t->mu);
 		w->fn(w->arg, t->st);
 		free(w);
@@ -212,6 +219,20 @@ policy_thread_busy(const struct policy_parts *p)
 	return busy;
 }
 
+bool
+policy_thread_job(const struct policy_parts *p)
+{
+	struct policy_thread *t = p->thread;
+	bool busy;
+
+	if (t == NULL || !t->started)
+		return false;
+	pthread_mutex_lock(&t->mu);
+	busy = t->busy;
+	pthread_mutex_unlock(&t->mu);
+	return busy;
+}
+
 int
 policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *arg)
 {
@@ -226,6 +247,7 @@ policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *ar
 		rc = -EBUSY;
 	} else {
 		t->busy = t->queued = true;
+		t->job_after = t->n_queued;
 		t->work = work;
 		t->done = done;
 		t->arg = arg;
@@ -288,6 +310,7 @@ policy_write_later(struct policy_parts *p, policy_job_fn fn, void *arg)
 		*t->writes_tail = w;
 		t->writes_tail = &w->next;
 		t->n_writes++;
+		t->n_queued++;
 		pthread_cond_broadcast(&t->cv);
 	}
 	pthread_mutex_unlock(&t->mu);
