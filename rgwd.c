@@ -172,7 +172,7 @@ start(struct rgwd *d)
 		links_ids(&d->links, d->ids);
 	}
 	/* session names live beside the policy: DNS and the ALG look them up, the API adds */
-	if ((d->sessions = rgwd_sessions_start(d->loop, d->pol.store)) == NULL)
+	if ((d->sessions = rgwd_sessions_start(d->loop, &d->pol)) == NULL)
 		return -1;
 	if (d->pol.dns)
 		dns_set_sessions(d->pol.dns, rgwd_sessions_table(d->sessions),
