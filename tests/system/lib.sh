@@ -3,7 +3,8 @@
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
 # poll, more_than, gw_topology, gw_topology6, v6_settled, ns_del, tally (a runner's summary),
 # san_clean (rgwd's log free of sanitizer reports), store_lock / store_unlock (another
-# process holds a database's write lock), in_store_wait (a thread of rgwd waits for it).
+# process holds a database's write lock), in_store_wait (a thread of rgwd waits for it),
+# eve_alert (a Suricata EVE alert sent to rgwd's unix_dgram socket).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -190,4 +191,17 @@ in_store_wait() {
 		[[ $sleeps == *" $nr "* ]] && return 0
 	done
 	return 1
+}
+
+# eve_alert SOCKET SRC DST SIGNATURE: send one EVE alert record (Suricata's format, severity
+# 1, TCP from SRC port 40312 to DST port 80) to rgwd's [ids] eve_socket (unix_dgram).
+eve_alert() {
+	python3 -c '
+import json, socket, sys
+a = {"timestamp": "2026-12-06T06:10:11.123456+0000", "event_type": "alert",
+     "src_ip": sys.argv[2], "src_port": 40312, "dest_ip": sys.argv[3], "dest_port": 80,
+     "proto": "TCP", "alert": {"action": "allowed", "gid": 1, "signature_id": 1000001,
+     "rev": 1, "signature": sys.argv[4], "category": "", "severity": 1}}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(json.dumps(a).encode(), sys.argv[1])' "$@"
 }

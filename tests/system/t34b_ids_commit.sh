@@ -92,14 +92,7 @@ check "a thread of rgwd is inside the PUT, waiting for the store" poll 10 in_sto
 
 # Suricata's alert: a flow from 100.64.0.10 to a pool address (no conntrack entry: the source
 # is blocked all the same)
-python3 -c '
-import json, socket, sys
-a = {"timestamp": "2026-12-06T06:10:11.123456+0000", "event_type": "alert",
-     "src_ip": "100.64.0.10", "src_port": 40312, "dest_ip": "100.64.1.131", "dest_port": 80,
-     "proto": "TCP", "alert": {"action": "allowed", "gid": 1, "signature_id": 1000001,
-     "rev": 1, "signature": "rgw t34b", "category": "", "severity": 1}}
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(json.dumps(a).encode(), sys.argv[1])' "$T/eve.sock"
+eve_alert "$T/eve.sock" 100.64.0.10 100.64.1.131 "rgw t34b"
 in_set() { ip netns exec $GW nft list set inet rgw block4 | grep -q '100\.64\.0\.10 '; }
 check "the block is in force at once: nft set block4 holds the source" poll 10 in_set
 # sent right after the block: the main thread would be inside the audit line's write now if it
