@@ -53,6 +53,7 @@ struct policy_thread {
 static void *thread_main(void *arg);
 static void on_wake(struct ev_loop *loop, void *arg);
 static void serve_main(struct policy_thread *t);
+static bool thread_busy(const struct policy_parts *p, bool writes);
 static void run_writes(struct policy_thread *t);
 static void audit_write(void *arg, struct pol_store *st);
 static const char *copy_str(const char *s, char **at);
@@ -205,8 +206,9 @@ policy_thread_stop(struct policy_parts *p)
 	p->thread = NULL;
 }
 
-bool
-policy_thread_busy(const struct policy_parts *p)
+/* A job in flight, or (writes) a queued write not finished. Main thread. */
+static bool
+thread_busy(const struct policy_parts *p, bool writes)
 {
 	struct policy_thread *t = p->thread;
 	bool busy;
@@ -214,23 +216,21 @@ policy_thread_busy(const struct policy_parts *p)
 	if (t == NULL || !t->started)
 		return false;
 	pthread_mutex_lock(&t->mu);
-	busy = t->busy || t->n_writes > 0;
+	busy = t->busy || (writes && t->n_writes > 0);
 	pthread_mutex_unlock(&t->mu);
 	return busy;
 }
 
 bool
+policy_thread_busy(const struct policy_parts *p)
+{
+	return thread_busy(p, true);
+}
+
+bool
 policy_thread_job(const struct policy_parts *p)
 {
-	struct policy_thread *t = p->thread;
-	bool busy;
-
-	if (t == NULL || !t->started)
-		return false;
-	pthread_mutex_lock(&t->mu);
-	busy = t->busy;
-	pthread_mutex_unlock(&t->mu);
-	return busy;
+	return thread_busy(p, false);
 }
 
 int
