@@ -5,8 +5,8 @@
 # unix_dgram socket rgwd reads) arrives then: its source is blocked at once (nft set block4;
 # a DNS query from it gets nothing back) while a query from another address is answered by
 # the main thread, and the block's audit line is not written yet. Once the lock is gone the
-# PUT is answered and the audit line (actor ids) is written after the PUT's own. Shutdown is
-# clean. Root needed.
+# PUT is answered and the audit line (actor ids) is written after the PUT's own. A line still
+# waiting behind a PUT when rgwd is stopped is written before it exits. Root needed.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -132,10 +132,22 @@ check "the block is still in force" in_set
 check "no 'cannot write the audit line' in the log" \
 	bash -c "! grep -q 'cannot write the audit line' '$T/log'"
 
+# a line still waiting at a clean stop (behind a PUT waiting for the lock) is written
+# before rgwd exits
+check "the write lock is held again" store_lock "$T/rgw.db"
+api PUT /bundle "$T/bundle.json" > "$T/put.code" 2>&1 &
+CP=$!
+check "a second PUT is inside its write" poll 10 in_store_wait "$RP"
+eve_alert "$T/eve.sock" 100.64.0.20 100.64.1.131 "rgw t34b stop"
+check "a second source is blocked" poll 10 grep -q 'blocked=100.64.0.20 (new)' "$T/log"
+# its line cannot be written before store_unlock (the lock is held since before the alert)
 kill -TERM "$RP"
+store_unlock
+wait "$CP"
 wait "$RP"
 rc=$?
 RP=""
 check "clean shutdown ($rc)" test "$rc" = 0
+check "the waiting audit line was written before the exit" test "$(audit_ids)" = 2
 san_clean "$T/log" rgwd
 summary
