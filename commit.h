@@ -90,8 +90,13 @@ int policy_thread_start(struct policy_parts *p, struct ev_loop *loop, const char
 /* Finish the job in flight (its steps and its done run here), join the thread, close its
  * connection. NULL-safe. Main thread, before the subsystems the job's steps use are freed. */
 void policy_thread_stop(struct policy_parts *p);
-/* A job was handed over and its done has not run yet. Main thread. */
+/* A job was handed over and its done has not run yet, or a write queued by
+ * policy_write_later has not finished: a store write made now could wait for the thread's.
+ * Main thread. */
 bool policy_thread_busy(const struct policy_parts *p);
+/* A job was handed over and its done has not run yet (the queued writes not counted): what
+ * the job reads of the main thread's state must not change now. Main thread. */
+bool policy_thread_job(const struct policy_parts *p);
 /* Hand a job to the thread (parts: struct policy_parts): work(arg, its store) runs there,
  * then done(arg) on the main thread. 0, -EBUSY (a job runs), -ENOTSUP (no thread). Main. */
 int policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *arg);
@@ -100,5 +105,22 @@ struct pol_store *policy_store(const struct policy_parts *p);
 /* Run fn(arg) on the main thread: at once on the main thread; from the commit thread, post it
  * and wait until the main loop ran it. */
 void policy_on_main(const struct policy_parts *p, policy_step_fn fn, void *arg);
+
+/*
+ * A store write of the main thread's that must not wait for the store's write lock (the
+ * commit thread may hold it while it waits for a step of the main thread's, and another
+ * process may hold it for up to the busy timeout): fn(arg, its store connection) runs on the
+ * commit thread, after the job in flight if one runs, after every write queued before it.
+ * fn owns arg from then on. Without a commit thread, fn runs at once on this thread with
+ * p->store. At most POLICY_WRITES_MAX writes wait: -ENOBUFS beyond (logged, rate-limited),
+ * -ENOMEM; the caller keeps arg then. policy_thread_stop runs every queued write before it
+ * returns; a crash loses them. Main thread.
+ */
+#define POLICY_WRITES_MAX 4096
+int policy_write_later(struct policy_parts *p, policy_job_fn fn, void *arg);
+/* An audit line without ETags (runtime state: an IDS block, ...) through policy_write_later:
+ * c and its strings are copied; a line that cannot be queued is logged as lost. parts: a
+ * struct policy_parts (the signature fits a subsystem's hook). Main thread. */
+void policy_audit_later(void *parts, const struct pol_change *c);
 
 #endif

@@ -8,13 +8,23 @@
 #include "commit.h"
 #include "common/ev.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "dns/dns.h"
+
+/* A store write handed over by the main thread (policy_write_later), run in order. */
+struct pending_write {
+	struct pending_write *next;
+	policy_job_fn fn;
+	void *arg;
+};
 
 /*
  * One thread, one job at a time. The main thread hands it a job (policy_thread_run); the job
  * runs with the thread's own store connection; a step that must run on the main thread
  * (policy_on_main) is posted through the ev_async and the thread waits for it; when the job
- * is over the main thread is woken again and calls done. Everything under mu.
+ * is over the main thread is woken again and calls done. Between jobs, and after the job in
+ * flight, the thread runs the main thread's queued store writes (writes), oldest first; it
+ * leaves only when none is left. Everything under mu.
  */
 struct policy_thread {
 	struct policy_parts *p;
@@ -33,11 +43,20 @@ struct policy_thread {
 	void *arg;
 	policy_step_fn step; /* a step for the main thread, NULL when none is due */
 	void *step_arg;
+	struct pending_write *writes, **writes_tail; /* queued by the main thread */
+	size_t n_writes;			     /* queued or running */
+	size_t n_queued;			     /* queued */
+	size_t job_after;			     /* queued: the writes queued before the job */
+	struct log_rl rl_full;			     /* main thread only */
 };
 
 static void *thread_main(void *arg);
 static void on_wake(struct ev_loop *loop, void *arg);
 static void serve_main(struct policy_thread *t);
+static bool thread_busy(const struct policy_parts *p, bool writes);
+static void run_writes(struct policy_thread *t);
+static void audit_write(void *arg, struct pol_store *st);
+static const char *copy_str(const char *s, char **at);
 
 static void *
 thread_main(void *arg)
@@ -46,10 +65,13 @@ thread_main(void *arg)
 
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
-		while (!t->queued && !t->stop)
+		while (!t->queued && t->writes == NULL && !t->stop)
 			pthread_cond_wait(&t->cv, &t->mu);
+		run_writes(t);
+		if (!t->queued && t->stop)
+			break; /* no write left */
 		if (!t->queued)
-			break;
+			continue;
 		t->queued = false;
 		pthread_mutex_unlock(&t->mu);
 		t->work(t->arg, t->st);
@@ -60,6 +82,29 @@ thread_main(void *arg)
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
+}
+
+/* The thread (or the main thread once it is joined), mu held: run the queued writes, oldest
+ * first (one queued while they run too), up to the job handed over after them. */
+static void
+run_writes(struct policy_thread *t)
+{
+	struct pending_write *w;
+
+	/* a job handed over after some writes runs after them, before the later ones */
+	while ((w = t->writes) != NULL && !(t->queued && t->job_after == 0)) {
+		t->writes = w->next;
+		if (t->writes == NULL)
+			t->writes_tail = &t->writes;
+		t->n_queued--;
+		if (t->queued)
+			t->job_after--;
+		pthread_mutex_unlock(&t->mu);
+		w->fn(w->arg, t->st);
+		free(w);
+		pthread_mutex_lock(&t->mu);
+		t->n_writes--;
+	}
 }
 
 /* Main thread, mu held: run the step the thread waits for, or call the finished job's done.
@@ -111,6 +156,8 @@ policy_thread_start(struct policy_parts *p, struct ev_loop *loop, const char *db
 		return -ENOMEM;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->cv, NULL);
+	t->writes_tail = &t->writes;
+	t->rl_full = (struct log_rl)LOG_RL_INIT(5000, 1);
 	p->thread = t;
 	t->p = p;
 	t->st = pol_store_open(db_path, &e);
@@ -134,7 +181,8 @@ policy_thread_stop(struct policy_parts *p)
 	if (t == NULL)
 		return;
 	if (t->started) {
-		/* a job in flight finishes first: its steps still need this thread */
+		/* a job in flight finishes first: its steps still need this thread; the queued
+		 * writes are run by the thread before it leaves */
 		pthread_mutex_lock(&t->mu);
 		t->stop = true;
 		pthread_cond_broadcast(&t->cv);
@@ -145,6 +193,10 @@ policy_thread_stop(struct policy_parts *p)
 		}
 		pthread_mutex_unlock(&t->mu);
 		pthread_join(t->th, NULL);
+		/* a write queued by the last steps, after the thread looked: nobody else writes */
+		pthread_mutex_lock(&t->mu);
+		run_writes(t);
+		pthread_mutex_unlock(&t->mu);
 	}
 	ev_async_free(t->wake);
 	pol_store_close(t->st);
@@ -154,8 +206,9 @@ policy_thread_stop(struct policy_parts *p)
 	p->thread = NULL;
 }
 
-bool
-policy_thread_busy(const struct policy_parts *p)
+/* A job in flight, or (writes) a queued write not finished. Main thread. */
+static bool
+thread_busy(const struct policy_parts *p, bool writes)
 {
 	struct policy_thread *t = p->thread;
 	bool busy;
@@ -163,9 +216,21 @@ policy_thread_busy(const struct policy_parts *p)
 	if (t == NULL || !t->started)
 		return false;
 	pthread_mutex_lock(&t->mu);
-	busy = t->busy;
+	busy = t->busy || (writes && t->n_writes > 0);
 	pthread_mutex_unlock(&t->mu);
 	return busy;
+}
+
+bool
+policy_thread_busy(const struct policy_parts *p)
+{
+	return thread_busy(p, true);
+}
+
+bool
+policy_thread_job(const struct policy_parts *p)
+{
+	return thread_busy(p, false);
 }
 
 int
@@ -182,6 +247,7 @@ policy_thread_run(void *parts, policy_job_fn work, policy_step_fn done, void *ar
 		rc = -EBUSY;
 	} else {
 		t->busy = t->queued = true;
+		t->job_after = t->n_queued;
 		t->work = work;
 		t->done = done;
 		t->arg = arg;
@@ -221,4 +287,93 @@ policy_on_main(const struct policy_parts *p, policy_step_fn fn, void *arg)
 	while (t->step != NULL)
 		pthread_cond_wait(&t->cv, &t->mu);
 	pthread_mutex_unlock(&t->mu);
+}
+
+int
+policy_write_later(struct policy_parts *p, policy_job_fn fn, void *arg)
+{
+	struct policy_thread *t = p->thread;
+	struct pending_write *w;
+	int rc = 0;
+
+	if (t == NULL || !t->started) {
+		fn(arg, p->store); /* no thread: nobody else writes in this process */
+		return 0;
+	}
+	pthread_mutex_lock(&t->mu);
+	if (t->n_writes >= POLICY_WRITES_MAX || (w = malloc(sizeof(*w))) == NULL) {
+		rc = t->n_writes >= POLICY_WRITES_MAX ? -ENOBUFS : -ENOMEM;
+	} else {
+		w->next = NULL;
+		w->fn = fn;
+		w->arg = arg;
+		*t->writes_tail = w;
+		t->writes_tail = &w->next;
+		t->n_writes++;
+		t->n_queued++;
+		pthread_cond_broadcast(&t->cv);
+	}
+	pthread_mutex_unlock(&t->mu);
+	if (rc < 0)
+		log_rl(&t->rl_full, LOG_LVL_WARN, "rgwd: a store write was dropped: %s",
+		       strerror(-rc));
+	return rc;
+}
+
+/* An audit line's copy: the change and its strings in one block. */
+struct audit_copy {
+	struct pol_change c;
+	char text[];
+};
+
+static void
+audit_write(void *arg, struct pol_store *st)
+{
+	struct audit_copy *a = arg;
+
+	if (pol_audit_append(st, &a->c, NULL, NULL) < 0)
+		log_warnx("rgwd: cannot write the audit line (%s %s %s)",
+			  a->c.actor ? a->c.actor : "-", a->c.action ? a->c.action : "-",
+			  a->c.resource ? a->c.resource : "-");
+	free(a);
+}
+
+/* Copy s (NULL stays NULL) to *at, which moves past it. */
+static const char *
+copy_str(const char *s, char **at)
+{
+	char *d = *at;
+
+	if (s == NULL)
+		return NULL;
+	strcpy(d, s);
+	*at += strlen(s) + 1;
+	return d;
+}
+
+void
+policy_audit_later(void *parts, const struct pol_change *c)
+{
+	const char *strs[] = { c->actor, c->action, c->resource, c->detail, c->tenant };
+	size_t len = 0;
+	struct audit_copy *a;
+	char *at;
+
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		len += strs[i] != NULL ? strlen(strs[i]) + 1 : 0;
+	a = malloc(sizeof(*a) + len);
+	if (a == NULL) {
+		log_warnx("rgwd: out of memory: an audit line (%s %s) is lost",
+			  c->actor ? c->actor : "-", c->action ? c->action : "-");
+		return;
+	}
+	at = a->text;
+	a->c = *c;
+	a->c.actor = copy_str(c->actor, &at);
+	a->c.action = copy_str(c->action, &at);
+	a->c.resource = copy_str(c->resource, &at);
+	a->c.detail = copy_str(c->detail, &at);
+	a->c.tenant = copy_str(c->tenant, &at);
+	if (policy_write_later(parts, audit_write, a) < 0)
+		free(a);
 }

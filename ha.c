@@ -421,6 +421,8 @@ ha_set_role(struct ha *ha, const char *role)
 		return -EINVAL;
 	if (active == ha->active)
 		return 0;
+	if (policy_thread_job(ha->parts))
+		return -EBUSY; /* the write in flight reads the role (ha.h) */
 	ha->active = active;
 	ha->st.role_changes++;
 	ha->st.last_role_change_ms = util_wall_ms();

@@ -83,8 +83,18 @@ int ha_rep_row_parse(json_t *o, struct pol_reputation *r);
  */
 int ha_commit(void *arg, const struct pol_change *c, struct pol_snap **snap, struct pol_err *e);
 
-/* "active" or "standby": change the role (keepalived's notify script, through the API).
- * 0, or -EINVAL for another word. */
+/*
+ * "active" or "standby": change the role (keepalived's notify script, through the API).
+ * 0, -EINVAL for another word, -EBUSY while a REST write runs on the commit thread.
+ *
+ * The role is handed over with that write: the commit thread reads it (ha_refusal,
+ * ha_commit) without a lock, and it is written only here, on the main thread, never while a
+ * job is in flight (policy_thread_job). policy_thread_run hands the job over under the
+ * thread's mutex and the main thread takes the job's end under it, so the last change of
+ * the role happens before every read the job makes and every read before the next change:
+ * the write sees one role from start to end, as a write on the main thread does. (The API,
+ * the only caller, reads no request while such a write runs: -EBUSY is a guard.)
+ */
 int ha_set_role(struct ha *ha, const char *role);
 bool ha_is_active(const struct ha *ha);
 /* NULL on the active; on a standby, the refusal of a local write, naming the active. */

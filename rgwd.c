@@ -164,13 +164,15 @@ start(struct rgwd *d)
 	/* ids: Suricata alerts tear flows down, block (runtime state, nat_block), feed the
 	 * reputation engine */
 	if (d->conf.ids_enable) {
-		d->ids = ids_new(d->loop, &d->conf, d->pol.nat, d->pol.rep, d->pol.store);
+		d->ids = ids_new(d->loop, &d->conf, d->pol.nat, d->pol.rep);
 		if (d->ids == NULL)
 			return -1;
+		/* its audit lines never wait for the store's write lock (commit.h) */
+		ids_set_audit(d->ids, policy_audit_later, &d->pol);
 		links_ids(&d->links, d->ids);
 	}
 	/* session names live beside the policy: DNS and the ALG look them up, the API adds */
-	if ((d->sessions = rgwd_sessions_start(d->loop, d->pol.store)) == NULL)
+	if ((d->sessions = rgwd_sessions_start(d->loop, &d->pol)) == NULL)
 		return -1;
 	if (d->pol.dns)
 		dns_set_sessions(d->pol.dns, rgwd_sessions_table(d->sessions),

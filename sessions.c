@@ -5,19 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commit.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "sessions.h"
 
 struct rgwd_sessions {
 	struct ev_loop *loop;
-	struct pol_store *st;
+	struct policy_parts *p;
 	struct pol_sessions *t;
 	uint64_t timer;
 };
 
 static int restore_one(void *arg, const struct pol_sess *s);
 static void on_sweep(struct ev_loop *loop, uint64_t id, void *arg);
+static void purge_write(void *arg, struct pol_store *st);
 
 static int
 restore_one(void *arg, const struct pol_sess *s)
@@ -32,6 +34,17 @@ restore_one(void *arg, const struct pol_sess *s)
 	return 0;
 }
 
+/* The commit thread (or the main thread when there is none): the rows ended before *arg. */
+static void
+purge_write(void *arg, struct pol_store *st)
+{
+	int64_t *before = arg;
+
+	if (pol_session_purge(st, *before) < 0)
+		log_warnx("sessions: cannot delete old session rows");
+	free(before);
+}
+
 static void
 on_sweep(struct ev_loop *loop, uint64_t id, void *arg)
 {
@@ -42,23 +55,30 @@ on_sweep(struct ev_loop *loop, uint64_t id, void *arg)
 	(void)id;
 	gone = pol_sess_sweep(ss->t, now, NULL, NULL);
 	if (gone > 0) {
-		if (pol_session_purge(ss->st, now - (int64_t)RGWD_SESSIONS_KEEP_MS) < 0)
-			log_warnx("sessions: cannot delete old session rows");
+		int64_t *before = malloc(sizeof(*before));
+
+		/* rows left here (out of memory, queue full) go with a later sweep or start */
+		if (before != NULL) {
+			*before = now - (int64_t)RGWD_SESSIONS_KEEP_MS;
+			if (policy_write_later(ss->p, purge_write, before) < 0)
+				free(before);
+		}
 		log_debug("%s: %zu ended session names forgotten", __func__, gone);
 	}
 	ss->timer = ev_timer_add(loop, RGWD_SESSIONS_SWEEP_MS, on_sweep, ss);
 }
 
 struct rgwd_sessions *
-rgwd_sessions_start(struct ev_loop *loop, struct pol_store *st)
+rgwd_sessions_start(struct ev_loop *loop, struct policy_parts *p)
 {
+	struct pol_store *st = p->store;
 	struct rgwd_sessions *ss = calloc(1, sizeof(*ss));
 	int64_t now = (int64_t)util_wall_ms();
 
 	if (ss == NULL)
 		goto fail;
 	ss->loop = loop;
-	ss->st = st;
+	ss->p = p;
 	ss->t = pol_sess_new(RGWD_SESSIONS_MAX, RGWD_SESSIONS_KEEP_MS);
 	if (ss->t == NULL)
 		goto fail;

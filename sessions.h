@@ -13,12 +13,14 @@
 
 struct rgwd_sessions;
 
+struct policy_parts;
 /*
- * The session table restored from the store (rows ended more than a day ago are deleted
- * first), and a timer that forgets old tombstones in memory and in the store every minute.
- * NULL on failure (logged). Main loop thread.
+ * The session table restored from p's store (rows ended more than a day ago are deleted
+ * first), and a timer that forgets old tombstones in memory every minute and has their rows
+ * deleted by the commit thread (policy_write_later: the main thread never waits for the
+ * store's write lock). NULL on failure (logged). Main loop thread.
  */
-struct rgwd_sessions *rgwd_sessions_start(struct ev_loop *loop, struct pol_store *st);
+struct rgwd_sessions *rgwd_sessions_start(struct ev_loop *loop, struct policy_parts *p);
 /* The table (read by the DNS and ALG threads, written by the API). */
 struct pol_sessions *rgwd_sessions_table(struct rgwd_sessions *s);
 /* Once no thread reads the table any more. NULL is a no-op. */

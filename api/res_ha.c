@@ -38,6 +38,7 @@ api_h_ha_role(struct api_req *r)
 	const struct api_views *v = &r->api->v;
 	struct pol_err e = { 0 };
 	const char *role;
+	int rc;
 
 	if (v->ha_set_role == NULL) {
 		api_reply_error(r, 404, NULL,
@@ -49,7 +50,12 @@ api_h_ha_role(struct api_req *r)
 		return;
 	}
 	role = json_string_value(json_object_get(r->body, "role"));
-	if (role == NULL || v->ha_set_role(v->ha_arg, role) < 0) {
+	rc = role != NULL ? v->ha_set_role(v->ha_arg, role) : -EINVAL;
+	if (rc == -EBUSY) {
+		api_reply_error(r, 503, NULL, "a policy write is in flight: try again");
+		return;
+	}
+	if (rc < 0) {
 		api_reply_error(r, 400, "role", "must be active or standby");
 		return;
 	}

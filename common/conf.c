@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/addr.h"
+#include "common/conf_int.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -18,13 +19,9 @@
 
 struct parser {
 	struct conf *c;
-	const char *name;
-	conf_error_cb err;
-	void *arg;
-	unsigned line;
-	int errors;
-	const char *section; /* a known section, or NULL */
-	bool skip;	     /* inside an unknown section: its keys are not reported again */
+	struct conf_report r; /* where its errors go, the line being read */
+	const char *section;  /* a known section, or NULL */
+	bool skip;	      /* inside an unknown section: its keys are not reported again */
 	unsigned char seen[128];
 };
 
@@ -33,7 +30,6 @@ static const char *check_ifname(const char *v);
 static const char *check_tsig(const char *v);
 static const char *check_prefix6(const char *v);
 static const char *check_fingerprint(const char *v);
-static void report(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int split_value(struct parser *p, const struct conf_item *it, const char *v,
 		       char (*items)[CONF_STR_MAX], size_t *n);
 static int apply_value(struct parser *p, const struct conf_item *it, const char *v);
@@ -485,8 +481,8 @@ check_tsig(const char *v)
 	return NULL;
 }
 
-static void
-report(struct parser *p, const char *fmt, ...)
+void
+conf_report(struct conf_report *r, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -494,13 +490,13 @@ report(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	p->errors++;
-	if (p->err != NULL)
-		p->err(p->name, p->line, msg, p->arg);
-	else if (p->line > 0)
-		log_warnx("%s:%u: %s", p->name ? p->name : "", p->line, msg);
+	r->errors++;
+	if (r->err != NULL)
+		r->err(r->name, r->line, msg, r->arg);
+	else if (r->line > 0)
+		log_warnx("%s:%u: %s", r->name ? r->name : "", r->line, msg);
 	else
-		log_warnx("%s: %s", p->name ? p->name : "config", msg);
+		log_warnx("%s: %s", r->name ? r->name : "config", msg);
 }
 
 /* Split a raw value into items: quotes keep their content literal (including ',', '#', ';'
@@ -523,19 +519,20 @@ split_value(struct parser *p, const struct conf_item *it, const char *v,
 		if (!inq && (ch == '#' || ch == ';') && (s == v || isspace((unsigned char)s[-1])))
 			end = true;
 		if (ch == '\0' && inq) {
-			report(p, "%s.%s: unterminated quote", it->section, it->key);
+			conf_report(&p->r, "%s.%s: unterminated quote", it->section, it->key);
 			return -EINVAL;
 		}
 		if (end || (list && !inq && ch == ',')) {
 			cur[keep] = '\0';
 			if (list && !any && (comma || ch == ',')) {
-				report(p, "%s.%s: empty item in list", it->section, it->key);
+				conf_report(&p->r, "%s.%s: empty item in list", it->section,
+					    it->key);
 				return -EINVAL;
 			}
 			if (any || !list) {
 				if (cnt == CONF_MAX_LIST) {
-					report(p, "%s.%s: too many items (at most %d)", it->section,
-					       it->key, CONF_MAX_LIST);
+					conf_report(&p->r, "%s.%s: too many items (at most %d)",
+						    it->section, it->key, CONF_MAX_LIST);
 					return -EINVAL;
 				}
 				memcpy(items[cnt++], cur, keep + 1);
@@ -555,8 +552,8 @@ split_value(struct parser *p, const struct conf_item *it, const char *v,
 		if (!inq && isspace((unsigned char)ch) && len == 0)
 			continue;
 		if (len >= CONF_STR_MAX - 1) {
-			report(p, "%s.%s: value too long (at most %d characters)", it->section,
-			       it->key, CONF_STR_MAX - 1);
+			conf_report(&p->r, "%s.%s: value too long (at most %d characters)",
+				    it->section, it->key, CONF_STR_MAX - 1);
 			return -EINVAL;
 		}
 		cur[len++] = ch;
@@ -593,10 +590,10 @@ parse_int(struct parser *p, const struct conf_item *it, const char *s, long *out
 	int r = util_parse_long(s, it->min, it->max, out);
 
 	if (r == -ERANGE)
-		report(p, "%s.%s: %s is out of range %ld..%ld", it->section, it->key, s, it->min,
-		       it->max);
+		conf_report(&p->r, "%s.%s: %s is out of range %ld..%ld", it->section, it->key, s,
+			    it->min, it->max);
 	else if (r < 0)
-		report(p, "%s.%s: '%s' is not an integer", it->section, it->key, s);
+		conf_report(&p->r, "%s.%s: '%s' is not an integer", it->section, it->key, s);
 	return r;
 }
 
@@ -639,12 +636,12 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 
 		if (l >= it->size ||
 		    (it->max > 0 && (l < (size_t)it->min || l > (size_t)it->max))) {
-			report(p, "%s.%s: length must be %ld..%ld characters", it->section, it->key,
-			       it->min, it->max > 0 ? it->max : (long)it->size - 1);
+			conf_report(&p->r, "%s.%s: length must be %ld..%ld characters", it->section,
+				    it->key, it->min, it->max > 0 ? it->max : (long)it->size - 1);
 			return -EINVAL;
 		}
 		if (it->check != NULL && (why = it->check(items[0])) != NULL) {
-			report(p, "%s.%s: '%s': %s", it->section, it->key, items[0], why);
+			conf_report(&p->r, "%s.%s: '%s': %s", it->section, it->key, items[0], why);
 			return -EINVAL;
 		}
 		memcpy(field, items[0], l + 1);
@@ -660,9 +657,10 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 	}
 	case CONF_T_BOOL:
 		if (parse_bool(items[0], (bool *)field) < 0) {
-			report(p,
-			       "%s.%s: '%s' is not a boolean (yes, no, true, false, on, off, 1, 0)",
-			       it->section, it->key, items[0]);
+			conf_report(
+				&p->r,
+				"%s.%s: '%s' is not a boolean (yes, no, true, false, on, off, 1, 0)",
+				it->section, it->key, items[0]);
 			return -EINVAL;
 		}
 		return 0;
@@ -670,8 +668,8 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 		idx = find_name(it->enum_names, items[0]);
 		if (idx < 0) {
 			enum_list(it->enum_names, names, sizeof(names));
-			report(p, "%s.%s: '%s' is not one of %s", it->section, it->key, items[0],
-			       names);
+			conf_report(&p->r, "%s.%s: '%s' is not one of %s", it->section, it->key,
+				    items[0], names);
 			return -EINVAL;
 		}
 		*(int *)(void *)field = idx;
@@ -681,10 +679,10 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 
 		for (size_t i = 0; i < n; i++) {
 			if (addr_port_parse(items[i], (uint16_t)it->min, &ap.v[i]) < 0) {
-				report(p, "%s.%s: bad address '%s' (expected %s)", it->section,
-				       it->key, items[i],
-				       it->min ? "address, address:port or [v6]:port"
-					       : "address:port or [v6]:port, port required");
+				conf_report(&p->r, "%s.%s: bad address '%s' (expected %s)",
+					    it->section, it->key, items[i],
+					    it->min ? "address, address:port or [v6]:port"
+						    : "address:port or [v6]:port, port required");
 				return -EINVAL;
 			}
 		}
@@ -709,12 +707,13 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 		for (size_t i = 0; i < n; i++) {
 			if (it->enum_names != NULL && find_name(it->enum_names, items[i]) < 0) {
 				enum_list(it->enum_names, names, sizeof(names));
-				report(p, "%s.%s: '%s' is not one of %s", it->section, it->key,
-				       items[i], names);
+				conf_report(&p->r, "%s.%s: '%s' is not one of %s", it->section,
+					    it->key, items[i], names);
 				return -EINVAL;
 			}
 			if (it->check != NULL && (why = it->check(items[i])) != NULL) {
-				report(p, "%s.%s: '%s': %s", it->section, it->key, items[i], why);
+				conf_report(&p->r, "%s.%s: '%s': %s", it->section, it->key,
+					    items[i], why);
 				return -EINVAL;
 			}
 		}
@@ -727,7 +726,7 @@ apply_value(struct parser *p, const struct conf_item *it, const char *v)
 		return 0;
 	}
 	}
-	report(p, "%s.%s: unsupported type", it->section, it->key);
+	conf_report(&p->r, "%s.%s: unsupported type", it->section, it->key);
 	return -EINVAL;
 }
 
@@ -783,8 +782,8 @@ unknown_key(struct parser *p, const char *key)
 
 	for (const struct conf_item *it = conf_schema; it->key != NULL; it++) {
 		if (strcmp(it->key, key) == 0) {
-			report(p, "unknown key '%s' in [%s] (did you mean [%s] %s?)", key,
-			       p->section, it->section, it->key);
+			conf_report(&p->r, "unknown key '%s' in [%s] (did you mean [%s] %s?)", key,
+				    p->section, it->section, it->key);
 			return;
 		}
 	}
@@ -800,10 +799,10 @@ unknown_key(struct parser *p, const char *key)
 		}
 	}
 	if (best != NULL)
-		report(p, "unknown key '%s' in [%s] (did you mean %s?)", key, p->section,
-		       best->key);
+		conf_report(&p->r, "unknown key '%s' in [%s] (did you mean %s?)", key, p->section,
+			    best->key);
 	else
-		report(p, "unknown key '%s' in [%s]", key, p->section);
+		conf_report(&p->r, "unknown key '%s' in [%s]", key, p->section);
 }
 
 static char *
@@ -825,7 +824,7 @@ parse_section(struct parser *p, char *s)
 	char *close = strchr(s, ']'), *rest, *name;
 
 	if (close == NULL) {
-		report(p, "missing ']' in section header");
+		conf_report(&p->r, "missing ']' in section header");
 		p->section = NULL;
 		p->skip = true;
 		return;
@@ -834,10 +833,10 @@ parse_section(struct parser *p, char *s)
 	rest = trim(close + 1);
 	name = trim(s + 1);
 	if (*rest != '\0' && *rest != '#' && *rest != ';') {
-		report(p, "unexpected text after section header: '%s'", rest);
+		conf_report(&p->r, "unexpected text after section header: '%s'", rest);
 	}
 	if (!is_section(name)) {
-		report(p, "unknown section [%s]", name);
+		conf_report(&p->r, "unknown section [%s]", name);
 		p->section = NULL;
 		p->skip = true;
 		return;
@@ -866,19 +865,19 @@ parse_line(struct parser *p, char *s)
 	}
 	eq = strchr(s, '=');
 	if (eq == NULL) {
-		report(p, "missing '=' (expected key = value)");
+		conf_report(&p->r, "missing '=' (expected key = value)");
 		return;
 	}
 	*eq = '\0';
 	key = trim(s);
 	if (*key == '\0') {
-		report(p, "missing key before '='");
+		conf_report(&p->r, "missing key before '='");
 		return;
 	}
 	if (p->skip)
 		return;
 	if (p->section == NULL) {
-		report(p, "key '%s' outside of any section", key);
+		conf_report(&p->r, "key '%s' outside of any section", key);
 		return;
 	}
 	it = conf_find(p->section, key);
@@ -887,7 +886,7 @@ parse_line(struct parser *p, char *s)
 		return;
 	}
 	if (p->seen[it - conf_schema]) {
-		report(p, "duplicate key '%s' in [%s]", key, p->section);
+		conf_report(&p->r, "duplicate key '%s' in [%s]", key, p->section);
 		return;
 	}
 	p->seen[it - conf_schema] = 1;
@@ -897,7 +896,7 @@ parse_line(struct parser *p, char *s)
 void
 conf_defaults(struct conf *c)
 {
-	struct parser p = { .c = c, .name = "defaults" };
+	struct parser p = { .c = c, .r = { .name = "defaults" } };
 
 	memset(c, 0, sizeof(*c));
 	for (const struct conf_item *it = conf_schema; it->key != NULL; it++)
@@ -907,7 +906,7 @@ conf_defaults(struct conf *c)
 int
 conf_load_string(struct conf *c, const char *text, const char *name, conf_error_cb err, void *arg)
 {
-	struct parser p = { .c = c, .name = name, .err = err, .arg = arg };
+	struct parser p = { .c = c, .r = { .name = name, .err = err, .arg = arg } };
 	char line[CONF_LINE_MAX + 1];
 	const char *s = text;
 
@@ -919,12 +918,12 @@ conf_load_string(struct conf *c, const char *text, const char *name, conf_error_
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);
 
-		p.line++;
+		p.r.line++;
 		if (len > 0 && s[len - 1] == '\r')
 			len--;
 		if (len > CONF_LINE_MAX) {
-			report(&p, "line too long (%zu characters, at most %d)", len,
-			       CONF_LINE_MAX);
+			conf_report(&p.r, "line too long (%zu characters, at most %d)", len,
+				    CONF_LINE_MAX);
 		} else {
 			memcpy(line, s, len);
 			line[len] = '\0';
@@ -934,7 +933,7 @@ conf_load_string(struct conf *c, const char *text, const char *name, conf_error_
 			break;
 		s = nl + 1;
 	}
-	return p.errors ? -EINVAL : 0;
+	return p.r.errors ? -EINVAL : 0;
 }
 
 int
@@ -964,9 +963,9 @@ conf_load(struct conf *c, const char *path, conf_error_cb err, void *arg)
 	}
 	text[len] = '\0';
 	if (memchr(text, '\0', len) != NULL) {
-		struct parser p = { .c = c, .name = path, .err = err, .arg = arg };
+		struct parser p = { .c = c, .r = { .name = path, .err = err, .arg = arg } };
 
-		report(&p, "the file contains a NUL byte (not a text file)");
+		conf_report(&p.r, "the file contains a NUL byte (not a text file)");
 		r = -EINVAL;
 		goto out;
 	}

@@ -1,40 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* common/conf_check.c -- rgw.conf: the checks across keys, and what a reload may change */
 #include "common/conf.h"
+#include "common/conf_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "common/log.h"
-
-/* The errors of one conf_validate run: they name keys, not lines. */
-struct checker {
-	const char *name;
-	conf_error_cb err;
-	void *arg;
-	unsigned errors;
-};
-
-static void report(struct checker *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check_ha_tls(struct checker *p, const struct conf *c);
-
-static void
-report(struct checker *p, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->errors++;
-	if (p->err != NULL)
-		p->err(p->name, 0, msg, p->arg);
-	else
-		log_warnx("%s: %s", p->name, msg);
-}
+static void check_ha_tls(struct conf_report *p, const struct conf *c);
 
 bool
 conf_ha_tls_on(const struct conf *c)
@@ -46,72 +18,79 @@ conf_ha_tls_on(const struct conf *c)
 /* TLS on the policy channel: a certificate to present, a way to verify the peer's, and no
  * peer check configured for a channel that stays plain (a config that says two things). */
 static void
-check_ha_tls(struct checker *p, const struct conf *c)
+check_ha_tls(struct conf_report *p, const struct conf *c)
 {
 	bool verify = c->ha_peer_ca[0] != '\0' || c->ha_peer_fingerprint.n > 0;
 
 	if (c->ha_tls == CONF_HA_TLS_REQUIRED && c->api_tls_cert[0] == '\0')
-		report(p, "ha.tls is required but api.tls_cert is empty (the policy channel "
-			  "presents the API's certificate)");
+		conf_report(p, "ha.tls is required but api.tls_cert is empty (the policy channel "
+			       "presents the API's certificate)");
 	else if (conf_ha_tls_on(c) && !verify)
-		report(p, "ha: TLS on the policy channel (api.tls_cert is set) needs "
-			  "ha.peer_ca or ha.peer_fingerprint to verify the peer's certificate, or "
-			  "ha.tls = off");
+		conf_report(
+			p, "ha: TLS on the policy channel (api.tls_cert is set) needs "
+			   "ha.peer_ca or ha.peer_fingerprint to verify the peer's certificate, or "
+			   "ha.tls = off");
 	else if (!conf_ha_tls_on(c) && verify)
-		report(p,
-		       "ha.peer_ca/ha.peer_fingerprint are set but the policy channel is plain "
-		       "(%s): set api.tls_cert and api.tls_key, or remove them",
-		       c->ha_tls == CONF_HA_TLS_OFF ? "ha.tls = off" : "api.tls_cert is empty");
+		conf_report(
+			p,
+			"ha.peer_ca/ha.peer_fingerprint are set but the policy channel is plain "
+			"(%s): set api.tls_cert and api.tls_key, or remove them",
+			c->ha_tls == CONF_HA_TLS_OFF ? "ha.tls = off" : "api.tls_cert is empty");
 }
 
 int
 conf_validate(const struct conf *c, conf_error_cb err, void *arg)
 {
-	struct checker p = { .name = c->source[0] ? c->source : "rgw.conf",
-			     .err = err,
-			     .arg = arg };
+	struct conf_report p = { .name = c->source[0] ? c->source : "rgw.conf",
+				 .err = err,
+				 .arg = arg };
 
 	if ((c->api_tls_cert[0] != '\0') != (c->api_tls_key[0] != '\0'))
-		report(&p, "api.tls_cert and api.tls_key must be set together");
+		conf_report(&p, "api.tls_cert and api.tls_key must be set together");
 	if (c->api_tls_client_ca[0] != '\0' && c->api_tls_cert[0] == '\0')
-		report(&p, "api.tls_client_ca needs HTTPS: set api.tls_cert and api.tls_key");
+		conf_report(&p, "api.tls_client_ca needs HTTPS: set api.tls_cert and api.tls_key");
 	if (c->api_tls_client_crl[0] != '\0' && c->api_tls_client_ca[0] == '\0')
-		report(&p, "api.tls_client_crl needs api.tls_client_ca");
+		conf_report(&p, "api.tls_client_crl needs api.tls_client_ca");
 	if (c->api_enable && c->api_listen.n == 0)
-		report(&p, "api.enable is yes but api.listen is empty");
+		conf_report(&p, "api.enable is yes but api.listen is empty");
 	if (c->dns_enable && c->dns_upstream.n > 0 && c->dns_upstream_timeouts_ms.n == 0)
-		report(&p, "dns.upstream is set but dns.upstream_timeouts is empty");
+		conf_report(&p, "dns.upstream is set but dns.upstream_timeouts is empty");
 	if (c->alg_enable && c->alg_listen.n == 0 && c->alg_ports.n == 0)
-		report(&p, "alg.enable is yes but both alg.listen and alg.ports are empty");
+		conf_report(&p, "alg.enable is yes but both alg.listen and alg.ports are empty");
 	if (c->ids_enable && !c->nat_enable)
-		report(&p, "ids.enable needs nat.enable (flows are torn down and blocked there)");
+		conf_report(&p,
+			    "ids.enable needs nat.enable (flows are torn down and blocked there)");
 	if (c->alg_max_conns_per_source > c->alg_max_conns)
-		report(&p, "alg.max_connections_per_source (%ld) exceeds alg.max_connections (%ld)",
-		       c->alg_max_conns_per_source, c->alg_max_conns);
+		conf_report(
+			&p,
+			"alg.max_connections_per_source (%ld) exceeds alg.max_connections (%ld)",
+			c->alg_max_conns_per_source, c->alg_max_conns);
 	if (c->ha_enable) {
 		if (c->ha_listen.n != 1)
-			report(&p, "ha.enable is yes: ha.listen needs exactly one address:port");
+			conf_report(&p,
+				    "ha.enable is yes: ha.listen needs exactly one address:port");
 		if (c->ha_peer.n != 1)
-			report(&p, "ha.enable is yes: ha.peer needs exactly one address:port");
+			conf_report(&p, "ha.enable is yes: ha.peer needs exactly one address:port");
 		if (c->ha_secret_file[0] == '\0')
-			report(&p, "ha.enable is yes but ha.secret_file is empty");
+			conf_report(&p, "ha.enable is yes but ha.secret_file is empty");
 		if (c->ha_listen.n == 1 && c->ha_peer.n == 1 &&
 		    c->ha_listen.v[0].len == c->ha_peer.v[0].len &&
 		    memcmp(&c->ha_listen.v[0].ss, &c->ha_peer.v[0].ss, c->ha_peer.v[0].len) == 0)
-			report(&p, "ha.peer is this node's own ha.listen");
+			conf_report(&p, "ha.peer is this node's own ha.listen");
 		if (!c->api_enable)
-			report(&p,
-			       "ha.enable is yes but api.enable is no (the role changes through "
-			       "the API)");
+			conf_report(
+				&p,
+				"ha.enable is yes but api.enable is no (the role changes through "
+				"the API)");
 		check_ha_tls(&p, c);
 	}
 	for (size_t i = 0; i < c->nat_wan_ifaces.n; i++) {
 		for (size_t j = 0; j < c->nat_lan_ifaces.n; j++) {
 			if (strcmp(c->nat_wan_ifaces.v[i], c->nat_lan_ifaces.v[j]) == 0)
-				report(&p,
-				       "interface '%s' is both in nat.wan_interfaces and "
-				       "nat.lan_interfaces",
-				       c->nat_wan_ifaces.v[i]);
+				conf_report(&p,
+					    "interface '%s' is both in nat.wan_interfaces and "
+					    "nat.lan_interfaces",
+					    c->nat_wan_ifaces.v[i]);
 		}
 	}
 	return p.errors ? -EINVAL : 0;

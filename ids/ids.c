@@ -34,7 +34,8 @@ struct ids {
 	struct ev_loop *loop;
 	struct nat *nat;
 	struct nat_rep *rep;
-	struct pol_store *store;
+	ids_audit_cb audit;
+	void *audit_arg;
 	bool dgram;
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -100,8 +101,7 @@ fail:
 }
 
 struct ids *
-ids_new(struct ev_loop *loop, const struct conf *conf, struct nat *nat, struct nat_rep *rep,
-	struct pol_store *store)
+ids_new(struct ev_loop *loop, const struct conf *conf, struct nat *nat, struct nat_rep *rep)
 {
 	struct ids *ids = calloc(1, sizeof(*ids));
 	int rc;
@@ -111,7 +111,6 @@ ids_new(struct ev_loop *loop, const struct conf *conf, struct nat *nat, struct n
 	ids->loop = loop;
 	ids->nat = nat;
 	ids->rep = rep;
-	ids->store = store;
 	ids->fd = -1;
 	ids->dgram = conf->ids_eve_type == CONF_EVE_DGRAM;
 	ids->severity = (int)conf->ids_severity;
@@ -318,6 +317,13 @@ wall_us(void)
 }
 
 void
+ids_set_audit(struct ids *ids, ids_audit_cb cb, void *arg)
+{
+	ids->audit = cb;
+	ids->audit_arg = arg;
+}
+
+void
 ids_set_inside(struct ids *ids, ids_inside_cb cb, void *arg)
 {
 	ids->inside = cb;
@@ -439,14 +445,14 @@ act(struct ids *ids, const struct ids_alert *a)
 	       (unsigned long long)(td.admitted ? td.origin.binding_id : 0), blk,
 	       brc == 1 ? " (new)" : (block && brc == 0 ? " (extended)" : ""),
 	       td.again ? " again" : "", lat, a->sig);
-	/* The block is runtime state (no policy change): an audit line without ETags. */
-	if (brc == 1 && ids->store != NULL) {
+	/* The block is runtime state (no policy change): an audit line without ETags, written
+	 * later by the hook (the block is in force already). */
+	if (brc == 1 && ids->audit != NULL) {
 		struct pol_change c = {
 			.actor = "ids", .action = "block", .resource = blk, .detail = reason
 		};
 
-		if (pol_audit_append(ids->store, &c, NULL, NULL) < 0)
-			log_rl(&ids->rl_bad, LOG_LVL_WARN, "ids: cannot write the audit line");
+		ids->audit(ids->audit_arg, &c);
 	}
 }
 

@@ -31,16 +31,21 @@
  *      on an admitted flow rgwd already tore down never blocks again (Suricata alerts
  *      again on the flow's retransmissions and at its end; an unblock holds);
  *   4. one log line (with the delay since Suricata saw the packet) and, for a new block, an
- *      audit line (actor "ids").
+ *      audit line (actor "ids") handed to the audit hook (ids_set_audit): the alert is never
+ *      held up by the store, whose write lock a policy write may hold.
  * Alerts of flows rgwd did not admit are torn down and blocked all the same. Bad records are
  * counted and logged rate-limited; nothing from the socket can stop the daemon.
  * Main loop thread.
  */
 struct ids;
 
-/* NULL on failure (logged): the socket cannot be created. nat, rep and store outlive it. */
+/* NULL on failure (logged): the socket cannot be created. nat and rep outlive it. */
 struct ids *ids_new(struct ev_loop *loop, const struct conf *conf, struct nat *nat,
-		    struct nat_rep *rep, struct pol_store *store);
+		    struct nat_rep *rep);
+/* Where a new block's audit line goes: cb(arg, c) must not wait for the store (the block is
+ * in force already; rgwd's is policy_audit_later, commit.h). NULL: no audit line. */
+typedef void (*ids_audit_cb)(void *arg, const struct pol_change *c);
+void ids_set_audit(struct ids *ids, ids_audit_cb cb, void *arg);
 /* Addresses of the realm (private hosts, the gateway's own) are never blocked: cb tells. */
 typedef bool (*ids_inside_cb)(void *arg, const struct addr *a);
 void ids_set_inside(struct ids *ids, ids_inside_cb cb, void *arg);

@@ -2,7 +2,9 @@
 # Provides: TOP, BUILD, RGWD, a temp dir $T removed on exit, check/ok/fail counters,
 # summary (prints "N passed, N failed" and exits non-zero on failure), free_port, wait_for,
 # poll, more_than, gw_topology, gw_topology6, v6_settled, ns_del, tally (a runner's summary),
-# san_clean (rgwd's log free of sanitizer reports).
+# san_clean (rgwd's log free of sanitizer reports), store_lock / store_unlock (another
+# process holds a database's write lock), in_store_wait (a thread of rgwd waits for it),
+# eve_alert (a Suricata EVE alert sent to rgwd's unix_dgram socket).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${RGW_BUILD:-build}
@@ -150,4 +152,56 @@ san_clean() {
 	else
 		ok "$2: rgwd's log holds no sanitizer or crash report"
 	fi
+}
+
+# store_lock DB: another process takes DB's write lock (BEGIN IMMEDIATE) and holds it until
+# store_unlock (at most 120 s); returns once the lock is held (non-zero: not within the
+# deadline). STORE_LOCK_PID: its pid (store_unlock waits for it; the cleanup kills it).
+store_lock() {
+	rm -f "$T/store.locked" "$T/store.release"
+	python3 - "$1" "$T/store.locked" "$T/store.release" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+end = time.monotonic() + 120
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.05)
+db.execute("ROLLBACK")
+PY
+	STORE_LOCK_PID=$!
+	at_exit "touch $T/store.release; kill $STORE_LOCK_PID 2>/dev/null"
+	poll 10 test -e "$T/store.locked"
+}
+store_unlock() {
+	touch "$T/store.release"
+	wait "$STORE_LOCK_PID"
+}
+# in_store_wait PID: a thread of process PID waits in SQLite's busy handler (a sleep:
+# nanosleep or clock_nanosleep, seen in /proc/PID/task/TID/syscall), not in an event loop's
+# epoll wait. Poll it.
+in_store_wait() {
+	local nr tid sleeps
+	case $(uname -m) in
+	aarch64) sleeps=" 101 115 " ;;
+	*) sleeps=" 35 230 " ;; # x86_64
+	esac
+	for tid in /proc/"$1"/task/*; do
+		read -r nr _ <"$tid/syscall" 2>/dev/null || continue
+		[[ $sleeps == *" $nr "* ]] && return 0
+	done
+	return 1
+}
+
+# eve_alert SOCKET SRC DST SIGNATURE: send one EVE alert record (Suricata's format, severity
+# 1, TCP from SRC port 40312 to DST port 80) to rgwd's [ids] eve_socket (unix_dgram).
+eve_alert() {
+	python3 -c '
+import json, socket, sys
+a = {"timestamp": "2026-12-06T06:10:11.123456+0000", "event_type": "alert",
+     "src_ip": sys.argv[2], "src_port": 40312, "dest_ip": sys.argv[3], "dest_port": 80,
+     "proto": "TCP", "alert": {"action": "allowed", "gid": 1, "signature_id": 1000001,
+     "rev": 1, "signature": sys.argv[4], "category": "", "severity": 1}}
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(json.dumps(a).encode(), sys.argv[1])' "$@"
 }

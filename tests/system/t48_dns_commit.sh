@@ -40,24 +40,7 @@ check "API token made" test -n "$TOK"
 check "the token is accepted" bash -c "curl -sf -o /dev/null -H 'Authorization: Bearer $TOK' \
 	http://127.0.0.1:$API/api/v1/bundle"
 
-# hold the write lock until $T/release exists (at most 120 s); HP: its pid
-hold_lock() {
-	rm -f "$T/locked" "$T/release"
-	python3 - "$T/rgw.db" "$T/locked" "$T/release" <<'PY' &
-import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-end = time.monotonic() + 120
-while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
-    time.sleep(0.05)
-db.execute("ROLLBACK")
-PY
-	HP=$!
-}
-hold_lock
-at_exit "touch $T/release; kill $HP 2>/dev/null"
-check "the write lock is held" poll 10 test -e "$T/locked"
+check "the write lock is held" store_lock "$T/rgw.db"
 
 curl -s -o "$T/put.out" -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOK" \
 	-H 'Content-Type: application/json' --data-binary "@$T/big.json" \
@@ -67,20 +50,8 @@ at_exit "kill $CP 2>/dev/null"
 # rgwd itself (dns_start runs it under timeout)
 RPID=$(pgrep -P "$RGWD_PID" rgwd)
 check "rgwd's pid found" test -n "$RPID"
-# the thread doing the PUT waits in SQLite's busy handler: nanosleep or clock_nanosleep
-case $(uname -m) in
-aarch64) SLEEPS=" 101 115 " ;;
-*) SLEEPS=" 35 230 " ;; # x86_64
-esac
-in_busy() {
-	local nr tid
-	for tid in /proc/"$RPID"/task/*; do
-		read -r nr _ < "$tid/syscall" 2>/dev/null || continue
-		[[ $SLEEPS == *" $nr "* ]] && return 0
-	done
-	return 1
-}
-check "a thread of rgwd is inside the PUT, waiting for the store" poll 10 in_busy
+# the thread doing the PUT waits in SQLite's busy handler
+check "a thread of rgwd is inside the PUT, waiting for the store" poll 10 in_store_wait "$RPID"
 # DNS UPDATE is a writer too: it waits its turn (sent first, it must not hold up the rest)
 printf 'server 127.0.0.1 %s\nzone gwa.demo\nupdate add newhost.gwa.demo 300 A 192.168.0.150\nsend\n' \
 	"$DP" | timeout 60 nsupdate -t 30 > "$T/upd" 2>&1 &
@@ -113,8 +84,7 @@ dig_q +time=3 @127.0.0.1 -p "$P" s1.h7.gwa.demo A > "$T/dig2" 2>&1
 check "the answer comes from the policy in force (new name NXDOMAIN)" \
 	grep -q "status: NXDOMAIN" "$T/dig2"
 
-touch "$T/release"
-wait "$HP"
+store_unlock
 wait "$CP"
 code=$(cat "$T/put.code")
 # 503: SQLite gave up waiting for the lock (busy timeout) before it was released
@@ -133,16 +103,14 @@ check "... and answers" bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $LP newhost.
 
 # shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
 rm -f "$T/put.code"
-hold_lock
-check "the write lock is held again" poll 10 test -e "$T/locked"
+check "the write lock is held again" store_lock "$T/rgw.db"
 curl -s -o /dev/null -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOK" \
 	-H 'Content-Type: application/json' --data-binary "@$T/bundle.json" \
 	"http://127.0.0.1:$API/api/v1/bundle" > "$T/put.code" 2>&1 &
 CP=$!
-check "a second PUT is inside its write" poll 10 in_busy
+check "a second PUT is inside its write" poll 10 in_store_wait "$RPID"
 kill -TERM "$RPID"
-touch "$T/release"
-wait "$HP"
+store_unlock
 wait "$CP"
 t0=$SECONDS
 check "rgwd stops with the write in flight" poll $((5 * RGW_SLOW)) sh -c "! kill -0 $RPID 2> /dev/null"

@@ -91,14 +91,7 @@ check "GET /bindings lists it" sh -c "jq -e '.total >= 1' '$T/body' > /dev/null"
 
 # --- one blocked source, so that /blocks has an item to validate and one to lift: an IDS
 # alert (Suricata's EVE line) from an outside address, on the socket rgwd reads
-in_ns /usr/bin/python3 -c '
-import json, socket, sys
-a = {"timestamp": "2026-12-06T06:10:11.123456+0000", "event_type": "alert",
-     "src_ip": "198.51.100.7", "src_port": 40312, "dest_ip": "100.64.1.1", "dest_port": 80,
-     "proto": "TCP", "alert": {"action": "allowed", "gid": 1, "signature_id": 1000001,
-     "rev": 1, "signature": "rgw contract test", "category": "", "severity": 1}}
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(json.dumps(a).encode(), sys.argv[1])' "$T/eve.sock"
+eve_alert "$T/eve.sock" 198.51.100.7 100.64.1.1 "rgw contract test"
 blocked() { api GET /api/v1/blocks > /dev/null && jq -e '.total >= 1' "$T/body" > /dev/null; }
 check "an IDS alert blocks 198.51.100.7 (GET /blocks lists it)" poll 10 blocked
 

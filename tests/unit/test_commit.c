@@ -661,6 +661,55 @@ test_commit_thread(void **state)
 	assert_int_equal(audit_count(f->p.store), f->audit_lines + 2);
 }
 
+/* The resources of the three newest audit lines, newest first, ';'-separated, into out. */
+static void
+newest_three(struct pol_store *st, char *out, size_t len)
+{
+	struct pol_audit *rows = NULL;
+	size_t n = 0;
+
+	assert_int_equal(pol_audit_list(st, NULL, 0, 3, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	snprintf(out, len, "%s;%s;%s", rows[0].resource, rows[1].resource, rows[2].resource);
+	pol_audit_free(rows, n);
+}
+
+/*
+ * The main thread's writes that must not wait for the store: without a commit thread they
+ * are made at once; with one, a write queued while a job runs is made after the job's own
+ * (on the thread), counts as busy until made, and policy_thread_stop makes every queued one.
+ */
+static void
+test_write_later(void **state)
+{
+	struct fx *f = *state;
+	struct job good = { .f = f, .addr = "127.0.0.3" };
+	struct pol_change c = { .actor = "ids", .action = "block", .resource = "192.0.2.1" };
+	char db[128], order[1024];
+
+	policy_audit_later(&f->p, &c);
+	assert_int_equal(audit_count(f->p.store), f->audit_lines + 1);
+
+	snprintf(db, sizeof(db), "%s/rgw.db", f->dir);
+	assert_int_equal(policy_thread_start(&f->p, f->loop, db), 0);
+	assert_int_equal(policy_thread_run(&f->p, job_work, job_done, &good), 0);
+	/* the job cannot end before the main loop runs its steps: this one waits behind it */
+	c.resource = "192.0.2.2";
+	policy_audit_later(&f->p, &c);
+	assert_true(policy_thread_job(&f->p));
+	assert_int_equal(ev_run(f->loop), 0);
+	assert_int_equal(good.rc, 0);
+	assert_false(policy_thread_job(&f->p));
+	c.resource = "192.0.2.3";
+	policy_audit_later(&f->p, &c);
+	policy_thread_stop(&f->p);
+	assert_false(policy_thread_busy(&f->p));
+	assert_int_equal(audit_count(f->p.store), f->audit_lines + 4);
+	/* the job's line before the one queued while it ran */
+	newest_three(f->p.store, order, sizeof(order));
+	assert_string_equal(order, "192.0.2.3;192.0.2.2;/api/v1/bundle");
+}
+
 int
 main(void)
 {
@@ -672,6 +721,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_audit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tenant_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_later, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

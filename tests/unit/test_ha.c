@@ -338,11 +338,13 @@ add_host(struct node *n, const char *fqdn, const char *ip, struct pol_err *e)
 {
 	struct pol_host h = { .pool_limit = 100 };
 
+	struct pol_store *st = policy_store(&n->p); /* the commit thread's own on that thread */
+
 	util_strlcpy(h.fqdn, fqdn, sizeof(h.fqdn));
 	assert_int_equal(addr_parse(ip, &h.ipv4), 0);
-	assert_int_equal(pol_store_begin(n->p.store), 0);
-	if (pol_row_insert(n->p.store, &pol_t_host, &h, e) < 0) {
-		(void)pol_store_rollback(n->p.store);
+	assert_int_equal(pol_store_begin(st), 0);
+	if (pol_row_insert(st, &pol_t_host, &h, e) < 0) {
+		(void)pol_store_rollback(st);
 		return -EINVAL;
 	}
 	return ha_commit(n->ha,
@@ -470,6 +472,67 @@ test_wrong_secret(void **state)
 	node_free(&c);
 	f->b.ha = ha_new(f->loop, &f->b.conf, &f->b.p);
 	assert_non_null(f->b.ha);
+}
+
+/* A REST write on the active's commit thread (what the API hands over). */
+struct held_write {
+	struct fx *f;
+	int rc;
+	bool done;
+};
+static struct held_write held;
+
+static void
+held_work(void *arg, struct pol_store *st)
+{
+	struct held_write *w = arg;
+	struct pol_err e = { 0 };
+
+	(void)st;
+	w->rc = add_host(&w->f->a, "held.gwa.demo", "192.168.77.6", &e);
+}
+
+static void
+held_done(void *arg)
+{
+	((struct held_write *)arg)->done = true;
+}
+
+static bool
+held_finished(const struct fx *f)
+{
+	(void)f;
+	return held.done;
+}
+
+static bool
+b_has_held(const struct fx *f)
+{
+	return has_host(&f->b, "held.gwa.demo");
+}
+
+/* The role is handed over with a write on the commit thread: it cannot change until the
+ * write is done (the thread reads it without a lock), then it can. */
+static void
+test_role_held_by_write(void **state)
+{
+	struct fx *f = *state;
+	char db[512];
+
+	assert_true(run_until(f, in_sync));
+	snprintf(db, sizeof(db), "%s/a.db", f->dir);
+	assert_int_equal(policy_thread_start(&f->a.p, f->loop, db), 0);
+	held = (struct held_write){ .f = f };
+	assert_int_equal(policy_thread_run(&f->a.p, held_work, held_done, &held), 0);
+	/* its steps run on this thread: it cannot be over before the loop runs */
+	assert_int_equal(ha_set_role(f->a.ha, "standby"), -EBUSY);
+	assert_true(ha_is_active(f->a.ha));
+	assert_true(run_until(f, held_finished));
+	assert_int_equal(held.rc, 0);
+	assert_true(run_until(f, b_has_held));
+	assert_int_equal(ha_set_role(f->a.ha, "standby"), 0);
+	assert_false(ha_is_active(f->a.ha));
+	policy_thread_stop(&f->a.p);
 }
 
 /* Roles switch: the old active follows the new one. */
@@ -732,6 +795,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chain_broken_resync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_role_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_role_held_by_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_active_does_not_wipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reputation_follows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_follow, setup_tls, teardown),
