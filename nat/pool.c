@@ -536,8 +536,12 @@ nat_pool_request_id(struct nat_pool *p, const struct nat_request *req, uint64_t 
 			return reanswer(p, old, req, &d, grace, now_ms, out, id);
 		/* a caching resolver asks again: the same binding; a learning one too once half
 		 * the pool is taken (learning costs addresses; what the binding admits is no
-		 * evidence then) */
-		if (live != NULL && d.window_ms > 0 && (d.coalesce || load >= POOL_LEARN_LOAD_PCT))
+		 * evidence then), and within a burst of its last answer: the same moment's
+		 * question from another client of a resolver that does not merge them (Knot
+		 * Resolver, cold), which tells nothing, and whichever answer it caches must hold */
+		if (live != NULL && d.window_ms > 0 &&
+		    (d.coalesce || load >= POOL_LEARN_LOAD_PCT ||
+		     now_ms < live->info.answered_ms + NAT_WIN_BURST_MS))
 			return reanswer(p, live, req, &d, grace, now_ms, out, id);
 	}
 	if (h->pending >= limit) {
