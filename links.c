@@ -13,6 +13,7 @@
 #include "links.h"
 #include "nat/nat.h"
 #include "nat/reputation.h"
+#include "nat/window.h"
 
 static int alloc_from_pool(void *arg, const struct nat_request *req, struct addr *out,
 			   enum nat_refusal *why);
@@ -28,6 +29,7 @@ static int alias_merge(void *arg, const struct addr *asker, const struct addr *i
 static bool alias_known(void *arg, const struct addr *resolver);
 static void alias_note(void *arg, const struct addr *resolver, bool trusted);
 static bool alias_pending(void *arg, const struct addr *public_addr, int64_t service_id);
+static void alias_cached(void *arg, const struct addr *resolver, uint64_t issued_ms);
 static bool ids_inside(void *arg, const struct addr *a);
 static void on_alg_evidence(void *arg, const struct alg_ev *ev, size_t n);
 static int lowrep_add(void *arg, const struct addr *a, double value);
@@ -59,6 +61,7 @@ links_dns(struct links *k, struct dns_aliases *aliases)
 							      .known = alias_known,
 							      .note = alias_note,
 							      .pending = alias_pending,
+							      .cached = alias_cached,
 							      .arg = k });
 	dns_set_alias_hooks(k->pol->dns, dns_aliases_hooks(), aliases);
 }
@@ -185,6 +188,19 @@ alias_pending(void *arg, const struct addr *public_addr, int64_t service_id)
 
 	return nat_pool_pending(nat_get_pool(k->pol->nat), public_addr, service_id,
 				ev_now_ms(k->loop));
+}
+
+/* A resolver kept a TTL-0 CNAME and asked for its alias later: cache-window evidence (Knot
+ * Resolver keeps the CNAME for its cache.min_ttl and asks each client's alias again, while it
+ * completes most questions upstream; without this its rare cached answer met a window lowered
+ * to 0). */
+static void
+alias_cached(void *arg, const struct addr *resolver, uint64_t issued_ms)
+{
+	struct links *k = arg;
+	struct nat_window *w = nat_pool_window(nat_get_pool(k->pol->nat));
+
+	nat_window_missed(w, nat_window_key(w, resolver), issued_ms, ev_now_ms(k->loop));
 }
 
 /* A private host of the policy in force is never blocked by the IDS. */

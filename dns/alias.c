@@ -151,6 +151,7 @@ dns_alias_tab_issue(struct dns_alias_tab *t, const uint8_t *zone, const uint8_t 
 	memcpy(r->e.target, target, tlen);
 	if (resolver != NULL)
 		r->e.resolver = *resolver;
+	r->e.issued_ms = now_ms;
 	r->e.expires_ms = now_ms + ttl_ms;
 	if (t->ht.n >= t->max && !list_empty(&t->order)) {
 		unlink_rec(t, oldest(t));
@@ -377,13 +378,19 @@ hook_resolve(void *arg, const uint8_t *name, const struct addr *src, uint16_t qt
 	     uint8_t target_out[DNS_NAME_MAX], struct addr *charge, struct addr *cached)
 {
 	struct dns_aliases *a = arg;
-	struct dns_alias_entry *e = dns_alias_tab_find(a->tab, name, ev_now_ms(a->loop));
+	uint64_t now = ev_now_ms(a->loop);
+	struct dns_alias_entry *e = dns_alias_tab_find(a->tab, name, now);
 	int slot;
 
 	memset(cached, 0, sizeof(*cached));
 	if (e == NULL)
 		return 0;
 	memcpy(target_out, e->target, dns_name_len(e->target));
+	if (a->has_rep && a->rep.cached && !e->cached_noted && addr_eq(&e->resolver, src) &&
+	    now > e->issued_ms + (a->rep.cached_ms ? a->rep.cached_ms : DNS_ALIAS_CACHED_MS)) {
+		e->cached_noted = true;
+		a->rep.cached(a->rep.arg, src, e->issued_ms);
+	}
 	*charge = *src;
 	if (a->has_rep && !addr_eq(&e->resolver, src) && !already_merged(a, src, &e->resolver)) {
 		/* Another resolver followed the alias: one cluster (the original merged the

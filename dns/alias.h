@@ -48,7 +48,9 @@ struct dns_alias_entry {
 	uint8_t name[DNS_NAME_MAX];   /* the alias, lowercase wire form */
 	uint8_t target[DNS_NAME_MAX]; /* the service name it stands for (lowercase wire form) */
 	struct addr resolver;	      /* who received the CNAME */
+	uint64_t issued_ms;
 	uint64_t expires_ms;
+	bool cached_noted;    /* its resolver asked it again from a cached CNAME (noted once) */
 	struct addr cache[4]; /* per QTYPE: A, SRV, TXT, AAAA (family 0: nothing cached) */
 	int64_t cache_svc[4]; /* the service each cached address was allocated for */
 };
@@ -91,8 +93,16 @@ struct dns_alias_rep {
 	void (*note)(void *arg, const struct addr *resolver, bool trusted);
 	/* is the binding made for service_id on public_addr still pending? (NULL: assume so) */
 	bool (*pending)(void *arg, const struct addr *public_addr, int64_t service_id);
+	/* the resolver an alias was issued to at issued_ms asked for it more than cached_ms
+	 * later: it kept our TTL-0 CNAME, it caches (once per alias; NULL: nobody listens) */
+	void (*cached)(void *arg, const struct addr *resolver, uint64_t issued_ms);
+	uint32_t cached_ms; /* 0: DNS_ALIAS_CACHED_MS */
 	void *arg;
 };
+
+/* An alias asked by its own resolver this long after the CNAME: from the resolver's cache (a
+ * resolver that follows the CNAME does so at once; a retransmission comes sooner). */
+#define DNS_ALIAS_CACHED_MS 1000
 
 struct dns_aliases;
 struct dns_alias_hooks;

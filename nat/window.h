@@ -129,8 +129,9 @@ void nat_window_flow(struct nat_window *w, uint64_t key, int64_t service_id, uin
 		     uint64_t first_ms, bool windowed, uint64_t now);
 void nat_window_ended(struct nat_window *w, uint64_t key, int64_t service_id, uint64_t id,
 		      const struct nat_win_end *e, uint64_t now);
-/* A flow from another source was refused at now for the address of a one-flow binding of key
- * that its first flow ended (the answer was given at answered_ms): a cache served it. */
+/* A cache served an answer of key's given at answered_ms: a flow from another source was
+ * refused at now for the address of a one-flow binding that its first flow ended, or the
+ * resolver asked for a one-time alias long after its CNAME (dns/alias.h). */
 void nat_window_missed(struct nat_window *w, uint64_t key, uint64_t answered_ms, uint64_t now);
 
 /* API view: cb for every entity (groups first) until it returns non-zero. */

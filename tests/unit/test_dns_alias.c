@@ -495,6 +495,63 @@ test_answer_alias_misses(void **state)
 		ldns_pkt_free(r.pkt);
 }
 
+static int n_cached;
+static char cached_by[ADDR_STRLEN];
+
+static void
+on_cached(void *arg, const struct addr *resolver, uint64_t issued_ms)
+{
+	(void)arg;
+	(void)issued_ms;
+	n_cached++;
+	addr_ntop(resolver, cached_by, sizeof(cached_by));
+}
+
+/* A resolver that asks for an alias long after its CNAME kept the CNAME: cache evidence, once
+ * per alias, and only from the resolver it was issued to (a retransmission comes sooner). */
+static void
+test_alias_cached_evidence(void **state)
+{
+	struct reply r = { 0 };
+	char alias[300], a1[64];
+	struct dns_alias_stats st;
+	uint64_t t0;
+	int i;
+
+	(void)state;
+	build(false, 5000);
+	dns_aliases_set_rep(aliases, &(struct dns_alias_rep){ .pending = pool_pending,
+							      .cached = on_cached,
+							      .cached_ms = 30,
+							      .arg = rep });
+	n_cached = 0;
+	ask(&r, "100.64.0.1", true, false, "test.gwa.demo", LDNS_RR_TYPE_A);
+	answer_rdata(&r, LDNS_RR_TYPE_CNAME, alias, sizeof(alias));
+	t0 = ev_now_ms(loop);
+	/* followed at once, and retransmitted: no evidence */
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	answer_rdata(&r, LDNS_RR_TYPE_A, a1, sizeof(a1));
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	assert_int_equal(n_cached, 0);
+	/* past cached_ms of loop time */
+	ev_timer_add(loop, 60, stop_cb, NULL);
+	for (i = 0; i < 100 && ev_now_ms(loop) <= t0 + 30; i++)
+		ev_run_once(loop, 20);
+	assert_true(ev_now_ms(loop) > t0 + 30);
+	/* another resolver following it late is no evidence about this one */
+	ask(&r, "100.64.0.2", false, false, alias, LDNS_RR_TYPE_A);
+	assert_int_equal(n_cached, 0);
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	assert_int_equal(n_cached, 1);
+	assert_string_equal(cached_by, "100.64.0.1");
+	ask(&r, "100.64.0.1", false, false, alias, LDNS_RR_TYPE_A);
+	assert_int_equal(n_cached, 1);
+	dns_aliases_get_stats(aliases, &st);
+	assert_int_equal(st.issued, 1);
+	if (r.pkt)
+		ldns_pkt_free(r.pkt);
+}
+
 static int
 charged_cb(void *arg, const struct nat_binding_info *b)
 {
@@ -643,6 +700,7 @@ main(void)
 		cmocka_unit_test_teardown(test_answer_alias_misses, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_charge, teardown),
 		cmocka_unit_test_teardown(test_answer_alias_forwarder, teardown),
+		cmocka_unit_test_teardown(test_alias_cached_evidence, teardown),
 		cmocka_unit_test(test_rejected_sources),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
