@@ -110,6 +110,7 @@ struct commit_run {
 	struct plans pl;
 	char before[POL_ETAG_LEN];
 	uint64_t t0;
+	int64_t version; /* st's data_version, read under the transaction's write lock */
 	int rc;
 	bool refused; /* by the validator or the tenancy check, not by a failure */
 };
@@ -129,6 +130,9 @@ step_apply(void *arg)
 
 	if (r->rc == 0 && r->pl.nat != NULL)
 		r->rc = nat_send(p->nat, r->pl.nat, r->e);
+	/* nobody else commits before our COMMIT: after it, the store holds r->snap */
+	if (r->rc == 0 && pol_store_data_version(r->st, &r->version) < 0)
+		r->version = -1;
 	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
 	if (r->rc == 0 && (r->rc = pol_store_commit(r->st)) < 0)
 		pol_err_set(r->e, "database", "COMMIT failed: %s", strerror(-r->rc));
@@ -146,6 +150,8 @@ step_apply(void *arg)
 		log_warnx("rgwd: cannot save the reputation state");
 	pol_snap_unref(p->snap);
 	p->snap = pol_snap_ref(r->snap);
+	p->snap_st = r->version >= 0 ? r->st : NULL;
+	p->snap_version = r->version;
 	p->commits++;
 	histo_since(&histo_policy_commit, r->t0);
 	log_summary(r->snap, r->c);
@@ -202,6 +208,21 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	if (here)
 		dns_busy_end(p->dns);
 	return r.rc;
+}
+
+int
+policy_snapshot(void *parts, struct pol_store *st, struct pol_snap **out)
+{
+	struct policy_parts *p = parts;
+	int64_t v;
+
+	/* p->snap and the version change only on the main thread, never while a job runs */
+	if (p->snap != NULL && st == p->snap_st && pol_store_data_version(st, &v) == 0 &&
+	    v == p->snap_version) {
+		*out = pol_snap_ref(p->snap);
+		return 0;
+	}
+	return pol_store_snapshot_rows(st, out);
 }
 
 int

@@ -37,6 +37,10 @@ struct policy_parts {
 			  const struct pol_snap *snap);
 	void *committed_arg;
 	struct policy_thread *thread; /* the commit thread (NULL: none, commits run here) */
+	/* snap is the store's policy as snap_st sees it while its data_version is snap_version
+	 * (set when snap_st commits a change; NULL: not known) */
+	const struct pol_store *snap_st;
+	int64_t snap_version;
 };
 
 /*
@@ -69,6 +73,14 @@ struct policy_parts {
  */
 int policy_commit(void *parts, const struct pol_change *c, struct pol_snap **snap,
 		  struct pol_err *e);
+
+/*
+ * The policy a write transaction open on st reads, before its writes (parts is a struct
+ * policy_parts): a reference to the policy in force when the store holds just that, known
+ * without reading it (no other connection committed since st put it in force), else read
+ * from st (pol_store_snapshot_rows). 0 or -errno. The caller's thread, the transaction open.
+ */
+int policy_snapshot(void *parts, struct pol_store *st, struct pol_snap **out);
 
 /*
  * Put the store's current policy in force (start-up, SIGHUP, a change another process
