@@ -28,9 +28,7 @@ static void abort_all(struct policy_parts *p, struct plans *pl);
 static void log_summary(const struct pol_snap *s, const struct pol_change *c);
 static int tenant_check(struct policy_parts *p, struct pol_store *st, const struct pol_change *c,
 			const struct pol_snap *snap, struct pol_err *e);
-static void step_send(void *arg);
-static void step_end(void *arg);
-static void step_count(void *arg);
+static void step_apply(void *arg);
 
 /* A tenant's change: only its own rows, inside its realm, within its quotas. */
 static int
@@ -102,39 +100,48 @@ abort_all(struct policy_parts *p, struct plans *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-/* One commit's state, shared by the caller's thread and the steps on the main thread. */
+/* One commit's state, shared by the caller's thread and the step on the main thread. */
 struct commit_run {
 	struct policy_parts *p;
+	struct pol_store *st; /* the caller's connection: its transaction holds the change */
 	const struct pol_change *c;
 	struct pol_snap *snap;
 	struct pol_err *e;
 	struct plans pl;
 	char before[POL_ETAG_LEN];
 	uint64_t t0;
+	int64_t version; /* st's data_version, read under the transaction's write lock */
 	int rc;
 	bool refused; /* by the validator or the tenancy check, not by a failure */
 };
 
-/* Main thread: the one party outside this process takes the batch (one nft transaction). */
+/*
+ * Main thread, the one step there (the caller, on the commit thread, waits meanwhile, so its
+ * store connection is this step's alone): the one party outside this process takes the batch
+ * (one nft transaction), the store commits, the swaps put the change in force. Or, on any
+ * failure, every plan is aborted (a batch the kernel took is reverted by nat_abort) and the
+ * refusal or failure counted; the caller rolls the transaction back.
+ */
 static void
-step_send(void *arg)
-{
-	struct commit_run *r = arg;
-
-	if (r->pl.nat != NULL)
-		r->rc = nat_send(r->p->nat, r->pl.nat, r->e);
-}
-
-/* Main thread: the change is in the store (r->rc == 0): the swaps, the policy in force; or it
- * is not: every plan aborted (a batch the kernel took is reverted by nat_abort). */
-static void
-step_end(void *arg)
+step_apply(void *arg)
 {
 	struct commit_run *r = arg;
 	struct policy_parts *p = r->p;
 
+	if (r->rc == 0 && r->pl.nat != NULL)
+		r->rc = nat_send(p->nat, r->pl.nat, r->e);
+	/* nobody else commits before our COMMIT: after it, the store holds r->snap */
+	if (r->rc == 0 && pol_store_data_version(r->st, &r->version) < 0)
+		r->version = -1;
+	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
+	if (r->rc == 0 && (r->rc = pol_store_commit(r->st)) < 0)
+		pol_err_set(r->e, "database", "COMMIT failed: %s", strerror(-r->rc));
 	if (r->rc < 0) {
 		abort_all(p, &r->pl);
+		if (r->refused)
+			p->refusals++;
+		else
+			p->failures++;
 		return;
 	}
 	/* A group whose initial reputation changed starts over from it: the store must not keep
@@ -143,6 +150,8 @@ step_end(void *arg)
 		log_warnx("rgwd: cannot save the reputation state");
 	pol_snap_unref(p->snap);
 	p->snap = pol_snap_ref(r->snap);
+	p->snap_st = r->version >= 0 ? r->st : NULL;
+	p->snap_version = r->version;
 	p->commits++;
 	histo_since(&histo_policy_commit, r->t0);
 	log_summary(r->snap, r->c);
@@ -150,77 +159,48 @@ step_end(void *arg)
 		p->committed(p->committed_arg, r->c, r->before[0] ? r->before : NULL, r->snap);
 }
 
-/* Main thread: a refusal or a failure counted where the counters live. */
-static void
-step_count(void *arg)
-{
-	struct commit_run *r = arg;
-
-	if (r->refused)
-		r->p->refusals++;
-	else
-		r->p->failures++;
-}
-
 int
 policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, struct pol_err *e)
 {
 	struct commit_run r = { .p = arg, .c = c, .e = e, .t0 = histo_now_ns() };
 	struct policy_parts *p = r.p;
-	struct pol_store *st = policy_store(p);
-	bool here = st == p->store; /* on the main thread: the stand-in answers meanwhile */
+	bool here;
 
+	r.st = policy_store(p);
+	here = r.st == p->store; /* on the main thread: the stand-in answers meanwhile */
 	if (out != NULL)
 		*out = NULL;
 	/* UDP DNS is answered by the stand-in thread while the main thread works (dns.h) */
 	if (here)
 		dns_busy_begin(p->dns);
-	/* p->snap changes only in step_end, which runs on the main thread while we wait */
+	/* p->snap changes only in step_apply, which runs on the main thread while we wait */
 	if (p->snap != NULL)
 		memcpy(r.before, p->snap->etag, sizeof(r.before));
-	r.rc = pol_store_snapshot(st, &r.snap);
-	if (r.rc < 0) {
+	r.rc = pol_store_snapshot(r.st, &r.snap);
+	if (r.rc < 0)
 		pol_err_set(e, "database", "cannot read the policy: %s", strerror(-r.rc));
-		goto fail;
-	}
-	r.rc = pol_snap_validate(r.snap, e);
-	if (r.rc == 0)
-		r.rc = tenant_check(p, st, c, r.snap, e);
-	if (r.rc < 0) {
+	if (r.rc == 0) {
+		r.rc = pol_snap_validate(r.snap, e);
+		if (r.rc == 0)
+			r.rc = tenant_check(p, r.st, c, r.snap, e);
 		r.refused = r.rc == -EINVAL || r.rc == -EACCES;
-		if (r.refused)
-			policy_on_main(p, step_count, &r);
-		goto fail;
 	}
-	r.rc = prepare_all(p, r.snap, &r.pl, e);
 	if (r.rc == 0)
-		policy_on_main(p, step_send, &r);
+		r.rc = prepare_all(p, r.snap, &r.pl, e);
+	/* in the transaction: a change that does not commit leaves no line */
 	if (r.rc == 0 &&
-	    (r.rc = pol_audit_append(st, c, r.before[0] ? r.before : NULL, r.snap->etag)) < 0)
+	    (r.rc = pol_audit_append(r.st, c, r.before[0] ? r.before : NULL, r.snap->etag)) < 0)
 		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-r.rc));
-	/* If COMMIT fails after the kernel took the batch, nat_abort moves the table back. */
-	if (r.rc == 0 && (r.rc = pol_store_commit(st)) < 0)
-		pol_err_set(e, "database", "COMMIT failed: %s", strerror(-r.rc));
+	policy_on_main(p, step_apply, &r);
 	if (r.rc < 0) {
-		policy_on_main(p, step_count, &r);
-		goto fail;
+		(void)pol_store_rollback(r.st);
+		log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in "
+			  "force: %s%s%s",
+			  c->actor ? c->actor : "-", c->action ? c->action : "-",
+			  c->resource ? c->resource : "-", e != NULL ? e->field : "",
+			  e != NULL && e->field[0] ? ": " : "",
+			  e != NULL ? e->msg : strerror(-r.rc));
 	}
-	policy_on_main(p, step_end, &r);
-	if (out != NULL)
-		*out = r.snap;
-	else
-		pol_snap_unref(r.snap);
-	if (here)
-		dns_busy_end(p->dns);
-	return 0;
-fail:
-	policy_on_main(p, step_end, &r);
-	(void)pol_store_rollback(st);
-	log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in force: "
-		  "%s%s%s",
-		  c->actor ? c->actor : "-", c->action ? c->action : "-",
-		  c->resource ? c->resource : "-", e != NULL ? e->field : "",
-		  e != NULL && e->field[0] ? ": " : "", e != NULL ? e->msg : strerror(-r.rc));
 	if (out != NULL)
 		*out = r.snap;
 	else
@@ -228,6 +208,21 @@ fail:
 	if (here)
 		dns_busy_end(p->dns);
 	return r.rc;
+}
+
+int
+policy_snapshot(void *parts, struct pol_store *st, struct pol_snap **out)
+{
+	struct policy_parts *p = parts;
+	int64_t v;
+
+	/* p->snap and the version change only on the main thread, never while a job runs */
+	if (p->snap != NULL && st == p->snap_st && pol_store_data_version(st, &v) == 0 &&
+	    v == p->snap_version) {
+		*out = pol_snap_ref(p->snap);
+		return 0;
+	}
+	return pol_store_snapshot_rows(st, out);
 }
 
 int

@@ -30,13 +30,17 @@ struct policy_parts {
 	struct pol_snap *snap; /* the policy in force (NULL before the first commit) */
 	uint64_t commits;      /* changes put in force */
 	uint64_t refusals;     /* changes refused by the validator */
-	uint64_t failures;     /* valid changes the data plane or the store could not take */
+	uint64_t failures;     /* changes not refused that did not go in force either */
 	/* called after each change put in force, with the ETag before it (NULL at the first):
 	 * the HA pair sends it to the standby (ha.h). NULL: nobody. */
 	void (*committed)(void *arg, const struct pol_change *c, const char *etag_before,
 			  const struct pol_snap *snap);
 	void *committed_arg;
 	struct policy_thread *thread; /* the commit thread (NULL: none, commits run here) */
+	/* snap is the store's policy as snap_st sees it while its data_version is snap_version
+	 * (set when snap_st commits a change; NULL: not known) */
+	const struct pol_store *snap_st;
+	int64_t snap_version;
 };
 
 /*
@@ -50,8 +54,9 @@ struct policy_parts {
  *     realm, within its quotas (policy/tenancy.h)               -> refused: -EACCES, FORBIDDEN
  *   prepare every subsystem (nat: table, batch, pool; reputation; dns: name index;
  *     alg: routes and the sockets of new listeners)             -> refused: kind APPLY
+ *   append the audit line (ETags before and after)
  *   send the one nft batch (the only step outside the process) -> refused: kind APPLY
- *   append the audit line (ETags before and after), COMMIT
+ *   COMMIT
  *   commit every subsystem (swaps that cannot fail)
  *
  * On any failure every plan is aborted, the transaction rolled back (a batch the kernel took
@@ -60,13 +65,22 @@ struct policy_parts {
  *
  * Threads: it runs on the main loop thread or on the commit thread (policy_thread_run). The
  * x_prepare functions read only the snapshot, the configuration and what only x_commit
- * changes, so reading the snapshot, validating and preparing run on the caller's thread, with
- * the caller's store connection (policy_store); nat_send and the end (x_commit or x_abort,
- * the policy in force, the counters, the committed hook) run on the main thread
- * (policy_on_main) while the commit thread waits, and the main thread serves DNS meanwhile.
+ * changes, so reading the snapshot, validating, preparing and the audit line run on the
+ * caller's thread, with the caller's store connection (policy_store); the rest (nat_send,
+ * COMMIT on the caller's connection, the end: x_commit or x_abort, the policy in force, the
+ * counters, the committed hook) is one step on the main thread (policy_on_main) while the
+ * commit thread waits, and the main thread serves DNS before and after it.
  */
 int policy_commit(void *parts, const struct pol_change *c, struct pol_snap **snap,
 		  struct pol_err *e);
+
+/*
+ * The policy a write transaction open on st reads, before its writes (parts is a struct
+ * policy_parts): a reference to the policy in force when the store holds just that, known
+ * without reading it (no other connection committed since st put it in force), else read
+ * from st (pol_store_snapshot_rows). 0 or -errno. The caller's thread, the transaction open.
+ */
+int policy_snapshot(void *parts, struct pol_store *st, struct pol_snap **out);
 
 /*
  * Put the store's current policy in force (start-up, SIGHUP, a change another process

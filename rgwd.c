@@ -205,6 +205,8 @@ start(struct rgwd *d)
 				       .sessions = rgwd_sessions_table(d->sessions),
 				       .commit = policy_commit,
 				       .commit_arg = &d->pol,
+				       .snapshot = policy_snapshot,
+				       .snapshot_arg = &d->pol,
 				       .offload = policy_thread_run,
 				       .offload_arg = &d->pol };
 

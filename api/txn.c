@@ -17,8 +17,10 @@ static void change_of(struct api_req *r, struct pol_change *c, char *detail, cha
 struct pol_snap *
 api_snapshot(struct api_req *r)
 {
+	const struct api_views *v = &r->api->v;
 	struct pol_snap *s = NULL;
-	int rc = pol_store_snapshot_rows(r->api->st, &s);
+	int rc = v->snapshot != NULL ? v->snapshot(v->snapshot_arg, r->api->st, &s)
+				     : pol_store_snapshot_rows(r->api->st, &s);
 
 	if (rc < 0) {
 		api_reply_store_err(r, rc, NULL, "reading the policy");

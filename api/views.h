@@ -36,6 +36,10 @@ struct api_views {
 	struct pol_sessions *sessions; /* one-time session names (NULL: none) */
 	pol_commit_fn commit;
 	void *commit_arg;
+	/* the policy a write transaction open on st reads, before its writes (rgwd:
+	 * policy_snapshot, commit.h; NULL: read from st). 0 or -errno. */
+	int (*snapshot)(void *arg, struct pol_store *st, struct pol_snap **out);
+	void *snapshot_arg;
 	/* run a policy write off the main loop (rgwd: policy_thread_run, commit.h):
 	 * work(job, the thread's store) there, then done(job) back on the loop. 0, or -errno
 	 * and nothing runs (the write then runs on the loop). NULL: on the loop. */

@@ -710,6 +710,55 @@ test_write_later(void **state)
 	assert_string_equal(order, "192.0.2.3;192.0.2.2;/api/v1/bundle");
 }
 
+/*
+ * The policy a write reads before its writes (policy_snapshot): the one in force, not read
+ * again, while the store holds just that; read from the store by any other connection, and
+ * once another connection (another process) committed, until that change is put in force.
+ */
+static void
+test_snapshot_in_force(void **state)
+{
+	struct fx *f = *state;
+	struct pol_host h = { .fqdn = "other.gwa.demo",
+			      .ipv4 = { .family = AF_INET, .u.v4.s_addr = htonl(0xc0a80015) },
+			      .pool_limit = 1 };
+	struct pol_err e = { 0 };
+	struct pol_snap *s = NULL;
+	struct pol_store *other;
+	char db[128];
+
+	snprintf(db, sizeof(db), "%s/rgw.db", f->dir);
+	other = pol_store_open(db, &e);
+	assert_non_null(other);
+	assert_int_equal(pol_store_begin(f->p.store), 0);
+	assert_int_equal(policy_snapshot(&f->p, f->p.store, &s), 0);
+	assert_ptr_equal(s, f->p.snap);
+	pol_snap_unref(s);
+	assert_int_equal(pol_store_rollback(f->p.store), 0);
+
+	assert_int_equal(pol_store_begin(other), 0);
+	assert_int_equal(policy_snapshot(&f->p, other, &s), 0);
+	assert_ptr_not_equal(s, f->p.snap);
+	assert_int_equal(s->n_hosts, f->p.snap->n_hosts);
+	pol_snap_unref(s);
+	assert_int_equal(pol_row_insert(other, &pol_t_host, &h, &e), 0);
+	assert_int_equal(pol_store_commit(other), 0);
+
+	assert_int_equal(pol_store_begin(f->p.store), 0);
+	assert_int_equal(policy_snapshot(&f->p, f->p.store, &s), 0);
+	assert_ptr_not_equal(s, f->p.snap);
+	assert_int_equal(s->n_hosts, f->before->n_hosts + 1);
+	pol_snap_unref(s);
+	assert_int_equal(policy_commit(&f->p, &change, NULL, &e), 0);
+	assert_int_equal(f->p.snap->n_hosts, f->before->n_hosts + 1);
+	assert_int_equal(pol_store_begin(f->p.store), 0);
+	assert_int_equal(policy_snapshot(&f->p, f->p.store, &s), 0);
+	assert_ptr_equal(s, f->p.snap);
+	pol_snap_unref(s);
+	assert_int_equal(pol_store_rollback(f->p.store), 0);
+	pol_store_close(other);
+}
+
 int
 main(void)
 {
@@ -722,6 +771,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tenant_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_in_force, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
