@@ -79,6 +79,12 @@ thread_main(void *arg)
 		t->finished = true;
 		pthread_cond_broadcast(&t->cv);
 		ev_async_send(t->wake);
+		/* the job's COMMIT ran on the main thread, without a checkpoint: do its I/O here,
+		 * after the reply is on its way */
+		pthread_mutex_unlock(&t->mu);
+		if (pol_store_checkpoint(t->st) < 0)
+			log_warnx("rgwd: WAL checkpoint failed (retried after the next write)");
+		pthread_mutex_lock(&t->mu);
 	}
 	pthread_mutex_unlock(&t->mu);
 	return NULL;
@@ -163,6 +169,9 @@ policy_thread_start(struct policy_parts *p, struct ev_loop *loop, const char *db
 	t->st = pol_store_open(db_path, &e);
 	if (t->st == NULL)
 		return -EIO;
+	/* a job's COMMIT runs on the main thread (commit.c): no checkpoint I/O there */
+	if (pol_store_set_autocheckpoint(t->st, false) < 0)
+		log_warnx("rgwd: cannot defer the commit connection's WAL checkpoints");
 	t->wake = ev_async_new(loop, on_wake, t);
 	if (t->wake == NULL)
 		return rc;

@@ -653,6 +653,21 @@ pol_store_data_version(struct pol_store *st, int64_t *out)
 }
 
 int
+pol_store_set_autocheckpoint(struct pol_store *st, bool on)
+{
+	return sqlite3_wal_autocheckpoint(st->db, on ? 1000 : 0) == SQLITE_OK ? 0 : -EIO;
+}
+
+int
+pol_store_checkpoint(struct pol_store *st)
+{
+	return sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) ==
+			       SQLITE_OK
+		       ? 0
+		       : -EIO;
+}
+
+int
 pol_store_replace(struct pol_store *st, const struct pol_snap *snap, struct pol_err *err)
 {
 	bool own_tx = !st->in_tx;

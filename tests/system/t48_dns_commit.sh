@@ -101,6 +101,22 @@ check "the UPDATE is put in force after the PUT ($(head -c 80 "$T/upd"))" test !
 check "... and answers" bash -c "dig +time=3 +tries=1 @127.0.0.1 -p $LP newhost.gwa.demo A +short |
 	grep -qx 192.168.0.150"
 
+# A REST write's COMMIT runs on the main thread without checkpoint I/O; the commit thread
+# checkpoints after it, so the write-ahead log is reused instead of growing with every write
+put() {
+	curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $TOK" \
+		-H 'Content-Type: application/json' --data-binary "@$1" \
+		"http://127.0.0.1:$API/api/v1/bundle"
+}
+codes="$(put "$T/bundle.json") $(put "$T/big.json")"
+wal1=$(stat -c %s "$T/rgw.db-wal")
+for i in 1 2 3 4 5 6; do codes+=" $(put "$T/bundle.json") $(put "$T/big.json")"; done
+wal7=$(stat -c %s "$T/rgw.db-wal")
+check "fourteen PUTs of the whole bundle answered 200 ($codes)" \
+	test "$(tr ' ' '\n' <<<"$codes" | sort -u)" = 200
+check "the write-ahead log is checkpointed: $wal7 bytes after 7 rounds, $wal1 after 1" \
+	test "$wal7" -le $((2 * wal1))
+
 # shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
 rm -f "$T/put.code"
 check "the write lock is held again" store_lock "$T/rgw.db"
