@@ -94,7 +94,8 @@ static void hello_read(struct alg_conn *c);
 static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
 static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
-static void closing_read(struct alg_conn *c);
+static bool closing_read(struct alg_conn *c);
+static void closing_poll(struct alg_worker *w);
 static void linger(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
@@ -402,7 +403,7 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 		relay(c, dirs);
 		break;
 	case CS_CLOSING:
-		closing_read(c);
+		(void)closing_read(c);
 		break;
 	}
 }
@@ -618,8 +619,13 @@ refuse(struct alg_conn *c, enum refusal why, const char *outcome)
 	linger(c);
 }
 
-/* The client has been told (a FIN after our last byte): close the backend's socket and
- * drain the client's until its EOF or CLOSING_LINGER_MS (closing_read). */
+/*
+ * The client has been told (a FIN after our last byte): close the backend's socket and drain
+ * the client's until its EOF or CLOSING_LINGER_MS. A client usually answers our FIN at once
+ * (its close_notify, then its FIN or a reset: one wake-up each if we watched it), so the
+ * socket leaves the loop and the next tick reads it once (closing_poll): a client that has
+ * closed by then costs no wake-up at all; one that has not is watched again until it does.
+ */
 static void
 linger(struct alg_conn *c)
 {
@@ -633,24 +639,45 @@ linger(struct alg_conn *c)
 	c->state = CS_CLOSING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->closing, c);
-	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
 }
 
-static void
+/* Drain the client of a closing connection; true if it closed (EOF, error) and is gone. */
+static bool
 closing_read(struct alg_conn *c)
 {
 	uint8_t sink[4096];
 	int i;
 
 	for (i = 0; i < 16; i++) {
-		ssize_t n = recv(c->cfd, sink, sizeof(sink), 0);
+		ssize_t n = recv(c->cfd, sink, sizeof(sink), MSG_DONTWAIT);
 
 		if (n > 0)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
+			return false;
 		conn_close(c, NULL);
-		return;
+		return true;
+	}
+	return false;
+}
+
+/* Read once each closing connection not watched yet: those that linger() added since the last
+ * tick, the newest, at the tail of the list (every older one is watched already). Those still
+ * open are watched from now on, until their EOF or CLOSING_LINGER_MS. */
+static void
+closing_poll(struct alg_worker *w)
+{
+	struct list *e = w->closing.head.prev;
+
+	while (e != &w->closing.head) {
+		struct alg_conn *c = list_item(e, struct alg_conn, node);
+
+		e = e->prev;
+		if (c->flags & CF_CWATCH)
+			break;
+		if (!closing_read(c))
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
 	}
 }
 
@@ -944,6 +971,7 @@ alg_proxy_tick(struct alg_worker *w)
 	}
 	while ((c = list_oldest(&w->closing)) != NULL && now - c->t_last >= CLOSING_LINGER_MS)
 		conn_close(c, NULL);
+	closing_poll(w);
 }
 
 void
