@@ -47,6 +47,7 @@ enum conn_proto {
 enum {
 	CF_CWATCH = 1 << 0, /* cfd is in the loop */
 	CF_BWATCH = 1 << 1, /* bfd is in the loop */
+	CF_LOGGED = 1 << 2, /* its access log line is written */
 };
 
 /* Refusal reasons: what the client is told before the close. */
@@ -87,6 +88,7 @@ static void list_del(struct alg_conn *c);
 static void list_move(struct alg_conn_list *l, struct alg_conn *c);
 static struct alg_conn *list_oldest(struct alg_conn_list *l);
 static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
+static void log_end(struct alg_conn *c);
 static void conn_close(struct alg_conn *c, const char *outcome);
 static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
 static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
@@ -202,6 +204,22 @@ access_log(const struct alg_conn *c)
 		   (unsigned long long)(now - c->t_start), c->outcome != NULL ? c->outcome : "?");
 }
 
+/* The access log line, once: when the conversation ends (a lingering connection is logged as it
+ * starts to linger, not when its client has closed). */
+static void
+log_end(struct alg_conn *c)
+{
+	const struct alg_settings *set = c->w->set;
+
+	if (c->flags & CF_LOGGED)
+		return;
+	c->flags |= CF_LOGGED;
+	if (__atomic_load_n(&set->access_log, __ATOMIC_RELAXED) &&
+	    (__atomic_load_n(&set->access_log_ok, __ATOMIC_RELAXED) || c->outcome == NULL ||
+	     strcmp(c->outcome, "ok") != 0))
+		access_log(c);
+}
+
 static void
 conn_close(struct alg_conn *c, const char *outcome)
 {
@@ -209,10 +227,7 @@ conn_close(struct alg_conn *c, const char *outcome)
 
 	if (c->outcome == NULL)
 		c->outcome = outcome;
-	if (__atomic_load_n(&w->set->access_log, __ATOMIC_RELAXED) &&
-	    (__atomic_load_n(&w->set->access_log_ok, __ATOMIC_RELAXED) || c->outcome == NULL ||
-	     strcmp(c->outcome, "ok") != 0))
-		access_log(c);
+	log_end(c);
 	list_del(c);
 	/* close(2) takes the sockets out of the epoll set: no EPOLL_CTL_DEL */
 	ev_io_close(w->loop, c->cfd);
@@ -636,6 +651,7 @@ linger(struct alg_conn *c)
 		c->flags &= (uint8_t)~CF_BWATCH;
 		c->bfd = -1;
 	}
+	log_end(c);
 	c->state = CS_CLOSING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->closing, c);

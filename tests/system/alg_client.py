@@ -155,6 +155,69 @@ def main():
         s.close()
         print("answer %s after %s" % ("whole" if whole else "short %d" % len(got),
                                       res.get("after", "none")))
+    elif cmd == "lingertail":
+        # the server finishes first while most of its answer still waits in the ALG's socket
+        # (the client reads nothing and its receive buffer is tiny); once the ALG has closed
+        # the server's side, the client sends more bytes, then reads: the answer must be whole
+        # and end with an EOF. A client socket closed by the ALG before the client's last
+        # bytes would make the kernel answer them with a reset, dropping the unsent tail.
+        # An optional delay (s) models a client whose late bytes come after the ALG's first
+        # look at its lingering socket.
+        import threading
+        host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        delay = float(sys.argv[6]) if len(sys.argv) > 6 else 0
+        body = os.urandom(size)
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", bport))
+        ls.listen(1)
+        ls.settimeout(10)
+        closed = threading.Event()
+        def backend():
+            b, _ = ls.accept()
+            b.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                d = b.recv(4096)
+                if not d:
+                    break
+                head += d
+            b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
+            b.shutdown(socket.SHUT_WR)
+            try:
+                while b.recv(65536):
+                    pass
+                closed.set()  # the ALG closed the finished server's side: it lingers now
+            except OSError:
+                pass
+        t = threading.Thread(target=backend)
+        t.start()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.settimeout(5)
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
+        if not closed.wait(10):
+            print("server side never closed")
+            sys.exit(0)
+        time.sleep(delay)  # the client's own pace, not a wait for a condition
+        s.sendall(b"EXTRA" * 20)
+        got, how = b"", "eof"
+        s.settimeout(10)
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += d
+        except socket.timeout:
+            how = "timeout"
+        except ConnectionResetError:
+            how = "reset"
+        t.join(15)
+        s.close()
+        whole = got.endswith(body) and len(got) > size
+        print("answer %s, %s" % ("whole" if whole else "short %d" % len(got), how))
     elif cmd == "upload":
         # HTTP request head, then `size` bytes, then half-close; the backend replies
         # with the sha256 of everything it read, after our EOF
