@@ -31,6 +31,44 @@ def records(msg, frag):
         out += b"\x16\x03\x01" + struct.pack("!H", len(part)) + part
     return out
 
+def answering_backend(bport, body):
+    """A one-shot HTTP backend on bport: the accepted socket, once it has read a request head
+    and answered `body` then FIN (a function to call in the backend thread)."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", bport))
+    ls.listen(1)
+    ls.settimeout(10)
+    def serve():
+        b, _ = ls.accept()
+        b.settimeout(10)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = b.recv(4096)
+            if not d:
+                break
+            head += d
+        b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        b.shutdown(socket.SHUT_WR)
+        return b
+    return serve
+
+def read_all(s, timeout=10):
+    """Everything s receives until its end, and how it ended: eof, timeout or reset."""
+    got, how = b"", "eof"
+    s.settimeout(timeout)
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        how = "timeout"
+    except ConnectionResetError:
+        how = "reset"
+    return got, how
+
 def connect(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -101,23 +139,10 @@ def main():
         import threading
         host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         body = os.urandom(size)
-        ls = socket.socket()
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", bport))
-        ls.listen(1)
-        ls.settimeout(10)
+        serve = answering_backend(bport, body)
         res = {}
         def backend():
-            b, _ = ls.accept()
-            b.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                d = b.recv(4096)
-                if not d:
-                    break
-                head += d
-            b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
-            b.shutdown(socket.SHUT_WR)
+            b = serve()
             extra, how = 0, "timeout"
             b.settimeout(float(os.environ.get("SF_WAIT", "5")))
             try:
@@ -136,16 +161,7 @@ def main():
         t.start()
         s = connect(port)
         s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
-        got = b""
-        s.settimeout(10)
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                got += d
-        except (socket.timeout, ConnectionResetError):
-            pass
+        got, _ = read_all(s)
         whole = got.endswith(body) and len(got) > size
         try:
             s.sendall(b"EXTRA" * 100)
@@ -167,23 +183,10 @@ def main():
         host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         delay = float(sys.argv[6]) if len(sys.argv) > 6 else 0
         body = os.urandom(size)
-        ls = socket.socket()
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", bport))
-        ls.listen(1)
-        ls.settimeout(10)
+        serve = answering_backend(bport, body)
         closed = threading.Event()
         def backend():
-            b, _ = ls.accept()
-            b.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                d = b.recv(4096)
-                if not d:
-                    break
-                head += d
-            b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
-            b.shutdown(socket.SHUT_WR)
+            b = serve()
             try:
                 while b.recv(65536):
                     pass
@@ -202,18 +205,7 @@ def main():
             sys.exit(0)
         time.sleep(delay)  # the client's own pace, not a wait for a condition
         s.sendall(b"EXTRA" * 20)
-        got, how = b"", "eof"
-        s.settimeout(10)
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                got += d
-        except socket.timeout:
-            how = "timeout"
-        except ConnectionResetError:
-            how = "reset"
+        got, how = read_all(s)
         t.join(15)
         s.close()
         whole = got.endswith(body) and len(got) > size
