@@ -47,6 +47,7 @@ enum conn_proto {
 enum {
 	CF_CWATCH = 1 << 0, /* cfd is in the loop */
 	CF_BWATCH = 1 << 1, /* bfd is in the loop */
+	CF_LOGGED = 1 << 2, /* its access log line is written */
 };
 
 /* Refusal reasons: what the client is told before the close. */
@@ -87,6 +88,7 @@ static void list_del(struct alg_conn *c);
 static void list_move(struct alg_conn_list *l, struct alg_conn *c);
 static struct alg_conn *list_oldest(struct alg_conn_list *l);
 static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
+static void log_end(struct alg_conn *c);
 static void conn_close(struct alg_conn *c, const char *outcome);
 static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
 static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
@@ -94,7 +96,8 @@ static void hello_read(struct alg_conn *c);
 static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
 static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
-static void closing_read(struct alg_conn *c);
+static bool closing_read(struct alg_conn *c);
+static void closing_poll(struct alg_worker *w);
 static void linger(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
@@ -201,6 +204,22 @@ access_log(const struct alg_conn *c)
 		   (unsigned long long)(now - c->t_start), c->outcome != NULL ? c->outcome : "?");
 }
 
+/* The access log line, once: when the conversation ends (a lingering connection is logged as it
+ * starts to linger, not when its client has closed). */
+static void
+log_end(struct alg_conn *c)
+{
+	const struct alg_settings *set = c->w->set;
+
+	if (c->flags & CF_LOGGED)
+		return;
+	c->flags |= CF_LOGGED;
+	if (__atomic_load_n(&set->access_log, __ATOMIC_RELAXED) &&
+	    (__atomic_load_n(&set->access_log_ok, __ATOMIC_RELAXED) || c->outcome == NULL ||
+	     strcmp(c->outcome, "ok") != 0))
+		access_log(c);
+}
+
 static void
 conn_close(struct alg_conn *c, const char *outcome)
 {
@@ -208,10 +227,7 @@ conn_close(struct alg_conn *c, const char *outcome)
 
 	if (c->outcome == NULL)
 		c->outcome = outcome;
-	if (__atomic_load_n(&w->set->access_log, __ATOMIC_RELAXED) &&
-	    (__atomic_load_n(&w->set->access_log_ok, __ATOMIC_RELAXED) || c->outcome == NULL ||
-	     strcmp(c->outcome, "ok") != 0))
-		access_log(c);
+	log_end(c);
 	list_del(c);
 	/* close(2) takes the sockets out of the epoll set: no EPOLL_CTL_DEL */
 	ev_io_close(w->loop, c->cfd);
@@ -402,7 +418,7 @@ conn_io(struct ev_loop *loop, int fd, int events, void *arg)
 		relay(c, dirs);
 		break;
 	case CS_CLOSING:
-		closing_read(c);
+		(void)closing_read(c);
 		break;
 	}
 }
@@ -618,8 +634,13 @@ refuse(struct alg_conn *c, enum refusal why, const char *outcome)
 	linger(c);
 }
 
-/* The client has been told (a FIN after our last byte): close the backend's socket and
- * drain the client's until its EOF or CLOSING_LINGER_MS (closing_read). */
+/*
+ * The client has been told (a FIN after our last byte): close the backend's socket and drain
+ * the client's until its EOF or CLOSING_LINGER_MS. A client usually answers our FIN at once
+ * (its close_notify, then its FIN or a reset: one wake-up each if we watched it), so the
+ * socket leaves the loop and the next tick reads it once (closing_poll): a client that has
+ * closed by then costs no wake-up at all; one that has not is watched again until it does.
+ */
 static void
 linger(struct alg_conn *c)
 {
@@ -630,27 +651,49 @@ linger(struct alg_conn *c)
 		c->flags &= (uint8_t)~CF_BWATCH;
 		c->bfd = -1;
 	}
+	log_end(c);
 	c->state = CS_CLOSING;
 	c->t_last = ev_now_ms(w->loop);
 	list_move(&w->closing, c);
-	set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
+	set_interest(c, c->cfd, &c->cev, CF_CWATCH, 0);
 }
 
-static void
+/* Drain the client of a closing connection; true if it closed (EOF, error) and is gone. */
+static bool
 closing_read(struct alg_conn *c)
 {
 	uint8_t sink[4096];
 	int i;
 
 	for (i = 0; i < 16; i++) {
-		ssize_t n = recv(c->cfd, sink, sizeof(sink), 0);
+		ssize_t n = recv(c->cfd, sink, sizeof(sink), MSG_DONTWAIT);
 
 		if (n > 0)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
+			return false;
 		conn_close(c, NULL);
-		return;
+		return true;
+	}
+	return false;
+}
+
+/* Read once each closing connection not watched yet: those that linger() added since the last
+ * tick, the newest, at the tail of the list (every older one is watched already). Those still
+ * open are watched from now on, until their EOF or CLOSING_LINGER_MS. */
+static void
+closing_poll(struct alg_worker *w)
+{
+	struct list *e = w->closing.head.prev;
+
+	while (e != &w->closing.head) {
+		struct alg_conn *c = list_item(e, struct alg_conn, node);
+
+		e = e->prev;
+		if (c->flags & CF_CWATCH)
+			break;
+		if (!closing_read(c))
+			set_interest(c, c->cfd, &c->cev, CF_CWATCH, EV_READ);
 	}
 }
 
@@ -944,6 +987,7 @@ alg_proxy_tick(struct alg_worker *w)
 	}
 	while ((c = list_oldest(&w->closing)) != NULL && now - c->t_last >= CLOSING_LINGER_MS)
 		conn_close(c, NULL);
+	closing_poll(w);
 }
 
 void

@@ -31,6 +31,44 @@ def records(msg, frag):
         out += b"\x16\x03\x01" + struct.pack("!H", len(part)) + part
     return out
 
+def answering_backend(bport, body):
+    """A one-shot HTTP backend on bport: the accepted socket, once it has read a request head
+    and answered `body` then FIN (a function to call in the backend thread)."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", bport))
+    ls.listen(1)
+    ls.settimeout(10)
+    def serve():
+        b, _ = ls.accept()
+        b.settimeout(10)
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = b.recv(4096)
+            if not d:
+                break
+            head += d
+        b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        b.shutdown(socket.SHUT_WR)
+        return b
+    return serve
+
+def read_all(s, timeout=10):
+    """Everything s receives until its end, and how it ended: eof, timeout or reset."""
+    got, how = b"", "eof"
+    s.settimeout(timeout)
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        how = "timeout"
+    except ConnectionResetError:
+        how = "reset"
+    return got, how
+
 def connect(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -101,23 +139,10 @@ def main():
         import threading
         host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         body = os.urandom(size)
-        ls = socket.socket()
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", bport))
-        ls.listen(1)
-        ls.settimeout(10)
+        serve = answering_backend(bport, body)
         res = {}
         def backend():
-            b, _ = ls.accept()
-            b.settimeout(10)
-            head = b""
-            while b"\r\n\r\n" not in head:
-                d = b.recv(4096)
-                if not d:
-                    break
-                head += d
-            b.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % size + body)
-            b.shutdown(socket.SHUT_WR)
+            b = serve()
             extra, how = 0, "timeout"
             b.settimeout(float(os.environ.get("SF_WAIT", "5")))
             try:
@@ -136,16 +161,7 @@ def main():
         t.start()
         s = connect(port)
         s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
-        got = b""
-        s.settimeout(10)
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                got += d
-        except (socket.timeout, ConnectionResetError):
-            pass
+        got, _ = read_all(s)
         whole = got.endswith(body) and len(got) > size
         try:
             s.sendall(b"EXTRA" * 100)
@@ -155,6 +171,45 @@ def main():
         s.close()
         print("answer %s after %s" % ("whole" if whole else "short %d" % len(got),
                                       res.get("after", "none")))
+    elif cmd == "lingertail":
+        # the server finishes first while most of its answer still waits in the ALG's socket
+        # (the client reads nothing and its receive buffer is tiny); once the ALG has closed
+        # the server's side, the client sends more bytes, then reads: the answer must be whole
+        # and end with an EOF. A client socket closed by the ALG before the client's last
+        # bytes would make the kernel answer them with a reset, dropping the unsent tail.
+        # An optional delay (s) models a client whose late bytes come after the ALG's first
+        # look at its lingering socket.
+        import threading
+        host, size, bport = sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        delay = float(sys.argv[6]) if len(sys.argv) > 6 else 0
+        body = os.urandom(size)
+        serve = answering_backend(bport, body)
+        closed = threading.Event()
+        def backend():
+            b = serve()
+            try:
+                while b.recv(65536):
+                    pass
+                closed.set()  # the ALG closed the finished server's side: it lingers now
+            except OSError:
+                pass
+        t = threading.Thread(target=backend)
+        t.start()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.settimeout(5)
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\n\r\n" % host.encode())
+        if not closed.wait(10):
+            print("server side never closed")
+            sys.exit(0)
+        time.sleep(delay)  # the client's own pace, not a wait for a condition
+        s.sendall(b"EXTRA" * 20)
+        got, how = read_all(s)
+        t.join(15)
+        s.close()
+        whole = got.endswith(body) and len(got) > size
+        print("answer %s, %s" % ("whole" if whole else "short %d" % len(got), how))
     elif cmd == "upload":
         # HTTP request head, then `size` bytes, then half-close; the backend replies
         # with the sha256 of everything it read, after our EOF

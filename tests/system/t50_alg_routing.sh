@@ -110,6 +110,12 @@ for size in 100 4194304; do
 	check "server finishes first ($size bytes): answer whole, server closed, nothing relayed" \
 		[ "$(python3 $CLIENT serverfirst $L80 sf.alg.test $size $SF)" = "answer whole after eof 0" ]
 done
+# ... while most of its answer still waits in the ALG's socket: the client's late bytes must not
+# reset it (the ALG keeps the client's socket open and drains it until its EOF)
+for delay in 0 0.3; do
+	check "server finishes first, client sends late bytes ${delay}s after: answer whole, then EOF" \
+		[ "$(python3 $CLIENT lingertail $L80 sf.alg.test 12000 $SF $delay)" = "answer whole, eof" ]
+done
 
 # --- 100 parallel clients, 1 MiB each
 # (bounds a loaded 2-core machine meets: 100 curl processes may take more than a second to send
