@@ -82,34 +82,17 @@ struct alg_conn {
 	const char *outcome;
 };
 
-static void list_push(struct alg_conn_list *l, struct alg_conn *c);
-static void list_insert_by_start(struct alg_conn_list *l, struct alg_conn *c);
-static void list_del(struct alg_conn *c);
-static void list_move(struct alg_conn_list *l, struct alg_conn *c);
-static struct alg_conn *list_oldest(struct alg_conn_list *l);
-static void stat_add(struct alg_worker *w, enum alg_stat s, uint64_t n);
-static void log_end(struct alg_conn *c);
-static void conn_close(struct alg_conn *c, const char *outcome);
 static void conn_io(struct ev_loop *loop, int fd, int events, void *arg);
-static void set_interest(struct alg_conn *c, int fd, uint8_t *cur, int flag, int ev);
 static void hello_read(struct alg_conn *c);
 static void hello_done(struct alg_conn *c, enum alg_parse res, const char *name);
-static const struct alg_route *session_route(struct alg_worker *w, const char *name, uint16_t port);
 static void refuse(struct alg_conn *c, enum refusal why, const char *outcome);
 static bool closing_read(struct alg_conn *c);
-static void closing_poll(struct alg_worker *w);
 static void linger(struct alg_conn *c);
 static int backend_connect(struct alg_conn *c, const struct alg_route *rt);
 static int add_proxy_header(struct alg_conn *c);
 static void replay(struct alg_conn *c);
 static void relay(struct alg_conn *c, int dirs);
-static void server_done(struct alg_conn *c);
-static int half_close(struct alg_dir *d, int dst, const struct alg_dir *o);
-static void access_log(const struct alg_conn *c);
-static void evidence(struct alg_worker *w, const struct addr *src, enum alg_evidence why);
-static bool low_reputation(struct alg_worker *w, const struct addr *src);
 static bool shed_one(struct alg_worker *w);
-static uint64_t queued_ms(int fd, uint64_t now, uint64_t cap);
 
 static void
 list_push(struct alg_conn_list *l, struct alg_conn *c)
