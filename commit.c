@@ -71,7 +71,9 @@ prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *p
 }
 
 /* In data-plane order; a binding the pool ends here is reported to the reputation engine
- * as removed by policy (no evidence). Returns the resolver groups whose evidence restarted. */
+ * as removed by policy (no evidence). Returns the resolver groups whose evidence restarted.
+ * pl keeps the name index it replaced: the caller's thread frees it (abort_all), not the
+ * loop (tens of thousands of names after a big PUT /bundle). */
 static int
 commit_all(struct policy_parts *p, struct plans *pl)
 {
@@ -81,11 +83,12 @@ commit_all(struct policy_parts *p, struct plans *pl)
 		nat_commit(p->nat, pl->nat);
 	if (pl->rep != NULL)
 		restarted = nat_rep_commit(p->rep, pl->rep);
-	if (pl->dns != NULL)
-		dns_commit(p->dns, pl->dns);
+	struct dns_db *replaced = pl->dns != NULL ? dns_commit(p->dns, pl->dns) : NULL;
+
 	if (pl->alg != NULL)
 		alg_commit(p->alg, pl->alg);
 	memset(pl, 0, sizeof(*pl));
+	pl->dns = replaced;
 	return restarted;
 }
 
@@ -192,6 +195,7 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	    (r.rc = pol_audit_append(r.st, c, r.before[0] ? r.before : NULL, r.snap->etag)) < 0)
 		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-r.rc));
 	policy_on_main(p, step_apply, &r);
+	abort_all(p, &r.pl); /* after a commit, the name index it replaced */
 	if (r.rc < 0) {
 		(void)pol_store_rollback(r.st);
 		log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in "

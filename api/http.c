@@ -419,6 +419,7 @@ finish_request(struct req_ctx *x)
 	rt->fn(r);
 	if (r->status == 0)
 		api_reply_error(r, 500, NULL, "handler gave no answer");
+	api_http_render(x);
 }
 
 static enum MHD_Result
@@ -433,9 +434,6 @@ send_reply(struct req_ctx *x)
 	struct api_req *r = &x->r;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char *text = NULL;
-	size_t len = 0;
-	const char *ctype = NULL;
 
 	x->answered = true;
 	histo_since(&histo_api_request, x->t0_ns);
@@ -445,48 +443,11 @@ send_reply(struct req_ctx *x)
 		log_rl(&req_rl, LOG_LVL_WARN, "api: %s %s: %d", r->method, r->path, r->status);
 	else
 		log_debug("%s: %s %s: %d", __func__, r->method, r->path, r->status);
-
-	if (r->status != 204 && r->status != 304) {
-		const char *pv = NULL;
-		size_t pl = 0;
-		bool pretty = MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND,
-							    "pretty", 6, &pv, &pl) == MHD_YES;
-		if (r->raw && !pretty) {
-			/* the bytes the ETag was computed from */
-			text = r->raw;
-			len = r->raw_len;
-			r->raw = NULL;
-			ctype = "application/json";
-		} else if (r->reply ||
-			   (r->raw && (r->reply = json_loadb(r->raw, r->raw_len, 0, NULL)))) {
-			size_t flags = pretty ? JSON_INDENT(2) : JSON_COMPACT;
-			text = json_dumps(r->reply, flags | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-			if (text) {
-				len = strlen(text);
-				/* newline-terminated like any text reply */
-				char *t2 = realloc(text, len + 2);
-				if (t2) {
-					text = t2;
-					text[len++] = '\n';
-					text[len] = '\0';
-				}
-			}
-			ctype = "application/json";
-		} else if (r->text.len) {
-			text = (char *)buf_steal(&r->text, &len);
-			ctype = r->ctype ? r->ctype : "text/plain; charset=utf-8";
-		}
-	}
-	static char empty[1];
-
-	resp = MHD_create_response_from_buffer(
-		len, text ? text : empty, text ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (!resp) {
-		free(text);
+	resp = api_http_response(x);
+	if (!resp)
 		return MHD_NO;
-	}
-	if (ctype)
-		add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (x->out_ctype)
+		add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, x->out_ctype);
 	add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	add_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->etag[0])
@@ -586,6 +547,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	json_decref(x->r.reply);
 	free(x->r.ten);
 	free(x->r.raw);
+	api_http_out_free(x);
 	buf_free(&x->r.text);
 	buf_free(&x->body);
 	free(x);

@@ -35,6 +35,12 @@ struct req_ctx {
 	struct req_ctx *next_held; /* suspended while a policy write runs (api_listener.held) */
 	bool ready;	/* the handler is done: the reply goes out on the next callback */
 	uint64_t t0_ns; /* headers in: the start of rgw_api_request_seconds */
+	/* the reply's bytes (api_http_render, where the handler ran), for libmicrohttpd */
+	char *out;
+	size_t out_len;
+	const char *out_ctype;
+	void *out_map; /* out lives in a mapping of its own (a large reply) */
+	bool rendered;
 };
 
 /* http.c: run a listener's libmicrohttpd now (nothing while the API is paused); its epoll
@@ -43,6 +49,13 @@ struct req_ctx {
 void api_http_run(struct api_listener *l);
 void api_http_readable(struct ev_loop *loop, int fd, int events, void *arg);
 void api_http_finish(struct req_ctx *x);
+
+/* http_reply.c. The reply's bytes from the handler's result, the request's JSON dropped:
+ * where the handler ran (finish_request), else in api_http_response. The response that takes
+ * them over (NULL: out of memory); their release when they were never handed over. */
+void api_http_render(struct req_ctx *x);
+struct MHD_Response *api_http_response(struct req_ctx *x);
+void api_http_out_free(struct req_ctx *x);
 
 /* http_offload.c. A policy write (API_R_COMMIT) to the commit thread (views->offload): the
  * connection suspended, every listener paused until it is done, then resumed and its reply

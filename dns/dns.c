@@ -306,7 +306,7 @@ dns_abort(struct dns_db *db)
 	dns_db_unref(db);
 }
 
-void
+struct dns_db *
 dns_commit(struct dns *d, struct dns_db *db)
 {
 	struct dns_db *old;
@@ -315,9 +315,9 @@ dns_commit(struct dns *d, struct dns_db *db)
 	old = d->db;
 	d->db = db;
 	pthread_mutex_unlock(&d->lock);
-	dns_db_unref(old);
 	log_info("dns: serving %zu zones, %zu names (%zu services)", db->n_zones, db->n_nodes,
 		 db->n_svcs);
+	return old;
 }
 
 void

@@ -74,11 +74,12 @@ struct dns *dns_new(struct ev_loop *loop, const struct conf *conf, struct pol_st
  *                Reads only snap, so it may run on any thread. 0, or -ENOMEM with e filled
  *                (kind APPLY).
  *   dns_commit   swap it in: the next query is answered from it (worker threads finish a
- *                batch on the old one); consumes db. Cannot fail. Main thread.
- *   dns_abort    drop a prepared index (NULL is a no-op).
+ *                batch on the old one); consumes db and returns the index it replaced, for
+ *                the caller to drop (off the loop if it can). Cannot fail. Main thread.
+ *   dns_abort    drop a prepared or replaced index (NULL is a no-op). Any thread.
  */
 int dns_prepare(struct pol_snap *snap, struct dns_db **db, struct pol_err *e);
-void dns_commit(struct dns *d, struct dns_db *db);
+struct dns_db *dns_commit(struct dns *d, struct dns_db *db);
 void dns_abort(struct dns_db *db);
 void dns_set_allocator(struct dns *d, dns_alloc_fn fn, void *arg);
 /*

@@ -116,6 +116,14 @@ check "fourteen PUTs of the whole bundle answered 200 ($codes)" \
 	test "$(tr ' ' '\n' <<<"$codes" | sort -u)" = 200
 check "the write-ahead log is checkpointed: $wal7 bytes after 7 rounds, $wal1 after 1" \
 	test "$wal7" -le $((2 * wal1))
+# a large reply (over 64 KiB: a mapping of its own) arrives whole: the PUT's body is the
+# policy GET gives, the same bytes, and holds every host
+curl -s -o "$T/put.out" -X PUT -H "Authorization: Bearer $TOK" -H 'Content-Type: application/json' \
+	--data-binary "@$T/big.json" "http://127.0.0.1:$API/api/v1/bundle"
+curl -s -o "$T/get.out" -H "Authorization: Bearer $TOK" "http://127.0.0.1:$API/api/v1/bundle"
+check "a large reply arrives whole ($(stat -c %s "$T/put.out") bytes, the same as GET's)" \
+	bash -c "[ \$(stat -c %s '$T/put.out') -gt 65536 ] && cmp -s '$T/put.out' '$T/get.out' &&
+		[ \$(jq '.hosts | length' '$T/put.out') = \$(jq '.hosts | length' '$T/big.json') ]"
 
 # shutdown while a write is in flight: it finishes first; whatever was answered 200 is kept
 rm -f "$T/put.code"
