@@ -79,8 +79,12 @@ thread_main(void *arg)
 		t->finished = true;
 		pthread_cond_broadcast(&t->cv);
 		ev_async_send(t->wake);
-		/* the job's COMMIT ran on the main thread, without a checkpoint: do its I/O here,
-		 * after the reply is on its way */
+		/* The job's COMMIT ran on the main thread, without a checkpoint: do its I/O here,
+		 * after the reply is on its way, once the log is as long as SQLite's own threshold.
+		 * Not after each job: the COMMIT after a complete checkpoint starts the log over and
+		 * syncs its header, on the main thread. */
+		if (pol_store_wal_pages(t->st) < POL_WAL_CHECKPOINT_PAGES)
+			continue;
 		pthread_mutex_unlock(&t->mu);
 		if (pol_store_checkpoint(t->st) < 0)
 			log_warnx("rgwd: WAL checkpoint failed (retried after the next write)");

@@ -652,10 +652,29 @@ pol_store_data_version(struct pol_store *st, int64_t *out)
 	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
+static int
+wal_count(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	((struct pol_store *)arg)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
 int
 pol_store_set_autocheckpoint(struct pol_store *st, bool on)
 {
-	return sqlite3_wal_autocheckpoint(st->db, on ? 1000 : 0) == SQLITE_OK ? 0 : -EIO;
+	if (sqlite3_wal_autocheckpoint(st->db, on ? POL_WAL_CHECKPOINT_PAGES : 0) != SQLITE_OK)
+		return -EIO;
+	if (!on) /* after sqlite3_wal_autocheckpoint, which sets the same hook */
+		sqlite3_wal_hook(st->db, wal_count, st);
+	return 0;
+}
+
+int
+pol_store_wal_pages(const struct pol_store *st)
+{
+	return st->wal_pages;
 }
 
 int

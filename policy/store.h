@@ -70,12 +70,17 @@ int pol_store_snapshot_rows(struct pol_store *st, struct pol_snap **out);
 /* SQLite's data_version: it changes when another connection (another process) commits a
  * write to the database, never for this connection's own writes. 0 or -EIO. */
 int pol_store_data_version(struct pol_store *st, int64_t *out);
-/* WAL checkpoints of this connection: at a COMMIT that leaves the log past 1000 pages
- * (SQLite's default, on), or only when pol_store_checkpoint is called (off: for a connection
- * whose COMMIT may run on a thread that must not do that I/O). 0 or -EIO. */
+/* WAL checkpoints of this connection: at a COMMIT that leaves the log past
+ * POL_WAL_CHECKPOINT_PAGES (SQLite's default, on), or only when pol_store_checkpoint is called
+ * (off: for a connection whose COMMIT may run on a thread that must not do that I/O; then
+ * pol_store_wal_pages tells when one is due). 0 or -EIO. */
+#define POL_WAL_CHECKPOINT_PAGES 1000
 int pol_store_set_autocheckpoint(struct pol_store *st, bool on);
 /* A passive checkpoint now: copies what no reader still needs, never waits. 0 or -EIO. */
 int pol_store_checkpoint(struct pol_store *st);
+/* With automatic checkpoints off: the pages in the log after this connection's last COMMIT
+ * (a checkpoint does not change it; the COMMIT after one starts the log over). */
+int pol_store_wal_pages(const struct pol_store *st);
 /*
  * Replace the whole policy by snap, in one transaction: validated first
  * (pol_snap_validate), then every policy table is cleared and refilled; ids are

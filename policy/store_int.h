@@ -18,6 +18,7 @@ struct store_stmt {
 struct pol_store {
 	sqlite3 *db;
 	bool in_tx;
+	int wal_pages; /* the log's pages after our last COMMIT (automatic checkpoints off) */
 	size_t n_stmts;
 	struct store_stmt stmts[STORE_STMT_MAX];
 };
