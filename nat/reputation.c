@@ -343,10 +343,23 @@ nat_rep_commit(struct nat_rep *r, struct nat_rep_plan *pl)
 					restarted++;
 			}
 	}
-	for (i = 0; i < pl->n_hosts; i++)
-		for (j = 0; j < r->n_hosts; j++)
-			if (strcmp(r->hosts[j].fqdn, pl->hosts[i].fqdn) == 0)
-				pl->hosts[i].w = r->hosts[j].w;
+	/* both sorted by id: a host that keeps its id (and so its name) is found in one pass;
+	 * one whose id changed (a bundle import) is looked for by name */
+	for (i = j = 0; i < pl->n_hosts; i++) {
+		struct rep_host *h = &pl->hosts[i];
+		size_t k;
+
+		while (j < r->n_hosts && r->hosts[j].id < h->id)
+			j++;
+		if (j < r->n_hosts && r->hosts[j].id == h->id &&
+		    strcmp(r->hosts[j].fqdn, h->fqdn) == 0) {
+			h->w = r->hosts[j].w;
+			continue;
+		}
+		for (k = 0; k < r->n_hosts; k++)
+			if (strcmp(r->hosts[k].fqdn, h->fqdn) == 0)
+				h->w = r->hosts[k].w;
+	}
 	free_groups(r->groups, r->n_groups);
 	free(r->hosts);
 	free(r->brackets);

@@ -253,6 +253,50 @@ test_transition_and_apply_keep_state(void **state)
 	pol_snap_unref(s);
 }
 
+/* Replace s's hosts by n (id, fqdn) pairs, sorted by id. */
+static void
+set_hosts(struct pol_snap *s, const int64_t *ids, const char *const *names, size_t n)
+{
+	free(s->hosts);
+	s->hosts = calloc(n, sizeof(*s->hosts));
+	assert_non_null(s->hosts);
+	s->n_hosts = n;
+	for (size_t i = 0; i < n; i++) {
+		s->hosts[i].id = ids[i];
+		strcpy(s->hosts[i].fqdn, names[i]);
+	}
+}
+
+/* A host keeps its evidence by name through a change: under its id, or under a new id (a
+ * bundle import); a host renamed does not take its old name's evidence. */
+static void
+test_apply_hosts_keep_by_name(void **state)
+{
+	static const int64_t ids0[] = { 3, 7, 9 }, ids1[] = { 3, 7, 9, 12 };
+	static const char *const names0[] = { "a.gwa.demo", "test.gwa.demo", "c.gwa.demo" };
+	static const char *const names1[] = { "a.gwa.demo", "renamed.gwa.demo", "c.gwa.demo",
+					      "test.gwa.demo" };
+	struct pol_snap *s = make_snap(false);
+	struct nat_rep *r = nat_rep_new(100);
+	double neutral;
+
+	(void)state;
+	set_hosts(s, ids0, names0, 3);
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	neutral = value_of(r, "a.gwa.demo");
+	assert_int_equal(nat_rep_override(r, POL_REP_HOST, "a.gwa.demo", true, 0.1), 0);
+	assert_int_equal(nat_rep_override(r, POL_REP_HOST, "test.gwa.demo", true, 0.9), 0);
+	assert_int_equal(nat_rep_override(r, POL_REP_HOST, "c.gwa.demo", true, 0.3), 0);
+	set_hosts(s, ids1, names1, 4);
+	assert_int_equal(nat_rep_apply(r, s), 0);
+	assert_true(fabs(value_of(r, "a.gwa.demo") - 0.1) < 1e-9);
+	assert_true(fabs(value_of(r, "c.gwa.demo") - 0.3) < 1e-9);
+	assert_true(fabs(value_of(r, "test.gwa.demo") - 0.9) < 1e-9);
+	assert_true(fabs(value_of(r, "renamed.gwa.demo") - neutral) < 1e-9);
+	nat_rep_free(r);
+	pol_snap_unref(s);
+}
+
 /*
  * An SLA group configured at 0.9 whose bindings are used (and whose requestors' unused SLA
  * bindings blame the requestor): at no phase of the period is it below 0.9, and an idle
@@ -541,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_requestors_bounded),
 		cmocka_unit_test(test_admission_under_load),
 		cmocka_unit_test(test_transition_and_apply_keep_state),
+		cmocka_unit_test(test_apply_hosts_keep_by_name),
 		cmocka_unit_test(test_sla_group_holds_prior_at_every_phase),
 		cmocka_unit_test(test_apply_changed_initial_restarts),
 		cmocka_unit_test(test_reset_returns_to_prior),
