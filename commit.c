@@ -23,7 +23,8 @@ struct plans {
 
 static int prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *pl,
 		       struct pol_err *e);
-static int commit_all(struct policy_parts *p, struct plans *pl);
+static int commit_all(struct policy_parts *p, struct plans *pl, struct nat_plan **spent);
+static void spent_free(void *arg);
 static void abort_all(struct policy_parts *p, struct plans *pl);
 static void log_summary(const struct pol_snap *s, const struct pol_change *c);
 static int tenant_check(struct policy_parts *p, struct pol_store *st, const struct pol_change *c,
@@ -73,9 +74,10 @@ prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *p
 /* In data-plane order; a binding the pool ends here is reported to the reputation engine
  * as removed by policy (no evidence). Returns the resolver groups whose evidence restarted.
  * pl keeps the name index it replaced: the caller's thread frees it (abort_all), not the
- * loop (tens of thousands of names after a big PUT /bundle). */
+ * loop (tens of thousands of names after a big PUT /bundle); *spent: the nat plan
+ * nat_commit spent (the model replaced), for the caller to free. */
 static int
-commit_all(struct policy_parts *p, struct plans *pl)
+commit_all(struct policy_parts *p, struct plans *pl, struct nat_plan **spent)
 {
 	int restarted = 0;
 
@@ -87,6 +89,7 @@ commit_all(struct policy_parts *p, struct plans *pl)
 
 	if (pl->alg != NULL)
 		alg_commit(p->alg, pl->alg);
+	*spent = pl->nat;
 	memset(pl, 0, sizeof(*pl));
 	pl->dns = replaced;
 	return restarted;
@@ -111,6 +114,7 @@ struct commit_run {
 	struct pol_snap *snap;
 	struct pol_err *e;
 	struct plans pl;
+	struct nat_plan *spent; /* what nat_commit replaced: freed by the caller's thread */
 	char before[POL_ETAG_LEN];
 	uint64_t t0;
 	int64_t version; /* st's data_version, read under the transaction's write lock */
@@ -149,7 +153,7 @@ step_apply(void *arg)
 	}
 	/* A group whose initial reputation changed starts over from it: the store must not keep
 	 * its old evidence for the next start (the transaction is closed by now). */
-	if (commit_all(p, &r->pl) > 0 && nat_rep_save(p->rep, p->store) < 0)
+	if (commit_all(p, &r->pl, &r->spent) > 0 && nat_rep_save(p->rep, p->store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
 	pol_snap_unref(p->snap);
 	p->snap = pol_snap_ref(r->snap);
@@ -196,6 +200,9 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-r.rc));
 	policy_on_main(p, step_apply, &r);
 	abort_all(p, &r.pl); /* after a commit, the name index it replaced */
+	/* on the commit thread, once the job's reply is on its way */
+	if (r.spent != NULL)
+		policy_after_job(p, spent_free, r.spent);
 	if (r.rc < 0) {
 		(void)pol_store_rollback(r.st);
 		log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in "
@@ -212,6 +219,12 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	if (here)
 		dns_busy_end(p->dns);
 	return r.rc;
+}
+
+static void
+spent_free(void *arg)
+{
+	nat_plan_free(arg);
 }
 
 int

@@ -121,6 +121,15 @@ struct pol_store *policy_store(const struct policy_parts *p);
 void policy_on_main(const struct policy_parts *p, policy_step_fn fn, void *arg);
 
 /*
+ * Called by a job on the commit thread: fn(arg) runs there once the job is over and its done
+ * handed to the main thread (the reply on its way), for work the reply need not wait for
+ * (freeing what a change replaced). Anywhere else, or when POLICY_AFTER_MAX wait already,
+ * fn(arg) runs at once.
+ */
+#define POLICY_AFTER_MAX 4
+void policy_after_job(const struct policy_parts *p, policy_step_fn fn, void *arg);
+
+/*
  * A store write of the main thread's that must not wait for the store's write lock (the
  * commit thread may hold it while it waits for a step of the main thread's, and another
  * process may hold it for up to the busy timeout): fn(arg, its store connection) runs on the

@@ -43,6 +43,11 @@ struct policy_thread {
 	void *arg;
 	policy_step_fn step; /* a step for the main thread, NULL when none is due */
 	void *step_arg;
+	struct {
+		policy_step_fn fn;
+		void *arg;
+	} after[POLICY_AFTER_MAX]; /* the thread's own: run after the job (policy_after_job) */
+	size_t n_after;
 	struct pending_write *writes, **writes_tail; /* queued by the main thread */
 	size_t n_writes;			     /* queued or running */
 	size_t n_queued;			     /* queued */
@@ -79,14 +84,17 @@ thread_main(void *arg)
 		t->finished = true;
 		pthread_cond_broadcast(&t->cv);
 		ev_async_send(t->wake);
-		/* The job's COMMIT ran on the main thread, without a checkpoint: do its I/O here,
-		 * after the reply is on its way, once the log is as long as SQLite's own threshold.
-		 * Not after each job: the COMMIT after a complete checkpoint starts the log over and
-		 * syncs its header, on the main thread. */
-		if (pol_store_wal_pages(t->st) < POL_WAL_CHECKPOINT_PAGES)
-			continue;
 		pthread_mutex_unlock(&t->mu);
-		if (pol_store_checkpoint(t->st) < 0)
+		/* after the reply is on its way: what the job left for then (policy_after_job) */
+		for (size_t i = 0; i < t->n_after; i++)
+			t->after[i].fn(t->after[i].arg);
+		t->n_after = 0;
+		/* The job's COMMIT ran on the main thread, without a checkpoint: do its I/O here,
+		 * once the log is as long as SQLite's own threshold. Not after each job: the
+		 * COMMIT after a complete checkpoint starts the log over and syncs its header, on
+		 * the main thread. */
+		if (pol_store_wal_pages(t->st) >= POL_WAL_CHECKPOINT_PAGES &&
+		    pol_store_checkpoint(t->st) < 0)
 			log_warnx("rgwd: WAL checkpoint failed (retried after the next write)");
 		pthread_mutex_lock(&t->mu);
 	}
@@ -300,6 +308,21 @@ policy_on_main(const struct policy_parts *p, policy_step_fn fn, void *arg)
 	while (t->step != NULL)
 		pthread_cond_wait(&t->cv, &t->mu);
 	pthread_mutex_unlock(&t->mu);
+}
+
+void
+policy_after_job(const struct policy_parts *p, policy_step_fn fn, void *arg)
+{
+	struct policy_thread *t = p->thread;
+
+	/* after is the thread's alone: only a job, on the thread, adds to it */
+	if (policy_store(p) == p->store || t->n_after == POLICY_AFTER_MAX) {
+		fn(arg);
+		return;
+	}
+	t->after[t->n_after].fn = fn;
+	t->after[t->n_after].arg = arg;
+	t->n_after++;
 }
 
 int

@@ -58,7 +58,6 @@ static bool probe_native_queue(struct nat *n);
 static void check_synproxy_sysctl(void);
 static int send_batch(struct nat *n, struct nat_plan *pl);
 static void revert(struct nat *n, struct nat_plan *pl);
-static void plan_free(struct nat_plan *pl);
 static void remember_flow(struct nat *n, const struct nat_pkt *p, const struct nat_pool_hit *hit);
 static int block_elem(struct nat *n, const struct addr *a, uint64_t ms, bool del);
 
@@ -315,7 +314,7 @@ nat_prepare(const struct nat *n, const struct pol_snap *snap, struct nat_plan **
 fail:
 	pol_err_setk(e, POL_ERR_APPLY, "nat", "cannot build the table and the pool: %s",
 		     strerror(-rc));
-	plan_free(pl);
+	nat_plan_free(pl);
 	return rc;
 }
 
@@ -360,14 +359,15 @@ void
 nat_commit(struct nat *n, struct nat_plan *pl)
 {
 	if (pl->model != NULL) {
-		nat_model_free(n->model);
+		struct nat_model *old = n->model;
+
 		n->model = pl->model;
 		n->st.nft_rules = nat_model_nrules(pl->model);
+		pl->model = old; /* freed with the plan */
 	}
 	nat_pool_commit(n->pool, pl->pool, ev_now_ms(n->loop));
+	pl->pool = NULL;
 	arm(n, nat_pool_next_deadline(n->pool));
-	nat_nft_batch_free(pl->batch);
-	free(pl);
 }
 
 /*
@@ -401,8 +401,8 @@ revert(struct nat *n, struct nat_plan *pl)
 		log_info("nat: table %s is back to the policy in force", n->cfg.table);
 }
 
-static void
-plan_free(struct nat_plan *pl)
+void
+nat_plan_free(struct nat_plan *pl)
 {
 	if (pl == NULL)
 		return;
@@ -417,7 +417,7 @@ nat_abort(struct nat *n, struct nat_plan *pl)
 {
 	if (pl != NULL && pl->sent)
 		revert(n, pl);
-	plan_free(pl);
+	nat_plan_free(pl);
 }
 
 struct nat *
@@ -469,6 +469,7 @@ nat_new(struct ev_loop *loop, const struct conf *conf)
 		goto fail;
 	}
 	nat_commit(n, pl);
+	nat_plan_free(pl);
 	n->queue = nat_queue_open(n->cfg.queue, QUEUE_COPY_RANGE, QUEUE_MAXLEN, queue_cb, n);
 	if (n->queue == NULL)
 		goto fail;
@@ -500,8 +501,10 @@ nat_apply(struct nat *n, const struct pol_snap *snap)
 
 	if (rc == 0 && (rc = nat_send(n, pl, NULL)) < 0)
 		nat_abort(n, pl);
-	else if (rc == 0)
+	else if (rc == 0) {
 		nat_commit(n, pl);
+		nat_plan_free(pl);
+	}
 	return rc;
 }
 

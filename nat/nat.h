@@ -42,7 +42,10 @@ struct nat *nat_new(struct ev_loop *loop, const struct conf *conf);
  *                transaction (all or nothing). 0, or -errno with e filled (kind APPLY, the
  *                refused command and the kernel's reason); then nothing changed. Main thread.
  *   nat_commit   the new model becomes the one in force, the pool swaps its tables (ending
- *                the bindings the policy removed); consumes pl. Cannot fail. Main thread.
+ *                the bindings the policy removed). Cannot fail. Main thread. pl then holds
+ *                only the model replaced and the batch: the caller frees it with
+ *                nat_plan_free, on any thread (nothing else refers to them), so that the
+ *                main thread need not spend the time.
  *   nat_abort    drop pl; when it was sent, the table is moved back to the policy in force
  *                first (if even that fails, logged, the next batch recreates the table
  *                whole). NULL is a no-op. Main thread.
@@ -53,6 +56,7 @@ int nat_prepare(const struct nat *n, const struct pol_snap *snap, struct nat_pla
 		struct pol_err *e);
 int nat_send(struct nat *n, struct nat_plan *pl, struct pol_err *e);
 void nat_commit(struct nat *n, struct nat_plan *pl);
+void nat_plan_free(struct nat_plan *pl);
 void nat_abort(struct nat *n, struct nat_plan *pl);
 /* The three steps at once, for programs that drive nat alone (test drivers, benches); rgwd
  * goes through policy_commit. 0 or -errno (nothing changed). */
