@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/unit/test_commit.c -- policy_commit: all or nothing, whatever step fails */
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -710,6 +711,65 @@ test_write_later(void **state)
 	assert_string_equal(order, "192.0.2.3;192.0.2.2;/api/v1/bundle");
 }
 
+/* What policy_after_job ran: how often, where, and whether the job was over by then. */
+struct after {
+	struct fx *f;
+	pthread_t th;
+	int runs;
+	int runs_in_job; /* runs when the job returned */
+};
+
+static void
+after_mark(void *arg)
+{
+	struct after *a = arg;
+
+	a->th = pthread_self();
+	a->runs++;
+}
+
+static void
+after_work(void *arg, struct pol_store *st)
+{
+	struct after *a = arg;
+
+	(void)st;
+	policy_after_job(&a->f->p, after_mark, a);
+	a->runs_in_job = a->runs;
+}
+
+static void
+after_done(void *arg)
+{
+	struct after *a = arg;
+
+	ev_stop(a->f->loop);
+}
+
+/* Work a job leaves for after its reply: run on the commit thread once the job is over; at
+ * once anywhere else. */
+static void
+test_after_job(void **state)
+{
+	struct fx *f = *state;
+	struct after a = { .f = f };
+	char db[128];
+
+	policy_after_job(&f->p, after_mark, &a); /* no thread: at once, here */
+	assert_int_equal(a.runs, 1);
+	assert_true(pthread_equal(a.th, pthread_self()));
+	snprintf(db, sizeof(db), "%s/rgw.db", f->dir);
+	assert_int_equal(policy_thread_start(&f->p, f->loop, db), 0);
+	policy_after_job(&f->p, after_mark, &a); /* the main thread: at once */
+	assert_int_equal(a.runs, 2);
+	assert_int_equal(policy_thread_run(&f->p, after_work, after_done, &a), 0);
+	assert_int_equal(ev_run(f->loop), 0);
+	policy_thread_stop(&f->p); /* joins the thread: what it had to run has run */
+	assert_int_equal(a.runs_in_job, 2);
+	assert_int_equal(a.runs, 3);
+	assert_false(pthread_equal(a.th, pthread_self()));
+}
+
 /*
  * The policy a write reads before its writes (policy_snapshot): the one in force, not read
  * again, while the store holds just that; read from the store by any other connection, and
@@ -771,6 +831,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tenant_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_later, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_after_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_in_force, setup, teardown),
 	};
 
