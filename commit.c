@@ -23,8 +23,11 @@ struct plans {
 
 static int prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *pl,
 		       struct pol_err *e);
-static int commit_all(struct policy_parts *p, struct plans *pl, struct nat_plan **spent);
-static void spent_free(void *arg);
+struct spent;
+static int commit_all(struct policy_parts *p, struct plans *pl, struct spent *spent);
+static void spent_nat(void *arg);
+static void spent_dns(void *arg);
+static void spent_snap(void *arg);
 static void abort_all(struct policy_parts *p, struct plans *pl);
 static void log_summary(const struct pol_snap *s, const struct pol_change *c);
 static int tenant_check(struct policy_parts *p, struct pol_store *st, const struct pol_change *c,
@@ -71,13 +74,20 @@ prepare_all(const struct policy_parts *p, struct pol_snap *snap, struct plans *p
 	return rc;
 }
 
+/* What the swaps replaced, freed by the caller's thread (after the job, on the commit
+ * thread) rather than in the main thread's step. */
+struct spent {
+	struct nat_plan *nat; /* the model replaced (nat_commit) */
+	struct dns_db *dns;
+	struct pol_snap *snap; /* the policy that was in force */
+};
+
 /* In data-plane order; a binding the pool ends here is reported to the reputation engine
  * as removed by policy (no evidence). Returns the resolver groups whose evidence restarted.
- * pl keeps the name index it replaced: the caller's thread frees it (abort_all), not the
- * loop (tens of thousands of names after a big PUT /bundle); *spent: the nat plan
- * nat_commit spent (the model replaced), for the caller to free. */
+ * What the swaps replaced goes to *spent: the caller's thread frees it, not the loop (tens
+ * of thousands of names after a big PUT /bundle, the nftables model of every rule). */
 static int
-commit_all(struct policy_parts *p, struct plans *pl, struct nat_plan **spent)
+commit_all(struct policy_parts *p, struct plans *pl, struct spent *spent)
 {
 	int restarted = 0;
 
@@ -85,13 +95,12 @@ commit_all(struct policy_parts *p, struct plans *pl, struct nat_plan **spent)
 		nat_commit(p->nat, pl->nat);
 	if (pl->rep != NULL)
 		restarted = nat_rep_commit(p->rep, pl->rep);
-	struct dns_db *replaced = pl->dns != NULL ? dns_commit(p->dns, pl->dns) : NULL;
-
+	if (pl->dns != NULL)
+		spent->dns = dns_commit(p->dns, pl->dns);
 	if (pl->alg != NULL)
 		alg_commit(p->alg, pl->alg);
-	*spent = pl->nat;
+	spent->nat = pl->nat;
 	memset(pl, 0, sizeof(*pl));
-	pl->dns = replaced;
 	return restarted;
 }
 
@@ -114,7 +123,7 @@ struct commit_run {
 	struct pol_snap *snap;
 	struct pol_err *e;
 	struct plans pl;
-	struct nat_plan *spent; /* what nat_commit replaced: freed by the caller's thread */
+	struct spent spent;
 	char before[POL_ETAG_LEN];
 	uint64_t t0;
 	int64_t version; /* st's data_version, read under the transaction's write lock */
@@ -155,7 +164,7 @@ step_apply(void *arg)
 	 * its old evidence for the next start (the transaction is closed by now). */
 	if (commit_all(p, &r->pl, &r->spent) > 0 && nat_rep_save(p->rep, p->store) < 0)
 		log_warnx("rgwd: cannot save the reputation state");
-	pol_snap_unref(p->snap);
+	r->spent.snap = p->snap;
 	p->snap = pol_snap_ref(r->snap);
 	p->snap_st = r->version >= 0 ? r->st : NULL;
 	p->snap_version = r->version;
@@ -199,10 +208,13 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 	    (r.rc = pol_audit_append(r.st, c, r.before[0] ? r.before : NULL, r.snap->etag)) < 0)
 		pol_err_set(e, "database", "cannot write the audit line: %s", strerror(-r.rc));
 	policy_on_main(p, step_apply, &r);
-	abort_all(p, &r.pl); /* after a commit, the name index it replaced */
 	/* on the commit thread, once the job's reply is on its way */
-	if (r.spent != NULL)
-		policy_after_job(p, spent_free, r.spent);
+	if (r.spent.nat != NULL)
+		policy_after_job(p, spent_nat, r.spent.nat);
+	if (r.spent.dns != NULL)
+		policy_after_job(p, spent_dns, r.spent.dns);
+	if (r.spent.snap != NULL)
+		policy_after_job(p, spent_snap, r.spent.snap);
 	if (r.rc < 0) {
 		(void)pol_store_rollback(r.st);
 		log_warnx("rgwd: policy change (%s %s %s) refused, the previous policy stays in "
@@ -222,9 +234,21 @@ policy_commit(void *arg, const struct pol_change *c, struct pol_snap **out, stru
 }
 
 static void
-spent_free(void *arg)
+spent_nat(void *arg)
 {
 	nat_plan_free(arg);
+}
+
+static void
+spent_dns(void *arg)
+{
+	dns_abort(arg);
+}
+
+static void
+spent_snap(void *arg)
+{
+	pol_snap_unref(arg);
 }
 
 int
