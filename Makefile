@@ -121,8 +121,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELP) $(WIRE) $(LIB)
 		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 # test_commit fails allocations on purpose (tests/unit/test_commit.c): every malloc, calloc
-# and realloc of rgwd's own code, and its sqlite3_exec, go through its wrappers.
-$(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=sqlite3_exec
+# and realloc of rgwd's own code, and its sqlite3_step, go through its wrappers.
+$(BUILD)/tests/test_commit: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=sqlite3_step
 # test_array counts the array's reallocs and fails one on purpose; test_htab fails a bucket
 # allocation.
 $(BUILD)/tests/test_array: TEST_LDFLAGS = -Wl,--wrap=realloc

@@ -31,6 +31,7 @@
 	" tokens TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
 
 static int store_exec(struct pol_store *st, const char *sql, struct pol_err *e);
+static int store_tx_stmt(struct pol_store *st, const char *sql);
 static int store_read_version(struct pol_store *st, int *version, struct pol_err *e);
 static int store_migrate(struct pol_store *st, struct pol_err *e);
 static int snapshot(struct pol_store *st, struct pol_snap **out, bool with_etag);
@@ -334,6 +335,23 @@ store_exec(struct pol_store *st, const char *sql, struct pol_err *e)
 	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? -EBUSY : -EIO;
 }
 
+/* One transaction statement (BEGIN IMMEDIATE, COMMIT) from the statement cache: not parsed
+ * again at each write. 0, -EBUSY (locked) or -EIO. */
+static int
+store_tx_stmt(struct pol_store *st, const char *sql)
+{
+	sqlite3_stmt *s = pol_store_stmt(st, sql);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? -EBUSY : -EIO;
+}
+
 /* 0 for a database without a schema_version table (fresh or pre-versioning). */
 static int
 store_read_version(struct pol_store *st, int *version, struct pol_err *e)
@@ -567,11 +585,12 @@ pol_store_integrity_check(struct pol_store *st, struct pol_err *e)
 int
 pol_store_begin(struct pol_store *st)
 {
+	static const char sql[] = "BEGIN IMMEDIATE";
 	int rc;
 
 	if (st->in_tx)
 		return -EBUSY;
-	rc = store_exec(st, "BEGIN IMMEDIATE", NULL);
+	rc = store_tx_stmt(st, sql);
 	if (rc == 0)
 		st->in_tx = true;
 	return rc;
@@ -580,11 +599,12 @@ pol_store_begin(struct pol_store *st)
 int
 pol_store_commit(struct pol_store *st)
 {
+	static const char sql[] = "COMMIT";
 	int rc;
 
 	if (!st->in_tx)
 		return -EINVAL;
-	rc = store_exec(st, "COMMIT", NULL);
+	rc = store_tx_stmt(st, sql);
 	if (rc == 0)
 		st->in_tx = false;
 	return rc;

@@ -37,13 +37,11 @@
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
-int __real_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
-int __wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-			void *arg, char **err);
+int __real_sqlite3_step(sqlite3_stmt *s);
+int __wrap_sqlite3_step(sqlite3_stmt *s);
 
 static __thread bool armed; /* only the test thread's allocations count */
 static long countdown = -1; /* the allocation that fails: 0 = the next one */
@@ -76,14 +74,13 @@ __wrap_realloc(void *p, size_t n)
 }
 
 int
-__wrap_sqlite3_exec(sqlite3 *db, const char *sql, int (*cb)(void *, int, char **, char **),
-		    void *arg, char **err)
+__wrap_sqlite3_step(sqlite3_stmt *s)
 {
-	if (fail_commit && strcmp(sql, "COMMIT") == 0) {
+	if (fail_commit && strcmp(sqlite3_sql(s), "COMMIT") == 0) {
 		fail_commit = false;
 		return SQLITE_IOERR;
 	}
-	return __real_sqlite3_exec(db, sql, cb, arg, err);
+	return __real_sqlite3_step(s);
 }
 
 /* The policy in force at the start, and the change every test tries to put in force: a new
