@@ -341,8 +341,9 @@ s_ha_flows() {
 		tb_ha_patch_admission '{"dns_tcp": true, "dns_cname": true}'
 		return
 	}
-	t0=$(now_ms)
 	tb_ha_cable gw down
+	# the cut's time once the cables are down: a flow started before that may go through gw
+	t0=$(now_ms)
 	note "gw's cables are pulled 3 s into the flows"
 	took=1
 	tb_wait 15 tb_ha_has_vip gwb && tb_wait 10 tb_ha_is gwb active ||

@@ -18,17 +18,18 @@
  *	itself (PENDING, default 40, under the pool's addresses): a flow holds a slot from its
  *	query to its connection, as its answer holds a pool binding until its SYN arrives, and
  *	no flow starts while PENDING hold one; and a generator that fell behind its schedule (a
- *	loaded machine stalled it) starts at most PENDING overdue flows at once, then catches up
- *	at twice RATE. But the schedule is open across a failover: once the gateway has answered
- *	nothing for 250 ms (it is gone, or stalled that long), the unanswered queries hold no
- *	slot (they still wait 1 s for their answer), and neither does a flow that has not
- *	connected 250 ms after its answer (its SYN was lost or refused). A flow's start is when it
- *	sends its query; the flows not started SECS seconds after the first never are. MARK_FILE
- *	is created MARK_AFTER_S seconds after the first flow. One JSON line per flow goes to
- *	OUT: start_ms, late_ms (how far behind its time it started), est_ms (the first echo;
- *	null if never), end_ms (wall clock), outcome (ok, dns, connect, lost), why (for a
- *	failure), max_gap_ms (the longest silence of an established flow between two echoes),
- *	dns_ms and connect_ms (how long the answer and the connection took; -1 if never).
+ *	loaded machine stalled it) starts at most a quarter of PENDING overdue flows at once,
+ *	then catches up at twice RATE. But the schedule is open across a failover: once neither
+ *	a DNS answer nor an echo has come for 250 ms (the path through the gateway is gone: when
+ *	only its daemon stalls, the echoes of the established flows go on), the unanswered
+ *	queries hold no slot (they still wait 1 s for their answer), and neither does a flow
+ *	that has not connected 250 ms after its answer (its SYN was lost or refused). A flow's
+ *	start is when it sends its query; the flows not started SECS seconds after the first
+ *	never are. MARK_FILE is created MARK_AFTER_S seconds after the first flow. One JSON line
+ *	per flow goes to OUT: start_ms, late_ms (how far behind its time it started), est_ms
+ *	(the first echo; null if never), end_ms (wall clock), outcome (ok, dns, connect, lost),
+ *	why (for a failure), max_gap_ms (the longest silence of an established flow between two
+ *	echoes), dns_ms and connect_ms (how long the answer and the connection took; -1 if never).
  *	tests/system/ha_flows.py report reads it.
  *	Printed on stdout at the end, one JSON line: the flows started, the pace reached (flows
  *	per second over the run), how far behind its schedule the generator fell (behind_ms_max)
@@ -83,8 +84,9 @@ struct flow {
 static int ep;
 static struct flow *flows;
 static size_t nflows, started, done, pending, max_pending = 40;
-/* silent_ms: how long the generator has been awake and got no DNS answer at all */
-static int64_t tick_ms = 100, hold_ms, silent_ms;
+/* silent_ms: how long the generator has been awake and got neither a DNS answer nor an echo
+ * (once echoes came): the path through the gateway is gone, not just its daemon stalled */
+static int64_t tick_ms = 100, hold_ms, silent_ms = -1;
 static struct sockaddr_in dns_sa, src_sa;
 static uint16_t tcp_port;
 static uint8_t query[512];
@@ -378,7 +380,7 @@ flow_dns(struct flow *f)
 		flow_end(f, "dns", strerror(errno));
 		return;
 	}
-	silent_ms = 0; /* any answer: the gateway is there */
+	silent_ms = silent_ms < 0 ? -1 : 0; /* any answer: the gateway is there */
 	if (parse_answer(buf, n, f->id, &sa.sin_addr, &why)) {
 		/* an answer to an earlier query of this socket cannot exist: one query each */
 		flow_end(f, "dns", why);
@@ -450,6 +452,7 @@ flow_event(struct flow *f)
 		}
 		f->last_rx_ms = m;
 		f->echoed += n;
+		silent_ms = 0;
 		return;
 	}
 	if (f->st == F_FIRST)
@@ -522,7 +525,7 @@ run(int argc, char **argv)
 	double rate, secs, mark_after = -1;
 	int64_t t0 = 0, span, behind = 0, m, scanned = 0, refilled, held = 0, held_catchup = 0;
 	int64_t held_since = -1, prev_m;
-	double tokens;
+	double tokens, burst;
 	size_t i, live_n = 0, *live;
 	struct epoll_event evs[512];
 	int c, n, k;
@@ -577,13 +580,15 @@ run(int argc, char **argv)
 	t0 = mono_ms();
 	refilled = t0;
 	prev_m = t0;
-	tokens = (double)max_pending;
+	burst = max_pending / 4 > 1 ? (double)(max_pending / 4) : 1.0;
+	tokens = burst;
 	while (done < started || (started < nflows && mono_ms() - t0 < secs * 1000)) {
 		int64_t next;
 
 		m = mono_ms();
 		/* the generator's own stalls count 10 ms at most */
-		silent_ms += m - prev_m < 10 ? m - prev_m : 10;
+		if (silent_ms >= 0)
+			silent_ms += m - prev_m < 10 ? m - prev_m : 10;
 		prev_m = m;
 		if (!marked && mark_file && m - t0 >= mark_after * 1000) {
 			FILE *mf = fopen(mark_file, "w");
@@ -592,10 +597,10 @@ run(int argc, char **argv)
 				fclose(mf);
 			marked = true;
 		}
-		/* the catch-up's tokens: PENDING at most, refilled at twice the rate */
+		/* the catch-up's tokens: a quarter of PENDING at most, refilled at twice the rate */
 		tokens += (double)(m - refilled) * 2 * rate / 1000;
-		if (tokens > (double)max_pending)
-			tokens = (double)max_pending;
+		if (tokens > burst)
+			tokens = burst;
 		refilled = m;
 		/* open loop: flow i is due at t0 + i / rate, whatever the others are doing */
 		next = 10;

@@ -42,8 +42,9 @@ inpub "$FLOWGEN" run -t "${RGW_HA_TICK:-500}" -p "${RGW_HA_PENDING:-40}" -m 3 "$
 GP=$!
 pids+=($GP)
 check "the generator runs for 3 s" poll 20 test -e "$T/mark"
-T0=$(now_ms)
 ip -n $GA link set dev wan0 down
+# the cut's time once the link is down: a flow started before that may go through node a
+T0=$(now_ms)
 check "node b holds the WAN address" poll 15 has_vip $GB
 check "node b is now the active" poll 10 is_role b active
 wait_gen() { ! kill -0 $GP 2> /dev/null; }
