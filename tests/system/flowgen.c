@@ -34,7 +34,8 @@
  *	Printed on stdout at the end, one JSON line: the flows started, the pace reached (flows
  *	per second over the run), how far behind its schedule the generator fell (behind_ms_max)
  *	and what held it back (held_ms: the milliseconds a due flow waited for PENDING bindings
- *	to clear, held_catchup_ms: for the catch-up's limit) and the outcomes.
+ *	to clear, held_catchup_ms: for the catch-up's limit), how long it ran and the CPU it
+ *	used (ms, cpu_ms) and the outcomes.
  * Exit status 0 when the run completed (whatever the flows' outcomes), 1 on a usage or
  * system error.
  */
@@ -132,6 +133,12 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+tv_ms(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
 }
 
 static void
@@ -532,6 +539,7 @@ run(int argc, char **argv)
 	size_t cnt[4] = { 0 };
 	static const char *const names[4] = { "ok", "dns", "connect", "lost" };
 	bool marked = false;
+	struct rusage ru;
 
 	while ((c = getopt(argc, argv, "b:p:t:m:")) != -1) {
 		switch (c) {
@@ -661,11 +669,14 @@ run(int argc, char **argv)
 				cnt[k]++;
 	}
 	span = started > 1 ? flows[started - 1].start_ms - flows[0].start_ms : 0;
+	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"flows\": %zu, \"rate\": %.0f, \"asked_rate\": %.0f, \"behind_ms_max\": %lld, "
-	       "\"held_ms\": %lld, \"held_catchup_ms\": %lld, "
+	       "\"held_ms\": %lld, \"held_catchup_ms\": %lld, \"ms\": %lld, \"cpu_ms\": %lld, "
 	       "\"ok\": %zu, \"dns\": %zu, \"connect\": %zu, \"lost\": %zu}\n",
 	       started, span > 0 ? (started - 1) * 1000.0 / span : 0.0, rate, (long long)behind,
-	       (long long)held, (long long)held_catchup, cnt[0], cnt[1], cnt[2], cnt[3]);
+	       (long long)held, (long long)held_catchup, (long long)(mono_ms() - t0),
+	       (long long)(tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime)), cnt[0], cnt[1], cnt[2],
+	       cnt[3]);
 	free(live);
 	free(flows);
 	return 0;

@@ -36,6 +36,17 @@ ip netns exec $PRIV "$FLOWGEN" serve 192.168.0.100 5000 &
 pids+=($!)
 serving() { ip netns exec $PRIV ss -Hltn 'sport = :5000' | grep -q .; }
 check "the private server listens" poll 10 serving
+# the CPU the pair and the echo server use while the generator runs (clock ticks of each: rgwd,
+# conntrackd on each node, the echo server), a figure of what bounds the pace
+cpu_ticks() {
+	local p
+	for p in $(pgrep -f -- "-c $T/a.conf") $(pgrep -f -- "-c $T/b.conf") \
+		$(pgrep -f "conntrackd -C $T/ctd-a.conf") $(pgrep -f "conntrackd -C $T/ctd-b.conf") \
+		$(ip netns pids $PRIV); do
+		awk '{ printf "%d ", $14 + $15 }' "/proc/$p/stat" 2> /dev/null
+	done
+}
+C0=($(cpu_ticks)) M0=$(now_ms)
 # 12 s of flows; the cut comes 3 s into them
 inpub "$FLOWGEN" run -t "${RGW_HA_TICK:-500}" -p "${RGW_HA_PENDING:-40}" -m 3 "$T/mark" \
 	100.64.0.1 test.gwa.demo 5000 "$RATE" 12 3 "$T/flows" > "$T/gen.json" &
@@ -49,6 +60,7 @@ check "node b holds the WAN address" poll 15 has_vip $GB
 check "node b is now the active" poll 10 is_role b active
 wait_gen() { ! kill -0 $GP 2> /dev/null; }
 check "the generator finished" poll 40 wait_gen
+C1=($(cpu_ticks)) M1=$(now_ms)
 R=$(/usr/bin/python3 "$TOP/tests/system/ha_flows.py" report "$T/flows" "$T0" 1000 6000)
 echo "# flows through pool addresses across the failover ($RATE/s): $R"
 q() { jq -r "$1" <<< "$R"; }
@@ -56,6 +68,8 @@ q() { jq -r "$1" <<< "$R"; }
 # schedule is open, so the gap, where the queries go unanswered, must not stall it: the pace in
 # the gap is at least half the pace before the cut, whatever that was
 echo "# the generator: $(cat "$T/gen.json")"
+pct() { [ "${#C0[@]}" = 5 -a "${#C1[@]}" = 5 ] && echo $(((C1[$1] - C0[$1]) * 100000 / $(getconf CLK_TCK) / (M1 - M0)))% || echo "?"; }
+echo "# CPU while the generator ran (of one core): the generator $(jq -r '.cpu_ms * 100 / .ms | floor' "$T/gen.json")%, the echo server $(pct 4), rgwd a $(pct 0), b $(pct 1), conntrackd a $(pct 2), b $(pct 3); load $(cut -d' ' -f1-3 /proc/loadavg)"
 # the resolutions each node refused to bind (the gateway drops them: a timeout for the client)
 refused() {
 	api "$1" /metrics | awk '/^rgw_allocations_refused_total/ && $2 != 0 { r = r $0 " " } END { print r }'
