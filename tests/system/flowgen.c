@@ -13,19 +13,29 @@
  *	whose echo shows the flow alive, for HOLD_S seconds; then the client's EOF, and the
  *	flow is ok when the server's EOF follows with every byte echoed. -b binds every socket
  *	(the queries' and the flows') to the local address SRC. An established flow
- *	silent for 20 s, reset, or ended early is lost. At most PENDING flows (default 40) are
- *	between their query and their connection at once: each holds a pool binding until its
- *	SYN arrives, and a client that stalls and then catches up must not exhaust the pool
- *	itself (a flow waits for a slot, and its start is when it sends its query; the flows
- *	still waiting SECS seconds after the first are never started). MARK_FILE
- *	is created MARK_AFTER_S seconds after the first flow. One JSON line per flow goes to
- *	OUT: start_ms, est_ms (the first echo; null if never), end_ms (wall clock), outcome
- *	(ok, dns, connect, lost), why (for a failure), max_gap_ms (the longest silence of an
- *	established flow between two echoes), dns_ms and connect_ms (how long the answer and the
- *	connection took; -1 if never). tests/system/ha_flows.py report reads it.
+ *	silent for 20 s, reset, or ended early is lost.
+ *	Flow i is due at i / RATE. Two limits keep the generator from exhausting the pool
+ *	itself (PENDING, default 40, under the pool's addresses): a flow holds a slot from its
+ *	query to its connection, as its answer holds a pool binding until its SYN arrives, and
+ *	no flow starts while PENDING hold one; and a generator that fell behind its schedule (a
+ *	loaded machine stalled it) starts at most a quarter of PENDING overdue flows at once,
+ *	then catches up at twice RATE. But the schedule is open across a failover: once neither
+ *	a DNS answer nor an echo has come for 250 ms (the path through the gateway is gone: when
+ *	only its daemon stalls, the echoes of the established flows go on), the unanswered
+ *	queries hold no slot (they still wait 1 s for their answer), and neither does a flow
+ *	that has not connected 250 ms after its answer (its SYN was lost or refused). A flow's
+ *	start is when it sends its query; the flows not started SECS seconds after the first
+ *	never are. MARK_FILE is created MARK_AFTER_S seconds after the first flow. One JSON line
+ *	per flow goes to OUT: start_ms, late_ms (how far behind its time it started), est_ms
+ *	(the first echo; null if never), end_ms (wall clock), outcome (ok, dns, connect, lost),
+ *	why (for a failure), max_gap_ms (the longest silence of an established flow between two
+ *	echoes), dns_ms and connect_ms (how long the answer and the connection took; -1 if never).
+ *	tests/system/ha_flows.py report reads it.
  *	Printed on stdout at the end, one JSON line: the flows started, the pace reached (flows
- *	per second over the run), how far behind its schedule the generator fell (behind_ms_max:
- *	the generator's own limit; waiting for a PENDING slot counts too) and the outcomes.
+ *	per second over the run), how far behind its schedule the generator fell (behind_ms_max)
+ *	and what held it back (held_ms: the milliseconds a due flow waited for PENDING bindings
+ *	to clear, held_catchup_ms: for the catch-up's limit), how long it ran and the CPU it
+ *	used (ms, cpu_ms) and the outcomes.
  * Exit status 0 when the run completed (whatever the flows' outcomes), 1 on a usage or
  * system error.
  */
@@ -34,6 +44,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +71,7 @@ struct flow {
 	int fd;
 	uint16_t id;
 	bool holds_slot;
-	int64_t start_ms, est_ms, end_ms, last_rx_ms, next_tx_ms, deadline_ms, max_gap_ms;
+	int64_t start_ms, late_ms, est_ms, end_ms, last_rx_ms, next_tx_ms, deadline_ms, max_gap_ms;
 	int64_t t_start, t_answer, t_connected; /* monotonic */
 	uint32_t sent, echoed;
 	const char *outcome, *why;
@@ -69,11 +80,14 @@ struct flow {
 #define DNS_MS	   1000
 #define CONNECT_MS 2000
 #define SILENT_MS  20000
+#define SLOT_MS	   250
 
 static int ep;
 static struct flow *flows;
 static size_t nflows, started, done, pending, max_pending = 40;
-static int64_t tick_ms = 100, hold_ms;
+/* silent_ms: how long the generator has been awake and got neither a DNS answer nor an echo
+ * (once echoes came): the path through the gateway is gone, not just its daemon stalled */
+static int64_t tick_ms = 100, hold_ms, silent_ms = -1;
 static struct sockaddr_in dns_sa, src_sa;
 static uint16_t tcp_port;
 static uint8_t query[512];
@@ -119,6 +133,12 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+tv_ms(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
 }
 
 static void
@@ -234,7 +254,10 @@ parse_answer(const uint8_t *p, size_t n, uint16_t id, struct in_addr *a, const c
 	if (n < 12 || (p[0] << 8 | p[1]) != id || !(p[2] & 0x80))
 		return -1;
 	if (p[3] & 0x0f) {
-		*why = (p[3] & 0x0f) == 3 ? "rcode 3" : (p[3] & 0x0f) == 5 ? "rcode 5" : "rcode";
+		static const char *const rc[6] = { "",	      "rcode 1", "rcode 2",
+						   "rcode 3", "rcode 4", "rcode 5" };
+
+		*why = (p[3] & 0x0f) < 6 ? rc[p[3] & 0x0f] : "rcode";
 		return -1;
 	}
 	qd = p[4] << 8 | p[5];
@@ -334,7 +357,8 @@ flow_end(struct flow *f, const char *outcome, const char *why)
 	f->why = why;
 	f->end_ms = now_ms();
 	done++;
-	fprintf(out, "{\"start_ms\": %lld, \"est_ms\": ", (long long)f->start_ms);
+	fprintf(out, "{\"start_ms\": %lld, \"late_ms\": %lld, \"est_ms\": ", (long long)f->start_ms,
+		(long long)f->late_ms);
 	if (f->est_ms)
 		fprintf(out, "%lld", (long long)f->est_ms);
 	else
@@ -363,12 +387,18 @@ flow_dns(struct flow *f)
 		flow_end(f, "dns", strerror(errno));
 		return;
 	}
+	silent_ms = silent_ms < 0 ? -1 : 0; /* any answer: the gateway is there */
 	if (parse_answer(buf, n, f->id, &sa.sin_addr, &why)) {
 		/* an answer to an earlier query of this socket cannot exist: one query each */
 		flow_end(f, "dns", why);
 		return;
 	}
 	f->t_answer = mono_ms();
+	/* a query that lost its slot to a silent gateway and is answered late holds a binding */
+	if (!f->holds_slot) {
+		f->holds_slot = true;
+		pending++;
+	}
 	close(f->fd);
 	f->fd = src_socket(SOCK_STREAM);
 	if (f->fd == -1 ||
@@ -429,6 +459,7 @@ flow_event(struct flow *f)
 		}
 		f->last_rx_ms = m;
 		f->echoed += n;
+		silent_ms = 0;
 		return;
 	}
 	if (f->st == F_FIRST)
@@ -442,22 +473,41 @@ flow_event(struct flow *f)
 					       : strerror(errno));
 }
 
+/* True when the flow's socket has an event epoll has not handed over yet (a generator stalled
+ * by a loaded machine finds many at once): handled first, so that it is not a timeout. */
+static bool
+flow_ready(struct flow *f)
+{
+	struct pollfd p = { .fd = f->fd,
+			    .events = f->st == F_CONNECT ? POLLOUT : POLLIN | POLLRDHUP };
+
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	flow_event(f);
+	return true;
+}
+
 static void
 flow_timers(struct flow *f, int64_t m)
 {
 	switch (f->st) {
 	case F_DNS:
-		if (m >= f->deadline_ms)
+		if (silent_ms >= SLOT_MS)
+			release_slot(f);
+		if (m >= f->deadline_ms && !flow_ready(f))
 			flow_end(f, "dns", "timeout");
 		break;
 	case F_CONNECT:
 	case F_FIRST:
-		if (m >= f->deadline_ms)
+		if (m - f->t_answer >= SLOT_MS)
+			release_slot(f);
+		if (m >= f->deadline_ms && !flow_ready(f))
 			flow_end(f, "connect", "timeout");
 		break;
 	case F_HOLD:
 		if (m - f->last_rx_ms >= SILENT_MS) {
-			flow_end(f, "lost", "timeout");
+			if (!flow_ready(f))
+				flow_end(f, "lost", "timeout");
 		} else if (m >= f->deadline_ms) {
 			shutdown(f->fd, SHUT_WR);
 			f->st = F_CLOSING;
@@ -467,7 +517,7 @@ flow_timers(struct flow *f, int64_t m)
 		}
 		break;
 	case F_CLOSING:
-		if (m - f->last_rx_ms >= SILENT_MS)
+		if (m - f->last_rx_ms >= SILENT_MS && !flow_ready(f))
 			flow_end(f, "lost", "timeout");
 		break;
 	default:
@@ -480,13 +530,16 @@ run(int argc, char **argv)
 {
 	const char *mark_file = NULL;
 	double rate, secs, mark_after = -1;
-	int64_t t0 = 0, span, behind = 0, m, scanned = 0;
+	int64_t t0 = 0, span, behind = 0, m, scanned = 0, refilled, held = 0, held_catchup = 0;
+	int64_t held_since = -1, prev_m;
+	double tokens, burst;
 	size_t i, live_n = 0, *live;
 	struct epoll_event evs[512];
 	int c, n, k;
 	size_t cnt[4] = { 0 };
 	static const char *const names[4] = { "ok", "dns", "connect", "lost" };
 	bool marked = false;
+	struct rusage ru;
 
 	while ((c = getopt(argc, argv, "b:p:t:m:")) != -1) {
 		switch (c) {
@@ -533,10 +586,18 @@ run(int argc, char **argv)
 	}
 	srandom(getpid() ^ (unsigned)now_ms());
 	t0 = mono_ms();
+	refilled = t0;
+	prev_m = t0;
+	burst = max_pending / 4 > 1 ? (double)(max_pending / 4) : 1.0;
+	tokens = burst;
 	while (done < started || (started < nflows && mono_ms() - t0 < secs * 1000)) {
 		int64_t next;
 
 		m = mono_ms();
+		/* the generator's own stalls count 10 ms at most */
+		if (silent_ms >= 0)
+			silent_ms += m - prev_m < 10 ? m - prev_m : 10;
+		prev_m = m;
 		if (!marked && mark_file && m - t0 >= mark_after * 1000) {
 			FILE *mf = fopen(mark_file, "w");
 
@@ -544,19 +605,40 @@ run(int argc, char **argv)
 				fclose(mf);
 			marked = true;
 		}
-		/* steady pace: flow i is due at t0 + i / rate, whatever the others are doing */
-		while (started < nflows && m - t0 < secs * 1000 && pending < max_pending &&
-		       m >= t0 + (int64_t)(started * 1000 / rate)) {
-			int64_t late = m - t0 - (int64_t)(started * 1000 / rate);
+		/* the catch-up's tokens: a quarter of PENDING at most, refilled at twice the rate */
+		tokens += (double)(m - refilled) * 2 * rate / 1000;
+		if (tokens > burst)
+			tokens = burst;
+		refilled = m;
+		/* open loop: flow i is due at t0 + i / rate, whatever the others are doing */
+		next = 10;
+		while (started < nflows && m - t0 < secs * 1000) {
+			int64_t due = t0 + (int64_t)(started * 1000 / rate);
 
-			if (late > behind)
-				behind = late;
+			next = due - m;
+			if (next > 0) {
+				held_since = -1;
+				break;
+			}
+			if (pending >= max_pending || tokens < 1) {
+				/* how long a due flow is held back, and by what */
+				if (held_since >= 0)
+					*(pending >= max_pending ? &held : &held_catchup) +=
+						m - held_since;
+				held_since = m;
+				next = 1;
+				break;
+			}
+			tokens -= 1;
+			held_since = -1;
+			if (m - due > behind)
+				behind = m - due;
 			flows[started].fd = -1;
+			flows[started].late_ms = m - due;
 			flow_start(&flows[started]);
 			live[live_n++] = started++;
 		}
-		next = started < nflows ? t0 + (int64_t)(started * 1000 / rate) - m : 10;
-		n = epoll_wait(ep, evs, 512, next < 0 ? 1 : next > 10 ? 10 : (int)next);
+		n = epoll_wait(ep, evs, 512, next < 1 ? 1 : next > 10 ? 10 : (int)next);
 		for (k = 0; k < n; k++) {
 			struct flow *f = evs[k].data.ptr;
 
@@ -587,10 +669,14 @@ run(int argc, char **argv)
 				cnt[k]++;
 	}
 	span = started > 1 ? flows[started - 1].start_ms - flows[0].start_ms : 0;
+	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"flows\": %zu, \"rate\": %.0f, \"asked_rate\": %.0f, \"behind_ms_max\": %lld, "
+	       "\"held_ms\": %lld, \"held_catchup_ms\": %lld, \"ms\": %lld, \"cpu_ms\": %lld, "
 	       "\"ok\": %zu, \"dns\": %zu, \"connect\": %zu, \"lost\": %zu}\n",
 	       started, span > 0 ? (started - 1) * 1000.0 / span : 0.0, rate, (long long)behind,
-	       cnt[0], cnt[1], cnt[2], cnt[3]);
+	       (long long)held, (long long)held_catchup, (long long)(mono_ms() - t0),
+	       (long long)(tv_ms(&ru.ru_utime) + tv_ms(&ru.ru_stime)), cnt[0], cnt[1], cnt[2],
+	       cnt[3]);
 	free(live);
 	free(flows);
 	return 0;

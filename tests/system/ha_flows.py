@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # tests/system/ha_flows.py -- the figures of a flow generator's run around a failover, for the
 # HA failover tests (a driver). The flows come from tests/system/flowgen.c (flowgen run):
-# one JSON line per flow with start_ms, est_ms, end_ms (wall clock), outcome (ok, dns,
+# one JSON line per flow with start_ms, late_ms, est_ms, end_ms (wall clock), outcome (ok, dns,
 # connect, lost), why, max_gap_ms, dns_ms and connect_ms.
 #   ha_flows.py report OUT CUT_MS MARGIN_MS TAIL_MS
 #                                           prints the figures around the cut as one JSON line:
@@ -11,9 +11,13 @@
 #                                           survivors (median, max), the flows started after
 #                                           it that failed (by 250 ms), and the tail: flows
 #                                           started TAIL_MS after the cut; and the flows started
-#                                           after the gap (once new flows went through again)
-#                                           that failed; the time answers and connections
-#                                           took (p50, p99)
+#                                           after the gap (once new flows went through again,
+#                                           ten in a row) that failed; the time answers and
+#                                           connections took (p50, p99); the pace at which
+#                                           flows started (per second) and how far behind its
+#                                           schedule the generator was at most (late_ms),
+#                                           before the cut, in the gap (from the cut to the
+#                                           first flow that went through again) and after it
 import json, sys
 
 
@@ -27,13 +31,25 @@ def report(path, cut, margin, tail):
     failed_after = [f for f in after if f["outcome"] != "ok"]
     gap0 = failed_after[0]["start_ms"] if failed_after else cut
     last_fail = failed_after[-1]["start_ms"] - cut if failed_after else None
-    back = [f for f in after if f["outcome"] == "ok" and f["start_ms"] > gap0]
+    # through again: the first flow after the first failure that went through, and the 10
+    # after it too (a flow started as the link went down may have gone through)
+    back = next(([f] for i, f in enumerate(after) if f["start_ms"] > gap0 and
+                 all(g["outcome"] == "ok" for g in after[i:i + 10])), [])
     first_ok = back[0]["start_ms"] - cut if back else None
     later = [f for f in after if f["start_ms"] - cut >= tail]
     after_back = [f for f in after if f["start_ms"] > back[0]["start_ms"]] if back else []
     lost_after_back = [f for f in after_back if f["outcome"] != "ok"]
     span = (flows[-1]["start_ms"] - flows[0]["start_ms"]) / 1000 if len(flows) > 1 else 0
     by = lambda fs, o: sum(1 for f in fs if f["outcome"] == o)
+    # the periods' bounds: the first start, the cut, the gap's end, the last start
+    ends = [flows[0]["start_ms"] if flows else cut, cut,
+            cut + first_ok if first_ok is not None else None, flows[-1]["start_ms"] if flows else None]
+    pace, late = {}, {}
+    for name, a, b in (("before_cut", ends[0], ends[1]), ("in_gap", ends[1], ends[2]),
+                       ("after_gap", ends[2], ends[3])):
+        fs = [f for f in flows if a is not None and b is not None and a <= f["start_ms"] < b]
+        pace[name] = round(len(fs) * 1000 / (b - a)) if fs and b > a else None
+        late[name] = max((f.get("late_ms", 0) for f in fs), default=None)
     print(json.dumps({
         "flows": len(flows),
         "rate": round(len(flows) / span) if span else None,
@@ -58,6 +74,8 @@ def report(path, cut, margin, tail):
         "tail": len(later),
         "tail_ok": by(later, "ok"),
         "failed_by_250ms": hist([f for f in flows if f["outcome"] != "ok"], cut),
+        "start_rate": pace,
+        "late_ms_max": late,
         "dns_ms_p50_p99": [pct([f["dns_ms"] for f in flows if f.get("dns_ms", -1) >= 0], p) for p in (50, 99)],
         "connect_ms_p50_p99": [pct([f["connect_ms"] for f in flows if f.get("connect_ms", -1) >= 0], p) for p in (50, 99)],
         "failures_why": {w: sum(1 for f in flows if f.get("why") == w)
