@@ -362,12 +362,19 @@ struct audit_copy {
 	char text[];
 };
 
+/* Another process may hold the store's write lock past the busy timeout (5 s): the line waits
+ * for it this many times before it is logged as lost (the writes queued behind it wait too). */
+#define AUDIT_TRIES 6
+
 static void
 audit_write(void *arg, struct pol_store *st)
 {
 	struct audit_copy *a = arg;
+	int rc, tries = 0;
 
-	if (pol_audit_append(st, &a->c, NULL, NULL) < 0)
+	while ((rc = pol_audit_append(st, &a->c, NULL, NULL)) == -EBUSY && ++tries < AUDIT_TRIES)
+		log_warnx("rgwd: the store is locked by another process: an audit line waits");
+	if (rc < 0)
 		log_warnx("rgwd: cannot write the audit line (%s %s %s)",
 			  a->c.actor ? a->c.actor : "-", a->c.action ? a->c.action : "-",
 			  a->c.resource ? a->c.resource : "-");

@@ -132,6 +132,18 @@ check "the block is still in force" in_set
 check "no 'cannot write the audit line' in the log" \
 	bash -c "! grep -q 'cannot write the audit line' '$T/log'"
 
+# a lock held past the busy timeout (5 s) does not lose the line: it waits and is tried again
+check "the write lock is held again, longer than the busy timeout" store_lock "$T/rgw.db"
+eve_alert "$T/eve.sock" 100.64.0.30 100.64.1.131 "rgw t34b long lock"
+check "a third source is blocked" poll 10 grep -q 'blocked=100.64.0.30 (new)' "$T/log"
+check "its audit line waits for the lock past the busy timeout" \
+	poll 30 grep -q 'an audit line waits' "$T/log"
+store_unlock
+ids_written3() { [ "$(audit_ids)" = 2 ]; }
+check "... and is written once the lock is gone" poll 20 ids_written3
+check "still no 'cannot write the audit line' in the log" \
+	bash -c "! grep -q 'cannot write the audit line' '$T/log'"
+
 # a line still waiting at a clean stop (behind a PUT waiting for the lock) is written
 # before rgwd exits
 check "the write lock is held again" store_lock "$T/rgw.db"
@@ -148,6 +160,6 @@ wait "$RP"
 rc=$?
 RP=""
 check "clean shutdown ($rc)" test "$rc" = 0
-check "the waiting audit line was written before the exit" test "$(audit_ids)" = 2
+check "the waiting audit line was written before the exit" test "$(audit_ids)" = 3
 san_clean "$T/log" rgwd
 summary
