@@ -50,6 +50,15 @@ at_exit "kill $CP 2>/dev/null"
 # rgwd itself (dns_start runs it under timeout)
 RPID=$(pgrep -P "$RGWD_PID" rgwd)
 check "rgwd's pid found" test -n "$RPID"
+# DNS before policy work when both want a CPU: the commit thread runs at nice 10
+nice_of() { # thread name: its nice value (field 19 of stat)
+	local f
+	for f in /proc/$RPID/task/*; do
+		[ "$(cat "$f/comm" 2> /dev/null)" = "$1" ] && awk '{ print $19 }' "$f/stat"
+	done
+}
+check "the commit thread runs at nice 10 ($(nice_of rgwd-commit)), the main thread at 0" \
+	bash -c "[ '$(nice_of rgwd-commit)' = 10 ] && [ \$(awk '{ print \$19 }' /proc/$RPID/stat) = 0 ]"
 # the thread doing the PUT waits in SQLite's busy handler
 check "a thread of rgwd is inside the PUT, waiting for the store" poll 10 in_store_wait "$RPID"
 # DNS UPDATE is a writer too: it waits its turn (sent first, it must not hold up the rest)
