@@ -200,6 +200,7 @@ alg_new(struct ev_loop *loop, const struct conf *conf)
 	alg->set.access_log = conf->alg_access_log;
 	alg->set.access_log_ok = conf->alg_access_log_ok;
 	alg->set.splice = conf->alg_splice;
+	alg->set.sched_batch = conf->alg_sched_batch;
 	alg->set.pipes = &alg->pipes;
 	max_conns = raise_nofile(conf->alg_max_conns, &alg->pipes);
 	alg->set.limit = alg_limit_new(max_conns, MIN(conf->alg_max_conns_per_source, max_conns),

@@ -45,6 +45,7 @@ struct alg_settings {
 	bool access_log;
 	bool access_log_ok; /* also the connections that ended ok */
 	bool splice;	    /* relay with splice(2); false: userspace buffers */
+	bool sched_batch;   /* worker threads under SCHED_BATCH (worker.c worker_main) */
 	struct alg_limit *limit;
 	long max_conns;
 	struct alg_pipe_budget *pipes; /* shared by the workers */

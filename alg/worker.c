@@ -3,6 +3,8 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +207,17 @@ worker_main(void *arg)
 	/* "rgwd-alg0"...: what top -H, ps -L and /proc/PID/task/TID/comm show */
 	snprintf(name, sizeof(name), "rgwd-alg%d", w->id);
 	(void)pthread_setname_np(pthread_self(), name);
+	/* SCHED_BATCH: no wake-up preemption. On busy CPUs a worker woken by a segment waits
+	 * for the running task's turn to end instead of interrupting it, and finds more events
+	 * when it runs: fewer context switches for it and for the client and server processes
+	 * it would preempt (docs/alg.md, "Performance"). Its fair share is unchanged. */
+	if (w->set->sched_batch) {
+		struct sched_param sp = { .sched_priority = 0 };
+		int rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
+
+		if (rc != 0)
+			log_warn("alg: worker %d: SCHED_BATCH: %s", w->id, strerror(rc));
+	}
 	w->tick_id = ev_timer_add(w->loop, TICK_MS, tick_cb, w);
 	if (ev_run(w->loop) < 0)
 		log_warn("alg: worker %d: event loop failed", w->id);

@@ -241,6 +241,13 @@ const struct conf_item conf_schema[] = {
 	  "relays through 64 KiB userspace buffers instead; rgwd also falls back to buffers by "
 	  "itself where splice is refused (seccomp filter, kernel) or no pipe can be made.",
 	  NULL, false },
+	{ "alg", "batch_scheduling", CONF_T_BOOL, 0, 0, "yes", F(alg_sched_batch), NULL,
+	  "Run the worker threads under the SCHED_BATCH policy: a worker woken by network "
+	  "events does not preempt the task running on its CPU but waits for its turn, so that "
+	  "it handles more events per wake-up and costs fewer context switches while the CPUs "
+	  "are busy (its share of CPU time is unchanged; an idle CPU runs it at once). 'no': "
+	  "the default policy, lower latency per event on busy CPUs.",
+	  NULL, false },
 	{ "alg", "reputation_threshold", CONF_T_INT, 0, 100, "30", F(alg_rep_threshold_pct), NULL,
 	  "A client address whose reputation (in percent; neutral is 45) fell below this, from "
 	  "connections that sent nothing, garbage or an unrouted name before the hostname "

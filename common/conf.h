@@ -131,6 +131,7 @@ struct conf {
 	bool alg_access_log_ok;			/* also the connections that ended ok */
 	char alg_access_log_file[CONF_STR_MAX]; /* "" = the main log */
 	bool alg_splice;
+	bool alg_sched_batch;	    /* worker threads under SCHED_BATCH */
 	long alg_rep_threshold_pct; /* refuse at accept below this reputation (percent) ... */
 	long alg_rep_load_pct;	    /* ... once this share of max_connections is open */
 

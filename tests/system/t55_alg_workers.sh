@@ -5,6 +5,8 @@
 # (and one per DNS worker), at least 1; an explicit count wins. The count shows in the start-up
 # log line, in /api/v1/status (subsystems.alg.workers), in /metrics (rgw_alg_workers), and as
 # the worker threads themselves (rgwd-alg0...); every configuration serves real requests.
+# The workers run under SCHED_BATCH ([alg] batch_scheduling = yes, the default), the main
+# thread under the default policy; batch_scheduling = no leaves the workers under it too.
 . "$(dirname "$0")/alg_lib.sh"
 
 read -r L HA API DNS <<<"$(free_ports 4)"
@@ -61,6 +63,11 @@ views() {
 	TH=$(cat /proc/"$RGWD_PID"/task/*/comm 2>/dev/null | grep -c '^rgwd-alg')
 	LOGN=$(sed -n 's/.*alg: \([0-9]*\) workers\? (.*/\1/p' "$T/rgwd.log" | head -1)
 	SERVED=$(curl -s --max-time 5 -H 'Host: a.alg.test' "http://127.0.0.1:$L/")
+	# scheduling class of each thread (ps: TS = SCHED_OTHER, B = SCHED_BATCH)
+	CLS_W=$(ps -L -o comm=,cls= -p "$RGWD_PID" | awk '$1 ~ /^rgwd-alg/ { print $2 }' | sort -u |
+		tr '\n' ' ')
+	CLS_M=$(ps -L -o comm=,cls= -p "$RGWD_PID" | awk '$1 !~ /^rgwd-alg/ { print $2 }' | sort -u |
+		tr '\n' ' ')
 }
 expect_workers() { # n description
 	views
@@ -69,6 +76,8 @@ expect_workers() { # n description
 	check "$2: $1 worker threads run ($TH)" [ "$TH" = "$1" ]
 	check "$2: the start-up log says $1 ($LOGN)" [ "$LOGN" = "$1" ]
 	check "$2: a request is served" [ "$SERVED" = backend-a ]
+	check "$2: the workers run under SCHED_BATCH ($CLS_W)" [ "$CLS_W" = "B " ]
+	check "$2: the other threads under the default policy ($CLS_M)" [ "$CLS_M" = "TS " ]
 }
 
 # the CPUs this process may use, as rgwd counts them (nproc reads the affinity mask too)
@@ -105,5 +114,13 @@ run_rgwd "workers = 3" "enable = no" || exit 1
 expect_workers 3 "workers = 3"
 check "the log says it was configured" grep -q "alg: 3 workers (workers = 3)" "$T/rgwd.log"
 check "daemon alive" alive
+stop_rgwd
+
+# batch_scheduling = no: the workers keep the default policy
+run_rgwd "batch_scheduling = no" "enable = no" || exit 1
+views
+check "batch_scheduling = no: the workers run under the default policy ($CLS_W)" \
+	[ "$CLS_W" = "TS " ]
+check "batch_scheduling = no: a request is served" [ "$SERVED" = backend-a ]
 stop_rgwd
 finish
