@@ -973,6 +973,20 @@ alg_proxy_tick(struct alg_worker *w)
 	closing_poll(w);
 }
 
+size_t
+alg_proxy_active(struct alg_worker *w, uint64_t ms, size_t cap)
+{
+	uint64_t now = ev_now_ms(w->loop);
+	size_t n = w->hello.n + w->connecting.n;
+	struct list *e;
+
+	/* the relay list is in order of last progress: count from the newest */
+	for (e = w->relay.head.prev; e != &w->relay.head && n < cap; e = e->prev, n++)
+		if (now - list_item(e, struct alg_conn, node)->t_last > ms)
+			break;
+	return MIN(n, cap);
+}
+
 void
 alg_proxy_close_all(struct alg_worker *w)
 {

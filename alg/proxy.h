@@ -96,6 +96,7 @@ struct alg_worker {
 
 	struct alg_lsock *ls; /* listeners, a list through next */
 	bool accept_paused;
+	bool batch; /* the thread runs under SCHED_BATCH now (worker.c sched_adapt) */
 	uint64_t tick_id;
 
 	struct alg_conn_list hello;	 /* waiting for the hostname, by accept time */
@@ -117,6 +118,9 @@ struct alg_worker {
 void alg_proxy_accept(struct alg_worker *w, struct alg_lsock *ls);
 /* Enforce the deadlines (called from the worker's periodic tick). Worker thread. */
 void alg_proxy_tick(struct alg_worker *w);
+/* How many connections of w are active, counted up to cap: those waiting for their hostname
+ * or backend, and those relayed that made progress in the last ms milliseconds. */
+size_t alg_proxy_active(struct alg_worker *w, uint64_t ms, size_t cap);
 /* Close every connection and free the pipe pool (worker shutdown). Worker thread. */
 void alg_proxy_close_all(struct alg_worker *w);
 /* Pause / resume accepting on every listener of w (EMFILE back-off). Worker thread. */

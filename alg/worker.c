@@ -16,6 +16,9 @@
 #include "common/util.h"
 
 #define TICK_MS		50
+#define BATCH_ON	16  /* active connections from which the worker runs under SCHED_BATCH */
+#define BATCH_OFF	8   /* ... and below which it leaves it */
+#define BATCH_RECENT_MS 250 /* a relayed connection is active if it made progress this recently */
 #define ACCEPT_PAUSE_MS 1000
 
 static void *worker_main(void *arg);
@@ -187,6 +190,41 @@ mailbox_cb(struct ev_loop *loop, void *arg)
 		ev_stop(loop);
 }
 
+/*
+ * [alg] batch_scheduling: while the worker has BATCH_ON active connections or more (until
+ * fewer than BATCH_OFF), its thread runs under SCHED_BATCH: a wake-up does not preempt the
+ * task running on the CPU, so that on busy CPUs the worker runs when that task's turn ends
+ * and finds more events waiting: fewer context switches for it and for the client and server
+ * processes it would have interrupted, at the price of up to a scheduler tick of latency per
+ * wake-up (an idle CPU runs it at once). With few connections each event is someone waiting
+ * on the worker: the default policy, latency first. Looked at once per tick; a relayed
+ * connection counts while it made progress (min_progress bytes) in the last BATCH_RECENT_MS,
+ * so that idle keep-alive connections do not.
+ */
+static void
+sched_adapt(struct alg_worker *w)
+{
+	static struct log_rl rl = LOG_RL_INIT(60000, 1);
+	struct sched_param sp = { .sched_priority = 0 };
+	size_t n;
+	bool want = false;
+	int rc;
+
+	if (__atomic_load_n(&w->set->sched_batch, __ATOMIC_RELAXED)) {
+		n = alg_proxy_active(w, BATCH_RECENT_MS, BATCH_ON);
+		want = n >= BATCH_ON || (w->batch && n >= BATCH_OFF);
+	}
+	if (want == w->batch)
+		return;
+	rc = pthread_setschedparam(pthread_self(), want ? SCHED_BATCH : SCHED_OTHER, &sp);
+	if (rc != 0) {
+		log_rl(&rl, LOG_LVL_WARN, "alg: worker %d: scheduling policy: %s", w->id,
+		       strerror(rc));
+		return;
+	}
+	w->batch = want;
+}
+
 static void
 tick_cb(struct ev_loop *loop, uint64_t id, void *arg)
 {
@@ -194,6 +232,7 @@ tick_cb(struct ev_loop *loop, uint64_t id, void *arg)
 
 	(void)id;
 	alg_proxy_tick(w);
+	sched_adapt(w);
 	alg_worker_backlog(w);
 	w->tick_id = ev_timer_add(loop, TICK_MS, tick_cb, w);
 }
@@ -207,17 +246,6 @@ worker_main(void *arg)
 	/* "rgwd-alg0"...: what top -H, ps -L and /proc/PID/task/TID/comm show */
 	snprintf(name, sizeof(name), "rgwd-alg%d", w->id);
 	(void)pthread_setname_np(pthread_self(), name);
-	/* SCHED_BATCH: no wake-up preemption. On busy CPUs a worker woken by a segment waits
-	 * for the running task's turn to end instead of interrupting it, and finds more events
-	 * when it runs: fewer context switches for it and for the client and server processes
-	 * it would preempt (docs/alg.md, "Performance"). Its fair share is unchanged. */
-	if (w->set->sched_batch) {
-		struct sched_param sp = { .sched_priority = 0 };
-		int rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
-
-		if (rc != 0)
-			log_warn("alg: worker %d: SCHED_BATCH: %s", w->id, strerror(rc));
-	}
 	w->tick_id = ev_timer_add(w->loop, TICK_MS, tick_cb, w);
 	if (ev_run(w->loop) < 0)
 		log_warn("alg: worker %d: event loop failed", w->id);

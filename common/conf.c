@@ -242,11 +242,12 @@ const struct conf_item conf_schema[] = {
 	  "itself where splice is refused (seccomp filter, kernel) or no pipe can be made.",
 	  NULL, false },
 	{ "alg", "batch_scheduling", CONF_T_BOOL, 0, 0, "yes", F(alg_sched_batch), NULL,
-	  "Run the worker threads under the SCHED_BATCH policy: a worker woken by network "
-	  "events does not preempt the task running on its CPU but waits for its turn, so that "
-	  "it handles more events per wake-up and costs fewer context switches while the CPUs "
-	  "are busy (its share of CPU time is unchanged; an idle CPU runs it at once). 'no': "
-	  "the default policy, lower latency per event on busy CPUs.",
+	  "A worker with 16 active connections or more runs under the SCHED_BATCH policy (until "
+	  "fewer than 8): woken by network events, it does not preempt the task running on its "
+	  "CPU but waits for its turn, so that it handles more events per wake-up and costs "
+	  "fewer context switches while the CPUs are busy (its share of CPU time is unchanged; "
+	  "an idle CPU runs it at once). With fewer connections, and with 'no', the default "
+	  "policy: lower latency per event on busy CPUs.",
 	  NULL, false },
 	{ "alg", "reputation_threshold", CONF_T_INT, 0, 100, "30", F(alg_rep_threshold_pct), NULL,
 	  "A client address whose reputation (in percent; neutral is 45) fell below this, from "

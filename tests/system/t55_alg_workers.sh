@@ -5,8 +5,10 @@
 # (and one per DNS worker), at least 1; an explicit count wins. The count shows in the start-up
 # log line, in /api/v1/status (subsystems.alg.workers), in /metrics (rgw_alg_workers), and as
 # the worker threads themselves (rgwd-alg0...); every configuration serves real requests.
-# The workers run under SCHED_BATCH ([alg] batch_scheduling = yes, the default), the main
-# thread under the default policy; batch_scheduling = no leaves the workers under it too.
+# Scheduling ([alg] batch_scheduling = yes, the default): every thread runs under the default
+# policy while the ALG is idle; a worker with 16 active connections or more (here: held
+# clients that have sent part of a request) runs under SCHED_BATCH, and returns to the default
+# policy once they are gone; batch_scheduling = no keeps the default policy under load too.
 . "$(dirname "$0")/alg_lib.sh"
 
 read -r L HA API DNS <<<"$(free_ports 4)"
@@ -63,12 +65,23 @@ views() {
 	TH=$(cat /proc/"$RGWD_PID"/task/*/comm 2>/dev/null | grep -c '^rgwd-alg')
 	LOGN=$(sed -n 's/.*alg: \([0-9]*\) workers\? (.*/\1/p' "$T/rgwd.log" | head -1)
 	SERVED=$(curl -s --max-time 5 -H 'Host: a.alg.test' "http://127.0.0.1:$L/")
-	# scheduling class of each thread (ps: TS = SCHED_OTHER, B = SCHED_BATCH)
-	CLS_W=$(ps -L -o comm=,cls= -p "$RGWD_PID" | awk '$1 ~ /^rgwd-alg/ { print $2 }' | sort -u |
-		tr '\n' ' ')
-	CLS_M=$(ps -L -o comm=,cls= -p "$RGWD_PID" | awk '$1 !~ /^rgwd-alg/ { print $2 }' | sort -u |
-		tr '\n' ' ')
+	CLS_W=$(cls_of '~'); CLS_M=$(cls_of '!~')
 }
+# the scheduling classes of the worker threads ("~") or the others ("!~"), e.g. "TS " (ps:
+# TS = SCHED_OTHER, B = SCHED_BATCH)
+cls_of() {
+	ps -L -o comm=,cls= -p "$RGWD_PID" | awk "\$1 $1 /^rgwd-alg/ { print \$2 }" | sort -u |
+		tr '\n' ' '
+}
+workers_cls() { [ "$(cls_of '~')" = "$1 " ]; }
+# hold N: N clients, each with part of a request sent, held until $T/held is removed
+hold() {
+	rm -f "$T/held"
+	HOLD_FILE=$T/held python3 "$CLIENT" hold "$L" "127.0.0.1:$1" a.alg.test >"$T/hold.out" &
+	HOLD_PID=$!
+	poll 30 grep -qs "held $1" "$T/held"
+}
+release() { rm -f "$T/held"; wait "$HOLD_PID"; }
 expect_workers() { # n description
 	views
 	check "$2: status says $1 ($ST)" [ "$ST" = "$1" ]
@@ -76,8 +89,8 @@ expect_workers() { # n description
 	check "$2: $1 worker threads run ($TH)" [ "$TH" = "$1" ]
 	check "$2: the start-up log says $1 ($LOGN)" [ "$LOGN" = "$1" ]
 	check "$2: a request is served" [ "$SERVED" = backend-a ]
-	check "$2: the workers run under SCHED_BATCH ($CLS_W)" [ "$CLS_W" = "B " ]
-	check "$2: the other threads under the default policy ($CLS_M)" [ "$CLS_M" = "TS " ]
+	check "$2: idle, every thread runs under the default policy ($CLS_W$CLS_M)" \
+		[ "$CLS_W$CLS_M" = "TS TS " ]
 }
 
 # the CPUs this process may use, as rgwd counts them (nproc reads the affinity mask too)
@@ -116,11 +129,34 @@ check "the log says it was configured" grep -q "alg: 3 workers (workers = 3)" "$
 check "daemon alive" alive
 stop_rgwd
 
-# batch_scheduling = no: the workers keep the default policy
-run_rgwd "batch_scheduling = no" "enable = no" || exit 1
-views
-check "batch_scheduling = no: the workers run under the default policy ($CLS_W)" \
-	[ "$CLS_W" = "TS " ]
-check "batch_scheduling = no: a request is served" [ "$SERVED" = backend-a ]
+# busy: SCHED_BATCH for the worker only while it has 16 active connections or more
+run_rgwd "workers = 1
+hostname_timeout = 30000" "enable = no" || exit 1
+check "20 clients held" hold 20
+check "busy: the worker runs under SCHED_BATCH" poll 10 workers_cls B
+check "busy: the main thread keeps the default policy ($(cls_of '!~'))" [ "$(cls_of '!~')" = "TS " ]
+release
+check "the held clients are served" grep -q "held 20 refused 0 served 20" "$T/hold.out"
+check "idle again: the worker returns to the default policy" poll 10 workers_cls TS
+stop_rgwd
+
+# batch_scheduling = no: the default policy under load too
+run_rgwd "workers = 1
+hostname_timeout = 30000
+batch_scheduling = no" "enable = no" || exit 1
+check "batch_scheduling = no: 20 clients held" hold 20
+# what must not happen is watched for a while: 1 to 2 s, 20 or more of the worker's looks at
+# its policy (one per 50 ms tick)
+never_batch() {
+	local end=$((SECONDS + 2))
+	while [ "$SECONDS" -lt "$end" ]; do
+		workers_cls TS || return 1
+		sleep 0.1
+	done
+}
+check "batch_scheduling = no: the worker keeps the default policy under load" never_batch
+release
+check "batch_scheduling = no: the held clients are served" \
+	grep -q "held 20 refused 0 served 20" "$T/hold.out"
 stop_rgwd
 finish
