@@ -45,7 +45,7 @@ struct alg_settings {
 	bool access_log;
 	bool access_log_ok; /* also the connections that ended ok */
 	bool splice;	    /* relay with splice(2); false: userspace buffers */
-	bool sched_batch;   /* worker threads under SCHED_BATCH (worker.c worker_main) */
+	bool sched_batch;   /* busy workers under SCHED_BATCH (worker.c sched_adapt) */
 	struct alg_limit *limit;
 	long max_conns;
 	struct alg_pipe_budget *pipes; /* shared by the workers */
@@ -96,7 +96,8 @@ struct alg_worker {
 
 	struct alg_lsock *ls; /* listeners, a list through next */
 	bool accept_paused;
-	bool batch; /* the thread runs under SCHED_BATCH now (worker.c sched_adapt) */
+	bool batch;	    /* the thread runs under SCHED_BATCH now (worker.c sched_adapt) */
+	bool batch_refused; /* the kernel refused a policy change: no more tries */
 	uint64_t tick_id;
 
 	struct alg_conn_list hello;	 /* waiting for the hostname, by accept time */

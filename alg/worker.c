@@ -204,22 +204,24 @@ mailbox_cb(struct ev_loop *loop, void *arg)
 static void
 sched_adapt(struct alg_worker *w)
 {
-	static struct log_rl rl = LOG_RL_INIT(60000, 1);
 	struct sched_param sp = { .sched_priority = 0 };
 	size_t n;
 	bool want = false;
 	int rc;
 
-	if (__atomic_load_n(&w->set->sched_batch, __ATOMIC_RELAXED)) {
+	if (w->batch_refused)
+		return;
+	if (w->set->sched_batch) {
 		n = alg_proxy_active(w, BATCH_RECENT_MS, BATCH_ON);
 		want = n >= BATCH_ON || (w->batch && n >= BATCH_OFF);
 	}
 	if (want == w->batch)
 		return;
 	rc = pthread_setschedparam(pthread_self(), want ? SCHED_BATCH : SCHED_OTHER, &sp);
-	if (rc != 0) {
-		log_rl(&rl, LOG_LVL_WARN, "alg: worker %d: scheduling policy: %s", w->id,
-		       strerror(rc));
+	if (rc != 0) { /* a system call filter, say: once is enough */
+		log_warn("alg: worker %d: scheduling policy %s refused (%s); not tried again",
+			 w->id, want ? "SCHED_BATCH" : "SCHED_OTHER", strerror(rc));
+		w->batch_refused = true;
 		return;
 	}
 	w->batch = want;
