@@ -322,6 +322,13 @@ pol_store_close(struct pol_store *st)
 	free(st);
 }
 
+/* A failed statement's result: -EBUSY when another connection holds the lock, else -EIO. */
+static int
+busy_or_eio(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? -EBUSY : -EIO;
+}
+
 static int
 store_exec(struct pol_store *st, const char *sql, struct pol_err *e)
 {
@@ -332,7 +339,7 @@ store_exec(struct pol_store *st, const char *sql, struct pol_err *e)
 		return 0;
 	pol_err_set(e, "database", "%s", msg != NULL ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
-	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? -EBUSY : -EIO;
+	return busy_or_eio(rc);
 }
 
 /* One transaction statement (BEGIN IMMEDIATE, COMMIT) from the statement cache: not parsed
@@ -349,7 +356,7 @@ store_tx_stmt(struct pol_store *st, const char *sql)
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ? -EBUSY : -EIO;
+	return busy_or_eio(rc);
 }
 
 /* 0 for a database without a schema_version table (fresh or pre-versioning). */
