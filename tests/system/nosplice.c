@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* tests/system/nosplice.c -- run a command under a seccomp filter that refuses splice(2) */
 /*
- * Usage: nosplice ERRNO COMMAND [ARG...]
- * Installs a seccomp filter in which splice(2) fails with ERRNO (a number, or EINVAL / ENOSYS
- * / EPERM) and every other system call runs, then executes COMMAND. It is what a container
- * runtime or a systemd SystemCallFilter= does to a daemon: the ALG must fall back to
- * userspace buffers for real.
+ * Usage: nosplice [--syscall splice|sched_setscheduler] ERRNO COMMAND [ARG...]
+ * Installs a seccomp filter in which splice(2) (or the system call named) fails with ERRNO (a
+ * number, or EINVAL / ENOSYS / EPERM) and every other system call runs, then executes
+ * COMMAND. It is what a container runtime or a systemd SystemCallFilter= does to a daemon: the
+ * ALG must fall back to userspace buffers for real, and keep serving when a worker may not
+ * change its scheduling policy.
  */
 #include <errno.h>
 #include <linux/audit.h>
@@ -42,10 +43,22 @@ parse_errno(const char *s)
 int
 main(int argc, char **argv)
 {
+	unsigned nr = __NR_splice;
 	int err;
 
+	if (argc > 2 && strcmp(argv[1], "--syscall") == 0) {
+		if (strcmp(argv[2], "sched_setscheduler") == 0) {
+			nr = __NR_sched_setscheduler;
+		} else if (strcmp(argv[2], "splice") != 0) {
+			fprintf(stderr, "nosplice: unknown system call '%s'\n", argv[2]);
+			return 2;
+		}
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: nosplice ERRNO COMMAND [ARG...]\n");
+		fprintf(stderr,
+			"usage: nosplice [--syscall splice|sched_setscheduler] ERRNO COMMAND [ARG...]\n");
 		return 2;
 	}
 	err = parse_errno(argv[1]);
@@ -58,7 +71,7 @@ main(int argc, char **argv)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_splice, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)err & SECCOMP_RET_DATA)),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};

@@ -8,7 +8,8 @@
 # Scheduling ([alg] batch_scheduling = yes, the default): every thread runs under the default
 # policy while the ALG is idle; a worker with 16 active connections or more (here: held
 # clients that have sent part of a request) runs under SCHED_BATCH, and returns to the default
-# policy once they are gone; batch_scheduling = no keeps the default policy under load too.
+# policy once they are gone; batch_scheduling = no keeps the default policy under load too, and
+# so does a worker whose policy change a system call filter refuses (one log line).
 . "$(dirname "$0")/alg_lib.sh"
 
 read -r L HA API DNS <<<"$(free_ports 4)"
@@ -156,5 +157,38 @@ check "batch_scheduling = no: the worker keeps the default policy under load" ne
 release
 check "batch_scheduling = no: the held clients are served" \
 	grep -q "held 20 refused 0 served 20" "$T/hold.out"
+stop_rgwd
+
+# A system call filter that refuses the policy change (a container runtime's seccomp profile,
+# systemd's SystemCallFilter=): the worker says so once, stays under the default policy, never
+# tries again and serves on. max_connections = 22 as above; a tick that sees the 20 held
+# clients shortens the listen backlog right after its look at the policy, and ss shows a
+# listener's backlog (Send-Q): once it has changed, the tick has decided.
+NOSCALL=$ROOT/$BUILD/tests/sys/nosplice
+backlog() { ss -Hltn "sport = :$L" | awk '{ print $3 }' | sort -u | tr '\n' ' '; }
+backlog_is() { [ "$(backlog)" = "$1 " ]; }
+refused_lines() { grep -c 'scheduling policy .* refused' "$T/rgwd.log"; }
+run_rgwd "workers = 1
+hostname_timeout = 30000
+max_connections = 22
+max_connections_per_source = 22" "enable = no" "$NOSCALL" --syscall sched_setscheduler EPERM ||
+	exit 1
+LONG=$(backlog)
+check "policy refused: 20 clients held" hold 20
+check "policy refused: the worker says why" poll 10 grep -q \
+	"alg: worker 0: scheduling policy SCHED_BATCH refused (Operation not permitted); not tried again" \
+	"$T/rgwd.log"
+check "policy refused: the worker keeps the default policy ($(cls_of '~'))" workers_cls TS
+release
+check "policy refused: the held clients are served" \
+	grep -q "held 20 refused 0 served 20" "$T/hold.out"
+check "policy refused: idle again, backlog restored to $LONG" poll 10 backlog_is "${LONG% }"
+check "policy refused: 20 clients held again" hold 20
+check "policy refused: a tick saw them (backlog shortened to 64)" poll 10 backlog_is 64
+check "policy refused: not tried again ($(refused_lines) log line)" [ "$(refused_lines)" = 1 ]
+check "policy refused: the worker still under the default policy" workers_cls TS
+release
+check "policy refused: served again" grep -q "held 20 refused 0 served 20" "$T/hold.out"
+check "policy refused: daemon alive" alive
 stop_rgwd
 finish
