@@ -149,8 +149,8 @@ HELD22="workers = 1
 hostname_timeout = 30000
 max_connections = 22
 max_connections_per_source = 22"
-backlog() { ss -Hltn "sport = :$L" | awk '{ print $3 }' | sort -u | tr '\n' ' '; }
-backlog_is() { [ "$(backlog)" = "$1 " ]; }
+backlog() { ss -Hltn "sport = :$L" | awk '{ print $3 }' | sort -u | paste -sd ' '; }
+backlog_is() { [ "$(backlog)" = "$1" ]; }
 run_rgwd "$HELD22
 batch_scheduling = no" "enable = no" || exit 1
 check "batch_scheduling = no: 20 clients held" hold 20
@@ -176,7 +176,7 @@ check "policy refused: the worker keeps the default policy ($(cls_of '~'))" work
 release
 check "policy refused: the held clients are served" \
 	grep -q "held 20 refused 0 served 20" "$T/hold.out"
-check "policy refused: idle again, backlog restored to $LONG" poll 10 backlog_is "${LONG% }"
+check "policy refused: idle again, backlog restored to $LONG" poll 10 backlog_is "$LONG"
 check "policy refused: 20 clients held again" hold 20
 check "policy refused: a tick saw them (backlog shortened to 64)" poll 10 backlog_is 64
 check "policy refused: not tried again ($(refused_lines) log line)" [ "$(refused_lines)" = 1 ]
